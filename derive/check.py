@@ -1,0 +1,164 @@
+"""Re-check every relation a derivation displays, or stop the build naming the step.
+
+Notation symbols (such as the partial derivative written as a fraction) are first
+replaced by what they mean; then each equality is tried symbolically and, where that
+is inconclusive, by 50-digit evaluation at sample points. A link that can be checked
+neither way is an error, never a silent pass.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import sympy
+
+from .errors import CheckError
+from .steps import Chain, Solution
+
+DIGITS = 50
+ZERO = sympy.Float("1e-30", DIGITS)
+# Sample values for free symbols: distinct, non-integer, away from the kinks at 0.
+SAMPLES = [sympy.Rational(p, q) for p, q in ((-13, 7), (5, 11), (9, 7), (-2, 3), (17, 13), (3, 5), (-7, 19))]
+
+
+def check_solution(sol: Solution, part: str) -> int:
+    """Check every link of every step and of the answer; returns how many links were checked."""
+    count = 0
+    chains = [(k + 1, ch) for k, s in enumerate(sol.steps) for ch in s.chains]
+    chains.append(("answer", sol.answer.chain))
+    for where, ch in chains:
+        if ch is None:
+            continue
+        for left, rel, right in ch.links():
+            ok, why = check_link(expand_meanings(left, sol.meanings), rel, expand_meanings(right, sol.meanings))
+            if not ok:
+                raise CheckError(part, where, f"{left} {rel} {right}: {why}")
+            count += 1
+    return count
+
+
+def expand_meanings(expr, meanings: Mapping) -> sympy.Basic:
+    """Replace notation symbols (and undefined functions, mapped to Lambdas) by their meanings."""
+    expr = sympy.sympify(expr)
+    funcs = {k: v for k, v in meanings.items() if isinstance(k, sympy.FunctionClass)}
+    plain = {k: sympy.sympify(v) for k, v in meanings.items() if k not in funcs}
+    for _ in range(10):
+        new = expr.xreplace(plain) if plain else expr
+        for fn, lam in funcs.items():
+            new = new.replace(fn, lam)
+        if new == expr:
+            return new
+        expr = new
+    return expr
+
+
+def check_link(left, rel: str, right) -> tuple[bool, str]:
+    """Whether ``left rel right`` holds, with the reason when it does not."""
+    if _is_matrix(left) or _is_matrix(right):
+        return _check_matrix(_explicit(left), rel, _explicit(right))
+    if rel == "=":
+        verdict = is_zero(left - right)
+        return verdict, "the two sides differ" if verdict is False else "undecided"
+    if rel == "approx":
+        return _check_approx(left, right)
+    return _check_order(left, rel, right)
+
+
+def _is_matrix(e) -> bool:
+    return bool(getattr(e, "is_Matrix", False)) or (isinstance(e, sympy.Derivative) and _is_matrix(e.expr))
+
+
+def _explicit(e):
+    """An explicit matrix for a matrix product or derivative; anything else unchanged."""
+    if _is_matrix(e) and not isinstance(e, sympy.MatrixBase):
+        return sympy.ImmutableMatrix(e.doit())
+    return e
+
+
+def _check_matrix(left, rel, right):
+    if rel != "=":
+        return False, f"relation {rel} between matrices"
+    if not (isinstance(left, sympy.MatrixBase) and isinstance(right, sympy.MatrixBase)):
+        return False, "a matrix compared with a scalar"
+    if left.shape != right.shape:
+        return False, f"shapes {left.shape} and {right.shape} differ"
+    for a, b in zip(left, right):
+        if not is_zero(a - b):
+            return False, f"entries {a} and {b} differ"
+    return True, ""
+
+
+def is_zero(d) -> bool:
+    """True when d is identically zero: symbolically, else at every sample point to 50 digits."""
+    d = sympy.sympify(d)
+    if d == 0:
+        return True
+    quick = sympy.expand(sympy.together(d))
+    if quick == 0:
+        return True
+    if not d.free_symbols:
+        value = d.evalf(DIGITS)
+        if value.is_number and value.is_comparable:
+            if d.has(sympy.Float):  # numeric work: 50-digit agreement is the claim
+                return bool(abs(value) < ZERO)
+            return bool(abs(value) < ZERO) and _exact_zero(d)
+        return _exact_zero(d)
+    values = _samples(d)
+    if len(values) < 3:
+        return bool(sympy.simplify(d) == 0)
+    return all(abs(v) < ZERO for v in values)
+
+
+def _exact_zero(d) -> bool:
+    """A constant that is 0 to 50 digits: confirm exactly where SymPy can."""
+    if d.is_zero is not None:
+        return bool(d.is_zero)
+    s = sympy.nsimplify(d) if d.has(sympy.Float) else sympy.simplify(d)
+    return s == 0 or abs(d.evalf(2 * DIGITS)) < ZERO**2
+
+
+def _samples(d) -> list:
+    """Values of d at the sample points (complex or undefined points are dropped)."""
+    syms = sorted(d.free_symbols, key=lambda s: s.name)
+    values = []
+    for shift in range(len(SAMPLES)):
+        point = {s: SAMPLES[(shift + 3 * k) % len(SAMPLES)] * (-1 if s.is_positive is False else 1)
+                 for k, s in enumerate(syms)}
+        point = {s: (abs(v) if s.is_positive or s.is_nonnegative else v) for s, v in point.items()}
+        value = d.evalf(DIGITS, subs=point)
+        if value.is_number and value.is_real and value.is_finite:
+            values.append(value)
+    return values
+
+
+def _check_approx(left, right) -> tuple[bool, str]:
+    """|left - right| within the precision the right side is shown with."""
+    a, b = sympy.N(left, DIGITS), sympy.N(right, DIGITS)
+    if not (a.is_number and b.is_number):
+        return False, "an approximation with free symbols"
+    shown = sympy.Float(right).__getattribute__("_prec") if isinstance(right, sympy.Float) else 53
+    digits = max(2, int(shown * 0.30103))
+    tolerance = sympy.Float(10) ** (1 - digits) * max(1, abs(a))
+    if abs(a - b) <= tolerance:
+        return True, ""
+    return False, f"|{a} - {b}| exceeds {tolerance}"
+
+
+def _check_order(left, rel, right) -> tuple[bool, str]:
+    """An inequality: exactly for numbers, at every sample point otherwise."""
+    d = sympy.sympify(left - right)
+    if d.free_symbols:
+        values = _samples(d)
+        if len(values) < 3:
+            return False, "cannot evaluate"
+    else:
+        exact = {"<": d < 0, ">": d > 0, "<=": d <= 0, ">=": d >= 0}[rel]
+        if exact in (sympy.true, sympy.false):
+            return bool(exact), "does not hold"
+        values = [d.evalf(DIGITS)]
+    test = {"<": lambda v: v < 0, ">": lambda v: v > 0, "<=": lambda v: v <= 0, ">=": lambda v: v >= 0}[rel]
+    ok = all(bool(test(v)) for v in values)
+    return ok, "" if ok else "does not hold"
+
+
+__all__ = ["check_solution", "check_link", "is_zero", "Chain"]

@@ -1,0 +1,68 @@
+"""Readers for the fields of a problem kind: each returns a typed value or raises FieldError."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy
+
+
+class FieldError(ValueError):
+    """A kind's field is wrong; spec.py adds the file and the problem."""
+
+    def __init__(self, field: str, reason: str, given: Any = None, expected: str | None = None):
+        super().__init__(reason)
+        self.field, self.reason, self.given, self.expected = field, reason, given, expected
+
+
+
+def number(values: dict, field: str, default: Any = None) -> sympy.Rational:
+    """An exact rational from an int, a float (read by its decimal digits) or a 'p/q' string."""
+    value = values.get(field, default)
+    if value is None:
+        raise FieldError(field, "missing", expected="a number")
+    return to_rational(value, field)
+
+
+def to_rational(value: Any, field: str) -> sympy.Rational:
+    """Exact rational of a TOML number or 'p/q' string; FieldError otherwise."""
+    if isinstance(value, bool):
+        raise FieldError(field, "must be a number", value, "a number such as 1, 0.5 or \"1/3\"")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise FieldError(field, "must be finite", value, "a finite number")
+        return sympy.Rational(repr(value))
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(-?\d+)\s*(?:/\s*(\d+)\s*)?", value)
+        if m and (m.group(2) is None or int(m.group(2)) != 0):
+            return sympy.Rational(int(m.group(1)), int(m.group(2) or 1))
+    raise FieldError(field, "must be a number", value, "a number such as 1, 0.5 or \"1/3\"")
+
+
+def integer(values: dict, field: str, default: Any = None, minimum: int | None = None) -> int:
+    """An int field, at least ``minimum``."""
+    value = values.get(field, default)
+    if value is None:
+        raise FieldError(field, "missing", expected="a whole number")
+    return check_int(value, field, minimum)
+
+
+def check_int(value: Any, field: str, minimum: int | None = None) -> int:
+    """``value`` as an int of at least ``minimum``; FieldError otherwise."""
+    expected = "a whole number" + (f" >= {minimum}" if minimum is not None else "")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldError(field, "must be a whole number", value, expected)
+    if minimum is not None and value < minimum:
+        raise FieldError(field, f"must be at least {minimum}", value, expected)
+    return value
+
+
+def text(values: dict, field: str, default: str | None = None) -> str | None:
+    """An optional string field."""
+    value = values.get(field, default)
+    if value is not None and not isinstance(value, str):
+        raise FieldError(field, "must be text", value, "a string")
+    return value

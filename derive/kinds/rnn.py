@@ -1,0 +1,404 @@
+"""rnn-activation: the derivative of one recurrent step, and the vanishing/exploding verdict.
+
+Model: a<t> = phi(z<t>), z<t> = b + W_a a<t-1> + W_x x<t>, one unit, constant input x.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Abs, Eq, Float, Heaviside, Rational
+
+from .. import fields
+from ..check import is_zero
+from ..fields import FieldError
+from ..mathparse import NAMED, MathSyntaxError, parse_activation
+from ..steps import Answer, Solution, Text, chain, say, step
+from ..symbols import (A_0, A_PREV, A_STAR, A_T, B, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV, FACTOR,
+                       PHI, SIGMA, T_LONG, W_A, W_X, X_T, Z, Z_STAR, iterate)
+
+ASKS = ("derivative", "stability")
+FIELDS = ("activation", "called", "W_a", "W_x", "b", "x", "a0")
+
+DIGITS = 50
+T_EVIDENCE = 100      # the long T whose |da<T>/da<0>| each stability answer states
+SHOWN_ITERATES = 5
+MAX_ITERATES = 400
+
+# sup |phi'| of the standard activations, and the z where it is attained (None: approached only).
+SUPREMA = {
+    "sigmoid": (Rational(1, 4), 0),
+    "tanh": (1, 0),
+    "relu": (1, 1),
+    "leaky_relu": (1, 1),
+    "identity": (1, 0),
+    "softplus": (1, None),
+    "exp": (sympy.oo, None),
+}
+READABLE = {
+    "sigmoid": "the logistic sigmoid", "tanh": "the hyperbolic tangent", "relu": "the ReLU",
+    "leaky_relu": "the leaky ReLU", "identity": "the identity", "softplus": "the softplus",
+    "exp": "the exponential",
+}
+NAMES = ", ".join(sorted(NAMED))
+
+
+@dataclass(frozen=True)
+class Config:
+    activation: str          # as written in the spec
+    phi: sympy.Expr          # the activation as an expression in z
+    called: str | None       # what the problem text calls it
+    W_a: sympy.Rational
+    W_x: sympy.Rational | None
+    b: sympy.Rational
+    x: sympy.Rational
+    a0: sympy.Rational
+
+
+def configure(values: dict, asks) -> Config:
+    """Validate the fields of an rnn-activation part."""
+    text = fields.text(values, "activation")
+    expected = "LaTeX in z such as '\\frac{1}{1+e^{-z}}', or a name: " + NAMES
+    if text is None:
+        raise FieldError("activation", "missing", expected=expected)
+    try:
+        phi = parse_activation(text)
+    except MathSyntaxError as err:
+        raise FieldError("activation", str(err), text, expected) from None
+    x = fields.number(values, "x", 0)
+    W_x = fields.number(values, "W_x") if "W_x" in values else None
+    if W_x is None and x != 0:
+        raise FieldError("W_x", "missing: the input x is not 0, so its weight matters", expected="a number")
+    return Config(activation=text, phi=phi, called=fields.text(values, "called"),
+                  W_a=fields.number(values, "W_a"), W_x=W_x, b=fields.number(values, "b", 0),
+                  x=x, a0=fields.number(values, "a0", 0))
+
+
+def setting(c: Config) -> Text:
+    """The situation the questions are asked about, with the spec's values."""
+    called = f" (the problem calls it {_article(c.called)} {c.called})" if c.called else ""
+    known = [Eq(W_A, c.W_a, evaluate=False), Eq(B, c.b, evaluate=False), Eq(X_T, c.x, evaluate=False)]
+    if c.W_x is not None:
+        known.insert(1, Eq(W_X, c.W_x, evaluate=False))
+    pieces: list = ["One recurrent unit with "]
+    for k, eq in enumerate(known):
+        pieces += [eq, ", " if k < len(known) - 2 else " and " if k == len(known) - 2 else ""]
+    pieces += [" for every t, activation ", Eq(A_T, PHI(Z), evaluate=False), " with ",
+               Eq(PHI(Z), c.phi, evaluate=False), called, ", where ", Eq(Z, _z_general(), evaluate=False), "."]
+    return say(*pieces)
+
+
+def solve(c: Config, ask: str) -> Solution:
+    """Derive one question of an rnn-activation part."""
+    return {"derivative": _derivative, "stability": _stability}[ask](c)
+
+
+# --- shared pieces -------------------------------------------------------------------------
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _z_general():
+    return B + W_A * A_PREV + W_X * X_T
+
+
+def _c(c: Config) -> sympy.Expr:
+    """The constant part b + W_x x of the pre-activation."""
+    return c.b + (c.W_x or 0) * c.x
+
+
+def _meanings(c: Config) -> dict:
+    """What each notation symbol means, for the checker (everything in terms of a<t-1>)."""
+    z_of_prev = c.W_a * A_PREV + _c(c)
+    m = {W_A: c.W_a, B: c.b, X_T: c.x, Z: z_of_prev, A_T: c.phi, PHI: sympy.Lambda(Z, c.phi),
+         DA_DZ: derivative(c.phi), DZ_DAPREV: sympy.diff(z_of_prev, A_PREV),
+         DA_DAPREV: sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV)}
+    if c.W_x is not None:
+        m[W_X] = c.W_x
+    return m
+
+
+def derivative(phi: sympy.Expr) -> sympy.Expr:
+    """phi'(z), with ReLU'(0) = 0 (Heaviside(0) := 0)."""
+    d = sympy.diff(phi, Z)
+    return d.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
+
+
+def recognise(phi: sympy.Expr) -> str | None:
+    """The name of the standard activation phi equals, if any."""
+    for name, expr in NAMED.items():
+        if name in READABLE and is_zero(phi - expr):
+            return name
+    return None
+
+
+def _tidy(expr: sympy.Expr) -> sympy.Expr:
+    """The shortest of a few equivalent forms."""
+    forms = [expr, sympy.factor(expr), sympy.cancel(expr)]
+    if sympy.count_ops(expr) < 40 and not expr.has(Heaviside):
+        simple = sympy.simplify(expr)
+        if {type(f) for f in simple.atoms(sympy.Function)} <= {type(f) for f in expr.atoms(sympy.Function)}:
+            forms.append(simple)
+    return min(forms, key=sympy.count_ops)
+
+
+def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
+    """g with phi'(z) = g(phi(z)) for a polynomial g of degree <= 2, or None (ReLU: H(a))."""
+    if dphi.has(Heaviside) and is_zero(dphi - Heaviside(phi, 0)):
+        return Heaviside(A_T, 0)
+    c0, c1, c2 = sympy.symbols("c0:3")
+    eqs = []
+    for zv in (Rational(-3, 7), Rational(2, 5), Rational(7, 9), Rational(-6, 5)):
+        p = sympy.N(phi.subs(Z, zv), DIGITS)
+        d = sympy.N(dphi.subs(Z, zv), DIGITS)
+        if not (p.is_real and d.is_real):
+            return None
+        eqs.append(c0 + c1 * p + c2 * p**2 - d)
+    try:
+        sol = sympy.solve(eqs[:3], [c0, c1, c2], dict=True)
+    except (NotImplementedError, ValueError, ZeroDivisionError):
+        return None
+    if not sol or not all(v.is_real for v in sol[0].values()):
+        return None
+    coeffs = [sympy.nsimplify(sol[0][s], rational=True, tolerance=1e-30) for s in (c0, c1, c2)]
+    g = coeffs[0] + coeffs[1] * A_T + coeffs[2] * A_T**2
+    if g.free_symbols != {A_T} or not is_zero(dphi - g.subs(A_T, phi)):
+        return None
+    if coeffs[0] == 0 and coeffs[2] != 0:      # sigma(1 - sigma) rather than sigma - sigma^2
+        return A_T * sympy.expand(g / A_T)
+    return g
+
+
+# --- derivative ---------------------------------------------------------------------------
+
+def _derivative(c: Config) -> Solution:
+    steps, notes = [], []
+    name = recognise(c.phi)
+    notes += _naming_notes(c, name)
+    z_prev = c.W_a * A_PREV + _c(c)
+    steps.append(step(say("Write the pre-activation with the given values."),
+                      chain(Z, _z_general(), z_prev)))
+    steps.append(step(say("Chain rule through ", Z, ": the activation depends on ", A_PREV, " only through ", Z, "."),
+                      chain(DA_DAPREV, DA_DZ * DZ_DAPREV)))
+    steps.append(step(say("The pre-activation is linear in ", A_PREV, "."),
+                      chain(DZ_DAPREV, W_A, c.W_a)))
+    if name and c.phi != NAMED[name]:
+        steps.append(step(say("The formula is ", READABLE[name], ":"), chain(PHI(Z), c.phi, NAMED[name])))
+    dphi, dsteps = _differentiate(c.phi)
+    steps += dsteps
+    g = in_terms_of_output(c.phi, dphi)
+    if g is not None:
+        steps.append(step(say("Since ", Eq(A_T, PHI(Z), evaluate=False), ", this can be written with the output itself."),
+                          chain(DA_DZ, dphi, g)))
+    final = c.W_a * dphi
+    ans_chain = chain(DA_DAPREV, W_A * DA_DZ, final, *([c.W_a * g] if g is not None else []))
+    steps.append(step(say("Multiply the two factors."), ans_chain))
+    if dphi.has(Heaviside):
+        notes.append(say("The ReLU is not differentiable at 0; the derivative there is taken as 0 (",
+                         Eq(Heaviside(0, 0), 0, evaluate=False), "), as PyTorch and TensorFlow do."))
+    question = say("Find ", DA_DAPREV, ", first finding ", DA_DZ, ".")
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=_meanings(c),
+                    answer=Answer(value=str(final), chain=ans_chain))
+
+
+def _naming_notes(c: Config, name: str | None) -> list[Text]:
+    if not c.called or name is None or c.called.strip().lower().replace("-", "_") == name:
+        return []
+    note = say(f"The problem calls this activation {_article(c.called)} “{c.called}”, but the formula is ",
+               READABLE[name], ", ", Eq(PHI(Z), NAMED[name], evaluate=False), ".")
+    if name == "tanh" and "sigmoid" in c.called.lower():
+        note += say(" It is S-shaped like the logistic sigmoid, and in fact ",
+                    Eq(sympy.tanh(Z), 2 * SIGMA(2 * Z) - 1, evaluate=False),
+                    ", but its range is (−1, 1) and its slope at 0 is 1, not 1/4."
+                    " The answer follows the formula as written.")
+    else:
+        note += say(" The answer follows the formula as written.")
+    return [note]
+
+
+def _differentiate(phi: sympy.Expr):
+    """phi'(z) with the steps that get there: quotient rule for a fraction, else direct."""
+    dphi = _tidy(derivative(phi))
+    num, den = sympy.fraction(sympy.together(phi))
+    if den != 1 and den.has(Z):
+        dnum, dden = sympy.diff(num, Z), sympy.diff(den, Z)
+        rule = sympy.Mul(sympy.Add(sympy.Mul(dnum, den, evaluate=False), -sympy.Mul(num, dden, evaluate=False),
+                                   evaluate=False), sympy.Pow(den, -2, evaluate=False), evaluate=False)
+        expanded = sympy.cancel(sympy.expand(dnum * den - num * dden)) / den**2
+        return dphi, [step(say("Quotient rule: ", Eq(sympy.Symbol("(u/v)'"), sympy.Symbol("(u'v - uv')/v^2"),
+                                                            evaluate=False), "."),
+                           chain(DA_DZ, rule, expanded, *([dphi] if expanded != dphi else [])))]
+    return dphi, [step(say("Differentiate the activation."), chain(DA_DZ, sympy.Derivative(phi, Z), dphi))]
+
+
+# --- stability ----------------------------------------------------------------------------
+
+def _num(expr, **values):
+    """Evaluate expr at 50 digits with the given symbol values (Z=...)."""
+    subs = {{"z": Z}[k]: Float(v, DIGITS) if not isinstance(v, sympy.Basic) else v for k, v in values.items()}
+    return sympy.N(expr.xreplace(subs), DIGITS)
+
+
+def _trajectory(c: Config, n: int) -> list:
+    """a<0>, ..., a<n> at 50 digits."""
+    out = [sympy.N(c.a0, DIGITS)]
+    cc = _c(c)
+    for _ in range(n):
+        out.append(_num(c.phi, z=c.W_a * out[-1] + cc))
+    return out
+
+
+def _fixed_point(c: Config, traj: list):
+    """(a*, exact?) the trajectory settles at, or (None, False) when it does not settle."""
+    cc = _c(c)
+    exact_traj = [c.a0]
+    for _ in range(SHOWN_ITERATES):
+        prev = exact_traj[-1]
+        nxt = sympy.nsimplify(c.phi.subs(Z, c.W_a * prev + cc)) if prev.is_Rational else None
+        if prev.is_Rational and is_zero(c.phi.subs(Z, c.W_a * prev + cc) - prev):
+            return prev, True
+        if nxt is None or not nxt.is_Rational:
+            break
+        exact_traj.append(nxt)
+    last = traj[-1]
+    if not last.is_finite or abs(last) > 1e6:
+        return None, False
+    g = c.phi.subs(Z, c.W_a * A_STAR + cc) - A_STAR
+    dg = sympy.diff(g, A_STAR).replace(Heaviside, lambda arg, *r: Heaviside(arg, 0))
+    a = last
+    for _ in range(60):
+        slope = sympy.N(dg.xreplace({A_STAR: a}), DIGITS)
+        if slope == 0:
+            break
+        delta = sympy.N(g.xreplace({A_STAR: a}), DIGITS) / slope
+        a = a - delta
+        if abs(delta) < Float("1e-40"):
+            break
+    if abs(sympy.N(g.xreplace({A_STAR: a}), DIGITS)) > Float("1e-30"):
+        return None, False
+    half = traj[len(traj) // 2]
+    if abs(last - a) > Float("1e-6") and not abs(last - a) < abs(half - a):
+        return None, False
+    guess = sympy.nsimplify(a, [sympy.E], tolerance=1e-35)
+    if sympy.count_ops(guess) < 12 and is_zero(g.subs(A_STAR, guess)) and not g.subs(A_STAR, guess).has(Float):
+        return guess, True
+    return a, False
+
+
+def _stability(c: Config) -> Solution:
+    cc = _c(c)
+    dphi = derivative(c.phi)
+    meanings = _meanings(c)
+    meanings[A_0] = c.a0
+    traj = _trajectory(c, MAX_ITERATES)
+    steps, notes = [], []
+    name = recognise(c.phi)
+    recurrence = c.phi.subs(Z, c.W_a * A_PREV + cc)
+    steps.append(step(say("With the given values the recurrence is"),
+                      chain(A_T, PHI(_z_general()), recurrence)))
+    lines = []
+    for k in range(1, SHOWN_ITERATES + 1):
+        meanings[iterate(k)] = traj[k]
+        prev = A_0 if k == 1 else iterate(k - 1)
+        exact = sympy.nsimplify(traj[k], tolerance=1e-40, rational=True) if traj[k].is_finite else None
+        shown = exact if exact is not None and exact.q < 1000 and abs(exact - traj[k]) < 1e-40 else None
+        lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + cc),
+                           *(["=", shown] if shown is not None else ["approx", Float(traj[k], 6)])))
+    lines.insert(0, chain(A_0, c.a0))
+    steps.append(step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."), *lines))
+    star, exact = _fixed_point(c, traj)
+    if star is not None:
+        z_star = c.W_a * star + cc
+        meanings.update({A_STAR: star, Z_STAR: z_star})
+        if exact and star == c.a0:
+            how = say("The state never moves: ", A_0, " already satisfies the fixed-point equation, so ",
+                      Eq(A_T, star, evaluate=False), " for every t.")
+        elif exact:
+            how = say("The iterates settle at the fixed point ", A_STAR, ", which solves the equation exactly.")
+        else:
+            how = say("The iterates settle at the fixed point ", A_STAR, " of ", Eq(A_STAR, PHI(Z_STAR), evaluate=False),
+                      "; it has no closed form, so it is found by Newton's method on ",
+                      Eq(sympy.Function("g")(A_STAR), PHI(W_A * A_STAR + B + W_X * X_T) - A_STAR, evaluate=False),
+                      " from the last iterate, to 40 digits (far below the 1e−12 needed).")
+        shown_star = star if exact else Float(star, 8)
+        steps.append(step(how, chain(A_STAR, c.phi.subs(Z, c.W_a * A_STAR + cc),
+                                     *(["=", star] if exact else ["approx", shown_star]))))
+        factor = Abs(c.W_a * dphi.subs(Z, z_star))
+        f_value = sympy.nsimplify(factor) if exact else sympy.N(factor, DIGITS)
+        meanings[FACTOR] = factor
+        rel_one = _compare_one(f_value)
+        steps.append(step(say("Backpropagating one step multiplies the gradient by ", DA_DAPREV,
+                              "; at the fixed point its size is"),
+                          chain(FACTOR, Abs(W_A * dphi.subs(Z, Z_STAR)), Abs(c.W_a * dphi.subs(Z, z_star)),
+                                *(["=", f_value] if exact else ["approx", Float(f_value, 6)]),
+                                rel_one, 1)))
+        if dphi.has(Heaviside) and is_zero(z_star):
+            notes.append(say("At the fixed point the ReLU's argument is exactly 0, where it is not differentiable;"
+                             " the derivative there is taken as 0, as PyTorch and TensorFlow do."))
+        verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
+    else:
+        tail = traj[MAX_ITERATES // 2:]
+        logs = [sympy.log(Abs(_num(c.W_a * dphi, z=c.W_a * a + cc))) for a in tail[:-1]]
+        mean = sum(logs) / len(logs) if all(l.is_finite for l in logs) else -sympy.oo
+        f_value = sympy.exp(mean) if mean.is_finite else sympy.Integer(0)
+        rel_one = _compare_one(f_value)
+        verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
+        steps.append(step(say("The iterates do not settle at a fixed point (after ", MAX_ITERATES, " steps ",
+                              Eq(iterate(MAX_ITERATES), Float(traj[-1], 6), evaluate=False),
+                              "). The per-step factor is therefore averaged (geometric mean) over the trajectory:"),
+                          chain(FACTOR, "approx", Float(f_value, 6), rel_one, 1)))
+        meanings[FACTOR] = f_value
+    sup, where = SUPREMA.get(name, (None, None))
+    if sup is not None and sup is not sympy.oo:
+        steps.append(step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
+                              " times the largest slope of ", READABLE[name], ":"),
+                          chain(Abs(DA_DAPREV), "<=", Abs(W_A) * sup, "=", Abs(c.W_a) * sup)))
+    evidence = _evidence(c, traj, dphi)
+    meanings[DA_T_DA_0] = evidence
+    steps.append(step(say("Backpropagation through ", T_LONG, " steps multiplies ", T_LONG,
+                          " such factors, so the gradient behaves like (factor)^T. As evidence, along the actual"
+                          f" trajectory with T = {T_EVIDENCE}:"),
+                      chain(Abs(DA_T_DA_0), "approx", _sci(evidence))))
+    text = {
+        "vanishing": "Vanishing gradients: each step back in time shrinks the gradient by the factor above (< 1),"
+                     " so it decays geometrically with the sequence length.",
+        "exploding": "Exploding gradients: each step back in time multiplies the gradient by the factor above (> 1),"
+                     " so it grows geometrically with the sequence length.",
+        "neither": "Neither: at the fixed point each step back in time multiplies the gradient by exactly 1,"
+                   " so it keeps its size.",
+    }[verdict]
+    value = {"verdict": verdict, "fixed_point": float(star) if star is not None else None,
+             "factor": float(f_value), "gradient_T": float(evidence), "T": T_EVIDENCE}
+    answer_chain = chain(FACTOR, *(["=", f_value] if star is not None and exact else ["approx", Float(f_value, 6)]),
+                         rel_one, 1)
+    question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
+                   " tend to suffer from vanishing gradients, exploding gradients, or neither?")
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
+                    answer=Answer(value=value, chain=answer_chain, text=say(text)))
+
+
+def _compare_one(value) -> str:
+    """'<', '=' or '>' of a factor against 1: exact for exact values."""
+    d = sympy.nsimplify(value - 1) if not value.has(Float) else value - 1
+    if d.has(Float):
+        if abs(d) < Float("1e-30"):
+            return "="
+        return "<" if d < 0 else ">"
+    if is_zero(d):
+        return "="
+    return "<" if sympy.N(d, DIGITS) < 0 else ">"
+
+
+def _evidence(c: Config, traj: list, dphi) -> sympy.Float:
+    """|da<T>/da<0>| = prod_t |W_a phi'(z<t>)| along the trajectory, T = T_EVIDENCE."""
+    cc = _c(c)
+    prod = Float(1, DIGITS)
+    for a in traj[:T_EVIDENCE]:
+        prod *= Abs(_num(c.W_a * dphi, z=c.W_a * a + cc))
+    return sympy.N(prod, DIGITS)
+
+
+def _sci(value) -> sympy.Float:
+    return Float(value, 4)

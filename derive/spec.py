@@ -1,0 +1,168 @@
+"""Load a problem-set spec (TOML) into typed, validated objects.
+
+The generic structure (title, problems, parts, ask) is checked here; each problem
+kind validates its own fields through ``kind.configure``. Every error names the
+file, the problem (number and title), the field, the value given and what is accepted.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import SpecError, did_you_mean
+from .fields import FieldError
+from .kinds import KINDS
+
+TOP_KEYS = ("title", "due", "problem")
+PROBLEM_KEYS = ("title", "kind", "part")
+PART_KEYS = ("ask",)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One lettered part of a problem: its questions and its (problem-merged) configuration."""
+
+    letter: str
+    asks: tuple[str, ...]
+    config: Any
+
+    def ids(self, number: int) -> list[str]:
+        """Question ids: '2a' for a single ask, '1a.i', '1a.ii', ... for several."""
+        if len(self.asks) == 1:
+            return [f"{number}{self.letter}"]
+        return [f"{number}{self.letter}.{roman(k + 1)}" for k in range(len(self.asks))]
+
+
+@dataclass(frozen=True)
+class Problem:
+    number: int
+    title: str
+    kind: str
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    name: str
+    title: str
+    due: str | None
+    problems: tuple[Problem, ...]
+    path: str
+
+
+def roman(n: int) -> str:
+    """Lower-case roman numeral of n (1 <= n < 40)."""
+    out = ""
+    for value, letters in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def bundled_spec() -> Path:
+    """Path of the HW5 problem set shipped with the package."""
+    return Path(str(resources.files("derive") / "data" / "hw5.toml"))
+
+
+def load(path: str | Path | None = None) -> ProblemSet:
+    """Read and validate a spec file (the bundled HW5 set when path is None)."""
+    path = Path(path) if path is not None else bundled_spec()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("no such file", file=path) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(f"cannot read the file: {err}", file=path) from None
+    return loads(text, path)
+
+
+def loads(text: str, path: str | Path = "<spec>") -> ProblemSet:
+    """Validate the TOML text of a spec; ``path`` is only used in messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"not valid TOML: {err}", file=path) from None
+    _no_unknown(data, TOP_KEYS, path, None, "")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise SpecError("missing or empty", file=path, field="title", given=title, expected="a string")
+    due = data.get("due")
+    if due is not None and not isinstance(due, str):
+        raise SpecError("must be text", file=path, field="due", given=due, expected="a string")
+    raw = data.get("problem")
+    if not isinstance(raw, list) or not raw:
+        raise SpecError("no problems", file=path, field="problem", expected="one or more [[problem]] tables")
+    problems = tuple(_problem(p, k + 1, path) for k, p in enumerate(raw))
+    name = Path(path).stem if str(path) != "<spec>" else "spec"
+    return ProblemSet(name=name, title=title, due=due, problems=problems, path=str(path))
+
+
+def _problem(raw: Any, number: int, path) -> Problem:
+    label = f"problem {number}"
+    if not isinstance(raw, dict):
+        raise SpecError("must be a table", file=path, problem=label)
+    title = raw.get("title", "")
+    if not isinstance(title, str):
+        raise SpecError("must be text", file=path, problem=label, field="title", given=title)
+    if title:
+        label = f"problem {number} ({title})"
+    kind_name = raw.get("kind")
+    if kind_name not in KINDS:
+        hint = did_you_mean(str(kind_name), KINDS) if kind_name is not None else ""
+        raise SpecError(
+            ("missing" if kind_name is None else "unknown problem kind") + hint,
+            file=path, problem=label, field="kind", given=kind_name,
+            expected="one of " + ", ".join(KINDS),
+        )
+    kind = KINDS[kind_name]
+    shared = {k: v for k, v in raw.items() if k not in PROBLEM_KEYS}
+    _no_unknown(shared, kind.FIELDS, path, label, "", extra=PROBLEM_KEYS)
+    raw_parts = raw.get("part")
+    if not isinstance(raw_parts, list) or not raw_parts:
+        raise SpecError("no parts", file=path, problem=label, field="part",
+                        expected="one or more [[problem.part]] tables, each with an 'ask'")
+    if len(raw_parts) > 26:
+        raise SpecError("too many parts", file=path, problem=label, field="part", expected="at most 26")
+    parts = []
+    for k, rp in enumerate(raw_parts):
+        letter = chr(ord("a") + k)
+        plabel = f"{label}, part ({letter})"
+        if not isinstance(rp, dict):
+            raise SpecError("must be a table", file=path, problem=plabel)
+        _no_unknown(rp, kind.FIELDS, path, plabel, "", extra=PART_KEYS)
+        asks = _asks(rp.get("ask"), kind, path, plabel)
+        merged = {**shared, **{k2: v for k2, v in rp.items() if k2 != "ask"}}
+        try:
+            config = kind.configure(merged, asks)
+        except FieldError as err:
+            raise SpecError(err.reason, file=path, problem=plabel, field=err.field,
+                            given=err.given, expected=err.expected) from None
+        parts.append(Part(letter=letter, asks=asks, config=config))
+    return Problem(number=number, title=title, kind=kind_name, parts=tuple(parts))
+
+
+def _asks(value: Any, kind, path, label) -> tuple[str, ...]:
+    expected = "one of " + ", ".join(kind.ASKS) + " (or a list of them)"
+    asks = [value] if isinstance(value, str) else value
+    if not isinstance(asks, list) or not asks or not all(isinstance(a, str) for a in asks):
+        raise SpecError("missing or not a question name", file=path, problem=label, field="ask",
+                        given=value, expected=expected)
+    for a in asks:
+        if a not in kind.ASKS:
+            raise SpecError("unknown question" + did_you_mean(a, kind.ASKS), file=path, problem=label,
+                            field="ask", given=a, expected=expected)
+    if len(set(asks)) != len(asks):
+        raise SpecError("a question is asked twice", file=path, problem=label, field="ask", given=value)
+    return tuple(asks)
+
+
+def _no_unknown(table: dict, known, path, label, prefix, extra=()) -> None:
+    allowed = tuple(known) + tuple(extra)
+    for key in table:
+        if key not in allowed:
+            raise SpecError("unknown key" + did_you_mean(key, allowed), file=path, problem=label,
+                            field=prefix + key, expected="one of " + ", ".join(allowed))
