@@ -1,0 +1,88 @@
+"""The document model: problems -> parts -> questions, each with its checked derivation.
+
+``solve`` is the pipeline's middle: it runs the kind derivers on a loaded spec and
+re-checks every step before anything reaches a renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from . import __version__
+from .check import check_solution
+from .errors import UsageError
+from .kinds import KINDS
+from .spec import ProblemSet
+from .steps import Answer, Step, Text
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    problem: int
+    kind: str
+    ask: str
+    text: Text
+    steps: tuple[Step, ...]
+    answer: Answer
+    notes: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
+class PartDoc:
+    letter: str
+    setting: Text | None        # None when it is the same as the previous part's
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class ProblemDoc:
+    number: int
+    title: str
+    kind: str
+    parts: tuple[PartDoc, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str
+    title: str
+    due: str | None
+    problems: tuple[ProblemDoc, ...]
+    generator: tuple[str, str] = ("derive", __version__)
+
+    def questions(self) -> Iterator[Question]:
+        """Every question, in id order."""
+        for problem in self.problems:
+            for part in problem.parts:
+                yield from part.questions
+
+
+def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
+    """Derive and check every question (or only the ids listed) of a problem set."""
+    wanted = set(only or ())
+    known = {qid for p in problem_set.problems for part in p.parts for qid in part.ids(p.number)}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise UsageError(f"no question {', '.join(unknown)} in {problem_set.path}; the ids are {' '.join(sorted(known))}")
+    problems = []
+    for p in problem_set.problems:
+        kind = KINDS[p.kind]
+        parts, previous = [], None
+        for part in p.parts:
+            questions = []
+            for qid, ask in zip(part.ids(p.number), part.asks):
+                if wanted and qid not in wanted:
+                    continue
+                sol = kind.solve(part.config, ask)
+                check_solution(sol, qid)
+                questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
+                                          steps=sol.steps, answer=sol.answer, notes=sol.notes))
+            setting = kind.setting(part.config)
+            if questions:
+                parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions)))
+            previous = setting
+        if parts:
+            problems.append(ProblemDoc(p.number, p.title, p.kind, tuple(parts)))
+    return Document(name=problem_set.name, title=problem_set.title, due=problem_set.due, problems=tuple(problems))

@@ -1,0 +1,134 @@
+"""LaTeX for the pieces of a derivation: the problem's notation, prose, chains of relations."""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from ..steps import Chain, Text
+
+T = r"\langle t\rangle"
+NOTATION = {
+    "a_t": rf"a^{{(i){T}}}",
+    "a_prev": r"a^{(i)\langle t-1\rangle}",
+    "a_0": r"a^{(i)\langle 0\rangle}",
+    "a_star": "a^{*}",
+    "z": rf"z^{{(i){T}}}",
+    "z_star": "z^{*}",
+    "W_a": "W_a^{[1]}",
+    "W_x": "W_x^{[1]}",
+    "b": "b^{[1]}",
+    "x_t": rf"x^{{(i){T}}}",
+    "da_t/da_prev": r"\frac{\partial a^{(i)\langle t\rangle}}{\partial a^{(i)\langle t-1\rangle}}",
+    "da_t/dz_t": r"\frac{\partial a^{(i)\langle t\rangle}}{\partial z^{(i)\langle t\rangle}}",
+    "dz_t/da_prev": r"\frac{\partial z^{(i)\langle t\rangle}}{\partial a^{(i)\langle t-1\rangle}}",
+    "da_T/da_0": r"\frac{\partial a^{(i)\langle T\rangle}}{\partial a^{(i)\langle 0\rangle}}",
+    "factor": r"\gamma",
+    "x^(i)": "x^{(i)}",
+    "a^(i)": "a^{(i)}",
+    "(u/v)'": r"\left(\frac{u}{v}\right)'",
+    "(u'v - uv')/v^2": r"\frac{u'v - uv'}{v^{2}}",
+}
+PATTERNS = [
+    (re.compile(r"a_(\d+)$"), r"a^{(i)\\langle \1\\rangle}"),
+    (re.compile(r"x(\d+)$"), r"x_{\1}^{(i)}"),
+    (re.compile(r"([fz])(\d+)$"), r"\1_{\2}"),
+    (re.compile(r"da/df(\d+)$"), r"\\frac{\\partial a^{(i)}}{\\partial f_{\1}}"),
+    (re.compile(r"da_i/df(\d+)$"), r"\\frac{\\partial a_i^{(i)}}{\\partial f_{\1}}"),
+    (re.compile(r"dz_i/df(\d+)$"), r"\\frac{\\partial z_i}{\\partial f_{\1}}"),
+    (re.compile(r"r([hw])_(\d+)$"), r"r^{(\1)}_{\2}"),
+    (re.compile(r"j([hw])_(\d+)$"), r"j^{(\1)}_{\2}"),
+]
+FUNCTIONS = {"phi": r"\phi", "sigma": r"\sigma", "relu": r"\operatorname{relu}", "relu'": r"\operatorname{relu}'"}
+RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "approx": r"\approx"}
+UNICODE = {
+    "×": r"$\times$", "−": "$-$", "←": r"$\leftarrow$", "→": r"$\to$", "∞": r"$\infty$", "⌈": r"$\lceil$",
+    "⌉": r"$\rceil$", "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "·": r"$\cdot$", "≤": r"$\le$", "≥": r"$\ge$",
+    "…": r"\dots{}", "“": "``", "”": "''", "’": "'", "‘": "`", "–": "--", "—": "---", "∂": r"$\partial$",
+}
+SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+           "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+           "<": r"\textless{}", ">": r"\textgreater{}"}
+
+
+def symbol_latex(name: str) -> str | None:
+    """The problem's notation for a symbol name, if it has one."""
+    if name in NOTATION:
+        return NOTATION[name]
+    for pattern, repl in PATTERNS:
+        if pattern.match(name):
+            return pattern.sub(repl, name)
+    return None
+
+
+class Printer(LatexPrinter):
+    """SymPy's LaTeX printer speaking the problem's notation."""
+
+    def __init__(self):
+        super().__init__({"mul_symbol": None})
+
+    def _print_Symbol(self, expr, style="plain"):
+        return symbol_latex(expr.name) or super()._print_Symbol(expr, style)
+
+    def _print_Function(self, expr, exp=None):
+        name = type(expr).__name__
+        if name in FUNCTIONS:
+            args = ", ".join(self._print(a) for a in expr.args)
+            out = rf"{FUNCTIONS[name]}\left({args}\right)"
+            return out if exp is None else rf"{out}^{{{exp}}}"
+        return super()._print_Function(expr, exp)
+
+    def _print_Heaviside(self, expr, exp=None):
+        out = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+        return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
+
+    def _print_Float(self, expr):
+        text = super()._print_Float(expr)
+        return text
+
+
+_PRINTER = Printer()
+
+
+def math(expr) -> str:
+    """LaTeX of an expression in the problem's notation."""
+    return _PRINTER.doprint(expr)
+
+
+def escape(text: str) -> str:
+    """Prose made safe for LaTeX: special characters escaped, typographic unicode mapped."""
+    return "".join(SPECIAL.get(ch) or UNICODE.get(ch) or ch for ch in text)
+
+
+def text(t: Text) -> str:
+    """Prose with inline maths."""
+    return "".join(escape(p) if isinstance(p, str) else f"${math(p)}$" for p in t.pieces)
+
+
+def chain_lines(ch: Chain) -> list[tuple[str, str]]:
+    """Rows of an aligned display: (left side, '= right side'), the left side only on the first row."""
+    exprs = [math(e) for e in ch.exprs]
+    rows, left = [], exprs[0]
+    for rel, right in zip(ch.rels, exprs[1:]):
+        rows.append((left, f"{RELATIONS[rel]} {right}"))
+        left = ""
+    return rows
+
+
+def chain_inline(ch: Chain) -> str:
+    """A chain on one line."""
+    out = math(ch.exprs[0])
+    for rel, e in zip(ch.rels, ch.exprs[1:]):
+        out += f" {RELATIONS[rel]} {math(e)}"
+    return out
+
+
+def fits_one_line(ch: Chain, limit: int = 70) -> bool:
+    """Whether a chain is short enough (by a rough count of printed characters) for one line."""
+    visible = re.sub(r"\\[a-zA-Z]+|[{}^_]", "", chain_inline(ch))
+    return len(visible) <= limit and "matrix" not in chain_inline(ch)
+
+
+__all__ = ["math", "escape", "text", "chain_lines", "chain_inline", "fits_one_line", "sympy"]
