@@ -193,8 +193,9 @@ def _derivative(c: Config) -> Solution:
         steps.append(step(say("Since ", Eq(A_T, PHI(Z), evaluate=False), ", this can be written with the output itself."),
                           chain(DA_DZ, dphi, g)))
     final = c.W_a * dphi
-    ans_chain = chain(DA_DAPREV, W_A * DA_DZ, final, *([c.W_a * g] if g is not None else []))
-    steps.append(step(say("Multiply the two factors."), ans_chain))
+    steps.append(step(say("Multiply the two factors."),
+                      chain(DA_DAPREV, W_A * DA_DZ, final, *([c.W_a * g] if g is not None else []))))
+    ans_chain = chain(DA_DAPREV, final, *([c.W_a * g] if g is not None else []))
     if dphi.has(Heaviside):
         notes.append(say("The ReLU is not differentiable at 0; the derivative there is taken as 0 (",
                          Eq(Heaviside(0, 0), 0, evaluate=False), "), as PyTorch and TensorFlow do."))
@@ -289,94 +290,114 @@ def _fixed_point(c: Config, traj: list):
 
 def _stability(c: Config) -> Solution:
     cc = _c(c)
-    dphi = derivative(c.phi)
-    meanings = _meanings(c)
-    meanings[A_0] = c.a0
-    traj = _trajectory(c, MAX_ITERATES)
-    steps, notes = [], []
+    dphi = _tidy(derivative(c.phi))
+    g = in_terms_of_output(c.phi, dphi)
     name = recognise(c.phi)
-    recurrence = c.phi.subs(Z, c.W_a * A_PREV + cc)
-    steps.append(step(say("With the given values the recurrence is"),
-                      chain(A_T, PHI(_z_general()), recurrence)))
-    lines = []
-    for k in range(1, SHOWN_ITERATES + 1):
-        meanings[iterate(k)] = traj[k]
-        prev = A_0 if k == 1 else iterate(k - 1)
-        exact = sympy.nsimplify(traj[k], tolerance=1e-40, rational=True) if traj[k].is_finite else None
-        shown = exact if exact is not None and exact.q < 1000 and abs(exact - traj[k]) < 1e-40 else None
-        lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + cc),
-                           *(["=", shown] if shown is not None else ["approx", Float(traj[k], 6)])))
-    lines.insert(0, chain(A_0, c.a0))
-    steps.append(step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."), *lines))
+    meanings = {**_meanings(c), A_0: c.a0}
+    traj = _trajectory(c, MAX_ITERATES)
     star, exact = _fixed_point(c, traj)
+    stationary = exact and star == c.a0
+    steps, notes = [], []
+    steps.append(step(say("With the given values the recurrence is"),
+                      chain(A_T, PHI(_z_general()), c.phi.subs(Z, c.W_a * A_PREV + cc))))
+    steps.append(step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."), *_iterate_lines(c, traj, meanings,
+                                                                                          1 if stationary else None)))
     if star is not None:
-        z_star = c.W_a * star + cc
-        meanings.update({A_STAR: star, Z_STAR: z_star})
-        if exact and star == c.a0:
-            how = say("The state never moves: ", A_0, " already satisfies the fixed-point equation, so ",
-                      Eq(A_T, star, evaluate=False), " for every t.")
-        elif exact:
-            how = say("The iterates settle at the fixed point ", A_STAR, ", which solves the equation exactly.")
-        else:
-            how = say("The iterates settle at the fixed point ", A_STAR, " of ", Eq(A_STAR, PHI(Z_STAR), evaluate=False),
-                      "; it has no closed form, so it is found by Newton's method on ",
-                      Eq(sympy.Function("g")(A_STAR), PHI(W_A * A_STAR + B + W_X * X_T) - A_STAR, evaluate=False),
-                      " from the last iterate, to 40 digits (far below the 1e−12 needed).")
-        shown_star = star if exact else Float(star, 8)
-        steps.append(step(how, chain(A_STAR, c.phi.subs(Z, c.W_a * A_STAR + cc),
-                                     *(["=", star] if exact else ["approx", shown_star]))))
-        factor = Abs(c.W_a * dphi.subs(Z, z_star))
-        f_value = sympy.nsimplify(factor) if exact else sympy.N(factor, DIGITS)
-        meanings[FACTOR] = factor
-        rel_one = _compare_one(f_value)
-        steps.append(step(say("Backpropagating one step multiplies the gradient by ", DA_DAPREV,
-                              "; at the fixed point its size is"),
-                          chain(FACTOR, Abs(W_A * dphi.subs(Z, Z_STAR)), Abs(c.W_a * dphi.subs(Z, z_star)),
-                                *(["=", f_value] if exact else ["approx", Float(f_value, 6)]),
-                                rel_one, 1)))
-        if dphi.has(Heaviside) and is_zero(z_star):
+        verdict_steps, factor, rel_one, f_shown = _at_fixed_point(c, star, exact, stationary, dphi, g, meanings)
+        steps += verdict_steps
+        if dphi.has(Heaviside) and is_zero(c.W_a * star + cc):
             notes.append(say("At the fixed point the ReLU's argument is exactly 0, where it is not differentiable;"
                              " the derivative there is taken as 0, as PyTorch and TensorFlow do."))
-        verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
     else:
-        tail = traj[MAX_ITERATES // 2:]
-        logs = [sympy.log(Abs(_num(c.W_a * dphi, z=c.W_a * a + cc))) for a in tail[:-1]]
-        mean = sum(logs) / len(logs) if all(l.is_finite for l in logs) else -sympy.oo
-        f_value = sympy.exp(mean) if mean.is_finite else sympy.Integer(0)
-        rel_one = _compare_one(f_value)
-        verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
-        steps.append(step(say("The iterates do not settle at a fixed point (after ", MAX_ITERATES, " steps ",
+        factor = _mean_factor(c, traj, dphi)
+        rel_one = _compare_one(factor)
+        f_shown = ["approx", Float(factor, 6)]
+        meanings[FACTOR] = factor
+        steps.append(step(say(f"The iterates do not settle at a fixed point (after {MAX_ITERATES} steps ",
                               Eq(iterate(MAX_ITERATES), Float(traj[-1], 6), evaluate=False),
-                              "). The per-step factor is therefore averaged (geometric mean) over the trajectory:"),
-                          chain(FACTOR, "approx", Float(f_value, 6), rel_one, 1)))
-        meanings[FACTOR] = f_value
-    sup, where = SUPREMA.get(name, (None, None))
+                              "), so the per-step factor ", FACTOR, " is the geometric mean of ",
+                              Abs(DA_DAPREV), " along the trajectory:"),
+                          chain(FACTOR, *f_shown, rel_one, 1)))
+    sup = SUPREMA.get(name, (None,))[0]
     if sup is not None and sup is not sympy.oo:
         steps.append(step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
                               " times the largest slope of ", READABLE[name], ":"),
                           chain(Abs(DA_DAPREV), "<=", Abs(W_A) * sup, "=", Abs(c.W_a) * sup)))
     evidence = _evidence(c, traj, dphi)
     meanings[DA_T_DA_0] = evidence
-    steps.append(step(say("Backpropagation through ", T_LONG, " steps multiplies ", T_LONG,
-                          " such factors, so the gradient behaves like (factor)^T. As evidence, along the actual"
-                          f" trajectory with T = {T_EVIDENCE}:"),
-                      chain(Abs(DA_T_DA_0), "approx", _sci(evidence))))
+    exact_evidence = [FACTOR**T_EVIDENCE, sympy.Integer(factor) ** T_EVIDENCE] if stationary and factor.is_Integer \
+        else ["approx", Float(evidence, 4)]
+    steps.append(step(say("Backpropagating through T steps multiplies T such factors, so the gradient behaves like ",
+                          FACTOR**T_LONG, f". As evidence, along the actual trajectory with T = {T_EVIDENCE}:"),
+                      chain(Abs(DA_T_DA_0), *exact_evidence)))
+    verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
     text = {
-        "vanishing": "Vanishing gradients: each step back in time shrinks the gradient by the factor above (< 1),"
+        "vanishing": "Vanishing gradients: each step back in time multiplies the gradient by a factor below 1,"
                      " so it decays geometrically with the sequence length.",
-        "exploding": "Exploding gradients: each step back in time multiplies the gradient by the factor above (> 1),"
+        "exploding": "Exploding gradients: each step back in time multiplies the gradient by a factor above 1,"
                      " so it grows geometrically with the sequence length.",
         "neither": "Neither: at the fixed point each step back in time multiplies the gradient by exactly 1,"
                    " so it keeps its size.",
     }[verdict]
     value = {"verdict": verdict, "fixed_point": float(star) if star is not None else None,
-             "factor": float(f_value), "gradient_T": float(evidence), "T": T_EVIDENCE}
-    answer_chain = chain(FACTOR, *(["=", f_value] if star is not None and exact else ["approx", Float(f_value, 6)]),
-                         rel_one, 1)
+             "factor": float(factor), "gradient_T": float(evidence), "T": T_EVIDENCE}
     question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, chain=answer_chain, text=say(text)))
+                    answer=Answer(value=value, chain=chain(FACTOR, *f_shown, rel_one, 1), text=say(text)))
+
+
+def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
+    """a<0> = ..., a<k> = phi(W_a a<k-1> + c) = value, for the first few k (exact where the value is simple)."""
+    cc = _c(c)
+    lines = [chain(A_0, c.a0)]
+    for k in range(1, (count or SHOWN_ITERATES) + 1):
+        meanings[iterate(k)] = traj[k]
+        prev = A_0 if k == 1 else iterate(k - 1)
+        exact = sympy.nsimplify(traj[k], tolerance=1e-40, rational=True) if traj[k].is_finite else None
+        shown = ["=", exact] if exact is not None and exact.q < 1000 and abs(exact - traj[k]) < 1e-40 \
+            else ["approx", Float(traj[k], 6)]
+        lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + cc), *shown))
+    return lines
+
+
+def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, meanings: dict):
+    """Steps locating a* and the factor |W_a phi'(z*)| there; returns (steps, factor, '<'|'='|'>', shown value)."""
+    cc = _c(c)
+    z_star = c.W_a * star + cc
+    meanings.update({A_STAR: star, Z_STAR: z_star})
+    if stationary:
+        how = say("The state never moves: ", A_0, " already solves the fixed-point equation, so ",
+                  Eq(A_T, star, evaluate=False), " for every t.")
+    elif exact:
+        how = say("The iterates settle at the fixed point ", A_STAR, ", which solves the equation exactly.")
+    else:
+        how = say("The iterates settle at the fixed point ", A_STAR, " of ", Eq(A_STAR, PHI(Z_STAR), evaluate=False),
+                  ". It has no closed form, so it is found by Newton's method on ",
+                  Eq(sympy.Function("g")(A_STAR), PHI(W_A * A_STAR + B + W_X * X_T) - A_STAR, evaluate=False),
+                  " started from the last iterate, to 40 digits (far below the 1e−12 needed).")
+    steps = [step(how, chain(A_STAR, c.phi.subs(Z, c.W_a * A_STAR + cc),
+                             *(["=", star] if exact else ["approx", Float(star, 8)])))]
+    factor = Abs(c.W_a * dphi.subs(Z, z_star))
+    factor = sympy.nsimplify(sympy.simplify(factor)) if exact else sympy.N(factor, DIGITS)
+    meanings[FACTOR] = factor
+    rel_one = _compare_one(factor)
+    shown = ["=", factor] if exact else ["approx", Float(factor, 6)]
+    forms = [Abs(W_A * dphi.subs(Z, Z_STAR))]
+    if g is not None:
+        forms.append(Abs(c.W_a * g.subs(A_T, A_STAR)))
+    steps.append(step(say("Backpropagating one step multiplies the gradient by ", DA_DAPREV,
+                          "; at the fixed point its size is"), chain(FACTOR, *forms, *shown, rel_one, 1)))
+    return steps, factor, rel_one, shown
+
+
+def _mean_factor(c: Config, traj: list, dphi) -> sympy.Expr:
+    """Geometric mean of |W_a phi'(z<t>)| over the second half of the trajectory (0 if any factor is 0)."""
+    cc = _c(c)
+    factors = [Abs(_num(c.W_a * dphi, z=c.W_a * a + cc)) for a in traj[MAX_ITERATES // 2:-1]]
+    if any(f == 0 for f in factors):
+        return sympy.Integer(0)
+    return sympy.exp(sum(sympy.log(f) for f in factors) / len(factors))
 
 
 def _compare_one(value) -> str:

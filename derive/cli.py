@@ -1,0 +1,74 @@
+"""The command line: thin wrappers over derive.spec, derive.document, derive.render and derive.pdf."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import DeriveError, UsageError
+
+EXTENSIONS = {"latex": "tex", "pdf": "pdf", "json": "json"}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="derive")
+def cli():
+    """Step-by-step, CAS-checked answer keys for deep-learning homework."""
+
+
+@cli.command()
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--format", "-f", "fmt", type=click.Choice(list(EXTENSIONS)), default="latex", show_default=True,
+              help="Output format.")
+@click.option("--output", "-o", "output", metavar="PATH",
+              help="Where to write; '-' for standard output (not for pdf). "
+                   "Default: out/<spec-name>-solutions.<ext> under the current directory.")
+@click.option("--only", metavar="IDS", help="Comma-separated question ids to include, e.g. 1a.ii,2d.")
+def solutions(spec, fmt, output, only):
+    """Write the answer key of SPEC (default: the bundled HW5 problem set).
+
+    Every answer is derived step by step from the spec's values, and every
+    equality shown is re-checked by the computer algebra system before
+    anything is written.
+    """
+    from . import document, output as out, render, spec as specs
+    if output == "-" and fmt == "pdf":
+        raise UsageError("a PDF cannot be written to standard output; give a file with -o PATH")
+    problem_set = specs.load(spec)
+    wanted = [s.strip() for s in only.split(",") if s.strip()] if only else None
+    doc = document.solve(problem_set, wanted)
+    if fmt == "pdf":
+        from .pdf import compile_pdf
+        data = compile_pdf(render.render(doc, "latex"))
+    else:
+        data = render.render(doc, fmt)
+    path = output or os.path.join("out", f"{problem_set.name}-solutions.{EXTENSIONS[fmt]}")
+    written = out.write(path, data)
+    if written != "<stdout>":
+        click.echo(written)
+
+
+def main(argv=None) -> None:
+    """Entry point: runs the CLI and maps errors to exit statuses (2 usage/spec, 1 anything else)."""
+    try:
+        cli.main(args=argv, prog_name="derive", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("derive: aborted", err=True)
+        sys.exit(1)
+    except DeriveError as e:
+        click.echo(f"derive: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except Exception as e:  # noqa: BLE001 - the one-line reason promised for unexpected failures
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        click.echo(f"derive: internal error: {type(e).__name__}: {e}", err=True)
+        sys.exit(1)
+    sys.exit(0)

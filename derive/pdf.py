@@ -1,0 +1,57 @@
+"""Compile LaTeX to PDF with the system's TeX Live: no shell escape, halt on the first error."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import TexError
+
+INSTALL_HINT = ("install TeX Live, e.g. on Debian/Ubuntu: sudo apt-get install texlive-latex-base "
+                "texlive-latex-recommended texlive-pictures texlive-fonts-recommended latexmk")
+ENGINE_FLAGS = ["-no-shell-escape", "-halt-on-error", "-interaction=nonstopmode", "-file-line-error"]
+TIMEOUT = 180
+
+
+def command(main: str = "main.tex") -> list[str]:
+    """The TeX command: latexmk when present, else pdflatex (run twice by compile)."""
+    latexmk = shutil.which("latexmk")
+    if latexmk and shutil.which("pdflatex"):
+        engine = " ".join(["pdflatex", *ENGINE_FLAGS, "%O", "%S"])
+        return [latexmk, "-pdf", "-quiet", f"-pdflatex={engine}", main]
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex:
+        return [pdflatex, *ENGINE_FLAGS, main]
+    raise TexError("no TeX engine found (pdflatex): " + INSTALL_HINT)
+
+
+def compile_pdf(source: str) -> bytes:
+    """The PDF of a complete LaTeX document; TexError with the log's relevant lines on failure."""
+    cmd = command()
+    runs = 1 if "latexmk" in Path(cmd[0]).name else 2
+    with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
+        (Path(tmp) / "main.tex").write_text(source, encoding="utf-8")
+        for _ in range(runs):
+            try:
+                proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=TIMEOUT,
+                                      stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise TexError(f"TeX did not finish within {TIMEOUT} s") from None
+            if proc.returncode != 0:
+                log = Path(tmp) / "main.log"
+                text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
+                raise TexError("TeX failed:\n" + relevant_lines(text))
+        return (Path(tmp) / "main.pdf").read_bytes()
+
+
+def relevant_lines(log: str, limit: int = 12) -> str:
+    """The error lines of a TeX log (those starting with '!' or 'file:line:') and the two after each."""
+    lines = log.splitlines()
+    picked = []
+    for k, line in enumerate(lines):
+        if line.startswith("!") or re.match(r"^[^\s:]+:\d+: ", line):
+            picked += lines[k:k + 3]
+    return "\n".join(picked[:limit]) or "\n".join(lines[-limit:])
