@@ -17,8 +17,10 @@ from .steps import Chain, Solution
 
 DIGITS = 50
 ZERO = sympy.Float("1e-30", DIGITS)
-# Sample values for free symbols: distinct, non-integer, away from the kinks at 0.
-SAMPLES = [sympy.Rational(p, q) for p, q in ((-13, 7), (5, 11), (9, 7), (-2, 3), (17, 13), (3, 5), (-7, 19))]
+# Sample values for free symbols: distinct, with large prime denominators, so that they miss
+# the kinks (such as ReLU's) that the small rationals of a spec put at simple points.
+SAMPLES = [sympy.Rational(p, q) for p, q in
+           ((-1871, 1009), (463, 1013), (1303, 1019), (-683, 1021), (1733, 1031), (617, 1033), (-379, 1039))]
 
 
 def check_solution(sol: Solution, part: str) -> int:
@@ -125,7 +127,7 @@ def _samples(d) -> list:
         point = {s: SAMPLES[(shift + 3 * k) % len(SAMPLES)] * (-1 if s.is_positive is False else 1)
                  for k, s in enumerate(syms)}
         point = {s: (abs(v) if s.is_positive or s.is_nonnegative else v) for s, v in point.items()}
-        value = d.evalf(DIGITS, subs=point)
+        value = sympy.N(d.xreplace(point), DIGITS)
         if value.is_number and value.is_real and value.is_finite:
             values.append(value)
     return values

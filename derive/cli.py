@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -11,6 +12,28 @@ from . import __version__
 from .errors import DeriveError, UsageError
 
 EXTENSIONS = {"latex": "tex", "pdf": "pdf", "json": "json"}
+
+
+class Failure(click.ClickException):
+    """A DeriveError on its way out: its message, its exit status."""
+
+    def __init__(self, error: DeriveError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"derive: error: {self.format_message()}", err=True)
+
+
+def reports_errors(command):
+    """Turn DeriveErrors raised inside a command into clean exits with their status."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DeriveError as err:
+            raise Failure(err) from None
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +50,7 @@ def cli():
               help="Where to write; '-' for standard output (not for pdf). "
                    "Default: out/<spec-name>-solutions.<ext> under the current directory.")
 @click.option("--only", metavar="IDS", help="Comma-separated question ids to include, e.g. 1a.ii,2d.")
+@reports_errors
 def solutions(spec, fmt, output, only):
     """Write the answer key of SPEC (default: the bundled HW5 problem set).
 
@@ -63,9 +87,6 @@ def main(argv=None) -> None:
     except click.Abort:
         click.echo("derive: aborted", err=True)
         sys.exit(1)
-    except DeriveError as e:
-        click.echo(f"derive: error: {e}", err=True)
-        sys.exit(e.exit_code)
     except Exception as e:  # noqa: BLE001 - the one-line reason promised for unexpected failures
         if os.environ.get("DERIVE_DEBUG"):
             raise

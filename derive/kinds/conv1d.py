@@ -11,7 +11,7 @@ from sympy import Derivative, Function, ImmutableMatrix, MatMul, Symbol
 from .. import fields
 from ..fields import FieldError
 from ..steps import Answer, Solution, Text, chain, say, step
-from ..symbols import f, x
+from ..symbols import f, x, z
 
 ASKS = ("matrix", "gradient")
 FIELDS = ("length", "width", "wrt", "signs", "blank")
@@ -127,8 +127,8 @@ def _gradient(c: Config) -> Solution:
     result = ImmutableMatrix([mask[i] * dz[i] for i in range(c.outputs)])
     relu_primes = ImmutableMatrix([RELU_PRIME(zi) for zi in zs])
     da = Symbol(f"da/df{j}")
-    conditions = [sympy.StrictGreaterThan(zi, 0) if s > 0 else sympy.StrictLessThan(zi, 0)
-                  for zi, s in zip(zs, c.signs)]
+    conditions = [sympy.StrictGreaterThan(z(i + 1), 0, evaluate=False) if s > 0 else
+                  sympy.StrictLessThan(z(i + 1), 0, evaluate=False) for i, s in enumerate(c.signs)]
     steps = [
         step(say("Write ", sympy.Eq(A_VEC, Function("relu")(Symbol("z")), evaluate=False),
                  " with z = F x. Each output depends on ", f(j), " only through its own argument, so by the chain rule"

@@ -114,7 +114,8 @@ def _meanings(c: Config) -> dict:
     z_of_prev = c.W_a * A_PREV + _c(c)
     m = {W_A: c.W_a, B: c.b, X_T: c.x, Z: z_of_prev, A_T: c.phi, PHI: sympy.Lambda(Z, c.phi),
          DA_DZ: derivative(c.phi), DZ_DAPREV: sympy.diff(z_of_prev, A_PREV),
-         DA_DAPREV: sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV)}
+         DA_DAPREV: sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV).replace(
+             Heaviside, lambda arg, *rest: Heaviside(arg, 0))}
     if c.W_x is not None:
         m[W_X] = c.W_x
     return m
@@ -231,7 +232,7 @@ def _differentiate(phi: sympy.Expr):
         return dphi, [step(say("Quotient rule: ", Eq(sympy.Symbol("(u/v)'"), sympy.Symbol("(u'v - uv')/v^2"),
                                                             evaluate=False), "."),
                            chain(DA_DZ, rule, expanded, *([dphi] if expanded != dphi else [])))]
-    return dphi, [step(say("Differentiate the activation."), chain(DA_DZ, sympy.Derivative(phi, Z), dphi))]
+    return dphi, [step(say("Differentiate the activation."), chain(DA_DZ, dphi))]
 
 
 # --- stability ----------------------------------------------------------------------------

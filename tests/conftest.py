@@ -1,0 +1,48 @@
+"""Shared fixtures: the solved HW5 key, a spec writer, and the TeX requirement."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+
+import pytest
+
+import derive
+
+
+@pytest.fixture(scope="session")
+def hw5():
+    """The bundled HW5 problem set, solved and checked."""
+    return derive.solve(derive.load())
+
+
+@pytest.fixture(scope="session")
+def hw5_answers(hw5):
+    """HW5's answer values by question id."""
+    return {q.id: q.answer.value for q in hw5.questions()}
+
+
+def solve_toml(text: str):
+    """Load, solve and check a spec given as TOML text; answers by id."""
+    doc = derive.solve(derive.loads(textwrap.dedent(text)))
+    return {q.id: q.answer.value for q in doc.questions()}
+
+
+@pytest.fixture
+def write_spec(tmp_path):
+    """Write TOML text to a spec file and return its path."""
+    def write(text: str, name: str = "spec.toml"):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+    return write
+
+
+def need_tex():
+    """Skip without TeX, unless DERIVE_REQUIRE_TEX=1 (CI), where a missing TeX fails."""
+    if shutil.which("pdflatex"):
+        return
+    if os.environ.get("DERIVE_REQUIRE_TEX") == "1":
+        pytest.fail("DERIVE_REQUIRE_TEX=1 but pdflatex is not installed")
+    pytest.skip("pdflatex not installed")
