@@ -8,7 +8,7 @@
 __version__ = "0.1.0"
 
 from .document import solve  # noqa: E402
-from .render import render  # noqa: E402
+from .formats import render  # noqa: E402
 from .spec import load, loads  # noqa: E402
 
 __all__ = ["load", "loads", "solve", "render", "__version__"]

@@ -1,4 +1,4 @@
-"""The command line: thin wrappers over derive.spec, derive.document, derive.render and derive.pdf."""
+"""The command line: thin wrappers over derive.spec, derive.document, derive.formats and derive.pdf."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def solutions(spec, fmt, output, only):
     equality shown is re-checked by the computer algebra system before
     anything is written.
     """
-    from . import document, output as out, render, spec as specs
+    from . import document, formats, output as out, spec as specs
     if output == "-" and fmt == "pdf":
         raise UsageError("a PDF cannot be written to standard output; give a file with -o PATH")
     problem_set = specs.load(spec)
@@ -66,9 +66,9 @@ def solutions(spec, fmt, output, only):
     doc = document.solve(problem_set, wanted)
     if fmt == "pdf":
         from .pdf import compile_pdf
-        data = compile_pdf(render.render(doc, "latex"))
+        data = compile_pdf(formats.render(doc, "latex"))
     else:
-        data = render.render(doc, fmt)
+        data = formats.render(doc, fmt)
     path = output or os.path.join("out", f"{problem_set.name}-solutions.{EXTENSIONS[fmt]}")
     written = out.write(path, data)
     if written != "<stdout>":

@@ -4,7 +4,7 @@ import sympy
 import pytest
 
 from derive.mathparse import Z
-from derive.render import latex as tex
+from derive.formats import latex as tex
 
 SIGMA = 1 / (1 + sympy.exp(-Z))
 

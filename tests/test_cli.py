@@ -1,0 +1,164 @@
+"""Every exit path of `derive solutions`."""
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+import derive
+from derive import pdf
+from derive.cli import cli
+from derive.kinds import cnn
+from derive.steps import chain, step, say
+
+from conftest import need_tex
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args):
+        return CliRunner().invoke(cli, list(args))
+    return invoke
+
+
+def test_default_latex(run, tmp_path):
+    result = run("solutions")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == os.path.join("out", "hw5-solutions.tex")
+    text = (tmp_path / "out" / "hw5-solutions.tex").read_text()
+    assert text.startswith("\\documentclass") and "\\end{document}" in text
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]   # no temp files left
+
+
+def test_json_to_stdout(run):
+    result = run("solutions", "--format", "json", "-o", "-")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["generator"] == {"name": "derive", "version": derive.__version__}
+    assert [p["id"] for p in data["parts"]] == "1a.i 1a.ii 1b.i 1b.ii 2a 2b 2c 2d 3a 3b".split()
+    part = data["parts"][4]
+    assert set(part) == {"id", "problem", "kind", "ask", "question", "steps", "notes", "answer"}
+    assert part["answer"]["value"] == [280, 0] and part["problem"] == 2 and part["kind"] == "cnn-dims"
+    assert all(set(s) == {"text", "latex"} for p in data["parts"] for s in p["steps"])
+
+
+def test_output_path_and_only(run, tmp_path):
+    result = run("solutions", "-f", "json", "-o", "keys/two.json", "--only", "2d,1a.ii")
+    assert result.exit_code == 0
+    assert result.output.strip() == os.path.join("keys", "two.json")
+    data = json.loads((tmp_path / "keys" / "two.json").read_text())
+    assert [p["id"] for p in data["parts"]] == ["1a.ii", "2d"]
+
+
+def test_spec_argument(run, tmp_path):
+    (tmp_path / "week3.toml").write_text("""
+title = "Week 3"
+[[problem]]
+kind = "conv1d-matrix"
+length = 4
+width = 2
+  [[problem.part]]
+  ask = "matrix"
+""")
+    result = run("solutions", "week3.toml", "-f", "json")
+    assert result.exit_code == 0
+    data = json.loads((tmp_path / "out" / "week3-solutions.json").read_text())
+    assert data["title"] == "Week 3" and data["parts"][0]["answer"]["value"][2] == ["0", "0", "f1", "f2"]
+
+
+def test_unknown_question_id(run):
+    result = run("solutions", "--only", "2e")
+    assert result.exit_code == 2
+    assert "no question 2e" in result.output and "2d" in result.output
+
+
+def test_pdf_to_stdout_refused(run, tmp_path):
+    result = run("solutions", "-f", "pdf", "-o", "-")
+    assert result.exit_code == 2
+    assert "standard output" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_format(run):
+    result = run("solutions", "-f", "docx")
+    assert result.exit_code == 2
+    assert "latex" in result.output and "json" in result.output
+
+
+def test_help(run):
+    result = run("solutions", "--help")
+    assert result.exit_code == 0
+    for word in ("--format", "[latex|pdf|json]", "--output", "--only", "standard output"):
+        assert word in result.output
+
+
+def test_failed_check_writes_nothing(run, tmp_path, monkeypatch):
+    real = cnn._params
+
+    def wrong(c):
+        sol = real(c)
+        bad = step(say("A wrong step."), chain(2 + 2, 5))
+        return sol.__class__(sol.question, sol.steps + (bad,), sol.answer, sol.notes, sol.meanings)
+    monkeypatch.setattr(cnn, "_params", wrong)
+    result = run("solutions", "-o", "key.tex")
+    assert result.exit_code == 1
+    assert "part 2a, step 3: check failed" in result.output
+    assert not (tmp_path / "key.tex").exists()
+
+
+def test_no_tex_engine(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    result = run("solutions", "-f", "pdf")
+    assert result.exit_code == 1
+    assert "no TeX engine found" in result.output and "apt-get install texlive-latex-base" in result.output
+    assert not (tmp_path / "out" / "hw5-solutions.pdf").exists()
+
+
+def test_tex_failure_shows_log(tmp_path, monkeypatch):
+    need_tex()
+    from derive.errors import TexError
+    with pytest.raises(TexError) as err:
+        pdf.compile_pdf("\\documentclass{article}\\begin{document}\\undefinedcommand\\end{document}")
+    assert "Undefined control sequence" in str(err.value)
+
+
+def test_pdf(run, tmp_path):
+    need_tex()
+    result = run("solutions", "-f", "pdf")
+    assert result.exit_code == 0, result.output
+    data = (tmp_path / "out" / "hw5-solutions.pdf").read_bytes()
+    assert data.startswith(b"%PDF")
+
+
+def test_unwritable_output(run, tmp_path):
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    result = run("solutions", "-o", "blocker/key.tex")
+    assert result.exit_code == 1
+    assert "cannot write" in result.output
+
+
+def test_internal_error_is_one_line(tmp_path, monkeypatch, capsys):
+    from derive import document
+    from derive.cli import main
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(document, "solve", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["solutions"])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err.strip() == "derive: internal error: RuntimeError: boom"
+    assert not (tmp_path / "out").exists()
+
+
+def test_main_exit_codes(tmp_path, monkeypatch, capsys):
+    from derive.cli import main
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as ok:
+        main(["solutions", "-f", "json", "-o", "k.json"])
+    assert ok.value.code == 0
+    with pytest.raises(SystemExit) as bad:
+        main(["solutions", "missing.toml"])
+    assert bad.value.code == 2
+    assert "missing.toml: no such file" in capsys.readouterr().err
