@@ -60,7 +60,7 @@ def check_link(left, rel: str, right) -> tuple[bool, str]:
         return _check_matrix(_explicit(left), rel, _explicit(right))
     if rel == "=":
         verdict = is_zero(left - right)
-        return verdict, "the two sides differ" if verdict is False else "undecided"
+        return verdict, "" if verdict else "the two sides differ"
     if rel == "approx":
         return _check_approx(left, right)
     return _check_order(left, rel, right)

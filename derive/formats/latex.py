@@ -6,6 +6,7 @@ import re
 
 import sympy
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from ..steps import Chain, Text
 
@@ -49,8 +50,7 @@ UNICODE = {
     "…": r"\dots{}", "“": "``", "”": "''", "’": "'", "‘": "`", "–": "--", "—": "---", "∂": r"$\partial$",
 }
 SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-           "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
-           "<": r"\textless{}", ">": r"\textgreater{}"}
+           "~": r"\~{}", "^": r"\^{}", "\\": r"$\backslash$", "<": "$<$", ">": "$>$", "|": r"$|$"}
 
 
 def symbol_latex(name: str) -> str | None:
@@ -84,9 +84,12 @@ class Printer(LatexPrinter):
         out = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} > 0\right]"
         return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
 
-    def _print_Float(self, expr):
-        text = super()._print_Float(expr)
-        return text
+    def _print_Mul(self, expr):
+        """Arithmetic on numbers shown as written, a dot between every factor: (1 + 3·3·3)·10."""
+        if not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
+            return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"])
+                                   for a in expr.args)
+        return super()._print_Mul(expr)
 
 
 _PRINTER = Printer()
@@ -131,4 +134,4 @@ def fits_one_line(ch: Chain, limit: int = 70) -> bool:
     return len(visible) <= limit and "matrix" not in chain_inline(ch)
 
 
-__all__ = ["math", "escape", "text", "chain_lines", "chain_inline", "fits_one_line", "sympy"]
+__all__ = ["math", "escape", "text", "chain_lines", "chain_inline", "fits_one_line"]

@@ -178,14 +178,15 @@ def _params(c: Config) -> Solution:
         if layer.bias:
             formula = (K_H * K_W * C_IN + 1) * F_OUT
             shown = _u(Add(weights, 1, evaluate=False), layer.filters)
-            text = ("each of the F filters has k_h·k_w·C_in weights (its depth equals the input's channels) and"
-                    " one bias: ")
+            text = say(label + "each of the ", F_OUT, " filters has ", K_H * K_W * C_IN,
+                       " weights (its depth equals the input's channels) and one bias, in all ", formula, ":")
         else:
             formula = K_H * K_W * C_IN * F_OUT
             shown = _u(weights, layer.filters)
-            text = "each of the F filters has k_h·k_w·C_in weights and no bias: "
+            text = say(label + "each of the ", F_OUT, " filters has ", K_H * K_W * C_IN, " weights and no bias, in all ",
+                       formula, ":")
         count = (kh * kw * shape[2] + (1 if layer.bias else 0)) * layer.filters
-        steps.append(step(say(label + text, formula, "."), chain(shown, count)))
+        steps.append(step(text, chain(shown, count)))
         counts.append(count)
     listing = ", ".join(f"layer {k + 1}: {n}" for k, n in enumerate(counts))
     return Solution(question=say("How many parameters are there in each layer?"), steps=tuple(steps),

@@ -345,7 +345,8 @@ def _stability(c: Config) -> Solution:
     question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, chain=chain(FACTOR, *f_shown, rel_one, 1), text=say(text)))
+                    answer=Answer(value=value, text=say(text),
+                                  chain=chain(FACTOR, *f_shown, *([] if factor == 1 else [rel_one, 1]))))
 
 
 def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
@@ -387,8 +388,9 @@ def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, mea
     forms = [Abs(W_A * dphi.subs(Z, Z_STAR))]
     if g is not None:
         forms.append(Abs(c.W_a * g.subs(A_T, A_STAR)))
+    tail = [] if factor == 1 else [rel_one, 1]
     steps.append(step(say("Backpropagating one step multiplies the gradient by ", DA_DAPREV,
-                          "; at the fixed point its size is"), chain(FACTOR, *forms, *shown, rel_one, 1)))
+                          "; at the fixed point its size is"), chain(FACTOR, *forms, *shown, *tail)))
     return steps, factor, rel_one, shown
 
 
