@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import mpmath
 import sympy
 
+from . import numeric
 from .errors import CheckError
 from .steps import Chain, Solution
 
 DIGITS = 50
 ZERO = sympy.Float("1e-30", DIGITS)
+TINY = mpmath.mpf("1e-30")
 # Sample values for free symbols: distinct, with large prime denominators, so that they miss
 # the kinks (such as ReLU's) that the small rationals of a spec put at simple points.
 SAMPLES = [sympy.Rational(p, q) for p, q in
            ((-1871, 1009), (463, 1013), (1303, 1019), (-683, 1021), (1733, 1031), (617, 1033), (-379, 1039))]
+SAMPLE_VALUES = [numeric.evaluate(v) for v in SAMPLES]
 
 
 def check_solution(sol: Solution, part: str) -> int:
@@ -95,8 +99,7 @@ def is_zero(d) -> bool:
     d = sympy.sympify(d)
     if d == 0:
         return True
-    quick = sympy.expand(sympy.together(d))
-    if quick == 0:
+    if not d.atoms(sympy.Function) and sympy.expand(d) == 0:   # rational arithmetic: conclusive and cheap
         return True
     if not d.free_symbols:
         value = d.evalf(DIGITS)
@@ -105,10 +108,12 @@ def is_zero(d) -> bool:
                 return bool(abs(value) < ZERO)
             return bool(abs(value) < ZERO) and _exact_zero(d)
         return _exact_zero(d)
-    values = _samples(d)
-    if len(values) < 3:
-        return bool(sympy.simplify(d) == 0)
-    return all(abs(v) < ZERO for v in values)
+    count = 0
+    for value in _samples(d):       # stops at the first point that tells the sides apart
+        if abs(value) >= TINY:
+            return False
+        count += 1
+    return count >= 3 or bool(sympy.simplify(d) == 0)
 
 
 def _exact_zero(d) -> bool:
@@ -119,18 +124,27 @@ def _exact_zero(d) -> bool:
     return s == 0 or abs(d.evalf(2 * DIGITS)) < ZERO**2
 
 
-def _samples(d) -> list:
-    """Values of d at the sample points (complex or undefined points are dropped)."""
+def _samples(d):
+    """Values (mpmath) of d at the sample points, lazily; complex or undefined points are skipped."""
     syms = sorted(d.free_symbols, key=lambda s: s.name)
-    values = []
+    signs = [1 if (s.is_positive or s.is_nonnegative) else -1 if (s.is_negative or s.is_nonpositive) else 0
+             for s in syms]
+    try:
+        f = numeric.compile(d, tuple(syms))
+    except numeric.Unsupported:
+        f = None
     for shift in range(len(SAMPLES)):
-        point = {s: SAMPLES[(shift + 3 * k) % len(SAMPLES)] * (-1 if s.is_positive is False else 1)
-                 for k, s in enumerate(syms)}
-        point = {s: (abs(v) if s.is_positive or s.is_nonnegative else v) for s, v in point.items()}
-        value = sympy.N(d.xreplace(point), DIGITS)
-        if value.is_number and value.is_real and value.is_finite:
-            values.append(value)
-    return values
+        picks = [(shift + 3 * k) % len(SAMPLES) for k in range(len(syms))]
+        if f is not None:
+            value = f(*(abs(SAMPLE_VALUES[i]) * sign if sign else SAMPLE_VALUES[i] for i, sign in zip(picks, signs)))
+        else:
+            point = {s: abs(SAMPLES[i]) * sign if sign else SAMPLES[i] for s, i, sign in zip(syms, picks, signs)}
+            try:
+                value = numeric.evaluate(d, point, DIGITS)
+            except numeric.Unsupported:
+                continue
+        if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+            yield value
 
 
 def _check_approx(left, right) -> tuple[bool, str]:
@@ -150,7 +164,7 @@ def _check_order(left, rel, right) -> tuple[bool, str]:
     """An inequality: exactly for numbers, at every sample point otherwise."""
     d = sympy.sympify(left - right)
     if d.free_symbols:
-        values = _samples(d)
+        values = list(_samples(d))
         if len(values) < 3:
             return False, "cannot evaluate"
     else:

@@ -48,14 +48,7 @@ def render(doc: Document, fmt: str) -> str:
 # --- LaTeX ---------------------------------------------------------------------------------
 
 def _rows(chains: tuple[Chain, ...]) -> list[tuple[str, str]]:
-    rows = []
-    for ch in chains:
-        if tex.fits_one_line(ch):
-            rest = tex.chain_inline(Chain(ch.exprs, ch.rels))[len(tex.math(ch.exprs[0])):].strip()
-            rows.append((tex.math(ch.exprs[0]), rest))
-        else:
-            rows += tex.chain_lines(ch)
-    return rows
+    return [row for ch in chains for row in tex.chain_rows(ch)]
 
 
 def _question(q: Question) -> dict:

@@ -110,28 +110,20 @@ def text(t: Text) -> str:
     return "".join(escape(p) if isinstance(p, str) else f"${math(p)}$" for p in t.pieces)
 
 
-def chain_lines(ch: Chain) -> list[tuple[str, str]]:
-    """Rows of an aligned display: (left side, '= right side'), the left side only on the first row."""
+def chain_rows(ch: Chain, limit: int = 70) -> list[tuple[str, str]]:
+    """Rows of an aligned display, (left side, relation and right side): one row when the chain is
+    short (by a rough count of printed characters), else one row a link, the left side on the first."""
     exprs = [math(e) for e in ch.exprs]
-    rows, left = [], exprs[0]
-    for rel, right in zip(ch.rels, exprs[1:]):
-        rows.append((left, f"{RELATIONS[rel]} {right}"))
-        left = ""
-    return rows
+    links = [f"{RELATIONS[rel]} {right}" for rel, right in zip(ch.rels, exprs[1:])]
+    visible = re.sub(r"\\[a-zA-Z]+|[{}^_]", "", " ".join([exprs[0], *links]))
+    if len(visible) <= limit and "matrix" not in visible:
+        return [(exprs[0], " ".join(links))]
+    return [(exprs[0] if k == 0 else "", link) for k, link in enumerate(links)]
 
 
 def chain_inline(ch: Chain) -> str:
     """A chain on one line."""
-    out = math(ch.exprs[0])
-    for rel, e in zip(ch.rels, ch.exprs[1:]):
-        out += f" {RELATIONS[rel]} {math(e)}"
-    return out
+    return " ".join(" ".join(row) for row in chain_rows(ch, limit=10**9))
 
 
-def fits_one_line(ch: Chain, limit: int = 70) -> bool:
-    """Whether a chain is short enough (by a rough count of printed characters) for one line."""
-    visible = re.sub(r"\\[a-zA-Z]+|[{}^_]", "", chain_inline(ch))
-    return len(visible) <= limit and "matrix" not in chain_inline(ch)
-
-
-__all__ = ["math", "escape", "text", "chain_lines", "chain_inline", "fits_one_line"]
+__all__ = ["math", "escape", "text", "chain_rows", "chain_inline"]

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import functools
+
+import mpmath
 import sympy
 from sympy import Abs, Eq, Float, Heaviside, Rational
 
@@ -14,6 +17,7 @@ from .. import fields
 from ..check import is_zero
 from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
+from ..numeric import compile as compile_numeric, evaluate, small_rational, to_sympy
 from ..steps import Answer, Solution, Text, chain, say, step
 from ..symbols import (A_0, A_PREV, A_STAR, A_T, B, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV, FACTOR,
                        PHI, SIGMA, T_LONG, W_A, W_X, X_T, Z, Z_STAR, iterate)
@@ -111,9 +115,14 @@ def _c(c: Config) -> sympy.Expr:
 
 def _meanings(c: Config) -> dict:
     """What each notation symbol means, for the checker (everything in terms of a<t-1>)."""
+    return dict(_shared_meanings(c))
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_meanings(c: Config) -> dict:
     z_of_prev = c.W_a * A_PREV + _c(c)
     m = {W_A: c.W_a, B: c.b, X_T: c.x, Z: z_of_prev, A_T: c.phi, PHI: sympy.Lambda(Z, c.phi),
-         DA_DZ: derivative(c.phi), DZ_DAPREV: sympy.diff(z_of_prev, A_PREV),
+         DA_DZ: slope(c.phi)[0], DZ_DAPREV: sympy.diff(z_of_prev, A_PREV),
          DA_DAPREV: sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV).replace(
              Heaviside, lambda arg, *rest: Heaviside(arg, 0))}
     if c.W_x is not None:
@@ -136,34 +145,36 @@ def recognise(phi: sympy.Expr) -> str | None:
 
 
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
-    """The shortest of a few equivalent forms."""
-    forms = [expr, sympy.factor(expr), sympy.cancel(expr)]
-    if sympy.count_ops(expr) < 40 and not expr.has(Heaviside):
-        simple = sympy.simplify(expr)
-        if {type(f) for f in simple.atoms(sympy.Function)} <= {type(f) for f in expr.atoms(sympy.Function)}:
-            forms.append(simple)
-    return min(forms, key=sympy.count_ops)
+    """The shortest of a few equivalent forms (the first on a tie)."""
+    return min([expr, sympy.together(expr), sympy.factor(expr)], key=sympy.count_ops)
+
+
+@functools.lru_cache(maxsize=32)
+def slope(phi: sympy.Expr):
+    """(phi'(z) tidied, g with phi' = g(phi) or None): shared by both questions of a part."""
+    dphi = _tidy(derivative(phi))
+    return dphi, in_terms_of_output(phi, dphi)
 
 
 def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
     """g with phi'(z) = g(phi(z)) for a polynomial g of degree <= 2, or None (ReLU: H(a))."""
     if dphi.has(Heaviside) and is_zero(dphi - Heaviside(phi, 0)):
         return Heaviside(A_T, 0)
-    c0, c1, c2 = sympy.symbols("c0:3")
-    eqs = []
-    for zv in (Rational(-3, 7), Rational(2, 5), Rational(7, 9), Rational(-6, 5)):
-        p = sympy.N(phi.subs(Z, zv), DIGITS)
-        d = sympy.N(dphi.subs(Z, zv), DIGITS)
-        if not (p.is_real and d.is_real):
+    rows, rhs = [], []
+    with mpmath.workdps(DIGITS):
+        for zv in (Rational(-3, 7), Rational(2, 5), Rational(7, 9)):
+            p, d = evaluate(phi, {Z: zv}), evaluate(dphi, {Z: zv})
+            if not (mpmath.isfinite(p) and mpmath.isfinite(d)) or isinstance(p, mpmath.mpc):
+                return None
+            rows.append([1, p, p**2])
+            rhs.append(d)
+        try:
+            solution = mpmath.lu_solve(mpmath.matrix(rows), mpmath.matrix(rhs))
+        except ZeroDivisionError:
             return None
-        eqs.append(c0 + c1 * p + c2 * p**2 - d)
-    try:
-        sol = sympy.solve(eqs[:3], [c0, c1, c2], dict=True)
-    except (NotImplementedError, ValueError, ZeroDivisionError):
+    coeffs = [small_rational(v, tolerance=1e-30) for v in solution]
+    if any(v is None for v in coeffs):
         return None
-    if not sol or not all(v.is_real for v in sol[0].values()):
-        return None
-    coeffs = [sympy.nsimplify(sol[0][s], rational=True, tolerance=1e-30) for s in (c0, c1, c2)]
     g = coeffs[0] + coeffs[1] * A_T + coeffs[2] * A_T**2
     if g.free_symbols != {A_T} or not is_zero(dphi - g.subs(A_T, phi)):
         return None
@@ -187,9 +198,8 @@ def _derivative(c: Config) -> Solution:
                       chain(DZ_DAPREV, W_A, c.W_a)))
     if name and c.phi != NAMED[name]:
         steps.append(step(say("The formula is ", READABLE[name], ":"), chain(PHI(Z), c.phi, NAMED[name])))
-    dphi, dsteps = _differentiate(c.phi)
-    steps += dsteps
-    g = in_terms_of_output(c.phi, dphi)
+    dphi, g = slope(c.phi)
+    steps += _differentiate(c.phi, dphi)
     if g is not None:
         steps.append(step(say("Since ", Eq(A_T, PHI(Z), evaluate=False), ", this can be written with the output itself."),
                           chain(DA_DZ, dphi, g)))
@@ -220,79 +230,75 @@ def _naming_notes(c: Config, name: str | None) -> list[Text]:
     return [note]
 
 
-def _differentiate(phi: sympy.Expr):
-    """phi'(z) with the steps that get there: quotient rule for a fraction, else direct."""
-    dphi = _tidy(derivative(phi))
+def _differentiate(phi: sympy.Expr, dphi: sympy.Expr) -> list:
+    """The steps that get to phi'(z): the quotient rule for a fraction, else the derivative directly."""
     num, den = sympy.fraction(sympy.together(phi))
     if den != 1 and den.has(Z):
         dnum, dden = sympy.diff(num, Z), sympy.diff(den, Z)
         rule = sympy.Mul(sympy.Add(sympy.Mul(dnum, den, evaluate=False), -sympy.Mul(num, dden, evaluate=False),
                                    evaluate=False), sympy.Pow(den, -2, evaluate=False), evaluate=False)
         expanded = sympy.cancel(sympy.expand(dnum * den - num * dden)) / den**2
-        return dphi, [step(say("Quotient rule: ", Eq(sympy.Symbol("(u/v)'"), sympy.Symbol("(u'v - uv')/v^2"),
+        return [step(say("Quotient rule: ", Eq(sympy.Symbol("(u/v)'"), sympy.Symbol("(u'v - uv')/v^2"),
                                                             evaluate=False), "."),
                            chain(DA_DZ, rule, expanded, *([dphi] if expanded != dphi else [])))]
-    return dphi, [step(say("Differentiate the activation."), chain(DA_DZ, dphi))]
+    return [step(say("Differentiate the activation."), chain(DA_DZ, dphi))]
 
 
 # --- stability ----------------------------------------------------------------------------
 
-def _num(expr, **values):
-    """Evaluate expr at 50 digits with the given symbol values (Z=...)."""
-    subs = {{"z": Z}[k]: Float(v, DIGITS) if not isinstance(v, sympy.Basic) else v for k, v in values.items()}
-    return sympy.N(expr.xreplace(subs), DIGITS)
-
-
 def _trajectory(c: Config, n: int) -> list:
-    """a<0>, ..., a<n> at 50 digits."""
-    out = [sympy.N(c.a0, DIGITS)]
-    cc = _c(c)
-    for _ in range(n):
-        out.append(_num(c.phi, z=c.W_a * out[-1] + cc))
-    return out
+    """a<0>, ..., a<n> at 50 digits; stops early once the state is stationary (past T_EVIDENCE)."""
+    step_once = compile_numeric(c.phi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
+    out = [evaluate(c.a0)]
+    with mpmath.workdps(DIGITS):
+        for k in range(n):
+            out.append(step_once(out[-1]))
+            if k > T_EVIDENCE and out[-1] == out[-2]:
+                break
+    return [to_sympy(v) for v in out]
 
 
 def _fixed_point(c: Config, traj: list):
     """(a*, exact?) the trajectory settles at, or (None, False) when it does not settle."""
     cc = _c(c)
-    exact_traj = [c.a0]
-    for _ in range(SHOWN_ITERATES):
-        prev = exact_traj[-1]
-        nxt = sympy.nsimplify(c.phi.subs(Z, c.W_a * prev + cc)) if prev.is_Rational else None
-        if prev.is_Rational and is_zero(c.phi.subs(Z, c.W_a * prev + cc) - prev):
+    prev = c.a0
+    for _ in range(SHOWN_ITERATES):            # an exactly stationary start, e.g. tanh(0) = 0
+        nxt = c.phi.subs(Z, c.W_a * prev + cc)
+        if nxt == prev:
             return prev, True
-        if nxt is None or not nxt.is_Rational:
+        if not nxt.is_Rational:
             break
-        exact_traj.append(nxt)
+        prev = nxt
     last = traj[-1]
     if not last.is_finite or abs(last) > 1e6:
         return None, False
     g = c.phi.subs(Z, c.W_a * A_STAR + cc) - A_STAR
     dg = sympy.diff(g, A_STAR).replace(Heaviside, lambda arg, *r: Heaviside(arg, 0))
-    a = last
-    for _ in range(60):
-        slope = sympy.N(dg.xreplace({A_STAR: a}), DIGITS)
-        if slope == 0:
-            break
-        delta = sympy.N(g.xreplace({A_STAR: a}), DIGITS) / slope
-        a = a - delta
-        if abs(delta) < Float("1e-40"):
-            break
-    if abs(sympy.N(g.xreplace({A_STAR: a}), DIGITS)) > Float("1e-30"):
-        return None, False
+    with mpmath.workdps(DIGITS):
+        a = evaluate(last)
+        for _ in range(80):                     # Newton's method from the last iterate
+            slope = evaluate(dg, {A_STAR: a})
+            if slope == 0 or not mpmath.isfinite(slope):
+                break
+            delta = evaluate(g, {A_STAR: a}) / slope
+            a -= delta
+            if abs(delta) < mpmath.mpf("1e-45"):
+                break
+        if not mpmath.isfinite(a) or abs(evaluate(g, {A_STAR: a})) > mpmath.mpf("1e-30"):
+            return None, False
+        a = to_sympy(a)
     half = traj[len(traj) // 2]
     if abs(last - a) > Float("1e-6") and not abs(last - a) < abs(half - a):
         return None, False
-    guess = sympy.nsimplify(a, [sympy.E], tolerance=1e-35)
-    if sympy.count_ops(guess) < 12 and is_zero(g.subs(A_STAR, guess)) and not g.subs(A_STAR, guess).has(Float):
+    guess = small_rational(a)
+    if guess is not None and is_zero(g.subs(A_STAR, guess)):
         return guess, True
     return a, False
 
 
 def _stability(c: Config) -> Solution:
     cc = _c(c)
-    dphi = _tidy(derivative(c.phi))
-    g = in_terms_of_output(c.phi, dphi)
+    dphi, g = slope(c.phi)
     name = recognise(c.phi)
     meanings = {**_meanings(c), A_0: c.a0}
     traj = _trajectory(c, MAX_ITERATES)
@@ -356,9 +362,8 @@ def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
     for k in range(1, (count or SHOWN_ITERATES) + 1):
         meanings[iterate(k)] = traj[k]
         prev = A_0 if k == 1 else iterate(k - 1)
-        exact = sympy.nsimplify(traj[k], tolerance=1e-40, rational=True) if traj[k].is_finite else None
-        shown = ["=", exact] if exact is not None and exact.q < 1000 and abs(exact - traj[k]) < 1e-40 \
-            else ["approx", Float(traj[k], 6)]
+        exact = small_rational(traj[k])
+        shown = ["=", exact] if exact is not None else ["approx", Float(traj[k], 6)]
         lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + cc), *shown))
     return lines
 
@@ -381,7 +386,10 @@ def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, mea
     steps = [step(how, chain(A_STAR, c.phi.subs(Z, c.W_a * A_STAR + cc),
                              *(["=", star] if exact else ["approx", Float(star, 8)])))]
     factor = Abs(c.W_a * dphi.subs(Z, z_star))
-    factor = sympy.nsimplify(sympy.simplify(factor)) if exact else sympy.N(factor, DIGITS)
+    if exact:
+        factor = factor if factor.is_Rational else sympy.simplify(factor)
+    else:
+        factor = to_sympy(evaluate(factor))
     meanings[FACTOR] = factor
     rel_one = _compare_one(factor)
     shown = ["=", factor] if exact else ["approx", Float(factor, 6)]
@@ -396,16 +404,17 @@ def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, mea
 
 def _mean_factor(c: Config, traj: list, dphi) -> sympy.Expr:
     """Geometric mean of |W_a phi'(z<t>)| over the second half of the trajectory (0 if any factor is 0)."""
-    cc = _c(c)
-    factors = [Abs(_num(c.W_a * dphi, z=c.W_a * a + cc)) for a in traj[MAX_ITERATES // 2:-1]]
-    if any(f == 0 for f in factors):
-        return sympy.Integer(0)
-    return sympy.exp(sum(sympy.log(f) for f in factors) / len(factors))
+    factor = compile_numeric(c.W_a * dphi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
+    with mpmath.workdps(DIGITS):
+        factors = [abs(factor(evaluate(a))) for a in traj[len(traj) // 2:-1]]
+        if any(f == 0 for f in factors):
+            return sympy.Integer(0)
+        return to_sympy(mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors)))
 
 
 def _compare_one(value) -> str:
     """'<', '=' or '>' of a factor against 1: exact for exact values."""
-    d = sympy.nsimplify(value - 1) if not value.has(Float) else value - 1
+    d = value - 1
     if d.has(Float):
         if abs(d) < Float("1e-30"):
             return "="
@@ -417,11 +426,12 @@ def _compare_one(value) -> str:
 
 def _evidence(c: Config, traj: list, dphi) -> sympy.Float:
     """|da<T>/da<0>| = prod_t |W_a phi'(z<t>)| along the trajectory, T = T_EVIDENCE."""
-    cc = _c(c)
-    prod = Float(1, DIGITS)
-    for a in traj[:T_EVIDENCE]:
-        prod *= Abs(_num(c.W_a * dphi, z=c.W_a * a + cc))
-    return sympy.N(prod, DIGITS)
+    factor = compile_numeric(c.W_a * dphi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
+    with mpmath.workdps(DIGITS):
+        prod = mpmath.mpf(1)
+        for a in traj[:T_EVIDENCE]:
+            prod *= abs(factor(evaluate(a)))
+    return to_sympy(prod)
 
 
 def _sci(value) -> sympy.Float:

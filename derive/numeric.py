@@ -1,0 +1,149 @@
+"""Fast high-precision evaluation of SymPy expressions with mpmath, by walking the tree.
+
+No code is generated or evaluated: each node type maps to an mpmath function. Nodes
+outside the table raise ``Unsupported`` and the caller falls back to SymPy's evalf.
+"""
+
+from __future__ import annotations
+
+import functools
+from fractions import Fraction
+from typing import Callable
+
+import mpmath
+import sympy
+
+DIGITS = 50
+
+
+class Unsupported(Exception):
+    """The expression has a node this evaluator does not know."""
+
+
+def _heaviside(args):
+    x = args[0]
+    if x > 0:
+        return mpmath.mpf(1)
+    if x < 0:
+        return mpmath.mpf(0)
+    if len(args) > 1:
+        return args[1]
+    raise Unsupported("Heaviside(0) without a convention")
+
+
+def _sign(args):
+    return mpmath.sign(args[0])
+
+
+FUNCTIONS = {
+    sympy.exp: lambda a: mpmath.exp(a[0]),
+    sympy.log: lambda a: mpmath.log(a[0]),
+    sympy.tanh: lambda a: mpmath.tanh(a[0]),
+    sympy.sinh: lambda a: mpmath.sinh(a[0]),
+    sympy.cosh: lambda a: mpmath.cosh(a[0]),
+    sympy.sech: lambda a: mpmath.sech(a[0]),
+    sympy.Abs: lambda a: abs(a[0]),
+    sympy.Max: lambda a: max(a),
+    sympy.Min: lambda a: min(a),
+    sympy.Heaviside: _heaviside,
+    sympy.sign: _sign,
+    sympy.floor: lambda a: mpmath.floor(a[0]),
+    sympy.ceiling: lambda a: mpmath.ceil(a[0]),
+}
+
+
+def _constant(expr):
+    if expr.is_Integer:
+        return mpmath.mpf(int(expr))
+    if expr.is_Rational:
+        return mpmath.mpf(expr.p) / expr.q
+    if expr.is_Float:
+        return mpmath.mpf(expr._mpf_)
+    if expr is sympy.E:
+        return mpmath.e + 0
+    if expr is sympy.pi:
+        return mpmath.pi + 0
+    return None
+
+
+def _build(expr, index: dict):
+    """A closure computing expr from a tuple of values (one per symbol in index)."""
+    if expr.is_Symbol:
+        if expr not in index:
+            raise Unsupported(f"no value for {expr}")
+        i = index[expr]
+        return lambda v: v[i]
+    const = _constant(expr)
+    if const is not None:
+        return lambda v: const
+    args = [_build(a, index) for a in expr.args]
+    if expr.is_Add:
+        return lambda v: mpmath.fsum(f(v) for f in args)
+    if expr.is_Mul:
+        def product(v):
+            out = args[0](v)
+            for f in args[1:]:
+                out = out * f(v)
+            return out
+        return product
+    if expr.is_Pow:
+        base, exp = args
+        if expr.exp.is_Integer:
+            n = int(expr.exp)
+            return lambda v: base(v) ** n
+        return lambda v: mpmath.power(base(v), exp(v))
+    fn = FUNCTIONS.get(type(expr))
+    if fn is None:
+        raise Unsupported(type(expr).__name__)
+    return lambda v: fn([f(v) for f in args])
+
+
+@functools.lru_cache(maxsize=512)
+def compile(expr, symbols: tuple) -> "Callable":
+    """A function of the symbols' values (in order) evaluating expr at the working precision.
+
+    Built from closures over mpmath functions, one per node: nothing is generated or evaluated.
+    """
+    with mpmath.workdps(DIGITS):
+        body = _build(sympy.sympify(expr), {s: k for k, s in enumerate(symbols)})
+
+    def run(*values):
+        with mpmath.workdps(DIGITS):
+            try:
+                return body(values)
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return mpmath.nan
+    return run
+
+
+def evaluate(expr, values: dict | None = None, digits: int = DIGITS):
+    """expr at the given symbol values, as an mpmath number (SymPy's evalf where the table ends)."""
+    values = values or {}
+    with mpmath.workdps(digits):
+        plain = {k: (compile(v, ())() if isinstance(v, sympy.Basic) else v) for k, v in values.items()}
+        symbols = tuple(plain)
+        try:
+            return compile(sympy.sympify(expr), symbols)(*plain.values())
+        except Unsupported:
+            subs = {k: sympy.Float(v, digits) for k, v in plain.items()}
+            value = sympy.N(sympy.sympify(expr).xreplace(subs), digits)
+            if value.is_Float:
+                return mpmath.mpf(value._mpf_)
+            raise
+
+
+def to_sympy(value) -> sympy.Float:
+    """An mpmath number as a SymPy Float of the working precision."""
+    return sympy.Float(value, DIGITS) if not isinstance(value, sympy.Basic) else value
+
+
+def small_rational(value, max_denominator: int = 1000, tolerance: float = 1e-40) -> sympy.Rational | None:
+    """p/q with q <= max_denominator equal to value within tolerance, if there is one."""
+    if not mpmath.isfinite(value):
+        return None
+    with mpmath.workdps(DIGITS):
+        frac = Fraction(mpmath.nstr(value, DIGITS, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)).limit_denominator(
+            max_denominator)
+        if abs(mpmath.mpf(frac.numerator) / frac.denominator - value) < tolerance:
+            return sympy.Rational(frac.numerator, frac.denominator)
+    return None
