@@ -12,6 +12,7 @@ from typing import Mapping
 
 import mpmath
 import sympy
+from sympy.core.function import AppliedUndef
 
 from . import numeric
 from .errors import CheckError
@@ -32,30 +33,43 @@ def check_solution(sol: Solution, part: str) -> int:
     count = 0
     chains = [(k + 1, ch) for k, s in enumerate(sol.steps) for ch in s.chains]
     chains.append(("answer", sol.answer.chain))
+    meanings = Meanings(sol.meanings)
     for where, ch in chains:
         if ch is None:
             continue
         for left, rel, right in ch.links():
-            ok, why = check_link(expand_meanings(left, sol.meanings), rel, expand_meanings(right, sol.meanings))
+            ok, why = check_link(meanings.expand(left), rel, meanings.expand(right))
             if not ok:
                 raise CheckError(part, where, f"{left} {rel} {right}: {why}")
             count += 1
     return count
 
 
+class Meanings:
+    """Notation symbols (and undefined functions, mapped to Lambdas) with what they stand for."""
+
+    def __init__(self, meanings: Mapping):
+        self.funcs = {k: v for k, v in meanings.items() if isinstance(k, sympy.FunctionClass)}
+        self.plain = {k: sympy.sympify(v) for k, v in meanings.items() if k not in self.funcs}
+
+    def expand(self, expr) -> sympy.Basic:
+        """Replace notation by meaning until none is left."""
+        expr = sympy.sympify(expr)
+        for _ in range(10):
+            new = expr.xreplace(self.plain) if self.plain else expr
+            if self.funcs:
+                applied = {type(a) for a in new.atoms(AppliedUndef)}
+                for fn in applied & set(self.funcs):
+                    new = new.replace(fn, self.funcs[fn])
+            if new == expr:
+                return new
+            expr = new
+        return expr
+
+
 def expand_meanings(expr, meanings: Mapping) -> sympy.Basic:
     """Replace notation symbols (and undefined functions, mapped to Lambdas) by their meanings."""
-    expr = sympy.sympify(expr)
-    funcs = {k: v for k, v in meanings.items() if isinstance(k, sympy.FunctionClass)}
-    plain = {k: sympy.sympify(v) for k, v in meanings.items() if k not in funcs}
-    for _ in range(10):
-        new = expr.xreplace(plain) if plain else expr
-        for fn, lam in funcs.items():
-            new = new.replace(fn, lam)
-        if new == expr:
-            return new
-        expr = new
-    return expr
+    return Meanings(meanings).expand(expr)
 
 
 def check_link(left, rel: str, right) -> tuple[bool, str]:
@@ -102,6 +116,9 @@ def is_zero(d) -> bool:
     if not d.atoms(sympy.Function) and sympy.expand(d) == 0:   # rational arithmetic: conclusive and cheap
         return True
     if not d.free_symbols:
+        exact = d.doit()            # arithmetic shown unevaluated, such as floor((128 - 3)/1) + 1 - 126
+        if exact.is_Rational:
+            return exact == 0
         value = d.evalf(DIGITS)
         if value.is_number and value.is_comparable:
             if d.has(sympy.Float):  # numeric work: 50-digit agreement is the claim

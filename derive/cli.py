@@ -75,21 +75,33 @@ def solutions(spec, fmt, output, only):
         click.echo(written)
 
 
-def main(argv=None) -> None:
-    """Entry point: runs the CLI and maps errors to exit statuses (2 usage/spec, 1 anything else)."""
+def main(argv=None) -> int:
+    """Run the CLI and return its exit status: 0 ok, 2 bad usage or spec, 1 anything else."""
     try:
         cli.main(args=argv, prog_name="derive", standalone_mode=False)
     except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
+        return e.exit_code
     except click.ClickException as e:
         e.show()
-        sys.exit(e.exit_code)
+        return e.exit_code
     except click.Abort:
         click.echo("derive: aborted", err=True)
-        sys.exit(1)
+        return 1
     except Exception as e:  # noqa: BLE001 - the one-line reason promised for unexpected failures
         if os.environ.get("DERIVE_DEBUG"):
             raise
         click.echo(f"derive: internal error: {type(e).__name__}: {e}", err=True)
-        sys.exit(1)
-    sys.exit(0)
+        return 1
+    return 0
+
+
+def run() -> None:
+    """The console script: main(), then leave without the interpreter's teardown.
+
+    Tearing down SymPy's caches at exit takes about as long as deriving the HW5 key;
+    every file is already closed, so after flushing the standard streams it is skipped.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -145,9 +145,7 @@ def test_internal_error_is_one_line(tmp_path, monkeypatch, capsys):
     from derive.cli import main
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(document, "solve", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
-    with pytest.raises(SystemExit) as exit_info:
-        main(["solutions"])
-    assert exit_info.value.code == 1
+    assert main(["solutions"]) == 1
     assert capsys.readouterr().err.strip() == "derive: internal error: RuntimeError: boom"
     assert not (tmp_path / "out").exists()
 
@@ -155,10 +153,22 @@ def test_internal_error_is_one_line(tmp_path, monkeypatch, capsys):
 def test_main_exit_codes(tmp_path, monkeypatch, capsys):
     from derive.cli import main
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as ok:
-        main(["solutions", "-f", "json", "-o", "k.json"])
-    assert ok.value.code == 0
-    with pytest.raises(SystemExit) as bad:
-        main(["solutions", "missing.toml"])
-    assert bad.value.code == 2
+    assert main(["solutions", "-f", "json", "-o", "k.json"]) == 0
+    assert main(["solutions", "missing.toml"]) == 2
+    assert main(["--version"]) == 0
     assert "missing.toml: no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, status", [(["solutions", "-o", "-", "-f", "json"], 0), (["solutions", "nope.toml"], 2),
+                                          (["solutions", "-f", "pdf", "-o", "-"], 2)], ids=["ok", "bad-spec", "bad-args"])
+def test_console_script_process(tmp_path, args, status):
+    """The real process: python -m derive, with its exit status and complete output."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "derive", *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == status, proc.stderr
+    if status == 0:
+        assert json.loads(proc.stdout)["parts"][-1]["id"] == "3b"
+    else:
+        assert proc.stderr.startswith("derive: error:")

@@ -237,7 +237,7 @@ def _differentiate(phi: sympy.Expr, dphi: sympy.Expr) -> list:
         dnum, dden = sympy.diff(num, Z), sympy.diff(den, Z)
         rule = sympy.Mul(sympy.Add(sympy.Mul(dnum, den, evaluate=False), -sympy.Mul(num, dden, evaluate=False),
                                    evaluate=False), sympy.Pow(den, -2, evaluate=False), evaluate=False)
-        expanded = sympy.cancel(sympy.expand(dnum * den - num * dden)) / den**2
+        expanded = sympy.expand(dnum * den - num * dden) / den**2
         return [step(say("Quotient rule: ", Eq(sympy.Symbol("(u/v)'"), sympy.Symbol("(u'v - uv')/v^2"),
                                                             evaluate=False), "."),
                            chain(DA_DZ, rule, expanded, *([dphi] if expanded != dphi else [])))]
