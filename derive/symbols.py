@@ -57,3 +57,23 @@ def z(j: int) -> sympy.Symbol:
 def a(j: int) -> sympy.Symbol:
     """a_j^{(i)}, the j-th output (1-based)."""
     return sympy.Symbol(f"a{j}", **R)
+
+
+class FloorDiv(sympy.Function):
+    """floor(n / d), kept as written until evaluated: the output-size formula's floor."""
+
+    @classmethod
+    def eval(cls, n, d):
+        if n.is_Integer and d.is_Integer and d != 0:
+            return sympy.Integer(int(n) // int(d))
+        return None
+
+
+class Quotient(sympy.Function):
+    """n / d, kept as written until evaluated (a fraction shown before it is reduced)."""
+
+    @classmethod
+    def eval(cls, n, d):
+        if n.is_number and d.is_number and d != 0:
+            return n / d
+        return None

@@ -67,7 +67,15 @@ class Printer(LatexPrinter):
     """SymPy's LaTeX printer speaking the problem's notation."""
 
     def __init__(self):
-        super().__init__({"mul_symbol": None})
+        super().__init__({"mul_symbol": None, "order": "none"})
+
+    def _print_FloorDiv(self, expr, exp=None):
+        n, d = (self._print(a) for a in expr.args)
+        return rf"\left\lfloor \frac{{{n}}}{{{d}}} \right\rfloor"
+
+    def _print_Quotient(self, expr, exp=None):
+        n, d = (self._print(a) for a in expr.args)
+        return rf"\frac{{{n}}}{{{d}}}"
 
     def _print_Symbol(self, expr, style="plain"):
         return symbol_latex(expr.name) or super()._print_Symbol(expr, style)

@@ -10,6 +10,7 @@ from sympy import Add, Mul, Pow, Symbol
 from .. import fields
 from ..fields import FieldError
 from ..steps import Answer, Solution, Text, chain, say, step
+from ..symbols import FloorDiv, Quotient
 
 ASKS = ("params", "shapes", "same-padding", "receptive-field")
 FIELDS = ("input", "layers")
@@ -195,8 +196,8 @@ def _params(c: Config) -> Solution:
 
 def _floor_size(size: int, k: int, s: int, p: int):
     """The unevaluated floor formula and its value."""
-    inner = Mul(Add(size, _u(2, p), -k, evaluate=False), Pow(s, -1, evaluate=False), evaluate=False)
-    return Add(sympy.floor(inner, evaluate=False), 1, evaluate=False), _out(size, k, s, p)
+    inner = Add(size, _u(2, p), -k, evaluate=False)
+    return Add(FloorDiv(inner, s, evaluate=False), 1, evaluate=False), _out(size, k, s, p)
 
 
 def _shapes(c: Config) -> Solution:
@@ -215,8 +216,8 @@ def _shapes(c: Config) -> Solution:
         depth = (f"the depth is the number of filters, {layer.filters}" if layer.type == "conv"
                  else f"pooling works on each channel separately, so the depth stays {shape[2]}")
         steps.append(step(say(f"Layer {k + 1} ({layer.name}), input {_dims(shape)}: ",
-                              sympy.Eq(out_sym, sympy.floor((Symbol("n_in") + 2 * Symbol("p") - Symbol("k"))
-                                                            / Symbol("s")) + 1, evaluate=False),
+                              sympy.Eq(out_sym, Add(FloorDiv(Add(Symbol("n_in"), 2 * Symbol("p"), -Symbol("k"), evaluate=False),
+                                                                    Symbol("s")), 1, evaluate=False), evaluate=False),
                               f" ({which}); {depth}. Output {_dims(out)}."), *chains))
         for dim, word in dims:
             rest = (shape[dim] + 2 * layer.padding[dim] - layer.kernel[dim]) % layer.stride[dim]
@@ -243,7 +244,7 @@ def _same_padding(c: Config) -> Solution:
         size, kk, s = shape[dim], layer.kernel[dim], layer.stride[dim]
         if s == 1:
             total = kk - 1
-            steps.append(step(say(f"With stride 1 the {word} is kept when ", sympy.Eq(n + 2 * p - k + 1, n,
+            steps.append(step(say(f"With stride 1 the {word} is kept when ", sympy.Eq(Add(n, 2 * p, -k, 1, evaluate=False), n,
                                                                                        evaluate=False),
                                   ", i.e. the padding adds up to k − 1 in total:"),
                               chain(Add(kk, -1, evaluate=False), total)))
@@ -258,7 +259,7 @@ def _same_padding(c: Config) -> Solution:
         before, after = total // 2, total - total // 2
         if before == after:
             steps.append(step(say(f"Split evenly: {before} on each side of the {word}."),
-                              chain(Mul(total, Pow(2, -1, evaluate=False), evaluate=False), before)))
+                              chain(Quotient(total, 2, evaluate=False), before)))
             values.append(before)
         else:
             steps.append(step(say(f"{total} is odd, so the padding cannot be symmetric: {before} before and {after}"
