@@ -13,6 +13,8 @@ from typing import Callable
 import mpmath
 import sympy
 
+from .symbols import FloorDiv, Quotient, Times
+
 DIGITS = 50
 
 
@@ -49,6 +51,9 @@ FUNCTIONS = {
     sympy.sign: _sign,
     sympy.floor: lambda a: mpmath.floor(a[0]),
     sympy.ceiling: lambda a: mpmath.ceil(a[0]),
+    FloorDiv: lambda a: mpmath.floor(a[0] / a[1]),
+    Quotient: lambda a: a[0] / a[1],
+    Times: lambda a: mpmath.fprod(a),
 }
 
 

@@ -77,3 +77,16 @@ class Quotient(sympy.Function):
         if n.is_number and d.is_number and d != 0:
             return n / d
         return None
+
+
+class Times(sympy.Function):
+    """a · b · ..., kept as written (a mask times a derivative) until evaluated."""
+
+    @classmethod
+    def eval(cls, *args):
+        return sympy.Mul(*args)
+
+
+def row(name: str, offset: int = 0) -> sympy.Symbol:
+    """x_r, x_{r+1}, ...: the entries of a generic row r (name 'x', 'z' or 'a')."""
+    return sympy.Symbol(f"{name}_r" + (f"+{offset}" if offset else ""), real=True)

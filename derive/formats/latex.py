@@ -28,6 +28,7 @@ NOTATION = {
     "da_T/da_0": r"\frac{\partial a^{(i)\langle T\rangle}}{\partial a^{(i)\langle 0\rangle}}",
     "factor": r"\gamma",
     "x^(i)": "x^{(i)}",
+    "z_vec": "z",
     "a^(i)": "a^{(i)}",
     "(u/v)'": r"\left(\frac{u}{v}\right)'",
     "(u'v - uv')/v^2": r"\frac{u'v - uv'}{v^{2}}",
@@ -37,8 +38,9 @@ PATTERNS = [
     (re.compile(r"x(\d+)$"), r"x_{\1}^{(i)}"),
     (re.compile(r"([fz])(\d+)$"), r"\1_{\2}"),
     (re.compile(r"da/df(\d+)$"), r"\\frac{\\partial a^{(i)}}{\\partial f_{\1}}"),
-    (re.compile(r"da_i/df(\d+)$"), r"\\frac{\\partial a_i^{(i)}}{\\partial f_{\1}}"),
-    (re.compile(r"dz_i/df(\d+)$"), r"\\frac{\\partial z_i}{\\partial f_{\1}}"),
+    (re.compile(r"da_r/df(\d+)$"), r"\\frac{\\partial a_r^{(i)}}{\\partial f_{\1}}"),
+    (re.compile(r"dz_r/df(\d+)$"), r"\\frac{\\partial z_r}{\\partial f_{\1}}"),
+    (re.compile(r"x_(r(?:\+\d+)?)$"), r"x_{\1}^{(i)}"),
     (re.compile(r"r([hw])_(\d+)$"), r"r^{(\1)}_{\2}"),
     (re.compile(r"j([hw])_(\d+)$"), r"j^{(\1)}_{\2}"),
 ]
@@ -72,6 +74,9 @@ class Printer(LatexPrinter):
     def _print_FloorDiv(self, expr, exp=None):
         n, d = (self._print(a) for a in expr.args)
         return rf"\left\lfloor \frac{{{n}}}{{{d}}} \right\rfloor"
+
+    def _print_Times(self, expr, exp=None):
+        return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
     def _print_Quotient(self, expr, exp=None):
         n, d = (self._print(a) for a in expr.args)

@@ -6,19 +6,19 @@ import re
 from dataclasses import dataclass
 
 import sympy
-from sympy import Derivative, Function, ImmutableMatrix, MatMul, Symbol
+from sympy import Add, Derivative, Function, ImmutableMatrix, MatMul, Symbol
 
 from .. import fields
 from ..fields import FieldError
 from ..steps import Answer, Solution, Text, chain, say, step
-from ..symbols import f, x, z
+from ..symbols import Times, f, row, x, z
 
 ASKS = ("matrix", "gradient")
 FIELDS = ("length", "width", "wrt", "signs", "blank")
 SIGNS = {"+": 1, "-": -1}
 
 RELU_PRIME = Function("relu'")
-F_MAT, X_VEC, A_VEC = Symbol("F"), Symbol("x^(i)"), Symbol("a^(i)")
+F_MAT, X_VEC, A_VEC, Z_VEC = Symbol("F"), Symbol("x^(i)"), Symbol("a^(i)"), Symbol("z_vec")
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,11 @@ def solve(c: Config, ask: str) -> Solution:
 def _matrix(c: Config) -> Solution:
     F = matrix(c)
     steps = [
-        step(say(f"Row i of F·x gives the i-th argument z_i = f_1 x_i + … + f_{c.width} x_(i+{c.width - 1}), so row i"
-                 f" holds the filter f_1, …, f_{c.width} in columns i to i + {c.width - 1} and zeros elsewhere."
+        step(say("Row r of ", MatMul(F_MAT, X_VEC), " must give the r-th argument ",
+                 sympy.Eq(row("z"), Add(*[f(m) * row("x", m - 1) for m in range(1, c.width + 1)], evaluate=False),
+                          evaluate=False),
+                 f", so row r holds the filter ", f(1), ", …, ", f(c.width), f" in columns r to r + {c.width - 1}"
+                 " and zeros elsewhere: each row is the one above shifted one column right."
                  f" F has one row per output (n − k + 1 = {c.length} − {c.width} + 1 = {c.outputs}) and one column"
                  f" per input ({c.length}).")),
         step(say("Multiplying out confirms the product:"), chain(MatMul(F, inputs(c), evaluate=False), arguments(c))),
@@ -130,16 +133,16 @@ def _gradient(c: Config) -> Solution:
     conditions = [sympy.StrictGreaterThan(z(i + 1), 0, evaluate=False) if s > 0 else
                   sympy.StrictLessThan(z(i + 1), 0, evaluate=False) for i, s in enumerate(c.signs)]
     steps = [
-        step(say("Write ", sympy.Eq(A_VEC, Function("relu")(Symbol("z")), evaluate=False),
-                 " with z = F x. Each output depends on ", f(j), " only through its own argument, so by the chain rule"
-                 " (elementwise) ", sympy.Eq(Symbol(f"da_i/df{j}"), RELU_PRIME(Symbol("z_i")) * Symbol(f"dz_i/df{j}"),
-                                             evaluate=False), ".")),
-        step(say(f"Differentiate each argument with respect to ", f(j), f": only the term f_{j}·x_(i+{j - 1})"
+        step(say("Write ", sympy.Eq(A_VEC, Function("relu")(Z_VEC), evaluate=False), " with ",
+                 sympy.Eq(Z_VEC, MatMul(F_MAT, X_VEC), evaluate=False), ". Output r depends on ", f(j),
+                 " only through its own argument ", row("z"), ", so by the chain rule, row by row, ",
+                 sympy.Eq(Symbol(f"da_r/df{j}"), RELU_PRIME(row("z")) * Symbol(f"dz_r/df{j}"), evaluate=False), ".")),
+        step(say("Differentiate each argument with respect to ", f(j), ": only the term ", f(j) * row("x", j - 1),
                  " contains it."), chain(Derivative(args, f(j)), dz)),
         step(say("The ReLU's derivative is 1 for a positive argument and 0 for a negative one; with ",
                  *_join(conditions), ":"), chain(relu_primes, mask)),
         step(say("Multiply elementwise (the ReLU masks the rows whose argument is negative):"),
-             chain(da, ImmutableMatrix([sympy.Mul(mask[i], dz[i], evaluate=False) for i in range(c.outputs)]),
+             chain(da, ImmutableMatrix([Times(mask[i], dz[i], evaluate=False) for i in range(c.outputs)]),
                    result)),
     ]
     notes = [say("The conditions are read as the signs of the ReLU's whole arguments ", *_join(zs),
