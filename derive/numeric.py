@@ -144,7 +144,7 @@ def to_sympy(value) -> sympy.Float:
 
 def small_rational(value, max_denominator: int = 1000, tolerance: float = 1e-40) -> sympy.Rational | None:
     """p/q with q <= max_denominator equal to value within tolerance, if there is one."""
-    if not mpmath.isfinite(value):
+    if not mpmath.isfinite(value) or abs(value) > 10**15:
         return None
     with mpmath.workdps(DIGITS):
         frac = Fraction(mpmath.nstr(value, DIGITS, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)).limit_denominator(

@@ -469,8 +469,11 @@ def test_verdict_matches_autograd_evidence(case):
     assert evidence is not None, "test setup: the case is not clear-cut"
     value = answer(case, "stability")
     assert value["verdict"] == evidence, value
-    # and the stated factor agrees with the verdict
-    assert {"vanishing": value["factor"] < 1, "exploding": value["factor"] > 1,
+    # and the stated factor agrees with the verdict; a factor of exactly 1 at a fixed point the state only
+    # approaches still vanishes (polynomially), since every factor on the way is below 1
+    approached = value["fixed_point"] is not None and value["fixed_point"] != pytest.approx(case["fields"]["a0"])
+    assert {"vanishing": value["factor"] < 1 or (value["factor"] == 1 and approached),
+            "exploding": value["factor"] > 1,
             "neither": value["factor"] == pytest.approx(1)}[value["verdict"]], value
 
 

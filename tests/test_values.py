@@ -32,8 +32,9 @@ SIG = 1 / (1 + sympy.exp(-Z))
 
 
 @pytest.mark.parametrize("activation, W_a, b, derivative, verdict, fixed, factor", [
-    # sigma(4a - 2): the fixed point 1/2 is exact and the slope there is exactly 4 * 1/4 = 1
-    ("sigmoid", 4, -2, 4 * SIG * (1 - SIG), "neither", 0.5, 1.0),
+    # sigma(4a - 2): the fixed point 1/2 is exact and the slope there is exactly 4 * 1/4 = 1, but from
+    # a0 = 0 the state only approaches it, each factor on the way below 1: vanishing, polynomially
+    ("sigmoid", 4, -2, 4 * SIG * (1 - SIG), "vanishing", 0.5, 1.0),
     # tanh(a/2): 0 is fixed, factor 1/2
     ("\\tanh(z)", 0.5, 0, (1 - sympy.tanh(Z) ** 2) / 2, "vanishing", 0.0, 0.5),
     # tanh(2a) from 0 stays at 0, where the factor is 2
@@ -55,6 +56,18 @@ def test_rnn(activation, W_a, b, derivative, verdict, fixed, factor):
         assert v["fixed_point"] is None
     else:
         assert v["fixed_point"] == pytest.approx(fixed, abs=1e-9)
+
+
+def test_rnn_sitting_on_a_slope_one_fixed_point():
+    # sigma(4a - 2) started at its fixed point 1/2: every factor is exactly 1
+    v = rnn("sigmoid", W_a=4, b=-2, a0=0.5)["1a.ii"]
+    assert v == {"verdict": "neither", "fixed_point": 0.5, "factor": 1.0, "gradient_T": 1.0, "T": 100}
+
+
+def test_rnn_diverging_past_float64():
+    # exp(a) from 0: 1, e, e^e, e^(e^e) ... leaves every bounded region within 5 steps
+    v = rnn("exp", W_a=1, b=0)["1a.ii"]
+    assert v["verdict"] == "exploding" and v["fixed_point"] is None and v["gradient_T"] is None
 
 
 def test_rnn_input_and_start():

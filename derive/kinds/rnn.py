@@ -17,7 +17,7 @@ from .. import fields
 from ..check import is_zero
 from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
-from ..numeric import compile as compile_numeric, evaluate, small_rational, to_sympy
+from ..numeric import Unsupported, compile as compile_numeric, evaluate, small_rational, to_sympy
 from ..steps import Answer, Solution, Text, chain, say, step
 from ..symbols import (A_0, A_PREV, A_STAR, A_T, B, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV, FACTOR,
                        PHI, SIGMA, T_LONG, W_A, W_X, X_T, Z, Z_STAR, iterate)
@@ -29,6 +29,7 @@ DIGITS = 50
 T_EVIDENCE = 100      # the long T whose |da<T>/da<0>| each stability answer states
 SHOWN_ITERATES = 5
 MAX_ITERATES = 400
+DIVERGED = 10**300    # beyond this a state has left every bounded region (and float64): the recurrence diverges
 
 # sup |phi'| of the standard activations, and the z where it is attained (None: approached only).
 SUPREMA = {
@@ -247,13 +248,17 @@ def _differentiate(phi: sympy.Expr, dphi: sympy.Expr) -> list:
 # --- stability ----------------------------------------------------------------------------
 
 def _trajectory(c: Config, n: int) -> list:
-    """a<0>, ..., a<n> at 50 digits; stops early once the state is stationary (past T_EVIDENCE)."""
+    """a<0>, ..., a<n> at 50 digits; stops early once the state is stationary (past T_EVIDENCE)
+    or has left every bounded region (|a| > DIVERGED, the last value kept)."""
     step_once = compile_numeric(c.phi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
     out = [evaluate(c.a0)]
     with mpmath.workdps(DIGITS):
         for k in range(n):
-            out.append(step_once(out[-1]))
-            if k > T_EVIDENCE and out[-1] == out[-2]:
+            nxt = step_once(out[-1])
+            if not mpmath.isfinite(nxt):
+                break
+            out.append(nxt)
+            if abs(nxt) > DIVERGED or (k > T_EVIDENCE and out[-1] == out[-2]):
                 break
     return [to_sympy(v) for v in out]
 
@@ -270,30 +275,55 @@ def _fixed_point(c: Config, traj: list):
             break
         prev = nxt
     last = traj[-1]
-    if not last.is_finite or abs(last) > 1e6:
+    if abs(last) > DIVERGED:
         return None, False
     g = c.phi.subs(Z, c.W_a * A_STAR + cc) - A_STAR
-    dg = sympy.diff(g, A_STAR).replace(Heaviside, lambda arg, *r: Heaviside(arg, 0))
-    with mpmath.workdps(DIGITS):
-        a = evaluate(last)
-        for _ in range(80):                     # Newton's method from the last iterate
-            slope = evaluate(dg, {A_STAR: a})
-            if slope == 0 or not mpmath.isfinite(slope):
-                break
-            delta = evaluate(g, {A_STAR: a}) / slope
-            a -= delta
-            if abs(delta) < mpmath.mpf("1e-45"):
-                break
-        if not mpmath.isfinite(a) or abs(evaluate(g, {A_STAR: a})) > mpmath.mpf("1e-30"):
-            return None, False
-        a = to_sympy(a)
+    a = _newton(g, evaluate(last))
+    if a is None:
+        return None, False
     half = traj[len(traj) // 2]
     if abs(last - a) > Float("1e-6") and not abs(last - a) < abs(half - a):
         return None, False
-    guess = small_rational(a)
+    guess = small_rational(a, tolerance=1e-20)
     if guess is not None and is_zero(g.subs(A_STAR, guess)):
         return guess, True
     return a, False
+
+
+def _newton(g: sympy.Expr, start) -> sympy.Float | None:
+    """A root of g(a*) near start, to about 45 digits: Newton's method, and where that crawls (a
+    multiple root, as where the factor is exactly 1) Newton's method on g/g'; None if neither converges."""
+    dg = sympy.diff(g, A_STAR).replace(Heaviside, lambda arg, *r: Heaviside(arg, 0))
+    d2g = sympy.diff(dg, A_STAR)
+    gf, dgf = compile_numeric(g, (A_STAR,)), compile_numeric(dg, (A_STAR,))
+    tiny = mpmath.mpf("1e-45")
+    with mpmath.workdps(DIGITS):
+        a = start
+        for _ in range(60):
+            slope = dgf(a)
+            if slope == 0 or not mpmath.isfinite(slope):
+                break
+            delta = gf(a) / slope
+            a -= delta
+            if abs(delta) < tiny:
+                break
+        else:
+            try:
+                d2gf = compile_numeric(d2g, (A_STAR,))
+            except Unsupported:
+                d2gf = None
+            for _ in range(60 if d2gf else 0):
+                value, slope, curve = gf(a), dgf(a), d2gf(a)
+                denominator = slope**2 - value * curve
+                if denominator == 0 or not mpmath.isfinite(denominator):
+                    break
+                delta = value * slope / denominator
+                a -= delta
+                if abs(delta) < tiny:
+                    break
+        if not mpmath.isfinite(a) or abs(gf(a)) > mpmath.mpf("1e-30"):
+            return None
+    return to_sympy(a)
 
 
 def _stability(c: Config) -> Solution:
@@ -320,8 +350,8 @@ def _stability(c: Config) -> Solution:
         rel_one = _compare_one(factor)
         f_shown = ["approx", Float(factor, 6)]
         meanings[FACTOR] = factor
-        steps.append(step(say(f"The iterates do not settle at a fixed point (after {MAX_ITERATES} steps ",
-                              Eq(iterate(MAX_ITERATES), Float(traj[-1], 6), evaluate=False),
+        steps.append(step(say(f"The iterates do not settle at a fixed point (after {len(traj) - 1} steps ",
+                              Eq(iterate(len(traj) - 1), Float(traj[-1], 6), evaluate=False),
                               "), so the per-step factor ", FACTOR, " is the geometric mean of ",
                               Abs(DA_DAPREV), " along the trajectory:"),
                           chain(FACTOR, *f_shown, rel_one, 1)))
@@ -331,23 +361,42 @@ def _stability(c: Config) -> Solution:
                               " times the largest slope of ", READABLE[name], ":"),
                           chain(Abs(DA_DAPREV), "<=", Abs(W_A) * sup, "=", Abs(c.W_a) * sup)))
     evidence = _evidence(c, traj, dphi)
-    meanings[DA_T_DA_0] = evidence
-    exact_evidence = [FACTOR**T_EVIDENCE, sympy.Integer(factor) ** T_EVIDENCE] if stationary and factor.is_Integer \
-        else ["approx", Float(evidence, 4)]
-    steps.append(step(say("Backpropagating through T steps multiplies T such factors, so the gradient behaves like ",
-                          FACTOR**T_LONG, f". As evidence, along the actual trajectory with T = {T_EVIDENCE}:"),
-                      chain(Abs(DA_T_DA_0), *exact_evidence)))
     verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
+    if evidence is None:
+        steps.append(step(say(f"The state passes 1e300 after {len(traj) - 1} steps, so no finite gradient exists at"
+                              f" T = {T_EVIDENCE}: it explodes with the state.")))
+    else:
+        meanings[DA_T_DA_0] = evidence
+        exact_evidence = [FACTOR**T_EVIDENCE, sympy.Integer(factor) ** T_EVIDENCE] \
+            if stationary and factor.is_Integer else ["approx", Float(evidence, 4)]
+        steps.append(step(say("Backpropagating through T steps multiplies T such factors, so the gradient behaves"
+                              " like ", FACTOR**T_LONG, f". As evidence, along the actual trajectory with"
+                              f" T = {T_EVIDENCE}:"), chain(Abs(DA_T_DA_0), *exact_evidence)))
+    if verdict == "neither" and star is not None and not stationary:
+        longer = _evidence(c, traj, dphi, len(traj) - 1)
+        if longer is not None and evidence is not None and longer < evidence:
+            verdict = "slowly-vanishing"
+            steps.append(step(say(f"The factor is exactly 1 only at the fixed point itself, which the state never"
+                                  " reaches: on the way every factor is below 1, so the product still decays, like a"
+                                  " power of T rather than geometrically. Further along the trajectory:"),
+                              chain(Abs(sympy.Symbol(f"da_{len(traj) - 1}/da_0")), "approx", Float(longer, 4),
+                                    "<", Float(evidence, 4))))
+            meanings[sympy.Symbol(f"da_{len(traj) - 1}/da_0")] = longer
     text = {
         "vanishing": "Vanishing gradients: each step back in time multiplies the gradient by a factor below 1,"
                      " so it decays geometrically with the sequence length.",
+        "slowly-vanishing": "Vanishing gradients, but slowly: the factor tends to exactly 1 as the state approaches"
+                            " the fixed point, so the gradient decays like a power of the sequence length, not"
+                            " geometrically.",
         "exploding": "Exploding gradients: each step back in time multiplies the gradient by a factor above 1,"
                      " so it grows geometrically with the sequence length.",
-        "neither": "Neither: at the fixed point each step back in time multiplies the gradient by exactly 1,"
-                   " so it keeps its size.",
+        "neither": "Neither: each step back in time multiplies the gradient by a factor of exactly 1"
+                   + (" at the fixed point" if star is not None else " on average") + ", so it keeps its size.",
     }[verdict]
-    value = {"verdict": verdict, "fixed_point": float(star) if star is not None else None,
-             "factor": float(factor), "gradient_T": float(evidence), "T": T_EVIDENCE}
+    value = {"verdict": "vanishing" if verdict == "slowly-vanishing" else verdict,
+             "fixed_point": float(star) if star is not None else None,
+             "factor": float(factor), "gradient_T": float(evidence) if evidence is not None else None,
+             "T": T_EVIDENCE}
     question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
@@ -406,7 +455,7 @@ def _mean_factor(c: Config, traj: list, dphi) -> sympy.Expr:
     """Geometric mean of |W_a phi'(z<t>)| over the second half of the trajectory (0 if any factor is 0)."""
     factor = compile_numeric(c.W_a * dphi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
     with mpmath.workdps(DIGITS):
-        factors = [abs(factor(evaluate(a))) for a in traj[len(traj) // 2:-1]]
+        factors = [abs(factor(evaluate(a))) for a in traj[len(traj) // 2:-1] or traj[:1]]
         if any(f == 0 for f in factors):
             return sympy.Integer(0)
         return to_sympy(mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors)))
@@ -424,12 +473,14 @@ def _compare_one(value) -> str:
     return "<" if sympy.N(d, DIGITS) < 0 else ">"
 
 
-def _evidence(c: Config, traj: list, dphi) -> sympy.Float:
-    """|da<T>/da<0>| = prod_t |W_a phi'(z<t>)| along the trajectory, T = T_EVIDENCE."""
+def _evidence(c: Config, traj: list, dphi, T: int = T_EVIDENCE) -> sympy.Float | None:
+    """|da<T>/da<0>| = prod_t |W_a phi'(z<t>)| along the trajectory; None if it diverged before T."""
+    if len(traj) <= T:
+        return None
     factor = compile_numeric(c.W_a * dphi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
     with mpmath.workdps(DIGITS):
         prod = mpmath.mpf(1)
-        for a in traj[:T_EVIDENCE]:
+        for a in traj[:T]:
             prod *= abs(factor(evaluate(a)))
     return to_sympy(prod)
 
