@@ -411,6 +411,9 @@ STABILITY_CASES = [
     _rnn("exp-Wa0.5-b-2", "exp", 0.5, b=-2),
     _rnn("latex-sigmoid-a0.3-b0.1", r"\frac{1}{1+e^{-z}}", 1, b=0.1, a0=0.3),
     _rnn("sigmoid-Wa-6-b3-two-cycle", "sigmoid", -6, b=3),
+    _rnn("tanh-Wa-2-a0.5-two-cycle", "tanh", -2, a0=0.5),
+    _rnn("sigmoid-Wa10-b-5-three-fixed-points", "sigmoid", 10, b=-5, a0=0.2),
+    _rnn("sigmoid-Wa10-b-5-from-above", "sigmoid", 10, b=-5, a0=0.6),
     # a = exp(a - 1) touches the diagonal at a* = 1 (factor exactly 1 there) and the iterates creep up
     # to it from below, each factor exp(a<t> - 1) < 1: |da<T>/da<0>| -> 0 (about T^-2), 3e-4 at T = 100,
     # still falling at T = 400. Clear-cut by the evidence rule, unlike the sigmoid tangent case above

@@ -27,6 +27,7 @@ NOTATION = {
     "dz_t/da_prev": r"\frac{\partial z^{(i)\langle t\rangle}}{\partial a^{(i)\langle t-1\rangle}}",
     "da_T/da_0": r"\frac{\partial a^{(i)\langle T\rangle}}{\partial a^{(i)\langle 0\rangle}}",
     "factor": r"\gamma",
+    "cycle_product": r"\Pi",
     "x^(i)": "x^{(i)}",
     "z_vec": "z",
     "a^(i)": "a^{(i)}",
@@ -35,6 +36,10 @@ NOTATION = {
 }
 PATTERNS = [
     (re.compile(r"a_(\d+)$"), r"a^{(i)\\langle \1\\rangle}"),
+    (re.compile(r"a_star_(\d+)$"), r"a^{*}_{\1}"),
+    (re.compile(r"factor_(\d+)$"), r"\\gamma_{\1}"),
+    (re.compile(r"cycle_(\d+)$"), r"\\bar{a}_{\1}"),
+    (re.compile(r"da_(\d+)/da_0$"), r"\\frac{\\partial a^{(i)\\langle \1\\rangle}}{\\partial a^{(i)\\langle 0\\rangle}}"),
     (re.compile(r"x(\d+)$"), r"x_{\1}^{(i)}"),
     (re.compile(r"([fz])(\d+)$"), r"\1_{\2}"),
     (re.compile(r"da/df(\d+)$"), r"\\frac{\\partial a^{(i)}}{\\partial f_{\1}}"),

@@ -17,7 +17,8 @@ from .. import fields
 from ..check import is_zero
 from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
-from ..numeric import Unsupported, compile as compile_numeric, evaluate, small_rational, to_sympy
+from ..numeric import evaluate, small_rational, to_sympy
+from .dynamics import DIVERGED, Recurrence
 from ..steps import Answer, Solution, Text, chain, say, step
 from ..symbols import (A_0, A_PREV, A_STAR, A_T, B, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV, FACTOR,
                        PHI, SIGMA, T_LONG, W_A, W_X, X_T, Z, Z_STAR, iterate)
@@ -29,7 +30,6 @@ DIGITS = 50
 T_EVIDENCE = 100      # the long T whose |da<T>/da<0>| each stability answer states
 SHOWN_ITERATES = 5
 MAX_ITERATES = 400
-DIVERGED = 10**300    # beyond this a state has left every bounded region (and float64): the recurrence diverges
 
 # sup |phi'| of the standard activations, and the z where it is attained (None: approached only).
 SUPREMA = {
@@ -247,23 +247,21 @@ def _differentiate(phi: sympy.Expr, dphi: sympy.Expr) -> list:
 
 # --- stability ----------------------------------------------------------------------------
 
-def _trajectory(c: Config, n: int) -> list:
-    """a<0>, ..., a<n> at 50 digits; stops early once the state is stationary (past T_EVIDENCE)
-    or has left every bounded region (|a| > DIVERGED, the last value kept)."""
-    step_once = compile_numeric(c.phi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
-    out = [evaluate(c.a0)]
-    with mpmath.workdps(DIGITS):
-        for k in range(n):
-            nxt = step_once(out[-1])
-            if not mpmath.isfinite(nxt):
-                break
-            out.append(nxt)
-            if abs(nxt) > DIVERGED or (k > T_EVIDENCE and out[-1] == out[-2]):
-                break
-    return [to_sympy(v) for v in out]
+ROOTS = {2: "square", 3: "cube"}
+VERDICT_TEXT = {
+    "vanishing": "Vanishing gradients: each step back in time multiplies the gradient by a factor below 1,"
+                 " so it decays geometrically with the sequence length.",
+    "slowly-vanishing": "Vanishing gradients, but slowly: the factor tends to exactly 1 as the state approaches"
+                        " the fixed point, so the gradient decays like a power of the sequence length, not"
+                        " geometrically.",
+    "exploding": "Exploding gradients: each step back in time multiplies the gradient by a factor above 1,"
+                 " so it grows geometrically with the sequence length.",
+    "neither": "Neither: each step back in time multiplies the gradient by a factor of exactly 1, so it keeps"
+               " its size.",
+}
 
 
-def _fixed_point(c: Config, traj: list):
+def _fixed_point(c: Config, rec: Recurrence, traj: list):
     """(a*, exact?) the trajectory settles at, or (None, False) when it does not settle."""
     cc = _c(c)
     prev = c.a0
@@ -277,122 +275,94 @@ def _fixed_point(c: Config, traj: list):
     last = traj[-1]
     if abs(last) > DIVERGED:
         return None, False
-    g = c.phi.subs(Z, c.W_a * A_STAR + cc) - A_STAR
-    a = _newton(g, evaluate(last))
+    a = rec.newton(last)
     if a is None:
         return None, False
     half = traj[len(traj) // 2]
     if abs(last - a) > Float("1e-6") and not abs(last - a) < abs(half - a):
         return None, False
+    return _exact_if_possible(rec, a)
+
+
+def _exact_if_possible(rec: Recurrence, a):
+    """(a, exact?): the small rational a numeric fixed point is, when it provably is one."""
     guess = small_rational(a, tolerance=1e-20)
-    if guess is not None and is_zero(g.subs(A_STAR, guess)):
+    if guess is not None and is_zero(rec.g().subs(A_STAR, guess)):
         return guess, True
     return a, False
-
-
-def _newton(g: sympy.Expr, start) -> sympy.Float | None:
-    """A root of g(a*) near start, to about 45 digits: Newton's method, and where that crawls (a
-    multiple root, as where the factor is exactly 1) Newton's method on g/g'; None if neither converges."""
-    dg = sympy.diff(g, A_STAR).replace(Heaviside, lambda arg, *r: Heaviside(arg, 0))
-    d2g = sympy.diff(dg, A_STAR)
-    gf, dgf = compile_numeric(g, (A_STAR,)), compile_numeric(dg, (A_STAR,))
-    tiny = mpmath.mpf("1e-45")
-    with mpmath.workdps(DIGITS):
-        a = start
-        for _ in range(60):
-            slope = dgf(a)
-            if slope == 0 or not mpmath.isfinite(slope):
-                break
-            delta = gf(a) / slope
-            a -= delta
-            if abs(delta) < tiny:
-                break
-        else:
-            try:
-                d2gf = compile_numeric(d2g, (A_STAR,))
-            except Unsupported:
-                d2gf = None
-            for _ in range(60 if d2gf else 0):
-                value, slope, curve = gf(a), dgf(a), d2gf(a)
-                denominator = slope**2 - value * curve
-                if denominator == 0 or not mpmath.isfinite(denominator):
-                    break
-                delta = value * slope / denominator
-                a -= delta
-                if abs(delta) < tiny:
-                    break
-        if not mpmath.isfinite(a) or abs(gf(a)) > mpmath.mpf("1e-30"):
-            return None
-    return to_sympy(a)
 
 
 def _stability(c: Config) -> Solution:
     cc = _c(c)
     dphi, g = slope(c.phi)
-    name = recognise(c.phi)
+    rec = Recurrence(c.phi, dphi, c.W_a, cc)
     meanings = {**_meanings(c), A_0: c.a0}
-    traj = _trajectory(c, MAX_ITERATES)
-    star, exact = _fixed_point(c, traj)
+    traj = rec.trajectory(c.a0, MAX_ITERATES, T_EVIDENCE)
+    star, exact = _fixed_point(c, rec, traj)
     stationary = exact and star == c.a0
     steps, notes = [], []
     steps.append(step(say("With the given values the recurrence is"),
                       chain(A_T, PHI(_z_general()), c.phi.subs(Z, c.W_a * A_PREV + cc))))
-    steps.append(step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."), *_iterate_lines(c, traj, meanings,
-                                                                                          1 if stationary else None)))
+    steps.append(step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."),
+                      *_iterate_lines(c, traj, meanings, 1 if stationary else None)))
+    cycle = rec.cycle(traj) if star is None else None
     if star is not None:
-        verdict_steps, factor, rel_one, f_shown = _at_fixed_point(c, star, exact, stationary, dphi, g, meanings)
-        steps += verdict_steps
+        more, factor, rel_one, f_shown = _at_fixed_point(c, star, exact, stationary, dphi, g, meanings)
+        steps += more
         if dphi.has(Heaviside) and is_zero(c.W_a * star + cc):
             notes.append(say("At the fixed point the ReLU's argument is exactly 0, where it is not differentiable;"
                              " the derivative there is taken as 0, as PyTorch and TensorFlow do."))
+    elif cycle is not None:
+        more, factor, rel_one, f_shown = _on_cycle(rec, cycle, meanings)
+        steps += more
     else:
-        factor = _mean_factor(c, traj, dphi)
+        factor = rec.mean_factor(traj)
         rel_one = _compare_one(factor)
         f_shown = ["approx", Float(factor, 6)]
         meanings[FACTOR] = factor
-        steps.append(step(say(f"The iterates do not settle at a fixed point (after {len(traj) - 1} steps ",
-                              Eq(iterate(len(traj) - 1), Float(traj[-1], 6), evaluate=False),
+        steps.append(step(say(f"The iterates do not settle at a fixed point or a short cycle (after {len(traj) - 1}"
+                              " steps ", Eq(iterate(len(traj) - 1), Float(traj[-1], 6), evaluate=False),
                               "), so the per-step factor ", FACTOR, " is the geometric mean of ",
                               Abs(DA_DAPREV), " along the trajectory:"),
                           chain(FACTOR, *f_shown, rel_one, 1)))
+    steps += _other_fixed_points(rec, traj, star, meanings)
+    name = recognise(c.phi)
     sup = SUPREMA.get(name, (None,))[0]
     if sup is not None and sup is not sympy.oo:
         steps.append(step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
                               " times the largest slope of ", READABLE[name], ":"),
                           chain(Abs(DA_DAPREV), "<=", Abs(W_A) * sup, "=", Abs(c.W_a) * sup)))
-    evidence = _evidence(c, traj, dphi)
+    evidence = rec.gradient(traj, T_EVIDENCE)
     verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
     if evidence is None:
         steps.append(step(say(f"The state passes 1e300 after {len(traj) - 1} steps, so no finite gradient exists at"
                               f" T = {T_EVIDENCE}: it explodes with the state.")))
     else:
         meanings[DA_T_DA_0] = evidence
-        exact_evidence = [FACTOR**T_EVIDENCE, sympy.Integer(factor) ** T_EVIDENCE] \
-            if stationary and factor.is_Integer else ["approx", Float(evidence, 4)]
+        exact_evidence = ["approx", Float(evidence, 4)]
+        if stationary and factor.is_Integer:
+            power = sympy.Pow(factor, T_EVIDENCE, evaluate=False)
+            exact_evidence = [FACTOR**T_EVIDENCE, power] + (["approx", Float(evidence, 4)] if factor > 1 else
+                                                           ["=", factor**T_EVIDENCE])
         steps.append(step(say("Backpropagating through T steps multiplies T such factors, so the gradient behaves"
                               " like ", FACTOR**T_LONG, f". As evidence, along the actual trajectory with"
                               f" T = {T_EVIDENCE}:"), chain(Abs(DA_T_DA_0), *exact_evidence)))
     if verdict == "neither" and star is not None and not stationary:
-        longer = _evidence(c, traj, dphi, len(traj) - 1)
+        longer = rec.gradient(traj, len(traj) - 1)
         if longer is not None and evidence is not None and longer < evidence:
             verdict = "slowly-vanishing"
-            steps.append(step(say(f"The factor is exactly 1 only at the fixed point itself, which the state never"
+            later = sympy.Symbol(f"da_{len(traj) - 1}/da_0")
+            meanings[later] = longer
+            steps.append(step(say("The factor is exactly 1 only at the fixed point itself, which the state never"
                                   " reaches: on the way every factor is below 1, so the product still decays, like a"
                                   " power of T rather than geometrically. Further along the trajectory:"),
-                              chain(Abs(sympy.Symbol(f"da_{len(traj) - 1}/da_0")), "approx", Float(longer, 4),
-                                    "<", Float(evidence, 4))))
-            meanings[sympy.Symbol(f"da_{len(traj) - 1}/da_0")] = longer
-    text = {
-        "vanishing": "Vanishing gradients: each step back in time multiplies the gradient by a factor below 1,"
-                     " so it decays geometrically with the sequence length.",
-        "slowly-vanishing": "Vanishing gradients, but slowly: the factor tends to exactly 1 as the state approaches"
-                            " the fixed point, so the gradient decays like a power of the sequence length, not"
-                            " geometrically.",
-        "exploding": "Exploding gradients: each step back in time multiplies the gradient by a factor above 1,"
-                     " so it grows geometrically with the sequence length.",
-        "neither": "Neither: each step back in time multiplies the gradient by a factor of exactly 1"
-                   + (" at the fixed point" if star is not None else " on average") + ", so it keeps its size.",
-    }[verdict]
+                              chain(Abs(later), "approx", Float(longer, 4), "<", Float(evidence, 4))))
+    text = VERDICT_TEXT[verdict]
+    if stationary and rel_one == ">":
+        text = ("Exploding gradients on this exact path: the state sits on a fixed point where each step back in"
+                " time multiplies the gradient by a factor above 1. The fixed point is unstable, though (see the"
+                " note).")
+        notes.append(_perturbation_note(c, rec, star))
     value = {"verdict": "vanishing" if verdict == "slowly-vanishing" else verdict,
              "fixed_point": float(star) if star is not None else None,
              "factor": float(factor), "gradient_T": float(evidence) if evidence is not None else None,
@@ -408,7 +378,7 @@ def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
     """a<0> = ..., a<k> = phi(W_a a<k-1> + c) = value, for the first few k (exact where the value is simple)."""
     cc = _c(c)
     lines = [chain(A_0, c.a0)]
-    for k in range(1, (count or SHOWN_ITERATES) + 1):
+    for k in range(1, min(count or SHOWN_ITERATES, len(traj) - 1) + 1):
         meanings[iterate(k)] = traj[k]
         prev = A_0 if k == 1 else iterate(k - 1)
         exact = small_rational(traj[k])
@@ -451,14 +421,77 @@ def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, mea
     return steps, factor, rel_one, shown
 
 
-def _mean_factor(c: Config, traj: list, dphi) -> sympy.Expr:
-    """Geometric mean of |W_a phi'(z<t>)| over the second half of the trajectory (0 if any factor is 0)."""
-    factor = compile_numeric(c.W_a * dphi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
-    with mpmath.workdps(DIGITS):
-        factors = [abs(factor(evaluate(a))) for a in traj[len(traj) // 2:-1] or traj[:1]]
-        if any(f == 0 for f in factors):
-            return sympy.Integer(0)
-        return to_sympy(mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors)))
+def _on_cycle(rec: Recurrence, cycle: list, meanings: dict):
+    """Steps for a trajectory that settles on a cycle: the factor per step is the geometric mean over it."""
+    p = len(cycle)
+    product = rec.product(cycle)
+    factor = to_sympy(evaluate(product ** sympy.Rational(1, p)))
+    meanings[FACTOR] = factor
+    lines = []
+    for k, a in enumerate(cycle, 1):
+        point = sympy.Symbol(f"cycle_{k}")
+        meanings[point] = a
+        lines.append(chain(point, "approx", Float(a, 8)))
+    per_period = sympy.Symbol("cycle_product")
+    meanings[per_period] = product
+    rel_one = _compare_one(factor)
+    steps = [
+        step(say(f"The iterates do not settle at a fixed point: they settle on a cycle of period {p}, visiting in"
+                 " turn"), *lines),
+        step(say("Over one period the gradient is multiplied by the product of the factors at the cycle's states, so"
+                 f" per step by its {ROOTS.get(p, f'{p}th')} root:"),
+             chain(per_period, "approx", Float(product, 6)),
+             chain(FACTOR, per_period ** sympy.Rational(1, p), "approx", Float(factor, 6), rel_one, 1)),
+    ]
+    return steps, factor, rel_one, ["approx", Float(factor, 6)]
+
+
+def _other_fixed_points(rec: Recurrence, traj: list, star, meanings: dict) -> list:
+    """A step listing every fixed point with its factor, when there is more than the one reached."""
+    points = rec.fixed_points(traj[:SHOWN_ITERATES + 1] + traj[-1:])
+    if not points:
+        return [step(say("The fixed-point equation has no real solution near the trajectory, so the state cannot"
+                         " settle."))]
+    if len(points) == 1 and star is not None:
+        return []
+    lines, reached = [], None
+    for k, a in enumerate(points, 1):
+        a, exact = _exact_if_possible(rec, a)
+        f_k = rec.product([a]) if not exact else sympy.Abs(rec.W * rec.dphi.subs(Z, rec.W * a + rec.c))
+        point, gamma = sympy.Symbol(f"a_star_{k}"), sympy.Symbol(f"factor_{k}")
+        meanings.update({point: a, gamma: f_k})
+        rel = _compare_one(f_k)
+        lines.append(chain(point, *(["=", a] if exact else ["approx", Float(a, 6)])))
+        lines.append(chain(gamma, *(["=", f_k] if f_k.is_Rational else ["approx", Float(f_k, 6)]),
+                           *([] if f_k == 1 else [rel, 1])))
+        if star is not None and abs(a - star) < 1e-12:
+            reached = point
+    count = "one solution" if len(points) == 1 else f"{len(points)} solutions"
+    text = say(f"The equation has {count}; a factor below 1 makes a fixed point stable (nearby states"
+               " are drawn in), above 1 unstable (they are pushed away).")
+    if reached is not None:
+        text += say(" The state from the given start ends at ", reached, ".")
+    return [step(text, *lines)]
+
+
+def _perturbation_note(c: Config, rec: Recurrence, star) -> Text:
+    """What a small perturbation of a state sitting on an unstable fixed point does."""
+    outcomes = []
+    for eps in (sympy.Rational(1, 10**6), -sympy.Rational(1, 10**6)):
+        traj = rec.trajectory(star + eps, MAX_ITERATES, T_EVIDENCE)
+        end = rec.newton(traj[-1]) if abs(traj[-1]) <= DIVERGED else None
+        if end is not None and abs(end - traj[-1]) < 1e-6:
+            f_end = rec.product([end])
+            outcomes.append(say("from ", Eq(A_0, star + eps, evaluate=False), " the state moves to ",
+                                Float(end, 6), f", where the factor is {float(f_end):.4g}"
+                                f" ({'vanishing' if f_end < 1 else 'exploding' if f_end > 1 else 'neither'})"))
+        else:
+            outcomes.append(say("from ", Eq(A_0, star + eps, evaluate=False), " the state does not settle"))
+    note = say("The fixed point the state sits on is unstable: the slightest perturbation (rounding, a nonzero input)"
+               " grows by the factor each step. For instance ")
+    for k, o in enumerate(outcomes):
+        note += (say("; ") if k else say()) + o
+    return note + say(". In practice the network therefore behaves as at the fixed point it falls into.")
 
 
 def _compare_one(value) -> str:
@@ -471,19 +504,3 @@ def _compare_one(value) -> str:
     if is_zero(d):
         return "="
     return "<" if sympy.N(d, DIGITS) < 0 else ">"
-
-
-def _evidence(c: Config, traj: list, dphi, T: int = T_EVIDENCE) -> sympy.Float | None:
-    """|da<T>/da<0>| = prod_t |W_a phi'(z<t>)| along the trajectory; None if it diverged before T."""
-    if len(traj) <= T:
-        return None
-    factor = compile_numeric(c.W_a * dphi.subs(Z, c.W_a * A_PREV + _c(c)), (A_PREV,))
-    with mpmath.workdps(DIGITS):
-        prod = mpmath.mpf(1)
-        for a in traj[:T]:
-            prod *= abs(factor(evaluate(a)))
-    return to_sympy(prod)
-
-
-def _sci(value) -> sympy.Float:
-    return Float(value, 4)

@@ -1,0 +1,93 @@
+"""The whole stability picture of one recurrent unit: unstable fixed points, several fixed points,
+cycles, slope exactly 1, divergence, with values worked out by hand."""
+
+import math
+
+import pytest
+
+import derive
+from derive.formats import latex as tex
+
+
+def solve(activation, **values):
+    keys = "\n".join(f"{k} = {v!r}" for k, v in values.items())
+    doc = derive.solve(derive.loads(f"""
+title = "t"
+[[problem]]
+kind = "rnn-activation"
+{keys}
+  [[problem.part]]
+  activation = '{activation}'
+  ask = "stability"
+"""))
+    (q,) = doc.questions()
+    return q
+
+
+def prose(q) -> str:
+    return " ".join(tex.text(s.text) for s in q.steps) + " " + " ".join(tex.text(n) for n in q.notes)
+
+
+def tanh_fixed_point(W):
+    """The positive solution of a = tanh(W a), by bisection (independent of derive)."""
+    lo, hi = 1e-9, 1.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if math.tanh(W * mid) > mid else (lo, mid)
+    return lo
+
+
+def test_sitting_on_an_unstable_fixed_point():
+    q = solve("tanh", W_a=2, a0=0)
+    v = q.answer.value
+    assert v["verdict"] == "exploding" and v["fixed_point"] == 0 and v["factor"] == 2
+    assert v["gradient_T"] == pytest.approx(2.0**100)
+    p = tanh_fixed_point(2)
+    text = prose(q)
+    assert "3 solutions" in text and "unstable" in text
+    assert f"{p:.6f}" in text                       # the perturbed state falls into +-a*
+    assert f"{2 * (1 - p * p):.4g}" in text          # where the factor is below 1
+    assert "on this exact path" in tex.text(q.answer.text)
+
+
+def test_two_cycle():
+    q = solve("tanh", W_a=-2, a0=0.5)
+    v = q.answer.value
+    p = tanh_fixed_point(2)                          # the cycle is {p, -p}: -tanh(-2p) = tanh(2p) = p
+    assert v["fixed_point"] is None
+    assert v["factor"] == pytest.approx(2 * (1 - p * p), rel=1e-12)   # both states have the same factor
+    assert v["verdict"] == "vanishing"
+    assert "cycle of period 2" in prose(q) and "square root" in prose(q)
+
+
+def test_three_fixed_points_from_either_side():
+    low = solve("sigmoid", W_a=10, b=-5, a0=0.2).answer.value
+    high = solve("sigmoid", W_a=10, b=-5, a0=0.6).answer.value
+    assert low["fixed_point"] == pytest.approx(1 - high["fixed_point"], abs=1e-12)   # symmetric about 1/2
+    assert low["fixed_point"] < 0.5 < high["fixed_point"]
+    s = low["fixed_point"]
+    assert low["factor"] == pytest.approx(10 * s * (1 - s), rel=1e-12)
+    assert low["verdict"] == high["verdict"] == "vanishing"
+    q = solve("sigmoid", W_a=10, b=-5, a0=0.5)                  # 1/2 itself: exact, unstable, factor 10/4
+    assert q.answer.value["factor"] == 2.5 and q.answer.value["verdict"] == "exploding"
+
+
+def test_slope_one_fixed_point_approached_slowly():
+    q = solve("exp", W_a=1, b=-1)
+    v = q.answer.value
+    assert v["fixed_point"] == 1 and v["factor"] == 1 and v["verdict"] == "vanishing"
+    assert "like a power of T" in prose(q)
+    assert "slowly" in tex.text(q.answer.text)
+
+
+def test_relu_at_zero_convention():
+    q = solve("relu", W_a=2, b=0, a0=0)
+    assert q.answer.value["factor"] == 0 and q.answer.value["verdict"] == "vanishing"
+    assert any("taken as 0" in tex.text(n) for n in q.notes)
+
+
+def test_no_real_fixed_point():
+    q = solve("exp", W_a=0.5)          # e^(a/2) = a has no real solution: the state runs off
+    v = q.answer.value
+    assert v["fixed_point"] is None and v["verdict"] == "exploding"
+    assert "no real solution" in prose(q)
