@@ -96,14 +96,15 @@ def _explicit(e):
 
 
 def _check_matrix(left, rel, right):
-    if rel != "=":
+    if rel not in ("=", "approx"):
         return False, f"relation {rel} between matrices"
     if not (isinstance(left, sympy.MatrixBase) and isinstance(right, sympy.MatrixBase)):
         return False, "a matrix compared with a scalar"
     if left.shape != right.shape:
         return False, f"shapes {left.shape} and {right.shape} differ"
     for a, b in zip(left, right):
-        if not is_zero(a - b):
+        ok = _check_approx(a, b)[0] if rel == "approx" else is_zero(a - b)
+        if not ok:
             return False, f"entries {a} and {b} differ"
     return True, ""
 

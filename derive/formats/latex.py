@@ -28,11 +28,36 @@ NOTATION = {
     "da_T/da_0": r"\frac{\partial a^{(i)\langle T\rangle}}{\partial a^{(i)\langle 0\rangle}}",
     "factor": r"\gamma",
     "cycle_product": r"\Pi",
+    "phi'(z)": r"\phi'(z)",
+    "phi'(z*)": r"\phi'(z^{*})",
+    "diag(phi'(z))": r"\operatorname{diag}\left(\phi'(z)\right)",
+    "diag(phi'(z*))": r"\operatorname{diag}\left(\phi'(z^{*})\right)",
+    "phi'(z_i) W_ij": r"\phi'(z_i)\, W_{ij}",
+    "dz_i/da_j": r"\frac{\partial z_i}{\partial a_j^{(i)\langle t-1\rangle}}",
+    "da_i/da_j": r"\frac{\partial a_i^{(i)\langle t\rangle}}{\partial a_j^{(i)\langle t-1\rangle}}",
+    "W_ij": "W_{ij}",
+    "W_x x": r"W_x^{[1]} x^{(i)\langle t\rangle}",
+    "c_vec": "c",
+    "rho": r"\rho",
+    "sigma_max": r"\sigma_{\max}",
+    "gamma_sup": r"\gamma",
+    "norm(da_T/da_0)": r"\left\| \frac{\partial a^{(i)\langle T\rangle}}{\partial a^{(i)\langle 0\rangle}} \right\|_2",
     "x^(i)": "x^{(i)}",
     "z_vec": "z",
     "a^(i)": "a^{(i)}",
     "(u/v)'": r"\left(\frac{u}{v}\right)'",
     "(u'v - uv')/v^2": r"\frac{u'v - uv'}{v^{2}}",
+    # conv1d-matrix
+    "x_pad": r"\tilde{x}^{(i)}",
+    "F_pad": r"\tilde{F}",
+    "da/df": r"\frac{\partial a^{(i)}}{\partial f}",
+    "dz/df": r"\frac{\partial z}{\partial f}",
+    "da/dx^(i)": r"\frac{\partial a^{(i)}}{\partial x^{(i)}}",
+    "dz/dx^(i)": r"\frac{\partial z}{\partial x^{(i)}}",
+    "da_r/df_j": r"\frac{\partial a_r^{(i)}}{\partial f_j}",
+    "dz_r/df_j": r"\frac{\partial z_r}{\partial f_j}",
+    "da_r/dx_c": r"\frac{\partial a_r^{(i)}}{\partial x_c^{(i)}}",
+    "F_rc": "F_{rc}",
 }
 PATTERNS = [
     (re.compile(r"a_(\d+)$"), r"a^{(i)\\langle \1\\rangle}"),
@@ -48,13 +73,15 @@ PATTERNS = [
     (re.compile(r"x_(r(?:\+\d+)?)$"), r"x_{\1}^{(i)}"),
     (re.compile(r"r([hw])_(\d+)$"), r"r^{(\1)}_{\2}"),
     (re.compile(r"j([hw])_(\d+)$"), r"j^{(\1)}_{\2}"),
+    (re.compile(r"x_\[([0-9a-z+-]+)\]$"), r"x_{\1}^{(i)}"),                 # conv1d: x_{2r-1}
+    (re.compile(r"phi'\(z(\d+|_r)\)$"), lambda m: r"\phi'\left(z_{%s}\right)" % m.group(1).lstrip("_")),
 ]
-FUNCTIONS = {"phi": r"\phi", "sigma": r"\sigma", "relu": r"\operatorname{relu}", "relu'": r"\operatorname{relu}'"}
+FUNCTIONS = {"diag": r"\operatorname{diag}", "phi": r"\phi", "sigma": r"\sigma", "relu": r"\operatorname{relu}", "relu'": r"\operatorname{relu}'"}
 RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "approx": r"\approx"}
 UNICODE = {
     "×": r"$\times$", "−": "$-$", "←": r"$\leftarrow$", "→": r"$\to$", "∞": r"$\infty$", "⌈": r"$\lceil$",
     "⌉": r"$\rceil$", "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "·": r"$\cdot$", "≤": r"$\le$", "≥": r"$\ge$",
-    "…": r"\dots{}", "“": "``", "”": "''", "’": "'", "‘": "`", "–": "--", "—": "---", "∂": r"$\partial$",
+    "…": r"\dots{}", "φ": r"$\phi$", "′": "'", "γ": r"$\gamma$", "ρ": r"$\rho$", "σ": r"$\sigma$", "“": "``", "”": "''", "’": "'", "‘": "`", "–": "--", "—": "---", "∂": r"$\partial$",
 }
 SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
            "~": r"\~{}", "^": r"\^{}", "\\": r"$\backslash$", "<": "$<$", ">": "$>$", "|": r"$|$"}
@@ -89,6 +116,9 @@ class Printer(LatexPrinter):
 
     def _print_Symbol(self, expr, style="plain"):
         return symbol_latex(expr.name) or super()._print_Symbol(expr, style)
+
+    def _print_MatrixSymbol(self, expr):
+        return symbol_latex(expr.name) or super()._print_MatrixSymbol(expr)
 
     def _print_Function(self, expr, exp=None):
         name = type(expr).__name__

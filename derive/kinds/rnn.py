@@ -18,6 +18,7 @@ from ..check import is_zero
 from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
 from ..numeric import evaluate, small_rational, to_sympy
+from . import rnn_units
 from .dynamics import DIVERGED, Recurrence
 from ..steps import Answer, Solution, Text, chain, say, step
 from ..symbols import (A_0, A_PREV, A_STAR, A_T, B, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV, FACTOR,
@@ -71,6 +72,12 @@ def configure(values: dict, asks) -> Config:
         phi = parse_activation(text)
     except MathSyntaxError as err:
         raise FieldError("activation", str(err), text, expected) from None
+    if isinstance(values.get("W_a"), list):
+        units = rnn_units.configure(values, phi, text, fields.text(values, "called"))
+        if units.n > 1:
+            return units
+        values = {**values, "W_a": values["W_a"][0][0]}
+        values.update({k: values[k][0] for k in ("b", "a0", "W_x", "x") if isinstance(values.get(k), list)})
     x = fields.number(values, "x", 0)
     W_x = fields.number(values, "W_x") if "W_x" in values else None
     if W_x is None and x != 0:
@@ -82,6 +89,8 @@ def configure(values: dict, asks) -> Config:
 
 def setting(c: Config) -> Text:
     """The situation the questions are asked about, with the spec's values."""
+    if isinstance(c, rnn_units.Units):
+        return rnn_units.setting(c)
     called = f" (the problem calls it {_article(c.called)} {c.called})" if c.called else ""
     known = [Eq(W_A, c.W_a, evaluate=False), Eq(B, c.b, evaluate=False), Eq(X_T, c.x, evaluate=False)]
     if c.W_x is not None:
@@ -96,6 +105,8 @@ def setting(c: Config) -> Text:
 
 def solve(c: Config, ask: str) -> Solution:
     """Derive one question of an rnn-activation part."""
+    if isinstance(c, rnn_units.Units):
+        return rnn_units.solve(c, ask, slope)
     return {"derivative": _derivative, "stability": _stability}[ask](c)
 
 
