@@ -74,7 +74,8 @@ PATTERNS = [
     (re.compile(r"r([hw])_(\d+)$"), r"r^{(\1)}_{\2}"),
     (re.compile(r"j([hw])_(\d+)$"), r"j^{(\1)}_{\2}"),
     (re.compile(r"x_\[([0-9a-z+-]+)\]$"), r"x_{\1}^{(i)}"),                 # conv1d: x_{2r-1}
-    (re.compile(r"phi'\(z(\d+|_r)\)$"), lambda m: r"\phi'\left(z_{%s}\right)" % m.group(1).lstrip("_")),
+    (re.compile(r"phi'\(z(\d*|_r)\)$"),                                    # conv1d: phi'(z_1), phi'(z_r)
+     lambda m: r"\phi'\left(z%s\right)" % (f"_{{{m.group(1).lstrip('_')}}}" if m.group(1) else "")),
 ]
 FUNCTIONS = {"diag": r"\operatorname{diag}", "phi": r"\phi", "sigma": r"\sigma", "relu": r"\operatorname{relu}", "relu'": r"\operatorname{relu}'"}
 RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "approx": r"\approx"}
@@ -158,13 +159,21 @@ def text(t: Text) -> str:
     return "".join(escape(p) if isinstance(p, str) else f"${math(p)}$" for p in t.pieces)
 
 
+def one_row(ch: Chain, limit: int = 70) -> bool:
+    """Whether a chain is short enough for one row of a display, by a rough count of the characters
+    its LaTeX prints (every format breaks a chain where the LaTeX key does)."""
+    exprs = [math(e) for e in ch.exprs]
+    links = [f"{RELATIONS[rel]} {right}" for rel, right in zip(ch.rels, exprs[1:])]
+    visible = re.sub(r"\\[a-zA-Z]+|[{}^_]", "", " ".join([exprs[0], *links]))
+    return len(visible) <= limit and "matrix" not in visible
+
+
 def chain_rows(ch: Chain, limit: int = 70) -> list[tuple[str, str]]:
     """Rows of an aligned display, (left side, relation and right side): one row when the chain is
     short (by a rough count of printed characters), else one row a link, the left side on the first."""
     exprs = [math(e) for e in ch.exprs]
     links = [f"{RELATIONS[rel]} {right}" for rel, right in zip(ch.rels, exprs[1:])]
-    visible = re.sub(r"\\[a-zA-Z]+|[{}^_]", "", " ".join([exprs[0], *links]))
-    if len(visible) <= limit and "matrix" not in visible:
+    if one_row(ch, limit):
         return [(exprs[0], " ".join(links))]
     return [(exprs[0] if k == 0 else "", link) for k, link in enumerate(links)]
 
@@ -174,4 +183,21 @@ def chain_inline(ch: Chain) -> str:
     return " ".join(" ".join(row) for row in chain_rows(ch, limit=10**9))
 
 
-__all__ = ["math", "escape", "text", "chain_rows", "chain_inline"]
+class Typesetter:
+    """LaTeX for the template context: prose escaped, maths in the problem's notation, chains in rows
+    (``limit`` characters to a row: 70 for the article, fewer on a slide)."""
+
+    def __init__(self, limit: int = 70):
+        self.limit = limit
+
+    def escape(self, prose: str) -> str:
+        return escape(prose)
+
+    def text(self, t: Text) -> str:
+        return text(t)
+
+    def rows(self, ch: Chain) -> list[tuple[str, str]]:
+        return chain_rows(ch, self.limit)
+
+
+__all__ = ["math", "escape", "text", "one_row", "chain_rows", "chain_inline", "Typesetter"]
