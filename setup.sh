@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up derive on Debian/Ubuntu: TeX Live (when pdflatex is missing), a virtual
-# environment in .venv with derive and its test tools, then write the HW5 answer key.
+# Set up derive on Debian/Ubuntu: TeX Live (when pdflatex is missing), Chromium (for the HTML
+# tests; when missing), a virtual environment in .venv with derive and its test tools, then
+# write the HW5 answer key.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,6 +14,10 @@ apt_install() {
 if ! command -v pdflatex >/dev/null || ! command -v latexmk >/dev/null || ! command -v pdftoppm >/dev/null; then
   apt_install texlive-latex-base texlive-latex-recommended texlive-pictures texlive-fonts-recommended \
     latexmk poppler-utils
+fi
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  # Only the tests need it (the HTML key is checked in a real headless browser).
+  apt_install chromium fonts-lmodern || echo "setup.sh: could not install chromium; the browser tests will be skipped" >&2
 fi
 if ! python3 -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
   echo "derive needs Python 3.11 or newer" >&2; exit 1

@@ -1,4 +1,4 @@
-"""The command line: thin wrappers over derive.spec, derive.document, derive.formats and derive.pdf."""
+"""The command line: thin wrappers, one call of derive.commands each (which loads, solves, renders, writes)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import sys
 import click
 
 from . import __version__
-from .errors import DeriveError, UsageError
+from .errors import DeriveError
 
-EXTENSIONS = {"latex": "tex", "pdf": "pdf", "json": "json"}
+# The format names, without importing the renderers (kept in step with derive.formats by a test).
+SHEETS = {"solutions": ("latex", "pdf", "json", "markdown", "html", "beamer", "beamer-pdf"),
+          "problems": ("latex", "pdf", "markdown", "html", "beamer", "beamer-pdf")}
+SNIPPET_FORMATS = ("latex", "markdown")
 
 
 class Failure(click.ClickException):
@@ -42,37 +45,93 @@ def cli():
     """Step-by-step, CAS-checked answer keys for deep-learning homework."""
 
 
+def _spec(f):
+    return click.argument("spec", required=False, type=click.Path(dir_okay=False))(f)
+
+
+FORMAT_HELP = {"latex": "LaTeX article", "pdf": "the article compiled", "json": "answers for graders",
+               "markdown": "$-maths for Jupyter, MkDocs, GitHub", "html": "one self-contained page, MathML",
+               "beamer": "slides, one frame a question", "beamer-pdf": "the slides compiled"}
+
+
+SNIPPET_HELP = {"latex": "for beamer frames and articles", "markdown": "for notebooks and pages"}
+
+
+def _format(choices, helps=FORMAT_HELP):
+    return click.option("--format", "-f", "fmt", type=click.Choice(list(choices)), default="latex",
+                        show_default=True,
+                        help="Output format: " + "; ".join(f"{c} ({helps[c]})" for c in choices) + ".")
+
+
+def _common(output_help, metavar="PATH"):
+    """The options every command takes: --output, --only, --templates."""
+    def decorate(f):
+        f = click.option("--templates", metavar="DIR", type=click.Path(exists=True, file_okay=False),
+                         help="A folder of templates put in front of the built-in ones (same names override; "
+                              "the built-in ones stay reachable as builtin/<name>).")(f)
+        f = click.option("--only", metavar="IDS", help="Comma-separated question ids to include, e.g. 1a.ii,2d.")(f)
+        f = click.option("--output", "-o", "output", metavar=metavar, help=output_help)(f)
+        return f
+    return decorate
+
+
+SHEET_OUTPUT = ("Where to write; '-' for standard output (not for pdf or beamer-pdf). "
+                "Default: out/<spec-name>-{sheet}.<ext> under the current directory "
+                "(-slides.tex and -slides.pdf for beamer and beamer-pdf).")
+
+
 @cli.command()
-@click.argument("spec", required=False, type=click.Path(dir_okay=False))
-@click.option("--format", "-f", "fmt", type=click.Choice(list(EXTENSIONS)), default="latex", show_default=True,
-              help="Output format.")
-@click.option("--output", "-o", "output", metavar="PATH",
-              help="Where to write; '-' for standard output (not for pdf). "
-                   "Default: out/<spec-name>-solutions.<ext> under the current directory.")
-@click.option("--only", metavar="IDS", help="Comma-separated question ids to include, e.g. 1a.ii,2d.")
+@_spec
+@_format(SHEETS["solutions"])
+@_common(SHEET_OUTPUT.format(sheet="solutions"))
 @reports_errors
-def solutions(spec, fmt, output, only):
+def solutions(spec, fmt, output, only, templates):
     """Write the answer key of SPEC (default: the bundled HW5 problem set).
 
     Every answer is derived step by step from the spec's values, and every
     equality shown is re-checked by the computer algebra system before
-    anything is written.
+    anything is written. Each question is restated above its answer.
     """
-    from . import document, formats, output as out, spec as specs
-    if output == "-" and fmt == "pdf":
-        raise UsageError("a PDF cannot be written to standard output; give a file with -o PATH")
-    problem_set = specs.load(spec)
-    wanted = [s.strip() for s in only.split(",") if s.strip()] if only else None
-    doc = document.solve(problem_set, wanted)
-    if fmt == "pdf":
-        from .pdf import compile_pdf
-        data = compile_pdf(formats.render(doc, "latex"))
-    else:
-        data = formats.render(doc, fmt)
-    path = output or os.path.join("out", f"{problem_set.name}-solutions.{EXTENSIONS[fmt]}")
-    written = out.write(path, data)
-    if written != "<stdout>":
-        click.echo(written)
+    from . import commands
+    _echo(commands.solutions(spec, fmt, output, only, templates))
+
+
+@cli.command()
+@_spec
+@_format(SHEETS["problems"])
+@_common(SHEET_OUTPUT.format(sheet="problems"))
+@reports_errors
+def problems(spec, fmt, output, only, templates):
+    """Write the problem sheet of SPEC: the questions alone, as students receive them.
+
+    The questions are restated from the same spec as the answer key, so a
+    changed number changes the sheet and the key together.
+    """
+    from . import commands
+    _echo(commands.problems(spec, fmt, output, only, templates))
+
+
+@cli.command()
+@_spec
+@_format(SNIPPET_FORMATS, SNIPPET_HELP)
+@_common("The folder to write into. Default: out/snippets under the current directory.", metavar="DIR")
+@reports_errors
+def snippets(spec, fmt, output, only, templates):
+    """Write one file a question and one a problem of SPEC, for slides and pages.
+
+    Files are named <spec-name>-<id>.tex (1a.i, ...) and <spec-name>-<number>.tex;
+    they have no preamble, and can be \\input in an article or inside a beamer
+    frame. The packages and macros they need are in <spec-name>-preamble.tex.
+    """
+    from . import commands
+    _echo(commands.snippets(spec, fmt, output, only, templates))
+
+
+def _echo(written: list[str]) -> None:
+    """Print the paths written (nothing when the output went to standard output)."""
+    for path in written:
+        if path != "<stdout>":
+            click.echo(path)
 
 
 def main(argv=None) -> int:

@@ -2,23 +2,49 @@
 
 ``solve`` is the pipeline's middle: it runs the kind derivers on a loaded spec and
 re-checks every step before anything reaches a renderer.
+
+Every level displays itself in Jupyter (``_repr_markdown_``, ``_repr_latex_``); the renderers are
+imported only when that happens, so the model itself never depends on them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Iterator
 
 from . import __version__
+from . import steps
 from .check import check_solution
 from .errors import UsageError
 from .kinds import KINDS
 from .spec import ProblemSet
-from .steps import Answer, Step, Text
+from .steps import Step, Text
+
+
+class Displayed:
+    """Rich display in Jupyter: Markdown with $-maths in the notebook, LaTeX (amsmath only) in a
+    LaTeX or PDF export."""
+
+    def _repr_markdown_(self) -> str:
+        from .formats import fragment
+        return fragment(self, "markdown")
+
+    def _repr_latex_(self) -> str:
+        from .formats import fragment
+        return fragment(self, "latex")
 
 
 @dataclass(frozen=True)
-class Question:
+class Answer(steps.Answer, Displayed):
+    """A question's boxed result (the deriver's answer), displayable in a notebook."""
+
+    @classmethod
+    def of(cls, answer: steps.Answer) -> "Answer":
+        return cls(**{f.name: getattr(answer, f.name) for f in fields(answer)})
+
+
+@dataclass(frozen=True)
+class Question(Displayed):
     id: str
     problem: int
     kind: str
@@ -30,14 +56,14 @@ class Question:
 
 
 @dataclass(frozen=True)
-class PartDoc:
+class PartDoc(Displayed):
     letter: str
     setting: Text | None        # None when it is the same as the previous part's
     questions: tuple[Question, ...]
 
 
 @dataclass(frozen=True)
-class ProblemDoc:
+class ProblemDoc(Displayed):
     number: int
     title: str
     kind: str
@@ -45,7 +71,7 @@ class ProblemDoc:
 
 
 @dataclass(frozen=True)
-class Document:
+class Document(Displayed):
     name: str
     title: str
     due: str | None
@@ -78,7 +104,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
                 sol = kind.solve(part.config, ask)
                 check_solution(sol, qid)
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
-                                          steps=sol.steps, answer=sol.answer, notes=sol.notes))
+                                          steps=sol.steps, answer=Answer.of(sol.answer), notes=sol.notes))
             setting = kind.setting(part.config)
             if questions:
                 parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions)))

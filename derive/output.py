@@ -10,6 +10,16 @@ from pathlib import Path
 from .errors import DeriveError
 
 
+def _mode(path: Path) -> int:
+    """The permissions a new file would get (mkstemp's temporary file is private), or the old file's."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write(path: str | Path, data: str | bytes) -> str:
     """Write data to path ('-' is standard output); returns what was written to, for the user."""
     if str(path) == "-":
@@ -28,6 +38,7 @@ def write(path: str | Path, data: str | bytes) -> str:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, _mode(path))
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)

@@ -91,7 +91,8 @@ def test_bad_format(run):
 def test_help(run):
     result = run("solutions", "--help")
     assert result.exit_code == 0
-    for word in ("--format", "[latex|pdf|json]", "--output", "--only", "standard output"):
+    for word in ("--format", "[latex|pdf|json|markdown|html|beamer|beamer-pdf]", "--output", "--only",
+                 "--templates", "standard output"):
         assert word in result.output
 
 
@@ -172,3 +173,58 @@ def test_console_script_process(tmp_path, args, status):
         assert json.loads(proc.stdout)["parts"][-1]["id"] == "3b"
     else:
         assert proc.stderr.startswith("derive: error:")
+
+
+def test_format_names_in_step():
+    """The CLI lists the formats without importing the renderers; the lists must agree."""
+    from derive import cli as cli_module, formats
+    assert cli_module.SHEETS == {sheet: tuple(names) for sheet, names in formats.SHEETS.items()}
+    assert cli_module.SNIPPET_FORMATS == tuple(formats.SNIPPET_FORMATS)
+    assert set(cli_module.FORMAT_HELP) == set(formats.FORMATS)
+
+
+@pytest.mark.parametrize("args, status", [
+    (["problems", "-f", "markdown", "-o", "-"], 0),
+    (["problems", "-f", "json"], 2),
+    (["problems", "nope.toml"], 2),
+    (["problems", "--only", "7q"], 2),
+    (["problems", "-f", "pdf", "-o", "-"], 2),
+    (["snippets", "-o", "-"], 2),
+    (["snippets", "-f", "beamer"], 2),
+    (["solutions", "-f", "html", "-o", "-"], 0),
+    (["solutions", "-f", "beamer-pdf", "-o", "-"], 2),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_exit_statuses_of_every_command(run, tmp_path, args, status):
+    result = run(*args)
+    assert result.exit_code == status, result.output
+    if status == 2 and args[0] != "snippets" and "-f" in args and args[args.index("-f") + 1] == "json":
+        assert "'json' is not one of" in result.output
+    if status:
+        assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["solutions", "problems", "snippets"])
+def test_help_of_every_command(run, command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    for word in ("--format", "--output", "--only", "--templates"):
+        assert word in result.output
+
+
+def test_commands_are_library_functions(tmp_path, monkeypatch):
+    """Each command is one call of derive.commands; the paths written come back."""
+    from derive import commands
+    monkeypatch.chdir(tmp_path)
+    assert commands.problems(fmt="html", only="2a") == [os.path.join("out", "hw5-problems.html")]
+    written = commands.snippets(fmt="markdown", out="s", only=["3b"])
+    assert written == [os.path.join("s", "hw5-3.md"), os.path.join("s", "hw5-3b.md")]
+
+
+def test_files_get_the_usual_permissions(run, tmp_path):
+    """Atomic writes go through a private temporary file; the result is as readable as any new file."""
+    umask = os.umask(0o022)
+    try:
+        assert run("solutions", "-f", "json").exit_code == 0
+        assert (tmp_path / "out" / "hw5-solutions.json").stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)

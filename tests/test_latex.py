@@ -14,13 +14,19 @@ from conftest import need_tex
 ALLOWED_PACKAGES = {"inputenc", "geometry", "amsmath", "amssymb", "microtype", "xcolor", "hyperref"}
 
 
-def compile_tex(source: str, tmp_path):
-    (tmp_path / "key.tex").write_text(source, encoding="utf-8")
-    proc = subprocess.run(["pdflatex", "-no-shell-escape", "-halt-on-error", "-interaction=nonstopmode", "key.tex"],
+def compile_tex(source: str, tmp_path, name: str = "key"):
+    """Run pdflatex once on source (as <name>.tex in tmp_path); the log, after asserting success."""
+    (tmp_path / f"{name}.tex").write_text(source, encoding="utf-8")
+    proc = subprocess.run(["pdflatex", "-no-shell-escape", "-halt-on-error", "-interaction=nonstopmode", f"{name}.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    log = (tmp_path / "key.log").read_text(errors="replace")
+    log = (tmp_path / f"{name}.log").read_text(errors="replace")
     assert proc.returncode == 0, "\n".join(l for l in log.splitlines() if l.startswith("!"))
     return log
+
+
+def overfull(log: str) -> list[str]:
+    """The overfull-box warnings of a TeX log (horizontal and vertical)."""
+    return [line for line in log.splitlines() if line.startswith(("Overfull \\hbox", "Overfull \\vbox"))]
 
 
 def test_hw5_compiles_without_overfull_boxes(hw5, tmp_path):

@@ -1,22 +1,58 @@
 """Renderers: the document model to text, one format at a time.
 
-The template context is built here and only here; templates do layout, never maths.
+Each format has one typesetter (prose escaped, maths printed its own way) and one set of templates;
+the template context is built in derive.formats.context, and templates do layout, never maths.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from ..document import Document, Question
-from ..steps import Chain
+from ..document import Document, PartDoc, ProblemDoc, Question
+from ..errors import DeriveError, UsageError
+from ..steps import Answer, Chain
+from . import context
 from . import latex as tex
 
-FORMATS = ("latex", "pdf", "json")
-TEXT_FORMATS = ("latex", "json")
 
+@dataclass(frozen=True)
+class Format:
+    """An output format: how its files end (after '<spec>-<sheet>'), and whether it is binary (a PDF)."""
+
+    name: str
+    suffix: str
+    binary: bool = False
+
+
+FORMATS = {f.name: f for f in (
+    Format("latex", ".tex"),                     # a LaTeX article
+    Format("pdf", ".pdf", binary=True),          # the article, compiled
+    Format("json", ".json"),                     # the answers for graders (solutions only)
+    Format("markdown", ".md"),                   # $-maths for Jupyter, MkDocs, GitHub
+    Format("html", ".html"),                     # one self-contained page, maths as MathML
+    Format("beamer", "-slides.tex"),             # a beamer deck, one frame per question
+    Format("beamer-pdf", "-slides.pdf", binary=True),
+)}
+SHEETS = {"solutions": tuple(FORMATS), "problems": tuple(f for f in FORMATS if f != "json")}
+SNIPPET_FORMATS = {"latex": ".tex", "markdown": ".md"}
+TEXT_FORMATS = tuple(f for f in FORMATS if not FORMATS[f].binary)
+COMPILED = {"pdf": "latex", "beamer-pdf": "beamer"}
+BEAMER_LIMIT = 56                     # characters to a row of a display on a slide (70 in the article)
+
+
+class TemplateError(DeriveError):
+    """A template failed to render: names the template and the line. Exit 2 when the user's
+    --templates were in play (the likely culprit), else 1."""
+
+
+# --- templates -----------------------------------------------------------------------------
 
 def template_dirs() -> list[Path]:
     """The built-in templates: inside the installed package, or the source tree's top-level folder."""
@@ -24,59 +60,162 @@ def template_dirs() -> list[Path]:
     return [p for p in (here / "templates", here.parent / "templates") if p.is_dir()]
 
 
-def environment() -> jinja2.Environment:
-    """A Jinja environment with LaTeX-safe delimiters and strict undefined variables."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in template_dirs()]),
-        block_start_string="((*", block_end_string="*))",
-        variable_start_string="(((", variable_end_string=")))",
-        comment_start_string="((=", comment_end_string="=))",
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, autoescape=False,
-    )
+def _user_dirs(templates) -> tuple[str, ...]:
+    if templates is None:
+        return ()
+    dirs = [templates] if isinstance(templates, (str, Path)) else list(templates)
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise UsageError(f"--templates {d}: no such folder")
+    return tuple(str(Path(d).resolve()) for d in dirs)
 
 
-def render(doc: Document, fmt: str) -> str:
-    """The document as text in a text format ('latex' or 'json')."""
+@functools.lru_cache(maxsize=None)
+def _environment(tex_delimiters: bool, user: tuple[str, ...]) -> jinja2.Environment:
+    builtin = jinja2.FileSystemLoader([str(p) for p in template_dirs()])
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(list(user)), builtin,
+                                  jinja2.PrefixLoader({"builtin": builtin})])
+    common = dict(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                  keep_trailing_newline=True)
+    if tex_delimiters:
+        env = jinja2.Environment(
+            block_start_string="((*", block_end_string="*))",
+            variable_start_string="(((", variable_end_string=")))",
+            comment_start_string="((=", comment_end_string="=))",
+            autoescape=False, **common)
+    else:
+        env = jinja2.Environment(autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
+                                 **common)
+    env.globals["standalone"] = False
+    return env
+
+
+def environment(templates=None, *, tex_delimiters: bool = True) -> jinja2.Environment:
+    """The Jinja environment: the user's template folders (if any) in front of the built-in templates,
+    which stay reachable as 'builtin/<name>'. LaTeX-safe delimiters ((* *)), ((( ))), ((= =)) for TeX;
+    Jinja's own for Markdown and HTML (HTML autoescaped). Undefined variables are errors."""
+    return _environment(tex_delimiters, _user_dirs(templates))
+
+
+def _render_template(name: str, ctx: dict, templates=None) -> str:
+    env = environment(templates, tex_delimiters=name.endswith(".tex.j2"))
+    try:
+        text = env.get_template(name).render(**ctx)
+    except jinja2.TemplateError as err:
+        raise _template_error(err, name, templates) from None
+    return _tidy(text) if name.endswith(".md.j2") else text
+
+
+def _tidy(markdown: str) -> str:
+    """Markdown with at most one blank line in a row and one newline at the end."""
+    return re.sub(r"\n{3,}", "\n\n", markdown).strip("\n") + "\n"
+
+
+def _template_error(err: jinja2.TemplateError, name: str, templates) -> TemplateError:
+    where = name
+    if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
+        where = f"{err.filename}, line {err.lineno}"
+    else:
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.endswith(".j2")]
+        if frames:
+            where = f"{frames[-1].filename}, line {frames[-1].lineno}"
+    if isinstance(err, jinja2.TemplateNotFound):
+        where = name
+    error = TemplateError(f"template {where}: {err.message or type(err).__name__}")
+    error.exit_code = 2 if templates else 1
+    return error
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+def typesetter(fmt: str):
+    """The typesetter of a text format."""
+    if fmt == "latex":
+        return tex.Typesetter()
+    if fmt == "beamer":
+        return tex.Typesetter(BEAMER_LIMIT)
+    if fmt == "markdown":
+        from . import markdown
+        return markdown.Typesetter()
+    if fmt == "html":
+        from . import html
+        return html.Typesetter()
+    raise ValueError(f"no typesetter for {fmt}")
+
+
+TEMPLATE_DIRS = {"latex": ("latex", "tex"), "beamer": ("beamer", "tex"), "markdown": ("markdown", "md"),
+                 "html": ("html", "html")}
+
+
+def _check(fmt: str, sheet: str) -> None:
+    if sheet not in SHEETS:
+        raise UsageError(f"no sheet {sheet!r}; the sheets are {', '.join(SHEETS)}")
+    if fmt not in SHEETS[sheet]:
+        raise UsageError(f"no format {fmt!r} for the {sheet}; the formats are {', '.join(SHEETS[sheet])}")
+
+
+def render(doc: Document, fmt: str = "latex", *, sheet: str = "solutions", templates=None) -> str | bytes:
+    """The document in a format: text for latex, json, markdown, html and beamer; the compiled PDF's
+    bytes for pdf and beamer-pdf. ``sheet`` is 'solutions' (the answer key) or 'problems' (the
+    questions alone); ``templates`` a folder (or folders) of templates in front of the built-in ones."""
+    _check(fmt, sheet)
+    environment(templates)                                   # a missing templates folder fails first
     if fmt == "json":
         return json.dumps(to_json(doc), indent=2, ensure_ascii=False) + "\n"
+    if fmt in COMPILED:
+        from ..pdf import compile_pdf
+        return compile_pdf(render(doc, COMPILED[fmt], sheet=sheet, templates=templates))
+    folder, ext = TEMPLATE_DIRS[fmt]
+    return _render_template(f"{folder}/{sheet}.{ext}.j2", context.document(doc, typesetter(fmt), sheet), templates)
+
+
+def snippets(doc: Document, fmt: str = "latex", *, templates=None) -> dict[str, str]:
+    """Files for slides and pages, by the end of their names: one a question ('1a.i.tex'), one a
+    problem ('1.tex'), and for LaTeX 'preamble.tex', the packages and macros they need. No preamble
+    in the snippets themselves: they can be \\input in an article or inside a beamer frame."""
+    if fmt not in SNIPPET_FORMATS:
+        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(SNIPPET_FORMATS)}")
+    ext = SNIPPET_FORMATS[fmt][1:]
+    environment(templates)                                   # a missing templates folder fails first
+    ctx = context.document(doc, typesetter("beamer" if fmt == "latex" else fmt))
+    files = {}
     if fmt == "latex":
-        return environment().get_template("latex/solutions.tex.j2").render(**latex_context(doc))
-    raise ValueError(f"not a text format: {fmt}")
+        files["preamble.tex"] = _render_template("snippets/preamble.tex.j2", ctx, templates)
+    for problem in ctx["problems"]:
+        files[f"{problem['number']}.{ext}"] = _render_template(f"snippets/problem.{ext}.j2",
+                                                              {**ctx, "problem": problem}, templates)
+        for part in problem["parts"]:
+            for q in part["questions"]:
+                files[f"{q['id']}.{ext}"] = _render_template(
+                    f"snippets/question.{ext}.j2", {**ctx, "problem": problem, "part": part, "q": q,
+                                                    "standalone": True}, templates)
+    return files
 
 
-# --- LaTeX ---------------------------------------------------------------------------------
-
-def _rows(chains: tuple[Chain, ...]) -> list[tuple[str, str]]:
-    return [row for ch in chains for row in tex.chain_rows(ch)]
-
-
-def _question(q: Question) -> dict:
-    return {
-        "id": q.id,
-        "label": q.id.rsplit(".", 1)[1] if "." in q.id else None,
-        "question": tex.text(q.text),
-        "steps": [{"text": tex.text(s.text), "rows": _rows(s.chains)} for s in q.steps],
-        "answer": {"text": tex.text(q.answer.text),
-                   "rows": _rows((q.answer.chain,)) if q.answer.chain is not None else []},
-        "notes": [tex.text(n) for n in q.notes],
-    }
-
-
-def latex_context(doc: Document) -> dict:
-    """Everything the LaTeX templates print, already typeset."""
-    return {
-        "title": tex.escape(doc.title),
-        "due": tex.escape(doc.due) if doc.due else None,
-        "generator": "{} {}".format(*doc.generator),
-        "problems": [{
-            "number": p.number,
-            "title": tex.escape(p.title),
-            "parts": [{"letter": part.letter,
-                       "setting": tex.text(part.setting) if part.setting is not None else None,
-                       "questions": [_question(q) for q in part.questions]} for part in p.parts],
-        } for p in doc.problems],
-    }
+def fragment(obj, fmt: str) -> str:
+    """A piece of the document without a preamble, for notebooks: 'latex' (amsmath only, the article's
+    layout) or 'markdown'. ``obj`` is a Document, ProblemDoc, PartDoc, Question or Answer."""
+    ts = typesetter(fmt)
+    ctx = {"title": "", "due": None, "generator": "", "name": "", "sheet": "solutions"}
+    if isinstance(obj, Answer):
+        if fmt == "latex":
+            return answer_latex(obj)
+        return _render_template("markdown/answer.md.j2", {"answer": context.answer(obj, ts), "answer_id": None})
+    folder, ext = TEMPLATE_DIRS[fmt]
+    if isinstance(obj, Document):
+        if fmt == "markdown":
+            return _render_template("markdown/solutions.md.j2", context.document(obj, ts))
+        return "\n".join(_render_template("latex/problem.tex.j2", {**ctx, "problem": context.problem(p, ts)})
+                         for p in obj.problems)
+    if isinstance(obj, ProblemDoc):
+        return _render_template(f"{folder}/problem.{ext}.j2", {**ctx, "problem": context.problem(obj, ts)})
+    if isinstance(obj, PartDoc):
+        number = obj.questions[0].problem if obj.questions else 0
+        return _render_template(f"{folder}/part.{ext}.j2", {**ctx, "part": context.part(obj, number, ts)})
+    if isinstance(obj, Question):
+        return _render_template(f"{folder}/question.{ext}.j2",
+                                {**ctx, "q": context.question(obj, ts), "standalone": True})
+    raise TypeError(f"cannot render a {type(obj).__name__}")
 
 
 # --- JSON ----------------------------------------------------------------------------------
@@ -85,12 +224,15 @@ def _chain_latex(ch: Chain | None) -> str:
     return tex.chain_inline(ch) if ch is not None else ""
 
 
+def answer_latex(a: Answer) -> str:
+    """An answer on one line of LaTeX: its sentence, then its chain in $...$ (the JSON's answer.latex)."""
+    return " ".join(x for x in (tex.text(a.text), f"${_chain_latex(a.chain)}$" if a.chain is not None else "") if x)
+
+
 def to_json(doc: Document) -> dict:
     """The JSON contract: title, generator and the answered parts in id order."""
     parts = []
     for q in doc.questions():
-        answer_latex = " ".join(x for x in (tex.text(q.answer.text), f"${_chain_latex(q.answer.chain)}$"
-                                            if q.answer.chain is not None else "") if x)
         parts.append({
             "id": q.id,
             "problem": q.problem,
@@ -100,6 +242,7 @@ def to_json(doc: Document) -> dict:
             "steps": [{"text": tex.text(s.text), "latex": r" \\ ".join(_chain_latex(c) for c in s.chains)}
                       for s in q.steps],
             "notes": [tex.text(n) for n in q.notes],
-            "answer": {"latex": answer_latex, "value": q.answer.value},
+            "answer": {"latex": answer_latex(q.answer), "value": q.answer.value},
         })
     return {"title": doc.title, "generator": {"name": doc.generator[0], "version": doc.generator[1]}, "parts": parts}
+

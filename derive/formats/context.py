@@ -1,0 +1,74 @@
+"""The template context: the document model walked once, every piece typeset by one format's typesetter.
+
+Every format's templates see the same names (documented in the README for template authors):
+
+    title, due, generator, name (the spec's file name, not escaped), sheet ('solutions' or 'problems'),
+    problems
+    problem:  number, title, parts
+    part:     id ('1a'), letter, setting (None when it repeats the previous part's), questions
+    q:        id ('1a.i'), label ('i', or None when the part asks one question), question,
+              setting (the part's setting on its first question, else None), steps, answer, notes,
+              lines (a rough size of the derivation, in lines: the problem sheet's answer space)
+    step:     text, rows (a list of (left, right) pairs of a display, right starting with the relation)
+    answer:   text, rows
+
+Only what a typesetter returns reaches a template: prose escaped, maths printed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..document import Document, PartDoc, ProblemDoc, Question
+from ..steps import Answer, Chain, Text
+
+
+class Typesetter(Protocol):
+    """One format's printing: prose escaped, maths printed, chains laid out in rows."""
+
+    def escape(self, prose: str) -> Any: ...
+
+    def text(self, text: Text) -> Any: ...
+
+    def rows(self, chain: Chain) -> list[tuple[Any, Any]]: ...
+
+
+def answer(a: Answer, ts: Typesetter) -> dict:
+    return {"text": ts.text(a.text), "rows": ts.rows(a.chain) if a.chain is not None else []}
+
+
+def question(q: Question, ts: Typesetter, setting: Any = None) -> dict:
+    steps = [{"text": ts.text(s.text), "rows": [row for ch in s.chains for row in ts.rows(ch)]} for s in q.steps]
+    shown = sum(1 + len(s["rows"]) for s in steps)
+    return {
+        "id": q.id,
+        "label": q.id.rsplit(".", 1)[1] if "." in q.id else None,
+        "question": ts.text(q.text),
+        "setting": setting,
+        "steps": steps,
+        "answer": answer(q.answer, ts),
+        "notes": [ts.text(n) for n in q.notes],
+        "lines": max(4, min(18, 2 + shown)),
+    }
+
+
+def part(p: PartDoc, number: int, ts: Typesetter) -> dict:
+    setting = ts.text(p.setting) if p.setting is not None else None
+    return {"id": f"{number}{p.letter}", "letter": p.letter, "setting": setting,
+            "questions": [question(q, ts, setting if k == 0 else None) for k, q in enumerate(p.questions)]}
+
+
+def problem(p: ProblemDoc, ts: Typesetter) -> dict:
+    return {"number": p.number, "title": ts.escape(p.title), "parts": [part(x, p.number, ts) for x in p.parts]}
+
+
+def document(doc: Document, ts: Typesetter, sheet: str = "solutions") -> dict:
+    """Everything a format's templates print, already typeset."""
+    return {
+        "title": ts.escape(doc.title),
+        "due": ts.escape(doc.due) if doc.due else None,
+        "generator": ts.escape("{} {}".format(*doc.generator)),
+        "name": doc.name,
+        "sheet": sheet,
+        "problems": [problem(p, ts) for p in doc.problems],
+    }

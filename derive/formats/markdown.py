@@ -1,0 +1,38 @@
+"""Markdown for the pieces of a derivation: prose escaped, maths as $...$ and $$...$$ from the LaTeX printer.
+
+The maths renders with MathJax or KaTeX in Jupyter, MkDocs (pymdownx.arithmatex) and GitHub.
+"""
+
+from __future__ import annotations
+
+from ..steps import Chain, Text
+from . import latex as tex
+
+# Backslash-escaped in prose: Markdown's own punctuation, and '$', which would open maths.
+SPECIAL = set("\\`*_[]<>#|$~")
+
+
+def escape(prose: str) -> str:
+    """Prose made safe for Markdown: punctuation that Markdown or the maths renderer reads is escaped."""
+    return "".join("\\" + ch if ch in SPECIAL else ch for ch in prose)
+
+
+def text(t: Text) -> str:
+    """Prose with inline maths."""
+    return "".join(escape(p) if isinstance(p, str) else f"${tex.math(p)}$" for p in t.pieces)
+
+
+class Typesetter:
+    """Markdown for the template context: rows are LaTeX, laid out by the templates in an aligned display."""
+
+    def __init__(self, limit: int = 70):
+        self.limit = limit
+
+    def escape(self, prose: str) -> str:
+        return escape(prose)
+
+    def text(self, t: Text) -> str:
+        return text(t)
+
+    def rows(self, ch: Chain) -> list[tuple[str, str]]:
+        return tex.chain_rows(ch, self.limit)
