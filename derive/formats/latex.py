@@ -102,7 +102,13 @@ class Printer(LatexPrinter):
     """SymPy's LaTeX printer speaking the problem's notation."""
 
     def __init__(self):
-        super().__init__({"mul_symbol": None, "order": "none"})
+        super().__init__({"mul_symbol": None})
+
+    def _print_Add(self, expr, order=None):
+        """Arithmetic built unevaluated keeps the order it was written in; the rest is ordered as usual."""
+        if not expr.free_symbols or expr != sympy.Add(*expr.args):
+            return super()._print_Add(expr, order="none")
+        return super()._print_Add(expr, order=order)
 
     def _print_FloorDiv(self, expr, exp=None):
         n, d = (self._print(a) for a in expr.args)

@@ -256,9 +256,15 @@ class Printer(MathMLPresentationPrinter):
     """SymPy's presentation-MathML printer speaking the problem's notation."""
 
     def __init__(self):
-        super().__init__({"order": "none", "mul_symbol": None})
+        super().__init__({"mul_symbol": None})
         dom = self.dom
         dom.createTextNode = lambda data: _text_node(dom, data)      # proper escaping of '<', '&'
+
+    def _print_Add(self, expr, order=None):
+        """As in the LaTeX printer: arithmetic built unevaluated keeps its written order."""
+        if not expr.free_symbols or expr != sympy.Add(*expr.args):
+            return super()._print_Add(expr, order="none")
+        return super()._print_Add(expr, order=order)
 
     def doprint(self, expr) -> str:
         node = self._print(expr)
