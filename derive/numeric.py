@@ -152,3 +152,12 @@ def small_rational(value, max_denominator: int = 1000, tolerance: float = 1e-40)
         if abs(mpmath.mpf(frac.numerator) / frac.denominator - value) < tolerance:
             return sympy.Rational(frac.numerator, frac.denominator)
     return None
+
+
+def shown(value, digits: int = 6, away_from=1) -> sympy.Float:
+    """value rounded for display to ``digits`` significant digits, or to more where fewer would
+    round it onto ``away_from`` (0.99999996 is not shown as 1.00000 next to a '< 1')."""
+    exact = sympy.Float(value, DIGITS)
+    while digits < 40 and exact != away_from and sympy.Float(exact, digits) == away_from:
+        digits += 2
+    return sympy.Float(exact, digits)

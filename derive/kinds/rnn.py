@@ -17,7 +17,7 @@ from .. import fields
 from ..check import is_zero
 from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
-from ..numeric import evaluate, small_rational, to_sympy
+from ..numeric import evaluate, shown, small_rational, to_sympy
 from . import rnn_units
 from .dynamics import DIVERGED, Recurrence
 from ..steps import Answer, Solution, Text, chain, say, step
@@ -269,6 +269,8 @@ VERDICT_TEXT = {
                  " so it grows geometrically with the sequence length.",
     "neither": "Neither: each step back in time multiplies the gradient by a factor of exactly 1, so it keeps"
                " its size.",
+    "neither-drifting": "Neither: along the trajectory the factors tend to 1, so the gradient neither shrinks nor"
+                        " grows geometrically.",
 }
 
 
@@ -328,14 +330,16 @@ def _stability(c: Config) -> Solution:
         steps += more
     else:
         factor = rec.mean_factor(traj)
-        rel_one = _compare_one(factor)
-        f_shown = ["approx", Float(factor, 6)]
         meanings[FACTOR] = factor
+        drifting = abs(factor - 1) < 1e-6      # the factors tend to 1: no geometric trend either way
+        rel_one = "=" if drifting else _compare_one(factor)
+        f_shown = ["approx", sympy.Integer(1) if drifting else shown(factor)]
         steps.append(step(say(f"The iterates do not settle at a fixed point or a short cycle (after {len(traj) - 1}"
                               " steps ", Eq(iterate(len(traj) - 1), Float(traj[-1], 6), evaluate=False),
                               "), so the per-step factor ", FACTOR, " is the geometric mean of ",
-                              Abs(DA_DAPREV), " along the trajectory:"),
-                          chain(FACTOR, *f_shown, rel_one, 1)))
+                              Abs(DA_DAPREV), " along the trajectory",
+                              " (the factors tend to 1: the gradient has no geometric trend):" if drifting else ":"),
+                          chain(FACTOR, *f_shown, *([] if drifting else [rel_one, 1]))))
     steps += _other_fixed_points(rec, traj, star, meanings)
     name = recognise(c.phi)
     sup = SUPREMA.get(name, (None,))[0]
@@ -368,7 +372,7 @@ def _stability(c: Config) -> Solution:
                                   " reaches: on the way every factor is below 1, so the product still decays, like a"
                                   " power of T rather than geometrically. Further along the trajectory:"),
                               chain(Abs(later), "approx", Float(longer, 4), "<", Float(evidence, 4))))
-    text = VERDICT_TEXT[verdict]
+    text = VERDICT_TEXT["neither-drifting" if verdict == "neither" and star is None and cycle is None else verdict]
     if stationary and rel_one == ">":
         text = ("Exploding gradients on this exact path: the state sits on a fixed point where each step back in"
                 " time multiplies the gradient by a factor above 1. The fixed point is unstable, though (see the"
@@ -382,7 +386,7 @@ def _stability(c: Config) -> Solution:
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=value, text=say(text),
-                                  chain=chain(FACTOR, *f_shown, *([] if factor == 1 else [rel_one, 1]))))
+                                  chain=chain(FACTOR, *f_shown, *([] if rel_one == "=" else [rel_one, 1]))))
 
 
 def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
@@ -422,14 +426,14 @@ def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, mea
         factor = to_sympy(evaluate(factor))
     meanings[FACTOR] = factor
     rel_one = _compare_one(factor)
-    shown = ["=", factor] if exact else ["approx", Float(factor, 6)]
+    factor_shown = ["=", factor] if exact else ["approx", shown(factor)]
     forms = [Abs(W_A * dphi.subs(Z, Z_STAR))]
     if g is not None:
         forms.append(Abs(c.W_a * g.subs(A_T, A_STAR)))
     tail = [] if factor == 1 else [rel_one, 1]
     steps.append(step(say("Backpropagating one step multiplies the gradient by ", DA_DAPREV,
-                          "; at the fixed point its size is"), chain(FACTOR, *forms, *shown, *tail)))
-    return steps, factor, rel_one, shown
+                          "; at the fixed point its size is"), chain(FACTOR, *forms, *factor_shown, *tail)))
+    return steps, factor, rel_one, factor_shown
 
 
 def _on_cycle(rec: Recurrence, cycle: list, meanings: dict):
@@ -452,9 +456,9 @@ def _on_cycle(rec: Recurrence, cycle: list, meanings: dict):
         step(say("Over one period the gradient is multiplied by the product of the factors at the cycle's states, so"
                  f" per step by its {ROOTS.get(p, f'{p}th')} root:"),
              chain(per_period, "approx", Float(product, 6)),
-             chain(FACTOR, per_period ** sympy.Rational(1, p), "approx", Float(factor, 6), rel_one, 1)),
+             chain(FACTOR, per_period ** sympy.Rational(1, p), "approx", shown(factor), rel_one, 1)),
     ]
-    return steps, factor, rel_one, ["approx", Float(factor, 6)]
+    return steps, factor, rel_one, ["approx", shown(factor)]
 
 
 def _other_fixed_points(rec: Recurrence, traj: list, star, meanings: dict) -> list:
@@ -473,7 +477,7 @@ def _other_fixed_points(rec: Recurrence, traj: list, star, meanings: dict) -> li
         meanings.update({point: a, gamma: f_k})
         rel = _compare_one(f_k)
         lines.append(chain(point, *(["=", a] if exact else ["approx", Float(a, 6)])))
-        lines.append(chain(gamma, *(["=", f_k] if f_k.is_Rational else ["approx", Float(f_k, 6)]),
+        lines.append(chain(gamma, *(["=", f_k] if f_k.is_Rational else ["approx", shown(f_k)]),
                            *([] if f_k == 1 else [rel, 1])))
         if star is not None and abs(a - star) < 1e-12:
             reached = point

@@ -15,7 +15,7 @@ from sympy import Abs, Eq, Float, ImmutableMatrix, MatMul, Symbol
 
 from ..check import is_zero
 from ..fields import FieldError, to_rational
-from ..numeric import compile as compile_numeric, evaluate, small_rational, to_sympy
+from ..numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from ..steps import Answer, Solution, Text, chain, say, step
 from ..symbols import A_0, A_T, DA_DAPREV, Z
 
@@ -244,7 +244,7 @@ def _stability(u: Units, dphi) -> Solution:
         steps.append(step(how, chain(A_STAR_V, *(["=", star] if exact_star is not None else ["approx", shown_star]))))
         shown_J = J_star if exact_star is not None else ImmutableMatrix(J_star.applyfunc(lambda e: Float(e, 6)))
         rel = _compare_one(rho)
-        rho_shown = ["=", rho] if exact_star is not None else ["approx", Float(rho, 6)]
+        rho_shown = ["=", rho] if exact_star is not None else ["approx", shown(rho)]
         steps.append(step(say("There the Jacobian ", Eq(DA_DAPREV, MatMul(_D(u, "z*"), _W(u), evaluate=False),
                                                         evaluate=False),
                               " multiplies the gradient at each step back in time; its spectral radius (largest"
@@ -258,7 +258,7 @@ def _stability(u: Units, dphi) -> Solution:
         rel = _compare_one(factor)
         steps.append(step(say(f"The iterates do not settle (after {len(traj) - 1} steps), so the growth rate per"
                               " step of the product of Jacobians along the trajectory stands in for the spectral"
-                              " radius:"), chain(RHO, "approx", Float(factor, 6), rel, 1)))
+                              " radius:"), chain(RHO, "approx", shown(factor), rel, 1)))
     name = recognise(u.phi)
     sigma = _sigma_max(u.W_a)
     meanings[SIGMA_MAX] = sigma
@@ -293,7 +293,7 @@ def _stability(u: Units, dphi) -> Solution:
     question = say("Starting from ", Eq(A_0, u.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     answer_chain = chain(RHO, *(["=", factor] if factor.is_Rational or not factor.has(Float) else
-                                ["approx", Float(factor, 6)]), *([] if factor == 1 else [rel, 1]))
+                                ["approx", shown(factor)]), *([] if factor == 1 else [rel, 1]))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=value, chain=answer_chain, text=say(text)))
 
