@@ -91,15 +91,15 @@ def setting(c: Config) -> Text:
     """The situation the questions are asked about, with the spec's values."""
     if isinstance(c, rnn_units.Units):
         return rnn_units.setting(c)
-    called = f" (the problem calls it {_article(c.called)} {c.called})" if c.called else ""
+    called = f", {_article(c.called)} “{c.called}”," if c.called else ""
     known = [Eq(W_A, c.W_a, evaluate=False), Eq(B, c.b, evaluate=False), Eq(X_T, c.x, evaluate=False)]
     if c.W_x is not None:
         known.insert(1, Eq(W_X, c.W_x, evaluate=False))
     pieces: list = ["One recurrent unit with "]
     for k, eq in enumerate(known):
         pieces += [eq, ", " if k < len(known) - 2 else " and " if k == len(known) - 2 else ""]
-    pieces += [" for every t, activation ", Eq(A_T, PHI(Z), evaluate=False), " with ",
-               Eq(PHI(Z), c.phi, evaluate=False), called, ", where ", Eq(Z, _z_general(), evaluate=False), "."]
+    pieces += [" for every t, and activation ", Eq(A_T, PHI(Z), evaluate=False), called, " with ",
+               Eq(PHI(Z), c.phi, evaluate=False), ", where ", Eq(Z, _z_general(), evaluate=False), "."]
     return say(*pieces)
 
 
