@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from .mathparse import Z  # the pre-activation z<t>, the variable of every activation formula
+from .mathparse import Z  # noqa: F401 - the pre-activation z<t>, the variable of every activation formula
 
 R = dict(real=True)
 

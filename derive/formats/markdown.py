@@ -5,7 +5,7 @@ The maths renders with MathJax or KaTeX in Jupyter, MkDocs (pymdownx.arithmatex)
 
 from __future__ import annotations
 
-from ..steps import Chain, Text
+from ..steps import Text
 from . import latex as tex
 
 # Backslash-escaped in prose: Markdown's own punctuation, and '$', which would open maths.
@@ -22,17 +22,12 @@ def text(t: Text) -> str:
     return "".join(escape(p) if isinstance(p, str) else f"${tex.math(p)}$" for p in t.pieces)
 
 
-class Typesetter:
-    """Markdown for the template context: rows are LaTeX, laid out by the templates in an aligned display."""
-
-    def __init__(self, limit: int = 70):
-        self.limit = limit
+class Typesetter(tex.Typesetter):
+    """Markdown for the template context: prose escaped for Markdown, rows are LaTeX (as in the
+    article), laid out by the templates in an aligned display."""
 
     def escape(self, prose: str) -> str:
         return escape(prose)
 
     def text(self, t: Text) -> str:
         return text(t)
-
-    def rows(self, ch: Chain) -> list[tuple[str, str]]:
-        return tex.chain_rows(ch, self.limit)

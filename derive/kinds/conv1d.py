@@ -367,7 +367,7 @@ def _matrix(c: Config) -> Solution:
     if c.plain:
         steps = [step(say("Row r of ", MatMul(F_MAT, X_VEC), " must give the r-th argument ",
                           sympy.Eq(row("z"), _generic_row(c), evaluate=False),
-                          f", so row r holds the filter ", f(1), ", …, ", f(c.width),
+                          ", so row r holds the filter ", f(1), ", …, ", f(c.width),
                           f" in columns r to r + {c.width - 1}"
                           " and zeros elsewhere: each row is the one above shifted one column right."
                           f" F has one row per output (n − k + 1 = {c.length} − {c.width} + 1 = {c.outputs}) and"

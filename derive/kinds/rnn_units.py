@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
-from sympy import Abs, Eq, Float, ImmutableMatrix, MatMul, Symbol
+from sympy import Eq, Float, ImmutableMatrix, MatMul, Symbol
 
 from ..check import is_zero
 from ..fields import FieldError, to_rational
