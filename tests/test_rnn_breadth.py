@@ -91,3 +91,17 @@ def test_no_real_fixed_point():
     v = q.answer.value
     assert v["fixed_point"] is None and v["verdict"] == "exploding"
     assert "no real solution" in prose(q)
+
+
+def test_slope_bound_for_an_unrecognised_activation():
+    # swish z·σ(z): its slope peaks at about 1.0998 (z ≈ 2.3994), found here by a fine scan
+    q = solve("\\frac{z}{1+e^{-z}}", W_a=0.8, b=0.1)
+    peak = max((1 + math.exp(-z) + z * math.exp(-z)) / (1 + math.exp(-z)) ** 2
+               for z in (k / 10000 for k in range(0, 50000)))
+    bound = [s for s in q.steps if "found numerically" in tex.text(s.text)]
+    assert bound and float(bound[0].chains[0].exprs[-1]) == pytest.approx(0.8 * peak, rel=1e-5)
+
+
+def test_no_bound_when_the_slope_is_unbounded():
+    q = solve("z^2", W_a=0.5)
+    assert "keeps growing" in prose(q)

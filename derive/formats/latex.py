@@ -41,6 +41,7 @@ NOTATION = {
     "rho": r"\rho",
     "sigma_max": r"\sigma_{\max}",
     "gamma_sup": r"\gamma",
+    "sup_slope": r"\sup_z \left|\phi'(z)\right|",
     "norm(da_T/da_0)": r"\left\| \frac{\partial a^{(i)\langle T\rangle}}{\partial a^{(i)\langle 0\rangle}} \right\|_2",
     "x^(i)": "x^{(i)}",
     "z_vec": "z",

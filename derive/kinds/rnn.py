@@ -11,13 +11,13 @@ import functools
 
 import mpmath
 import sympy
-from sympy import Abs, Eq, Float, Heaviside, Rational
+from sympy import Abs, Eq, Float, Heaviside, Rational, Symbol
 
 from .. import fields
 from ..check import is_zero
 from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
-from ..numeric import evaluate, shown, small_rational, to_sympy
+from ..numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from . import rnn_units
 from .dynamics import DIVERGED, Recurrence
 from ..steps import Answer, Solution, Text, chain, say, step
@@ -347,6 +347,8 @@ def _stability(c: Config) -> Solution:
         steps.append(step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
                               " times the largest slope of ", READABLE[name], ":"),
                           chain(Abs(DA_DAPREV), "<=", Abs(W_A) * sup, "=", Abs(c.W_a) * sup)))
+    elif name is None:
+        steps += _slope_bound(c, dphi, meanings)
     evidence = rec.gradient(traj, T_EVIDENCE)
     verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
     if evidence is None:
@@ -387,6 +389,30 @@ def _stability(c: Config) -> Solution:
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=value, text=say(text),
                                   chain=chain(FACTOR, *f_shown, *([] if rel_one == "=" else [rel_one, 1]))))
+
+
+def _slope_bound(c: Config, dphi, meanings: dict) -> list:
+    """The largest slope of an unrecognised activation, found numerically, as a bound on the factor."""
+    slope_at = compile_numeric(Abs(dphi), (Z,))
+    with mpmath.workdps(15):
+        grid = [mpmath.mpf(k) / 20 for k in range(-1000, 1001)]
+        values = [slope_at(z) for z in grid]
+    if not all(mpmath.isfinite(v) for v in values) or max(values[:40] + values[-40:]) >= max(values):
+        return [step(say("The activation's slope keeps growing away from 0, so no bound on the factor holds for"
+                         " every state."))]
+    best = max(range(len(grid)), key=lambda k: values[k])
+    with mpmath.workdps(DIGITS):
+        lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+        for _ in range(200):                     # golden-section search for the maximum around the grid's best
+            m1, m2 = lo + (hi - lo) * 0.381966, hi - (hi - lo) * 0.381966
+            lo, hi = (m1, hi) if slope_at(m1) < slope_at(m2) else (lo, m2)
+        sup = to_sympy(slope_at((lo + hi) / 2))
+    bound = shown(sup * abs(c.W_a), 6, away_from=None)
+    meanings[Symbol("sup_slope")] = sup
+    return [step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
+                     " times the largest slope of the activation, found numerically (a grid over [−50, 50] refined"
+                     " by golden-section search):"),
+                 chain(Abs(DA_DAPREV), "<=", Abs(W_A) * Symbol("sup_slope"), "approx", bound))]
 
 
 def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
