@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "derive"
-MATHS = ["kinds/__init__.py", "kinds/rnn.py", "kinds/cnn.py", "kinds/conv1d.py", "steps.py", "check.py",
-         "symbols.py", "mathparse.py", "fields.py", "spec.py", "document.py"]
+MATHS = sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "kinds").rglob("*.py")) + [
+    "steps.py", "check.py", "numeric.py", "symbols.py", "mathparse.py", "fields.py", "spec.py", "document.py"]
 
 
 def _module_level(tree: ast.AST):

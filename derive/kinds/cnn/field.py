@@ -1,0 +1,221 @@
+"""The receptive-field question: the size, jump and centre of one unit's field, layer by layer."""
+
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass
+
+import sympy
+from sympy import Symbol
+
+from ...steps import Answer, Solution, Step, chain, say, step
+from ...symbols import Quotient
+from .layers import ROWS, WORDS, Config, _dims
+from .notation import D, K, K_EFF, P, S, _a, _label, _u
+
+
+@dataclass(frozen=True)
+class Field:
+    """Receptive field of one unit, along one dimension: size r, jump j (input pixels between
+    neighbouring units) and centre c of the first unit's field (input pixels numbered from 0;
+    negative or past the end means padding)."""
+
+    r: int
+    j: int
+    c: sympy.Rational
+
+    @property
+    def start(self) -> sympy.Rational:
+        return self.c - sympy.Rational(self.r - 1, 2)
+
+
+def fields_through(c: Config, upto: int) -> list[list[Field]]:
+    """Per dimension, the Field after the input and after each of the first ``upto`` spatial-or-not layers
+    (pointwise layers and flatten leave it unchanged; dense layers are not handled here)."""
+    out = []
+    for dim in (0, 1):
+        f = Field(1, 1, sympy.Integer(0))
+        seq = [f]
+        for layer in c.layers[:upto]:
+            if layer.spatial:
+                eff, s, pb = layer.eff(dim), layer.stride[dim], layer.padding[dim][0]
+                f = Field(f.r + (eff - 1) * f.j, f.j * s, f.c + (sympy.Rational(eff - 1, 2) - pb) * f.j)
+            seq.append(f)
+        out.append(seq)
+    return out
+
+
+def used_extent(c: Config, upto: int, dim: int) -> tuple[int, int] | None:
+    """First and last input pixel (along dim) that some unit of layer ``upto`` depends on, exactly:
+    taps that fall in the padding, or on units a floor dropped, lead nowhere."""
+    spatial = [(k, l) for k, l in enumerate(c.layers[:upto]) if l.spatial]
+    if not spatial:
+        return 0, c.input[dim] - 1
+    used = range(c.shapes[spatial[-1][0] + 1][dim])          # every unit of the last spatial layer
+    for k, layer in reversed(spatial):
+        n_in, s, d, pb = c.shapes[k][dim], layer.stride[dim], layer.dilation[dim], layer.padding[dim][0]
+        kk = layer.kernel[dim]
+        if isinstance(used, range) and used and (kk == 1 and s == 1 or d == 1 and kk >= s or
+                                                 s == 1 and d <= len(used)):
+            # windows that overlap or touch: the taps of a run of units are a run of inputs
+            lo, hi = max(used[0] * s - pb, 0), min(used[-1] * s - pb + (kk - 1) * d, n_in - 1)
+            used = range(lo, hi + 1)
+            continue
+        below = set()
+        for i in used:
+            for t in range(kk):
+                tap = i * s - pb + t * d
+                if 0 <= tap < n_in:
+                    below.add(tap)
+        used = below
+    return (min(used), max(used)) if used else None
+
+
+def field_mask(c: Config, upto: int, dim: int) -> int:
+    """The pixels one unit's field really touches, as bits of an int (bit i: the i-th pixel of its
+    extent, padding included); the extent is the bit length. Dilation, or a jump larger than the
+    field it spaces out, leaves holes that later layers may or may not fill."""
+    mask, j = 1, 1
+    for layer in c.layers[:upto]:
+        if layer.spatial:
+            step_ = layer.dilation[dim] * j
+            mask = functools.reduce(operator.or_, (mask << (t * step_) for t in range(layer.kernel[dim])), 0)
+            j *= layer.stride[dim]
+    return mask
+
+
+R_IN, R_OUT, J_IN, J_OUT = Symbol("r_in"), Symbol("r_out"), Symbol("j_in"), Symbol("j_out")
+CEN_IN, CEN_OUT = Symbol("c_in"), Symbol("c_out")
+
+
+def _receptive_field(c: Config) -> Solution:
+    target = c.layer or len(c.layers)
+    layers = c.layers[:target]
+    dense = next((k for k, l in enumerate(layers) if l.type == "dense"), None)
+    geo_upto = dense if dense is not None else target
+    seqs = fields_through(c, geo_upto)
+    square = c.input[0] == c.input[1] and all(l.square() for l in layers[:geo_upto] if l.spatial)
+    steps = [step(say(
+        "Start from one pixel of the input: ", sympy.Eq(Symbol("r_0"), 1, evaluate=False), " (the field's size), ",
+        sympy.Eq(Symbol("j_0"), 1, evaluate=False), " (the jump, in input pixels between neighbouring units) and ",
+        sympy.Eq(Symbol("c_0"), 0, evaluate=False), " (the centre of the first unit's field; input pixels are"
+        " numbered from 0, and numbers below 0 or past the end are padding). A layer with kernel k, dilation d,"
+        " stride s and padding p before its input, of effective kernel ",
+        sympy.Eq(K_EFF, _a(_u(D, _a(K, -1)), 1), evaluate=False), ", gives (Araujo, Norris & Sim, 2019) ",
+        sympy.Eq(R_OUT, _a(R_IN, _u(_a(K_EFF, -1), J_IN)), evaluate=False), ", ",
+        sympy.Eq(J_OUT, _u(J_IN, S), evaluate=False), " and ",
+        sympy.Eq(CEN_OUT, _a(CEN_IN, _u(_a(Quotient(_a(K_EFF, -1), 2, evaluate=False), -P), J_IN)), evaluate=False),
+        "."))]
+    meanings: dict = {}
+    passive = [k + 1 for k, l in enumerate(layers[:geo_upto]) if not l.spatial]
+    for k, layer in enumerate(layers[:geo_upto]):
+        if not layer.spatial:
+            continue
+        chains, dims = [], []
+        for dim in (0,) if square else (0, 1):
+            tag = "" if square else "hw"[dim]
+            before, after = seqs[dim][k], seqs[dim][k + 1]
+            eff, s, pb = layer.eff(dim), layer.stride[dim], layer.padding[dim][0]
+            r_k, j_k = Symbol(f"r{tag}_{k + 1}"), Symbol(f"j{tag}_{k + 1}")
+            c_k = Symbol(f"c^({tag})_{k + 1}") if tag else Symbol(f"c_{k + 1}")
+            meanings.update({r_k: after.r, j_k: after.j, c_k: after.c})
+            shift = Quotient(eff - 1, 2, evaluate=False)
+            if pb:
+                shift = _a(shift, -pb)
+            chains += [chain(r_k, _a(before.r, _u(eff - 1, before.j)), after.r), chain(j_k, _u(before.j, s), after.j),
+                       chain(c_k, _a(before.c, _u(shift, before.j)), after.c)]
+            bits = [f"kernel {layer.kernel[dim]}"]
+            if layer.dilation[dim] > 1:
+                bits.append(f"dilation {layer.dilation[dim]} (effective kernel {eff})")
+            bits += [f"stride {s}", f"padding {pb} before"]
+            dims.append(", ".join(bits) if square else f"{WORDS[dim]}: " + ", ".join(bits))
+        text = f"{_label(k, layer)}, " + (dims[0] + " (height and width alike)" if square else "; ".join(dims)) + ":"
+        steps.append(step(say(text), *chains))
+    if passive:
+        lined = any(layers[k - 1].type == "flatten" for k in passive)
+        steps.append(step(say(_listing("Layer", passive) + (" acts" if len(passive) == 1 else " act") +
+                              " on each unit separately" + (" (flatten only lines the units up)" if lined else "") +
+                              ": r, j and c do not change.")))
+    notes = []
+    final = [seqs[dim][geo_upto] for dim in (0, 1)]
+    if dense is None:
+        sizes = [final[0].r, final[1].r]
+        spans = [f"{ROWS[dim]} {_num(final[dim].start)} to {_num(final[dim].start + final[dim].r - 1)}"
+                 for dim in (0, 1)]
+        jumps = final[0].j if final[0].j == final[1].j else f"{final[0].j} (height), {final[1].j} (width)"
+        text = (f"{sizes[0]} × {sizes[1]} input pixels (height × width). The first unit's field covers "
+                f"{spans[0]} and {spans[1]}; neighbouring units are {jumps} input pixels apart.")
+        for dim in (0, 1):
+            if sizes[dim] > c.input[dim]:
+                notes.append(say(f"The field's {WORDS[dim]} ({sizes[dim]}) is larger than the input's"
+                                 f" ({c.input[dim]}): part of every unit's field is padding."))
+        for dim in (0,) if square else (0, 1):
+            mask = field_mask(c, geo_upto, dim)
+            seen = bin(mask).count("1")
+            if seen < sizes[dim]:
+                notes.append(say(f"The field has holes in the {WORDS[dim] if not square else 'height and width'}:"
+                                 f" dilation, or units spaced further apart than their fields are wide, leave"
+                                 f" {sizes[dim] - seen} of its {sizes[dim]} {ROWS[dim] if not square else 'rows'}"
+                                 f" unseen; {sizes[dim]} is its extent, first to last pixel."))
+    else:
+        sizes, more = _dense_field(c, dense, final)
+        steps += more
+        whole = tuple(sizes) == tuple(c.input[:2])
+        if not whole:
+            notes.append(say(f"Not every input pixel reaches layer {dense + 1}: rows or columns that the floor drops"
+                             " or that strides skip are seen by no unit, so the field is smaller than the image."))
+        text = f"{sizes[0]} × {sizes[1]} input pixels (height × width)" + (": the whole input." if whole else ".")
+    question = say(f"What are the height and width of the effective receptive field of one unit in the output of the"
+                   f" {layers[-1].name} (layer {target})?")
+    return Solution(question=question, steps=tuple(steps), meanings=meanings, notes=tuple(notes),
+                    answer=Answer(value=sizes, text=say(text)))
+
+
+def _dense_field(c: Config, dense: int, final: list[Field]) -> tuple[list[int], list[Step]]:
+    """A dense layer's unit sees every unit of the layer before it: the union of their fields."""
+    last = max((k for k, l in enumerate(c.layers[:dense]) if l.spatial), default=None)
+    if last is None:
+        return list(c.input[:2]), [step(say(f"Layer {dense + 1} (dense layer): each unit is connected to every"
+                                            " number of its input, so its field is the whole image."))]
+    grid = c.shapes[last + 1]
+    steps = [step(say(f"Layer {dense + 1} (dense layer): each unit is connected to every number of its input, so its"
+                      f" field is the union of the fields of all {_dims(grid[:2])} units of layer {last + 1}, the"
+                      " last spatial one: from the first unit's first pixel to the last unit's last pixel, within"
+                      " the image."))]
+    sizes = []
+    for dim in (0, 1):
+        f, n_units, n = final[dim], grid[dim], c.input[dim]
+        extent = used_extent(c, dense, dim)
+        if extent is None:
+            sizes.append(0)
+            steps.append(step(say(f"No unit of layer {last + 1} depends on any input {ROWS[dim][:-1]}: every window"
+                                  " falls in the padding or between the inputs.")))
+            continue
+        lo, hi = extent
+        sizes.append(hi - lo + 1)
+        first, end = f.start, f.start + (n_units - 1) * f.j + f.r - 1
+        width = chain(_a(hi, -lo, 1) if lo else _a(hi, 1), hi - lo + 1)
+        if (lo, hi) == (max(first, 0), min(end, n - 1)):
+            steps.append(step(say(f"{ROWS[dim].capitalize()}: the first unit's field starts at c − (r − 1)/2; the"
+                                  f" last unit's, {n_units - 1} jumps further on, ends at that start"
+                                  f" + {n_units - 1}·j + r − 1. Within the image (0 to {n - 1}) that leaves"
+                                  f" {ROWS[dim]} {lo} to {hi}:"),
+                              chain(_a(f.c, -Quotient(f.r - 1, 2, evaluate=False)), first),
+                              chain(_a(first, _u(n_units - 1, f.j), f.r, -1), end), width))
+        else:
+            steps.append(step(say(f"{ROWS[dim].capitalize()}: following the windows back, only input {ROWS[dim]}"
+                                  f" {lo} to {hi} reach a unit (the others fall where a floor dropped units or a"
+                                  " stride skipped them):"), width))
+    return sizes, steps
+
+
+def _num(v) -> str:
+    v = sympy.nsimplify(v)
+    return str(v).replace("-", "−")
+
+
+def _listing(word: str, numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"{word} {numbers[0]}"
+    return f"{word}s " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"

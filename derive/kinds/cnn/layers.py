@@ -1,0 +1,117 @@
+"""The layers of a cnn-dims stack: their vocabulary, the Layer and Config records, and the shape each outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+POOLS = ("maxpool", "avgpool")
+SPATIAL = ("conv",) + POOLS
+POINTWISE = {"batchnorm": "batch normalization", "relu": "ReLU", "leaky_relu": "leaky ReLU",
+             "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "dropout": "dropout"}
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "softmax")
+LAYER_KEYS = {
+    "conv": ("type", "filters", "kernel", "stride", "padding", "dilation", "groups", "bias", "depth"),
+    "maxpool": ("type", "kernel", "stride", "padding", "dilation", "ceil_mode"),
+    "avgpool": ("type", "kernel", "stride", "padding", "ceil_mode"),
+    "flatten": ("type",),
+    "dense": ("type", "units", "bias"),
+    "batchnorm": ("type",),
+    **{a: ("type",) for a in ACTIVATIONS},
+    "dropout": ("type", "rate"),
+}
+LAYER_NAMES = {"conv": "convolutional layer", "maxpool": "max pooling layer", "avgpool": "average pooling layer",
+               "flatten": "flatten layer", "dense": "dense layer", "batchnorm": "batch normalization layer",
+               **{a: f"{POINTWISE[a]} layer" for a in ACTIVATIONS}, "dropout": "dropout layer"}
+PADDING_FORMS = 'a whole number >= 0, [height, width], [[top, bottom], [left, right]], "valid" or "same"'
+WORDS = ("height", "width")
+ROWS = ("rows", "columns")
+
+
+@dataclass(frozen=True)
+class Layer:
+    type: str
+    kernel: tuple[int, int] = (1, 1)
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))    # (before, after) per dimension
+    dilation: tuple[int, int] = (1, 1)
+    filters: int = 0                    # conv: filters; dense: units
+    bias: bool = True
+    groups: int = 1
+    ceil_mode: bool = False
+    pad_word: str = ""                  # "same" or "valid" when the padding was given that way
+    rate: sympy.Rational | None = None  # dropout
+
+    @property
+    def name(self) -> str:
+        return LAYER_NAMES[self.type]
+
+    @property
+    def spatial(self) -> bool:
+        return self.type in SPATIAL
+
+    def eff(self, dim: int) -> int:
+        """The effective kernel d(k - 1) + 1 along a dimension."""
+        return self.dilation[dim] * (self.kernel[dim] - 1) + 1
+
+    def symmetric(self, dim: int) -> bool:
+        return self.padding[dim][0] == self.padding[dim][1]
+
+    def square(self) -> bool:
+        """Height and width have the same geometry."""
+        return (self.kernel[0] == self.kernel[1] and self.stride[0] == self.stride[1]
+                and self.padding[0] == self.padding[1] and self.dilation[0] == self.dilation[1])
+
+
+@dataclass(frozen=True)
+class Config:
+    input: tuple[int, int, int]         # height, width, channels
+    layers: tuple[Layer, ...]
+    shapes: tuple[tuple[int, ...], ...]  # shapes[k]: the input of layer k + 1; shapes[-1]: the last output
+    layer: int | None = None            # the `layer` key (1-based) for same-padding and receptive-field
+
+
+# --- sizes -----------------------------------------------------------------------------------
+
+def out_size(size: int, layer: Layer, dim: int) -> int:
+    """Output length along one dimension (PyTorch's rule, ceil_mode included)."""
+    (pb, pa), s = layer.padding[dim], layer.stride[dim]
+    span = size + pb + pa - layer.eff(dim)
+    if not layer.ceil_mode:
+        return span // s + 1
+    out = -(-span // s) + 1
+    return out - 1 if (out - 1) * s >= size + pb else out
+
+
+def out_shape(layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Output shape of one layer: (height, width, channels) for an image, (n,) for a vector."""
+    if layer.spatial:
+        return (out_size(shape[0], layer, 0), out_size(shape[1], layer, 1),
+                layer.filters if layer.type == "conv" else shape[2])
+    if layer.type == "flatten":
+        return (_prod(shape),)
+    if layer.type == "dense":
+        return (layer.filters,)
+    return shape
+
+
+def _same_total(size: int, eff: int, s: int) -> int:
+    """The padding, in all, that TensorFlow's "same" adds: (⌈n/s⌉ − 1)·s + k_eff − n, at least 0."""
+    return max((-(-size // s) - 1) * s + eff - size, 0)
+
+
+def in_shapes(c: Config) -> list[tuple[int, ...]]:
+    """The input shape of every layer."""
+    return list(c.shapes[:-1])
+
+
+def _prod(t) -> int:
+    out = 1
+    for v in t:
+        out *= v
+    return out
+
+
+def _dims(t) -> str:
+    return " × ".join(str(v) for v in t)

@@ -1,0 +1,140 @@
+"""The params and total-params questions: each layer's parameters, then their sum."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Symbol
+
+from ...steps import Answer, Solution, Step, chain, say, step
+from ...symbols import Quotient
+from .layers import ACTIVATIONS, POOLS, Config, Layer
+from .notation import C_IN, F_OUT, G, K_H, K_W, N_IN, UNITS, _a, _label, _u
+
+
+def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
+    """The steps counting one layer's parameters, its trainable and its non-trainable count."""
+    label = _label(k, layer) + ": "
+    if layer.type in POOLS:
+        return [step(say(label + "pooling takes a fixed max or mean over each window; it learns nothing, so it"
+                         " has 0 parameters."))], 0, 0
+    if layer.type == "flatten":
+        return [step(say(label + "only reshapes its input into a vector; 0 parameters."))], 0, 0
+    if layer.type == "dropout":
+        return [step(say(label + "zeroes random units while training and learns nothing; 0 parameters."))], 0, 0
+    if layer.type in ACTIVATIONS:
+        return [step(say(label + "a fixed function of each number; 0 parameters."))], 0, 0
+    if layer.type == "batchnorm":
+        ch = shape[-1]
+        what = "channels" if len(shape) == 3 else "features"
+        n = 2 * ch
+        return [step(say(label + f"it normalizes each of its C = {ch} {what} and then scales and shifts it by a"
+                         " learned ", Symbol("gamma"), " and ", Symbol("beta"), ": 2 trainable parameters per channel,"),
+                     chain(_u(2, ch), n)),
+                step(say("and it keeps a running mean and variance per channel for use at inference; they are"
+                         " updated by averaging, not by gradient descent, so they are non-trainable (PyTorch's"
+                         " buffers; Keras's summary adds them to the parameter count):"), chain(_u(2, ch), n))], n, n
+    if layer.type == "dense":
+        n_in, m = shape[0], layer.filters
+        if layer.bias:
+            text = say(label + "each of its ", sympy.Eq(UNITS, m, evaluate=False), " units has one weight per input"
+                       " number (", sympy.Eq(N_IN, n_in, evaluate=False), ") and one bias, in all ",
+                       _u(_a(N_IN, 1), UNITS), ":")
+            shown, count = _u(_a(n_in, 1), m), (n_in + 1) * m
+        else:
+            text = say(label + "each of its ", sympy.Eq(UNITS, m, evaluate=False), " units has one weight per input"
+                       " number (", sympy.Eq(N_IN, n_in, evaluate=False), ") and no bias, in all ", _u(N_IN, UNITS), ":")
+            shown, count = _u(n_in, m), n_in * m
+        return [step(text, chain(shown, count))], count, 0
+    # conv
+    kh, kw = layer.kernel
+    channels, g = shape[2], layer.groups
+    depth = channels // g
+    steps = []
+    if g > 1:
+        steps.append(step(say(label + f"with {g} groups each filter sees only its group's share of the {channels}"
+                              " input channels, so its depth is ", Quotient(C_IN, G, evaluate=False), ":"),
+                          chain(Quotient(channels, g, evaluate=False), depth)))
+        label, cin = "Then ", Quotient(C_IN, G, evaluate=False)
+        depth_words = ""
+    else:
+        cin, depth_words = C_IN, " (its depth equals the input's channels)"
+    weights = _u(kh, kw, depth)
+    if layer.bias:
+        formula = _u(_a(_u(K_H, K_W, cin), 1), F_OUT)
+        shown = _u(_a(weights, 1), layer.filters)
+        text = say(label + "each of the ", F_OUT, " filters has ", _u(K_H, K_W, cin),
+                   f" weights{depth_words} and one bias, in all ", formula, ":")
+    else:
+        formula = _u(K_H, K_W, cin, F_OUT)
+        shown = _u(weights, layer.filters)
+        text = say(label + "each of the ", F_OUT, " filters has ", _u(K_H, K_W, cin),
+                   " weights and no bias, in all ", formula, ":")
+    count = (kh * kw * depth + (1 if layer.bias else 0)) * layer.filters
+    steps.append(step(text, chain(shown, count)))
+    return steps, count, 0
+
+
+def _count_all(c: Config):
+    steps, trainable, buffers = [], [], []
+    for k, (layer, shape) in enumerate(zip(c.layers, c.shapes)):
+        s, t, b = _layer_params(k, layer, shape)
+        steps += s
+        trainable.append(t)
+        buffers.append(b)
+    return steps, trainable, buffers
+
+
+def _params(c: Config) -> Solution:
+    steps, counts, buffers = _count_all(c)
+    listing = ", ".join(f"layer {k + 1}: {n}" + (f" (and {b} non-trainable)" if b else "")
+                        for k, (n, b) in enumerate(zip(counts, buffers)))
+    notes = ()
+    if any(buffers):
+        notes = (say("The list counts trainable parameters, as PyTorch's parameters() does; batch normalization's"
+                     " running statistics are given in brackets."),)
+    return Solution(question=say("How many parameters are there in each layer?"), steps=tuple(steps), notes=notes,
+                    answer=Answer(value=counts, text=say(listing.capitalize() + ".")))
+
+
+def _sum_steps(counts: list[int], what: str) -> tuple[list[Step], int]:
+    """Steps adding up per-layer counts (the nonzero ones), in groups of at most 8 terms."""
+    total = sum(counts)
+    terms = [(k + 1, n) for k, n in enumerate(counts) if n]
+    if not terms:
+        return [step(say(f"No layer has {what} parameters: 0 in all."))], 0
+    if len(terms) == 1:
+        return [step(say(f"Only layer {terms[0][0]} has {what} parameters: {total} in all."))], total
+    if len(terms) <= 8:
+        layers = ", ".join(str(k) for k, _ in terms[:-1]) + f" and {terms[-1][0]}"
+        return [step(say(f"Adding the {what} parameters of layers {layers}:"), chain(_a(*(n for _, n in terms)), total))], total
+    steps, running, size = [], 0, 6
+    for start in range(0, len(terms), size):
+        group = terms[start:start + size]
+        new = running + sum(n for _, n in group)
+        which = f"layer {group[0][0]}" if len(group) == 1 else f"layers {group[0][0]} to {group[-1][0]}"
+        last = start + size >= len(terms)
+        text = (f"The {what} parameters of {which}" if not running else
+                f"Adding those of {which} to the running total") + (", the last ones:" if last else ":")
+        steps.append(step(say(text), chain(_a(*([running] if running else []), *(n for _, n in group)), new)))
+        running = new
+    return steps, total
+
+
+def _total_params(c: Config) -> Solution:
+    steps, counts, buffers = _count_all(c)
+    notes = []
+    more, trainable = _sum_steps(counts, "trainable")
+    steps += more
+    non = 0
+    if any(buffers):
+        more, non = _sum_steps(buffers, "non-trainable")
+        steps += more
+        steps.append(step(say("All parameters, trainable and non-trainable (the total Keras's summary reports):"),
+                          chain(_a(trainable, non), trainable + non)))
+        notes.append(say("PyTorch's sum(p.numel() for p in model.parameters()) gives the trainable count only;"
+                         " the running statistics of batch normalization are buffers."))
+    value = {"total": trainable + non, "trainable": trainable, "non_trainable": non}
+    text = f"{trainable + non} parameters in all" + (f": {trainable} trainable and {non} non-trainable." if non else
+                                                     ", all trainable.")
+    return Solution(question=say("How many parameters does the network have in total?"), steps=tuple(steps),
+                    notes=tuple(notes), answer=Answer(value=value, text=say(text)))

@@ -1,0 +1,217 @@
+"""The shapes and same-padding questions: each layer's output shape, and the padding that keeps a size."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Symbol
+
+from ...steps import Answer, Solution, Step, Text, chain, say, step
+from ...symbols import FloorDiv, Quotient
+from .layers import ROWS, WORDS, Config, Layer, _dims, _same_total, out_shape, out_size
+from .notation import D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _a, _label, _u
+
+
+def _span(layer: Layer):
+    """n_in + 2p − k (or with p_b + p_a, k_eff): what the stride divides."""
+    kern = K if layer.dilation == (1, 1) else K_EFF
+    if layer.symmetric(0) and layer.symmetric(1):
+        return _a(N_IN, _u(2, P), -kern)
+    return _a(N_IN, P_B, P_A, -kern)
+
+
+def _formula(layer: Layer):
+    """n_out in terms of n_in, the padding, kernel, stride (and dilation), as PyTorch computes it."""
+    span = _span(layer)
+    core = (FloorDiv(span, S, evaluate=False) if not layer.ceil_mode
+            else sympy.ceiling(Quotient(span, S, evaluate=False), evaluate=False))
+    return sympy.Eq(N_OUT, _a(core, 1), evaluate=False)
+
+
+def _size_chain(size: int, layer: Layer, dim: int):
+    """The formula with this layer's numbers, and its value (before ceil_mode's last-window rule)."""
+    (pb, pa), s = layer.padding[dim], layer.stride[dim]
+    pad = [_u(2, pb)] if layer.symmetric(0) and layer.symmetric(1) else [pb, pa]
+    inner = _a(size, *pad, -layer.eff(dim))
+    span = size + pb + pa - layer.eff(dim)
+    if layer.ceil_mode:
+        return _a(sympy.ceiling(Quotient(inner, s, evaluate=False), evaluate=False), 1), -(-span // s) + 1
+    return _a(FloorDiv(inner, s, evaluate=False), 1), span // s + 1
+
+
+def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Text]]:
+    steps, notes = [], []
+    dims = (0,) if shape[0] == shape[1] and layer.square() else (0, 1)
+    which = "height and width alike" if len(dims) == 1 else "height, then width"
+    depth = (f"the depth is the number of filters, {layer.filters}" if layer.type == "conv"
+             else f"pooling works on each channel separately, so the depth stays {shape[2]}")
+    chains, extra = [], []
+    if layer.dilation != (1, 1):
+        same_eff = layer.kernel[0] == layer.kernel[1] and layer.dilation[0] == layer.dilation[1]
+        for dim in (0,) if same_eff else (0, 1):
+            d, kk = layer.dilation[dim], layer.kernel[dim]
+            chains.append(chain(_a(_u(d, _a(kk, -1)), 1), layer.eff(dim)))
+    for dim in dims:
+        shown, value = _size_chain(shape[dim], layer, dim)
+        chains.append(chain(shown, value))
+        if layer.ceil_mode and value != out[dim]:
+            s, pb = layer.stride[dim], layer.padding[dim][0]
+            extra.append(step(
+                say(f"In the {WORDS[dim]} the last of these {value} windows would start at (out − 1)·s, at or past the"
+                    f" end of the input and its top/left padding (n + p_b); PyTorch drops a window that starts"
+                    f" in the bottom/right padding, leaving {value - 1}:"),
+                chain(_u(value - 1, s), ">=", _a(shape[dim], pb)), chain(_a(value, -1), value - 1)))
+            notes.append(say(f"Layer {k + 1}: with ceil_mode the {WORDS[dim]} would get one more window, but it would"
+                             " start in the padding after the input, so PyTorch drops it (its rule: the last window"
+                             " must start inside the input or the padding before it)."))
+    intro = f"{_label(k, layer)}, input {_dims(shape)}: "
+    dil = (", with the effective kernel " if layer.dilation != (1, 1) else "")
+    pieces = [intro, _formula(layer), f" ({which})"]
+    if dil:
+        pieces += [dil, sympy.Eq(K_EFF, _a(_u(D, _a(K, -1)), 1), evaluate=False)]
+    if not (layer.symmetric(0) and layer.symmetric(1)):
+        pieces += [", ", P_B, " and ", P_A, " the padding before and after"]
+    if layer.ceil_mode:
+        pieces.append(", rounding up as ceil_mode asks")
+    pieces.append(f"; {depth}. Output {_dims(out)}.")
+    steps.append(step(say(*pieces), *chains))
+    steps += extra
+    notes += _surprises(k, layer, shape)
+    return steps, notes
+
+
+def _surprises(k: int, layer: Layer, shape) -> list[Text]:
+    """Legal but surprising geometry: rows dropped by the floor, padding-only windows, skipped inputs."""
+    notes = []
+    for dim in (0, 1):
+        size, (pb, pa), s, eff = shape[dim], layer.padding[dim], layer.stride[dim], layer.eff(dim)
+        rest = (size + pb + pa - eff) % s
+        word, rows = WORDS[dim], ROWS[dim]
+        if rest and not layer.ceil_mode:
+            what = f"{rest} {rows} of the padded input are" if rest > 1 else f"{rows[:-1]} of the padded input is"
+            notes.append(say(f"Layer {k + 1}: the floor bites in the {word}: ", Quotient(_span(layer), S, evaluate=False),
+                             f" leaves remainder {rest}, so the last {what} covered by no window and dropped."))
+        if layer.ceil_mode:
+            out = out_size(size, layer, dim)
+            over = (out - 1) * s + eff - (size + pb + pa)
+            if over > 0:
+                notes.append(say(f"Layer {k + 1}: with ceil_mode the last window in the {word} reaches {over} past"
+                                 " the padded input; it pools over the values that are there (PyTorch's average"
+                                 " divides by their number)."))
+        if layer.type == "conv" and max(pb, pa) * 2 > eff - 1:
+            out = out_size(size, layer, dim)
+            head = -(-(pb - eff + 1) // s) if pb >= eff else 0         # windows ending before the input
+            tail_ = max(0, out - -(-(pb + size) // s))                  # windows starting after it
+            blind = min(out, head + tail_)
+            tail = (f"; {blind} of the output's {rows} see nothing but padding (their value is the bias alone)"
+                    if blind else "")
+            notes.append(say(f"Layer {k + 1}: a padding of {max(pb, pa)} in the {word} is more than half the"
+                             f" {'effective ' if layer.dilation[dim] > 1 else ''}kernel ({eff}), more than"
+                             f" “same” needs: the output is larger than the input and the border units see mostly"
+                             f" padding{tail}."))
+        if s > eff:
+            notes.append(say(f"Layer {k + 1}: the stride ({s}) is larger than the"
+                             f" {'effective ' if layer.dilation[dim] > 1 else ''}kernel ({eff}) in the {word}:"
+                             f" {s - eff} of every {s} {rows} are skipped, seen by no window."))
+    return notes
+
+
+def _shapes(c: Config) -> Solution:
+    steps, notes = [], []
+    for k, (layer, shape, out) in enumerate(zip(c.layers, c.shapes, c.shapes[1:])):
+        label = _label(k, layer)
+        if layer.spatial:
+            more, why = _spatial_step(k, layer, shape, out)
+            steps += more
+            notes += why
+        elif layer.type == "flatten":
+            if len(shape) == 1:
+                steps.append(step(say(f"{label}: its input is already a vector; {shape[0]} numbers.")))
+            else:
+                steps.append(step(say(f"{label}: the {_dims(shape)} block is laid out as one vector (PyTorch orders"
+                                      " it channel by channel, Keras pixel by pixel; the length is the same):"),
+                                  chain(_u(*shape), out[0])))
+        elif layer.type == "dense":
+            steps.append(step(say(f"{label}: one output per unit, {out[0]} numbers.")))
+        else:
+            kind = ("normalizes each channel" if layer.type == "batchnorm" else "acts on each number"
+                    if layer.type != "dropout" else "zeroes random numbers while training")
+            steps.append(step(say(f"{label}: {kind}; the shape stays {_dims(out)}.")))
+    listing = "; ".join(f"layer {k + 1}: {_dims(s)}" for k, s in enumerate(c.shapes[1:]))
+    tail = (" (height × width × channels" + ("; one number, a vector's length, after flattening)"
+                                             if any(len(s) == 1 for s in c.shapes) else ")"))
+    return Solution(question=say("What are the dimensions (shape) of the activation outputs for each layer?"),
+                    steps=tuple(steps), notes=tuple(notes),
+                    answer=Answer(value=[list(s) for s in c.shapes[1:]], text=say(listing.capitalize() + tail + ".")))
+
+
+# --- "same" padding --------------------------------------------------------------------------
+
+def _same_padding(c: Config) -> Solution:
+    index = c.layer - 1 if c.layer is not None else next(k for k, l in enumerate(c.layers) if l.type == "conv")
+    layer, shape = c.layers[index], c.shapes[index]
+    steps, notes, values = [], [], []
+    n, p, k = Symbol("n"), Symbol("p"), Symbol("k")
+    for dim, word in enumerate(WORDS):
+        if dim == 1 and layer.kernel[1] == layer.kernel[0] and layer.stride[1] == layer.stride[0] and \
+                layer.dilation[1] == layer.dilation[0] and shape[0] == shape[1]:
+            values.append(values[0])
+            break
+        size, kk, s, d = shape[dim], layer.kernel[dim], layer.stride[dim], layer.dilation[dim]
+        eff = layer.eff(dim)
+        if s == 1:
+            total = eff - 1
+            if d == 1:
+                steps.append(step(say(f"With stride 1 the {word} is kept when ",
+                                      sympy.Eq(_a(n, 2 * p, -k, 1), n, evaluate=False),
+                                      ", i.e. the padding adds up to k − 1 in total:"),
+                                  chain(_a(kk, -1), total)))
+            else:
+                steps.append(step(say(f"With stride 1 and dilation {d} the {word} is kept when ",
+                                      sympy.Eq(_a(n, 2 * p, -_u(D, _a(K, -1)), -1, 1), n, evaluate=False),
+                                      ", i.e. the padding adds up to d(k − 1) in total:"),
+                                  chain(_u(d, _a(kk, -1)), total)))
+        else:
+            target = -(-size // s)
+            total = _same_total(size, eff, s)
+            kshow = "k" if d == 1 else "k_eff"
+            steps.append(step(say(f"With stride {s} no padding keeps the {word}: the output has at most ⌈n/s⌉"
+                                  f" units, so PyTorch's padding = \"same\" refuses strides above 1. TensorFlow's"
+                                  f" \"same\" asks for exactly ⌈n/s⌉ = ⌈{size}/{s}⌉ = {target} outputs, which needs"
+                                  f" padding (out − 1)·s + {kshow} − n in total (at least 0):"),
+                              chain(sympy.Max(_a(_u(target - 1, s), eff, -size), 0, evaluate=False), total)))
+        before, after = total // 2, total - total // 2
+        if before == after:
+            steps.append(step(say(f"Split evenly: {before} on each side of the {word}."),
+                              chain(Quotient(total, 2, evaluate=False), before)))
+            values.append(before)
+        else:
+            steps.append(step(say(f"{total} is odd, so the padding cannot be symmetric: {before} before and {after}"
+                                  f" after in the {word} (the extra one goes after, as in PyTorch and TensorFlow).")))
+            values.append([before, after])
+    if layer.filters != shape[2]:
+        notes.append(say(f"Only the height and width can be kept: the output's depth is the number of filters"
+                         f" ({layer.filters}), not the input's {shape[2]} channels, whatever the padding."))
+    value = values[0] if values[0] == values[1] else {"height": values[0], "width": values[1]}
+    shown = value if not isinstance(value, dict) else f"{_vtext(values[0])} (height), {_vtext(values[1])} (width)"
+    pads = [tuple(v) if isinstance(v, list) else (v, v) for v in values]
+    resolved = Layer("conv", layer.kernel, layer.stride, tuple(pads), layer.dilation, filters=layer.filters)
+    out = out_shape(resolved, shape)
+    if isinstance(value, int):
+        text = f"Padding {value} (on each side)"
+    elif isinstance(value, list):
+        text = f"Padding {_vtext(value)} (before, after)"
+    else:
+        text = f"Padding {shown}" + (" (before, after)" if any(isinstance(v, list) for v in values) else
+                                     " (on each side)")
+    where = "" if index == 0 else f" (layer {index + 1})"
+    question = say(f"Suppose you wanted “same” padding so that the convolutional layer{where}'s output had the same"
+                   " height and width as its input. How much padding would you use?")
+    if any(s > 1 for s in layer.stride):
+        notes.append(say("With a stride above 1 “same” cannot keep the size; it means TensorFlow's rule, output"
+                         " ⌈n/s⌉ (the output then covers the input with no row or column left out)."))
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes),
+                    answer=Answer(value=value, text=say(text + f"; the output is then {_dims(out)}.")))
+
+
+def _vtext(v) -> str:
+    return f"[{v[0]}, {v[1]}]" if isinstance(v, list) else str(v)

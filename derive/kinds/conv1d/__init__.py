@@ -1,0 +1,67 @@
+"""conv1d-matrix: a 1D convolution (stride, padding, dilation) as a banded matrix F, then an activation.
+
+Questions: the matrix F with F x = z (the activation's argument), and the derivatives of
+a = phi(z): with respect to one filter weight (``gradient``), the whole filter (``jacobian``)
+and the input (``input-gradient``). For an activation with a kink at 0 (ReLU, leaky ReLU,
+|z|, ...) the spec gives the sign of each argument, which decides each row's slope; for a
+smooth activation the slope phi'(z_r) stays a function of z_r = (F x)_r.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Symbol
+
+from ...mathparse import Z
+from ...steps import Solution, Text, say
+from .config import READABLE, Config, configure
+from .derivatives import _gradient, _input_gradient, _jacobian
+from .matrix import _matrix, arguments, filter_vector, inputs
+from .names import A_VEC, PHI, RELU, X_VEC, ZS, _words
+
+# Re-exported: the other public names of the former single module (its F builder is now
+# matrix.matrix, since ``conv1d.matrix`` names the submodule).
+from .config import DERIVATIVES, KINKS, SIGNS, recognise, side_slope  # noqa: F401
+from .matrix import padded_inputs, padded_matrix, windows  # noqa: F401
+
+ASKS = ("matrix", "gradient", "jacobian", "input-gradient")
+FIELDS = ("length", "width", "stride", "padding", "dilation", "activation", "wrt", "signs", "blank")
+
+
+def setting(c: Config) -> Text:
+    """The input, the filter, the geometry and the activation, with the spec's values."""
+    pieces = [f"A one-dimensional input of length {c.length} and a filter of width {c.width}: ",
+              sympy.Eq(X_VEC, inputs(c), evaluate=False), ", ", sympy.Eq(Symbol("f"), filter_vector(c),
+                                                                      evaluate=False), "."]
+    geometry = _geometry(c)
+    if geometry:
+        pieces.append(f" The filter slides with {geometry}.")
+    if c.name == "relu":
+        pieces += [" The layer's output is ", sympy.Eq(A_VEC, RELU(arguments(c)), evaluate=False),
+                   ", with the ReLU applied elementwise."]
+    else:
+        known = f" ({READABLE[c.name]})" if c.name else ""
+        pieces += [" The layer's output is ", sympy.Eq(A_VEC, PHI(arguments(c)), evaluate=False), ", with ",
+                   sympy.Eq(PHI(ZS), c.phi.subs(Z, ZS), evaluate=False), known, " applied elementwise."]
+    return say(*pieces)
+
+
+def _geometry(c: Config) -> str:
+    """'stride 2, zero padding of 1 on each side and dilation 2 (...)', or '' for the plain convolution."""
+    out = []
+    if c.stride != 1:
+        out.append(f"stride {c.stride}")
+    pl, pr = c.padding
+    if pl == pr and pl:
+        out.append(f"zero padding of {pl} on each side")
+    elif pl or pr:
+        out.append(f"zero padding of {pl} on the left and {pr} on the right")
+    if c.dilation != 1:
+        out.append(f"dilation {c.dilation} (neighbouring weights {c.dilation} entries apart)")
+    return _words(out)
+
+
+def solve(c: Config, ask: str) -> Solution:
+    """Derive one question of a conv1d-matrix part."""
+    return {"matrix": _matrix, "gradient": _gradient, "jacobian": _jacobian,
+            "input-gradient": _input_gradient}[ask](c)

@@ -1,0 +1,229 @@
+"""The spec of a conv1d-matrix part: its geometry, its activation and where that has a kink, the signs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy
+from sympy import Symbol
+
+from ... import fields
+from ...check import is_zero
+from ...fields import FieldError
+from ...mathparse import NAMED, MathSyntaxError, Z, parse_activation
+from ..rnn import derivative
+from .names import ZS
+
+DERIVATIVES = ("gradient", "jacobian", "input-gradient")
+SIGNS = {"+": 1, "-": -1}
+KINKS = (sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Piecewise, sympy.DiracDelta)
+READABLE = {"relu": "the ReLU", "leaky_relu": "the leaky ReLU", "sigmoid": "the logistic sigmoid",
+            "tanh": "the hyperbolic tangent", "softplus": "the softplus", "identity": "the identity",
+            "exp": "the exponential"}
+
+
+@dataclass(frozen=True)
+class Config:
+    length: int                           # n, the input length
+    width: int                            # k, the filter width
+    wrt: int | None = None                # j of the f_j the gradient is taken with respect to
+    signs: tuple[int, ...] | None = None  # sign of each activation argument, +1 or -1 (kinked activations)
+    blank: tuple[int, int] | None = None  # rows, columns of the blank drawn in the question
+    stride: int = 1
+    padding: tuple[int, int] = (0, 0)     # zeros on the left, on the right
+    dilation: int = 1
+    activation: str = "relu"              # as written in the spec
+    phi: sympy.Expr = NAMED["relu"]       # the activation, an expression in mathparse.Z
+    name: str | None = "relu"             # the standard activation phi equals, if any
+    slopes: tuple[sympy.Expr, sympy.Expr] | None = (sympy.Integer(1), sympy.Integer(0))
+    # ^ phi'(z) for z > 0 and for z < 0 (in ZS) when phi has a kink at 0; None for a smooth phi
+
+    @property
+    def padded(self) -> int:
+        """n + p_l + p_r, the length of the padded input."""
+        return self.length + sum(self.padding)
+
+    @property
+    def span(self) -> int:
+        """d (k - 1) + 1, the entries the dilated filter covers."""
+        return self.dilation * (self.width - 1) + 1
+
+    @property
+    def outputs(self) -> int:
+        """m = floor((n + p_l + p_r - d (k - 1) - 1) / s) + 1."""
+        return (self.padded - self.span) // self.stride + 1
+
+    @property
+    def plain(self) -> bool:
+        """Stride 1, no padding, no dilation: HW5's valid convolution."""
+        return self.stride == 1 and self.padding == (0, 0) and self.dilation == 1
+
+    @property
+    def kinked(self) -> bool:
+        return self.slopes is not None
+
+    def column(self, r: int, j: int) -> int | None:
+        """0-based column of x that weight j (0-based) meets at output r (0-based); None in the padding."""
+        c = r * self.stride + j * self.dilation - self.padding[0]
+        return c if 0 <= c < self.length else None
+
+
+# --- the spec -------------------------------------------------------------------------------
+
+def configure(values: dict, asks) -> Config:
+    """Validate the geometry, the activation and, for the derivatives, the variable and the signs."""
+    n = fields.integer(values, "length", minimum=1)
+    k = fields.integer(values, "width", minimum=1)
+    s = fields.integer(values, "stride", 1, minimum=1)
+    d = fields.integer(values, "dilation", 1, minimum=1)
+    pad = _padding(values)
+    span, padded = d * (k - 1) + 1, n + sum(pad)
+    if span > padded:
+        m = (padded - span) // s + 1
+        spanned = f"{span}" if d == 1 else f"d(k − 1) + 1 = {d}·{k - 1} + 1 = {span}"
+        raise FieldError("width", f"the filter spans {spanned} entries but the padded input has only"
+                                  f" n + p_l + p_r = {n} + {pad[0]} + {pad[1]} = {padded}, so there is no output"
+                                  f" (m = ⌊({padded} − {span})/{s}⌋ + 1 = {m})".replace("-", "−"), k,
+                         f"a filter spanning at most {padded} entries")
+    text = fields.text(values, "activation", "relu")
+    expected = "LaTeX in z such as '\\max(0, z)' or '\\tanh(z)', or a name: " + ", ".join(sorted(NAMED))
+    try:
+        phi = parse_activation(text)
+    except MathSyntaxError as err:
+        raise FieldError("activation", str(err), text, expected) from None
+    slopes = None
+    if phi.has(*KINKS):
+        slopes = (side_slope(phi, 1), side_slope(phi, -1))
+        if None in slopes:
+            raise FieldError("activation", "has a kink away from 0 (or one that cannot be placed), so the signs of"
+                                           " its arguments do not decide its slope", text,
+                             "a smooth activation, or one whose only kink is at 0 (relu, leaky_relu, |z|, ...)")
+    name = recognise(phi)
+    c = Config(length=n, width=k, stride=s, padding=pad, dilation=d, activation=text, phi=phi, name=name,
+               slopes=slopes)
+    m = c.outputs
+    wrt = signs = blank = None
+    if "gradient" in asks or "wrt" in values:
+        raw = values.get("wrt")
+        match = re.fullmatch(r"f_?\{?(\d+)\}?", raw) if isinstance(raw, str) else None
+        if not match or not 1 <= int(match.group(1)) <= k:
+            raise FieldError("wrt", "must name a filter weight", raw, f"one of f1 … f{k}")
+        wrt = int(match.group(1))
+    if "signs" in values and not c.kinked:
+        raise FieldError("signs", f"only an activation with a kink at 0 (such as relu) needs the signs of its"
+                                  f" arguments; '{text}' is smooth, so its slope φ′(z_r) is used as it stands",
+                         values["signs"], "no 'signs' with a smooth activation")
+    if c.kinked and (any(a in DERIVATIVES for a in asks) or "signs" in values):
+        raw = values.get("signs")
+        what = "ReLU" if name == "relu" else "activation"
+        if not isinstance(raw, list) or len(raw) != m:
+            raise FieldError("signs", f"must list the sign of each of the {m} {what} arguments", raw,
+                             f'a list of {m} of "+" and "-"')
+        for sg in raw:
+            if sg in ("0", 0):
+                raise FieldError("signs", f"an argument of exactly 0 leaves the {what}'s slope undefined;"
+                                          " say which side", raw, '"+" or "-" for each argument')
+            if sg not in SIGNS:
+                raise FieldError("signs", "unknown sign", sg, '"+" or "-"')
+        signs = tuple(SIGNS[sg] for sg in raw)
+    if "blank" in values:
+        raw = values["blank"]
+        if not (isinstance(raw, list) and len(raw) == 2):
+            raise FieldError("blank", "must be [rows, columns] of the blank drawn in the question", raw,
+                             "two whole numbers")
+        blank = tuple(fields.check_int(v, "blank", 1) for v in raw)
+    return Config(length=n, width=k, wrt=wrt, signs=signs, blank=blank, stride=s, padding=pad, dilation=d,
+                  activation=text, phi=phi, name=name, slopes=slopes)
+
+
+def _padding(values: dict) -> tuple[int, int]:
+    raw = values.get("padding", 0)
+    expected = "a whole number >= 0 (both sides), or [left, right]"
+    if isinstance(raw, list):
+        if len(raw) != 2:
+            raise FieldError("padding", "must be one number or [left, right]", raw, expected)
+        return tuple(fields.check_int(v, "padding", 0) for v in raw)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise FieldError("padding", "must be a whole number or [left, right]", raw, expected)
+    p = fields.check_int(raw, "padding", 0)
+    return (p, p)
+
+
+# --- the activation's kink ------------------------------------------------------------------
+
+def recognise(phi: sympy.Expr) -> str | None:
+    """The name of the standard activation phi is, if any."""
+    for name in READABLE:
+        if phi == NAMED[name]:
+            return name
+    for name in READABLE:
+        if phi.has(*KINKS) == NAMED[name].has(*KINKS) and is_zero(phi - NAMED[name]):
+            return name
+    return None
+
+
+def side_slope(phi: sympy.Expr, sign: int) -> sympy.Expr | None:
+    """phi'(z) on the side of 0 that ``sign`` gives, as an expression in ZS free of kinks; None when the
+    sign of z does not decide it (a kink away from 0)."""
+    t = Symbol("t", positive=True)
+    d = _decide(derivative(phi).subs(Z, sign * t), t)
+    if d is None or d.has(*KINKS):
+        return None
+    return sympy.simplify(d).subs(t, sign * ZS) if d.free_symbols else d
+
+
+def _decide(expr: sympy.Expr, t: Symbol) -> sympy.Expr | None:
+    """Replace each Heaviside, Max, Min, Abs and sign in expr by the branch it takes for every t > 0."""
+    for _ in range(50):
+        inner = [e for e in sympy.preorder_traversal(expr)
+                 if isinstance(e, KINKS) and not any(a.has(*KINKS) for a in e.args)]
+        if not inner:
+            return expr
+        e = inner[0]
+        if isinstance(e, sympy.Heaviside):
+            sg = _half_line_sign(e.args[0], t)
+            value = None if sg is None else sympy.Integer(1 if sg > 0 else 0)
+        elif isinstance(e, sympy.sign):
+            value = _half_line_sign(e.args[0], t)
+            value = None if value is None else sympy.Integer(value)
+        elif isinstance(e, sympy.Abs):
+            sg = _half_line_sign(e.args[0], t)
+            value = None if sg is None else sg * e.args[0]
+        elif isinstance(e, (sympy.Max, sympy.Min)):
+            want = 1 if isinstance(e, sympy.Max) else -1
+            value = None
+            for a in e.args:
+                if all(b == a or _half_line_sign(a - b, t) == want for b in e.args):
+                    value = a
+                    break
+        else:
+            value = None
+        if value is None:
+            return None
+        expr = expr.xreplace({e: value})
+    return None
+
+
+def _half_line_sign(a: sympy.Expr, t: Symbol) -> int | None:
+    """+1 or -1 when a keeps that sign for every t > 0; None otherwise (or when that cannot be shown)."""
+    if a.is_positive:
+        return 1
+    if a.is_negative:
+        return -1
+    if a.is_zero or not a.free_symbols <= {t}:
+        return None
+    u = Symbol("u", real=True)
+    half = sympy.Interval.open(0, sympy.oo)
+    g = a.subs(t, u)
+    try:
+        roots = sympy.solveset(g, u, half)
+        continuous = sympy.calculus.util.continuous_domain(g, u, half)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    if roots != sympy.S.EmptySet or continuous != half:
+        return None
+    value = g.subs(u, 1).evalf(30)
+    if not value.is_comparable or value == 0:
+        return None
+    return 1 if value > 0 else -1

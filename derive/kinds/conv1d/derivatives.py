@@ -1,0 +1,145 @@
+"""The derivatives of a = phi(F x): by one filter weight, by the whole filter, by the input."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Derivative, ImmutableMatrix, MatMul, Mul, Symbol
+
+from ...steps import Answer, Solution, chain, say, step
+from ...symbols import Times, f, row, x
+from .config import Config
+from .matrix import _x_at, arguments, filter_vector, inputs, matrix, windows
+from .names import (A_VEC, DA_DF, DA_DX, DIAG, DPHI_Z, DZ_DF, DZ_DX, F_MAT, PHI, RELU, RELU_PRIME, X_VEC,
+                    Z_VEC, _join)
+from .slopes import _Slopes
+
+
+def _activation(c: Config):
+    return RELU if c.name == "relu" else PHI
+
+
+def _gradient(c: Config) -> Solution:
+    j, sl = c.wrt, _Slopes(c)
+    args = arguments(c)
+    dz = ImmutableMatrix([sympy.diff(e, f(j)) for e in args])
+    result = ImmutableMatrix([sl.values[i] * dz[i] for i in range(c.outputs)])
+    da = Symbol(f"da/df{j}")
+    contains = say("Differentiate each argument with respect to ", f(j), ": only the term ", f(j) * _x_at(c, j),
+                   " contains it")
+    if any(e == 0 for e in dz) and (c.padding != (0, 0)):
+        contains += say(", and where that input is padding there is no such term")
+    steps = [
+        step(say("Write ", sympy.Eq(A_VEC, _activation(c)(Z_VEC), evaluate=False), " with ",
+                 sympy.Eq(Z_VEC, MatMul(F_MAT, X_VEC), evaluate=False), ". Output r depends on ", f(j),
+                 " only through its own argument ", row("z"), ", so by the chain rule, row by row, ",
+                 sympy.Eq(Symbol(f"da_r/df{j}"), sl.generic * Symbol(f"dz_r/df{j}"), evaluate=False), ".")),
+        step(contains + say("."), chain(_derivative_of(args, f(j)), dz)),
+        sl.step(),
+    ]
+    shown = ImmutableMatrix([Times(sl.factors[i], dz[i], evaluate=False) for i in range(c.outputs)])
+    boxed = ImmutableMatrix([sl.factors[i] * dz[i] for i in range(c.outputs)])
+    explicit = [] if c.kinked else [result]        # a vector is narrow enough to show phi' written out
+    steps.append(step(say(_multiply_words(c)), chain(da, shown, boxed, *explicit)))
+    notes = []
+    if c.kinked:
+        what = "ReLU's" if c.name == "relu" else "activation's"
+        slope = "the ReLU's slope" if c.name == "relu" else "its slope"
+        notes.append(say(f"The conditions are read as the signs of the {what} whole arguments ", *_join(sl.zs),
+                         f" (each a sum over the filter), since those decide {slope}; the sign of a single term"
+                         " such as ", f(j) * x(1), " does not."))
+    notes += sl.notes()
+    meanings = {**sl.meanings, da: ImmutableMatrix([sl.exact[i] * dz[i] for i in range(c.outputs)])}
+    question = say("Compute ", da, *sl.question_tail(), ".")
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
+                    answer=Answer(value=[str(e) for e in result], chain=chain(da, boxed, *explicit),
+                                  text=sl.answer_text()))
+
+
+def _derivative_of(args: ImmutableMatrix, var: Symbol):
+    """d args / d var shown as one derivative of the vector; entry by entry when no entry has var (SymPy
+    would make the whole derivative the scalar 0)."""
+    if any(e.has(var) for e in args):
+        return Derivative(args, var)
+    return ImmutableMatrix([Derivative(e, var) for e in args])
+
+
+def _multiply_words(c: Config) -> str:
+    if c.name == "relu":
+        return "Multiply elementwise (the ReLU masks the rows whose argument is negative):"
+    if c.name == "leaky_relu":
+        return "Multiply elementwise (the leaky ReLU scales down the rows whose argument is negative):"
+    if c.kinked:
+        return "Multiply elementwise, each row by its slope:"
+    return "Multiply elementwise, each row by its slope:"
+
+
+def _jacobian(c: Config) -> Solution:
+    sl = _Slopes(c)
+    args, W, m, k = arguments(c), windows(c), c.outputs, c.width
+    result = ImmutableMatrix(m, k, lambda r, j: sl.values[r] * W[r, j])
+    steps = [
+        step(say("Write ", sympy.Eq(A_VEC, _activation(c)(Z_VEC), evaluate=False), " with ",
+                 sympy.Eq(Z_VEC, MatMul(F_MAT, X_VEC), evaluate=False), ". Output r depends on the filter only"
+                 " through its own argument ", row("z"), ", so by the chain rule ",
+                 sympy.Eq(Symbol("da_r/df_j"), sl.generic * Symbol("dz_r/df_j"), evaluate=False),
+                 ": row r of the Jacobian is row r of ", DZ_DF, " scaled by the slope at ", row("z"), ".")),
+        step(say(Symbol("dz_r/df_j"), " is the input that ", Symbol("f_j"), " meets at output r, ", _x_at_generic(c),
+                 *([" (0 where that is padding)"] if c.padding != (0, 0) else []),
+                 ", so row r of ", DZ_DF, " lists the inputs under the filter at output r:"),
+             chain(DZ_DF, W)),
+        sl.step(),
+    ]
+    shown = ImmutableMatrix(m, k, lambda r, j: Times(sl.factors[r], W[r, j], evaluate=False))
+    boxed = ImmutableMatrix(m, k, lambda r, j: sl.factors[r] * W[r, j])
+    steps.append(step(say("Scale each row by its slope" + (" (the rows whose argument is negative vanish):"
+                                                            if c.name == "relu" else ":")),
+                      chain(DA_DF, shown, boxed)))
+    fvec = filter_vector(c)
+    meanings = {**sl.meanings, DZ_DF: args.jacobian(fvec),
+                DA_DF: ImmutableMatrix(m, k, lambda r, j: sl.exact[r] * sympy.diff(args[r], fvec[j]))}
+    entries = [Symbol(f"da_r/df{j + 1}") for j in range(k)]
+    holds = _join(entries) if k <= 2 else [entries[0], ", …, ", entries[-1]]
+    question = say("Compute the Jacobian ", DA_DF, f" of the output with respect to the whole filter, of size"
+                   f" {m} × {k} (row r holds ", *holds, ")", *sl.question_tail(), ".")
+    value = [[str(e) for e in result.row(r)] for r in range(m)]
+    return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
+                    answer=Answer(value=value, chain=chain(DA_DF, boxed), text=sl.answer_text()))
+
+
+def _x_at_generic(c: Config):
+    """x_{s(r-1) + d(j-1) + 1 - p_l} for the generic weight j."""
+    return Symbol(f"x_[{_index_text(c)}]", real=True)
+
+
+def _index_text(c: Config) -> str:
+    """The index s(r-1) + d(j-1) + 1 - p_l of the input under f_j at output r, as a symbol-name fragment."""
+    const = -c.stride - c.dilation + 1 - c.padding[0]
+    lead = ("r" if c.stride == 1 else f"{c.stride}r") + ("+j" if c.dilation == 1 else f"+{c.dilation}j")
+    return lead + ("" if const == 0 else f"+{const}" if const > 0 else f"-{-const}")
+
+
+def _input_gradient(c: Config) -> Solution:
+    sl = _Slopes(c)
+    args, F, m, n = arguments(c), matrix(c), c.outputs, c.length
+    result = ImmutableMatrix(m, n, lambda r, col: sl.values[r] * F[r, col])
+    diag = ImmutableMatrix.diag(*sl.factors)
+    boxed = ImmutableMatrix(m, n, lambda r, col: sl.factors[r] * F[r, col])
+    steps = [
+        step(say(sympy.Eq(Z_VEC, MatMul(F_MAT, X_VEC), evaluate=False), " is linear in ", X_VEC,
+                 ", so its Jacobian is F itself:"),
+             chain(DZ_DX, F)),
+        sl.step(),
+        step(say("Chain rule, row by row: ", sympy.Eq(Symbol("da_r/dx_c"), sl.generic * Symbol("F_rc"), evaluate=False),
+                 ", so each row of F is scaled by its slope, ",
+                 sympy.Eq(DA_DX, Mul(DIAG(RELU_PRIME(Z_VEC) if c.name == "relu" else DPHI_Z), F_MAT,
+                                     evaluate=False), evaluate=False), ":"),
+             chain(DA_DX, MatMul(diag, F, evaluate=False), boxed)),
+    ]
+    xvec = inputs(c)
+    meanings = {**sl.meanings, DZ_DX: args.jacobian(xvec),
+                DA_DX: ImmutableMatrix(m, n, lambda r, col: sl.exact[r] * sympy.diff(args[r], xvec[col]))}
+    question = say("Compute ", DA_DX, f", the Jacobian of the output with respect to the input, of size {m} × {n}",
+                   *sl.question_tail(), ".")
+    value = [[str(e) for e in result.row(r)] for r in range(m)]
+    return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
+                    answer=Answer(value=value, chain=chain(DA_DX, boxed), text=sl.answer_text()))

@@ -1,0 +1,112 @@
+"""The activation's slope phi'(z_r) at each output: decided by the signs, or kept as a function of z_r."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import ImmutableMatrix, MatMul, Symbol
+
+from ...mathparse import Z
+from ...steps import Text, chain, say, step
+from ...symbols import row, z
+from ..rnn import derivative
+from .config import Config
+from .matrix import _zero_rows, arguments
+from .names import DPHI_Z, F_MAT, RELU_PRIME, X_VEC, ZS, _join, _words
+
+
+def _signed_arguments(c: Config) -> list[Symbol]:
+    """z_1 ... z_m, each carrying the sign the spec gives it (so the activation's slope is decided)."""
+    return [Symbol(f"z{i + 1}", positive=True) if s > 0 else Symbol(f"z{i + 1}", negative=True)
+            for i, s in enumerate(c.signs)]
+
+
+class _Slopes:
+    """phi'(z_r) for each row: how it is shown, its value, and what the checker needs to know."""
+
+    def __init__(self, c: Config):
+        self.c = c
+        args = arguments(c)
+        dphi = derivative(c.phi)
+        if c.kinked:
+            self.zs = _signed_arguments(c)
+            self.values = [c.slopes[0 if sg > 0 else 1].subs(ZS, zr) for sg, zr in zip(c.signs, self.zs)]
+            if c.name == "relu":
+                self.shown = [RELU_PRIME(zr) for zr in self.zs]
+                self.meanings = {RELU_PRIME(zr): sympy.Heaviside(zr, 0) for zr in self.zs}
+                self.generic = RELU_PRIME(row("z"))
+            else:
+                self.shown = [Symbol(f"phi'(z{r + 1})") for r in range(c.outputs)]
+                self.meanings = {sym: dphi.subs(Z, zr) for sym, zr in zip(self.shown, self.zs)}
+                self.generic = Symbol("phi'(z_r)")
+            self.factors = self.values            # what multiplies each row in the displays
+            self.exact = [dphi.subs(Z, zr) for zr in self.zs]
+        else:
+            self.zs = [z(r + 1) for r in range(c.outputs)]
+            tidy = _tidy(dphi)
+            self.values = [tidy.subs(Z, zr) for zr in self.zs]
+            self.shown = [Symbol(f"phi'(z{r + 1})") for r in range(c.outputs)]
+            self.meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(self.shown, self.zs)},
+                             **{zr: args[r] for r, zr in enumerate(self.zs)}}
+            self.generic = Symbol("phi'(z_r)")
+            self.factors = self.shown             # displays keep phi'(z_r); the JSON value writes it out
+            self.exact = [dphi.subs(Z, args[r]) for r in range(c.outputs)]
+            self.dphi = tidy.subs(Z, ZS)
+        self.meanings[DPHI_Z] = dphi.subs(Z, ZS)
+
+    def conditions(self) -> list:
+        return [sympy.StrictGreaterThan(z(i + 1), 0, evaluate=False) if s > 0 else
+                sympy.StrictLessThan(z(i + 1), 0, evaluate=False) for i, s in enumerate(self.c.signs)]
+
+    def step(self):
+        """The step that finds each row's slope."""
+        c = self.c
+        if not c.kinked:
+            return step(say("Differentiate the activation. Its slope depends on the argument itself, so row r is"
+                            " scaled by ", self.generic, ", with ", Symbol("z_r"), " the r-th entry of ",
+                            MatMul(F_MAT, X_VEC), ":"), chain(DPHI_Z, self.dphi))
+        conds = _join(self.conditions())
+        if c.name == "relu":
+            text = say("The ReLU's derivative is 1 for a positive argument and 0 for a negative one; with ", *conds,
+                       ":")
+        elif c.name == "leaky_relu":
+            text = say("The leaky ReLU's derivative is 1 for a positive argument and ", c.slopes[1],
+                       " for a negative one; with ", *conds, ":")
+        else:
+            text = say("On each side of 0 the activation is smooth: ", sympy.Eq(DPHI_Z, c.slopes[0], evaluate=False),
+                       " for ", sympy.StrictGreaterThan(ZS, 0, evaluate=False), " and ",
+                       sympy.Eq(DPHI_Z, c.slopes[1], evaluate=False), " for ",
+                       sympy.StrictLessThan(ZS, 0, evaluate=False), "; with ", *conds, ":")
+        return step(text, chain(ImmutableMatrix(self.shown), ImmutableMatrix(self.values)))
+
+    def notes(self) -> list[Text]:
+        c = self.c
+        out = []
+        if not c.kinked:
+            out.append(say("The activation is smooth, so its slope is not a 0/1 mask: the answer keeps ",
+                           Symbol("z_r"), ", the r-th argument (the r-th entry of ", MatMul(F_MAT, X_VEC), ")."))
+        elif any(v.free_symbols for v in self.values):
+            out.append(say("On a side of 0 where the activation is not linear its slope depends on the argument"
+                           " itself, so the answer keeps ", Symbol("z_r"), ", the r-th argument (the r-th entry of ",
+                           MatMul(F_MAT, X_VEC), ")."))
+        zero_rows = _zero_rows(c)
+        if c.kinked and zero_rows:
+            listed = _words([str(r + 1) for r in zero_rows])
+            out.append(say(f"The window of output{'s' if len(zero_rows) > 1 else ''} {listed} lies entirely in the"
+                           " padding, so its argument is exactly 0 whatever x and f and the stated sign cannot hold;"
+                           " its row is zero whatever the slope there is taken to be."))
+        return out
+
+    def answer_text(self) -> Text:
+        """For a smooth activation, what phi'(z_r) in the boxed answer is."""
+        if self.c.kinked:
+            return Text(())
+        return say("With ", sympy.Eq(DPHI_Z, self.dphi, evaluate=False), " and ", Symbol("z_r"),
+                   " the r-th entry of ", MatMul(F_MAT, X_VEC), ":")
+
+    def question_tail(self) -> list:
+        return [", assuming ", *_join(self.conditions())] if self.c.kinked else []
+
+
+def _tidy(expr: sympy.Expr) -> sympy.Expr:
+    """The shortest of a few equivalent forms (the first on a tie)."""
+    return min([expr, sympy.together(expr), sympy.factor(expr)], key=sympy.count_ops)
