@@ -13,6 +13,7 @@ import mpmath
 import sympy
 from sympy import Heaviside
 
+from ..check import is_zero
 from ..numeric import Unsupported, compile as compile_numeric, evaluate, to_sympy
 from ..symbols import A_PREV, A_STAR, Z
 
@@ -20,6 +21,8 @@ DIGITS = 50
 DIVERGED = 10**300      # beyond this a state has left every bounded region (and float64)
 TINY = mpmath.mpf("1e-45")
 MAX_PERIOD = 8
+T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states
+MAX_ITERATES = 400
 
 
 def _step0(expr):
@@ -154,3 +157,13 @@ class Recurrence:
             if any(f == 0 for f in factors):
                 return sympy.Integer(0)
             return to_sympy(mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors)))
+
+
+def compare_one(value) -> str:
+    """'<', '=' or '>' of a factor against 1: exactly for exact values, to 1e-30 for numeric ones."""
+    d = value - 1
+    if d.has(sympy.Float):
+        return "=" if abs(d) < sympy.Float("1e-30") else "<" if d < 0 else ">"
+    if is_zero(d):
+        return "="
+    return "<" if sympy.N(d, DIGITS) < 0 else ">"

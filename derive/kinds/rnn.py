@@ -11,7 +11,7 @@ import functools
 
 import mpmath
 import sympy
-from sympy import Abs, Eq, Float, Heaviside, Rational, Symbol
+from sympy import Abs, Eq, Float, Heaviside, Symbol
 
 from .. import fields
 from ..check import is_zero
@@ -19,7 +19,8 @@ from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
 from ..numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from . import rnn_units
-from .dynamics import DIVERGED, Recurrence
+from .activations import READABLE, SUPREMA, recognise, slope
+from .dynamics import DIVERGED, MAX_ITERATES, T_EVIDENCE, Recurrence, compare_one
 from ..steps import Answer, Solution, Text, chain, say, step
 from ..symbols import (A_0, A_PREV, A_STAR, A_T, B, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV, FACTOR,
                        PHI, SIGMA, T_LONG, W_A, W_X, X_T, Z, Z_STAR, iterate)
@@ -28,25 +29,8 @@ ASKS = ("derivative", "stability")
 FIELDS = ("activation", "called", "W_a", "W_x", "b", "x", "a0")
 
 DIGITS = 50
-T_EVIDENCE = 100      # the long T whose |da<T>/da<0>| each stability answer states
 SHOWN_ITERATES = 5
-MAX_ITERATES = 400
 
-# sup |phi'| of the standard activations, and the z where it is attained (None: approached only).
-SUPREMA = {
-    "sigmoid": (Rational(1, 4), 0),
-    "tanh": (1, 0),
-    "relu": (1, 1),
-    "leaky_relu": (1, 1),
-    "identity": (1, 0),
-    "softplus": (1, None),
-    "exp": (sympy.oo, None),
-}
-READABLE = {
-    "sigmoid": "the logistic sigmoid", "tanh": "the hyperbolic tangent", "relu": "the ReLU",
-    "leaky_relu": "the leaky ReLU", "identity": "the identity", "softplus": "the softplus",
-    "exp": "the exponential",
-}
 NAMES = ", ".join(sorted(NAMED))
 
 
@@ -140,59 +124,6 @@ def _shared_meanings(c: Config) -> dict:
     if c.W_x is not None:
         m[W_X] = c.W_x
     return m
-
-
-def derivative(phi: sympy.Expr) -> sympy.Expr:
-    """phi'(z), with ReLU'(0) = 0 (Heaviside(0) := 0)."""
-    d = sympy.diff(phi, Z)
-    return d.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
-
-
-def recognise(phi: sympy.Expr) -> str | None:
-    """The name of the standard activation phi equals, if any."""
-    for name, expr in NAMED.items():
-        if name in READABLE and is_zero(phi - expr):
-            return name
-    return None
-
-
-def _tidy(expr: sympy.Expr) -> sympy.Expr:
-    """The shortest of a few equivalent forms (the first on a tie)."""
-    return min([expr, sympy.together(expr), sympy.factor(expr)], key=sympy.count_ops)
-
-
-@functools.lru_cache(maxsize=32)
-def slope(phi: sympy.Expr):
-    """(phi'(z) tidied, g with phi' = g(phi) or None): shared by both questions of a part."""
-    dphi = _tidy(derivative(phi))
-    return dphi, in_terms_of_output(phi, dphi)
-
-
-def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
-    """g with phi'(z) = g(phi(z)) for a polynomial g of degree <= 2, or None (ReLU: H(a))."""
-    if dphi.has(Heaviside) and is_zero(dphi - Heaviside(phi, 0)):
-        return Heaviside(A_T, 0)
-    rows, rhs = [], []
-    with mpmath.workdps(DIGITS):
-        for zv in (Rational(-3, 7), Rational(2, 5), Rational(7, 9)):
-            p, d = evaluate(phi, {Z: zv}), evaluate(dphi, {Z: zv})
-            if not (mpmath.isfinite(p) and mpmath.isfinite(d)) or isinstance(p, mpmath.mpc):
-                return None
-            rows.append([1, p, p**2])
-            rhs.append(d)
-        try:
-            solution = mpmath.lu_solve(mpmath.matrix(rows), mpmath.matrix(rhs))
-        except ZeroDivisionError:
-            return None
-    coeffs = [small_rational(v, tolerance=1e-30) for v in solution]
-    if any(v is None for v in coeffs):
-        return None
-    g = coeffs[0] + coeffs[1] * A_T + coeffs[2] * A_T**2
-    if g.free_symbols != {A_T} or not is_zero(dphi - g.subs(A_T, phi)):
-        return None
-    if coeffs[0] == 0 and coeffs[2] != 0:      # sigma(1 - sigma) rather than sigma - sigma^2
-        return A_T * sympy.expand(g / A_T)
-    return g
 
 
 # --- derivative ---------------------------------------------------------------------------
@@ -332,7 +263,7 @@ def _stability(c: Config) -> Solution:
         factor = rec.mean_factor(traj)
         meanings[FACTOR] = factor
         drifting = abs(factor - 1) < 1e-6      # the factors tend to 1: no geometric trend either way
-        rel_one = "=" if drifting else _compare_one(factor)
+        rel_one = "=" if drifting else compare_one(factor)
         f_shown = ["approx", sympy.Integer(1) if drifting else shown(factor)]
         steps.append(step(say(f"The iterates do not settle at a fixed point or a short cycle (after {len(traj) - 1}"
                               " steps ", Eq(iterate(len(traj) - 1), Float(traj[-1], 6), evaluate=False),
@@ -451,7 +382,7 @@ def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, mea
     else:
         factor = to_sympy(evaluate(factor))
     meanings[FACTOR] = factor
-    rel_one = _compare_one(factor)
+    rel_one = compare_one(factor)
     factor_shown = ["=", factor] if exact else ["approx", shown(factor)]
     forms = [Abs(W_A * dphi.subs(Z, Z_STAR))]
     if g is not None:
@@ -475,7 +406,7 @@ def _on_cycle(rec: Recurrence, cycle: list, meanings: dict):
         lines.append(chain(point, "approx", Float(a, 8)))
     per_period = sympy.Symbol("cycle_product")
     meanings[per_period] = product
-    rel_one = _compare_one(factor)
+    rel_one = compare_one(factor)
     steps = [
         step(say(f"The iterates do not settle at a fixed point: they settle on a cycle of period {p}, visiting in"
                  " turn"), *lines),
@@ -501,7 +432,7 @@ def _other_fixed_points(rec: Recurrence, traj: list, star, meanings: dict) -> li
         f_k = rec.product([a]) if not exact else sympy.Abs(rec.W * rec.dphi.subs(Z, rec.W * a + rec.c))
         point, gamma = sympy.Symbol(f"a_star_{k}"), sympy.Symbol(f"factor_{k}")
         meanings.update({point: a, gamma: f_k})
-        rel = _compare_one(f_k)
+        rel = compare_one(f_k)
         lines.append(chain(point, *(["=", a] if exact else ["approx", Float(a, 6)])))
         lines.append(chain(gamma, *(["=", f_k] if f_k.is_Rational else ["approx", shown(f_k)]),
                            *([] if f_k == 1 else [rel, 1])))
@@ -533,15 +464,3 @@ def _perturbation_note(c: Config, rec: Recurrence, star) -> Text:
     for k, o in enumerate(outcomes):
         note += (say("; ") if k else say()) + o
     return note + say(". In practice the network therefore behaves as at the fixed point it falls into.")
-
-
-def _compare_one(value) -> str:
-    """'<', '=' or '>' of a factor against 1: exact for exact values."""
-    d = value - 1
-    if d.has(Float):
-        if abs(d) < Float("1e-30"):
-            return "="
-        return "<" if d < 0 else ">"
-    if is_zero(d):
-        return "="
-    return "<" if sympy.N(d, DIGITS) < 0 else ">"

@@ -15,15 +15,13 @@ from sympy import Eq, Float, ImmutableMatrix, MatMul, Symbol
 
 from ..check import is_zero
 from ..fields import FieldError, to_rational
-from ..numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
+from ..numeric import compile as compile_numeric, evaluate, shown, to_sympy
+from .activations import READABLE, SUPREMA, recognise
+from .dynamics import DIVERGED, MAX_ITERATES, T_EVIDENCE, compare_one
 from ..steps import Answer, Solution, Text, chain, say, step
 from ..symbols import A_0, A_T, DA_DAPREV, Z
 
 DIGITS = 50
-T_EVIDENCE = 100
-MAX_ITERATES = 400
-DIVERGED = 10**300
-SUPREMA = {"sigmoid": sympy.Rational(1, 4), "tanh": 1, "relu": 1, "leaky_relu": 1, "identity": 1, "softplus": 1}
 
 W_A_M, B_V, C_V, A_STAR_V, RHO, SIGMA_MAX = (Symbol("W_a"), Symbol("b"), Symbol("c_vec"), Symbol("a_star"),
                                               Symbol("rho"), Symbol("sigma_max"))
@@ -209,7 +207,6 @@ def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
 
 
 def _stability(u: Units, dphi) -> Solution:
-    from .rnn import READABLE, recognise     # the one-unit module's names for standard activations
     traj = _trajectory(u)
     J_at = _numeric_jacobian(u, dphi)
     meanings = {A_0: u.a0}
@@ -243,7 +240,7 @@ def _stability(u: Units, dphi) -> Solution:
         shown_star = star if exact_star is not None else ImmutableMatrix([Float(v, 8) for v in star])
         steps.append(step(how, chain(A_STAR_V, *(["=", star] if exact_star is not None else ["approx", shown_star]))))
         shown_J = J_star if exact_star is not None else ImmutableMatrix(J_star.applyfunc(lambda e: Float(e, 6)))
-        rel = _compare_one(rho)
+        rel = compare_one(rho)
         rho_shown = ["=", rho] if exact_star is not None else ["approx", shown(rho)]
         steps.append(step(say("There the Jacobian ", Eq(DA_DAPREV, MatMul(_D(u, "z*"), _W(u), evaluate=False),
                                                         evaluate=False),
@@ -255,14 +252,15 @@ def _stability(u: Units, dphi) -> Solution:
     else:
         factor = _lyapunov(traj, J_at)
         meanings[RHO] = factor
-        rel = _compare_one(factor)
+        rel = compare_one(factor)
         steps.append(step(say(f"The iterates do not settle (after {len(traj) - 1} steps), so the growth rate per"
                               " step of the product of Jacobians along the trajectory stands in for the spectral"
                               " radius:"), chain(RHO, "approx", shown(factor), rel, 1)))
     name = recognise(u.phi)
     sigma = _sigma_max(u.W_a)
     meanings[SIGMA_MAX] = sigma
-    sup = SUPREMA.get(name)
+    sup = SUPREMA.get(name, (None,))[0]
+    sup = None if sup is sympy.oo else sup
     if sup is not None:
         bound = sigma * sup
         steps.append(step(say("Pascanu, Mikolov & Bengio (2013): with ", Eq(Symbol("gamma_sup"), sup, evaluate=False),
@@ -271,7 +269,7 @@ def _stability(u: Units, dphi) -> Solution:
                               " (sufficient), and can only explode when it is above (necessary):"),
                           chain(SIGMA_MAX * sup, *(["=", bound] if bound.is_Rational else
                                                    ["approx", Float(to_sympy(evaluate(bound)), 6)]),
-                                _compare_one(bound if bound.is_Rational else to_sympy(evaluate(bound))), 1)))
+                                compare_one(bound if bound.is_Rational else to_sympy(evaluate(bound))), 1)))
         if bound < 1:
             notes.append(say("Since ", sympy.StrictLessThan(SIGMA_MAX * Symbol("gamma_sup"), 1, evaluate=False),
                              ", the gradient vanishes whatever the state or the input."))
@@ -366,13 +364,4 @@ def _evidence(traj: list, J_at):
         return to_sympy(max(abs(s) for s in singular))
 
 
-def _compare_one(value) -> str:
-    d = value - 1
-    if d.has(Float):
-        return "=" if abs(d) < Float("1e-30") else "<" if d < 0 else ">"
-    if is_zero(d):
-        return "="
-    return "<" if sympy.N(d, DIGITS) < 0 else ">"
-
-
-__all__ = ["Units", "configure", "setting", "solve", "small_rational"]
+__all__ = ["Units", "configure", "setting", "solve"]

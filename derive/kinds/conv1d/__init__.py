@@ -14,7 +14,8 @@ from sympy import Symbol
 
 from ...mathparse import Z
 from ...steps import Solution, Text, say
-from .config import READABLE, Config, configure
+from ..activations import READABLE
+from .config import Config, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
 from .matrix import _matrix, arguments, filter_vector, inputs
 from .names import A_VEC, PHI, RELU, X_VEC, ZS, _words

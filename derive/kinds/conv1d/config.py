@@ -9,18 +9,13 @@ import sympy
 from sympy import Symbol
 
 from ... import fields
-from ...check import is_zero
 from ...fields import FieldError
 from ...mathparse import NAMED, MathSyntaxError, Z, parse_activation
-from ..rnn import derivative
+from ..activations import KINKS, derivative, recognise
 from .names import ZS
 
 DERIVATIVES = ("gradient", "jacobian", "input-gradient")
 SIGNS = {"+": 1, "-": -1}
-KINKS = (sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Piecewise, sympy.DiracDelta)
-READABLE = {"relu": "the ReLU", "leaky_relu": "the leaky ReLU", "sigmoid": "the logistic sigmoid",
-            "tanh": "the hyperbolic tangent", "softplus": "the softplus", "identity": "the identity",
-            "exp": "the exponential"}
 
 
 @dataclass(frozen=True)
@@ -151,17 +146,6 @@ def _padding(values: dict) -> tuple[int, int]:
 
 
 # --- the activation's kink ------------------------------------------------------------------
-
-def recognise(phi: sympy.Expr) -> str | None:
-    """The name of the standard activation phi is, if any."""
-    for name in READABLE:
-        if phi == NAMED[name]:
-            return name
-    for name in READABLE:
-        if phi.has(*KINKS) == NAMED[name].has(*KINKS) and is_zero(phi - NAMED[name]):
-            return name
-    return None
-
 
 def side_slope(phi: sympy.Expr, sign: int) -> sympy.Expr | None:
     """phi'(z) on the side of 0 that ``sign`` gives, as an expression in ZS free of kinks; None when the

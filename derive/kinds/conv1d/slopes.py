@@ -8,7 +8,7 @@ from sympy import ImmutableMatrix, MatMul, Symbol
 from ...mathparse import Z
 from ...steps import Text, chain, say, step
 from ...symbols import row, z
-from ..rnn import derivative
+from ..activations import derivative, tidy as tidy_form
 from .config import Config
 from .matrix import _zero_rows, arguments
 from .names import DPHI_Z, F_MAT, RELU_PRIME, X_VEC, ZS, _join, _words
@@ -42,7 +42,7 @@ class _Slopes:
             self.exact = [dphi.subs(Z, zr) for zr in self.zs]
         else:
             self.zs = [z(r + 1) for r in range(c.outputs)]
-            tidy = _tidy(dphi)
+            tidy = tidy_form(dphi)
             self.values = [tidy.subs(Z, zr) for zr in self.zs]
             self.shown = [Symbol(f"phi'(z{r + 1})") for r in range(c.outputs)]
             self.meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(self.shown, self.zs)},
@@ -105,8 +105,3 @@ class _Slopes:
 
     def question_tail(self) -> list:
         return [", assuming ", *_join(self.conditions())] if self.c.kinked else []
-
-
-def _tidy(expr: sympy.Expr) -> sympy.Expr:
-    """The shortest of a few equivalent forms (the first on a tie)."""
-    return min([expr, sympy.together(expr), sympy.factor(expr)], key=sympy.count_ops)

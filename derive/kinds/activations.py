@@ -1,0 +1,90 @@
+"""Facts about activation functions shared by the problem kinds: the standard ones' names and
+largest slopes, recognising a formula as one of them, and phi' (also in terms of phi itself)."""
+
+from __future__ import annotations
+
+import functools
+
+import mpmath
+import sympy
+from sympy import Heaviside, Rational
+
+from ..check import is_zero
+from ..mathparse import NAMED
+from ..numeric import evaluate, small_rational
+from ..symbols import A_T, Z
+
+DIGITS = 50
+KINKS = (sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Piecewise, sympy.DiracDelta)
+
+# sup |phi'| of the standard activations, and the z where it is attained (None: approached only).
+SUPREMA = {
+    "sigmoid": (Rational(1, 4), 0),
+    "tanh": (1, 0),
+    "relu": (1, 1),
+    "leaky_relu": (1, 1),
+    "identity": (1, 0),
+    "softplus": (1, None),
+    "exp": (sympy.oo, None),
+}
+READABLE = {
+    "sigmoid": "the logistic sigmoid", "tanh": "the hyperbolic tangent", "relu": "the ReLU",
+    "leaky_relu": "the leaky ReLU", "identity": "the identity", "softplus": "the softplus",
+    "exp": "the exponential",
+}
+
+
+def derivative(phi: sympy.Expr) -> sympy.Expr:
+    """phi'(z), with ReLU'(0) = 0 (Heaviside(0) := 0)."""
+    d = sympy.diff(phi, Z)
+    return d.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
+
+
+def recognise(phi: sympy.Expr) -> str | None:
+    """The name of the standard activation phi equals, if any."""
+    for name in READABLE:
+        if phi == NAMED[name]:
+            return name
+    for name in READABLE:
+        if phi.has(*KINKS) == NAMED[name].has(*KINKS) and is_zero(phi - NAMED[name]):
+            return name
+    return None
+
+
+def tidy(expr: sympy.Expr) -> sympy.Expr:
+    """The shortest of a few equivalent forms (the first on a tie)."""
+    return min([expr, sympy.together(expr), sympy.factor(expr)], key=sympy.count_ops)
+
+
+@functools.lru_cache(maxsize=32)
+def slope(phi: sympy.Expr):
+    """(phi'(z) tidied, g with phi' = g(phi) or None): shared by both questions of a part."""
+    dphi = tidy(derivative(phi))
+    return dphi, in_terms_of_output(phi, dphi)
+
+
+def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
+    """g with phi'(z) = g(phi(z)) for a polynomial g of degree <= 2, or None (ReLU: H(a))."""
+    if dphi.has(Heaviside) and is_zero(dphi - Heaviside(phi, 0)):
+        return Heaviside(A_T, 0)
+    rows, rhs = [], []
+    with mpmath.workdps(DIGITS):
+        for zv in (Rational(-3, 7), Rational(2, 5), Rational(7, 9)):
+            p, d = evaluate(phi, {Z: zv}), evaluate(dphi, {Z: zv})
+            if not (mpmath.isfinite(p) and mpmath.isfinite(d)) or isinstance(p, mpmath.mpc):
+                return None
+            rows.append([1, p, p**2])
+            rhs.append(d)
+        try:
+            solution = mpmath.lu_solve(mpmath.matrix(rows), mpmath.matrix(rhs))
+        except ZeroDivisionError:
+            return None
+    coeffs = [small_rational(v, tolerance=1e-30) for v in solution]
+    if any(v is None for v in coeffs):
+        return None
+    g = coeffs[0] + coeffs[1] * A_T + coeffs[2] * A_T**2
+    if g.free_symbols != {A_T} or not is_zero(dphi - g.subs(A_T, phi)):
+        return None
+    if coeffs[0] == 0 and coeffs[2] != 0:      # sigma(1 - sigma) rather than sigma - sigma^2
+        return A_T * sympy.expand(g / A_T)
+    return g
