@@ -1,0 +1,24 @@
+"""The keys of the bundled HW5 set and of a rich spec of each kind, in every text format, are the
+ones the previous release wrote (tests/golden/expected; tests/golden/make.py rewrites them when a
+change of output is intended, and the diff then shows exactly what changed)."""
+
+import difflib
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+_spec = importlib.util.spec_from_file_location("golden_make", GOLDEN / "make.py")
+make = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make)
+
+
+@pytest.mark.parametrize("name", list(make.SPECS))
+def test_outputs_unchanged(name):
+    for file, text in make.outputs(name).items():
+        expected = (GOLDEN / "expected" / file).read_text(encoding="utf-8")
+        if text != expected:
+            diff = "".join(list(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
+                                                     file, "now", n=1))[:60])
+            pytest.fail(f"{file} changed:\n{diff}")
