@@ -28,15 +28,45 @@ SAMPLES = [sympy.Rational(p, q) for p, q in
 SAMPLE_VALUES = [numeric.evaluate(v) for v in SAMPLES]
 
 
+RELATIONALS = {sympy.Eq: "=", sympy.StrictLessThan: "<", sympy.StrictGreaterThan: ">", sympy.LessThan: "<=",
+               sympy.GreaterThan: ">="}
+
+
+def claims(sol: Solution):
+    """(where, chain) for every relation a solution shows: its displays, its answer, and the chains and
+    equations inline in its prose (question, steps, answer, notes). Definitions (``Let``) are not claims."""
+    texts = [("question", sol.question)] + [(k + 1, s.text) for k, s in enumerate(sol.steps)]
+    texts += [("answer", sol.answer.text)] + [(f"note {k + 1}", n) for k, n in enumerate(sol.notes)]
+    for where, text in texts:
+        for piece in text.pieces:
+            found = inline_relations(piece)
+            yield from ((where, ch) for ch in found)
+    for k, s in enumerate(sol.steps):
+        yield from ((k + 1, ch) for ch in s.chains)
+    if sol.answer.chain is not None:
+        yield "answer", sol.answer.chain
+
+
+def inline_relations(piece) -> list[Chain]:
+    """The relations in one piece of prose: a chain, or the equations and inequalities in an expression."""
+    if isinstance(piece, Chain):
+        return [piece]
+    if not isinstance(piece, sympy.Basic):
+        return []
+    found = []
+    for node in sympy.preorder_traversal(piece):
+        rel = RELATIONALS.get(type(node))
+        if rel is not None:
+            found.append(Chain((node.lhs, node.rhs), (rel,)))
+    return found
+
+
 def check_solution(sol: Solution, part: str) -> int:
-    """Check every link of every step and of the answer; returns how many links were checked."""
+    """Check every relation the solution shows, in displays and in prose; returns how many links were
+    checked."""
     count = 0
-    chains = [(k + 1, ch) for k, s in enumerate(sol.steps) for ch in s.chains]
-    chains.append(("answer", sol.answer.chain))
     meanings = Meanings(sol.meanings)
-    for where, ch in chains:
-        if ch is None:
-            continue
+    for where, ch in claims(sol):
         for left, rel, right in ch.links():
             ok, why = check_link(meanings.expand(left), rel, meanings.expand(right))
             if not ok:
@@ -65,11 +95,6 @@ class Meanings:
                 return new
             expr = new
         return expr
-
-
-def expand_meanings(expr, meanings: Mapping) -> sympy.Basic:
-    """Replace notation symbols (and undefined functions, mapped to Lambdas) by their meanings."""
-    return Meanings(meanings).expand(expr)
 
 
 def check_link(left, rel: str, right) -> tuple[bool, str]:

@@ -17,6 +17,7 @@ from . import steps
 from .check import check_solution
 from .errors import UsageError
 from .kinds import KINDS
+from .notation import EMPTY, Notation
 from .spec import ProblemSet
 from .steps import Step, Text
 
@@ -38,9 +39,11 @@ class Displayed:
 class Answer(steps.Answer, Displayed):
     """A question's boxed result (the deriver's answer), displayable in a notebook."""
 
+    notation: Notation = EMPTY
+
     @classmethod
-    def of(cls, answer: steps.Answer) -> "Answer":
-        return cls(**{f.name: getattr(answer, f.name) for f in fields(answer)})
+    def of(cls, answer: steps.Answer, notation: Notation = EMPTY) -> "Answer":
+        return cls(**{f.name: getattr(answer, f.name) for f in fields(answer)}, notation=notation)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Question(Displayed):
     steps: tuple[Step, ...]
     answer: Answer
     notes: tuple[Text, ...]
+    notation: Notation = EMPTY      # the kind's: how its symbols are written
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class PartDoc(Displayed):
     letter: str
     setting: Text | None        # None when it is the same as the previous part's
     questions: tuple[Question, ...]
+    notation: Notation = EMPTY
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class ProblemDoc(Displayed):
     title: str
     kind: str
     parts: tuple[PartDoc, ...]
+    notation: Notation = EMPTY
 
 
 @dataclass(frozen=True)
@@ -104,11 +110,13 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
                 sol = kind.solve(part.config, ask)
                 check_solution(sol, qid)
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
-                                          steps=sol.steps, answer=Answer.of(sol.answer), notes=sol.notes))
+                                          steps=sol.steps, answer=Answer.of(sol.answer, kind.notation), notes=sol.notes,
+                                          notation=kind.notation))
             setting = kind.setting(part.config)
             if questions:
-                parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions)))
+                parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions),
+                                     kind.notation))
             previous = setting
         if parts:
-            problems.append(ProblemDoc(p.number, p.title, p.kind, tuple(parts)))
+            problems.append(ProblemDoc(p.number, p.title, p.kind, tuple(parts), kind.notation))
     return Document(name=problem_set.name, title=problem_set.title, due=problem_set.due, problems=tuple(problems))

@@ -120,7 +120,7 @@ def _problem(raw: Any, number: int, path) -> Problem:
         )
     kind = KINDS[kind_name]
     shared = {k: v for k, v in raw.items() if k not in PROBLEM_KEYS}
-    _no_unknown(shared, kind.FIELDS, path, label, "", extra=PROBLEM_KEYS)
+    _no_unknown(shared, kind.field_names, path, label, "", extra=PROBLEM_KEYS)
     raw_parts = raw.get("part")
     if not isinstance(raw_parts, list) or not raw_parts:
         raise SpecError("no parts", file=path, problem=label, field="part",
@@ -133,7 +133,7 @@ def _problem(raw: Any, number: int, path) -> Problem:
         plabel = f"{label}, part ({letter})"
         if not isinstance(rp, dict):
             raise SpecError("must be a table", file=path, problem=plabel)
-        _no_unknown(rp, kind.FIELDS, path, plabel, "", extra=PART_KEYS)
+        _no_unknown(rp, kind.field_names, path, plabel, "", extra=PART_KEYS)
         asks = _asks(rp.get("ask"), kind, path, plabel)
         merged = {**shared, **{k2: v for k2, v in rp.items() if k2 != "ask"}}
         try:
@@ -142,18 +142,18 @@ def _problem(raw: Any, number: int, path) -> Problem:
             raise SpecError(err.reason, file=path, problem=plabel, field=err.field,
                             given=err.given, expected=err.expected) from None
         parts.append(Part(letter=letter, asks=asks, config=config))
-    return Problem(number=number, title=title, kind=kind_name, parts=tuple(parts))
+    return Problem(number=number, title=title, kind=kind.name, parts=tuple(parts))
 
 
 def _asks(value: Any, kind, path, label) -> tuple[str, ...]:
-    expected = "one of " + ", ".join(kind.ASKS) + " (or a list of them)"
+    expected = "one of " + ", ".join(kind.asks) + " (or a list of them)"
     asks = [value] if isinstance(value, str) else value
     if not isinstance(asks, list) or not asks or not all(isinstance(a, str) for a in asks):
         raise SpecError("missing or not a question name", file=path, problem=label, field="ask",
                         given=value, expected=expected)
     for a in asks:
-        if a not in kind.ASKS:
-            raise SpecError("unknown question" + did_you_mean(a, kind.ASKS), file=path, problem=label,
+        if a not in kind.asks:
+            raise SpecError("unknown question" + did_you_mean(a, kind.asks), file=path, problem=label,
                             field="ask", given=a, expected=expected)
     if len(set(asks)) != len(asks):
         raise SpecError("a question is asked twice", file=path, problem=label, field="ask", given=value)

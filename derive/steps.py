@@ -10,13 +10,14 @@ from typing import Any, Mapping, Union
 
 import sympy
 
-Piece = Union[str, sympy.Basic]
 RELATIONS = ("=", "<", ">", "<=", ">=", "approx")
 
 
 @dataclass(frozen=True)
 class Text:
-    """Prose: plain strings interleaved with inline SymPy expressions."""
+    """Prose: plain strings interleaved with inline maths: SymPy expressions (an equation among them is
+    a checked claim), checked chains (``chain(...)``, printed inline) and definitions (``Let``, not
+    checked: they give a symbol its meaning)."""
 
     pieces: tuple[Piece, ...]
 
@@ -26,10 +27,20 @@ class Text:
     def __bool__(self) -> bool:
         return bool(self.pieces)
 
+    def expressions(self):
+        """Every SymPy expression in the prose: inline expressions, and the sides of its chains and definitions."""
+        for p in self.pieces:
+            if isinstance(p, Chain):
+                yield from p.exprs
+            elif isinstance(p, Let):
+                yield from (p.lhs, p.rhs)
+            elif not isinstance(p, str):
+                yield p
 
-def say(*pieces: Piece) -> Text:
-    """Text from strings and expressions, e.g. say('the fixed point ', a, ' solves ', eq)."""
-    return Text(tuple(sympy.sympify(p) if isinstance(p, (int,)) else p for p in pieces))
+
+def say(*pieces) -> Text:
+    """Text from strings, expressions and chains, e.g. say('so ', chain(n - k + 1, 5 - 3 + 1, 3), ' outputs')."""
+    return Text(tuple(sympy.Integer(p) if isinstance(p, int) else p for p in pieces))
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,36 @@ def chain(first: sympy.Basic, *rest) -> Chain:
             rels.append("=")
             exprs.append(item)
     return Chain(tuple(exprs), tuple(rels))
+
+
+@dataclass(frozen=True)
+class Let:
+    """``lhs = rhs`` (or another relation) in prose as a definition or a given: a value of the problem
+    (W_a = 1), a name for a formula (z = b + W_a a + W_x x), a rule quoted by name, an assumption on a
+    sign (z_1 > 0). Shown as a relation but not a claim, so not checked: whatever is derived is a chain."""
+
+    lhs: sympy.Basic
+    rhs: sympy.Basic
+    rel: str = "="
+
+    @property
+    def chain(self) -> Chain:
+        """The relation as a one-link chain, for the printers."""
+        return Chain((self.lhs, self.rhs), (self.rel,))
+
+
+def let(lhs, rhs, rel: str = "=") -> Let:
+    """A definition or given shown in prose: let(W_A, 1) prints W_a = 1; let(z1, 0, '>') prints z_1 > 0."""
+    if rel not in RELATIONS:
+        raise ValueError(f"unknown relation {rel!r}")
+    return Let(_sym(lhs), _sym(rhs), rel)
+
+
+def _sym(value):
+    return sympy.Integer(value) if isinstance(value, int) else value
+
+
+Piece = Union[str, sympy.Basic, Chain, Let]
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ def symbols_of(doc):
                 texts += [q.text, q.answer.text, *q.notes, *(s.text for s in q.steps)]
                 chains = [c for s in q.steps for c in s.chains] + ([q.answer.chain] if q.answer.chain else [])
                 exprs += [e for c in chains for e in c.exprs]
-            exprs += [p for t in texts for p in t.pieces if not isinstance(p, str)]
+            exprs += [e for t in texts for e in t.expressions()]
     return {s.name for e in exprs for s in sympy.sympify(e).atoms(sympy.Symbol)}
 
 

@@ -17,6 +17,7 @@ import jinja2
 
 from ..document import Document, PartDoc, ProblemDoc, Question
 from ..errors import DeriveError, UsageError
+from ..notation import EMPTY
 from ..steps import Answer, Chain
 from . import context
 from . import latex as tex
@@ -42,7 +43,6 @@ FORMATS = {f.name: f for f in (
 )}
 SHEETS = {"solutions": tuple(FORMATS), "problems": tuple(f for f in FORMATS if f != "json")}
 SNIPPET_FORMATS = {"latex": ".tex", "markdown": ".md"}
-TEXT_FORMATS = tuple(f for f in FORMATS if not FORMATS[f].binary)
 COMPILED = {"pdf": "latex", "beamer-pdf": "beamer"}
 BEAMER_LIMIT = 56                     # characters to a row of a display on a slide (70 in the article)
 
@@ -199,8 +199,9 @@ def fragment(obj, fmt: str) -> str:
     ctx = {"title": "", "due": None, "generator": "", "name": "", "sheet": "solutions"}
     if isinstance(obj, Answer):
         if fmt == "latex":
-            return answer_latex(obj)
-        return _render_template("markdown/answer.md.j2", {"answer": context.answer(obj, ts), "answer_id": None})
+            return answer_latex(obj, obj.notation)
+        return _render_template("markdown/answer.md.j2", {"answer": context.answer(obj, ts.speaking(obj.notation)),
+                                                           "answer_id": None})
     folder, ext = TEMPLATE_DIRS[fmt]
     if isinstance(obj, Document):
         if fmt == "markdown":
@@ -220,13 +221,15 @@ def fragment(obj, fmt: str) -> str:
 
 # --- JSON ----------------------------------------------------------------------------------
 
-def _chain_latex(ch: Chain | None) -> str:
-    return tex.chain_inline(ch) if ch is not None else ""
+def _chain_latex(ch: Chain | None, notation=EMPTY) -> str:
+    return tex.chain_inline(ch, notation) if ch is not None else ""
 
 
-def answer_latex(a: Answer) -> str:
+def answer_latex(a: Answer, notation=EMPTY) -> str:
     """An answer on one line of LaTeX: its sentence, then its chain in $...$ (the JSON's answer.latex)."""
-    return " ".join(x for x in (tex.text(a.text), f"${_chain_latex(a.chain)}$" if a.chain is not None else "") if x)
+    sentence = tex.text(a.text, notation)
+    maths = f"${_chain_latex(a.chain, notation)}$" if a.chain is not None else ""
+    return " ".join(x for x in (sentence, maths) if x)
 
 
 def to_json(doc: Document) -> dict:
@@ -238,11 +241,11 @@ def to_json(doc: Document) -> dict:
             "problem": q.problem,
             "kind": q.kind,
             "ask": q.ask,
-            "question": tex.text(q.text),
-            "steps": [{"text": tex.text(s.text), "latex": r" \\ ".join(_chain_latex(c) for c in s.chains)}
-                      for s in q.steps],
-            "notes": [tex.text(n) for n in q.notes],
-            "answer": {"latex": answer_latex(q.answer), "value": q.answer.value},
+            "question": tex.text(q.text, q.notation),
+            "steps": [{"text": tex.text(s.text, q.notation),
+                       "latex": r" \\ ".join(_chain_latex(c, q.notation) for c in s.chains)} for s in q.steps],
+            "notes": [tex.text(n, q.notation) for n in q.notes],
+            "answer": {"latex": answer_latex(q.answer, q.notation), "value": q.answer.value},
         })
     return {"title": doc.title, "generator": {"name": doc.generator[0], "version": doc.generator[1]}, "parts": parts}
 

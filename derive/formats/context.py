@@ -32,12 +32,15 @@ class Typesetter(Protocol):
 
     def rows(self, chain: Chain) -> list[tuple[Any, Any]]: ...
 
+    def speaking(self, notation) -> "Typesetter": ...
+
 
 def answer(a: Answer, ts: Typesetter) -> dict:
     return {"text": ts.text(a.text), "rows": ts.rows(a.chain) if a.chain is not None else []}
 
 
 def question(q: Question, ts: Typesetter, setting: Any = None) -> dict:
+    ts = ts.speaking(q.notation)
     steps = [{"text": ts.text(s.text), "rows": [row for ch in s.chains for row in ts.rows(ch)]} for s in q.steps]
     shown = sum(1 + len(s["rows"]) for s in steps)
     return {
@@ -53,6 +56,7 @@ def question(q: Question, ts: Typesetter, setting: Any = None) -> dict:
 
 
 def part(p: PartDoc, number: int, ts: Typesetter) -> dict:
+    ts = ts.speaking(p.notation)
     setting = ts.text(p.setting) if p.setting is not None else None
     return {"id": f"{number}{p.letter}", "letter": p.letter, "setting": setting,
             "questions": [question(q, ts, setting if k == 0 else None) for k, q in enumerate(p.questions)]}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from ..steps import Chain, Text
+from ..notation import EMPTY, Notation
+from ..steps import Chain, Let, Text
 
 T = r"\langle t\rangle"
 NOTATION = {
@@ -100,10 +102,11 @@ def symbol_latex(name: str) -> str | None:
 
 
 class Printer(LatexPrinter):
-    """SymPy's LaTeX printer speaking the problem's notation."""
+    """SymPy's LaTeX printer speaking a kind's notation (symbols, matrices and functions by object)."""
 
-    def __init__(self):
+    def __init__(self, notation: Notation = EMPTY):
         super().__init__({"mul_symbol": None})
+        self.notation = notation
 
     def _print_Add(self, expr, order=None):
         """Arithmetic built unevaluated keeps the order it was written in; the rest is ordered as usual."""
@@ -123,16 +126,17 @@ class Printer(LatexPrinter):
         return rf"\frac{{{n}}}{{{d}}}"
 
     def _print_Symbol(self, expr, style="plain"):
-        return symbol_latex(expr.name) or super()._print_Symbol(expr, style)
+        return self.notation.get(expr) or symbol_latex(expr.name) or super()._print_Symbol(expr, style)
 
     def _print_MatrixSymbol(self, expr):
-        return symbol_latex(expr.name) or super()._print_MatrixSymbol(expr)
+        return self.notation.matrix_latex(expr.name) or symbol_latex(expr.name) or super()._print_MatrixSymbol(expr)
 
     def _print_Function(self, expr, exp=None):
         name = type(expr).__name__
-        if name in FUNCTIONS:
+        head = self.notation.get(type(expr)) or FUNCTIONS.get(name)
+        if head is not None:
             args = ", ".join(self._print(a) for a in expr.args)
-            out = rf"{FUNCTIONS[name]}\left({args}\right)"
+            out = rf"{head}\left({args}\right)"
             return out if exp is None else rf"{out}^{{{exp}}}"
         return super()._print_Function(expr, exp)
 
@@ -148,12 +152,15 @@ class Printer(LatexPrinter):
         return super()._print_Mul(expr)
 
 
-_PRINTER = Printer()
+@functools.lru_cache(maxsize=64)
+def printer(notation: Notation = EMPTY) -> Printer:
+    """The printer of a notation (one per notation, reused)."""
+    return Printer(notation)
 
 
-def math(expr) -> str:
-    """LaTeX of an expression in the problem's notation."""
-    return _PRINTER.doprint(expr)
+def math(expr, notation: Notation = EMPTY) -> str:
+    """LaTeX of an expression in a kind's notation."""
+    return printer(notation).doprint(expr)
 
 
 def escape(text: str) -> str:
@@ -161,50 +168,63 @@ def escape(text: str) -> str:
     return "".join(SPECIAL.get(ch) or UNICODE.get(ch) or ch for ch in text)
 
 
-def text(t: Text) -> str:
+def inline(piece, notation: Notation = EMPTY) -> str:
+    """LaTeX (without $) of a piece of inline maths: an expression, a chain or a definition."""
+    if isinstance(piece, Let):
+        piece = piece.chain
+    if isinstance(piece, Chain):
+        return chain_inline(piece, notation)
+    return math(piece, notation)
+
+
+def text(t: Text, notation: Notation = EMPTY) -> str:
     """Prose with inline maths."""
-    return "".join(escape(p) if isinstance(p, str) else f"${math(p)}$" for p in t.pieces)
+    return "".join(escape(p) if isinstance(p, str) else f"${inline(p, notation)}$" for p in t.pieces)
 
 
-def one_row(ch: Chain, limit: int = 70) -> bool:
+def one_row(ch: Chain, limit: int = 70, notation: Notation = EMPTY) -> bool:
     """Whether a chain is short enough for one row of a display, by a rough count of the characters
     its LaTeX prints (every format breaks a chain where the LaTeX key does)."""
-    exprs = [math(e) for e in ch.exprs]
+    exprs = [math(e, notation) for e in ch.exprs]
     links = [f"{RELATIONS[rel]} {right}" for rel, right in zip(ch.rels, exprs[1:])]
     visible = re.sub(r"\\[a-zA-Z]+|[{}^_]", "", " ".join([exprs[0], *links]))
     return len(visible) <= limit and "matrix" not in visible
 
 
-def chain_rows(ch: Chain, limit: int = 70) -> list[tuple[str, str]]:
+def chain_rows(ch: Chain, limit: int = 70, notation: Notation = EMPTY) -> list[tuple[str, str]]:
     """Rows of an aligned display, (left side, relation and right side): one row when the chain is
     short (by a rough count of printed characters), else one row a link, the left side on the first."""
-    exprs = [math(e) for e in ch.exprs]
+    exprs = [math(e, notation) for e in ch.exprs]
     links = [f"{RELATIONS[rel]} {right}" for rel, right in zip(ch.rels, exprs[1:])]
-    if one_row(ch, limit):
+    if one_row(ch, limit, notation):
         return [(exprs[0], " ".join(links))]
     return [(exprs[0] if k == 0 else "", link) for k, link in enumerate(links)]
 
 
-def chain_inline(ch: Chain) -> str:
+def chain_inline(ch: Chain, notation: Notation = EMPTY) -> str:
     """A chain on one line."""
-    return " ".join(" ".join(row) for row in chain_rows(ch, limit=10**9))
+    return " ".join(" ".join(row) for row in chain_rows(ch, 10**9, notation))
 
 
 class Typesetter:
-    """LaTeX for the template context: prose escaped, maths in the problem's notation, chains in rows
+    """LaTeX for the template context: prose escaped, maths in a kind's notation, chains in rows
     (``limit`` characters to a row: 70 for the article, fewer on a slide)."""
 
-    def __init__(self, limit: int = 70):
-        self.limit = limit
+    def __init__(self, limit: int = 70, notation: Notation = EMPTY):
+        self.limit, self.notation = limit, notation
+
+    def speaking(self, notation: Notation):
+        """The same typesetter in another notation."""
+        return self if notation is self.notation else type(self)(self.limit, notation)
 
     def escape(self, prose: str) -> str:
         return escape(prose)
 
     def text(self, t: Text) -> str:
-        return text(t)
+        return text(t, self.notation)
 
     def rows(self, ch: Chain) -> list[tuple[str, str]]:
-        return chain_rows(ch, self.limit)
+        return chain_rows(ch, self.limit, self.notation)
 
 
 __all__ = ["math", "escape", "text", "one_row", "chain_rows", "chain_inline", "Typesetter"]

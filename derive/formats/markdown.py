@@ -5,6 +5,7 @@ The maths renders with MathJax or KaTeX in Jupyter, MkDocs (pymdownx.arithmatex)
 
 from __future__ import annotations
 
+from ..notation import EMPTY, Notation
 from ..steps import Text
 from . import latex as tex
 
@@ -17,9 +18,9 @@ def escape(prose: str) -> str:
     return "".join("\\" + ch if ch in SPECIAL else ch for ch in prose)
 
 
-def text(t: Text) -> str:
+def text(t: Text, notation: Notation = EMPTY) -> str:
     """Prose with inline maths."""
-    return "".join(escape(p) if isinstance(p, str) else f"${tex.math(p)}$" for p in t.pieces)
+    return "".join(escape(p) if isinstance(p, str) else f"${tex.inline(p, notation)}$" for p in t.pieces)
 
 
 class Typesetter(tex.Typesetter):
@@ -30,4 +31,4 @@ class Typesetter(tex.Typesetter):
         return escape(prose)
 
     def text(self, t: Text) -> str:
-        return text(t)
+        return text(t, self.notation)

@@ -8,6 +8,7 @@ primes) into MathML, so a symbol reads the same in the PDF and in the browser.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from xml.dom.minidom import Document, Element, Text
@@ -18,6 +19,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.simplify.radsimp import fraction
 
+from ..notation import EMPTY, Notation
 from . import latex as tex
 
 GREEK = {name: chr(code) for name, code in (
@@ -255,8 +257,9 @@ def _text_node(dom: Document, data: str) -> Text:
 class Printer(MathMLPresentationPrinter):
     """SymPy's presentation-MathML printer speaking the problem's notation."""
 
-    def __init__(self):
+    def __init__(self, notation: Notation = EMPTY):
         super().__init__({"mul_symbol": None})
+        self.notation = notation
         dom = self.dom
         dom.createTextNode = lambda data: _text_node(dom, data)      # proper escaping of '<', '&'
 
@@ -283,16 +286,21 @@ class Printer(MathMLPresentationPrinter):
         return self._el("mrow", self._el("mo", text=left), inner, self._el("mo", text=right))
 
     def _print_Symbol(self, sym, style="plain"):
-        notation = tex.symbol_latex(sym.name)
+        notation = self.notation.get(sym) or tex.symbol_latex(sym.name)
         return tex_to_mathml(self.dom, notation) if notation else super()._print_Symbol(sym, style)
+
+    def _print_MatrixSymbol(self, sym):
+        notation = self.notation.matrix_latex(sym.name) or tex.symbol_latex(sym.name)
+        return tex_to_mathml(self.dom, notation) if notation else super()._print_MatrixSymbol(sym)
 
     def _print_Exp1(self, e):
         return self._el("mi", text="e")
 
     def _print_Function(self, e):
         name = type(e).__name__
-        if name in tex.FUNCTIONS:
-            head = tex_to_mathml(self.dom, tex.FUNCTIONS[name])
+        latex = self.notation.get(type(e)) or tex.FUNCTIONS.get(name)
+        if latex is not None:
+            head = tex_to_mathml(self.dom, latex)
         else:
             head = self._el("mi", text=name)
         args = self._el("mrow")
@@ -390,26 +398,17 @@ def _settle_fences(node: Element) -> None:
                     k.setAttribute("stretchy", "false")
 
 
-_PRINTER: Printer | None = None
+@functools.lru_cache(maxsize=64)
+def _printer(notation: Notation = EMPTY) -> Printer:
+    return Printer(notation)
 
 
-def _printer() -> Printer:
-    global _PRINTER
-    if _PRINTER is None:
-        _PRINTER = Printer()
-    return _PRINTER
-
-
-def element(expr) -> str:
-    """MathML (without the <math> wrapper) of an expression in the problem's notation."""
-    return _printer().doprint(expr)
+def element(expr, notation: Notation = EMPTY) -> str:
+    """MathML (without the <math> wrapper) of an expression in a kind's notation."""
+    return _printer(notation).doprint(expr)
 
 
 def relation(rel: str) -> str:
     """MathML of a relation of a chain ('=', '<=', 'approx', ...)."""
     return f"<mo>{html.escape(RELATIONS[rel])}</mo>"
 
-
-def notation(source: str) -> str:
-    """MathML of a formula of the notation, written in LaTeX."""
-    return tex_to_mathml(_printer().dom, source).toxml()

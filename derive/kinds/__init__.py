@@ -1,14 +1,10 @@
-"""Problem kinds: one module per problem family, each a pure function of its spec values.
+"""Problem kinds: one module (or small package) per problem family, each a ``Kind`` (see ``base``).
 
-Each module provides ``ASKS`` (question names), ``FIELDS`` (spec keys),
-``configure(values, asks) -> Config``, ``setting(config) -> Text`` and
-``solve(config, ask) -> Solution``.
+``KINDS`` maps every kind's name to it: the built-in ones below, registered by ``@register``, and those
+of installed packages (entry-point group ``derive.kinds``).
 """
 
-from . import cnn, conv1d, rnn
+from . import cnn, conv1d, rnn  # noqa: F401 - registers the built-in kinds
+from .base import KINDS, REQUIRED, Field, Kind, register
 
-KINDS = {
-    "rnn-activation": rnn,
-    "cnn-dims": cnn,
-    "conv1d-matrix": conv1d,
-}
+__all__ = ["KINDS", "Kind", "Field", "REQUIRED", "register"]

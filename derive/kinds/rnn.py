@@ -19,14 +19,13 @@ from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
 from ..numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from . import rnn_units
+from .base import REQUIRED, Field, Kind, register
 from .activations import READABLE, SUPREMA, recognise, slope
 from .dynamics import DIVERGED, MAX_ITERATES, T_EVIDENCE, Recurrence, compare_one
-from ..steps import Answer, Solution, Text, chain, say, step
+from ..steps import Answer, Solution, Text, chain, let, say, step
 from ..symbols import (A_0, A_PREV, A_STAR, A_T, B, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV, FACTOR,
                        PHI, SIGMA, T_LONG, W_A, W_X, X_T, Z, Z_STAR, iterate)
 
-ASKS = ("derivative", "stability")
-FIELDS = ("activation", "called", "W_a", "W_x", "b", "x", "a0")
 
 DIGITS = 50
 SHOWN_ITERATES = 5
@@ -118,6 +117,7 @@ def _meanings(c: Config) -> dict:
 def _shared_meanings(c: Config) -> dict:
     z_of_prev = c.W_a * A_PREV + _c(c)
     m = {W_A: c.W_a, B: c.b, X_T: c.x, Z: z_of_prev, A_T: c.phi, PHI: sympy.Lambda(Z, c.phi),
+         SIGMA: sympy.Lambda(Z, NAMED["sigmoid"]),
          DA_DZ: slope(c.phi)[0], DZ_DAPREV: sympy.diff(z_of_prev, A_PREV),
          DA_DAPREV: sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV).replace(
              Heaviside, lambda arg, *rest: Heaviside(arg, 0))}
@@ -181,8 +181,7 @@ def _differentiate(phi: sympy.Expr, dphi: sympy.Expr) -> list:
         rule = sympy.Mul(sympy.Add(sympy.Mul(dnum, den, evaluate=False), -sympy.Mul(num, dden, evaluate=False),
                                    evaluate=False), sympy.Pow(den, -2, evaluate=False), evaluate=False)
         expanded = sympy.expand(dnum * den - num * dden) / den**2
-        return [step(say("Quotient rule: ", Eq(sympy.Symbol("(u/v)'"), sympy.Symbol("(u'v - uv')/v^2"),
-                                                            evaluate=False), "."),
+        return [step(say("Quotient rule: ", let(sympy.Symbol("(u/v)'"), sympy.Symbol("(u'v - uv')/v^2")), "."),
                            chain(DA_DZ, rule, expanded, *([dphi] if expanded != dphi else [])))]
     return [step(say("Differentiate the activation."), chain(DA_DZ, dphi))]
 
@@ -265,8 +264,9 @@ def _stability(c: Config) -> Solution:
         drifting = abs(factor - 1) < 1e-6      # the factors tend to 1: no geometric trend either way
         rel_one = "=" if drifting else compare_one(factor)
         f_shown = ["approx", sympy.Integer(1) if drifting else shown(factor)]
+        meanings[iterate(len(traj) - 1)] = traj[-1]
         steps.append(step(say(f"The iterates do not settle at a fixed point or a short cycle (after {len(traj) - 1}"
-                              " steps ", Eq(iterate(len(traj) - 1), Float(traj[-1], 6), evaluate=False),
+                              " steps ", chain(iterate(len(traj) - 1), "approx", Float(traj[-1], 6)),
                               "), so the per-step factor ", FACTOR, " is the geometric mean of ",
                               Abs(DA_DAPREV), " along the trajectory",
                               " (the factors tend to 1: the gradient has no geometric trend):" if drifting else ":"),
@@ -283,8 +283,8 @@ def _stability(c: Config) -> Solution:
     evidence = rec.gradient(traj, T_EVIDENCE)
     verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
     if evidence is None:
-        steps.append(step(say(f"The state passes 1e300 after {len(traj) - 1} steps, so no finite gradient exists at"
-                              f" T = {T_EVIDENCE}: it explodes with the state.")))
+        steps.append(step(say(f"The state passes 1e300 after {len(traj) - 1} steps, so no finite gradient exists at ",
+                              let(T_LONG, T_EVIDENCE), ": it explodes with the state.")))
     else:
         meanings[DA_T_DA_0] = evidence
         exact_evidence = ["approx", Float(evidence, 4)]
@@ -293,8 +293,8 @@ def _stability(c: Config) -> Solution:
             exact_evidence = [FACTOR**T_EVIDENCE, power] + (["approx", Float(evidence, 4)] if factor > 1 else
                                                            ["=", factor**T_EVIDENCE])
         steps.append(step(say("Backpropagating through T steps multiplies T such factors, so the gradient behaves"
-                              " like ", FACTOR**T_LONG, f". As evidence, along the actual trajectory with"
-                              f" T = {T_EVIDENCE}:"), chain(Abs(DA_T_DA_0), *exact_evidence)))
+                              " like ", FACTOR**T_LONG, ". As evidence, along the actual trajectory with ",
+                              let(T_LONG, T_EVIDENCE), ":"), chain(Abs(DA_T_DA_0), *exact_evidence)))
     if verdict == "neither" and star is not None and not stationary:
         longer = rec.gradient(traj, len(traj) - 1)
         if longer is not None and evidence is not None and longer < evidence:
@@ -366,13 +366,13 @@ def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, mea
     meanings.update({A_STAR: star, Z_STAR: z_star})
     if stationary:
         how = say("The state never moves: ", A_0, " already solves the fixed-point equation, so ",
-                  Eq(A_T, star, evaluate=False), " for every t.")
+                  let(A_T, star), " for every t.")
     elif exact:
         how = say("The iterates settle at the fixed point ", A_STAR, ", which solves the equation exactly.")
     else:
         how = say("The iterates settle at the fixed point ", A_STAR, " of ", Eq(A_STAR, PHI(Z_STAR), evaluate=False),
                   ". It has no closed form, so it is found by Newton's method on ",
-                  Eq(sympy.Function("g")(A_STAR), PHI(W_A * A_STAR + B + W_X * X_T) - A_STAR, evaluate=False),
+                  let(sympy.Function("g")(A_STAR), PHI(W_A * A_STAR + B + W_X * X_T) - A_STAR),
                   " started from the last iterate, to 40 digits (far below the 1e−12 needed).")
     steps = [step(how, chain(A_STAR, c.phi.subs(Z, c.W_a * A_STAR + cc),
                              *(["=", star] if exact else ["approx", Float(star, 8)])))]
@@ -454,13 +454,45 @@ def _perturbation_note(c: Config, rec: Recurrence, star) -> Text:
         end = rec.newton(traj[-1]) if abs(traj[-1]) <= DIVERGED else None
         if end is not None and abs(end - traj[-1]) < 1e-6:
             f_end = rec.product([end])
-            outcomes.append(say("from ", Eq(A_0, star + eps, evaluate=False), " the state moves to ",
+            outcomes.append(say("from ", let(A_0, star + eps), " the state moves to ",
                                 Float(end, 6), f", where the factor is {float(f_end):.4g}"
                                 f" ({'vanishing' if f_end < 1 else 'exploding' if f_end > 1 else 'neither'})"))
         else:
-            outcomes.append(say("from ", Eq(A_0, star + eps, evaluate=False), " the state does not settle"))
+            outcomes.append(say("from ", let(A_0, star + eps), " the state does not settle"))
     note = say("The fixed point the state sits on is unstable: the slightest perturbation (rounding, a nonzero input)"
                " grows by the factor each step. For instance ")
     for k, o in enumerate(outcomes):
         note += (say("; ") if k else say()) + o
     return note + say(". In practice the network therefore behaves as at the fixed point it falls into.")
+
+
+@register
+class RnnActivation(Kind):
+    """One recurrent unit, or several: the step's derivative and the vanishing/exploding verdict."""
+
+    name = "rnn-activation"
+    summary = "a recurrent unit a<t> = phi(b + W_a a<t-1> + W_x x<t>): its derivative and gradient stability"
+    asks = {
+        "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units)",
+        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence at T = 100",
+    }
+    fields = (
+        Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", REQUIRED),
+        Field("called", "text", "what the problem text calls the activation (a note says so when the formula"
+              " is something else)"),
+        Field("W_a", "a number, or an n x n matrix for n units", "the recurrent weight", REQUIRED),
+        Field("W_x", "a number, a list of n weights, or an n x m matrix", "the input weight; required when x"
+              " is not 0"),
+        Field("b", "a number, or a list of n", "the bias", 0),
+        Field("x", "a number, or a list of m inputs", "every input x<t> (constant)", 0),
+        Field("a0", "a number, or a list of n", "the initial state a<0>", 0),
+    )
+
+    def configure(self, values, asks):
+        return configure(values, asks)
+
+    def setting(self, config):
+        return setting(config)
+
+    def solve(self, config, ask):
+        return solve(config, ask)

@@ -18,7 +18,7 @@ from ..fields import FieldError, to_rational
 from ..numeric import compile as compile_numeric, evaluate, shown, to_sympy
 from .activations import READABLE, SUPREMA, recognise
 from .dynamics import DIVERGED, MAX_ITERATES, T_EVIDENCE, compare_one
-from ..steps import Answer, Solution, Text, chain, say, step
+from ..steps import Answer, Solution, Text, chain, let, say, step
 from ..symbols import A_0, A_T, DA_DAPREV, Z
 
 DIGITS = 50
@@ -141,9 +141,9 @@ def _derivative(u: Units, dphi) -> Solution:
     diag = ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in zs]))
     steps = [
         step(say("Unit i's activation depends on the previous state only through its own pre-activation ",
-                 Symbol("z_i"), ", and ", Eq(Symbol("dz_i/da_j"), Symbol("W_ij"), evaluate=False),
+                 Symbol("z_i"), ", and ", let(Symbol("dz_i/da_j"), Symbol("W_ij")),
                  ". By the chain rule, entry (i, j) of the Jacobian is ",
-                 Eq(Symbol("da_i/da_j"), Symbol("phi'(z_i) W_ij"), evaluate=False), "; as matrices:"),
+                 let(Symbol("da_i/da_j"), Symbol("phi'(z_i) W_ij")), "; as matrices:"),
              chain(DA_DAPREV, MatMul(_D(u), _W(u), evaluate=False))),
         step(say("With the given weights:"), chain(DA_DAPREV, MatMul(diag, u.W_a, evaluate=False), J)),
     ]
@@ -242,8 +242,7 @@ def _stability(u: Units, dphi) -> Solution:
         shown_J = J_star if exact_star is not None else ImmutableMatrix(J_star.applyfunc(lambda e: Float(e, 6)))
         rel = compare_one(rho)
         rho_shown = ["=", rho] if exact_star is not None else ["approx", shown(rho)]
-        steps.append(step(say("There the Jacobian ", Eq(DA_DAPREV, MatMul(_D(u, "z*"), _W(u), evaluate=False),
-                                                        evaluate=False),
+        steps.append(step(say("There the Jacobian ", let(DA_DAPREV, MatMul(_D(u, "z*"), _W(u), evaluate=False)),
                               " multiplies the gradient at each step back in time; its spectral radius (largest"
                               " eigenvalue in absolute value) ", RHO, " is how fast repeated products grow or shrink:"),
                           chain(DA_DAPREV, *(["=", shown_J] if exact_star is not None else ["approx", shown_J])),
@@ -263,7 +262,8 @@ def _stability(u: Units, dphi) -> Solution:
     sup = None if sup is sympy.oo else sup
     if sup is not None:
         bound = sigma * sup
-        steps.append(step(say("Pascanu, Mikolov & Bengio (2013): with ", Eq(Symbol("gamma_sup"), sup, evaluate=False),
+        meanings[Symbol("gamma_sup")] = sup
+        steps.append(step(say("Pascanu, Mikolov & Bengio (2013): with ", let(Symbol("gamma_sup"), sup),
                               " the largest slope of ", READABLE[name], ", the gradient must vanish when the largest"
                               " singular value ", SIGMA_MAX, " of ", W_A_M, " is below ", 1 / Symbol("gamma_sup"),
                               " (sufficient), and can only explode when it is above (necessary):"),

@@ -12,6 +12,8 @@ from __future__ import annotations
 from ... import fields
 from ...fields import FieldError
 from ...steps import Solution, Text, say
+from ..base import REQUIRED, Kind, register
+from ..base import Field as Key
 from .field import _receptive_field
 from .layers import POINTWISE, POOLS, Config, Layer, _dims, out_shape
 from .params import _params, _total_params
@@ -22,8 +24,6 @@ from .shapes import _same_padding, _shapes
 from .field import Field, field_mask, fields_through, used_extent
 from .layers import in_shapes, out_size
 
-ASKS = ("params", "total-params", "shapes", "same-padding", "receptive-field")
-FIELDS = ("input", "layers", "layer")
 
 
 # --- reading and validating the spec -----------------------------------------------------------
@@ -115,3 +115,33 @@ def solve(c: Config, ask: str) -> Solution:
     # looked up in this module at each call, so that patching e.g. cnn._params takes effect
     return {"params": _params, "total-params": _total_params, "shapes": _shapes, "same-padding": _same_padding,
             "receptive-field": _receptive_field}[ask](c)
+
+
+@register
+class CnnDims(Kind):
+    """An image through a stack of layers: parameters, shapes, padding and receptive fields."""
+
+    name = "cnn-dims"
+    summary = "an image through a stack of layers: parameter counts, shapes, 'same' padding, receptive fields"
+    asks = {
+        "params": "each layer's trainable parameters",
+        "total-params": "the total, trainable and non-trainable apart",
+        "shapes": "each layer's output shape",
+        "same-padding": "the padding that keeps a conv layer's size ('layer', default the first conv)",
+        "receptive-field": "the receptive field of one unit of the last layer (or of 'layer')",
+    }
+    fields = (
+        Key("input", "[height, width, channels]", "the input image", REQUIRED),
+        Key("layers", "a list of layer tables (type = conv, maxpool, avgpool, flatten, dense, batchnorm,"
+              " relu, ...)", "the stack, in order", REQUIRED),
+        Key("layer", "a layer number (1-based)", "the layer 'same-padding' or 'receptive-field' asks about"),
+    )
+
+    def configure(self, values, asks):
+        return configure(values, asks)
+
+    def setting(self, config):
+        return setting(config)
+
+    def solve(self, config, ask):
+        return solve(config, ask)

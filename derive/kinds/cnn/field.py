@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Symbol
 
-from ...steps import Answer, Solution, Step, chain, say, step
+from ...steps import Answer, Solution, Step, chain, let, say, step
 from ...symbols import Quotient
 from .layers import ROWS, WORDS, Config, _dims
 from .notation import D, K, K_EFF, P, S, _a, _label, _u
@@ -97,15 +97,15 @@ def _receptive_field(c: Config) -> Solution:
     seqs = fields_through(c, geo_upto)
     square = c.input[0] == c.input[1] and all(l.square() for l in layers[:geo_upto] if l.spatial)
     steps = [step(say(
-        "Start from one pixel of the input: ", sympy.Eq(Symbol("r_0"), 1, evaluate=False), " (the field's size), ",
-        sympy.Eq(Symbol("j_0"), 1, evaluate=False), " (the jump, in input pixels between neighbouring units) and ",
-        sympy.Eq(Symbol("c_0"), 0, evaluate=False), " (the centre of the first unit's field; input pixels are"
+        "Start from one pixel of the input: ", let(Symbol("r_0"), 1), " (the field's size), ",
+        let(Symbol("j_0"), 1), " (the jump, in input pixels between neighbouring units) and ",
+        let(Symbol("c_0"), 0), " (the centre of the first unit's field; input pixels are"
         " numbered from 0, and numbers below 0 or past the end are padding). A layer with kernel k, dilation d,"
         " stride s and padding p before its input, of effective kernel ",
-        sympy.Eq(K_EFF, _a(_u(D, _a(K, -1)), 1), evaluate=False), ", gives (Araujo, Norris & Sim, 2019) ",
-        sympy.Eq(R_OUT, _a(R_IN, _u(_a(K_EFF, -1), J_IN)), evaluate=False), ", ",
-        sympy.Eq(J_OUT, _u(J_IN, S), evaluate=False), " and ",
-        sympy.Eq(CEN_OUT, _a(CEN_IN, _u(_a(Quotient(_a(K_EFF, -1), 2, evaluate=False), -P), J_IN)), evaluate=False),
+        let(K_EFF, _a(_u(D, _a(K, -1)), 1)), ", gives (Araujo, Norris & Sim, 2019) ",
+        let(R_OUT, _a(R_IN, _u(_a(K_EFF, -1), J_IN))), ", ",
+        let(J_OUT, _u(J_IN, S)), " and ",
+        let(CEN_OUT, _a(CEN_IN, _u(_a(Quotient(_a(K_EFF, -1), 2, evaluate=False), -P), J_IN))),
         "."))]
     meanings: dict = {}
     passive = [k + 1 for k, l in enumerate(layers[:geo_upto]) if not l.spatial]

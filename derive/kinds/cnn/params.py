@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy import Symbol
 
-from ...steps import Answer, Solution, Step, chain, say, step
+from ...steps import Answer, Solution, Step, chain, let, say, step
 from ...symbols import Quotient
 from .layers import ACTIVATIONS, POOLS, Config, Layer
 from .notation import C_IN, F_OUT, G, K_H, K_W, N_IN, UNITS, _a, _label, _u
@@ -27,8 +27,8 @@ def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
         ch = shape[-1]
         what = "channels" if len(shape) == 3 else "features"
         n = 2 * ch
-        return [step(say(label + f"it normalizes each of its C = {ch} {what} and then scales and shifts it by a"
-                         " learned ", Symbol("gamma"), " and ", Symbol("beta"), ": 2 trainable parameters per channel,"),
+        return [step(say(label + "it normalizes each of its ", let(Symbol("C"), ch), f" {what} and then scales and"
+                         " shifts it by a learned ", Symbol("gamma"), " and ", Symbol("beta"), ": 2 trainable parameters per channel,"),
                      chain(_u(2, ch), n)),
                 step(say("and it keeps a running mean and variance per channel for use at inference; they are"
                          " updated by averaging, not by gradient descent, so they are non-trainable (PyTorch's"
@@ -36,13 +36,13 @@ def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
     if layer.type == "dense":
         n_in, m = shape[0], layer.filters
         if layer.bias:
-            text = say(label + "each of its ", sympy.Eq(UNITS, m, evaluate=False), " units has one weight per input"
-                       " number (", sympy.Eq(N_IN, n_in, evaluate=False), ") and one bias, in all ",
+            text = say(label + "each of its ", let(UNITS, m), " units has one weight per input"
+                       " number (", let(N_IN, n_in), ") and one bias, in all ",
                        _u(_a(N_IN, 1), UNITS), ":")
             shown, count = _u(_a(n_in, 1), m), (n_in + 1) * m
         else:
-            text = say(label + "each of its ", sympy.Eq(UNITS, m, evaluate=False), " units has one weight per input"
-                       " number (", sympy.Eq(N_IN, n_in, evaluate=False), ") and no bias, in all ", _u(N_IN, UNITS), ":")
+            text = say(label + "each of its ", let(UNITS, m), " units has one weight per input"
+                       " number (", let(N_IN, n_in), ") and no bias, in all ", _u(N_IN, UNITS), ":")
             shown, count = _u(n_in, m), n_in * m
         return [step(text, chain(shown, count))], count, 0
     # conv

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy import Symbol
 
-from ...steps import Answer, Solution, Step, Text, chain, say, step
+from ...steps import Answer, Solution, Step, Text, chain, let, say, step
 from ...symbols import FloorDiv, Quotient
 from .layers import ROWS, WORDS, Config, Layer, _dims, _same_total, out_shape, out_size
 from .notation import D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _a, _label, _u
@@ -24,7 +24,7 @@ def _formula(layer: Layer):
     span = _span(layer)
     core = (FloorDiv(span, S, evaluate=False) if not layer.ceil_mode
             else sympy.ceiling(Quotient(span, S, evaluate=False), evaluate=False))
-    return sympy.Eq(N_OUT, _a(core, 1), evaluate=False)
+    return let(N_OUT, _a(core, 1))
 
 
 def _size_chain(size: int, layer: Layer, dim: int):
@@ -67,7 +67,7 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
     dil = (", with the effective kernel " if layer.dilation != (1, 1) else "")
     pieces = [intro, _formula(layer), f" ({which})"]
     if dil:
-        pieces += [dil, sympy.Eq(K_EFF, _a(_u(D, _a(K, -1)), 1), evaluate=False)]
+        pieces += [dil, let(K_EFF, _a(_u(D, _a(K, -1)), 1))]
     if not (layer.symmetric(0) and layer.symmetric(1)):
         pieces += [", ", P_B, " and ", P_A, " the padding before and after"]
     if layer.ceil_mode:
@@ -162,12 +162,12 @@ def _same_padding(c: Config) -> Solution:
             total = eff - 1
             if d == 1:
                 steps.append(step(say(f"With stride 1 the {word} is kept when ",
-                                      sympy.Eq(_a(n, 2 * p, -k, 1), n, evaluate=False),
+                                      let(_a(n, 2 * p, -k, 1), n),
                                       ", i.e. the padding adds up to k − 1 in total:"),
                                   chain(_a(kk, -1), total)))
             else:
                 steps.append(step(say(f"With stride 1 and dilation {d} the {word} is kept when ",
-                                      sympy.Eq(_a(n, 2 * p, -_u(D, _a(K, -1)), -1, 1), n, evaluate=False),
+                                      let(_a(n, 2 * p, -_u(D, _a(K, -1)), -1, 1), n),
                                       ", i.e. the padding adds up to d(k − 1) in total:"),
                                   chain(_u(d, _a(kk, -1)), total)))
         else:
@@ -175,9 +175,10 @@ def _same_padding(c: Config) -> Solution:
             total = _same_total(size, eff, s)
             kshow = "k" if d == 1 else "k_eff"
             steps.append(step(say(f"With stride {s} no padding keeps the {word}: the output has at most ⌈n/s⌉"
-                                  f" units, so PyTorch's padding = \"same\" refuses strides above 1. TensorFlow's"
-                                  f" \"same\" asks for exactly ⌈n/s⌉ = ⌈{size}/{s}⌉ = {target} outputs, which needs"
-                                  f" padding (out − 1)·s + {kshow} − n in total (at least 0):"),
+                                  " units, so PyTorch's padding = \"same\" refuses strides above 1. TensorFlow's"
+                                  " \"same\" asks for exactly ",
+                                  chain(sympy.ceiling(Quotient(size, s, evaluate=False), evaluate=False), target),
+                                  f" outputs, which needs padding (out − 1)·s + {kshow} − n in total (at least 0):"),
                               chain(sympy.Max(_a(_u(target - 1, s), eff, -size), 0, evaluate=False), total)))
         before, after = total // 2, total - total // 2
         if before == after:

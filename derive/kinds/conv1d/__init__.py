@@ -13,7 +13,8 @@ import sympy
 from sympy import Symbol
 
 from ...mathparse import Z
-from ...steps import Solution, Text, say
+from ...steps import Solution, Text, let, say
+from ..base import REQUIRED, Field, Kind, register
 from ..activations import READABLE
 from .config import Config, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
@@ -25,25 +26,22 @@ from .names import A_VEC, PHI, RELU, X_VEC, ZS, _words
 from .config import DERIVATIVES, KINKS, SIGNS, recognise, side_slope  # noqa: F401
 from .matrix import padded_inputs, padded_matrix, windows  # noqa: F401
 
-ASKS = ("matrix", "gradient", "jacobian", "input-gradient")
-FIELDS = ("length", "width", "stride", "padding", "dilation", "activation", "wrt", "signs", "blank")
 
 
 def setting(c: Config) -> Text:
     """The input, the filter, the geometry and the activation, with the spec's values."""
     pieces = [f"A one-dimensional input of length {c.length} and a filter of width {c.width}: ",
-              sympy.Eq(X_VEC, inputs(c), evaluate=False), ", ", sympy.Eq(Symbol("f"), filter_vector(c),
-                                                                      evaluate=False), "."]
+              let(X_VEC, inputs(c)), ", ", let(Symbol("f"), filter_vector(c)), "."]
     geometry = _geometry(c)
     if geometry:
         pieces.append(f" The filter slides with {geometry}.")
     if c.name == "relu":
-        pieces += [" The layer's output is ", sympy.Eq(A_VEC, RELU(arguments(c)), evaluate=False),
+        pieces += [" The layer's output is ", let(A_VEC, RELU(arguments(c))),
                    ", with the ReLU applied elementwise."]
     else:
         known = f" ({READABLE[c.name]})" if c.name else ""
-        pieces += [" The layer's output is ", sympy.Eq(A_VEC, PHI(arguments(c)), evaluate=False), ", with ",
-                   sympy.Eq(PHI(ZS), c.phi.subs(Z, ZS), evaluate=False), known, " applied elementwise."]
+        pieces += [" The layer's output is ", let(A_VEC, PHI(arguments(c))), ", with ",
+                   let(PHI(ZS), c.phi.subs(Z, ZS)), known, " applied elementwise."]
     return say(*pieces)
 
 
@@ -66,3 +64,38 @@ def solve(c: Config, ask: str) -> Solution:
     """Derive one question of a conv1d-matrix part."""
     return {"matrix": _matrix, "gradient": _gradient, "jacobian": _jacobian,
             "input-gradient": _input_gradient}[ask](c)
+
+
+@register
+class Conv1dMatrix(Kind):
+    """A 1D convolution as a banded matrix, then an activation, and its derivatives."""
+
+    name = "conv1d-matrix"
+    summary = "a 1D convolution (stride, padding, dilation) as a matrix F, then an activation; its derivatives"
+    asks = {
+        "matrix": "the banded matrix F with z = F x",
+        "gradient": "da/df_j for one filter weight ('wrt')",
+        "jacobian": "da/df, m x k",
+        "input-gradient": "da/dx = diag(phi'(z)) F, m x n",
+    }
+    fields = (
+        Field("length", "a whole number >= 1", "the input length n", REQUIRED),
+        Field("width", "a whole number >= 1", "the filter width k", REQUIRED),
+        Field("stride", "a whole number >= 1", "entries the filter moves per output", 1),
+        Field("padding", "a whole number, or [left, right]", "zeros added on both sides", 0),
+        Field("dilation", "a whole number >= 1", "entries between neighbouring filter weights", 1),
+        Field("activation", "LaTeX in z, or a name such as relu", "the activation after the convolution", "relu"),
+        Field("wrt", '"f1" ... "fk"', "for 'gradient': the filter weight"),
+        Field("signs", 'a list of "+" or "-", one per output', "for a kinked activation: the sign of each"
+              " argument z_r"),
+        Field("blank", "[rows, columns]", "the blank drawn in the question (a note says when F's shape differs)"),
+    )
+
+    def configure(self, values, asks):
+        return configure(values, asks)
+
+    def setting(self, config):
+        return setting(config)
+
+    def solve(self, config, ask):
+        return solve(config, ask)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy import Derivative, ImmutableMatrix, MatMul, Mul, Symbol
 
-from ...steps import Answer, Solution, chain, say, step
+from ...steps import Answer, Solution, chain, let, say, step
 from ...symbols import Times, f, row, x
 from .config import Config
 from .matrix import _x_at, arguments, filter_vector, inputs, matrix, windows
@@ -29,10 +29,10 @@ def _gradient(c: Config) -> Solution:
     if any(e == 0 for e in dz) and (c.padding != (0, 0)):
         contains += say(", and where that input is padding there is no such term")
     steps = [
-        step(say("Write ", sympy.Eq(A_VEC, _activation(c)(Z_VEC), evaluate=False), " with ",
-                 sympy.Eq(Z_VEC, MatMul(F_MAT, X_VEC), evaluate=False), ". Output r depends on ", f(j),
+        step(say("Write ", let(A_VEC, _activation(c)(Z_VEC)), " with ",
+                 let(Z_VEC, MatMul(F_MAT, X_VEC)), ". Output r depends on ", f(j),
                  " only through its own argument ", row("z"), ", so by the chain rule, row by row, ",
-                 sympy.Eq(Symbol(f"da_r/df{j}"), sl.generic * Symbol(f"dz_r/df{j}"), evaluate=False), ".")),
+                 let(Symbol(f"da_r/df{j}"), sl.generic * Symbol(f"dz_r/df{j}")), ".")),
         step(contains + say("."), chain(_derivative_of(args, f(j)), dz)),
         sl.step(),
     ]
@@ -78,10 +78,10 @@ def _jacobian(c: Config) -> Solution:
     args, W, m, k = arguments(c), windows(c), c.outputs, c.width
     result = ImmutableMatrix(m, k, lambda r, j: sl.values[r] * W[r, j])
     steps = [
-        step(say("Write ", sympy.Eq(A_VEC, _activation(c)(Z_VEC), evaluate=False), " with ",
-                 sympy.Eq(Z_VEC, MatMul(F_MAT, X_VEC), evaluate=False), ". Output r depends on the filter only"
+        step(say("Write ", let(A_VEC, _activation(c)(Z_VEC)), " with ",
+                 let(Z_VEC, MatMul(F_MAT, X_VEC)), ". Output r depends on the filter only"
                  " through its own argument ", row("z"), ", so by the chain rule ",
-                 sympy.Eq(Symbol("da_r/df_j"), sl.generic * Symbol("dz_r/df_j"), evaluate=False),
+                 let(Symbol("da_r/df_j"), sl.generic * Symbol("dz_r/df_j")),
                  ": row r of the Jacobian is row r of ", DZ_DF, " scaled by the slope at ", row("z"), ".")),
         step(say(Symbol("dz_r/df_j"), " is the input that ", Symbol("f_j"), " meets at output r, ", _x_at_generic(c),
                  *([" (0 where that is padding)"] if c.padding != (0, 0) else []),
@@ -125,14 +125,14 @@ def _input_gradient(c: Config) -> Solution:
     diag = ImmutableMatrix.diag(*sl.factors)
     boxed = ImmutableMatrix(m, n, lambda r, col: sl.factors[r] * F[r, col])
     steps = [
-        step(say(sympy.Eq(Z_VEC, MatMul(F_MAT, X_VEC), evaluate=False), " is linear in ", X_VEC,
+        step(say(let(Z_VEC, MatMul(F_MAT, X_VEC)), " is linear in ", X_VEC,
                  ", so its Jacobian is F itself:"),
              chain(DZ_DX, F)),
         sl.step(),
-        step(say("Chain rule, row by row: ", sympy.Eq(Symbol("da_r/dx_c"), sl.generic * Symbol("F_rc"), evaluate=False),
+        step(say("Chain rule, row by row: ", let(Symbol("da_r/dx_c"), sl.generic * Symbol("F_rc")),
                  ", so each row of F is scaled by its slope, ",
-                 sympy.Eq(DA_DX, Mul(DIAG(RELU_PRIME(Z_VEC) if c.name == "relu" else DPHI_Z), F_MAT,
-                                     evaluate=False), evaluate=False), ":"),
+                 let(DA_DX, Mul(DIAG(RELU_PRIME(Z_VEC) if c.name == "relu" else DPHI_Z), F_MAT,
+                                     evaluate=False)), ":"),
              chain(DA_DX, MatMul(diag, F, evaluate=False), boxed)),
     ]
     xvec = inputs(c)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sympy
 from sympy import Add, ImmutableMatrix, MatMul, MatrixSymbol, Mul, Symbol
 
-from ...steps import Answer, Solution, Text, chain, say, step
+from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...symbols import FloorDiv, f, row, x
 from .config import Config
-from .names import F_MAT, F_PAD, J, M_OUT, R, X_PAD, X_VEC, _words
+from .names import D, F_MAT, F_PAD, J, K, M_OUT, N, P_L, P_R, R, S, X_PAD, X_VEC, _words
 
 
 # --- the pieces every question uses -----------------------------------------------------------
@@ -88,12 +88,14 @@ def _matrix(c: Config) -> Solution:
     meanings = {F_MAT: F}
     if c.plain:
         steps = [step(say("Row r of ", MatMul(F_MAT, X_VEC), " must give the r-th argument ",
-                          sympy.Eq(row("z"), _generic_row(c), evaluate=False),
+                          let(row("z"), _generic_row(c)),
                           ", so row r holds the filter ", f(1), ", …, ", f(c.width),
                           f" in columns r to r + {c.width - 1}"
                           " and zeros elsewhere: each row is the one above shifted one column right."
-                          f" F has one row per output (n − k + 1 = {c.length} − {c.width} + 1 = {c.outputs}) and"
-                          f" one column per input ({c.length})."))]
+                          " F has one row per output (",
+                          chain(Add(N, -K, 1, evaluate=False), Add(c.length, -c.width, 1, evaluate=False), c.outputs),
+                          f") and one column per input ({c.length})."))]
+        meanings.update({N: c.length, K: c.width})
     else:
         steps = _general_matrix_steps(c, meanings)
     steps.append(step(say("Multiplying out confirms the product:"),
@@ -119,14 +121,15 @@ def _general_matrix_steps(c: Config, meanings: dict) -> list:
     n, k, s, d = c.length, c.width, c.stride, c.dilation
     pl, pr = c.padding
     steps = []
+    meanings.update({N: n, K: k, S: s, D: d, P_L: pl, P_R: pr})
     if pl or pr:
         xp = padded_inputs(c)
         meanings[X_PAD] = xp
         sides = f"{pl} zero{'s' if pl > 1 else ''} on each side" if pl == pr else \
             f"{pl} zero{'s' if pl != 1 else ''} on the left and {pr} on the right"
         steps.append(step(say(f"Pad the input with {sides}: the padded input has ",
-                              Add(Symbol("n"), Symbol("p_l"), Symbol("p_r"), evaluate=False), " = ",
-                              Add(n, pl, pr, evaluate=False), " = ", c.padded, " entries."),
+                              chain(Add(N, P_L, P_R, evaluate=False), Add(n, pl, pr, evaluate=False), c.padded),
+                              " entries."),
                           chain(X_PAD, sympy.Transpose(xp.T))))
     shifts = []
     if d != 1:
@@ -138,7 +141,7 @@ def _general_matrix_steps(c: Config, meanings: dict) -> list:
     if pl or pr:
         pieces += [", which is entry ", _index(c, padded=False), f" of x itself (none where that index is below 1"
                    f" or above {n}: the padding)"]
-    pieces += [". So ", sympy.Eq(row("z"), _generic_row(c), evaluate=False)]
+    pieces += [". So ", let(row("z"), _generic_row(c))]
     if pl or pr:
         pieces += [" (a term is absent where its input is padding)"]
     pieces += [", and row r of F holds ", Symbol("f_j"), " in column ", _index(c, padded=False),
@@ -150,14 +153,14 @@ def _general_matrix_steps(c: Config, meanings: dict) -> list:
                 evaluate=False)
     shown = Add(FloorDiv(inner, s, evaluate=False), 1, evaluate=False)
     meanings[M_OUT] = c.outputs
-    general = Add(FloorDiv(Add(Symbol("n"), Symbol("p_l"), Symbol("p_r"),
-                               Mul(-1, Symbol("d"), Add(Symbol("k"), -1, evaluate=False), evaluate=False), -1,
-                               evaluate=False), Symbol("s"), evaluate=False), 1, evaluate=False)
+    general = Add(FloorDiv(Add(N, P_L, P_R, Mul(-1, D, Add(K, -1, evaluate=False), evaluate=False), -1,
+                               evaluate=False), S, evaluate=False), 1, evaluate=False)
+    span = Add(Mul(D, Add(K, -1, evaluate=False), evaluate=False), 1, evaluate=False)
     every = f", one every {s} entries" if s != 1 else ""
     steps.append(step(say("F has one row per output and one column per input (",
-                          sympy.Eq(Symbol("n"), n, evaluate=False), "). The outputs are the positions of the filter,"
-                          f" spanning d(k − 1) + 1 = {c.span} entries, that fit in the"
-                          f" {'padded ' if pl or pr else ''}input{every}: ", sympy.Eq(M_OUT, general, evaluate=False),
+                          let(N, n), "). The outputs are the positions of the filter, spanning ",
+                          chain(span, c.span), " entries, that fit in the"
+                          f" {'padded ' if pl or pr else ''}input{every}: ", chain(M_OUT, general),
                           "."), chain(M_OUT, shown, c.outputs)))
     if pl or pr:
         Fp = padded_matrix(c)

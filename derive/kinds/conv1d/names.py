@@ -26,3 +26,6 @@ def _join(items) -> list:
             out.append(" and " if k == len(items) - 1 else ", ")
         out.append(item)
     return out
+
+
+N, K, S, D, P_L, P_R = Symbol("n"), Symbol("k"), Symbol("s"), Symbol("d"), Symbol("p_l"), Symbol("p_r")

@@ -6,7 +6,7 @@ import sympy
 from sympy import ImmutableMatrix, MatMul, Symbol
 
 from ...mathparse import Z
-from ...steps import Text, chain, say, step
+from ...steps import Text, chain, let, say, step
 from ...symbols import row, z
 from ..activations import derivative, tidy as tidy_form
 from .config import Config
@@ -54,8 +54,8 @@ class _Slopes:
         self.meanings[DPHI_Z] = dphi.subs(Z, ZS)
 
     def conditions(self) -> list:
-        return [sympy.StrictGreaterThan(z(i + 1), 0, evaluate=False) if s > 0 else
-                sympy.StrictLessThan(z(i + 1), 0, evaluate=False) for i, s in enumerate(self.c.signs)]
+        return [let(z(i + 1), 0, ">") if s > 0 else
+                let(z(i + 1), 0, "<") for i, s in enumerate(self.c.signs)]
 
     def step(self):
         """The step that finds each row's slope."""
@@ -72,10 +72,10 @@ class _Slopes:
             text = say("The leaky ReLU's derivative is 1 for a positive argument and ", c.slopes[1],
                        " for a negative one; with ", *conds, ":")
         else:
-            text = say("On each side of 0 the activation is smooth: ", sympy.Eq(DPHI_Z, c.slopes[0], evaluate=False),
-                       " for ", sympy.StrictGreaterThan(ZS, 0, evaluate=False), " and ",
-                       sympy.Eq(DPHI_Z, c.slopes[1], evaluate=False), " for ",
-                       sympy.StrictLessThan(ZS, 0, evaluate=False), "; with ", *conds, ":")
+            text = say("On each side of 0 the activation is smooth: ", let(DPHI_Z, c.slopes[0]),
+                       " for ", let(ZS, 0, ">"), " and ",
+                       let(DPHI_Z, c.slopes[1]), " for ",
+                       let(ZS, 0, "<"), "; with ", *conds, ":")
         return step(text, chain(ImmutableMatrix(self.shown), ImmutableMatrix(self.values)))
 
     def notes(self) -> list[Text]:
@@ -100,7 +100,7 @@ class _Slopes:
         """For a smooth activation, what phi'(z_r) in the boxed answer is."""
         if self.c.kinked:
             return Text(())
-        return say("With ", sympy.Eq(DPHI_Z, self.dphi, evaluate=False), " and ", Symbol("z_r"),
+        return say("With ", let(DPHI_Z, self.dphi), " and ", Symbol("z_r"),
                    " the r-th entry of ", MatMul(F_MAT, X_VEC), ":")
 
     def question_tail(self) -> list:

@@ -1,0 +1,111 @@
+"""A kind's notation: its symbols, matrices and functions with how each is written.
+
+The notation is keyed by the SymPy object itself, as SymPy's ``symbol_names`` printer setting is:
+a kind makes each symbol through its ``Notation`` (``N.symbol("a_star", "a^{*}", real=True)``) and the
+printers look the object up. The written form is LaTeX; the MathML printer reads the same LaTeX, so a
+symbol reads alike in every format. A name belongs to one symbol: making a second, different symbol
+with a name already taken (other assumptions, say) is an error, so two things never print alike.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+import sympy
+from sympy.core.function import UndefinedFunction
+
+
+class Notation(Mapping):
+    """Symbols (and functions, and matrix symbols by name) with their LaTeX, keyed by the object."""
+
+    def __init__(self, *bases: "Notation"):
+        self._latex: dict = {}
+        self._matrices: dict[str, str] = {}
+        self._by_name: dict[str, sympy.Basic] = {}
+        for base in bases:
+            self.include(base)
+
+    # --- making symbols -------------------------------------------------------------------------
+
+    def symbol(self, name: str, latex: str | None = None, **assumptions) -> sympy.Symbol:
+        """The symbol called ``name`` (made once), written ``latex`` (default: SymPy's own way)."""
+        return self.add(sympy.Symbol(name, **assumptions), latex)
+
+    def function(self, name: str, latex: str | None = None) -> UndefinedFunction:
+        """An undefined function, applied as f(x); its head written ``latex``."""
+        return self.add(sympy.Function(name), latex)
+
+    def matrix(self, name: str, rows: int, cols: int, latex: str | None = None) -> sympy.MatrixSymbol:
+        """A matrix symbol of any shape under one name, written ``latex``."""
+        if latex is not None:
+            known = self._matrices.get(name)
+            if known is not None and known != latex:
+                raise ValueError(f"the matrix symbol {name!r} is written two ways: {known!r} and {latex!r}")
+            self._matrices[name] = latex
+        return sympy.MatrixSymbol(name, rows, cols)
+
+    def add(self, obj, latex: str | None = None):
+        """Register an object (a Symbol or an undefined function) under its name; returns it."""
+        name = obj.name if hasattr(obj, "name") else obj.__name__
+        known = self._by_name.get(name)
+        if known is not None and known != obj:
+            raise ValueError(f"two different symbols are named {name!r}: {known!r} {_assumed(known)} and "
+                             f"{obj!r} {_assumed(obj)}")
+        self._by_name[name] = obj
+        if latex is not None:
+            if self._latex.get(obj, latex) != latex:
+                raise ValueError(f"the symbol {name!r} is written two ways: {self._latex[obj]!r} and {latex!r}")
+            self._latex[obj] = latex
+        return obj
+
+    def include(self, other: "Notation") -> None:
+        """Take over every symbol of another notation (a kind's shared pieces, say)."""
+        for name, obj in other._by_name.items():
+            self.add(obj, other._latex.get(obj))
+        for name, latex in other._matrices.items():
+            self._matrices.setdefault(name, latex)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def matrix_latex(self, name: str) -> str | None:
+        return self._matrices.get(name)
+
+    def named(self, name: str):
+        """The symbol or function registered under ``name`` (KeyError if none)."""
+        return self._by_name[name]
+
+    def __getitem__(self, key) -> str:
+        return self._latex[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._latex)
+
+    def __len__(self) -> int:
+        return len(self._latex)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+
+def _assumed(obj) -> str:
+    assumptions = getattr(obj, "assumptions0", None) or {}
+    given = {k: v for k, v in getattr(obj, "_assumptions_orig", assumptions).items()}
+    return "(" + ", ".join(f"{k}={v}" for k, v in sorted(given.items())) + ")" if given else "(no assumptions)"
+
+
+EMPTY = Notation()
+
+
+def merged(*notations: Mapping) -> Notation:
+    """One notation holding all of the given ones (the later wins nothing: a clash is an error)."""
+    out = Notation()
+    for n in notations:
+        if isinstance(n, Notation):
+            out.include(n)
+    return out
+
+
+__all__ = ["Notation", "EMPTY", "merged"]
