@@ -99,6 +99,16 @@ def let(lhs, rhs, rel: str = "=") -> Let:
     return Let(_sym(lhs), _sym(rhs), rel)
 
 
+def written_sum(*terms) -> sympy.Expr:
+    """A sum kept as written, term by term, until evaluated: written_sum(n, 2, -3) shows n + 2 - 3."""
+    return sympy.Add(*terms, evaluate=False)
+
+
+def written_product(*factors) -> sympy.Expr:
+    """A product kept as written, factor by factor: written_product(3, 3, 16) shows 3 · 3 · 16."""
+    return sympy.Mul(*factors, evaluate=False)
+
+
 def _sym(value):
     return sympy.Integer(value) if isinstance(value, int) else value
 

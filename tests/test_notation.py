@@ -1,0 +1,48 @@
+"""Notation belongs to the kinds: every symbol a key shows is one object per name, and each kind's
+symbols print from the kind's own notation (derive/formats knows none of them)."""
+
+import importlib.util
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import sympy
+
+import derive
+from derive.kinds import KINDS
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+_spec = importlib.util.spec_from_file_location("golden_make", GOLDEN / "make.py")
+make = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make)
+
+
+def shown_expressions(doc):
+    """Every expression a document shows: settings, questions, steps, answers, notes."""
+    for problem in doc.problems:
+        for part in problem.parts:
+            if part.setting is not None:
+                yield from part.setting.expressions()
+            for q in part.questions:
+                for text in (q.text, q.answer.text, *q.notes, *(s.text for s in q.steps)):
+                    yield from text.expressions()
+                for ch in [c for s in q.steps for c in s.chains] + ([q.answer.chain] if q.answer.chain else []):
+                    yield from ch.exprs
+
+
+def symbols_by_name(doc) -> dict[str, set]:
+    names = defaultdict(set)
+    for expr in shown_expressions(doc):
+        expr = sympy.sympify(expr)
+        for s in expr.atoms(sympy.Symbol, sympy.MatrixSymbol):
+            names[s.name].add(s if isinstance(s, sympy.Symbol) else ("matrix", s.name))
+        for f in expr.atoms(sympy.core.function.AppliedUndef):
+            names[type(f).__name__].add(type(f))
+    return names
+
+
+@pytest.mark.parametrize("name", list(make.SPECS))
+def test_no_two_symbols_share_a_name(name):
+    doc = derive.solve(derive.load(make.SPECS[name]))
+    shared = {n: objs for n, objs in symbols_by_name(doc).items() if len(objs) > 1}
+    assert shared == {}
