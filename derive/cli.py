@@ -10,11 +10,7 @@ import click
 
 from . import __version__
 from .errors import DeriveError
-
-# The format names, without importing the renderers (kept in step with derive.formats by a test).
-SHEETS = {"solutions": ("latex", "pdf", "json", "markdown", "html", "beamer", "beamer-pdf"),
-          "problems": ("latex", "pdf", "markdown", "html", "beamer", "beamer-pdf")}
-SNIPPET_FORMATS = ("latex", "markdown")
+from .formats.base import FORMATS, SNIPPET_HELP, for_sheet, snippet_formats
 
 
 class Failure(click.ClickException):
@@ -49,12 +45,7 @@ def _spec(f):
     return click.argument("spec", required=False, type=click.Path(dir_okay=False))(f)
 
 
-FORMAT_HELP = {"latex": "LaTeX article", "pdf": "the article compiled", "json": "answers for graders",
-               "markdown": "$-maths for Jupyter, MkDocs, GitHub", "html": "one self-contained page, MathML",
-               "beamer": "slides, one frame a question", "beamer-pdf": "the slides compiled"}
-
-
-SNIPPET_HELP = {"latex": "for beamer frames and articles", "markdown": "for notebooks and pages"}
+FORMAT_HELP = {name: f.help for name, f in FORMATS.items()}
 
 
 def _format(choices, helps=FORMAT_HELP):
@@ -82,7 +73,7 @@ SHEET_OUTPUT = ("Where to write; '-' for standard output (not for pdf or beamer-
 
 @cli.command()
 @_spec
-@_format(SHEETS["solutions"])
+@_format(for_sheet("solutions"))
 @_common(SHEET_OUTPUT.format(sheet="solutions"))
 @reports_errors
 def solutions(spec, fmt, output, only, templates):
@@ -98,7 +89,7 @@ def solutions(spec, fmt, output, only, templates):
 
 @cli.command()
 @_spec
-@_format(SHEETS["problems"])
+@_format(for_sheet("problems"))
 @_common(SHEET_OUTPUT.format(sheet="problems"))
 @reports_errors
 def problems(spec, fmt, output, only, templates):
@@ -113,7 +104,7 @@ def problems(spec, fmt, output, only, templates):
 
 @cli.command()
 @_spec
-@_format(SNIPPET_FORMATS, SNIPPET_HELP)
+@_format(snippet_formats(), SNIPPET_HELP)
 @_common("The folder to write into. Default: out/snippets under the current directory.", metavar="DIR")
 @reports_errors
 def snippets(spec, fmt, output, only, templates):

@@ -51,8 +51,8 @@ def problems(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
 def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None) -> list[str]:
     """Write one file a question and one a problem (and for LaTeX <spec-name>-preamble.tex) into the
     folder ``out`` (default out/snippets); returns the files written, in order."""
-    if fmt not in formats.SNIPPET_FORMATS:
-        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(formats.SNIPPET_FORMATS)}")
+    if fmt not in formats.snippet_formats():
+        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(formats.snippet_formats())}")
     if out == "-":
         raise UsageError("snippets are several files; give a folder with -o DIR")
     folder = Path(out or os.path.join(OUT, "snippets"))
