@@ -118,6 +118,29 @@ def snippets(spec, fmt, output, only, templates):
     _echo(commands.snippets(spec, fmt, output, only, templates))
 
 
+@cli.command()
+@reports_errors
+def kinds():
+    """List the problem kinds installed: each with what it answers and its questions (the 'ask' names).
+
+    A course's own kinds, from installed packages, are listed too.
+    """
+    from . import commands
+    click.echo(commands.kinds(), nl=False)
+
+
+@cli.command()
+@click.argument("kind")
+@reports_errors
+def example(kind):
+    """Print a commented problem-set spec of KIND that derives: a start for a new problem.
+
+    For instance: derive example cnn-dims > mine.toml; derive solutions mine.toml
+    """
+    from . import commands
+    click.echo(commands.example(kind), nl=False)
+
+
 def _echo(written: list[str]) -> None:
     """Print the paths written (nothing when the output went to standard output)."""
     for path in written:
