@@ -14,6 +14,6 @@ __version__ = "0.1.0"
 
 from .document import solve  # noqa: E402
 from .formats import render  # noqa: E402
-from .spec import load, loads  # noqa: E402
+from .spec import from_mapping, load, loads  # noqa: E402
 
-__all__ = ["load", "loads", "solve", "render", "__version__"]
+__all__ = ["load", "loads", "from_mapping", "solve", "render", "__version__"]

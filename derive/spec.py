@@ -86,6 +86,14 @@ def loads(text: str, path: str | Path = "<spec>") -> ProblemSet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"not valid TOML: {err}", file=path) from None
+    return from_mapping(data, path)
+
+
+def from_mapping(data: dict, path: str | Path = "<spec>") -> ProblemSet:
+    """Validate a spec given as Python data, shaped as its TOML is read: {"title": ..., "problem": [{"kind":
+    ..., "part": [{"ask": ...}, ...]}, ...]}. The one spec builder of the tests and of library users."""
+    if not isinstance(data, dict):
+        raise SpecError("a spec is a table of keys", file=path, given=type(data).__name__)
     _no_unknown(data, TOP_KEYS, path, None, "")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
