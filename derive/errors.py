@@ -45,9 +45,10 @@ class UsageError(DeriveError):
 class CheckError(DeriveError):
     """A step of a derivation failed its CAS check: the key would be wrong, so nothing is written."""
 
-    def __init__(self, part: str, step: int, detail: str):
-        self.part, self.step, self.detail = part, step, detail
-        super().__init__(f"part {part}, step {step}: check failed: {detail}")
+    def __init__(self, question: str, step, detail: str):
+        self.question, self.step, self.detail = question, step, detail
+        where = step if isinstance(step, str) else f"step {step}"
+        super().__init__(f"question {question}, {where}: check failed: {detail}")
 
 
 class TexError(DeriveError):

@@ -106,7 +106,7 @@ def test_failed_check_writes_nothing(run, tmp_path, monkeypatch):
     monkeypatch.setattr(cnn, "_params", wrong)
     result = run("solutions", "-o", "key.tex")
     assert result.exit_code == 1
-    assert "part 2a, step 3: check failed" in result.output
+    assert "question 2a, step 3: check failed" in result.output
     assert not (tmp_path / "key.tex").exists()
 
 
