@@ -166,5 +166,6 @@ def test_readme_examples_derive():
     specs = [b for b in re.findall(r"```toml\n(.*?)```", readme, flags=re.S) if "[[problem]]" in b]
     assert len(specs) >= 4
     for block in specs:
-        text = block if re.search(r"^title = ", block, flags=re.M) else 'title = "README"\n' + block
+        head = block.split("[[problem]]", 1)[0]
+        text = block if re.search(r"^title = ", head, flags=re.M) else 'title = "README"\n' + block
         assert list(derive.solve(derive.loads(text)).questions())
