@@ -9,7 +9,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import DeriveError
+from .errors import DeriveError, printable
 from .formats.base import FORMATS, SNIPPET_HELP, for_sheet, snippet_formats
 
 
@@ -21,7 +21,8 @@ class Failure(click.ClickException):
         self.exit_code = error.exit_code
 
     def show(self, file=None) -> None:
-        click.echo(f"derive: error: {self.format_message()}", err=True)
+        lines = self.format_message().split("\n")
+        click.echo("derive: error: " + "\n".join(printable(line) for line in lines), err=True)
 
 
 def reports_errors(command):
@@ -149,32 +150,30 @@ def _echo(written: list[str]) -> None:
 
 
 def main(argv=None) -> int:
-    """Run the CLI and return its exit status: 0 ok, 2 bad usage or spec, 1 anything else."""
+    """Run the CLI and return its exit status: 0 ok, 2 bad usage or spec, 1 anything else, 130 interrupted."""
     try:
         cli.main(args=argv, prog_name="derive", standalone_mode=False)
     except click.exceptions.Exit as e:
         return e.exit_code
+    except click.UsageError as e:
+        command = e.ctx.command_path if e.ctx is not None else "derive"
+        click.echo(f"derive: error: {printable(e.format_message())} (see '{command} --help')", err=True)
+        return e.exit_code
     except click.ClickException as e:
         e.show()
         return e.exit_code
-    except click.Abort:
-        click.echo("derive: aborted", err=True)
-        return 1
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("derive: interrupted", err=True)
+        return 130
     except Exception as e:  # noqa: BLE001 - the one-line reason promised for unexpected failures
         if os.environ.get("DERIVE_DEBUG"):
             raise
-        click.echo(f"derive: internal error: {type(e).__name__}: {e}", err=True)
+        click.echo(f"derive: internal error: {type(e).__name__}: {printable(str(e))[:300]}", err=True)
         return 1
     return 0
 
 
 def run() -> None:
-    """The console script: main(), then leave without the interpreter's teardown.
-
-    Tearing down SymPy's caches at exit takes about as long as deriving the HW5 key;
-    every file is already closed, so after flushing the standard streams it is skipped.
-    """
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    """The console script (derive.launch.run, which handles signals from the start)."""
+    from .launch import run as launch
+    launch()
