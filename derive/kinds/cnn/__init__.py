@@ -16,13 +16,10 @@ from ..base import REQUIRED, Kind, register
 from ..base import Field as Key
 from .field import _receptive_field
 from .layers import POINTWISE, POOLS, Config, Layer, _dims, out_shape
+from .notation import NOTATION
 from .params import _params, _total_params
 from .reading import _layer
 from .shapes import _same_padding, _shapes
-
-# also importable from here, as they were before the split into modules
-from .field import Field, field_mask, fields_through, used_extent
-from .layers import in_shapes, out_size
 
 
 
@@ -122,6 +119,7 @@ class CnnDims(Kind):
     """An image through a stack of layers: parameters, shapes, padding and receptive fields."""
 
     name = "cnn-dims"
+    notation = NOTATION
     summary = "an image through a stack of layers: parameter counts, shapes, 'same' padding, receptive fields"
     asks = {
         "params": "each layer's trainable parameters",

@@ -7,12 +7,12 @@ import operator
 from dataclasses import dataclass
 
 import sympy
-from sympy import Symbol
 
-from ...steps import Answer, Solution, Step, chain, let, say, step
+from ...steps import Answer, Solution, Step, chain, let, say, step, written_product, written_sum
 from ...symbols import Quotient
 from .layers import ROWS, WORDS, Config, _dims
-from .notation import D, K, K_EFF, P, S, _a, _label, _u
+from .notation import (CEN_IN, CEN_OUT, D, J_IN, J_OUT, K, K_EFF, P, R_IN, R_OUT, S, _label, field_centre,
+                       field_jump, field_size)
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,6 @@ def field_mask(c: Config, upto: int, dim: int) -> int:
     return mask
 
 
-R_IN, R_OUT, J_IN, J_OUT = Symbol("r_in"), Symbol("r_out"), Symbol("j_in"), Symbol("j_out")
-CEN_IN, CEN_OUT = Symbol("c_in"), Symbol("c_out")
 
 
 def _receptive_field(c: Config) -> Solution:
@@ -97,15 +95,15 @@ def _receptive_field(c: Config) -> Solution:
     seqs = fields_through(c, geo_upto)
     square = c.input[0] == c.input[1] and all(l.square() for l in layers[:geo_upto] if l.spatial)
     steps = [step(say(
-        "Start from one pixel of the input: ", let(Symbol("r_0"), 1), " (the field's size), ",
-        let(Symbol("j_0"), 1), " (the jump, in input pixels between neighbouring units) and ",
-        let(Symbol("c_0"), 0), " (the centre of the first unit's field; input pixels are"
+        "Start from one pixel of the input: ", let(field_size(0), 1), " (the field's size), ",
+        let(field_jump(0), 1), " (the jump, in input pixels between neighbouring units) and ",
+        let(field_centre(0), 0), " (the centre of the first unit's field; input pixels are"
         " numbered from 0, and numbers below 0 or past the end are padding). A layer with kernel k, dilation d,"
         " stride s and padding p before its input, of effective kernel ",
-        let(K_EFF, _a(_u(D, _a(K, -1)), 1)), ", gives (Araujo, Norris & Sim, 2019) ",
-        let(R_OUT, _a(R_IN, _u(_a(K_EFF, -1), J_IN))), ", ",
-        let(J_OUT, _u(J_IN, S)), " and ",
-        let(CEN_OUT, _a(CEN_IN, _u(_a(Quotient(_a(K_EFF, -1), 2, evaluate=False), -P), J_IN))),
+        let(K_EFF, written_sum(written_product(D, written_sum(K, -1)), 1)), ", gives (Araujo, Norris & Sim, 2019) ",
+        let(R_OUT, written_sum(R_IN, written_product(written_sum(K_EFF, -1), J_IN))), ", ",
+        let(J_OUT, written_product(J_IN, S)), " and ",
+        let(CEN_OUT, written_sum(CEN_IN, written_product(written_sum(Quotient(written_sum(K_EFF, -1), 2, evaluate=False), -P), J_IN))),
         "."))]
     meanings: dict = {}
     passive = [k + 1 for k, l in enumerate(layers[:geo_upto]) if not l.spatial]
@@ -117,14 +115,13 @@ def _receptive_field(c: Config) -> Solution:
             tag = "" if square else "hw"[dim]
             before, after = seqs[dim][k], seqs[dim][k + 1]
             eff, s, pb = layer.eff(dim), layer.stride[dim], layer.padding[dim][0]
-            r_k, j_k = Symbol(f"r{tag}_{k + 1}"), Symbol(f"j{tag}_{k + 1}")
-            c_k = Symbol(f"c^({tag})_{k + 1}") if tag else Symbol(f"c_{k + 1}")
+            r_k, j_k, c_k = field_size(k + 1, tag), field_jump(k + 1, tag), field_centre(k + 1, tag)
             meanings.update({r_k: after.r, j_k: after.j, c_k: after.c})
             shift = Quotient(eff - 1, 2, evaluate=False)
             if pb:
-                shift = _a(shift, -pb)
-            chains += [chain(r_k, _a(before.r, _u(eff - 1, before.j)), after.r), chain(j_k, _u(before.j, s), after.j),
-                       chain(c_k, _a(before.c, _u(shift, before.j)), after.c)]
+                shift = written_sum(shift, -pb)
+            chains += [chain(r_k, written_sum(before.r, written_product(eff - 1, before.j)), after.r), chain(j_k, written_product(before.j, s), after.j),
+                       chain(c_k, written_sum(before.c, written_product(shift, before.j)), after.c)]
             bits = [f"kernel {layer.kernel[dim]}"]
             if layer.dilation[dim] > 1:
                 bits.append(f"dilation {layer.dilation[dim]} (effective kernel {eff})")
@@ -195,14 +192,14 @@ def _dense_field(c: Config, dense: int, final: list[Field]) -> tuple[list[int], 
         lo, hi = extent
         sizes.append(hi - lo + 1)
         first, end = f.start, f.start + (n_units - 1) * f.j + f.r - 1
-        width = chain(_a(hi, -lo, 1) if lo else _a(hi, 1), hi - lo + 1)
+        width = chain(written_sum(hi, -lo, 1) if lo else written_sum(hi, 1), hi - lo + 1)
         if (lo, hi) == (max(first, 0), min(end, n - 1)):
             steps.append(step(say(f"{ROWS[dim].capitalize()}: the first unit's field starts at c − (r − 1)/2; the"
                                   f" last unit's, {n_units - 1} jumps further on, ends at that start"
                                   f" + {n_units - 1}·j + r − 1. Within the image (0 to {n - 1}) that leaves"
                                   f" {ROWS[dim]} {lo} to {hi}:"),
-                              chain(_a(f.c, -Quotient(f.r - 1, 2, evaluate=False)), first),
-                              chain(_a(first, _u(n_units - 1, f.j), f.r, -1), end), width))
+                              chain(written_sum(f.c, -Quotient(f.r - 1, 2, evaluate=False)), first),
+                              chain(written_sum(first, written_product(n_units - 1, f.j), f.r, -1), end), width))
         else:
             steps.append(step(say(f"{ROWS[dim].capitalize()}: following the windows back, only input {ROWS[dim]}"
                                   f" {lo} to {hi} reach a unit (the others fall where a floor dropped units or a"

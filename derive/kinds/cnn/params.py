@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sympy
-from sympy import Symbol
 
-from ...steps import Answer, Solution, Step, chain, let, say, step
+from ...steps import Answer, Solution, Step, chain, let, say, step, written_product, written_sum
 from ...symbols import Quotient
 from .layers import ACTIVATIONS, POOLS, Config, Layer
-from .notation import C_IN, F_OUT, G, K_H, K_W, N_IN, UNITS, _a, _label, _u
+from .notation import BETA, CHANNELS, GAMMA, C_IN, F_OUT, G, K_H, K_W, N_IN, UNITS, _label
 
 
 def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
@@ -27,23 +26,23 @@ def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
         ch = shape[-1]
         what = "channels" if len(shape) == 3 else "features"
         n = 2 * ch
-        return [step(say(label + "it normalizes each of its ", let(Symbol("C"), ch), f" {what} and then scales and"
-                         " shifts it by a learned ", Symbol("gamma"), " and ", Symbol("beta"), ": 2 trainable parameters per channel,"),
-                     chain(_u(2, ch), n)),
+        return [step(say(label + "it normalizes each of its ", let(CHANNELS, ch), f" {what} and then scales and"
+                         " shifts it by a learned ", GAMMA, " and ", BETA, ": 2 trainable parameters per channel,"),
+                     chain(written_product(2, ch), n)),
                 step(say("and it keeps a running mean and variance per channel for use at inference; they are"
                          " updated by averaging, not by gradient descent, so they are non-trainable (PyTorch's"
-                         " buffers; Keras's summary adds them to the parameter count):"), chain(_u(2, ch), n))], n, n
+                         " buffers; Keras's summary adds them to the parameter count):"), chain(written_product(2, ch), n))], n, n
     if layer.type == "dense":
         n_in, m = shape[0], layer.filters
         if layer.bias:
             text = say(label + "each of its ", let(UNITS, m), " units has one weight per input"
                        " number (", let(N_IN, n_in), ") and one bias, in all ",
-                       _u(_a(N_IN, 1), UNITS), ":")
-            shown, count = _u(_a(n_in, 1), m), (n_in + 1) * m
+                       written_product(written_sum(N_IN, 1), UNITS), ":")
+            shown, count = written_product(written_sum(n_in, 1), m), (n_in + 1) * m
         else:
             text = say(label + "each of its ", let(UNITS, m), " units has one weight per input"
-                       " number (", let(N_IN, n_in), ") and no bias, in all ", _u(N_IN, UNITS), ":")
-            shown, count = _u(n_in, m), n_in * m
+                       " number (", let(N_IN, n_in), ") and no bias, in all ", written_product(N_IN, UNITS), ":")
+            shown, count = written_product(n_in, m), n_in * m
         return [step(text, chain(shown, count))], count, 0
     # conv
     kh, kw = layer.kernel
@@ -58,16 +57,16 @@ def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
         depth_words = ""
     else:
         cin, depth_words = C_IN, " (its depth equals the input's channels)"
-    weights = _u(kh, kw, depth)
+    weights = written_product(kh, kw, depth)
     if layer.bias:
-        formula = _u(_a(_u(K_H, K_W, cin), 1), F_OUT)
-        shown = _u(_a(weights, 1), layer.filters)
-        text = say(label + "each of the ", F_OUT, " filters has ", _u(K_H, K_W, cin),
+        formula = written_product(written_sum(written_product(K_H, K_W, cin), 1), F_OUT)
+        shown = written_product(written_sum(weights, 1), layer.filters)
+        text = say(label + "each of the ", F_OUT, " filters has ", written_product(K_H, K_W, cin),
                    f" weights{depth_words} and one bias, in all ", formula, ":")
     else:
-        formula = _u(K_H, K_W, cin, F_OUT)
-        shown = _u(weights, layer.filters)
-        text = say(label + "each of the ", F_OUT, " filters has ", _u(K_H, K_W, cin),
+        formula = written_product(K_H, K_W, cin, F_OUT)
+        shown = written_product(weights, layer.filters)
+        text = say(label + "each of the ", F_OUT, " filters has ", written_product(K_H, K_W, cin),
                    " weights and no bias, in all ", formula, ":")
     count = (kh * kw * depth + (1 if layer.bias else 0)) * layer.filters
     steps.append(step(text, chain(shown, count)))
@@ -106,7 +105,7 @@ def _sum_steps(counts: list[int], what: str) -> tuple[list[Step], int]:
         return [step(say(f"Only layer {terms[0][0]} has {what} parameters: {total} in all."))], total
     if len(terms) <= 8:
         layers = ", ".join(str(k) for k, _ in terms[:-1]) + f" and {terms[-1][0]}"
-        return [step(say(f"Adding the {what} parameters of layers {layers}:"), chain(_a(*(n for _, n in terms)), total))], total
+        return [step(say(f"Adding the {what} parameters of layers {layers}:"), chain(written_sum(*(n for _, n in terms)), total))], total
     steps, running, size = [], 0, 6
     for start in range(0, len(terms), size):
         group = terms[start:start + size]
@@ -115,7 +114,7 @@ def _sum_steps(counts: list[int], what: str) -> tuple[list[Step], int]:
         last = start + size >= len(terms)
         text = (f"The {what} parameters of {which}" if not running else
                 f"Adding those of {which} to the running total") + (", the last ones:" if last else ":")
-        steps.append(step(say(text), chain(_a(*([running] if running else []), *(n for _, n in group)), new)))
+        steps.append(step(say(text), chain(written_sum(*([running] if running else []), *(n for _, n in group)), new)))
         running = new
     return steps, total
 
@@ -130,7 +129,7 @@ def _total_params(c: Config) -> Solution:
         more, non = _sum_steps(buffers, "non-trainable")
         steps += more
         steps.append(step(say("All parameters, trainable and non-trainable (the total Keras's summary reports):"),
-                          chain(_a(trainable, non), trainable + non)))
+                          chain(written_sum(trainable, non), trainable + non)))
         notes.append(say("PyTorch's sum(p.numel() for p in model.parameters()) gives the trainable count only;"
                          " the running statistics of batch normalization are buffers."))
     value = {"total": trainable + non, "trainable": trainable, "non_trainable": non}

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import sympy
-from sympy import Symbol
 
-from ...steps import Answer, Solution, Step, Text, chain, let, say, step
+from ...steps import Answer, Solution, Step, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv, Quotient
 from .layers import ROWS, WORDS, Config, Layer, _dims, _same_total, out_shape, out_size
-from .notation import D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _a, _label, _u
+from .notation import N, D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _label
 
 
 def _span(layer: Layer):
     """n_in + 2p − k (or with p_b + p_a, k_eff): what the stride divides."""
     kern = K if layer.dilation == (1, 1) else K_EFF
     if layer.symmetric(0) and layer.symmetric(1):
-        return _a(N_IN, _u(2, P), -kern)
-    return _a(N_IN, P_B, P_A, -kern)
+        return written_sum(N_IN, written_product(2, P), -kern)
+    return written_sum(N_IN, P_B, P_A, -kern)
 
 
 def _formula(layer: Layer):
@@ -24,18 +23,18 @@ def _formula(layer: Layer):
     span = _span(layer)
     core = (FloorDiv(span, S, evaluate=False) if not layer.ceil_mode
             else sympy.ceiling(Quotient(span, S, evaluate=False), evaluate=False))
-    return let(N_OUT, _a(core, 1))
+    return let(N_OUT, written_sum(core, 1))
 
 
 def _size_chain(size: int, layer: Layer, dim: int):
     """The formula with this layer's numbers, and its value (before ceil_mode's last-window rule)."""
     (pb, pa), s = layer.padding[dim], layer.stride[dim]
-    pad = [_u(2, pb)] if layer.symmetric(0) and layer.symmetric(1) else [pb, pa]
-    inner = _a(size, *pad, -layer.eff(dim))
+    pad = [written_product(2, pb)] if layer.symmetric(0) and layer.symmetric(1) else [pb, pa]
+    inner = written_sum(size, *pad, -layer.eff(dim))
     span = size + pb + pa - layer.eff(dim)
     if layer.ceil_mode:
-        return _a(sympy.ceiling(Quotient(inner, s, evaluate=False), evaluate=False), 1), -(-span // s) + 1
-    return _a(FloorDiv(inner, s, evaluate=False), 1), span // s + 1
+        return written_sum(sympy.ceiling(Quotient(inner, s, evaluate=False), evaluate=False), 1), -(-span // s) + 1
+    return written_sum(FloorDiv(inner, s, evaluate=False), 1), span // s + 1
 
 
 def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Text]]:
@@ -49,7 +48,7 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
         same_eff = layer.kernel[0] == layer.kernel[1] and layer.dilation[0] == layer.dilation[1]
         for dim in (0,) if same_eff else (0, 1):
             d, kk = layer.dilation[dim], layer.kernel[dim]
-            chains.append(chain(_a(_u(d, _a(kk, -1)), 1), layer.eff(dim)))
+            chains.append(chain(written_sum(written_product(d, written_sum(kk, -1)), 1), layer.eff(dim)))
     for dim in dims:
         shown, value = _size_chain(shape[dim], layer, dim)
         chains.append(chain(shown, value))
@@ -59,7 +58,7 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
                 say(f"In the {WORDS[dim]} the last of these {value} windows would start at (out − 1)·s, at or past the"
                     f" end of the input and its top/left padding (n + p_b); PyTorch drops a window that starts"
                     f" in the bottom/right padding, leaving {value - 1}:"),
-                chain(_u(value - 1, s), ">=", _a(shape[dim], pb)), chain(_a(value, -1), value - 1)))
+                chain(written_product(value - 1, s), ">=", written_sum(shape[dim], pb)), chain(written_sum(value, -1), value - 1)))
             notes.append(say(f"Layer {k + 1}: with ceil_mode the {WORDS[dim]} would get one more window, but it would"
                              " start in the padding after the input, so PyTorch drops it (its rule: the last window"
                              " must start inside the input or the padding before it)."))
@@ -67,7 +66,7 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
     dil = (", with the effective kernel " if layer.dilation != (1, 1) else "")
     pieces = [intro, _formula(layer), f" ({which})"]
     if dil:
-        pieces += [dil, let(K_EFF, _a(_u(D, _a(K, -1)), 1))]
+        pieces += [dil, let(K_EFF, written_sum(written_product(D, written_sum(K, -1)), 1))]
     if not (layer.symmetric(0) and layer.symmetric(1)):
         pieces += [", ", P_B, " and ", P_A, " the padding before and after"]
     if layer.ceil_mode:
@@ -129,7 +128,7 @@ def _shapes(c: Config) -> Solution:
             else:
                 steps.append(step(say(f"{label}: the {_dims(shape)} block is laid out as one vector (PyTorch orders"
                                       " it channel by channel, Keras pixel by pixel; the length is the same):"),
-                                  chain(_u(*shape), out[0])))
+                                  chain(written_product(*shape), out[0])))
         elif layer.type == "dense":
             steps.append(step(say(f"{label}: one output per unit, {out[0]} numbers.")))
         else:
@@ -150,7 +149,7 @@ def _same_padding(c: Config) -> Solution:
     index = c.layer - 1 if c.layer is not None else next(k for k, l in enumerate(c.layers) if l.type == "conv")
     layer, shape = c.layers[index], c.shapes[index]
     steps, notes, values = [], [], []
-    n, p, k = Symbol("n"), Symbol("p"), Symbol("k")
+    n, p, k = N, P, K
     for dim, word in enumerate(WORDS):
         if dim == 1 and layer.kernel[1] == layer.kernel[0] and layer.stride[1] == layer.stride[0] and \
                 layer.dilation[1] == layer.dilation[0] and shape[0] == shape[1]:
@@ -162,14 +161,14 @@ def _same_padding(c: Config) -> Solution:
             total = eff - 1
             if d == 1:
                 steps.append(step(say(f"With stride 1 the {word} is kept when ",
-                                      let(_a(n, 2 * p, -k, 1), n),
+                                      let(written_sum(n, 2 * p, -k, 1), n),
                                       ", i.e. the padding adds up to k − 1 in total:"),
-                                  chain(_a(kk, -1), total)))
+                                  chain(written_sum(kk, -1), total)))
             else:
                 steps.append(step(say(f"With stride 1 and dilation {d} the {word} is kept when ",
-                                      let(_a(n, 2 * p, -_u(D, _a(K, -1)), -1, 1), n),
+                                      let(written_sum(n, 2 * p, -written_product(D, written_sum(K, -1)), -1, 1), n),
                                       ", i.e. the padding adds up to d(k − 1) in total:"),
-                                  chain(_u(d, _a(kk, -1)), total)))
+                                  chain(written_product(d, written_sum(kk, -1)), total)))
         else:
             target = -(-size // s)
             total = _same_total(size, eff, s)
@@ -179,7 +178,7 @@ def _same_padding(c: Config) -> Solution:
                                   " \"same\" asks for exactly ",
                                   chain(sympy.ceiling(Quotient(size, s, evaluate=False), evaluate=False), target),
                                   f" outputs, which needs padding (out − 1)·s + {kshow} − n in total (at least 0):"),
-                              chain(sympy.Max(_a(_u(target - 1, s), eff, -size), 0, evaluate=False), total)))
+                              chain(sympy.Max(written_sum(written_product(target - 1, s), eff, -size), 0, evaluate=False), total)))
         before, after = total // 2, total - total // 2
         if before == after:
             steps.append(step(say(f"Split evenly: {before} on each side of the {word}."),
