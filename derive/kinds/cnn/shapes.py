@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sympy
 
 from ...steps import Answer, Solution, Step, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv, Quotient
+from ...words import plural
 from .layers import ROWS, WORDS, Config, Layer, _dims, _same_total, out_shape, out_size
 from .notation import N, D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _label
 
@@ -124,13 +127,13 @@ def _shapes(c: Config) -> Solution:
             notes += why
         elif layer.type == "flatten":
             if len(shape) == 1:
-                steps.append(step(say(f"{label}: its input is already a vector; {shape[0]} numbers.")))
+                steps.append(step(say(f"{label}: its input is already a vector; {plural(shape[0], 'number')}.")))
             else:
                 steps.append(step(say(f"{label}: the {_dims(shape)} block is laid out as one vector (PyTorch orders"
                                       " it channel by channel, Keras pixel by pixel; the length is the same):"),
                                   chain(written_product(*shape), out[0])))
         elif layer.type == "dense":
-            steps.append(step(say(f"{label}: one output per unit, {out[0]} numbers.")))
+            steps.append(step(say(f"{label}: one output per unit, {plural(out[0], 'number')}.")))
         else:
             kind = ("normalizes each channel" if layer.type == "batchnorm" else "acts on each number"
                     if layer.type != "dropout" else "zeroes random numbers while training")
@@ -145,72 +148,111 @@ def _shapes(c: Config) -> Solution:
 
 # --- "same" padding --------------------------------------------------------------------------
 
-def _same_padding(c: Config) -> Solution:
+@dataclass(frozen=True)
+class SameDim:
+    """The "same" padding along one dimension: the input size, the layer's geometry, the padding in all
+    and its split (the odd one after); target is the output TensorFlow keeps, ⌈n/s⌉."""
+
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    eff: int
+    target: int
+    total: int
+    before: int
+    after: int
+
+    @property
+    def value(self):
+        return self.before if self.before == self.after else [self.before, self.after]
+
+
+@dataclass(frozen=True)
+class SamePadding:
+    """The padding that keeps a conv layer's height and width (index: the layer, 0-based); dims holds
+    the height and, when its geometry differs, the width."""
+
+    index: int
+    dims: tuple[SameDim, ...]
+    value: object               # an int, [before, after], or {"height": ..., "width": ...}
+    out: tuple[int, ...]        # the layer's output with that padding
+
+
+def same_padding(c: Config) -> SamePadding:
     index = c.layer - 1 if c.layer is not None else next(k for k, l in enumerate(c.layers) if l.type == "conv")
     layer, shape = c.layers[index], c.shapes[index]
-    steps, notes, values = [], [], []
-    n, p, k = N, P, K
-    for dim, word in enumerate(WORDS):
-        if dim == 1 and layer.kernel[1] == layer.kernel[0] and layer.stride[1] == layer.stride[0] and \
-                layer.dilation[1] == layer.dilation[0] and shape[0] == shape[1]:
-            values.append(values[0])
-            break
-        size, kk, s, d = shape[dim], layer.kernel[dim], layer.stride[dim], layer.dilation[dim]
-        eff = layer.eff(dim)
-        if s == 1:
-            total = eff - 1
-            if d == 1:
-                steps.append(step(say(f"With stride 1 the {word} is kept when ",
-                                      let(written_sum(n, 2 * p, -k, 1), n),
-                                      ", i.e. the padding adds up to k − 1 in total:"),
-                                  chain(written_sum(kk, -1), total)))
-            else:
-                steps.append(step(say(f"With stride 1 and dilation {d} the {word} is kept when ",
-                                      let(written_sum(n, 2 * p, -written_product(D, written_sum(K, -1)), -1, 1), n),
-                                      ", i.e. the padding adds up to d(k − 1) in total:"),
-                                  chain(written_product(d, written_sum(kk, -1)), total)))
-        else:
-            target = -(-size // s)
-            total = _same_total(size, eff, s)
-            kshow = "k" if d == 1 else "k_eff"
-            steps.append(step(say(f"With stride {s} no padding keeps the {word}: the output has at most ⌈n/s⌉"
-                                  " units, so PyTorch's padding = \"same\" refuses strides above 1. TensorFlow's"
-                                  " \"same\" asks for exactly ",
-                                  chain(sympy.ceiling(Quotient(size, s, evaluate=False), evaluate=False), target),
-                                  f" outputs, which needs padding (out − 1)·s + {kshow} − n in total (at least 0):"),
-                              chain(sympy.Max(written_sum(written_product(target - 1, s), eff, -size), 0, evaluate=False), total)))
-        before, after = total // 2, total - total // 2
-        if before == after:
-            steps.append(step(say(f"Split evenly: {before} on each side of the {word}."),
-                              chain(Quotient(total, 2, evaluate=False), before)))
-            values.append(before)
-        else:
-            steps.append(step(say(f"{total} is odd, so the padding cannot be symmetric: {before} before and {after}"
-                                  f" after in the {word} (the extra one goes after, as in PyTorch and TensorFlow).")))
-            values.append([before, after])
+    alike = layer.kernel[1] == layer.kernel[0] and layer.stride[1] == layer.stride[0] and \
+        layer.dilation[1] == layer.dilation[0] and shape[0] == shape[1]
+    dims = []
+    for dim in (0,) if alike else (0, 1):
+        size, s, eff = shape[dim], layer.stride[dim], layer.eff(dim)
+        total = eff - 1 if s == 1 else _same_total(size, eff, s)
+        dims.append(SameDim(size, layer.kernel[dim], s, layer.dilation[dim], eff, -(-size // s), total,
+                            total // 2, total - total // 2))
+    values = [dims[0].value, dims[-1].value]
+    value = values[0] if values[0] == values[1] else {"height": values[0], "width": values[1]}
+    pads = [(d.before, d.after) for d in (dims[0], dims[-1])]
+    resolved = Layer("conv", layer.kernel, layer.stride, tuple(pads), layer.dilation, filters=layer.filters)
+    return SamePadding(index, tuple(dims), value, out_shape(resolved, shape))
+
+
+def _same_total_step(d: SameDim, word: str) -> Step:
+    """The padding, in all, that keeps (or, with a stride, TensorFlow-keeps) one dimension."""
+    if d.stride == 1 and d.dilation == 1:
+        return step(say(f"With stride 1 the {word} is kept when ", let(written_sum(N, 2 * P, -K, 1), N),
+                        ", i.e. the padding adds up to k − 1 in total:"), chain(written_sum(d.kernel, -1), d.total))
+    if d.stride == 1:
+        return step(say(f"With stride 1 and dilation {d.dilation} the {word} is kept when ",
+                        let(written_sum(N, 2 * P, -written_product(D, written_sum(K, -1)), -1, 1), N),
+                        ", i.e. the padding adds up to d(k − 1) in total:"),
+                    chain(written_product(d.dilation, written_sum(d.kernel, -1)), d.total))
+    kshow = "k" if d.dilation == 1 else "k_eff"
+    return step(say(f"With stride {d.stride} no padding keeps the {word}: the output has at most ⌈n/s⌉"
+                    " units, so PyTorch's padding = \"same\" refuses strides above 1. TensorFlow's"
+                    " \"same\" asks for exactly ",
+                    chain(sympy.ceiling(Quotient(d.size, d.stride, evaluate=False), evaluate=False), d.target),
+                    f" outputs, which needs padding (out − 1)·s + {kshow} − n in total (at least 0):"),
+                chain(sympy.Max(written_sum(written_product(d.target - 1, d.stride), d.eff, -d.size), 0,
+                                evaluate=False), d.total))
+
+
+def _same_split_step(d: SameDim, word: str) -> Step:
+    if d.before == d.after:
+        return step(say(f"Split evenly: {d.before} on each side of the {word}."),
+                    chain(Quotient(d.total, 2, evaluate=False), d.before))
+    return step(say(f"{d.total} is odd, so the padding cannot be symmetric: {d.before} before and {d.after}"
+                    f" after in the {word} (the extra one goes after, as in PyTorch and TensorFlow)."))
+
+
+def _same_answer(sp: SamePadding) -> str:
+    value = sp.value
+    if isinstance(value, int):
+        return f"Padding {value} (on each side)"
+    if isinstance(value, list):
+        return f"Padding {_vtext(value)} (before, after)"
+    return (f"Padding {_vtext(value['height'])} (height), {_vtext(value['width'])} (width)" +
+            (" (before, after)" if any(isinstance(v, list) for v in value.values()) else " (on each side)"))
+
+
+def _same_padding(c: Config) -> Solution:
+    sp = same_padding(c)
+    layer, shape = c.layers[sp.index], c.shapes[sp.index]
+    steps = []
+    for d, word in zip(sp.dims, WORDS):
+        steps += [_same_total_step(d, word), _same_split_step(d, word)]
+    notes = []
     if layer.filters != shape[2]:
         notes.append(say(f"Only the height and width can be kept: the output's depth is the number of filters"
-                         f" ({layer.filters}), not the input's {shape[2]} channels, whatever the padding."))
-    value = values[0] if values[0] == values[1] else {"height": values[0], "width": values[1]}
-    shown = value if not isinstance(value, dict) else f"{_vtext(values[0])} (height), {_vtext(values[1])} (width)"
-    pads = [tuple(v) if isinstance(v, list) else (v, v) for v in values]
-    resolved = Layer("conv", layer.kernel, layer.stride, tuple(pads), layer.dilation, filters=layer.filters)
-    out = out_shape(resolved, shape)
-    if isinstance(value, int):
-        text = f"Padding {value} (on each side)"
-    elif isinstance(value, list):
-        text = f"Padding {_vtext(value)} (before, after)"
-    else:
-        text = f"Padding {shown}" + (" (before, after)" if any(isinstance(v, list) for v in values) else
-                                     " (on each side)")
-    where = "" if index == 0 else f" (layer {index + 1})"
+                         f" ({layer.filters}), not the input's {plural(shape[2], 'channel')}, whatever the padding."))
+    where = "" if sp.index == 0 else f" (layer {sp.index + 1})"
     question = say(f"Suppose you wanted “same” padding so that the convolutional layer{where}'s output had the same"
                    " height and width as its input. How much padding would you use?")
     if any(s > 1 for s in layer.stride):
         notes.append(say("With a stride above 1 “same” cannot keep the size; it means TensorFlow's rule, output"
                          " ⌈n/s⌉ (the output then covers the input with no row or column left out)."))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes),
-                    answer=Answer(value=value, text=say(text + f"; the output is then {_dims(out)}.")))
+                    answer=Answer(value=sp.value, text=say(_same_answer(sp) + f"; the output is then {_dims(sp.out)}.")))
 
 
 def _vtext(v) -> str:
