@@ -52,8 +52,9 @@ def configure(values: dict, asks) -> Config:
             raise FieldError("layers", "'same-padding' needs a conv layer", None,
                              "at least one layer with type = \"conv\"")
         if which is not None and which not in convs:
+            name = layers[which - 1].name
             raise FieldError("layer", f"'same-padding' asks about a conv layer, and layer {which} is"
-                             f" {article(layers[which - 1].name)} {layers[which - 1].name}", which, "the number of a conv layer: "
+                             f" {article(name)} {name}", which, "the number of a conv layer: "
                              + ", ".join(map(str, convs)))
     return Config(shape, tuple(layers), tuple(shapes), which)
 

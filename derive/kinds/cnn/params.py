@@ -141,7 +141,8 @@ def _sum_steps(counts: list[int], what: str) -> tuple[list[Step], int]:
         return [step(say(f"Only layer {terms[0][0]} has {what} parameters: {total} in all."))], total
     if len(terms) <= 8:
         layers = join(k for k, _ in terms)
-        return [step(say(f"Adding the {what} parameters of layers {layers}:"), chain(written_sum(*(n for _, n in terms)), total))], total
+        return [step(say(f"Adding the {what} parameters of layers {layers}:"),
+                     chain(written_sum(*(n for _, n in terms)), total))], total
     steps, running, size = [], 0, 6
     for start in range(0, len(terms), size):
         group = terms[start:start + size]

@@ -61,7 +61,8 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
                 say(f"In the {WORDS[dim]} the last of these {value} windows would start at (out − 1)·s, at or past the"
                     f" end of the input and its top/left padding (n + p_b); PyTorch drops a window that starts"
                     f" in the bottom/right padding, leaving {value - 1}:"),
-                chain(written_product(value - 1, s), ">=", written_sum(shape[dim], pb)), chain(written_sum(value, -1), value - 1)))
+                chain(written_product(value - 1, s), ">=", written_sum(shape[dim], pb)),
+                chain(written_sum(value, -1), value - 1)))
             notes.append(say(f"Layer {k + 1}: with ceil_mode the {WORDS[dim]} would get one more window, but it would"
                              " start in the padding after the input, so PyTorch drops it (its rule: the last window"
                              " must start inside the input or the padding before it)."))
@@ -90,7 +91,8 @@ def _surprises(k: int, layer: Layer, shape) -> list[Text]:
         word, rows = WORDS[dim], ROWS[dim]
         if rest and not layer.ceil_mode:
             what = f"{rest} {rows} of the padded input are" if rest > 1 else f"{rows[:-1]} of the padded input is"
-            notes.append(say(f"Layer {k + 1}: the floor bites in the {word}: ", Quotient(_span(layer), S, evaluate=False),
+            notes.append(say(f"Layer {k + 1}: the floor bites in the {word}: ",
+                             Quotient(_span(layer), S, evaluate=False),
                              f" leaves remainder {rest}, so the last {what} covered by no window and dropped."))
         if layer.ceil_mode:
             out = out_size(size, layer, dim)
@@ -252,7 +254,8 @@ def _same_padding(c: Config) -> Solution:
         notes.append(say("With a stride above 1 “same” cannot keep the size; it means TensorFlow's rule, output"
                          " ⌈n/s⌉ (the output then covers the input with no row or column left out)."))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes),
-                    answer=Answer(value=sp.value, text=say(_same_answer(sp) + f"; the output is then {_dims(sp.out)}.")))
+                    answer=Answer(value=sp.value,
+                                  text=say(_same_answer(sp) + f"; the output is then {_dims(sp.out)}.")))
 
 
 def _vtext(v) -> str:
