@@ -5,6 +5,8 @@ by dimension) come from small functions that register each as it is first made. 
 LaTeX (``_plain``) is written SymPy's own way in every format: its LaTeX is the same (C_in as
 C_{in}), but SymPy's MathML keeps a multi-letter or numeric subscript as one identifier (<mi>in</mi>),
 which the MathML read from a LaTeX form would split; so these stay SymPy's, as they always printed.
+The centre c^{(h)}_k of a field along one dimension is written out, so that its MathML reads like
+r^{(h)}_k and j^{(h)}_k beside it (and its name, not a plain letter with a subscript, never shows).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def field_jump(k: int, tag: str = ""):
 
 def field_centre(k: int, tag: str = ""):
     """c_k, the centre of the first unit's field after layer k."""
-    return _plain(f"c^({tag})_{k}" if tag else f"c_{k}")
+    return _s(f"c^({tag})_{k}", f"c^{{({tag})}}_{{{k}}}") if tag else _plain(f"c_{k}")
 
 
 def _label(k: int, layer: Layer) -> str:
