@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sympy
-from sympy import Derivative, ImmutableMatrix, MatMul, Mul, Symbol
+from sympy import Derivative, ImmutableMatrix, MatMul, Symbol
 
-from ...steps import Answer, Solution, chain, let, say, step
+from ...steps import Answer, Solution, chain, let, say, step, written_product
 from ...symbols import Times
 from ...words import join_pieces
 from .config import Config
 from .matrix import arguments, filter_vector, input_at, inputs, matrix, windows
 from .names import (A_VEC, DA_DF, DA_DF_J, DA_DX, DA_DX_C, DIAG, DPHI_Z, DZ_DF, DZ_DF_J, DZ_DX, F_J, F_MAT, F_RC,
                     PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, da_df, da_r_df, dz_r_df, f, x, x_at)
-from .slopes import _Slopes
+from .slopes import slopes
 
 
 def _activation(c: Config):
@@ -20,7 +20,7 @@ def _activation(c: Config):
 
 
 def _gradient(c: Config) -> Solution:
-    j, sl = c.wrt, _Slopes(c)
+    j, sl = c.wrt, slopes(c)
     args = arguments(c)
     dz = ImmutableMatrix([sympy.diff(e, f(j)) for e in args])
     result = ImmutableMatrix([sl.values[i] * dz[i] for i in range(c.outputs)])
@@ -75,7 +75,7 @@ def _multiply_words(c: Config) -> str:
 
 
 def _jacobian(c: Config) -> Solution:
-    sl = _Slopes(c)
+    sl = slopes(c)
     args, W, m, k = arguments(c), windows(c), c.outputs, c.width
     result = ImmutableMatrix(m, k, lambda r, j: sl.values[r] * W[r, j])
     steps = [
@@ -120,7 +120,7 @@ def _index_text(c: Config) -> str:
 
 
 def _input_gradient(c: Config) -> Solution:
-    sl = _Slopes(c)
+    sl = slopes(c)
     args, F, m, n = arguments(c), matrix(c), c.outputs, c.length
     result = ImmutableMatrix(m, n, lambda r, col: sl.values[r] * F[r, col])
     diag = ImmutableMatrix.diag(*sl.factors)
@@ -132,8 +132,8 @@ def _input_gradient(c: Config) -> Solution:
         sl.step(),
         step(say("Chain rule, row by row: ", let(DA_DX_C, sl.generic * F_RC),
                  ", so each row of F is scaled by its slope, ",
-                 let(DA_DX, Mul(DIAG(RELU_PRIME(Z_VEC) if c.name == "relu" else DPHI_Z), F_MAT,
-                                     evaluate=False)), ":"),
+                 let(DA_DX, written_product(DIAG(RELU_PRIME(Z_VEC) if c.name == "relu" else DPHI_Z), F_MAT)),
+                 ":"),
              chain(DA_DX, MatMul(diag, F, evaluate=False), boxed)),
     ]
     xvec = inputs(c)

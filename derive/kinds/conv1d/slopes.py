@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Mapping
+
 import sympy
-from sympy import ImmutableMatrix, MatMul
+from sympy import ImmutableMatrix, MatMul, Symbol
 
 from ...mathparse import Z
 from ...steps import Text, chain, let, say, step
@@ -14,40 +17,20 @@ from .matrix import arguments, zero_rows
 from .names import DPHI_Z, F_MAT, RELU_PRIME, X_VEC, Z_R, Z_VEC, agree, dphi_at, signed_z, z
 
 
-class _Slopes:
-    """phi'(z_r) for each row: how it is shown, its value, and what the checker needs to know."""
+@dataclass(frozen=True)
+class Slopes:
+    """phi'(z_r) for each row: how it is shown, its value, and what the checker needs to know. Computed by
+    ``slopes``; its methods write the steps and notes from it."""
 
-    def __init__(self, c: Config):
-        self.c = c
-        args = arguments(c)
-        dphi = derivative(c.phi)
-        self.zs = [z(r + 1) for r in range(c.outputs)]
-        if c.kinked:
-            # the checker reads each z_r with the sign the spec gives it, which decides the slope
-            signed = [signed_z(r + 1, sg) for r, sg in enumerate(c.signs)]
-            self.values = [c.slopes[0 if sg > 0 else 1].subs(Z_VEC, zr) for sg, zr in zip(c.signs, self.zs)]
-            if c.name == "relu":
-                self.shown = [RELU_PRIME(zr) for zr in self.zs]
-                self.meanings = {RELU_PRIME(zr): sympy.Heaviside(sz, 0) for zr, sz in zip(self.zs, signed)}
-                self.generic = RELU_PRIME(Z_R)
-            else:
-                self.shown = [dphi_at(r + 1) for r in range(c.outputs)]
-                self.meanings = {sym: dphi.subs(Z, sz) for sym, sz in zip(self.shown, signed)}
-                self.generic = dphi_at()
-            self.meanings.update(zip(self.zs, signed))
-            self.factors = self.values            # what multiplies each row in the displays
-            self.exact = [dphi.subs(Z, sz) for sz in signed]
-        else:
-            tidy = tidy_form(dphi)
-            self.values = [tidy.subs(Z, zr) for zr in self.zs]
-            self.shown = [dphi_at(r + 1) for r in range(c.outputs)]
-            self.meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(self.shown, self.zs)},
-                             **{zr: args[r] for r, zr in enumerate(self.zs)}}
-            self.generic = dphi_at()
-            self.factors = self.shown             # displays keep phi'(z_r); the JSON value writes it out
-            self.exact = [dphi.subs(Z, args[r]) for r in range(c.outputs)]
-            self.dphi = tidy.subs(Z, Z_VEC)
-        self.meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
+    c: Config
+    zs: tuple[Symbol, ...]                # z_1 ... z_m as shown
+    values: tuple[sympy.Expr, ...]        # each row's slope: decided by the sign, or phi' written out in z_r
+    shown: tuple[sympy.Expr, ...]         # relu'(z_r) or phi'(z_r), as the slope step shows it
+    factors: tuple[sympy.Expr, ...]       # what multiplies each row in the displays
+    exact: tuple[sympy.Expr, ...]         # phi'(z_r) for the checker (in the signed z_r, or in x and f)
+    generic: sympy.Expr                   # relu'(z_r) or phi'(z_r) for the generic row r
+    meanings: Mapping                     # the notation above, for the checker
+    dphi: sympy.Expr | None = None        # a smooth phi' in z, tidied (None when kinked)
 
     def conditions(self) -> list:
         return [let(z(i + 1), 0, ">") if s > 0 else
@@ -101,3 +84,39 @@ class _Slopes:
 
     def question_tail(self) -> list:
         return [", assuming ", *join_pieces(self.conditions())] if self.c.kinked else []
+
+
+def slopes(c: Config) -> Slopes:
+    """Each row's slope: decided by the spec's signs for a kinked activation, a function of z_r otherwise."""
+    dphi = derivative(c.phi)
+    zs = tuple(z(r + 1) for r in range(c.outputs))
+    return _kinked(c, zs, dphi) if c.kinked else _smooth(c, zs, dphi)
+
+
+def _kinked(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
+    # the checker reads each z_r with the sign the spec gives it, which decides the slope
+    signed = [signed_z(r + 1, sg) for r, sg in enumerate(c.signs)]
+    values = tuple(c.slopes[0 if sg > 0 else 1].subs(Z_VEC, zr) for sg, zr in zip(c.signs, zs))
+    if c.name == "relu":
+        shown = tuple(RELU_PRIME(zr) for zr in zs)
+        meanings = {RELU_PRIME(zr): sympy.Heaviside(sz, 0) for zr, sz in zip(zs, signed)}
+        generic = RELU_PRIME(Z_R)
+    else:
+        shown = tuple(dphi_at(r + 1) for r in range(c.outputs))
+        meanings = {sym: dphi.subs(Z, sz) for sym, sz in zip(shown, signed)}
+        generic = dphi_at()
+    meanings.update(zip(zs, signed))
+    meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
+    return Slopes(c=c, zs=zs, values=values, shown=shown, factors=values, generic=generic, meanings=meanings,
+                  exact=tuple(dphi.subs(Z, sz) for sz in signed))
+
+
+def _smooth(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
+    args, tidy = arguments(c), tidy_form(dphi)
+    shown = tuple(dphi_at(r + 1) for r in range(c.outputs))
+    meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(shown, zs)},
+                **{zr: args[r] for r, zr in enumerate(zs)}, DPHI_Z: dphi.subs(Z, Z_VEC)}
+    # the displays keep phi'(z_r); the JSON value writes it out
+    return Slopes(c=c, zs=zs, values=tuple(tidy.subs(Z, zr) for zr in zs), shown=shown, factors=shown,
+                  exact=tuple(dphi.subs(Z, args[r]) for r in range(c.outputs)), generic=dphi_at(),
+                  meanings=meanings, dphi=tidy.subs(Z, Z_VEC))
