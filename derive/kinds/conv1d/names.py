@@ -30,6 +30,7 @@ DZ_DF_J = _S("dz_r/df_j", r"\frac{\partial z_r}{\partial f_j}")
 DA_DX_C = _S("da_r/dx_c", r"\frac{\partial a_r^{(i)}}{\partial x_c^{(i)}}")
 F_RC = _S("F_rc", "F_{rc}")
 F_J = _S("f_j")                          # the generic weight f_j
+Z_R = _S("z_r", **REAL)                  # the generic argument z_r
 R, J = _S("r"), _S("j")
 N, K, S, D, P_L, P_R = _S("n"), _S("k"), _S("s"), _S("d"), _S("p_l"), _S("p_r")
 X_VEC = NOTATION.matrix("x^(i)", N, 1, "x^{(i)}")
@@ -65,9 +66,6 @@ def x_row(offset: int = 0) -> Symbol:
 def x_at(index: str) -> Symbol:
     """x_{2r-1}, x_{r+j-1}, ...: the input at an index written out (``index`` as printed)."""
     return _S(f"x_[{index}]", rf"x_{{{index}}}^{{(i)}}", **REAL)
-
-
-Z_R = _S("z_r", **REAL)                  # the generic argument z_r
 
 
 def da_df(j: int) -> Symbol:
