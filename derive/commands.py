@@ -21,10 +21,20 @@ def ids(only: str | Iterable[str] | None) -> list[str] | None:
     if only is None:
         return None
     items = only.split(",") if isinstance(only, str) else list(only)
-    return [s.strip() for s in items if s.strip()] or None
+    picked = [s.strip() for s in items if s.strip()]
+    if not picked:
+        raise UsageError("--only: no question ids given (for instance --only 1a.ii,2d)")
+    return picked
+
+
+def _output(out: str | None) -> str | None:
+    if out is not None and not out.strip():
+        raise UsageError("-o: an empty path (give a file, a folder or '-' for standard output)")
+    return out
 
 
 def _sheet(sheet: str, spec, fmt: str, out: str | None, only, templates) -> list[str]:
+    out = _output(out)
     if fmt not in formats.SHEETS[sheet]:
         raise UsageError(f"no format {fmt!r} for the {sheet}; the formats are {', '.join(formats.SHEETS[sheet])}")
     if out == "-" and formats.FORMATS[fmt].binary:
@@ -54,7 +64,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     folder ``out`` (default out/snippets); returns the files written, in order."""
     if fmt not in formats.snippet_formats():
         raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(formats.snippet_formats())}")
-    if out == "-":
+    if _output(out) == "-":
         raise UsageError("snippets are several files; give a folder with -o DIR")
     folder = Path(out or os.path.join(OUT, "snippets"))
     if folder.exists() and not folder.is_dir():

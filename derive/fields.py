@@ -70,9 +70,14 @@ def check_int(value: Any, field: str, minimum: int | None = None) -> int:
     return value
 
 
+MAX_TEXT = 1000           # characters of a text field (a formula, a name)
+
+
 def text(values: dict, field: str, default: str | None = None) -> str | None:
-    """An optional string field."""
+    """An optional string field, of at most MAX_TEXT characters."""
     value = values.get(field, default)
     if value is not None and not isinstance(value, str):
         raise FieldError(field, "must be text", value, "a string")
+    if value is not None and len(value) > MAX_TEXT:
+        raise FieldError(field, f"longer than {MAX_TEXT} characters", value, "a short text")
     return value

@@ -8,6 +8,7 @@ file, the problem (number and title), the field, the value given and what is acc
 from __future__ import annotations
 
 import datetime
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +23,7 @@ TOP_KEYS = ("title", "due", "problem")
 MAX_BYTES = 1 << 20            # a spec file of at most 1 MiB (a whole course's problem bank is a few KiB)
 MAX_DEPTH = 16                 # tables and lists nested at most this deep
 MAX_ERRORS = 20                # reported at once; the rest are counted
+MAX_TITLE = 300                # characters of a title or a due date
 PROBLEM_KEYS = ("title", "kind", "part")
 PART_KEYS = ("ask",)
 
@@ -127,17 +129,33 @@ def from_mapping(data: dict, path: str | Path = "<spec>") -> ProblemSet:
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise SpecError("missing or empty", file=path, field="title", given=title, expected="a string")
+    _short(title, "title", path)
     due = _due(data.get("due"), path)
     raw = data.get("problem")
     if not isinstance(raw, list) or not raw:
         raise SpecError("no problems", file=path, field="problem", expected="one or more [[problem]] tables")
     problems = _all_or_errors([lambda p=p, k=k: _problem(p, k + 1, path) for k, p in enumerate(raw)])
-    name = Path(path).stem if str(path) != "<spec>" else "spec"
+    name = safe_name(Path(path).stem) if str(path) != "<spec>" else "spec"
     return ProblemSet(name=name, title=title, due=due, problems=tuple(problems), path=str(path))
+
+
+def safe_name(stem: str) -> str:
+    """The spec's name as used in output file names and comments: letters, digits, '.', '_' and '-' kept,
+    anything else (spaces, newlines, quotes, backslashes) made '-'."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", stem).strip(".") or "spec"
+    return name[:100]
+
+
+def _short(text: str, field: str, path, problem: str | None = None) -> None:
+    if len(text) > MAX_TITLE:
+        raise SpecError(f"longer than {MAX_TITLE} characters", file=path, problem=problem, field=field,
+                        given=text, expected="a title of a line or two")
 
 
 def _due(value, path) -> str | None:
     """The due date as text: free text, or a TOML date or date-time (written as ISO 8601)."""
+    if isinstance(value, str):
+        _short(value, "due", path)
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
@@ -170,6 +188,7 @@ def _problem(raw: Any, number: int, path) -> Problem:
     title = raw.get("title", "")
     if not isinstance(title, str):
         raise SpecError("must be text", file=path, problem=label, field="title", given=title)
+    _short(title, "title", path, label)
     if title:
         label = f"problem {number} ({title})"
     kind_name = raw.get("kind")

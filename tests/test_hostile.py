@@ -167,3 +167,33 @@ def test_a_stopped_pdf_leaves_nothing_behind(tmp_path):
     assert not list((tmp_path / "out").glob("*.pdf")) or proc.returncode == 0
     leftover = subprocess.run(["pgrep", "-f", str(temp)], capture_output=True, text=True)
     assert leftover.stdout.strip() == ""
+
+
+TITLES = ["Two\nlines", "Greek: α, β, Σ and ∂L/∂θ", "Accents: Łódź, naïve, Ærøskøbing, ß", "Emoji 😀 and 中文",
+          "Bidi \u202eevil\u202c and zero\u200bwidth\u200d", "Bell \x07 and escape \x1b[2J",
+          r"TeX \input{/etc/passwd} \def\x{1} $x$ & % # _ ^ ~ { }", "x" * 300]
+
+
+def hostile_doc():
+    problems = [{"title": t, "kind": "rnn-activation", "W_a": 1, "called": t,
+                 "part": [{"activation": "tanh", "ask": "derivative"}]} for t in TITLES]
+    return derive.solve(derive.from_mapping({"title": TITLES[1], "due": TITLES[3], "problem": problems}))
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "beamer-pdf"])
+def test_any_title_typesets(fmt):
+    """Greek, accents and symbols typeset; what pdflatex cannot set shows as its code point; controls and
+    invisible characters are dropped; TeX commands in a title are text, never run."""
+    need_tex()
+    assert derive.render(hostile_doc(), fmt).startswith(b"%PDF")
+    tex = derive.render(hostile_doc(), "latex")
+    assert r"\texttt{[U+1F600]}" in tex and r"$\alpha$" in tex and "Łódź" in tex
+    assert "\x1b" not in tex and "\u202e" not in tex and r"\input{" not in tex.replace(r"$\backslash$input\{", "")
+
+
+def test_titles_past_the_limit_are_refused():
+    with pytest.raises(SpecError, match="field 'title': longer than 300"):
+        derive.from_mapping({"title": "x" * 100_000, "problem": []})
+    with pytest.raises(SpecError, match="field 'called': longer than 1000"):
+        derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation", "W_a": 1, "called": "c" * 2000,
+                                                          "part": [{"activation": "tanh", "ask": "derivative"}]}]})

@@ -56,7 +56,23 @@ def test_displays_sit_inside_their_list_items(key):
 
 
 def test_escape():
-    assert md.escape("a_b * c $5 <x> #1 [l](u) |") == r"a\_b \* c \$5 \<x\> \#1 \[l\](u) \|"
+    assert md.escape("a_b * c $5 <x> #1 [l](u) | & d") == r"a\_b \* c \$5 &lt;x&gt; \#1 \[l\](u) \| &amp; d"
+    assert md.escape("two\nlines\u202e") == "two lines"
+
+
+def test_no_live_markup_from_user_text():
+    """Rendered as MkDocs renders it, hostile text in every field stays text: no element but the template's."""
+    import markdown
+    hostile = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[a](javascript:alert(1))",
+               "<javascript:alert(1)>", "&lt;b&gt;", "<!-- c -->"]
+    for bad in hostile:
+        doc = derive.solve(derive.from_mapping({"title": bad, "due": bad, "problem": [{
+            "title": bad, "kind": "rnn-activation", "W_a": 1, "called": bad,
+            "part": [{"activation": "tanh", "ask": "derivative"}]}]}))
+        html = markdown.markdown(derive.render(doc, "markdown"), extensions=["pymdownx.arithmatex"],
+                                 extension_configs={"pymdownx.arithmatex": {"generic": True}})
+        assert "<script" not in html and "<img" not in html and "<!--" not in html, bad
+        assert "href" not in html, bad
 
 
 NASTY = r"Week #3: *bold* _it_ $x$ <b>tag</b> [link](http://x) `code` | pipe \ back"

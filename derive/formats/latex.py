@@ -163,9 +163,34 @@ def math(expr, notation: Notation = EMPTY) -> str:
     return printer(notation).doprint(expr)
 
 
+# Characters beyond ASCII that pdflatex sets as they are (inputenc utf8, the OT1 fonts of
+# texlive-latex-base): accented Latin letters, punctuation, currency and a few symbols.
+TEXT_CHARS = "¡¢£¤¥¦§¨©ª¬®¯°±²³´µ¶·¸¹º¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖ×ØÙÚÛÜÝßàáâãäåæçèéêëìíîïñòóôõö÷øùúûüýÿĀāĂăĆćĈĉĊċČčĎďĒēĔĕĖėĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭİıĲĳĴĵĶķĹĺĻļĽľŁłŃńŅņŇňŌōŎŏŐőŒœŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŴŵŶŷŸŹźŻżŽžƒǄǅǆǇǈǉǊǋǌǍǎǏǐǑǒǓǔǢǣǦǧǨǩǰǴǵȘșȚțȲȳȷ‐‑‒–—―‖‘’“”†‡•…‰‱※‽⁄⁎⁒₡₤₦₩₫€₱℃№℗℞℠™Ω℧℮←↑→↓"
+GREEK = dict(zip("αβγδεζηθικλμνξοπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ", (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho sigma tau upsilon phi chi"
+    " psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()))
+# Dropped: control characters, and the invisible ones that reorder or join text (bidi, zero-width).
+INVISIBLE = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0xAD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F,
+             0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2060, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF]
+
+
+def _escape_table() -> dict[int, str]:
+    table = {code: "" for code in INVISIBLE}
+    table.update({ord(c): " " for c in "\t\n\r\u2028\u2029"})
+    table.update({ord(c): r"$\mathrm{o}$" if name == "o" else rf"$\{name}$" for c, name in GREEK.items()})
+    table.update({ord(c): out for c, out in {**UNICODE, **SPECIAL}.items()})
+    return table
+
+
+_TABLE = _escape_table()
+_UNSET = re.compile("[^\x00-\x7f%s]" % re.escape(TEXT_CHARS))
+
+
 def escape(text: str) -> str:
-    """Prose made safe for LaTeX: special characters escaped, typographic unicode mapped."""
-    return "".join(SPECIAL.get(ch) or UNICODE.get(ch) or ch for ch in text)
+    """Prose made safe for LaTeX: special characters escaped, typographic unicode and Greek mapped, line
+    breaks made spaces, invisible characters dropped; a character pdflatex cannot set (CJK, emoji, ...)
+    is shown as its code point, [U+4E2D], rather than stopping the build."""
+    return _UNSET.sub(lambda m: r"\texttt{[U+%04X]}" % ord(m.group()), text.translate(_TABLE))
 
 
 def inline(piece, notation: Notation = EMPTY) -> str:

@@ -9,13 +9,19 @@ from ..notation import EMPTY, Notation
 from ..steps import Text
 from . import latex as tex
 
-# Backslash-escaped in prose: Markdown's own punctuation, and '$', which would open maths.
-SPECIAL = set("\\`*_[]<>#|$~")
+# Backslash-escaped in prose: Markdown's own punctuation, and '$', which would open maths. The
+# characters of HTML become entities (every renderer reads those; '\\<' shows its backslash in
+# Python-Markdown, and raw '<' would let HTML in). Line breaks become spaces, invisible characters go.
+_TABLE = {ord(ch): "\\" + ch for ch in "\\`*_[]#|$~"}
+_TABLE.update({ord("<"): "&lt;", ord(">"): "&gt;", ord("&"): "&amp;"})
+_TABLE.update({ord(c): " " for c in "\t\n\r\u2028\u2029"})
+_TABLE.update({code: "" for code in tex.INVISIBLE if chr(code) not in "\t\n\r"})
 
 
 def escape(prose: str) -> str:
-    """Prose made safe for Markdown: punctuation that Markdown or the maths renderer reads is escaped."""
-    return "".join("\\" + ch if ch in SPECIAL else ch for ch in prose)
+    """Prose made safe for Markdown: punctuation that Markdown or the maths renderer reads is escaped,
+    HTML's characters written as entities."""
+    return prose.translate(_TABLE)
 
 
 def text(t: Text, notation: Notation = EMPTY) -> str:
