@@ -149,10 +149,13 @@ def _echo(written: list[str]) -> None:
             click.echo(path)
 
 
-def main(argv=None) -> int:
-    """Run the CLI and return its exit status: 0 ok, 2 bad usage or spec, 1 anything else, 130 interrupted."""
+def main(argv=None, time_limit: float = 0) -> int:
+    """Run the CLI and return its exit status: 0 ok, 2 bad usage or spec, 1 anything else, 130 interrupted.
+    With a ``time_limit`` (seconds) a runaway ends in exit status 1 with one line."""
+    from .limits import time_limit as limited
     try:
-        cli.main(args=argv, prog_name="derive", standalone_mode=False)
+        with limited(time_limit, "the command"):
+            cli.main(args=argv, prog_name="derive", standalone_mode=False)
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.UsageError as e:
@@ -165,6 +168,15 @@ def main(argv=None) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("derive: interrupted", err=True)
         return 130
+    except DeriveError as e:
+        click.echo(f"derive: error: {printable(str(e))}", err=True)
+        return e.exit_code
+    except MemoryError:
+        click.echo("derive: error: out of memory (derive's limit is 3 GiB); the spec asks for too much", err=True)
+        return 1
+    except RecursionError:
+        click.echo("derive: error: a formula or a template nests too deeply", err=True)
+        return 1
     except Exception as e:  # noqa: BLE001 - the one-line reason promised for unexpected failures
         if os.environ.get("DERIVE_DEBUG"):
             raise

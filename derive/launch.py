@@ -29,7 +29,9 @@ def run() -> None:
     signal.signal(signal.SIGTERM, _stop)
     try:
         from .cli import main
-        code = main()
+        from .limits import cap_memory, command_time_limit
+        cap_memory()
+        code = main(time_limit=command_time_limit())
     except KeyboardInterrupt:
         code = _interrupted()
     _leave(code)

@@ -197,3 +197,37 @@ def test_titles_past_the_limit_are_refused():
     with pytest.raises(SpecError, match="field 'called': longer than 1000"):
         derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation", "W_a": 1, "called": "c" * 2000,
                                                           "part": [{"activation": "tanh", "ask": "derivative"}]}]})
+
+
+@pytest.mark.parametrize("template, words", [
+    ('((* extends "latex/solutions.tex.j2" *))', ["latex/solutions.tex.j2", "itself"]),
+    ("((* macro m() *))((( m() )))((* endmacro *))((( m() )))", ["itself"]),
+    ("((* for i in range(100000) *))((* for j in range(100000) *))((( i )))((* endfor *))((* endfor *))",
+     ["longer than"]),
+    ("((( 'x' * 100000000 )))", ["multiplied"]),
+    ("((( 10 ** 100000000 )))", ["exponent"]),
+    ("((( ''.__class__.__mro__[1].__subclasses__() )))", ["unsafe", "__class__"]),
+    ('((* include "../../../../../../etc/passwd" *))', ["passwd"]),
+])
+def test_user_templates_are_boxed(tmp_path, template, words, monkeypatch):
+    """A user template that loops, recurses, allocates or reaches for Python internals is stopped with
+    a message naming the template (exit 2), within the template time limit."""
+    import derive.formats as formats
+    monkeypatch.setattr(formats, "TEMPLATE_TIME_LIMIT", 2)
+    (tmp_path / "t" / "latex").mkdir(parents=True)
+    (tmp_path / "t" / "latex" / "solutions.tex.j2").write_text(template)
+    started = time.monotonic()
+    with pytest.raises(formats.TemplateError) as err:
+        derive.render(derive.solve(derive.load(), only=["2a"]), "latex", templates=tmp_path / "t")
+    assert time.monotonic() - started < 15
+    assert err.value.exit_code == 2
+    assert any(w in str(err.value) for w in words), str(err.value)
+
+
+def test_the_whole_command_has_a_time_limit(tmp_path):
+    env = {**os.environ, "DERIVE_TIME_LIMIT": "0.5"}
+    proc = subprocess.run([sys.executable, "-m", "derive", "solutions", "-f", "json", "-o", "-"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode in (0, 1), proc.stderr
+    if proc.returncode == 1:
+        assert "longer than 0.5 s" in proc.stderr and "Traceback" not in proc.stderr

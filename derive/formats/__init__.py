@@ -13,8 +13,10 @@ import traceback
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from ..errors import DeriveError, UsageError
+from ..limits import TEMPLATE_TIME_LIMIT, OutOfTime, time_limit
 from ..notation import EMPTY
 from ..steps import Answer, Chain
 from . import context
@@ -47,6 +49,23 @@ def _user_dirs(templates) -> tuple[str, ...]:
     return tuple(str(Path(d).resolve()) for d in dirs)
 
 
+class Sandbox(SandboxedEnvironment):
+    """Templates run sandboxed: no access to Python internals, ranges of at most 100,000, and no string or
+    list multiplied or number raised past a size that could exhaust memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+    LIMIT = 100_000
+
+    def call_binop(self, context, operator, left, right):
+        sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
+        counts = [x for x in (left, right) if isinstance(x, int) and not isinstance(x, bool)]
+        if operator == "*" and sizes and counts and sizes[0] * abs(counts[0]) > self.LIMIT * 10:
+            raise SecurityError("a string or list multiplied past 1,000,000 items")
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 1000:
+            raise SecurityError("a power with an exponent above 1000")
+        return super().call_binop(context, operator, left, right)
+
+
 @functools.lru_cache(maxsize=None)
 def _environment(tex_delimiters: bool, user: tuple[str, ...]) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader([str(p) for p in template_dirs()])
@@ -55,14 +74,13 @@ def _environment(tex_delimiters: bool, user: tuple[str, ...]) -> jinja2.Environm
     common = dict(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                   keep_trailing_newline=True)
     if tex_delimiters:
-        env = jinja2.Environment(
+        env = Sandbox(
             block_start_string="((*", block_end_string="*))",
             variable_start_string="(((", variable_end_string=")))",
             comment_start_string="((=", comment_end_string="=))",
             autoescape=False, **common)
     else:
-        env = jinja2.Environment(autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
-                                 **common)
+        env = Sandbox(autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")), **common)
     env.globals["standalone"] = False
     return env
 
@@ -78,9 +96,18 @@ def _render_template(fmt: Format, name: str, ctx: dict, templates=None) -> str:
     """One template of a format, rendered: the format decides the delimiters, the escaping and the tidying."""
     env = environment(templates, tex_delimiters=fmt.tex)
     try:
-        text = env.get_template(name).render(**ctx)
+        with time_limit(TEMPLATE_TIME_LIMIT, f"rendering the template {name}"):
+            text = env.get_template(name).render(**ctx)
     except jinja2.TemplateError as err:
         raise _template_error(err, name, templates) from None
+    except RecursionError:
+        error = TemplateError(f"template {name}: it extends, includes or calls itself without end")
+        error.exit_code = 2 if templates else 1
+        raise error from None
+    except OutOfTime as err:
+        error = TemplateError(str(err))
+        error.exit_code = 2 if templates else 1
+        raise error from None
     return _tidy(text) if fmt.ext == "md" else text
 
 
