@@ -102,7 +102,7 @@ def check_link(left, rel: str, right) -> tuple[bool, str]:
     if _is_matrix(left) or _is_matrix(right):
         return _check_matrix(_explicit(left), rel, _explicit(right))
     if rel == "=":
-        verdict = is_zero(left - right)
+        verdict = is_zero(left - right, scale=sympy.Abs(left) + sympy.Abs(right))
         return verdict, "" if verdict else "the two sides differ"
     if rel == "approx":
         return _check_approx(left, right)
@@ -128,14 +128,16 @@ def _check_matrix(left, rel, right):
     if left.shape != right.shape:
         return False, f"shapes {left.shape} and {right.shape} differ"
     for a, b in zip(left, right):
-        ok = _check_approx(a, b)[0] if rel == "approx" else is_zero(a - b)
+        ok = _check_approx(a, b)[0] if rel == "approx" else is_zero(a - b, scale=sympy.Abs(a) + sympy.Abs(b))
         if not ok:
             return False, f"entries {a} and {b} differ"
     return True, ""
 
 
-def is_zero(d) -> bool:
-    """True when d is identically zero: symbolically, else at every sample point to 50 digits."""
+def is_zero(d, scale=None) -> bool:
+    """True when d is identically zero: symbolically, else at every sample point to 50 digits. Numeric
+    agreement is relative to ``scale`` (the size of what is compared, such as |left| + |right|) when it
+    is above 1: two 50-digit values near 10^100 agree to 50 digits, not to 10^-30."""
     d = sympy.sympify(d)
     if d == 0:
         return True
@@ -147,28 +149,43 @@ def is_zero(d) -> bool:
             return exact == 0
         value = d.evalf(DIGITS)
         if value.is_number and value.is_comparable:
+            size = _size(scale)
             if d.has(sympy.Float):  # numeric work: 50-digit agreement is the claim
-                return bool(abs(value) < ZERO)
-            return bool(abs(value) < ZERO) and _exact_zero(d)
+                return bool(abs(value) < ZERO * size)
+            return bool(abs(value) < ZERO * size) and _exact_zero(d, size)
         return _exact_zero(d)
     count = 0
-    for value in _samples(d):       # stops at the first point that tells the sides apart
-        if abs(value) >= TINY:
+    for value, point in _samples(d, points=True):   # stops at the first point that tells the sides apart
+        if abs(value) >= TINY and abs(value) >= TINY * _size(scale, point):
             return False
         count += 1
     return count >= 3 or bool(sympy.simplify(d) == 0)
 
 
-def _exact_zero(d) -> bool:
+def _size(scale, point=None):
+    """The size the comparison is relative to: |scale| (at a point) when above 1, else 1."""
+    if scale is None:
+        return 1
+    try:
+        value = numeric.evaluate(scale, point or {}, DIGITS)
+    except (numeric.Unsupported, TypeError, ValueError):
+        return 1
+    if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
+        return 1
+    return max(1, sympy.Float(value, DIGITS)) if point is None else max(1, value)
+
+
+def _exact_zero(d, size=1) -> bool:
     """A constant that is 0 to 50 digits: confirm exactly where SymPy can."""
     if d.is_zero is not None:
         return bool(d.is_zero)
     s = sympy.nsimplify(d) if d.has(sympy.Float) else sympy.simplify(d)
-    return s == 0 or abs(d.evalf(2 * DIGITS)) < ZERO**2
+    return s == 0 or abs(d.evalf(2 * DIGITS)) < ZERO**2 * size
 
 
-def _samples(d):
-    """Values (mpmath) of d at the sample points, lazily; complex or undefined points are skipped."""
+def _samples(d, points: bool = False):
+    """Values (mpmath) of d at the sample points, lazily (with the points, if asked); complex or undefined
+    points are skipped."""
     syms = sorted(d.free_symbols, key=lambda s: s.name)
     signs = [1 if (s.is_positive or s.is_nonnegative) else -1 if (s.is_negative or s.is_nonpositive) else 0
              for s in syms]
@@ -178,16 +195,16 @@ def _samples(d):
         f = None
     for shift in range(len(SAMPLES)):
         picks = [(shift + 3 * k) % len(SAMPLES) for k in range(len(syms))]
+        point = {s: abs(SAMPLES[i]) * sign if sign else SAMPLES[i] for s, i, sign in zip(syms, picks, signs)}
         if f is not None:
             value = f(*(abs(SAMPLE_VALUES[i]) * sign if sign else SAMPLE_VALUES[i] for i, sign in zip(picks, signs)))
         else:
-            point = {s: abs(SAMPLES[i]) * sign if sign else SAMPLES[i] for s, i, sign in zip(syms, picks, signs)}
             try:
                 value = numeric.evaluate(d, point, DIGITS)
             except numeric.Unsupported:
                 continue
         if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
-            yield value
+            yield (value, point) if points else value
 
 
 def _check_approx(left, right) -> tuple[bool, str]:

@@ -67,3 +67,14 @@ def test_answer_is_checked_too():
                                                                                    Float("0.5", 3))))
     with pytest.raises(CheckError, match="answer"):
         check_solution(sol, "1a")
+
+
+def test_numeric_agreement_is_relative_to_size():
+    """Two 50-digit values near 10^100 that agree in every digit are equal; an exact power is checked exactly."""
+    from derive.check import check_link
+    big = sympy.Float(10, 50) ** 100 * (1 + sympy.Float("1e-45", 50))
+    assert check_link(big, "=", sympy.Integer(10) ** 100)[0]
+    assert not check_link(big * (1 + sympy.Float("1e-20", 50)), "=", sympy.Integer(10) ** 100)[0]
+    x = sympy.Symbol("x", positive=True)
+    assert check_link(sympy.exp(100 * x) * (1 + sympy.Float("1e-45", 50)), "=", sympy.exp(100 * x))[0]
+    assert not check_link(sympy.exp(100 * x) + 1, "=", sympy.exp(100 * x))[0]
