@@ -12,9 +12,9 @@ from sympy import Heaviside, Rational
 from ..check import is_zero
 from ..mathparse import NAMED
 from ..numeric import evaluate, small_rational
-from ..symbols import A_T, Z
+from ..precision import DIGITS, TINY
+from .rnn_notation import A_T, Z
 
-DIGITS = 50
 KINKS = (sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Piecewise, sympy.DiracDelta)
 
 # sup |phi'| of the standard activations, and the z where it is attained (None: approached only).
@@ -34,10 +34,15 @@ READABLE = {
 }
 
 
+def step_at_zero(expr: sympy.Expr) -> sympy.Expr:
+    """expr with the convention ReLU'(0) = 0, as PyTorch and TensorFlow have it: every unit step
+    Heaviside(x) becomes Heaviside(x, 0), which is 0 at x = 0."""
+    return expr.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
+
+
 def derivative(phi: sympy.Expr) -> sympy.Expr:
     """phi'(z), with ReLU'(0) = 0 (Heaviside(0) := 0)."""
-    d = sympy.diff(phi, Z)
-    return d.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
+    return step_at_zero(sympy.diff(phi, Z))
 
 
 def recognise(phi: sympy.Expr) -> str | None:
@@ -79,7 +84,7 @@ def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
             solution = mpmath.lu_solve(mpmath.matrix(rows), mpmath.matrix(rhs))
         except ZeroDivisionError:
             return None
-    coeffs = [small_rational(v, tolerance=1e-30) for v in solution]
+    coeffs = [small_rational(v, tolerance=TINY) for v in solution]
     if any(v is None for v in coeffs):
         return None
     g = coeffs[0] + coeffs[1] * A_T + coeffs[2] * A_T**2

@@ -5,29 +5,29 @@ Model: a<t> = phi(z<t>), z<t> = b + W_a a<t-1> + W_x x<t>, one unit, constant in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import functools
+from dataclasses import dataclass
 
 import mpmath
 import sympy
-from sympy import Abs, Eq, Float, Heaviside, Symbol
+from sympy import Abs, Eq, Float, Heaviside
 
 from .. import fields
 from ..check import is_zero
 from ..fields import FieldError
 from ..mathparse import NAMED, MathSyntaxError, parse_activation
 from ..numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
-from . import rnn_units
-from .base import REQUIRED, Field, Kind, register
-from .activations import READABLE, SUPREMA, recognise, slope
-from .dynamics import DIVERGED, MAX_ITERATES, T_EVIDENCE, Recurrence, compare_one
+from ..precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
 from ..steps import Answer, Solution, Text, chain, let, say, step
-from ..symbols import (A_0, A_PREV, A_STAR, A_T, B, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV, FACTOR,
-                       PHI, SIGMA, T_LONG, W_A, W_X, X_T, Z, Z_STAR, iterate)
+from ..words import article, join_pieces, plural
+from . import rnn_units
+from .activations import READABLE, SUPREMA, recognise, slope, step_at_zero
+from .base import REQUIRED, Field, Kind, register
+from .dynamics import DIVERGED, T_EVIDENCE, Recurrence, compare_one, verdict
+from .rnn_notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV,
+                           FACTOR, G, PHI, QUOTIENT_RULE, QUOTIENT_RULE_RHS, SIGMA, SUP_SLOPE, T_LONG, W_A, W_X,
+                           X_T, Z, Z_STAR, N, cycle_point, factor, fixed_point, gradient_at, iterate)
 
-
-DIGITS = 50
 SHOWN_ITERATES = 5
 
 NAMES = ", ".join(sorted(NAMED))
@@ -74,13 +74,11 @@ def setting(c: Config) -> Text:
     """The situation the questions are asked about, with the spec's values."""
     if isinstance(c, rnn_units.Units):
         return rnn_units.setting(c)
-    called = f", {_article(c.called)} “{c.called}”," if c.called else ""
+    called = f", {article(c.called)} “{c.called}”," if c.called else ""
     known = [Eq(W_A, c.W_a, evaluate=False), Eq(B, c.b, evaluate=False), Eq(X_T, c.x, evaluate=False)]
     if c.W_x is not None:
         known.insert(1, Eq(W_X, c.W_x, evaluate=False))
-    pieces: list = ["One recurrent unit with "]
-    for k, eq in enumerate(known):
-        pieces += [eq, ", " if k < len(known) - 2 else " and " if k == len(known) - 2 else ""]
+    pieces: list = ["One recurrent unit with ", *join_pieces(known)]
     pieces += [" for every t, and activation ", Eq(A_T, PHI(Z), evaluate=False), called, " with ",
                Eq(PHI(Z), c.phi, evaluate=False), ", where ", Eq(Z, _z_general(), evaluate=False), "."]
     return say(*pieces)
@@ -94,10 +92,6 @@ def solve(c: Config, ask: str) -> Solution:
 
 
 # --- shared pieces -------------------------------------------------------------------------
-
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
-
 
 def _z_general():
     return B + W_A * A_PREV + W_X * X_T
@@ -119,8 +113,7 @@ def _shared_meanings(c: Config) -> dict:
     m = {W_A: c.W_a, B: c.b, X_T: c.x, Z: z_of_prev, A_T: c.phi, PHI: sympy.Lambda(Z, c.phi),
          SIGMA: sympy.Lambda(Z, NAMED["sigmoid"]),
          DA_DZ: slope(c.phi)[0], DZ_DAPREV: sympy.diff(z_of_prev, A_PREV),
-         DA_DAPREV: sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV).replace(
-             Heaviside, lambda arg, *rest: Heaviside(arg, 0))}
+         DA_DAPREV: step_at_zero(sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV))}
     if c.W_x is not None:
         m[W_X] = c.W_x
     return m
@@ -161,7 +154,7 @@ def _derivative(c: Config) -> Solution:
 def _naming_notes(c: Config, name: str | None) -> list[Text]:
     if not c.called or name is None or c.called.strip().lower().replace("-", "_") == name:
         return []
-    note = say(f"The problem calls this activation {_article(c.called)} “{c.called}”, but the formula is ",
+    note = say(f"The problem calls this activation {article(c.called)} “{c.called}”, but the formula is ",
                READABLE[name], ", ", Eq(PHI(Z), NAMED[name], evaluate=False), ".")
     if name == "tanh" and "sigmoid" in c.called.lower():
         note += say(" It is S-shaped like the logistic sigmoid, and in fact ",
@@ -181,27 +174,67 @@ def _differentiate(phi: sympy.Expr, dphi: sympy.Expr) -> list:
         rule = sympy.Mul(sympy.Add(sympy.Mul(dnum, den, evaluate=False), -sympy.Mul(num, dden, evaluate=False),
                                    evaluate=False), sympy.Pow(den, -2, evaluate=False), evaluate=False)
         expanded = sympy.expand(dnum * den - num * dden) / den**2
-        return [step(say("Quotient rule: ", let(sympy.Symbol("(u/v)'"), sympy.Symbol("(u'v - uv')/v^2")), "."),
+        return [step(say("Quotient rule: ", let(QUOTIENT_RULE, QUOTIENT_RULE_RHS), "."),
                            chain(DA_DZ, rule, expanded, *([dphi] if expanded != dphi else [])))]
     return [step(say("Differentiate the activation."), chain(DA_DZ, dphi))]
 
 
-# --- stability ----------------------------------------------------------------------------
+# --- stability: analysis ------------------------------------------------------------------
 
-ROOTS = {2: "square", 3: "cube"}
-VERDICT_TEXT = {
-    "vanishing": "Vanishing gradients: each step back in time multiplies the gradient by a factor below 1,"
-                 " so it decays geometrically with the sequence length.",
-    "slowly-vanishing": "Vanishing gradients, but slowly: the factor tends to exactly 1 as the state approaches"
-                        " the fixed point, so the gradient decays like a power of the sequence length, not"
-                        " geometrically.",
-    "exploding": "Exploding gradients: each step back in time multiplies the gradient by a factor above 1,"
-                 " so it grows geometrically with the sequence length.",
-    "neither": "Neither: each step back in time multiplies the gradient by a factor of exactly 1, so it keeps"
-               " its size.",
-    "neither-drifting": "Neither: along the trajectory the factors tend to 1, so the gradient neither shrinks nor"
-                        " grows geometrically.",
-}
+@dataclass(frozen=True)
+class FixedPoint:
+    """One solution of a* = phi(W_a a* + c), with the factor |W_a phi'(z*)| there."""
+    value: sympy.Expr
+    exact: bool
+    factor: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The largest slope of phi times |W_a|: known (a standard activation), found numerically, or none."""
+    name: str | None
+    sup: sympy.Expr | None          # None with numeric: the slope grows without bound
+    numeric: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a state started next to an unstable fixed point ends: a fixed point and its factor, or None."""
+    start: sympy.Expr
+    end: sympy.Expr | None
+    factor: sympy.Expr | None
+
+
+@dataclass(frozen=True)
+class Stability:
+    """What the trajectory from a<0> does and what that means for the gradient over long sequences."""
+    dphi: sympy.Expr
+    g: sympy.Expr | None            # phi' in terms of the output a<t>, if there is such a form
+    rec: Recurrence
+    traj: tuple
+    star: sympy.Expr | None         # the fixed point the state settles at
+    exact: bool                     # ... exactly (a rational, or the start itself)
+    stationary: bool                # a<0> is already the fixed point
+    cycle: tuple | None             # the states of the cycle it settles on instead
+    cycle_product: sympy.Expr | None
+    factor: sympy.Expr              # per-step factor: at the fixed point, over the cycle, or the mean
+    drifting: bool                  # no fixed point or cycle, and the factors tend to 1
+    rel_one: str                    # factor against 1: '<', '=' or '>'
+    points: tuple[FixedPoint, ...]  # every fixed point near the trajectory
+    reached: int | None             # the one the state ends at (1-based), if listed
+    kink_at_star: bool              # the ReLU's argument is exactly 0 at the fixed point
+    bound: Bound
+    evidence: sympy.Expr | None     # |da<T>/da<0>| at T = T_EVIDENCE (None: the state diverged first)
+    longer: sympy.Expr | None       # the same further along, when it shows a slow decay
+    verdict: str                    # a key of VERDICT_TEXT
+    perturbed: tuple[Outcome, ...]  # a stationary start on an unstable fixed point, nudged either way
+
+    @property
+    def factor_shown(self) -> list:
+        """The factor as a chain shows it: exactly, or to SHOWN digits."""
+        if self.star is not None and self.exact:
+            return ["=", self.factor]
+        return ["approx", sympy.Integer(1) if self.drifting else shown(self.factor)]
 
 
 def _fixed_point(c: Config, rec: Recurrence, traj: list):
@@ -222,243 +255,311 @@ def _fixed_point(c: Config, rec: Recurrence, traj: list):
     if a is None:
         return None, False
     half = traj[len(traj) // 2]
-    if abs(last - a) > Float("1e-6") and not abs(last - a) < abs(half - a):
+    if abs(last - a) > SETTLED and not abs(last - a) < abs(half - a):
         return None, False
     return _exact_if_possible(rec, a)
 
 
 def _exact_if_possible(rec: Recurrence, a):
     """(a, exact?): the small rational a numeric fixed point is, when it provably is one."""
-    guess = small_rational(a, tolerance=1e-20)
+    guess = small_rational(a, tolerance=SAME_ROOT)
     if guess is not None and is_zero(rec.g().subs(A_STAR, guess)):
         return guess, True
     return a, False
 
 
-def _stability(c: Config) -> Solution:
-    cc = _c(c)
-    dphi, g = slope(c.phi)
-    rec = Recurrence(c.phi, dphi, c.W_a, cc)
-    meanings = {**_meanings(c), A_0: c.a0}
-    traj = rec.trajectory(c.a0, MAX_ITERATES, T_EVIDENCE)
-    star, exact = _fixed_point(c, rec, traj)
-    stationary = exact and star == c.a0
-    steps, notes = [], []
-    steps.append(step(say("With the given values the recurrence is"),
-                      chain(A_T, PHI(_z_general()), c.phi.subs(Z, c.W_a * A_PREV + cc))))
-    steps.append(step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."),
-                      *_iterate_lines(c, traj, meanings, 1 if stationary else None)))
-    cycle = rec.cycle(traj) if star is None else None
-    if star is not None:
-        more, factor, rel_one, f_shown = _at_fixed_point(c, star, exact, stationary, dphi, g, meanings)
-        steps += more
-        if dphi.has(Heaviside) and is_zero(c.W_a * star + cc):
-            notes.append(say("At the fixed point the ReLU's argument is exactly 0, where it is not differentiable;"
-                             " the derivative there is taken as 0, as PyTorch and TensorFlow do."))
-    elif cycle is not None:
-        more, factor, rel_one, f_shown = _on_cycle(rec, cycle, meanings)
-        steps += more
-    else:
-        factor = rec.mean_factor(traj)
-        meanings[FACTOR] = factor
-        drifting = abs(factor - 1) < 1e-6      # the factors tend to 1: no geometric trend either way
-        rel_one = "=" if drifting else compare_one(factor)
-        f_shown = ["approx", sympy.Integer(1) if drifting else shown(factor)]
-        meanings[iterate(len(traj) - 1)] = traj[-1]
-        steps.append(step(say(f"The iterates do not settle at a fixed point or a short cycle (after {len(traj) - 1}"
-                              " steps ", chain(iterate(len(traj) - 1), "approx", Float(traj[-1], 6)),
-                              "), so the per-step factor ", FACTOR, " is the geometric mean of ",
-                              Abs(DA_DAPREV), " along the trajectory",
-                              " (the factors tend to 1: the gradient has no geometric trend):" if drifting else ":"),
-                          chain(FACTOR, *f_shown, *([] if drifting else [rel_one, 1]))))
-    steps += _other_fixed_points(rec, traj, star, meanings)
+def _factor_at(rec: Recurrence, star, exact: bool) -> sympy.Expr:
+    """|W_a phi'(z*)| at a fixed point: exact for an exact point, else to DIGITS."""
+    factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * star + rec.c))
+    if exact:
+        return factor if factor.is_Rational else sympy.simplify(factor)
+    return to_sympy(evaluate(factor))
+
+
+def _listed(rec: Recurrence, traj: list, star) -> tuple[tuple[FixedPoint, ...], int | None]:
+    """Every fixed point near the trajectory with its factor, and which of them the state reaches."""
+    points, reached = [], None
+    for k, a in enumerate(rec.fixed_points(traj[:SHOWN_ITERATES + 1] + traj[-1:]), 1):
+        a, exact = _exact_if_possible(rec, a)
+        exact_factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * a + rec.c))
+        points.append(FixedPoint(a, exact, exact_factor if exact else rec.product([a])))
+        if star is not None and abs(a - star) < SETTLED:
+            reached = k
+    return tuple(points), reached
+
+
+def _bound(c: Config, dphi) -> Bound:
     name = recognise(c.phi)
     sup = SUPREMA.get(name, (None,))[0]
     if sup is not None and sup is not sympy.oo:
-        steps.append(step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
-                              " times the largest slope of ", READABLE[name], ":"),
-                          chain(Abs(DA_DAPREV), "<=", Abs(W_A) * sup, "=", Abs(c.W_a) * sup)))
-    elif name is None:
-        steps += _slope_bound(c, dphi, meanings)
-    evidence = rec.gradient(traj, T_EVIDENCE)
-    verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
-    if evidence is None:
-        steps.append(step(say(f"The state passes 1e300 after {len(traj) - 1} steps, so no finite gradient exists at ",
-                              let(T_LONG, T_EVIDENCE), ": it explodes with the state.")))
-    else:
-        meanings[DA_T_DA_0] = evidence
-        exact_evidence = ["approx", Float(evidence, 4)]
-        if stationary and factor.is_Integer:
-            power = sympy.Pow(factor, T_EVIDENCE, evaluate=False)
-            exact_evidence = [FACTOR**T_EVIDENCE, power] + (["approx", Float(evidence, 4)] if factor > 1 else
-                                                           ["=", factor**T_EVIDENCE])
-        steps.append(step(say("Backpropagating through T steps multiplies T such factors, so the gradient behaves"
-                              " like ", FACTOR**T_LONG, ". As evidence, along the actual trajectory with ",
-                              let(T_LONG, T_EVIDENCE), ":"), chain(Abs(DA_T_DA_0), *exact_evidence)))
-    if verdict == "neither" and star is not None and not stationary:
-        longer = rec.gradient(traj, len(traj) - 1)
-        if longer is not None and evidence is not None and longer < evidence:
-            verdict = "slowly-vanishing"
-            later = sympy.Symbol(f"da_{len(traj) - 1}/da_0")
-            meanings[later] = longer
-            steps.append(step(say("The factor is exactly 1 only at the fixed point itself, which the state never"
-                                  " reaches: on the way every factor is below 1, so the product still decays, like a"
-                                  " power of T rather than geometrically. Further along the trajectory:"),
-                              chain(Abs(later), "approx", Float(longer, 4), "<", Float(evidence, 4))))
-    text = VERDICT_TEXT["neither-drifting" if verdict == "neither" and star is None and cycle is None else verdict]
-    if stationary and rel_one == ">":
-        text = ("Exploding gradients on this exact path: the state sits on a fixed point where each step back in"
-                " time multiplies the gradient by a factor above 1. The fixed point is unstable, though (see the"
-                " note).")
-        notes.append(_perturbation_note(c, rec, star))
-    value = {"verdict": "vanishing" if verdict == "slowly-vanishing" else verdict,
-             "fixed_point": float(star) if star is not None else None,
-             "factor": float(factor), "gradient_T": float(evidence) if evidence is not None else None,
-             "T": T_EVIDENCE}
-    question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
-                   " tend to suffer from vanishing gradients, exploding gradients, or neither?")
-    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, text=say(text),
-                                  chain=chain(FACTOR, *f_shown, *([] if rel_one == "=" else [rel_one, 1]))))
+        return Bound(name, sup, False)
+    if name is None:
+        return Bound(None, _numeric_sup(dphi), True)
+    return Bound(name, None, False)
 
 
-def _slope_bound(c: Config, dphi, meanings: dict) -> list:
-    """The largest slope of an unrecognised activation, found numerically, as a bound on the factor."""
+def _numeric_sup(dphi) -> sympy.Expr | None:
+    """The largest |phi'| over [-50, 50] (a grid refined by golden-section search), or None when the
+    slope keeps growing towards the ends."""
     slope_at = compile_numeric(Abs(dphi), (Z,))
     with mpmath.workdps(15):
         grid = [mpmath.mpf(k) / 20 for k in range(-1000, 1001)]
         values = [slope_at(z) for z in grid]
     if not all(mpmath.isfinite(v) for v in values) or max(values[:40] + values[-40:]) >= max(values):
-        return [step(say("The activation's slope keeps growing away from 0, so no bound on the factor holds for"
-                         " every state."))]
+        return None
     best = max(range(len(grid)), key=lambda k: values[k])
     with mpmath.workdps(DIGITS):
         lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
         for _ in range(200):                     # golden-section search for the maximum around the grid's best
             m1, m2 = lo + (hi - lo) * 0.381966, hi - (hi - lo) * 0.381966
             lo, hi = (m1, hi) if slope_at(m1) < slope_at(m2) else (lo, m2)
-        sup = to_sympy(slope_at((lo + hi) / 2))
-    bound = shown(sup * abs(c.W_a), 6, away_from=None)
-    meanings[Symbol("sup_slope")] = sup
-    return [step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
-                     " times the largest slope of the activation, found numerically (a grid over [−50, 50] refined"
-                     " by golden-section search):"),
-                 chain(Abs(DA_DAPREV), "<=", Abs(W_A) * Symbol("sup_slope"), "approx", bound))]
+        return to_sympy(slope_at((lo + hi) / 2))
+
+
+def _perturbed(rec: Recurrence, star) -> tuple[Outcome, ...]:
+    """Where the state goes from just above and just below an unstable fixed point."""
+    outcomes = []
+    for eps in (sympy.Rational(1, 10**6), -sympy.Rational(1, 10**6)):
+        traj = rec.trajectory(star + eps)
+        end = rec.newton(traj[-1]) if abs(traj[-1]) <= DIVERGED else None
+        settled = end is not None and abs(end - traj[-1]) < SETTLED
+        outcomes.append(Outcome(star + eps, end if settled else None, rec.product([end]) if settled else None))
+    return tuple(outcomes)
+
+
+def _trend(rec: Recurrence, traj: list, star, exact: bool, cycle) -> tuple:
+    """(factor, drifting?, product over the cycle): the per-step factor wherever the state ends up."""
+    if star is not None:
+        return _factor_at(rec, star, exact), False, None
+    if cycle is not None:
+        product = rec.product(cycle)
+        return to_sympy(evaluate(product ** sympy.Rational(1, len(cycle)))), False, product
+    factor = rec.mean_factor(traj)
+    return factor, abs(factor - 1) < DRIFT, None
+
+
+def _verdict(rel_one: str, star, stationary: bool, cycle, evidence, longer) -> str:
+    verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
+    if verdict == "neither" and longer is not None and evidence is not None and longer < evidence:
+        return "slowly-vanishing"
+    if verdict == "neither" and star is None and cycle is None:
+        return "neither-drifting"
+    return verdict
+
+
+def analyse(c: Config) -> Stability:
+    """Follow the state from a<0>: where it settles, the factor there, the evidence at T_EVIDENCE."""
+    dphi, g = slope(c.phi)
+    rec = Recurrence(c.phi, dphi, c.W_a, _c(c))
+    traj = rec.trajectory(c.a0)
+    star, exact = _fixed_point(c, rec, traj)
+    stationary = exact and star == c.a0
+    cycle = rec.cycle(traj) if star is None else None
+    factor, drifting, product = _trend(rec, traj, star, exact, cycle)
+    rel_one = "=" if drifting else compare_one(factor)
+    points, reached = _listed(rec, traj, star)
+    evidence = rec.gradient(traj, T_EVIDENCE)
+    longer = None
+    if rel_one == "=" and star is not None and not stationary:
+        longer = rec.gradient(traj, len(traj) - 1)
+    return Stability(
+        dphi=dphi, g=g, rec=rec, traj=tuple(traj), star=star, exact=exact, stationary=stationary,
+        cycle=tuple(cycle) if cycle is not None else None, cycle_product=product, factor=factor,
+        drifting=drifting, rel_one=rel_one, points=points, reached=reached,
+        kink_at_star=star is not None and dphi.has(Heaviside) and is_zero(c.W_a * star + _c(c)),
+        bound=_bound(c, dphi), evidence=evidence, longer=longer,
+        verdict=_verdict(rel_one, star, stationary, cycle, evidence, longer),
+        perturbed=_perturbed(rec, star) if stationary and rel_one == ">" else ())
+
+
+# --- stability: narration -----------------------------------------------------------------
+
+ROOTS = {2: "square", 3: "cube"}
+VERDICT_TEXT = {
+    "vanishing": "Vanishing gradients: each step back in time multiplies the gradient by a factor below 1,"
+                 " so it decays geometrically with the sequence length.",
+    "slowly-vanishing": "Vanishing gradients, but slowly: the factor tends to exactly 1 as the state approaches"
+                        " the fixed point, so the gradient decays like a power of the sequence length, not"
+                        " geometrically.",
+    "exploding": "Exploding gradients: each step back in time multiplies the gradient by a factor above 1,"
+                 " so it grows geometrically with the sequence length.",
+    "neither": "Neither: each step back in time multiplies the gradient by a factor of exactly 1, so it keeps"
+               " its size.",
+    "neither-drifting": "Neither: along the trajectory the factors tend to 1, so the gradient neither shrinks nor"
+                        " grows geometrically.",
+}
+UNSTABLE_TEXT = ("Exploding gradients on this exact path: the state sits on a fixed point where each step back in"
+                 " time multiplies the gradient by a factor above 1. The fixed point is unstable, though (see the"
+                 " note).")
+KINK_NOTE = ("At the fixed point the ReLU's argument is exactly 0, where it is not differentiable;"
+             " the derivative there is taken as 0, as PyTorch and TensorFlow do.")
+
+
+def _stability(c: Config) -> Solution:
+    s = analyse(c)
+    meanings = {**_meanings(c), A_0: c.a0}
+    steps = [step(say("With the given values the recurrence is"),
+                  chain(A_T, PHI(_z_general()), c.phi.subs(Z, c.W_a * A_PREV + _c(c)))),
+             step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."),
+                  *_iterate_lines(c, list(s.traj), meanings, 1 if s.stationary else None))]
+    if s.star is not None:
+        steps += _at_fixed_point(c, s, meanings)
+    elif s.cycle is not None:
+        steps += _on_cycle(s, meanings)
+    else:
+        steps.append(_drifting(s, meanings))
+    steps += _other_fixed_points(s, meanings) + _slope_bound(c, s, meanings) + _evidence(s, meanings)
+    notes = ([say(KINK_NOTE)] if s.kink_at_star else []) + ([_perturbation_note(s)] if s.perturbed else [])
+    text = UNSTABLE_TEXT if s.perturbed else VERDICT_TEXT[s.verdict]
+    value = {"verdict": {"slowly-vanishing": "vanishing", "neither-drifting": "neither"}.get(s.verdict, s.verdict),
+             "fixed_point": float(s.star) if s.star is not None else None,
+             "factor": float(s.factor), "gradient_T": float(s.evidence) if s.evidence is not None else None,
+             "T": T_EVIDENCE}
+    question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
+                   " tend to suffer from vanishing gradients, exploding gradients, or neither?")
+    tail = [] if s.rel_one == "=" else [s.rel_one, 1]
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
+                    answer=Answer(value=value, text=say(text), chain=chain(FACTOR, *s.factor_shown, *tail)))
 
 
 def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
     """a<0> = ..., a<k> = phi(W_a a<k-1> + c) = value, for the first few k (exact where the value is simple)."""
-    cc = _c(c)
     lines = [chain(A_0, c.a0)]
     for k in range(1, min(count or SHOWN_ITERATES, len(traj) - 1) + 1):
         meanings[iterate(k)] = traj[k]
         prev = A_0 if k == 1 else iterate(k - 1)
         exact = small_rational(traj[k])
-        shown = ["=", exact] if exact is not None else ["approx", Float(traj[k], 6)]
-        lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + cc), *shown))
+        value = ["=", exact] if exact is not None else ["approx", Float(traj[k], 6)]
+        lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + _c(c)), *value))
     return lines
 
 
-def _at_fixed_point(c: Config, star, exact: bool, stationary: bool, dphi, g, meanings: dict):
-    """Steps locating a* and the factor |W_a phi'(z*)| there; returns (steps, factor, '<'|'='|'>', shown value)."""
+def _at_fixed_point(c: Config, s: Stability, meanings: dict) -> list:
+    """Steps locating a* and the factor |W_a phi'(z*)| there."""
     cc = _c(c)
-    z_star = c.W_a * star + cc
-    meanings.update({A_STAR: star, Z_STAR: z_star})
-    if stationary:
+    meanings.update({A_STAR: s.star, Z_STAR: c.W_a * s.star + cc, FACTOR: s.factor})
+    if s.stationary:
         how = say("The state never moves: ", A_0, " already solves the fixed-point equation, so ",
-                  let(A_T, star), " for every t.")
-    elif exact:
+                  let(A_T, s.star), " for every t.")
+    elif s.exact:
         how = say("The iterates settle at the fixed point ", A_STAR, ", which solves the equation exactly.")
     else:
         how = say("The iterates settle at the fixed point ", A_STAR, " of ", Eq(A_STAR, PHI(Z_STAR), evaluate=False),
                   ". It has no closed form, so it is found by Newton's method on ",
-                  let(sympy.Function("g")(A_STAR), PHI(W_A * A_STAR + B + W_X * X_T) - A_STAR),
+                  let(G(A_STAR), PHI(W_A * A_STAR + B + W_X * X_T) - A_STAR),
                   " started from the last iterate, to 40 digits (far below the 1e−12 needed).")
-    steps = [step(how, chain(A_STAR, c.phi.subs(Z, c.W_a * A_STAR + cc),
-                             *(["=", star] if exact else ["approx", Float(star, 8)])))]
-    factor = Abs(c.W_a * dphi.subs(Z, z_star))
-    if exact:
-        factor = factor if factor.is_Rational else sympy.simplify(factor)
-    else:
-        factor = to_sympy(evaluate(factor))
-    meanings[FACTOR] = factor
-    rel_one = compare_one(factor)
-    factor_shown = ["=", factor] if exact else ["approx", shown(factor)]
-    forms = [Abs(W_A * dphi.subs(Z, Z_STAR))]
-    if g is not None:
-        forms.append(Abs(c.W_a * g.subs(A_T, A_STAR)))
-    tail = [] if factor == 1 else [rel_one, 1]
-    steps.append(step(say("Backpropagating one step multiplies the gradient by ", DA_DAPREV,
-                          "; at the fixed point its size is"), chain(FACTOR, *forms, *factor_shown, *tail)))
-    return steps, factor, rel_one, factor_shown
+    forms = [Abs(W_A * s.dphi.subs(Z, Z_STAR))]
+    if s.g is not None:
+        forms.append(Abs(c.W_a * s.g.subs(A_T, A_STAR)))
+    tail = [] if s.factor == 1 else [s.rel_one, 1]
+    return [step(how, chain(A_STAR, c.phi.subs(Z, c.W_a * A_STAR + cc),
+                            *(["=", s.star] if s.exact else ["approx", Float(s.star, 8)]))),
+            step(say("Backpropagating one step multiplies the gradient by ", DA_DAPREV,
+                     "; at the fixed point its size is"), chain(FACTOR, *forms, *s.factor_shown, *tail))]
 
 
-def _on_cycle(rec: Recurrence, cycle: list, meanings: dict):
+def _on_cycle(s: Stability, meanings: dict) -> list:
     """Steps for a trajectory that settles on a cycle: the factor per step is the geometric mean over it."""
-    p = len(cycle)
-    product = rec.product(cycle)
-    factor = to_sympy(evaluate(product ** sympy.Rational(1, p)))
-    meanings[FACTOR] = factor
+    p = len(s.cycle)
+    meanings.update({FACTOR: s.factor, CYCLE_PRODUCT: s.cycle_product})
     lines = []
-    for k, a in enumerate(cycle, 1):
-        point = sympy.Symbol(f"cycle_{k}")
-        meanings[point] = a
-        lines.append(chain(point, "approx", Float(a, 8)))
-    per_period = sympy.Symbol("cycle_product")
-    meanings[per_period] = product
-    rel_one = compare_one(factor)
-    steps = [
+    for k, a in enumerate(s.cycle, 1):
+        meanings[cycle_point(k)] = a
+        lines.append(chain(cycle_point(k), "approx", Float(a, 8)))
+    return [
         step(say(f"The iterates do not settle at a fixed point: they settle on a cycle of period {p}, visiting in"
                  " turn"), *lines),
         step(say("Over one period the gradient is multiplied by the product of the factors at the cycle's states, so"
                  f" per step by its {ROOTS.get(p, f'{p}th')} root:"),
-             chain(per_period, "approx", Float(product, 6)),
-             chain(FACTOR, per_period ** sympy.Rational(1, p), "approx", shown(factor), rel_one, 1)),
+             chain(CYCLE_PRODUCT, "approx", Float(s.cycle_product, 6)),
+             chain(FACTOR, CYCLE_PRODUCT ** sympy.Rational(1, p), "approx", shown(s.factor), s.rel_one, 1)),
     ]
-    return steps, factor, rel_one, ["approx", shown(factor)]
 
 
-def _other_fixed_points(rec: Recurrence, traj: list, star, meanings: dict) -> list:
+def _drifting(s: Stability, meanings: dict):
+    """The step for a trajectory that settles nowhere: the geometric mean of the factors along it."""
+    last = len(s.traj) - 1
+    meanings.update({FACTOR: s.factor, iterate(last): s.traj[-1]})
+    return step(say(f"The iterates do not settle at a fixed point or a short cycle (after {last}"
+                    " steps ", chain(iterate(last), "approx", Float(s.traj[-1], 6)),
+                    "), so the per-step factor ", FACTOR, " is the geometric mean of ",
+                    Abs(DA_DAPREV), " along the trajectory",
+                    " (the factors tend to 1: the gradient has no geometric trend):" if s.drifting else ":"),
+                chain(FACTOR, *s.factor_shown, *([] if s.drifting else [s.rel_one, 1])))
+
+
+def _other_fixed_points(s: Stability, meanings: dict) -> list:
     """A step listing every fixed point with its factor, when there is more than the one reached."""
-    points = rec.fixed_points(traj[:SHOWN_ITERATES + 1] + traj[-1:])
-    if not points:
+    if not s.points:
         return [step(say("The fixed-point equation has no real solution near the trajectory, so the state cannot"
                          " settle."))]
-    if len(points) == 1 and star is not None:
+    if len(s.points) == 1 and s.star is not None:
         return []
-    lines, reached = [], None
-    for k, a in enumerate(points, 1):
-        a, exact = _exact_if_possible(rec, a)
-        f_k = rec.product([a]) if not exact else sympy.Abs(rec.W * rec.dphi.subs(Z, rec.W * a + rec.c))
-        point, gamma = sympy.Symbol(f"a_star_{k}"), sympy.Symbol(f"factor_{k}")
-        meanings.update({point: a, gamma: f_k})
-        rel = compare_one(f_k)
-        lines.append(chain(point, *(["=", a] if exact else ["approx", Float(a, 6)])))
-        lines.append(chain(gamma, *(["=", f_k] if f_k.is_Rational else ["approx", shown(f_k)]),
-                           *([] if f_k == 1 else [rel, 1])))
-        if star is not None and abs(a - star) < 1e-12:
-            reached = point
-    count = "one solution" if len(points) == 1 else f"{len(points)} solutions"
+    lines = []
+    for k, p in enumerate(s.points, 1):
+        meanings.update({fixed_point(k): p.value, factor(k): p.factor})
+        lines.append(chain(fixed_point(k), *(["=", p.value] if p.exact else ["approx", Float(p.value, 6)])))
+        lines.append(chain(factor(k), *(["=", p.factor] if p.factor.is_Rational else ["approx", shown(p.factor)]),
+                           *([] if p.factor == 1 else [compare_one(p.factor), 1])))
+    count = "one solution" if len(s.points) == 1 else plural(len(s.points), "solution")
     text = say(f"The equation has {count}; a factor below 1 makes a fixed point stable (nearby states"
                " are drawn in), above 1 unstable (they are pushed away).")
-    if reached is not None:
-        text += say(" The state from the given start ends at ", reached, ".")
+    if s.reached is not None:
+        text += say(" The state from the given start ends at ", fixed_point(s.reached), ".")
     return [step(text, *lines)]
 
 
-def _perturbation_note(c: Config, rec: Recurrence, star) -> Text:
+def _slope_bound(c: Config, s: Stability, meanings: dict) -> list:
+    """The factor's bound whatever the state: |W_a| times the activation's largest slope."""
+    b = s.bound
+    if b.sup is None:
+        return [step(say("The activation's slope keeps growing away from 0, so no bound on the factor holds for"
+                         " every state."))] if b.numeric else []
+    if not b.numeric:
+        return [step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
+                         " times the largest slope of ", READABLE[b.name], ":"),
+                     chain(Abs(DA_DAPREV), "<=", Abs(W_A) * b.sup, "=", Abs(c.W_a) * b.sup))]
+    meanings[SUP_SLOPE] = b.sup
+    return [step(say("For comparison, whatever the state, the factor is at most ", Abs(W_A),
+                     " times the largest slope of the activation, found numerically (a grid over [−50, 50] refined"
+                     " by golden-section search):"),
+                 chain(Abs(DA_DAPREV), "<=", Abs(W_A) * SUP_SLOPE, "approx",
+                       shown(b.sup * abs(c.W_a), 6, away_from=None)))]
+
+
+def _evidence(s: Stability, meanings: dict) -> list:
+    """|da<T>/da<0>| at T = T_EVIDENCE along the trajectory, and further along when it decays slowly."""
+    if s.evidence is None:
+        return [step(say(f"The state passes 1e300 after {len(s.traj) - 1} steps, so no finite gradient exists at ",
+                         let(T_LONG, T_EVIDENCE), ": it explodes with the state."))]
+    meanings[DA_T_DA_0] = s.evidence
+    value = ["approx", Float(s.evidence, 4)]
+    if s.stationary and s.factor.is_Integer:
+        power = sympy.Pow(s.factor, T_EVIDENCE, evaluate=False)
+        value = [FACTOR**T_EVIDENCE, power] + (["approx", Float(s.evidence, 4)] if s.factor > 1 else
+                                               ["=", s.factor**T_EVIDENCE])
+    steps = [step(say("Backpropagating through T steps multiplies T such factors, so the gradient behaves"
+                      " like ", FACTOR**T_LONG, ". As evidence, along the actual trajectory with ",
+                      let(T_LONG, T_EVIDENCE), ":"), chain(Abs(DA_T_DA_0), *value))]
+    if s.verdict == "slowly-vanishing":
+        later = gradient_at(len(s.traj) - 1)
+        meanings[later] = s.longer
+        steps.append(step(say("The factor is exactly 1 only at the fixed point itself, which the state never"
+                              " reaches: on the way every factor is below 1, so the product still decays, like a"
+                              " power of T rather than geometrically. Further along the trajectory:"),
+                          chain(Abs(later), "approx", Float(s.longer, 4), "<", Float(s.evidence, 4))))
+    return steps
+
+
+def _perturbation_note(s: Stability) -> Text:
     """What a small perturbation of a state sitting on an unstable fixed point does."""
     outcomes = []
-    for eps in (sympy.Rational(1, 10**6), -sympy.Rational(1, 10**6)):
-        traj = rec.trajectory(star + eps, MAX_ITERATES, T_EVIDENCE)
-        end = rec.newton(traj[-1]) if abs(traj[-1]) <= DIVERGED else None
-        if end is not None and abs(end - traj[-1]) < 1e-6:
-            f_end = rec.product([end])
-            outcomes.append(say("from ", let(A_0, star + eps), " the state moves to ",
-                                Float(end, 6), f", where the factor is {float(f_end):.4g}"
-                                f" ({'vanishing' if f_end < 1 else 'exploding' if f_end > 1 else 'neither'})"))
+    for o in s.perturbed:
+        if o.end is not None:
+            outcomes.append(say("from ", let(A_0, o.start), " the state moves to ", Float(o.end, 6),
+                                f", where the factor is {float(o.factor):.4g} ({verdict(o.factor)})"))
         else:
-            outcomes.append(say("from ", let(A_0, star + eps), " the state does not settle"))
+            outcomes.append(say("from ", let(A_0, o.start), " the state does not settle"))
     note = say("The fixed point the state sits on is unstable: the slightest perturbation (rounding, a nonzero input)"
                " grows by the factor each step. For instance ")
     for k, o in enumerate(outcomes):
@@ -471,6 +572,7 @@ class RnnActivation(Kind):
     """One recurrent unit, or several: the step's derivative and the vanishing/exploding verdict."""
 
     name = "rnn-activation"
+    notation = N
     summary = "a recurrent unit a<t> = phi(b + W_a a<t-1> + W_x x<t>): its derivative and gradient stability"
     asks = {
         "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units)",
