@@ -1,5 +1,5 @@
 """The numeric side of a recurrence a<t> = phi(W a<t-1> + c), to 50 digits: one unit (``Recurrence``,
-W and c numbers) and several (``Units``, W a matrix, c a vector, phi elementwise).
+W and c numbers) and several (``VectorRecurrence``, W a matrix, c a vector, phi elementwise).
 
 Trajectories, fixed points (Newton's method, and Newton on g/g' at multiple roots), all fixed points
 in a window, attracting cycles, the gradient along a trajectory, and the comparison of a factor with 1.
@@ -174,7 +174,7 @@ class Recurrence:
 
 
 @dataclass(frozen=True)
-class Units:
+class VectorRecurrence:
     """a<t> = phi(W a<t-1> + c) for n units: W an n x n matrix, c a vector, phi elementwise."""
 
     phi: sympy.Expr

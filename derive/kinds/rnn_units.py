@@ -11,21 +11,20 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
-from sympy import Eq, Float, ImmutableMatrix, MatMul, Symbol
+from sympy import Eq, Float, ImmutableMatrix, MatMul
 
-from ..check import is_zero
 from ..fields import FieldError, to_rational
-from ..numeric import compile as compile_numeric, evaluate, shown, to_sympy
-from .activations import READABLE, SUPREMA, recognise
-from .dynamics import DIVERGED, MAX_ITERATES, T_EVIDENCE, compare_one
+from ..numeric import evaluate, shown, to_sympy
+from ..precision import DIGITS
 from ..steps import Answer, Solution, Text, chain, let, say, step
-from ..symbols import A_0, A_T, DA_DAPREV, Z
+from ..words import join_pieces
+from .activations import READABLE, SUPREMA, recognise, step_at_zero
+from .dynamics import T_EVIDENCE, VectorRecurrence, compare_one
+from .rnn_notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI,
+                           RHO, SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation,
+                           previous, slopes, weights)
 
-DIGITS = 50
-
-W_A_M, B_V, C_V, A_STAR_V, RHO, SIGMA_MAX = (Symbol("W_a"), Symbol("b"), Symbol("c_vec"), Symbol("a_star"),
-                                              Symbol("rho"), Symbol("sigma_max"))
-NORM_T = Symbol("norm(da_T/da_0)")
+SHOWN_ITERATES = 3
 
 
 @dataclass(frozen=True)
@@ -87,21 +86,20 @@ def configure(values: dict, phi, text: str, called: str | None) -> Units:
     return Units(activation=text, phi=phi, called=called, W_a=W_a, c=ImmutableMatrix(c), b=b, a0=a0)
 
 
-def _zs(n: int) -> list[Symbol]:
-    return [Symbol(f"z{k}", real=True) for k in range(1, n + 1)]
+def _zs(n: int) -> list:
+    return [pre_activation(k) for k in range(1, n + 1)]
 
 
-def _prevs(n: int) -> list[Symbol]:
-    return [Symbol(f"a_prev{k}", real=True) for k in range(1, n + 1)]
+def _prevs(n: int) -> list:
+    return [previous(k) for k in range(1, n + 1)]
 
 
 def setting(u: Units) -> Text:
     """The units, weights and activation with the spec's values."""
-    return say(f"{u.n} recurrent units, ", Eq(A_T, sympy.Function("phi")(W_A_M * Symbol("a_prev") + C_V),
-                                                evaluate=False),
-               " with the activation applied to each unit, ", Eq(sympy.Function("phi")(Z), u.phi, evaluate=False),
-               ", ", Eq(W_A_M, u.W_a, evaluate=False), " and ", Eq(C_V, u.c, evaluate=False),
-               " (the bias plus the input's contribution, ", Eq(C_V, B_V + Symbol("W_x x"), evaluate=False), ").")
+    return say(f"{u.n} recurrent units, ", Eq(A_T, PHI(W_A * A_PREV + C_V), evaluate=False),
+               " with the activation applied to each unit, ", Eq(PHI(Z), u.phi, evaluate=False),
+               ", ", Eq(W_A, u.W_a, evaluate=False), " and ", Eq(C_V, u.c, evaluate=False),
+               " (the bias plus the input's contribution, ", Eq(C_V, B + W_X_X, evaluate=False), ").")
 
 
 def solve(u: Units, ask: str, slope) -> Solution:
@@ -115,23 +113,14 @@ def jacobian_at(u: Units, dphi, zs) -> ImmutableMatrix:
     return ImmutableMatrix(u.n, u.n, lambda i, j: dphi.subs(Z, zs[i]) * u.W_a[i, j])
 
 
-def _W(u: Units) -> sympy.MatrixSymbol:
-    return sympy.MatrixSymbol("W_a", u.n, u.n)
-
-
-def _D(u: Units, at: str = "z") -> sympy.MatrixSymbol:
-    """diag(phi'(z)) as one matrix symbol, so that products keep their order."""
-    return sympy.MatrixSymbol(f"diag(phi'({at}))", u.n, u.n)
-
-
 def _meanings(u: Units, dphi) -> dict:
     prevs = _prevs(u.n)
     z_of_prev = u.W_a * ImmutableMatrix(prevs) + u.c
     a = ImmutableMatrix([u.phi.subs(Z, e) for e in z_of_prev])
-    true_jacobian = a.jacobian(prevs).replace(sympy.Heaviside, lambda arg, *r: sympy.Heaviside(arg, 0))
+    true_jacobian = step_at_zero(a.jacobian(prevs))
     meanings = {zk: e for zk, e in zip(_zs(u.n), z_of_prev)}
-    meanings.update({DA_DAPREV: ImmutableMatrix(true_jacobian), _W(u): u.W_a,
-                     _D(u): ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in _zs(u.n)]))})
+    meanings.update({DA_DAPREV: ImmutableMatrix(true_jacobian), weights(u.n): u.W_a,
+                     slopes(u.n): ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in _zs(u.n)]))})
     return meanings
 
 
@@ -141,54 +130,66 @@ def _derivative(u: Units, dphi) -> Solution:
     diag = ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in zs]))
     steps = [
         step(say("Unit i's activation depends on the previous state only through its own pre-activation ",
-                 Symbol("z_i"), ", and ", let(Symbol("dz_i/da_j"), Symbol("W_ij")),
-                 ". By the chain rule, entry (i, j) of the Jacobian is ",
-                 let(Symbol("da_i/da_j"), Symbol("phi'(z_i) W_ij")), "; as matrices:"),
-             chain(DA_DAPREV, MatMul(_D(u), _W(u), evaluate=False))),
+                 Z_I, ", and ", let(DZ_I_DA_J, W_IJ), ". By the chain rule, entry (i, j) of the Jacobian is ",
+                 let(DA_I_DA_J, SLOPE_TIMES_W_IJ), "; as matrices:"),
+             chain(DA_DAPREV, MatMul(slopes(u.n), weights(u.n), evaluate=False))),
         step(say("With the given weights:"), chain(DA_DAPREV, MatMul(diag, u.W_a, evaluate=False), J)),
     ]
     value = [[str(e) for e in J.row(i)] for i in range(u.n)]
     question = say("Find the Jacobian ", DA_DAPREV, f" (a {u.n} × {u.n} matrix), in terms of the"
-                   " pre-activations ", *_list(zs), ".")
+                   " pre-activations ", *join_pieces(zs), ".")
     return Solution(question=question, steps=tuple(steps), meanings=_meanings(u, dphi),
                     answer=Answer(value=value, chain=chain(DA_DAPREV, J)))
 
 
-def _list(items) -> list:
-    out = []
-    for k, item in enumerate(items):
-        out += ([", "] if k else []) + [item]
-    return out
+# --- stability: analysis ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stability:
+    """Where the state goes from a<0>, the Jacobian's spectral radius there, the bound and the evidence."""
+    traj: tuple                      # the states (lists of mpmath numbers)
+    star: ImmutableMatrix | None     # the fixed point the state settles at
+    exact: bool                      # ... exactly
+    stationary: bool                 # a<0> is already the fixed point
+    first: ImmutableMatrix | None    # a<1> computed exactly, for a stationary start
+    J_star: ImmutableMatrix | None   # the Jacobian at the fixed point
+    factor: sympy.Expr               # its spectral radius, or the growth rate along the trajectory
+    rel: str                         # factor against 1
+    sigma: sympy.Expr                # the largest singular value of W_a
+    name: str | None                 # the standard activation phi is, if any
+    sup: sympy.Expr | None           # its largest slope (finite), if known
+    bound: sympy.Expr | None         # sigma * sup
+    evidence: sympy.Expr | None      # ||da<T>/da<0>|| at T = T_EVIDENCE
+
+    @property
+    def verdict(self) -> str:
+        return {"<": "vanishing", ">": "exploding", "=": "neither"}[self.rel]
 
 
-def _trajectory(u: Units) -> list[list]:
-    """The states a<0>, a<1>, ... (mpmath vectors), until stationary, diverged or MAX_ITERATES."""
-    prevs = _prevs(u.n)
-    exprs = [u.phi.subs(Z, e) for e in u.W_a * ImmutableMatrix(prevs) + u.c]
-    maps = [compile_numeric(e, tuple(prevs)) for e in exprs]
-    out = [[evaluate(v) for v in u.a0]]
-    with mpmath.workdps(DIGITS):
-        for k in range(MAX_ITERATES):
-            nxt = [m(*out[-1]) for m in maps]
-            if not all(mpmath.isfinite(v) for v in nxt):
-                break
-            out.append(nxt)
-            if max(abs(v) for v in nxt) > DIVERGED or (k > T_EVIDENCE and nxt == out[-2]):
-                break
-    return out
-
-
-def _numeric_jacobian(u: Units, dphi):
-    """state -> diag(phi'(W a + c)) W_a as an mpmath matrix."""
-    prevs = _prevs(u.n)
-    zexprs = u.W_a * ImmutableMatrix(prevs) + u.c
-    slopes = [compile_numeric(dphi.subs(Z, e), tuple(prevs)) for e in zexprs]
-    W = mpmath.matrix([[evaluate(v) for v in u.W_a.row(i)] for i in range(u.n)])
-
-    def at(state):
-        with mpmath.workdps(DIGITS):
-            return mpmath.diag([s(*state) for s in slopes]) * W
-    return at
+def analyse(u: Units, dphi) -> Stability:
+    """Follow the state from a<0> and measure how products of Jacobians grow along the way."""
+    rec = VectorRecurrence(u.phi, dphi, u.W_a, u.c)
+    traj = rec.trajectory(u.a0)
+    exact_star = rec.exact_fixed_point(u.a0)
+    star = exact_star if exact_star is not None else rec.settle(traj)
+    stationary = exact_star is not None and exact_star == u.a0
+    first = ImmutableMatrix([u.phi.subs(Z, e) for e in u.W_a * u.a0 + u.c]) if stationary else None
+    J_star = None
+    if star is not None:
+        J_star = ImmutableMatrix(jacobian_at(u, dphi, list(u.W_a * star + u.c)))
+        if exact_star is None:
+            J_star = ImmutableMatrix(J_star.applyfunc(lambda e: to_sympy(evaluate(e))))
+        factor = _spectral_radius(J_star)
+    else:
+        factor = rec.growth(traj)
+    name = recognise(u.phi)
+    sup = SUPREMA.get(name, (None,))[0]
+    sup = None if sup is sympy.oo else sup
+    sigma = _sigma_max(u.W_a)
+    return Stability(traj=tuple(traj), star=star, exact=exact_star is not None, stationary=stationary,
+                     first=first, J_star=J_star, factor=factor, rel=compare_one(factor), sigma=sigma, name=name,
+                     sup=sup, bound=sigma * sup if sup is not None else None,
+                     evidence=rec.gradient(traj, T_EVIDENCE))
 
 
 def _spectral_radius(M) -> sympy.Expr:
@@ -206,162 +207,100 @@ def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
     return sympy.sqrt(_spectral_radius(ImmutableMatrix(M.T * M)))
 
 
+# --- stability: narration -----------------------------------------------------------------
+
+VERDICT_TEXT = {
+    "vanishing": "Vanishing gradients: the spectral radius is below 1, so products of the Jacobian shrink"
+                 " geometrically with the sequence length.",
+    "exploding": "Exploding gradients: the spectral radius is above 1, so products of the Jacobian grow"
+                 " geometrically with the sequence length.",
+    "neither": "Neither: the spectral radius is exactly 1, so products of the Jacobian keep their size.",
+}
+
+
 def _stability(u: Units, dphi) -> Solution:
-    traj = _trajectory(u)
-    J_at = _numeric_jacobian(u, dphi)
+    s = analyse(u, dphi)
     meanings = {A_0: u.a0}
-    steps, notes = [], []
-    exact_star = _exact_fixed_point(u)
-    stationary = exact_star is not None and exact_star == u.a0
-    settled = _settle(u, traj, J_at) if exact_star is None else None
-    if stationary:
-        first = ImmutableMatrix([u.phi.subs(Z, e) for e in u.W_a * u.a0 + u.c])
-        steps.append(step(say("One step from ", Eq(A_0, u.a0, evaluate=False), ":"),
-                          chain(Symbol("a_1"), first, u.a0)))
-        meanings[Symbol("a_1")] = first
-    else:
-        steps.append(step(say("Iterate from ", Eq(A_0, u.a0, evaluate=False), ":"),
-                          *[chain(Symbol(f"a_{k}"), "approx", ImmutableMatrix([Float(to_sympy(v), 6) for v in traj[k]]))
-                            for k in range(1, min(4, len(traj)))]))
-        for k in range(1, min(4, len(traj))):
-            meanings[Symbol(f"a_{k}")] = ImmutableMatrix([to_sympy(v) for v in traj[k]])
-    star = None
-    if exact_star is not None or settled is not None:
-        star = exact_star if exact_star is not None else settled
-        z_star = u.W_a * star + u.c
-        J_star = ImmutableMatrix(jacobian_at(u, dphi, list(z_star)))
-        if exact_star is None:
-            J_star = ImmutableMatrix(J_star.applyfunc(lambda e: to_sympy(evaluate(e))))
-        rho = _spectral_radius(J_star)
-        meanings.update({A_STAR_V: star, RHO: rho, DA_DAPREV: J_star})
-        how = (say("The state never moves: ", A_0, " is already a fixed point.") if stationary else
-               say("The iterates settle at the fixed point ", A_STAR_V, ".") if exact_star is not None else
-               say("The iterates settle (to 40 digits) at the fixed point ", A_STAR_V, "."))
-        shown_star = star if exact_star is not None else ImmutableMatrix([Float(v, 8) for v in star])
-        steps.append(step(how, chain(A_STAR_V, *(["=", star] if exact_star is not None else ["approx", shown_star]))))
-        shown_J = J_star if exact_star is not None else ImmutableMatrix(J_star.applyfunc(lambda e: Float(e, 6)))
-        rel = compare_one(rho)
-        rho_shown = ["=", rho] if exact_star is not None else ["approx", shown(rho)]
-        steps.append(step(say("There the Jacobian ", let(DA_DAPREV, MatMul(_D(u, "z*"), _W(u), evaluate=False)),
-                              " multiplies the gradient at each step back in time; its spectral radius (largest"
-                              " eigenvalue in absolute value) ", RHO, " is how fast repeated products grow or shrink:"),
-                          chain(DA_DAPREV, *(["=", shown_J] if exact_star is not None else ["approx", shown_J])),
-                          chain(RHO, *rho_shown, *([] if rho == 1 else [rel, 1]))))
-        factor = rho
-    else:
-        factor = _lyapunov(traj, J_at)
-        meanings[RHO] = factor
-        rel = compare_one(factor)
-        steps.append(step(say(f"The iterates do not settle (after {len(traj) - 1} steps), so the growth rate per"
-                              " step of the product of Jacobians along the trajectory stands in for the spectral"
-                              " radius:"), chain(RHO, "approx", shown(factor), rel, 1)))
-    name = recognise(u.phi)
-    sigma = _sigma_max(u.W_a)
-    meanings[SIGMA_MAX] = sigma
-    sup = SUPREMA.get(name, (None,))[0]
-    sup = None if sup is sympy.oo else sup
-    if sup is not None:
-        bound = sigma * sup
-        meanings[Symbol("gamma_sup")] = sup
-        steps.append(step(say("Pascanu, Mikolov & Bengio (2013): with ", let(Symbol("gamma_sup"), sup),
-                              " the largest slope of ", READABLE[name], ", the gradient must vanish when the largest"
-                              " singular value ", SIGMA_MAX, " of ", W_A_M, " is below ", 1 / Symbol("gamma_sup"),
-                              " (sufficient), and can only explode when it is above (necessary):"),
-                          chain(SIGMA_MAX * sup, *(["=", bound] if bound.is_Rational else
-                                                   ["approx", Float(to_sympy(evaluate(bound)), 6)]),
-                                compare_one(bound if bound.is_Rational else to_sympy(evaluate(bound))), 1)))
-        if bound < 1:
-            notes.append(say("Since ", sympy.StrictLessThan(SIGMA_MAX * Symbol("gamma_sup"), 1, evaluate=False),
-                             ", the gradient vanishes whatever the state or the input."))
-    evidence = _evidence(traj, J_at)
-    if evidence is not None:
-        meanings[NORM_T] = evidence
-        steps.append(step(say(f"As evidence, the size (largest singular value) of the product of the {T_EVIDENCE}"
-                              " Jacobians along the actual trajectory:"),
-                          chain(NORM_T, "approx", Float(evidence, 4))))
-    verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel]
-    text = {"vanishing": "Vanishing gradients: the spectral radius is below 1, so products of the Jacobian shrink"
-                         " geometrically with the sequence length.",
-            "exploding": "Exploding gradients: the spectral radius is above 1, so products of the Jacobian grow"
-                         " geometrically with the sequence length.",
-            "neither": "Neither: the spectral radius is exactly 1, so products of the Jacobian keep their size."}[verdict]
-    value = {"verdict": verdict, "fixed_point": [float(v) for v in star] if star is not None else None,
-             "factor": float(factor), "sigma_max": float(sigma),
-             "gradient_T": float(evidence) if evidence is not None else None, "T": T_EVIDENCE}
+    steps = [_iterates(u, s, meanings)]
+    steps += _at_fixed_point(u, s, meanings) if s.star is not None else [_growth(s, meanings)]
+    bound_steps, notes = _bound(s, meanings)
+    steps += bound_steps + _evidence(s, meanings)
+    value = {"verdict": s.verdict, "fixed_point": [float(v) for v in s.star] if s.star is not None else None,
+             "factor": float(s.factor), "sigma_max": float(s.sigma),
+             "gradient_T": float(s.evidence) if s.evidence is not None else None, "T": T_EVIDENCE}
     question = say("Starting from ", Eq(A_0, u.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
+    factor = s.factor
     answer_chain = chain(RHO, *(["=", factor] if factor.is_Rational or not factor.has(Float) else
-                                ["approx", shown(factor)]), *([] if factor == 1 else [rel, 1]))
+                                ["approx", shown(factor)]), *([] if factor == 1 else [s.rel, 1]))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, chain=answer_chain, text=say(text)))
+                    answer=Answer(value=value, chain=answer_chain, text=say(VERDICT_TEXT[s.verdict])))
 
 
-def _settle(u: Units, traj: list, J_at) -> ImmutableMatrix | None:
-    """The fixed point the trajectory approaches, refined by Newton's method on phi(W a + c) - a."""
-    if len(traj) < 3 or max(abs(v) for v in traj[-1]) > 1e6:
-        return None
-    prevs = _prevs(u.n)
-    maps = [compile_numeric(u.phi.subs(Z, e), tuple(prevs)) for e in u.W_a * ImmutableMatrix(prevs) + u.c]
-    with mpmath.workdps(DIGITS):
-        a = mpmath.matrix(traj[-1])
-        eye = mpmath.eye(u.n)
-        for _ in range(60):
-            F = mpmath.matrix([m(*a) for m in maps]) - a
-            try:
-                delta = mpmath.lu_solve(J_at(list(a)) - eye, F)
-            except ZeroDivisionError:
-                return None
-            a = a - delta
-            if mpmath.mnorm(delta, 1) < mpmath.mpf("1e-45"):
-                break
-        residual = mpmath.mnorm(mpmath.matrix([m(*a) for m in maps]) - a, 1)
-        last, half = mpmath.matrix(traj[-1]), mpmath.matrix(traj[len(traj) // 2])
-        if residual > mpmath.mpf("1e-30") or not (mpmath.mnorm(last - a, 1) < mpmath.mpf("1e-6")
-                                                   or mpmath.mnorm(last - a, 1) < mpmath.mnorm(half - a, 1)):
-            return None
-        return ImmutableMatrix([to_sympy(v) for v in a])
+def _iterates(u: Units, s: Stability, meanings: dict):
+    """One exact step for a stationary start, else the first few iterates."""
+    if s.stationary:
+        meanings[iterate(1)] = s.first
+        return step(say("One step from ", Eq(A_0, u.a0, evaluate=False), ":"), chain(iterate(1), s.first, u.a0))
+    shown_ks = range(1, min(SHOWN_ITERATES + 1, len(s.traj)))
+    for k in shown_ks:
+        meanings[iterate(k)] = ImmutableMatrix([to_sympy(v) for v in s.traj[k]])
+    return step(say("Iterate from ", Eq(A_0, u.a0, evaluate=False), ":"),
+                *[chain(iterate(k), "approx", ImmutableMatrix([Float(to_sympy(v), 6) for v in s.traj[k]]))
+                  for k in shown_ks])
 
 
-def _exact_fixed_point(u: Units) -> ImmutableMatrix | None:
-    """a0 or the first few exact iterates when one of them is exactly fixed."""
-    state = u.a0
-    for _ in range(3):
-        nxt = ImmutableMatrix([u.phi.subs(Z, e) for e in u.W_a * state + u.c])
-        if all(is_zero(p - q) for p, q in zip(nxt, state)):
-            return state
-        if not all(e.is_Rational for e in nxt):
-            return None
-        state = nxt
-    return None
+def _at_fixed_point(u: Units, s: Stability, meanings: dict) -> list:
+    """The fixed point, the Jacobian there and its spectral radius."""
+    meanings.update({A_STAR: s.star, RHO: s.factor, DA_DAPREV: s.J_star})
+    how = (say("The state never moves: ", A_0, " is already a fixed point.") if s.stationary else
+           say("The iterates settle at the fixed point ", A_STAR, ".") if s.exact else
+           say("The iterates settle (to 40 digits) at the fixed point ", A_STAR, "."))
+    star = ["=", s.star] if s.exact else ["approx", ImmutableMatrix([Float(v, 8) for v in s.star])]
+    J = ["=", s.J_star] if s.exact else ["approx", ImmutableMatrix(s.J_star.applyfunc(lambda e: Float(e, 6)))]
+    rho = ["=", s.factor] if s.exact else ["approx", shown(s.factor)]
+    return [step(how, chain(A_STAR, *star)),
+            step(say("There the Jacobian ", let(DA_DAPREV, MatMul(slopes(u.n, "z*"), weights(u.n), evaluate=False)),
+                     " multiplies the gradient at each step back in time; its spectral radius (largest"
+                     " eigenvalue in absolute value) ", RHO, " is how fast repeated products grow or shrink:"),
+                 chain(DA_DAPREV, *J), chain(RHO, *rho, *([] if s.factor == 1 else [s.rel, 1])))]
 
 
-def _lyapunov(traj: list, J_at) -> sympy.Float:
-    """Growth rate per step of the product of Jacobians over the second half of the trajectory."""
-    with mpmath.workdps(DIGITS):
-        states = traj[len(traj) // 2:-1] or traj[:1]
-        log_growth, M = mpmath.mpf(0), None
-        for state in states:
-            J = J_at(state)
-            M = J if M is None else J * M
-            size = mpmath.mnorm(M, "f")
-            if size == 0:
-                return sympy.Integer(0)
-            log_growth += mpmath.log(size)
-            M = M / size
-        return to_sympy(mpmath.exp(log_growth / len(states)))
+def _growth(s: Stability, meanings: dict):
+    """No fixed point: the growth rate of the product of Jacobians stands in for the spectral radius."""
+    meanings[RHO] = s.factor
+    return step(say(f"The iterates do not settle (after {len(s.traj) - 1} steps), so the growth rate per"
+                    " step of the product of Jacobians along the trajectory stands in for the spectral"
+                    " radius:"), chain(RHO, "approx", shown(s.factor), s.rel, 1))
 
 
-def _evidence(traj: list, J_at):
-    """The largest singular value of da<T>/da<0> = J<T> ... J<1>; None if the trajectory is shorter."""
-    if len(traj) <= T_EVIDENCE:
-        return None
-    with mpmath.workdps(DIGITS):
-        M = None
-        for state in traj[:T_EVIDENCE]:
-            J = J_at(state)
-            M = J if M is None else J * M
-        singular = mpmath.svd_r(M, compute_uv=False)
-        return to_sympy(max(abs(s) for s in singular))
+def _bound(s: Stability, meanings: dict) -> tuple[list, list]:
+    """Pascanu, Mikolov & Bengio's conditions on sigma_max(W_a) (steps, notes)."""
+    meanings[SIGMA_MAX] = s.sigma
+    if s.sup is None:
+        return [], []
+    meanings[GAMMA_SUP] = s.sup
+    exact = s.bound.is_Rational
+    value = s.bound if exact else to_sympy(evaluate(s.bound))
+    steps = [step(say("Pascanu, Mikolov & Bengio (2013): with ", let(GAMMA_SUP, s.sup),
+                      " the largest slope of ", READABLE[s.name], ", the gradient must vanish when the largest"
+                      " singular value ", SIGMA_MAX, " of ", W_A, " is below ", 1 / GAMMA_SUP,
+                      " (sufficient), and can only explode when it is above (necessary):"),
+                  chain(SIGMA_MAX * s.sup, *(["=", value] if exact else ["approx", Float(value, 6)]),
+                        compare_one(value), 1))]
+    notes = []
+    if s.bound < 1:
+        notes.append(say("Since ", sympy.StrictLessThan(SIGMA_MAX * GAMMA_SUP, 1, evaluate=False),
+                         ", the gradient vanishes whatever the state or the input."))
+    return steps, notes
+
+
+def _evidence(s: Stability, meanings: dict) -> list:
+    if s.evidence is None:
+        return []
+    meanings[NORM_T] = s.evidence
+    return [step(say(f"As evidence, the size (largest singular value) of the product of the {T_EVIDENCE}"
+                     " Jacobians along the actual trajectory:"), chain(NORM_T, "approx", Float(s.evidence, 4)))]
 
 
 __all__ = ["Units", "configure", "setting", "solve"]
