@@ -1,4 +1,5 @@
-"""The symbols derivations are written in. Their typeset names live with the renderers."""
+"""Symbols shared by the kinds (each kind gives them their LaTeX in its own notation), and the
+functions that keep arithmetic as written (FloorDiv, Quotient, Times)."""
 
 from __future__ import annotations
 

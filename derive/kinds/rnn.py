@@ -23,12 +23,13 @@ from ..words import article, join_pieces, plural
 from . import rnn_units
 from .activations import READABLE, SUPREMA, recognise, slope, step_at_zero
 from .base import REQUIRED, Field, Kind, register
-from .dynamics import DIVERGED, T_EVIDENCE, Recurrence, compare_one, verdict
+from .dynamics import DIVERGED, T_EVIDENCE, VERDICTS, Recurrence, compare_one, verdict
 from .rnn_notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV,
                            FACTOR, G, PHI, QUOTIENT_RULE, QUOTIENT_RULE_RHS, SIGMA, SUP_SLOPE, T_LONG, W_A, W_X,
                            X_T, Z, Z_STAR, N, cycle_point, factor, fixed_point, gradient_at, iterate)
 
 SHOWN_ITERATES = 5
+GRID_DIGITS = 15          # a slope scanned on a grid needs no more; the maximum is then refined at DIGITS
 
 NAMES = ", ".join(sorted(NAMED))
 
@@ -302,7 +303,7 @@ def _numeric_sup(dphi) -> sympy.Expr | None:
     """The largest |phi'| over [-50, 50] (a grid refined by golden-section search), or None when the
     slope keeps growing towards the ends."""
     slope_at = compile_numeric(Abs(dphi), (Z,))
-    with mpmath.workdps(15):
+    with mpmath.workdps(GRID_DIGITS):
         grid = [mpmath.mpf(k) / 20 for k in range(-1000, 1001)]
         values = [slope_at(z) for z in grid]
     if not all(mpmath.isfinite(v) for v in values) or max(values[:40] + values[-40:]) >= max(values):
@@ -338,13 +339,14 @@ def _trend(rec: Recurrence, traj: list, star, exact: bool, cycle) -> tuple:
     return factor, abs(factor - 1) < DRIFT, None
 
 
-def _verdict(rel_one: str, star, stationary: bool, cycle, evidence, longer) -> str:
-    verdict = {"<": "vanishing", ">": "exploding", "=": "neither"}[rel_one]
-    if verdict == "neither" and longer is not None and evidence is not None and longer < evidence:
+def _verdict(rel_one: str, star, cycle, evidence, longer) -> str:
+    """A key of VERDICT_TEXT: the factor against 1, refined by how the state gets there."""
+    word = VERDICTS[rel_one]
+    if word == "neither" and longer is not None and evidence is not None and longer < evidence:
         return "slowly-vanishing"
-    if verdict == "neither" and star is None and cycle is None:
+    if word == "neither" and star is None and cycle is None:
         return "neither-drifting"
-    return verdict
+    return word
 
 
 def analyse(c: Config) -> Stability:
@@ -368,7 +370,7 @@ def analyse(c: Config) -> Stability:
         drifting=drifting, rel_one=rel_one, points=points, reached=reached,
         kink_at_star=star is not None and dphi.has(Heaviside) and is_zero(c.W_a * star + _c(c)),
         bound=_bound(c, dphi), evidence=evidence, longer=longer,
-        verdict=_verdict(rel_one, star, stationary, cycle, evidence, longer),
+        verdict=_verdict(rel_one, star, cycle, evidence, longer),
         perturbed=_perturbed(rec, star) if stationary and rel_one == ">" else ())
 
 
