@@ -9,15 +9,15 @@ from .mathparse import Z  # noqa: F401 - the pre-activation z<t>, the variable o
 
 R = dict(real=True)
 
-# rnn-activation's symbols live with the kind (derive/kinds/rnn_notation.py); the old names still work.
+# rnn-activation's symbols live with the kind (derive/kinds/rnn/notation.py); the old names still work.
 _RNN = {"A_T", "A_PREV", "A_0", "A_STAR", "Z_STAR", "W_A", "W_X", "B", "X_T", "PHI", "SIGMA", "DA_DAPREV", "DA_DZ",
         "DZ_DAPREV", "FACTOR", "DA_T_DA_0", "T_LONG", "iterate"}
 
 
 def __getattr__(name: str):
     if name in _RNN:
-        from .kinds import rnn_notation
-        return getattr(rnn_notation, name)
+        from .kinds.rnn import notation
+        return getattr(notation, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -13,14 +13,14 @@ import mpmath
 import sympy
 from sympy import Eq, Float, ImmutableMatrix, MatMul
 
-from ..fields import FieldError, to_rational
-from ..numeric import evaluate, shown, to_sympy
-from ..precision import DIGITS
-from ..steps import Answer, Solution, Text, chain, let, say, step
-from ..words import join_pieces
-from .activations import READABLE, SUPREMA, recognise, step_at_zero
-from .dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, compare_one
-from .rnn_notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI,
+from ...fields import FieldError, to_rational
+from ...numeric import evaluate, shown, to_sympy
+from ...precision import DIGITS
+from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...words import join_pieces
+from ..activations import READABLE, SUPREMA, recognise, step_at_zero
+from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, compare_one
+from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI,
                            RHO, SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation,
                            previous, slopes, weights)
 

@@ -1,186 +1,33 @@
-"""rnn-activation: the derivative of one recurrent step, and the vanishing/exploding verdict.
+"""rnn-activation, one unit: vanishing or exploding gradients over long sequences.
 
-Model: a<t> = phi(z<t>), z<t> = b + W_a a<t-1> + W_x x<t>, one unit, constant input x.
+``analyse`` follows the state from a<0> (where it settles: a fixed point, exactly where possible, a
+cycle, or nowhere; the per-step factor there; every fixed point; the bound from the largest slope;
+the gradient at T = T_EVIDENCE) into a frozen ``Stability``; the functions after it write the steps.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import mpmath
 import sympy
 from sympy import Abs, Eq, Float, Heaviside
 
-from .. import fields
-from ..check import is_zero
-from ..fields import FieldError
-from ..mathparse import NAMED, MathSyntaxError, parse_activation
-from ..numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
-from ..precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
-from ..steps import Answer, Solution, Text, chain, let, say, step
-from ..words import article, join_pieces, plural
-from . import rnn_units
-from .activations import READABLE, SUPREMA, recognise, slope, step_at_zero
-from .base import REQUIRED, Field, Kind, register
-from .dynamics import DIVERGED, T_EVIDENCE, VERDICTS, Recurrence, compare_one, verdict
-from .rnn_notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, DZ_DAPREV,
-                           FACTOR, G, PHI, QUOTIENT_RULE, QUOTIENT_RULE_RHS, SIGMA, SUP_SLOPE, T_LONG, W_A, W_X,
-                           X_T, Z, Z_STAR, N, cycle_point, factor, fixed_point, gradient_at, iterate)
+from ...check import is_zero
+from ...numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
+from ...precision import DIGITS, DRIFT, SETTLED, SAME_ROOT
+from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...words import plural
+from ..activations import READABLE, SUPREMA, recognise, slope
+from ..dynamics import DIVERGED, T_EVIDENCE, VERDICTS, Recurrence, compare_one, verdict
+from .config import Config, constant, meanings as part_meanings, z_general
+from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
+                       T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
 
 SHOWN_ITERATES = 5
 GRID_DIGITS = 15          # a slope scanned on a grid needs no more; the maximum is then refined at DIGITS
 
-NAMES = ", ".join(sorted(NAMED))
-
-
-@dataclass(frozen=True)
-class Config:
-    activation: str          # as written in the spec
-    phi: sympy.Expr          # the activation as an expression in z
-    called: str | None       # what the problem text calls it
-    W_a: sympy.Rational
-    W_x: sympy.Rational | None
-    b: sympy.Rational
-    x: sympy.Rational
-    a0: sympy.Rational
-
-
-def configure(values: dict, asks) -> Config:
-    """Validate the fields of an rnn-activation part."""
-    text = fields.text(values, "activation")
-    expected = "LaTeX in z such as '\\frac{1}{1+e^{-z}}', or a name: " + NAMES
-    if text is None:
-        raise FieldError("activation", "missing", expected=expected)
-    try:
-        phi = parse_activation(text)
-    except MathSyntaxError as err:
-        raise FieldError("activation", str(err), text, expected) from None
-    if isinstance(values.get("W_a"), list):
-        units = rnn_units.configure(values, phi, text, fields.text(values, "called"))
-        if units.n > 1:
-            return units
-        values = {**values, "W_a": values["W_a"][0][0]}
-        values.update({k: values[k][0] for k in ("b", "a0", "W_x", "x") if isinstance(values.get(k), list)})
-    x = fields.number(values, "x", 0)
-    W_x = fields.number(values, "W_x") if "W_x" in values else None
-    if W_x is None and x != 0:
-        raise FieldError("W_x", "missing: the input x is not 0, so its weight matters", expected="a number")
-    return Config(activation=text, phi=phi, called=fields.text(values, "called"),
-                  W_a=fields.number(values, "W_a"), W_x=W_x, b=fields.number(values, "b", 0),
-                  x=x, a0=fields.number(values, "a0", 0))
-
-
-def setting(c: Config) -> Text:
-    """The situation the questions are asked about, with the spec's values."""
-    if isinstance(c, rnn_units.Units):
-        return rnn_units.setting(c)
-    called = f", {article(c.called)} “{c.called}”," if c.called else ""
-    known = [Eq(W_A, c.W_a, evaluate=False), Eq(B, c.b, evaluate=False), Eq(X_T, c.x, evaluate=False)]
-    if c.W_x is not None:
-        known.insert(1, Eq(W_X, c.W_x, evaluate=False))
-    pieces: list = ["One recurrent unit with ", *join_pieces(known)]
-    pieces += [" for every t, and activation ", Eq(A_T, PHI(Z), evaluate=False), called, " with ",
-               Eq(PHI(Z), c.phi, evaluate=False), ", where ", Eq(Z, _z_general(), evaluate=False), "."]
-    return say(*pieces)
-
-
-def solve(c: Config, ask: str) -> Solution:
-    """Derive one question of an rnn-activation part."""
-    if isinstance(c, rnn_units.Units):
-        return rnn_units.solve(c, ask, slope)
-    return {"derivative": _derivative, "stability": _stability}[ask](c)
-
-
-# --- shared pieces -------------------------------------------------------------------------
-
-def _z_general():
-    return B + W_A * A_PREV + W_X * X_T
-
-
-def _c(c: Config) -> sympy.Expr:
-    """The constant part b + W_x x of the pre-activation."""
-    return c.b + (c.W_x or 0) * c.x
-
-
-def _meanings(c: Config) -> dict:
-    """What each notation symbol means, for the checker (everything in terms of a<t-1>)."""
-    return dict(_shared_meanings(c))
-
-
-@functools.lru_cache(maxsize=32)
-def _shared_meanings(c: Config) -> dict:
-    z_of_prev = c.W_a * A_PREV + _c(c)
-    m = {W_A: c.W_a, B: c.b, X_T: c.x, Z: z_of_prev, A_T: c.phi, PHI: sympy.Lambda(Z, c.phi),
-         SIGMA: sympy.Lambda(Z, NAMED["sigmoid"]),
-         DA_DZ: slope(c.phi)[0], DZ_DAPREV: sympy.diff(z_of_prev, A_PREV),
-         DA_DAPREV: step_at_zero(sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV))}
-    if c.W_x is not None:
-        m[W_X] = c.W_x
-    return m
-
-
-# --- derivative ---------------------------------------------------------------------------
-
-def _derivative(c: Config) -> Solution:
-    steps, notes = [], []
-    name = recognise(c.phi)
-    notes += _naming_notes(c, name)
-    z_prev = c.W_a * A_PREV + _c(c)
-    steps.append(step(say("Write the pre-activation with the given values."),
-                      chain(Z, _z_general(), z_prev)))
-    steps.append(step(say("Chain rule through ", Z, ": the activation depends on ", A_PREV, " only through ", Z, "."),
-                      chain(DA_DAPREV, DA_DZ * DZ_DAPREV)))
-    steps.append(step(say("The pre-activation is linear in ", A_PREV, "."),
-                      chain(DZ_DAPREV, W_A, c.W_a)))
-    if name and c.phi != NAMED[name]:
-        steps.append(step(say("The formula is ", READABLE[name], ":"), chain(PHI(Z), c.phi, NAMED[name])))
-    dphi, g = slope(c.phi)
-    steps += _differentiate(c.phi, dphi)
-    if g is not None:
-        steps.append(step(say("Since ", Eq(A_T, PHI(Z), evaluate=False), ", this can be written with the output itself."),
-                          chain(DA_DZ, dphi, g)))
-    final = c.W_a * dphi
-    steps.append(step(say("Multiply the two factors."),
-                      chain(DA_DAPREV, W_A * DA_DZ, final, *([c.W_a * g] if g is not None else []))))
-    ans_chain = chain(DA_DAPREV, final, *([c.W_a * g] if g is not None else []))
-    if dphi.has(Heaviside):
-        notes.append(say("The ReLU is not differentiable at 0; the derivative there is taken as 0 (",
-                         Eq(Heaviside(0, 0), 0, evaluate=False), "), as PyTorch and TensorFlow do."))
-    question = say("Find ", DA_DAPREV, ", first finding ", DA_DZ, ".")
-    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=_meanings(c),
-                    answer=Answer(value=str(final), chain=ans_chain))
-
-
-def _naming_notes(c: Config, name: str | None) -> list[Text]:
-    if not c.called or name is None or c.called.strip().lower().replace("-", "_") == name:
-        return []
-    note = say(f"The problem calls this activation {article(c.called)} “{c.called}”, but the formula is ",
-               READABLE[name], ", ", Eq(PHI(Z), NAMED[name], evaluate=False), ".")
-    if name == "tanh" and "sigmoid" in c.called.lower():
-        note += say(" It is S-shaped like the logistic sigmoid, and in fact ",
-                    Eq(sympy.tanh(Z), 2 * SIGMA(2 * Z) - 1, evaluate=False),
-                    ", but its range is (−1, 1) and its slope at 0 is 1, not 1/4."
-                    " The answer follows the formula as written.")
-    else:
-        note += say(" The answer follows the formula as written.")
-    return [note]
-
-
-def _differentiate(phi: sympy.Expr, dphi: sympy.Expr) -> list:
-    """The steps that get to phi'(z): the quotient rule for a fraction, else the derivative directly."""
-    num, den = sympy.fraction(sympy.together(phi))
-    if den != 1 and den.has(Z):
-        dnum, dden = sympy.diff(num, Z), sympy.diff(den, Z)
-        rule = sympy.Mul(sympy.Add(sympy.Mul(dnum, den, evaluate=False), -sympy.Mul(num, dden, evaluate=False),
-                                   evaluate=False), sympy.Pow(den, -2, evaluate=False), evaluate=False)
-        expanded = sympy.expand(dnum * den - num * dden) / den**2
-        return [step(say("Quotient rule: ", let(QUOTIENT_RULE, QUOTIENT_RULE_RHS), "."),
-                           chain(DA_DZ, rule, expanded, *([dphi] if expanded != dphi else [])))]
-    return [step(say("Differentiate the activation."), chain(DA_DZ, dphi))]
-
-
-# --- stability: analysis ------------------------------------------------------------------
+# --- analysis -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class FixedPoint:
@@ -230,17 +77,10 @@ class Stability:
     verdict: str                    # a key of VERDICT_TEXT
     perturbed: tuple[Outcome, ...]  # a stationary start on an unstable fixed point, nudged either way
 
-    @property
-    def factor_shown(self) -> list:
-        """The factor as a chain shows it: exactly, or to SHOWN digits."""
-        if self.star is not None and self.exact:
-            return ["=", self.factor]
-        return ["approx", sympy.Integer(1) if self.drifting else shown(self.factor)]
-
 
 def _fixed_point(c: Config, rec: Recurrence, traj: list):
     """(a*, exact?) the trajectory settles at, or (None, False) when it does not settle."""
-    cc = _c(c)
+    cc = constant(c)
     prev = c.a0
     for _ in range(SHOWN_ITERATES):            # an exactly stationary start, e.g. tanh(0) = 0
         nxt = c.phi.subs(Z, c.W_a * prev + cc)
@@ -352,7 +192,7 @@ def _verdict(rel_one: str, star, cycle, evidence, longer) -> str:
 def analyse(c: Config) -> Stability:
     """Follow the state from a<0>: where it settles, the factor there, the evidence at T_EVIDENCE."""
     dphi, g = slope(c.phi)
-    rec = Recurrence(c.phi, dphi, c.W_a, _c(c))
+    rec = Recurrence(c.phi, dphi, c.W_a, constant(c))
     traj = rec.trajectory(c.a0)
     star, exact = _fixed_point(c, rec, traj)
     stationary = exact and star == c.a0
@@ -368,13 +208,13 @@ def analyse(c: Config) -> Stability:
         dphi=dphi, g=g, rec=rec, traj=tuple(traj), star=star, exact=exact, stationary=stationary,
         cycle=tuple(cycle) if cycle is not None else None, cycle_product=product, factor=factor,
         drifting=drifting, rel_one=rel_one, points=points, reached=reached,
-        kink_at_star=star is not None and dphi.has(Heaviside) and is_zero(c.W_a * star + _c(c)),
+        kink_at_star=star is not None and dphi.has(Heaviside) and is_zero(c.W_a * star + constant(c)),
         bound=_bound(c, dphi), evidence=evidence, longer=longer,
         verdict=_verdict(rel_one, star, cycle, evidence, longer),
         perturbed=_perturbed(rec, star) if stationary and rel_one == ">" else ())
 
 
-# --- stability: narration -----------------------------------------------------------------
+# --- narration ----------------------------------------------------------------------------
 
 ROOTS = {2: "square", 3: "cube"}
 VERDICT_TEXT = {
@@ -397,11 +237,12 @@ KINK_NOTE = ("At the fixed point the ReLU's argument is exactly 0, where it is n
              " the derivative there is taken as 0, as PyTorch and TensorFlow do.")
 
 
-def _stability(c: Config) -> Solution:
+def stability(c: Config) -> Solution:
+    """Vanishing, exploding or neither: the analysis narrated step by step."""
     s = analyse(c)
-    meanings = {**_meanings(c), A_0: c.a0}
+    meanings = {**part_meanings(c), A_0: c.a0}
     steps = [step(say("With the given values the recurrence is"),
-                  chain(A_T, PHI(_z_general()), c.phi.subs(Z, c.W_a * A_PREV + _c(c)))),
+                  chain(A_T, PHI(z_general()), c.phi.subs(Z, c.W_a * A_PREV + constant(c)))),
              step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."),
                   *_iterate_lines(c, list(s.traj), meanings, 1 if s.stationary else None))]
     if s.star is not None:
@@ -421,7 +262,14 @@ def _stability(c: Config) -> Solution:
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     tail = [] if s.rel_one == "=" else [s.rel_one, 1]
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, text=say(text), chain=chain(FACTOR, *s.factor_shown, *tail)))
+                    answer=Answer(value=value, text=say(text), chain=chain(FACTOR, *_factor_shown(s), *tail)))
+
+
+def _factor_shown(s: Stability) -> list:
+    """The factor as a chain shows it: exactly, or rounded (1 when the factors drift to 1)."""
+    if s.star is not None and s.exact:
+        return ["=", s.factor]
+    return ["approx", sympy.Integer(1) if s.drifting else shown(s.factor)]
 
 
 def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
@@ -432,13 +280,13 @@ def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
         prev = A_0 if k == 1 else iterate(k - 1)
         exact = small_rational(traj[k])
         value = ["=", exact] if exact is not None else ["approx", Float(traj[k], 6)]
-        lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + _c(c)), *value))
+        lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + constant(c)), *value))
     return lines
 
 
 def _at_fixed_point(c: Config, s: Stability, meanings: dict) -> list:
     """Steps locating a* and the factor |W_a phi'(z*)| there."""
-    cc = _c(c)
+    cc = constant(c)
     meanings.update({A_STAR: s.star, Z_STAR: c.W_a * s.star + cc, FACTOR: s.factor})
     if s.stationary:
         how = say("The state never moves: ", A_0, " already solves the fixed-point equation, so ",
@@ -457,7 +305,7 @@ def _at_fixed_point(c: Config, s: Stability, meanings: dict) -> list:
     return [step(how, chain(A_STAR, c.phi.subs(Z, c.W_a * A_STAR + cc),
                             *(["=", s.star] if s.exact else ["approx", Float(s.star, 8)]))),
             step(say("Backpropagating one step multiplies the gradient by ", DA_DAPREV,
-                     "; at the fixed point its size is"), chain(FACTOR, *forms, *s.factor_shown, *tail))]
+                     "; at the fixed point its size is"), chain(FACTOR, *forms, *_factor_shown(s), *tail))]
 
 
 def _on_cycle(s: Stability, meanings: dict) -> list:
@@ -487,7 +335,7 @@ def _drifting(s: Stability, meanings: dict):
                     "), so the per-step factor ", FACTOR, " is the geometric mean of ",
                     Abs(DA_DAPREV), " along the trajectory",
                     " (the factors tend to 1: the gradient has no geometric trend):" if s.drifting else ":"),
-                chain(FACTOR, *s.factor_shown, *([] if s.drifting else [s.rel_one, 1])))
+                chain(FACTOR, *_factor_shown(s), *([] if s.drifting else [s.rel_one, 1])))
 
 
 def _other_fixed_points(s: Stability, meanings: dict) -> list:
@@ -567,36 +415,3 @@ def _perturbation_note(s: Stability) -> Text:
     for k, o in enumerate(outcomes):
         note += (say("; ") if k else say()) + o
     return note + say(". In practice the network therefore behaves as at the fixed point it falls into.")
-
-
-@register
-class RnnActivation(Kind):
-    """One recurrent unit, or several: the step's derivative and the vanishing/exploding verdict."""
-
-    name = "rnn-activation"
-    notation = N
-    summary = "a recurrent unit a<t> = phi(b + W_a a<t-1> + W_x x<t>): its derivative and gradient stability"
-    asks = {
-        "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units)",
-        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence at T = 100",
-    }
-    fields = (
-        Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", REQUIRED),
-        Field("called", "text", "what the problem text calls the activation (a note says so when the formula"
-              " is something else)"),
-        Field("W_a", "a number, or an n x n matrix for n units", "the recurrent weight", REQUIRED),
-        Field("W_x", "a number, a list of n weights, or an n x m matrix", "the input weight; required when x"
-              " is not 0"),
-        Field("b", "a number, or a list of n", "the bias", 0),
-        Field("x", "a number, or a list of m inputs", "every input x<t> (constant)", 0),
-        Field("a0", "a number, or a list of n", "the initial state a<0>", 0),
-    )
-
-    def configure(self, values, asks):
-        return configure(values, asks)
-
-    def setting(self, config):
-        return setting(config)
-
-    def solve(self, config, ask):
-        return solve(config, ask)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import sympy
 
-from ..mathparse import Z as _Z
-from ..notation import Notation
+from ...mathparse import Z as _Z
+from ...notation import Notation
+from ..activations import OUTPUT
 
 N = Notation()
 R = dict(real=True)
@@ -29,7 +30,7 @@ def _partial(top: str, bottom: str) -> str:
 
 
 # --- one recurrent step -------------------------------------------------------------------------
-A_T = N.symbol("a_t", rf"a^{{(i){T}}}", **R)                       # a<t>
+A_T = N.add(OUTPUT, rf"a^{{(i){T}}}")                             # a<t> = phi(z<t>)
 A_PREV = N.symbol("a_prev", _state("t-1"), **R)                   # a<t-1>
 A_0 = N.symbol("a_0", _state("0"), **R)                           # a<0>
 Z = N.add(_Z, rf"z^{{(i){T}}}")                                    # z<t>, the activation's variable
