@@ -12,7 +12,6 @@ one step and the vanishing/exploding verdict for long sequences.
 from __future__ import annotations
 
 from ...steps import Solution, Text
-from ..activations import slope
 from ..base import REQUIRED, Field, Kind, register
 from . import units
 from .config import NAMES, Config, configure, setting as _one_setting
@@ -31,7 +30,7 @@ def setting(c) -> Text:
 def solve(c, ask: str) -> Solution:
     """Derive one question of an rnn-activation part."""
     if isinstance(c, units.Units):
-        return units.solve(c, ask, slope)
+        return units.solve(c, ask)
     return {"derivative": derivative, "stability": stability}[ask](c)
 
 

@@ -6,12 +6,13 @@ import sympy
 from sympy import Eq, Heaviside
 
 from ...mathparse import NAMED
-from ...steps import Solution, Answer, Text, chain, let, say, step
+from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import article
 from ..activations import READABLE, recognise, slope
 from .config import Config, constant, meanings, z_general
 from .notation import (A_PREV, A_T, DA_DAPREV, DA_DZ, DZ_DAPREV, PHI, QUOTIENT_RULE, QUOTIENT_RULE_RHS, SIGMA, W_A,
                        Z)
+
 
 def derivative(c: Config) -> Solution:
     """da<t>/da<t-1> by the chain rule, through phi'(z) (and phi' in terms of a<t> where it exists)."""

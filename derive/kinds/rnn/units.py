@@ -18,11 +18,11 @@ from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
-from ..activations import READABLE, SUPREMA, recognise, step_at_zero
+from ..activations import READABLE, SUPREMA, recognise, slope, step_at_zero
 from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, compare_one
-from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI,
-                           RHO, SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation,
-                           previous, slopes, weights)
+from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
+                       SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
+                       slopes, weights)
 
 SHOWN_ITERATES = 3
 
@@ -102,9 +102,9 @@ def setting(u: Units) -> Text:
                " (the bias plus the input's contribution, ", Eq(C_V, B + W_X_X, evaluate=False), ").")
 
 
-def solve(u: Units, ask: str, slope) -> Solution:
-    """Derive one question; ``slope(phi)`` gives phi' (shared with the one-unit case)."""
-    dphi, _ = slope(u.phi)
+def solve(u: Units, ask: str) -> Solution:
+    """Derive one question of a several-unit part."""
+    dphi, _ = slope(u.phi)              # phi' as the one-unit case has it
     return {"derivative": _derivative, "stability": _stability}[ask](u, dphi)
 
 
