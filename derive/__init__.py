@@ -12,8 +12,24 @@ In Jupyter, a document and its problems, parts, questions and answers display th
 
 __version__ = "0.1.0"
 
-from .document import solve  # noqa: E402
-from .formats import render  # noqa: E402
-from .spec import load, loads  # noqa: E402
+import importlib
 
-__all__ = ["load", "loads", "solve", "render", "__version__"]
+# The API is imported on first use, so that `import derive` (and the command line's start) stays light.
+_API = {"load": "spec", "loads": "spec", "from_mapping": "spec", "solve": "document", "render": "formats"}
+
+__all__ = ["load", "loads", "from_mapping", "solve", "render", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        return getattr(importlib.import_module(f".{_API[name]}", __name__), name)
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f".{name}", __name__)        # derive.formats, derive.kinds, ...
+        except ModuleNotFoundError:
+            pass
+    raise AttributeError(f"module 'derive' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_API))

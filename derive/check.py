@@ -61,7 +61,7 @@ def inline_relations(piece) -> list[Chain]:
     return found
 
 
-def check_solution(sol: Solution, part: str) -> int:
+def check_solution(sol: Solution, question: str) -> int:
     """Check every relation the solution shows, in displays and in prose; returns how many links were
     checked."""
     count = 0
@@ -70,7 +70,7 @@ def check_solution(sol: Solution, part: str) -> int:
         for left, rel, right in ch.links():
             ok, why = check_link(meanings.expand(left), rel, meanings.expand(right))
             if not ok:
-                raise CheckError(part, where, f"{left} {rel} {right}: {why}")
+                raise CheckError(question, where, f"{left} {rel} {right}: {why}")
             count += 1
     return count
 

@@ -9,12 +9,8 @@ import sys
 import click
 
 from . import __version__
-from .errors import DeriveError
-
-# The format names, without importing the renderers (kept in step with derive.formats by a test).
-SHEETS = {"solutions": ("latex", "pdf", "json", "markdown", "html", "beamer", "beamer-pdf"),
-          "problems": ("latex", "pdf", "markdown", "html", "beamer", "beamer-pdf")}
-SNIPPET_FORMATS = ("latex", "markdown")
+from .errors import DeriveError, printable
+from .formats.base import FORMATS, SNIPPET_HELP, for_sheet, snippet_formats
 
 
 class Failure(click.ClickException):
@@ -25,7 +21,8 @@ class Failure(click.ClickException):
         self.exit_code = error.exit_code
 
     def show(self, file=None) -> None:
-        click.echo(f"derive: error: {self.format_message()}", err=True)
+        lines = self.format_message().split("\n")
+        click.echo("derive: error: " + "\n".join(printable(line) for line in lines), err=True)
 
 
 def reports_errors(command):
@@ -49,12 +46,7 @@ def _spec(f):
     return click.argument("spec", required=False, type=click.Path(dir_okay=False))(f)
 
 
-FORMAT_HELP = {"latex": "LaTeX article", "pdf": "the article compiled", "json": "answers for graders",
-               "markdown": "$-maths for Jupyter, MkDocs, GitHub", "html": "one self-contained page, MathML",
-               "beamer": "slides, one frame a question", "beamer-pdf": "the slides compiled"}
-
-
-SNIPPET_HELP = {"latex": "for beamer frames and articles", "markdown": "for notebooks and pages"}
+FORMAT_HELP = {name: f.help for name, f in FORMATS.items()}
 
 
 def _format(choices, helps=FORMAT_HELP):
@@ -82,7 +74,7 @@ SHEET_OUTPUT = ("Where to write; '-' for standard output (not for pdf or beamer-
 
 @cli.command()
 @_spec
-@_format(SHEETS["solutions"])
+@_format(for_sheet("solutions"))
 @_common(SHEET_OUTPUT.format(sheet="solutions"))
 @reports_errors
 def solutions(spec, fmt, output, only, templates):
@@ -98,7 +90,7 @@ def solutions(spec, fmt, output, only, templates):
 
 @cli.command()
 @_spec
-@_format(SHEETS["problems"])
+@_format(for_sheet("problems"))
 @_common(SHEET_OUTPUT.format(sheet="problems"))
 @reports_errors
 def problems(spec, fmt, output, only, templates):
@@ -113,7 +105,7 @@ def problems(spec, fmt, output, only, templates):
 
 @cli.command()
 @_spec
-@_format(SNIPPET_FORMATS, SNIPPET_HELP)
+@_format(snippet_formats(), SNIPPET_HELP)
 @_common("The folder to write into. Default: out/snippets under the current directory.", metavar="DIR")
 @reports_errors
 def snippets(spec, fmt, output, only, templates):
@@ -127,6 +119,29 @@ def snippets(spec, fmt, output, only, templates):
     _echo(commands.snippets(spec, fmt, output, only, templates))
 
 
+@cli.command()
+@reports_errors
+def kinds():
+    """List the problem kinds installed: each with what it answers and its questions (the 'ask' names).
+
+    A course's own kinds, from installed packages, are listed too.
+    """
+    from . import commands
+    click.echo(commands.kinds(), nl=False)
+
+
+@cli.command()
+@click.argument("kind")
+@reports_errors
+def example(kind):
+    """Print a commented problem-set spec of KIND that derives: a start for a new problem.
+
+    For instance: derive example cnn-dims > mine.toml; derive solutions mine.toml
+    """
+    from . import commands
+    click.echo(commands.example(kind), nl=False)
+
+
 def _echo(written: list[str]) -> None:
     """Print the paths written (nothing when the output went to standard output)."""
     for path in written:
@@ -135,32 +150,30 @@ def _echo(written: list[str]) -> None:
 
 
 def main(argv=None) -> int:
-    """Run the CLI and return its exit status: 0 ok, 2 bad usage or spec, 1 anything else."""
+    """Run the CLI and return its exit status: 0 ok, 2 bad usage or spec, 1 anything else, 130 interrupted."""
     try:
         cli.main(args=argv, prog_name="derive", standalone_mode=False)
     except click.exceptions.Exit as e:
         return e.exit_code
+    except click.UsageError as e:
+        command = e.ctx.command_path if e.ctx is not None else "derive"
+        click.echo(f"derive: error: {printable(e.format_message())} (see '{command} --help')", err=True)
+        return e.exit_code
     except click.ClickException as e:
         e.show()
         return e.exit_code
-    except click.Abort:
-        click.echo("derive: aborted", err=True)
-        return 1
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("derive: interrupted", err=True)
+        return 130
     except Exception as e:  # noqa: BLE001 - the one-line reason promised for unexpected failures
         if os.environ.get("DERIVE_DEBUG"):
             raise
-        click.echo(f"derive: internal error: {type(e).__name__}: {e}", err=True)
+        click.echo(f"derive: internal error: {type(e).__name__}: {printable(str(e))[:300]}", err=True)
         return 1
     return 0
 
 
 def run() -> None:
-    """The console script: main(), then leave without the interpreter's teardown.
-
-    Tearing down SymPy's caches at exit takes about as long as deriving the HW5 key;
-    every file is already closed, so after flushing the standard streams it is skipped.
-    """
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    """The console script (derive.launch.run, which handles signals from the start)."""
+    from .launch import run as launch
+    launch()

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Iterable
 
 from . import document, formats, output, spec as specs
-from .errors import UsageError
+from .errors import UsageError, did_you_mean
+from .kinds import KINDS
 
 OUT = "out"
 
@@ -51,8 +52,8 @@ def problems(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
 def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None) -> list[str]:
     """Write one file a question and one a problem (and for LaTeX <spec-name>-preamble.tex) into the
     folder ``out`` (default out/snippets); returns the files written, in order."""
-    if fmt not in formats.SNIPPET_FORMATS:
-        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(formats.SNIPPET_FORMATS)}")
+    if fmt not in formats.snippet_formats():
+        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(formats.snippet_formats())}")
     if out == "-":
         raise UsageError("snippets are several files; give a folder with -o DIR")
     folder = Path(out or os.path.join(OUT, "snippets"))
@@ -63,3 +64,24 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     doc = document.solve(problem_set, ids(only))
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written
     return [output.write(folder / f"{problem_set.name}-{tail}", text) for tail, text in files.items()]
+
+
+def kinds() -> str:
+    """Every installed kind: its name (and other names), what it answers, and its questions."""
+    listed = KINDS.kinds()
+    width = max(len(k.name) for k in listed) + 2
+    lines = []
+    for kind in listed:
+        also = f" (also: {', '.join(kind.aliases)})" if kind.aliases else ""
+        lines.append(f"{kind.name:<{width}}{kind.summary}{also}")
+        for ask, line in kind.asks.items():
+            lines.append(f"{'':<{width}}  {ask}: {line}")
+    return "\n".join(lines) + "\n"
+
+
+def example(name: str) -> str:
+    """A commented spec of a kind that derives: the start of a new problem."""
+    if name not in KINDS:
+        raise UsageError(f"no kind {name!r}{did_you_mean(name, KINDS)}; the kinds are "
+                         + ", ".join(k.name for k in KINDS.kinds()) + " (derive kinds lists them)")
+    return KINDS[name].example()

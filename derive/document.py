@@ -9,45 +9,22 @@ imported only when that happens, so the model itself never depends on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Iterator
+from dataclasses import dataclass, replace
+from typing import ClassVar, Iterator
 
 from . import __version__
-from . import steps
+from .display import Displayed
 from .check import check_solution
 from .errors import UsageError
 from .kinds import KINDS
 from .notation import EMPTY, Notation
 from .spec import ProblemSet
-from .steps import Step, Text
-
-
-class Displayed:
-    """Rich display in Jupyter: Markdown with $-maths in the notebook, LaTeX (amsmath only) in a
-    LaTeX or PDF export."""
-
-    def _repr_markdown_(self) -> str:
-        from .formats import fragment
-        return fragment(self, "markdown")
-
-    def _repr_latex_(self) -> str:
-        from .formats import fragment
-        return fragment(self, "latex")
-
-
-@dataclass(frozen=True)
-class Answer(steps.Answer, Displayed):
-    """A question's boxed result (the deriver's answer), displayable in a notebook."""
-
-    notation: Notation = EMPTY
-
-    @classmethod
-    def of(cls, answer: steps.Answer, notation: Notation = EMPTY) -> "Answer":
-        return cls(**{f.name: getattr(answer, f.name) for f in fields(answer)}, notation=notation)
+from .steps import Answer, Step, Text
 
 
 @dataclass(frozen=True)
 class Question(Displayed):
+    level: ClassVar[str] = "question"
     id: str
     problem: int
     kind: str
@@ -61,6 +38,7 @@ class Question(Displayed):
 
 @dataclass(frozen=True)
 class PartDoc(Displayed):
+    level: ClassVar[str] = "part"
     letter: str
     setting: Text | None        # None when it is the same as the previous part's
     questions: tuple[Question, ...]
@@ -69,6 +47,7 @@ class PartDoc(Displayed):
 
 @dataclass(frozen=True)
 class ProblemDoc(Displayed):
+    level: ClassVar[str] = "problem"
     number: int
     title: str
     kind: str
@@ -78,6 +57,7 @@ class ProblemDoc(Displayed):
 
 @dataclass(frozen=True)
 class Document(Displayed):
+    level: ClassVar[str] = "document"
     name: str
     title: str
     due: str | None
@@ -110,7 +90,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
                 sol = kind.solve(part.config, ask)
                 check_solution(sol, qid)
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
-                                          steps=sol.steps, answer=Answer.of(sol.answer, kind.notation), notes=sol.notes,
+                                          steps=sol.steps, answer=replace(sol.answer, notation=kind.notation), notes=sol.notes,
                                           notation=kind.notation))
             setting = kind.setting(part.config)
             if questions:

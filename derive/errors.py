@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 
 class DeriveError(Exception):
     """Base of every error derive reports to the user (exit status 1)."""
@@ -23,17 +21,48 @@ class SpecError(DeriveError):
         super().__init__(self._format())
 
     def _format(self) -> str:
-        where = [str(self.file) if self.file else "<spec>"]
+        where = [printable(str(self.file)) if self.file else "<spec>"]
         if self.problem:
-            where.append(self.problem)
+            where.append(printable(self.problem))
         if self.field:
-            where.append(f"field '{self.field}'")
-        text = ", ".join(where) + ": " + self.reason
+            where.append(f"field '{printable(self.field)}'")
+        text = ", ".join(where) + ": " + printable(self.reason)
         if self.given is not None:
-            text += f" (given: {self.given!r})"
+            text += f" (given: {shorten(repr(self.given))})"
         if self.expected:
-            text += f"; expected {self.expected}"
+            text += f"; expected {printable(self.expected)}"
         return text
+
+
+class SpecErrors(SpecError):
+    """Several mistakes in one spec, each with its own place, reported together (up to a limit)."""
+
+    def __init__(self, errors: list[SpecError], limit: int = 20):
+        self.errors = errors
+        shown = "\n".join(f"  {e}" for e in errors[:limit])
+        more = f"\n  ... and {len(errors) - limit} more" if len(errors) > limit else ""
+        DeriveError.__init__(self, f"{len(errors)} mistakes in the spec:\n{shown}{more}")
+        self.file, self.problem, self.field, self.given, self.expected = errors[0].file, None, None, None, None
+        self.reason = str(self)
+
+
+# Characters that would act on a terminal or reorder text when echoed: C0/C1 controls, bidi and
+# zero-width marks. They are shown escaped (\x1b, \u202e).
+_INVISIBLE = {c for c in range(0x20)} | {0x7F} | set(range(0x80, 0xA0)) | {
+    0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+    0x2060, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF}
+
+
+def printable(text: str) -> str:
+    """Text safe to echo to a terminal: control, bidi and zero-width characters escaped."""
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x100 and ord(c) in _INVISIBLE else
+                   f"\\u{ord(c):04x}" if ord(c) in _INVISIBLE else c for c in text)
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """At most ``limit`` characters of an echoed value, printable."""
+    text = printable(text)
+    return text if len(text) <= limit else text[:limit - 20] + f"... ({len(text)} characters)"
 
 
 class UsageError(DeriveError):
@@ -45,16 +74,47 @@ class UsageError(DeriveError):
 class CheckError(DeriveError):
     """A step of a derivation failed its CAS check: the key would be wrong, so nothing is written."""
 
-    def __init__(self, part: str, step: int, detail: str):
-        self.part, self.step, self.detail = part, step, detail
-        super().__init__(f"part {part}, step {step}: check failed: {detail}")
+    def __init__(self, question: str, step, detail: str):
+        self.question, self.step, self.detail = question, step, detail
+        where = step if isinstance(step, str) else f"step {step}"
+        super().__init__(f"question {question}, {where}: check failed: {detail}")
 
 
 class TexError(DeriveError):
     """The TeX engine is missing or failed; carries the relevant lines of the log."""
 
 
-def did_you_mean(word: str, options) -> str:
-    """' (did you mean 'x'?)' when a close option exists, else ''."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+def did_you_mean(word: str, options, near: dict[str, str] | None = None) -> str:
+    """' (did you mean 'x'?)' when an option is close to word, else ''. Close: the same but for case, a
+    few edits away (one per three letters, at least one), the start of an option, or a known near miss
+    (``near``, e.g. {'kind': 'type'}). 'attention' is not close to 'flatten'."""
+    best = closest(str(word), [str(o) for o in options], near)
+    return f" (did you mean '{best}'?)" if best is not None else ""
+
+
+def closest(word: str, options: list[str], near: dict[str, str] | None = None) -> str | None:
+    if near and word in near and near[word] in options:
+        return near[word]
+    low = word.lower()
+    scored = [(edits(low, o.lower()), o) for o in options]
+    allowed = max(1, len(word) // 3) if len(word) >= 3 else 0        # 'x' is not a misspelt 'y'
+    scored = [(d, o) for d, o in scored if d <= allowed]
+    if scored:
+        return min(scored)[1]
+    starts = [o for o in options if len(word) >= 3 and o.lower().startswith(low)]
+    return starts[0] if len(starts) == 1 else None
+
+
+def edits(a: str, b: str) -> int:
+    """Edit distance, a swap of neighbours counting as one edit (optimal string alignment)."""
+    if abs(len(a) - len(b)) > 3:
+        return abs(len(a) - len(b))
+    prev2, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]

@@ -25,21 +25,31 @@ def number(values: dict, field: str, default: Any = None) -> sympy.Rational:
     return to_rational(value, field)
 
 
+MAX_DIGITS = 400          # digits of a number's numerator or denominator (1e308, float64's largest, has 309)
+
+
 def to_rational(value: Any, field: str) -> sympy.Rational:
     """Exact rational of a TOML number or 'p/q' string; FieldError otherwise."""
     if isinstance(value, bool):
         raise FieldError(field, "must be a number", value, "a number such as 1, 0.5 or \"1/3\"")
     if isinstance(value, int):
-        return sympy.Integer(value)
+        return _sized(sympy.Integer(value), field, value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise FieldError(field, "must be finite", value, "a finite number")
-        return sympy.Rational(repr(value))
+        return _sized(sympy.Rational(repr(value)), field, value)
     if isinstance(value, str):
-        m = re.fullmatch(r"\s*(-?\d+)\s*(?:/\s*(\d+)\s*)?", value)
+        m = re.fullmatch(r"\s*(-?\d{1,%d})\s*(?:/\s*(\d{1,%d})\s*)?" % (MAX_DIGITS, MAX_DIGITS), value)
         if m and (m.group(2) is None or int(m.group(2)) != 0):
             return sympy.Rational(int(m.group(1)), int(m.group(2) or 1))
     raise FieldError(field, "must be a number", value, "a number such as 1, 0.5 or \"1/3\"")
+
+
+def _sized(number: sympy.Rational, field: str, given) -> sympy.Rational:
+    p, q = number.as_numer_denom()
+    if max(abs(int(p)), int(q)).bit_length() > MAX_DIGITS * 3.33:
+        raise FieldError(field, f"too many digits (at most {MAX_DIGITS})", given, "a number of ordinary size")
+    return number
 
 
 def integer(values: dict, field: str, default: Any = None, minimum: int | None = None) -> int:

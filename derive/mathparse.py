@@ -92,9 +92,7 @@ def tokenize(text: str) -> list[Tok]:
         if kind == "other" and s == "." and after_size:  # \left. and \right.
             after_size = False
             continue
-        after_size = False
-        if kind == "space":
-            continue
+        after_size = kind == "cmd" and s[1:] in _SIZES
         if kind == "num":
             toks.append(Tok("num", s, pos))
         elif kind == "name" and re.fullmatch(r"[ze]+", s):  # "ze" is z*e, as in LaTeX
@@ -102,31 +100,37 @@ def tokenize(text: str) -> list[Tok]:
         elif kind == "name":
             toks.append(Tok("name", s, pos))
         elif kind == "cmd":
-            name = s[1:]
-            if name in _SIZES:
-                after_size = True
-            elif name in _SPACES or name in {",", ";", ":", "!"} or name.isspace():
-                pass
-            elif name in {"cdot", "times"}:
-                toks.append(Tok("*", s, pos))
-            elif name in {"{", "}"}:
-                toks.append(Tok(name, s, pos))
-            elif name == "_":
-                toks.append(Tok("name", "_", pos))
-            elif name in _KNOWN:
-                toks.append(Tok("cmd", s, pos))
-            else:
-                if not name:
-                    raise MathSyntaxError(text, pos, "lone '\\' at the end of the formula")
-                listed = ", ".join("\\" + c for c in _SUPPORTED)
-                raise MathSyntaxError(text, pos, f"unknown command '{s}'; supported commands: "
-                                                 f"{listed} (plus \\left, \\right and spacing)")
-        elif s in "+-*/^,()[]{}":
-            toks.append(Tok(s, s, pos))
-        else:
-            raise MathSyntaxError(text, pos, f"character '{s}' is not allowed")
+            toks.extend(_command(text, s, pos))
+        elif kind != "space":
+            toks.append(_operator(text, s, pos))
     toks.append(Tok("end", "", len(text)))
     return toks
+
+
+def _command(text: str, s: str, pos: int) -> list[Tok]:
+    """The tokens of one backslash command: none for sizes and spacing, an operator, or a known command."""
+    name = s[1:]
+    if name in _SIZES or name in _SPACES or name in {",", ";", ":", "!"} or name.isspace():
+        return []
+    if name in {"cdot", "times"}:
+        return [Tok("*", s, pos)]
+    if name in {"{", "}"}:
+        return [Tok(name, s, pos)]
+    if name == "_":
+        return [Tok("name", "_", pos)]
+    if name in _KNOWN:
+        return [Tok("cmd", s, pos)]
+    if not name:
+        raise MathSyntaxError(text, pos, "lone '\\' at the end of the formula")
+    listed = ", ".join("\\" + c for c in _SUPPORTED)
+    raise MathSyntaxError(text, pos, f"unknown command '{s}'; supported commands: "
+                                     f"{listed} (plus \\left, \\right and spacing)")
+
+
+def _operator(text: str, s: str, pos: int) -> Tok:
+    if s in "+-*/^,()[]{}":
+        return Tok(s, s, pos)
+    raise MathSyntaxError(text, pos, f"character '{s}' is not allowed")
 
 
 def _describe(tok: Tok) -> str:

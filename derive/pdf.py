@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -35,16 +37,36 @@ def compile_pdf(source: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
         (Path(tmp) / "main.tex").write_text(source, encoding="utf-8")
         for _ in range(runs):
-            try:
-                proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=TIMEOUT,
-                                      stdin=subprocess.DEVNULL)
-            except subprocess.TimeoutExpired:
-                raise TexError(f"TeX did not finish within {TIMEOUT} s") from None
+            proc = _run(cmd, tmp)
             if proc.returncode != 0:
                 log = Path(tmp) / "main.log"
                 text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
                 raise TexError("TeX failed:\n" + relevant_lines(text))
         return (Path(tmp) / "main.pdf").read_bytes()
+
+
+def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
+    """Run TeX in a process group of its own, so that on a timeout or an interrupt the whole group
+    (latexmk and the pdflatex it started) is ended, not just the first process."""
+    proc = subprocess.Popen(cmd, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        _end_group(proc)
+        raise TexError(f"TeX did not finish within {TIMEOUT} s") from None
+    except BaseException:
+        _end_group(proc)
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
 
 
 def relevant_lines(log: str, limit: int = 12) -> str:

@@ -7,17 +7,21 @@ file, the problem (number and title), the field, the value given and what is acc
 
 from __future__ import annotations
 
+import datetime
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import SpecError, did_you_mean
-from .fields import FieldError
+from .errors import SpecError, SpecErrors, did_you_mean
+from .fields import MAX_DIGITS, FieldError
 from .kinds import KINDS
 
 TOP_KEYS = ("title", "due", "problem")
+MAX_BYTES = 1 << 20            # a spec file of at most 1 MiB (a whole course's problem bank is a few KiB)
+MAX_DEPTH = 16                 # tables and lists nested at most this deep
+MAX_ERRORS = 20                # reported at once; the rest are counted
 PROBLEM_KEYS = ("title", "kind", "part")
 PART_KEYS = ("ask",)
 
@@ -72,33 +76,91 @@ def load(path: str | Path | None = None) -> ProblemSet:
     """Read and validate a spec file (the bundled HW5 set when path is None)."""
     path = Path(path) if path is not None else bundled_spec()
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise SpecError("no such file", file=path) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"cannot read the file: {err}", file=path) from None
+    except IsADirectoryError:
+        raise SpecError("a folder, not a spec file", file=path) from None
+    except OSError as err:
+        raise SpecError(f"cannot read the file: {err.strerror or err}", file=path) from None
+    if len(data) > MAX_BYTES:
+        raise SpecError(f"the file is larger than {MAX_BYTES // 1024} KiB, the limit for a spec", file=path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise SpecError(f"not UTF-8 text (byte {err.start} cannot be read)", file=path) from None
     return loads(text, path)
 
 
 def loads(text: str, path: str | Path = "<spec>") -> ProblemSet:
     """Validate the TOML text of a spec; ``path`` is only used in messages."""
+    if len(text) > MAX_BYTES:
+        raise SpecError(f"the spec is longer than {MAX_BYTES // 1024} KiB, the limit", file=path)
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))              # a byte-order mark is not content
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"not valid TOML: {err}", file=path) from None
+    except RecursionError:
+        raise SpecError(f"tables or lists nested too deeply (at most {MAX_DEPTH} levels)", file=path) from None
+    except ValueError:                                                   # Python's limit on an integer's digits
+        raise SpecError(f"a number has far too many digits (at most {MAX_DIGITS})", file=path) from None
+    if _depth(data) > MAX_DEPTH:
+        raise SpecError(f"tables or lists nested too deeply (at most {MAX_DEPTH} levels)", file=path)
+    return from_mapping(data, path)
+
+
+def _depth(value, level: int = 0) -> int:
+    """How deeply tables and lists nest (stops counting past the limit)."""
+    if level > MAX_DEPTH or not isinstance(value, (dict, list)):
+        return level
+    items = value.values() if isinstance(value, dict) else value
+    return max((_depth(v, level + 1) for v in items), default=level + 1)
+
+
+def from_mapping(data: dict, path: str | Path = "<spec>") -> ProblemSet:
+    """Validate a spec given as Python data, shaped as its TOML is read: {"title": ..., "problem": [{"kind":
+    ..., "part": [{"ask": ...}, ...]}, ...]}. The one spec builder of the tests and of library users."""
+    if not isinstance(data, dict):
+        raise SpecError("a spec is a table of keys", file=path, given=type(data).__name__)
     _no_unknown(data, TOP_KEYS, path, None, "")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise SpecError("missing or empty", file=path, field="title", given=title, expected="a string")
-    due = data.get("due")
-    if due is not None and not isinstance(due, str):
-        raise SpecError("must be text", file=path, field="due", given=due, expected="a string")
+    due = _due(data.get("due"), path)
     raw = data.get("problem")
     if not isinstance(raw, list) or not raw:
         raise SpecError("no problems", file=path, field="problem", expected="one or more [[problem]] tables")
-    problems = tuple(_problem(p, k + 1, path) for k, p in enumerate(raw))
+    problems = _all_or_errors([lambda p=p, k=k: _problem(p, k + 1, path) for k, p in enumerate(raw)])
     name = Path(path).stem if str(path) != "<spec>" else "spec"
-    return ProblemSet(name=name, title=title, due=due, problems=problems, path=str(path))
+    return ProblemSet(name=name, title=title, due=due, problems=tuple(problems), path=str(path))
+
+
+def _due(value, path) -> str | None:
+    """The due date as text: free text, or a TOML date or date-time (written as ISO 8601)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
+    raise SpecError("must be text or a date", file=path, field="due", given=value,
+                    expected='a string such as "5pm Tuesday April 28" or a TOML date such as 2020-04-28')
+
+
+def _all_or_errors(builders) -> list:
+    """Run each builder; if any raise SpecErrors, raise one listing them all (as a compiler does)."""
+    results, errors = [], []
+    for build in builders:
+        try:
+            results.append(build())
+        except SpecErrors as err:
+            errors.extend(err.errors)
+        except SpecError as err:
+            errors.append(err)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise SpecErrors(errors, MAX_ERRORS)
+    return results
 
 
 def _problem(raw: Any, number: int, path) -> Problem:
@@ -127,22 +189,24 @@ def _problem(raw: Any, number: int, path) -> Problem:
                         expected="one or more [[problem.part]] tables, each with an 'ask'")
     if len(raw_parts) > 26:
         raise SpecError("too many parts", file=path, problem=label, field="part", expected="at most 26")
-    parts = []
-    for k, rp in enumerate(raw_parts):
-        letter = chr(ord("a") + k)
-        plabel = f"{label}, part ({letter})"
-        if not isinstance(rp, dict):
-            raise SpecError("must be a table", file=path, problem=plabel)
-        _no_unknown(rp, kind.field_names, path, plabel, "", extra=PART_KEYS)
-        asks = _asks(rp.get("ask"), kind, path, plabel)
-        merged = {**shared, **{k2: v for k2, v in rp.items() if k2 != "ask"}}
-        try:
-            config = kind.configure(merged, asks)
-        except FieldError as err:
-            raise SpecError(err.reason, file=path, problem=plabel, field=err.field,
-                            given=err.given, expected=err.expected) from None
-        parts.append(Part(letter=letter, asks=asks, config=config))
+    parts = _all_or_errors([lambda k=k, rp=rp: _part(rp, chr(ord("a") + k), kind, shared, path, label)
+                            for k, rp in enumerate(raw_parts)])
     return Problem(number=number, title=title, kind=kind.name, parts=tuple(parts))
+
+
+def _part(rp, letter: str, kind, shared: dict, path, label: str) -> Part:
+    plabel = f"{label}, part ({letter})"
+    if not isinstance(rp, dict):
+        raise SpecError("must be a table", file=path, problem=plabel)
+    _no_unknown(rp, kind.field_names, path, plabel, "", extra=PART_KEYS)
+    asks = _asks(rp.get("ask"), kind, path, plabel)
+    merged = {**shared, **{k2: v for k2, v in rp.items() if k2 != "ask"}}
+    try:
+        config = kind.configure(merged, asks)
+    except FieldError as err:
+        raise SpecError(err.reason, file=path, problem=plabel, field=err.field,
+                        given=err.given, expected=err.expected) from None
+    return Part(letter=letter, asks=asks, config=config)
 
 
 def _asks(value: Any, kind, path, label) -> tuple[str, ...]:

@@ -6,9 +6,12 @@ Nothing here knows how it will be printed; SymPy objects stay SymPy objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Union
+from typing import Any, ClassVar, Mapping, Union
 
 import sympy
+
+from .display import Displayed
+from .notation import EMPTY, Notation
 
 RELATIONS = ("=", "<", ">", "<=", ">=", "approx")
 
@@ -130,12 +133,15 @@ def step(text: Text, *chains: Chain) -> Step:
 
 
 @dataclass(frozen=True)
-class Answer:
-    """The boxed result: a sentence and/or a chain, and the machine-readable value."""
+class Answer(Displayed):
+    """The boxed result: a sentence and/or a chain, and the machine-readable value (the JSON's). The
+    document gives it its kind's notation, so that it displays itself in a notebook."""
 
+    level: ClassVar[str] = "answer"
     value: Any
     chain: Chain | None = None
     text: Text = Text(())
+    notation: Notation = EMPTY
 
 
 @dataclass(frozen=True)

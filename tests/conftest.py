@@ -29,6 +29,17 @@ def solve_toml(text: str):
     return {q.id: q.answer.value for q in doc.questions()}
 
 
+def spec(kind: str, parts, title: str = "t", **problem):
+    """A one-problem spec as data (derive.from_mapping): spec("cnn-dims", [{"ask": "params"}], input=[...])."""
+    parts = [parts] if isinstance(parts, dict) else list(parts)
+    return derive.from_mapping({"title": title, "problem": [{"kind": kind, **problem, "part": parts}]})
+
+
+def answers(kind: str, parts, **problem) -> dict:
+    """Answers by question id of a one-problem spec given as data."""
+    return {q.id: q.answer.value for q in derive.solve(spec(kind, parts, **problem)).questions()}
+
+
 @pytest.fixture
 def write_spec(tmp_path):
     """Write TOML text to a spec file and return its path."""

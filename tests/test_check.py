@@ -59,7 +59,7 @@ def test_failure_names_part_and_step():
                    answer=Answer(value=None, chain=chain(z, z)))
     with pytest.raises(CheckError) as err:
         check_solution(sol, "4b.ii")
-    assert "part 4b.ii, step 2" in str(err.value)
+    assert "question 4b.ii, step 2" in str(err.value)
 
 
 def test_answer_is_checked_too():

@@ -106,7 +106,7 @@ def test_failed_check_writes_nothing(run, tmp_path, monkeypatch):
     monkeypatch.setattr(cnn, "_params", wrong)
     result = run("solutions", "-o", "key.tex")
     assert result.exit_code == 1
-    assert "part 2a, step 3: check failed" in result.output
+    assert "question 2a, step 3: check failed" in result.output
     assert not (tmp_path / "key.tex").exists()
 
 
@@ -175,12 +175,16 @@ def test_console_script_process(tmp_path, args, status):
         assert proc.stderr.startswith("derive: error:")
 
 
-def test_format_names_in_step():
-    """The CLI lists the formats without importing the renderers; the lists must agree."""
-    from derive import cli as cli_module, formats
-    assert cli_module.SHEETS == {sheet: tuple(names) for sheet, names in formats.SHEETS.items()}
-    assert cli_module.SNIPPET_FORMATS == tuple(formats.SNIPPET_FORMATS)
-    assert set(cli_module.FORMAT_HELP) == set(formats.FORMATS)
+def test_formats_from_one_table():
+    """The CLI's choices and help come from the Format objects, as the renderer's do."""
+    from derive import formats
+    runner = CliRunner()
+    for command, sheet in (("solutions", "solutions"), ("problems", "problems")):
+        help_text = " ".join(runner.invoke(cli, [command, "--help"]).output.split())
+        for name, form in formats.FORMATS.items():
+            assert (f" {name} ({form.help.split()[0]}" in help_text) == (sheet in form.sheets), (command, name)
+    assert formats.SHEETS["problems"] == tuple(n for n in formats.FORMATS if n != "json")
+    assert formats.snippet_formats() == ("latex", "markdown")
 
 
 @pytest.mark.parametrize("args, status", [

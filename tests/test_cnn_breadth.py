@@ -144,7 +144,7 @@ def test_receptive_field_jump_and_start_hw5():
     """r: 1 -> 3 -> 4; j: 1 -> 1 -> 2; centre of the first unit: 0 -> 1 -> 3/2, so it covers 0 to 3."""
     qs, config = solved([128, 128, 3], HW5, ("receptive-field",))
     q = qs["receptive-field"]
-    fields = cnn.fields_through(config, 2)
+    fields = cnn.field.fields_through(config, 2)
     assert [(f.r, f.j, f.c) for f in fields[0]] == [(1, 1, 0), (3, 1, 1), (4, 2, sympy.Rational(3, 2))]
     assert fields[0][-1].start == 0
     assert "rows 0 to 3" in tex.text(q.answer.text) and "2 input pixels apart" in tex.text(q.answer.text)
@@ -160,7 +160,7 @@ def test_receptive_field_start_in_the_padding():
     qs, config = solved([32, 32, 3], ['{ type = "conv", filters = 4, kernel = 5, padding = 2 }',
                                       '{ type = "maxpool", kernel = 3, stride = 2, padding = 1 }'],
                         ("receptive-field",))
-    f = cnn.fields_through(config, 2)[0][-1]
+    f = cnn.field.fields_through(config, 2)[0][-1]
     assert (f.r, f.j, f.c, f.start) == (7, 2, 0, -3)
     assert "rows $-$3 to 3" in tex.text(qs["receptive-field"].answer.text)
 
@@ -180,7 +180,7 @@ def test_asymmetric_padding_moves_the_centre():
     """Padding 1 before (height) and 2 before (width) of a 4x4 kernel: c = 3/2 - 1 = 1/2 and 3/2 - 2 = -1/2."""
     _, config = solved([10, 10, 1], ['{ type = "conv", filters = 1, kernel = 4, padding = [[1, 2], [2, 1]] }'],
                        ("receptive-field",))
-    fields = cnn.fields_through(config, 1)
+    fields = cnn.field.fields_through(config, 1)
     assert (fields[0][-1].c, fields[1][-1].c) == (sympy.Rational(1, 2), sympy.Rational(-1, 2))
     assert (fields[0][-1].start, fields[1][-1].start) == (-1, -2)
 

@@ -367,7 +367,7 @@ def _check_field(inp, layers, value, config):
         spatial_unit = (0, 0)
     else:
         spatial_unit = unit[1:]
-    fields = cnn.fields_through(config, len(config.layers))
+    fields = cnn.field.fields_through(config, len(config.layers))
     deps = [depends(geo, dim, len(geo), [spatial_unit[dim]]) for dim in (0, 1)]
     if not all(used for used, _ in deps):       # the unit sees only padding: its value is a constant
         assert found is None
@@ -383,7 +383,7 @@ def _check_field(inp, layers, value, config):
             # nothing on the way was padding or dropped: the field is exactly the theoretical one,
             # holes (from dilation or wide jumps) included
             assert (min(used), max(used)) == (first, first + f.r - 1)
-            mask = cnn.field_mask(config, len(config.layers), dim)
+            mask = cnn.field.field_mask(config, len(config.layers), dim)
             assert {first + b for b in range(f.r) if mask >> b & 1} == used
         event("field equal to the footprint" if not clipped else "field clipped by padding")
 
@@ -408,7 +408,7 @@ def test_max_pooling_footprints_stay_inside_the_field(stack):
     for _ in range(8):
         union += _unit_grad(mods, inp, unit).abs()
     found = footprint(union)
-    fields = cnn.fields_through(config, len(config.layers))
+    fields = cnn.field.fields_through(config, len(config.layers))
     for dim in (0, 1):
         used, _ = depends(geo, dim, len(geo), [unit[1 + dim]])
         f = fields[dim][-1]

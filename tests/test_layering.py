@@ -7,12 +7,15 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "derive"
 MATHS = sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "kinds").rglob("*.py")) + [
-    "steps.py", "check.py", "numeric.py", "symbols.py", "mathparse.py", "fields.py", "spec.py", "document.py"]
+    "steps.py", "check.py", "numeric.py", "symbols.py", "mathparse.py", "fields.py", "spec.py", "document.py",
+    "notation.py", "display.py", "precision.py", "words.py"]
 
 
 def _module_level(tree: ast.AST):
     """The nodes that run on import: everything outside function bodies (class bodies included)."""
     for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            continue                                     # imports for annotations only: never run
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             yield node
             yield from _module_level(node)
@@ -50,9 +53,13 @@ def test_module_level_means_on_import(tmp_path):
 
 
 def test_document_renders_only_lazily():
-    """document.py reaches the renderers only inside its _repr_ methods."""
-    lazy = imported(PACKAGE / "document.py") - imported(PACKAGE / "document.py", module_level=True)
+    """The model reaches the renderers only inside the _repr_ methods of display.py; the renderers do not
+    import the model (no cycle)."""
+    lazy = imported(PACKAGE / "display.py") - imported(PACKAGE / "display.py", module_level=True)
     assert lazy == {".formats", ".formats.fragment"}
+    assert not any("formats" in n for n in imported(PACKAGE / "document.py"))
+    for path in (PACKAGE / "formats").rglob("*.py"):
+        assert not any(n.endswith("document") for n in imported(path, module_level=True)), path
 
 
 def test_only_the_cli_imports_click():

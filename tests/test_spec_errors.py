@@ -1,6 +1,8 @@
 """Bad specs: exit status 2, a message naming file, problem, field and what is accepted, nothing written."""
 
 import pytest
+
+import derive
 from click.testing import CliRunner
 
 from derive.cli import cli
@@ -121,3 +123,14 @@ def test_missing_file(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["solutions", "nope.toml"])
     assert result.exit_code == 2
     assert "nope.toml: no such file" in result.output
+
+
+def test_specs_from_data():
+    """One spec builder: Python data validated exactly as TOML is (errors included)."""
+    from conftest import answers
+    assert answers("cnn-dims", {"ask": "params"}, input=[8, 8, 3],
+                   layers=[{"type": "conv", "filters": 4, "kernel": 3}]) == {"1a": [(3 * 3 * 3 + 1) * 4]}
+    with pytest.raises(derive.errors.SpecError, match="field 'width'"):
+        answers("conv1d-matrix", {"ask": "matrix"}, length=4)
+    with pytest.raises(derive.errors.SpecError, match="a table of keys"):
+        derive.from_mapping([1, 2])

@@ -10,41 +10,18 @@ import functools
 import json
 import re
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from ..document import Document, PartDoc, ProblemDoc, Question
 from ..errors import DeriveError, UsageError
 from ..notation import EMPTY
 from ..steps import Answer, Chain
 from . import context
 from . import latex as tex
+from .base import FORMATS, SHEET_NAMES, Format, for_sheet, snippet_formats
 
-
-@dataclass(frozen=True)
-class Format:
-    """An output format: how its files end (after '<spec>-<sheet>'), and whether it is binary (a PDF)."""
-
-    name: str
-    suffix: str
-    binary: bool = False
-
-
-FORMATS = {f.name: f for f in (
-    Format("latex", ".tex"),                     # a LaTeX article
-    Format("pdf", ".pdf", binary=True),          # the article, compiled
-    Format("json", ".json"),                     # the answers for graders (solutions only)
-    Format("markdown", ".md"),                   # $-maths for Jupyter, MkDocs, GitHub
-    Format("html", ".html"),                     # one self-contained page, maths as MathML
-    Format("beamer", "-slides.tex"),             # a beamer deck, one frame per question
-    Format("beamer-pdf", "-slides.pdf", binary=True),
-)}
-SHEETS = {"solutions": tuple(FORMATS), "problems": tuple(f for f in FORMATS if f != "json")}
-SNIPPET_FORMATS = {"latex": ".tex", "markdown": ".md"}
-COMPILED = {"pdf": "latex", "beamer-pdf": "beamer"}
-BEAMER_LIMIT = 56                     # characters to a row of a display on a slide (70 in the article)
+SHEETS = {sheet: for_sheet(sheet) for sheet in SHEET_NAMES}
 
 
 class TemplateError(DeriveError):
@@ -97,13 +74,14 @@ def environment(templates=None, *, tex_delimiters: bool = True) -> jinja2.Enviro
     return _environment(tex_delimiters, _user_dirs(templates))
 
 
-def _render_template(name: str, ctx: dict, templates=None) -> str:
-    env = environment(templates, tex_delimiters=name.endswith(".tex.j2"))
+def _render_template(fmt: Format, name: str, ctx: dict, templates=None) -> str:
+    """One template of a format, rendered: the format decides the delimiters, the escaping and the tidying."""
+    env = environment(templates, tex_delimiters=fmt.tex)
     try:
         text = env.get_template(name).render(**ctx)
     except jinja2.TemplateError as err:
         raise _template_error(err, name, templates) from None
-    return _tidy(text) if name.endswith(".md.j2") else text
+    return _tidy(text) if fmt.ext == "md" else text
 
 
 def _tidy(markdown: str) -> str:
@@ -126,96 +104,84 @@ def _template_error(err: jinja2.TemplateError, name: str, templates) -> Template
     return error
 
 
-# --- rendering -----------------------------------------------------------------------------
+# --- rendering ---------------------------------------------------------------------------
 
-def typesetter(fmt: str):
-    """The typesetter of a text format."""
-    if fmt == "latex":
-        return tex.Typesetter()
-    if fmt == "beamer":
-        return tex.Typesetter(BEAMER_LIMIT)
-    if fmt == "markdown":
-        from . import markdown
-        return markdown.Typesetter()
-    if fmt == "html":
-        from . import html
-        return html.Typesetter()
-    raise ValueError(f"no typesetter for {fmt}")
-
-
-TEMPLATE_DIRS = {"latex": ("latex", "tex"), "beamer": ("beamer", "tex"), "markdown": ("markdown", "md"),
-                 "html": ("html", "html")}
-
-
-def _check(fmt: str, sheet: str) -> None:
+def _format(fmt: str, sheet: str) -> Format:
     if sheet not in SHEETS:
         raise UsageError(f"no sheet {sheet!r}; the sheets are {', '.join(SHEETS)}")
     if fmt not in SHEETS[sheet]:
         raise UsageError(f"no format {fmt!r} for the {sheet}; the formats are {', '.join(SHEETS[sheet])}")
+    return FORMATS[fmt]
 
 
-def render(doc: Document, fmt: str = "latex", *, sheet: str = "solutions", templates=None) -> str | bytes:
+def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None) -> str | bytes:
     """The document in a format: text for latex, json, markdown, html and beamer; the compiled PDF's
     bytes for pdf and beamer-pdf. ``sheet`` is 'solutions' (the answer key) or 'problems' (the
     questions alone); ``templates`` a folder (or folders) of templates in front of the built-in ones."""
-    _check(fmt, sheet)
+    form = _format(fmt, sheet)
     environment(templates)                                   # a missing templates folder fails first
     if fmt == "json":
         return json.dumps(to_json(doc), indent=2, ensure_ascii=False) + "\n"
-    if fmt in COMPILED:
+    if form.compiled_from:
         from ..pdf import compile_pdf
-        return compile_pdf(render(doc, COMPILED[fmt], sheet=sheet, templates=templates))
-    folder, ext = TEMPLATE_DIRS[fmt]
-    return _render_template(f"{folder}/{sheet}.{ext}.j2", context.document(doc, typesetter(fmt), sheet), templates)
+        return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates))
+    return _render_template(form, form.template(sheet), context.document(doc, form.typesetter(), sheet), templates)
 
 
-def snippets(doc: Document, fmt: str = "latex", *, templates=None) -> dict[str, str]:
+def snippets(doc, fmt: str = "latex", *, templates=None) -> dict[str, str]:
     """Files for slides and pages, by the end of their names: one a question ('1a.i.tex'), one a
     problem ('1.tex'), and for LaTeX 'preamble.tex', the packages and macros they need. No preamble
     in the snippets themselves: they can be \\input in an article or inside a beamer frame."""
-    if fmt not in SNIPPET_FORMATS:
-        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(SNIPPET_FORMATS)}")
-    ext = SNIPPET_FORMATS[fmt][1:]
+    if fmt not in snippet_formats():
+        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(snippet_formats())}")
+    form = FORMATS[fmt]
     environment(templates)                                   # a missing templates folder fails first
-    ctx = context.document(doc, typesetter("beamer" if fmt == "latex" else fmt))
+    ctx = context.document(doc, (form.snippet_typesetter or form.typesetter)())
     files = {}
-    if fmt == "latex":
-        files["preamble.tex"] = _render_template("snippets/preamble.tex.j2", ctx, templates)
+    if form.tex:
+        files["preamble.tex"] = _render_template(form, form.snippet_template("preamble"), ctx, templates)
     for problem in ctx["problems"]:
-        files[f"{problem['number']}.{ext}"] = _render_template(f"snippets/problem.{ext}.j2",
-                                                              {**ctx, "problem": problem}, templates)
+        files[f"{problem['number']}.{form.ext}"] = _render_template(
+            form, form.snippet_template("problem"), {**ctx, "problem": problem}, templates)
         for part in problem["parts"]:
             for q in part["questions"]:
-                files[f"{q['id']}.{ext}"] = _render_template(
-                    f"snippets/question.{ext}.j2", {**ctx, "problem": problem, "part": part, "q": q,
-                                                    "standalone": True}, templates)
+                files[f"{q['id']}.{form.ext}"] = _render_template(
+                    form, form.snippet_template("question"),
+                    {**ctx, "problem": problem, "part": part, "q": q, "standalone": True}, templates)
     return files
+
+
+FRAGMENT_CONTEXT = {"title": "", "due": None, "generator": "", "name": "", "sheet": "solutions"}
 
 
 def fragment(obj, fmt: str) -> str:
     """A piece of the document without a preamble, for notebooks: 'latex' (amsmath only, the article's
-    layout) or 'markdown'. ``obj`` is a Document, ProblemDoc, PartDoc, Question or Answer."""
-    ts = typesetter(fmt)
-    ctx = {"title": "", "due": None, "generator": "", "name": "", "sheet": "solutions"}
-    if isinstance(obj, Answer):
+    layout) or 'markdown'. ``obj`` is a document, a problem, a part, a question or an answer (its
+    ``level`` says which)."""
+    form = FORMATS[fmt]
+    ts = form.typesetter()
+    if obj.level == "answer":
         if fmt == "latex":
             return answer_latex(obj, obj.notation)
-        return _render_template("markdown/answer.md.j2", {"answer": context.answer(obj, ts.speaking(obj.notation)),
-                                                           "answer_id": None})
-    folder, ext = TEMPLATE_DIRS[fmt]
-    if isinstance(obj, Document):
+        return _render_template(form, "markdown/answer.md.j2",
+                                {"answer": context.answer(obj, ts.speaking(obj.notation)), "answer_id": None})
+    if obj.level == "document":
         if fmt == "markdown":
-            return _render_template("markdown/solutions.md.j2", context.document(obj, ts))
-        return "\n".join(_render_template("latex/problem.tex.j2", {**ctx, "problem": context.problem(p, ts)})
+            return _render_template(form, form.template("solutions"), context.document(obj, ts))
+        return "\n".join(_render_template(form, form.template("problem"),
+                                          {**FRAGMENT_CONTEXT, "problem": context.problem(p, ts)})
                          for p in obj.problems)
-    if isinstance(obj, ProblemDoc):
-        return _render_template(f"{folder}/problem.{ext}.j2", {**ctx, "problem": context.problem(obj, ts)})
-    if isinstance(obj, PartDoc):
+    return _render_template(form, form.template(obj.level), {**FRAGMENT_CONTEXT, **_fragment_context(obj, ts)})
+
+
+def _fragment_context(obj, ts) -> dict:
+    if obj.level == "problem":
+        return {"problem": context.problem(obj, ts)}
+    if obj.level == "part":
         number = obj.questions[0].problem if obj.questions else 0
-        return _render_template(f"{folder}/part.{ext}.j2", {**ctx, "part": context.part(obj, number, ts)})
-    if isinstance(obj, Question):
-        return _render_template(f"{folder}/question.{ext}.j2",
-                                {**ctx, "q": context.question(obj, ts), "standalone": True})
+        return {"part": context.part(obj, number, ts)}
+    if obj.level == "question":
+        return {"q": context.question(obj, ts), "standalone": True}
     raise TypeError(f"cannot render a {type(obj).__name__}")
 
 

@@ -17,10 +17,12 @@ Only what a typesetter returns reaches a template: prose escaped, maths printed.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..document import Document, PartDoc, ProblemDoc, Question
 from ..steps import Answer, Chain, Text
+
+if TYPE_CHECKING:                   # the renderers read the document model; they do not import it
+    from ..document import Document, PartDoc, ProblemDoc, Question
 
 
 class Typesetter(Protocol):

@@ -70,8 +70,11 @@ class Kind(abc.ABC):
         """One question, derived step by step."""
 
     def example(self) -> str:
-        """A commented spec that derives: the bundled file of a built-in kind."""
+        """A commented spec that derives: the bundled file of a built-in kind (a kind from another
+        package overrides this method)."""
         path = resources.files("derive") / "data" / "examples" / f"{self.name}.toml"
+        if not path.is_file():
+            raise PluginError(f"the kind {self.name!r} comes with no example spec")
         return path.read_text(encoding="utf-8")
 
     @property

@@ -12,17 +12,15 @@ from __future__ import annotations
 from ... import fields
 from ...fields import FieldError
 from ...steps import Solution, Text, say
+from ...words import article, plural
 from ..base import REQUIRED, Kind, register
 from ..base import Field as Key
 from .field import _receptive_field
 from .layers import POINTWISE, POOLS, Config, Layer, _dims, out_shape
+from .notation import NOTATION
 from .params import _params, _total_params
 from .reading import _layer
 from .shapes import _same_padding, _shapes
-
-# also importable from here, as they were before the split into modules
-from .field import Field, field_mask, fields_through, used_extent
-from .layers import in_shapes, out_size
 
 
 
@@ -46,15 +44,17 @@ def configure(values: dict, asks) -> Config:
     if "layer" in values:
         which = fields.check_int(values["layer"], "layer", 1)
         if which > len(layers):
-            raise FieldError("layer", f"there are only {len(layers)} layers", which, f"1 to {len(layers)}")
+            count = f"there {'is' if len(layers) == 1 else 'are'} only {plural(len(layers), 'layer')}"
+            raise FieldError("layer", count, which, f"1 to {len(layers)}")
     convs = [k + 1 for k, l in enumerate(layers) if l.type == "conv"]
     if "same-padding" in asks:
         if not convs:
             raise FieldError("layers", "'same-padding' needs a conv layer", None,
                              "at least one layer with type = \"conv\"")
         if which is not None and which not in convs:
-            raise FieldError("layer", f"'same-padding' asks about a conv layer, and layer {which} is a"
-                             f" {layers[which - 1].name}", which, "the number of a conv layer: "
+            name = layers[which - 1].name
+            raise FieldError("layer", f"'same-padding' asks about a conv layer, and layer {which} is"
+                             f" {article(name)} {name}", which, "the number of a conv layer: "
                              + ", ".join(map(str, convs)))
     return Config(shape, tuple(layers), tuple(shapes), which)
 
@@ -85,7 +85,7 @@ def _describe(layer: Layer, depth: int) -> str:
     if layer.type == "conv":
         groups = f" in {layer.groups} groups" if layer.groups > 1 else ""
         bias = "" if layer.bias else ", no bias"
-        return (f"convolution, {layer.filters} filters{groups} each of shape"
+        return (f"convolution, {plural(layer.filters, 'filter')}{groups} each of shape"
                 f" {_dims(layer.kernel + (depth // layer.groups,))}, padding {_pad_text(layer)},"
                 f" stride {_pair_text(layer.stride)}{extra}{bias}")
     if layer.type in POOLS:
@@ -94,7 +94,7 @@ def _describe(layer: Layer, depth: int) -> str:
         return (f"{kind} pooling, {_dims(layer.kernel)} window, padding {_pad_text(layer)},"
                 f" stride {_pair_text(layer.stride)}{extra}{ceil}")
     if layer.type == "dense":
-        return f"dense (fully connected), {layer.filters} units" + ("" if layer.bias else ", no bias")
+        return f"dense (fully connected), {plural(layer.filters, 'unit')}" + ("" if layer.bias else ", no bias")
     if layer.type == "flatten":
         return "flatten"
     if layer.type == "dropout" and layer.rate is not None:
@@ -122,6 +122,7 @@ class CnnDims(Kind):
     """An image through a stack of layers: parameters, shapes, padding and receptive fields."""
 
     name = "cnn-dims"
+    notation = NOTATION
     summary = "an image through a stack of layers: parameter counts, shapes, 'same' padding, receptive fields"
     asks = {
         "params": "each layer's trainable parameters",

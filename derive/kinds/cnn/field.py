@@ -7,12 +7,13 @@ import operator
 from dataclasses import dataclass
 
 import sympy
-from sympy import Symbol
 
-from ...steps import Answer, Solution, Step, chain, let, say, step
+from ...steps import Answer, Solution, Step, chain, let, say, step, written_product, written_sum
 from ...symbols import Quotient
-from .layers import ROWS, WORDS, Config, _dims
-from .notation import D, K, K_EFF, P, S, _a, _label, _u
+from ...words import join, plural
+from .layers import ROWS, WORDS, Config, Layer, _dims
+from .notation import (CEN_IN, CEN_OUT, D, J_IN, J_OUT, K, K_EFF, P, R_IN, R_OUT, S, _label, field_centre,
+                       field_jump, field_size)
 
 
 @dataclass(frozen=True)
@@ -85,137 +86,176 @@ def field_mask(c: Config, upto: int, dim: int) -> int:
     return mask
 
 
-R_IN, R_OUT, J_IN, J_OUT = Symbol("r_in"), Symbol("r_out"), Symbol("j_in"), Symbol("j_out")
-CEN_IN, CEN_OUT = Symbol("c_in"), Symbol("c_out")
 
 
-def _receptive_field(c: Config) -> Solution:
+@dataclass(frozen=True)
+class ReceptiveField:
+    """The receptive field of one unit of layer ``target`` (1-based), per dimension. Up to layer
+    ``upto`` (the first dense layer, or the target) the fields follow r, j and c; ``sizes`` is the
+    answer; ``holes`` the (dimension, pixels seen) of a field with holes; ``extents`` the input pixels
+    a dense layer's unit reaches (per dimension, None if none)."""
+
+    target: int
+    dense: int | None           # the first dense layer (0-based), if any up to the target
+    upto: int
+    square: bool                # height and width alike: one dimension is shown for both
+    seqs: tuple[tuple[Field, ...], tuple[Field, ...]]
+    passive: tuple[int, ...]    # layers (1-based) that leave the field as it is
+    sizes: tuple[int, int]
+    holes: tuple[tuple[int, int], ...] = ()
+    extents: tuple = ()
+
+    @property
+    def dims(self) -> tuple[int, ...]:
+        return (0,) if self.square else (0, 1)
+
+
+def receptive_field(c: Config) -> ReceptiveField:
     target = c.layer or len(c.layers)
     layers = c.layers[:target]
     dense = next((k for k, l in enumerate(layers) if l.type == "dense"), None)
-    geo_upto = dense if dense is not None else target
-    seqs = fields_through(c, geo_upto)
-    square = c.input[0] == c.input[1] and all(l.square() for l in layers[:geo_upto] if l.spatial)
-    steps = [step(say(
-        "Start from one pixel of the input: ", let(Symbol("r_0"), 1), " (the field's size), ",
-        let(Symbol("j_0"), 1), " (the jump, in input pixels between neighbouring units) and ",
-        let(Symbol("c_0"), 0), " (the centre of the first unit's field; input pixels are"
+    upto = dense if dense is not None else target
+    seqs = fields_through(c, upto)
+    square = c.input[0] == c.input[1] and all(l.square() for l in layers[:upto] if l.spatial)
+    passive = tuple(k + 1 for k, l in enumerate(layers[:upto]) if not l.spatial)
+    common = dict(target=target, dense=dense, upto=upto, square=square, seqs=tuple(map(tuple, seqs)),
+                  passive=passive)
+    if dense is not None:
+        extents = tuple(used_extent(c, dense, dim) for dim in (0, 1))
+        sizes = tuple(0 if e is None else e[1] - e[0] + 1 for e in extents)
+        return ReceptiveField(**common, sizes=sizes, extents=extents)
+    sizes = (seqs[0][upto].r, seqs[1][upto].r)
+    seen = [(dim, bin(field_mask(c, upto, dim)).count("1")) for dim in ((0,) if square else (0, 1))]
+    return ReceptiveField(**common, sizes=sizes, holes=tuple((d, n) for d, n in seen if n < sizes[d]))
+
+
+def _rule_step() -> Step:
+    """Where the fields start, and the rule a layer applies to them."""
+    return step(say(
+        "Start from one pixel of the input: ", let(field_size(0), 1), " (the field's size), ",
+        let(field_jump(0), 1), " (the jump, in input pixels between neighbouring units) and ",
+        let(field_centre(0), 0), " (the centre of the first unit's field; input pixels are"
         " numbered from 0, and numbers below 0 or past the end are padding). A layer with kernel k, dilation d,"
         " stride s and padding p before its input, of effective kernel ",
-        let(K_EFF, _a(_u(D, _a(K, -1)), 1)), ", gives (Araujo, Norris & Sim, 2019) ",
-        let(R_OUT, _a(R_IN, _u(_a(K_EFF, -1), J_IN))), ", ",
-        let(J_OUT, _u(J_IN, S)), " and ",
-        let(CEN_OUT, _a(CEN_IN, _u(_a(Quotient(_a(K_EFF, -1), 2, evaluate=False), -P), J_IN))),
-        "."))]
-    meanings: dict = {}
-    passive = [k + 1 for k, l in enumerate(layers[:geo_upto]) if not l.spatial]
-    for k, layer in enumerate(layers[:geo_upto]):
-        if not layer.spatial:
-            continue
-        chains, dims = [], []
-        for dim in (0,) if square else (0, 1):
-            tag = "" if square else "hw"[dim]
-            before, after = seqs[dim][k], seqs[dim][k + 1]
-            eff, s, pb = layer.eff(dim), layer.stride[dim], layer.padding[dim][0]
-            r_k, j_k = Symbol(f"r{tag}_{k + 1}"), Symbol(f"j{tag}_{k + 1}")
-            c_k = Symbol(f"c^({tag})_{k + 1}") if tag else Symbol(f"c_{k + 1}")
-            meanings.update({r_k: after.r, j_k: after.j, c_k: after.c})
-            shift = Quotient(eff - 1, 2, evaluate=False)
-            if pb:
-                shift = _a(shift, -pb)
-            chains += [chain(r_k, _a(before.r, _u(eff - 1, before.j)), after.r), chain(j_k, _u(before.j, s), after.j),
-                       chain(c_k, _a(before.c, _u(shift, before.j)), after.c)]
-            bits = [f"kernel {layer.kernel[dim]}"]
-            if layer.dilation[dim] > 1:
-                bits.append(f"dilation {layer.dilation[dim]} (effective kernel {eff})")
-            bits += [f"stride {s}", f"padding {pb} before"]
-            dims.append(", ".join(bits) if square else f"{WORDS[dim]}: " + ", ".join(bits))
-        text = f"{_label(k, layer)}, " + (dims[0] + " (height and width alike)" if square else "; ".join(dims)) + ":"
-        steps.append(step(say(text), *chains))
-    if passive:
-        lined = any(layers[k - 1].type == "flatten" for k in passive)
-        steps.append(step(say(_listing("Layer", passive) + (" acts" if len(passive) == 1 else " act") +
-                              " on each unit separately" + (" (flatten only lines the units up)" if lined else "") +
-                              ": r, j and c do not change.")))
-    notes = []
-    final = [seqs[dim][geo_upto] for dim in (0, 1)]
-    if dense is None:
-        sizes = [final[0].r, final[1].r]
-        spans = [f"{ROWS[dim]} {_num(final[dim].start)} to {_num(final[dim].start + final[dim].r - 1)}"
-                 for dim in (0, 1)]
-        jumps = final[0].j if final[0].j == final[1].j else f"{final[0].j} (height), {final[1].j} (width)"
-        text = (f"{sizes[0]} × {sizes[1]} input pixels (height × width). The first unit's field covers "
-                f"{spans[0]} and {spans[1]}; neighbouring units are {jumps} input pixels apart.")
-        for dim in (0, 1):
-            if sizes[dim] > c.input[dim]:
-                notes.append(say(f"The field's {WORDS[dim]} ({sizes[dim]}) is larger than the input's"
-                                 f" ({c.input[dim]}): part of every unit's field is padding."))
-        for dim in (0,) if square else (0, 1):
-            mask = field_mask(c, geo_upto, dim)
-            seen = bin(mask).count("1")
-            if seen < sizes[dim]:
-                notes.append(say(f"The field has holes in the {WORDS[dim] if not square else 'height and width'}:"
-                                 f" dilation, or units spaced further apart than their fields are wide, leave"
-                                 f" {sizes[dim] - seen} of its {sizes[dim]} {ROWS[dim] if not square else 'rows'}"
-                                 f" unseen; {sizes[dim]} is its extent, first to last pixel."))
+        let(K_EFF, written_sum(written_product(D, written_sum(K, -1)), 1)), ", gives (Araujo, Norris & Sim, 2019) ",
+        let(R_OUT, written_sum(R_IN, written_product(written_sum(K_EFF, -1), J_IN))), ", ",
+        let(J_OUT, written_product(J_IN, S)), " and ",
+        let(CEN_OUT, written_sum(CEN_IN, written_product(
+            written_sum(Quotient(written_sum(K_EFF, -1), 2, evaluate=False), -P), J_IN))),
+        "."))
+
+
+def _layer_step(rf: ReceptiveField, k: int, layer: Layer, meanings: dict) -> Step:
+    """One spatial layer's r, j and c, each dimension (or both at once); their values go to meanings."""
+    chains, dims = [], []
+    for dim in rf.dims:
+        tag = "" if rf.square else "hw"[dim]
+        before, after = rf.seqs[dim][k], rf.seqs[dim][k + 1]
+        eff, s, pb = layer.eff(dim), layer.stride[dim], layer.padding[dim][0]
+        r_k, j_k, c_k = field_size(k + 1, tag), field_jump(k + 1, tag), field_centre(k + 1, tag)
+        meanings.update({r_k: after.r, j_k: after.j, c_k: after.c})
+        shift = Quotient(eff - 1, 2, evaluate=False)
+        if pb:
+            shift = written_sum(shift, -pb)
+        chains += [chain(r_k, written_sum(before.r, written_product(eff - 1, before.j)), after.r),
+                   chain(j_k, written_product(before.j, s), after.j),
+                   chain(c_k, written_sum(before.c, written_product(shift, before.j)), after.c)]
+        bits = [f"kernel {layer.kernel[dim]}"]
+        if layer.dilation[dim] > 1:
+            bits.append(f"dilation {layer.dilation[dim]} (effective kernel {eff})")
+        bits += [f"stride {s}", f"padding {pb} before"]
+        dims.append(", ".join(bits) if rf.square else f"{WORDS[dim]}: " + ", ".join(bits))
+    text = f"{_label(k, layer)}, " + (dims[0] + " (height and width alike)" if rf.square else "; ".join(dims)) + ":"
+    return step(say(text), *chains)
+
+
+def _passive_step(c: Config, passive: tuple[int, ...]) -> Step:
+    lined = any(c.layers[k - 1].type == "flatten" for k in passive)
+    who = ("Layer " if len(passive) == 1 else "Layers ") + join(passive)
+    return step(say(who + (" acts" if len(passive) == 1 else " act") + " on each unit separately" +
+                    (" (flatten only lines the units up)" if lined else "") + ": r, j and c do not change."))
+
+
+def _spatial_answer(c: Config, rf: ReceptiveField) -> tuple[str, list]:
+    """The answer's text and the notes, for a field followed through spatial layers only."""
+    final = [rf.seqs[dim][rf.upto] for dim in (0, 1)]
+    sizes = rf.sizes
+    spans = [f"{ROWS[dim]} {_num(final[dim].start)} to {_num(final[dim].start + final[dim].r - 1)}"
+             for dim in (0, 1)]
+    jumps = (plural(final[0].j, "input pixel") if final[0].j == final[1].j else
+             f"{final[0].j} (height), {final[1].j} (width) input pixels")
+    text = (f"{sizes[0]} × {sizes[1]} input pixels (height × width). The first unit's field covers "
+            f"{spans[0]} and {spans[1]}; neighbouring units are {jumps} apart.")
+    notes = [say(f"The field's {WORDS[dim]} ({sizes[dim]}) is larger than the input's ({c.input[dim]}): part of"
+                 " every unit's field is padding.") for dim in (0, 1) if sizes[dim] > c.input[dim]]
+    for dim, seen in rf.holes:
+        notes.append(say(f"The field has holes in the {WORDS[dim] if not rf.square else 'height and width'}:"
+                         f" dilation, or units spaced further apart than their fields are wide, leave"
+                         f" {sizes[dim] - seen} of its {sizes[dim]} {ROWS[dim] if not rf.square else 'rows'}"
+                         f" unseen; {sizes[dim]} is its extent, first to last pixel."))
+    return text, notes
+
+
+def _receptive_field(c: Config) -> Solution:
+    rf = receptive_field(c)
+    layers = c.layers[:rf.target]
+    steps, meanings = [_rule_step()], {}
+    steps += [_layer_step(rf, k, layer, meanings) for k, layer in enumerate(layers[:rf.upto]) if layer.spatial]
+    if rf.passive:
+        steps.append(_passive_step(c, rf.passive))
+    if rf.dense is None:
+        text, notes = _spatial_answer(c, rf)
     else:
-        sizes, more = _dense_field(c, dense, final)
-        steps += more
-        whole = tuple(sizes) == tuple(c.input[:2])
-        if not whole:
-            notes.append(say(f"Not every input pixel reaches layer {dense + 1}: rows or columns that the floor drops"
-                             " or that strides skip are seen by no unit, so the field is smaller than the image."))
-        text = f"{sizes[0]} × {sizes[1]} input pixels (height × width)" + (": the whole input." if whole else ".")
+        steps += _dense_steps(c, rf)
+        whole = rf.sizes == tuple(c.input[:2])
+        notes = [] if whole else [say(f"Not every input pixel reaches layer {rf.dense + 1}: rows or columns that the"
+                                      " floor drops or that strides skip are seen by no unit, so the field is"
+                                      " smaller than the image.")]
+        text = f"{rf.sizes[0]} × {rf.sizes[1]} input pixels (height × width)" + (": the whole input." if whole else ".")
     question = say(f"What are the height and width of the effective receptive field of one unit in the output of the"
-                   f" {layers[-1].name} (layer {target})?")
+                   f" {layers[-1].name} (layer {rf.target})?")
     return Solution(question=question, steps=tuple(steps), meanings=meanings, notes=tuple(notes),
-                    answer=Answer(value=sizes, text=say(text)))
+                    answer=Answer(value=list(rf.sizes), text=say(text)))
 
 
-def _dense_field(c: Config, dense: int, final: list[Field]) -> tuple[list[int], list[Step]]:
+def _dense_steps(c: Config, rf: ReceptiveField) -> list[Step]:
     """A dense layer's unit sees every unit of the layer before it: the union of their fields."""
+    dense = rf.dense
     last = max((k for k, l in enumerate(c.layers[:dense]) if l.spatial), default=None)
     if last is None:
-        return list(c.input[:2]), [step(say(f"Layer {dense + 1} (dense layer): each unit is connected to every"
-                                            " number of its input, so its field is the whole image."))]
+        return [step(say(f"Layer {dense + 1} (dense layer): each unit is connected to every"
+                         " number of its input, so its field is the whole image."))]
     grid = c.shapes[last + 1]
     steps = [step(say(f"Layer {dense + 1} (dense layer): each unit is connected to every number of its input, so its"
                       f" field is the union of the fields of all {_dims(grid[:2])} units of layer {last + 1}, the"
                       " last spatial one: from the first unit's first pixel to the last unit's last pixel, within"
                       " the image."))]
-    sizes = []
     for dim in (0, 1):
-        f, n_units, n = final[dim], grid[dim], c.input[dim]
-        extent = used_extent(c, dense, dim)
-        if extent is None:
-            sizes.append(0)
-            steps.append(step(say(f"No unit of layer {last + 1} depends on any input {ROWS[dim][:-1]}: every window"
-                                  " falls in the padding or between the inputs.")))
-            continue
-        lo, hi = extent
-        sizes.append(hi - lo + 1)
-        first, end = f.start, f.start + (n_units - 1) * f.j + f.r - 1
-        width = chain(_a(hi, -lo, 1) if lo else _a(hi, 1), hi - lo + 1)
-        if (lo, hi) == (max(first, 0), min(end, n - 1)):
-            steps.append(step(say(f"{ROWS[dim].capitalize()}: the first unit's field starts at c − (r − 1)/2; the"
-                                  f" last unit's, {n_units - 1} jumps further on, ends at that start"
-                                  f" + {n_units - 1}·j + r − 1. Within the image (0 to {n - 1}) that leaves"
-                                  f" {ROWS[dim]} {lo} to {hi}:"),
-                              chain(_a(f.c, -Quotient(f.r - 1, 2, evaluate=False)), first),
-                              chain(_a(first, _u(n_units - 1, f.j), f.r, -1), end), width))
-        else:
-            steps.append(step(say(f"{ROWS[dim].capitalize()}: following the windows back, only input {ROWS[dim]}"
-                                  f" {lo} to {hi} reach a unit (the others fall where a floor dropped units or a"
-                                  " stride skipped them):"), width))
-    return sizes, steps
+        steps.append(_extent_step(c, rf, dim, last, grid[dim]))
+    return steps
+
+
+def _extent_step(c: Config, rf: ReceptiveField, dim: int, last: int, n_units: int) -> Step:
+    """The input rows (or columns) some unit of the last spatial layer reaches."""
+    f, n, extent = rf.seqs[dim][rf.upto], c.input[dim], rf.extents[dim]
+    if extent is None:
+        return step(say(f"No unit of layer {last + 1} depends on any input {ROWS[dim][:-1]}: every window"
+                        " falls in the padding or between the inputs."))
+    lo, hi = extent
+    first, end = f.start, f.start + (n_units - 1) * f.j + f.r - 1
+    width = chain(written_sum(hi, -lo, 1) if lo else written_sum(hi, 1), hi - lo + 1)
+    if (lo, hi) == (max(first, 0), min(end, n - 1)):
+        return step(say(f"{ROWS[dim].capitalize()}: the first unit's field starts at c − (r − 1)/2; the"
+                        f" last unit's, {plural(n_units - 1, 'jump')} further on, ends at that start"
+                        f" + {n_units - 1}·j + r − 1. Within the image (0 to {n - 1}) that leaves"
+                        f" {ROWS[dim]} {lo} to {hi}:"),
+                    chain(written_sum(f.c, -Quotient(f.r - 1, 2, evaluate=False)), first),
+                    chain(written_sum(first, written_product(n_units - 1, f.j), f.r, -1), end), width)
+    return step(say(f"{ROWS[dim].capitalize()}: following the windows back, only input {ROWS[dim]}"
+                    f" {lo} to {hi} reach a unit (the others fall where a floor dropped units or a"
+                    " stride skipped them):"), width)
 
 
 def _num(v) -> str:
     v = sympy.nsimplify(v)
     return str(v).replace("-", "−")
-
-
-def _listing(word: str, numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return f"{word} {numbers[0]}"
-    return f"{word}s " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ... import fields
 from ...errors import did_you_mean
 from ...fields import FieldError
+from ...words import plural
 from .layers import LAYER_KEYS, PADDING_FORMS, SPATIAL, WORDS, Layer, _dims, _same_total, out_size
 
 
@@ -52,6 +53,26 @@ def _flag(raw: dict, key: str, field: str, default: bool) -> bool:
 def _layer(raw, number: int, shape: tuple[int, ...]) -> Layer:
     """One layer table, checked against the shape it receives."""
     field = f"layers[{number}]"
+    kind = _layer_type(raw, field)
+    if kind in SPATIAL and len(shape) == 1:
+        raise FieldError(field + ".type", f"a {kind} layer needs an image, but its input is a vector of"
+                         f" {plural(shape[0], 'number')} (after a flatten or dense layer only dense, batchnorm,"
+                         " activation and dropout layers can follow)", kind,
+                         "dense, batchnorm, an activation or dropout")
+    if kind == "dense":
+        return _dense(raw, field, shape)
+    if kind == "dropout":
+        return _dropout(raw, field)
+    if kind not in SPATIAL:
+        return Layer(kind)
+    layer = _spatial(raw, kind, field, shape)
+    for dim in (0, 1):
+        _check_fits(raw, layer, field, shape[dim], dim)
+    return layer
+
+
+def _layer_type(raw, field: str) -> str:
+    """The layer's type, once the table and its keys are known to suit it."""
     if not isinstance(raw, dict):
         raise FieldError(field, "must be a table", raw, "{ type = \"conv\", ... }")
     kind = raw.get("type")
@@ -62,30 +83,32 @@ def _layer(raw, number: int, shape: tuple[int, ...]) -> Layer:
         if key not in LAYER_KEYS[kind]:
             raise FieldError(f"{field}.{key}", f"unknown key for a {kind} layer" + did_you_mean(key, LAYER_KEYS[kind]),
                              raw[key], "one of " + ", ".join(LAYER_KEYS[kind]))
-    flat = len(shape) == 1
-    if kind in SPATIAL and flat:
-        raise FieldError(field + ".type", f"a {kind} layer needs an image, but its input is a vector of {shape[0]}"
-                         " numbers (after a flatten or dense layer only dense, batchnorm, activation and dropout"
-                         " layers can follow)", kind, "dense, batchnorm, an activation or dropout")
-    if kind == "dense":
-        if not flat:
-            raise FieldError(field + ".type", f"a dense layer needs a vector, but its input is an image of shape"
-                             f" {_dims(shape)}: put {{ type = \"flatten\" }} before it", kind,
-                             "a flatten layer before the first dense layer")
-        units = raw.get("units")
-        if units is None:
-            raise FieldError(field + ".units", "missing", None, "a whole number >= 1")
-        return Layer(kind, filters=fields.check_int(units, field + ".units", 1),
-                     bias=_flag(raw, "bias", field + ".bias", True))
-    if kind == "dropout":
-        rate = None
-        if "rate" in raw:
-            rate = fields.to_rational(raw["rate"], field + ".rate")
-            if not 0 <= rate < 1:
-                raise FieldError(field + ".rate", "must be at least 0 and below 1", raw["rate"], "a number in [0, 1)")
-        return Layer(kind, rate=rate)
-    if kind not in SPATIAL:
-        return Layer(kind)
+    return kind
+
+
+def _dense(raw: dict, field: str, shape: tuple[int, ...]) -> Layer:
+    if len(shape) != 1:
+        raise FieldError(field + ".type", f"a dense layer needs a vector, but its input is an image of shape"
+                         f" {_dims(shape)}: put {{ type = \"flatten\" }} before it", "dense",
+                         "a flatten layer before the first dense layer")
+    units = raw.get("units")
+    if units is None:
+        raise FieldError(field + ".units", "missing", None, "a whole number >= 1")
+    return Layer("dense", filters=fields.check_int(units, field + ".units", 1),
+                 bias=_flag(raw, "bias", field + ".bias", True))
+
+
+def _dropout(raw: dict, field: str) -> Layer:
+    rate = None
+    if "rate" in raw:
+        rate = fields.to_rational(raw["rate"], field + ".rate")
+        if not 0 <= rate < 1:
+            raise FieldError(field + ".rate", "must be at least 0 and below 1", raw["rate"], "a number in [0, 1)")
+    return Layer("dropout", rate=rate)
+
+
+def _spatial(raw: dict, kind: str, field: str, shape: tuple[int, ...]) -> Layer:
+    """A conv or pooling layer: kernel, stride, dilation, padding (a "same" resolved), ceil_mode."""
     if "kernel" not in raw:
         raise FieldError(field + ".kernel", "missing", None, "a whole number or [height, width]")
     kernel = _int_pair(raw["kernel"], field + ".kernel", 1, "a whole number >= 1 or [height, width]")
@@ -102,30 +125,37 @@ def _layer(raw, number: int, shape: tuple[int, ...]) -> Layer:
     if word == "same":
         layer = _resolve_same(layer, shape)
     if kind == "conv":
-        layer = _conv(raw, layer, field, shape[2])
-    elif word != "same":
-        for dim in (0, 1):
-            limit = kernel[dim] // 2
-            if max(padding[dim]) > limit:
-                raise FieldError(field + ".padding",
-                                 f"a pooling window must not lie in the padding alone: each side's padding can be at"
-                                 f" most half the kernel, ⌊{kernel[dim]}/2⌋ = {limit} in the {WORDS[dim]} (PyTorch"
-                                 " refuses more)", raw.get("padding"), f"at most {limit}")
-    for dim in (0, 1):
-        size, (pb, pa) = shape[dim], layer.padding[dim]
-        padded, eff = size + pb + pa, layer.eff(dim)
-        if layer.ceil_mode and eff > padded and out_size(size, layer, dim) >= 1:
-            continue                # ceil_mode keeps one window hanging over the end: a note says so
-        if eff > padded:
-            dil = (f" (dilation {layer.dilation[dim]} spreads the {layer.kernel[dim]} taps over {eff})"
-                   if layer.dilation[dim] > 1 else "")
-            raise FieldError(field + ".kernel",
-                             f"the {WORDS[dim]} of the kernel ({eff}){dil} exceeds the padded input"
-                             f" ({size} + {pb} + {pa} = {padded}), so the output would be empty"
-                             + (f" even with ceil_mode (it allows at most {padded + layer.stride[dim] - 1})"
-                                if layer.ceil_mode else ""),
-                             raw["kernel"], f"at most {padded}" if not dil else f"an effective kernel of at most {padded}")
+        return _conv(raw, layer, field, shape[2])
+    if word != "same":
+        _check_pool_padding(raw, kernel, padding, field)
     return layer
+
+
+def _check_pool_padding(raw: dict, kernel, padding, field: str) -> None:
+    """PyTorch's rule: a pooling window must not lie in the padding alone."""
+    for dim in (0, 1):
+        limit = kernel[dim] // 2
+        if max(padding[dim]) > limit:
+            raise FieldError(field + ".padding",
+                             f"a pooling window must not lie in the padding alone: each side's padding can be at"
+                             f" most half the kernel, ⌊{kernel[dim]}/2⌋ = {limit} in the {WORDS[dim]} (PyTorch"
+                             " refuses more)", raw.get("padding"), f"at most {limit}")
+
+
+def _check_fits(raw: dict, layer: Layer, field: str, size: int, dim: int) -> None:
+    """The (effective) kernel must fit the padded input, or the output would be empty."""
+    pb, pa = layer.padding[dim]
+    padded, eff = size + pb + pa, layer.eff(dim)
+    if eff <= padded or layer.ceil_mode and out_size(size, layer, dim) >= 1:
+        return                  # ceil_mode keeps one window hanging over the end: a note says so
+    dil = (f" (dilation {layer.dilation[dim]} spreads the {layer.kernel[dim]} taps over {eff})"
+           if layer.dilation[dim] > 1 else "")
+    raise FieldError(field + ".kernel",
+                     f"the {WORDS[dim]} of the kernel ({eff}){dil} exceeds the padded input"
+                     f" ({size} + {pb} + {pa} = {padded}), so the output would be empty"
+                     + (f" even with ceil_mode (it allows at most {padded + layer.stride[dim] - 1})"
+                        if layer.ceil_mode else ""),
+                     raw["kernel"], f"at most {padded}" if not dil else f"an effective kernel of at most {padded}")
 
 
 def _resolve_same(layer: Layer, shape) -> Layer:
@@ -152,7 +182,7 @@ def _conv(raw: dict, layer: Layer, field: str, channels: int) -> Layer:
         depth = fields.check_int(raw["depth"], field + ".depth", 1)
         want = channels // groups
         if depth != want:
-            why = (f"the input has {channels} channels" if groups == 1 else
+            why = (f"the input has {plural(channels, 'channel')}" if groups == 1 else
                    f"the input's {channels} channels in {groups} groups give {want} per filter")
             raise FieldError(field + ".depth", f"a filter's depth must match its input: {why}", depth, str(want))
     return Layer("conv", layer.kernel, layer.stride, layer.padding, layer.dilation, filters=filters,

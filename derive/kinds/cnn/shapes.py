@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import sympy
-from sympy import Symbol
+from dataclasses import dataclass
 
-from ...steps import Answer, Solution, Step, Text, chain, let, say, step
+import sympy
+
+from ...steps import Answer, Solution, Step, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv, Quotient
+from ...words import plural
 from .layers import ROWS, WORDS, Config, Layer, _dims, _same_total, out_shape, out_size
-from .notation import D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _a, _label, _u
+from .notation import N, D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _label
 
 
 def _span(layer: Layer):
     """n_in + 2p − k (or with p_b + p_a, k_eff): what the stride divides."""
     kern = K if layer.dilation == (1, 1) else K_EFF
     if layer.symmetric(0) and layer.symmetric(1):
-        return _a(N_IN, _u(2, P), -kern)
-    return _a(N_IN, P_B, P_A, -kern)
+        return written_sum(N_IN, written_product(2, P), -kern)
+    return written_sum(N_IN, P_B, P_A, -kern)
 
 
 def _formula(layer: Layer):
@@ -24,18 +26,18 @@ def _formula(layer: Layer):
     span = _span(layer)
     core = (FloorDiv(span, S, evaluate=False) if not layer.ceil_mode
             else sympy.ceiling(Quotient(span, S, evaluate=False), evaluate=False))
-    return let(N_OUT, _a(core, 1))
+    return let(N_OUT, written_sum(core, 1))
 
 
 def _size_chain(size: int, layer: Layer, dim: int):
     """The formula with this layer's numbers, and its value (before ceil_mode's last-window rule)."""
     (pb, pa), s = layer.padding[dim], layer.stride[dim]
-    pad = [_u(2, pb)] if layer.symmetric(0) and layer.symmetric(1) else [pb, pa]
-    inner = _a(size, *pad, -layer.eff(dim))
+    pad = [written_product(2, pb)] if layer.symmetric(0) and layer.symmetric(1) else [pb, pa]
+    inner = written_sum(size, *pad, -layer.eff(dim))
     span = size + pb + pa - layer.eff(dim)
     if layer.ceil_mode:
-        return _a(sympy.ceiling(Quotient(inner, s, evaluate=False), evaluate=False), 1), -(-span // s) + 1
-    return _a(FloorDiv(inner, s, evaluate=False), 1), span // s + 1
+        return written_sum(sympy.ceiling(Quotient(inner, s, evaluate=False), evaluate=False), 1), -(-span // s) + 1
+    return written_sum(FloorDiv(inner, s, evaluate=False), 1), span // s + 1
 
 
 def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Text]]:
@@ -49,7 +51,7 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
         same_eff = layer.kernel[0] == layer.kernel[1] and layer.dilation[0] == layer.dilation[1]
         for dim in (0,) if same_eff else (0, 1):
             d, kk = layer.dilation[dim], layer.kernel[dim]
-            chains.append(chain(_a(_u(d, _a(kk, -1)), 1), layer.eff(dim)))
+            chains.append(chain(written_sum(written_product(d, written_sum(kk, -1)), 1), layer.eff(dim)))
     for dim in dims:
         shown, value = _size_chain(shape[dim], layer, dim)
         chains.append(chain(shown, value))
@@ -59,7 +61,8 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
                 say(f"In the {WORDS[dim]} the last of these {value} windows would start at (out − 1)·s, at or past the"
                     f" end of the input and its top/left padding (n + p_b); PyTorch drops a window that starts"
                     f" in the bottom/right padding, leaving {value - 1}:"),
-                chain(_u(value - 1, s), ">=", _a(shape[dim], pb)), chain(_a(value, -1), value - 1)))
+                chain(written_product(value - 1, s), ">=", written_sum(shape[dim], pb)),
+                chain(written_sum(value, -1), value - 1)))
             notes.append(say(f"Layer {k + 1}: with ceil_mode the {WORDS[dim]} would get one more window, but it would"
                              " start in the padding after the input, so PyTorch drops it (its rule: the last window"
                              " must start inside the input or the padding before it)."))
@@ -67,7 +70,7 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
     dil = (", with the effective kernel " if layer.dilation != (1, 1) else "")
     pieces = [intro, _formula(layer), f" ({which})"]
     if dil:
-        pieces += [dil, let(K_EFF, _a(_u(D, _a(K, -1)), 1))]
+        pieces += [dil, let(K_EFF, written_sum(written_product(D, written_sum(K, -1)), 1))]
     if not (layer.symmetric(0) and layer.symmetric(1)):
         pieces += [", ", P_B, " and ", P_A, " the padding before and after"]
     if layer.ceil_mode:
@@ -88,7 +91,8 @@ def _surprises(k: int, layer: Layer, shape) -> list[Text]:
         word, rows = WORDS[dim], ROWS[dim]
         if rest and not layer.ceil_mode:
             what = f"{rest} {rows} of the padded input are" if rest > 1 else f"{rows[:-1]} of the padded input is"
-            notes.append(say(f"Layer {k + 1}: the floor bites in the {word}: ", Quotient(_span(layer), S, evaluate=False),
+            notes.append(say(f"Layer {k + 1}: the floor bites in the {word}: ",
+                             Quotient(_span(layer), S, evaluate=False),
                              f" leaves remainder {rest}, so the last {what} covered by no window and dropped."))
         if layer.ceil_mode:
             out = out_size(size, layer, dim)
@@ -125,13 +129,13 @@ def _shapes(c: Config) -> Solution:
             notes += why
         elif layer.type == "flatten":
             if len(shape) == 1:
-                steps.append(step(say(f"{label}: its input is already a vector; {shape[0]} numbers.")))
+                steps.append(step(say(f"{label}: its input is already a vector; {plural(shape[0], 'number')}.")))
             else:
                 steps.append(step(say(f"{label}: the {_dims(shape)} block is laid out as one vector (PyTorch orders"
                                       " it channel by channel, Keras pixel by pixel; the length is the same):"),
-                                  chain(_u(*shape), out[0])))
+                                  chain(written_product(*shape), out[0])))
         elif layer.type == "dense":
-            steps.append(step(say(f"{label}: one output per unit, {out[0]} numbers.")))
+            steps.append(step(say(f"{label}: one output per unit, {plural(out[0], 'number')}.")))
         else:
             kind = ("normalizes each channel" if layer.type == "batchnorm" else "acts on each number"
                     if layer.type != "dropout" else "zeroes random numbers while training")
@@ -146,72 +150,112 @@ def _shapes(c: Config) -> Solution:
 
 # --- "same" padding --------------------------------------------------------------------------
 
-def _same_padding(c: Config) -> Solution:
+@dataclass(frozen=True)
+class SameDim:
+    """The "same" padding along one dimension: the input size, the layer's geometry, the padding in all
+    and its split (the odd one after); target is the output TensorFlow keeps, ⌈n/s⌉."""
+
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    eff: int
+    target: int
+    total: int
+    before: int
+    after: int
+
+    @property
+    def value(self):
+        return self.before if self.before == self.after else [self.before, self.after]
+
+
+@dataclass(frozen=True)
+class SamePadding:
+    """The padding that keeps a conv layer's height and width (index: the layer, 0-based); dims holds
+    the height and, when its geometry differs, the width."""
+
+    index: int
+    dims: tuple[SameDim, ...]
+    value: object               # an int, [before, after], or {"height": ..., "width": ...}
+    out: tuple[int, ...]        # the layer's output with that padding
+
+
+def same_padding(c: Config) -> SamePadding:
     index = c.layer - 1 if c.layer is not None else next(k for k, l in enumerate(c.layers) if l.type == "conv")
     layer, shape = c.layers[index], c.shapes[index]
-    steps, notes, values = [], [], []
-    n, p, k = Symbol("n"), Symbol("p"), Symbol("k")
-    for dim, word in enumerate(WORDS):
-        if dim == 1 and layer.kernel[1] == layer.kernel[0] and layer.stride[1] == layer.stride[0] and \
-                layer.dilation[1] == layer.dilation[0] and shape[0] == shape[1]:
-            values.append(values[0])
-            break
-        size, kk, s, d = shape[dim], layer.kernel[dim], layer.stride[dim], layer.dilation[dim]
-        eff = layer.eff(dim)
-        if s == 1:
-            total = eff - 1
-            if d == 1:
-                steps.append(step(say(f"With stride 1 the {word} is kept when ",
-                                      let(_a(n, 2 * p, -k, 1), n),
-                                      ", i.e. the padding adds up to k − 1 in total:"),
-                                  chain(_a(kk, -1), total)))
-            else:
-                steps.append(step(say(f"With stride 1 and dilation {d} the {word} is kept when ",
-                                      let(_a(n, 2 * p, -_u(D, _a(K, -1)), -1, 1), n),
-                                      ", i.e. the padding adds up to d(k − 1) in total:"),
-                                  chain(_u(d, _a(kk, -1)), total)))
-        else:
-            target = -(-size // s)
-            total = _same_total(size, eff, s)
-            kshow = "k" if d == 1 else "k_eff"
-            steps.append(step(say(f"With stride {s} no padding keeps the {word}: the output has at most ⌈n/s⌉"
-                                  " units, so PyTorch's padding = \"same\" refuses strides above 1. TensorFlow's"
-                                  " \"same\" asks for exactly ",
-                                  chain(sympy.ceiling(Quotient(size, s, evaluate=False), evaluate=False), target),
-                                  f" outputs, which needs padding (out − 1)·s + {kshow} − n in total (at least 0):"),
-                              chain(sympy.Max(_a(_u(target - 1, s), eff, -size), 0, evaluate=False), total)))
-        before, after = total // 2, total - total // 2
-        if before == after:
-            steps.append(step(say(f"Split evenly: {before} on each side of the {word}."),
-                              chain(Quotient(total, 2, evaluate=False), before)))
-            values.append(before)
-        else:
-            steps.append(step(say(f"{total} is odd, so the padding cannot be symmetric: {before} before and {after}"
-                                  f" after in the {word} (the extra one goes after, as in PyTorch and TensorFlow).")))
-            values.append([before, after])
+    alike = layer.kernel[1] == layer.kernel[0] and layer.stride[1] == layer.stride[0] and \
+        layer.dilation[1] == layer.dilation[0] and shape[0] == shape[1]
+    dims = []
+    for dim in (0,) if alike else (0, 1):
+        size, s, eff = shape[dim], layer.stride[dim], layer.eff(dim)
+        total = eff - 1 if s == 1 else _same_total(size, eff, s)
+        dims.append(SameDim(size, layer.kernel[dim], s, layer.dilation[dim], eff, -(-size // s), total,
+                            total // 2, total - total // 2))
+    values = [dims[0].value, dims[-1].value]
+    value = values[0] if values[0] == values[1] else {"height": values[0], "width": values[1]}
+    pads = [(d.before, d.after) for d in (dims[0], dims[-1])]
+    resolved = Layer("conv", layer.kernel, layer.stride, tuple(pads), layer.dilation, filters=layer.filters)
+    return SamePadding(index, tuple(dims), value, out_shape(resolved, shape))
+
+
+def _same_total_step(d: SameDim, word: str) -> Step:
+    """The padding, in all, that keeps (or, with a stride, TensorFlow-keeps) one dimension."""
+    if d.stride == 1 and d.dilation == 1:
+        return step(say(f"With stride 1 the {word} is kept when ", let(written_sum(N, 2 * P, -K, 1), N),
+                        ", i.e. the padding adds up to k − 1 in total:"), chain(written_sum(d.kernel, -1), d.total))
+    if d.stride == 1:
+        return step(say(f"With stride 1 and dilation {d.dilation} the {word} is kept when ",
+                        let(written_sum(N, 2 * P, -written_product(D, written_sum(K, -1)), -1, 1), N),
+                        ", i.e. the padding adds up to d(k − 1) in total:"),
+                    chain(written_product(d.dilation, written_sum(d.kernel, -1)), d.total))
+    kshow = "k" if d.dilation == 1 else "k_eff"
+    return step(say(f"With stride {d.stride} no padding keeps the {word}: the output has at most ⌈n/s⌉"
+                    " units, so PyTorch's padding = \"same\" refuses strides above 1. TensorFlow's"
+                    " \"same\" asks for exactly ",
+                    chain(sympy.ceiling(Quotient(d.size, d.stride, evaluate=False), evaluate=False), d.target),
+                    f" outputs, which needs padding (out − 1)·s + {kshow} − n in total (at least 0):"),
+                chain(sympy.Max(written_sum(written_product(d.target - 1, d.stride), d.eff, -d.size), 0,
+                                evaluate=False), d.total))
+
+
+def _same_split_step(d: SameDim, word: str) -> Step:
+    if d.before == d.after:
+        return step(say(f"Split evenly: {d.before} on each side of the {word}."),
+                    chain(Quotient(d.total, 2, evaluate=False), d.before))
+    return step(say(f"{d.total} is odd, so the padding cannot be symmetric: {d.before} before and {d.after}"
+                    f" after in the {word} (the extra one goes after, as in PyTorch and TensorFlow)."))
+
+
+def _same_answer(sp: SamePadding) -> str:
+    value = sp.value
+    if isinstance(value, int):
+        return f"Padding {value} (on each side)"
+    if isinstance(value, list):
+        return f"Padding {_vtext(value)} (before, after)"
+    return (f"Padding {_vtext(value['height'])} (height), {_vtext(value['width'])} (width)" +
+            (" (before, after)" if any(isinstance(v, list) for v in value.values()) else " (on each side)"))
+
+
+def _same_padding(c: Config) -> Solution:
+    sp = same_padding(c)
+    layer, shape = c.layers[sp.index], c.shapes[sp.index]
+    steps = []
+    for d, word in zip(sp.dims, WORDS):
+        steps += [_same_total_step(d, word), _same_split_step(d, word)]
+    notes = []
     if layer.filters != shape[2]:
         notes.append(say(f"Only the height and width can be kept: the output's depth is the number of filters"
-                         f" ({layer.filters}), not the input's {shape[2]} channels, whatever the padding."))
-    value = values[0] if values[0] == values[1] else {"height": values[0], "width": values[1]}
-    shown = value if not isinstance(value, dict) else f"{_vtext(values[0])} (height), {_vtext(values[1])} (width)"
-    pads = [tuple(v) if isinstance(v, list) else (v, v) for v in values]
-    resolved = Layer("conv", layer.kernel, layer.stride, tuple(pads), layer.dilation, filters=layer.filters)
-    out = out_shape(resolved, shape)
-    if isinstance(value, int):
-        text = f"Padding {value} (on each side)"
-    elif isinstance(value, list):
-        text = f"Padding {_vtext(value)} (before, after)"
-    else:
-        text = f"Padding {shown}" + (" (before, after)" if any(isinstance(v, list) for v in values) else
-                                     " (on each side)")
-    where = "" if index == 0 else f" (layer {index + 1})"
+                         f" ({layer.filters}), not the input's {plural(shape[2], 'channel')}, whatever the padding."))
+    where = "" if sp.index == 0 else f" (layer {sp.index + 1})"
     question = say(f"Suppose you wanted “same” padding so that the convolutional layer{where}'s output had the same"
                    " height and width as its input. How much padding would you use?")
     if any(s > 1 for s in layer.stride):
         notes.append(say("With a stride above 1 “same” cannot keep the size; it means TensorFlow's rule, output"
                          " ⌈n/s⌉ (the output then covers the input with no row or column left out)."))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes),
-                    answer=Answer(value=value, text=say(text + f"; the output is then {_dims(out)}.")))
+                    answer=Answer(value=sp.value,
+                                  text=say(_same_answer(sp) + f"; the output is then {_dims(sp.out)}.")))
 
 
 def _vtext(v) -> str:

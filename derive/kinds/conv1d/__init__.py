@@ -9,29 +9,21 @@ smooth activation the slope phi'(z_r) stays a function of z_r = (F x)_r.
 
 from __future__ import annotations
 
-import sympy
-from sympy import Symbol
-
 from ...mathparse import Z
 from ...steps import Solution, Text, let, say
+from ...words import join
 from ..base import REQUIRED, Field, Kind, register
 from ..activations import READABLE
 from .config import Config, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
 from .matrix import _matrix, arguments, filter_vector, inputs
-from .names import A_VEC, PHI, RELU, X_VEC, ZS, _words
-
-# Re-exported: the other public names of the former single module (its F builder is now
-# matrix.matrix, since ``conv1d.matrix`` names the submodule).
-from .config import DERIVATIVES, KINKS, SIGNS, recognise, side_slope  # noqa: F401
-from .matrix import padded_inputs, padded_matrix, windows  # noqa: F401
-
+from .names import A_VEC, F_VEC, NOTATION, PHI, RELU, X_VEC, Z_VEC
 
 
 def setting(c: Config) -> Text:
     """The input, the filter, the geometry and the activation, with the spec's values."""
     pieces = [f"A one-dimensional input of length {c.length} and a filter of width {c.width}: ",
-              let(X_VEC, inputs(c)), ", ", let(Symbol("f"), filter_vector(c)), "."]
+              let(X_VEC, inputs(c)), ", ", let(F_VEC, filter_vector(c)), "."]
     geometry = _geometry(c)
     if geometry:
         pieces.append(f" The filter slides with {geometry}.")
@@ -41,7 +33,7 @@ def setting(c: Config) -> Text:
     else:
         known = f" ({READABLE[c.name]})" if c.name else ""
         pieces += [" The layer's output is ", let(A_VEC, PHI(arguments(c))), ", with ",
-                   let(PHI(ZS), c.phi.subs(Z, ZS)), known, " applied elementwise."]
+                   let(PHI(Z_VEC), c.phi.subs(Z, Z_VEC)), known, " applied elementwise."]
     return say(*pieces)
 
 
@@ -57,7 +49,7 @@ def _geometry(c: Config) -> str:
         out.append(f"zero padding of {pl} on the left and {pr} on the right")
     if c.dilation != 1:
         out.append(f"dilation {c.dilation} (neighbouring weights {c.dilation} entries apart)")
-    return _words(out)
+    return join(out)
 
 
 def solve(c: Config, ask: str) -> Solution:
@@ -71,6 +63,7 @@ class Conv1dMatrix(Kind):
     """A 1D convolution as a banded matrix, then an activation, and its derivatives."""
 
     name = "conv1d-matrix"
+    notation = NOTATION
     summary = "a 1D convolution (stride, padding, dilation) as a matrix F, then an activation; its derivatives"
     asks = {
         "matrix": "the banded matrix F with z = F x",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 from sympy import Symbol
@@ -11,8 +11,9 @@ from sympy import Symbol
 from ... import fields
 from ...fields import FieldError
 from ...mathparse import NAMED, MathSyntaxError, Z, parse_activation
+from ...precision import DIGITS
 from ..activations import KINKS, derivative, recognise
-from .names import ZS
+from .names import Z_VEC
 
 DERIVATIVES = ("gradient", "jacobian", "input-gradient")
 SIGNS = {"+": 1, "-": -1}
@@ -32,7 +33,7 @@ class Config:
     phi: sympy.Expr = NAMED["relu"]       # the activation, an expression in mathparse.Z
     name: str | None = "relu"             # the standard activation phi equals, if any
     slopes: tuple[sympy.Expr, sympy.Expr] | None = (sympy.Integer(1), sympy.Integer(0))
-    # ^ phi'(z) for z > 0 and for z < 0 (in ZS) when phi has a kink at 0; None for a smooth phi
+    # ^ phi'(z) for z > 0 and for z < 0 (in Z_VEC) when phi has a kink at 0; None for a smooth phi
 
     @property
     def padded(self) -> int:
@@ -73,14 +74,26 @@ def configure(values: dict, asks) -> Config:
     s = fields.integer(values, "stride", 1, minimum=1)
     d = fields.integer(values, "dilation", 1, minimum=1)
     pad = _padding(values)
+    _check_fits(n, k, s, d, pad)
+    c = Config(length=n, width=k, stride=s, padding=pad, dilation=d, **_activation(values))
+    return replace(c, wrt=_wrt(values, asks, k), signs=_signs(values, asks, c), blank=_blank(values))
+
+
+def _check_fits(n: int, k: int, s: int, d: int, pad: tuple[int, int]) -> None:
+    """At least one output: the dilated filter fits in the padded input."""
     span, padded = d * (k - 1) + 1, n + sum(pad)
-    if span > padded:
-        m = (padded - span) // s + 1
-        spanned = f"{span}" if d == 1 else f"d(k − 1) + 1 = {d}·{k - 1} + 1 = {span}"
-        raise FieldError("width", f"the filter spans {spanned} entries but the padded input has only"
-                                  f" n + p_l + p_r = {n} + {pad[0]} + {pad[1]} = {padded}, so there is no output"
-                                  f" (m = ⌊({padded} − {span})/{s}⌋ + 1 = {m})".replace("-", "−"), k,
-                         f"a filter spanning at most {padded} entries")
+    if span <= padded:
+        return
+    m = (padded - span) // s + 1
+    spanned = f"{span}" if d == 1 else f"d(k − 1) + 1 = {d}·{k - 1} + 1 = {span}"
+    raise FieldError("width", f"the filter spans {spanned} entries but the padded input has only"
+                              f" n + p_l + p_r = {n} + {pad[0]} + {pad[1]} = {padded}, so there is no output"
+                              f" (m = ⌊({padded} − {span})/{s}⌋ + 1 = {m})".replace("-", "−"), k,
+                     f"a filter spanning at most {padded} entries")
+
+
+def _activation(values: dict) -> dict:
+    """The activation as written, as an expression, the standard one it is, and its slopes beside a kink at 0."""
     text = fields.text(values, "activation", "relu")
     expected = "LaTeX in z such as '\\max(0, z)' or '\\tanh(z)', or a name: " + ", ".join(sorted(NAMED))
     try:
@@ -94,42 +107,51 @@ def configure(values: dict, asks) -> Config:
             raise FieldError("activation", "has a kink away from 0 (or one that cannot be placed), so the signs of"
                                            " its arguments do not decide its slope", text,
                              "a smooth activation, or one whose only kink is at 0 (relu, leaky_relu, |z|, ...)")
-    name = recognise(phi)
-    c = Config(length=n, width=k, stride=s, padding=pad, dilation=d, activation=text, phi=phi, name=name,
-               slopes=slopes)
-    m = c.outputs
-    wrt = signs = blank = None
-    if "gradient" in asks or "wrt" in values:
-        raw = values.get("wrt")
-        match = re.fullmatch(r"f_?\{?(\d+)\}?", raw) if isinstance(raw, str) else None
-        if not match or not 1 <= int(match.group(1)) <= k:
-            raise FieldError("wrt", "must name a filter weight", raw, f"one of f1 … f{k}")
-        wrt = int(match.group(1))
+    return dict(activation=text, phi=phi, name=recognise(phi), slopes=slopes)
+
+
+def _wrt(values: dict, asks, k: int) -> int | None:
+    """j of the weight f_j the gradient is taken with respect to (when asked for or given)."""
+    if "gradient" not in asks and "wrt" not in values:
+        return None
+    raw = values.get("wrt")
+    match = re.fullmatch(r"f_?\{?(\d+)\}?", raw) if isinstance(raw, str) else None
+    if not match or not 1 <= int(match.group(1)) <= k:
+        raise FieldError("wrt", "must name a filter weight", raw, f"one of f1 … f{k}")
+    return int(match.group(1))
+
+
+def _signs(values: dict, asks, c: Config) -> tuple[int, ...] | None:
+    """The sign of each activation argument, +1 or -1: needed by a kinked activation's derivatives."""
     if "signs" in values and not c.kinked:
         raise FieldError("signs", f"only an activation with a kink at 0 (such as relu) needs the signs of its"
-                                  f" arguments; '{text}' is smooth, so its slope φ′(z_r) is used as it stands",
+                                  f" arguments; '{c.activation}' is smooth, so its slope φ′(z_r) is used as it stands",
                          values["signs"], "no 'signs' with a smooth activation")
-    if c.kinked and (any(a in DERIVATIVES for a in asks) or "signs" in values):
-        raw = values.get("signs")
-        what = "ReLU" if name == "relu" else "activation"
-        if not isinstance(raw, list) or len(raw) != m:
-            raise FieldError("signs", f"must list the sign of each of the {m} {what} arguments", raw,
-                             f'a list of {m} of "+" and "-"')
-        for sg in raw:
-            if sg in ("0", 0):
-                raise FieldError("signs", f"an argument of exactly 0 leaves the {what}'s slope undefined;"
-                                          " say which side", raw, '"+" or "-" for each argument')
-            if sg not in SIGNS:
-                raise FieldError("signs", "unknown sign", sg, '"+" or "-"')
-        signs = tuple(SIGNS[sg] for sg in raw)
-    if "blank" in values:
-        raw = values["blank"]
-        if not (isinstance(raw, list) and len(raw) == 2):
-            raise FieldError("blank", "must be [rows, columns] of the blank drawn in the question", raw,
-                             "two whole numbers")
-        blank = tuple(fields.check_int(v, "blank", 1) for v in raw)
-    return Config(length=n, width=k, wrt=wrt, signs=signs, blank=blank, stride=s, padding=pad, dilation=d,
-                  activation=text, phi=phi, name=name, slopes=slopes)
+    if not c.kinked or not (any(a in DERIVATIVES for a in asks) or "signs" in values):
+        return None
+    raw, m = values.get("signs"), c.outputs
+    what = "ReLU" if c.name == "relu" else "activation"
+    if not isinstance(raw, list) or len(raw) != m:
+        raise FieldError("signs", f"must list the sign of each of the {m} {what} arguments", raw,
+                         f'a list of {m} of "+" and "-"')
+    for sg in raw:
+        if sg in ("0", 0):
+            raise FieldError("signs", f"an argument of exactly 0 leaves the {what}'s slope undefined;"
+                                      " say which side", raw, '"+" or "-" for each argument')
+        if sg not in SIGNS:
+            raise FieldError("signs", "unknown sign", sg, '"+" or "-"')
+    return tuple(SIGNS[sg] for sg in raw)
+
+
+def _blank(values: dict) -> tuple[int, int] | None:
+    """The rows and columns of the blank drawn in the question, if given."""
+    if "blank" not in values:
+        return None
+    raw = values["blank"]
+    if not (isinstance(raw, list) and len(raw) == 2):
+        raise FieldError("blank", "must be [rows, columns] of the blank drawn in the question", raw,
+                         "two whole numbers")
+    return tuple(fields.check_int(v, "blank", 1) for v in raw)
 
 
 def _padding(values: dict) -> tuple[int, int]:
@@ -148,13 +170,13 @@ def _padding(values: dict) -> tuple[int, int]:
 # --- the activation's kink ------------------------------------------------------------------
 
 def side_slope(phi: sympy.Expr, sign: int) -> sympy.Expr | None:
-    """phi'(z) on the side of 0 that ``sign`` gives, as an expression in ZS free of kinks; None when the
+    """phi'(z) on the side of 0 that ``sign`` gives, as an expression in Z_VEC free of kinks; None when the
     sign of z does not decide it (a kink away from 0)."""
     t = Symbol("t", positive=True)
     d = _decide(derivative(phi).subs(Z, sign * t), t)
     if d is None or d.has(*KINKS):
         return None
-    return sympy.simplify(d).subs(t, sign * ZS) if d.free_symbols else d
+    return sympy.simplify(d).subs(t, sign * Z_VEC) if d.free_symbols else d
 
 
 def _decide(expr: sympy.Expr, t: Symbol) -> sympy.Expr | None:
@@ -164,29 +186,26 @@ def _decide(expr: sympy.Expr, t: Symbol) -> sympy.Expr | None:
                  if isinstance(e, KINKS) and not any(a.has(*KINKS) for a in e.args)]
         if not inner:
             return expr
-        e = inner[0]
-        if isinstance(e, sympy.Heaviside):
-            sg = _half_line_sign(e.args[0], t)
-            value = None if sg is None else sympy.Integer(1 if sg > 0 else 0)
-        elif isinstance(e, sympy.sign):
-            value = _half_line_sign(e.args[0], t)
-            value = None if value is None else sympy.Integer(value)
-        elif isinstance(e, sympy.Abs):
-            sg = _half_line_sign(e.args[0], t)
-            value = None if sg is None else sg * e.args[0]
-        elif isinstance(e, (sympy.Max, sympy.Min)):
-            want = 1 if isinstance(e, sympy.Max) else -1
-            value = None
-            for a in e.args:
-                if all(b == a or _half_line_sign(a - b, t) == want for b in e.args):
-                    value = a
-                    break
-        else:
-            value = None
+        value = _branch(inner[0], t)
         if value is None:
             return None
-        expr = expr.xreplace({e: value})
+        expr = expr.xreplace({inner[0]: value})
     return None
+
+
+def _branch(e: sympy.Expr, t: Symbol) -> sympy.Expr | None:
+    """The branch one innermost kink (Heaviside, sign, Abs, Max, Min) takes for every t > 0; None if none."""
+    if isinstance(e, (sympy.Max, sympy.Min)):
+        want = 1 if isinstance(e, sympy.Max) else -1
+        return next((a for a in e.args if all(b == a or _half_line_sign(a - b, t) == want for b in e.args)), None)
+    if not isinstance(e, (sympy.Heaviside, sympy.sign, sympy.Abs)):
+        return None                       # Piecewise, DiracDelta: not decided by the side of 0
+    sg = _half_line_sign(e.args[0], t)
+    if sg is None:
+        return None
+    if isinstance(e, sympy.Heaviside):
+        return sympy.Integer(1 if sg > 0 else 0)
+    return sympy.Integer(sg) if isinstance(e, sympy.sign) else sg * e.args[0]
 
 
 def _half_line_sign(a: sympy.Expr, t: Symbol) -> int | None:
@@ -207,7 +226,7 @@ def _half_line_sign(a: sympy.Expr, t: Symbol) -> int | None:
         return None
     if roots != sympy.S.EmptySet or continuous != half:
         return None
-    value = g.subs(u, 1).evalf(30)
+    value = g.subs(u, 1).evalf(DIGITS)
     if not value.is_comparable or value == 0:
         return None
     return 1 if value > 0 else -1

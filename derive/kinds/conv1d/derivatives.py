@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sympy
-from sympy import Derivative, ImmutableMatrix, MatMul, Mul, Symbol
+from sympy import Derivative, ImmutableMatrix, MatMul, Symbol
 
-from ...steps import Answer, Solution, chain, let, say, step
-from ...symbols import Times, f, row, x
+from ...steps import Answer, Solution, chain, let, say, step, written_product
+from ...symbols import Times
+from ...words import join_pieces
 from .config import Config
-from .matrix import _x_at, arguments, filter_vector, inputs, matrix, windows
-from .names import (A_VEC, DA_DF, DA_DX, DIAG, DPHI_Z, DZ_DF, DZ_DX, F_MAT, PHI, RELU, RELU_PRIME, X_VEC,
-                    Z_VEC, _join)
-from .slopes import _Slopes
+from .matrix import arguments, filter_vector, input_at, inputs, matrix, windows
+from .names import (A_VEC, DA_DF, DA_DF_J, DA_DX, DA_DX_C, DIAG, DPHI_Z, DZ_DF, DZ_DF_J, DZ_DX, F_J, F_MAT, F_RC,
+                    PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, da_df, da_r_df, dz_r_df, f, x, x_at)
+from .slopes import slopes
 
 
 def _activation(c: Config):
@@ -19,20 +20,20 @@ def _activation(c: Config):
 
 
 def _gradient(c: Config) -> Solution:
-    j, sl = c.wrt, _Slopes(c)
+    j, sl = c.wrt, slopes(c)
     args = arguments(c)
     dz = ImmutableMatrix([sympy.diff(e, f(j)) for e in args])
     result = ImmutableMatrix([sl.values[i] * dz[i] for i in range(c.outputs)])
-    da = Symbol(f"da/df{j}")
-    contains = say("Differentiate each argument with respect to ", f(j), ": only the term ", f(j) * _x_at(c, j),
+    da = da_df(j)
+    contains = say("Differentiate each argument with respect to ", f(j), ": only the term ", f(j) * input_at(c, j),
                    " contains it")
     if any(e == 0 for e in dz) and (c.padding != (0, 0)):
         contains += say(", and where that input is padding there is no such term")
     steps = [
         step(say("Write ", let(A_VEC, _activation(c)(Z_VEC)), " with ",
                  let(Z_VEC, MatMul(F_MAT, X_VEC)), ". Output r depends on ", f(j),
-                 " only through its own argument ", row("z"), ", so by the chain rule, row by row, ",
-                 let(Symbol(f"da_r/df{j}"), sl.generic * Symbol(f"dz_r/df{j}")), ".")),
+                 " only through its own argument ", Z_R, ", so by the chain rule, row by row, ",
+                 let(da_r_df(j), sl.generic * dz_r_df(j)), ".")),
         step(contains + say("."), chain(_derivative_of(args, f(j)), dz)),
         sl.step(),
     ]
@@ -44,7 +45,7 @@ def _gradient(c: Config) -> Solution:
     if c.kinked:
         what = "ReLU's" if c.name == "relu" else "activation's"
         slope = "the ReLU's slope" if c.name == "relu" else "its slope"
-        notes.append(say(f"The conditions are read as the signs of the {what} whole arguments ", *_join(sl.zs),
+        notes.append(say(f"The conditions are read as the signs of the {what} whole arguments ", *join_pieces(sl.zs),
                          f" (each a sum over the filter), since those decide {slope}; the sign of a single term"
                          " such as ", f(j) * x(1), " does not."))
     notes += sl.notes()
@@ -74,16 +75,16 @@ def _multiply_words(c: Config) -> str:
 
 
 def _jacobian(c: Config) -> Solution:
-    sl = _Slopes(c)
+    sl = slopes(c)
     args, W, m, k = arguments(c), windows(c), c.outputs, c.width
     result = ImmutableMatrix(m, k, lambda r, j: sl.values[r] * W[r, j])
     steps = [
         step(say("Write ", let(A_VEC, _activation(c)(Z_VEC)), " with ",
                  let(Z_VEC, MatMul(F_MAT, X_VEC)), ". Output r depends on the filter only"
-                 " through its own argument ", row("z"), ", so by the chain rule ",
-                 let(Symbol("da_r/df_j"), sl.generic * Symbol("dz_r/df_j")),
-                 ": row r of the Jacobian is row r of ", DZ_DF, " scaled by the slope at ", row("z"), ".")),
-        step(say(Symbol("dz_r/df_j"), " is the input that ", Symbol("f_j"), " meets at output r, ", _x_at_generic(c),
+                 " through its own argument ", Z_R, ", so by the chain rule ",
+                 let(DA_DF_J, sl.generic * DZ_DF_J),
+                 ": row r of the Jacobian is row r of ", DZ_DF, " scaled by the slope at ", Z_R, ".")),
+        step(say(DZ_DF_J, " is the input that ", F_J, " meets at output r, ", _x_at_generic(c),
                  *([" (0 where that is padding)"] if c.padding != (0, 0) else []),
                  ", so row r of ", DZ_DF, " lists the inputs under the filter at output r:"),
              chain(DZ_DF, W)),
@@ -97,8 +98,8 @@ def _jacobian(c: Config) -> Solution:
     fvec = filter_vector(c)
     meanings = {**sl.meanings, DZ_DF: args.jacobian(fvec),
                 DA_DF: ImmutableMatrix(m, k, lambda r, j: sl.exact[r] * sympy.diff(args[r], fvec[j]))}
-    entries = [Symbol(f"da_r/df{j + 1}") for j in range(k)]
-    holds = _join(entries) if k <= 2 else [entries[0], ", …, ", entries[-1]]
+    entries = [da_r_df(j + 1) for j in range(k)]
+    holds = join_pieces(entries) if k <= 2 else [entries[0], ", …, ", entries[-1]]
     question = say("Compute the Jacobian ", DA_DF, f" of the output with respect to the whole filter, of size"
                    f" {m} × {k} (row r holds ", *holds, ")", *sl.question_tail(), ".")
     value = [[str(e) for e in result.row(r)] for r in range(m)]
@@ -108,7 +109,7 @@ def _jacobian(c: Config) -> Solution:
 
 def _x_at_generic(c: Config):
     """x_{s(r-1) + d(j-1) + 1 - p_l} for the generic weight j."""
-    return Symbol(f"x_[{_index_text(c)}]", real=True)
+    return x_at(_index_text(c))
 
 
 def _index_text(c: Config) -> str:
@@ -119,7 +120,7 @@ def _index_text(c: Config) -> str:
 
 
 def _input_gradient(c: Config) -> Solution:
-    sl = _Slopes(c)
+    sl = slopes(c)
     args, F, m, n = arguments(c), matrix(c), c.outputs, c.length
     result = ImmutableMatrix(m, n, lambda r, col: sl.values[r] * F[r, col])
     diag = ImmutableMatrix.diag(*sl.factors)
@@ -129,10 +130,10 @@ def _input_gradient(c: Config) -> Solution:
                  ", so its Jacobian is F itself:"),
              chain(DZ_DX, F)),
         sl.step(),
-        step(say("Chain rule, row by row: ", let(Symbol("da_r/dx_c"), sl.generic * Symbol("F_rc")),
+        step(say("Chain rule, row by row: ", let(DA_DX_C, sl.generic * F_RC),
                  ", so each row of F is scaled by its slope, ",
-                 let(DA_DX, Mul(DIAG(RELU_PRIME(Z_VEC) if c.name == "relu" else DPHI_Z), F_MAT,
-                                     evaluate=False)), ":"),
+                 let(DA_DX, written_product(DIAG(RELU_PRIME(Z_VEC) if c.name == "relu" else DPHI_Z), F_MAT)),
+                 ":"),
              chain(DA_DX, MatMul(diag, F, evaluate=False), boxed)),
     ]
     xvec = inputs(c)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import sympy
-from sympy import Add, ImmutableMatrix, MatMul, MatrixSymbol, Mul, Symbol
+from dataclasses import dataclass
 
-from ...steps import Answer, Solution, Text, chain, let, say, step
-from ...symbols import FloorDiv, f, row, x
+import sympy
+from sympy import ImmutableMatrix, MatMul, Symbol
+
+from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
+from ...symbols import FloorDiv
+from ...words import join, plural
 from .config import Config
-from .names import D, F_MAT, F_PAD, J, K, M_OUT, N, P_L, P_R, R, S, X_PAD, X_VEC, _words
+from .names import (D, F_J, F_MAT, J, K, M_OUT, N, P_L, P_R, R, S, X_VEC, Z_R, agree, f, f_pad, x, x_at, x_pad,
+                    x_row)
 
 
 # --- the pieces every question uses -----------------------------------------------------------
@@ -59,138 +63,191 @@ def windows(c: Config) -> ImmutableMatrix:
                            lambda r, j: 0 if c.column(r, j) is None else x(c.column(r, j) + 1))
 
 
-def _x_at(c: Config, j: int) -> Symbol:
+def input_at(c: Config, j: int) -> Symbol:
     """The input weight j (1-based) meets at a generic output r: x_{s(r-1) + d(j-1) + 1 - p_l}."""
     const = -c.stride + c.dilation * (j - 1) + 1 - c.padding[0]
     if c.stride == 1 and const >= 0:
-        return row("x", const)
+        return x_row(const)
     lead = "r" if c.stride == 1 else f"{c.stride}r"
-    tail = "" if const == 0 else f"+{const}" if const > 0 else f"-{-const}"
-    return Symbol(f"x_[{lead}{tail}]", real=True)
+    return x_at(lead + _signed(const))
+
+
+def _signed(const: int) -> str:
+    """'', '+2' or '-1': a constant term of an index, as written."""
+    return "" if const == 0 else f"+{const}" if const > 0 else f"-{-const}"
 
 
 def _index(c: Config, padded: bool) -> sympy.Expr:
     """s (r - 1) + d (j - 1) + 1 (- p_l unless padded), as written: with r, j symbols, terms in order."""
     const = -c.stride - c.dilation + 1 - (0 if padded else c.padding[0])
     terms = [c.stride * R, c.dilation * J] + ([const] if const else [])
-    return Add(*terms, evaluate=False)
+    return written_sum(*terms)
 
 
-def _zero_rows(c: Config) -> list[int]:
+def zero_rows(c: Config) -> list[int]:
     """0-based outputs whose whole window lies in the padding (their argument is 0 whatever x and f)."""
     return [r for r in range(c.outputs) if all(c.column(r, j) is None for j in range(c.width))]
 
 
-# --- matrix ---------------------------------------------------------------------------------
+
+def unseen_inputs(c: Config, F: ImmutableMatrix) -> list[int]:
+    """0-based inputs no output reaches (their column of F is zero)."""
+    return [col for col in range(c.length) if all(F[r, col] == 0 for r in range(F.rows))]
+
+
+# --- matrix: the analysis -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Layout:
+    """The matrix question worked out: F, F over the padded input, and which rows and columns are empty."""
+
+    F: ImmutableMatrix
+    padded: bool                          # the input is padded on either side
+    pad_columns: tuple[int, ...]          # 1-based columns of F over the padded input that meet padding
+    zero_rows: tuple[int, ...]            # 0-based outputs whose window lies entirely in the padding
+    unseen: tuple[int, ...]               # 0-based inputs no output reaches
+    blank_differs: bool                   # the blank drawn in the question has another shape than F
+
+
+def layout(c: Config) -> Layout:
+    F = matrix(c)
+    pl, pr = c.padding
+    L = c.padded
+    pad_columns = tuple(range(1, pl + 1)) + tuple(range(L - pr + 1, L + 1))
+    return Layout(F=F, padded=bool(pl or pr), pad_columns=pad_columns, zero_rows=tuple(zero_rows(c)),
+                  unseen=tuple(unseen_inputs(c, F)), blank_differs=bool(c.blank) and tuple(c.blank) != F.shape)
+
+
+def _meanings(c: Config, lay: Layout) -> dict:
+    """What the matrix question's symbols stand for, for the checker."""
+    meanings = {F_MAT: lay.F, N: c.length, K: c.width}
+    if c.plain:
+        return meanings
+    meanings.update({S: c.stride, D: c.dilation, P_L: c.padding[0], P_R: c.padding[1], M_OUT: c.outputs})
+    if lay.padded:
+        meanings.update({x_pad(c.padded): padded_inputs(c), f_pad(c.outputs, c.padded): padded_matrix(c),
+                         X_VEC: inputs(c)})
+    return meanings
+
+
+# --- matrix: the narration ----------------------------------------------------------------------
 
 def _matrix(c: Config) -> Solution:
-    F = matrix(c)
-    meanings = {F_MAT: F}
-    if c.plain:
-        steps = [step(say("Row r of ", MatMul(F_MAT, X_VEC), " must give the r-th argument ",
-                          let(row("z"), _generic_row(c)),
-                          ", so row r holds the filter ", f(1), ", …, ", f(c.width),
-                          f" in columns r to r + {c.width - 1}"
-                          " and zeros elsewhere: each row is the one above shifted one column right."
-                          " F has one row per output (",
-                          chain(Add(N, -K, 1, evaluate=False), Add(c.length, -c.width, 1, evaluate=False), c.outputs),
-                          f") and one column per input ({c.length})."))]
-        meanings.update({N: c.length, K: c.width})
-    else:
-        steps = _general_matrix_steps(c, meanings)
+    lay = layout(c)
+    F = lay.F
+    steps = [_plain_step(c)] if c.plain else _general_matrix_steps(c, lay)
     steps.append(step(say("Multiplying out confirms the product:"),
                       chain(MatMul(F, inputs(c), evaluate=False), arguments(c))))
     notes = []
-    if c.blank and tuple(c.blank) != F.shape:
+    if lay.blank_differs:
         notes.append(say(f"The blank drawn in the question is {c.blank[0]} × {c.blank[1]}, but F must be"
                          f" {F.shape[0]} × {F.shape[1]}: {c.outputs} outputs by {c.length} inputs."))
-    notes += _coverage_notes(c, F)
+    notes += _coverage_notes(lay)
     what = "the ReLU" if c.name == "relu" else "the activation"
     value = [[str(e) for e in F.row(i)] for i in range(F.rows)]
     return Solution(question=say(f"Show that the argument of {what} is a matrix product ", MatMul(F_MAT, X_VEC),
                                  ": fill in the matrix F."),
                     steps=tuple(steps), notes=tuple(notes),
-                    answer=Answer(value=value, chain=chain(F_MAT, F)), meanings=meanings)
+                    answer=Answer(value=value, chain=chain(F_MAT, F)), meanings=_meanings(c, lay))
+
+
+def _plain_step(c: Config):
+    """HW5's valid convolution: each row the one above shifted one column right."""
+    return step(say("Row r of ", MatMul(F_MAT, X_VEC), " must give the r-th argument ",
+                    let(Z_R, _generic_row(c)),
+                    ", so row r holds the filter ", f(1), ", …, ", f(c.width),
+                    f" in columns r to r + {c.width - 1}"
+                    " and zeros elsewhere: each row is the one above shifted one column right."
+                    " F has one row per output (",
+                    chain(written_sum(N, -K, 1), written_sum(c.length, -c.width, 1), c.outputs),
+                    f") and one column per input ({c.length})."))
 
 
 def _generic_row(c: Config) -> sympy.Expr:
-    return Add(*[f(j) * _x_at(c, j) for j in range(1, c.width + 1)], evaluate=False)
+    return written_sum(*[f(j) * input_at(c, j) for j in range(1, c.width + 1)])
 
 
-def _general_matrix_steps(c: Config, meanings: dict) -> list:
-    n, k, s, d = c.length, c.width, c.stride, c.dilation
-    pl, pr = c.padding
-    steps = []
-    meanings.update({N: n, K: k, S: s, D: d, P_L: pl, P_R: pr})
-    if pl or pr:
-        xp = padded_inputs(c)
-        meanings[X_PAD] = xp
-        sides = f"{pl} zero{'s' if pl > 1 else ''} on each side" if pl == pr else \
-            f"{pl} zero{'s' if pl != 1 else ''} on the left and {pr} on the right"
-        steps.append(step(say(f"Pad the input with {sides}: the padded input has ",
-                              chain(Add(N, P_L, P_R, evaluate=False), Add(n, pl, pr, evaluate=False), c.padded),
-                              " entries."),
-                          chain(X_PAD, sympy.Transpose(xp.T))))
-    shifts = []
-    if d != 1:
-        shifts.append(f"the weights sit {d} columns apart (dilation {d})")
-    shifts.append(f"each row is the one above shifted {s} columns right (stride {s})" if s != 1 else
-                  "each row is the one above shifted one column right")
-    pieces = ["Output r (counting from 1) meets weight ", Symbol("f_j"), " at entry ", _index(c, padded=True),
-              " of the " + ("padded " if pl or pr else "") + "input"]
-    if pl or pr:
-        pieces += [", which is entry ", _index(c, padded=False), f" of x itself (none where that index is below 1"
-                   f" or above {n}: the padding)"]
-    pieces += [". So ", let(row("z"), _generic_row(c))]
-    if pl or pr:
-        pieces += [" (a term is absent where its input is padding)"]
-    pieces += [", and row r of F holds ", Symbol("f_j"), " in column ", _index(c, padded=False),
-               " and zeros elsewhere: ", _words(shifts) + "."]
-    steps.append(step(say(*pieces)))
-    L = c.padded
-    inner = Add(*([n] + ([pl] if pl else []) + ([pr] if pr else [])
-                  + ([Mul(-1, d, k - 1, evaluate=False)] if d != 1 else [-(k - 1)] if k != 1 else []) + [-1]),
-                evaluate=False)
-    shown = Add(FloorDiv(inner, s, evaluate=False), 1, evaluate=False)
-    meanings[M_OUT] = c.outputs
-    general = Add(FloorDiv(Add(N, P_L, P_R, Mul(-1, D, Add(K, -1, evaluate=False), evaluate=False), -1,
-                               evaluate=False), S, evaluate=False), 1, evaluate=False)
-    span = Add(Mul(D, Add(K, -1, evaluate=False), evaluate=False), 1, evaluate=False)
-    every = f", one every {s} entries" if s != 1 else ""
-    steps.append(step(say("F has one row per output and one column per input (",
-                          let(N, n), "). The outputs are the positions of the filter, spanning ",
-                          chain(span, c.span), " entries, that fit in the"
-                          f" {'padded ' if pl or pr else ''}input{every}: ", chain(M_OUT, general),
-                          "."), chain(M_OUT, shown, c.outputs)))
-    if pl or pr:
-        Fp = padded_matrix(c)
-        F_pad, x_pad = MatrixSymbol("F_pad", c.outputs, L), MatrixSymbol("x_pad", L, 1)
-        x_vec = MatrixSymbol("x^(i)", n, 1)
-        meanings.update({F_pad: Fp, x_pad: padded_inputs(c), x_vec: inputs(c)})
-        pad_cols = list(range(1, pl + 1)) + list(range(L - pr + 1, L + 1))
-        cols, many = _words([str(v) for v in pad_cols]), len(pad_cols) > 1
-        steps.append(step(say("Over the padded input the matrix ", F_PAD, f" has {L} columns."
-                              f" Column{'s' if many else ''} {cols} multipl{'y' if many else 'ies'} a padded entry,"
-                              f" which is zero, so {'they contribute' if many else 'it contributes'} nothing and can be"
-                              " dropped: F is ", F_PAD, f" without {'them' if many else 'it'}, and acts on the original"
-                              " input."),
-                          chain(MatMul(F_pad, x_pad), MatMul(Fp, x_pad, evaluate=False),
-                                MatMul(matrix(c), x_vec, evaluate=False))))
+def _general_matrix_steps(c: Config, lay: Layout) -> list:
+    """Stride, padding or dilation: pad, place each weight, count the outputs, drop the padded columns."""
+    steps = [_padding_step(c)] if lay.padded else []
+    steps += [_placement_step(c, lay), _size_step(c, lay)]
+    if lay.padded:
+        steps.append(_drop_padding_step(c, lay))
     return steps
 
 
-def _coverage_notes(c: Config, F: ImmutableMatrix) -> list[Text]:
+def _padding_step(c: Config):
+    pl, pr = c.padding
+    sides = f"{plural(pl, 'zero')} on each side" if pl == pr else \
+        f"{plural(pl, 'zero')} on the left and {pr} on the right"
+    return step(say(f"Pad the input with {sides}: the padded input has ",
+                    chain(written_sum(N, P_L, P_R), written_sum(c.length, pl, pr), c.padded), " entries."),
+                chain(x_pad(c.padded), sympy.Transpose(padded_inputs(c).T)))
+
+
+def _placement_step(c: Config, lay: Layout):
+    """Where weight f_j meets output r, the generic row, and how rows shift."""
+    shifts = []
+    if c.dilation != 1:
+        shifts.append(f"the weights sit {c.dilation} columns apart (dilation {c.dilation})")
+    shifts.append(f"each row is the one above shifted {c.stride} columns right (stride {c.stride})"
+                  if c.stride != 1 else "each row is the one above shifted one column right")
+    pieces = ["Output r (counting from 1) meets weight ", F_J, " at entry ", _index(c, padded=True),
+              " of the " + ("padded " if lay.padded else "") + "input"]
+    if lay.padded:
+        pieces += [", which is entry ", _index(c, padded=False), f" of x itself (none where that index is below 1"
+                   f" or above {c.length}: the padding)"]
+    pieces += [". So ", let(Z_R, _generic_row(c))]
+    if lay.padded:
+        pieces += [" (a term is absent where its input is padding)"]
+    pieces += [", and row r of F holds ", F_J, " in column ", _index(c, padded=False),
+               " and zeros elsewhere: ", join(shifts) + "."]
+    return step(say(*pieces))
+
+
+def _size_step(c: Config, lay: Layout):
+    """m, the number of outputs, by the general formula and with the numbers."""
+    n, k, s, d = c.length, c.width, c.stride, c.dilation
+    pl, pr = c.padding
+    reach = [written_product(-1, d, k - 1)] if d != 1 else [-(k - 1)] if k != 1 else []
+    inner = written_sum(*([n] + ([pl] if pl else []) + ([pr] if pr else []) + reach + [-1]))
+    shown = written_sum(FloorDiv(inner, s, evaluate=False), 1)
+    general = written_sum(FloorDiv(written_sum(N, P_L, P_R, written_product(-1, D, written_sum(K, -1)), -1), S,
+                                   evaluate=False), 1)
+    span = written_sum(written_product(D, written_sum(K, -1)), 1)
+    every = f", one every {s} entries" if s != 1 else ""
+    return step(say("F has one row per output and one column per input (",
+                    let(N, n), "). The outputs are the positions of the filter, spanning ",
+                    chain(span, c.span), " entries, that fit in the"
+                    f" {'padded ' if lay.padded else ''}input{every}: ", chain(M_OUT, general),
+                    "."), chain(M_OUT, shown, c.outputs))
+
+
+def _drop_padding_step(c: Config, lay: Layout):
+    """F over the padded input, less the columns that meet padding, is F."""
+    L, count = c.padded, len(lay.pad_columns)
+    F_pad, xp = f_pad(c.outputs, L), x_pad(L)
+    cols = join(lay.pad_columns)
+    return step(say("Over the padded input the matrix ", F_pad, f" has {L} columns."
+                    f" {agree(count, 'Column', 'Columns')} {cols} {agree(count, 'multiplies', 'multiply')} a"
+                    f" padded entry, which is zero, so {agree(count, 'it contributes', 'they contribute')} nothing"
+                    " and can be dropped: F is ", F_pad, f" without {agree(count, 'it', 'them')}, and acts on the"
+                    " original input."),
+                chain(MatMul(F_pad, xp), MatMul(padded_matrix(c), xp, evaluate=False),
+                      MatMul(lay.F, X_VEC, evaluate=False)))
+
+
+def _coverage_notes(lay: Layout) -> list[Text]:
     notes = []
-    zero_rows = _zero_rows(c)
-    if zero_rows:
-        listed = _words([str(r + 1) for r in zero_rows])
-        notes.append(say(f"The window of output{'s' if len(zero_rows) > 1 else ''} {listed} lies entirely in the"
-                         f" padding, so {'those rows' if len(zero_rows) > 1 else 'that row'} of F"
-                         f" {'are' if len(zero_rows) > 1 else 'is'} zero and the argument is 0 whatever x and f."))
-    unseen = [col for col in range(c.length) if all(F[r, col] == 0 for r in range(F.rows))]
-    if unseen:
-        listed, many = _words([str(col + 1) for col in unseen]), len(unseen) > 1
-        notes.append(say(f"No filter position reaches input{'s' if many else ''} {listed} (the stride, the dilation"
-                         f" or the floor in the output size skip{'s' if not many else ''} {'them' if many else 'it'}),"
-                         f" so {'those columns' if many else 'that column'} of F {'are' if many else 'is'} zero."))
+    if lay.zero_rows:
+        count = len(lay.zero_rows)
+        notes.append(say(f"The window of {agree(count, 'output', 'outputs')} {join(r + 1 for r in lay.zero_rows)}"
+                         f" lies entirely in the padding, so {agree(count, 'that row', 'those rows')} of F"
+                         f" {agree(count, 'is', 'are')} zero and the argument is 0 whatever x and f."))
+    if lay.unseen:
+        count = len(lay.unseen)
+        notes.append(say(f"No filter position reaches {agree(count, 'input', 'inputs')}"
+                         f" {join(col + 1 for col in lay.unseen)} (the stride, the dilation or the floor in the"
+                         f" output size {agree(count, 'skips', 'skip')} {agree(count, 'it', 'them')}), so"
+                         f" {agree(count, 'that column', 'those columns')} of F {agree(count, 'is', 'are')} zero."))
     return notes

@@ -2,56 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Mapping
+
 import sympy
 from sympy import ImmutableMatrix, MatMul, Symbol
 
 from ...mathparse import Z
 from ...steps import Text, chain, let, say, step
-from ...symbols import row, z
+from ...words import join, join_pieces
 from ..activations import derivative, tidy as tidy_form
 from .config import Config
-from .matrix import _zero_rows, arguments
-from .names import DPHI_Z, F_MAT, RELU_PRIME, X_VEC, ZS, _join, _words
+from .matrix import arguments, zero_rows
+from .names import DPHI_Z, F_MAT, RELU_PRIME, X_VEC, Z_R, Z_VEC, agree, dphi_at, signed_z, z
 
 
-def _signed_arguments(c: Config) -> list[Symbol]:
-    """z_1 ... z_m, each carrying the sign the spec gives it (so the activation's slope is decided)."""
-    return [Symbol(f"z{i + 1}", positive=True) if s > 0 else Symbol(f"z{i + 1}", negative=True)
-            for i, s in enumerate(c.signs)]
+@dataclass(frozen=True)
+class Slopes:
+    """phi'(z_r) for each row: how it is shown, its value, and what the checker needs to know. Computed by
+    ``slopes``; its methods write the steps and notes from it."""
 
-
-class _Slopes:
-    """phi'(z_r) for each row: how it is shown, its value, and what the checker needs to know."""
-
-    def __init__(self, c: Config):
-        self.c = c
-        args = arguments(c)
-        dphi = derivative(c.phi)
-        if c.kinked:
-            self.zs = _signed_arguments(c)
-            self.values = [c.slopes[0 if sg > 0 else 1].subs(ZS, zr) for sg, zr in zip(c.signs, self.zs)]
-            if c.name == "relu":
-                self.shown = [RELU_PRIME(zr) for zr in self.zs]
-                self.meanings = {RELU_PRIME(zr): sympy.Heaviside(zr, 0) for zr in self.zs}
-                self.generic = RELU_PRIME(row("z"))
-            else:
-                self.shown = [Symbol(f"phi'(z{r + 1})") for r in range(c.outputs)]
-                self.meanings = {sym: dphi.subs(Z, zr) for sym, zr in zip(self.shown, self.zs)}
-                self.generic = Symbol("phi'(z_r)")
-            self.factors = self.values            # what multiplies each row in the displays
-            self.exact = [dphi.subs(Z, zr) for zr in self.zs]
-        else:
-            self.zs = [z(r + 1) for r in range(c.outputs)]
-            tidy = tidy_form(dphi)
-            self.values = [tidy.subs(Z, zr) for zr in self.zs]
-            self.shown = [Symbol(f"phi'(z{r + 1})") for r in range(c.outputs)]
-            self.meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(self.shown, self.zs)},
-                             **{zr: args[r] for r, zr in enumerate(self.zs)}}
-            self.generic = Symbol("phi'(z_r)")
-            self.factors = self.shown             # displays keep phi'(z_r); the JSON value writes it out
-            self.exact = [dphi.subs(Z, args[r]) for r in range(c.outputs)]
-            self.dphi = tidy.subs(Z, ZS)
-        self.meanings[DPHI_Z] = dphi.subs(Z, ZS)
+    c: Config
+    zs: tuple[Symbol, ...]                # z_1 ... z_m as shown
+    values: tuple[sympy.Expr, ...]        # each row's slope: decided by the sign, or phi' written out in z_r
+    shown: tuple[sympy.Expr, ...]         # relu'(z_r) or phi'(z_r), as the slope step shows it
+    factors: tuple[sympy.Expr, ...]       # what multiplies each row in the displays
+    exact: tuple[sympy.Expr, ...]         # phi'(z_r) for the checker (in the signed z_r, or in x and f)
+    generic: sympy.Expr                   # relu'(z_r) or phi'(z_r) for the generic row r
+    meanings: Mapping                     # the notation above, for the checker
+    dphi: sympy.Expr | None = None        # a smooth phi' in z, tidied (None when kinked)
 
     def conditions(self) -> list:
         return [let(z(i + 1), 0, ">") if s > 0 else
@@ -62,9 +41,9 @@ class _Slopes:
         c = self.c
         if not c.kinked:
             return step(say("Differentiate the activation. Its slope depends on the argument itself, so row r is"
-                            " scaled by ", self.generic, ", with ", Symbol("z_r"), " the r-th entry of ",
+                            " scaled by ", self.generic, ", with ", Z_R, " the r-th entry of ",
                             MatMul(F_MAT, X_VEC), ":"), chain(DPHI_Z, self.dphi))
-        conds = _join(self.conditions())
+        conds = join_pieces(self.conditions())
         if c.name == "relu":
             text = say("The ReLU's derivative is 1 for a positive argument and 0 for a negative one; with ", *conds,
                        ":")
@@ -73,9 +52,9 @@ class _Slopes:
                        " for a negative one; with ", *conds, ":")
         else:
             text = say("On each side of 0 the activation is smooth: ", let(DPHI_Z, c.slopes[0]),
-                       " for ", let(ZS, 0, ">"), " and ",
+                       " for ", let(Z_VEC, 0, ">"), " and ",
                        let(DPHI_Z, c.slopes[1]), " for ",
-                       let(ZS, 0, "<"), "; with ", *conds, ":")
+                       let(Z_VEC, 0, "<"), "; with ", *conds, ":")
         return step(text, chain(ImmutableMatrix(self.shown), ImmutableMatrix(self.values)))
 
     def notes(self) -> list[Text]:
@@ -83,15 +62,15 @@ class _Slopes:
         out = []
         if not c.kinked:
             out.append(say("The activation is smooth, so its slope is not a 0/1 mask: the answer keeps ",
-                           Symbol("z_r"), ", the r-th argument (the r-th entry of ", MatMul(F_MAT, X_VEC), ")."))
+                           Z_R, ", the r-th argument (the r-th entry of ", MatMul(F_MAT, X_VEC), ")."))
         elif any(v.free_symbols for v in self.values):
             out.append(say("On a side of 0 where the activation is not linear its slope depends on the argument"
-                           " itself, so the answer keeps ", Symbol("z_r"), ", the r-th argument (the r-th entry of ",
+                           " itself, so the answer keeps ", Z_R, ", the r-th argument (the r-th entry of ",
                            MatMul(F_MAT, X_VEC), ")."))
-        zero_rows = _zero_rows(c)
-        if c.kinked and zero_rows:
-            listed = _words([str(r + 1) for r in zero_rows])
-            out.append(say(f"The window of output{'s' if len(zero_rows) > 1 else ''} {listed} lies entirely in the"
+        dead = zero_rows(c)
+        if c.kinked and dead:
+            out.append(say(f"The window of {agree(len(dead), 'output', 'outputs')} {join(r + 1 for r in dead)}"
+                           " lies entirely in the"
                            " padding, so its argument is exactly 0 whatever x and f and the stated sign cannot hold;"
                            " its row is zero whatever the slope there is taken to be."))
         return out
@@ -100,8 +79,44 @@ class _Slopes:
         """For a smooth activation, what phi'(z_r) in the boxed answer is."""
         if self.c.kinked:
             return Text(())
-        return say("With ", let(DPHI_Z, self.dphi), " and ", Symbol("z_r"),
+        return say("With ", let(DPHI_Z, self.dphi), " and ", Z_R,
                    " the r-th entry of ", MatMul(F_MAT, X_VEC), ":")
 
     def question_tail(self) -> list:
-        return [", assuming ", *_join(self.conditions())] if self.c.kinked else []
+        return [", assuming ", *join_pieces(self.conditions())] if self.c.kinked else []
+
+
+def slopes(c: Config) -> Slopes:
+    """Each row's slope: decided by the spec's signs for a kinked activation, a function of z_r otherwise."""
+    dphi = derivative(c.phi)
+    zs = tuple(z(r + 1) for r in range(c.outputs))
+    return _kinked(c, zs, dphi) if c.kinked else _smooth(c, zs, dphi)
+
+
+def _kinked(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
+    # the checker reads each z_r with the sign the spec gives it, which decides the slope
+    signed = [signed_z(r + 1, sg) for r, sg in enumerate(c.signs)]
+    values = tuple(c.slopes[0 if sg > 0 else 1].subs(Z_VEC, zr) for sg, zr in zip(c.signs, zs))
+    if c.name == "relu":
+        shown = tuple(RELU_PRIME(zr) for zr in zs)
+        meanings = {RELU_PRIME(zr): sympy.Heaviside(sz, 0) for zr, sz in zip(zs, signed)}
+        generic = RELU_PRIME(Z_R)
+    else:
+        shown = tuple(dphi_at(r + 1) for r in range(c.outputs))
+        meanings = {sym: dphi.subs(Z, sz) for sym, sz in zip(shown, signed)}
+        generic = dphi_at()
+    meanings.update(zip(zs, signed))
+    meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
+    return Slopes(c=c, zs=zs, values=values, shown=shown, factors=values, generic=generic, meanings=meanings,
+                  exact=tuple(dphi.subs(Z, sz) for sz in signed))
+
+
+def _smooth(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
+    args, tidy = arguments(c), tidy_form(dphi)
+    shown = tuple(dphi_at(r + 1) for r in range(c.outputs))
+    meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(shown, zs)},
+                **{zr: args[r] for r, zr in enumerate(zs)}, DPHI_Z: dphi.subs(Z, Z_VEC)}
+    # the displays keep phi'(z_r); the JSON value writes it out
+    return Slopes(c=c, zs=zs, values=tuple(tidy.subs(Z, zr) for zr in zs), shown=shown, factors=shown,
+                  exact=tuple(dphi.subs(Z, args[r]) for r in range(c.outputs)), generic=dphi_at(),
+                  meanings=meanings, dphi=tidy.subs(Z, Z_VEC))

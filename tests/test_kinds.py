@@ -1,0 +1,171 @@
+"""Conformance of every registered kind: its example spec derives and renders in every format, its
+JSON values have the documented types, its prose types no relation outside a checked chain, no raw
+symbol name reaches the output, and its fields are the README's."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+import sympy
+
+import derive
+from derive.kinds import KINDS, REQUIRED, Field, Kind
+from derive.steps import Chain, Let
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("golden_make", ROOT / "tests" / "golden" / "make.py")
+golden = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(golden)
+
+ALL_KINDS = [k.name for k in KINDS.kinds()]
+TEXT_FORMATS = ("latex", "beamer", "markdown", "html", "json")
+
+
+@pytest.fixture(scope="module")
+def examples():
+    """Each kind's example spec, solved."""
+    return {name: derive.solve(derive.loads(KINDS[name].example(), f"{name}.toml")) for name in ALL_KINDS}
+
+
+def documents(examples):
+    """The examples and the golden specs: every kind's output at its broadest."""
+    yield from examples.values()
+    for name in golden.SPECS:
+        yield derive.solve(derive.load(golden.SPECS[name]))
+
+
+@pytest.mark.parametrize("name", ALL_KINDS)
+def test_example_derives_in_every_format(examples, name):
+    doc = examples[name]
+    assert {p.kind for p in doc.problems} == {name}
+    assert {q.ask for q in doc.questions()} == set(KINDS[name].asks), "the example asks every question"
+    for fmt in TEXT_FORMATS:
+        assert derive.render(doc, fmt)
+    for fmt in ("latex", "markdown", "html"):
+        assert derive.render(doc, fmt, sheet="problems")
+    assert derive.formats.snippets(doc, "latex")
+
+
+@pytest.mark.parametrize("name", ALL_KINDS)
+def test_example_documents_every_field(name):
+    text = KINDS[name].example()
+    for field in KINDS[name].fields:
+        assert re.search(rf"\b{re.escape(field.name)}\b", text), field.name
+
+
+# The README's JSON table: the type of each question's value.
+def _strings(v):
+    return isinstance(v, str)
+
+
+def _rows(v):
+    return isinstance(v, list) and all(isinstance(r, list) and all(map(_strings, r)) for r in v)
+
+
+def _ints(v):
+    return isinstance(v, list) and all(isinstance(x, int) for x in v)
+
+
+VALUE_TYPES = {
+    "derivative": lambda v: _strings(v) or _rows(v),
+    "stability": lambda v: isinstance(v, dict) and v["verdict"] in ("vanishing", "exploding", "neither")
+    and {"fixed_point", "factor", "gradient_T", "T"} <= set(v),
+    "params": _ints,
+    "total-params": lambda v: set(v) == {"total", "trainable", "non_trainable"}
+    and v["total"] == v["trainable"] + v["non_trainable"],
+    "shapes": lambda v: isinstance(v, list) and all(_ints(s) and len(s) in (1, 3) for s in v),
+    "same-padding": lambda v: isinstance(v, int) or _ints(v) or (isinstance(v, dict) and set(v) == {"height", "width"}),
+    "receptive-field": lambda v: _ints(v) and len(v) == 2,
+    "matrix": _rows,
+    "gradient": lambda v: isinstance(v, list) and all(map(_strings, v)),
+    "jacobian": _rows,
+    "input-gradient": _rows,
+}
+
+
+def test_json_values_have_the_documented_types(examples):
+    for doc in documents(examples):
+        for part in json.loads(derive.render(doc, "json"))["parts"]:
+            value = part["answer"]["value"]
+            check = VALUE_TYPES.get(part["ask"])
+            json.dumps(value, allow_nan=False)
+            if check is not None:
+                assert check(value), (part["id"], part["ask"], value)
+
+
+PROSE_RELATION = re.compile(r"[=≈≤≥<>](?!\s*[\"“])")
+
+
+def test_prose_types_no_relation(examples):
+    """An equality or inequality in prose is a checked chain (or a definition), never typed text."""
+    typed = set()
+    for doc in documents(examples):
+        for problem in doc.problems:
+            for part in problem.parts:
+                texts = [part.setting] if part.setting else []
+                for q in part.questions:
+                    texts += [q.text, q.answer.text, *q.notes, *(s.text for s in q.steps)]
+                typed |= {p for t in texts for p in t.pieces if isinstance(p, str) and PROSE_RELATION.search(p)}
+    assert typed == set()
+
+
+RAW = re.compile(r"^[A-Za-z]\d*$|^[A-Za-z]_(?:[A-Za-z]{1,3}|\d+)$")
+MODIFIERS = {"hat", "bar", "dot", "vec", "star", "prev", "tilde", "prime"}
+
+
+def test_no_raw_symbol_name_reaches_the_output(examples):
+    """Every symbol shown is written by its kind's notation, or is a letter with a short subscript."""
+    raw = set()
+    for doc in documents(examples):
+        for problem in doc.problems:
+            notation = problem.notation
+            for expr in _expressions(problem):
+                for s in sympy.sympify(expr).atoms(sympy.Symbol):
+                    if s not in notation and (not RAW.match(s.name) or s.name.split("_")[-1] in MODIFIERS):
+                        raw.add((problem.kind, s.name))
+    assert raw == set()
+
+
+def _expressions(problem):
+    for part in problem.parts:
+        if part.setting is not None:
+            yield from part.setting.expressions()
+        for q in part.questions:
+            for text in (q.text, q.answer.text, *q.notes, *(s.text for s in q.steps)):
+                yield from text.expressions()
+            for ch in [c for s in q.steps for c in s.chains] + ([q.answer.chain] if q.answer.chain else []):
+                yield from ch.exprs
+
+
+@pytest.mark.parametrize("name", [k.name for k in KINDS.kinds() if k.name in ("rnn-activation", "cnn-dims",
+                                                                             "conv1d-matrix")])
+def test_readme_lists_the_fields(name):
+    """The README's section of each built-in kind names every one of its fields."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
+    for field in KINDS[name].fields:
+        assert f"`{field.name}`" in section, field.name
+    assert "```toml" in section, "a complete example spec"
+
+
+def test_a_kind_states_its_contract_in_code():
+    with pytest.raises(TypeError):
+        type("Incomplete", (Kind,), {"name": "incomplete"})()      # configure, setting, solve are abstract
+    assert Field("x", "a number", default=REQUIRED).required and not Field("x", "a number").required
+    for kind in KINDS.kinds():
+        assert kind.summary and kind.asks and kind.fields and len(kind.notation) > 0, kind.name
+
+
+def test_readme_examples_derive():
+    """Every spec in the README (each kind's section has one) derives and checks as printed."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    specs = [b for b in re.findall(r"```toml\n(.*?)```", readme, flags=re.S) if "[[problem]]" in b]
+    assert len(specs) >= 4
+    for block in specs:
+        head = block.split("[[problem]]", 1)[0]
+        text = block if re.search(r"^title = ", head, flags=re.M) else 'title = "README"\n' + block
+        assert list(derive.solve(derive.loads(text)).questions())
