@@ -15,7 +15,7 @@ from sympy import Abs, Eq, Float, Heaviside
 
 from ...check import is_zero
 from ...numeric import compile as compile_numeric, evaluate, shown, small_rational, to_sympy
-from ...precision import DIGITS, DRIFT, SETTLED, SAME_ROOT
+from ...precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import plural
 from ..activations import READABLE, SUPREMA, recognise, slope
@@ -23,6 +23,7 @@ from ..dynamics import DIVERGED, T_EVIDENCE, VERDICTS, Recurrence, compare_one, 
 from .config import Config, constant, meanings as part_meanings, z_general
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
+from .values import number
 
 SHOWN_ITERATES = 5
 GRID_DIGITS = 15          # a slope scanned on a grid needs no more; the maximum is then refined at DIGITS
@@ -255,8 +256,7 @@ def stability(c: Config) -> Solution:
     notes = ([say(KINK_NOTE)] if s.kink_at_star else []) + ([_perturbation_note(s)] if s.perturbed else [])
     text = UNSTABLE_TEXT if s.perturbed else VERDICT_TEXT[s.verdict]
     value = {"verdict": {"slowly-vanishing": "vanishing", "neither-drifting": "neither"}.get(s.verdict, s.verdict),
-             "fixed_point": float(s.star) if s.star is not None else None,
-             "factor": float(s.factor), "gradient_T": float(s.evidence) if s.evidence is not None else None,
+             "fixed_point": number(s.star), "factor": number(s.factor), "gradient_T": number(s.evidence),
              "T": T_EVIDENCE}
     question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")

@@ -23,6 +23,7 @@ from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, compare_one
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
+from .values import number
 
 SHOWN_ITERATES = 3
 
@@ -225,9 +226,9 @@ def _stability(u: Units, dphi) -> Solution:
     steps += _at_fixed_point(u, s, meanings) if s.star is not None else [_growth(s, meanings)]
     bound_steps, notes = _bound(s, meanings)
     steps += bound_steps + _evidence(s, meanings)
-    value = {"verdict": s.verdict, "fixed_point": [float(v) for v in s.star] if s.star is not None else None,
-             "factor": float(s.factor), "sigma_max": float(s.sigma),
-             "gradient_T": float(s.evidence) if s.evidence is not None else None, "T": T_EVIDENCE}
+    value = {"verdict": s.verdict, "fixed_point": [number(v) for v in s.star] if s.star is not None else None,
+             "factor": number(s.factor), "sigma_max": number(s.sigma), "gradient_T": number(s.evidence),
+             "T": T_EVIDENCE}
     question = say("Starting from ", Eq(A_0, u.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     factor = s.factor
