@@ -1,4 +1,5 @@
-"""The symbols derivations are written in. Their typeset names live with the renderers."""
+"""Symbols shared by the kinds (each kind gives them their LaTeX in its own notation), and the
+functions that keep arithmetic as written (FloorDiv, Quotient, Times)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,16 @@ from .mathparse import Z  # noqa: F401 - the pre-activation z<t>, the variable o
 
 R = dict(real=True)
 
-# rnn-activation
-A_T = sympy.Symbol("a_t", **R)            # a<t>
-A_PREV = sympy.Symbol("a_prev", **R)      # a<t-1>
-A_0 = sympy.Symbol("a_0", **R)            # a<0>
-A_STAR = sympy.Symbol("a_star", **R)      # the fixed point a*
-Z_STAR = sympy.Symbol("z_star", **R)      # z* = W_a a* + b + W_x x
-W_A = sympy.Symbol("W_a", **R)
-W_X = sympy.Symbol("W_x", **R)
-B = sympy.Symbol("b", **R)
-X_T = sympy.Symbol("x_t", **R)
-PHI = sympy.Function("phi")
-SIGMA = sympy.Function("sigma")
-DA_DAPREV = sympy.Symbol("da_t/da_prev", **R)
-DA_DZ = sympy.Symbol("da_t/dz_t", **R)
-DZ_DAPREV = sympy.Symbol("dz_t/da_prev", **R)
-FACTOR = sympy.Symbol("factor", nonnegative=True)
-DA_T_DA_0 = sympy.Symbol("da_T/da_0", **R)
-T_LONG = sympy.Symbol("T", positive=True, integer=True)
+# rnn-activation's symbols live with the kind (derive/kinds/rnn/notation.py); the old names still work.
+_RNN = {"A_T", "A_PREV", "A_0", "A_STAR", "Z_STAR", "W_A", "W_X", "B", "X_T", "PHI", "SIGMA", "DA_DAPREV", "DA_DZ",
+        "DZ_DAPREV", "FACTOR", "DA_T_DA_0", "T_LONG", "iterate"}
 
 
-def iterate(k: int) -> sympy.Symbol:
-    """a<k>, the k-th state of the recurrence."""
-    return sympy.Symbol(f"a_{k}", **R)
+def __getattr__(name: str):
+    if name in _RNN:
+        from .kinds.rnn import notation
+        return getattr(notation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # cnn-dims

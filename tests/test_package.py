@@ -25,7 +25,7 @@ def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("derive/data/hw5.toml", "derive/templates/latex/base.tex.j2",
                    "derive/templates/latex/solutions.tex.j2", "derive/templates/latex/question.tex.j2",
-                   "derive/kinds/rnn.py", "derive/formats/latex.py"):
+                   "derive/kinds/rnn/__init__.py", "derive/formats/latex.py"):
         assert needed in names
     assert any(n.endswith("entry_points.txt") for n in names)
 

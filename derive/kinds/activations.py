@@ -10,11 +10,11 @@ import sympy
 from sympy import Heaviside, Rational
 
 from ..check import is_zero
-from ..mathparse import NAMED
+from ..mathparse import NAMED, Z
 from ..numeric import evaluate, small_rational
-from ..symbols import A_T, Z
+from ..precision import DIGITS, TINY
 
-DIGITS = 50
+OUTPUT = sympy.Symbol("a_t", real=True)   # a = phi(z), the activation's output (phi' may be written in it)
 KINKS = (sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Piecewise, sympy.DiracDelta)
 
 # sup |phi'| of the standard activations, and the z where it is attained (None: approached only).
@@ -34,10 +34,15 @@ READABLE = {
 }
 
 
+def step_at_zero(expr: sympy.Expr) -> sympy.Expr:
+    """expr with the convention ReLU'(0) = 0, as PyTorch and TensorFlow have it: every unit step
+    Heaviside(x) becomes Heaviside(x, 0), which is 0 at x = 0."""
+    return expr.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
+
+
 def derivative(phi: sympy.Expr) -> sympy.Expr:
     """phi'(z), with ReLU'(0) = 0 (Heaviside(0) := 0)."""
-    d = sympy.diff(phi, Z)
-    return d.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
+    return step_at_zero(sympy.diff(phi, Z))
 
 
 def recognise(phi: sympy.Expr) -> str | None:
@@ -66,7 +71,7 @@ def slope(phi: sympy.Expr):
 def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
     """g with phi'(z) = g(phi(z)) for a polynomial g of degree <= 2, or None (ReLU: H(a))."""
     if dphi.has(Heaviside) and is_zero(dphi - Heaviside(phi, 0)):
-        return Heaviside(A_T, 0)
+        return Heaviside(OUTPUT, 0)
     rows, rhs = [], []
     with mpmath.workdps(DIGITS):
         for zv in (Rational(-3, 7), Rational(2, 5), Rational(7, 9)):
@@ -79,12 +84,12 @@ def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
             solution = mpmath.lu_solve(mpmath.matrix(rows), mpmath.matrix(rhs))
         except ZeroDivisionError:
             return None
-    coeffs = [small_rational(v, tolerance=1e-30) for v in solution]
+    coeffs = [small_rational(v, tolerance=TINY) for v in solution]
     if any(v is None for v in coeffs):
         return None
-    g = coeffs[0] + coeffs[1] * A_T + coeffs[2] * A_T**2
-    if g.free_symbols != {A_T} or not is_zero(dphi - g.subs(A_T, phi)):
+    g = coeffs[0] + coeffs[1] * OUTPUT + coeffs[2] * OUTPUT**2
+    if g.free_symbols != {OUTPUT} or not is_zero(dphi - g.subs(OUTPUT, phi)):
         return None
     if coeffs[0] == 0 and coeffs[2] != 0:      # sigma(1 - sigma) rather than sigma - sigma^2
-        return A_T * sympy.expand(g / A_T)
+        return OUTPUT * sympy.expand(g / OUTPUT)
     return g

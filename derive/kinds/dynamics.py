@@ -1,33 +1,65 @@
-"""The numeric side of a scalar recurrence a<t> = phi(W a<t-1> + c), to 50 digits.
+"""The numeric side of a recurrence a<t> = phi(W a<t-1> + c), to 50 digits: one unit (``Recurrence``,
+W and c numbers) and several (``VectorRecurrence``, W a matrix, c a vector, phi elementwise).
 
-Trajectories, fixed points (Newton's method, and Newton on g/g' at multiple roots), all
-fixed points in a window, attracting cycles, and the gradient along a trajectory. Pure
-functions of (phi, W, c); no prose, no printing.
+Trajectories, fixed points (Newton's method, and Newton on g/g' at multiple roots), all fixed points
+in a window, attracting cycles, the gradient along a trajectory, and the comparison of a factor with 1.
+Pure functions of (phi, W, c); no prose, no printing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import mpmath
 import sympy
-from sympy import Heaviside
+from sympy import ImmutableMatrix
 
 from ..check import is_zero
 from ..numeric import Unsupported, compile as compile_numeric, evaluate, to_sympy
-from ..symbols import A_PREV, A_STAR, Z
+from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
+from .activations import step_at_zero
+from .rnn.notation import A_PREV, A_STAR, Z, previous
 
-DIGITS = 50
 DIVERGED = 10**300      # beyond this a state has left every bounded region (and float64)
-TINY = mpmath.mpf("1e-45")
+BOUNDED = 1e6           # states beyond this are not looked at for fixed points and cycles
 MAX_PERIOD = 8
 T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states
 MAX_ITERATES = 400
+NEWTON_STEPS = 60
 
 
-def _step0(expr):
-    """expr with ReLU'(0) := 0 (Heaviside(0) = 0)."""
-    return expr.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
+def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> list:
+    """start, step(start), ... (n steps at most, at DIGITS): stops at a non-finite state (dropped), past
+    DIVERGED in size (kept), or once stationary after settle_after steps."""
+    out = [start]
+    with mpmath.workdps(DIGITS):
+        for k in range(n):
+            nxt = step(out[-1])
+            if not _finite(nxt):
+                break
+            out.append(nxt)
+            if size(nxt) > DIVERGED or (k > settle_after and out[-1] == out[-2]):
+                break
+    return out
+
+
+def _finite(state) -> bool:
+    return all(mpmath.isfinite(v) for v in state) if isinstance(state, list) else mpmath.isfinite(state)
+
+
+def newton(update: Callable, start, size: Callable) -> tuple:
+    """Iterate a -> a - update(a): (a, "done") once a step is below STEP_TINY, (a, "stuck") when the
+    update is None (a zero slope, say), (a, "slow") after NEWTON_STEPS. Call inside mpmath.workdps(DIGITS)."""
+    a = start
+    for _ in range(NEWTON_STEPS):
+        delta = update(a)
+        if delta is None:
+            return a, "stuck"
+        a = a - delta
+        if size(delta) < STEP_TINY:
+            return a, "done"
+    return a, "slow"
 
 
 @dataclass(frozen=True)
@@ -47,19 +79,9 @@ class Recurrence:
         """a -> W phi'(W a + c), the one-step factor at state a, compiled."""
         return compile_numeric(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,))
 
-    def trajectory(self, a0, n: int, settle_after: int) -> list:
+    def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list:
         """a<0>, ..., a<n>; stops once stationary (past settle_after) or beyond DIVERGED (kept)."""
-        step = self.map()
-        out = [evaluate(a0)]
-        with mpmath.workdps(DIGITS):
-            for k in range(n):
-                nxt = step(out[-1])
-                if not mpmath.isfinite(nxt):
-                    break
-                out.append(nxt)
-                if abs(nxt) > DIVERGED or (k > settle_after and out[-1] == out[-2]):
-                    break
-        return [to_sympy(v) for v in out]
+        return [to_sympy(v) for v in run(self.map(), evaluate(a0), n, settle_after, abs)]
 
     def g(self) -> sympy.Expr:
         """g(a*) = phi(W a* + c) - a*, zero at a fixed point."""
@@ -69,44 +91,36 @@ class Recurrence:
         """A root of g near start to about 45 digits: Newton's method, and where that crawls (a multiple
         root, as where the factor is exactly 1) Newton's method on g/g'; None if neither converges."""
         g = self.g()
-        dg = _step0(sympy.diff(g, A_STAR))
-        gf, dgf = compile_numeric(g, (A_STAR,)), compile_numeric(dg, (A_STAR,))
+        gf, dgf = compile_numeric(g, (A_STAR,)), compile_numeric(step_at_zero(sympy.diff(g, A_STAR)), (A_STAR,))
+
+        def plain(a):
+            slope = dgf(a)
+            return None if slope == 0 or not mpmath.isfinite(slope) else gf(a) / slope
         with mpmath.workdps(DIGITS):
-            a = evaluate(start)
-            for _ in range(60):
-                slope = dgf(a)
-                if slope == 0 or not mpmath.isfinite(slope):
-                    break
-                delta = gf(a) / slope
-                a -= delta
-                if abs(delta) < TINY:
-                    break
-            else:
+            a, how = newton(plain, evaluate(start), abs)
+            if how == "slow":
                 a = self._multiple_root(g, gf, dgf, a)
-            if a is None or not mpmath.isfinite(a) or abs(gf(a)) > mpmath.mpf("1e-30"):
+            if a is None or not mpmath.isfinite(a) or abs(gf(a)) > RESIDUAL:
                 return None
         return to_sympy(a)
 
     @staticmethod
     def _multiple_root(g, gf, dgf, a):
+        """Newton's method on g/g', which converges fast at a multiple root of g."""
         try:
             d2gf = compile_numeric(sympy.diff(g, A_STAR, 2), (A_STAR,))
         except Unsupported:
             return a
-        for _ in range(60):
+
+        def damped(a):
             value, slope, curve = gf(a), dgf(a), d2gf(a)
             denominator = slope**2 - value * curve
-            if denominator == 0 or not mpmath.isfinite(denominator):
-                break
-            delta = value * slope / denominator
-            a -= delta
-            if abs(delta) < TINY:
-                break
-        return a
+            return None if denominator == 0 or not mpmath.isfinite(denominator) else value * slope / denominator
+        return newton(damped, a, abs)[0]
 
     def fixed_points(self, around: list, width: float = 20, cells: int = 400) -> list[sympy.Float]:
         """Every fixed point in a window that covers the given states (sign changes of g, refined)."""
-        finite = [float(a) for a in around if abs(a) < 1e6]
+        finite = [float(a) for a in around if abs(a) < BOUNDED]
         lo, hi = min(finite + [0.0]) - width, max(finite + [0.0]) + width
         gf = compile_numeric(self.g(), (A_STAR,))
         found: list = []
@@ -115,20 +129,20 @@ class Recurrence:
             values = [gf(a) for a in grid]
             starts = [grid[k] for k in range(cells) if mpmath.isfinite(values[k]) and mpmath.isfinite(values[k + 1])
                       and (values[k] == 0 or values[k] * values[k + 1] < 0)]
-        for start in starts + [a for a in around if abs(a) < 1e6]:
+        for start in starts + [a for a in around if abs(a) < BOUNDED]:
             root = self.newton(start)
-            if root is not None and all(abs(root - r) > 1e-20 for r in found):
+            if root is not None and all(abs(root - r) > SAME_ROOT for r in found):
                 found.append(root)
         return sorted(found)
 
     def cycle(self, traj: list) -> list | None:
         """The attracting cycle (period 2..MAX_PERIOD) the trajectory has settled on, if any."""
-        if len(traj) < 4 * MAX_PERIOD or abs(traj[-1]) > 1e6:
+        if len(traj) < 4 * MAX_PERIOD or abs(traj[-1]) > BOUNDED:
             return None
         tail = traj[-(2 * MAX_PERIOD + 1):]
         for p in range(2, MAX_PERIOD + 1):
-            if all(abs(tail[-1 - k] - tail[-1 - k - p]) < 1e-30 for k in range(p)) and \
-                    abs(tail[-1] - tail[-2]) > 1e-20:
+            if all(abs(tail[-1 - k] - tail[-1 - k - p]) < ZERO for k in range(p)) and \
+                    abs(tail[-1] - tail[-2]) > SAME_ROOT:
                 return tail[-p:]
         return None
 
@@ -159,11 +173,121 @@ class Recurrence:
             return to_sympy(mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors)))
 
 
+@dataclass(frozen=True)
+class VectorRecurrence:
+    """a<t> = phi(W a<t-1> + c) for n units: W an n x n matrix, c a vector, phi elementwise."""
+
+    phi: sympy.Expr
+    dphi: sympy.Expr
+    W: ImmutableMatrix
+    c: ImmutableMatrix
+
+    @property
+    def n(self) -> int:
+        return self.W.rows
+
+    def _previous(self) -> tuple:
+        return tuple(previous(k) for k in range(1, self.n + 1))
+
+    def map(self):
+        """state (a list) -> phi(W state + c) (a list), compiled."""
+        prevs = self._previous()
+        maps = [compile_numeric(self.phi.subs(Z, e), prevs) for e in self.W * ImmutableMatrix(prevs) + self.c]
+        return lambda state: [m(*state) for m in maps]
+
+    def jacobian(self):
+        """state -> diag(phi'(W state + c)) W as an mpmath matrix."""
+        prevs = self._previous()
+        slopes = [compile_numeric(self.dphi.subs(Z, e), prevs) for e in self.W * ImmutableMatrix(prevs) + self.c]
+        W = mpmath.matrix([[evaluate(v) for v in self.W.row(i)] for i in range(self.n)])
+
+        def at(state):
+            with mpmath.workdps(DIGITS):
+                return mpmath.diag([s(*state) for s in slopes]) * W
+        return at
+
+    def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list[list]:
+        """The states a<0>, a<1>, ... (lists of mpmath numbers), until stationary, diverged or n steps."""
+        return run(self.map(), [evaluate(v) for v in a0], n, settle_after, lambda s: max(abs(v) for v in s))
+
+    def exact_fixed_point(self, a0, tries: int = 3) -> ImmutableMatrix | None:
+        """a0 or one of the first few exact iterates when it is exactly fixed."""
+        state = a0
+        for _ in range(tries):
+            nxt = ImmutableMatrix([self.phi.subs(Z, e) for e in self.W * state + self.c])
+            if all(is_zero(p - q) for p, q in zip(nxt, state)):
+                return state
+            if not all(e.is_Rational for e in nxt):
+                return None
+            state = nxt
+        return None
+
+    def settle(self, traj: list) -> ImmutableMatrix | None:
+        """The fixed point the trajectory approaches, refined by Newton's method on phi(W a + c) - a."""
+        if len(traj) < 3 or max(abs(v) for v in traj[-1]) > BOUNDED:
+            return None
+        step, J_at = self.map(), self.jacobian()
+        with mpmath.workdps(DIGITS):
+            eye = mpmath.eye(self.n)
+
+            def update(a):
+                try:
+                    return mpmath.lu_solve(J_at(list(a)) - eye, mpmath.matrix(step(list(a))) - a)
+                except ZeroDivisionError:
+                    return None
+            a, how = newton(update, mpmath.matrix(traj[-1]), lambda d: mpmath.mnorm(d, 1))
+            if how == "stuck":
+                return None
+            residual = mpmath.mnorm(mpmath.matrix(step(list(a))) - a, 1)
+            last, half = mpmath.matrix(traj[-1]), mpmath.matrix(traj[len(traj) // 2])
+            near = mpmath.mnorm(last - a, 1)
+            if residual > RESIDUAL or not (near < mpmath.mpf(SETTLED) or near < mpmath.mnorm(half - a, 1)):
+                return None
+            return ImmutableMatrix([to_sympy(v) for v in a])
+
+    def growth(self, traj: list) -> sympy.Float:
+        """Growth rate per step of the product of Jacobians over the second half of the trajectory."""
+        J_at = self.jacobian()
+        with mpmath.workdps(DIGITS):
+            states = traj[len(traj) // 2:-1] or traj[:1]
+            log_growth, M = mpmath.mpf(0), None
+            for state in states:
+                J = J_at(state)
+                M = J if M is None else J * M
+                size = mpmath.mnorm(M, "f")
+                if size == 0:
+                    return sympy.Integer(0)
+                log_growth += mpmath.log(size)
+                M = M / size
+            return to_sympy(mpmath.exp(log_growth / len(states)))
+
+    def gradient(self, traj: list, T: int):
+        """The largest singular value of da<T>/da<0> = J<T> ... J<1>; None if the trajectory is shorter."""
+        if len(traj) <= T:
+            return None
+        J_at = self.jacobian()
+        with mpmath.workdps(DIGITS):
+            M = None
+            for state in traj[:T]:
+                J = J_at(state)
+                M = J if M is None else J * M
+            singular = mpmath.svd_r(M, compute_uv=False)
+            return to_sympy(max(abs(s) for s in singular))
+
+
 def compare_one(value) -> str:
-    """'<', '=' or '>' of a factor against 1: exactly for exact values, to 1e-30 for numeric ones."""
+    """'<', '=' or '>' of a factor against 1: exactly for exact values, to ZERO for numeric ones."""
     d = value - 1
     if d.has(sympy.Float):
-        return "=" if abs(d) < sympy.Float("1e-30") else "<" if d < 0 else ">"
+        return "=" if abs(d) < ZERO else "<" if d < 0 else ">"
     if is_zero(d):
         return "="
     return "<" if sympy.N(d, DIGITS) < 0 else ">"
+
+
+VERDICTS = {"<": "vanishing", ">": "exploding", "=": "neither"}
+
+
+def verdict(value) -> str:
+    """'vanishing', 'exploding' or 'neither': what a per-step factor does to a gradient."""
+    return VERDICTS[compare_one(value)]

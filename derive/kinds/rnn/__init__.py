@@ -1,0 +1,70 @@
+"""rnn-activation: a recurrent unit a<t> = phi(b + W_a a<t-1> + W_x x<t>), or several: the derivative of
+one step and the vanishing/exploding verdict for long sequences.
+
+- ``notation``: every symbol the keys show, with its LaTeX;
+- ``config``: the spec's fields validated (one unit), and the pieces both questions share;
+- ``derivative`` and ``stability``: the two questions for one unit (stability: analysis, then narration);
+- ``units``: both questions for several units (a matrix W_a);
+- the numeric work (trajectories, fixed points, Newton) is in ``kinds/dynamics.py``, the facts about
+  activations in ``kinds/activations.py``.
+"""
+
+from __future__ import annotations
+
+from ...steps import Solution, Text
+from ..base import REQUIRED, Field, Kind, register
+from . import units
+from .config import NAMES, Config, configure, setting as _one_setting
+from .derivative import derivative
+from .notation import N
+from .stability import analyse, stability
+
+
+def setting(c) -> Text:
+    """The situation the questions are asked about, with the spec's values."""
+    if isinstance(c, units.Units):
+        return units.setting(c)
+    return _one_setting(c)
+
+
+def solve(c, ask: str) -> Solution:
+    """Derive one question of an rnn-activation part."""
+    if isinstance(c, units.Units):
+        return units.solve(c, ask)
+    return {"derivative": derivative, "stability": stability}[ask](c)
+
+
+@register
+class RnnActivation(Kind):
+    """One recurrent unit, or several: the step's derivative and the vanishing/exploding verdict."""
+
+    name = "rnn-activation"
+    notation = N
+    summary = "a recurrent unit a<t> = phi(b + W_a a<t-1> + W_x x<t>): its derivative and gradient stability"
+    asks = {
+        "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units)",
+        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence at T = 100",
+    }
+    fields = (
+        Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", REQUIRED),
+        Field("called", "text", "what the problem text calls the activation (a note says so when the formula"
+              " is something else)"),
+        Field("W_a", "a number, or an n x n matrix for n units", "the recurrent weight", REQUIRED),
+        Field("W_x", "a number, a list of n weights, or an n x m matrix", "the input weight; required when x"
+              " is not 0"),
+        Field("b", "a number, or a list of n", "the bias", 0),
+        Field("x", "a number, or a list of m inputs", "every input x<t> (constant)", 0),
+        Field("a0", "a number, or a list of n", "the initial state a<0>", 0),
+    )
+
+    def configure(self, values, asks):
+        return configure(values, asks)
+
+    def setting(self, config):
+        return setting(config)
+
+    def solve(self, config, ask):
+        return solve(config, ask)
+
+
+__all__ = ["RnnActivation", "Config", "configure", "setting", "solve", "analyse", "N"]

@@ -1,0 +1,73 @@
+"""rnn-activation, one unit: the derivative of one recurrent step, da<t>/da<t-1> = W_a phi'(z<t>)."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Eq, Heaviside
+
+from ...mathparse import NAMED
+from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...words import article
+from ..activations import READABLE, recognise, slope
+from .config import Config, constant, meanings, z_general
+from .notation import (A_PREV, A_T, DA_DAPREV, DA_DZ, DZ_DAPREV, PHI, QUOTIENT_RULE, QUOTIENT_RULE_RHS, SIGMA, W_A,
+                       Z)
+
+
+def derivative(c: Config) -> Solution:
+    """da<t>/da<t-1> by the chain rule, through phi'(z) (and phi' in terms of a<t> where it exists)."""
+    steps, notes = [], []
+    name = recognise(c.phi)
+    notes += _naming_notes(c, name)
+    z_prev = c.W_a * A_PREV + constant(c)
+    steps.append(step(say("Write the pre-activation with the given values."),
+                      chain(Z, z_general(), z_prev)))
+    steps.append(step(say("Chain rule through ", Z, ": the activation depends on ", A_PREV, " only through ", Z, "."),
+                      chain(DA_DAPREV, DA_DZ * DZ_DAPREV)))
+    steps.append(step(say("The pre-activation is linear in ", A_PREV, "."),
+                      chain(DZ_DAPREV, W_A, c.W_a)))
+    if name and c.phi != NAMED[name]:
+        steps.append(step(say("The formula is ", READABLE[name], ":"), chain(PHI(Z), c.phi, NAMED[name])))
+    dphi, g = slope(c.phi)
+    steps += _differentiate(c.phi, dphi)
+    if g is not None:
+        steps.append(step(say("Since ", Eq(A_T, PHI(Z), evaluate=False), ", this can be written with the output itself."),
+                          chain(DA_DZ, dphi, g)))
+    final = c.W_a * dphi
+    steps.append(step(say("Multiply the two factors."),
+                      chain(DA_DAPREV, W_A * DA_DZ, final, *([c.W_a * g] if g is not None else []))))
+    ans_chain = chain(DA_DAPREV, final, *([c.W_a * g] if g is not None else []))
+    if dphi.has(Heaviside):
+        notes.append(say("The ReLU is not differentiable at 0; the derivative there is taken as 0 (",
+                         Eq(Heaviside(0, 0), 0, evaluate=False), "), as PyTorch and TensorFlow do."))
+    question = say("Find ", DA_DAPREV, ", first finding ", DA_DZ, ".")
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings(c),
+                    answer=Answer(value=str(final), chain=ans_chain))
+
+
+def _naming_notes(c: Config, name: str | None) -> list[Text]:
+    if not c.called or name is None or c.called.strip().lower().replace("-", "_") == name:
+        return []
+    note = say(f"The problem calls this activation {article(c.called)} “{c.called}”, but the formula is ",
+               READABLE[name], ", ", Eq(PHI(Z), NAMED[name], evaluate=False), ".")
+    if name == "tanh" and "sigmoid" in c.called.lower():
+        note += say(" It is S-shaped like the logistic sigmoid, and in fact ",
+                    Eq(sympy.tanh(Z), 2 * SIGMA(2 * Z) - 1, evaluate=False),
+                    ", but its range is (−1, 1) and its slope at 0 is 1, not 1/4."
+                    " The answer follows the formula as written.")
+    else:
+        note += say(" The answer follows the formula as written.")
+    return [note]
+
+
+def _differentiate(phi: sympy.Expr, dphi: sympy.Expr) -> list:
+    """The steps that get to phi'(z): the quotient rule for a fraction, else the derivative directly."""
+    num, den = sympy.fraction(sympy.together(phi))
+    if den != 1 and den.has(Z):
+        dnum, dden = sympy.diff(num, Z), sympy.diff(den, Z)
+        rule = sympy.Mul(sympy.Add(sympy.Mul(dnum, den, evaluate=False), -sympy.Mul(num, dden, evaluate=False),
+                                   evaluate=False), sympy.Pow(den, -2, evaluate=False), evaluate=False)
+        expanded = sympy.expand(dnum * den - num * dden) / den**2
+        return [step(say("Quotient rule: ", let(QUOTIENT_RULE, QUOTIENT_RULE_RHS), "."),
+                           chain(DA_DZ, rule, expanded, *([dphi] if expanded != dphi else [])))]
+    return [step(say("Differentiate the activation."), chain(DA_DZ, dphi))]

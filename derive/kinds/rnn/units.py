@@ -1,0 +1,307 @@
+"""rnn-activation with several units: a<t> = phi(W_a a<t-1> + b + W_x x), phi elementwise.
+
+The one-step Jacobian is diag(phi'(z<t>)) W_a; at the fixed point its spectral radius
+decides the verdict, and Pascanu, Mikolov & Bengio's (2013) conditions on the largest
+singular value of W_a bound it for every state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+from sympy import Eq, Float, ImmutableMatrix, MatMul
+
+from ...fields import FieldError, to_rational
+from ...numeric import evaluate, shown, to_sympy
+from ...precision import DIGITS
+from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...words import join_pieces
+from ..activations import READABLE, SUPREMA, recognise, slope, step_at_zero
+from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, compare_one
+from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
+                       SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
+                       slopes, weights)
+from .values import number
+
+SHOWN_ITERATES = 3
+
+
+@dataclass(frozen=True)
+class Units:
+    activation: str
+    phi: sympy.Expr
+    called: str | None
+    W_a: ImmutableMatrix      # n x n
+    c: ImmutableMatrix        # b + W_x x, n x 1
+    b: ImmutableMatrix
+    a0: ImmutableMatrix
+
+    @property
+    def n(self) -> int:
+        return self.W_a.rows
+
+
+def _matrix(value, field: str) -> ImmutableMatrix:
+    if not (isinstance(value, list) and value and all(isinstance(r, list) and r for r in value)):
+        raise FieldError(field, "must be a matrix, a list of rows", value, "e.g. [[0.5, 1], [0, 2]]")
+    if len({len(r) for r in value}) != 1:
+        raise FieldError(field, "rows of different lengths", value, "rows of equal length")
+    return ImmutableMatrix([[to_rational(v, field) for v in r] for r in value])
+
+
+def _vector(value, field: str, n: int) -> ImmutableMatrix:
+    if isinstance(value, list):
+        if len(value) != n:
+            raise FieldError(field, f"must have one entry per unit ({n})", value, f"a list of {n} numbers")
+        return ImmutableMatrix([to_rational(v, field) for v in value])
+    return ImmutableMatrix([to_rational(value, field)] * n)
+
+
+def configure(values: dict, phi, text: str, called: str | None) -> Units:
+    """Validate a several-unit part: W_a square, vectors of the right length."""
+    W_a = _matrix(values["W_a"], "W_a")
+    n = W_a.rows
+    if W_a.cols != n:
+        raise FieldError("W_a", f"must be square (it is {W_a.rows} x {W_a.cols})", values["W_a"], "an n x n matrix")
+    b = _vector(values.get("b", 0), "b", n)
+    a0 = _vector(values.get("a0", 0), "a0", n)
+    x = values.get("x", 0)
+    if isinstance(x, list):
+        xs = ImmutableMatrix([to_rational(v, "x") for v in x])
+        if "W_x" not in values:
+            raise FieldError("W_x", "missing: the input x is given, so its weights matter", expected="a matrix")
+        W_x = _matrix(values["W_x"], "W_x")
+        if W_x.shape != (n, xs.rows):
+            raise FieldError("W_x", f"must be {n} x {xs.rows} (units x inputs)", values["W_x"])
+        c = b + W_x * xs
+    else:
+        xv = to_rational(x, "x")
+        if xv == 0:
+            c = b
+        elif "W_x" not in values:
+            raise FieldError("W_x", "missing: the input x is not 0, so its weights matter", expected="a list")
+        else:
+            c = b + _vector(values["W_x"], "W_x", n) * xv
+    return Units(activation=text, phi=phi, called=called, W_a=W_a, c=ImmutableMatrix(c), b=b, a0=a0)
+
+
+def _zs(n: int) -> list:
+    return [pre_activation(k) for k in range(1, n + 1)]
+
+
+def _prevs(n: int) -> list:
+    return [previous(k) for k in range(1, n + 1)]
+
+
+def setting(u: Units) -> Text:
+    """The units, weights and activation with the spec's values."""
+    return say(f"{u.n} recurrent units, ", Eq(A_T, PHI(W_A * A_PREV + C_V), evaluate=False),
+               " with the activation applied to each unit, ", Eq(PHI(Z), u.phi, evaluate=False),
+               ", ", Eq(W_A, u.W_a, evaluate=False), " and ", Eq(C_V, u.c, evaluate=False),
+               " (the bias plus the input's contribution, ", Eq(C_V, B + W_X_X, evaluate=False), ").")
+
+
+def solve(u: Units, ask: str) -> Solution:
+    """Derive one question of a several-unit part."""
+    dphi, _ = slope(u.phi)              # phi' as the one-unit case has it
+    return {"derivative": _derivative, "stability": _stability}[ask](u, dphi)
+
+
+def jacobian_at(u: Units, dphi, zs) -> ImmutableMatrix:
+    """diag(phi'(z)) W_a at the given pre-activations."""
+    return ImmutableMatrix(u.n, u.n, lambda i, j: dphi.subs(Z, zs[i]) * u.W_a[i, j])
+
+
+def _meanings(u: Units, dphi) -> dict:
+    prevs = _prevs(u.n)
+    z_of_prev = u.W_a * ImmutableMatrix(prevs) + u.c
+    a = ImmutableMatrix([u.phi.subs(Z, e) for e in z_of_prev])
+    true_jacobian = step_at_zero(a.jacobian(prevs))
+    meanings = {zk: e for zk, e in zip(_zs(u.n), z_of_prev)}
+    meanings.update({DA_DAPREV: ImmutableMatrix(true_jacobian), weights(u.n): u.W_a,
+                     slopes(u.n): ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in _zs(u.n)]))})
+    return meanings
+
+
+def _derivative(u: Units, dphi) -> Solution:
+    zs = _zs(u.n)
+    J = jacobian_at(u, dphi, zs)
+    diag = ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in zs]))
+    steps = [
+        step(say("Unit i's activation depends on the previous state only through its own pre-activation ",
+                 Z_I, ", and ", let(DZ_I_DA_J, W_IJ), ". By the chain rule, entry (i, j) of the Jacobian is ",
+                 let(DA_I_DA_J, SLOPE_TIMES_W_IJ), "; as matrices:"),
+             chain(DA_DAPREV, MatMul(slopes(u.n), weights(u.n), evaluate=False))),
+        step(say("With the given weights:"), chain(DA_DAPREV, MatMul(diag, u.W_a, evaluate=False), J)),
+    ]
+    value = [[str(e) for e in J.row(i)] for i in range(u.n)]
+    question = say("Find the Jacobian ", DA_DAPREV, f" (a {u.n} × {u.n} matrix), in terms of the"
+                   " pre-activations ", *join_pieces(zs), ".")
+    return Solution(question=question, steps=tuple(steps), meanings=_meanings(u, dphi),
+                    answer=Answer(value=value, chain=chain(DA_DAPREV, J)))
+
+
+# --- stability: analysis ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stability:
+    """Where the state goes from a<0>, the Jacobian's spectral radius there, the bound and the evidence."""
+    traj: tuple                      # the states (lists of mpmath numbers)
+    star: ImmutableMatrix | None     # the fixed point the state settles at
+    exact: bool                      # ... exactly
+    stationary: bool                 # a<0> is already the fixed point
+    first: ImmutableMatrix | None    # a<1> computed exactly, for a stationary start
+    J_star: ImmutableMatrix | None   # the Jacobian at the fixed point
+    factor: sympy.Expr               # its spectral radius, or the growth rate along the trajectory
+    rel: str                         # factor against 1
+    sigma: sympy.Expr                # the largest singular value of W_a
+    name: str | None                 # the standard activation phi is, if any
+    sup: sympy.Expr | None           # its largest slope (finite), if known
+    bound: sympy.Expr | None         # sigma * sup
+    evidence: sympy.Expr | None      # ||da<T>/da<0>|| at T = T_EVIDENCE
+
+    @property
+    def verdict(self) -> str:
+        return VERDICTS[self.rel]
+
+
+def analyse(u: Units, dphi) -> Stability:
+    """Follow the state from a<0> and measure how products of Jacobians grow along the way."""
+    rec = VectorRecurrence(u.phi, dphi, u.W_a, u.c)
+    traj = rec.trajectory(u.a0)
+    exact_star = rec.exact_fixed_point(u.a0)
+    star = exact_star if exact_star is not None else rec.settle(traj)
+    stationary = exact_star is not None and exact_star == u.a0
+    first = ImmutableMatrix([u.phi.subs(Z, e) for e in u.W_a * u.a0 + u.c]) if stationary else None
+    J_star = None
+    if star is not None:
+        J_star = ImmutableMatrix(jacobian_at(u, dphi, list(u.W_a * star + u.c)))
+        if exact_star is None:
+            J_star = ImmutableMatrix(J_star.applyfunc(lambda e: to_sympy(evaluate(e))))
+        factor = _spectral_radius(J_star)
+    else:
+        factor = rec.growth(traj)
+    name = recognise(u.phi)
+    sup = SUPREMA.get(name, (None,))[0]
+    sup = None if sup is sympy.oo else sup
+    sigma = _sigma_max(u.W_a)
+    return Stability(traj=tuple(traj), star=star, exact=exact_star is not None, stationary=stationary,
+                     first=first, J_star=J_star, factor=factor, rel=compare_one(factor), sigma=sigma, name=name,
+                     sup=sup, bound=sigma * sup if sup is not None else None,
+                     evidence=rec.gradient(traj, T_EVIDENCE))
+
+
+def _spectral_radius(M) -> sympy.Expr:
+    """max |eigenvalue|: exactly for exact matrices, else to 50 digits."""
+    if M.rows <= 2 and all(e.is_Rational for e in M):
+        return max((sympy.sqrt(sympy.expand(v * sympy.conjugate(v))) for v in M.eigenvals()),
+                   key=lambda v: float(sympy.N(v)))
+    with mpmath.workdps(DIGITS):
+        E, _ = mpmath.eig(mpmath.matrix([[evaluate(e) for e in M.row(i)] for i in range(M.rows)]))
+        return to_sympy(max(abs(v) for v in E))
+
+
+def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
+    """The largest singular value: the square root of the largest eigenvalue of M^T M."""
+    return sympy.sqrt(_spectral_radius(ImmutableMatrix(M.T * M)))
+
+
+# --- stability: narration -----------------------------------------------------------------
+
+VERDICT_TEXT = {
+    "vanishing": "Vanishing gradients: the spectral radius is below 1, so products of the Jacobian shrink"
+                 " geometrically with the sequence length.",
+    "exploding": "Exploding gradients: the spectral radius is above 1, so products of the Jacobian grow"
+                 " geometrically with the sequence length.",
+    "neither": "Neither: the spectral radius is exactly 1, so products of the Jacobian keep their size.",
+}
+
+
+def _stability(u: Units, dphi) -> Solution:
+    s = analyse(u, dphi)
+    meanings = {A_0: u.a0}
+    steps = [_iterates(u, s, meanings)]
+    steps += _at_fixed_point(u, s, meanings) if s.star is not None else [_growth(s, meanings)]
+    bound_steps, notes = _bound(s, meanings)
+    steps += bound_steps + _evidence(s, meanings)
+    value = {"verdict": s.verdict, "fixed_point": [number(v) for v in s.star] if s.star is not None else None,
+             "factor": number(s.factor), "sigma_max": number(s.sigma), "gradient_T": number(s.evidence),
+             "T": T_EVIDENCE}
+    question = say("Starting from ", Eq(A_0, u.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
+                   " tend to suffer from vanishing gradients, exploding gradients, or neither?")
+    factor = s.factor
+    answer_chain = chain(RHO, *(["=", factor] if factor.is_Rational or not factor.has(Float) else
+                                ["approx", shown(factor)]), *([] if factor == 1 else [s.rel, 1]))
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
+                    answer=Answer(value=value, chain=answer_chain, text=say(VERDICT_TEXT[s.verdict])))
+
+
+def _iterates(u: Units, s: Stability, meanings: dict):
+    """One exact step for a stationary start, else the first few iterates."""
+    if s.stationary:
+        meanings[iterate(1)] = s.first
+        return step(say("One step from ", Eq(A_0, u.a0, evaluate=False), ":"), chain(iterate(1), s.first, u.a0))
+    shown_ks = range(1, min(SHOWN_ITERATES + 1, len(s.traj)))
+    for k in shown_ks:
+        meanings[iterate(k)] = ImmutableMatrix([to_sympy(v) for v in s.traj[k]])
+    return step(say("Iterate from ", Eq(A_0, u.a0, evaluate=False), ":"),
+                *[chain(iterate(k), "approx", ImmutableMatrix([Float(to_sympy(v), 6) for v in s.traj[k]]))
+                  for k in shown_ks])
+
+
+def _at_fixed_point(u: Units, s: Stability, meanings: dict) -> list:
+    """The fixed point, the Jacobian there and its spectral radius."""
+    meanings.update({A_STAR: s.star, RHO: s.factor, DA_DAPREV: s.J_star})
+    how = (say("The state never moves: ", A_0, " is already a fixed point.") if s.stationary else
+           say("The iterates settle at the fixed point ", A_STAR, ".") if s.exact else
+           say("The iterates settle (to 40 digits) at the fixed point ", A_STAR, "."))
+    star = ["=", s.star] if s.exact else ["approx", ImmutableMatrix([Float(v, 8) for v in s.star])]
+    J = ["=", s.J_star] if s.exact else ["approx", ImmutableMatrix(s.J_star.applyfunc(lambda e: Float(e, 6)))]
+    rho = ["=", s.factor] if s.exact else ["approx", shown(s.factor)]
+    return [step(how, chain(A_STAR, *star)),
+            step(say("There the Jacobian ", let(DA_DAPREV, MatMul(slopes(u.n, "z*"), weights(u.n), evaluate=False)),
+                     " multiplies the gradient at each step back in time; its spectral radius (largest"
+                     " eigenvalue in absolute value) ", RHO, " is how fast repeated products grow or shrink:"),
+                 chain(DA_DAPREV, *J), chain(RHO, *rho, *([] if s.factor == 1 else [s.rel, 1])))]
+
+
+def _growth(s: Stability, meanings: dict):
+    """No fixed point: the growth rate of the product of Jacobians stands in for the spectral radius."""
+    meanings[RHO] = s.factor
+    return step(say(f"The iterates do not settle (after {len(s.traj) - 1} steps), so the growth rate per"
+                    " step of the product of Jacobians along the trajectory stands in for the spectral"
+                    " radius:"), chain(RHO, "approx", shown(s.factor), s.rel, 1))
+
+
+def _bound(s: Stability, meanings: dict) -> tuple[list, list]:
+    """Pascanu, Mikolov & Bengio's conditions on sigma_max(W_a) (steps, notes)."""
+    meanings[SIGMA_MAX] = s.sigma
+    if s.sup is None:
+        return [], []
+    meanings[GAMMA_SUP] = s.sup
+    exact = s.bound.is_Rational
+    value = s.bound if exact else to_sympy(evaluate(s.bound))
+    steps = [step(say("Pascanu, Mikolov & Bengio (2013): with ", let(GAMMA_SUP, s.sup),
+                      " the largest slope of ", READABLE[s.name], ", the gradient must vanish when the largest"
+                      " singular value ", SIGMA_MAX, " of ", W_A, " is below ", 1 / GAMMA_SUP,
+                      " (sufficient), and can only explode when it is above (necessary):"),
+                  chain(SIGMA_MAX * s.sup, *(["=", value] if exact else ["approx", Float(value, 6)]),
+                        compare_one(value), 1))]
+    notes = []
+    if s.bound < 1:
+        notes.append(say("Since ", sympy.StrictLessThan(SIGMA_MAX * GAMMA_SUP, 1, evaluate=False),
+                         ", the gradient vanishes whatever the state or the input."))
+    return steps, notes
+
+
+def _evidence(s: Stability, meanings: dict) -> list:
+    if s.evidence is None:
+        return []
+    meanings[NORM_T] = s.evidence
+    return [step(say(f"As evidence, the size (largest singular value) of the product of the {T_EVIDENCE}"
+                     " Jacobians along the actual trajectory:"), chain(NORM_T, "approx", Float(s.evidence, 4)))]
+
+
+__all__ = ["Units", "configure", "setting", "solve"]
