@@ -43,11 +43,11 @@ def answers(input_, layers, asks=ALL, extra=""):
 
 
 def notes(q) -> str:
-    return " ".join(tex.text(n) for n in q.notes)
+    return " ".join(tex.text(n, q.notation) for n in q.notes)
 
 
 def steps(q) -> str:
-    return " ".join(tex.text(s.text) for s in q.steps)
+    return " ".join(tex.text(s.text, q.notation) for s in q.steps)
 
 
 # --- each option, by hand -----------------------------------------------------------------------
@@ -147,8 +147,8 @@ def test_receptive_field_jump_and_start_hw5():
     fields = cnn.field.fields_through(config, 2)
     assert [(f.r, f.j, f.c) for f in fields[0]] == [(1, 1, 0), (3, 1, 1), (4, 2, sympy.Rational(3, 2))]
     assert fields[0][-1].start == 0
-    assert "rows 0 to 3" in tex.text(q.answer.text) and "2 input pixels apart" in tex.text(q.answer.text)
-    shown = [tex.chain_inline(c) for s in q.steps for c in s.chains]
+    assert "rows 0 to 3" in tex.text(q.answer.text, q.notation) and "2 input pixels apart" in tex.text(q.answer.text, q.notation)
+    shown = [tex.chain_inline(c, q.notation) for s in q.steps for c in s.chains]
     assert "c_{2} = 1 + \\frac{1}{2} \\cdot 1 = \\frac{3}{2}" in shown
     assert "j_{2} = 1 \\cdot 2 = 2" in shown
     assert "Araujo" in steps(q)
@@ -162,7 +162,7 @@ def test_receptive_field_start_in_the_padding():
                         ("receptive-field",))
     f = cnn.field.fields_through(config, 2)[0][-1]
     assert (f.r, f.j, f.c, f.start) == (7, 2, 0, -3)
-    assert "rows $-$3 to 3" in tex.text(qs["receptive-field"].answer.text)
+    assert "rows $-$3 to 3" in tex.text(qs["receptive-field"].answer.text, qs["receptive-field"].notation)
 
 
 def test_receptive_field_of_a_chosen_layer():
@@ -190,7 +190,7 @@ def test_params_steps_keep_batchnorm_counts_apart():
                    ("params", "total-params"))
     text = steps(qs["total-params"])
     assert "trainable" in text and "non-trainable" in text and "running mean and variance" in text
-    assert "(and 32 non-trainable)" in tex.text(qs["params"].answer.text)
+    assert "(and 32 non-trainable)" in tex.text(qs["params"].answer.text, qs["params"].notation)
 
 
 def test_total_params_of_a_long_stack_in_groups():
@@ -232,7 +232,7 @@ def test_notes(input_, layers, ask, phrases):
 def test_ceil_mode_drop_is_a_checked_step():
     qs, _ = solved([4, 4, 1], ['{ type = "maxpool", kernel = 2, stride = 3, padding = 1, ceil_mode = true }'],
                    ("shapes",))
-    shown = [tex.chain_inline(c) for s in qs["shapes"].steps for c in s.chains]
+    shown = [tex.chain_inline(c, qs["shapes"].notation) for s in qs["shapes"].steps for c in s.chains]
     assert "2 \\cdot 3 \\ge 4 + 1" in shown and "3 - 1 = 2" in shown
 
 

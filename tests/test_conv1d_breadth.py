@@ -62,7 +62,7 @@ def test_padding_1():
     # n = 3, k = 3, p = 1: padded (0, x1, x2, x3, 0), m = 3; the padded zeros' columns are dropped
     q = solve(length=3, width=3, padding=1)["matrix"]
     assert q.answer.value == [["f2", "f3", "0"], ["f1", "f2", "f3"], ["0", "f1", "f2"]]
-    text = " ".join(tex.text(s.text) for s in q.steps)
+    text = " ".join(tex.text(s.text, q.notation) for s in q.steps)
     assert "Pad the input with 1 zero on each side" in text
     assert "Columns 1 and 5" in text and "dropped" in text
 
@@ -94,7 +94,7 @@ def test_stride_padding_dilation_together():
 def test_output_size_step_shows_the_floor():
     q = solve(length=7, width=3, stride=3, padding=[0, 1])["matrix"]   # floor((7 + 1 - 3)/3) + 1 = 2
     assert len(q.answer.value) == 2
-    rows = [tex.chain_inline(ch) for s in q.steps for ch in s.chains]
+    rows = [tex.chain_inline(ch, q.notation) for s in q.steps for ch in s.chains]
     assert any(r.startswith("m = ") and r.endswith("= 2") and "lfloor" in r for r in rows)
 
 
@@ -104,7 +104,7 @@ def test_tanh_gradient_keeps_z():
     # a_r = tanh(z_r): da_r/df1 = (1 - tanh(z_r)^2) * (input under f1), z1 = f1 x1 + f2 x2, z2 = f1 x2 + f2 x3
     qs = solve(("gradient",), length=3, width=2, activation="tanh", wrt="f1")
     assert same(qs["gradient"].answer.value, ["x1*(1 - tanh(z1)**2)", "x2*(1 - tanh(z2)**2)"])
-    assert "assuming" not in tex.text(qs["gradient"].text)
+    assert "assuming" not in tex.text(qs["gradient"].text, qs["gradient"].notation)
     assert any("smooth" in str(n.pieces) for n in qs["gradient"].notes)
 
 
@@ -169,11 +169,11 @@ def test_relu_question_restates_signs_and_geometry():
     doc = derive.solve(derive.loads(spec(("jacobian",), length=5, width=2, stride=2, padding=[0, 1], dilation=2,
                                          signs=["+", "-"])))
     (problem,) = doc.problems
-    setting = tex.text(problem.parts[0].setting)
+    setting = tex.text(problem.parts[0].setting, problem.notation)
     assert "stride 2" in setting and "1 on the right" in setting and "dilation 2" in setting
     (q,) = doc.questions()
-    assert "z_{1} > 0" in tex.text(q.text) and "z_{2} < 0" in tex.text(q.text)
-    assert "2 $\\times$ 2" in tex.text(q.text)
+    assert "z_{1} > 0" in tex.text(q.text, q.notation) and "z_{2} < 0" in tex.text(q.text, q.notation)
+    assert "2 $\\times$ 2" in tex.text(q.text, q.notation)
 
 
 def test_hw5_unchanged():

@@ -42,8 +42,8 @@ def test_answer_maths_in_every_tex_format(hw5, outputs, fmt):
         section = answer_section(outputs[fmt], q.id, fmt)
         if q.answer.chain is not None:
             for expr in q.answer.chain.exprs:
-                assert tex.math(expr) in section, (fmt, q.id, tex.math(expr))
-        sentence = md.text(q.answer.text) if fmt == "markdown" else tex.text(q.answer.text)
+                assert tex.math(expr, q.notation) in section, (fmt, q.id, tex.math(expr, q.notation))
+        sentence = md.text(q.answer.text, q.notation) if fmt == "markdown" else tex.text(q.answer.text, q.notation)
         assert sentence in section, (fmt, q.id)
 
 
@@ -52,7 +52,7 @@ def test_answer_maths_in_html(hw5, outputs):
         section = answer_section(outputs["html"], q.id, "html")
         if q.answer.chain is not None:
             for expr in q.answer.chain.exprs:
-                assert mathml.element(expr) in section, (q.id, expr)
+                assert mathml.element(expr, q.notation) in section, (q.id, expr)
         words = [p for p in q.answer.text.pieces if isinstance(p, str)]
         for piece in words:
             assert str(markupsafe.escape(piece)) in section, (q.id, piece)
@@ -76,7 +76,7 @@ def test_json_values_are_in_every_format(hw5, outputs):
     assert list(parts) == list(questions(hw5))
     for qid, part in parts.items():
         q = questions(hw5)[qid]
-        assert part["answer"]["latex"] == derive.formats.answer_latex(q.answer)
+        assert part["answer"]["latex"] == derive.formats.answer_latex(q.answer, q.notation)
         for fmt in ("latex", "beamer", "markdown", "html"):
             section = answer_section(outputs[fmt], qid, fmt)
             for number in numbers(part["answer"]["value"]):
@@ -106,9 +106,9 @@ def test_symbolic_values_match_the_displayed_answer(hw5):
 def test_same_questions_everywhere(hw5, outputs):
     problems = {fmt: derive.render(hw5, fmt, sheet="problems") for fmt in ("latex", "markdown", "beamer")}
     for q in hw5.questions():
-        assert tex.text(q.text) in outputs["latex"] and tex.text(q.text) in problems["latex"]
-        assert tex.text(q.text) in outputs["beamer"] and tex.text(q.text) in problems["beamer"]
-        assert md.text(q.text) in outputs["markdown"] and md.text(q.text) in problems["markdown"]
+        assert tex.text(q.text, q.notation) in outputs["latex"] and tex.text(q.text, q.notation) in problems["latex"]
+        assert tex.text(q.text, q.notation) in outputs["beamer"] and tex.text(q.text, q.notation) in problems["beamer"]
+        assert md.text(q.text, q.notation) in outputs["markdown"] and md.text(q.text, q.notation) in problems["markdown"]
 
 
 # --- a broader set: every kind, many options ----------------------------------------------
@@ -183,12 +183,15 @@ def symbols_of(doc):
     return {s.name for e in exprs for s in sympy.sympify(e).atoms(sympy.Symbol)}
 
 
-def test_the_html_knows_all_the_notation(hw5, broad):
-    """Every symbol's LaTeX notation is read into MathML without an unknown command (which would print
-    as its bare name): add new commands to derive/formats/mathml.py."""
-    sources = {**tex.NOTATION, **tex.FUNCTIONS}
-    sources.update({name: tex.symbol_latex(name) for name in symbols_of(hw5) | symbols_of(broad)
-                    if tex.symbol_latex(name)})
+def test_the_html_knows_all_the_notation():
+    """Every symbol's LaTeX notation, in every kind, is read into MathML without an unknown command (which
+    would print as its bare name): add new commands to derive/formats/mathml.py."""
+    from derive.kinds import KINDS
+    sources = {}
+    for kind in KINDS.kinds():
+        sources.update({str(k): kind.notation[k] for k in kind.notation})
+        sources.update({name: kind.notation.matrix_latex(name) for name in kind.notation._matrices})
+    assert len(sources) > 50
     assert {name: mathml.unknown_commands(src) for name, src in sources.items() if mathml.unknown_commands(src)} == {}
 
 
@@ -207,10 +210,10 @@ def test_broad_set_in_every_format(broad, tmp_path):
         for fmt in ("latex", "beamer", "markdown"):
             section = answer_section(outputs[fmt], q.id, fmt)
             for expr in (q.answer.chain.exprs if q.answer.chain is not None else ()):
-                assert tex.math(expr) in section, (fmt, q.id)
+                assert tex.math(expr, q.notation) in section, (fmt, q.id)
         section = answer_section(outputs["html"], q.id, "html")
         for expr in (q.answer.chain.exprs if q.answer.chain is not None else ()):
-            assert mathml.element(expr) in section, q.id
+            assert mathml.element(expr, q.notation) in section, q.id
 
 
 def test_broad_set_compiles(broad, tmp_path):

@@ -94,20 +94,21 @@ def test_every_formula_is_mathml(key):
 
 
 def test_notation():
-    from derive.symbols import A_PREV, W_A, x
-    a_prev = ET.fromstring(mathml.element(A_PREV))
+    from derive.kinds.conv1d.names import NOTATION as CONV, x
+    from derive.kinds.rnn.notation import A_PREV, N, W_A
+    a_prev = ET.fromstring(mathml.element(A_PREV, N))
     assert a_prev.tag == "msup" and a_prev[0].text == "a"
     assert "".join(a_prev[1].itertext()) == "(i)\u27e8t\u22121\u27e9"                  # (i)⟨t−1⟩
-    w = ET.fromstring(mathml.element(W_A))
+    w = ET.fromstring(mathml.element(W_A, N))
     assert w.tag == "msubsup" and [c.tag for c in w] == ["mi", "mi", "mrow"] and "".join(w[2].itertext()) == "[1]"
-    x3 = ET.fromstring(mathml.element(x(3)))
+    x3 = ET.fromstring(mathml.element(x(3), CONV))
     assert x3.tag == "msubsup" and x3[1].text == "3" and "".join(x3[2].itertext()) == "(i)"
 
 
 def test_mathml_escapes_and_minus():
     import sympy
-    from derive.symbols import A_STAR
-    out = mathml.element(sympy.StrictLessThan(A_STAR - 1, 2, evaluate=False))
+    from derive.kinds.rnn.notation import A_STAR, N
+    out = mathml.element(sympy.StrictLessThan(A_STAR - 1, 2, evaluate=False), N)
     assert "&lt;" in out and "<mo><</mo>" not in out
     assert "".join(ET.fromstring(out).itertext()) == "a*\u22121<2"             # a minus sign, not a hyphen
 

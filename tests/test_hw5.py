@@ -55,7 +55,7 @@ def test_3_conv1d(hw5_answers):
 
 def notes(doc, qid):
     q = next(q for q in doc.questions() if q.id == qid)
-    return " ".join(tex.text(n) for n in q.notes)
+    return " ".join(tex.text(n, q.notation) for n in q.notes)
 
 
 def test_the_four_notes(hw5):
@@ -68,18 +68,18 @@ def test_the_four_notes(hw5):
 
 
 def test_questions_restate_values(hw5):
-    settings = {(p.number, part.letter): tex.text(part.setting) for p in hw5.problems for part in p.parts
+    settings = {(p.number, part.letter): tex.text(part.setting, p.notation) for p in hw5.problems for part in p.parts
                 if part.setting is not None}
     assert "W_a^{[1]} = 1" in settings[(1, "a")] and "\\frac{e^{z" in settings[(1, "a")]
     assert "128 $\\times$ 128 $\\times$ 3" in settings[(2, "a")]
     assert "10 filters each of shape 3 $\\times$ 3 $\\times$ 3" in settings[(2, "a")]
     assert (2, "b") not in settings            # the same network is not repeated for every part
     q3b = next(q for q in hw5.questions() if q.id == "3b")
-    assert "z_{1} > 0" in tex.text(q3b.text) and "z_{3} < 0" in tex.text(q3b.text)
+    assert "z_{1} > 0" in tex.text(q3b.text, q3b.notation) and "z_{3} < 0" in tex.text(q3b.text, q3b.notation)
 
 
 def test_every_step_is_justified(hw5):
     for q in hw5.questions():
         assert q.steps, q.id
         for s in q.steps:
-            assert tex.text(s.text).strip(), q.id
+            assert tex.text(s.text, q.notation).strip(), q.id

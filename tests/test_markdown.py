@@ -39,9 +39,9 @@ def test_every_question_answer_and_note(hw5, key):
     for q in hw5.questions():
         assert f"**Answer {q.id}.**" in key
         if q.answer.chain is not None:
-            assert tex.chain_rows(q.answer.chain)[0][0] in key
+            assert tex.chain_rows(q.answer.chain, 70, q.notation)[0][0] in key
         for note in q.notes:
-            assert f"> **Note.** {md.text(note)}" in key
+            assert f"> **Note.** {md.text(note, q.notation)}" in key
     assert key.count("\\boxed{") == sum(q.answer.chain is not None for q in hw5.questions())
     assert key.startswith("# HW5 Written Part\n") and key.endswith("\n") and not key.endswith("\n\n")
     assert "\n\n\n" not in key

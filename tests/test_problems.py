@@ -50,7 +50,7 @@ def test_questions_without_answers(hw5, fmt):
     for q in hw5.questions():
         question = {"latex": tex.text, "beamer": tex.text}.get(fmt)
         if question:
-            assert question(q.text) in sheet
+            assert question(q.text, q.notation) in sheet
     if fmt == "markdown":
         assert maths_balance(sheet) == []
 
@@ -78,7 +78,7 @@ def test_sheet_and_key_change_together(run, tmp_path):
 def test_solutions_keep_the_question_above_the_answer(hw5):
     key = derive.render(hw5, "latex")
     for q in hw5.questions():
-        assert key.index(tex.text(q.text)) < key.index(f"\\textbf{{Answer {q.id}.}}")
+        assert key.index(tex.text(q.text, q.notation)) < key.index(f"\\textbf{{Answer {q.id}.}}")
 
 
 def test_sheet_pdf_has_room_for_answers(hw5, tmp_path):

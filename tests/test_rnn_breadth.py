@@ -25,7 +25,7 @@ kind = "rnn-activation"
 
 
 def prose(q) -> str:
-    return " ".join(tex.text(s.text) for s in q.steps) + " " + " ".join(tex.text(n) for n in q.notes)
+    return " ".join(tex.text(s.text, q.notation) for s in q.steps) + " " + " ".join(tex.text(n, q.notation) for n in q.notes)
 
 
 def tanh_fixed_point(W):
@@ -47,7 +47,7 @@ def test_sitting_on_an_unstable_fixed_point():
     assert "3 solutions" in text and "unstable" in text
     assert f"{p:.6f}" in text                       # the perturbed state falls into +-a*
     assert f"{2 * (1 - p * p):.4g}" in text          # where the factor is below 1
-    assert "on this exact path" in tex.text(q.answer.text)
+    assert "on this exact path" in tex.text(q.answer.text, q.notation)
 
 
 def test_two_cycle():
@@ -77,13 +77,13 @@ def test_slope_one_fixed_point_approached_slowly():
     v = q.answer.value
     assert v["fixed_point"] == 1 and v["factor"] == 1 and v["verdict"] == "vanishing"
     assert "like a power of T" in prose(q)
-    assert "slowly" in tex.text(q.answer.text)
+    assert "slowly" in tex.text(q.answer.text, q.notation)
 
 
 def test_relu_at_zero_convention():
     q = solve("relu", W_a=2, b=0, a0=0)
     assert q.answer.value["factor"] == 0 and q.answer.value["verdict"] == "vanishing"
-    assert any("taken as 0" in tex.text(n) for n in q.notes)
+    assert any("taken as 0" in tex.text(n, q.notation) for n in q.notes)
 
 
 def test_no_real_fixed_point():
@@ -98,7 +98,7 @@ def test_slope_bound_for_an_unrecognised_activation():
     q = solve("\\frac{z}{1+e^{-z}}", W_a=0.8, b=0.1)
     peak = max((1 + math.exp(-z) + z * math.exp(-z)) / (1 + math.exp(-z)) ** 2
                for z in (k / 10000 for k in range(0, 50000)))
-    bound = [s for s in q.steps if "found numerically" in tex.text(s.text)]
+    bound = [s for s in q.steps if "found numerically" in tex.text(s.text, q.notation)]
     assert bound and float(bound[0].chains[0].exprs[-1]) == pytest.approx(0.8 * peak, rel=1e-5)
 
 

@@ -12,75 +12,6 @@ from sympy.printing.precedence import PRECEDENCE
 from ..notation import EMPTY, Notation
 from ..steps import Chain, Let, Text
 
-T = r"\langle t\rangle"
-NOTATION = {
-    "a_t": rf"a^{{(i){T}}}",
-    "a_prev": r"a^{(i)\langle t-1\rangle}",
-    "a_0": r"a^{(i)\langle 0\rangle}",
-    "a_star": "a^{*}",
-    "z": rf"z^{{(i){T}}}",
-    "z_star": "z^{*}",
-    "W_a": "W_a^{[1]}",
-    "W_x": "W_x^{[1]}",
-    "b": "b^{[1]}",
-    "x_t": rf"x^{{(i){T}}}",
-    "da_t/da_prev": r"\frac{\partial a^{(i)\langle t\rangle}}{\partial a^{(i)\langle t-1\rangle}}",
-    "da_t/dz_t": r"\frac{\partial a^{(i)\langle t\rangle}}{\partial z^{(i)\langle t\rangle}}",
-    "dz_t/da_prev": r"\frac{\partial z^{(i)\langle t\rangle}}{\partial a^{(i)\langle t-1\rangle}}",
-    "da_T/da_0": r"\frac{\partial a^{(i)\langle T\rangle}}{\partial a^{(i)\langle 0\rangle}}",
-    "factor": r"\gamma",
-    "cycle_product": r"\Pi",
-    "phi'(z)": r"\phi'(z)",
-    "phi'(z*)": r"\phi'(z^{*})",
-    "diag(phi'(z))": r"\operatorname{diag}\left(\phi'(z)\right)",
-    "diag(phi'(z*))": r"\operatorname{diag}\left(\phi'(z^{*})\right)",
-    "phi'(z_i) W_ij": r"\phi'(z_i)\, W_{ij}",
-    "dz_i/da_j": r"\frac{\partial z_i}{\partial a_j^{(i)\langle t-1\rangle}}",
-    "da_i/da_j": r"\frac{\partial a_i^{(i)\langle t\rangle}}{\partial a_j^{(i)\langle t-1\rangle}}",
-    "W_ij": "W_{ij}",
-    "W_x x": r"W_x^{[1]} x^{(i)\langle t\rangle}",
-    "c_vec": "c",
-    "rho": r"\rho",
-    "sigma_max": r"\sigma_{\max}",
-    "gamma_sup": r"\gamma",
-    "sup_slope": r"\sup_z \left|\phi'(z)\right|",
-    "norm(da_T/da_0)": r"\left\| \frac{\partial a^{(i)\langle T\rangle}}{\partial a^{(i)\langle 0\rangle}} \right\|_2",
-    "x^(i)": "x^{(i)}",
-    "z_vec": "z",
-    "a^(i)": "a^{(i)}",
-    "(u/v)'": r"\left(\frac{u}{v}\right)'",
-    "(u'v - uv')/v^2": r"\frac{u'v - uv'}{v^{2}}",
-    # conv1d-matrix
-    "x_pad": r"\tilde{x}^{(i)}",
-    "F_pad": r"\tilde{F}",
-    "da/df": r"\frac{\partial a^{(i)}}{\partial f}",
-    "dz/df": r"\frac{\partial z}{\partial f}",
-    "da/dx^(i)": r"\frac{\partial a^{(i)}}{\partial x^{(i)}}",
-    "dz/dx^(i)": r"\frac{\partial z}{\partial x^{(i)}}",
-    "da_r/df_j": r"\frac{\partial a_r^{(i)}}{\partial f_j}",
-    "dz_r/df_j": r"\frac{\partial z_r}{\partial f_j}",
-    "da_r/dx_c": r"\frac{\partial a_r^{(i)}}{\partial x_c^{(i)}}",
-    "F_rc": "F_{rc}",
-}
-PATTERNS = [
-    (re.compile(r"a_(\d+)$"), r"a^{(i)\\langle \1\\rangle}"),
-    (re.compile(r"a_star_(\d+)$"), r"a^{*}_{\1}"),
-    (re.compile(r"factor_(\d+)$"), r"\\gamma_{\1}"),
-    (re.compile(r"cycle_(\d+)$"), r"\\bar{a}_{\1}"),
-    (re.compile(r"da_(\d+)/da_0$"), r"\\frac{\\partial a^{(i)\\langle \1\\rangle}}{\\partial a^{(i)\\langle 0\\rangle}}"),
-    (re.compile(r"x(\d+)$"), r"x_{\1}^{(i)}"),
-    (re.compile(r"([fz])(\d+)$"), r"\1_{\2}"),
-    (re.compile(r"da/df(\d+)$"), r"\\frac{\\partial a^{(i)}}{\\partial f_{\1}}"),
-    (re.compile(r"da_r/df(\d+)$"), r"\\frac{\\partial a_r^{(i)}}{\\partial f_{\1}}"),
-    (re.compile(r"dz_r/df(\d+)$"), r"\\frac{\\partial z_r}{\\partial f_{\1}}"),
-    (re.compile(r"x_(r(?:\+\d+)?)$"), r"x_{\1}^{(i)}"),
-    (re.compile(r"r([hw])_(\d+)$"), r"r^{(\1)}_{\2}"),
-    (re.compile(r"j([hw])_(\d+)$"), r"j^{(\1)}_{\2}"),
-    (re.compile(r"x_\[([0-9a-z+-]+)\]$"), r"x_{\1}^{(i)}"),                 # conv1d: x_{2r-1}
-    (re.compile(r"phi'\(z(\d*|_r)\)$"),                                    # conv1d: phi'(z_1), phi'(z_r)
-     lambda m: r"\phi'\left(z%s\right)" % (f"_{{{m.group(1).lstrip('_')}}}" if m.group(1) else "")),
-]
-FUNCTIONS = {"diag": r"\operatorname{diag}", "phi": r"\phi", "sigma": r"\sigma", "relu": r"\operatorname{relu}", "relu'": r"\operatorname{relu}'"}
 RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "approx": r"\approx"}
 UNICODE = {
     "×": r"$\times$", "−": "$-$", "←": r"$\leftarrow$", "→": r"$\to$", "∞": r"$\infty$", "⌈": r"$\lceil$",
@@ -89,16 +20,6 @@ UNICODE = {
 }
 SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
            "~": r"\~{}", "^": r"\^{}", "\\": r"$\backslash$", "<": "$<$", ">": "$>$", "|": r"$|$"}
-
-
-def symbol_latex(name: str) -> str | None:
-    """The problem's notation for a symbol name, if it has one."""
-    if name in NOTATION:
-        return NOTATION[name]
-    for pattern, repl in PATTERNS:
-        if pattern.match(name):
-            return pattern.sub(repl, name)
-    return None
 
 
 class Printer(LatexPrinter):
@@ -126,14 +47,13 @@ class Printer(LatexPrinter):
         return rf"\frac{{{n}}}{{{d}}}"
 
     def _print_Symbol(self, expr, style="plain"):
-        return self.notation.get(expr) or symbol_latex(expr.name) or super()._print_Symbol(expr, style)
+        return self.notation.get(expr) or super()._print_Symbol(expr, style)
 
     def _print_MatrixSymbol(self, expr):
-        return self.notation.matrix_latex(expr.name) or symbol_latex(expr.name) or super()._print_MatrixSymbol(expr)
+        return self.notation.matrix_latex(expr.name) or super()._print_MatrixSymbol(expr)
 
     def _print_Function(self, expr, exp=None):
-        name = type(expr).__name__
-        head = self.notation.get(type(expr)) or FUNCTIONS.get(name)
+        head = self.notation.get(type(expr))
         if head is not None:
             args = ", ".join(self._print(a) for a in expr.args)
             out = rf"{head}\left({args}\right)"

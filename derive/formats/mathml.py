@@ -286,11 +286,11 @@ class Printer(MathMLPresentationPrinter):
         return self._el("mrow", self._el("mo", text=left), inner, self._el("mo", text=right))
 
     def _print_Symbol(self, sym, style="plain"):
-        notation = self.notation.get(sym) or tex.symbol_latex(sym.name)
+        notation = self.notation.get(sym)
         return tex_to_mathml(self.dom, notation) if notation else super()._print_Symbol(sym, style)
 
     def _print_MatrixSymbol(self, sym):
-        notation = self.notation.matrix_latex(sym.name) or tex.symbol_latex(sym.name)
+        notation = self.notation.matrix_latex(sym.name)
         return tex_to_mathml(self.dom, notation) if notation else super()._print_MatrixSymbol(sym)
 
     def _print_Exp1(self, e):
@@ -298,7 +298,7 @@ class Printer(MathMLPresentationPrinter):
 
     def _print_Function(self, e):
         name = type(e).__name__
-        latex = self.notation.get(type(e)) or tex.FUNCTIONS.get(name)
+        latex = self.notation.get(type(e))
         if latex is not None:
             head = tex_to_mathml(self.dom, latex)
         else:
