@@ -54,6 +54,21 @@ class ProblemDoc(Displayed):
     parts: tuple[PartDoc, ...]
     notation: Notation = EMPTY
 
+    def expressions(self):
+        """Every expression the problem shows: settings, questions, steps (prose and displays), answers, notes."""
+        return _shown(self)
+
+
+def _shown(problem: "ProblemDoc"):
+    for part in problem.parts:
+        if part.setting is not None:
+            yield from part.setting.expressions()
+        for q in part.questions:
+            for text in (q.text, q.answer.text, *q.notes, *(s.text for s in q.steps)):
+                yield from text.expressions()
+            for ch in [c for s in q.steps for c in s.chains] + ([q.answer.chain] if q.answer.chain else []):
+                yield from ch.exprs
+
 
 @dataclass(frozen=True)
 class Document(Displayed):

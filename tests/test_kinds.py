@@ -123,22 +123,11 @@ def test_no_raw_symbol_name_reaches_the_output(examples):
     for doc in documents(examples):
         for problem in doc.problems:
             notation = problem.notation
-            for expr in _expressions(problem):
+            for expr in problem.expressions():
                 for s in sympy.sympify(expr).atoms(sympy.Symbol):
                     if s not in notation and (not RAW.match(s.name) or s.name.split("_")[-1] in MODIFIERS):
                         raw.add((problem.kind, s.name))
     assert raw == set()
-
-
-def _expressions(problem):
-    for part in problem.parts:
-        if part.setting is not None:
-            yield from part.setting.expressions()
-        for q in part.questions:
-            for text in (q.text, q.answer.text, *q.notes, *(s.text for s in q.steps)):
-                yield from text.expressions()
-            for ch in [c for s in q.steps for c in s.chains] + ([q.answer.chain] if q.answer.chain else []):
-                yield from ch.exprs
 
 
 @pytest.mark.parametrize("name", [k.name for k in KINDS.kinds() if k.name in ("rnn-activation", "cnn-dims",

@@ -20,14 +20,7 @@ _spec.loader.exec_module(make)
 def shown_expressions(doc):
     """Every expression a document shows: settings, questions, steps, answers, notes."""
     for problem in doc.problems:
-        for part in problem.parts:
-            if part.setting is not None:
-                yield from part.setting.expressions()
-            for q in part.questions:
-                for text in (q.text, q.answer.text, *q.notes, *(s.text for s in q.steps)):
-                    yield from text.expressions()
-                for ch in [c for s in q.steps for c in s.chains] + ([q.answer.chain] if q.answer.chain else []):
-                    yield from ch.exprs
+        yield from problem.expressions()
 
 
 def symbols_by_name(doc) -> dict[str, set]:

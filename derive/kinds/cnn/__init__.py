@@ -138,11 +138,6 @@ class CnnDims(Kind):
         Key("layer", "a layer number (1-based)", "the layer 'same-padding' or 'receptive-field' asks about"),
     )
 
-    def configure(self, values, asks):
-        return configure(values, asks)
-
-    def setting(self, config):
-        return setting(config)
-
-    def solve(self, config, ask):
-        return solve(config, ask)
+    configure = staticmethod(configure)
+    setting = staticmethod(setting)
+    solve = staticmethod(solve)

@@ -84,11 +84,6 @@ class Conv1dMatrix(Kind):
         Field("blank", "[rows, columns]", "the blank drawn in the question (a note says when F's shape differs)"),
     )
 
-    def configure(self, values, asks):
-        return configure(values, asks)
-
-    def setting(self, config):
-        return setting(config)
-
-    def solve(self, config, ask):
-        return solve(config, ask)
+    configure = staticmethod(configure)
+    setting = staticmethod(setting)
+    solve = staticmethod(solve)

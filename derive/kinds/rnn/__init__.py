@@ -57,14 +57,9 @@ class RnnActivation(Kind):
         Field("a0", "a number, or a list of n", "the initial state a<0>", 0),
     )
 
-    def configure(self, values, asks):
-        return configure(values, asks)
-
-    def setting(self, config):
-        return setting(config)
-
-    def solve(self, config, ask):
-        return solve(config, ask)
+    configure = staticmethod(configure)
+    setting = staticmethod(setting)
+    solve = staticmethod(solve)
 
 
 __all__ = ["RnnActivation", "Config", "configure", "setting", "solve", "analyse", "N"]
