@@ -15,7 +15,8 @@ from typing import ClassVar, Iterator
 from . import __version__
 from .display import Displayed
 from .check import check_solution
-from .errors import UsageError
+from .errors import SpecError, UsageError
+from .fields import FieldError
 from .kinds import KINDS
 from .notation import EMPTY, Notation
 from .spec import ProblemSet
@@ -86,6 +87,17 @@ class Document(Displayed):
                 yield from part.questions
 
 
+def _derived(kind, part, ask: str, problem_set: ProblemSet, problem):
+    """One question derived; a value the derivation finds impossible (a state where the activation is
+    undefined, say) is a spec error naming the file, the problem, the part and the field."""
+    try:
+        return kind.solve(part.config, ask)
+    except FieldError as err:
+        label = f"problem {problem.number}" + (f" ({problem.title})" if problem.title else "")
+        raise SpecError(err.reason, file=problem_set.path, problem=f"{label}, part ({part.letter})",
+                        field=err.field, given=err.given, expected=err.expected) from None
+
+
 def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
     """Derive and check every question (or only the ids listed) of a problem set."""
     wanted = set(only or ())
@@ -102,7 +114,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
             for qid, ask in zip(part.ids(p.number), part.asks):
                 if wanted and qid not in wanted:
                     continue
-                sol = kind.solve(part.config, ask)
+                sol = _derived(kind, part, ask, problem_set, p)
                 check_solution(sol, qid)
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
                                           steps=sol.steps, answer=replace(sol.answer, notation=kind.notation), notes=sol.notes,

@@ -22,9 +22,11 @@ from typing import Callable, Iterator, NamedTuple
 import sympy
 
 Z = sympy.Symbol("z", real=True)
-MAX_LENGTH = 2000
-MAX_DEPTH = 100
-MAX_NUMBER_BITS = 10_000
+MAX_LENGTH = 500               # characters of a formula
+MAX_DEPTH = 40                 # brackets, fractions and scripts nested
+MAX_NUMBER_BITS = 10_000       # an exact number computed while reading (2^10000 has 3011 digits)
+MAX_EXPONENT = 100             # |n| in x^n: a degree or a power beyond it blows up every later step
+MAX_TOWER = 2                  # exponentials stacked: e^{e^z} is allowed, e^{e^{e^z}} is not
 
 
 def _sigmoid(arg: sympy.Expr) -> sympy.Expr:
@@ -236,7 +238,9 @@ class _Parser:
             return -value if negative else value
 
     def pow(self, base: sympy.Expr, exponent: sympy.Expr, tok: Tok) -> sympy.Expr:
-        """Build base**exponent, refusing to compute absurdly large exact numbers."""
+        """Build base**exponent, refusing to compute absurdly large exact numbers and absurd degrees."""
+        if exponent.is_number and exponent.is_real and abs(exponent) > MAX_EXPONENT and base not in (0, 1, -1):
+            self.fail(f"the exponent {exponent} is too large (at most {MAX_EXPONENT} in size)", tok)
         if base.is_Rational and exponent.is_Rational and abs(base) not in (0, 1):
             bits = (abs(base.p).bit_length() + base.q.bit_length()) * abs(exponent)
             if bits > MAX_NUMBER_BITS:
@@ -389,4 +393,23 @@ def parse_activation(text: str) -> sympy.Expr:
         raise MathSyntaxError(text, None, "formula is nested too deeply") from None
     if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise MathSyntaxError(text, None, "formula is undefined (e.g. division by zero)")
+    if result.has(sympy.I):
+        raise MathSyntaxError(text, None, "the formula has complex values (such as \\ln(-1) or \\sqrt{-1}); an"
+                                          " activation is real")
+    if tower(result) > MAX_TOWER:
+        raise MathSyntaxError(text, None, f"exponentials are stacked {tower(result)} high (at most {MAX_TOWER},"
+                                          " as in e^{e^{z}}): the values would overflow any computation")
     return result
+
+
+def tower(expr: sympy.Expr) -> int:
+    """How many exponentials are stacked in expr: exp(z) and 2^z are 1, e^{e^z} and z^z ... are 2, ...
+    (a power whose exponent depends on z counts, with what its exponent stacks)."""
+    if not expr.args or not expr.has(Z):
+        return 0
+    inner = max(tower(a) for a in expr.args)
+    if isinstance(expr, sympy.exp):
+        return 1 + tower(expr.args[0])
+    if isinstance(expr, sympy.Pow) and expr.exp.has(Z):
+        return 1 + max(tower(expr.exp), tower(expr.base))
+    return inner

@@ -231,3 +231,25 @@ def test_the_whole_command_has_a_time_limit(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     if proc.returncode == 1:
         assert "longer than 0.5 s" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("activation, where", [
+    (r"\ln(z)", "the activation is infinite"), (r"\frac{1}{z}", "the activation is undefined"),
+    (r"\sqrt{z}", "its slope"), ("z^{1/3}", "its slope is infinite"),
+])
+def test_states_outside_the_domain(activation, where):
+    """An activation undefined, infinite or complex at a state the recurrence visits: exit 2 naming the
+    field and the state, found by the analysis (no exception from deep inside)."""
+    with pytest.raises(SpecError) as err:
+        derive.solve(derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation", "W_a": 0.5,
+                     "activation": activation, "part": [{"ask": "stability"}]}]}))
+    assert "field 'activation'" in str(err.value) and "reaches z = 0" in str(err.value) and where in str(err.value)
+
+
+@pytest.mark.parametrize("activation, W_a, a0", [("tanh", 10, 0), ("identity", 10, 0), ("tanh", 5, 0),
+                                                  (r"\exp(10^6 z)", 1, 0), (r"\exp(\exp(z))", 0.5, 0)])
+def test_big_numbers_check(activation, W_a, a0):
+    """Values such as 10^100 are compared relative to their size: valid keys are written."""
+    doc = derive.solve(derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation", "W_a": W_a,
+                       "a0": a0, "activation": activation, "part": [{"ask": "stability"}]}]}))
+    assert next(doc.questions()).answer.value["verdict"] == "exploding"

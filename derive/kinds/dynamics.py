@@ -16,6 +16,7 @@ import sympy
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
+from ..fields import FieldError
 from ..numeric import Unsupported, compile as compile_numeric, evaluate, to_sympy
 from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import step_at_zero
@@ -45,7 +46,9 @@ def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> lis
 
 
 def _finite(state) -> bool:
-    return all(mpmath.isfinite(v) for v in state) if isinstance(state, list) else mpmath.isfinite(state)
+    """A real, finite state (a complex value, as from the root of a negative number, ends the run too)."""
+    values = state if isinstance(state, list) else [state]
+    return all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in values)
 
 
 def newton(update: Callable, start, size: Callable) -> tuple:
@@ -291,3 +294,41 @@ VERDICTS = {"<": "vanishing", ">": "exploding", "=": "neither"}
 def verdict(value) -> str:
     """'vanishing', 'exploding' or 'neither': what a per-step factor does to a gradient."""
     return VERDICTS[compare_one(value)]
+
+
+# --- domains ----------------------------------------------------------------------------------
+
+class OutsideDomain(FieldError):
+    """The state reaches a value where the activation (or its slope) is undefined, infinite or complex."""
+
+
+def check_domain(phi: sympy.Expr, dphi: sympy.Expr, zs, where: str = "the state") -> None:
+    """Raise OutsideDomain (naming the field 'activation') at the first pre-activation z in ``zs`` where
+    phi(z) or phi'(z) is not a finite real number: found by the analysis, before any step is written."""
+    checks = ((compile_numeric(phi, (Z,)), "the activation"), (compile_numeric(dphi, (Z,)), "its slope"))
+    with mpmath.workdps(DIGITS):
+        for z in zs:
+            for fn, what in checks:
+                problem = _defect(fn, z)
+                if problem:
+                    shown = mpmath.nstr(z, 6) if isinstance(z, (mpmath.mpf, mpmath.mpc)) else str(z)
+                    raise OutsideDomain("activation", f"{where} reaches z = {shown}, where {what} {problem}",
+                                        expected="an activation defined (finite and real) at every state visited")
+
+
+def _defect(fn, z) -> str:
+    try:
+        value = fn(z)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return "is undefined"
+    if not isinstance(value, (mpmath.mpf, mpmath.mpc)):           # a SymPy value where mpmath had none
+        value = sympy.sympify(value)
+        return "" if value.is_real and value.is_finite else "is undefined" if value.has(sympy.zoo, sympy.nan) \
+            else "is infinite" if value.is_infinite else "is complex"
+    if isinstance(value, mpmath.mpc):
+        return "is complex"
+    if mpmath.isnan(value):
+        return "is undefined"
+    if mpmath.isinf(value):
+        return "is infinite"
+    return ""

@@ -19,7 +19,7 @@ from ...precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import plural
 from ..activations import READABLE, SUPREMA, recognise, slope
-from ..dynamics import DIVERGED, T_EVIDENCE, VERDICTS, Recurrence, compare_one, verdict
+from ..dynamics import DIVERGED, T_EVIDENCE, VERDICTS, Recurrence, check_domain, compare_one, verdict
 from .config import Config, constant, meanings as part_meanings, z_general
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
@@ -195,7 +195,11 @@ def analyse(c: Config) -> Stability:
     dphi, g = slope(c.phi)
     rec = Recurrence(c.phi, dphi, c.W_a, constant(c))
     traj = rec.trajectory(c.a0)
+    check_domain(c.phi, dphi, [c.W_a * evaluate(a) + evaluate(constant(c)) for a in traj
+                               if abs(a) <= DIVERGED])
     star, exact = _fixed_point(c, rec, traj)
+    if star is not None:
+        check_domain(c.phi, dphi, [evaluate(c.W_a * star + constant(c))], "the fixed point")
     stationary = exact and star == c.a0
     cycle = rec.cycle(traj) if star is None else None
     factor, drifting, product = _trend(rec, traj, star, exact, cycle)

@@ -19,7 +19,7 @@ from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..activations import READABLE, SUPREMA, recognise, slope, step_at_zero
-from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, compare_one
+from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
@@ -171,6 +171,9 @@ def analyse(u: Units, dphi) -> Stability:
     """Follow the state from a<0> and measure how products of Jacobians grow along the way."""
     rec = VectorRecurrence(u.phi, dphi, u.W_a, u.c)
     traj = rec.trajectory(u.a0)
+    W, c = mpmath.matrix([[evaluate(v) for v in u.W_a.row(i)] for i in range(u.n)]), [evaluate(v) for v in u.c]
+    with mpmath.workdps(DIGITS):
+        check_domain(u.phi, dphi, [z for state in traj for z in (W * mpmath.matrix(state) + mpmath.matrix(c))])
     exact_star = rec.exact_fixed_point(u.a0)
     star = exact_star if exact_star is not None else rec.settle(traj)
     stationary = exact_star is not None and exact_star == u.a0
