@@ -18,9 +18,9 @@ from . import numeric
 from .errors import CheckError
 from .steps import Chain, Solution
 
-DIGITS = 50
-ZERO = sympy.Float("1e-30", DIGITS)
-TINY = mpmath.mpf("1e-30")
+from .precision import DIGITS, TINY, ZERO
+
+HUGE_EXPONENT = 200          # e^200 ~ 10^87: beyond it exact confirmation is not attempted
 # Sample values for free symbols: distinct, with large prime denominators, so that they miss
 # the kinks (such as ReLU's) that the small rationals of a spec put at simple points.
 SAMPLES = [sympy.Rational(p, q) for p, q in
@@ -147,12 +147,12 @@ def is_zero(d, scale=None) -> bool:
         exact = d.doit()            # arithmetic shown unevaluated, such as floor((128 - 3)/1) + 1 - 126
         if exact.is_Rational:
             return exact == 0
-        value = d.evalf(DIGITS)
-        if value.is_number and value.is_comparable:
+        value = _constant(d)
+        if value is not None:
             size = _size(scale)
             if d.has(sympy.Float):  # numeric work: 50-digit agreement is the claim
-                return bool(abs(value) < ZERO * size)
-            return bool(abs(value) < ZERO * size) and _exact_zero(d, size)
+                return bool(abs(value) < TINY * size)
+            return bool(abs(value) < TINY * size) and _exact_zero(d, size)
         return _exact_zero(d)
     count = 0
     for value, point in _samples(d, points=True):   # stops at the first point that tells the sides apart
@@ -160,6 +160,15 @@ def is_zero(d, scale=None) -> bool:
             return False
         count += 1
     return count >= 3 or bool(sympy.simplify(d) == 0)
+
+
+def _constant(d):
+    """A constant's value to DIGITS as an mpmath real, or None when it is not a finite real."""
+    try:
+        value = numeric.evaluate(d, {}, DIGITS)
+    except (numeric.Unsupported, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return value if isinstance(value, mpmath.mpf) and mpmath.isfinite(value) else None
 
 
 def _size(scale, point=None):
@@ -172,15 +181,30 @@ def _size(scale, point=None):
         return 1
     if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
         return 1
-    return max(1, sympy.Float(value, DIGITS)) if point is None else max(1, value)
+    return max(1, value)
 
 
 def _exact_zero(d, size=1) -> bool:
-    """A constant that is 0 to 50 digits: confirm exactly where SymPy can."""
+    """A constant that is 0 to 50 digits: confirm exactly where SymPy can. A constant holding an
+    exponential of a large argument (e^1000000) is not confirmed: its difference from 0 could be far below
+    any precision worth computing, so it is taken as not exactly zero."""
+    if _huge_exponential(d):
+        return False
     if d.is_zero is not None:
         return bool(d.is_zero)
     s = sympy.nsimplify(d) if d.has(sympy.Float) else sympy.simplify(d)
     return s == 0 or abs(d.evalf(2 * DIGITS)) < ZERO**2 * size
+
+
+def _huge_exponential(d) -> bool:
+    """Whether d applies a function (exp, tanh, ...) to a number beyond HUGE_EXPONENT: tanh(10^6) - 1 is
+    about -10^-868589, zero to any precision worth computing, yet not zero."""
+    for node in sympy.preorder_traversal(d):
+        if isinstance(node, sympy.Function) and node.args and all(a.is_number for a in node.args):
+            values = [a.evalf(15) for a in node.args]
+            if any(v.is_real and abs(v) > HUGE_EXPONENT for v in values):
+                return True
+    return False
 
 
 def _samples(d, points: bool = False):

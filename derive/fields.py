@@ -52,21 +52,27 @@ def _sized(number: sympy.Rational, field: str, given) -> sympy.Rational:
     return number
 
 
-def integer(values: dict, field: str, default: Any = None, minimum: int | None = None) -> int:
-    """An int field, at least ``minimum``."""
+MAX_WHOLE = 100_000       # a size, a count, a kernel, a stride: far beyond any homework (VGG's widest is 4096)
+
+
+def integer(values: dict, field: str, default: Any = None, minimum: int | None = None,
+            maximum: int = MAX_WHOLE) -> int:
+    """An int field, at least ``minimum`` and at most ``maximum``."""
     value = values.get(field, default)
     if value is None:
         raise FieldError(field, "missing", expected="a whole number")
-    return check_int(value, field, minimum)
+    return check_int(value, field, minimum, maximum)
 
 
-def check_int(value: Any, field: str, minimum: int | None = None) -> int:
-    """``value`` as an int of at least ``minimum``; FieldError otherwise."""
-    expected = "a whole number" + (f" >= {minimum}" if minimum is not None else "")
+def check_int(value: Any, field: str, minimum: int | None = None, maximum: int = MAX_WHOLE) -> int:
+    """``value`` as an int from ``minimum`` to ``maximum``; FieldError otherwise."""
+    expected = "a whole number" + (f" from {minimum}" if minimum is not None else "") + f" up to {maximum}"
     if isinstance(value, bool) or not isinstance(value, int):
         raise FieldError(field, "must be a whole number", value, expected)
     if minimum is not None and value < minimum:
         raise FieldError(field, f"must be at least {minimum}", value, expected)
+    if value > maximum:
+        raise FieldError(field, f"must be at most {maximum}", value, expected)
     return value
 
 

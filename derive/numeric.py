@@ -15,7 +15,7 @@ import sympy
 
 from .symbols import FloorDiv, Quotient, Times
 
-DIGITS = 50
+from .precision import DIGITS
 
 
 class Unsupported(Exception):

@@ -76,9 +76,12 @@ def _layer_type(raw, field: str) -> str:
     if not isinstance(raw, dict):
         raise FieldError(field, "must be a table", raw, "{ type = \"conv\", ... }")
     kind = raw.get("type")
-    if kind not in LAYER_KEYS:
-        raise FieldError(field + ".type", "unknown layer type" + did_you_mean(str(kind), LAYER_KEYS), kind,
-                         "one of " + ", ".join(LAYER_KEYS))
+    if kind is None and "kind" in raw:
+        raise FieldError(field + ".kind", "unknown key (did you mean 'type'?)", raw["kind"],
+                         "type = \"conv\", \"maxpool\", ... for a layer")
+    if not isinstance(kind, str) or kind not in LAYER_KEYS:
+        raise FieldError(field + ".type", ("missing" if kind is None else "unknown layer type")
+                         + did_you_mean(str(kind), LAYER_KEYS), kind, "one of " + ", ".join(LAYER_KEYS))
     for key in raw:
         if key not in LAYER_KEYS[kind]:
             raise FieldError(f"{field}.{key}", f"unknown key for a {kind} layer" + did_you_mean(key, LAYER_KEYS[kind]),

@@ -17,6 +17,7 @@ from .names import Z_VEC
 
 DERIVATIVES = ("gradient", "jacobian", "input-gradient")
 SIGNS = {"+": 1, "-": -1}
+MAX_LENGTH = 128          # inputs: the matrix is m x n, every entry derived and checked
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Config:
 
 def configure(values: dict, asks) -> Config:
     """Validate the geometry, the activation and, for the derivatives, the variable and the signs."""
-    n = fields.integer(values, "length", minimum=1)
+    n = fields.integer(values, "length", minimum=1, maximum=MAX_LENGTH)
     k = fields.integer(values, "width", minimum=1)
     s = fields.integer(values, "stride", 1, minimum=1)
     d = fields.integer(values, "dilation", 1, minimum=1)

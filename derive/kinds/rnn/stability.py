@@ -112,10 +112,11 @@ def _exact_if_possible(rec: Recurrence, a):
 
 def _factor_at(rec: Recurrence, star, exact: bool) -> sympy.Expr:
     """|W_a phi'(z*)| at a fixed point: exact for an exact point, else to DIGITS."""
-    factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * star + rec.c))
     if exact:
+        factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * star + rec.c))
         return factor if factor.is_Rational else sympy.simplify(factor)
-    return to_sympy(evaluate(factor))
+    with mpmath.workdps(DIGITS):                     # numerically: a Float inside Abs would make SymPy evaluate
+        return to_sympy(abs(rec.slope()(evaluate(star))))
 
 
 def _listed(rec: Recurrence, traj: list, star) -> tuple[tuple[FixedPoint, ...], int | None]:
@@ -278,11 +279,13 @@ def _factor_shown(s: Stability) -> list:
 
 def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
     """a<0> = ..., a<k> = phi(W_a a<k-1> + c) = value, for the first few k (exact where the value is simple)."""
-    lines = [chain(A_0, c.a0)]
+    lines, exact = [chain(A_0, c.a0)], c.a0
     for k in range(1, min(count or SHOWN_ITERATES, len(traj) - 1) + 1):
         meanings[iterate(k)] = traj[k]
         prev = A_0 if k == 1 else iterate(k - 1)
-        exact = small_rational(traj[k])
+        if exact is not None:                      # exact while the iterates stay rational: tanh(0) = 0
+            exact = c.phi.subs(Z, c.W_a * exact + constant(c))
+            exact = exact if exact.is_Rational else None
         value = ["=", exact] if exact is not None else ["approx", Float(traj[k], 6)]
         lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + constant(c)), *value))
     return lines

@@ -59,9 +59,16 @@ def _vector(value, field: str, n: int) -> ImmutableMatrix:
     return ImmutableMatrix([to_rational(value, field)] * n)
 
 
+MAX_UNITS = 12            # units: each stability answer multiplies a hundred n x n Jacobians at 50 digits
+
+
 def configure(values: dict, phi, text: str, called: str | None) -> Units:
     """Validate a several-unit part: W_a square, vectors of the right length."""
-    W_a = _matrix(values["W_a"], "W_a")
+    raw = values["W_a"]
+    if isinstance(raw, list) and len(raw) > MAX_UNITS:
+        raise FieldError("W_a", f"{len(raw)} units; at most {MAX_UNITS}", f"a {len(raw)} x ... matrix",
+                         f"an n x n matrix with n up to {MAX_UNITS}")
+    W_a = _matrix(raw, "W_a")
     n = W_a.rows
     if W_a.cols != n:
         raise FieldError("W_a", f"must be square (it is {W_a.rows} x {W_a.cols})", values["W_a"], "an n x n matrix")
