@@ -120,3 +120,21 @@ def test_bad_shapes(tmp_path, W, b, a0, field):
     result = CliRunner().invoke(cli, ["solutions", str(tmp_path / "s.toml"), "-f", "json", "-o", "-"])
     assert result.exit_code == 2
     assert f"field '{field}'" in result.output
+
+
+def test_exact_quantities_shown_exactly():
+    """A linear recurrence settles exactly at 0 and its spectral radius is exactly 4/5; a rotation neither
+    grows nor shrinks (eigenvalues ±i), and no relation reads '= 1 = 1' or '≈ 1.0 = 1'."""
+    from derive.formats import latex as tex
+    doc = derive.solve(derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation",
+        "activation": "identity", "part": [
+            {"W_a": [[0.6, 0.2], [0.2, 0.6]], "a0": [1, 1], "ask": "stability"},
+            {"W_a": [[0, -1], [1, 0]], "a0": [1, 0], "ask": "stability"}]}]}))
+    linear, rotation = doc.questions()
+    assert linear.answer.value["fixed_point"] == [0.0, 0.0] and linear.answer.value["factor"] == 0.8
+    shown = " ".join(tex.chain_inline(c, linear.notation) for s in linear.steps for c in s.chains)
+    assert r"\rho = \frac{4}{5} < 1" in shown and "10^{-140}" not in shown
+    assert rotation.answer.value["verdict"] == "neither"
+    assert abs(rotation.answer.value["factor"] - 1) < 1e-30
+    text = " ".join(tex.chain_inline(c, rotation.notation) for s in rotation.steps for c in s.chains)
+    assert "= 1 = 1" not in text and "1.0 = 1" not in text

@@ -17,7 +17,7 @@ from sympy import ImmutableMatrix
 
 from ..check import is_zero
 from ..fields import FieldError
-from ..numeric import Unsupported, compile as compile_numeric, evaluate, to_sympy
+from ..numeric import Unsupported, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import step_at_zero
 from .rnn.notation import A_PREV, A_STAR, Z, previous
@@ -249,20 +249,32 @@ class VectorRecurrence:
             return ImmutableMatrix([to_sympy(v) for v in a])
 
     def growth(self, traj: list) -> sympy.Float:
-        """Growth rate per step of the product of Jacobians over the second half of the trajectory."""
+        """Growth rate per step of the product of Jacobians over the second half of the trajectory: the
+        change of log |J_k ... J_1| per step between the middle and the end of that stretch, so that a
+        constant factor (the size of the first Jacobian; sqrt(2) for a rotation) does not bias it."""
         J_at = self.jacobian()
         with mpmath.workdps(DIGITS):
             states = traj[len(traj) // 2:-1] or traj[:1]
-            log_growth, M = mpmath.mpf(0), None
+            logs, M = [mpmath.mpf(0)], None
             for state in states:
                 J = J_at(state)
                 M = J if M is None else J * M
                 size = mpmath.mnorm(M, "f")
                 if size == 0:
                     return sympy.Integer(0)
-                log_growth += mpmath.log(size)
+                logs.append(logs[-1] + mpmath.log(size))
                 M = M / size
-            return to_sympy(mpmath.exp(log_growth / len(states)))
+            half = len(logs) // 2 if len(logs) > 2 else 0
+            return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
+
+    def exact(self, star: ImmutableMatrix) -> ImmutableMatrix | None:
+        """The small rationals a numeric fixed point is, when they provably are one (0 for a linear map)."""
+        guess = [small_rational(v, tolerance=SAME_ROOT) for v in star]
+        if any(g is None for g in guess):
+            return None
+        guess = ImmutableMatrix(guess)
+        nxt = ImmutableMatrix([self.phi.subs(Z, e) for e in self.W * guess + self.c])
+        return guess if all(is_zero(p - q) for p, q in zip(nxt, guess)) else None
 
     def gradient(self, traj: list, T: int):
         """The largest singular value of da<T>/da<0> = J<T> ... J<1>; None if the trajectory is shorter."""
@@ -276,6 +288,15 @@ class VectorRecurrence:
                 M = J if M is None else J * M
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+def versus_one(value, exact: bool) -> list:
+    """Chain pieces comparing a factor with 1: '= 4/5 < 1', '≈ 1.00173 > 1', '= 1' (never '= 1 = 1'),
+    and '≈ 1' for a numeric value equal to 1 to every digit computed."""
+    rel = compare_one(value)
+    if rel == "=":
+        return ["=" if exact else "approx", sympy.Integer(1)]
+    return (["=", value] if exact else ["approx", shown(value)]) + [rel, 1]
 
 
 def compare_one(value) -> str:

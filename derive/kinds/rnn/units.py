@@ -19,7 +19,7 @@ from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..activations import READABLE, SUPREMA, recognise, slope, step_at_zero
-from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one
+from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, versus_one
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
@@ -183,6 +183,9 @@ def analyse(u: Units, dphi) -> Stability:
         check_domain(u.phi, dphi, [z for state in traj for z in (W * mpmath.matrix(state) + mpmath.matrix(c))])
     exact_star = rec.exact_fixed_point(u.a0)
     star = exact_star if exact_star is not None else rec.settle(traj)
+    if exact_star is None and star is not None:
+        exact_star = rec.exact(star)
+        star = exact_star if exact_star is not None else star
     stationary = exact_star is not None and exact_star == u.a0
     first = ImmutableMatrix([u.phi.subs(Z, e) for e in u.W_a * u.a0 + u.c]) if stationary else None
     J_star = None
@@ -241,9 +244,7 @@ def _stability(u: Units, dphi) -> Solution:
              "T": T_EVIDENCE}
     question = say("Starting from ", Eq(A_0, u.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
-    factor = s.factor
-    answer_chain = chain(RHO, *(["=", factor] if factor.is_Rational or not factor.has(Float) else
-                                ["approx", shown(factor)]), *([] if factor == 1 else [s.rel, 1]))
+    answer_chain = chain(RHO, *versus_one(s.factor, s.factor.is_Rational or not s.factor.has(Float)))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=value, chain=answer_chain, text=say(VERDICT_TEXT[s.verdict])))
 
@@ -269,12 +270,11 @@ def _at_fixed_point(u: Units, s: Stability, meanings: dict) -> list:
            say("The iterates settle (to 40 digits) at the fixed point ", A_STAR, "."))
     star = ["=", s.star] if s.exact else ["approx", ImmutableMatrix([Float(v, 8) for v in s.star])]
     J = ["=", s.J_star] if s.exact else ["approx", ImmutableMatrix(s.J_star.applyfunc(lambda e: Float(e, 6)))]
-    rho = ["=", s.factor] if s.exact else ["approx", shown(s.factor)]
     return [step(how, chain(A_STAR, *star)),
             step(say("There the Jacobian ", let(DA_DAPREV, MatMul(slopes(u.n, "z*"), weights(u.n), evaluate=False)),
                      " multiplies the gradient at each step back in time; its spectral radius (largest"
                      " eigenvalue in absolute value) ", RHO, " is how fast repeated products grow or shrink:"),
-                 chain(DA_DAPREV, *J), chain(RHO, *rho, *([] if s.factor == 1 else [s.rel, 1])))]
+                 chain(DA_DAPREV, *J), chain(RHO, *versus_one(s.factor, s.exact)))]
 
 
 def _growth(s: Stability, meanings: dict):
@@ -282,7 +282,7 @@ def _growth(s: Stability, meanings: dict):
     meanings[RHO] = s.factor
     return step(say(f"The iterates do not settle (after {len(s.traj) - 1} steps), so the growth rate per"
                     " step of the product of Jacobians along the trajectory stands in for the spectral"
-                    " radius:"), chain(RHO, "approx", shown(s.factor), s.rel, 1))
+                    " radius:"), chain(RHO, *versus_one(s.factor, False)))
 
 
 def _bound(s: Stability, meanings: dict) -> tuple[list, list]:
@@ -297,8 +297,7 @@ def _bound(s: Stability, meanings: dict) -> tuple[list, list]:
                       " the largest slope of ", READABLE[s.name], ", the gradient must vanish when the largest"
                       " singular value ", SIGMA_MAX, " of ", W_A, " is below ", 1 / GAMMA_SUP,
                       " (sufficient), and can only explode when it is above (necessary):"),
-                  chain(SIGMA_MAX * s.sup, *(["=", value] if exact else ["approx", Float(value, 6)]),
-                        compare_one(value), 1))]
+                  chain(SIGMA_MAX * s.sup, *versus_one(value, exact)))]
     notes = []
     if s.bound < 1:
         notes.append(say("Since ", sympy.StrictLessThan(SIGMA_MAX * GAMMA_SUP, 1, evaluate=False),
