@@ -210,9 +210,16 @@ def test_total_params_of_a_long_stack_in_groups():
     pytest.param([7, 7, 1], ['{ type = "maxpool", kernel = 2, ceil_mode = true }'], "shapes",
                  ["reaches 1 past the padded input"], id="ceil-window-hangs-over"),
     pytest.param([5, 5, 1], ['{ type = "conv", filters = 1, kernel = 3, padding = 3 }'], "shapes",
-                 ["more than half", "2 of the output's rows see nothing but padding"], id="padding-over-half-kernel"),
+                 ["more than the $\\frac{3 - 1}{2} = 1$ a side that ``same'' needs",
+                  "2 of the output's rows and columns see nothing but padding"], id="padding-over-half-kernel"),
+    pytest.param([5, 5, 1], ['{ type = "conv", filters = 1, kernel = 4, padding = 2 }'], "shapes",
+                 ["covers 2 rows and columns of padding and 2 rows and columns of the input (as much padding as"
+                  " input)"], id="padding-exactly-half-kernel"),
+    pytest.param([5, 7, 1], ['{ type = "conv", filters = 1, kernel = 3, padding = [2, 1] }'], "shapes",
+                 ["in the height is more than", "covers 2 rows of padding and 1 row of the input (more padding"],
+                 id="padding-over-half-height-only"),
     pytest.param([9, 9, 1], ['{ type = "conv", filters = 1, kernel = 1, stride = 3 }'], "shapes",
-                 ["2 of every 3 rows are skipped"], id="stride-beyond-kernel"),
+                 ["2 of every 3 rows and columns are skipped"], id="stride-beyond-kernel"),
     pytest.param([10, 10, 1], ['{ type = "conv", filters = 1, kernel = 2, dilation = 3 }'], "receptive-field",
                  ["holes", "2 of its 4 rows unseen"], id="dilation-holes"),
     pytest.param([7, 7, 1], ['{ type = "maxpool", kernel = 2 }', '{ type = "flatten" }', '{ type = "dense", units = 2 }'],
@@ -315,3 +322,15 @@ def test_json_shapes_after_flatten(tmp_path, monkeypatch):
     parts = json.loads(result.output)["parts"]
     assert parts[0]["answer"]["value"] == [[128], [10]]
     assert parts[1]["answer"]["value"] == {"total": 1290, "trainable": 1290, "non_trainable": 0}
+
+
+def test_one_note_per_fact():
+    """The ResNet stem: the rows the floor drops are padding, so no note; a fact alike in height and width
+    is one note."""
+    qs, _ = solved([224, 224, 3], ['{ type = "conv", filters = 64, kernel = 7, stride = 2, padding = 3 }',
+                                   '{ type = "batchnorm" }', '{ type = "relu" }',
+                                   '{ type = "maxpool", kernel = 3, stride = 2, padding = 1 }'], ("shapes",))
+    assert qs["shapes"].notes == ()
+    qs, _ = solved([9, 9, 1], ['{ type = "conv", filters = 1, kernel = 1, stride = 3 }'], ("shapes",))
+    assert notes(qs["shapes"]).count("the stride (3) is larger than the kernel (1) in the height and width") == 1
+    assert "in the height:" not in notes(qs["shapes"]) and "in the width:" not in notes(qs["shapes"])

@@ -83,40 +83,65 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
 
 
 def _surprises(k: int, layer: Layer, shape) -> list[Text]:
-    """Legal but surprising geometry: rows dropped by the floor, padding-only windows, skipped inputs."""
+    """Legal but surprising geometry: rows dropped by the floor, windows past the input, padding beyond what
+    "same" needs, skipped inputs. A fact that holds alike in the height and the width is said once."""
+    both = ("height and width", "rows and columns", "row and column")
     notes = []
-    for dim in (0, 1):
-        size, (pb, pa), s, eff = shape[dim], layer.padding[dim], layer.stride[dim], layer.eff(dim)
-        rest = (size + pb + pa - eff) % s
-        word, rows = WORDS[dim], ROWS[dim]
-        if rest and not layer.ceil_mode:
-            what = f"{rest} {rows} of the padded input are" if rest > 1 else f"{rows[:-1]} of the padded input is"
-            notes.append(say(f"Layer {k + 1}: the floor bites in the {word}: ",
-                             Quotient(_span(layer), S, evaluate=False),
-                             f" leaves remainder {rest}, so the last {what} covered by no window and dropped."))
-        if layer.ceil_mode:
-            out = out_size(size, layer, dim)
-            over = (out - 1) * s + eff - (size + pb + pa)
-            if over > 0:
-                notes.append(say(f"Layer {k + 1}: with ceil_mode the last window in the {word} reaches {over} past"
-                                 " the padded input; it pools over the values that are there (PyTorch's average"
-                                 " divides by their number)."))
-        if layer.type == "conv" and max(pb, pa) * 2 > eff - 1:
-            out = out_size(size, layer, dim)
-            head = -(-(pb - eff + 1) // s) if pb >= eff else 0         # windows ending before the input
-            tail_ = max(0, out - -(-(pb + size) // s))                  # windows starting after it
-            blind = min(out, head + tail_)
-            tail = (f"; {blind} of the output's {rows} see nothing but padding (their value is the bias alone)"
-                    if blind else "")
-            notes.append(say(f"Layer {k + 1}: a padding of {max(pb, pa)} in the {word} is more than half the"
-                             f" {'effective ' if layer.dilation[dim] > 1 else ''}kernel ({eff}), more than"
-                             f" “same” needs: the output is larger than the input and the border units see mostly"
-                             f" padding{tail}."))
-        if s > eff:
-            notes.append(say(f"Layer {k + 1}: the stride ({s}) is larger than the"
-                             f" {'effective ' if layer.dilation[dim] > 1 else ''}kernel ({eff}) in the {word}:"
-                             f" {s - eff} of every {s} {rows} are skipped, seen by no window."))
+    found = [_dim_surprises(k, layer, shape, dim, (WORDS[dim], ROWS[dim], ROWS[dim][:-1])) for dim in (0, 1)]
+    alike = [_dim_surprises(k, layer, shape, dim, both) for dim in (0, 1)]
+    for kind in dict.fromkeys([*found[0], *found[1]]):
+        if kind in alike[0] and alike[0].get(kind) == alike[1].get(kind):
+            notes.append(alike[0][kind])
+        else:
+            notes += [f[kind] for f in found if kind in f]
     return notes
+
+
+def _dim_surprises(k: int, layer: Layer, shape, dim: int, words: tuple[str, str, str]) -> dict[str, Text]:
+    """The surprises of one dimension, by kind ('floor', 'ceil', 'padding', 'stride'), in the given words."""
+    size, (pb, pa), s, eff = shape[dim], layer.padding[dim], layer.stride[dim], layer.eff(dim)
+    word, rows, row = words
+    kernel = f"{'effective ' if layer.dilation[dim] > 1 else ''}kernel"
+    notes = {}
+    rest = (size + pb + pa - eff) % s
+    if rest > pa and not layer.ceil_mode:                    # a remainder inside the padding loses nothing
+        what = f"{rest} {rows} of the padded input are" if rest > 1 else f"{row} of the padded input is"
+        notes["floor"] = say(f"Layer {k + 1}: the floor bites in the {word}: ", Quotient(_span(layer), S, evaluate=False),
+                             f" leaves remainder {rest}, so the last {what} covered by no window and dropped.")
+    if layer.ceil_mode:
+        over = (out_size(size, layer, dim) - 1) * s + eff - (size + pb + pa)
+        if over > 0:
+            notes["ceil"] = say(f"Layer {k + 1}: with ceil_mode the last window in the {word} reaches {over} past"
+                                " the padded input; it pools over the values that are there (PyTorch's average"
+                                " divides by their number).")
+    if layer.type == "conv" and max(pb, pa) * 2 > eff - 1:
+        notes["padding"] = _overpadding(k, layer, size, dim, (word, rows, row, kernel))
+    if s > eff:
+        notes["stride"] = say(f"Layer {k + 1}: the stride ({s}) is larger than the {kernel} ({eff}) in the {word}:"
+                              f" {s - eff} of every {s} {rows} are skipped, seen by no window.")
+    return notes
+
+
+def _overpadding(k: int, layer: Layer, size: int, dim: int, words: tuple[str, str, str, str]) -> Text:
+    """Padding beyond the (k_eff - 1)/2 a side that "same" needs: what the border units see."""
+    word, rows, row, kernel = words
+    (pb, pa), s, eff = layer.padding[dim], layer.stride[dim], layer.eff(dim)
+    p = max(pb, pa)
+    out = out_size(size, layer, dim)
+    head = -(-(pb - eff + 1) // s) if pb >= eff else 0         # windows ending before the input
+    tail_ = max(0, out - -(-(pb + size) // s))                  # windows starting after it
+    blind = min(out, head + tail_)
+    if blind:
+        seen = (f"{blind} of the output's {rows} see nothing but padding (their value is the bias alone)")
+    else:
+        pad_rows, input_rows = min(pb, eff), eff - min(pb, eff)
+        share = "more padding than input" if pad_rows > input_rows else \
+            "as much padding as input" if pad_rows == input_rows else "more input than padding"
+        seen = (f"the first unit's window covers {plural(pad_rows, row, rows)} of padding and"
+                f" {plural(input_rows, row, rows)} of the input ({share})")
+    return say(f"Layer {k + 1}: a padding of {p} in the {word} is more than the ",
+               chain(Quotient(written_sum(eff, -1), 2, evaluate=False), sympy.Rational(eff - 1, 2)),
+               f" a side that “same” needs with a {kernel} of {eff}, so the output is larger than the input; {seen}.")
 
 
 def _shapes(c: Config) -> Solution:
