@@ -17,12 +17,33 @@ class FieldError(ValueError):
 
 
 
-def number(values: dict, field: str, default: Any = None) -> sympy.Rational:
-    """An exact rational from an int, a float (read by its decimal digits) or a 'p/q' string."""
+def number(values: dict, field: str, default: Any = None) -> sympy.Expr:
+    """An exact number: an int, a float (read by its decimal digits), a 'p/q' string, or an exact constant
+    written in LaTeX ('\\ln 2', '\\sqrt{2}', '\\frac{1}{3}'), read by derive's own parser."""
     value = values.get(field, default)
     if value is None:
         raise FieldError(field, "missing", expected="a number")
+    return to_number(value, field)
+
+
+def to_number(value: Any, field: str) -> sympy.Expr:
+    """An exact number from a TOML value: as to_rational, or an exact constant in LaTeX ('\\ln 2')."""
+    if isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*(/\s*\d+\s*)?", value):
+        return _constant(value, field)
     return to_rational(value, field)
+
+
+def _constant(text: str, field: str) -> sympy.Expr:
+    from .mathparse import MathSyntaxError, parse_constant
+    try:
+        value = parse_constant(text)
+    except MathSyntaxError as err:
+        raise FieldError(field, str(err), text, "a number, \"p/q\", or an exact constant such as '\\ln 2'") from None
+    if value.is_Rational:
+        return value
+    if abs(value.evalf(20)) > 10 ** MAX_DIGITS:
+        raise FieldError(field, f"too large (more than {MAX_DIGITS} digits)", text, "a number of ordinary size")
+    return value
 
 
 MAX_DIGITS = 400          # digits of a number's numerator or denominator (1e308, float64's largest, has 309)

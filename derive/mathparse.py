@@ -413,3 +413,20 @@ def tower(expr: sympy.Expr) -> int:
     if isinstance(expr, sympy.Pow) and expr.exp.has(Z):
         return 1 + max(tower(expr.exp), tower(expr.base))
     return inner
+
+
+def parse_constant(text: str) -> sympy.Expr:
+    """An exact real number written in LaTeX: '\\ln 2', '\\sqrt{2}', '\\frac{1}{3}', 'e^{-1}' (no z)."""
+    if len(text) > MAX_LENGTH:
+        raise MathSyntaxError(text, None, f"formula is too long ({len(text)} characters; limit {MAX_LENGTH})")
+    if not text.strip():
+        raise MathSyntaxError(text, None, "empty formula")
+    try:
+        result = _Parser(text).parse()
+    except RecursionError:
+        raise MathSyntaxError(text, None, "formula is nested too deeply") from None
+    if result.has(Z):
+        raise MathSyntaxError(text, None, "a number cannot depend on z")
+    if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I) or not result.is_real:
+        raise MathSyntaxError(text, None, "not a finite real number")
+    return result

@@ -157,7 +157,8 @@ def small_rational(value, max_denominator: int = 1000, tolerance: float = 1e-40)
 def shown(value, digits: int = 6, away_from=1) -> sympy.Float:
     """value rounded for display to ``digits`` significant digits, or to more where fewer would
     round it onto ``away_from`` (0.99999996 is not shown as 1.00000 next to a '< 1')."""
-    exact = sympy.Float(value, DIGITS)
+    exact = sympy.N(value, DIGITS) if isinstance(value, sympy.Basic) and not value.is_Float else \
+        sympy.Float(value, DIGITS)
     while digits < 40 and exact != away_from and sympy.Float(exact, digits) == away_from:
         digits += 2
     return sympy.Float(exact, digits)

@@ -105,3 +105,25 @@ def test_slope_bound_for_an_unrecognised_activation():
 def test_no_bound_when_the_slope_is_unbounded():
     q = solve("z^2", W_a=0.5)
     assert "keeps growing" in prose(q)
+
+
+def test_exact_constants_as_values():
+    """W_a = '\\sqrt{2}', b = '\\ln 3', a0 = '\\sqrt{2}/4' are read exactly by the safe parser; the verdict and
+    |da<T>/da<0>| agree with autograd through the unrolled recurrence (float64)."""
+    import math
+    import torch
+    doc = derive.solve(derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation",
+        "activation": "tanh", "W_a": r"\sqrt{2}", "b": r"\ln 3", "a0": r"\frac{\sqrt{2}}{4}",
+        "part": [{"ask": ["derivative", "stability"]}]}]}))
+    derivative, stability = doc.questions()
+    assert derivative.answer.value == "sqrt(2)*(1 - tanh(z)**2)"
+    a0 = torch.tensor(math.sqrt(2) / 4, dtype=torch.float64, requires_grad=True)
+    a = a0
+    for _ in range(stability.answer.value["T"]):
+        a = torch.tanh(math.sqrt(2) * a + math.log(3))
+    a.backward()
+    assert abs(stability.answer.value["gradient_T"] - abs(a0.grad.item())) <= 1e-9 * abs(a0.grad.item()) + 1e-300
+    assert stability.answer.value["fixed_point"] == pytest.approx(a.item(), rel=1e-12)
+    with pytest.raises(derive.errors.SpecError, match="field 'W_a'.*cannot depend on z"):
+        derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation", "activation": "tanh",
+                                                         "W_a": "z", "part": [{"ask": "derivative"}]}]})

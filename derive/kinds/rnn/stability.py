@@ -196,8 +196,8 @@ def analyse(c: Config) -> Stability:
     dphi, g = slope(c.phi)
     rec = Recurrence(c.phi, dphi, c.W_a, constant(c))
     traj = rec.trajectory(c.a0)
-    check_domain(c.phi, dphi, [c.W_a * evaluate(a) + evaluate(constant(c)) for a in traj
-                               if abs(a) <= DIVERGED])
+    W, cc = evaluate(c.W_a), evaluate(constant(c))
+    check_domain(c.phi, dphi, [W * evaluate(a) + cc for a in traj if abs(a) <= DIVERGED])
     star, exact = _fixed_point(c, rec, traj)
     if star is not None:
         check_domain(c.phi, dphi, [evaluate(c.W_a * star + constant(c))], "the fixed point")

@@ -13,7 +13,7 @@ import mpmath
 import sympy
 from sympy import Eq, Float, ImmutableMatrix, MatMul
 
-from ...fields import FieldError, to_rational
+from ...fields import FieldError, to_number as to_rational
 from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
