@@ -172,7 +172,7 @@ def main(argv=None, time_limit: float = 0) -> int:
         click.echo(f"derive: error: {printable(str(e))}", err=True)
         return e.exit_code
     except MemoryError:
-        click.echo("derive: error: out of memory (derive's limit is 3 GiB); the spec asks for too much", err=True)
+        click.echo("derive: error: out of memory (derive's limit is 1 GiB); the spec asks for too much", err=True)
         return 1
     except RecursionError:
         click.echo("derive: error: a formula or a template nests too deeply", err=True)

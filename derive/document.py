@@ -18,7 +18,7 @@ from .check import check_solution
 from .errors import SpecError, UsageError
 from .fields import FieldError
 from .kinds import KINDS
-from .notation import EMPTY, Notation
+from .notation import EMPTY, Notation, styled
 from .spec import ProblemSet
 from .steps import Answer, Step, Text
 
@@ -108,6 +108,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
     problems = []
     for p in problem_set.problems:
         kind = KINDS[p.kind]
+        notation = styled(kind.notation, problem_set.notation)
         parts, previous = [], None
         for part in p.parts:
             questions = []
@@ -117,13 +118,13 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
                 sol = _derived(kind, part, ask, problem_set, p)
                 check_solution(sol, qid)
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
-                                          steps=sol.steps, answer=replace(sol.answer, notation=kind.notation), notes=sol.notes,
-                                          notation=kind.notation))
+                                          steps=sol.steps, answer=replace(sol.answer, notation=notation), notes=sol.notes,
+                                          notation=notation))
             setting = kind.setting(part.config)
             if questions:
                 parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions),
-                                     kind.notation))
+                                     notation))
             previous = setting
         if parts:
-            problems.append(ProblemDoc(p.number, p.title, p.kind, tuple(parts), kind.notation))
+            problems.append(ProblemDoc(p.number, p.title, p.kind, tuple(parts), notation))
     return Document(name=problem_set.name, title=problem_set.title, due=problem_set.due, problems=tuple(problems))

@@ -9,6 +9,8 @@ with a name already taken (other assumptions, say) is an error, so two things ne
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Iterator, Mapping
 
 import sympy
@@ -96,6 +98,70 @@ def _assumed(obj) -> str:
     return "(" + ", ".join(f"{k}={v}" for k, v in sorted(given.items())) + ")" if given else "(no assumptions)"
 
 
+class Styled(Mapping):
+    """A notation seen through a style: each symbol's LaTeX rewritten (the course's a^{(i)<t>} as h_t, say).
+    It follows its notation as that grows (symbols made while deriving are styled too)."""
+
+    def __init__(self, base: Notation, rewrite):
+        self.base, self.rewrite = base, rewrite
+
+    def get(self, key, default=None):
+        latex = self.base.get(key)
+        return self.rewrite(latex) if latex is not None else default
+
+    def matrix_latex(self, name: str) -> str | None:
+        latex = self.base.matrix_latex(name)
+        return self.rewrite(latex) if latex is not None else None
+
+    def named(self, name: str):
+        return self.base.named(name)
+
+    def __getitem__(self, key) -> str:
+        return self.rewrite(self.base[key])
+
+    def __iter__(self) -> Iterator:
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __hash__(self) -> int:
+        return hash((id(self.base), self.rewrite))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Styled) and other.base is self.base and other.rewrite == self.rewrite
+
+
+_PLAIN = [
+    (re.compile(r"a_([ij])\^\{\(i\)\\langle (.+?)\\rangle\}"), r"h_{\1,\2}"),   # a_i^{(i)<t>} -> h_{i,t}
+    (re.compile(r"a\^\{\(i\)\\langle (.+?)\\rangle\}"), r"h_{\1}"),                # a^{(i)<t>} -> h_t
+    (re.compile(r"([xz])\^\{\(i\)\\langle (.+?)\\rangle\}"), r"\1_{\2}"),          # x^{(i)<t>} -> x_t
+    (re.compile(r"a\^\{\*\}"), "h^{*}"), (re.compile(r"\\bar\{a\}"), r"\\bar{h}"),
+    (re.compile(r"W_a\^\{\[1\]\}"), "W"), (re.compile(r"W_x\^\{\[1\]\}"), "U"),
+    (re.compile(r"b\^\{\[1\]\}"), "b"),
+    (re.compile(r"\^\{\(i\)\}"), ""),                                                  # x_3^{(i)} -> x_3
+]
+
+
+@functools.lru_cache(maxsize=None)
+def plain(latex: str) -> str:
+    """The textbook's plain notation for the course's: h_t for a^{(i)<t>}, x_t, z_t, W, U and b for W_a^{[1]},
+    W_x^{[1]} and b^{[1]}, x_3 for x_3^{(i)} (no example index)."""
+    for pattern, repl in _PLAIN:
+        latex = pattern.sub(repl, latex)
+    return latex
+
+
+STYLES = {"course": None, "plain": plain}
+
+
+@functools.lru_cache(maxsize=None)
+def styled(notation: Notation, style: str):
+    """A notation in a style ('course' is the notation itself)."""
+    rewrite = STYLES[style]
+    return notation if rewrite is None else Styled(notation, rewrite)
+
+
 EMPTY = Notation()
 
 
@@ -108,4 +174,4 @@ def merged(*notations: Mapping) -> Notation:
     return out
 
 
-__all__ = ["Notation", "EMPTY", "merged"]
+__all__ = ["Notation", "Styled", "EMPTY", "merged", "styled", "plain", "STYLES"]

@@ -17,9 +17,10 @@ from typing import Any
 
 from .errors import SpecError, SpecErrors, did_you_mean
 from .fields import MAX_DIGITS, FieldError
+from .notation import STYLES
 from .kinds import KINDS
 
-TOP_KEYS = ("title", "due", "problem")
+TOP_KEYS = ("title", "due", "notation", "problem")
 MAX_BYTES = 1 << 20            # a spec file of at most 1 MiB (a whole course's problem bank is a few KiB)
 MAX_DEPTH = 16                 # tables and lists nested at most this deep
 MAX_ERRORS = 20                # reported at once; the rest are counted
@@ -58,6 +59,7 @@ class ProblemSet:
     due: str | None
     problems: tuple[Problem, ...]
     path: str
+    notation: str = "course"          # how symbols are written: the course's a^{(i)<t>}, or "plain" h_t
 
 
 def roman(n: int) -> str:
@@ -131,12 +133,16 @@ def from_mapping(data: dict, path: str | Path = "<spec>") -> ProblemSet:
         raise SpecError("missing or empty", file=path, field="title", given=title, expected="a string")
     _short(title, "title", path)
     due = _due(data.get("due"), path)
+    notation = data.get("notation", "course")
+    if notation not in STYLES:
+        raise SpecError("unknown notation" + did_you_mean(str(notation), STYLES), file=path, field="notation",
+                        given=notation, expected="one of " + ", ".join(STYLES))
     raw = data.get("problem")
     if not isinstance(raw, list) or not raw:
         raise SpecError("no problems", file=path, field="problem", expected="one or more [[problem]] tables")
     problems = _all_or_errors([lambda p=p, k=k: _problem(p, k + 1, path) for k, p in enumerate(raw)])
     name = safe_name(Path(path).stem) if str(path) != "<spec>" else "spec"
-    return ProblemSet(name=name, title=title, due=due, problems=tuple(problems), path=str(path))
+    return ProblemSet(name=name, title=title, due=due, problems=tuple(problems), path=str(path), notation=notation)
 
 
 def safe_name(stem: str) -> str:
