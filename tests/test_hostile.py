@@ -247,7 +247,8 @@ def test_states_outside_the_domain(activation, where):
 
 
 @pytest.mark.parametrize("activation, W_a, a0", [("tanh", 10, 0), ("identity", 10, 0), ("tanh", 5, 0),
-                                                  (r"\exp(10^6 z)", 1, 0), (r"\exp(\exp(z))", 0.5, 0)])
+                                                  (r"\exp(10^6 z)", 1, 0), (r"\exp(\exp(z))", 0.5, 0),
+                                                  ("exp", 1, 1e308), ("tanh", 1e308, 0), ("identity", 1e308, 1e-300)])
 def test_big_numbers_check(activation, W_a, a0):
     """Values such as 10^100 are compared relative to their size: valid keys are written."""
     doc = derive.solve(derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation", "W_a": W_a,
