@@ -254,3 +254,22 @@ def test_big_numbers_check(activation, W_a, a0):
     doc = derive.solve(derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation", "W_a": W_a,
                        "a0": a0, "activation": activation, "part": [{"ask": "stability"}]}]}))
     assert next(doc.questions()).answer.value["verdict"] == "exploding"
+
+
+def test_closed_or_full_output(tmp_path):
+    """A reader that stops early (| head) or a full disk: one line and status 1, no traceback; a device or
+    a pipe given to -o is written into, not replaced."""
+    proc = subprocess.run(f"{sys.executable} -m derive solutions -f html -o - | true;"
+                          " echo \"status ${PIPESTATUS[0]}\" >&2", shell=True, executable="/bin/bash", cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert "status 1" in proc.stderr and "broken pipe" in proc.stderr and "Traceback" not in proc.stderr
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "derive", "solutions", "-f", "json", "-o", "-"], cwd=tmp_path,
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 1 and "No space left on device" in proc.stderr and "Traceback" not in proc.stderr
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    proc = run(["solutions", "-f", "json", "-o", str(fifo)], tmp_path)
+    assert proc.returncode == 0 and '"title"' in reader.communicate(timeout=30)[0]
+    assert fifo.is_fifo()
