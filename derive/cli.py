@@ -49,10 +49,11 @@ def _spec(f):
 FORMAT_HELP = {name: f.help for name, f in FORMATS.items()}
 
 
-def _format(choices, helps=FORMAT_HELP):
-    return click.option("--format", "-f", "fmt", type=click.Choice(list(choices)), default="latex",
-                        show_default=True,
-                        help="Output format: " + "; ".join(f"{c} ({helps[c]})" for c in choices) + ".")
+def _format(choices, helps=FORMAT_HELP, several: bool = True):
+    more = " Several, comma-separated (pdf,json,html), are derived once and each written." if several else ""
+    return click.option("--format", "-f", "fmt", metavar="|".join(choices) if not several else "FORMAT[,FORMAT...]",
+                        default="latex", show_default=True,
+                        help="Output format: " + "; ".join(f"{c} ({helps[c]})" for c in choices) + "." + more)
 
 
 def _common(output_help, metavar="PATH"):
@@ -67,7 +68,7 @@ def _common(output_help, metavar="PATH"):
     return decorate
 
 
-SHEET_OUTPUT = ("Where to write; '-' for standard output (not for pdf or beamer-pdf). "
+SHEET_OUTPUT = ("Where to write; '-' for standard output (not for pdf or beamer-pdf); a folder for several formats. "
                 "Default: out/<spec-name>-{sheet}.<ext> under the current directory "
                 "(-slides.tex and -slides.pdf for beamer and beamer-pdf).")
 
@@ -105,7 +106,7 @@ def problems(spec, fmt, output, only, templates):
 
 @cli.command()
 @_spec
-@_format(snippet_formats(), SNIPPET_HELP)
+@_format(snippet_formats(), SNIPPET_HELP, several=False)
 @_common("The folder to write into. Default: out/snippets under the current directory.", metavar="DIR")
 @reports_errors
 def snippets(spec, fmt, output, only, templates):

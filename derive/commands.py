@@ -33,23 +33,49 @@ def _output(out: str | None) -> str | None:
     return out
 
 
-def _sheet(sheet: str, spec, fmt: str, out: str | None, only, templates) -> list[str]:
+def format_names(fmt: str | Iterable[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    """The formats asked for: 'pdf,json,html' (or a list), each one of ``allowed``, none twice."""
+    names = [f.strip() for f in (fmt.split(",") if isinstance(fmt, str) else fmt) if f.strip()]
+    if not names:
+        raise UsageError(f"--format: no format given; the formats are {', '.join(allowed)}")
+    for name in names:
+        if name not in allowed:
+            raise UsageError(f"no format {name!r} for the {what}{did_you_mean(name, allowed)}; the formats are"
+                             f" {', '.join(allowed)}")
+    if len(set(names)) != len(names):
+        raise UsageError(f"--format: a format is named twice ({','.join(names)})")
+    return names
+
+
+def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
+    """Where each format goes: out/<stem><suffix> by default; with several formats -o is a folder."""
+    if out == "-" and (len(names) > 1 or formats.FORMATS[names[0]].binary):
+        raise UsageError("a PDF cannot be written to standard output; give a file with -o PATH" if len(names) == 1
+                         else "several formats cannot go to standard output; give a folder with -o DIR")
+    if len(names) > 1 or out is None:
+        folder = out or OUT
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise UsageError(f"-o {folder}: not a folder (several formats are written into a folder)")
+        return [os.path.join(folder, f"{stem}{formats.FORMATS[n].suffix}") for n in names]
+    return [out]
+
+
+def _sheet(sheet: str, spec, fmt, out: str | None, only, templates) -> list[str]:
+    """Derive and check once, render in every format asked for, then write each file."""
     out = _output(out)
-    if fmt not in formats.SHEETS[sheet]:
-        raise UsageError(f"no format {fmt!r} for the {sheet}; the formats are {', '.join(formats.SHEETS[sheet])}")
-    if out == "-" and formats.FORMATS[fmt].binary:
-        raise UsageError("a PDF cannot be written to standard output; give a file with -o PATH")
+    names = format_names(fmt, formats.SHEETS[sheet], sheet)
     formats.environment(templates)                                   # a missing --templates folder fails first
     problem_set = specs.load(spec)
+    paths = _targets(names, out, f"{problem_set.name}-{sheet}")
     doc = document.solve(problem_set, ids(only))
-    data = formats.render(doc, fmt, sheet=sheet, templates=templates)
-    path = out or os.path.join(OUT, f"{problem_set.name}-{sheet}{formats.FORMATS[fmt].suffix}")
-    return [output.write(path, data)]
+    rendered = [formats.render(doc, name, sheet=sheet, templates=templates) for name in names]
+    return [output.write(path, data) for path, data in zip(paths, rendered)]
 
 
 def solutions(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None) -> list[str]:
-    """Write the answer key of a spec (default: the bundled HW5 set) in a format, to
-    out/<spec-name>-solutions.<ext> unless ``out`` is given ('-' for standard output)."""
+    """Write the answer key of a spec (default: the bundled HW5 set) in a format (or several, 'pdf,json'),
+    to out/<spec-name>-solutions.<ext> unless ``out`` is given ('-' for standard output; a folder for
+    several formats)."""
     return _sheet("solutions", spec, fmt, out, only, templates)
 
 

@@ -91,7 +91,7 @@ def test_bad_format(run):
 def test_help(run):
     result = run("solutions", "--help")
     assert result.exit_code == 0
-    for word in ("--format", "[latex|pdf|json|markdown|html|beamer|beamer-pdf]", "--output", "--only",
+    for word in ("--format", "FORMAT[,FORMAT...]", "latex (LaTeX article)", "beamer-pdf (the slides compiled)", "--output", "--only",
                  "--templates", "standard output"):
         assert word in result.output
 
@@ -202,7 +202,7 @@ def test_exit_statuses_of_every_command(run, tmp_path, args, status):
     result = run(*args)
     assert result.exit_code == status, result.output
     if status == 2 and args[0] != "snippets" and "-f" in args and args[args.index("-f") + 1] == "json":
-        assert "'json' is not one of" in result.output
+        assert "no format 'json' for the problems" in result.output
     if status:
         assert not (tmp_path / "out").exists()
 
@@ -232,3 +232,22 @@ def test_files_get_the_usual_permissions(run, tmp_path):
         assert (tmp_path / "out" / "hw5-solutions.json").stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(umask)
+
+
+def test_several_formats_in_one_run(tmp_path, monkeypatch):
+    """-f pdf,json,html: derived and checked once, each file as its single-format run writes it."""
+    from derive import document
+    calls = []
+    solve = document.solve
+    monkeypatch.setattr(document, "solve", lambda *a, **k: calls.append(1) or solve(*a, **k))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["solutions", "-f", "json,markdown,html", "-o", "keys"])
+    assert result.exit_code == 0, result.output
+    assert calls == [1]
+    for fmt, suffix in (("json", ".json"), ("markdown", ".md"), ("html", ".html")):
+        single = derive.render(derive.solve(derive.load()), fmt)
+        assert (tmp_path / "keys" / f"hw5-solutions{suffix}").read_text() == single
+    for args, message in ((["-f", "json,html", "-o", "-"], "standard output"), (["-f", "json,nope"], "'nope'"),
+                          (["-f", "json,json"], "twice"), (["-f", ","], "no format")):
+        result = CliRunner().invoke(cli, ["solutions", *args])
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
