@@ -78,8 +78,10 @@ def printer(notation: Notation = EMPTY) -> Printer:
     return Printer(notation)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def math(expr, notation: Notation = EMPTY) -> str:
-    """LaTeX of an expression in a kind's notation."""
+    """LaTeX of an expression in a kind's notation (each printed once per run: a chain is measured for its
+    rows and then laid out, and every format after the first reuses it)."""
     return printer(notation).doprint(expr)
 
 

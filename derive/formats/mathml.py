@@ -403,6 +403,7 @@ def _printer(notation: Notation = EMPTY) -> Printer:
     return Printer(notation)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def element(expr, notation: Notation = EMPTY) -> str:
     """MathML (without the <math> wrapper) of an expression in a kind's notation."""
     return _printer(notation).doprint(expr)
