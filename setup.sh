@@ -11,9 +11,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@"
 }
 
-if ! command -v pdflatex >/dev/null || ! command -v latexmk >/dev/null || ! command -v pdftoppm >/dev/null; then
+if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null; then
   apt_install texlive-latex-base texlive-latex-recommended texlive-pictures texlive-fonts-recommended \
-    latexmk poppler-utils
+    poppler-utils
 fi
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
   # Only the tests need it (the HTML key is checked in a real headless browser).

@@ -13,41 +13,45 @@ from pathlib import Path
 from .errors import TexError
 
 INSTALL_HINT = ("install TeX Live, e.g. on Debian/Ubuntu: sudo apt-get install texlive-latex-base "
-                "texlive-latex-recommended texlive-pictures texlive-fonts-recommended latexmk")
+                "texlive-latex-recommended texlive-pictures texlive-fonts-recommended")
 ENGINE_FLAGS = ["-no-shell-escape", "-halt-on-error", "-interaction=nonstopmode", "-file-line-error"]
 TIMEOUT = 180
 
 
+MAX_PASSES = 4
+# A rerun request about references (not hyperref's "Rerun to get outlines right" for an empty outline).
+RERUN = re.compile(r"Label\(s\) may have changed|Rerun to get cross-references right|Please rerun LaTeX")
+
+
 def command(main: str = "main.tex") -> list[str]:
-    """The TeX command: latexmk when present, else pdflatex (run twice by compile)."""
-    latexmk = shutil.which("latexmk")
-    if latexmk and shutil.which("pdflatex"):
-        engine = " ".join(["pdflatex", *ENGINE_FLAGS, "%O", "%S"])
-        return [latexmk, "-pdf", "-quiet", f"-pdflatex={engine}", main]
+    """The TeX command: pdflatex, no shell escape, stopping at the first error."""
     pdflatex = shutil.which("pdflatex")
     if pdflatex:
         return [pdflatex, *ENGINE_FLAGS, main]
     raise TexError("no TeX engine found (pdflatex): " + INSTALL_HINT)
 
 
-def compile_pdf(source: str) -> bytes:
-    """The PDF of a complete LaTeX document; TexError with the log's relevant lines on failure."""
+def compile_pdf(source: str, passes: int = 1) -> bytes:
+    """The PDF of a complete LaTeX document, by ``passes`` runs of pdflatex (the article has no
+    cross-references: one pass gives its pages; beamer's navigation needs two), and more while the log asks
+    for a rerun (a user's template with references); TexError with the log's relevant lines on failure."""
     cmd = command()
-    runs = 1 if "latexmk" in Path(cmd[0]).name else 2
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
         (Path(tmp) / "main.tex").write_text(source, encoding="utf-8")
-        for _ in range(runs):
+        for k in range(MAX_PASSES):
             proc = _run(cmd, tmp)
+            log = Path(tmp) / "main.log"
+            text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
             if proc.returncode != 0:
-                log = Path(tmp) / "main.log"
-                text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
                 raise TexError("TeX failed:\n" + relevant_lines(text))
+            if k + 1 >= passes and not RERUN.search(text):
+                break
         return (Path(tmp) / "main.pdf").read_bytes()
 
 
 def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
     """Run TeX in a process group of its own, so that on a timeout or an interrupt the whole group
-    (latexmk and the pdflatex it started) is ended, not just the first process."""
+    (pdflatex and anything it started) is ended, not just the first process."""
     proc = subprocess.Popen(cmd, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

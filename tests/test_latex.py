@@ -88,3 +88,25 @@ def test_pdftoppm_renders_every_page(tmp_path):
     (tmp_path / "key.pdf").write_bytes(compile_pdf(derive.render(derive.solve(derive.load()), "latex")))
     subprocess.run(["pdftoppm", "-png", "-r", "20", "key.pdf", "page"], cwd=tmp_path, check=True)
     assert len(list(tmp_path.glob("page-*.png"))) >= 4
+
+
+def test_one_pass_unless_the_log_asks_for_more(tmp_path):
+    """The article compiles in one pdflatex pass; a document with a cross-reference (a user's template) is
+    run again until the reference resolves."""
+    need_tex()
+    from derive import pdf
+    calls = []
+    run = pdf._run
+    pdf._run = lambda cmd, folder: calls.append(1) or run(cmd, folder)
+    try:
+        pdf.compile_pdf(derive.render(derive.solve(derive.load(), only=["2a"]), "latex"))
+        assert len(calls) == 1
+        calls.clear()
+        data = pdf.compile_pdf("\\documentclass{article}\\begin{document}See section \\ref{s}.\\section{S}\\label{s}"
+                               "\\end{document}")
+    finally:
+        pdf._run = run
+    assert len(calls) == 2
+    (tmp_path / "r.pdf").write_bytes(data)
+    text = subprocess.run(["pdftotext", "r.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "See section 1." in text and "??" not in text

@@ -57,7 +57,7 @@ def test_questions_without_answers(hw5, fmt):
 
 def test_json_is_refused(run, tmp_path):
     result = run("problems", "-f", "json")
-    assert result.exit_code == 2 and "'json' is not one of" in result.output
+    assert result.exit_code == 2 and "no format 'json' for the problems" in result.output
     assert not (tmp_path / "out").exists()
 
 

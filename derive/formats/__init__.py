@@ -151,7 +151,7 @@ def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None)
         return json.dumps(to_json(doc), indent=2, ensure_ascii=False) + "\n"
     if form.compiled_from:
         from ..pdf import compile_pdf
-        return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates))
+        return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates), form.passes)
     return _render_template(form, form.template(sheet), context.document(doc, form.typesetter(), sheet), templates)
 
 

@@ -40,6 +40,7 @@ class Format:
     ext: str | None = None                     # its templates' extension: '<sheet>.<ext>.j2'
     typesetter: Callable | None = None         # makes the typesetter (prose escaped, maths printed)
     compiled_from: str | None = None           # the format whose output is compiled into this one (PDFs)
+    passes: int = 1                            # pdflatex runs a compiled format needs (beamer: 2)
     sheets: tuple[str, ...] = SHEET_NAMES
     snippets: bool = False                     # whether `derive snippets` writes it
     snippet_typesetter: Callable | None = None  # the snippets' typesetter, when not the format's own
@@ -76,7 +77,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("html", "one self-contained page, MathML", ".html", "html", "html", _html),
     Format("beamer", "slides, one frame a question", "-slides.tex", "beamer", "tex",
            lambda: _latex(BEAMER_LIMIT)),
-    Format("beamer-pdf", "the slides compiled", "-slides.pdf", compiled_from="beamer"),
+    Format("beamer-pdf", "the slides compiled", "-slides.pdf", compiled_from="beamer", passes=2),
 )}
 SNIPPET_HELP = {"latex": "for beamer frames and articles", "markdown": "for notebooks and pages"}
 
