@@ -27,6 +27,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m compileall -q derive          # byte code now, not on every first run
 
 .venv/bin/derive solutions --format latex
 .venv/bin/derive solutions --format pdf

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import traceback
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from .. import __version__
 from ..errors import DeriveError, UsageError
 from ..limits import TEMPLATE_TIME_LIMIT, OutOfTime, time_limit
 from ..notation import EMPTY
@@ -49,6 +51,18 @@ def _user_dirs(templates) -> tuple[str, ...]:
     return tuple(str(Path(d).resolve()) for d in dirs)
 
 
+def _bytecode_cache():
+    """Compiled templates kept between runs in the user's cache folder (none if it cannot be written)."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive" / f"templates-{__version__}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / ".writable"
+        probe.touch()
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(root))
+
+
 class Sandbox(SandboxedEnvironment):
     """Templates run sandboxed: no access to Python internals, ranges of at most 100,000, and no string or
     list multiplied or number raised past a size that could exhaust memory."""
@@ -72,7 +86,7 @@ def _environment(tex_delimiters: bool, user: tuple[str, ...]) -> jinja2.Environm
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(list(user)), builtin,
                                   jinja2.PrefixLoader({"builtin": builtin})])
     common = dict(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                  keep_trailing_newline=True)
+                  keep_trailing_newline=True, bytecode_cache=_bytecode_cache())
     if tex_delimiters:
         env = Sandbox(
             block_start_string="((*", block_end_string="*))",
