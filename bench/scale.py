@@ -1,0 +1,115 @@
+"""Benchmark: derive at the scale of a course, each work as a cold process, as a ratio to a bare
+`python -c "import sympy"` measured in the same run (interleaved, so load drifts hit both).
+
+| work | goal |
+|---|---|
+| 50 HW5-style problems with varied numbers, json | <= 4x |
+| 2000-layer CNN, json | <= 3x |
+| conv1d at its length limit, all four asks, json | <= 2.5x |
+| 10-unit RNN, derivative and stability | <= 2.5x |
+| HW5 --format pdf / --format latex | <= 1.6x |
+| 8 formats of one key, one process | <= 1.5x one format (latex) |
+
+Run: .venv/bin/python bench/scale.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hw5 import cold  # noqa: E402
+
+ACTIVATIONS = ["tanh", "sigmoid", "relu", r"\frac{\exp(z)}{1 + \exp(z)}", "softplus"]
+
+
+def course(n: int) -> str:
+    """n HW5-style problems with varied numbers."""
+    out = ['title = "A course"']
+    for k in range(n):
+        kind = k % 3
+        if kind == 0:
+            out += ["[[problem]]", 'kind = "rnn-activation"', f"W_a = {0.3 + (k % 7) / 5}", f"b = {(k % 5 - 2) / 10}",
+                    "[[problem.part]]", f"activation = '{ACTIVATIONS[k % len(ACTIVATIONS)]}'",
+                    'ask = ["derivative", "stability"]']
+        elif kind == 1:
+            out += ["[[problem]]", 'kind = "cnn-dims"', f"input = [{32 + k}, {32 + k}, 3]",
+                    f'layers = [{{ type = "conv", filters = {8 + k}, kernel = 3, padding = 1 }}, {{ type = "maxpool", '
+                    f'kernel = 2 }}, {{ type = "conv", filters = 16, kernel = {3 + 2 * (k % 2)}, stride = 2 }}]',
+                    "[[problem.part]]", 'ask = ["params", "shapes", "receptive-field", "same-padding"]']
+        else:
+            n_in = 5 + k % 4
+            out += ["[[problem]]", 'kind = "conv1d-matrix"', f"length = {n_in}", "width = 3", "[[problem.part]]",
+                    'ask = ["matrix", "gradient"]', 'wrt = "f2"', "signs = " + json.dumps((["+", "-"] * n_in)[:n_in - 2])]
+    return "\n".join(out) + "\n"
+
+
+def deep_cnn(layers: int) -> str:
+    stack = ", ".join(['{ type = "conv", filters = 8, kernel = 3, padding = 1 }'] * layers)
+    return (f'title = "deep"\n[[problem]]\nkind = "cnn-dims"\ninput = [64, 64, 3]\nlayers = [{stack}]\n'
+            '[[problem.part]]\nask = ["params", "shapes"]\n')
+
+
+def long_conv1d(length: int) -> str:
+    signs = json.dumps((["+", "-", "+"] * length)[:length - 2])
+    return (f'title = "long"\n[[problem]]\nkind = "conv1d-matrix"\nlength = {length}\nwidth = 3\n[[problem.part]]\n'
+            f'ask = ["matrix", "gradient", "jacobian", "input-gradient"]\nwrt = "f1"\nsigns = {signs}\n')
+
+
+def units(n: int) -> str:
+    rows = [[0.5 if i == j else (0.05 if (i + j) % 2 else -0.04) for j in range(n)] for i in range(n)]
+    return (f'title = "units"\n[[problem]]\nkind = "rnn-activation"\nactivation = "tanh"\nW_a = {json.dumps(rows)}\n'
+            f'a0 = {json.dumps([0.1 * (k % 3) for k in range(n)])}\n[[problem.part]]\nask = ["derivative", "stability"]\n')
+
+
+def works(tmp: str) -> list[tuple[str, list[str], float]]:
+    """(label, command, goal ratio)."""
+    files = {"course.toml": course(50), "deep.toml": deep_cnn(2000), "long.toml": long_conv1d(128),
+             "units.toml": units(10)}
+    for name, text in files.items():
+        Path(tmp, name).write_text(text)
+    d = [sys.executable, "-m", "derive", "solutions"]
+    every = "latex,pdf,json,markdown,html,beamer,beamer-pdf"
+    return [("50 problems, json", d + ["course.toml", "-f", "json", "-o", "c.json"], 4.0),
+            ("2000-layer CNN, json", d + ["deep.toml", "-f", "json", "-o", "d.json"], 3.0),
+            ("conv1d length 128, four asks", d + ["long.toml", "-f", "json", "-o", "l.json"], 2.5),
+            ("10-unit RNN, both asks", d + ["units.toml", "-f", "json", "-o", "u.json"], 2.5),
+            ("HW5 --format latex", d + ["-f", "latex", "-o", "h.tex"], 1.6),
+            ("HW5 --format pdf", d + ["-f", "pdf", "-o", "h.pdf"], 1.6),
+            ("HW5, 7 formats at once", d + ["-f", every, "-o", "all"], None)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        floor_cmd = [sys.executable, "-c", "import sympy"]
+        table = works(tmp)
+        for _, cmd, _ in table:
+            cold(cmd, tmp)                                              # warm the file cache
+        floor, times = [], {label: [] for label, _, _ in table}
+        for _ in range(args.runs):
+            floor.append(cold(floor_cmd, tmp)[0])
+            for label, cmd, _ in table:
+                times[label].append(cold(cmd, tmp)[0])
+    f = statistics.median(floor)
+    print(f"import sympy (floor)   median {f:.3f} s over {args.runs} runs")
+    one_format = statistics.median(times["HW5 --format latex"])
+    for label, _, goal in table:
+        t = statistics.median(times[label])
+        if goal is None:
+            ratio, goal, base = t / one_format, 1.5, "one format"
+        else:
+            ratio, base = t / f, "import sympy"
+        print(f"{label:32} {t:6.2f} s  {ratio:5.2f}x {base} (goal <= {goal}x): {'met' if ratio <= goal else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
