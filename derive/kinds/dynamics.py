@@ -199,14 +199,21 @@ class VectorRecurrence:
         return lambda state: [m(*state) for m in maps]
 
     def jacobian(self):
-        """state -> diag(phi'(W state + c)) W as an mpmath matrix."""
-        prevs = self._previous()
-        slopes = [compile_numeric(self.dphi.subs(Z, e), prevs) for e in self.W * ImmutableMatrix(prevs) + self.c]
+        """state -> diag(phi'(W state + c)) W as an mpmath matrix: each row of W scaled by its unit's slope
+        (no n x n diagonal multiplied in)."""
+        slope = compile_numeric(self.dphi, (Z,))
         W = mpmath.matrix([[evaluate(v) for v in self.W.row(i)] for i in range(self.n)])
+        c = mpmath.matrix([evaluate(v) for v in self.c])
 
         def at(state):
             with mpmath.workdps(DIGITS):
-                return mpmath.diag([s(*state) for s in slopes]) * W
+                z = W * mpmath.matrix(list(state)) + c
+                J = W.copy()
+                for i in range(self.n):
+                    s = slope(z[i])
+                    for j in range(self.n):
+                        J[i, j] *= s
+                return J
         return at
 
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list[list]:
