@@ -377,3 +377,10 @@ def test_bad_spec_exits_2(write_spec):
                       'layers = [{ type = "attention", heads = 4 }]\n[[problem.part]]\nask = "params"\n')
     result = CliRunner().invoke(cli, ["solutions", str(path)])
     assert result.exit_code == 2 and "layers[1].heads" in result.output
+
+
+def test_the_examples_language_model_is_torchs():
+    import tomllib
+    from derive.kinds import KINDS
+    problem = tomllib.loads(KINDS["network"].example())["problem"][1]
+    agree(problem["input"], problem["layers"])
