@@ -137,7 +137,7 @@ def kinds():
 def example(kind):
     """Print a commented problem-set spec of KIND that derives: a start for a new problem.
 
-    For instance: derive example cnn-dims > mine.toml; derive solutions mine.toml
+    For instance: derive example network > mine.toml; derive solutions mine.toml
     """
     from . import commands
     click.echo(commands.example(kind), nl=False)

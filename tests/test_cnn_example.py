@@ -24,11 +24,12 @@ LAYERS = [{**layer, "bias": layer.get("bias", True)} if layer["type"] == "dense"
 @pytest.fixture(scope="module")
 def answers():
     doc = derive.solve(derive.loads(TEXT))
-    return {q.ask: q.answer.value for q in doc.questions()}
+    return {q.ask: q.answer.value for q in doc.questions() if q.id.startswith("1")}     # the image problem
 
 
 def test_the_example_asks_every_question(answers):
-    assert set(answers) == set(KINDS["cnn-dims"].asks)
+    doc = derive.solve(derive.loads(TEXT))
+    assert {q.ask for q in doc.questions()} == set(KINDS["cnn-dims"].asks)
 
 
 def test_the_example_has_the_stack_it_teaches():

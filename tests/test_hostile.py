@@ -85,7 +85,7 @@ def test_every_mistake_at_once():
         ask = "x"
         [[problem]]
         kind = "cnn-dims"
-        input = [1, 2]
+        input = [1, 2, 3, 4]
         layers = []
         [[problem.part]]
         ask = "params"

@@ -1,8 +1,10 @@
-"""cnn-dims: parameter counts, output shapes, "same" padding and receptive fields of a layer stack.
+"""network (formerly cnn-dims): parameter counts, output shapes, multiply-accumulates, "same" padding and
+receptive fields of a layer stack over an image, a sequence or a vector.
 
 The stack is validated and its shapes worked out once, in ``configure``; each question then
-derives its answer layer by layer. Conventions (PyTorch's unless stated): sizes are
-height × width × channels; an output size is ⌊(n + p_b + p_a − k_eff)/s⌋ + 1 with the effective
+derives its answer layer by layer. Conventions (PyTorch's unless stated): image sizes are
+height × width × channels (``layout = "CHW"`` reads and shows them channels first), a sequence is
+length × features; an output size is ⌊(n + p_b + p_a − k_eff)/s⌋ + 1 with the effective
 kernel k_eff = d(k − 1) + 1 (ceil_mode rounds up, but the last window must start inside the
 input or the left/top padding); receptive fields follow Araujo, Norris & Sim (2019).
 """
@@ -10,28 +12,50 @@ input or the left/top padding); receptive fields follow Araujo, Norris & Sim (20
 from __future__ import annotations
 
 from ... import fields
+from ...errors import did_you_mean
 from ...fields import FieldError
 from ...steps import Solution, Text, say
 from ...words import article, plural
 from ..base import REQUIRED, Kind, register
 from ..base import Field as Key
 from .field import _receptive_field
-from .layers import POINTWISE, POOLS, Config, Layer, _dims, out_shape
+from .layers import POINTWISE, POOLS, RECURRENT, Config, Layer, _dims, out_shape
 from .notation import NOTATION
 from .params import _params, _total_params
 from .reading import _layer
+from .macs import _macs, _total_macs
 from .shapes import _same_padding, _shapes
 
 
 
 # --- reading and validating the spec -----------------------------------------------------------
 
+INPUT_FORMS = "[height, width, channels] (an image), [length, features] (a sequence) or [n] (a vector)"
+LAYOUTS = ("HWC", "CHW")
+ORIGINAL = ("conv", "maxpool", "avgpool", "flatten", "dense", "batchnorm", "relu", "leaky_relu", "sigmoid", "tanh",
+            "softmax", "dropout")
+
+
+def _input(values: dict) -> tuple[tuple[int, ...], str]:
+    """The input shape, (height, width, channels) for an image whatever the layout, and the layout."""
+    layout = values.get("layout", "HWC")
+    if layout not in LAYOUTS:
+        raise FieldError("layout", "unknown layout" + did_you_mean(str(layout), LAYOUTS), layout,
+                         '"HWC" (height, width, channels) or "CHW" (PyTorch\'s channels, height, width)')
+    raw = values.get("input")
+    if not (isinstance(raw, list) and 1 <= len(raw) <= 3):
+        form = "[channels, height, width] (an image)" if layout == "CHW" else INPUT_FORMS
+        raise FieldError("input", "must be " + INPUT_FORMS.replace("[height, width, channels] (an image)", form),
+                         raw, "one, two or three whole numbers >= 1")
+    shape = tuple(fields.check_int(v, "input", 1) for v in raw)
+    if layout == "CHW" and len(shape) == 3:
+        shape = (shape[1], shape[2], shape[0])
+    return shape, layout
+
+
 def configure(values: dict, asks) -> Config:
     """Validate the input shape and the layer stack, and that every layer fits its input."""
-    raw = values.get("input")
-    if not (isinstance(raw, list) and len(raw) == 3):
-        raise FieldError("input", "must be [height, width, channels]", raw, "three whole numbers >= 1")
-    shape = tuple(fields.check_int(v, "input", 1) for v in raw)
+    shape, layout = _input(values)
     raw_layers = values.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:
         raise FieldError("layers", "missing or empty", raw_layers, "a list of layer tables")
@@ -46,6 +70,22 @@ def configure(values: dict, asks) -> Config:
         if which > len(layers):
             count = f"there {'is' if len(layers) == 1 else 'are'} only {plural(len(layers), 'layer')}"
             raise FieldError("layer", count, which, f"1 to {len(layers)}")
+    _check_geometry_asks(asks, layers, shape, which)
+    return Config(shape, tuple(layers), tuple(shapes), which, layout)
+
+
+def _check_geometry_asks(asks, layers: list[Layer], shape, which: int | None) -> None:
+    """same-padding and receptive-field follow an image through the image layers of cnn-dims."""
+    geometric = [a for a in ("same-padding", "receptive-field") if a in asks]
+    if geometric and len(shape) != 3:
+        raise FieldError("input", f"'{geometric[0]}' asks about an image, and the input is not one", list(shape),
+                         "[height, width, channels]")
+    upto = layers[:which or len(layers)]
+    other = next((k for k, l in enumerate(upto) if l.type not in ORIGINAL), None)
+    if "receptive-field" in asks and other is not None:
+        raise FieldError("layers", f"'receptive-field' follows conv, pooling, flatten, dense and pointwise layers"
+                         f" only; layer {other + 1} is {article(upto[other].name)} {upto[other].name}",
+                         upto[other].type, "a stack of those layers (or 'layer' before it)")
     convs = [k + 1 for k, l in enumerate(layers) if l.type == "conv"]
     if "same-padding" in asks:
         if not convs:
@@ -56,7 +96,6 @@ def configure(values: dict, asks) -> Config:
             raise FieldError("layer", f"'same-padding' asks about a conv layer, and layer {which} is"
                              f" {article(name)} {name}", which, "the number of a conv layer: "
                              + ", ".join(map(str, convs)))
-    return Config(shape, tuple(layers), tuple(shapes), which)
 
 
 # --- the setting -----------------------------------------------------------------------------
@@ -79,9 +118,13 @@ def _pad_text(layer: Layer) -> str:
 
 
 def _describe(layer: Layer, depth: int) -> str:
+    if layer.type in NEW_DESCRIPTIONS:
+        return NEW_DESCRIPTIONS[layer.type](layer, depth)
     extra = ""
     if layer.spatial and layer.dilation != (1, 1):
         extra += f", dilation {_pair_text(layer.dilation)}"
+    if layer.seq and layer.spatial:
+        return _describe_1d(layer, depth)
     if layer.type == "conv":
         groups = f" in {layer.groups} groups" if layer.groups > 1 else ""
         bias = "" if layer.bias else ", no bias"
@@ -102,9 +145,70 @@ def _describe(layer: Layer, depth: int) -> str:
     return POINTWISE[layer.type]
 
 
+def _pad_1d(layer: Layer) -> str:
+    b, a = layer.padding[0]
+    text = str(b) if a == b else f"{b} before, {a} after"
+    return {"valid": "“valid” (none)", "same": f"“same” ({text})"}.get(layer.pad_word, text)
+
+
+def _describe_1d(layer: Layer, depth: int) -> str:
+    """A conv or pooling layer over a sequence (PyTorch's Conv1d, MaxPool1d, AvgPool1d)."""
+    extra = f", dilation {layer.dilation[0]}" if layer.dilation[0] > 1 else ""
+    if layer.type == "conv":
+        groups = f" in {layer.groups} groups" if layer.groups > 1 else ""
+        return (f"1D convolution along the sequence, {plural(layer.filters, 'filter')}{groups} each of"
+                f" {layer.kernel[0]} × {depth // layer.groups} (positions × features), padding {_pad_1d(layer)},"
+                f" stride {layer.stride[0]}{extra}" + ("" if layer.bias else ", no bias"))
+    kind = "max" if layer.type == "maxpool" else "average"
+    return (f"1D {kind} pooling along the sequence, window {layer.kernel[0]}, padding {_pad_1d(layer)},"
+            f" stride {layer.stride[0]}{extra}" + (", ceil mode" if layer.ceil_mode else ""))
+
+
+def _describe_recurrent(layer: Layer, depth: int) -> str:
+    what = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[layer.type]
+    stack = f", {layer.depth} stacked layers" if layer.depth > 1 else ""
+    bi = ", bidirectional" if layer.directions == 2 else ""
+    return f"{what}, hidden size {layer.filters}{stack}{bi}" + ("" if layer.bias else ", no bias")
+
+
+def _describe_transposed(layer: Layer, depth: int) -> str:
+    size = str(layer.kernel[0]) if layer.seq else _dims(layer.kernel)
+    one = (lambda t: str(t[0])) if layer.seq else _pair_text
+    extra = f", output padding {one(layer.output_padding)}" if any(layer.output_padding) else ""
+    extra += f", dilation {one(layer.dilation)}" if layer.dilation != (1, 1) else ""
+    extra += f", in {layer.groups} groups" if layer.groups > 1 else ""
+    return (f"transposed convolution, {plural(layer.filters, 'filter')} of {size}, stride {one(layer.stride)},"
+            f" padding {one(tuple(p for p, _ in layer.padding))}{extra}" + ("" if layer.bias else ", no bias"))
+
+
+NEW_DESCRIPTIONS = {
+    "embedding": lambda l, d: f"embedding, a vocabulary of {l.vocab} tokens, vectors of {l.filters} numbers",
+    **{r: _describe_recurrent for r in RECURRENT},
+    "attention": lambda l, d: f"multi-head self-attention, {plural(l.heads, 'head')}" + ("" if l.bias else ", no bias"),
+    "transformer-encoder": lambda l, d: (f"transformer encoder layer, {plural(l.heads, 'head')}, feed-forward width"
+                                         f" {l.ff}" + ("" if l.bias else ", no bias")),
+    "layernorm": lambda l, d: "layer normalization over the last dimension",
+    "conv-transpose": _describe_transposed,
+    "pad": lambda l, d: "zero padding, " + (_pad_1d(l) if l.seq else _pad_text(l)),
+    "global-avgpool": lambda l, d: "global average pooling",
+}
+
+
+def _input_text(c: Config) -> str:
+    shape = c.input
+    if len(shape) == 3:
+        order = "channels × height × width" if c.layout == "CHW" else "height × width × channels"
+        return f"Input: an image of shape {c.show(shape)} ({order})."
+    if len(shape) == 2:
+        return f"Input: a sequence of {shape[0]} vectors of {shape[1]} features ({_dims(shape)}, length × features)."
+    if c.layers[0].type == "embedding":
+        return f"Input: a sequence of {plural(shape[0], 'token id')}."
+    return f"Input: a vector of {plural(shape[0], 'number')}."
+
+
 def setting(c: Config) -> Text:
     """The network, layer by layer."""
-    parts = [f"Input: an image of shape {_dims(c.input)} (height × width × channels)."]
+    parts = [_input_text(c)]
     for k, (layer, shape) in enumerate(zip(c.layers, c.shapes)):
         parts.append(f" Layer {k + 1}: {_describe(layer, shape[-1])}.")
     return say("".join(parts))
@@ -114,27 +218,35 @@ def solve(c: Config, ask: str) -> Solution:
     """Derive one question of a cnn-dims part."""
     # looked up in this module at each call, so that patching e.g. cnn._params takes effect
     return {"params": _params, "total-params": _total_params, "shapes": _shapes, "same-padding": _same_padding,
-            "receptive-field": _receptive_field}[ask](c)
+            "receptive-field": _receptive_field, "macs": _macs, "total-macs": _total_macs}[ask](c)
 
 
 @register
-class CnnDims(Kind):
-    """An image through a stack of layers: parameters, shapes, padding and receptive fields."""
+class Network(Kind):
+    """An image, a sequence or a vector through a stack of layers: parameters, shapes, multiply-accumulates,
+    padding and receptive fields."""
 
-    name = "cnn-dims"
+    name = "network"
+    aliases = ("cnn-dims",)
     notation = NOTATION
-    summary = "an image through a stack of layers: parameter counts, shapes, 'same' padding, receptive fields"
+    summary = ("an image, sequence or vector through a stack of layers: parameter counts, shapes,"
+               " multiply-accumulates, 'same' padding, receptive fields")
     asks = {
         "params": "each layer's trainable parameters",
         "total-params": "the total, trainable and non-trainable apart",
         "shapes": "each layer's output shape",
+        "macs": "each layer's multiply-accumulates for one example (FLOPs are twice as many)",
+        "total-macs": "the multiply-accumulates of the whole forward pass",
         "same-padding": "the padding that keeps a conv layer's size ('layer', default the first conv)",
         "receptive-field": "the receptive field of one unit of the last layer (or of 'layer')",
     }
     fields = (
-        Key("input", "[height, width, channels]", "the input image", REQUIRED),
+        Key("input", "[height, width, channels], [length, features] or [n]", "the input: an image, a sequence or"
+            " a vector (n token ids before an embedding)", REQUIRED),
+        Key("layout", '"HWC" or "CHW"', "how a three-number input and image shapes are ordered (default HWC)"),
         Key("layers", "a list of layer tables (type = conv, maxpool, avgpool, flatten, dense, batchnorm,"
-              " relu, ...)", "the stack, in order", REQUIRED),
+              " relu, embedding, lstm, gru, rnn, attention, transformer-encoder, layernorm, conv-transpose, pad,"
+              " global-avgpool, ...)", "the stack, in order", REQUIRED),
         Key("layer", "a layer number (1-based)", "the layer 'same-padding' or 'receptive-field' asks about"),
     )
 

@@ -53,3 +53,9 @@ def field_centre(k: int, tag: str = ""):
 
 def _label(k: int, layer: Layer) -> str:
     return f"Layer {k + 1} ({layer.name})"
+
+
+# the layers of whole networks: embeddings, recurrent layers, attention, transformer encoders
+VOCAB, EMB_DIM, HIDDEN, GATES_N = _s("V", "V"), _s("D_emb", "D"), _s("H", "H"), _s("G_gates", "G")
+X_SIZE, EMBED, FF_WIDTH, HEADS = _s("I_x", "I"), _s("E", "E"), _s("d_ff", r"d_{\mathrm{ff}}"), _s("h_heads", "h")
+SEQ_LEN, HEAD_DIM = _s("L", "L"), _s("d_k", "d_{k}")

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from ...steps import Answer, Solution, Step, chain, let, say, step, written_product, written_sum
 from ...symbols import Quotient
 from ...words import join
-from .layers import ACTIVATIONS, POOLS, Config, Layer
-from .notation import BETA, CHANNELS, GAMMA, C_IN, F_OUT, G, K_H, K_W, N_IN, UNITS, _label
+from .layers import ACTIVATIONS, GATES, POOLS, RECURRENT, Config, Layer
+from .notation import (BETA, CHANNELS, EMB_DIM, EMBED, FF_WIDTH, GAMMA, GATES_N, HIDDEN, C_IN, F_OUT, G, K_H, K_W,
+                       N_IN, UNITS, VOCAB, X_SIZE, _label)
 
 
 @dataclass(frozen=True)
@@ -26,19 +27,54 @@ def count_params(layer: Layer, shape) -> LayerCount:
     if layer.type == "batchnorm":
         return LayerCount(2 * shape[-1], 2 * shape[-1])
     if layer.type == "dense":
-        return LayerCount((shape[0] + (1 if layer.bias else 0)) * layer.filters)
-    if layer.type != "conv":
+        return LayerCount((shape[-1] + (1 if layer.bias else 0)) * layer.filters)
+    if layer.type in NEW_COUNTS:
+        return LayerCount(NEW_COUNTS[layer.type](layer, shape))
+    if layer.type not in ("conv", "conv-transpose"):
         return LayerCount(0)
     kh, kw = layer.kernel
-    depth = shape[2] // layer.groups
+    depth = shape[-1] // layer.groups
     return LayerCount((kh * kw * depth + (1 if layer.bias else 0)) * layer.filters, depth=depth)
 
+
+def recurrent_blocks(layer: Layer, features: int) -> list[tuple[int, int]]:
+    """Per stacked layer of an rnn/lstm/gru: (its input size, its parameters over all directions). Each
+    direction has G blocks (1, 3 or 4 gates) of an H × I input weight, an H × H recurrent weight and
+    PyTorch's two bias vectors b_ih and b_hh of H."""
+    g, h, out = GATES[layer.type], layer.filters, []
+    size = features
+    for _ in range(layer.depth):
+        out.append((size, layer.directions * g * h * (size + h + (2 if layer.bias else 0))))
+        size = h * layer.directions
+    return out
+
+
+def attention_count(e: int, bias: bool) -> int:
+    """nn.MultiheadAttention: the 3E × E in-projection (Q, K, V), the E × E out-projection, their biases."""
+    return 4 * e * e + (4 * e if bias else 0)
+
+
+def encoder_count(layer: Layer, e: int) -> int:
+    """nn.TransformerEncoderLayer: self-attention, the E → ff → E feed-forward, two layer norms."""
+    b = 1 if layer.bias else 0
+    return attention_count(e, layer.bias) + 2 * e * layer.ff + b * (layer.ff + e) + 2 * (e + b * e)
+
+
+NEW_COUNTS = {
+    "embedding": lambda l, s: l.vocab * l.filters,
+    **{r: lambda l, s: sum(n for _, n in recurrent_blocks(l, s[-1])) for r in RECURRENT},
+    "attention": lambda l, s: attention_count(s[-1], l.bias),
+    "transformer-encoder": lambda l, s: encoder_count(l, s[-1]),
+    "layernorm": lambda l, s: 2 * s[-1],
+}
 
 FIXED = {"flatten": "only reshapes its input into a vector; 0 parameters.",
          "dropout": "zeroes random units while training and learns nothing; 0 parameters.",
          **{p: "pooling takes a fixed max or mean over each window; it learns nothing, so it has 0 parameters."
             for p in POOLS},
-         **{a: "a fixed function of each number; 0 parameters." for a in ACTIVATIONS}}
+         **{a: "a fixed function of each number; 0 parameters." for a in ACTIVATIONS},
+         "pad": "adds zeros around its input and learns nothing; 0 parameters.",
+         "global-avgpool": "takes the mean of each channel over all positions; it learns nothing, so 0 parameters."}
 
 
 def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
@@ -51,6 +87,8 @@ def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
         steps = _batchnorm_steps(label, shape, count)
     elif layer.type == "dense":
         steps = _dense_steps(label, layer, shape, count)
+    elif layer.type in NEW_STEPS:
+        steps = NEW_STEPS[layer.type](label, layer, shape, count)
     else:
         steps = _conv_steps(label, layer, shape, count)
     return steps, count.trainable, count.buffers
@@ -69,7 +107,9 @@ def _batchnorm_steps(label: str, shape, count: LayerCount) -> list[Step]:
 
 
 def _dense_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
-    n_in, m = shape[0], layer.filters
+    n_in, m = shape[-1], layer.filters
+    if len(shape) == 2:
+        label += f"it acts on each of the {shape[0]} positions with the same weights (as nn.Linear does), so "
     if layer.bias:
         text = say(label + "each of its ", let(UNITS, m), " units has one weight per input"
                    " number (", let(N_IN, n_in), ") and one bias, in all ",
@@ -84,8 +124,11 @@ def _dense_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Ste
 
 def _conv_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
     kh, kw = layer.kernel
-    channels, g = shape[2], layer.groups
+    channels, g = shape[-1], layer.groups
     steps = []
+    if layer.type == "conv-transpose":
+        label += ("a transposed convolution has the weights of the convolution it transposes (PyTorch stores them"
+                  " C_in × F/g × k_h × k_w); ")
     if g > 1:
         steps.append(step(say(label + f"with {g} groups each filter sees only its group's share of the {channels}"
                               " input channels, so its depth is ", Quotient(C_IN, G, evaluate=False), ":"),
@@ -107,6 +150,82 @@ def _conv_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step
                    " weights and no bias, in all ", formula, ":")
     steps.append(step(text, chain(shown, count.trainable)))
     return steps
+
+
+def _embedding_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
+    return [step(say(label + "a table of one learned vector of ", let(EMB_DIM, layer.filters), " numbers per token of"
+                     " the vocabulary of ", let(VOCAB, layer.vocab), ", in all ", written_product(VOCAB, EMB_DIM), ":"),
+                 chain(written_product(layer.vocab, layer.filters), count.trainable))]
+
+
+def _recurrent_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
+    g, h = GATES[layer.type], layer.filters
+    blocks = recurrent_blocks(layer, shape[-1])
+    which = {"rnn": "one block (the tanh update)", "gru": "3 blocks (reset, update and new gates)",
+             "lstm": "4 blocks (input, forget, cell and output gates)"}[layer.type]
+    biases = ("and PyTorch's two bias vectors b_ih and b_hh of ", HIDDEN, " each") if layer.bias else ("and no bias",)
+    per = written_product(GATES_N, HIDDEN, written_sum(X_SIZE, HIDDEN, *([2] if layer.bias else [])))
+    dirs = ", for each of the 2 directions" if layer.directions == 2 else ""
+    steps = [step(say(label + f"{which}, ", let(GATES_N, g), ", each with an ", HIDDEN, " × ", X_SIZE,
+                      " input weight, an ", HIDDEN, " × ", HIDDEN, " recurrent weight ", *biases, "; ",
+                      f"{per_words(layer)} that is ", per, " parameters, with ", let(HIDDEN, h), f"{dirs}:"))]
+    for n, (size, value) in enumerate(blocks):
+        where = f"Stacked layer {n + 1}" if layer.depth > 1 else "Its input"
+        feed = (f"its input is the {size} features of each position" if n == 0 else
+                f"its input is the previous stacked layer's output, {size} numbers per position")
+        shown = written_product(*([2] if layer.directions == 2 else []), g, h,
+                                written_sum(size, h, *([2] if layer.bias else [])))
+        steps.append(step(say(f"{where}: {feed}, ", let(X_SIZE, size), ":"), chain(shown, value)))
+    if layer.depth > 1:
+        steps.append(step(say(f"The {layer.depth} stacked layers together:"),
+                          chain(written_sum(*(v for _, v in blocks)), count.trainable)))
+    return steps
+
+
+def per_words(layer: Layer) -> str:
+    return "per direction" if layer.directions == 2 else "in all"
+
+
+def _attention_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
+    e = shape[-1]
+    bias = written_product(4, EMBED) if layer.bias else 0
+    formula = written_sum(written_product(4, EMBED, EMBED), *([bias] if layer.bias else []))
+    shown = written_sum(written_product(4, e, e), *([written_product(4, e)] if layer.bias else []))
+    text = say(label + "nn.MultiheadAttention projects each position's ", let(EMBED, e), " features to queries, keys"
+               " and values with one 3E × E weight (its heads share it, each using E/h of the rows) and back with an",
+               " E × E output weight" + (", each with its bias" if layer.bias else ", no biases") + ", in all ",
+               formula, ":")
+    return [step(text, chain(shown, count.trainable))]
+
+
+def _encoder_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
+    e, ff = shape[-1], layer.ff
+    b = layer.bias
+    attn = attention_count(e, b)
+    steps = _attention_steps(label + "its self-attention block: ", layer, shape,
+                             LayerCount(attn))
+    lin = written_sum(written_product(EMBED, FF_WIDTH), *([FF_WIDTH] if b else []),
+                      written_product(FF_WIDTH, EMBED), *([EMBED] if b else []))
+    steps.append(step(say("The feed-forward block: a linear layer from ", EMBED, " to ", let(FF_WIDTH, ff),
+                          " and one back" + (", with their biases" if b else ", no biases") + ", in all ", lin, ":"),
+                      chain(written_sum(written_product(e, ff), *([ff] if b else []), written_product(ff, e),
+                                        *([e] if b else [])), 2 * e * ff + (ff + e if b else 0))))
+    norms = 2 * (e + (e if b else 0))
+    steps.append(step(say("Two layer normalizations, each with a scale " + ("and a shift " if b else "") + "per feature:"),
+                      chain(written_product(2, *([2] if b else []), e), norms)))
+    steps.append(step(say("The encoder layer in all:"), chain(written_sum(attn, 2 * e * ff + (ff + e if b else 0),
+                                                                           norms), count.trainable)))
+    return steps
+
+
+def _layernorm_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
+    return [step(say(label + "it normalizes over the last dimension, its ", let(EMB_DIM, shape[-1]), " numbers, and"
+                     " then scales and shifts each by a learned ", GAMMA, " and ", BETA, ", in all ",
+                     written_product(2, EMB_DIM), ":"), chain(written_product(2, shape[-1]), count.trainable))]
+
+
+NEW_STEPS = {"embedding": _embedding_steps, **{r: _recurrent_steps for r in RECURRENT},
+             "attention": _attention_steps, "transformer-encoder": _encoder_steps, "layernorm": _layernorm_steps}
 
 
 def _count_all(c: Config):
@@ -131,17 +250,18 @@ def _params(c: Config) -> Solution:
                     answer=Answer(value=counts, text=say(listing.capitalize() + ".")))
 
 
-def _sum_steps(counts: list[int], what: str) -> tuple[list[Step], int]:
+def _sum_steps(counts: list[int], what: str, noun: str = "parameters") -> tuple[list[Step], int]:
     """Steps adding up per-layer counts (the nonzero ones), in groups of at most 8 terms."""
+    words = f"{what} {noun}".strip()
     total = sum(counts)
     terms = [(k + 1, n) for k, n in enumerate(counts) if n]
     if not terms:
-        return [step(say(f"No layer has {what} parameters: 0 in all."))], 0
+        return [step(say(f"No layer has {words}: 0 in all."))], 0
     if len(terms) == 1:
-        return [step(say(f"Only layer {terms[0][0]} has {what} parameters: {total} in all."))], total
+        return [step(say(f"Only layer {terms[0][0]} has {words}: {total} in all."))], total
     if len(terms) <= 8:
         layers = join(k for k, _ in terms)
-        return [step(say(f"Adding the {what} parameters of layers {layers}:"),
+        return [step(say(f"Adding the {words} of layers {layers}:"),
                      chain(written_sum(*(n for _, n in terms)), total))], total
     steps, running, size = [], 0, 6
     for start in range(0, len(terms), size):
@@ -149,7 +269,7 @@ def _sum_steps(counts: list[int], what: str) -> tuple[list[Step], int]:
         new = running + sum(n for _, n in group)
         which = f"layer {group[0][0]}" if len(group) == 1 else f"layers {group[0][0]} to {group[-1][0]}"
         last = start + size >= len(terms)
-        text = (f"The {what} parameters of {which}" if not running else
+        text = (f"The {words} of {which}" if not running else
                 f"Adding those of {which} to the running total") + (", the last ones:" if last else ":")
         steps.append(step(say(text), chain(written_sum(*([running] if running else []), *(n for _, n in group)), new)))
         running = new

@@ -6,7 +6,13 @@ from ... import fields
 from ...errors import did_you_mean
 from ...fields import FieldError
 from ...words import plural
-from .layers import LAYER_KEYS, PADDING_FORMS, SPATIAL, WORDS, Layer, _dims, _same_total, out_size
+from dataclasses import replace
+
+from .layers import (LAYER_KEYS, PADDING_FORMS, RECURRENT, SEQUENCE_ONLY, SPATIAL, WORDS, Layer, _dims, _same_total,
+                     out_size, transposed_size)
+
+SEQ_PADDING = 'a whole number >= 0, [before, after], "valid" or "same"'
+MAX_STACKED = 100       # stacked recurrent layers in one rnn/lstm/gru layer
 
 
 def _int_pair(value, field: str, minimum: int, what: str) -> tuple[int, int]:
@@ -54,21 +60,154 @@ def _layer(raw, number: int, shape: tuple[int, ...]) -> Layer:
     """One layer table, checked against the shape it receives."""
     field = f"layers[{number}]"
     kind = _layer_type(raw, field)
-    if kind in SPATIAL and len(shape) == 1:
-        raise FieldError(field + ".type", f"a {kind} layer needs an image, but its input is a vector of"
-                         f" {plural(shape[0], 'number')} (after a flatten or dense layer only dense, batchnorm,"
-                         " activation and dropout layers can follow)", kind,
-                         "dense, batchnorm, an activation or dropout")
+    _check_input(kind, field, shape, number)
     if kind == "dense":
         return _dense(raw, field, shape)
     if kind == "dropout":
         return _dropout(raw, field)
+    if kind in READERS:
+        return READERS[kind](raw, kind, field, shape)
     if kind not in SPATIAL:
         return Layer(kind)
+    if len(shape) == 2:
+        return _seq_spatial(raw, kind, field, shape)
     layer = _spatial(raw, kind, field, shape)
     for dim in (0, 1):
         _check_fits(raw, layer, field, shape[dim], dim)
     return layer
+
+
+def _check_input(kind: str, field: str, shape: tuple[int, ...], number: int) -> None:
+    """The layer suits what it receives: an image, a sequence or a vector."""
+    if kind in SPATIAL + ("conv-transpose", "pad", "global-avgpool") and len(shape) == 1:
+        raise FieldError(field + ".type", f"a {kind} layer needs an image or a sequence, but its input is a vector of"
+                         f" {plural(shape[0], 'number')} (after a flatten or dense layer only dense, batchnorm,"
+                         " activation and dropout layers can follow)", kind,
+                         "dense, batchnorm, an activation or dropout")
+    if kind in SEQUENCE_ONLY and len(shape) != 2:
+        got = (f"an image of shape {_dims(shape)}: a sequence layer cannot run over an image (flatten it, or"
+               " give the input as [length, features])" if len(shape) == 3 else
+               f"a flat vector of {plural(shape[0], 'number')} with no length (a flatten or dense layer before it, or"
+               " an input [n]; give the input as [length, features], or put an embedding first)")
+        raise FieldError(field + ".type", f"this {kind} layer needs a sequence [length, features], but"
+                         f" its input is {got}", kind, "a sequence input [length, features]")
+    if kind == "embedding" and (number != 1 or len(shape) != 1):
+        raise FieldError(field + ".type", "an embedding layer looks up token ids: it must be the first layer, on an"
+                         " input [n] of n token ids", kind, "an embedding as layer 1 of an input [n]")
+
+
+def _required(raw: dict, key: str, field: str, minimum: int = 1) -> int:
+    if key not in raw:
+        raise FieldError(f"{field}.{key}", "missing", None, f"a whole number >= {minimum}")
+    return fields.check_int(raw[key], f"{field}.{key}", minimum)
+
+
+def _embedding(raw: dict, kind: str, field: str, shape) -> Layer:
+    return Layer("embedding", vocab=_required(raw, "vocab", field), filters=_required(raw, "dim", field))
+
+
+def _recurrent(raw: dict, kind: str, field: str, shape) -> Layer:
+    hidden = _required(raw, "hidden", field)
+    depth = fields.check_int(raw.get("layers", 1), field + ".layers", 1, MAX_STACKED)
+    directions = 2 if _flag(raw, "bidirectional", field + ".bidirectional", False) else 1
+    return Layer(kind, filters=hidden, bias=_flag(raw, "bias", field + ".bias", True), depth=depth,
+                 directions=directions)
+
+
+def _attention(raw: dict, kind: str, field: str, shape) -> Layer:
+    heads = _required(raw, "heads", field)
+    if shape[1] % heads:
+        raise FieldError(field + ".heads", f"{heads} heads do not divide the input's {shape[1]} features (each head"
+                         f" takes an equal share of the embedding, as nn.MultiheadAttention requires)", heads,
+                         f"a divisor of {shape[1]}")
+    ff = _required(raw, "ff", field) if kind == "transformer-encoder" else 0
+    return Layer(kind, heads=heads, ff=ff, bias=_flag(raw, "bias", field + ".bias", True))
+
+
+def _one(value, field: str, minimum: int) -> int:
+    """A single whole number: a layer over a sequence is 1D."""
+    if isinstance(value, list):
+        raise FieldError(field, "a layer over a sequence is 1D: give one number, not a pair", value,
+                         f"a whole number >= {minimum}")
+    return fields.check_int(value, field, minimum)
+
+
+def _seq_padding(value, field: str):
+    """A 1D padding as ((before, after), (0, 0)), or the word "same"/"valid"."""
+    if isinstance(value, str):
+        if value not in ("valid", "same"):
+            raise FieldError(field, "unknown padding" + did_you_mean(value, ("valid", "same")), value, SEQ_PADDING)
+        return value
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise FieldError(field, "a padding over a sequence is p or [before, after]", value, SEQ_PADDING)
+        return ((fields.check_int(value[0], field, 0), fields.check_int(value[1], field, 0)), (0, 0))
+    p = _one(value, field, 0)
+    return ((p, p), (0, 0))
+
+
+def _seq_spatial(raw: dict, kind: str, field: str, shape) -> Layer:
+    """A conv or pooling layer over a sequence, as PyTorch's Conv1d/MaxPool1d/AvgPool1d: read as an image of
+    width 1 whose kernel, stride, dilation and padding are 1, 1, 1 and 0 across."""
+    as_image = dict(raw)
+    for key in ("kernel", "stride", "dilation"):
+        if key in raw:
+            as_image[key] = [_one(raw[key], f"{field}.{key}", 1), 1]
+    if "padding" in raw:
+        pad = _seq_padding(raw["padding"], field + ".padding")
+        as_image["padding"] = pad if isinstance(pad, str) else [list(p) for p in pad]
+    layer = _spatial(as_image, kind, field, (shape[0], 1, shape[1]))
+    _check_fits(raw, layer, field, shape[0], 0)
+    return replace(layer, seq=True)
+
+
+def _pad(raw: dict, kind: str, field: str, shape) -> Layer:
+    if "padding" not in raw:
+        raise FieldError(field + ".padding", "missing", None, SEQ_PADDING if len(shape) == 2 else PADDING_FORMS)
+    if len(shape) == 2:
+        padding = _seq_padding(raw["padding"], field + ".padding")
+    else:
+        padding, word = _padding(raw["padding"], field + ".padding")
+        padding = padding or word
+    if isinstance(padding, str):
+        if padding == "same":
+            raise FieldError(field + ".padding", "a pad layer has no kernel, so \"same\" means nothing here",
+                             padding, "the zeros to add, as a number or per side")
+        padding = ((0, 0), (0, 0))
+    return Layer("pad", padding=padding, seq=len(shape) == 2)
+
+
+def _transposed(raw: dict, kind: str, field: str, shape) -> Layer:
+    """A transposed convolution (PyTorch's ConvTranspose1d/2d)."""
+    seq = len(shape) == 2
+    def pair(key, default, minimum):
+        value = raw.get(key, default)
+        if seq:
+            return _one(value, f"{field}.{key}", minimum), (1 if minimum else 0)
+        return _int_pair(value, f"{field}.{key}", minimum, f"a whole number >= {minimum} or [height, width]")
+    filters = _required(raw, "filters", field)
+    if "kernel" not in raw:
+        raise FieldError(field + ".kernel", "missing", None, "a whole number or [height, width]")
+    kernel, stride, dilation = pair("kernel", 1, 1), pair("stride", 1, 1), pair("dilation", 1, 1)
+    padding, extra = pair("padding", 0, 0), pair("output_padding", 0, 0)
+    for dim in (0,) if seq else (0, 1):
+        if extra[dim] >= max(stride[dim], dilation[dim]):
+            raise FieldError(field + ".output_padding", f"output_padding ({extra[dim]}) must be smaller than the stride"
+                             f" ({stride[dim]}) or the dilation ({dilation[dim]}), as PyTorch requires",
+                             raw.get("output_padding"), f"at most {max(stride[dim], dilation[dim]) - 1}")
+    groups = _groups(raw, field, shape[-1], filters)
+    layer = Layer("conv-transpose", kernel, stride, tuple((p, p) for p in padding), dilation, filters=filters,
+                  bias=_flag(raw, "bias", field + ".bias", True), groups=groups, seq=seq, output_padding=extra)
+    for dim in (0,) if seq else (0, 1):
+        if transposed_size(shape[dim], layer, dim) < 1:
+            raise FieldError(field + ".padding", f"the padding ({padding[dim]}) crops the whole output"
+                             f" ((n − 1)·s − 2p + d(k − 1) + output_padding + 1 is below 1)", raw.get("padding"),
+                             "a smaller padding")
+    return layer
+
+
+READERS = {"embedding": _embedding, **{r: _recurrent for r in RECURRENT}, "attention": _attention,
+           "transformer-encoder": _attention, "pad": _pad, "conv-transpose": _transposed}
 
 
 def _layer_type(raw, field: str) -> str:
@@ -90,8 +229,8 @@ def _layer_type(raw, field: str) -> str:
 
 
 def _dense(raw: dict, field: str, shape: tuple[int, ...]) -> Layer:
-    if len(shape) != 1:
-        raise FieldError(field + ".type", f"a dense layer needs a vector, but its input is an image of shape"
+    if len(shape) == 3:
+        raise FieldError(field + ".type", f"a dense layer needs a vector or a sequence, but its input is an image of shape"
                          f" {_dims(shape)}: put {{ type = \"flatten\" }} before it", "dense",
                          "a flatten layer before the first dense layer")
     units = raw.get("units")
@@ -128,7 +267,7 @@ def _spatial(raw: dict, kind: str, field: str, shape: tuple[int, ...]) -> Layer:
     if word == "same":
         layer = _resolve_same(layer, shape)
     if kind == "conv":
-        return _conv(raw, layer, field, shape[2])
+        return _conv(raw, layer, field, shape[-1])
     if word != "same":
         _check_pool_padding(raw, kernel, padding, field)
     return layer
@@ -176,11 +315,7 @@ def _conv(raw: dict, layer: Layer, field: str, channels: int) -> Layer:
     if filters is None:
         raise FieldError(field + ".filters", "missing", None, "a whole number >= 1")
     filters = fields.check_int(filters, field + ".filters", 1)
-    groups = fields.check_int(raw.get("groups", 1), field + ".groups", 1)
-    for what, n in (("input channels", channels), ("filters", filters)):
-        if n % groups:
-            raise FieldError(field + ".groups", f"the {what} ({n}) cannot be split into {groups} equal groups",
-                             groups, f"a divisor of both the input channels ({channels}) and the filters ({filters})")
+    groups = _groups(raw, field, channels, filters)
     if "depth" in raw:
         depth = fields.check_int(raw["depth"], field + ".depth", 1)
         want = channels // groups
@@ -190,3 +325,12 @@ def _conv(raw: dict, layer: Layer, field: str, channels: int) -> Layer:
             raise FieldError(field + ".depth", f"a filter's depth must match its input: {why}", depth, str(want))
     return Layer("conv", layer.kernel, layer.stride, layer.padding, layer.dilation, filters=filters,
                  bias=_flag(raw, "bias", field + ".bias", True), groups=groups, pad_word=layer.pad_word)
+
+
+def _groups(raw: dict, field: str, channels: int, filters: int) -> int:
+    groups = fields.check_int(raw.get("groups", 1), field + ".groups", 1)
+    for what, n in (("input channels", channels), ("filters", filters)):
+        if n % groups:
+            raise FieldError(field + ".groups", f"the {what} ({n}) cannot be split into {groups} equal groups",
+                             groups, f"a divisor of both the input channels ({channels}) and the filters ({filters})")
+    return groups

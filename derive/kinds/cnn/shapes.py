@@ -9,7 +9,7 @@ import sympy
 from ...steps import Answer, Solution, Step, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv, Quotient
 from ...words import plural
-from .layers import ROWS, WORDS, Config, Layer, _dims, _same_total, out_shape, out_size
+from .layers import RECURRENT, ROWS, WORDS, Config, Layer, _dims, _prod, _same_total, ordered, out_shape, out_size
 from .notation import N, D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _label
 
 
@@ -40,12 +40,12 @@ def _size_chain(size: int, layer: Layer, dim: int):
     return written_sum(FloorDiv(inner, s, evaluate=False), 1), span // s + 1
 
 
-def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Text]]:
+def _spatial_step(k: int, layer: Layer, shape, out, c: Config) -> tuple[list[Step], list[Text]]:
     steps, notes = [], []
     dims = (0,) if shape[0] == shape[1] and layer.square() else (0, 1)
     which = "height and width alike" if len(dims) == 1 else "height, then width"
     depth = (f"the depth is the number of filters, {layer.filters}" if layer.type == "conv"
-             else f"pooling works on each channel separately, so the depth stays {shape[2]}")
+             else f"pooling works on each channel separately, so the depth stays {shape[-1]}")
     chains, extra = [], []
     if layer.dilation != (1, 1):
         same_eff = layer.kernel[0] == layer.kernel[1] and layer.dilation[0] == layer.dilation[1]
@@ -66,7 +66,7 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
             notes.append(say(f"Layer {k + 1}: with ceil_mode the {WORDS[dim]} would get one more window, but it would"
                              " start in the padding after the input, so PyTorch drops it (its rule: the last window"
                              " must start inside the input or the padding before it)."))
-    intro = f"{_label(k, layer)}, input {_dims(shape)}: "
+    intro = f"{_label(k, layer)}, input {c.show(shape)}: "
     dil = (", with the effective kernel " if layer.dilation != (1, 1) else "")
     pieces = [intro, _formula(layer), f" ({which})"]
     if dil:
@@ -75,7 +75,7 @@ def _spatial_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Te
         pieces += [", ", P_B, " and ", P_A, " the padding before and after"]
     if layer.ceil_mode:
         pieces.append(", rounding up as ceil_mode asks")
-    pieces.append(f"; {depth}. Output {_dims(out)}.")
+    pieces.append(f"; {depth}. Output {c.show(out)}.")
     steps.append(step(say(*pieces), *chains))
     steps += extra
     notes += _surprises(k, layer, shape)
@@ -144,33 +144,92 @@ def _overpadding(k: int, layer: Layer, size: int, dim: int, words: tuple[str, st
                f" a side that “same” needs with a {kernel} of {eff}, so the output is larger than the input; {seen}.")
 
 
+def _new_shape_step(c: Config, k: int, layer: Layer, shape, out) -> Step:
+    """The shape step of a layer over a sequence, a vector, or one of the network layers."""
+    label, t = _label(k, layer), layer.type
+    if layer.seq and layer.spatial:
+        (pb, pa), s, eff = layer.padding[0], layer.stride[0], layer.eff(0)
+        return step(say(f"{label}, input {_dims(shape)}: along the sequence ", _formula(layer),
+                        f"; the features become {out[-1]}. Output {_dims(out)}."),
+                    chain(written_sum(FloorDiv(written_sum(shape[0], pb, pa, -eff), s, evaluate=False), 1), out[0]))
+    if t == "conv-transpose":
+        dims = (0,) if layer.seq else (0, 1)
+        chains = [chain(written_sum(written_product(written_sum(shape[d], -1), layer.stride[d]),
+                                    -written_product(2, layer.padding[d][0]),
+                                    written_product(layer.dilation[d], written_sum(layer.kernel[d], -1)),
+                                    layer.output_padding[d], 1), out[d]) for d in dims]
+        return step(say(f"{label}, input {c.show(shape)}: a transposed convolution spreads each input over the"
+                        " output, n_out = (n_in − 1)·s − 2p + d(k − 1) + output_padding + 1"
+                        + (" (height, then width)" if len(dims) == 2 else "") +
+                        f"; the depth is the number of filters, {layer.filters}. Output {c.show(out)}."), *chains)
+    if t == "pad":
+        dims = (0,) if len(shape) == 2 else (0, 1)
+        chains = [chain(written_sum(shape[d], *layer.padding[d]), out[d]) for d in dims]
+        return step(say(f"{label}: zeros are added before and after"
+                        + (" the sequence" if len(shape) == 2 else " in the height and the width")
+                        + f". Output {c.show(out)}."), *chains)
+    return step(say(f"{label}: " + SHAPE_WORDS[t](layer, shape, out, c)))
+
+
+SHAPE_WORDS = {
+    "embedding": lambda l, s, o, c: (f"each of the {s[0]} token ids is replaced by its vector of {l.filters} numbers;"
+                                     f" output {_dims(o)} (length × features)."),
+    **{r: lambda l, s, o, c: (f"it returns its hidden state at each of the {s[0]} steps, "
+                              + (f"the two directions' {l.filters} numbers side by side, " if l.directions == 2
+                                 else "") + f"from its last stacked layer; output {_dims(o)}.")
+       for r in RECURRENT},
+    "attention": lambda l, s, o, c: (f"each position's output is a mix of all positions' values, projected back to"
+                                     f" the embedding's size; the shape stays {_dims(o)}."),
+    "transformer-encoder": lambda l, s, o, c: f"attention and a feed-forward block with residual sums; the shape"
+                                              f" stays {_dims(o)}.",
+    "layernorm": lambda l, s, o, c: f"normalizes the last dimension; the shape stays {c.show(o)}.",
+    "global-avgpool": lambda l, s, o, c: (f"the mean of each channel over all {_prod(s[:-1])} positions; output"
+                                          f" {c.show(o)}."),
+    "dense": lambda l, s, o, c: f"the same {s[-1]} → {l.filters} map at each of the {s[0]} positions; output {_dims(o)}.",
+    "flatten": lambda l, s, o, c: f"the {_dims(s)} sequence is laid out as one vector of {o[0]} numbers.",
+}
+
+
 def _shapes(c: Config) -> Solution:
     steps, notes = [], []
     for k, (layer, shape, out) in enumerate(zip(c.layers, c.shapes, c.shapes[1:])):
         label = _label(k, layer)
+        if layer.type in SHAPE_WORDS or layer.type in ("conv-transpose", "pad") or layer.seq:
+            if layer.type not in ("dense", "flatten") or len(shape) == 2:
+                steps.append(_new_shape_step(c, k, layer, shape, out))
+                continue
         if layer.spatial:
-            more, why = _spatial_step(k, layer, shape, out)
+            more, why = _spatial_step(k, layer, shape, out, c)
             steps += more
             notes += why
         elif layer.type == "flatten":
             if len(shape) == 1:
                 steps.append(step(say(f"{label}: its input is already a vector; {plural(shape[0], 'number')}.")))
             else:
-                steps.append(step(say(f"{label}: the {_dims(shape)} block is laid out as one vector (PyTorch orders"
+                steps.append(step(say(f"{label}: the {c.show(shape)} block is laid out as one vector (PyTorch orders"
                                       " it channel by channel, Keras pixel by pixel; the length is the same):"),
-                                  chain(written_product(*shape), out[0])))
+                                  chain(written_product(*ordered(shape, c.layout)), out[0])))
         elif layer.type == "dense":
             steps.append(step(say(f"{label}: one output per unit, {plural(out[0], 'number')}.")))
         else:
             kind = ("normalizes each channel" if layer.type == "batchnorm" else "acts on each number"
                     if layer.type != "dropout" else "zeroes random numbers while training")
-            steps.append(step(say(f"{label}: {kind}; the shape stays {_dims(out)}.")))
-    listing = "; ".join(f"layer {k + 1}: {_dims(s)}" for k, s in enumerate(c.shapes[1:]))
-    tail = (" (height × width × channels" + ("; one number, a vector's length, after flattening)"
-                                             if any(len(s) == 1 for s in c.shapes) else ")"))
+            steps.append(step(say(f"{label}: {kind}; the shape stays {c.show(out)}.")))
+    listing = "; ".join(f"layer {k + 1}: {c.show(s)}" for k, s in enumerate(c.shapes[1:]))
     return Solution(question=say("What are the dimensions (shape) of the activation outputs for each layer?"),
                     steps=tuple(steps), notes=tuple(notes),
-                    answer=Answer(value=[list(s) for s in c.shapes[1:]], text=say(listing.capitalize() + tail + ".")))
+                    answer=Answer(value=[list(ordered(s, c.layout)) for s in c.shapes[1:]],
+                                  text=say(listing.capitalize() + _shape_tail(c) + ".")))
+
+
+def _shape_tail(c: Config) -> str:
+    kinds = {len(s) for s in c.shapes}
+    if kinds <= {1, 3} and 3 in kinds:
+        image = "channels × height × width" if c.layout == "CHW" else "height × width × channels"
+        return f" ({image}" + ("; one number, a vector's length, after flattening)" if 1 in kinds else ")")
+    words = [w for n, w in ((3, "channels × height × width" if c.layout == "CHW" else "height × width × channels"),
+                            (2, "length × features"), (1, "a vector's length")) if n in kinds]
+    return " (" + "; ".join(words) + ")"
 
 
 # --- "same" padding --------------------------------------------------------------------------
@@ -269,9 +328,9 @@ def _same_padding(c: Config) -> Solution:
     for d, word in zip(sp.dims, WORDS):
         steps += [_same_total_step(d, word), _same_split_step(d, word)]
     notes = []
-    if layer.filters != shape[2]:
+    if layer.filters != shape[-1]:
         notes.append(say(f"Only the height and width can be kept: the output's depth is the number of filters"
-                         f" ({layer.filters}), not the input's {plural(shape[2], 'channel')}, whatever the padding."))
+                         f" ({layer.filters}), not the input's {plural(shape[-1], 'channel')}, whatever the padding."))
     where = "" if sp.index == 0 else f" (layer {sp.index + 1})"
     question = say(f"Suppose you wanted “same” padding so that the convolutional layer{where}'s output had the same"
                    " height and width as its input. How much padding would you use?")
