@@ -146,6 +146,7 @@ def spec(**problem):
     (dict(optimizer="sgd", betas=[0.9, 0.99]), "betas", "SGD has no hyper-parameter"),
     (dict(gradients=[[0.1, 0.2, 0.3]]), "gradients[0]", "has 3 entries"),
     (dict(gradients=[0.1]), "gradients[0]", "must be a list of 2"),
+    (dict(w0=1), "w0", "single number"),
     (dict(loss="w1^2 + w2^2", steps=2), "loss", "not both"),
     (dict(gradients=None, loss="w^2", steps=2), "loss", "write w1"),
     (dict(gradients=None, loss="w1^2 + w2"), "steps", "missing"),

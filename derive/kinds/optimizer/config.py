@@ -172,6 +172,9 @@ def _read_gradients(raw, n: int, scalar: bool) -> tuple[tuple[sympy.Rational, ..
     for k, g in enumerate(raw):
         where = f"gradients[{k}]"
         if isinstance(g, list):
+            if scalar and len(g) != 1:
+                raise FieldError("w0", f"is a single number but gradient {k + 1} is a list of {len(g)}", None,
+                                 f"a list of {len(g)} starting parameters, or one number per gradient")
             if len(g) != n:
                 raise FieldError(where, f"has {len(g)} entries but there {'is' if n == 1 else 'are'} {n} parameter"
                                         f"{'' if n == 1 else 's'} (w0)", g, shape)
