@@ -86,6 +86,7 @@ VALUE_TYPES = {
     "gradient": lambda v: isinstance(v, list) and all(map(_strings, v)),
     "jacobian": _rows,
     "input-gradient": _rows,
+    "updates": lambda v: isinstance(v, list) and all(isinstance(s, dict) and "w" in s and "step" in s for s in v),
 }
 
 

@@ -1,0 +1,82 @@
+"""optimizer: a few steps of SGD, Adam, AdamW, RMSprop or Adagrad by hand, with PyTorch's update rules
+(torch.optim) and its state names.
+
+- ``config``: the spec (optimiser, hyper-parameters with PyTorch's defaults, w0, gradients or a loss);
+- ``loss``: the safe parser for a loss in w (w1, w2, ...);
+- ``rules``: each optimiser's rule, written once and read with symbols, with numbers, and as values;
+- ``compute``: the analysis (every quantity of every step); ``narrate`` and ``notes``: the key.
+"""
+
+from __future__ import annotations
+
+from ...steps import Solution, Text, let, say
+from ..base import REQUIRED, Field, Kind, register
+from .config import DEFAULTS, NAMES, Config, configure
+from .names import HYPER, N
+from .narrate import shown, updates
+
+def written(value):
+    return shown(value, 8)[0]
+
+
+def setting(c: Config) -> Text:
+    """The optimiser with its hyper-parameters."""
+    pieces = [f"The optimiser is {NAMES[c.optimizer]} (torch.optim.{NAMES[c.optimizer]}) with "]
+    shown = []
+    for key, value in c.hyper:
+        if key == "betas":
+            shown += [let(HYPER["beta1"], written(value[0])), let(HYPER["beta2"], written(value[1]))]
+        elif isinstance(value, bool):
+            continue
+        elif key in HYPER:
+            shown.append(let(HYPER[key], written(value)))
+        else:
+            shown.append(f"{key} {value}")
+    for k, item in enumerate(shown):
+        pieces += ([" and " if k == len(shown) - 1 else ", "] if k else []) + [item]
+    flags = [key for key, value in c.hyper if isinstance(value, bool) and value]
+    if flags:
+        pieces.append(" (" + ", ".join(flags) + ")")
+    pieces.append(". ")
+    return say(*pieces)
+
+
+def solve(c: Config, ask: str) -> Solution:
+    return updates(c)
+
+
+@register
+class Optimizer(Kind):
+    """A few optimiser steps by hand: PyTorch's rules, state and defaults."""
+
+    name = "optimizer"
+    notation = N
+    summary = "a few steps of SGD (momentum, Nesterov), Adam, AdamW, RMSprop or Adagrad, as torch.optim takes them"
+    asks = {"updates": "w and the optimiser's state (torch.optim's names) after each step"}
+    fields = (
+        Field("optimizer", " | ".join(DEFAULTS), "the optimiser", REQUIRED),
+        Field("lr", "a number", "the learning rate (PyTorch's default for the optimiser)"),
+        Field("w0", "a number or a list of numbers", "the starting parameters", REQUIRED),
+        Field("gradients", "a list with one gradient per step (a number, or a list like w0)",
+              "the gradient of each step; or give 'loss'"),
+        Field("loss", "LaTeX in w (w1, w2, ... for a list)", "a loss whose gradient each step takes"),
+        Field("steps", "a whole number from 1 to 20", "how many steps, with 'loss'"),
+        Field("momentum", "a number >= 0", "sgd, rmsprop", 0),
+        Field("dampening", "a number", "sgd", 0),
+        Field("nesterov", "true or false", "sgd", False),
+        Field("weight_decay", "a number >= 0", "every optimiser (adamw: decoupled; default 0.01 there)", 0),
+        Field("betas", "[beta1, beta2]", "adam, adamw", [0.9, 0.999]),
+        Field("eps", "a number >= 0", "adam, adamw, rmsprop (1e-8), adagrad (1e-10)"),
+        Field("amsgrad", "true or false", "adam, adamw", False),
+        Field("alpha", "a number from 0 to 1", "rmsprop", 0.99),
+        Field("centered", "true or false", "rmsprop", False),
+        Field("lr_decay", "a number >= 0", "adagrad", 0),
+        Field("initial_accumulator_value", "a number >= 0", "adagrad", 0),
+    )
+
+    configure = staticmethod(configure)
+    setting = staticmethod(setting)
+    solve = staticmethod(solve)
+
+
+__all__ = ["Optimizer", "Config", "configure", "setting", "solve", "N"]

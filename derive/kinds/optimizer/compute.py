@@ -1,0 +1,116 @@
+"""The analysis: every quantity of every step, per coordinate, as exact numbers (or 50-digit floats)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from ...fields import FieldError
+from ...precision import DIGITS
+from .config import Config
+from .rules import VALUES, Q, clr, initial, rules, state_keys, tame
+
+LIMIT = sympy.Integer(10) ** 100     # a value beyond this: the iterates diverge, and the key says no more
+
+
+@dataclass(frozen=True)
+class Step:
+    """Step t: the value of each quantity (per coordinate) computed in it, and the state after it."""
+
+    t: int
+    w_prev: tuple[sympy.Expr, ...]
+    values: tuple[tuple[str, tuple[sympy.Expr, ...]], ...]     # (key, per coordinate), in order: grad first
+    state: tuple[tuple[str, tuple[sympy.Expr, ...]], ...]      # torch's state after the step
+    clr: sympy.Expr | None = None                              # Adagrad's decayed learning rate
+
+    def __getitem__(self, key: str) -> tuple[sympy.Expr, ...]:
+        return dict(self.values)[key]
+
+    @property
+    def w(self) -> tuple[sympy.Expr, ...]:
+        return self["w"]
+
+
+def hyper_values(c: Config) -> dict:
+    """The hyper-parameters by the names the rules use (betas split)."""
+    out = {k: v for k, v in c.hyper if k != "betas"}
+    if "betas" in dict(c.hyper):
+        out["beta1"], out["beta2"] = c["betas"]
+    return {k: v for k, v in out.items() if not isinstance(v, bool)}
+
+
+def trajectory(c: Config) -> tuple[Step, ...]:
+    """Every step, from w0 and the initial state."""
+    w = c.w0
+    state = {key: (initial(c, key),) * c.n for key in state_keys(c)}
+    hyper = hyper_values(c)
+    out = []
+    for t in range(1, c.steps + 1):
+        grad = gradient(c, t, w)
+        step_clr = clr(VALUES, Q(hyper), t) if c.optimizer == "adagrad" else None
+        values = {"grad": grad}
+        for rule in rules(c, t):
+            values[rule.key] = tuple(_one(c, rule, t, i, w, state, values, hyper, step_clr) for i in range(c.n))
+        state = {key: values.get(key, state[key]) for key in state}
+        w = values["w"]
+        out.append(Step(t, out[-1].w if out else c.w0, tuple(values.items()), tuple(state.items()), step_clr))
+    return tuple(out)
+
+
+def inputs(c: Config, i: int, w, state: dict, values: dict, hyper: dict, step_clr) -> Q:
+    """The inputs of coordinate i's rules: previous state, this step's values so far, hyper-parameters."""
+    q = Q(hyper)
+    q["w"] = w[i]
+    q.update({key: vals[i] for key, vals in state.items()})
+    for key, vals in values.items():
+        q[key + "_new"] = vals[i]
+        if key in ("grad", "grad_wd"):
+            q[key] = vals[i]
+    if step_clr is not None:
+        q["clr"] = step_clr
+    return q
+
+
+def _one(c: Config, rule, t: int, i: int, w, state, values, hyper, step_clr):
+    q = inputs(c, i, w, state, values, hyper, step_clr)
+    try:
+        value = rule.formula(VALUES, q)
+    except ZeroDivisionError:
+        raise FieldError("eps", f"at step {t} the denominator of the update of w{'' if c.n == 1 else i + 1} is 0"
+                                " (a zero gradient with eps = 0): PyTorch would produce NaN", 0,
+                         "eps > 0") from None
+    _bounded(c, value, t)
+    return value
+
+
+def _bounded(c: Config, value, t: int) -> None:
+    if abs(value) > LIMIT:
+        field = "loss" if c.loss is not None else "gradients"
+        raise FieldError(field, f"the iterates diverge: a value passes 10^100 at step {t}", None,
+                         "a smaller lr, fewer steps, or a loss the steps descend")
+
+
+def gradient(c: Config, t: int, w) -> tuple[sympy.Expr, ...]:
+    """The gradient of step t: given, or the loss's gradient at w (before the step)."""
+    if c.gradients is not None:
+        return c.gradients[t - 1]
+    point = dict(zip(c.variables, w))
+    level = sympy.N(c.loss.xreplace(point), DIGITS)
+    if not (level.is_real and level.is_finite) or level.has(sympy.zoo, sympy.nan, sympy.I):
+        at = ", ".join(sympy.sstr(sympy.N(x, 6)) for x in w)
+        raise FieldError("loss", f"it is not a finite real number at step {t} (at w = {at})", c.loss_text,
+                         "a loss defined along the iterates")
+    out = []
+    for v in c.variables:
+        value = sympy.diff(c.loss, v).xreplace(point)
+        if not value.is_Rational:
+            value = sympy.N(value, DIGITS)
+        if not (value.is_real and value.is_finite) or value.has(sympy.zoo, sympy.nan, sympy.I):
+            at = ", ".join(sympy.sstr(sympy.N(x, 6)) for x in w)
+            raise FieldError("loss", f"its gradient is not a finite real number at step {t} (at w = {at})",
+                             c.loss_text, "a loss defined along the iterates")
+        value = tame(value)
+        _bounded(c, value, t)
+        out.append(value)
+    return tuple(out)
