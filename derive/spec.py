@@ -198,7 +198,7 @@ def _problem(raw: Any, number: int, path) -> Problem:
     if title:
         label = f"problem {number} ({title})"
     kind_name = raw.get("kind")
-    if kind_name not in KINDS:
+    if not isinstance(kind_name, str) or kind_name not in KINDS:
         hint = did_you_mean(str(kind_name), KINDS) if kind_name is not None else ""
         raise SpecError(
             ("missing" if kind_name is None else "unknown problem kind") + hint,
@@ -216,7 +216,7 @@ def _problem(raw: Any, number: int, path) -> Problem:
         raise SpecError("too many parts", file=path, problem=label, field="part", expected="at most 26")
     parts = _all_or_errors([lambda k=k, rp=rp: _part(rp, chr(ord("a") + k), kind, shared, path, label)
                             for k, rp in enumerate(raw_parts)])
-    return Problem(number=number, title=title, kind=kind.name, parts=tuple(parts))
+    return Problem(number=number, title=title, kind=kind_name, parts=tuple(parts))     # as the spec names it
 
 
 def _part(rp, letter: str, kind, shared: dict, path, label: str) -> Part:
