@@ -309,9 +309,24 @@ def vgg16():
 
 
 def test_vgg16():
+    """Against VGG-16 built in PyTorch on the meta device (no arithmetic done): its parameter count and the
+    flop counter's multiply-accumulates (the published 138,357,544 and 15.47 G)."""
+    import torch.nn as nn
+    from torch.utils.flop_counter import FlopCounterMode
     got = derived(*vgg16())
-    assert got["total-params"]["total"] == 138_357_544          # torchvision's vgg16
-    assert got["total-macs"] == 15_470_264_320                   # torchinfo: 15.47 G mult-adds
+    layers, c = [], 3
+    for filters, n in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
+        for _ in range(n):
+            layers += [nn.Conv2d(c, filters, 3, padding=1), nn.ReLU()]
+            c = filters
+        layers.append(nn.MaxPool2d(2))
+    layers += [nn.Flatten(), nn.Linear(512 * 7 * 7, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(),
+               nn.Linear(4096, 1000)]
+    model = nn.Sequential(*layers).to("meta")
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(1, 3, 224, 224, device="meta"))
+    assert got["total-params"]["total"] == sum(p.numel() for p in model.parameters()) == 138_357_544
+    assert got["total-macs"] == counter.get_total_flops() // 2 == 15_470_264_320
     assert got["shapes"][-1] == [1000]
 
 
