@@ -45,6 +45,7 @@ def test_example_derives_in_every_format(examples, name):
     assert {q.ask for q in doc.questions()} == set(KINDS[name].asks), "the example asks every question"
     for fmt in TEXT_FORMATS:
         assert derive.render(doc, fmt)
+    assert "[U+" not in derive.render(doc, "latex"), "a character of the kind's own prose that LaTeX cannot set"
     for fmt in ("latex", "markdown", "html"):
         assert derive.render(doc, fmt, sheet="problems")
     assert derive.formats.snippets(doc, "latex")

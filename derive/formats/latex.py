@@ -96,6 +96,11 @@ INVISIBLE = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0xAD, 0x200B, 0x200C,
              0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2060, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF]
 
 
+# Mathematical symbols in prose, set as maths.
+SYMBOLS = {"∇": r"$\nabla$", "∑": r"$\sum$", "∏": r"$\prod$", "√": r"$\surd$", "∈": r"$\in$", "∉": r"$\notin$",
+           "≈": r"$\approx$", "≠": r"$\neq$", "≡": r"$\equiv$", "∝": r"$\propto$", "∀": r"$\forall$",
+           "∃": r"$\exists$", "⊙": r"$\odot$", "⊗": r"$\otimes$", "⋅": r"$\cdot$", "±": r"$\pm$", "∘": r"$\circ$",
+           "⟨": r"$\langle$", "⟩": r"$\rangle$", "ℝ": r"$\mathbb{R}$", "‖": r"$\|$"}
 # Unicode sub- and superscripts in prose (Qᵢ, Kᵀ, x₁): set as maths.
 SCRIPTS = {**{chr(0x2080 + d): f"$_{d}$" for d in range(10)}, **{c: f"$^{d}$" for c, d in zip("⁰⁴⁵⁶⁷⁸⁹", "0456789")},
            "ᵢ": "$_i$", "ⱼ": "$_j$", "ₖ": "$_k$", "ₙ": "$_n$", "ₜ": "$_t$", "ₘ": "$_m$", "ᵀ": r"$^{\top}$",
@@ -104,7 +109,7 @@ SCRIPTS = {**{chr(0x2080 + d): f"$_{d}$" for d in range(10)}, **{c: f"$^{d}$" fo
 
 def _escape_table() -> dict[int, str]:
     table = {code: "" for code in INVISIBLE}
-    table.update({ord(c): out for c, out in SCRIPTS.items()})
+    table.update({ord(c): out for c, out in {**SCRIPTS, **SYMBOLS}.items()})
     table.update({ord(c): " " for c in "\t\n\r\u2028\u2029"})
     table.update({ord(c): r"$\mathrm{o}$" if name == "o" else rf"$\{name}$" for c, name in GREEK.items()})
     table.update({ord(c): out for c, out in {**UNICODE, **SPECIAL}.items()})
