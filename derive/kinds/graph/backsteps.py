@@ -1,0 +1,201 @@
+"""The backward pass written out, node by node in reverse order: upstream × local = downstream, with the
+local rule stated, and a name used by several equations summing what flows into it."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import ImmutableMatrix, MatMul
+
+from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...symbols import Times
+from ...words import join_pieces
+from . import names as nm
+from .backward import Backward, Flow, backward, gradient
+from .config import Config, Equation
+from .narrate import exact, meanings, shown, sym
+from .parse import Call, Name, Op
+from .backward import _kinks
+from .values import UNARY, scalar
+
+OUTPUT_FORMS = {"sigmoid": lambda s: s * (1 - s), "tanh": lambda t: 1 - t ** 2, "exp": lambda e: e}
+RULES = {"+": "addition passes the upstream gradient on unchanged",
+         "-": "subtraction passes the upstream gradient on, negated for the right operand",
+         "*": "multiplication swaps: the local gradient of each factor is the other factor",
+         "/": "the quotient rule gives the local gradients",
+         "^": "the power rule gives the local gradients",
+         "@": "a matrix product sends back δ times the other factor transposed (δ xᵀ for W, Wᵀ δ for x)",
+         "relu": "ReLU masks: it passes the gradient where its input is positive and blocks it elsewhere",
+         "abs": "the absolute value passes the gradient with the input's sign",
+         "sigmoid": "the sigmoid's slope, in terms of its output, is σ(1 − σ)",
+         "tanh": "tanh's slope, in terms of its output, is 1 − tanh²",
+         "exp": "the exponential is its own derivative",
+         "log": "the logarithm's slope is one over its input",
+         "sqrt": "the square root's slope is one over twice the root",
+         "sum": "a sum passes the upstream gradient to every entry",
+         "mean": "a mean passes the upstream gradient, divided by the number of entries, to every entry",
+         "transpose": "a transpose sends the gradient back transposed",
+         "softmax": "the softmax's Jacobian is diag(p) − p pᵀ",
+         "log_softmax": "the log-softmax's Jacobian is I − 1 pᵀ",
+         "cross_entropy": "softmax with cross-entropy gives p − y: the probabilities minus the target",
+         "mse": "the mean squared error's gradient is 2(ŷ − y)/n"}
+
+
+def rule(eq: Equation) -> str:
+    top = eq.rhs
+    key = top.op if isinstance(top, Op) else top.func if isinstance(top, Call) else None
+    return RULES.get(key, "the chain rule through the expression gives the local gradients")
+
+
+def contribution_symbol(c: Config, b: Backward, flow: Flow) -> sympy.Symbol:
+    shape = c.shape(flow.wrt)
+    if len(b.parts[flow.wrt]) == 1:
+        return nm.partial(c.top, flow.wrt, shape)
+    return nm.through(c.top, flow.eq.name, flow.wrt, shape)
+
+
+def node_step(c: Config, b: Backward, eq: Equation):
+    up = b.flows[eq.name][0].upstream if b.flows[eq.name] else None
+    lines, meaning = [], {nm.partial(c.top, eq.name, c.shape(eq.name)): exact(up)} if up is not None else {}
+
+    intro = say("Node ", let(sym(c, eq.name), _rhs(c, eq)), ": " + rule(eq) + ". ")
+    if eq.name != c.top and up is not None:
+        intro += say("The gradient flowing in is ", nm.partial(c.top, eq.name, c.shape(eq.name)), ".")
+    for flow in b.flows[eq.name]:
+        target = contribution_symbol(c, b, flow)
+        meaning[target] = exact(flow.value)
+        middle, extra = _middle(c, eq, flow, b.placeholders[eq.name], len(b.parts[flow.wrt]) == 1)
+        meaning.update(extra)
+        lines.extend(middle[1])
+        lines.append(links(target, middle[0], flow.value))
+    return step(intro, *lines), meaning
+
+
+def _rhs(c: Config, eq: Equation):
+    from .narrate import display
+    return display(eq.rhs, c)
+
+
+def links(target, middle: list, value):
+    """target = middle = value, with ≈ where a side is rounded."""
+    items = []
+    for m in middle:
+        items += ["approx" if m.has(sympy.Float) else "=", m]
+    tail = shown(value)
+    if items and tail[-1] == items[-1]:
+        tail = []
+    if items and items[-2] == "approx" and tail and tail[0] == "=":
+        tail = ["approx", tail[-1]]
+    return chain(target, *items, *tail)
+
+
+def _middle(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
+    """([expressions between the symbol and its value], [chains shown before]), meanings added."""
+    if flow.local is not None:
+        return _scalar(c, eq, flow, ph, single)
+    rhs = eq.rhs
+    if isinstance(rhs, Op) and rhs.op == "@" and isinstance(rhs.left, Name) and isinstance(rhs.right, Name) \
+            and rhs.left.name != rhs.right.name and not (c.shape(rhs.left.name) == (c.shape(rhs.right.name)[:1])
+                                                         and len(c.shape(rhs.right.name)) == 1):
+        return _matmul(c, rhs, flow), {}
+    if isinstance(rhs, Call) and rhs.func in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs") \
+            and isinstance(rhs.args[0], Name):
+        return _elementwise(c, eq, flow), {}
+    return ([], []), {}
+
+
+def _scalar(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
+    """At the output: the local derivative is the gradient. Further back: the local derivative as a formula,
+    then upstream times it."""
+    local = nm.local(eq.name, flow.wrt)
+    holders = {ph[n].scalar: sym(c, n) for n in eq.inputs if c.shape(n) == () and n not in c.labels}
+    forms = [flow.formula.xreplace(holders)]
+    if isinstance(eq.rhs, Call) and eq.rhs.func in OUTPUT_FORMS:
+        forms.append(OUTPUT_FORMS[eq.rhs.func](sym(c, eq.name)))
+    up = flow.upstream.scalar
+    if eq.name == c.of and up == 1:
+        return (forms, []), {}
+    local_chain = links(local, forms, _val(flow.local))
+    product = [Times(_short(up), _short(flow.local), evaluate=False)]
+    if single:
+        product.insert(0, Times(nm.partial(c.top, eq.name, ()), local, evaluate=False))
+    return (product, [local_chain]), {local: flow.local}
+
+
+def _val(e):
+    return scalar(e)
+
+
+def _short(e):
+    return e.evalf(6) if e.is_number and not e.is_Rational else e
+
+
+def _matmul(c: Config, rhs: Op, flow: Flow):
+    a, bname = rhs.left.name, rhs.right.name
+    up = flow.upstream.m
+    A, B = c.values[a].m, c.values[bname].m
+    if flow.wrt == a:
+        left, right = (up, B.T) if len(c.shape(a)) == 2 else (B, up)
+    else:
+        left, right = (A.T, up) if len(c.shape(a)) == 2 else (A, up.T)
+    return [MatMul(_rounded(left), _rounded(right), evaluate=False)], []
+
+
+def _rounded(m):
+    if all(e.is_Rational for e in m) or not all(e.is_number for e in m):
+        return m
+    return m.applyfunc(lambda e: e.evalf(6))
+
+
+def _elementwise(c: Config, eq: Equation, flow: Flow):
+    arg = c.values[flow.wrt]
+    up = flow.upstream
+    fn = eq.rhs.func
+    x = sympy.Dummy("x", real=True)
+    d = _kinks(sympy.diff(UNARY[fn](x), x))
+    local = [d.subs(x, e) for e in arg.entries]
+    entries = [Times(_short(g), _short(l), evaluate=False) for g, l in zip(up.entries, local)]
+    shape = arg.m.shape
+    return [ImmutableMatrix(shape[0], shape[1], entries)], []
+
+
+def sum_step(c: Config, b: Backward, name: str):
+    flows = b.parts[name]
+    symbols = [contribution_symbol(c, b, f) for f in flows]
+    total = b.grads[name]
+    target = nm.partial(c.top, name, c.shape(name))
+    users = ", ".join(f.eq.name for f in flows)
+    text = say(f"{name} is used by {len(flows)} equations ({users}), so the gradients flowing back into it add up:")
+    if c.shape(name) == ():
+        written = sympy.Add(*[_short(f.value.scalar) for f in flows], evaluate=False)
+        return step(text, links(target, [sympy.Add(*symbols, evaluate=False), written], total))
+    return step(text, links(target, [sympy.Add(*symbols, evaluate=False)], total))
+
+
+def solve_gradient(c: Config) -> Solution:
+    b = backward(c)
+    steps, meaning = [], meanings(c)
+    for k, eq in enumerate(b.order):
+        s, extra = node_step(c, b, eq)
+        if k == 0:
+            s = step(say("Start at the output: ", let(nm.partial(c.top, c.of, c.shape(c.of)), exact(c.upstream)),
+                         ". ") + s.text, *s.chains)
+        steps.append(s)
+        meaning.update(extra)
+    for name in b.parts:
+        if len(b.parts[name]) > 1:
+            steps.append(sum_step(c, b, name))
+    notes, pieces, value = [], [], {}
+    for k, w in enumerate(c.wrt):
+        g = gradient(c, b, w)
+        meaning[nm.partial(c.top, w, c.shape(w))] = exact(g)
+        value[w] = g.json()
+        pieces += ([", "] if k else []) + [chain(nm.partial(c.top, w, c.shape(w)), *shown(g))]
+        if w not in b.grads:
+            notes.append(say(f"{c.of} does not depend on {w}, so its gradient is zero: ",
+                             chain(nm.partial(c.top, w, c.shape(w)), exact(g)), "."))
+    wrt = [sym(c, w) for w in c.wrt]
+    question = say("Carry out the backward pass: find the gradient" +
+                   (" of " if c.top == c.of else f" of the loss {c.top}, given the gradient flowing into "),
+                   sym(c, c.of), " with respect to ", *join_pieces(wrt), ".")
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meaning,
+                    answer=Answer(value=value, text=say(*pieces, ".")))
