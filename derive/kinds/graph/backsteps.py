@@ -12,10 +12,10 @@ from ...words import join_pieces
 from . import names as nm
 from .backward import Backward, Flow, backward, gradient
 from .config import Config, Equation
-from .narrate import exact, meanings, shown, sym
+from .narrate import entry_meanings, exact, meanings, shown, sym
 from .parse import Call, Name, Op
 from .backward import _kinks
-from .values import UNARY, scalar
+from .values import UNARY, evaluate, scalar, softmax
 
 OUTPUT_FORMS = {"sigmoid": lambda s: s * (1 - s), "tanh": lambda t: 1 - t ** 2, "exp": lambda e: e}
 RULES = {"+": "addition passes the upstream gradient on unchanged",
@@ -41,9 +41,34 @@ RULES = {"+": "addition passes the upstream gradient on unchanged",
 
 
 def rule(eq: Equation) -> str:
-    top = eq.rhs
-    key = top.op if isinstance(top, Op) else top.func if isinstance(top, Call) else None
-    return RULES.get(key, "the chain rule through the expression gives the local gradients")
+    """The local rules of the operations in the right-hand side, outermost first."""
+    keys = []
+
+    def walk(node):
+        key = node.op if isinstance(node, Op) else node.func if isinstance(node, Call) else None
+        if key in RULES and key not in keys:
+            keys.append(key)
+        for child in (node.args if isinstance(node, Call) else ()):
+            walk(child)
+        for attr in ("left", "right", "arg"):
+            if hasattr(node, attr):
+                walk(getattr(node, attr))
+    walk(eq.rhs)
+    if not keys:
+        return "the chain rule through the expression gives the local gradients"
+    return "; ".join(RULES[k] for k in keys)
+
+
+def linear_path(node, name: str):
+    """The matrix product that has ``name`` as an operand, reached from the root through sums only."""
+    if isinstance(node, Op) and node.op == "@" and isinstance(node.left, Name) and isinstance(node.right, Name) \
+            and name in (node.left.name, node.right.name) and node.left.name != node.right.name:
+        return node
+    if isinstance(node, Op) and node.op == "+":
+        return linear_path(node.left, name) or linear_path(node.right, name)
+    if isinstance(node, Op) and node.op == "-":
+        return linear_path(node.left, name)
+    return None
 
 
 def contribution_symbol(c: Config, b: Backward, flow: Flow) -> sympy.Symbol:
@@ -93,10 +118,12 @@ def _middle(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
     if flow.local is not None:
         return _scalar(c, eq, flow, ph, single)
     rhs = eq.rhs
-    if isinstance(rhs, Op) and rhs.op == "@" and isinstance(rhs.left, Name) and isinstance(rhs.right, Name) \
-            and rhs.left.name != rhs.right.name and not (c.shape(rhs.left.name) == (c.shape(rhs.right.name)[:1])
-                                                         and len(c.shape(rhs.right.name)) == 1):
-        return _matmul(c, rhs, flow), {}
+    product = linear_path(rhs, flow.wrt)
+    if product is not None and not (len(c.shape(product.left.name)) == 1 and len(c.shape(product.right.name)) == 1):
+        return _matmul(c, product, flow), {}
+    if isinstance(rhs, Call) and rhs.func == "cross_entropy" and isinstance(rhs.args[0], Name) \
+            and flow.wrt == rhs.args[0].name:
+        return _cross_entropy(c, rhs, flow), {}
     if isinstance(rhs, Call) and rhs.func in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs") \
             and isinstance(rhs.args[0], Name):
         return _elementwise(c, eq, flow), {}
@@ -107,7 +134,11 @@ def _scalar(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
     """At the output: the local derivative is the gradient. Further back: the local derivative as a formula,
     then upstream times it."""
     local = nm.local(eq.name, flow.wrt)
-    holders = {ph[n].scalar: sym(c, n) for n in eq.inputs if c.shape(n) == () and n not in c.labels}
+    holders = {}
+    for n in eq.inputs:
+        if n not in c.labels:
+            entries = [sym(c, n)] if c.shape(n) == () else list(entry_meanings(c, n))
+            holders.update(dict(zip(ph[n].entries, entries)))
     forms = [flow.formula.xreplace(holders)]
     if isinstance(eq.rhs, Call) and eq.rhs.func in OUTPUT_FORMS:
         forms.append(OUTPUT_FORMS[eq.rhs.func](sym(c, eq.name)))
@@ -199,3 +230,17 @@ def solve_gradient(c: Config) -> Solution:
                    sym(c, c.of), " with respect to ", *join_pieces(wrt), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meaning,
                     answer=Answer(value=value, text=say(*pieces, ".")))
+
+
+def _cross_entropy(c: Config, rhs: Call, flow: Flow):
+    """p − y, the probabilities minus the target (one-hot for a class index), times the upstream gradient."""
+    z = c.values[flow.wrt]
+    p = softmax(z).entries
+    target = evaluate(rhs.args[1], c.values)
+    t = ([sympy.Integer(int(i == target.scalar)) for i in range(len(p))] if target.shape == ()
+         else target.entries)
+    g = flow.upstream.scalar
+    entries = [sympy.Add(_short(pi), -ti, evaluate=False) for pi, ti in zip(p, t)]
+    if g != 1:
+        entries = [Times(_short(g), e, evaluate=False) for e in entries]
+    return [ImmutableMatrix(entries)], []

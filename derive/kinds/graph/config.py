@@ -17,7 +17,7 @@ from .values import FUNCTIONS, KNOWN, MAX_ENTRIES, NOT_YET, UNARY, ShapeProblem,
 MAX_EQUATIONS = 40
 MAX_NAMES = 40
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
-RESERVED = set(UNARY) | set(FUNCTIONS) | set(NOT_YET) | {"e", "pi"}
+RESERVED = set(UNARY) | set(FUNCTIONS) | set(NOT_YET)
 
 
 @dataclass(frozen=True)

@@ -60,11 +60,25 @@ def _op(node: Op, c: Config, leaf) -> sympy.Expr:
 def _entry(node: Index, c: Config) -> sympy.Expr:
     """p[2] is written p₃: code indexes from 0, typeset maths from 1."""
     inner = node.arg
-    if isinstance(inner, Name):
-        name = f"{inner.name}[{node.index}]"
-        return nm.NOTATION.symbol(name, f"{{{nm.latex(inner.name)}}}_{{{node.index % c.shape(inner.name)[0] + 1}}}",
-                                  commutative=len(c.shape(inner.name)) == 1)
+    if isinstance(inner, Name) and len(c.shape(inner.name)) == 1:
+        return entry_sym(inner.name, (node.index % c.shape(inner.name)[0],))
     return nm.function("entry")(display(inner, c), node.index)
+
+
+def entry_sym(name: str, index: tuple) -> sympy.Symbol:
+    """Entry i (or i, j) of a vector or matrix name, 0-based as in the spec, written 1-based: p[2] is p₃."""
+    written = ",".join(str(i + 1) for i in index)
+    return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), f"{{{nm.latex(name)}}}_{{{written}}}",
+                              real=True)
+
+
+def entry_meanings(c: Config, name: str) -> dict:
+    v = c.values[name]
+    if v.shape == ():
+        return {}
+    if len(v.shape) == 1:
+        return {entry_sym(name, (i,)): e for i, e in enumerate(v.entries)}
+    return {entry_sym(name, (i, j)): v.m[i, j] for i in range(v.shape[0]) for j in range(v.shape[1])}
 
 
 def shown(v: Val):
@@ -90,6 +104,7 @@ def meanings(c: Config, b: Backward | None = None) -> dict:
     a = sympy.Dummy("a")
     out = {nm.function(f): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
     for name, v in c.values.items():
+        out.update(entry_meanings(c, name))
         s = sym(c, name)
         if s != exact(v):
             out[s] = exact(v)

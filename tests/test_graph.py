@@ -1,0 +1,276 @@
+"""The graph kind against PyTorch (float64 autograd): the textbook cases with their published numbers,
+every function of the equation language, hypothesis-drawn random graphs, and the bad specs that must be
+refused naming their field."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import derive
+from derive.errors import SpecError
+
+T = torch.float64
+
+
+def run(given_values: dict, forward: list, **part) -> dict:
+    """derive's answers (JSON values) by ask, the key derived and CAS-checked."""
+    data = {"title": "t", "problem": [{"kind": "graph", "title": "g", "given": given_values, "forward": forward,
+                                      "part": [{"ask": ["forward", "gradient"], **part}]}]}
+    doc = derive.solve(derive.from_mapping(data))
+    return {q.ask: q.answer.value for q in doc.questions()}
+
+
+def num(v):
+    """A JSON value as floats: ints, 'p/q' strings and floats, nested."""
+    if isinstance(v, list):
+        return [num(e) for e in v]
+    if isinstance(v, str):
+        return float(Fraction(v))
+    return float(v)
+
+
+def close(value, tensor, tol=1e-9):
+    got = torch.tensor(num(value), dtype=T)
+    assert got.shape == tensor.shape, (got.shape, tensor.shape)
+    assert torch.allclose(got, tensor.detach().to(T), atol=tol, rtol=tol), (got, tensor)
+
+
+def leaf(v):
+    return torch.tensor(num(v), dtype=T, requires_grad=True)
+
+
+def against(given_values: dict, forward: list, torch_fn, wrt=None, upstream=None, labels=()):
+    """derive's forward values and gradients equal torch's: torch_fn(tensors) returns {name: tensor}."""
+    answers = run(given_values, forward, **({"wrt": wrt} if wrt else {}),
+                  **({"upstream": upstream} if upstream is not None else {}))
+    tensors = {k: (v if k in labels else leaf(v)) for k, v in given_values.items()}
+    values = torch_fn(tensors)
+    for name, value in answers["forward"].items():
+        close(value, values[name])
+    out = values[forward[-1].split("=")[0].strip()]
+    grad = torch.tensor(num(upstream), dtype=T) if upstream is not None else None
+    names = wrt or [k for k in given_values if k not in labels]
+    grads = torch.autograd.grad(out, [tensors[n] for n in names], grad_outputs=grad, allow_unused=True)
+    for n, g in zip(names, grads):
+        close(answers["gradient"][n], torch.zeros_like(tensors[n]) if g is None else g)
+    return answers
+
+
+# --- the textbook cases ------------------------------------------------------------------------------
+
+def test_cs231n_circuit():
+    """CS231n, backprop notes: f = (x + y) z at x = -2, y = 5, z = -4."""
+    a = run({"x": -2, "y": 5, "z": -4}, ["q = x + y", "f = q * z"])
+    assert a["forward"] == {"q": 3, "f": -12}
+    assert a["gradient"] == {"x": -4, "y": -4, "z": 3}
+
+
+def test_cs231n_sigmoid_neuron():
+    """CS231n: f = sigma(w0 x0 + w1 x1 + w2) at w = [2, -3, -3], x = [-1, -2]: f = 0.73, dx = [0.39, -0.59],
+    dw = [-0.2, -0.39, 0.2]."""
+    g = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}
+    a = against(g, ["z = w0 * x0 + w1 * x1 + w2", "f = sigmoid(z)"],
+                lambda t: {"z": (z := t["w0"] * t["x0"] + t["w1"] * t["x1"] + t["w2"]), "f": torch.sigmoid(z)})
+    assert round(a["forward"]["f"], 2) == 0.73
+    grads = a["gradient"]
+    assert [round(grads[k], 2) for k in ("x0", "x1", "w0", "w1", "w2")] == [0.39, -0.59, -0.2, -0.39, 0.2]
+
+
+def test_l2_regularised_loss():
+    g = {"w": [1, -2], "x": [3, 0.5], "y": 2, "lam": 0.1}
+    against(g, ["yhat = w @ x", "e = yhat - y", "L = e ^ 2 + lam * sum(w * w)"],
+            lambda t: {"yhat": (yh := t["w"] @ t["x"]), "e": (e := yh - t["y"]),
+                       "L": e ** 2 + t["lam"] * (t["w"] * t["w"]).sum()})
+
+
+def mlp_values():
+    gen = torch.Generator().manual_seed(0)
+
+    def rnd(*shape):
+        return [[round(float(v), 1) for v in row] for row in torch.randint(-5, 6, shape, generator=gen) / 10] \
+            if len(shape) == 2 else [round(float(v), 1) for v in torch.randint(-5, 6, shape, generator=gen) / 10]
+    return {"x": rnd(4), "W1": rnd(8, 4), "b1": rnd(8), "W2": rnd(3, 8), "b2": rnd(3), "y": 2}
+
+
+def test_two_layer_mlp_with_softmax_cross_entropy():
+    forward = ["z1 = W1 @ x + b1", "h = relu(z1)", "z2 = W2 @ h + b2", "L = cross_entropy(z2, y)"]
+
+    def fn(t):
+        z1 = t["W1"] @ t["x"] + t["b1"]
+        h = torch.relu(z1)
+        z2 = t["W2"] @ h + t["b2"]
+        return {"z1": z1, "h": h, "z2": z2, "L": F.cross_entropy(z2[None], torch.tensor([2]))}
+    a = against(mlp_values(), forward, fn, labels=("y",))
+    assert set(a["gradient"]) == {"x", "W1", "b1", "W2", "b2"}
+    assert len(a["gradient"]["W1"]) == 8 and len(a["gradient"]["W1"][0]) == 4
+
+
+# --- every function against torch -----------------------------------------------------------------
+
+ELEMENTWISE = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs, "relu": torch.relu,
+               "sigmoid": torch.sigmoid, "tanh": torch.tanh}
+small = st.integers(-20, 20).map(lambda k: k / 10)
+positive = st.integers(1, 30).map(lambda k: k / 10)
+
+
+@pytest.mark.parametrize("fn", sorted(ELEMENTWISE))
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_elementwise_against_torch(fn, data):
+    n = data.draw(st.integers(1, 4))
+    xs = data.draw(st.lists(positive if fn in ("log", "sqrt") else small, min_size=n, max_size=n))
+    w = data.draw(st.lists(small, min_size=n, max_size=n))
+    against({"x": xs, "w": w}, [f"a = {fn}(x)", "L = sum(a * w)"],
+            lambda t: {"a": (a := ELEMENTWISE[fn](t["x"])), "L": (a * t["w"]).sum()})
+
+
+def test_scalar_functions_and_operators_against_torch():
+    against({"a": 0.5, "b": -1.5, "c": 2},
+            ["d = a / c - b ^ 2", "e = exp(d) * tanh(b) + sqrt(c) - abs(b) + log(c) ** 2", "f = -e + relu(a)"],
+            lambda t: {"d": (d := t["a"] / t["c"] - t["b"] ** 2),
+                       "e": (e := torch.exp(d) * torch.tanh(t["b"]) + torch.sqrt(t["c"]) - torch.abs(t["b"])
+                             + torch.log(t["c"]) ** 2),
+                       "f": -e + torch.relu(t["a"])})
+
+
+def test_vector_functions_against_torch():
+    g = {"z": [1, -0.5, 2], "t": [0.2, 0.3, 0.5], "M": [[1, 2, 0], [0, -1, 3]], "u": [0.5, -1]}
+    forward = ["p = softmax(z)", "l = log_softmax(z)", "c = cross_entropy(z, t)", "v = M @ p",
+               "m = mean(transpose(M) @ u)", "L = c + sum(l * t) + mse(v, u) + m * p[1]"]
+
+    def fn(x):
+        p, l = torch.softmax(x["z"], 0), torch.log_softmax(x["z"], 0)
+        c = F.cross_entropy(x["z"][None], x["t"][None])
+        v = x["M"] @ p
+        m = (x["M"].T @ x["u"]).mean()
+        return {"p": p, "l": l, "c": c, "v": v, "m": m,
+                "L": c + (l * x["t"]).sum() + F.mse_loss(v, x["u"]) + m * p[1]}
+    against(g, forward, fn)
+
+
+def test_matrix_products_and_upstream_against_torch():
+    g = {"A": [[1, 2], [3, -1], [0, 1]], "B": [[2, 0, 1], [1, -1, 0]], "v": [1, 2, -1]}
+    against(g, ["C = A @ B", "w = v @ C", "y = C @ v + w * 2"],
+            lambda t: {"C": (C := t["A"] @ t["B"]), "w": (w := t["v"] @ C), "y": C @ t["v"] + w * 2},
+            upstream=[1, 0, -2])
+
+
+# --- random graphs -----------------------------------------------------------------------------------
+
+UNARY = [("exp", torch.exp), ("tanh", torch.tanh), ("sigmoid", torch.sigmoid), ("relu", torch.relu),
+         ("abs", torch.abs)]
+BINARY = [("+", torch.add), ("-", torch.sub), ("*", torch.mul)]
+
+
+@st.composite
+def graphs(draw):
+    n = draw(st.integers(1, 3))
+    names = ["a", "b", "c"][:draw(st.integers(1, 3))]
+    given_values = {k: draw(st.lists(small, min_size=n, max_size=n)) for k in names}
+    forward, steps = [], []
+    pool = list(names)
+    for k in range(draw(st.integers(1, 4))):
+        out = f"v{k}"
+        if draw(st.booleans()):
+            fname, fn = draw(st.sampled_from(UNARY))
+            arg = draw(st.sampled_from(pool))
+            forward.append(f"{out} = {fname}({arg})")
+            steps.append((out, lambda t, fn=fn, arg=arg: fn(t[arg])))
+        else:
+            op, fn = draw(st.sampled_from(BINARY))
+            x, y = draw(st.sampled_from(pool)), draw(st.sampled_from(pool))
+            forward.append(f"{out} = {x} {op} {y}")
+            steps.append((out, lambda t, fn=fn, x=x, y=y: fn(t[x], t[y])))
+        pool.append(out)
+    forward.append(f"L = sum({pool[-1]} * {pool[-1]})")
+    steps.append(("L", lambda t, last=pool[-1]: (t[last] * t[last]).sum()))
+    return given_values, forward, steps
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(graphs())
+def test_random_graphs_against_torch(case):
+    given_values, forward, steps = case
+
+    def fn(t):
+        env = dict(t)
+        for name, f in steps:
+            env[name] = f(env)
+        return env
+    against(given_values, forward, fn)
+
+
+# --- symbolic givens -----------------------------------------------------------------------------------
+
+def test_symbolic_softmax_cross_entropy_gives_p_minus_onehot():
+    import sympy
+    a = run({"z": {"shape": [3]}, "y": 1}, ["L = cross_entropy(z, y)"])
+    z = sympy.symbols("z1:4", real=True)
+    total = sum(sympy.exp(v) for v in z)
+    for i, g in enumerate(a["gradient"]["z"]):
+        want = sympy.exp(z[i]) / total - (1 if i == 1 else 0)
+        assert sympy.simplify(sympy.sympify(g, locals={str(v): v for v in z}) - want) == 0
+
+
+def test_symbolic_sigmoid_derivative():
+    import sympy
+    a = run({"a": {"symbol": True}}, ["s = sigmoid(a)"])
+    x = sympy.Symbol("a", real=True)
+    got = sympy.sympify(a["gradient"]["a"], locals={"a": x})
+    assert sympy.simplify(got - sympy.exp(-x) / (1 + sympy.exp(-x)) ** 2) == 0
+
+
+# --- bad specs ---------------------------------------------------------------------------------------
+
+BAD = [
+    ({"x": 1}, ["q = x + w"], {}, "forward[0]", "not defined"),
+    ({"x": 1}, ["q = x + 1", "q = x * 2"], {}, "forward[1]", "defined twice"),
+    ({"x": 1}, ["x = 2 * x"], {}, "forward[0]", "defined twice"),
+    ({"W": [[1, 2], [3, 4], [5, 6]], "x": [1, 2, 3]}, ["z = W @ x"], {}, "forward[0]", "(3, 2)"),
+    ({"a": [1, 2], "b": [1, 2, 3]}, ["c = a + b"], {}, "forward[0]", "(3,)"),
+    ({"p": [1, 2, 3]}, ["q = p[3]"], {}, "forward[0]", "out of range"),
+    ({"x": [1, 2]}, ["y = 2 * x"], {}, "upstream", "must be given"),
+    ({"x": [1, 2]}, ["y = 2 * x"], {"upstream": [1, 2, 3]}, "upstream", "shape"),
+    ({"x": 1}, ["y = foo(x)"], {}, "forward[0]", "unknown function"),
+    ({"x": [[1, 2]]}, ["y = batchnorm(x)"], {}, "forward[0]", "batchnorm"),
+    ({"x": 1}, ["y = x +"], {}, "forward[0]", "cannot read"),
+    ({"x": 0}, ["y = log(x)"], {}, "forward[0]", "undefined"),
+    ({"x": 1}, ["y = 2 * x"], {"wrt": ["w"]}, "wrt", "not a name"),
+    ({"x": 1}, ["y = 2 * x"], {"of": "z"}, "of", "must name"),
+    ({"x": {"shape": [3, 4, 5]}}, ["y = sum(x)"], {}, "given.x.shape", "[m, n]"),
+    ({"x": [[1, 2], [3]]}, ["y = sum(x)"], {}, "given.x", "same"),
+    ({"z": [1, 2], "y": 5}, ["L = cross_entropy(z, y)"], {}, "forward[0]", "class index"),
+]
+
+
+@pytest.mark.parametrize("given_values, forward, part, field, words", BAD)
+def test_bad_specs_name_the_field(given_values, forward, part, field, words):
+    with pytest.raises(SpecError) as err:
+        run(given_values, forward, **part)
+    message = str(err.value)
+    assert field in message and words in message, message
+
+
+def test_a_name_of_does_not_depend_on_has_gradient_zero_and_a_note():
+    data = {"title": "t", "problem": [{"kind": "graph", "title": "g", "given": {"x": 2, "w": [1, 2]},
+                                      "forward": ["y = 3 * x"], "part": [{"ask": ["gradient"]}]}]}
+    q = next(derive.solve(derive.from_mapping(data)).questions())
+    assert q.answer.value == {"x": 3, "w": [0, 0]}
+    assert any("does not depend on w" in str(n.pieces) for n in q.notes)
+
+
+def test_cli_exit_status_2(tmp_path):
+    import subprocess
+    import sys
+    spec = tmp_path / "bad.toml"
+    spec.write_text('title = "t"\n[[problem]]\nkind = "graph"\ntitle = "g"\ngiven = { x = 1 }\n'
+                    'forward = ["q = x + w"]\n[[problem.part]]\nask = ["forward"]\n')
+    proc = subprocess.run([sys.executable, "-m", "derive", "solutions", str(spec), "-o", str(tmp_path / "o.md"),
+                           "-f", "markdown"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "forward[0]" in proc.stderr
