@@ -161,6 +161,38 @@ def test_matrix_products_and_upstream_against_torch():
             upstream=[1, 0, -2])
 
 
+def test_batchnorm_against_torch():
+    g = {"X": [[1, 2, 0], [3, -1, 1], [0, 0, 2], [2, 1, -1]], "gamma": [1, 0.5, 2], "beta": [0, 1, -1],
+         "D": [[1, 0, 0], [0, 2, 0], [0, 0, -1], [1, 1, 1]]}
+    bn = torch.nn.functional.batch_norm
+    against(g, ["Y = batchnorm(X, gamma, beta)", "L = sum(Y * D)"],
+            lambda t: {"Y": (Y := bn(t["X"], None, None, t["gamma"], t["beta"], training=True, eps=1e-5)),
+                       "L": (Y * t["D"]).sum()})
+
+
+def test_layernorm_with_eps_and_upstream_against_torch():
+    g = {"X": [[1, 2, 0], [3, -1, 1]], "gamma": [1, 0.5, 2], "beta": [0, 1, -1]}
+    ln = torch.nn.functional.layer_norm
+    against(g, ["Y = layernorm(X, gamma, beta, 0.001)"],
+            lambda t: {"Y": ln(t["X"], (3,), t["gamma"], t["beta"], eps=1e-3)}, upstream=[[1, 0, 2], [0, -1, 1]])
+
+
+def test_dropout_against_torch():
+    g = {"x": [1, -2, 3, 0.5], "m": [1, 0, 1, 1], "p": 0.25, "w": [1, 2, 3, 4]}
+    against(g, ["h = dropout(x, m, p)", "L = sum(h * w)"],
+            lambda t: {"h": (h := t["x"] * torch.tensor(g["m"], dtype=T) / 0.75), "L": (h * t["w"]).sum()},
+            wrt=["x", "w"])
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1), (1, 2), (3, 0)])
+def test_conv1d_against_torch(stride, padding):
+    g = {"x": [1, -2, 3, 0.5, 2, -1], "w": [0.5, -1, 2]}
+    up = [1, -1, 2, 0.5, 1, -2, 3, 1, 0.5, 2][:(6 + 2 * padding - 3) // stride + 1]
+    against(g, [f"y = conv1d(x, w, {stride}, {padding})"],
+            lambda t: {"y": F.conv1d(t["x"][None, None], t["w"][None, None], stride=stride, padding=padding)[0, 0]},
+            upstream=up)
+
+
 # --- random graphs -----------------------------------------------------------------------------------
 
 UNARY = [("exp", torch.exp), ("tanh", torch.tanh), ("sigmoid", torch.sigmoid), ("relu", torch.relu),
@@ -238,7 +270,8 @@ BAD = [
     ({"x": [1, 2]}, ["y = 2 * x"], {}, "upstream", "must be given"),
     ({"x": [1, 2]}, ["y = 2 * x"], {"upstream": [1, 2, 3]}, "upstream", "shape"),
     ({"x": 1}, ["y = foo(x)"], {}, "forward[0]", "unknown function"),
-    ({"x": [[1, 2]]}, ["y = batchnorm(x)"], {}, "forward[0]", "batchnorm"),
+    ({"x": [[1, 2]]}, ["y = batchnorm(x)"], {}, "forward[0]", "batchnorm takes 3 to 4"),
+    ({"x": [1, 2]}, ["y = batchnorm(x, x, x)"], {}, "forward[0]", "N × D matrix"),
     ({"x": 1}, ["y = x +"], {}, "forward[0]", "cannot read"),
     ({"x": 0}, ["y = log(x)"], {}, "forward[0]", "undefined"),
     ({"x": 1}, ["y = 2 * x"], {"wrt": ["w"]}, "wrt", "not a name"),

@@ -123,6 +123,9 @@ def _middle(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
         return _matmul(c, product, flow), {}
     if isinstance(rhs, Call) and rhs.func == "cross_entropy" and isinstance(rhs.args[0], Name) \
             and flow.wrt == rhs.args[0].name:
+        target = evaluate(rhs.args[1], c.values)
+        if target.shape == () and not all(e.is_number for e in c.values[flow.wrt].entries):
+            return _ce_derived(c, eq, flow, int(target.scalar))
         return _cross_entropy(c, rhs, flow), {}
     if isinstance(rhs, Call) and rhs.func in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs") \
             and isinstance(rhs.args[0], Name):
@@ -225,9 +228,12 @@ def solve_gradient(c: Config) -> Solution:
             notes.append(say(f"{c.of} does not depend on {w}, so its gradient is zero: ",
                              chain(nm.partial(c.top, w, c.shape(w)), exact(g)), "."))
     wrt = [sym(c, w) for w in c.wrt]
-    question = say("Carry out the backward pass: find the gradient" +
-                   (" of " if c.top == c.of else f" of the loss {c.top}, given the gradient flowing into "),
-                   sym(c, c.of), " with respect to ", *join_pieces(wrt), ".")
+    if c.top == c.of:
+        question = say("Carry out the backward pass: find the gradient of ", sym(c, c.of), " with respect to ",
+                       *join_pieces(wrt), ".")
+    else:
+        question = say(f"Carry out the backward pass: find the gradient of the loss {c.top} with respect to ",
+                       *join_pieces(wrt), ", given the gradient flowing into ", sym(c, c.of), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meaning,
                     answer=Answer(value=value, text=say(*pieces, ".")))
 
@@ -239,8 +245,35 @@ def _cross_entropy(c: Config, rhs: Call, flow: Flow):
     target = evaluate(rhs.args[1], c.values)
     t = ([sympy.Integer(int(i == target.scalar)) for i in range(len(p))] if target.shape == ()
          else target.entries)
+    if sympy.Add(*t) != 1:
+        return [], []
     g = flow.upstream.scalar
-    entries = [sympy.Add(_short(pi), -ti, evaluate=False) for pi, ti in zip(p, t)]
+    entries = [sympy.Add(_short(pi), -ti, evaluate=False) if ti != 0 else _short(pi) for pi, ti in zip(p, t)]
     if g != 1:
         entries = [Times(_short(g), e, evaluate=False) for e in entries]
     return [ImmutableMatrix(entries)], []
+
+
+def _ce_derived(c: Config, eq: Equation, flow: Flow, y: int):
+    """∂L/∂z = p − onehot(y) derived: L = −log p_y, then the softmax Jacobian by the quotient rule."""
+    zname, n = flow.wrt, c.shape(flow.wrt)[0]
+    z = c.values[zname].entries
+    total = sympy.Add(*[sympy.exp(e) for e in z])
+    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", f"p_{{{j + 1}}}", positive=True) for j in range(n)]
+    meaning = {p[j]: sympy.exp(z[j]) / total for j in range(n)}
+    g = flow.upstream.scalar
+    chains = [chain(sym(c, eq.name), -g * sympy.log(p[y]))]
+    out = []
+    for j in range(n):
+        dp = nm.NOTATION.symbol(f"dsoftmax({zname})[{y}]/d{zname}[{j}]",
+                                rf"\frac{{\partial p_{{{y + 1}}}}}{{\partial {{{nm.latex(zname)}}}_{{{j + 1}}}}}")
+        delta = int(j == y)
+        meaning[dp] = sympy.diff(meaning[p[y]], z[j])
+        chains.append(chain(dp, meaning[dp], p[y] * (delta - p[j])))
+        dz = nm.NOTATION.symbol(f"d{c.top}/d{zname}[{j}]",
+                                rf"\frac{{\partial {nm.latex(c.top)}}}{{\partial {{{nm.latex(zname)}}}_{{{j + 1}}}}}")
+        meaning[dz] = flow.value.entries[j]
+        chains.append(chain(dz, Times(-g / p[y], dp, evaluate=False), Times(-g / p[y], p[y] * (delta - p[j]),
+                                                                           evaluate=False), g * (p[j] - delta)))
+        out.append(g * (p[j] - delta))
+    return ([ImmutableMatrix(out)], chains), meaning

@@ -210,15 +210,21 @@ def _defined(value: Val, name: str, field: str, text: str) -> None:
                              " or square root of a negative number)", text, "an equation defined at the given values")
 
 
+CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,)}
+
+
 def _labels(equations: list[Equation], given: dict) -> set:
-    """Given scalars used as cross_entropy's class index."""
+    """Givens that are not differentiated: cross_entropy's class index, dropout's mask and p, conv1d's stride and
+    padding, the eps of a normalisation."""
     out = set()
     for eq in equations:
         for call in _calls(eq.rhs):
-            if call.func == "cross_entropy" and len(call.args) == 2 and isinstance(call.args[1], Name):
-                target = call.args[1].name
-                if target in given and given[target].shape == ():
-                    out.add(target)
+            places = CONSTANT_ARGS.get(call.func, ())
+            if call.func == "cross_entropy" and len(call.args) == 2 and isinstance(call.args[1], Name) \
+                    and given.get(call.args[1].name) is not None and given[call.args[1].name].shape == ():
+                places = (1,)
+            out |= {call.args[k].name for k in places if k < len(call.args) and isinstance(call.args[k], Name)
+                    and call.args[k].name in given}
     return out
 
 

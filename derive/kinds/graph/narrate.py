@@ -45,7 +45,8 @@ def display(node, c: Config, leaf=None) -> sympy.Expr:
 def _op(node: Op, c: Config, leaf) -> sympy.Expr:
     left, right = display(node.left, c, leaf), display(node.right, c, leaf)
     if node.op == "+":
-        return sympy.Add(left, right, evaluate=False)
+        head = left.args if isinstance(left, sympy.Add) and isinstance(node.left, Op) else (left,)
+        return sympy.Add(*head, right, evaluate=False)
     if node.op == "-":
         return sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False)
     if node.op == "^":
@@ -118,8 +119,9 @@ def setting(c: Config) -> Text:
     givens = []
     for name, v in c.given.items():
         if name in c.symbolic:
-            givens.append(say(sym(c, name), " (" + ("a symbol" if v.shape == () else shape_text(v.shape)
-                                                   + " of symbols") + ")"))
+            what = "a symbol" if v.shape == () else shape_text(v.shape) + \
+                (" symbols" if len(v.shape) == 1 else " of symbols")
+            givens.append(say(sym(c, name), f" ({what})"))
         else:
             givens.append(say(let(sym(c, name), exact(v))))
     pieces += [p for t in _joined(givens) for p in t.pieces]

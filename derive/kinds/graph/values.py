@@ -195,9 +195,90 @@ def mse(a: Val, b: Val) -> Val:
     return mean(elementwise("^", elementwise("-", a, b), scalar(2)))
 
 
-FUNCTIONS = {"sum": (1, total), "mean": (1, mean), "transpose": (1, transpose), "softmax": (1, softmax),
+def _whole(v: Val, what: str, low: int) -> int:
+    k = v.scalar if v.shape == () else None
+    if k is None or not k.is_Integer or k < low or k > 100:
+        raise ShapeProblem(f"the {what} must be a whole number from {low} to 100, not {k if k is not None else v.shape}")
+    return int(k)
+
+
+def _normalise(rows: list[list], eps) -> list[list]:
+    """(x − mean)/sqrt(var + eps) · gamma + beta over each list of ``rows`` (biased variance)."""
+    out = []
+    for r in rows:
+        mu = sympy.Add(*r) / len(r)
+        var = sympy.Add(*[(e - mu) ** 2 for e in r]) / len(r)
+        out.append([(e - mu) / sympy.sqrt(var + eps) for e in r])
+    return out
+
+
+def _eps(args: list[Val]) -> sympy.Expr:
+    if len(args) < 4:
+        return sympy.Rational(1, 100000)
+    e = args[3]
+    if e.shape != () or not (e.scalar.is_Rational and e.scalar > 0):
+        raise ShapeProblem(f"eps must be a positive number, not {e.scalar if e.shape == () else e.shape}")
+    return e.scalar
+
+
+def _affine_shapes(fn: str, x: Val, gamma: Val, beta: Val, size: int) -> None:
+    if len(x.shape) != 2:
+        raise ShapeProblem(f"{fn} takes an N × D matrix (one row per example), not {shape_text(x.shape)} {x.shape}")
+    for what, v in (("gamma", gamma), ("beta", beta)):
+        if v.shape != (size,):
+            raise ShapeProblem(f"{fn}'s {what} must be a vector of {size}, not {shape_text(v.shape)} {v.shape}")
+
+
+def batchnorm(x: Val, gamma: Val, beta: Val, *rest: Val) -> Val:
+    """BatchNorm1d in training mode: each column (feature) normalised over the rows (the batch)."""
+    n, d = x.shape if len(x.shape) == 2 else (0, 0)
+    _affine_shapes("batchnorm", x, gamma, beta, d)
+    if n < 2:
+        raise ShapeProblem("batchnorm needs a batch of at least 2 rows")
+    cols = _normalise([list(x.m.col(j)) for j in range(d)], _eps([x, gamma, beta, *rest]))
+    return Val(x.shape, ImmutableMatrix(n, d, lambda i, j: cols[j][i] * gamma.m[j] + beta.m[j]))
+
+
+def layernorm(x: Val, gamma: Val, beta: Val, *rest: Val) -> Val:
+    """LayerNorm over the last dimension: each row normalised over its features (a vector is one row)."""
+    rows = x if len(x.shape) == 2 else Val((1, x.shape[0]), x.m.T) if len(x.shape) == 1 else x
+    _affine_shapes("layernorm", rows, gamma, beta, rows.shape[1] if len(rows.shape) == 2 else 0)
+    normal = _normalise([list(rows.m.row(i)) for i in range(rows.shape[0])], _eps([x, gamma, beta, *rest]))
+    out = [normal[i][j] * gamma.m[j] + beta.m[j] for i in range(rows.shape[0]) for j in range(rows.shape[1])]
+    return make(x.shape, out)
+
+
+def dropout(x: Val, mask: Val, p: Val) -> Val:
+    """Inverted dropout: x · mask / (1 − p), the mask of 0s and 1s given."""
+    if mask.shape != x.shape:
+        raise ShapeProblem(f"dropout's mask must have the shape of x, {x.shape}, not {mask.shape}")
+    if any(e not in (0, 1) for e in mask.entries):
+        raise ShapeProblem("dropout's mask holds only 0s and 1s")
+    q = p.scalar if p.shape == () else None
+    if q is None or not (q.is_Rational and 0 <= q < 1):
+        raise ShapeProblem(f"dropout's p must be a number from 0 up to (not including) 1, not {q}")
+    return Val(x.shape, x.m.multiply_elementwise(mask.m) / (1 - q))
+
+
+def conv1d(x: Val, w: Val, *rest: Val) -> Val:
+    """PyTorch's conv1d (a cross-correlation) of one channel: x of length n, filter w of length k."""
+    if len(x.shape) != 1 or len(w.shape) != 1:
+        raise ShapeProblem(f"conv1d takes a vector x and a vector w, not {x.shape} and {w.shape}")
+    stride = _whole(rest[0], "stride", 1) if rest else 1
+    pad = _whole(rest[1], "padding", 0) if len(rest) > 1 else 0
+    xs = [sympy.Integer(0)] * pad + x.entries + [sympy.Integer(0)] * pad
+    k = w.shape[0]
+    if len(xs) < k:
+        raise ShapeProblem(f"conv1d's filter of {k} is longer than the (padded) input of {len(xs)}")
+    out = [sympy.Add(*[w.entries[j] * xs[s + j] for j in range(k)]) for s in range(0, len(xs) - k + 1, stride)]
+    return make((len(out),), out)
+
+
+FUNCTIONS = {"batchnorm": ((3, 4), batchnorm), "layernorm": ((3, 4), layernorm), "dropout": (3, dropout),
+             "conv1d": ((2, 4), conv1d),
+             "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose), "softmax": (1, softmax),
              "log_softmax": (1, log_softmax), "cross_entropy": (2, cross_entropy), "mse": (2, mse)}
-NOT_YET = ("batchnorm", "layernorm", "dropout", "conv1d")
+NOT_YET: tuple = ()
 KNOWN = sorted([*UNARY, *FUNCTIONS])
 
 
@@ -226,9 +307,11 @@ def _call(node: Call, args: list[Val]) -> Val:
     return FUNCTIONS[node.func][1](*args)
 
 
-def _arity(node: Call, n: int) -> None:
-    if len(node.args) != n:
-        raise ShapeProblem(f"{node.func} takes {n} argument{'s' if n > 1 else ''}, not {len(node.args)}")
+def _arity(node: Call, n) -> None:
+    low, high = n if isinstance(n, tuple) else (n, n)
+    if not low <= len(node.args) <= high:
+        count = f"{low}" if low == high else f"{low} to {high}"
+        raise ShapeProblem(f"{node.func} takes {count} argument{'s' if high > 1 else ''}, not {len(node.args)}")
 
 
 def _sized(v: Val) -> Val:
