@@ -307,3 +307,12 @@ def test_cli_exit_status_2(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "derive", "solutions", str(spec), "-o", str(tmp_path / "o.md"),
                            "-f", "markdown"], capture_output=True, text=True)
     assert proc.returncode == 2 and "forward[0]" in proc.stderr
+
+
+def test_layer_notation_writes_superscripts():
+    data = {"title": "t", "notation": "layer",
+            "problem": [{"kind": "graph", "title": "g", "given": {"W1": [[1, 2]], "x": [1, -1], "z": {"shape": [2]}},
+                         "forward": ["a1 = W1 @ x", "L = sum(a1) + sum(z)"], "part": [{"ask": ["gradient"]}]}]}
+    latex = derive.render(derive.solve(derive.from_mapping(data)), "latex")
+    assert "W^{[1]}" in latex and "a^{[1]}" in latex and "W_{1}" not in latex
+    assert "{z}_{1}" in latex or "z_{1}" not in latex.replace("{z}_{1}", "")

@@ -23,7 +23,7 @@ RULES = {"+": "addition passes the upstream gradient on unchanged",
          "*": "multiplication swaps: the local gradient of each factor is the other factor",
          "/": "the quotient rule gives the local gradients",
          "^": "the power rule gives the local gradients",
-         "@": "a matrix product sends back δ times the other factor transposed (δ xᵀ for W, Wᵀ δ for x)",
+         "@": "a matrix product sends the gradient back through the other factor, transposed (for W in W x: the upstream gradient times x transposed; for x: W transposed times the upstream gradient)",
          "relu": "ReLU masks: it passes the gradient where its input is positive and blocks it elsewhere",
          "abs": "the absolute value passes the gradient with the input's sign",
          "sigmoid": "the sigmoid's slope, in terms of its output, is σ(1 − σ)",
@@ -34,8 +34,8 @@ RULES = {"+": "addition passes the upstream gradient on unchanged",
          "sum": "a sum passes the upstream gradient to every entry",
          "mean": "a mean passes the upstream gradient, divided by the number of entries, to every entry",
          "transpose": "a transpose sends the gradient back transposed",
-         "softmax": "the softmax's Jacobian is diag(p) − p pᵀ",
-         "log_softmax": "the log-softmax's Jacobian is I − 1 pᵀ",
+         "softmax": "the softmax's Jacobian is diag(p) minus p times p transposed",
+         "log_softmax": "the log-softmax's Jacobian is the identity minus a column of ones times p transposed",
          "cross_entropy": "softmax with cross-entropy gives p − y: the probabilities minus the target",
          "mse": "the mean squared error's gradient is 2(ŷ − y)/n"}
 
@@ -259,7 +259,7 @@ def _ce_derived(c: Config, eq: Equation, flow: Flow, y: int):
     zname, n = flow.wrt, c.shape(flow.wrt)[0]
     z = c.values[zname].entries
     total = sympy.Add(*[sympy.exp(e) for e in z])
-    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", f"p_{{{j + 1}}}", positive=True) for j in range(n)]
+    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", f"{{p}}_{{{j + 1}}}", positive=True) for j in range(n)]
     meaning = {p[j]: sympy.exp(z[j]) / total for j in range(n)}
     g = flow.upstream.scalar
     chains = [chain(sym(c, eq.name), -g * sympy.log(p[y]))]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sympy
 
 from .config import Config, Equation
-from .values import Val, evaluate, make
+from .values import Val, evaluate, make, settle
 
 
 @dataclass(frozen=True)
@@ -74,14 +74,16 @@ def _position(c: Config) -> int:
 
 def _flow(eq: Equation, name: str, up: Val, out: Val, ph: Val, subs: dict, c: Config) -> Flow:
     entries = []
+    frees = [o.free_symbols for o in out.entries]
     for d in ph.entries:
-        total = sympy.Add(*[g * _kinks(sympy.diff(o, d)) for g, o in zip(up.entries, out.entries) if g != 0])
-        entries.append(tidy(total.xreplace(subs)))
+        total = sympy.Add(*[g * _kinks(sympy.diff(o, d)) for g, o, free in zip(up.entries, out.entries, frees)
+                            if g != 0 and d in free])
+        entries.append(settle(tidy(total.xreplace(subs))))
     value = make(ph.shape, entries)
     local = formula = None
     if out.shape == () and ph.shape == ():
         formula = _kinks(sympy.diff(out.scalar, ph.scalar))
-        local = tidy(formula.xreplace(subs))
+        local = settle(tidy(formula.xreplace(subs)))
     return Flow(eq, name, up, value, local, formula)
 
 

@@ -12,7 +12,7 @@ from ...errors import did_you_mean
 from ...fields import FieldError, check_int, to_number, to_rational
 from . import names as nm
 from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
-from .values import FUNCTIONS, KNOWN, MAX_ENTRIES, NOT_YET, UNARY, ShapeProblem, Val, evaluate, make, shape_text
+from .values import FUNCTIONS, KNOWN, MAX_ENTRIES, NOT_YET, UNARY, ShapeProblem, Val, evaluate, make, settled, shape_text
 
 MAX_EQUATIONS = 40
 MAX_NAMES = 40
@@ -159,7 +159,7 @@ def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
         _new_name(name, field, given, where)
         _known(rhs, env, field)
         try:
-            value = evaluate(rhs, env)
+            value = settled(evaluate(rhs, env))
         except ShapeProblem as err:
             raise FieldError(field, str(err), text, "values whose shapes fit") from None
         _defined(value, name, field, text)

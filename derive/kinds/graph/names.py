@@ -63,7 +63,7 @@ def entry_symbol(name: str, index: tuple[int, ...], wide: bool) -> sympy.Symbol:
     """Entry (i,) or (i, j) of a symbolic vector or matrix, 1-based: z1, W23 (W2_3 when a size passes 9)."""
     text = "_".join(str(i) for i in index) if wide else "".join(str(i) for i in index)
     base = latex(name)
-    written = f"{{{base}}}_{{{','.join(map(str, index))}}}" if "_" in base else f"{base}_{{{''.join(map(str, index)) if not wide else ','.join(map(str, index))}}}"
+    written = f"{{{base}}}_{{{''.join(map(str, index)) if not wide and '_' not in base else ','.join(map(str, index))}}}"
     return NOTATION.symbol(f"{name}{text}", written, real=True)
 
 

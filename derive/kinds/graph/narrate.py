@@ -129,8 +129,8 @@ def setting(c: Config) -> Text:
     eqs = [say(let(sym(c, eq.name), display(eq.rhs, c))) for eq in c.equations]
     pieces += [p for t in _joined(eqs) for p in t.pieces]
     pieces.append(".")
-    if c.labels:
-        pieces.append(" " + ", ".join(sorted(c.labels)) + " is a class index, counted from 0 as in PyTorch.")
+    for label in sorted(c.labels):
+        pieces += [" ", sym(c, label), " is a constant (a class index counts from 0, as in PyTorch)."]
     return say(*pieces)
 
 

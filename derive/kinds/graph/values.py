@@ -60,6 +60,21 @@ def to_json(e):
     return str(e)
 
 
+WORKING_DIGITS = 60         # an irrational number is carried as a 60-digit float (the checker works to 50)
+
+
+def settle(e):
+    """An irrational number as a 60-digit float (exact arithmetic on nested exponentials would grow at every
+    node); a rational or a formula unchanged."""
+    if e.is_Rational or not e.is_number:
+        return e
+    return e.evalf(WORKING_DIGITS)
+
+
+def settled(v: "Val") -> "Val":
+    return v.map(settle)
+
+
 def shape_text(shape: tuple) -> str:
     if shape == ():
         return "a scalar"
