@@ -238,6 +238,46 @@ def test_random_graphs_against_torch(case):
     against(given_values, forward, fn)
 
 
+@st.composite
+def mixed_graphs(draw):
+    """Vectors, matrices and scalars: matrix products, broadcasting, division, constant powers, indexing,
+    reductions; each step drawn among the operations that fit the shapes at hand."""
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    values = {"W": [[draw(small) for _ in range(n)] for _ in range(m)], "x": [draw(small) for _ in range(n)],
+              "s": draw(positive)}
+    shapes = {"W": (m, n), "x": (n,), "s": ()}
+    forward, steps = [], []
+    for k in range(draw(st.integers(1, 4))):
+        out = f"u{k}"
+        options = []
+        for a, sa in shapes.items():
+            if sa == ():
+                options.append((f"{a} * {a} + s", lambda t, a=a: t[a] * t[a] + t["s"], ()))
+            if len(sa) == 1:
+                options += [(f"{a} / (1 + s) - {a} ^ 2", lambda t, a=a: t[a] / (1 + t["s"]) - t[a] ** 2, sa),
+                            (f"sum({a})", lambda t, a=a: t[a].sum(), ()),
+                            (f"{a}[{sa[0] - 1}] * s", lambda t, a=a, i=sa[0] - 1: t[a][i] * t["s"], ())]
+            if len(sa) == 2 and sa[1] == n:
+                options.append((f"tanh({a} @ x)", lambda t, a=a: torch.tanh(t[a] @ t["x"]), (sa[0],)))
+                options.append((f"mean(transpose({a}) * s)", lambda t, a=a: (t[a].T * t["s"]).mean(), ()))
+            if len(sa) == 1 and sa[0] == m:
+                options.append((f"{a} @ W", lambda t, a=a: t[a] @ t["W"], (n,)))
+        text, fn, shape = draw(st.sampled_from(options))
+        forward.append(f"{out} = {text}")
+        steps.append((out, fn))
+        shapes[out] = shape
+    last = forward[-1].split("=")[0].strip()
+    forward.append(f"L = sum({last} * {last}) + s")
+    steps.append(("L", lambda t, last=last: (t[last] * t[last]).sum() + t["s"]))
+    return values, forward, steps
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(mixed_graphs())
+def test_random_graphs_of_vectors_and_matrices_against_torch(case):
+    test_random_graphs_against_torch.hypothesis.inner_test(case)
+
+
 # --- symbolic givens -----------------------------------------------------------------------------------
 
 def test_symbolic_softmax_cross_entropy_gives_p_minus_onehot():

@@ -14,7 +14,7 @@ from .backward import Backward, Flow, backward, gradient
 from .config import Config, Equation
 from .narrate import entry_meanings, exact, meanings, shown, sym
 from .parse import Call, Name, Op
-from .backward import _kinks
+from .vjp import kinks as _kinks
 from .values import UNARY, evaluate, scalar, softmax
 
 OUTPUT_FORMS = {"sigmoid": lambda s: s * (1 - s), "tanh": lambda t: 1 - t ** 2, "exp": lambda e: e}
@@ -266,7 +266,7 @@ def _ce_derived(c: Config, eq: Equation, flow: Flow, y: int):
     out = []
     for j in range(n):
         dp = nm.NOTATION.symbol(f"dsoftmax({zname})[{y}]/d{zname}[{j}]",
-                                rf"\frac{{\partial p_{{{y + 1}}}}}{{\partial {{{nm.latex(zname)}}}_{{{j + 1}}}}}")
+                                rf"\frac{{\partial {{p}}_{{{y + 1}}}}}{{\partial {{{nm.latex(zname)}}}_{{{j + 1}}}}}")
         delta = int(j == y)
         meaning[dp] = sympy.diff(meaning[p[y]], z[j])
         chains.append(chain(dp, meaning[dp], p[y] * (delta - p[j])))

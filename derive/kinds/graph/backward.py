@@ -10,6 +10,7 @@ import sympy
 
 from .config import Config, Equation
 from .values import Val, evaluate, make, settle
+from .vjp import backprop, kinks as _kinks
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,14 @@ def backward(c: Config) -> Backward:
         order.append(eq)
         ph = placeholders(eq, c)
         holders[eq.name] = ph
-        out = evaluate(eq.rhs, ph)
         subs = {d: v for name in eq.inputs if name not in c.labels
                 for d, v in zip(ph[name].entries, c.values[name].entries)}
+        sent = backprop(eq.rhs, c.values, grads[eq.name], c.labels)
         flows[eq.name] = []
         for name in eq.inputs:
             if name in c.labels:
                 continue
-            flow = _flow(eq, name, grads[eq.name], out, ph[name], subs, c)
+            flow = _flow(eq, name, grads[eq.name], sent.get(name), ph, subs, c)
             flows[eq.name].append(flow)
             parts.setdefault(name, []).append(flow)
             grads[name] = flow.value if name not in grads else _add(grads[name], flow.value)
@@ -72,24 +73,18 @@ def _position(c: Config) -> int:
     return next(k for k, eq in enumerate(c.equations) if eq.name == c.of) + 1
 
 
-def _flow(eq: Equation, name: str, up: Val, out: Val, ph: Val, subs: dict, c: Config) -> Flow:
-    entries = []
-    frees = [o.free_symbols for o in out.entries]
-    for d in ph.entries:
-        total = sympy.Add(*[g * _kinks(sympy.diff(o, d)) for g, o, free in zip(up.entries, out.entries, frees)
-                            if g != 0 and d in free])
-        entries.append(settle(tidy(total.xreplace(subs))))
-    value = make(ph.shape, entries)
+def _flow(eq: Equation, name: str, up: Val, sent: Val | None, ph: dict, subs: dict, c: Config) -> Flow:
+    """What flows into ``name`` from ``eq`` (zeros if nothing does), and for scalars the local derivative."""
+    v = c.values[name]
+    if sent is None:
+        sent = make(v.shape, [sympy.Integer(0)] * len(v.m))
+    value = sent.map(lambda e: settle(tidy(e)))
     local = formula = None
-    if out.shape == () and ph.shape == ():
-        formula = _kinks(sympy.diff(out.scalar, ph.scalar))
+    if c.shape(eq.name) == () and v.shape == ():
+        out = evaluate(eq.rhs, ph)
+        formula = _kinks(sympy.diff(out.scalar, ph[name].scalar))
         local = settle(tidy(formula.xreplace(subs)))
     return Flow(eq, name, up, value, local, formula)
-
-
-def _kinks(e: sympy.Expr) -> sympy.Expr:
-    """PyTorch's slope at a kink: relu'(0) = 0 (SymPy's Heaviside(0) is 1/2)."""
-    return e.replace(sympy.Heaviside, lambda *a: sympy.Heaviside(a[0], 0))
 
 
 def tidy(e: sympy.Expr) -> sympy.Expr:
