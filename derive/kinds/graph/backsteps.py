@@ -127,6 +127,9 @@ def _middle(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
         if target.shape == () and not all(e.is_number for e in c.values[flow.wrt].entries):
             return _ce_derived(c, eq, flow, int(target.scalar))
         return _cross_entropy(c, rhs, flow), {}
+    if isinstance(rhs, Op) and rhs.op == "*" and isinstance(rhs.left, Name) and isinstance(rhs.right, Name) \
+            and rhs.left.name != rhs.right.name:
+        return _product(c, rhs, flow), {}
     if isinstance(rhs, Call) and rhs.func in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs") \
             and isinstance(rhs.args[0], Name):
         return _elementwise(c, eq, flow), {}
@@ -197,8 +200,9 @@ def sum_step(c: Config, b: Backward, name: str):
     symbols = [contribution_symbol(c, b, f) for f in flows]
     total = b.grads[name]
     target = nm.partial(c.top, name, c.shape(name))
-    users = ", ".join(f.eq.name for f in flows)
-    text = say(f"{name} is used by {len(flows)} equations ({users}), so the gradients flowing back into it add up:")
+    users = [sym(c, f.eq.name) for f in flows]
+    text = say(sym(c, name), f" is used by {len(flows)} equations (those defining ", *join_pieces(users),
+               "), so the gradients flowing back into it add up:")
     if c.shape(name) == ():
         written = sympy.Add(*[_short(f.value.scalar) for f in flows], evaluate=False)
         return step(text, links(target, [sympy.Add(*symbols, evaluate=False), written], total))
@@ -277,3 +281,16 @@ def _ce_derived(c: Config, eq: Equation, flow: Flow, y: int):
                                                                            evaluate=False), g * (p[j] - delta)))
         out.append(g * (p[j] - delta))
     return ([ImmutableMatrix(out)], chains), meaning
+
+
+def _product(c: Config, rhs: Op, flow: Flow):
+    """x * y elementwise: upstream times the other factor, entry by entry (summed into a broadcast scalar)."""
+    other = c.values[rhs.right.name if flow.wrt == rhs.left.name else rhs.left.name]
+    g = flow.upstream
+    pairs = [(gi, other.scalar if other.shape == () else oi) for gi, oi in
+             zip(g.entries, other.entries if other.shape != () else g.entries)]
+    terms = [Times(_short(a), _short(b), evaluate=False) for a, b in pairs]
+    if c.shape(flow.wrt) == ():
+        return [sympy.Add(*terms, evaluate=False)] if len(terms) > 1 else [terms[0]], []
+    shape = c.values[flow.wrt].m.shape
+    return [ImmutableMatrix(shape[0], shape[1], terms)], []

@@ -55,6 +55,8 @@ def _op(node: Op, c: Config, leaf) -> sympy.Expr:
         return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)
     if node.op == "*" and not left.is_commutative and not right.is_commutative:
         return nm.function("hadamard")(left, right)
+    if isinstance(node.right, Num) and not isinstance(node.left, Num):
+        return sympy.Mul(right, left, evaluate=False)                   # x * 2 is written 2x
     return sympy.Mul(left, right, evaluate=False)
 
 
