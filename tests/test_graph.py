@@ -209,11 +209,17 @@ def graphs(draw):
     pool = list(names)
     for k in range(draw(st.integers(1, 4))):
         out = f"v{k}"
-        if draw(st.booleans()):
+        kind = draw(st.integers(0, 2))
+        if kind == 0:
             fname, fn = draw(st.sampled_from(UNARY))
             arg = draw(st.sampled_from(pool))
             forward.append(f"{out} = {fname}({arg})")
             steps.append((out, lambda t, fn=fn, arg=arg: fn(t[arg])))
+        elif kind == 1:
+            fname, fn = draw(st.sampled_from(UNARY))
+            x, y = draw(st.sampled_from(pool)), draw(st.sampled_from(pool))
+            forward.append(f"{out} = {fname}({x} * {y} - 1 / 2) * {x}")
+            steps.append((out, lambda t, fn=fn, x=x, y=y: fn(t[x] * t[y] - 0.5) * t[x]))
         else:
             op, fn = draw(st.sampled_from(BINARY))
             x, y = draw(st.sampled_from(pool)), draw(st.sampled_from(pool))
@@ -319,6 +325,11 @@ BAD = [
     ({"x": {"shape": [3, 4, 5]}}, ["y = sum(x)"], {}, "given.x.shape", "[m, n]"),
     ({"x": [[1, 2], [3]]}, ["y = sum(x)"], {}, "given.x", "same"),
     ({"z": [1, 2], "y": 5}, ["L = cross_entropy(z, y)"], {}, "forward[0]", "class index"),
+    ({"x": 10}, ["a = x ^ 1000"], {}, "forward[0]", "exponent"),
+    ({"x": 10}, ["a = x ^ 60", "b = a * a"], {}, "forward[1]", "10^100"),
+    ({"x": 3}, ["a = exp(exp(exp(x)))"], {}, "forward[0]", "10^100"),
+    ({"x": {"symbol": True}}, ["a = x * x + x", "b = a * a + a", "c = b * b + b", "d = c * c + c", "e = d * d + d",
+                                "f = e * e + e", "g = f * f + f"], {}, "forward[", "operations"),
 ]
 
 
@@ -356,3 +367,23 @@ def test_layer_notation_writes_superscripts():
     latex = derive.render(derive.solve(derive.from_mapping(data)), "latex")
     assert "W^{[1]}" in latex and "a^{[1]}" in latex and "W_{1}" not in latex
     assert "{z}_{1}" in latex or "z_{1}" not in latex.replace("{z}_{1}", "")
+
+
+def test_latex_is_read_too():
+    against({"z": 0.5, "w": -2}, [r"s = \sigma(z \cdot w)", r"t = \frac{s}{2} + \tanh(w) + \sqrt{s} * \exp(z)"],
+            lambda t: {"s": (s := torch.sigmoid(t["z"] * t["w"])),
+                       "t": s / 2 + torch.tanh(t["w"]) + torch.sqrt(s) * torch.exp(t["z"])})
+
+
+def test_parser_builds_the_tree_it_reads():
+    from derive.kinds.graph.parse import Call, Index, Name, Neg, Num, Op, parse_equation
+    name, rhs = parse_equation("y = -x ** 2 + W @ h[1] / 4 - f(a, 1e-2)")
+    assert name == "y"
+    assert rhs == Op("-", Op("+", Neg(Op("^", Name("x"), Num(2))),
+                             Op("/", Op("@", Name("W"), Index(Name("h"), 1)), Num(4))),
+                     Call("f", (Name("a"), Num(sympy_rational(1, 100)))))
+
+
+def sympy_rational(p, q):
+    import sympy
+    return sympy.Rational(p, q)

@@ -146,7 +146,7 @@ def _scalar(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
             entries = [sym(c, n)] if c.shape(n) == () else list(entry_meanings(c, n))
             holders.update(dict(zip(ph[n].entries, entries)))
     forms = [flow.formula.xreplace(holders)]
-    if isinstance(eq.rhs, Call) and eq.rhs.func in OUTPUT_FORMS:
+    if isinstance(eq.rhs, Call) and eq.rhs.func in OUTPUT_FORMS and eq.rhs.args == (Name(flow.wrt),):
         forms.append(OUTPUT_FORMS[eq.rhs.func](sym(c, eq.name)))
     up = flow.upstream.scalar
     if eq.name == c.of and up == 1:

@@ -202,9 +202,20 @@ def _calls(node: Node):
             yield from _calls(getattr(node, attr))
 
 
+MAX_MAGNITUDE = sympy.Integer(10) ** 100   # a value beyond 10^100 (or a fraction with such parts) is refused
+MAX_OPS = 150                              # operations in the formula of one entry of a symbolic value
+
+
 def _defined(value: Val, name: str, field: str, text: str) -> None:
     bad = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
     for e in value.entries:
+        if e.is_Rational and (abs(e.p) > MAX_MAGNITUDE or e.q > MAX_MAGNITUDE) or \
+                e.is_Float and abs(e) > MAX_MAGNITUDE:
+            raise FieldError(field, f"the value of {name} is beyond 10^100 (or a fraction with such parts)", text,
+                             "values of ordinary size")
+        if not e.is_number and sympy.count_ops(e) > MAX_OPS:
+            raise FieldError(field, f"the formula for {name} grows beyond {MAX_OPS} operations an entry", text,
+                             "a smaller symbolic graph")
         if e.has(*bad) or (e.is_number and not e.is_extended_real) or e.has(sympy.I):
             raise FieldError(field, f"the value of {name} is undefined or not real (a division by zero, or the log"
                              " or square root of a negative number)", text, "an equation defined at the given values")

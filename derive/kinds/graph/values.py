@@ -106,8 +106,13 @@ WORDS = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide 
          "^": "raise to a power elementwise", "@": "multiply as matrices"}
 
 
+MAX_EXPONENT = 100          # |n| in x ^ n for a number n
+
+
 def elementwise(op: str, a: Val, b: Val) -> Val:
     fn = BINARY[op]
+    if op == "^" and any(e.is_number and abs(e) > MAX_EXPONENT for e in b.entries):
+        raise ShapeProblem(f"an exponent is larger than {MAX_EXPONENT} in size")
     if a.shape == b.shape:
         return Val(a.shape, ImmutableMatrix(a.m.rows, a.m.cols, [fn(x, y) for x, y in zip(a.m, b.m)]))
     if a.shape == ():
