@@ -387,3 +387,33 @@ def test_parser_builds_the_tree_it_reads():
 def sympy_rational(p, q):
     import sympy
     return sympy.Rational(p, q)
+
+
+def test_one_lstm_step_against_torch_lstm_cell():
+    """One LSTM step written as equations equals torch.nn.LSTMCell (gates i, f, g, o stacked in its weights)."""
+    gen = torch.Generator().manual_seed(3)
+
+    def rnd(*shape):
+        return (torch.randint(-9, 10, shape, generator=gen) / 10).tolist()
+    g = {"x": rnd(2), "h": rnd(2), "c": rnd(2), "v": rnd(2)}
+    for gate in "ifgo":
+        g[f"W{gate}"], g[f"U{gate}"], g[f"b{gate}"] = rnd(2, 2), rnd(2, 2), rnd(2)
+    forward = [f"{gate}t = {fn}(W{gate} @ x + U{gate} @ h + b{gate})"
+               for gate, fn in zip("ifgo", ("sigmoid", "sigmoid", "tanh", "sigmoid"))]
+    forward += ["c1 = ft * c + it * gt", "h1 = ot * tanh(c1)", "L = sum(h1 * v)"]
+
+    def fn(t):
+        cell = torch.nn.LSTMCell(2, 2).double()
+        params = {"weight_ih": torch.cat([t[f"W{k}"] for k in "ifgo"]),
+                  "weight_hh": torch.cat([t[f"U{k}"] for k in "ifgo"]),
+                  "bias_ih": torch.cat([t[f"b{k}"] for k in "ifgo"]), "bias_hh": torch.zeros(8, dtype=T)}
+        h1, c1 = torch.func.functional_call(cell, params, (t["x"][None], (t["h"][None], t["c"][None])))
+        return {"c1": c1[0], "h1": h1[0], "L": (h1[0] * t["v"]).sum()}
+    answers = run(g, forward)
+    tensors = {k: leaf(v) for k, v in g.items()}
+    values = fn(tensors)
+    for name in ("c1", "h1", "L"):
+        close(answers["forward"][name], values[name])
+    grads = torch.autograd.grad(values["L"], list(tensors.values()))
+    for name, grad in zip(tensors, grads):
+        close(answers["gradient"][name], grad)
