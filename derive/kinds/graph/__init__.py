@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from ...steps import Text
 from ..base import REQUIRED, Field, Kind, register
-from .backsteps import solve_gradient
-from .config import Config, configure
 from .names import NOTATION
-from .narrate import forward, setting
+
+# The parser, the analysis and the narration are imported when a graph is derived, so that a spec without
+# one does not pay for them at start-up.
 
 
 @register
@@ -33,11 +33,15 @@ class Graph(Kind):
               "the gradient flowing into 'of' (default 1 for a scalar; required otherwise)"),
     )
 
-    def configure(self, values: dict, asks: tuple[str, ...]) -> Config:
+    def configure(self, values: dict, asks: tuple[str, ...]):
+        from .config import configure
         return configure(values, asks)
 
-    def setting(self, config: Config) -> Text:
+    def setting(self, config) -> Text:
+        from .narrate import setting
         return setting(config)
 
-    def solve(self, config: Config, ask: str):
+    def solve(self, config, ask: str):
+        from .backsteps import solve_gradient
+        from .narrate import forward
         return forward(config) if ask == "forward" else solve_gradient(config)

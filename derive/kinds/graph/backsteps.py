@@ -6,16 +6,16 @@ from __future__ import annotations
 import sympy
 from sympy import ImmutableMatrix, MatMul
 
-from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...steps import Answer, Solution, chain, let, say, step
 from ...symbols import Times
 from ...words import join_pieces
 from . import names as nm
 from .backward import Backward, Flow, backward, gradient
 from .config import Config, Equation
-from .narrate import entry_meanings, exact, meanings, shown, sym
+from .narrate import display, entry_meanings, exact, meanings, shown, sym
 from .parse import Call, Name, Op
-from .vjp import kinks as _kinks
 from .values import UNARY, evaluate, scalar, softmax
+from .vjp import kinks as _kinks
 
 OUTPUT_FORMS = {"sigmoid": lambda s: s * (1 - s), "tanh": lambda t: 1 - t ** 2, "exp": lambda e: e}
 RULES = {"+": "addition passes the upstream gradient on unchanged",
@@ -96,7 +96,6 @@ def node_step(c: Config, b: Backward, eq: Equation):
 
 
 def _rhs(c: Config, eq: Equation):
-    from .narrate import display
     return display(eq.rhs, c)
 
 

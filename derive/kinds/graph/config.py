@@ -12,12 +12,13 @@ from ...errors import did_you_mean
 from ...fields import FieldError, check_int, to_number, to_rational
 from . import names as nm
 from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
-from .values import FUNCTIONS, KNOWN, MAX_ENTRIES, NOT_YET, UNARY, ShapeProblem, Val, evaluate, make, settled, shape_text
+from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, ShapeProblem, Val, evaluate, make, settled,
+                     shape_text)
 
 MAX_EQUATIONS = 40
 MAX_NAMES = 40
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
-RESERVED = set(UNARY) | set(FUNCTIONS) | set(NOT_YET)
+RESERVED = set(UNARY) | set(FUNCTIONS)
 
 
 @dataclass(frozen=True)
@@ -184,9 +185,6 @@ def _known(node: Node, env: dict, field: str) -> None:
             raise FieldError(field, f"the name '{used}' is not defined before it is used"
                              + did_you_mean(used, list(env)), used, "a given name or one defined above")
     for call in _calls(node):
-        if call.func in NOT_YET:
-            raise FieldError(field, f"the function '{call.func}' is not supported by the graph kind yet", call.func,
-                             "one of " + ", ".join(KNOWN))
         if call.func not in KNOWN:
             raise FieldError(field, f"unknown function '{call.func}'" + did_you_mean(call.func, KNOWN), call.func,
                              "one of " + ", ".join(KNOWN))

@@ -4,15 +4,11 @@ upstream times local equals downstream, every relation a checked chain."""
 from __future__ import annotations
 
 import sympy
-from sympy import ImmutableMatrix
 
 from ...steps import Answer, Solution, Text, chain, let, say, step
-from ...symbols import Times
-from ...words import join_pieces
 from . import names as nm
-from .backward import Backward, Flow, backward, gradient
 from .config import Config, Equation
-from .parse import Call, Index, Name, Neg, Num, Op
+from .parse import Index, Name, Neg, Num, Op
 from .values import Val, shape_text
 
 DIGITS = 6
@@ -103,7 +99,7 @@ LAMBDAS = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.
            "sum": lambda a: a, "mean": lambda a: a, "transpose": lambda a: a}
 
 
-def meanings(c: Config, b: Backward | None = None) -> dict:
+def meanings(c: Config) -> dict:
     a = sympy.Dummy("a")
     out = {nm.function(f): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
     for name, v in c.values.items():

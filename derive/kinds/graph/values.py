@@ -298,7 +298,6 @@ FUNCTIONS = {"batchnorm": ((3, 4), batchnorm), "layernorm": ((3, 4), layernorm),
              "conv1d": ((2, 4), conv1d),
              "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose), "softmax": (1, softmax),
              "log_softmax": (1, log_softmax), "cross_entropy": (2, cross_entropy), "mse": (2, mse)}
-NOT_YET: tuple = ()
 KNOWN = sorted([*UNARY, *FUNCTIONS])
 
 

@@ -12,7 +12,7 @@ import sympy
 from sympy import ImmutableMatrix
 
 from .parse import Call, Index, Name, Neg, Node, Num, Op, names
-from .values import UNARY, Val, elementwise, evaluate, make, matmul
+from .values import UNARY, Val, elementwise, evaluate, make
 
 
 def kinks(e: sympy.Expr) -> sympy.Expr:
