@@ -14,7 +14,7 @@ from .backward import Backward, Flow, backward, gradient
 from .config import Config, Equation
 from .narrate import display, entry_meanings, exact, meanings, shown, sym
 from .parse import Call, Name, Op
-from .values import UNARY, evaluate, scalar, softmax
+from .values import UNARY, evaluate, make, scalar, softmax
 from .vjp import kinks as _kinks
 
 OUTPUT_FORMS = {"sigmoid": lambda s: s * (1 - s), "tanh": lambda t: 1 - t ** 2, "exp": lambda e: e}
@@ -37,7 +37,15 @@ RULES = {"+": "addition passes the upstream gradient on unchanged",
          "softmax": "the softmax's Jacobian is diag(p) minus p times p transposed",
          "log_softmax": "the log-softmax's Jacobian is the identity minus a column of ones times p transposed",
          "cross_entropy": "softmax with cross-entropy gives p − y: the probabilities minus the target",
-         "mse": "the mean squared error's gradient is 2(ŷ − y)/n"}
+         "mse": "the mean squared error's gradient is 2(ŷ − y)/n",
+         "batchnorm": "batch normalisation: the gradient for beta sums the upstream gradient over the batch (each"
+                      " column), the one for gamma sums it times the normalised input, and the one for the input"
+                      " follows from differentiating the mean and the variance too",
+         "layernorm": "layer normalisation: as batch normalisation, but each row is normalised over its features",
+         "dropout": "dropout passes the gradient where the mask keeps a unit, scaled by 1/(1 − p), and blocks it"
+                    " elsewhere",
+         "conv1d": "a convolution sends the upstream gradient back through the filter (for the input) and through"
+                   " the input (for the filter), each at the positions where they met"}
 
 
 def rule(eq: Equation) -> str:
@@ -83,7 +91,7 @@ def node_step(c: Config, b: Backward, eq: Equation):
     lines, meaning = [], {nm.partial(c.top, eq.name, c.shape(eq.name)): exact(up)} if up is not None else {}
 
     intro = say("Node ", let(sym(c, eq.name), _rhs(c, eq)), ": " + rule(eq) + ". ")
-    if eq.name != c.top and up is not None:
+    if eq.name != c.of and up is not None:
         intro += say("The gradient flowing in is ", nm.partial(c.top, eq.name, c.shape(eq.name)), ".")
     for flow in b.flows[eq.name]:
         target = contribution_symbol(c, b, flow)
@@ -120,19 +128,30 @@ def _middle(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
     product = linear_path(rhs, flow.wrt)
     if product is not None and not (len(c.shape(product.left.name)) == 1 and len(c.shape(product.right.name)) == 1):
         return _matmul(c, product, flow), {}
-    if isinstance(rhs, Call) and rhs.func == "cross_entropy" and isinstance(rhs.args[0], Name) \
-            and flow.wrt == rhs.args[0].name:
+    if _calls(rhs, "cross_entropy") and rhs.args[0] == Name(flow.wrt):
         target = evaluate(rhs.args[1], c.values)
         if target.shape == () and not all(e.is_number for e in c.values[flow.wrt].entries):
             return _ce_derived(c, eq, flow, int(target.scalar))
         return _cross_entropy(c, rhs, flow), {}
-    if isinstance(rhs, Op) and rhs.op == "*" and isinstance(rhs.left, Name) and isinstance(rhs.right, Name) \
-            and rhs.left.name != rhs.right.name:
+    if isinstance(rhs, Op) and rhs.op == "*" and _plain(rhs.left, rhs.right):
         return _product(c, rhs, flow), {}
-    if isinstance(rhs, Call) and rhs.func in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs") \
-            and isinstance(rhs.args[0], Name):
+    if _calls(rhs, "batchnorm") and _plain(*rhs.args[:3]) and flow.wrt in (rhs.args[1].name, rhs.args[2].name):
+        return _batchnorm(c, rhs, flow), {}
+    if _calls(rhs, *ELEMENTWISE) and isinstance(rhs.args[0], Name):
         return _elementwise(c, eq, flow), {}
     return ([], []), {}
+
+
+ELEMENTWISE = ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs")
+
+
+def _calls(node, *funcs: str) -> bool:
+    return isinstance(node, Call) and node.func in funcs
+
+
+def _plain(*nodes) -> bool:
+    """Distinct plain names."""
+    return all(isinstance(n, Name) for n in nodes) and len({n.name for n in nodes}) == len(nodes)
 
 
 def _scalar(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
@@ -235,7 +254,8 @@ def solve_gradient(c: Config) -> Solution:
         question = say("Carry out the backward pass: find the gradient of ", sym(c, c.of), " with respect to ",
                        *join_pieces(wrt), ".")
     else:
-        question = say(f"Carry out the backward pass: find the gradient of the loss {c.top} with respect to ",
+        question = say("Carry out the backward pass: find the gradient of the loss ", nm.value_symbol(c.top),
+                       " with respect to ",
                        *join_pieces(wrt), ", given the gradient flowing into ", sym(c, c.of), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meaning,
                     answer=Answer(value=value, text=say(*pieces, ".")))
@@ -293,3 +313,21 @@ def _product(c: Config, rhs: Op, flow: Flow):
         return [sympy.Add(*terms, evaluate=False)] if len(terms) > 1 else [terms[0]], []
     shape = c.values[flow.wrt].m.shape
     return [ImmutableMatrix(shape[0], shape[1], terms)], []
+
+
+def _batchnorm(c: Config, rhs: Call, flow: Flow):
+    """∂L/∂β_j = Σ_i δ_ij and ∂L/∂γ_j = Σ_i δ_ij x̂_ij, the normalised input x̂ rounded as shown."""
+    g = flow.upstream.m
+    rows, cols = g.shape
+    if flow.wrt == rhs.args[2].name:
+        sums = [sympy.Add(*[g[i, j] for i in range(rows)], evaluate=False) for j in range(cols)]
+        return [ImmutableMatrix(sums)], []
+    unit = evaluate(Call("batchnorm", (rhs.args[0], Name("_one"), Name("_zero"), *rhs.args[3:])),
+                    {**c.values, "_one": make_ones(cols, 1), "_zero": make_ones(cols, 0)}).m
+    sums = [sympy.Add(*[Times(_short(g[i, j]), _short(unit[i, j]), evaluate=False) for i in range(rows)],
+                      evaluate=False) for j in range(cols)]
+    return [ImmutableMatrix(sums)], []
+
+
+def make_ones(n: int, value: int):
+    return make((n,), [sympy.Integer(value)] * n)
