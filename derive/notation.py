@@ -152,7 +152,17 @@ def plain(latex: str) -> str:
     return latex
 
 
-STYLES = {"course": None, "plain": plain}
+_LAYER = re.compile(r"(?<![\\{A-Za-z])([A-Za-z])_\{(\d+)\}")
+
+
+@functools.lru_cache(maxsize=None)
+def layer(latex: str) -> str:
+    """Layer superscripts, as deep-learning courses write them: W_{1} -> W^{[1]} (a single letter with a numeric
+    subscript; an entry written {z}_{1} is left alone)."""
+    return _LAYER.sub(r"\1^{[\2]}", latex)
+
+
+STYLES = {"course": None, "plain": plain, "layer": layer}
 
 
 @functools.lru_cache(maxsize=None)

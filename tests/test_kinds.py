@@ -67,6 +67,14 @@ def _rows(v):
     return isinstance(v, list) and all(isinstance(r, list) and all(map(_strings, r)) for r in v)
 
 
+def _named_values(v):
+    """graph's {name: value}: a value is a number, a "p/q" or formula string, a list, or a list of lists."""
+    def ok(x):
+        return isinstance(x, (int, float, str)) and not isinstance(x, bool) or \
+            isinstance(x, list) and all(ok(e) for e in x)
+    return isinstance(v, dict) and all(isinstance(k, str) and ok(x) for k, x in v.items())
+
+
 def _ints(v):
     return isinstance(v, list) and all(isinstance(x, int) for x in v)
 
@@ -84,7 +92,8 @@ VALUE_TYPES = {
     "same-padding": lambda v: isinstance(v, int) or _ints(v) or (isinstance(v, dict) and set(v) == {"height", "width"}),
     "receptive-field": lambda v: _ints(v) and len(v) == 2,
     "matrix": _rows,
-    "gradient": lambda v: isinstance(v, list) and all(map(_strings, v)),
+    "gradient": lambda v: (isinstance(v, list) and all(map(_strings, v))) or _named_values(v),
+    "forward": lambda v: _named_values(v),
     "jacobian": _rows,
     "input-gradient": _rows,
     "variance": lambda v: isinstance(v, float) and v > 0,

@@ -4,7 +4,7 @@
 of installed packages (entry-point group ``derive.kinds``).
 """
 
-from . import cnn, conv1d, init, optimizer, rnn  # noqa: F401 - registers the built-in kinds
+from . import cnn, conv1d, graph, init, optimizer, rnn  # noqa: F401 - registers the built-in kinds
 from .base import KINDS, REQUIRED, Field, Kind, register
 
 __all__ = ["KINDS", "Kind", "Field", "REQUIRED", "register"]

@@ -1,0 +1,47 @@
+"""graph: backpropagation step by step through a computation the instructor writes as equations.
+
+The spec gives values (numbers, vectors, matrices, or symbols) and forward equations; derive does the
+forward pass (every name's value) and the backward pass in reverse order, upstream × local = downstream
+at each node, every relation checked."""
+
+from __future__ import annotations
+
+from ...steps import Text
+from ..base import REQUIRED, Field, Kind, register
+from .names import NOTATION
+
+# The parser, the analysis and the narration are imported when a graph is derived, so that a spec without
+# one does not pay for them at start-up.
+
+
+@register
+class Graph(Kind):
+    """A computation graph: forward values and gradients, numbers or symbols."""
+
+    name = "graph"
+    notation = NOTATION
+    summary = "backpropagation through forward equations: every value, then every gradient, node by node"
+    asks = {"forward": "the value of every name defined by the equations, in order",
+            "gradient": "the gradient of 'of' with respect to each name in 'wrt', each of its variable's shape"}
+    fields = (
+        Field("given", "a table: name = number, list, list of lists, or { symbol = true } / { shape = [...] }",
+              "the inputs and parameters", REQUIRED),
+        Field("forward", 'a list of equations such as "q = x + y"', "the forward pass, in order", REQUIRED),
+        Field("of", "a name defined by an equation", "what is differentiated (default: the last equation's)"),
+        Field("wrt", "a list of names", "the names to differentiate with respect to (default: every given)"),
+        Field("upstream", "a number, list or list of lists of the shape of 'of'",
+              "the gradient flowing into 'of' (default 1 for a scalar; required otherwise)"),
+    )
+
+    def configure(self, values: dict, asks: tuple[str, ...]):
+        from .config import configure
+        return configure(values, asks)
+
+    def setting(self, config) -> Text:
+        from .narrate import setting
+        return setting(config)
+
+    def solve(self, config, ask: str):
+        from .backsteps import solve_gradient
+        from .narrate import forward
+        return forward(config) if ask == "forward" else solve_gradient(config)

@@ -1,0 +1,284 @@
+"""Reading a graph part: the given values (numbers, vectors, matrices or symbols), the forward equations,
+``of``, ``wrt`` and ``upstream``; every problem is a FieldError naming its field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy
+
+from ...errors import did_you_mean
+from ...fields import FieldError, check_int, to_number, to_rational
+from . import names as nm
+from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
+from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, ShapeProblem, Val, evaluate, make, settled,
+                     shape_text)
+
+MAX_EQUATIONS = 40
+MAX_NAMES = 40
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
+RESERVED = set(UNARY) | set(FUNCTIONS)
+
+
+@dataclass(frozen=True)
+class Equation:
+    k: int                   # its place in ``forward`` (0-based, as the field is named forward[k])
+    name: str
+    text: str
+    rhs: Node
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    given: dict              # name -> Val (numbers, or symbols for a symbolic given)
+    symbolic: frozenset      # the names given as symbols
+    equations: tuple[Equation, ...]
+    values: dict             # every name -> Val, after the forward pass
+    of: str
+    wrt: tuple[str, ...]
+    upstream: Val
+    labels: frozenset        # class indices (cross_entropy's targets): not differentiated
+    top: str                 # what is differentiated: 'of', or L when an upstream gradient is given
+
+    def shape(self, name: str) -> tuple:
+        return self.values[name].shape
+
+
+def configure(values: dict, asks: tuple[str, ...]) -> Config:
+    given, symbolic = read_given(values.get("given"))
+    equations, env = read_forward(values.get("forward"), given)
+    labels = _labels(equations, given)
+    of = _of(values.get("of"), equations, env)
+    wrt = _wrt(values.get("wrt"), given, env, labels, of)
+    upstream = _upstream(values.get("upstream"), env[of])
+    top = of if values.get("upstream") is None else next(n for n in ("L", "J", "loss") if n not in env)
+    return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top)
+
+
+# --- given --------------------------------------------------------------------------------------
+
+def read_given(raw) -> tuple[dict, set]:
+    if not isinstance(raw, dict) or not raw:
+        raise FieldError("given", "must be a table of named values", raw,
+                         "e.g. { x = -2, y = 5, z = -4 }, a list for a vector, { shape = [3] } for symbols")
+    if len(raw) > MAX_NAMES:
+        raise FieldError("given", f"at most {MAX_NAMES} names", len(raw), f"up to {MAX_NAMES} names")
+    given, symbolic = {}, set()
+    for name, value in raw.items():
+        field = f"given.{name}"
+        _check_name(name, field)
+        if isinstance(value, dict):
+            given[name] = _symbolic(name, value, field)
+            symbolic.add(name)
+        else:
+            given[name] = _numbers(value, field)
+    _no_entry_clash(given, symbolic)
+    return given, symbolic
+
+
+def _check_name(name, field: str) -> None:
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise FieldError(field, "is not a name", name, "a letter, then letters, digits or '_' (at most 20)")
+    if name in RESERVED:
+        raise FieldError(field, f"'{name}' is the name of a function", name, "another name")
+
+
+def _numbers(value, field: str) -> Val:
+    if isinstance(value, list):
+        if value and all(isinstance(row, list) for row in value):
+            return _matrix(value, field)
+        if not value or len(value) > MAX_ENTRIES:
+            raise FieldError(field, f"a vector has 1 to {MAX_ENTRIES} entries", value, "a list of numbers")
+        return make((len(value),), [_entry(v, field) for v in value])
+    return make((), [_entry(value, field)])
+
+
+def _entry(v, field: str):
+    if isinstance(v, (list, dict)):
+        raise FieldError(field, "must be a number, a list of numbers or a list of lists", v,
+                         "e.g. 3, [1, 2] or [[1, 2], [3, 4]]")
+    return to_number(v, field) if isinstance(v, str) else to_rational(v, field)
+
+
+def _matrix(rows: list, field: str) -> Val:
+    width = len(rows[0])
+    if width == 0 or any(len(r) != width for r in rows):
+        raise FieldError(field, "the rows of a matrix must all have the same, non-zero length", rows,
+                         "a list of equally long lists of numbers")
+    if width * len(rows) > MAX_ENTRIES:
+        raise FieldError(field, f"more than {MAX_ENTRIES} entries", f"{len(rows)} × {width}", "a smaller matrix")
+    return make((len(rows), width), [_entry(v, field) for r in rows for v in r])
+
+
+def _symbolic(name: str, spec: dict, field: str) -> Val:
+    extra = set(spec) - {"symbol", "shape"}
+    if extra:
+        key = sorted(extra)[0]
+        raise FieldError(f"{field}.{key}", "unknown key" + did_you_mean(key, ["symbol", "shape"]), key,
+                         "{ symbol = true } or { shape = [n] } or { shape = [m, n] }")
+    if "shape" not in spec:
+        if spec.get("symbol") is not True:
+            raise FieldError(field, "a symbolic given says { symbol = true } or gives its shape", spec,
+                             "{ symbol = true } or { shape = [3] } or { shape = [2, 3] }")
+        return make((), [nm.value_symbol(name)])
+    shape = spec["shape"]
+    if not isinstance(shape, list) or len(shape) not in (1, 2):
+        raise FieldError(f"{field}.shape", "must be [n] or [m, n]", shape, "e.g. [3] or [2, 3]")
+    dims = tuple(check_int(d, f"{field}.shape", 1, 20) for d in shape)
+    wide = max(dims) > 9
+    if len(dims) == 1:
+        return make(dims, [nm.entry_symbol(name, (i + 1,), wide) for i in range(dims[0])])
+    return make(dims, [nm.entry_symbol(name, (i + 1, j + 1), wide) for i in range(dims[0]) for j in range(dims[1])])
+
+
+def _no_entry_clash(given: dict, symbolic: set) -> None:
+    for name in symbolic:
+        for e in given[name].entries:
+            if e.name != name and e.name in given:
+                raise FieldError(f"given.{e.name}", f"'{e.name}' is also an entry of the symbolic {name}", e.name,
+                                 "another name")
+
+
+# --- forward ----------------------------------------------------------------------------------------
+
+def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise FieldError("forward", "must be a list of equations", raw, 'e.g. ["q = x + y", "f = q * z"]')
+    if len(raw) > MAX_EQUATIONS:
+        raise FieldError("forward", f"at most {MAX_EQUATIONS} equations", len(raw), "a shorter graph")
+    env, equations, where = dict(given), [], {}
+    for k, text in enumerate(raw):
+        field = f"forward[{k}]"
+        try:
+            name, rhs = parse_equation(text)
+        except SyntaxProblem as err:
+            raise FieldError(field, str(err), text, "name = expression, as in 'q = x + y'") from None
+        _new_name(name, field, given, where)
+        _known(rhs, env, field)
+        try:
+            value = settled(evaluate(rhs, env))
+        except ShapeProblem as err:
+            raise FieldError(field, str(err), text, "values whose shapes fit") from None
+        _defined(value, name, field, text)
+        env[name], where[name] = value, k
+        equations.append(Equation(k, name, text, rhs, tuple(names(rhs))))
+    return equations, env
+
+
+def _new_name(name: str, field: str, given: dict, where: dict) -> None:
+    _check_name(name, field)
+    if name in given:
+        raise FieldError(field, f"'{name}' is defined twice: it is given, and defined again here", name,
+                         "a new name for each equation")
+    if name in where:
+        raise FieldError(field, f"'{name}' is defined twice: first in forward[{where[name]}]", name,
+                         "a new name for each equation")
+
+
+def _known(node: Node, env: dict, field: str) -> None:
+    for used in names(node):
+        if used not in env:
+            raise FieldError(field, f"the name '{used}' is not defined before it is used"
+                             + did_you_mean(used, list(env)), used, "a given name or one defined above")
+    for call in _calls(node):
+        if call.func not in KNOWN:
+            raise FieldError(field, f"unknown function '{call.func}'" + did_you_mean(call.func, KNOWN), call.func,
+                             "one of " + ", ".join(KNOWN))
+
+
+def _calls(node: Node):
+    if isinstance(node, Call):
+        yield node
+    for child in getattr(node, "args", ()) if isinstance(node, Call) else ():
+        yield from _calls(child)
+    for attr in ("left", "right", "arg"):
+        if hasattr(node, attr):
+            yield from _calls(getattr(node, attr))
+
+
+MAX_MAGNITUDE = sympy.Integer(10) ** 100   # a value beyond 10^100 (or a fraction with such parts) is refused
+MAX_OPS = 150                              # operations in the formula of one entry of a symbolic value
+
+
+def _defined(value: Val, name: str, field: str, text: str) -> None:
+    bad = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+    for e in value.entries:
+        if e.is_Rational and (abs(e.p) > MAX_MAGNITUDE or e.q > MAX_MAGNITUDE) or \
+                e.is_Float and abs(e) > MAX_MAGNITUDE:
+            raise FieldError(field, f"the value of {name} is beyond 10^100 (or a fraction with such parts)", text,
+                             "values of ordinary size")
+        if not e.is_number and sympy.count_ops(e) > MAX_OPS:
+            raise FieldError(field, f"the formula for {name} grows beyond {MAX_OPS} operations an entry", text,
+                             "a smaller symbolic graph")
+        if e.has(*bad) or (e.is_number and not e.is_extended_real) or e.has(sympy.I):
+            raise FieldError(field, f"the value of {name} is undefined or not real (a division by zero, or the log"
+                             " or square root of a negative number)", text, "an equation defined at the given values")
+
+
+CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,)}
+
+
+def _labels(equations: list[Equation], given: dict) -> set:
+    """Givens that are not differentiated: cross_entropy's class index, dropout's mask and p, conv1d's stride and
+    padding, the eps of a normalisation."""
+    out = set()
+    for eq in equations:
+        for call in _calls(eq.rhs):
+            places = CONSTANT_ARGS.get(call.func, ())
+            if call.func == "cross_entropy" and len(call.args) == 2 and isinstance(call.args[1], Name) \
+                    and given.get(call.args[1].name) is not None and given[call.args[1].name].shape == ():
+                places = (1,)
+            out |= {call.args[k].name for k in places if k < len(call.args) and isinstance(call.args[k], Name)
+                    and call.args[k].name in given}
+    return out
+
+
+# --- of, wrt, upstream --------------------------------------------------------------------------
+
+def _of(raw, equations: list[Equation], env: dict) -> str:
+    if raw is None:
+        return equations[-1].name
+    defined = [eq.name for eq in equations]
+    if not isinstance(raw, str) or raw not in defined:
+        raise FieldError("of", "must name a value defined by an equation" + did_you_mean(str(raw), defined), raw,
+                         "one of " + ", ".join(defined))
+    return raw
+
+
+def _wrt(raw, given: dict, env: dict, labels: set, of: str) -> tuple[str, ...]:
+    if raw is None:
+        return tuple(n for n in given if n not in labels)
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_NAMES:
+        raise FieldError("wrt", "must be a list of names", raw, 'e.g. ["x", "y"]')
+    out = []
+    for name in raw:
+        if not isinstance(name, str) or name not in env:
+            raise FieldError("wrt", "not a name of the graph" + did_you_mean(str(name), list(env)), name,
+                             "a given name or one defined by an equation")
+        if name in labels:
+            raise FieldError("wrt", f"'{name}' is a class index: the loss has no gradient with respect to it", name,
+                             "a name whose value varies continuously")
+        if name == of or name in out:
+            raise FieldError("wrt", f"'{name}' is " + ("the value differentiated" if name == of else "listed twice"),
+                             name, "other names")
+        out.append(name)
+    return tuple(out)
+
+
+def _upstream(raw, out: Val) -> Val:
+    if raw is None:
+        if out.shape != ():
+            raise FieldError("upstream", f"'of' is {shape_text(out.shape)} {out.shape}, so the gradient flowing into"
+                             " it must be given", None, f"'upstream' of shape {out.shape}, as in [1, 0, 0]")
+        return make((), [sympy.Integer(1)])
+    value = _numbers(raw, "upstream")
+    if value.shape != out.shape:
+        raise FieldError("upstream", f"must have the shape of 'of', {out.shape}, not {value.shape}", raw,
+                         f"{shape_text(out.shape)}")
+    return value

@@ -1,0 +1,161 @@
+"""The forward and backward passes written out: the table of values, then each node in reverse order,
+upstream times local equals downstream, every relation a checked chain."""
+
+from __future__ import annotations
+
+import sympy
+
+from ...steps import Answer, Solution, Text, chain, let, say, step
+from . import names as nm
+from .config import Config, Equation
+from .parse import Index, Name, Neg, Num, Op
+from .values import Val, shape_text
+
+DIGITS = 6
+
+
+# --- showing names and values ------------------------------------------------------------------
+
+def sym(c: Config, name: str) -> sympy.Symbol:
+    return nm.name_symbol(name, c.shape(name))
+
+
+def display(node, c: Config, leaf=None) -> sympy.Expr:
+    """A right-hand side as a SymPy expression of the names' symbols (or of ``leaf(name)``), kept as written."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Name):
+        return sym(c, node.name) if leaf is None else leaf(node.name)
+    if isinstance(node, Neg):
+        return sympy.Mul(-1, display(node.arg, c, leaf), evaluate=False)
+    if isinstance(node, Index):
+        return _entry(node, c)
+    if isinstance(node, Op):
+        return _op(node, c, leaf)
+    args = [display(a, c, leaf) for a in node.args]
+    if node.func == "cross_entropy" and isinstance(node.args[1], Num):
+        args[1] = sympy.Integer(node.args[1].value)
+    return nm.function(node.func)(*args)
+
+
+def _op(node: Op, c: Config, leaf) -> sympy.Expr:
+    left, right = display(node.left, c, leaf), display(node.right, c, leaf)
+    if node.op == "+":
+        head = left.args if isinstance(left, sympy.Add) and isinstance(node.left, Op) else (left,)
+        return sympy.Add(*head, right, evaluate=False)
+    if node.op == "-":
+        return sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False)
+    if node.op == "^":
+        return sympy.Pow(left, right, evaluate=False)
+    if node.op == "/":
+        return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)
+    if node.op == "*" and not left.is_commutative and not right.is_commutative:
+        return nm.function("hadamard")(left, right)
+    if isinstance(node.right, Num) and not isinstance(node.left, Num):
+        return sympy.Mul(right, left, evaluate=False)                   # x * 2 is written 2x
+    return sympy.Mul(left, right, evaluate=False)
+
+
+def _entry(node: Index, c: Config) -> sympy.Expr:
+    """p[2] is written p₃: code indexes from 0, typeset maths from 1."""
+    inner = node.arg
+    if isinstance(inner, Name) and len(c.shape(inner.name)) == 1:
+        return entry_sym(inner.name, (node.index % c.shape(inner.name)[0],))
+    return nm.function("entry")(display(inner, c), node.index)
+
+
+def entry_sym(name: str, index: tuple) -> sympy.Symbol:
+    """Entry i (or i, j) of a vector or matrix name, 0-based as in the spec, written 1-based: p[2] is p₃."""
+    written = ",".join(str(i + 1) for i in index)
+    return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), f"{{{nm.latex(name)}}}_{{{written}}}",
+                              real=True)
+
+
+def entry_meanings(c: Config, name: str) -> dict:
+    v = c.values[name]
+    if v.shape == ():
+        return {}
+    if len(v.shape) == 1:
+        return {entry_sym(name, (i,)): e for i, e in enumerate(v.entries)}
+    return {entry_sym(name, (i, j)): v.m[i, j] for i in range(v.shape[0]) for j in range(v.shape[1])}
+
+
+def shown(v: Val):
+    """A value as displayed: exact when rational or symbolic, rounded when irrational."""
+    expr = v.scalar if v.shape == () else v.m
+    entries = v.entries
+    if all(e.is_Rational for e in entries) or not all(e.is_number for e in entries):
+        return [expr]
+    rounded = expr.evalf(DIGITS) if v.shape == () else v.m.applyfunc(lambda e: e.evalf(DIGITS))
+    return ["approx", rounded]
+
+
+def exact(v: Val):
+    return v.scalar if v.shape == () else v.m
+
+
+LAMBDAS = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs, "tanh": sympy.tanh,
+           "relu": lambda a: sympy.Max(0, a), "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
+           "sum": lambda a: a, "mean": lambda a: a, "transpose": lambda a: a}
+
+
+def meanings(c: Config) -> dict:
+    a = sympy.Dummy("a")
+    out = {nm.function(f): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
+    for name, v in c.values.items():
+        out.update(entry_meanings(c, name))
+        s = sym(c, name)
+        if s != exact(v):
+            out[s] = exact(v)
+    return out
+
+
+# --- the forward pass ----------------------------------------------------------------------------
+
+def setting(c: Config) -> Text:
+    pieces = ["Given "] if c.given else []
+    givens = []
+    for name, v in c.given.items():
+        if name in c.symbolic:
+            what = "a symbol" if v.shape == () else shape_text(v.shape) + \
+                (" symbols" if len(v.shape) == 1 else " of symbols")
+            givens.append(say(sym(c, name), f" ({what})"))
+        else:
+            givens.append(say(let(sym(c, name), exact(v))))
+    pieces += [p for t in _joined(givens) for p in t.pieces]
+    pieces.append(", the graph computes, in order, ")
+    eqs = [say(let(sym(c, eq.name), display(eq.rhs, c))) for eq in c.equations]
+    pieces += [p for t in _joined(eqs) for p in t.pieces]
+    pieces.append(".")
+    for label in sorted(c.labels):
+        pieces += [" ", sym(c, label), " is a constant (a class index counts from 0, as in PyTorch)."]
+    return say(*pieces)
+
+
+def _joined(texts: list[Text]) -> list[Text]:
+    out = []
+    for k, t in enumerate(texts):
+        if k:
+            out.append(say(" and " if k == len(texts) - 1 else ", "))
+        out.append(t)
+    return out
+
+
+def forward(c: Config) -> Solution:
+    lines = []
+    for eq in c.equations:
+        v = c.values[eq.name]
+        lines.append(chain(sym(c, eq.name), *_written(eq, c), *shown(v)))
+    steps = [step(say("Evaluate the equations in order, each from the values above it (name, expression,"
+                      " value):"), *lines)]
+    value = {eq.name: c.values[eq.name].json() for eq in c.equations}
+    top = c.values[c.of]
+    return Solution(question=say("Carry out the forward pass: find the value of every name."), steps=tuple(steps),
+                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c))
+
+
+def _written(eq: Equation, c: Config) -> list:
+    """The right-hand side with the values put in, for an all-scalar equation of numbers (else nothing)."""
+    if any(c.shape(n) != () for n in eq.inputs) or not all(c.values[n].scalar.is_number for n in eq.inputs):
+        return []
+    return [display(eq.rhs, c, lambda n: c.values[n].scalar)]

@@ -1,0 +1,339 @@
+"""Values of a computation graph: a scalar, a vector (a column, as in the maths) or a matrix, each entry
+a SymPy expression, and the operations of the equation language on them, with shapes checked.
+
+A shape is () for a scalar, (n,) for a vector and (m, n) for a matrix, as PyTorch writes it; the entries
+are kept in an ImmutableMatrix (1 x 1, n x 1 or m x n)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy
+from sympy import ImmutableMatrix
+
+from .parse import Call, Index, Name, Neg, Node, Num, Op
+
+MAX_ENTRIES = 400           # entries of any one value (a 20 x 20 matrix)
+
+
+class ShapeProblem(ValueError):
+    """An operation applied to values of shapes it does not accept (the message names both)."""
+
+
+@dataclass(frozen=True)
+class Val:
+    shape: tuple[int, ...]
+    m: ImmutableMatrix
+
+    @property
+    def entries(self) -> list:
+        return list(self.m)
+
+    @property
+    def scalar(self):
+        return self.m[0, 0]
+
+    def map(self, fn: Callable) -> "Val":
+        return Val(self.shape, self.m.applyfunc(fn))
+
+    def json(self):
+        """PyTorch's layout: a number, a list, a list of lists."""
+        conv = to_json
+        if self.shape == ():
+            return conv(self.scalar)
+        if len(self.shape) == 1:
+            return [conv(e) for e in self.m]
+        return [[conv(e) for e in self.m.row(r)] for r in range(self.shape[0])]
+
+
+def to_json(e):
+    """An exact rational as an int or a 'p/q' string; an irrational number as a float; a formula as a string."""
+    e = sympy.sympify(e)
+    if e.is_Integer:
+        return int(e)
+    if e.is_Rational:
+        return f"{e.p}/{e.q}"
+    if e.is_number:
+        value = complex(e.evalf(17))
+        return float(value.real)
+    return str(e)
+
+
+WORKING_DIGITS = 60         # an irrational number is carried as a 60-digit float (the checker works to 50)
+
+
+def settle(e):
+    """An irrational number as a 60-digit float (exact arithmetic on nested exponentials would grow at every
+    node); a rational or a formula unchanged."""
+    if e.is_Rational or not e.is_number:
+        return e
+    return e.evalf(WORKING_DIGITS)
+
+
+def settled(v: "Val") -> "Val":
+    return v.map(settle)
+
+
+def shape_text(shape: tuple) -> str:
+    if shape == ():
+        return "a scalar"
+    if len(shape) == 1:
+        return f"a vector of {shape[0]}"
+    return f"a {shape[0]} × {shape[1]} matrix"
+
+
+def make(shape: tuple, entries) -> Val:
+    rows, cols = (1, 1) if shape == () else (shape[0], 1) if len(shape) == 1 else shape
+    return Val(tuple(shape), ImmutableMatrix(rows, cols, list(entries)))
+
+
+def scalar(e) -> Val:
+    return make((), [sympy.sympify(e)])
+
+
+# --- elementwise -------------------------------------------------------------------------------
+
+def sigmoid(a):
+    return 1 / (1 + sympy.exp(-a))
+
+
+UNARY = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
+         "relu": lambda a: sympy.Max(0, a), "sigmoid": sigmoid, "tanh": sympy.tanh}
+BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+          "^": lambda a, b: a ** b}
+WORDS = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide elementwise",
+         "^": "raise to a power elementwise", "@": "multiply as matrices"}
+
+
+MAX_EXPONENT = 100          # |n| in x ^ n for a number n
+
+
+def elementwise(op: str, a: Val, b: Val) -> Val:
+    fn = BINARY[op]
+    if op == "^" and any(e.is_number and abs(e) > MAX_EXPONENT for e in b.entries):
+        raise ShapeProblem(f"an exponent is larger than {MAX_EXPONENT} in size")
+    if a.shape == b.shape:
+        return Val(a.shape, ImmutableMatrix(a.m.rows, a.m.cols, [fn(x, y) for x, y in zip(a.m, b.m)]))
+    if a.shape == ():
+        return b.map(lambda y: fn(a.scalar, y))
+    if b.shape == ():
+        return a.map(lambda x: fn(x, b.scalar))
+    raise ShapeProblem(f"cannot {WORDS[op]} {shape_text(a.shape)} {a.shape} and {shape_text(b.shape)} {b.shape}:"
+                       " the shapes must match (or one be a scalar)")
+
+
+def matmul(a: Val, b: Val) -> Val:
+    """PyTorch's @: matrix-vector, matrix-matrix, vector-vector (a dot product), vector-matrix."""
+    if a.shape == () or b.shape == ():
+        raise ShapeProblem(f"'@' needs vectors or matrices, not {shape_text(a.shape)} {a.shape} and "
+                           f"{shape_text(b.shape)} {b.shape}; use '*' for a scalar")
+    inner_a, inner_b = a.shape[-1], b.shape[0]
+    if inner_a != inner_b:
+        raise ShapeProblem(f"cannot multiply {shape_text(a.shape)} {a.shape} by {shape_text(b.shape)} {b.shape}"
+                           f" with '@': the inner sizes {inner_a} and {inner_b} differ")
+    left = a.m.T if len(a.shape) == 1 else a.m
+    product = left * b.m
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        return scalar(product[0, 0])
+    if len(a.shape) == 1:
+        return make((b.shape[1],), list(product))
+    if len(b.shape) == 1:
+        return make((a.shape[0],), list(product))
+    return Val((a.shape[0], b.shape[1]), product)
+
+
+def index(a: Val, i: int) -> Val:
+    if a.shape == ():
+        raise ShapeProblem(f"cannot index a scalar with [{i}]")
+    n = a.shape[0]
+    if not -n <= i < n:
+        raise ShapeProblem(f"index {i} is out of range for {shape_text(a.shape)} {a.shape}: "
+                           f"indices run from 0 to {n - 1}")
+    i %= n
+    if len(a.shape) == 1:
+        return scalar(a.m[i, 0])
+    return make((a.shape[1],), list(a.m.row(i)))
+
+
+# --- reductions and vector functions -----------------------------------------------------------------
+
+def total(a: Val) -> Val:
+    return scalar(sympy.Add(*a.entries))
+
+
+def mean(a: Val) -> Val:
+    return scalar(sympy.Add(*a.entries) / len(a.entries))
+
+
+def transpose(a: Val) -> Val:
+    if a.shape == ():
+        return a
+    if len(a.shape) == 1:
+        return Val((1, a.shape[0]), a.m.T)
+    return Val((a.shape[1], a.shape[0]), a.m.T)
+
+
+def _vector(fn: str, a: Val) -> None:
+    if len(a.shape) != 1:
+        raise ShapeProblem(f"{fn} takes a vector, not {shape_text(a.shape)} {a.shape}")
+
+
+def softmax(a: Val) -> Val:
+    _vector("softmax", a)
+    exps = [sympy.exp(e) for e in a.entries]
+    s = sympy.Add(*exps)
+    return make(a.shape, [e / s for e in exps])
+
+
+def log_softmax(a: Val) -> Val:
+    _vector("log_softmax", a)
+    lse = sympy.log(sympy.Add(*[sympy.exp(e) for e in a.entries]))
+    return make(a.shape, [e - lse for e in a.entries])
+
+
+def cross_entropy(z: Val, y: Val) -> Val:
+    """PyTorch's cross_entropy of logits z: y a class index (0-based) or a vector of probabilities."""
+    _vector("cross_entropy", z)
+    logp = log_softmax(z).entries
+    if y.shape == ():
+        k = y.scalar
+        if not (k.is_Integer and 0 <= k < z.shape[0]):
+            raise ShapeProblem(f"the class index of cross_entropy must be a whole number from 0 to {z.shape[0] - 1}"
+                               f" (0-based, as in PyTorch), not {k}")
+        return scalar(-logp[int(k)])
+    if y.shape != z.shape:
+        raise ShapeProblem(f"cross_entropy's target {y.shape} must be a class index or a vector of probabilities"
+                           f" of the logits' shape {z.shape}")
+    return scalar(-sympy.Add(*[t * l for t, l in zip(y.entries, logp)]))
+
+
+def mse(a: Val, b: Val) -> Val:
+    if a.shape != b.shape:
+        raise ShapeProblem(f"mse compares values of one shape, not {shape_text(a.shape)} {a.shape} and "
+                           f"{shape_text(b.shape)} {b.shape}")
+    return mean(elementwise("^", elementwise("-", a, b), scalar(2)))
+
+
+def _whole(v: Val, what: str, low: int) -> int:
+    k = v.scalar if v.shape == () else None
+    if k is None or not k.is_Integer or k < low or k > 100:
+        raise ShapeProblem(f"the {what} must be a whole number from {low} to 100, not {k if k is not None else v.shape}")
+    return int(k)
+
+
+def _normalise(rows: list[list], eps) -> list[list]:
+    """(x − mean)/sqrt(var + eps) · gamma + beta over each list of ``rows`` (biased variance)."""
+    out = []
+    for r in rows:
+        mu = sympy.Add(*r) / len(r)
+        var = sympy.Add(*[(e - mu) ** 2 for e in r]) / len(r)
+        out.append([(e - mu) / sympy.sqrt(var + eps) for e in r])
+    return out
+
+
+def _eps(args: list[Val]) -> sympy.Expr:
+    if len(args) < 4:
+        return sympy.Rational(1, 100000)
+    e = args[3]
+    if e.shape != () or not (e.scalar.is_Rational and e.scalar > 0):
+        raise ShapeProblem(f"eps must be a positive number, not {e.scalar if e.shape == () else e.shape}")
+    return e.scalar
+
+
+def _affine_shapes(fn: str, x: Val, gamma: Val, beta: Val, size: int) -> None:
+    if len(x.shape) != 2:
+        raise ShapeProblem(f"{fn} takes an N × D matrix (one row per example), not {shape_text(x.shape)} {x.shape}")
+    for what, v in (("gamma", gamma), ("beta", beta)):
+        if v.shape != (size,):
+            raise ShapeProblem(f"{fn}'s {what} must be a vector of {size}, not {shape_text(v.shape)} {v.shape}")
+
+
+def batchnorm(x: Val, gamma: Val, beta: Val, *rest: Val) -> Val:
+    """BatchNorm1d in training mode: each column (feature) normalised over the rows (the batch)."""
+    n, d = x.shape if len(x.shape) == 2 else (0, 0)
+    _affine_shapes("batchnorm", x, gamma, beta, d)
+    if n < 2:
+        raise ShapeProblem("batchnorm needs a batch of at least 2 rows")
+    cols = _normalise([list(x.m.col(j)) for j in range(d)], _eps([x, gamma, beta, *rest]))
+    return Val(x.shape, ImmutableMatrix(n, d, lambda i, j: cols[j][i] * gamma.m[j] + beta.m[j]))
+
+
+def layernorm(x: Val, gamma: Val, beta: Val, *rest: Val) -> Val:
+    """LayerNorm over the last dimension: each row normalised over its features (a vector is one row)."""
+    rows = x if len(x.shape) == 2 else Val((1, x.shape[0]), x.m.T) if len(x.shape) == 1 else x
+    _affine_shapes("layernorm", rows, gamma, beta, rows.shape[1] if len(rows.shape) == 2 else 0)
+    normal = _normalise([list(rows.m.row(i)) for i in range(rows.shape[0])], _eps([x, gamma, beta, *rest]))
+    out = [normal[i][j] * gamma.m[j] + beta.m[j] for i in range(rows.shape[0]) for j in range(rows.shape[1])]
+    return make(x.shape, out)
+
+
+def dropout(x: Val, mask: Val, p: Val) -> Val:
+    """Inverted dropout: x · mask / (1 − p), the mask of 0s and 1s given."""
+    if mask.shape != x.shape:
+        raise ShapeProblem(f"dropout's mask must have the shape of x, {x.shape}, not {mask.shape}")
+    if any(e not in (0, 1) for e in mask.entries):
+        raise ShapeProblem("dropout's mask holds only 0s and 1s")
+    q = p.scalar if p.shape == () else None
+    if q is None or not (q.is_Rational and 0 <= q < 1):
+        raise ShapeProblem(f"dropout's p must be a number from 0 up to (not including) 1, not {q}")
+    return Val(x.shape, x.m.multiply_elementwise(mask.m) / (1 - q))
+
+
+def conv1d(x: Val, w: Val, *rest: Val) -> Val:
+    """PyTorch's conv1d (a cross-correlation) of one channel: x of length n, filter w of length k."""
+    if len(x.shape) != 1 or len(w.shape) != 1:
+        raise ShapeProblem(f"conv1d takes a vector x and a vector w, not {x.shape} and {w.shape}")
+    stride = _whole(rest[0], "stride", 1) if rest else 1
+    pad = _whole(rest[1], "padding", 0) if len(rest) > 1 else 0
+    xs = [sympy.Integer(0)] * pad + x.entries + [sympy.Integer(0)] * pad
+    k = w.shape[0]
+    if len(xs) < k:
+        raise ShapeProblem(f"conv1d's filter of {k} is longer than the (padded) input of {len(xs)}")
+    out = [sympy.Add(*[w.entries[j] * xs[s + j] for j in range(k)]) for s in range(0, len(xs) - k + 1, stride)]
+    return make((len(out),), out)
+
+
+FUNCTIONS = {"batchnorm": ((3, 4), batchnorm), "layernorm": ((3, 4), layernorm), "dropout": (3, dropout),
+             "conv1d": ((2, 4), conv1d),
+             "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose), "softmax": (1, softmax),
+             "log_softmax": (1, log_softmax), "cross_entropy": (2, cross_entropy), "mse": (2, mse)}
+KNOWN = sorted([*UNARY, *FUNCTIONS])
+
+
+def evaluate(node: Node, env: dict[str, Val]) -> Val:
+    """The value of a right-hand side; ShapeProblem for shapes that do not fit, KeyError for an unknown name."""
+    if isinstance(node, Num):
+        return scalar(node.value)
+    if isinstance(node, Name):
+        return env[node.name]
+    if isinstance(node, Neg):
+        return evaluate(node.arg, env).map(lambda e: -e)
+    if isinstance(node, Index):
+        return index(evaluate(node.arg, env), node.index)
+    if isinstance(node, Op):
+        left, right = evaluate(node.left, env), evaluate(node.right, env)
+        out = matmul(left, right) if node.op == "@" else elementwise(node.op, left, right)
+        return _sized(out)
+    return _sized(_call(node, [evaluate(a, env) for a in node.args]))
+
+
+def _call(node: Call, args: list[Val]) -> Val:
+    if node.func in UNARY:
+        _arity(node, 1)
+        return args[0].map(UNARY[node.func])
+    _arity(node, FUNCTIONS[node.func][0])
+    return FUNCTIONS[node.func][1](*args)
+
+
+def _arity(node: Call, n) -> None:
+    low, high = n if isinstance(n, tuple) else (n, n)
+    if not low <= len(node.args) <= high:
+        count = f"{low}" if low == high else f"{low} to {high}"
+        raise ShapeProblem(f"{node.func} takes {count} argument{'s' if high > 1 else ''}, not {len(node.args)}")
+
+
+def _sized(v: Val) -> Val:
+    if len(v.m) > MAX_ENTRIES:
+        raise ShapeProblem(f"a value of shape {v.shape} has more than {MAX_ENTRIES} entries")
+    return v
