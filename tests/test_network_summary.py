@@ -155,6 +155,15 @@ def test_short_stacks_have_no_table():
     assert the_table(doc).rows[-1][0] == f"{LONG + 1} Linear"
 
 
+def test_total_params_after_params_does_not_repeat_the_layers():
+    doc = solved(*vgg16(), asks=["params", "total-params"])
+    params, total = list(doc.questions())
+    assert "derived above" in total.steps[0].text.pieces[0]
+    assert all("Layer" not in str(s.text.pieces[0]) for s in total.steps)
+    doc = solved(*vgg16(), asks=["total-params"])                 # alone: the layers' steps, then the table
+    assert sorted(_labelled(next(doc.questions()))) == list(range(1, 38))
+
+
 def test_only_the_first_question_shows_the_table():
     doc = solved(*mixed(), asks=["total-macs", "shapes"])
     first, second = doc.questions()

@@ -125,9 +125,12 @@ def params(c: Config) -> Solution:
 def total_params(c: Config) -> Solution:
     sol = _total_params(c)
     shown = len(_count_all(c)[0])
-    steps = condense(c, [(k, _layer_params(k, layer, shape)[0])
-                         for k, (layer, shape) in enumerate(zip(c.layers, c.shapes))])
-    steps.append(table_or_reference(c, "total-params"))
+    if c.summary_ask == "params":            # derived layer by layer just above, beside the table
+        steps = [step(say("Each layer's count is derived above and listed in the summary table."))]
+    else:
+        steps = condense(c, [(k, _layer_params(k, layer, shape)[0])
+                             for k, (layer, shape) in enumerate(zip(c.layers, c.shapes))])
+        steps.append(table_or_reference(c, "total-params"))
     return Solution(sol.question, tuple(steps) + sol.steps[shown:], sol.answer, sol.notes, sol.meanings)
 
 
