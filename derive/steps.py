@@ -120,16 +120,33 @@ Piece = Union[str, sympy.Basic, Chain, Let]
 
 
 @dataclass(frozen=True)
+class Table:
+    """A table as data (a network's summary: layer, output shape, parameters, MACs): a header, rows and
+    an optional last row of totals, each cell a string or an int. Its numbers are no claims of their own:
+    whoever builds one takes them from checked answers."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str | int, ...], ...]
+    foot: tuple[str | int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Step:
-    """One idea of the derivation: a justification and (usually) a checked chain."""
+    """One idea of the derivation: a justification and (usually) a checked chain, or a table."""
 
     text: Text
     chains: tuple[Chain, ...] = ()
+    table: Table | None = None
 
 
 def step(text: Text, *chains: Chain) -> Step:
     """A step with its justification and any number of displayed chains."""
     return Step(text, tuple(chains))
+
+
+def table_step(text: Text, table: Table) -> Step:
+    """A step that shows a table (after its sentence)."""
+    return Step(text, (), table)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ Every format's templates see the same names (documented in the README for templa
     q:        id ('1a.i'), label ('i', or None when the part asks one question), question,
               setting (the part's setting on its first question, else None), steps, answer, notes,
               lines (a rough size of the derivation, in lines: the problem sheet's answer space)
-    step:     text, rows (a list of (left, right) pairs of a display, right starting with the relation)
+    step:     text, rows (a list of (left, right) pairs of a display, right starting with the relation),
+              table (None, or header, rows and foot: lists of escaped cells, numbers grouped by thousands)
     answer:   text, rows
 
 Only what a typesetter returns reaches a template: prose escaped, maths printed.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..steps import Answer, Chain, Text
+from ..steps import Answer, Chain, Table, Text
 
 if TYPE_CHECKING:                   # the renderers read the document model; they do not import it
     from ..document import Document, PartDoc, ProblemDoc, Question
@@ -41,9 +42,22 @@ def answer(a: Answer, ts: Typesetter) -> dict:
     return {"text": ts.text(a.text), "rows": ts.rows(a.chain) if a.chain is not None else []}
 
 
+def _cell(value, ts: Typesetter) -> Any:
+    return ts.escape(f"{value:,}" if isinstance(value, int) else str(value))
+
+
+def table(t: Table | None, ts: Typesetter) -> dict | None:
+    """A table's cells escaped for the format; numbers written with thousands separators, as summaries print them."""
+    if t is None:
+        return None
+    return {"header": [_cell(h, ts) for h in t.header], "rows": [[_cell(v, ts) for v in r] for r in t.rows],
+            "foot": [_cell(v, ts) for v in t.foot], "numeric": [isinstance(v, int) for v in (t.rows or [t.foot])[0]]}
+
+
 def question(q: Question, ts: Typesetter, setting: Any = None) -> dict:
     ts = ts.speaking(q.notation)
-    steps = [{"text": ts.text(s.text), "rows": [row for ch in s.chains for row in ts.rows(ch)]} for s in q.steps]
+    steps = [{"text": ts.text(s.text), "rows": [row for ch in s.chains for row in ts.rows(ch)],
+              "table": table(s.table, ts)} for s in q.steps]
     shown = sum(1 + len(s["rows"]) for s in steps)
     return {
         "id": q.id,

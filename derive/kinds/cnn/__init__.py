@@ -24,6 +24,7 @@ from .notation import NOTATION
 from .params import _params, _total_params
 from .reading import _layer
 from .macs import _macs, _total_macs
+from . import summary
 from .shapes import _same_padding, _shapes
 
 
@@ -71,7 +72,8 @@ def configure(values: dict, asks) -> Config:
             count = f"there {'is' if len(layers) == 1 else 'are'} only {plural(len(layers), 'layer')}"
             raise FieldError("layer", count, which, f"1 to {len(layers)}")
     _check_geometry_asks(asks, layers, shape, which)
-    return Config(shape, tuple(layers), tuple(shapes), which, layout)
+    table_in = next((a for a in asks if a in summary.ASKS), None) if len(layers) > summary.LONG else None
+    return Config(shape, tuple(layers), tuple(shapes), which, layout, table_in)
 
 
 def _check_geometry_asks(asks, layers: list[Layer], shape, which: int | None) -> None:
@@ -217,6 +219,8 @@ def setting(c: Config) -> Text:
 def solve(c: Config, ask: str) -> Solution:
     """Derive one question of a cnn-dims part."""
     # looked up in this module at each call, so that patching e.g. cnn._params takes effect
+    if c.summary_ask is not None and ask in summary.ASKS:
+        return summary.ASKS[ask](c)
     return {"params": _params, "total-params": _total_params, "shapes": _shapes, "same-padding": _same_padding,
             "receptive-field": _receptive_field, "macs": _macs, "total-macs": _total_macs}[ask](c)
 

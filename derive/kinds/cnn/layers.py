@@ -97,6 +97,7 @@ class Config:
     shapes: tuple[tuple[int, ...], ...]  # shapes[k]: the input of layer k + 1; shapes[-1]: the last output
     layer: int | None = None            # the `layer` key (1-based) for same-padding and receptive-field
     layout: str = "HWC"                 # how an image's shape is read and shown
+    summary_ask: str | None = None      # a long stack: the question whose key shows the summary table
 
     def show(self, shape) -> str:
         """A shape as the spec's layout writes it."""

@@ -203,7 +203,7 @@ def _notes(c: Config) -> tuple:
     notes = [say(NOTE)]
     if any(layer.type == "lstm" for layer in c.layers):
         notes.append(say("PyTorch's FlopCounterMode counts an nn.LSTM on the CPU only with oneDNN off"
-                         " (torch.backends.mkldnn.flags with enabled set to False); its fused oneDNN kernel shows 0."))
+                         " (the flags of torch.backends.mkldnn with enabled set to False); its fused oneDNN kernel shows 0."))
     return tuple(notes)
 
 

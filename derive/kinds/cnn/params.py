@@ -250,6 +250,24 @@ def _params(c: Config) -> Solution:
                     answer=Answer(value=counts, text=say(listing.capitalize() + ".")))
 
 
+SUM_WIDTH = 52                   # characters of a sum's row, to fit a slide's display (BEAMER_LIMIT, 56)
+
+
+def _width(numbers) -> int:
+    return sum(len(str(n)) + 3 for n in numbers)
+
+
+def _groups(terms, total: int, size: int = 6) -> list[list[tuple[int, int]]]:
+    """The terms in groups of at most ``size`` whose row (the running total, the terms, the new total) fits."""
+    groups: list[list[tuple[int, int]]] = []
+    for term in terms:
+        if groups and len(groups[-1]) < size and _width([total, *(n for _, n in groups[-1]), term[1], total]) <= SUM_WIDTH:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+    return groups
+
+
 def _sum_steps(counts: list[int], what: str, noun: str = "parameters") -> tuple[list[Step], int]:
     """Steps adding up per-layer counts (the nonzero ones), in groups of at most 8 terms."""
     words = f"{what} {noun}".strip()
@@ -259,16 +277,15 @@ def _sum_steps(counts: list[int], what: str, noun: str = "parameters") -> tuple[
         return [step(say(f"No layer has {words}: 0 in all."))], 0
     if len(terms) == 1:
         return [step(say(f"Only layer {terms[0][0]} has {words}: {total} in all."))], total
-    if len(terms) <= 8:
+    if len(terms) <= 8 and _width([n for _, n in terms] + [total]) <= SUM_WIDTH:
         layers = join(k for k, _ in terms)
         return [step(say(f"Adding the {words} of layers {layers}:"),
                      chain(written_sum(*(n for _, n in terms)), total))], total
-    steps, running, size = [], 0, 6
-    for start in range(0, len(terms), size):
-        group = terms[start:start + size]
+    steps, running = [], 0
+    for group in _groups(terms, total):
         new = running + sum(n for _, n in group)
         which = f"layer {group[0][0]}" if len(group) == 1 else f"layers {group[0][0]} to {group[-1][0]}"
-        last = start + size >= len(terms)
+        last = group[-1] is terms[-1]
         text = (f"The {words} of {which}" if not running else
                 f"Adding those of {which} to the running total") + (", the last ones:" if last else ":")
         steps.append(step(say(text), chain(written_sum(*([running] if running else []), *(n for _, n in group)), new)))

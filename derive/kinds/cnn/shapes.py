@@ -190,31 +190,37 @@ SHAPE_WORDS = {
 }
 
 
+def layer_shape_steps(c: Config, k: int) -> tuple[list[Step], list[Text]]:
+    """The steps working out layer k's output shape (0-based), and any notes they need."""
+    layer, shape, out = c.layers[k], c.shapes[k], c.shapes[k + 1]
+    label, steps = _label(k, layer), []
+    if layer.type in SHAPE_WORDS or layer.type in ("conv-transpose", "pad") or layer.seq:
+        if layer.type not in ("dense", "flatten") or len(shape) == 2:
+            return [_new_shape_step(c, k, layer, shape, out)], []
+    if layer.spatial:
+        return _spatial_step(k, layer, shape, out, c)
+    if layer.type == "flatten":
+        if len(shape) == 1:
+            steps.append(step(say(f"{label}: its input is already a vector; {plural(shape[0], 'number')}.")))
+        else:
+            steps.append(step(say(f"{label}: the {c.show(shape)} block is laid out as one vector (PyTorch orders"
+                                  " it channel by channel, Keras pixel by pixel; the length is the same):"),
+                              chain(written_product(*ordered(shape, c.layout)), out[0])))
+    elif layer.type == "dense":
+        steps.append(step(say(f"{label}: one output per unit, {plural(out[0], 'number')}.")))
+    else:
+        kind = ("normalizes each channel" if layer.type == "batchnorm" else "acts on each number"
+                if layer.type != "dropout" else "zeroes random numbers while training")
+        steps.append(step(say(f"{label}: {kind}; the shape stays {c.show(out)}.")))
+    return steps, []
+
+
 def _shapes(c: Config) -> Solution:
     steps, notes = [], []
-    for k, (layer, shape, out) in enumerate(zip(c.layers, c.shapes, c.shapes[1:])):
-        label = _label(k, layer)
-        if layer.type in SHAPE_WORDS or layer.type in ("conv-transpose", "pad") or layer.seq:
-            if layer.type not in ("dense", "flatten") or len(shape) == 2:
-                steps.append(_new_shape_step(c, k, layer, shape, out))
-                continue
-        if layer.spatial:
-            more, why = _spatial_step(k, layer, shape, out, c)
-            steps += more
-            notes += why
-        elif layer.type == "flatten":
-            if len(shape) == 1:
-                steps.append(step(say(f"{label}: its input is already a vector; {plural(shape[0], 'number')}.")))
-            else:
-                steps.append(step(say(f"{label}: the {c.show(shape)} block is laid out as one vector (PyTorch orders"
-                                      " it channel by channel, Keras pixel by pixel; the length is the same):"),
-                                  chain(written_product(*ordered(shape, c.layout)), out[0])))
-        elif layer.type == "dense":
-            steps.append(step(say(f"{label}: one output per unit, {plural(out[0], 'number')}.")))
-        else:
-            kind = ("normalizes each channel" if layer.type == "batchnorm" else "acts on each number"
-                    if layer.type != "dropout" else "zeroes random numbers while training")
-            steps.append(step(say(f"{label}: {kind}; the shape stays {c.show(out)}.")))
+    for k in range(len(c.layers)):
+        more, why = layer_shape_steps(c, k)
+        steps += more
+        notes += why
     listing = "; ".join(f"layer {k + 1}: {c.show(s)}" for k, s in enumerate(c.shapes[1:]))
     return Solution(question=say("What are the dimensions (shape) of the activation outputs for each layer?"),
                     steps=tuple(steps), notes=tuple(notes),
