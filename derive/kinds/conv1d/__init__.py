@@ -69,7 +69,11 @@ def solve(c: Config | Layer, ask: str) -> Solution:
 
 def setting(c: Config | Layer) -> Text:
     """HW5's 1D setting as before; the general layer's otherwise."""
-    return setting_1d(c) if isinstance(c, Config) else values.setting(c)
+    if isinstance(c, Config):
+        return setting_1d(c)
+    if c.legacy is not None and c.x is None and c.f is None and c.upstream is None:
+        return setting_1d(c.legacy)
+    return values.setting(c)
 
 
 @register

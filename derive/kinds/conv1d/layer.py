@@ -85,8 +85,10 @@ def configure(values: dict, asks) -> Config | Layer:
     if two:
         for key in ("length", "width"):
             if key in values:
-                raise FieldError(key, "a 2D convolution gives 'input' and 'kernel', a 1D one 'length' and 'width'",
-                                 values[key], "either input/kernel or length/width")
+                given = "input" if "input" in values else "kernel"
+                raise FieldError(given, f"a 2D convolution gives 'input' and 'kernel', a 1D one 'length' and"
+                                        f" 'width'; this part has both '{given}' and '{key}'", values[given],
+                                 "either input/kernel or length/width")
     g = _geometry(values, two)
     act = _activation(values)
     layer = Layer(g=g, **act)
@@ -139,28 +141,31 @@ def _signs(values: dict, layer: Layer, asks) -> tuple | None:
     if raw is not None and not layer.kinked:
         raise FieldError("signs", "only an activation with a kink at 0 needs signs", raw, "no 'signs'")
     if layer.x is None or layer.f is None:
-        if raw is not None and layer.general and layer.g.dims == 2:
+        if raw is not None and layer.g.dims == 2:
             raise FieldError("signs", "2D parts take their signs from the numbers x and f", raw, "x and f")
         return None
     zs = layer.z()
-    if raw is None:
-        signs = [1 if v > 0 else -1 if v < 0 else 0 for v in zs]
-    else:
-        if not isinstance(raw, list) or len(raw) != len(zs) or any(s not in ("+", "-") for s in raw):
-            raise FieldError("signs", f"must list the sign of each of the {len(zs)} arguments", raw,
-                             f'{len(zs)} of "+" and "-"')
-        signs = [1 if s == "+" else -1 for s in raw]
-        for r, (v, s) in enumerate(zip(zs, signs)):
-            if v != 0 and (v > 0) != (s > 0):
-                raise FieldError("signs", f"argument {r + 1} is {v} with the given x and f, not of the sign given",
-                                 raw, "the signs of z, or no 'signs'")
-    if layer.kinked and 0 in signs and any(a in ("gradient", "jacobian", "input-gradient", "filter-gradient-value",
-                                                 "input-gradient-value") for a in asks):
+    signs = [1 if v > 0 else -1 if v < 0 else 0 for v in zs] if raw is None else _given_signs(raw, zs)
+    gradients = ("gradient", "jacobian", "input-gradient", "filter-gradient-value", "input-gradient-value")
+    if layer.kinked and 0 in signs and any(a in gradients for a in asks):
         r = signs.index(0)
         raise FieldError("signs", f"argument {r + 1} is exactly 0, where the activation has its kink, so its"
                                   " slope is undefined; give the signs to say which side", raw,
                          f'a list of {len(zs)} of "+" and "-"')
     return tuple(signs)
+
+
+def _given_signs(raw, zs: tuple) -> list[int]:
+    """The spec's signs, one per argument, agreeing with the numbers wherever z is not 0."""
+    if not isinstance(raw, list) or len(raw) != len(zs) or any(s not in ("+", "-") for s in raw):
+        raise FieldError("signs", f"must list the sign of each of the {len(zs)} arguments", raw,
+                         f'{len(zs)} of "+" and "-"')
+    signs = [1 if s == "+" else -1 for s in raw]
+    for r, (v, s) in enumerate(zip(zs, signs)):
+        if v != 0 and (v > 0) != (s > 0):
+            raise FieldError("signs", f"argument {r + 1} is {v} with the given x and f, not of the sign given",
+                             raw, "the signs of z, or no 'signs'")
+    return signs
 
 
 def _check_asks(layer: Layer, asks) -> None:

@@ -187,7 +187,7 @@ def _block_step(layer: Layer, F: ImmutableMatrix, name):
               " for kernel rows a, so block row p holds one block per kernel row: ",
               *[piece for b, mat in named.items() for piece in (let(b, mat), ", ")]]
     pieces[-1] = ". "
-    pieces += [f"Each B_a is the 1D convolution matrix of kernel row a along a row (a Toeplitz matrix: each row the"
+    pieces += ["Each ", NOTATION.symbol("B_a", "B_{a}"), f" is the 1D convolution matrix of kernel row a along a row (a Toeplitz matrix: each row the"
                f" one above shifted {s_w} column{'s' if s_w != 1 else ''} right), and each block row is the one"
                f" above shifted {s_h} block{'s' if s_h != 1 else ''} right: the doubly block Toeplitz matrix"]
     return step(say(*pieces), chain(name, layout, F)), named

@@ -14,7 +14,7 @@ from ...symbols import Times
 from ..activations import READABLE
 from .geometry import MAX_SHOWN, flat, unflat
 from .layer import Layer
-from .names import NOTATION, PHI, RELU, Z_VEC, entry, weight
+from .names import F_VEC, NOTATION, PHI, RELU, Z_VEC, entry
 from .plane import as_number, by_definition, input_symbols, layer_matrix, weight_of
 
 SHOWN_GRIDS = 8            # at most this many grids (channel pairs) displayed per quantity
@@ -287,8 +287,11 @@ def filter_gradient(layer: Layer) -> Solution:
         if W.rows * W.cols <= MAX_SHOWN:
             vec = NOTATION.matrix("dL/df vec", W.cols, 1, r"\operatorname{vec}\frac{\partial L}{\partial f}")
             meanings[vec] = ImmutableMatrix(grads)
-            steps.append(step(say("The same read off the matrix: z is linear in f, z = W f with row r of W the"
-                                  " inputs under the filter at output r, so the gradient is W transposed times δ:"),
+            wm = NOTATION.matrix("W_windows", W.rows, W.cols, "W")
+            meanings[wm] = W
+            steps.append(step(say("The same read off the matrix: z is linear in f, ", let(Z_VEC, MatMul(wm, F_VEC)),
+                                  " with row r of W the inputs under the filter at output r, so the gradient is W"
+                                  " transposed times δ:"),
                               chain(vec, MatMul(W.T, ImmutableMatrix(delta), evaluate=False), ImmutableMatrix(grads))))
     value = _nested(grads, g.weight_shape())
     question = say("Given the gradient arriving at the output, compute the loss's gradient with respect to the"
