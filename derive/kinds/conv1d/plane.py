@@ -8,7 +8,7 @@ from itertools import product
 import sympy
 from sympy import BlockMatrix, ImmutableMatrix, MatMul, ZeroMatrix
 
-from ...steps import Answer, Solution, chain, let, say, step, written_product, written_sum
+from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv
 from ...words import join
 from .geometry import flat, unflat
@@ -177,7 +177,7 @@ def _blocks(layer: Layer, F: ImmutableMatrix):
     return named, BlockMatrix(layout)
 
 
-def _block_step(layer: Layer, F: ImmutableMatrix, name):
+def _block_step(layer: Layer, F: ImmutableMatrix, name, wide: bool = False):
     g = layer.g
     named, layout = _blocks(layer, F)
     s_h, s_w = g.stride
@@ -190,13 +190,22 @@ def _block_step(layer: Layer, F: ImmutableMatrix, name):
     pieces += ["Each ", NOTATION.symbol("B_a", "B_{a}"), f" is the 1D convolution matrix of kernel row a along a row (a Toeplitz matrix: each row the"
                f" one above shifted {s_w} column{'s' if s_w != 1 else ''} right), and each block row is the one"
                f" above shifted {s_h} block{'s' if s_h != 1 else ''} right: the doubly block Toeplitz matrix"]
-    return step(say(*pieces), chain(name, layout, F)), named
+    return step(say(*pieces), chain(name, layout) if wide else chain(name, layout, F)), named, layout
 
 
 def _matrix_symbol(layer: Layer, F: ImmutableMatrix):
     if layer.g.transposed:
         return NOTATION.matrix("F^T", F.rows, F.cols, r"F^{\top}")
     return F_MAT
+
+
+WIDE = 24                 # a matrix with more columns is shown by its blocks; its entries are in the JSON
+DOTS = NOTATION.symbol("dots", r"\dots")
+
+
+def _abridged(xs: tuple) -> list:
+    """The entries of a flattened input, the middle left out when there are more than WIDE."""
+    return list(xs) if len(xs) <= WIDE else [*xs[:3], DOTS, *xs[-2:]]
 
 
 def matrix(layer: Layer) -> Solution:
@@ -207,39 +216,57 @@ def matrix(layer: Layer) -> Solution:
     if g.dims == 2 or g.channel_dims:
         steps.append(step(say("Flatten the input row by row (PyTorch's reshape order)" +
                               (", channel after channel" if g.channel_dims else "") + ": ",
-                              let(X_VEC, sympy.Transpose(ImmutableMatrix([xs]))), ".")))
+                              let(X_VEC, sympy.Transpose(ImmutableMatrix([_abridged(xs)]))), ".")))
     steps += output_size(layer).steps
+    shown = M
     if g.transposed:
-        F = M.T
-        steps.append(step(say("The transposed layer is the transpose of the convolution's matrix F, which maps the"
-                              f" {F.cols} outputs back to the {F.rows} inputs: ", let(F_MAT, F),
-                              ". So the layer's matrix is its transpose:"),
-                          chain(_matrix_symbol(layer, M), sympy.Transpose(F), M)))
-        meanings[_matrix_symbol(layer, M)] = M
-        if any(o >= s for o, s in zip(g.output_padding, g.stride)):
-            steps.append(step(say("With an output padding of at least the stride, the convolution would give more"
-                                  f" outputs than the {g.size(g.input)} inputs here; F keeps its first rows.")))
-    else:
-        meanings[F_MAT] = M
-        name = F_MAT
-        if g.dims == 2 and not g.channel_dims:
-            block_step, named = _block_step(layer, M, name)
-            steps.append(block_step)
-            meanings.update(named)
+        steps += _transposed_steps(layer, M)
+    elif g.dims == 2 and not g.channel_dims:
+        block_step, named, layout = _block_step(layer, M, F_MAT, wide=M.cols > WIDE)
+        steps.append(block_step)
+        meanings.update(named)
+        shown = layout if M.cols > WIDE else M
     if g.channel_dims:
         steps.append(step(say(f"With {g.channels[0]} input and {g.channels[1]} output channels the matrix has one"
                               " block per pair (output channel, input channel), each the one-channel matrix of that"
                               " pair's filter; output channel o sums its blocks over the input channels.")))
     name = _matrix_symbol(layer, M)
-    what = "transposed layer's output" if g.transposed else "activation's argument"
-    steps.append(step(say(f"Multiplying out confirms that it gives the {what} by the definition of the"
-                          f" {'transposed ' if g.transposed else ''}convolution:"),
-                      chain(MatMul(M, ImmutableMatrix(xs), evaluate=False), by_definition(layer, xs))))
+    meanings[name] = M
+    steps.append(_product_step(layer, M, xs, meanings))
     value = [[str(e) if layer.f is None else as_number(e) for e in M.row(i)] for i in range(M.rows)]
     question = say("Write the " + ("transposed convolution" if g.transposed else "convolution") +
                    f" as a matrix product: fill in its {M.rows} × {M.cols} matrix.")
-    return Solution(question=question, steps=tuple(steps), answer=Answer(value=value, chain=chain(name, M)),
-                    meanings=meanings)
+    text = say(f"(F is {M.rows} × {M.cols}; its entries are in the JSON key.)") if shown is not M else Text(())
+    return Solution(question=question, steps=tuple(steps), meanings=meanings,
+                    answer=Answer(value=value, chain=chain(name, shown), text=text))
+
+
+def _transposed_steps(layer: Layer, M: ImmutableMatrix) -> list:
+    g = layer.g
+    F = M.T
+    out = [step(say("The transposed layer is the transpose of F, the matrix of the convolution (same kernel, stride,"
+                    f" padding and dilation) that maps the transposed layer's {F.cols} outputs to its {F.rows}"
+                    " inputs: ", let(F_MAT, F), ". So the layer's matrix is its transpose:"),
+                chain(_matrix_symbol(layer, M), sympy.Transpose(F), M))]
+    if any(o >= s for o, s in zip(g.output_padding, g.stride)):
+        out.append(step(say("With an output padding of at least the stride, the convolution would give more"
+                            f" outputs than the {g.size(g.input)} inputs here; F keeps its first rows.")))
+    return out
+
+
+def _product_step(layer: Layer, M: ImmutableMatrix, xs: tuple, meanings: dict):
+    """M x equals the layer's output by its definition (the product written out when M is narrow)."""
+    g = layer.g
+    what = "transposed layer's output" if g.transposed else "activation's argument"
+    text = say(f"Multiplying out confirms that it gives the {what} by the definition of the"
+               f" {'transposed ' if g.transposed else ''}convolution:")
+    if M.cols <= WIDE:
+        return step(text, chain(MatMul(M, ImmutableMatrix(xs), evaluate=False), by_definition(layer, xs)))
+    Fm = NOTATION.matrix("F_convT", M.rows, M.cols, r"F^{\top}") if g.transposed else \
+        NOTATION.matrix("F_conv", M.rows, M.cols, "F")
+    xm = NOTATION.matrix("x^(i)", M.cols, 1, "x^{(i)}")
+    meanings.update({Fm: M, xm: ImmutableMatrix(xs)})
+    return step(text, chain(MatMul(Fm, xm), by_definition(layer, xs)))
 
 
 def shape_words(layer: Layer) -> str:
