@@ -218,3 +218,44 @@ def test_bad_specs_exit_2_naming_the_field(tmp_path, keys, asks, field):
     result = CliRunner().invoke(cli, ["solutions", str(path), "-o", str(tmp_path / "out.json"), "-f", "json"])
     assert result.exit_code == 2, result.output
     assert f"field '{field}'" in result.output, result.output
+
+
+def test_smooth_activation_numbers_against_autograd():
+    # tanh: the values are irrational, floats in JSON; 2D, stride 2, padding 1, dilation [1, 2], 2 -> 2 channels
+    c = {"input": [4, 5], "kernel": [2, 2], "stride": [2, 2], "dilation": [1, 2], "padding": [(1, 1), (1, 1)],
+         "transposed": False, "channels": (2, 2), "output_padding": [0, 0]}
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randint(-3, 4, (2, 4, 5), generator=gen).to(DTYPE).requires_grad_()
+    f = (torch.randint(-3, 4, (2, 2, 2, 2), generator=gen).to(DTYPE) / 2).requires_grad_()
+    z = reference(c, x, f)
+    up = torch.randint(-3, 4, z.shape, generator=gen).to(DTYPE)
+    (up * torch.tanh(z)).sum().backward()
+    got = solve(["forward", "filter-gradient-value", "input-gradient-value"], **spec_keys(c),
+                activation="\\tanh(z)", x=x.detach().tolist(), f=f.detach().tolist(), upstream=up.tolist())
+    assert torch.allclose(torch.tensor(got["forward"]["a"], dtype=DTYPE), torch.tanh(z), rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["filter-gradient-value"], dtype=DTYPE), f.grad, rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["input-gradient-value"], dtype=DTYPE), x.grad, rtol=0, atol=1e-12)
+
+
+def test_the_key_shows_both_ways():
+    # a small case: the input gradient as the full convolution with the flipped filter and as F^T delta
+    data = {"title": "t", "problem": [{"title": "Conv", "kind": "conv-matrix", "length": 4, "width": 2, "stride": 2,
+                                       "x": [1, 2, 3, 1], "f": [2, 1], "upstream": [1, -1],
+                                       "part": [{"ask": ["input-gradient-value", "filter-gradient-value"]}]}]}
+    doc = derive.solve(from_mapping(data))
+    for q in doc.questions():
+        products = [ch for s in q.steps for ch in s.chains if isinstance(ch.links()[0][0], sympy.MatMul)
+                    or any(isinstance(b, sympy.MatMul) for _, _, b in ch.links())]
+        assert products, q.ask
+    got = {q.ask: q.answer.value for q in doc.questions()}
+    # z = (2 + 2, 6 + 1) = (4, 7), both positive: delta = upstream = (1, -1)
+    # dL/dx = (2*1, 1*1, 2*(-1), 1*(-1)); dL/df = (1*1 + 3*(-1), 2*1 + 1*(-1))
+    assert got["input-gradient-value"] == [2, 1, -2, -1]
+    assert got["filter-gradient-value"] == [-2, 1]
+
+
+def test_1d_numbers_give_the_signs():
+    # z = (1*2 + 2*(-1), ...) with f = [1, 2], x = [1, -1, 3]: z1 = -1, z2 = 5: signs -, +
+    by_numbers = solve(["gradient"], length=3, width=2, wrt="f1", x=[1, -1, 3], f=[1, 2])["gradient"]
+    by_signs = solve(["gradient"], length=3, width=2, wrt="f1", signs=["-", "+"])["gradient"]
+    assert by_numbers == by_signs == ["0", "x2"]
