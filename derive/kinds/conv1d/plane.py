@@ -142,11 +142,15 @@ def _transposed_size(layer: Layer, ax: int):
     return [step(text, *checks[:1]), step(why)]
 
 
-def output_size(layer: Layer):
+def output_size(layer: Layer, why: bool = True):
+    """The output size per axis; ``why`` adds, for a transposed layer, why the formula inverts the shape."""
     g = layer.g
     steps = []
+    alike = g.dims == 2 and len({(g.input[a], g.kernel[a], g.stride[a], g.padding[a], g.dilation[a],
+                                  g.output_padding[a]) for a in range(2)}) == 1
     for ax in range(g.dims):
-        steps += _transposed_size(layer, ax) if g.transposed else [_forward_size(layer, ax)]
+        said = why and not (alike and ax == 1)          # the why is said once when the axes are alike
+        steps += _transposed_size(layer, ax)[:1 + said] if g.transposed else [_forward_size(layer, ax)]
     value = g.output[0] if g.dims == 1 else list(g.output)
     syms = [axis_symbols(layer, ax)[0] for ax in range(g.dims)]
     what = "transposed convolution" if g.transposed else "convolution"
@@ -217,10 +221,10 @@ def matrix(layer: Layer) -> Solution:
         steps.append(step(say("Flatten the input row by row (PyTorch's reshape order)" +
                               (", channel after channel" if g.channel_dims else "") + ": ",
                               let(X_VEC, sympy.Transpose(ImmutableMatrix([_abridged(xs)]))), ".")))
-    steps += output_size(layer).steps
+    steps += output_size(layer, why=False).steps
     shown = M
     if g.transposed:
-        steps += _transposed_steps(layer, M)
+        steps += _transposed_steps(layer, M, meanings)
     elif g.dims == 2 and not g.channel_dims:
         block_step, named, layout = _block_step(layer, M, F_MAT, wide=M.cols > WIDE)
         steps.append(block_step)
@@ -241,13 +245,14 @@ def matrix(layer: Layer) -> Solution:
                     answer=Answer(value=value, chain=chain(name, shown), text=text))
 
 
-def _transposed_steps(layer: Layer, M: ImmutableMatrix) -> list:
+def _transposed_steps(layer: Layer, M: ImmutableMatrix, meanings: dict) -> list:
     g = layer.g
     F = M.T
+    meanings[F_MAT] = F
     out = [step(say("The transposed layer is the transpose of F, the matrix of the convolution (same kernel, stride,"
                     f" padding and dilation) that maps the transposed layer's {F.cols} outputs to its {F.rows}"
-                    " inputs: ", let(F_MAT, F), ". So the layer's matrix is its transpose:"),
-                chain(_matrix_symbol(layer, M), sympy.Transpose(F), M))]
+                    " inputs:"), chain(F_MAT, F)),
+           step(say("So the layer's matrix is its transpose:"), chain(_matrix_symbol(layer, M), sympy.Transpose(F), M))]
     if any(o >= s for o, s in zip(g.output_padding, g.stride)):
         out.append(step(say("With an output padding of at least the stride, the convolution would give more"
                             f" outputs than the {g.size(g.input)} inputs here; F keeps its first rows.")))
