@@ -258,4 +258,23 @@ def test_1d_numbers_give_the_signs():
     # z = (1*2 + 2*(-1), ...) with f = [1, 2], x = [1, -1, 3]: z1 = -1, z2 = 5: signs -, +
     by_numbers = solve(["gradient"], length=3, width=2, wrt="f1", x=[1, -1, 3], f=[1, 2])["gradient"]
     by_signs = solve(["gradient"], length=3, width=2, wrt="f1", signs=["-", "+"])["gradient"]
-    assert by_numbers == by_signs == ["0", "x2"]
+    assert by_signs == ["0", "x2"]
+    assert by_numbers == [0, -1]                       # the same, at x2 = -1
+
+
+@pytest.mark.parametrize("activation, torch_phi", [("relu", torch.relu), ("\\tanh(z)", torch.tanh)])
+def test_1d_symbolic_questions_with_numbers_against_autograd(activation, torch_phi):
+    # HW5's questions with x and f given: the derivation as before, then the answer in numbers
+    x = torch.tensor([1, -1, 3, 2, -2], dtype=DTYPE)
+    f = torch.tensor([1, 2], dtype=DTYPE)
+
+    def layer(xx, ff):
+        return torch_phi(F.conv1d(F.pad(xx.view(1, 1, -1), (1, 1)), ff.view(1, 1, -1), stride=2).view(-1))
+
+    got = solve(["gradient", "jacobian", "input-gradient"], length=5, width=2, stride=2, padding=1, wrt="f2",
+                activation=activation, x=x.tolist(), f=f.tolist())
+    jac_f = torch.autograd.functional.jacobian(lambda ff: layer(x, ff), f)
+    jac_x = torch.autograd.functional.jacobian(lambda xx: layer(xx, f), x)
+    assert torch.allclose(torch.tensor(got["jacobian"], dtype=DTYPE), jac_f, rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["gradient"], dtype=DTYPE), jac_f[:, 1], rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["input-gradient"], dtype=DTYPE), jac_x, rtol=0, atol=1e-12)

@@ -15,6 +15,7 @@ from ...words import join
 from ..base import Field, Kind, register
 from ..activations import READABLE
 from . import plane, values
+from .numbers import with_numbers
 from .config import Config
 from .layer import Layer, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
@@ -62,7 +63,8 @@ def solve(c: Config | Layer, ask: str) -> Solution:
     if isinstance(c, Config):
         return LEGACY[ask](c)
     if ask in LEGACY and c.legacy is not None and (ask != "matrix" or c.f is None):
-        return LEGACY[ask](c.legacy)
+        sol = LEGACY[ask](c.legacy)
+        return with_numbers(sol, c) if ask != "matrix" and c.x is not None and c.f is not None else sol
     return {"matrix": plane.matrix, "output-size": plane.output_size, "forward": values.forward,
             "filter-gradient-value": values.filter_gradient, "input-gradient-value": values.input_gradient}[ask](c)
 
