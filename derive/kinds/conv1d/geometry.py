@@ -19,6 +19,7 @@ from ...fields import FieldError
 MAX_SIDE = 32             # each side of a 2D input (and a transposed layer's output) at most 32
 MAX_CHANNELS = 8          # c_in, c_out at most 8
 MAX_MATRIX = 64           # the matrix question: at most 64 rows and 64 columns (a page's width of entries)
+MAX_WORK = 600           # numbers: outputs × kernel entries × channel pairs at most 600 (each product is checked)
 MAX_SHOWN = 400           # a matrix product F^T delta is shown in the key when F has at most this many entries
 
 

@@ -176,6 +176,12 @@ def _check_asks(layer: Layer, asks) -> None:
             raise FieldError("ask", f"'{ask}' (symbolic) is for a 1D convolution with one channel; with numbers"
                                     " ask for filter-gradient-value or input-gradient-value", ask,
                              "matrix, output-size, forward, filter-gradient-value, input-gradient-value")
+    work = g.size(g.output if not g.transposed else g.input) * g.size(g.kernel) * g.channels[0] * g.channels[1]
+    if work > geo.MAX_WORK and (any(a in NUMERIC_ASKS for a in asks) or layer.f is not None):
+        field = "channels" if g.channel_dims else "input"
+        raise FieldError(field, f"with numbers the layer takes {work} products (positions × kernel entries ×"
+                                f" channel pairs), each checked; at most {geo.MAX_WORK}", values_of(field, g),
+                         "a smaller input, kernel or fewer channels")
     if "matrix" in asks:
         rows, cols = g.channels[1] * g.size(g.output), g.channels[0] * g.size(g.input)
         if (rows > geo.MAX_MATRIX or cols > geo.MAX_MATRIX) and not simple:
