@@ -79,6 +79,13 @@ def _ints(v):
     return isinstance(v, list) and all(isinstance(x, int) for x in v)
 
 
+def _numbers(v):
+    """A number, or nested lists of numbers (never a bool or a string)."""
+    if isinstance(v, list):
+        return all(_numbers(e) for e in v)
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 VALUE_TYPES = {
     "derivative": lambda v: _strings(v) or _rows(v),
     "stability": lambda v: isinstance(v, dict) and v["verdict"] in ("vanishing", "exploding", "neither")
@@ -91,9 +98,14 @@ VALUE_TYPES = {
     "total-macs": lambda v: isinstance(v, int),
     "same-padding": lambda v: isinstance(v, int) or _ints(v) or (isinstance(v, dict) and set(v) == {"height", "width"}),
     "receptive-field": lambda v: _ints(v) and len(v) == 2,
-    "matrix": _rows,
-    "gradient": lambda v: (isinstance(v, list) and all(map(_strings, v))) or _named_values(v),
-    "forward": lambda v: _named_values(v),
+    "matrix": lambda v: _rows(v) or (isinstance(v, list) and all(isinstance(r, list) for r in v) and _numbers(v)),
+    "output-size": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (_ints(v) and len(v) == 2),
+    "forward": lambda v: _named_values(v) or (isinstance(v, dict) and set(v) == {"z", "a"} and _numbers(v["z"])
+                                              and _numbers(v["a"])),
+    "filter-gradient-value": lambda v: isinstance(v, list) and _numbers(v),
+    "input-gradient-value": lambda v: isinstance(v, list) and _numbers(v),
+    "gradient": lambda v: (isinstance(v, list) and all(map(_strings, v))) or _named_values(v)
+    or (isinstance(v, list) and _numbers(v)),
     "jacobian": _rows,
     "input-gradient": _rows,
     "variance": lambda v: isinstance(v, float) and v > 0,

@@ -12,15 +12,18 @@ from __future__ import annotations
 from ...mathparse import Z
 from ...steps import Solution, Text, let, say
 from ...words import join
-from ..base import REQUIRED, Field, Kind, register
+from ..base import Field, Kind, register
 from ..activations import READABLE
-from .config import Config, configure
+from . import plane, values
+from .numbers import with_numbers
+from .config import Config
+from .layer import Layer, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
 from .matrix import _matrix, arguments, filter_vector, inputs
 from .names import A_VEC, F_VEC, NOTATION, PHI, RELU, X_VEC, Z_VEC
 
 
-def setting(c: Config) -> Text:
+def setting_1d(c: Config) -> Text:
     """The input, the filter, the geometry and the activation, with the spec's values."""
     pieces = [f"A one-dimensional input of length {c.length} and a filter of width {c.width}: ",
               let(X_VEC, inputs(c)), ", ", let(F_VEC, filter_vector(c)), "."]
@@ -52,31 +55,66 @@ def _geometry(c: Config) -> str:
     return join(out)
 
 
-def solve(c: Config, ask: str) -> Solution:
-    """Derive one question of a conv1d-matrix part."""
-    return {"matrix": _matrix, "gradient": _gradient, "jacobian": _jacobian,
-            "input-gradient": _input_gradient}[ask](c)
+LEGACY = {"matrix": _matrix, "gradient": _gradient, "jacobian": _jacobian, "input-gradient": _input_gradient}
+
+
+def solve(c: Config | Layer, ask: str) -> Solution:
+    """Derive one question of a conv-matrix part: HW5's 1D symbols as before, the general layer otherwise."""
+    if isinstance(c, Config):
+        return LEGACY[ask](c)
+    if ask in LEGACY and c.legacy is not None and (ask != "matrix" or c.f is None):
+        sol = LEGACY[ask](c.legacy)
+        return with_numbers(sol, c) if ask != "matrix" and c.x is not None and c.f is not None else sol
+    return {"matrix": plane.matrix, "output-size": plane.output_size, "forward": values.forward,
+            "filter-gradient-value": values.filter_gradient, "input-gradient-value": values.input_gradient}[ask](c)
+
+
+def setting(c: Config | Layer) -> Text:
+    """HW5's 1D setting as before; the general layer's otherwise."""
+    if isinstance(c, Config):
+        return setting_1d(c)
+    if c.legacy is not None and c.x is None and c.f is None and c.upstream is None:
+        return setting_1d(c.legacy)
+    return values.setting(c)
 
 
 @register
-class Conv1dMatrix(Kind):
-    """A 1D convolution as a banded matrix, then an activation, and its derivatives."""
+class ConvMatrix(Kind):
+    """A 1D or 2D convolution (or transposed convolution) as a matrix, then an activation; its derivatives."""
 
-    name = "conv1d-matrix"
+    name = "conv-matrix"
+    aliases = ("conv1d-matrix",)
     notation = NOTATION
-    summary = "a 1D convolution (stride, padding, dilation) as a matrix F, then an activation; its derivatives"
+    summary = ("a 1D or 2D convolution (stride, padding, dilation, channels, transposed) as a matrix F, then an"
+               " activation; its derivatives, with symbols or numbers")
     asks = {
-        "matrix": "the banded matrix F with z = F x",
+        "matrix": "the matrix F with z = F x (banded in 1D, doubly block Toeplitz in 2D; F^T when transposed)",
+        "output-size": "m (1D) or [m_h, m_w] (2D): Conv's or ConvTranspose's output size",
+        "forward": "with x and f: z and a, in the output's shape",
         "gradient": "da/df_j for one filter weight ('wrt')",
         "jacobian": "da/df, m x k",
         "input-gradient": "da/dx = diag(phi'(z)) F, m x n",
+        "filter-gradient-value": "with x, f, upstream: dL/df, numbers in the filter's shape",
+        "input-gradient-value": "with x, f, upstream: dL/dx, numbers in the input's shape",
     }
     fields = (
-        Field("length", "a whole number >= 1", "the input length n", REQUIRED),
-        Field("width", "a whole number >= 1", "the filter width k", REQUIRED),
-        Field("stride", "a whole number >= 1", "entries the filter moves per output", 1),
-        Field("padding", "a whole number, or [left, right]", "zeros added on both sides", 0),
-        Field("dilation", "a whole number >= 1", "entries between neighbouring filter weights", 1),
+        Field("length", "a whole number from 1 to 128", "1D: the input length n"),
+        Field("width", "a whole number >= 1", "1D: the filter width k"),
+        Field("input", "[h, w], each from 1 to 32", "2D: the input's height and width"),
+        Field("kernel", "[kh, kw]", "2D: the kernel's height and width"),
+        Field("stride", "a whole number >= 1, or [height, width]", "entries the filter moves per output", 1),
+        Field("padding", "a whole number, [left, right] (1D), [height, width] or [[top, bottom], [left, right]]"
+              " (2D)", "zeros added on both sides", 0),
+        Field("dilation", "a whole number >= 1, or [height, width]", "entries between neighbouring filter weights",
+              1),
+        Field("transposed", "true or false", "the layer is the transposed convolution (PyTorch's ConvTranspose)",
+              False),
+        Field("output_padding", "a whole number, or [height, width]; below the stride or the dilation",
+              "transposed: entries added to one side of the output", 0),
+        Field("channels", "[c_in, c_out], each from 1 to 8", "input and output channels", [1, 1]),
+        Field("x", "a list (1D) or rows (2D) of numbers; [c_in, ...] with channels", "the input's numbers"),
+        Field("f", "a list or rows of numbers; PyTorch's weight layout with channels", "the filter's numbers"),
+        Field("upstream", "numbers in the output's shape", "dL/da, the gradient arriving at the output"),
         Field("activation", "LaTeX in z, or a name such as relu", "the activation after the convolution", "relu"),
         Field("wrt", '"f1" ... "fk"', "for 'gradient': the filter weight"),
         Field("signs", 'a list of "+" or "-", one per output', "for a kinked activation: the sign of each"

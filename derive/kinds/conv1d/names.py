@@ -103,3 +103,41 @@ def agree(count: int, one: str, many: str) -> str:
     """The form of a word that agrees with a count ('is'/'are', 'it'/'them', 'multiplies'/'multiply'):
     the forms words.plural does not make, since they are not the noun after the number."""
     return one if count == 1 else many
+
+
+# --- conv-matrix in 2D, with channels, numbers, transposed ------------------------------------------
+
+def index_text(idx: tuple[int, ...], sep: str = "") -> str:
+    """'12' for (1, 2); '1,10' when an index has two digits."""
+    return (sep or ("," if any(i > 9 for i in idx) else "")).join(map(str, idx))
+
+
+def weight(idx: tuple[int, ...], pair: tuple[int, int] | None = None) -> Symbol:
+    """f_j (1D), f_ab (2D), or f^(o,i)_ab for output channel o and input channel i (1-based)."""
+    text = index_text(idx)
+    if pair is None:
+        return _S(f"f{text.replace(',', '_')}", rf"f_{{{text}}}", **REAL)
+    return _S(f"f^({pair[0]},{pair[1]})_{text}", rf"f_{{{text}}}^{{({pair[0]},{pair[1]})}}", **REAL)
+
+
+def entry(name: str, idx: tuple[int, ...], channel: int | None = None, sup: str = "") -> Symbol:
+    """x_ab^(i) and the like: one entry of a named grid, 1-based, with its channel when there are several."""
+    text = index_text(idx)
+    ch = "" if channel is None else f"[{channel}]"
+    return _S(f"{name}{ch}{text.replace(',', '_')}", rf"{name}_{{{text}}}^{{{sup}{ch}}}" if sup or ch
+              else rf"{name}_{{{text}}}", **REAL)
+
+
+def grid(name: str, latex: str, rows: int, cols: int):
+    """A named matrix (z, a, the gradients) shown in its own shape."""
+    return NOTATION.matrix(name, rows, cols, latex)
+
+
+M_H, M_W, H_IN, W_IN = _S("m_h"), _S("m_w"), _S("h"), _S("w")
+K_H, K_W, S_H, S_W, D_H, D_W = _S("k_h"), _S("k_w"), _S("s_h"), _S("s_w"), _S("d_h"), _S("d_w")
+P_T, P_B, P_LEFT, P_RIGHT = _S("p_t"), _S("p_b"), _S("p_left", "p_l"), _S("p_right", "p_r")
+OP = _S("p_out", r"p_{\mathrm{out}}")
+P_BEFORE, P_AFTER = _S("p_before", r"p_{\mathrm{b}}"), _S("p_after", r"p_{\mathrm{a}}")
+N_OUT = _S("n_out", r"n'")
+DELTA = _S("delta", r"\delta")
+OP_H, OP_W = _S("p_out_h", r"p_{\mathrm{out},h}"), _S("p_out_w", r"p_{\mathrm{out},w}")

@@ -1,0 +1,206 @@
+"""The spec of a conv-matrix part: HW5's 1D symbols (``config.Config``, narrated as before) or the general
+layer (``Layer``): 1D or 2D, transposed or not, with channels and numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy
+
+from ... import fields
+from ...fields import FieldError
+from ...mathparse import Z
+from ..activations import derivative
+from . import geometry as geo
+from .config import Config, _activation, _padding, configure as configure_1d
+from .geometry import Geometry
+from .names import Z_VEC
+
+LEGACY_ASKS = ("matrix", "gradient", "jacobian", "input-gradient")
+NUMERIC_ASKS = ("forward", "filter-gradient-value", "input-gradient-value")
+GENERAL_KEYS = ("input", "kernel", "x", "f", "upstream", "transposed", "output_padding", "channels")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A conv-matrix part in general: the geometry, the activation, the numbers given, and, for a 1D
+    convolution with one channel, HW5's config for the symbolic questions."""
+
+    g: Geometry
+    activation: str
+    phi: sympy.Expr
+    name: str | None
+    slopes: tuple | None
+    x: tuple | None = None                # the input, flat in PyTorch's order
+    f: tuple | None = None                # the filter, flat in PyTorch's order
+    upstream: tuple | None = None         # dL/da, flat
+    signs: tuple | None = None            # the signs the spec gives (checked against the numbers)
+    legacy: Config | None = None          # the 1D single-channel convolution as HW5 states it
+    general: bool = True                  # some key beyond HW5's 1D symbols is given
+
+    @property
+    def kinked(self) -> bool:
+        return self.slopes is not None
+
+    def weight_value(self, co: int, ci: int, k: int):
+        """W(co, ci, k) from f (0-based, k flat over the kernel)."""
+        g = self.g
+        kn = g.size(g.kernel)
+        c_in, c_out = g.channels
+        first, second = (ci, co) if g.transposed else (co, ci)
+        return self.f[(first * (c_out if g.transposed else c_in) + second) * kn + k]
+
+    def z(self) -> tuple:
+        """z = (the layer) x, flat over (c_out, output), from the taps."""
+        g = self.g
+        c_in, c_out = g.channels
+        n, m = g.size(g.input), g.size(g.output)
+        out = [sympy.Integer(0)] * (c_out * m)
+        taps = g.taps()
+        for co in range(c_out):
+            for ci in range(c_in):
+                for row, col, k in taps:
+                    out[co * m + row] += self.weight_value(co, ci, k) * self.x[ci * n + col]
+        return tuple(out)
+
+    def slope_values(self, zs: tuple) -> tuple:
+        """phi'(z) at each z: by the side of 0 for a kinked activation (the spec's sign at exactly 0)."""
+        dphi = derivative(self.phi)
+        if not self.kinked:
+            return tuple(dphi.subs(Z, v) for v in zs)
+        out = []
+        for r, v in enumerate(zs):
+            side = 0 if v > 0 else 1 if v < 0 else (0 if self.signs[r] > 0 else 1)
+            out.append(self.slopes[side].subs(Z_VEC, v))
+        return tuple(out)
+
+
+def configure(values: dict, asks) -> Config | Layer:
+    """HW5's 1D symbolic config when only its keys are given (its output unchanged); the general layer
+    otherwise."""
+    general = any(k in values for k in GENERAL_KEYS) or any(a in ("output-size",) + NUMERIC_ASKS for a in asks)
+    if not general:
+        return configure_1d(values, asks)
+    two = "input" in values or "kernel" in values
+    if two:
+        for key in ("length", "width"):
+            if key in values:
+                given = "input" if "input" in values else "kernel"
+                raise FieldError(given, f"a 2D convolution gives 'input' and 'kernel', a 1D one 'length' and"
+                                        f" 'width'; this part has both '{given}' and '{key}'", values[given],
+                                 "either input/kernel or length/width")
+    g = _geometry(values, two)
+    act = _activation(values)
+    layer = Layer(g=g, **act)
+    layer = _numbers(values, layer, asks)
+    _check_asks(layer, asks)
+    return replace(layer, legacy=_legacy(values, asks, layer))
+
+
+def _geometry(values: dict, two: bool) -> Geometry:
+    transposed = values.get("transposed", False)
+    if not isinstance(transposed, bool):
+        raise FieldError("transposed", "must be true or false", transposed, "true or false")
+    dims = 2 if two else 1
+    if two:
+        n, k = geo.sizes(values, "input", 2), geo.sizes(values, "kernel", 2)
+        padding = geo.padding_2d(values)
+    else:
+        n = (fields.integer(values, "length", minimum=1, maximum=128),)
+        k = (fields.integer(values, "width", minimum=1, maximum=128),)
+        padding = (_padding(values),)
+    s = geo.per_axis(values, "stride", dims, 1, 1)
+    d = geo.per_axis(values, "dilation", dims, 1, 1)
+    op = geo.output_padding(values, dims, s, d, transposed)
+    g = Geometry(input=n, kernel=k, stride=s, padding=padding, dilation=d, output_padding=op,
+                 transposed=transposed, channels=geo.channels(values))
+    geo.check_fits(g)
+    return g
+
+
+def _numbers(values: dict, layer: Layer, asks) -> Layer:
+    g = layer.g
+    x = geo.tensor(values, "x", g.in_shape(), "the input")
+    f = geo.tensor(values, "f", g.weight_shape(), "the filter" + (" (PyTorch's weight layout)"
+                                                                   if g.channel_dims else ""))
+    up = geo.tensor(values, "upstream", g.out_shape(), "the layer's output")
+    layer = replace(layer, x=x, f=f, upstream=up)
+    for ask in asks:
+        need = {"forward": ("x", "f"), "filter-gradient-value": ("x", "f", "upstream"),
+                "input-gradient-value": ("x", "f", "upstream")}.get(ask, ())
+        for key in need:
+            if key not in values:
+                raise FieldError(key, f"the question '{ask}' needs the numbers {', '.join(need)}", None,
+                                 f"{key} = [...]")
+    return replace(layer, signs=_signs(values, layer, asks))
+
+
+def _signs(values: dict, layer: Layer, asks) -> tuple | None:
+    """The spec's signs, checked against z when x and f are given; needed where z is exactly 0."""
+    raw = values.get("signs")
+    if raw is not None and not layer.kinked:
+        raise FieldError("signs", "only an activation with a kink at 0 needs signs", raw, "no 'signs'")
+    if layer.x is None or layer.f is None:
+        if raw is not None and layer.g.dims == 2:
+            raise FieldError("signs", "2D parts take their signs from the numbers x and f", raw, "x and f")
+        return None
+    zs = layer.z()
+    signs = [1 if v > 0 else -1 if v < 0 else 0 for v in zs] if raw is None else _given_signs(raw, zs)
+    gradients = ("gradient", "jacobian", "input-gradient", "filter-gradient-value", "input-gradient-value")
+    if layer.kinked and 0 in signs and any(a in gradients for a in asks):
+        r = signs.index(0)
+        raise FieldError("signs", f"argument {r + 1} is exactly 0, where the activation has its kink, so its"
+                                  " slope is undefined; give the signs to say which side", raw,
+                         f'a list of {len(zs)} of "+" and "-"')
+    return tuple(signs)
+
+
+def _given_signs(raw, zs: tuple) -> list[int]:
+    """The spec's signs, one per argument, agreeing with the numbers wherever z is not 0."""
+    if not isinstance(raw, list) or len(raw) != len(zs) or any(s not in ("+", "-") for s in raw):
+        raise FieldError("signs", f"must list the sign of each of the {len(zs)} arguments", raw,
+                         f'{len(zs)} of "+" and "-"')
+    signs = [1 if s == "+" else -1 for s in raw]
+    for r, (v, s) in enumerate(zip(zs, signs)):
+        if v != 0 and (v > 0) != (s > 0):
+            raise FieldError("signs", f"argument {r + 1} is {v} with the given x and f, not of the sign given",
+                             raw, "the signs of z, or no 'signs'")
+    return signs
+
+
+def _check_asks(layer: Layer, asks) -> None:
+    g = layer.g
+    simple = g.dims == 1 and not g.transposed and not g.channel_dims
+    for ask in asks:
+        if ask in ("gradient", "jacobian", "input-gradient") and not simple:
+            raise FieldError("ask", f"'{ask}' (symbolic) is for a 1D convolution with one channel; with numbers"
+                                    " ask for filter-gradient-value or input-gradient-value", ask,
+                             "matrix, output-size, forward, filter-gradient-value, input-gradient-value")
+    work = g.size(g.output if not g.transposed else g.input) * g.size(g.kernel) * g.channels[0] * g.channels[1]
+    if work > geo.MAX_WORK and (any(a in NUMERIC_ASKS for a in asks) or layer.f is not None):
+        field = "channels" if g.channel_dims else "input"
+        raise FieldError(field, f"with numbers the layer takes {work} products (positions × kernel entries ×"
+                                f" channel pairs), each checked; at most {geo.MAX_WORK}", values_of(field, g),
+                         "a smaller input, kernel or fewer channels")
+    if "matrix" in asks:
+        rows, cols = g.channels[1] * g.size(g.output), g.channels[0] * g.size(g.input)
+        if (rows > geo.MAX_MATRIX or cols > geo.MAX_MATRIX) and not simple:
+            field = "channels" if g.channel_dims else "input"
+            raise FieldError(field, f"the matrix would be {rows} × {cols}; at most {geo.MAX_MATRIX} × "
+                                    f"{geo.MAX_MATRIX} fits a page", values_of(field, g),
+                             "a smaller input, kernel or fewer channels")
+
+
+def values_of(field: str, g: Geometry):
+    return list(g.channels) if field == "channels" else list(g.input)
+
+
+def _legacy(values: dict, asks, layer: Layer) -> Config | None:
+    """HW5's 1D config (for matrix, gradient, jacobian, input-gradient in symbols), signs from the numbers."""
+    g = layer.g
+    if g.dims != 1 or g.transposed or g.channel_dims:
+        return None
+    own = {k: v for k, v in values.items() if k not in GENERAL_KEYS}
+    if layer.signs is not None and layer.kinked:
+        own["signs"] = ["+" if s > 0 else "-" for s in layer.signs]
+    return configure_1d(own, [a for a in asks if a in LEGACY_ASKS])

@@ -1,0 +1,284 @@
+"""conv-matrix in general (2D, numbers, transposed, channels) against PyTorch: F x is conv1d/conv2d (or
+conv_transpose1d/2d), the forward pass is the layer's, and the gradients with an upstream gradient are
+autograd's (float64), over random sizes, strides, paddings, dilations, channels and values; bad specs name
+their field."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+import torch
+import torch.nn.functional as F
+from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+import derive
+from derive.cli import cli
+from derive.kinds.conv1d.geometry import MAX_WORK
+from derive.spec import from_mapping
+
+DTYPE = torch.float64
+
+
+def solve(asks, **keys):
+    part = {"ask": list(asks)}
+    data = {"title": "t", "problem": [{"title": "Conv", "kind": "conv-matrix", **keys, "part": [part]}]}
+    doc = derive.solve(from_mapping(data))
+    return {q.ask: q.answer.value for q in doc.questions()}
+
+
+# --- the reference ------------------------------------------------------------------------------
+
+def reference(c: dict, x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    """z of the case by torch: x (c_in, *input), f in PyTorch's layout; asymmetric padding by F.pad (conv)
+    or by cropping (transposed)."""
+    dims = len(c["input"])
+    conv = {(1, False): F.conv1d, (2, False): F.conv2d, (1, True): F.conv_transpose1d,
+            (2, True): F.conv_transpose2d}[dims, c["transposed"]]
+    pads = c["padding"]
+    if not c["transposed"]:
+        flat_pad = [p for pair in reversed(pads) for p in pair]
+        return conv(F.pad(x[None], flat_pad), f, stride=c["stride"], dilation=c["dilation"])[0]
+    if all(a == b for a, b in pads):
+        return conv(x[None], f, stride=c["stride"], dilation=c["dilation"], padding=[a for a, _ in pads],
+                    output_padding=c["output_padding"])[0]
+    full = conv(x[None], f, stride=c["stride"], dilation=c["dilation"], output_padding=c["output_padding"])[0]
+    for ax, (b, a) in enumerate(pads):
+        full = full.narrow(ax + 1, b, full.shape[ax + 1] - b - a)
+    return full
+
+
+@st.composite
+def cases(draw):
+    dims = draw(st.sampled_from([1, 2]))
+    transposed = draw(st.booleans())
+    channels = draw(st.sampled_from([(1, 1), (1, 2), (2, 1), (2, 2)]))
+    c = {"transposed": transposed, "input": [], "kernel": [], "stride": [], "dilation": [], "padding": [],
+         "output_padding": [], "channels": channels}
+    for _ in range(dims):
+        n = draw(st.integers(1, 6 if dims == 1 else 4))
+        k = draw(st.integers(1, 3))
+        s, d = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        pads = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+        op = draw(st.integers(0, max(s, d) - 1)) if transposed else 0
+        if transposed:
+            out = (n - 1) * s - sum(pads) + d * (k - 1) + op + 1
+            if out < 1:
+                pads = (0, 0)
+        elif d * (k - 1) + 1 > n + sum(pads):
+            k = 1
+        for key, v in zip(("input", "kernel", "stride", "dilation", "padding", "output_padding"),
+                          (n, k, s, d, pads, op)):
+            c[key].append(v)
+    return c
+
+
+def spec_keys(c: dict) -> dict:
+    dims = len(c["input"])
+    keys = {"stride": list(c["stride"]), "dilation": list(c["dilation"]), "padding": [list(p) for p in c["padding"]]}
+    if dims == 1:
+        keys = {"length": c["input"][0], "width": c["kernel"][0], "stride": c["stride"][0],
+                "dilation": c["dilation"][0], "padding": list(c["padding"][0])}
+    else:
+        keys.update(input=list(c["input"]), kernel=list(c["kernel"]))
+    if c["transposed"]:
+        keys["transposed"] = True
+        keys["output_padding"] = c["output_padding"][0] if dims == 1 else list(c["output_padding"])
+    if c["channels"] != (1, 1):
+        keys["channels"] = list(c["channels"])
+    return keys
+
+
+def layouts(c: dict):
+    ci, co = c["channels"]
+    w = ((ci, co) if c["transposed"] else (co, ci)) + tuple(c["kernel"])
+    return (ci, *c["input"]), w
+
+
+def nested(t: torch.Tensor, drop: bool):
+    """t as nested lists of ints, without its leading channel dimension when there is one channel pair."""
+    v = t.to(torch.int64).tolist()
+    return v if not drop else v[0] if t.dim() > 1 and t.shape[0] == 1 else v
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cases(), st.randoms(use_true_random=False))
+def test_against_torch(c, rnd):
+    xs, ws = layouts(c)
+    gen = torch.Generator().manual_seed(rnd.randint(0, 2 ** 31))
+    x = torch.randint(-3, 4, xs, generator=gen).to(DTYPE).requires_grad_()
+    f = torch.randint(-3, 4, ws, generator=gen).to(DTYPE).requires_grad_()
+    z = reference(c, x, f)
+    positions = (x if c["transposed"] else z)[0].numel()
+    assume(positions * f[0, 0].numel() * x.shape[0] * z.shape[0] <= MAX_WORK)     # derive's documented limit
+    up = torch.randint(-3, 4, z.shape, generator=gen).to(DTYPE)
+    (up * torch.relu(z)).sum().backward()
+    one = c["channels"] == (1, 1)
+    xv = nested(x.detach(), True) if one else nested(x.detach(), False)
+    fv = nested(f.detach()[0, 0], False) if one else nested(f.detach(), False)
+    uv = nested(up[0], False) if one else nested(up, False)
+    signs = ["+" if v > 0 else "-" for v in z.detach().flatten().tolist()]   # torch's relu'(0) is 0
+    keys = {**spec_keys(c), "x": xv, "f": fv, "upstream": uv, "signs": signs}
+    asks = ["output-size", "forward", "filter-gradient-value", "input-gradient-value"]
+    if z.numel() * x.numel() <= 64 * 64 and z.shape[0] * z[0].numel() <= 64 and x.numel() <= 64:
+        asks.append("matrix")
+    got = solve(asks, **keys)
+    size = got["output-size"]
+    assert (size if isinstance(size, list) else [size]) == list(z.shape[1:])
+    assert torch.equal(torch.tensor(got["forward"]["z"], dtype=DTYPE).flatten(), z.detach().flatten())
+    assert torch.equal(torch.tensor(got["forward"]["a"], dtype=DTYPE).flatten(), torch.relu(z).detach().flatten())
+    assert torch.equal(torch.tensor(got["filter-gradient-value"], dtype=DTYPE).flatten(), f.grad.flatten())
+    assert torch.equal(torch.tensor(got["input-gradient-value"], dtype=DTYPE).flatten(), x.grad.flatten())
+    if "matrix" in got:
+        M = torch.tensor(got["matrix"], dtype=DTYPE)
+        assert torch.equal(M @ x.detach().flatten(), z.detach().flatten())
+        # F^T upstream is the input gradient of sum(upstream * z): autograd's, with relu' taken out
+        xx = x.detach().clone().requires_grad_()
+        (up * reference(c, xx, f.detach())).sum().backward()
+        assert torch.equal(M.T @ up.flatten(), xx.grad.flatten())
+
+
+def test_symbolic_2d_matrix_against_conv2d():
+    # 4 x 5 input, 2 x 3 kernel, stride [1, 2], padding [[1, 0], [0, 2]], dilation [2, 1]
+    c = {"input": [4, 5], "kernel": [2, 3], "stride": [1, 2], "dilation": [2, 1], "padding": [(1, 0), (0, 2)],
+         "transposed": False, "channels": (1, 1), "output_padding": [0, 0]}
+    got = solve(["matrix", "output-size"], **spec_keys(c))
+    f = torch.arange(1, 7, dtype=DTYPE).view(1, 1, 2, 3) * 1.5
+    x = torch.randn(1, 4, 5, dtype=DTYPE)
+    z = reference(c, x, f)
+    assert got["output-size"] == list(z.shape[1:]) == [3, 3]
+    values = {f"f{a}{b}": f[0, 0, a - 1, b - 1].item() for a in (1, 2) for b in (1, 2, 3)}
+    M = torch.tensor([[float(sympy.sympify(e).subs(values)) for e in row] for row in got["matrix"]], dtype=DTYPE)
+    assert torch.allclose(M @ x.flatten(), z.flatten(), rtol=0, atol=1e-12)
+
+
+def test_conv1d_alias_and_output_size():
+    got = solve(["output-size", "matrix"], length=7, width=3, stride=2, padding=2, dilation=3)
+    assert got["output-size"] == 3
+    # output 1 meets the padded entries 1, 4, 7: x_{-1} (padding), x_2, x_5
+    assert got["matrix"][0] == ["0", "f2", "0", "0", "f3", "0", "0"]
+
+
+def test_transposed_is_the_transpose():
+    # n = 3, k = 3, s = 2: m = (3 - 1)2 + 3 = 7; F (3 x 7) of the conv 7 -> 3, and the layer's matrix is F^T
+    forward = solve(["matrix"], length=7, width=3, stride=2)["matrix"]
+    got = solve(["matrix", "output-size"], length=3, width=3, stride=2, transposed=True)
+    assert got["output-size"] == 7
+    assert got["matrix"] == [list(r) for r in zip(*forward)]
+    # output_padding 1 picks 8 among the sizes 7, 8 that the convolution maps to 3
+    assert solve(["output-size"], length=3, width=3, stride=2, transposed=True, output_padding=1)["output-size"] == 8
+
+
+def test_the_issue_bench_case_derives():
+    got = solve(["matrix", "output-size"], input=[8, 8], kernel=[3, 3])
+    assert got["output-size"] == [6, 6]
+    assert len(got["matrix"]) == 36 and all(len(r) == 64 for r in got["matrix"])
+
+
+def test_2d_numbers_by_hand():
+    # x 3 x 4, f [[1, -1], [2, 1/2]]: z11 = 1 - 2 + 2*3 + (1/2)(-2) = 4; z12 = 2 - 0 - 4 + 1/2 = -3/2
+    got = solve(["forward"], input=[3, 4], kernel=[2, 2], x=[[1, 2, 0, -1], [3, -2, 1, 0], [0, 1, 1, 2]],
+                f=[[1, -1], [2, 0.5]])
+    assert got["forward"]["z"][0][:2] == [4, -1.5]
+    assert got["forward"]["a"][0][:2] == [4, 0]
+
+
+# --- bad specs -----------------------------------------------------------------------------------
+
+BAD = [
+    ({"input": [3, 3], "kernel": [4, 2]}, ["matrix"], "kernel"),
+    ({"input": [3, 3], "kernel": [2, 2], "x": [[1, 2, 3], [4, 5, 6]], "f": [[1, 2], [3, 4]]}, ["forward"], "x"),
+    ({"length": 4, "width": 2, "x": [1, 2, 3], "f": [1, 2]}, ["forward"], "x"),
+    ({"input": [3, 3], "kernel": [2, 2], "x": [[1, 2, 3]] * 3, "f": [[1, 2], [3, 4]], "upstream": [[1, 2]]},
+     ["input-gradient-value"], "upstream"),
+    ({"length": 4, "width": 2, "transposed": True, "stride": 2, "output_padding": 2}, ["matrix"], "output_padding"),
+    ({"input": [3, 3], "kernel": [2, 2], "stride": [2, 2], "transposed": True, "output_padding": [0, 2]},
+     ["output-size"], "output_padding"),
+    ({"length": 4, "width": 2, "output_padding": 1}, ["matrix"], "output_padding"),
+    ({"input": [16, 16], "kernel": [3, 3]}, ["matrix"], "input"),
+    ({"input": [16, 16], "kernel": [3, 3], "x": [[1] * 16] * 16, "f": [[1] * 3] * 3}, ["forward"], "input"),
+    ({"input": [4, 4], "kernel": [3, 3], "channels": [8, 8]}, ["matrix"], "channels"),
+    ({"input": [3, 3], "kernel": [2, 2], "channels": [2, 1], "x": [[1, 2, 3]] * 3, "f": [[1, 2], [3, 4]]},
+     ["forward"], "x"),
+]
+
+
+def toml(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, list):
+        return "[" + ", ".join(toml(e) for e in v) + "]"
+    return repr(v)
+
+
+@pytest.mark.parametrize("keys, asks, field", BAD)
+def test_bad_specs_exit_2_naming_the_field(tmp_path, keys, asks, field):
+    lines = ['title = "t"', "[[problem]]", 'title = "Conv"', 'kind = "conv-matrix"']
+    lines += [f"{k} = {toml(v)}" for k, v in keys.items()] + ["[[problem.part]]", f"ask = {toml(asks)}"]
+    path = tmp_path / "s.toml"
+    path.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["solutions", str(path), "-o", str(tmp_path / "out.json"), "-f", "json"])
+    assert result.exit_code == 2, result.output
+    assert f"field '{field}'" in result.output, result.output
+
+
+def test_smooth_activation_numbers_against_autograd():
+    # tanh: the values are irrational, floats in JSON; 2D, stride 2, padding 1, dilation [1, 2], 2 -> 2 channels
+    c = {"input": [4, 5], "kernel": [2, 2], "stride": [2, 2], "dilation": [1, 2], "padding": [(1, 1), (1, 1)],
+         "transposed": False, "channels": (2, 2), "output_padding": [0, 0]}
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randint(-3, 4, (2, 4, 5), generator=gen).to(DTYPE).requires_grad_()
+    f = (torch.randint(-3, 4, (2, 2, 2, 2), generator=gen).to(DTYPE) / 2).requires_grad_()
+    z = reference(c, x, f)
+    up = torch.randint(-3, 4, z.shape, generator=gen).to(DTYPE)
+    (up * torch.tanh(z)).sum().backward()
+    got = solve(["forward", "filter-gradient-value", "input-gradient-value"], **spec_keys(c),
+                activation="\\tanh(z)", x=x.detach().tolist(), f=f.detach().tolist(), upstream=up.tolist())
+    assert torch.allclose(torch.tensor(got["forward"]["a"], dtype=DTYPE), torch.tanh(z), rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["filter-gradient-value"], dtype=DTYPE), f.grad, rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["input-gradient-value"], dtype=DTYPE), x.grad, rtol=0, atol=1e-12)
+
+
+def test_the_key_shows_both_ways():
+    # a small case: the input gradient as the full convolution with the flipped filter and as F^T delta
+    data = {"title": "t", "problem": [{"title": "Conv", "kind": "conv-matrix", "length": 4, "width": 2, "stride": 2,
+                                       "x": [1, 2, 3, 1], "f": [2, 1], "upstream": [1, -1],
+                                       "part": [{"ask": ["input-gradient-value", "filter-gradient-value"]}]}]}
+    doc = derive.solve(from_mapping(data))
+    for q in doc.questions():
+        products = [ch for s in q.steps for ch in s.chains if isinstance(ch.links()[0][0], sympy.MatMul)
+                    or any(isinstance(b, sympy.MatMul) for _, _, b in ch.links())]
+        assert products, q.ask
+    got = {q.ask: q.answer.value for q in doc.questions()}
+    # z = (2 + 2, 6 + 1) = (4, 7), both positive: delta = upstream = (1, -1)
+    # dL/dx = (2*1, 1*1, 2*(-1), 1*(-1)); dL/df = (1*1 + 3*(-1), 2*1 + 1*(-1))
+    assert got["input-gradient-value"] == [2, 1, -2, -1]
+    assert got["filter-gradient-value"] == [-2, 1]
+
+
+def test_1d_numbers_give_the_signs():
+    # z = (1*2 + 2*(-1), ...) with f = [1, 2], x = [1, -1, 3]: z1 = -1, z2 = 5: signs -, +
+    by_numbers = solve(["gradient"], length=3, width=2, wrt="f1", x=[1, -1, 3], f=[1, 2])["gradient"]
+    by_signs = solve(["gradient"], length=3, width=2, wrt="f1", signs=["-", "+"])["gradient"]
+    assert by_signs == ["0", "x2"]
+    assert by_numbers == [0, -1]                       # the same, at x2 = -1
+
+
+@pytest.mark.parametrize("activation, torch_phi", [("relu", torch.relu), ("\\tanh(z)", torch.tanh)])
+def test_1d_symbolic_questions_with_numbers_against_autograd(activation, torch_phi):
+    # HW5's questions with x and f given: the derivation as before, then the answer in numbers
+    x = torch.tensor([1, -1, 3, 2, -2], dtype=DTYPE)
+    f = torch.tensor([1, 2], dtype=DTYPE)
+
+    def layer(xx, ff):
+        return torch_phi(F.conv1d(F.pad(xx.view(1, 1, -1), (1, 1)), ff.view(1, 1, -1), stride=2).view(-1))
+
+    got = solve(["gradient", "jacobian", "input-gradient"], length=5, width=2, stride=2, padding=1, wrt="f2",
+                activation=activation, x=x.tolist(), f=f.tolist())
+    jac_f = torch.autograd.functional.jacobian(lambda ff: layer(x, ff), f)
+    jac_x = torch.autograd.functional.jacobian(lambda xx: layer(xx, f), x)
+    assert torch.allclose(torch.tensor(got["jacobian"], dtype=DTYPE), jac_f, rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["gradient"], dtype=DTYPE), jac_f[:, 1], rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["input-gradient"], dtype=DTYPE), jac_x, rtol=0, atol=1e-12)
