@@ -18,15 +18,22 @@ TARGET_RATIO = 2.0
 TARGET_MIB = 150
 
 
-def cold(cmd: list[str], cwd: str) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one fresh process."""
+def measure(cmd: list[str], cwd: str) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system: less sensitive to a busy machine) and peak resident MiB of
+    one fresh process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def cold(cmd: list[str], cwd: str) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one fresh process."""
+    wall, _, rss = measure(cmd, cwd)
+    return wall, rss
 
 
 def main() -> None:
