@@ -86,8 +86,8 @@ print(time.perf_counter() - start)
 """
 
 
-def run_timed(cmd: list[str], cwd: str) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MiB (of the child) and standard output of one fresh process."""
+def run_measured(cmd: list[str], cwd: str) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user + system), peak resident MiB and standard output of one fresh process."""
     out_path = os.path.join(cwd, ".stdout")
     with open(out_path, "wb") as sink:
         start = time.perf_counter()
@@ -99,7 +99,13 @@ def run_timed(cmd: list[str], cwd: str) -> tuple[float, float, str]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd[:4])} ... failed:\n{err[-2000:]}")
     with open(out_path, encoding="utf-8") as f:
-        return elapsed, usage.ru_maxrss / 1024, f.read()
+        return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, f.read()
+
+
+def run_timed(cmd: list[str], cwd: str) -> tuple[float, float, str]:
+    """Wall seconds, peak resident MiB (of the child) and standard output of one fresh process."""
+    wall, _, rss, out = run_measured(cmd, cwd)
+    return wall, rss, out
 
 
 def main() -> None:

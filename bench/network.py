@@ -23,12 +23,10 @@ import json
 import os
 import statistics
 import sys
-import subprocess
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from deep_cnn import SOLVE_SCRIPT, _toml  # noqa: E402
+from deep_cnn import SOLVE_SCRIPT, _toml, run_measured as run_timed  # noqa: E402
 
 TARGET_SECONDS = 1.0
 LENGTH, FEATURES, HEADS, HIDDEN, BLOCKS, CLASSES = 128, 64, 4, 32, 24, 10
@@ -96,22 +94,6 @@ with torch.backends.mkldnn.flags(enabled=False), sdpa_kernel(SDPBackend.MATH), t
         out = model(torch.randn(1, {LENGTH}, {FEATURES}))
 print(params, counter.get_total_flops() // 2, list(out.shape))
 """
-
-
-def run_timed(cmd: list[str], cwd: str) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds (user + system), peak resident MiB and standard output of one fresh process."""
-    out_path = os.path.join(cwd, ".stdout")
-    with open(out_path, "wb") as sink:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=sink, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd[:4])} ... failed:\n{err[-2000:]}")
-    with open(out_path, encoding="utf-8") as f:
-        return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, f.read()
 
 
 def main() -> None:
