@@ -35,6 +35,7 @@ class Question(Displayed):
     answer: Answer
     notes: tuple[Text, ...]
     notation: Notation = EMPTY      # the kind's: how its symbols are written
+    figures: tuple = ()             # derive.figures.Figure, drawn from the derivation
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
                 check_solution(sol, qid)
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
                                           steps=sol.steps, answer=replace(sol.answer, notation=notation), notes=sol.notes,
-                                          notation=notation))
+                                          notation=notation, figures=sol.figures))
             setting = kind.setting(part.config)
             if questions:
                 parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions),

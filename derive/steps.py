@@ -170,3 +170,4 @@ class Solution:
     answer: Answer
     notes: tuple[Text, ...] = ()
     meanings: Mapping[sympy.Symbol, sympy.Basic] = field(default_factory=dict)
+    figures: tuple[Any, ...] = ()       # derive.figures.Figure: drawn from this derivation's numbers

@@ -1,0 +1,131 @@
+"""Figures as data: what a derivation draws, every number taken from the derivation itself.
+
+A kind's ``solve`` attaches figures to a question (``Solution.figures``); the formats draw them (TikZ and
+pgfplots in LaTeX, inline SVG in HTML, an SVG file beside Markdown, the data itself in JSON). Nothing
+here knows how it is drawn. Four bodies cover the board drawings of the course:
+
+- ``Plot``: curves and points on axes (a gradient norm against t on a log axis, a cobweb diagram, a
+  trajectory in the plane), with marked points (fixed points, stable or not);
+- ``Grid``: a rows × columns board of cells, each in a role (a filter weight's colour, shaded, hatched
+  padding, a hole of a dilated field) with an optional label (an input grid, the matrix F, a mask);
+- ``Boxes``: a row of boxes sized by their numbers (a layer diagram);
+- ``Circuit``: a computational graph, nodes in columns by depth, forward values above each edge and
+  gradients below.
+
+Labels are strings or SymPy expressions (printed as maths); coordinates and sizes are numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+import sympy
+
+Label = Union[str, sympy.Basic]
+
+
+@dataclass(frozen=True)
+class Series:
+    """A curve or a set of points: ``style`` is "line", "dashed", "points" or "path" (a cobweb's
+    staircase: the points joined in order, drawn thinner)."""
+
+    label: Label
+    points: tuple[tuple[float, float], ...]
+    style: str = "line"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One point drawn and labelled: ``style`` "filled" (a stable fixed point, say) or "open"."""
+
+    x: float
+    y: float
+    label: Label = ""
+    style: str = "filled"
+
+
+@dataclass(frozen=True)
+class Plot:
+    x_label: Label
+    y_label: Label
+    series: tuple[Series, ...]
+    marks: tuple[Mark, ...] = ()
+    log_y: bool = False
+    square: bool = False        # equal units on both axes (a cobweb, a trajectory in the plane)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a grid: its role names its colour or pattern ("f3" a filter weight's colour,
+    "shaded", "hatched", "hole", "positive", "zero"); cells not listed are blank."""
+
+    row: int
+    col: int
+    role: str
+    label: Label = ""
+
+
+@dataclass(frozen=True)
+class Grid:
+    rows: int
+    cols: int
+    cells: tuple[Cell, ...]
+    legend: tuple[tuple[str, Label], ...] = ()     # (role, what it means), in the order shown
+    row_labels: tuple[Label, ...] = ()
+    col_labels: tuple[Label, ...] = ()
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box sized by ``width`` and ``height`` (numbers in the figure's own units), with lines of text."""
+
+    title: Label
+    width: float
+    height: float
+    lines: tuple[Label, ...] = ()
+
+
+@dataclass(frozen=True)
+class Boxes:
+    boxes: tuple[Box, ...]
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    label: Label
+    column: int         # depth: inputs in column 0, the output in the last
+    row: float          # place within the column, top first
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    above: Label = ""   # the forward value on the wire
+    below: Label = ""   # the gradient flowing back along it
+
+
+@dataclass(frozen=True)
+class Circuit:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+
+
+Body = Union[Plot, Grid, Boxes, Circuit]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of a question: its caption (a sentence), its body, and what the problem sheet may show
+    of it: ``sheet`` is a body that gives nothing away (the empty grid, the layers without their shapes)
+    or None when the sheet shows none of it."""
+
+    caption: str
+    body: Body
+    sheet: Body | None = None
+
+    @property
+    def kind(self) -> str:
+        return type(self.body).__name__.lower()
