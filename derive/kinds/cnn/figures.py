@@ -5,11 +5,12 @@ Every number comes from the derivation's own analysis: the receptive field's ext
 the unit is really connected to by following its taps back through the configured sizes (``seen``), the
 layer diagram from the configured shapes (``Config.shapes``, the shapes the shapes question derives).
 
-- receptive-field: the input grid (the image, plus the padding the first unit's field reaches or the first
-  layer adds) with the first output unit's field shaded: "shaded" the pixels it sees, "hole" the pixels
-  inside its extent that a dilation or a stride skips, "hatched" padding, "shaded-hatched" padding inside the
-  field. A grid wider than MAX_GRID shows a window around the field (the caption says which rows and
-  columns); a field wider than that has no figure. The sheet: the same grid, padding hatched, no field.
+- receptive-field: the input grid (the image and the padding every layer adds, in input pixels) with the
+  first output unit's field shaded: "shaded" the pixels it is connected to, "hole" the pixels inside its
+  extent it is not (a dilation, a stride, a tap on a deeper layer's padding), "hatched" padding,
+  "shaded-hatched" padding inside the field. A grid wider than MAX_GRID shows WINDOW rows (columns) from
+  the padded input's start when the field and MARGIN more fit in them, else MAX_GRID, from the start or
+  ending at the field's end (the caption says which); a field wider than that has no figure. The sheet: the same grid, padding hatched, no field.
 - shapes: one box per layer (after the input's), its width growing with log2 of the channels (features),
   its height with log2 of the spatial size (length, or a vector's size), the shape as its line. A stack of
   more than MAX_BOXES layers is drawn a box per stage (see ``stages``). The sheet: the boxes, names only.
@@ -29,7 +30,8 @@ from .layers import Config
 from .summary import KEEPERS, torch_name
 
 MAX_GRID = 40            # rows or columns of the receptive-field grid
-MARGIN = 2               # pixels shown around a field in a window of a large input
+WINDOW = 20              # a large input's window, when the field and MARGIN more fit in it
+MARGIN = 2
 MAX_BOXES = 12           # boxes of the layer diagram
 
 
@@ -70,22 +72,31 @@ def seen(c: Config, rf: ReceptiveField, dim: int) -> frozenset:
     return frozenset(used)
 
 
-def _first_padding(c: Config, dim: int) -> tuple[int, int]:
-    """The padding the first spatial layer adds before and after the input, along dim."""
-    first = next((l for l in c.layers if l.spatial), None)
-    return first.padding[dim] if first is not None else (0, 0)
+def padded(c: Config, rf: ReceptiveField, dim: int) -> tuple[int, int]:
+    """The padding every layer up to the field's adds before and after, in input pixels (p·j, with the
+    jump j the field question derives before that layer): what the grid shows around the input."""
+    before = after = 0
+    for k, layer in enumerate(c.layers[:rf.upto]):
+        if layer.spatial:
+            j = rf.seqs[dim][k].j
+            before, after = before + layer.padding[dim][0] * j, after + layer.padding[dim][1] * j
+    return before, after
 
 
 def span(c: Config, rf: ReceptiveField, dim: int) -> Span | None:
-    """What the grid shows along dim, or None when the field alone is wider than MAX_GRID."""
+    """What the grid shows along dim: the padded input, or its first MAX_GRID rows (columns) when it is
+    larger and the field fits in them, or the last MAX_GRID up to the field's end; None when the field is
+    wider than MAX_GRID. The field's place does not decide the grid (the sheet shows the same grid)."""
     start, extent = _field_span(c, rf, dim)
-    n, (pb, pa) = c.input[dim], _first_padding(c, dim)
+    n, (pb, pa) = c.input[dim], padded(c, rf, dim)
     lo, hi = min(0, start, -pb), max(n - 1, start + extent - 1, n - 1 + pa)
     if hi - lo + 1 > MAX_GRID:
         if extent > MAX_GRID:
             return None
-        margin = min(MARGIN, (MAX_GRID - extent) // 2)
-        lo, hi = max(lo, start - margin), min(hi, start + extent - 1 + margin)
+        end = start + extent - 1
+        size = next(w for w in (WINDOW, MAX_GRID) if end + MARGIN < lo + w or w == MAX_GRID)
+        lo = lo if end < lo + size else end - size + 1
+        hi = lo + size - 1
     return Span(start, extent, seen(c, rf, dim), lo, hi - lo + 1)
 
 
@@ -146,7 +157,8 @@ def receptive_field_figures(c: Config, rf: ReceptiveField) -> tuple[Figure, ...]
     if any(len(s.touched) < s.extent for s in (rows, cols)):
         extras.append("pixels inside its extent that it does not see are left white")
     if any(s.first < 0 or s.first + s.count > c.input[d] for d, s in enumerate((rows, cols))):
-        extras.append("padding is hatched (rows and columns below 0 or past the input)")
+        extras.append("padding is hatched (rows and columns below 0 or past the input: every layer's padding, in"
+                      " input pixels)")
     caption = what + ("; " + "; ".join(extras) if extras else "") + "." + _window_words(c, rows, cols)
     return (Figure(caption, field_grid(c, rows, cols), field_grid(c, rows, cols, empty=True)),)
 

@@ -144,5 +144,4 @@ def _input_gradient(c: Config) -> Solution:
                    *sl.question_tail(), ".")
     value = [[str(e) for e in result.row(r)] for r in range(m)]
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
-                    answer=Answer(value=value, chain=chain(DA_DX, boxed), text=sl.answer_text()),
-                    figures=mask_figures(c, sl))
+                    answer=Answer(value=value, chain=chain(DA_DX, boxed), text=sl.answer_text()))

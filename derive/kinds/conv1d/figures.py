@@ -10,10 +10,11 @@ that built it; the mask from the ``Slopes`` the derivative questions derive.
   MAX_SIDE rows and columns the whole of F; a larger F is drawn by its first MAX_SIDE rows and columns
   (the band of the first outputs), and the caption says so. The sheet shows none of it: the empty grid
   would give away F's shape, which the question asks for.
-- gradient and input-gradient (a kinked activation with signs): the slope of each output, column 0 in the
+- gradient (a kinked activation with signs): the slope of each output, column 0 in the
   role "positive" (z_r > 0) or "zero" (z_r < 0), labelled with the slope (1 or 0 for the ReLU), beside F's
-  rows (columns 2 on, column 1 left blank): the rows the mask keeps are the rows of the answer. No sheet:
-  the mask is the answer's half.
+  rows (columns 2 on, column 1 left blank): the rows the mask keeps are the rows whose entries survive in
+  the answer (and in input-gradient's diag(phi'(z)) F, which draws no second copy). No sheet: the mask is
+  half the answer.
 """
 
 from __future__ import annotations
