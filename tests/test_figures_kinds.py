@@ -243,14 +243,19 @@ def test_layer_diagram_bounded(kinds):
 
 # --- conv-matrix: F and the mask ----------------------------------------------------------------------
 
+def same(label, entry) -> bool:
+    """A cell's label against the JSON matrix entry: a SymPy string as printed, or a number."""
+    return str(label) == entry if isinstance(entry, str) else math.isclose(float(label), entry)
+
+
 def grid_vs_matrix(grid: Grid, F: list):
     """Every cell of the grid holds the matrix answer's entry there; every nonzero entry shown has a cell."""
     cells = {(c.row, c.col): c for c in grid.cells}
     for (r, col), cell in cells.items():
-        assert sympy.sympify(str(cell.label)) == sympy.sympify(str(F[r][col]))
+        assert same(cell.label, F[r][col]), (r, col, cell.label, F[r][col])
     for r in range(grid.rows):
         for col in range(grid.cols):
-            if sympy.sympify(str(F[r][col])) != 0:
+            if F[r][col] not in ("0", 0):
                 assert (r, col) in cells
 
 
@@ -313,6 +318,33 @@ def test_matrix_figure_any_1d_geometry(n, k, s, p, d, numbers):
     grid_vs_matrix(grid, q.answer.value)
     for c in grid.cells:
         assert str(c.label) == (c.role[1:] if numbers else c.role)
+    if numbers and (grid.rows, grid.cols) == (len(q.answer.value), n):     # the grid is the convolution
+        F = torch.zeros(grid.rows, grid.cols, dtype=torch.float64)
+        for c in grid.cells:
+            F[c.row, c.col] = float(c.label)
+        x = torch.randn(n, dtype=torch.float64)
+        f = torch.arange(1, k + 1, dtype=torch.float64)
+        expected = TF.conv1d(TF.pad(x, (p, p))[None, None], f[None, None], stride=s, dilation=d)[0, 0]
+        assert torch.allclose(F @ x, expected)
+
+
+@settings(**SETTINGS)
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2),
+       st.integers(0, 1), st.integers(1, 2), st.booleans(), st.integers(1, 2), st.booleans())
+def test_matrix_figure_any_2d_geometry(h, w, kh, kw, s, p, d, transposed, c_in, numbers):
+    geometry = dict(input=[h, w], kernel=[kh, kw], stride=s, padding=p, dilation=d, transposed=transposed,
+                    channels=[c_in, 1])
+    if numbers:
+        channels = [[[(a + 2 * b + ci) % 5 - 2 for b in range(kw)] for a in range(kh)] for ci in range(c_in)]
+        geometry["f"] = (channels[0] if c_in == 1 else [[ch] for ch in channels] if transposed else [channels])
+    try:
+        q = only(questions("conv-matrix", {"ask": "matrix"}, **geometry))
+    except SpecError:
+        assume(False)
+    grid = q.figures[0].body
+    assert grid.rows <= MAX_SIDE and grid.cols <= MAX_SIDE
+    grid_vs_matrix(grid, q.answer.value)
+    assert {c.role for c in grid.cells} <= {f"f{a + 1}{b + 1}" for a in range(kh) for b in range(kw)}
 
 
 def mask_check(signs, **geometry):
