@@ -93,6 +93,7 @@ def field_check(inp: list, layers: list[dict], layer: int | None = None):
     for (i, j), r in roles.items():
         outside = not (0 <= i < h and 0 <= j < w)
         assert outside == (r in ("hatched", "shaded-hatched")), (i, j, r)
+    assert ("white" in fig.caption) == ("hole" in roles.values())
     sheet = fig.sheet
     assert (sheet.rows, sheet.cols) == (grid.rows, grid.cols)
     assert {c.role for c in sheet.cells} <= {"hatched"}
@@ -108,6 +109,7 @@ def test_example_field_is_shaded_with_padding():
     assert q.answer.value == [8, 8]
     assert "rows −3 to 4" in fig.caption
     assert {c.role for c in fig.body.cells} == {"shaded", "shaded-hatched", "hatched"}
+    assert "white" not in fig.caption
 
 
 def test_dilated_field_has_holes():
@@ -226,6 +228,16 @@ def test_long_stack_a_box_per_stage():
         assert b.lines == (shown(q.answer.value[last - 1]),)
     assert boxes[1].title.startswith("1–4 Conv2d ×2, ReLU ×2")
     assert boxes[-1].lines == ("1000",)
+
+
+def test_long_sequence_stack():
+    layers = ([{"type": "embedding", "vocab": 100, "dim": 16}, {"type": "lstm", "hidden": 32}]
+              + [{"type": "transformer-encoder", "heads": 2, "ff": 64}] * 12 + [{"type": "dense", "units": 100}])
+    q = only(questions("network", {"ask": "shapes"}, input=[20], layers=layers))
+    boxes = q.figures[0].body.boxes
+    assert [b.title for b in boxes] == ["Input", "1 Embedding", "2–14 LSTM, TransformerEncoderLayer ×12",
+                                        "15 Linear"]                # 2 to 14 all 20 × 32: one stage
+    assert [b.lines for b in boxes[1:]] == [(shown(s),) for s in (q.answer.value[k] for k in (0, 13, 14))]
 
 
 @settings(**SETTINGS)

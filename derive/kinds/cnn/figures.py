@@ -153,14 +153,16 @@ def receptive_field_figures(c: Config, rf: ReceptiveField) -> tuple[Figure, ...]
     if rows.extent and cols.extent:
         what += (f" (rows {_num(rows.start)} to {_num(rows.start + rows.extent - 1)}, columns {_num(cols.start)}"
                  f" to {_num(cols.start + cols.extent - 1)})")
+    body = field_grid(c, rows, cols)
+    roles = {cell.role for cell in body.cells}
     extras = []
-    if any(len(s.touched) < s.extent for s in (rows, cols)):
-        extras.append("pixels inside its extent that it does not see are left white")
-    if any(s.first < 0 or s.first + s.count > c.input[d] for d, s in enumerate((rows, cols))):
+    if "hole" in roles:
+        extras.append("pixels inside its extent that it is not connected to are left white")
+    if roles & {"hatched", "shaded-hatched"}:
         extras.append("padding is hatched (rows and columns below 0 or past the input: every layer's padding, in"
                       " input pixels)")
     caption = what + ("; " + "; ".join(extras) if extras else "") + "." + _window_words(c, rows, cols)
-    return (Figure(caption, field_grid(c, rows, cols), field_grid(c, rows, cols, empty=True)),)
+    return (Figure(caption, body, field_grid(c, rows, cols, empty=True)),)
 
 
 # --- the layer diagram -------------------------------------------------------------------------------
@@ -188,6 +190,12 @@ def _depth(shape: tuple) -> int:
     return shape[-1] if len(shape) > 1 else 1
 
 
+def _stage(shape: tuple):
+    """What the layers of one stage share: an image's height and width, a sequence's shape (None for a
+    vector: vectors are not merged)."""
+    return shape[:2] if len(shape) == 3 else shape if len(shape) == 2 else None
+
+
 def _titled(c: Config, ks: list[int]) -> str:
     """'Conv2d', or for several layers 'Conv2d ×2, MaxPool2d' in order of first appearance."""
     names = [torch_name(c.layers[k], c.shapes[k]) for k in ks]
@@ -207,7 +215,7 @@ def _merge(c: Config, groups: list[list[int]], same) -> list[list[int]]:
 
 def stages(c: Config) -> tuple[list[Stage], str]:
     """The boxes: one per layer; for a long stack the layers that keep their input's shape join the box
-    before them, then boxes whose outputs have the same rank and spatial size join (a stage); past
+    before them, then boxes whose outputs have an image's size (a sequence's shape) in common join (a stage); past
     MAX_BOXES, the first boxes are kept and the caption says so. Returns the stages and what was done."""
     groups = [[k] for k in range(len(c.layers))]
     how = ""
@@ -216,10 +224,10 @@ def stages(c: Config) -> tuple[list[Stage], str]:
         groups = _merge(c, groups, keeps)
         how = " Layers that keep their input's shape share the box of the layer before them."
     if len(groups) > MAX_BOXES:
-        alike = lambda a, b: (len(c.shapes[a[-1] + 1]) == len(c.shapes[b[-1] + 1]) > 1
-                              and _spatial(c.shapes[a[-1] + 1]) == _spatial(c.shapes[b[-1] + 1]))
+        alike = lambda a, b: _stage(c.shapes[a[-1] + 1]) == _stage(c.shapes[b[-1] + 1]) is not None
         groups = _merge(c, groups, alike)
-        how = " One box per stage: the layers up to each change of spatial size share a box."
+        how = (" One box per stage: the layers up to each change of an image's size (a sequence's shape)"
+               " share a box.")
     if len(groups) > MAX_BOXES:
         how += f" The first {MAX_BOXES - 1} boxes and the last are drawn."
         groups = groups[:MAX_BOXES - 1] + groups[-1:]
