@@ -212,8 +212,8 @@ def vgg16() -> list[dict]:
     for width, convs in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
         layers += [{"type": "conv", "filters": width, "kernel": 3, "padding": 1}, {"type": "relu"}] * convs
         layers.append({"type": "maxpool", "kernel": 2})
-    layers += [{"type": "flatten"}, {"type": "dense", "units": 4096}, {"type": "relu"}, {"type": "dropout"},
-               {"type": "dense", "units": 4096}, {"type": "relu"}, {"type": "dropout"}, {"type": "dense", "units": 1000}]
+    head = [{"type": "dense", "units": 4096}, {"type": "relu"}, {"type": "dropout"}]
+    layers += [{"type": "flatten"}, *head, *head, {"type": "dense", "units": 1000}]
     return layers
 
 
@@ -310,8 +310,13 @@ def test_large_matrix_shows_the_first_rows():
     assert (fig.body.rows, fig.body.cols) == (MAX_SIDE, MAX_SIDE)
     assert "first 40 rows and 40 columns of the 98 × 100 matrix" in fig.caption
     grid_vs_matrix(fig.body, q.answer.value)
+    q = only(questions("conv-matrix", {"ask": "matrix"}, length=128, width=2, stride=3))
+    grid = q.figures[0].body
+    assert (grid.rows, grid.cols) == (14, 40)                      # rows 15 on start past column 40
+    assert "first 14 rows and 40 columns of the 43 × 128 matrix" in q.figures[0].caption
+    grid_vs_matrix(grid, q.answer.value)
     q = only(questions("conv-matrix", {"ask": "matrix"}, input=[8, 8], kernel=[3, 3]))
-    assert (q.figures[0].body.rows, q.figures[0].body.cols) == (36, MAX_SIDE)
+    assert (q.figures[0].body.rows, q.figures[0].body.cols) == (30, MAX_SIDE)     # output row 6 starts at 40
     grid_vs_matrix(q.figures[0].body, q.answer.value)
 
 

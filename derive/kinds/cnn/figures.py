@@ -10,7 +10,8 @@ layer diagram from the configured shapes (``Config.shapes``, the shapes the shap
   extent it is not (a dilation, a stride, a tap on a deeper layer's padding), "hatched" padding,
   "shaded-hatched" padding inside the field. A grid wider than MAX_GRID shows WINDOW rows (columns) from
   the padded input's start when the field and MARGIN more fit in them, else MAX_GRID, from the start or
-  ending at the field's end (the caption says which); a field wider than that has no figure. The sheet: the same grid, padding hatched, no field.
+  ending at the field's end (the caption says which); a field wider than that has no figure. The sheet:
+  the same grid, padding hatched, no field.
 - shapes: one box per layer (after the input's), its width growing with log2 of the channels (features),
   its height with log2 of the spatial size (length, or a vector's size), the shape as its line. A stack of
   more than MAX_BOXES layers is drawn a box per stage (see ``stages``). The sheet: the boxes, names only.
@@ -68,7 +69,8 @@ def seen(c: Config, rf: ReceptiveField, dim: int) -> frozenset:
     used = set(range(c.shapes[spatial[-1][0] + 1][dim])) if rf.dense is not None else {0}
     for k, layer in reversed(spatial):
         n_in, s, d, pb = c.shapes[k][dim], layer.stride[dim], layer.dilation[dim], layer.padding[dim][0]
-        used = {i * s - pb + t * d for i in used for t in range(layer.kernel[dim])} & set(range(n_in))
+        taps = (i * s - pb + t * d for i in used for t in range(layer.kernel[dim]))
+        used = {tap for tap in taps if 0 <= tap < n_in}
     return frozenset(used)
 
 
@@ -84,9 +86,10 @@ def padded(c: Config, rf: ReceptiveField, dim: int) -> tuple[int, int]:
 
 
 def span(c: Config, rf: ReceptiveField, dim: int) -> Span | None:
-    """What the grid shows along dim: the padded input, or its first MAX_GRID rows (columns) when it is
-    larger and the field fits in them, or the last MAX_GRID up to the field's end; None when the field is
-    wider than MAX_GRID. The field's place does not decide the grid (the sheet shows the same grid)."""
+    """What the grid shows along dim: the padded input; when that is larger than MAX_GRID, its first
+    WINDOW rows (columns) if the field and MARGIN more fit in them, else its first MAX_GRID, else the
+    MAX_GRID ending at the field's end (a dense layer's field far into the image); None when the field is
+    wider than MAX_GRID. Only in that last case does the field's place decide the grid the sheet shows."""
     start, extent = _field_span(c, rf, dim)
     n, (pb, pa) = c.input[dim], padded(c, rf, dim)
     lo, hi = min(0, start, -pb), max(n - 1, start + extent - 1, n - 1 + pa)

@@ -7,14 +7,15 @@ that built it; the mask from the ``Slopes`` the derivative questions derive.
 - matrix: F's nonzero entries (and a weight that is the number 0), each cell in the role of its filter
   weight ("f1", "f2", ... in 1D; "f11", "f12", ... by kernel row and column in 2D, "f10_3" when an index
   passes 9), labelled with the weight (a symbol or the spec's number); structural zeros are blank. Up to
-  MAX_SIDE rows and columns the whole of F; a larger F is drawn by its first MAX_SIDE rows and columns
-  (the band of the first outputs), and the caption says so. The sheet shows none of it: the empty grid
-  would give away F's shape, which the question asks for.
-- gradient (a kinked activation with signs): the slope of each output, column 0 in the
-  role "positive" (z_r > 0) or "zero" (z_r < 0), labelled with the slope (1 or 0 for the ReLU), beside F's
-  rows (columns 2 on, column 1 left blank): the rows the mask keeps are the rows whose entries survive in
-  the answer (and in input-gradient's diag(phi'(z)) F, which draws no second copy). No sheet: the mask is
-  half the answer.
+  MAX_SIDE rows and columns the whole of F; a larger F is drawn by its first MAX_SIDE columns and its
+  first rows (up to MAX_SIDE, none whose band starts past them: the band of the first outputs), and the
+  caption says so. The sheet shows none of it: the empty grid would give away F's shape, which the
+  question asks for.
+- gradient (a kinked activation with signs): the slope of each output, column 0 in the role "positive"
+  (z_r > 0) or "zero" (z_r < 0), labelled with the slope (1 or 0 for the ReLU), beside F's rows (columns
+  2 on, column 1 left blank): the rows the mask keeps are the rows whose entries survive in the answer
+  (and in input-gradient's diag(phi'(z)) F, which draws no second copy). No sheet: the mask is half the
+  answer.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ def role(index: tuple[int, ...]) -> str:
 
 
 def _clip(placed: list[tuple[int, int, str]], F: sympy.MatrixBase) -> tuple[list, int, int]:
+    """The cells of F's first MAX_SIDE columns, and of its first rows up to MAX_SIDE, but no row after the
+    last that has an entry in those columns (a strided band leaves the window)."""
     rows, cols = min(F.rows, MAX_SIDE), min(F.cols, MAX_SIDE)
+    if F.cols > cols:
+        rows = min(rows, 1 + max((r for r, c, _ in placed if c < cols), default=0))
     return [(r, c, w) for r, c, w in placed if r < rows and c < cols], rows, cols
 
 
