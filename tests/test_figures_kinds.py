@@ -60,8 +60,9 @@ def torch_seen(inp: list, layers: list[dict]) -> set:
                 y, p = TF.pad(y, (pl, pr, pt, pb)), 0
             c_in = y.shape[1]
             c_out, groups = (layer["filters"], layer.get("groups", 1)) if t == "conv" else (c_in, c_in)
-            weight = torch.ones(c_out, c_in // groups, k, k, dtype=torch.float64)
-            y = TF.conv2d(y, weight, None, s, p, d, groups)
+            pair = lambda v: tuple(v) if isinstance(v, list) else (v, v)
+            weight = torch.ones(c_out, c_in // groups, *pair(k), dtype=torch.float64)
+            y = TF.conv2d(y, weight, None, pair(s), p, pair(d), groups)
         elif t == "flatten":
             y = y.flatten(1)
         elif t == "dense":
@@ -126,6 +127,16 @@ def test_hole_from_padding_deeper_down():
     layers = [{"type": "conv", "filters": 1, "kernel": 3}, {"type": "conv", "filters": 1, "kernel": 2,
                                                               "dilation": 3, "padding": 2}]
     field_check([9, 9, 1], layers)
+
+
+def test_rectangular_kernel_groups_and_a_hole_the_mask_misses():
+    """Input row 0 is inside the field's extent but reaches layer 5 only through its top padding."""
+    layers = [{"type": "conv", "filters": 4, "kernel": 3, "padding": 1}, {"type": "relu"},
+              {"type": "maxpool", "kernel": 2},
+              {"type": "conv", "filters": 4, "kernel": [3, 5], "stride": 2, "padding": [[1, 2], [0, 1]],
+               "dilation": 2, "groups": 2}]
+    q, fig = field_check([32, 32, 3], layers)
+    assert {i for (i, j), r in cells_at(fig.body).items() if r == "hole"} == {0}
 
 
 def test_asymmetric_padding_and_dense():
