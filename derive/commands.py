@@ -60,32 +60,36 @@ def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
     return [out]
 
 
-def _sheet(sheet: str, spec, fmt, out: str | None, only, templates) -> list[str]:
+def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, cache: bool) -> list[str]:
     """Derive and check once, render in every format asked for, then write each file."""
     out = _output(out)
     names = format_names(fmt, formats.SHEETS[sheet], sheet)
     formats.environment(templates)                                   # a missing --templates folder fails first
     problem_set = specs.load(spec)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
-    doc = document.solve(problem_set, ids(only))
+    doc = document.solve(problem_set, ids(only), cache=cache)
     rendered = [formats.render(doc, name, sheet=sheet, templates=templates) for name in names]
     return [output.write(path, data) for path, data in zip(paths, rendered)]
 
 
-def solutions(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None) -> list[str]:
+def solutions(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
+              cache: bool = True) -> list[str]:
     """Write the answer key of a spec (default: the bundled HW5 set) in a format (or several, 'pdf,json'),
     to out/<spec-name>-solutions.<ext> unless ``out`` is given ('-' for standard output; a folder for
-    several formats)."""
-    return _sheet("solutions", spec, fmt, out, only, templates)
+    several formats). Questions derived before come from the user's cache unless ``cache`` is False
+    (derive.cache)."""
+    return _sheet("solutions", spec, fmt, out, only, templates, cache)
 
 
-def problems(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None) -> list[str]:
+def problems(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
+             cache: bool = True) -> list[str]:
     """Write the problem sheet of a spec, the questions alone, to out/<spec-name>-problems.<ext>
     unless ``out`` is given."""
-    return _sheet("problems", spec, fmt, out, only, templates)
+    return _sheet("problems", spec, fmt, out, only, templates, cache)
 
 
-def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None) -> list[str]:
+def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
+             cache: bool = True) -> list[str]:
     """Write one file a question and one a problem (and for LaTeX <spec-name>-preamble.tex) into the
     folder ``out`` (default out/snippets); returns the files written, in order."""
     if fmt not in formats.snippet_formats():
@@ -97,7 +101,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
         raise UsageError(f"-o {folder}: not a folder")
     formats.environment(templates)
     problem_set = specs.load(spec)
-    doc = document.solve(problem_set, ids(only))
+    doc = document.solve(problem_set, ids(only), cache=cache)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written
     return [output.write(folder / f"{problem_set.name}-{tail}", text) for tail, text in files.items()]
 

@@ -8,6 +8,7 @@ Pure functions of (phi, W, c); no prose, no printing.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -53,9 +54,19 @@ def _finite(state) -> bool:
 
 def newton(update: Callable, start, size: Callable) -> tuple:
     """Iterate a -> a - update(a): (a, "done") once a step is below STEP_TINY, (a, "stuck") when the
-    update is None (a zero slope, say), (a, "slow") after NEWTON_STEPS. Call inside mpmath.workdps(DIGITS)."""
-    a = start
-    for _ in range(NEWTON_STEPS):
+    update is None (a zero slope, say), (a, "slow") after NEWTON_STEPS. Call inside mpmath.workdps(DIGITS).
+    A number that comes back exactly (Newton's method cycling where there is no root) repeats its cycle to
+    the last step, so the state after NEWTON_STEPS is read off the cycle instead of iterated to."""
+    a, seen, states = start, {}, []
+    for k in range(NEWTON_STEPS):
+        if seen is not None and isinstance(a, mpmath.mpf):          # states[k] is the state after k steps
+            if a._mpf_ in seen:
+                first = seen[a._mpf_]
+                return states[first + (NEWTON_STEPS - first) % (k - first)], "slow"
+            seen[a._mpf_] = k
+            states.append(a)
+        else:
+            seen = None                                             # not a real number: no cycle looked for
         delta = update(a)
         if delta is None:
             return a, "stuck"
@@ -88,31 +99,58 @@ class Recurrence:
 
     def g(self) -> sympy.Expr:
         """g(a*) = phi(W a* + c) - a*, zero at a fixed point."""
-        return self.phi.subs(Z, self.W * A_STAR + self.c) - A_STAR
+        return self._g[0]
+
+    @functools.cached_property
+    def _g(self) -> tuple:
+        """(g, g compiled, g' compiled): made once for every Newton run of this recurrence."""
+        g = self.phi.subs(Z, self.W * A_STAR + self.c) - A_STAR
+        return g, compile_numeric(g, (A_STAR,)), compile_numeric(step_at_zero(sympy.diff(g, A_STAR)), (A_STAR,))
+
+    @functools.cached_property
+    def _roots(self) -> dict:
+        return {}
 
     def newton(self, start) -> sympy.Float | None:
         """A root of g near start to about 45 digits: Newton's method, and where that crawls (a multiple
-        root, as where the factor is exactly 1) Newton's method on g/g'; None if neither converges."""
-        g = self.g()
-        gf, dgf = compile_numeric(g, (A_STAR,)), compile_numeric(step_at_zero(sympy.diff(g, A_STAR)), (A_STAR,))
+        root, as where the factor is exactly 1) Newton's method on g/g'; None if neither converges.
+        A start seen before (the same number) gives the root found then."""
+        with mpmath.workdps(DIGITS):
+            first = evaluate(start)
+        seen = first._mpf_ if isinstance(first, mpmath.mpf) else None
+        if seen is None or seen not in self._roots:
+            root = self._newton(first)
+            if seen is None:
+                return root
+            self._roots[seen] = root
+        return self._roots[seen]
+
+    def _newton(self, first) -> sympy.Float | None:
+        g, gf, dgf = self._g
 
         def plain(a):
             slope = dgf(a)
             return None if slope == 0 or not mpmath.isfinite(slope) else gf(a) / slope
         with mpmath.workdps(DIGITS):
-            a, how = newton(plain, evaluate(start), abs)
+            a, how = newton(plain, first, abs)
             if how == "slow":
                 a = self._multiple_root(g, gf, dgf, a)
             if a is None or not mpmath.isfinite(a) or abs(gf(a)) > RESIDUAL:
                 return None
         return to_sympy(a)
 
-    @staticmethod
-    def _multiple_root(g, gf, dgf, a):
-        """Newton's method on g/g', which converges fast at a multiple root of g."""
+    @functools.cached_property
+    def _d2g(self):
+        """g'' compiled (None where the evaluator has no rule for it)."""
         try:
-            d2gf = compile_numeric(sympy.diff(g, A_STAR, 2), (A_STAR,))
+            return compile_numeric(sympy.diff(self._g[0], A_STAR, 2), (A_STAR,))
         except Unsupported:
+            return None
+
+    def _multiple_root(self, g, gf, dgf, a):
+        """Newton's method on g/g', which converges fast at a multiple root of g."""
+        d2gf = self._d2g
+        if d2gf is None:
             return a
 
         def damped(a):
@@ -125,7 +163,7 @@ class Recurrence:
         """Every fixed point in a window that covers the given states (sign changes of g, refined)."""
         finite = [float(a) for a in around if abs(a) < BOUNDED]
         lo, hi = min(finite + [0.0]) - width, max(finite + [0.0]) + width
-        gf = compile_numeric(self.g(), (A_STAR,))
+        gf = self._g[1]
         found: list = []
         with mpmath.workdps(DIGITS):
             grid = [mpmath.mpf(lo) + (hi - lo) * mpmath.mpf(k) / cells for k in range(cells + 1)]

@@ -124,8 +124,8 @@ def _listed(rec: Recurrence, traj: list, star) -> tuple[tuple[FixedPoint, ...], 
     points, reached = [], None
     for k, a in enumerate(rec.fixed_points(traj[:SHOWN_ITERATES + 1] + traj[-1:]), 1):
         a, exact = _exact_if_possible(rec, a)
-        exact_factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * a + rec.c))
-        points.append(FixedPoint(a, exact, exact_factor if exact else rec.product([a])))
+        factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * a + rec.c)) if exact else rec.product([a])
+        points.append(FixedPoint(a, exact, factor))
         if star is not None and abs(a - star) < SETTLED:
             reached = k
     return tuple(points), reached
