@@ -18,7 +18,7 @@ from ...mathparse import NAMED, MathSyntaxError, parse_activation
 from ...steps import Text, say
 from ...words import article, join_pieces
 from ..activations import slope, step_at_zero
-from . import units
+from . import cells, units
 from .notation import A_PREV, A_T, B, DA_DAPREV, DA_DZ, DZ_DAPREV, PHI, SIGMA, W_A, W_X, X_T, Z
 
 NAMES = ", ".join(sorted(NAMED))
@@ -36,8 +36,11 @@ class Config:
     a0: sympy.Rational
 
 
-def configure(values: dict, asks) -> "Config | units.Units":
-    """Validate the fields of an rnn-activation part."""
+def configure(values: dict, asks) -> "Config | units.Units | cells.Cell":
+    """Validate the fields of an rnn-activation part (a gated cell when ``cell`` is given)."""
+    if values.get("cell") is not None:
+        return cells.configure(values, asks)
+    cells.check_unused(values)
     text = fields.text(values, "activation")
     expected = "LaTeX in z such as '\\frac{1}{1+e^{-z}}', or a name: " + NAMES
     if text is None:
