@@ -15,7 +15,7 @@ def test_example_derives_one_and_several_units_both_questions():
              for ask in part.asks}
     assert asked == {(False, "derivative"), (False, "stability"), (True, "derivative"), (True, "stability")}
     doc = derive.solve(spec)
-    assert sum(len(part.questions) for p in doc.problems for part in p.parts) == 8
+    assert sum(len(part.questions) for p in doc.problems for part in p.parts) == 9          # 8 for the plain cell, one for the GRU part
 
 
 def config(**values):
