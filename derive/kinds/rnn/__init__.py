@@ -64,7 +64,8 @@ class RnnActivation(Kind):
         Field("cell", "'gru'", "a gated cell (PyTorch's GRUCell, one unit) instead of"
               " phi(b + W_a a<t-1> + W_x x<t>); activation and W_a are then not used"),
         *(Field(p, "a number", f"the {p[2]} gate's " + {"W": "input weight", "U": "recurrent weight", "b": "bias"}[p[0]]
-                + (" (LSTM)" if p[2] in "figo" else " (GRU)"), 0) for p in cells.PARAMETERS if p[2] in "rzn"),
+                + (" (LSTM)" if p[2] in "figo" else " (GRU)"), 0) for p in cells.PARAMETERS),
+        Field("c0", "a number", "the initial cell state c<0> (LSTM)", 0),
     )
 
     configure = staticmethod(configure)

@@ -82,8 +82,6 @@ def configure(values: dict, asks) -> Cell:
     cell = values.get("cell")
     if cell not in CELLS:
         raise FieldError("cell", "unknown cell", cell, "'lstm' or 'gru'")
-    if cell == "lstm":
-        raise FieldError("cell", "the LSTM is not derived yet", cell, "'gru'")
     if "stability" in asks:
         raise FieldError("cell", "the stability question is derived for the plain cell only, not yet for"
                          f" {cell}", cell, "ask = 'derivative' with a cell")

@@ -78,11 +78,19 @@ def test_gru_matches_autograd(p, x, h0):
     assert v["t"] == 1 and _close(v["update_path"], z) and _close(v["full"], full), (v, z, full)
 
 
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({k: NUMBER for k in LSTM}), NUMBER, NUMBER, NUMBER)
+def test_lstm_matches_autograd(p, x, h0, c0):
+    v = _answer({"cell": "lstm", **p, "x": x, "a0": h0, "c0": c0})
+    path, full = torch_lstm(p, x, h0, c0)
+    assert v["t"] == 2 and _close(v["cell_path"], path) and _close(v["full"], full), (v, path, full)
+
+
 @pytest.mark.parametrize("fields, field", [
     ({"cell": "rnn"}, "cell"),
     ({"cell": "gru", "W_f": 1}, "W_f"),
     ({"cell": "gru", "c0": 1}, "c0"),
-    ({"cell": "lstm"}, "cell"),
+    ({"cell": "lstm", "W_r": 1}, "W_r"),
     ({"activation": "tanh", "W_a": 1, "W_f": 1}, "W_f"),
     ({"activation": "tanh", "W_a": 1, "c0": 1}, "c0"),
     ({"cell": "gru", "W_z": "x"}, "W_z"),
