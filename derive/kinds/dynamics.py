@@ -16,7 +16,7 @@ import sympy
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
-from ..fields import FieldError
+from ..fields import FieldError, check_int
 from ..numeric import Unsupported, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import step_at_zero
@@ -25,8 +25,20 @@ from .rnn.notation import A_PREV, A_STAR, Z, previous
 DIVERGED = 10**300      # beyond this a state has left every bounded region (and float64)
 BOUNDED = 1e6           # states beyond this are not looked at for fixed points and cycles
 MAX_PERIOD = 8
-T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states
+T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states (the spec's T, by default)
+MAX_T = 1000            # the largest T a spec may ask for: the evidence multiplies T Jacobians at 50 digits
 MAX_ITERATES = 400
+
+
+def iterates(T: int) -> tuple[int, int]:
+    """(steps, settle_after) for a trajectory that must reach T: the usual MAX_ITERATES, or twice T for a
+    long T; never stopped as stationary before T (or T_EVIDENCE)."""
+    return max(MAX_ITERATES, 2 * T), max(T_EVIDENCE, T)
+
+
+def long_T(values: dict) -> int:
+    """The spec's T: the sequence length of the evidence |da<T>/da<0>| (default T_EVIDENCE)."""
+    return check_int(values.get("T", T_EVIDENCE), "T", minimum=1, maximum=MAX_T)
 NEWTON_STEPS = 60
 
 

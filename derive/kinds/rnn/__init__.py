@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ...steps import Solution, Text
 from ..base import REQUIRED, Field, Kind, register
+from ..dynamics import MAX_T, T_EVIDENCE
 from . import cells, units
 from .cell_derivative import derivative as cell_derivative
 from .config import NAMES, Config, configure, setting as _one_setting
@@ -49,7 +50,7 @@ class RnnActivation(Kind):
     asks = {
         "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units;"
                       " dh<t>/dh<t-1> for a GRU cell)",
-        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence at T = 100",
+        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence |da<T>/da<0>| at T",
     }
     fields = (
         Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", REQUIRED),
@@ -66,6 +67,8 @@ class RnnActivation(Kind):
         *(Field(p, "a number", f"the {p[2]} gate's " + {"W": "input weight", "U": "recurrent weight", "b": "bias"}[p[0]]
                 + (" (LSTM)" if p[2] in "figo" else " (GRU)"), 0) for p in cells.PARAMETERS),
         Field("c0", "a number", "the initial cell state c<0> (LSTM)", 0),
+        Field("T", f"a whole number from 1 up to {MAX_T}", "the sequence length of the stability evidence"
+              " |da<T>/da<0>| along the trajectory", T_EVIDENCE),
     )
 
     configure = staticmethod(configure)
