@@ -271,20 +271,7 @@ class VectorRecurrence:
         """Growth rate per step of the product of Jacobians over the second half of the trajectory: the
         change of log |J_k ... J_1| per step between the middle and the end of that stretch, so that a
         constant factor (the size of the first Jacobian; sqrt(2) for a rotation) does not bias it."""
-        J_at = self.jacobian()
-        with mpmath.workdps(DIGITS):
-            states = traj[len(traj) // 2:-1] or traj[:1]
-            logs, M = [mpmath.mpf(0)], None
-            for state in states:
-                J = J_at(state)
-                M = J if M is None else J * M
-                size = mpmath.mnorm(M, "f")
-                if size == 0:
-                    return sympy.Integer(0)
-                logs.append(logs[-1] + mpmath.log(size))
-                M = M / size
-            half = len(logs) // 2 if len(logs) > 2 else 0
-            return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
+        return growth(self.jacobian(), traj)
 
     def exact(self, star: ImmutableMatrix) -> ImmutableMatrix | None:
         """The small rationals a numeric fixed point is, when they provably are one (0 for a linear map)."""
@@ -307,6 +294,24 @@ class VectorRecurrence:
                 M = J if M is None else J * M
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+def growth(J_at: Callable, traj: list) -> sympy.Float:
+    """Growth rate per step of the product of the Jacobians J_at(state) over the second half of the
+    trajectory (see VectorRecurrence.growth)."""
+    with mpmath.workdps(DIGITS):
+        states = traj[len(traj) // 2:-1] or traj[:1]
+        logs, M = [mpmath.mpf(0)], None
+        for state in states:
+            J = J_at(state)
+            M = J if M is None else J * M
+            size = mpmath.mnorm(M, "f")
+            if size == 0:
+                return sympy.Integer(0)
+            logs.append(logs[-1] + mpmath.log(size))
+            M = M / size
+        half = len(logs) // 2 if len(logs) > 2 else 0
+        return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
 
 
 def versus_one(value, exact: bool) -> list:

@@ -16,6 +16,7 @@ from ..base import REQUIRED, Field, Kind, register
 from ..dynamics import MAX_T, T_EVIDENCE
 from . import cells, units
 from .cell_derivative import derivative as cell_derivative
+from .cell_stability import stability as cell_stability
 from .config import NAMES, Config, configure, setting as _one_setting
 from .derivative import derivative
 from .notation import N
@@ -36,7 +37,7 @@ def solve(c, ask: str) -> Solution:
     if isinstance(c, units.Units):
         return units.solve(c, ask)
     if isinstance(c, cells.Cell):
-        return cell_derivative(c)
+        return {"derivative": cell_derivative, "stability": cell_stability}[ask](c)
     return {"derivative": derivative, "stability": stability}[ask](c)
 
 

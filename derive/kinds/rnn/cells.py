@@ -24,10 +24,12 @@ from ... import fields
 from ...fields import FieldError
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
+from ..dynamics import T_EVIDENCE, long_T
 from .notation import N, SIGMA
 
 CELLS = ("lstm", "gru")
 GATES = {"lstm": ("f", "i", "g", "o"), "gru": ("r", "z", "n")}
+PLAIN_ONLY = ("activation", "called", "W_a", "W_x", "b")       # the plain cell's keys
 PARAMETERS = tuple(f"{w}_{gate}" for gate in ("f", "i", "g", "o", "r", "z", "n") for w in ("W", "U", "b"))
 R = dict(real=True)
 DIGITS = 6
@@ -56,6 +58,7 @@ DC_FULL = N.symbol("dc_t/dc_prev", _partial(_at("c", "t"), _at("c", "t-1")), **R
 DC_DH = N.symbol("dc_t/dh_prev", _partial(_at("c", "t"), _at("h", "t-1")), **R)
 DH_PREV_DC = N.symbol("dh_prev/dc_prev", _partial(_at("h", "t-1"), _at("c", "t-1")), **R)
 DH_FULL = N.symbol("dh_t/dh_prev", _partial(_at("h", "t"), _at("h", "t-1")), **R)
+DH_DC = N.symbol("dh_t/dc_prev", _partial(_at("h", "t"), _at("c", "t-1")), **R)
 DH_DIRECT = N.symbol("dh_t/dh_prev|z,n", rf"\left.{_partial(_at('h', 't'), _at('h', 't-1'))}\right|_{{z, n}}", **R)
 
 
@@ -72,6 +75,7 @@ class Cell:
     x: sympy.Expr
     h0: sympy.Expr
     c0: sympy.Expr
+    T: int = T_EVIDENCE                # the sequence length of the stability evidence
 
     def w(self, name: str) -> sympy.Expr:
         return dict(self.weights)[name]
@@ -82,18 +86,23 @@ def configure(values: dict, asks) -> Cell:
     cell = values.get("cell")
     if cell not in CELLS:
         raise FieldError("cell", "unknown cell", cell, "'lstm' or 'gru'")
-    if "stability" in asks:
-        raise FieldError("cell", "the stability question is derived for the plain cell only, not yet for"
-                         f" {cell}", cell, "ask = 'derivative' with a cell")
     own = [f"{w}_{g}" for g in GATES[cell] for w in ("W", "U", "b")]
     for name in PARAMETERS:
         if name not in own and name in values:
             raise FieldError(name, f"not a parameter of the {cell} cell", values[name], ", ".join(own))
+    for name in PLAIN_ONLY:
+        if name in values:
+            raise FieldError(name, f"not used by the {cell} cell (its gates have their own W_*, U_*, b_*)",
+                             values[name], "no " + name + " with cell = '" + cell + "' (" + ", ".join(own) + ")")
     if cell == "gru" and "c0" in values:
         raise FieldError("c0", "the GRU has no cell state", values["c0"], "a0 (its h<0>) only")
+    for name in (*own, "x", "a0", "c0"):
+        if isinstance(values.get(name), list):
+            raise FieldError(name, "gated cells are derived for one unit: a number, not a list or a matrix",
+                             values[name], "a number")
     return Cell(cell=cell, weights=tuple((n, fields.number(values, n, 0)) for n in own),
                 x=fields.number(values, "x", 0), h0=fields.number(values, "a0", 0),
-                c0=fields.number(values, "c0", 0) if cell == "lstm" else sympy.Integer(0))
+                c0=fields.number(values, "c0", 0) if cell == "lstm" else sympy.Integer(0), T=long_T(values))
 
 
 def check_unused(values: dict) -> None:
@@ -145,7 +154,9 @@ def meanings(c: Cell) -> dict:
         dh = O_PREV * (1 - sympy.tanh(C_PREV) ** 2)
         m.update({C_T: c_t, H_T: g["o"] * sympy.tanh(c_t), DC_CELL: sympy.diff(c_t, C_PREV),
                   DC_DH: sympy.diff(c_t, H_PREV), DH_PREV_DC: dh,
-                  DC_FULL: sympy.diff(c_t, C_PREV) + sympy.diff(c_t, H_PREV) * dh})
+                  DC_FULL: sympy.diff(c_t, C_PREV) + sympy.diff(c_t, H_PREV) * dh,
+                  DH_DC: sympy.diff(g["o"] * sympy.tanh(c_t), C_PREV),
+                  DH_FULL: sympy.diff(g["o"] * sympy.tanh(c_t), H_PREV)})
     else:
         h_t = (1 - g["z"]) * g["n"] + g["z"] * H_PREV
         m.update({H_T: h_t, DH_FULL: sympy.diff(h_t, H_PREV), DH_DIRECT: g["z"]})
