@@ -76,7 +76,7 @@ def lstm(c: Cell) -> Solution:
                       chain(c1, f1 * c.c0 + i1 * g1s, "approx", _approx(c1v)),
                       chain(h1, o1 * sympy.tanh(c1), "approx", _approx(h1v))))
     m.update({c1: c1v, h1: h1v})
-    steps.append(step(say("At t = 2, the first step whose ", H_PREV, " depends on ", C_PREV, ", the gates from ",
+    steps.append(step(say("At the second step, the first whose ", H_PREV, " depends on ", C_PREV, ", the gates from ",
                           h1, ":"), *_gate_steps(c, 2, h1, h1v, m)))
     g2 = gates(c, h1v)
     cell_v = g2["f"]
@@ -87,7 +87,7 @@ def lstm(c: Cell) -> Solution:
     f2, i2, gg2 = (at_step(k, 2) for k in "fig")
     full_written = f2 + (c1 * f2 * (1 - f2) * c.w("U_f") + gg2 * i2 * (1 - i2) * c.w("U_i")
                          + i2 * (1 - gg2**2) * c.w("U_g")) * o1 * (1 - sympy.tanh(c1) ** 2)
-    steps.append(step(say("Both derivatives at t = 2:"), chain(cell_s, f2, "approx", _approx(cell_v)),
+    steps.append(step(say("Both derivatives at the second step:"), chain(cell_s, f2, "approx", _approx(cell_v)),
                       chain(full_s, full_written, "approx", _approx(full_v))))
     answer = Answer(value={"t": 2, "cell_path": _value(cell_v), "full": _value(full_v)},
                     text=say("Along the cell path ", chain(DC_CELL, f), ", here ", chain(cell_s, "approx", _approx(cell_v)),
@@ -95,7 +95,7 @@ def lstm(c: Cell) -> Solution:
     notes = (say("The cell path multiplies the gradient by the forget gate alone, with no recurrent weight and no"
                  " activation slope: a forget gate near 1 carries the gradient across many steps, where a plain"
                  " RNN multiplies by its recurrent weight times the activation's slope at every step."),)
-    return Solution(question=say("Find ", DC_FULL, " along the cell path and in full, then at t = 2."),
+    return Solution(question=say("Find ", DC_FULL, " along the cell path and in full, then at the second step."),
                     steps=tuple(steps), answer=answer, notes=notes, meanings=m)
 
 
