@@ -24,9 +24,10 @@ def _value(e: sympy.Expr) -> float:
 
 
 def numeric(e: sympy.Expr) -> sympy.Float:
-    """A value along the trajectory to DIGITS: what the checker compares at 50 digits. Kept exact, the
-    states after one step nest exponentials in exponentials, and confirming such a constant exactly
-    (sympy.simplify) takes minutes."""
+    """A value along the trajectory (a gate, a state, a derivative) to DIGITS, so that the checker compares
+    the numbers shown at 50 digits. Kept exact, the states after one step nest exponentials in exponentials,
+    and confirming such a constant exactly (sympy.simplify) took minutes; with a large weight (tanh(300))
+    an exact difference of 10^-258 is not confirmed at all."""
     return sympy.Float(sympy.N(e, DIGITS), DIGITS)
 
 
@@ -42,7 +43,7 @@ def _gate_steps(c: Cell, t: int, h_sym, h_val, m: dict) -> list:
     lines = []
     for g, v in gates(c, h_val).items():
         s = at_step(g, t)
-        m[s] = v
+        m[s] = numeric(v)
         if g == "n":
             written = sympy.tanh(c.w("W_n") * c.x + c.w("b_n") + at_step("r", t) * c.w("U_n") * h_sym)
         else:
@@ -114,7 +115,7 @@ def gru(c: Cell) -> Solution:
     m[h0] = c.h0
     steps.append(step(say("The first step, from ", h0, ":"), *_gate_steps(c, 1, c.h0, c.h0, m)))
     g1 = gates(c, c.h0)
-    direct_v, full_v = g1["z"], numeric(m[DH_FULL].subs(H_PREV, c.h0))
+    direct_v, full_v = numeric(g1["z"]), numeric(m[DH_FULL].subs(H_PREV, c.h0))
     direct_s, full_s = _partial_at("h", "h", 1, "z, n"), _partial_at("h", "h", 1)
     m.update({direct_s: direct_v, full_s: full_v})
     r1, z1, n1 = (at_step(k, 1) for k in "rzn")

@@ -20,6 +20,7 @@ from ...numeric import compile as compile_numeric, evaluate, shown, to_sympy
 from ...precision import DIGITS, RESIDUAL, SETTLED
 from ...steps import Answer, Solution, chain, let, say, step
 from ..dynamics import VERDICTS, compare_one, growth, iterates, newton, run
+from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
 from .notation import DA_DZ, RHO, T_LONG, W_A
@@ -181,7 +182,7 @@ def _iterate_step(c: Cell, s: CellStability, m: dict):
         h_k, c_k = at_step("h", k), at_step("c", k)
         m[h_k] = to_sympy(s.traj[k][0])
         for g, v in gates(c, m[h_prev]).items():
-            m[at_step(g, k)] = v
+            m[at_step(g, k)] = numeric(v)
         if lstm:
             m[c_k] = to_sympy(s.traj[k][1])
             f, i, g, o = (at_step(n, k) for n in "figo")
@@ -265,8 +266,8 @@ def _note(c: Cell):
     if c.cell == "lstm":
         return say("The gradient of a loss reaches c⟨0⟩ through the full Jacobians; the cell path's product of"
                    " forget gates is the part the LSTM was designed around (Hochreiter & Schmidhuber's constant"
-                   " error carousel, with the forget gate of Gers et al.). Its entry is compared with autograd"
-                   " through torch.nn.LSTMCell unrolled T steps.")
+                   " error carousel, with the forget gate of Gers et al.). Where the gates saturate the other"
+                   " paths fade and the full product approaches the forget gates' product.")
     return say("PyTorch's update ", let(H_T, (1 - GATE["z"]) * GATE["n"] + GATE["z"] * H_PREV), " copies the state"
                " with weight ", GATE["z"], "; in courses that put the update gate on the candidate instead, the"
                " copying factor is one minus their gate.")
