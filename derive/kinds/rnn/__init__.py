@@ -50,8 +50,9 @@ class RnnActivation(Kind):
     summary = "a recurrent unit a<t> = phi(b + W_a a<t-1> + W_x x<t>): its derivative and gradient stability"
     asks = {
         "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units;"
-                      " dh<t>/dh<t-1> for a GRU cell)",
-        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence |da<T>/da<0>| at T",
+                      " dc<t>/dc<t-1> for an LSTM cell, dh<t>/dh<t-1> for a GRU cell: the copying path and in full)",
+        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence |da<T>/da<0>|"
+                     " at T (|dc<T>/dc<0>| for an LSTM)",
     }
     fields = (
         Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", REQUIRED),
@@ -63,8 +64,8 @@ class RnnActivation(Kind):
         Field("b", "a number, or a list of n", "the bias", 0),
         Field("x", "a number, or a list of m inputs", "every input x<t> (constant)", 0),
         Field("a0", "a number, or a list of n", "the initial state a<0> (h<0> of a cell)", 0),
-        Field("cell", "'gru'", "a gated cell (PyTorch's GRUCell, one unit) instead of"
-              " phi(b + W_a a<t-1> + W_x x<t>); activation and W_a are then not used"),
+        Field("cell", "'lstm' or 'gru'", "a gated cell (PyTorch's LSTMCell or GRUCell, one unit) instead of"
+              " phi(b + W_a a<t-1> + W_x x<t>); activation, called, W_a, W_x and b are then refused"),
         *(Field(p, "a number", f"the {p[2]} gate's " + {"W": "input weight", "U": "recurrent weight", "b": "bias"}[p[0]]
                 + (" (LSTM)" if p[2] in "figo" else " (GRU)"), 0) for p in cells.PARAMETERS),
         Field("c0", "a number", "the initial cell state c<0> (LSTM)", 0),
