@@ -7,8 +7,8 @@ from __future__ import annotations
 import sympy
 
 from ...steps import Answer, Solution, chain, say, step
-from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DC_FULL, DH_DIRECT, DH_FULL, DH_PREV_DC, GATE, H_PREV, H_T, N,
-                    O_PREV, WEIGHT, Cell, at_step, gates, meanings, symbolic)
+from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DC_FULL, DH_DIRECT, DH_FULL, DH_PREV_DC, DN_DH, GATE, H_PREV, H_T,
+                    N, O_PREV, WEIGHT, Cell, at_step, gates, meanings)
 from .notation import SIGMA
 from ...precision import DIGITS
 
@@ -104,13 +104,13 @@ def gru(c: Cell) -> Solution:
     """dh<t>/dh<t-1>: z<t> along the update-gate path, plus the paths through the gates; numbers at t = 1."""
     m = dict(meanings(c))
     r, z, n = (GATE[k] for k in "rzn")
-    full = z + (H_PREV - n) * z * (1 - z) * WEIGHT["U_z"] + (1 - z) * (1 - n**2) * (
-        r * WEIGHT["U_n"] + WEIGHT["U_n"] * H_PREV * r * (1 - r) * WEIGHT["U_r"])
+    dn = (1 - n**2) * (r * WEIGHT["U_n"] + WEIGHT["U_n"] * H_PREV * r * (1 - r) * WEIGHT["U_r"])
+    full = z + (H_PREV - n) * z * (1 - z) * WEIGHT["U_z"] + (1 - z) * DN_DH
     steps = [step(say("Along the update-gate path, hold the gates and the candidate fixed: ", H_T, " is linear in ",
                       H_PREV, " with slope the update gate."), chain(DH_DIRECT, z)),
              step(say("In full, the update gate, the candidate ", n, " and, inside it, the reset gate also depend on ",
                       H_PREV, " (product and chain rules, with σ′ equal to σ(1 − σ) and tanh′ to 1 − tanh²)."),
-                  chain(DH_FULL, full))]
+                  chain(DN_DH, dn), chain(DH_FULL, full))]
     h0 = at_step("h", 0)
     m[h0] = c.h0
     steps.append(step(say("The first step, from ", h0, ":"), *_gate_steps(c, 1, c.h0, c.h0, m)))

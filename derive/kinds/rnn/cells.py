@@ -7,9 +7,11 @@ PyTorch's gate equations (torch.nn.LSTMCell, torch.nn.GRUCell), one unit, a cons
 - GRU: r, z = sigma(W_* x + U_* h<t-1> + b_*), n = tanh(W_n x + b_n + r U_n h<t-1>),
   h<t> = (1 - z) n + z h<t-1>.
 
-``configure`` validates the gate parameters (missing ones 0) into a frozen ``Cell``; ``derivative``
-derives dc<t>/dc<t-1> (LSTM: the cell path f<t>, then the full one through h<t-1>, in numbers at t = 2)
-or dh<t>/dh<t-1> (GRU: the update-gate path z<t>, then the full one, in numbers at t = 1).
+``configure`` validates the gate parameters (missing ones 0; one unit; the plain cell's keys refused) into
+a frozen ``Cell``; ``meanings`` gives every symbol in terms of the free states h<t-1>, c<t-1>.
+``cell_derivative`` derives dc<t>/dc<t-1> (LSTM: the cell path f<t>, then the full one through h<t-1>, in
+numbers at t = 2) or dh<t>/dh<t-1> (GRU: the update-gate path z<t>, then the full one, at t = 1);
+``cell_stability`` the verdict over long sequences and the evidence over T steps.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sympy import Eq
 
 from ... import fields
 from ...fields import FieldError
-from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...steps import Text, let, say
 from ...words import join_pieces
 from ..dynamics import T_EVIDENCE, long_T
 from .notation import N, SIGMA
@@ -58,6 +60,7 @@ DC_FULL = N.symbol("dc_t/dc_prev", _partial(_at("c", "t"), _at("c", "t-1")), **R
 DC_DH = N.symbol("dc_t/dh_prev", _partial(_at("c", "t"), _at("h", "t-1")), **R)
 DH_PREV_DC = N.symbol("dh_prev/dc_prev", _partial(_at("h", "t-1"), _at("c", "t-1")), **R)
 DH_FULL = N.symbol("dh_t/dh_prev", _partial(_at("h", "t"), _at("h", "t-1")), **R)
+DN_DH = N.symbol("dn_t/dh_prev", _partial(_at("n", "t"), _at("h", "t-1")), **R)
 DH_DC = N.symbol("dh_t/dc_prev", _partial(_at("h", "t"), _at("c", "t-1")), **R)
 DH_DIRECT = N.symbol("dh_t/dh_prev|z,n", rf"\left.{_partial(_at('h', 't'), _at('h', 't-1'))}\right|_{{z, n}}", **R)
 
@@ -159,7 +162,7 @@ def meanings(c: Cell) -> dict:
                   DH_FULL: sympy.diff(g["o"] * sympy.tanh(c_t), H_PREV)})
     else:
         h_t = (1 - g["z"]) * g["n"] + g["z"] * H_PREV
-        m.update({H_T: h_t, DH_FULL: sympy.diff(h_t, H_PREV), DH_DIRECT: g["z"]})
+        m.update({H_T: h_t, DH_FULL: sympy.diff(h_t, H_PREV), DH_DIRECT: g["z"], DN_DH: sympy.diff(g["n"], H_PREV)})
     return m
 
 
