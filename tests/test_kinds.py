@@ -87,7 +87,8 @@ def _numbers(v):
 
 
 VALUE_TYPES = {
-    "derivative": lambda v: _strings(v) or _rows(v),
+    "derivative": lambda v: _strings(v) or _rows(v) or (isinstance(v, dict) and set(v) in ({"t", "cell_path", "full"},
+                                                                                         {"t", "update_path", "full"})),
     "stability": lambda v: isinstance(v, dict) and v["verdict"] in ("vanishing", "exploding", "neither")
     and {"fixed_point", "factor", "gradient_T", "T"} <= set(v),
     "params": _ints,
