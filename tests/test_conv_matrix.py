@@ -5,6 +5,9 @@ their field."""
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 import sympy
 import torch
@@ -282,3 +285,98 @@ def test_1d_symbolic_questions_with_numbers_against_autograd(activation, torch_p
     assert torch.allclose(torch.tensor(got["jacobian"], dtype=DTYPE), jac_f, rtol=0, atol=1e-12)
     assert torch.allclose(torch.tensor(got["gradient"], dtype=DTYPE), jac_f[:, 1], rtol=0, atol=1e-12)
     assert torch.allclose(torch.tensor(got["input-gradient"], dtype=DTYPE), jac_x, rtol=0, atol=1e-12)
+
+
+# --- the symbolic derivatives beyond HW5's 1D (2D, transposed, channels) ----------------------------
+
+NAME = re.compile(r"[xfz](?:\^\(\d+,\d+\)_)?(?:\[\d+\])?\d[\d_]*")
+
+
+def contract_names(c: dict):
+    """The names the README promises, built from PyTorch's layouts: inputs x11 … (x[c]11 … with channels),
+    weights f11 … (f^(a,b)_11 … with channels, (a, b) the first two indices of PyTorch's weight layout)."""
+    xs, ws = layouts(c)
+    many = c["channels"] != (1, 1)
+
+    def idx(t):
+        return ("," if any(v > 9 for v in t) else "").join(map(str, t)).replace(",", "_")
+
+    xn = [(f"x[{i[0] + 1}]" if many else "x") + idx([v + 1 for v in i[1:]]) for i in itertools.product(
+        *(range(v) for v in xs))]
+    wn = [(f"f^({i[0] + 1},{i[1] + 1})_" if many else "f") + idx([v + 1 for v in i[2:]]) for i in itertools.product(
+        *(range(v) for v in ws))]
+    return xn, wn
+
+
+def evaluate(text: str, values: dict) -> float:
+    """A JSON entry (a SymPy string over the contract's names) at the given numbers."""
+    tokens = {}
+
+    def token(match):
+        tokens.setdefault(match.group(0), sympy.Symbol(f"v{len(tokens)}"))
+        return str(tokens[match.group(0)])
+
+    expr = sympy.sympify(NAME.sub(token, text))
+    return float(expr.subs({sym: values[name] for name, sym in tokens.items()}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cases(), st.randoms(use_true_random=False))
+def test_symbolic_derivatives_against_autograd(c, rnd):
+    assume(len(c["input"]) == 2 or c["transposed"] or c["channels"] != (1, 1))      # beyond HW5's 1D
+    xs, ws = layouts(c)
+    gen = torch.Generator().manual_seed(rnd.randint(0, 2 ** 31))
+    x = torch.randn(xs, generator=gen, dtype=DTYPE)
+    f = torch.randn(ws, generator=gen, dtype=DTYPE)
+    z = reference(c, x, f)
+    assume(z.numel() <= 64 and x.numel() <= 64 and f.numel() <= 64)                # derive's documented limit
+    xn, wn = contract_names(c)
+    j = rnd.randrange(f.numel())
+    signs = ["+" if v > 0 else "-" for v in z.flatten().tolist()]                   # torch's relu'(0) is 0
+    got = solve(["gradient", "jacobian", "input-gradient"], **spec_keys(c), signs=signs, wrt=wn[j])
+    values = {**dict(zip(xn, x.flatten().tolist())), **dict(zip(wn, f.flatten().tolist()))}
+    jac_f = torch.autograd.functional.jacobian(lambda ff: torch.relu(reference(c, x, ff)).flatten(), f)
+    jac_x = torch.autograd.functional.jacobian(lambda xx: torch.relu(reference(c, xx, f)).flatten(), x)
+    jac_f, jac_x = jac_f.reshape(z.numel(), -1), jac_x.reshape(z.numel(), -1)
+
+    def numbers(rows):
+        return torch.tensor([[evaluate(e, values) for e in row] for row in rows], dtype=DTYPE)
+
+    assert torch.allclose(numbers(got["jacobian"]), jac_f, rtol=0, atol=1e-12)
+    assert torch.allclose(numbers(got["input-gradient"]), jac_x, rtol=0, atol=1e-12)
+    assert torch.allclose(numbers([got["gradient"]])[0], jac_f[:, j], rtol=0, atol=1e-12)
+
+
+def test_symbolic_2d_smooth_with_numbers_against_autograd():
+    # tanh after a 2-channel transposed 2D layer: the slopes stay phi'(z_r); with x and f the answer is numbers
+    c = {"input": [2, 3], "kernel": [2, 2], "stride": [2, 1], "dilation": [1, 1], "padding": [(0, 1), (1, 0)],
+         "transposed": True, "channels": (2, 1), "output_padding": [1, 0]}
+    gen = torch.Generator().manual_seed(5)
+    xs, ws = layouts(c)
+    x = torch.randint(-3, 4, xs, generator=gen).to(DTYPE)
+    f = torch.randint(-3, 4, ws, generator=gen).to(DTYPE)
+    keys = {**spec_keys(c), "activation": "\\tanh(z)"}
+    symbolic = solve(["jacobian"], **keys)["jacobian"]
+    assert any("tanh" in e for row in symbolic for e in row)
+    got = solve(["jacobian", "input-gradient", "gradient"], **keys, x=x.tolist(), f=f.tolist(),
+                wrt="f^(2,1)_12")
+    jac_f = torch.autograd.functional.jacobian(lambda ff: torch.tanh(reference(c, x, ff)).flatten(), f)
+    jac_x = torch.autograd.functional.jacobian(lambda xx: torch.tanh(reference(c, xx, f)).flatten(), x)
+    n = jac_f.shape[0]
+    assert torch.allclose(torch.tensor(got["jacobian"], dtype=DTYPE), jac_f.reshape(n, -1), rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["input-gradient"], dtype=DTYPE), jac_x.reshape(n, -1), rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["gradient"], dtype=DTYPE), jac_f[:, 1, 0, 0, 1], rtol=0, atol=1e-12)
+
+
+SYMBOLIC_BAD = [
+    ({"input": [3, 3], "kernel": [2, 2]}, ["jacobian"], "signs"),
+    ({"input": [3, 3], "kernel": [2, 2], "signs": ["+", "-"]}, ["jacobian"], "signs"),
+    ({"input": [3, 3], "kernel": [2, 2], "signs": ["+"] * 4, "wrt": "f13"}, ["gradient"], "wrt"),
+    ({"input": [10, 10], "kernel": [1, 1], "activation": "tanh"}, ["input-gradient"], "input"),
+    ({"input": [3, 3], "kernel": [2, 2], "channels": [8, 8], "activation": "tanh"}, ["jacobian"], "channels"),
+]
+
+
+@pytest.mark.parametrize("keys, asks, field", SYMBOLIC_BAD)
+def test_symbolic_bad_specs_name_the_field(tmp_path, keys, asks, field):
+    test_bad_specs_exit_2_naming_the_field(tmp_path, keys, asks, field)

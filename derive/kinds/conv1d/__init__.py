@@ -14,7 +14,7 @@ from ...steps import Solution, Text, let, say
 from ...words import join
 from ..base import Field, Kind, register
 from ..activations import READABLE
-from . import plane, values
+from . import plane, symbolic, values
 from .numbers import with_numbers
 from .config import Config
 from .layer import Layer, configure
@@ -65,6 +65,8 @@ def solve(c: Config | Layer, ask: str) -> Solution:
     if ask in LEGACY and c.legacy is not None and (ask != "matrix" or c.f is None):
         sol = LEGACY[ask](c.legacy)
         return with_numbers(sol, c) if ask != "matrix" and c.x is not None and c.f is not None else sol
+    if ask in ("gradient", "jacobian", "input-gradient"):
+        return symbolic.gradient(c, c.wrt) if ask == "gradient" else getattr(symbolic, ask.replace("-", "_"))(c)
     return {"matrix": plane.matrix, "output-size": plane.output_size, "forward": values.forward,
             "filter-gradient-value": values.filter_gradient, "input-gradient-value": values.input_gradient}[ask](c)
 
