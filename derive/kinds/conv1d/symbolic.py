@@ -13,7 +13,7 @@ from itertools import product
 from typing import Mapping
 
 import sympy
-from sympy import ImmutableMatrix, MatMul, Symbol
+from sympy import HadamardProduct, ImmutableMatrix, MatMul, Symbol
 
 from ...mathparse import Z
 from ...steps import Answer, Solution, Text, chain, let, say, step
@@ -22,7 +22,7 @@ from ...words import join, join_pieces
 from ..activations import derivative, tidy as tidy_form
 from .geometry import flat, unflat
 from .layer import Layer
-from .names import A_VEC, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, entry
+from .names import A_VEC, DPHI_Z, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry
 from .plane import WIDE, as_number, by_definition, input_symbols, layer_matrix, weight_of
 
 L_MAT = NOTATION.symbol("L_layer", "L")
@@ -106,6 +106,7 @@ def analyse(layer: Layer) -> Derivs:
         exact = tuple(dphi.subs(Z, a) for a in args)
         meanings.update(zip(zs, args))
         meanings.update({sh: dphi.subs(Z, zr) for sh, zr in zip(shown, zs)})
+        meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
     dead = tuple(r for r, a in enumerate(args) if a == 0)
     return Derivs(layer=sym, xs=xs, ws=ws, places=tuple(places), args=args, L=L, windows=ImmutableMatrix(W),
                   zs=zs, shown=shown, values=values, factors=factors, exact=exact, meanings=meanings,
@@ -160,8 +161,9 @@ def _slope_step(d: Derivs):
                 else "The activation's slope on each side of 0")
         text = say(side + "; the arguments' signs (", *_conditions(d), ") give each output's slope:")
     else:
-        text = say("The activation is smooth: its slope at each output is ", let(NOTATION.symbol("phi'(z)", r"\phi'(z)"),
-                                                                               d.dphi), ", at that output's argument:")
+        return step(say("Differentiate the activation. Its slope depends on the argument itself, so row r is"
+                        " scaled by ", dphi_at(), ", with ", Z_R, " the r-th entry of ",
+                        MatMul(L_MAT, X_VEC), ":"), chain(DPHI_Z, d.dphi))
     chains = [chain(ImmutableMatrix(gs.rows, gs.cols, list(gs)), gv) for gs, gv in
               zip(_grids(d, d.shown), _grids(d, d.values))]
     return step(text, *chains)
@@ -215,14 +217,27 @@ def gradient(layer: Layer, wrt: int) -> Solution:
              step(say("Each output's argument holds ", w, " once, times the input that weight meets there (0 where"
                       " that is padding or no input reaches):") + others, chain(DZ, gz)),
              _slope_step(d),
-             step(say("Multiply entry by entry:"), chain(DA, shown, boxed))]
+             _multiply(d, DA, DZ, co, shown, boxed, meanings)]
     question = say("Compute the derivative of the layer's output with respect to the weight ", w,
                    *_question_tail(d), ".")
     tail = say(f"(Entries of output channel {co + 1}; the other channels' are 0.)") if g.channels[1] > 1 else Text(())
     sol = Solution(question=question, steps=tuple(steps), notes=_notes(d), meanings=meanings,
-                   answer=Answer(value=[str(e) for e in result], chain=chain(DA, boxed), text=tail))
-    return _with_numbers(sol, layer, d, _grids(d, result)[co], DA, result) if layer.x is not None and layer.f is not None else sol
+                   answer=Answer(value=[str(e) for e in result], chain=steps[-1].chains[0], text=tail))
+    numbers = layer.x is not None and layer.f is not None
+    return _with_numbers(sol, layer, d, _grids(d, result)[co], DA, result) if numbers else sol
 
+
+SMOOTH_GRID = 4            # a grid of phi'(z_r) x_c products wider than this is shown as a Hadamard product
+
+
+def _multiply(d: Derivs, DA, DZ, co: int, shown, boxed, meanings: dict):
+    """da/df_w = phi'(z) ⊙ dz/df_w: entry by entry, or (a smooth activation's wide grid) as the product."""
+    if d.layer.kinked or boxed.cols <= SMOOTH_GRID:
+        return step(say("Multiply entry by entry:"), chain(DA, shown, boxed))
+    slopes = _grid_symbol(d, "phi'(z)grid", r"\phi'(z)", co)
+    meanings[slopes] = _grids(d, d.exact)[co]
+    return step(say("Multiply entry by entry (the entries are in the JSON key):"),
+                chain(DA, HadamardProduct(slopes, DZ)))
 
 # --- jacobian (da/df) and input-gradient (da/dx): diag(slopes) times dz/df or L ---------------------------
 
