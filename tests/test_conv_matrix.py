@@ -380,3 +380,48 @@ SYMBOLIC_BAD = [
 @pytest.mark.parametrize("keys, asks, field", SYMBOLIC_BAD)
 def test_symbolic_bad_specs_name_the_field(tmp_path, keys, asks, field):
     test_bad_specs_exit_2_naming_the_field(tmp_path, keys, asks, field)
+
+
+# --- the matrix explained by blocks: channel pairs, and a transposed 2D layer ----------------------
+
+def solutions(asks, **keys):
+    part = {"ask": list(asks)}
+    data = {"title": "t", "problem": [{"title": "Conv", "kind": "conv-matrix", **keys, "part": [part]}]}
+    return {q.ask: q for q in derive.solve(from_mapping(data)).questions()}
+
+
+def lets(text):
+    return [p for p in text.pieces if type(p).__name__ == "Let"]
+
+
+def explicit_shapes(q):
+    """Shapes of the explicit matrices a solution displays."""
+    out = []
+    for s in q.steps:
+        for ch in s.chains:
+            out += [e.shape for e in ch.exprs if isinstance(e, sympy.MatrixBase)]
+    return out
+
+
+@pytest.mark.parametrize("keys, pattern", [
+    ({"length": 5, "width": 2, "stride": 2, "channels": [2, 3]}, "banded"),
+    ({"input": [3, 3], "kernel": [2, 2], "channels": [2, 2]}, "doubly block Toeplitz"),
+    ({"input": [2, 2], "kernel": [2, 2], "stride": 2, "transposed": True, "channels": [2, 2]}, "transpose"),
+])
+def test_channels_matrix_block_by_block(keys, pattern):
+    q = solutions(["matrix"], **keys)["matrix"]
+    M = q.answer.value
+    c_in, c_out = keys["channels"]
+    rows, cols = len(M) // c_out, len(M[0]) // c_in
+    block_rows = [s for s in q.steps if any(isinstance(p, str) and p.startswith("Output channel") for p in s.text.pieces)]
+    assert len(block_rows) == c_out
+    assert any(isinstance(p, str) and pattern in p for s in q.steps for p in s.text.pieces)
+    for co, s in enumerate(block_rows):
+        blocks = lets(s.text)
+        assert len(blocks) == c_in
+        for ci, b in enumerate(blocks):
+            # each block is the pair's one-channel matrix: the JSON matrix's block, with the pair's weights only
+            want = [r[ci * cols:(ci + 1) * cols] for r in M[co * rows:(co + 1) * rows]]
+            assert [[str(e) for e in b.rhs.row(r)] for r in range(b.rhs.rows)] == want
+            pair = (ci + 1, co + 1) if keys.get("transposed") else (co + 1, ci + 1)
+            assert all(f"^({pair[0]},{pair[1]})" in e for row in want for e in row if e != "0")
