@@ -425,3 +425,19 @@ def test_channels_matrix_block_by_block(keys, pattern):
             assert [[str(e) for e in b.rhs.row(r)] for r in range(b.rhs.rows)] == want
             pair = (ci + 1, co + 1) if keys.get("transposed") else (co + 1, ci + 1)
             assert all(f"^({pair[0]},{pair[1]})" in e for row in want for e in row if e != "0")
+
+
+def test_transposed_2d_matrix_by_blocks():
+    # 3 x 3 input, 3 x 3 kernel, stride 2: the layer's matrix is 49 x 9, F^T of the 9 x 49 convolution matrix
+    q = solutions(["matrix"], input=[3, 3], kernel=[3, 3], stride=2, transposed=True)["matrix"]
+    M = sympy.Matrix([[sympy.Symbol(e) if e != "0" else 0 for e in row] for row in q.answer.value])
+    assert M.shape == (49, 9)
+    assert (49, 9) not in explicit_shapes(q) and (9, 49) not in explicit_shapes(q)      # not shown in full
+    shown = q.answer.chain.last
+    assert isinstance(shown, sympy.BlockMatrix) and shown.blockshape == (7, 3)
+    blocks = {b.name: b for s in q.steps for p in s.text.pieces if type(p).__name__ == "Let"
+              for b in [p.lhs] if isinstance(p.lhs, sympy.MatrixSymbol)}
+    values = {p.lhs: p.rhs for s in q.steps for p in s.text.pieces if type(p).__name__ == "Let"}
+    explicit = shown.xreplace(values).doit()
+    assert sympy.Matrix(explicit).applyfunc(lambda e: sympy.Symbol(str(e)) if e != 0 else 0) == M
+    assert blocks

@@ -278,7 +278,7 @@ def _transposed_steps(layer: Layer, M: ImmutableMatrix, meanings: dict) -> tuple
     what = say("The transposed layer is the transpose of F, the matrix of the convolution (same kernel, stride,"
                f" padding and dilation) that maps the transposed layer's {F.cols} outputs to its {F.rows} inputs")
     name = _matrix_symbol(layer, M)
-    wide = max(F.cols, M.cols) > wide_at(layer) and g.channel_dims
+    wide = max(F.cols, M.cols) > wide_at(layer)
     Fm = NOTATION.matrix("F_conv", F.rows, F.cols, "F")
     meanings[Fm] = F
     if not wide:
