@@ -441,3 +441,81 @@ def test_transposed_2d_matrix_by_blocks():
     explicit = shown.xreplace(values).doit()
     assert sympy.Matrix(explicit).applyfunc(lambda e: sympy.Symbol(str(e)) if e != 0 else 0) == M
     assert blocks
+
+
+# --- long 1D inputs: F from its band ---------------------------------------------------------------
+
+def _numbers(rows, values: dict) -> torch.Tensor:
+    """A JSON matrix of SymPy strings at the given numbers (each distinct string parsed once)."""
+    seen = {}
+
+    def one(e):
+        if e not in seen:
+            seen[e] = float(sympy.sympify(e).subs(values)) if e != "0" else 0.0
+        return seen[e]
+
+    return torch.tensor([[one(e) for e in row] for row in rows], dtype=DTYPE)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(129, 400), st.integers(1, 4), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2),
+       st.integers(0, 2), st.randoms(use_true_random=False))
+def test_long_input_against_autograd(n, k, s, d, pl, pr, rnd):
+    gen = torch.Generator().manual_seed(rnd.randint(0, 2 ** 31))
+    x = torch.randn(n, generator=gen, dtype=DTYPE)
+    f = torch.randn(k, generator=gen, dtype=DTYPE)
+
+    def layer(xx, ff):
+        return F.conv1d(F.pad(xx.view(1, 1, -1), (pl, pr)), ff.view(1, 1, -1), stride=s, dilation=d).view(-1)
+
+    z = layer(x, f)
+    j = rnd.randrange(k)
+    signs = ["+" if v > 0 else "-" for v in z.tolist()]
+    got = solve(["matrix", "gradient", "jacobian", "input-gradient"], length=n, width=k, stride=s, dilation=d,
+                padding=[pl, pr], signs=signs, wrt=f"f{j + 1}")
+    values = {**{f"x{i + 1}": v for i, v in enumerate(x.tolist())}, **{f"f{i + 1}": v for i, v in enumerate(f.tolist())}}
+    values = {sympy.Symbol(name): v for name, v in values.items()}
+    M = _numbers(got["matrix"], values)
+    assert torch.allclose(M @ x, z, rtol=0, atol=1e-10)
+    jac_f = torch.autograd.functional.jacobian(lambda ff: torch.relu(layer(x, ff)), f)
+    jac_x = torch.autograd.functional.jacobian(lambda xx: torch.relu(layer(xx, f)), x)
+    assert torch.allclose(_numbers(got["jacobian"], values), jac_f, rtol=0, atol=1e-12)
+    assert torch.allclose(_numbers(got["input-gradient"], values), jac_x, rtol=0, atol=1e-12)
+    assert torch.allclose(_numbers([got["gradient"]], values)[0], jac_f[:, j], rtol=0, atol=1e-12)
+
+
+def test_length_1000_derives_and_shows_a_bounded_key():
+    signs = (["+", "-", "+"] * 1000)[:998]
+    data = {"title": "t", "problem": [{"title": "Long", "kind": "conv1d-matrix", "length": 1000, "width": 3,
+                                       "signs": signs, "wrt": "f2",
+                                       "part": [{"ask": ["matrix", "gradient", "jacobian", "input-gradient"]}]}]}
+    doc = derive.solve(from_mapping(data))
+    got = {q.ask: q.answer.value for q in doc.questions()}
+    assert len(got["matrix"]) == 998 and len(got["matrix"][0]) == 1000
+    assert got["matrix"][997][-3:] == ["f1", "f2", "f3"] and got["matrix"][0][:4] == ["f1", "f2", "f3", "0"]
+    assert got["gradient"][:3] == ["x2", "0", "x4"]
+    assert len(derive.render(doc, "markdown")) < 200_000          # the first rows and the last, not 10^6 entries
+
+
+def test_the_band_check_catches_a_misplaced_entry():
+    from derive.kinds.conv1d import band
+    from derive.kinds.conv1d.config import configure
+    from derive.errors import CheckError
+    c = configure({"length": 300, "width": 3, "stride": 2, "padding": 1}, ["matrix"])
+    good = band.band(c)
+    for r, j, col in ((0, 0, 5), (77, 2, None), (148, 1, 140)):          # a column moved, dropped, shifted
+        cols = [list(row) for row in good.cols]
+        cols[r][j] = col
+        with pytest.raises(CheckError):
+            band.check_band(band.Band(c=c, cols=tuple(map(tuple, cols))))
+
+
+LONG_BAD = [
+    ({"length": 1001, "width": 3}, ["matrix"], "length"),
+    ({"length": 1000, "width": 200}, ["matrix"], "width"),
+]
+
+
+@pytest.mark.parametrize("keys, asks, field", LONG_BAD)
+def test_long_bad_specs_name_the_field(tmp_path, keys, asks, field):
+    test_bad_specs_exit_2_naming_the_field(tmp_path, keys, asks, field)
