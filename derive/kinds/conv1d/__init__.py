@@ -102,8 +102,8 @@ class ConvMatrix(Kind):
         "output-size": "m (1D) or [m_h, m_w] (2D): Conv's or ConvTranspose's output size",
         "forward": "with x and f: z and a, in the output's shape",
         "gradient": "da/df_j for one filter weight ('wrt')",
-        "jacobian": "da/df, m x k",
-        "input-gradient": "da/dx = diag(phi'(z)) F, m x n",
+        "jacobian": "da/df, outputs x weights",
+        "input-gradient": "da/dx = diag(phi'(z)) F (F^T when transposed), outputs x inputs",
         "filter-gradient-value": "with x, f, upstream: dL/df, numbers in the filter's shape",
         "input-gradient-value": "with x, f, upstream: dL/dx, numbers in the input's shape",
     }
@@ -127,9 +127,9 @@ class ConvMatrix(Kind):
         Field("f", "a list or rows of numbers; PyTorch's weight layout with channels", "the filter's numbers"),
         Field("upstream", "numbers in the output's shape", "dL/da, the gradient arriving at the output"),
         Field("activation", "LaTeX in z, or a name such as relu", "the activation after the convolution", "relu"),
-        Field("wrt", '"f1" ... "fk"', "for 'gradient': the filter weight"),
-        Field("signs", 'a list of "+" or "-", one per output', "for a kinked activation: the sign of each"
-              " argument z_r"),
+        Field("wrt", '"f1" ... "fk" (2D "f11" ..., channels "f^(o,i)_11" ...)', "for 'gradient': the filter weight"),
+        Field("signs", 'a list of "+" or "-", one per output (flat row by row, or in the output\'s shape)',
+              "for a kinked activation: the sign of each argument z_r"),
         Field("blank", "[rows, columns]", "the blank drawn in the question (a note says when F's shape differs)"),
     )
 
