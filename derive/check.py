@@ -127,11 +127,18 @@ def _check_matrix(left, rel, right):
         return False, "a matrix compared with a scalar"
     if left.shape != right.shape:
         return False, f"shapes {left.shape} and {right.shape} differ"
-    for a, b in zip(left, right):
+    for a, b in zip(_flat(left), _flat(right)):
+        if a == b:                       # the same expression: equal (and close) without arithmetic
+            continue
         ok = _check_approx(a, b)[0] if rel == "approx" else is_zero(a - b, scale=sympy.Abs(a) + sympy.Abs(b))
         if not ok:
             return False, f"entries {a} and {b} differ"
     return True, ""
+
+
+def _flat(M) -> list:
+    """A matrix's entries row by row (tolist: SymPy's entry-by-entry indexing is slow on large matrices)."""
+    return [e for row in M.tolist() for e in row]
 
 
 def is_zero(d, scale=None) -> bool:
