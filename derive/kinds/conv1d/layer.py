@@ -166,13 +166,7 @@ def _signs(values: dict, layer: Layer, asks) -> tuple | None:
     if raw is not None and not layer.kinked:
         raise FieldError("signs", "only an activation with a kink at 0 needs signs", raw, "no 'signs'")
     if layer.x is None or layer.f is None:
-        symbolic = any(a in ("gradient", "jacobian", "input-gradient") for a in asks)
-        if raw is None or not layer.kinked or not symbolic:
-            if raw is not None and layer.g.dims == 2:
-                raise FieldError("signs", "2D parts take their signs from the numbers x and f, or, for the symbolic"
-                                          " gradient, jacobian and input-gradient, from the spec", raw, "x and f")
-            return None
-        return tuple(_symbolic_signs(raw, layer.g))
+        return None if raw is None else tuple(_symbolic_signs(raw, layer.g))
     zs = layer.z()
     signs = [1 if v > 0 else -1 if v < 0 else 0 for v in zs] if raw is None else _given_signs(raw, zs)
     gradients = ("gradient", "jacobian", "input-gradient", "filter-gradient-value", "input-gradient-value")
