@@ -134,7 +134,7 @@ def _flattening(d: Derivs) -> Text:
     g = d.layer.g
     what = "The layer's matrix" if not g.transposed else "The layer's matrix (the transpose of F, the matrix of the" \
         " convolution with the same kernel, stride, padding and dilation)"
-    order = "flattened row by row (PyTorch's reshape order)" if g.dims == 2 else "as lists"
+    order = "flattened row by row (PyTorch's reshape order)" if g.dims == 2 else "listed in order"
     chans = ", channel after channel" if g.channel_dims else ""
     return say(f"Inputs, outputs and weights are {order}{chans}; the weights in PyTorch's layout"
                f" ({' × '.join(map(str, g.weight_shape()))}). {what} is called L here: ",
