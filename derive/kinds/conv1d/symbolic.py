@@ -8,6 +8,7 @@ from the taps, each row's slope), then small narration functions."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from itertools import product
 from typing import Mapping
@@ -21,6 +22,7 @@ from ...symbols import Times
 from ...words import join, join_pieces
 from ..activations import derivative, tidy as tidy_form
 from .geometry import flat, unflat
+from .derivatives import linear_jacobian
 from .layer import Layer
 from .names import A_VEC, DPHI_Z, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry
 from .plane import WIDE, as_number, by_definition, input_symbols, layer_matrix, weight_of
@@ -71,6 +73,7 @@ def _slope_symbol(layer: Layer, zr: Symbol):
     return NOTATION.symbol(f"phi'({zr.name})", rf"\phi'\left({NOTATION[zr]}\right)")
 
 
+@functools.lru_cache(maxsize=4)
 def analyse(layer: Layer) -> Derivs:
     sym = replace(layer, f=None)
     g = layer.g
@@ -282,7 +285,7 @@ def jacobian(layer: Layer) -> Solution:
                 " (0 where it meets padding, no input, or belongs to another output channel):")
     question = say(f"Compute the Jacobian of the layer's output with respect to the whole filter, {rows} × {cols}"
                    " (outputs by weights)", *_question_tail(d), ".")
-    sol, result, answer = _scaled(d, d.windows, d.args.jacobian(d.ws), (J_sym, DA, "The Jacobian"), intro, question)
+    sol, result, answer = _scaled(d, d.windows, linear_jacobian(d.args, d.ws), (J_sym, DA, "The Jacobian"), intro, question)
     return _with_numbers(sol, layer, d, result, DA) if layer.x is not None and layer.f is not None \
         else sol
 
@@ -296,7 +299,7 @@ def input_gradient(layer: Layer) -> Solution:
                 + (" (F transposed)" if layer.g.transposed else "") + ":")
     question = say(f"Compute the Jacobian of the layer's output with respect to the input, {rows} × {cols}",
                    *_question_tail(d), ".")
-    sol, result, answer = _scaled(d, d.L, d.args.jacobian(d.xs), (J_sym, DA, "The Jacobian"), intro, question)
+    sol, result, answer = _scaled(d, d.L, linear_jacobian(d.args, d.xs), (J_sym, DA, "The Jacobian"), intro, question)
     return _with_numbers(sol, layer, d, result, DA) if layer.x is not None and layer.f is not None \
         else sol
 
