@@ -413,7 +413,8 @@ def test_channels_matrix_block_by_block(keys, pattern):
     M = q.answer.value
     c_in, c_out = keys["channels"]
     rows, cols = len(M) // c_out, len(M[0]) // c_in
-    block_rows = [s for s in q.steps if any(isinstance(p, str) and p.startswith("Output channel") for p in s.text.pieces)]
+    block_rows = [s for s in q.steps
+                  if any(isinstance(p, str) and p.startswith("Output channel") for p in s.text.pieces)]
     assert len(block_rows) == c_out
     assert any(isinstance(p, str) and pattern in p for s in q.steps for p in s.text.pieces)
     for co, s in enumerate(block_rows):
@@ -473,7 +474,8 @@ def test_long_input_against_autograd(n, k, s, d, pl, pr, rnd):
     signs = ["+" if v > 0 else "-" for v in z.tolist()]
     got = solve(["matrix", "gradient", "jacobian", "input-gradient"], length=n, width=k, stride=s, dilation=d,
                 padding=[pl, pr], signs=signs, wrt=f"f{j + 1}")
-    values = {**{f"x{i + 1}": v for i, v in enumerate(x.tolist())}, **{f"f{i + 1}": v for i, v in enumerate(f.tolist())}}
+    values = {**{f"x{i + 1}": v for i, v in enumerate(x.tolist())},
+              **{f"f{i + 1}": v for i, v in enumerate(f.tolist())}}
     values = {sympy.Symbol(name): v for name, v in values.items()}
     M = _numbers(got["matrix"], values)
     assert torch.allclose(M @ x, z, rtol=0, atol=1e-10)

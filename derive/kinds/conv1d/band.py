@@ -18,12 +18,14 @@ import sympy
 from sympy import ImmutableMatrix
 
 from ...errors import CheckError
+from ...mathparse import Z
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join
+from ..activations import derivative, tidy as tidy_form
 from .config import MAX_BAND, MAX_LENGTH, SHOWN_LENGTH, Config  # noqa: F401  (the limits, stated in config)
 from .matrix import _placement_step, _plain_step, _size_step, padded_inputs
-from .names import (D, K, M_OUT, N, P_L, P_R, S, A_VEC, DA_DX_C, DA_DF_J, DPHI_Z, DZ_DF_J, F_MAT, F_RC, NOTATION, PHI, RELU, X_VEC, Z_R, Z_VEC,
-                    f, x)
+from .names import (A_VEC, D, DA_DF_J, DA_DX_C, DPHI_Z, DZ_DF_J, F_MAT, F_RC, K, M_OUT, N, NOTATION, P_L, P_R, PHI,
+                    RELU, S, X_VEC, Z_R, Z_VEC, dphi_at, f, x, z)
 from .slopes import Slopes, slopes as _slopes
 
 SAMPLE = 16               # whole rows compared entry by entry (zeros too), spread over F
@@ -66,8 +68,20 @@ class Band:
 
 @functools.lru_cache(maxsize=8)
 def slopes(c: Config) -> Slopes:
-    """Each row's slope, once per spec (the questions share it)."""
-    return _slopes(c)
+    """Each row's slope, once per spec (the questions share it). A smooth activation's slope in x and f (for
+    the checker) is made only for the rows shown: phi' of a long sum is costly, and no other row is checked
+    through it."""
+    if c.kinked:
+        return _slopes(c)
+    dphi, tidy = derivative(c.phi), tidy_form(derivative(c.phi))
+    rows = set(band(c).shown())
+    zs = tuple(z(r + 1) for r in range(c.outputs))
+    shown = tuple(dphi_at(r + 1) for r in range(c.outputs))
+    exact = tuple(dphi.subs(Z, argument(c, r)) if r in rows else None for r in range(c.outputs))
+    meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(shown, zs)},
+                **{zs[r]: argument(c, r) for r in rows}, DPHI_Z: dphi.subs(Z, Z_VEC)}
+    return Slopes(c=c, zs=zs, values=tuple(tidy.subs(Z, zr) for zr in zs), shown=shown, factors=shown,
+                  exact=exact, generic=dphi_at(), meanings=meanings, dphi=tidy.subs(Z, Z_VEC))
 
 
 @functools.lru_cache(maxsize=8)

@@ -343,7 +343,8 @@ def _channel_steps(layer: Layer, M: ImmutableMatrix, name, meanings: dict) -> tu
     filt = "f^{(o,i)}" if not g.transposed else "f^{(i,o)}"
     steps = [step(say(f"With {c_in} input and {c_out} output channels, group the rows of ", name, f" by output"
                       f" channel ({m} rows each) and the columns by input channel ({n} each): block (o, i) is the"
-                      f" one-channel matrix of that pair's filter, ", NOTATION.symbol(filt.replace("{", "").replace("}", ""), filt),
+                      f" one-channel matrix of that pair's filter, ",
+                      NOTATION.symbol(filt.replace("{", "").replace("}", ""), filt),
                       ", and output channel o sums its blocks over the input channels. Each block is ",
                       *_pattern(layer), "."))]
     grid = []

@@ -178,9 +178,10 @@ def _notes(d: Derivs) -> tuple:
         out.append(say("The activation is smooth, so its slope is not a 0/1 mask: the answer keeps each output's"
                        " argument ", Z_R, " (entry r of ", MatMul(L_MAT, X_VEC), ")."))
     if d.dead and d.layer.kinked:
-        out.append(say(f"Output{'s' if len(d.dead) > 1 else ''} ", *join_pieces([d.zs[r] for r in d.dead]),
-                       " meet only padding (or no input), so each argument is exactly 0 whatever x and f; the row is zero"
-                       " whatever the slope there."))
+        many = len(d.dead) > 1
+        out.append(say(f"Output{'s' if many else ''} ", *join_pieces([d.zs[r] for r in d.dead]),
+                       f" meet{'' if many else 's'} only padding (or no input), so the argument is exactly 0 whatever"
+                       f" x and f; {'their rows are' if many else 'its row is'} zero whatever the slope there."))
     return tuple(out)
 
 
@@ -285,7 +286,8 @@ def jacobian(layer: Layer) -> Solution:
                 " (0 where it meets padding, no input, or belongs to another output channel):")
     question = say(f"Compute the Jacobian of the layer's output with respect to the whole filter, {rows} × {cols}"
                    " (outputs by weights)", *_question_tail(d), ".")
-    sol, result, answer = _scaled(d, d.windows, linear_jacobian(d.args, d.ws), (J_sym, DA, "The Jacobian"), intro, question)
+    sol, result, answer = _scaled(d, d.windows, linear_jacobian(d.args, d.ws), (J_sym, DA, "The Jacobian"), intro,
+                                  question)
     return _with_numbers(sol, layer, d, result, DA) if layer.x is not None and layer.f is not None \
         else sol
 
