@@ -107,8 +107,9 @@ VALUE_TYPES = {
     "input-gradient-value": lambda v: isinstance(v, list) and _numbers(v),
     "gradient": lambda v: (isinstance(v, list) and all(map(_strings, v))) or _named_values(v)
     or (isinstance(v, list) and _numbers(v)),
-    "jacobian": _rows,
-    "input-gradient": _rows,
+    "jacobian": lambda v: _rows(v) or (isinstance(v, list) and all(isinstance(r, list) for r in v) and _numbers(v)),
+    "input-gradient": lambda v: _rows(v) or (isinstance(v, list) and all(isinstance(r, list) for r in v)
+                                             and _numbers(v)),
     "variance": lambda v: isinstance(v, float) and v > 0,
     "std": lambda v: isinstance(v, float) and v > 0,
     "bound": lambda v: isinstance(v, float) and v > 0,
