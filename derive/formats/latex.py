@@ -61,7 +61,8 @@ class Printer(LatexPrinter):
         return super()._print_Function(expr, exp)
 
     def _print_Heaviside(self, expr, exp=None):
-        out = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+        rel = r"\geq" if expr.args[1:] == (1,) else ">"      # H(u, 1) is 1 at u = 0
+        out = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} {rel} 0\right]"
         return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
 
     def _print_Mul(self, expr):

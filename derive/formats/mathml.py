@@ -311,7 +311,8 @@ class Printer(MathMLPresentationPrinter):
         return self._el("mrow", head, self._el("mo", text="\u2061"), self._fenced(args))
 
     def _print_Heaviside(self, e):
-        inner = self._el("mrow", self._print(e.args[0]), self._el("mo", text=">"), self._el("mn", text="0"))
+        rel = "\u2265" if e.args[1:] == (1,) else ">"        # H(u, 1) is 1 at u = 0
+        inner = self._el("mrow", self._print(e.args[0]), self._el("mo", text=rel), self._el("mn", text="0"))
         return self._el("mrow", self._el("mn", text=styled("1", "bold")), self._fenced(inner, "[", "]"))
 
     def _print_FloorDiv(self, e):

@@ -34,15 +34,41 @@ READABLE = {
 }
 
 
-def step_at_zero(expr: sympy.Expr) -> sympy.Expr:
-    """expr with the convention ReLU'(0) = 0, as PyTorch and TensorFlow have it: every unit step
-    Heaviside(x) becomes Heaviside(x, 0), which is 0 at x = 0."""
-    return expr.replace(Heaviside, lambda arg, *rest: Heaviside(arg, 0))
+def step_at_zero(expr: sympy.Expr, var: sympy.Symbol = Z) -> sympy.Expr:
+    """expr (a derivative in ``var``) with PyTorch's slope at a kink: that of the branch below it, so
+    ReLU'(0) = 0 and leaky ReLU'(0) = its negative slope. A unit step H(u) whose argument grows with
+    ``var`` is 0 at u = 0; one whose argument falls is 1 there (H(-z) is z <= 0). A positive constant
+    factor of the argument is dropped: H(99 z/100) is H(z)."""
+    return expr.replace(Heaviside, lambda arg, *rest: _step(arg, var))
+
+
+def _step(arg: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    coeff, rest = arg.as_coeff_Mul()
+    if coeff.is_Number and coeff != 0 and rest != 1:
+        arg = rest if coeff > 0 else -rest
+    slope = sympy.diff(arg, var)
+    return Heaviside(arg, 1 if slope.is_negative else 0)
 
 
 def derivative(phi: sympy.Expr) -> sympy.Expr:
-    """phi'(z), with ReLU'(0) = 0 (Heaviside(0) := 0)."""
+    """phi'(z), with PyTorch's slope at a kink (ReLU'(0) = 0, leaky ReLU'(0) = 1/100)."""
     return step_at_zero(sympy.diff(phi, Z))
+
+
+def kinks(dphi: sympy.Expr) -> tuple[sympy.Expr, ...]:
+    """The z where a unit step of phi'(z) switches (its argument is 0), for arguments linear in z."""
+    points = set()
+    for h in dphi.atoms(Heaviside):
+        arg = h.args[0]
+        if arg.is_polynomial(Z) and sympy.degree(arg, Z) == 1:
+            points.add(sympy.solve(arg, Z)[0])
+    return tuple(sorted(points, key=float))
+
+
+def composed_derivative(phi: sympy.Expr, inner: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """d/dvar phi(inner) by the chain rule, phi' taken in z so that its kinks keep PyTorch's convention
+    whatever the sign of d inner/d var."""
+    return derivative(phi).subs(Z, inner) * sympy.diff(inner, var)
 
 
 def recognise(phi: sympy.Expr) -> str | None:

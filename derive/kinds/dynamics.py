@@ -20,7 +20,7 @@ from ..check import is_zero
 from ..fields import FieldError, check_int
 from ..numeric import Unsupported, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
-from .activations import step_at_zero
+from .activations import composed_derivative
 from .rnn.notation import A_PREV, A_STAR, Z, previous
 
 DIVERGED = 10**300      # beyond this a state has left every bounded region (and float64)
@@ -117,7 +117,7 @@ class Recurrence:
     def _g(self) -> tuple:
         """(g, g compiled, g' compiled): made once for every Newton run of this recurrence."""
         g = self.phi.subs(Z, self.W * A_STAR + self.c) - A_STAR
-        return g, compile_numeric(g, (A_STAR,)), compile_numeric(step_at_zero(sympy.diff(g, A_STAR)), (A_STAR,))
+        return g, compile_numeric(g, (A_STAR,)), compile_numeric(composed_derivative(self.phi, self.W * A_STAR + self.c, A_STAR) - 1, (A_STAR,))
 
     @functools.cached_property
     def _roots(self) -> dict:

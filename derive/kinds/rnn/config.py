@@ -17,7 +17,7 @@ from ...fields import FieldError
 from ...mathparse import NAMED, MathSyntaxError, parse_activation
 from ...steps import Text, say
 from ...words import article, join_pieces
-from ..activations import slope, step_at_zero
+from ..activations import composed_derivative, slope
 from ..dynamics import T_EVIDENCE, long_T
 from . import cells, units
 from .notation import A_PREV, A_T, B, DA_DAPREV, DA_DZ, DZ_DAPREV, PHI, SIGMA, W_A, W_X, X_T, Z
@@ -101,7 +101,7 @@ def _shared_meanings(c: Config) -> dict:
     m = {W_A: c.W_a, B: c.b, X_T: c.x, Z: z_of_prev, A_T: c.phi, PHI: sympy.Lambda(Z, c.phi),
          SIGMA: sympy.Lambda(Z, NAMED["sigmoid"]),
          DA_DZ: slope(c.phi)[0], DZ_DAPREV: sympy.diff(z_of_prev, A_PREV),
-         DA_DAPREV: step_at_zero(sympy.diff(c.phi.subs(Z, z_of_prev), A_PREV))}
+         DA_DAPREV: composed_derivative(c.phi, z_of_prev, A_PREV)}
     if c.W_x is not None:
         m[W_X] = c.W_x
     return m

@@ -8,7 +8,7 @@ from sympy import Eq, Heaviside
 from ...mathparse import NAMED
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import article
-from ..activations import READABLE, recognise, slope
+from ..activations import READABLE, kinks, recognise, slope
 from .config import Config, constant, meanings, z_general
 from .notation import (A_PREV, A_T, DA_DAPREV, DA_DZ, DZ_DAPREV, PHI, QUOTIENT_RULE, QUOTIENT_RULE_RHS, SIGMA, W_A,
                        Z)
@@ -37,12 +37,22 @@ def derivative(c: Config) -> Solution:
     steps.append(step(say("Multiply the two factors."),
                       chain(DA_DAPREV, W_A * DA_DZ, final, *([c.W_a * g] if g is not None else []))))
     ans_chain = chain(DA_DAPREV, final, *([c.W_a * g] if g is not None else []))
-    if dphi.has(Heaviside):
-        notes.append(say("The ReLU is not differentiable at 0; the derivative there is taken as 0 (",
-                         Eq(Heaviside(0, 0), 0, evaluate=False), "), as PyTorch and TensorFlow do."))
+    notes += kink_notes(name, dphi)
     question = say("Find ", DA_DAPREV, ", first finding ", DA_DZ, ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings(c),
                     answer=Answer(value=str(final), chain=ans_chain))
+
+
+def kink_notes(name: str | None, dphi: sympy.Expr) -> list[Text]:
+    """How phi' is taken where phi has a kink: PyTorch's slope of the branch below it."""
+    if dphi == Heaviside(Z, 0):
+        return [say("The ReLU is not differentiable at 0; the derivative there is taken as 0 (",
+                    Eq(Heaviside(0, 0), 0, evaluate=False), "), as PyTorch and TensorFlow do.")]
+    whose = ("as PyTorch does for " + READABLE[name]) if name in ("relu", "leaky_relu") else \
+        "the convention of PyTorch's ReLU and leaky ReLU"
+    return [say("The activation is not differentiable at ", let(Z, z0), "; the derivative there is taken as"
+                " the slope of the branch below the kink, ", let(DA_DZ, dphi.subs(Z, z0)), f" ({whose}).")
+            for z0 in kinks(dphi)]
 
 
 def _naming_notes(c: Config, name: str | None) -> list[Text]:

@@ -18,10 +18,10 @@ from ...numeric import compile as compile_numeric, evaluate, shown, small_ration
 from ...precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import plural
-from ..activations import READABLE, SUPREMA, recognise, slope
+from ..activations import READABLE, SUPREMA, kinks, recognise, slope
 from ..dynamics import DIVERGED, VERDICTS, iterates, Recurrence, check_domain, compare_one, verdict
 from .config import Config, constant, meanings as part_meanings, z_general
-from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
+from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
 from .values import number
 
@@ -214,7 +214,7 @@ def analyse(c: Config) -> Stability:
         dphi=dphi, g=g, rec=rec, traj=tuple(traj), star=star, exact=exact, stationary=stationary,
         cycle=tuple(cycle) if cycle is not None else None, cycle_product=product, factor=factor,
         drifting=drifting, rel_one=rel_one, points=points, reached=reached,
-        kink_at_star=star is not None and dphi.has(Heaviside) and is_zero(c.W_a * star + constant(c)),
+        kink_at_star=star is not None and any(is_zero(c.W_a * star + constant(c) - k) for k in kinks(dphi)),
         bound=_bound(c, dphi), evidence=evidence, longer=longer,
         verdict=_verdict(rel_one, star, cycle, evidence, longer),
         perturbed=_perturbed(rec, star) if stationary and rel_one == ">" else ())
@@ -243,6 +243,16 @@ KINK_NOTE = ("At the fixed point the ReLU's argument is exactly 0, where it is n
              " the derivative there is taken as 0, as PyTorch and TensorFlow do.")
 
 
+def _kink_note(c: Config, s: "Stability") -> list[Text]:
+    if s.dphi == Heaviside(Z, 0):
+        return [say(KINK_NOTE)]
+    z_star = c.W_a * s.star + constant(c)
+    return [say("At the fixed point the activation's argument is exactly at its kink, ", let(Z, z_star),
+                ", where it is not differentiable; the derivative there is taken as the slope of the branch"
+                " below the kink, ", let(DA_DZ, s.dphi.subs(Z, z_star)), ", as PyTorch does for the ReLU and the"
+                " leaky ReLU.")]
+
+
 def stability(c: Config) -> Solution:
     """Vanishing, exploding or neither: the analysis narrated step by step."""
     s = analyse(c)
@@ -258,7 +268,7 @@ def stability(c: Config) -> Solution:
     else:
         steps.append(_drifting(s, meanings))
     steps += _other_fixed_points(s, meanings) + _slope_bound(c, s, meanings) + _evidence(s, meanings, c.T)
-    notes = ([say(KINK_NOTE)] if s.kink_at_star else []) + ([_perturbation_note(s)] if s.perturbed else [])
+    notes = (_kink_note(c, s) if s.kink_at_star else []) + ([_perturbation_note(s)] if s.perturbed else [])
     text = UNSTABLE_TEXT if s.perturbed else VERDICT_TEXT[s.verdict]
     value = {"verdict": {"slowly-vanishing": "vanishing", "neither-drifting": "neither"}.get(s.verdict, s.verdict),
              "fixed_point": number(s.star), "factor": number(s.factor), "gradient_T": number(s.evidence),

@@ -18,7 +18,7 @@ from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
-from ..activations import READABLE, SUPREMA, recognise, slope, step_at_zero
+from ..activations import READABLE, SUPREMA, composed_derivative, recognise, slope
 from ..dynamics import (T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
                         versus_one)
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
@@ -131,8 +131,7 @@ def jacobian_at(u: Units, dphi, zs) -> ImmutableMatrix:
 def _meanings(u: Units, dphi) -> dict:
     prevs = _prevs(u.n)
     z_of_prev = u.W_a * ImmutableMatrix(prevs) + u.c
-    a = ImmutableMatrix([u.phi.subs(Z, e) for e in z_of_prev])
-    true_jacobian = step_at_zero(a.jacobian(prevs))
+    true_jacobian = [[composed_derivative(u.phi, e, p) for p in prevs] for e in z_of_prev]
     meanings = {zk: e for zk, e in zip(_zs(u.n), z_of_prev)}
     meanings.update({DA_DAPREV: ImmutableMatrix(true_jacobian), weights(u.n): u.W_a,
                      slopes(u.n): ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in _zs(u.n)]))})
