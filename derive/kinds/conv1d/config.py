@@ -13,6 +13,7 @@ from ...fields import FieldError
 from ...mathparse import NAMED, MathSyntaxError, Z, parse_activation
 from ...precision import DIGITS
 from ..activations import KINKS, derivative, recognise
+from .kink import at_kink
 from .names import Z_VEC
 
 DERIVATIVES = ("gradient", "jacobian", "input-gradient")
@@ -27,7 +28,7 @@ class Config:
     length: int                           # n, the input length
     width: int                            # k, the filter width
     wrt: int | None = None                # j of the f_j the gradient is taken with respect to
-    signs: tuple[int, ...] | None = None  # sign of each activation argument, +1 or -1 (kinked activations)
+    signs: tuple[int, ...] | None = None  # sign of each activation argument, +1 or -1 (0: exactly 0, numbers given)
     blank: tuple[int, int] | None = None  # rows, columns of the blank drawn in the question
     stride: int = 1
     padding: tuple[int, int] = (0, 0)     # zeros on the left, on the right
@@ -37,6 +38,8 @@ class Config:
     name: str | None = "relu"             # the standard activation phi equals, if any
     slopes: tuple[sympy.Expr, sympy.Expr] | None = (sympy.Integer(1), sympy.Integer(0))
     # ^ phi'(z) for z > 0 and for z < 0 (in Z_VEC) when phi has a kink at 0; None for a smooth phi
+    kink: sympy.Expr | None = sympy.Integer(0)   # PyTorch's slope at z = 0 (kink.at_kink), None: no convention
+    at_zero: tuple[int, ...] | None = None       # with numbers: for a sign 0, the side the spec gives (+1, -1) or 0
 
     @property
     def padded(self) -> int:
@@ -119,7 +122,8 @@ def _activation(values: dict) -> dict:
             raise FieldError("activation", "has a kink away from 0 (or one that cannot be placed), so the signs of"
                                            " its arguments do not decide its slope", text,
                              "a smooth activation, or one whose only kink is at 0 (relu, leaky_relu, |z|, ...)")
-    return dict(activation=text, phi=phi, name=recognise(phi), slopes=slopes)
+    name = recognise(phi)
+    return dict(activation=text, phi=phi, name=name, slopes=slopes, kink=at_kink(phi, name) if slopes else None)
 
 
 def _wrt(values: dict, asks, k: int) -> int | None:

@@ -8,6 +8,7 @@ from sympy import Derivative, ImmutableMatrix, MatMul, Symbol
 from ...steps import Answer, Solution, chain, let, say, step, written_product
 from ...symbols import Times
 from ...words import join_pieces
+from . import kink
 from .config import Config
 from .matrix import strings, arguments, filter_vector, input_at, inputs, matrix, windows
 from .names import (A_VEC, DA_DF, DA_DF_J, DA_DX, DA_DX_C, DIAG, DPHI_Z, DZ_DF, DZ_DF_J, DZ_DX, F_J, F_MAT, F_RC,
@@ -66,6 +67,8 @@ def _derivative_of(args: ImmutableMatrix, var: Symbol):
 
 
 def _multiply_words(c: Config) -> str:
+    if kink.any_zero(c):
+        return "Multiply elementwise, each row by its slope:"
     if c.name == "relu":
         return "Multiply elementwise (the ReLU masks the rows whose argument is negative):"
     if c.name == "leaky_relu":
@@ -93,8 +96,9 @@ def _jacobian(c: Config) -> Solution:
     ]
     shown = ImmutableMatrix(m, k, lambda r, j: Times(sl.factors[r], W[r, j], evaluate=False))
     boxed = ImmutableMatrix(m, k, lambda r, j: sl.factors[r] * W[r, j])
+    masks = c.name == "relu" and not kink.any_zero(c)
     steps.append(step(say("Scale each row by its slope" + (" (the rows whose argument is negative vanish):"
-                                                            if c.name == "relu" else ":")),
+                                                            if masks else ":")),
                       chain(DA_DF, shown, boxed)))
     fvec = filter_vector(c)
     dz_df = linear_jacobian(args, fvec)

@@ -110,7 +110,8 @@ def mask_figures(c: Config, sl: Slopes) -> tuple[Figure, ...]:
     cells += [Cell(r, col + 2, role((j,)), F[r, col]) for r in range(c.outputs) for j in range(c.width)
               for col in [c.column(r, j)] if col is not None]
     slope = RELU_PRIME(Z_R) if c.name == "relu" else dphi_at()
-    legend = (("positive", sympy.StrictGreaterThan(Z_R, 0)), ("zero", sympy.StrictLessThan(Z_R, 0)))
+    below = sympy.LessThan(Z_R, 0) if 0 in c.signs else sympy.StrictLessThan(Z_R, 0)     # a z_r of 0 (numbers)
+    legend = (("positive", sympy.StrictGreaterThan(Z_R, 0)), ("zero", below))
     grid = Grid(F.rows, F.cols + 2, tuple(cells), legend, row_labels=sl.zs,
                 col_labels=(slope, "") + tuple(x(j + 1) for j in range(c.length)))
     what = "ReLU" if c.name == "relu" else "activation"

@@ -14,6 +14,7 @@ from ..activations import derivative
 from . import geometry as geo
 from .config import Config, _activation, _padding, configure as configure_1d
 from .geometry import Geometry
+from .kink import refusal, slope_at
 from .names import Z_VEC
 
 LEGACY_ASKS = ("matrix", "gradient", "jacobian", "input-gradient")
@@ -34,7 +35,9 @@ class Layer:
     x: tuple | None = None                # the input, flat in PyTorch's order
     f: tuple | None = None                # the filter, flat in PyTorch's order
     upstream: tuple | None = None         # dL/da, flat
-    signs: tuple | None = None            # the signs the spec gives (checked against the numbers)
+    signs: tuple | None = None            # each argument's sign: the spec's, or from the numbers (0: exactly 0)
+    kink: sympy.Expr | None = None        # PyTorch's slope at z = 0 (kink.at_kink); None: no convention
+    at_zero: tuple | None = None          # with numbers and signs: for an argument of 0, the side given (+1/-1)
     wrt: int | None = None                # for 'gradient' beyond HW5's 1D: the weight's position in f's layout
     legacy: Config | None = None          # the 1D single-channel convolution as HW5 states it
     general: bool = True                  # some key beyond HW5's 1D symbols is given
@@ -65,15 +68,12 @@ class Layer:
         return tuple(out)
 
     def slope_values(self, zs: tuple) -> tuple:
-        """phi'(z) at each z: by the side of 0 for a kinked activation (the spec's sign at exactly 0)."""
+        """phi'(z) at each z: by the side of 0 for a kinked activation; at exactly 0 the spec's side, else
+        PyTorch's slope at the kink."""
         dphi = derivative(self.phi)
         if not self.kinked:
             return tuple(dphi.subs(Z, v) for v in zs)
-        out = []
-        for r, v in enumerate(zs):
-            side = 0 if v > 0 else 1 if v < 0 else (0 if self.signs[r] > 0 else 1)
-            out.append(self.slopes[side].subs(Z_VEC, v))
-        return tuple(out)
+        return tuple(slope_at(self, r, v) for r, v in enumerate(zs))
 
 
 def configure(values: dict, asks) -> Config | Layer:
@@ -157,25 +157,30 @@ def _numbers(values: dict, layer: Layer, asks) -> Layer:
             if key not in values:
                 raise FieldError(key, f"the question '{ask}' needs the numbers {', '.join(need)}", None,
                                  f"{key} = [...]")
-    return replace(layer, signs=_signs(values, layer, asks))
+    signs, at_zero = _signs(values, layer, asks)
+    return replace(layer, signs=signs, at_zero=at_zero)
 
 
-def _signs(values: dict, layer: Layer, asks) -> tuple | None:
-    """The spec's signs, checked against z when x and f are given; needed where z is exactly 0."""
+def _signs(values: dict, layer: Layer, asks) -> tuple:
+    """(The arguments' signs, for each argument of exactly 0 the side the spec's sign gives or 0): the spec's
+    signs without numbers; with x and f the signs of z (0 where z is 0), a given sign checked against them.
+    An argument of 0 takes PyTorch's slope (kink.at_kink) unless a sign is given for it; an activation with
+    no such convention needs one."""
     raw = values.get("signs")
     if raw is not None and not layer.kinked:
         raise FieldError("signs", "only an activation with a kink at 0 needs signs", raw, "no 'signs'")
     if layer.x is None or layer.f is None:
-        return None if raw is None else tuple(_symbolic_signs(raw, layer.g))
+        return (None if raw is None else tuple(_symbolic_signs(raw, layer.g))), None
     zs = layer.z()
-    signs = [1 if v > 0 else -1 if v < 0 else 0 for v in zs] if raw is None else _given_signs(raw, zs)
+    signs = tuple(1 if v > 0 else -1 if v < 0 else 0 for v in zs)
+    at_zero = None
+    if raw is not None:
+        at_zero = tuple(s if v == 0 else 0 for v, s in zip(zs, _given_signs(raw, zs)))
     gradients = ("gradient", "jacobian", "input-gradient", "filter-gradient-value", "input-gradient-value")
-    if layer.kinked and 0 in signs and any(a in gradients for a in asks):
-        r = signs.index(0)
-        raise FieldError("signs", f"argument {r + 1} is exactly 0, where the activation has its kink, so its"
-                                  " slope is undefined; give the signs to say which side", raw,
-                         f'a list of {len(zs)} of "+" and "-"')
-    return tuple(signs)
+    why = refusal(replace(layer, signs=signs, at_zero=at_zero), zs, raw)
+    if why and any(a in gradients for a in asks):
+        raise FieldError("signs", why, raw, f'a list of {len(zs)} of "+" and "-"')
+    return signs, at_zero
 
 
 def _symbolic_signs(raw, g: Geometry) -> list[int]:
@@ -265,5 +270,6 @@ def _legacy(values: dict, asks, layer: Layer) -> Config | None:
         return None
     own = {k: v for k, v in values.items() if k not in GENERAL_KEYS}
     if layer.signs is not None and layer.kinked:
-        own["signs"] = ["+" if s > 0 else "-" for s in layer.signs]
-    return configure_1d(own, [a for a in asks if a in LEGACY_ASKS])
+        own["signs"] = ["+" if s > 0 else "-" for s in layer.signs]      # the sign 0 kept below
+    c = configure_1d(own, [a for a in asks if a in LEGACY_ASKS])
+    return replace(c, signs=layer.signs, at_zero=layer.at_zero) if c.signs is not None else c

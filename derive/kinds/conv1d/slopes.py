@@ -12,6 +12,7 @@ from ...mathparse import Z
 from ...steps import Text, chain, let, say, step
 from ...words import join, join_pieces
 from ..activations import derivative, tidy as tidy_form
+from . import kink
 from .config import Config
 from .matrix import arguments, zero_rows
 from .names import DPHI_Z, F_MAT, RELU_PRIME, X_VEC, Z_R, Z_VEC, agree, dphi_at, signed_z, z
@@ -33,8 +34,8 @@ class Slopes:
     dphi: sympy.Expr | None = None        # a smooth phi' in z, tidied (None when kinked)
 
     def conditions(self) -> list:
-        return [let(z(i + 1), 0, ">") if s > 0 else
-                let(z(i + 1), 0, "<") for i, s in enumerate(self.c.signs)]
+        return [let(z(i + 1), 0, ">") if s > 0 else let(z(i + 1), 0, "<") if s < 0 else
+                let(z(i + 1), 0) for i, s in enumerate(self.c.signs)]
 
     def step(self):
         """The step that finds each row's slope."""
@@ -43,18 +44,18 @@ class Slopes:
             return step(say("Differentiate the activation. Its slope depends on the argument itself, so row r is"
                             " scaled by ", self.generic, ", with ", Z_R, " the r-th entry of ",
                             MatMul(F_MAT, X_VEC), ":"), chain(DPHI_Z, self.dphi))
-        conds = join_pieces(self.conditions())
+        conds, at_zero = join_pieces(self.conditions()), kink.clause(c)
         if c.name == "relu":
-            text = say("The ReLU's derivative is 1 for a positive argument and 0 for a negative one; with ", *conds,
-                       ":")
+            text = say("The ReLU's derivative is 1 for a positive argument and 0 for a negative one", *at_zero,
+                       "; with ", *conds, ":")
         elif c.name == "leaky_relu":
             text = say("The leaky ReLU's derivative is 1 for a positive argument and ", c.slopes[1],
-                       " for a negative one; with ", *conds, ":")
+                       " for a negative one", *at_zero, "; with ", *conds, ":")
         else:
             text = say("On each side of 0 the activation is smooth: ", let(DPHI_Z, c.slopes[0]),
                        " for ", let(Z_VEC, 0, ">"), " and ",
                        let(DPHI_Z, c.slopes[1]), " for ",
-                       let(Z_VEC, 0, "<"), "; with ", *conds, ":")
+                       let(Z_VEC, 0, "<"), *at_zero, "; with ", *conds, ":")
         return step(text, chain(ImmutableMatrix(self.shown), ImmutableMatrix(self.values)))
 
     def notes(self) -> list[Text]:
@@ -69,10 +70,13 @@ class Slopes:
                            MatMul(F_MAT, X_VEC), ")."))
         dead = zero_rows(c)
         if c.kinked and dead:
+            stated = " and the stated sign cannot hold" if any(c.signs[r] for r in dead) else ""
             out.append(say(f"The window of {agree(len(dead), 'output', 'outputs')} {join(r + 1 for r in dead)}"
                            " lies entirely in the"
-                           " padding, so its argument is exactly 0 whatever x and f and the stated sign cannot hold;"
+                           f" padding, so its argument is exactly 0 whatever x and f{stated};"
                            " its row is zero whatever the slope there is taken to be."))
+        if c.kinked:
+            out += kink.notes(c, self.zs)
         return out
 
     def answer_text(self) -> Text:
@@ -94,21 +98,24 @@ def slopes(c: Config) -> Slopes:
 
 
 def _kinked(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
-    # the checker reads each z_r with the sign the spec gives it, which decides the slope
-    signed = [signed_z(r + 1, sg) for r, sg in enumerate(c.signs)]
-    values = tuple(c.slopes[0 if sg > 0 else 1].subs(Z_VEC, zr) for sg, zr in zip(c.signs, zs))
+    # the checker reads each z_r with the sign the spec gives it, which decides the slope; a z_r of exactly 0
+    # (numbers given) is 0, its slope the one taken at the kink
+    signed = [signed_z(r + 1, sg) if sg else sympy.Integer(0) for r, sg in enumerate(c.signs)]
+    values = tuple(kink.slope_at(c, r, zr) for r, zr in enumerate(zs))
+    exact = tuple(dphi.subs(Z, sz) if sg else v for sg, sz, v in zip(c.signs, signed, values))
     if c.name == "relu":
         shown = tuple(RELU_PRIME(zr) for zr in zs)
-        meanings = {RELU_PRIME(zr): sympy.Heaviside(sz, 0) for zr, sz in zip(zs, signed)}
+        meanings = {RELU_PRIME(zr): sympy.Heaviside(sz, 0) if sg else v
+                    for zr, sz, sg, v in zip(zs, signed, c.signs, values)}
         generic = RELU_PRIME(Z_R)
     else:
         shown = tuple(dphi_at(r + 1) for r in range(c.outputs))
-        meanings = {sym: dphi.subs(Z, sz) for sym, sz in zip(shown, signed)}
+        meanings = dict(zip(shown, exact))
         generic = dphi_at()
     meanings.update(zip(zs, signed))
     meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
     return Slopes(c=c, zs=zs, values=values, shown=shown, factors=values, generic=generic, meanings=meanings,
-                  exact=tuple(dphi.subs(Z, sz) for sz in signed))
+                  exact=exact)
 
 
 def _smooth(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:

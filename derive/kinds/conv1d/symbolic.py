@@ -21,6 +21,7 @@ from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...symbols import Times
 from ...words import join, join_pieces
 from ..activations import derivative, tidy as tidy_form
+from . import kink
 from .geometry import flat, unflat
 from .derivatives import linear_jacobian
 from .layer import Layer
@@ -94,14 +95,15 @@ def analyse(layer: Layer) -> Derivs:
     shown = tuple(_slope_symbol(layer, zr) for zr in zs)
     meanings = {}
     if layer.kinked:
-        signed = [Symbol(f"{zr.name}{'>' if s > 0 else '<'}0", positive=s > 0, negative=s < 0)
-                  for zr, s in zip(zs, layer.signs)]
-        values = tuple(layer.slopes[0 if s > 0 else 1].subs(Z_VEC, zr) for s, zr in zip(layer.signs, zs))
+        # a z_r of exactly 0 (numbers given) is 0 to the checker, its slope the one taken at the kink
+        signed = [Symbol(f"{zr.name}{'>' if s > 0 else '<'}0", positive=s > 0, negative=s < 0) if s else
+                  sympy.Integer(0) for zr, s in zip(zs, layer.signs)]
+        values = tuple(kink.slope_at(layer, r, zr) for r, zr in enumerate(zs))
         factors = values
-        exact = tuple(dphi.subs(Z, sz) for sz in signed)
+        exact = tuple(dphi.subs(Z, sz) if s else v for s, sz, v in zip(layer.signs, signed, values))
         meanings.update(zip(zs, signed))
-        meanings.update({sh: (sympy.Heaviside(sz, 0) if layer.name == "relu" else dphi.subs(Z, sz))
-                         for sh, sz in zip(shown, signed)})
+        meanings.update({sh: (sympy.Heaviside(sz, 0) if layer.name == "relu" and s else e)
+                         for sh, sz, s, e in zip(shown, signed, layer.signs, exact)})
     else:
         tidy = tidy_form(dphi)
         values = tuple(tidy.subs(Z, zr) for zr in zs)
@@ -150,7 +152,7 @@ def _conditions(d: Derivs) -> list:
     if not d.layer.kinked:
         return []
     out = []
-    for word, want in (("positive: ", 1), ("negative: ", -1)):
+    for word, want in (("positive: ", 1), ("negative: ", -1), ("exactly 0: ", 0)):
         these = [zr for zr, s in zip(d.zs, d.layer.signs) if s == want]
         if these:
             out += (["; "] if out else []) + [word, *join_pieces(these)]
@@ -162,7 +164,8 @@ def _slope_step(d: Derivs):
     if layer.kinked:
         side = ("The ReLU's derivative is 1 for a positive argument and 0 for a negative one" if layer.name == "relu"
                 else "The activation's slope on each side of 0")
-        text = say(side + "; the arguments' signs (", *_conditions(d), ") give each output's slope:")
+        text = say(side, *kink.clause(layer), "; the arguments' signs (", *_conditions(d), ") give each output's"
+                   " slope:")
     else:
         return step(say("Differentiate the activation. Its slope depends on the argument itself, so row r is"
                         " scaled by ", dphi_at(), ", with ", Z_R, " the r-th entry of ",
@@ -182,6 +185,8 @@ def _notes(d: Derivs) -> tuple:
         out.append(say(f"Output{'s' if many else ''} ", *join_pieces([d.zs[r] for r in d.dead]),
                        f" meet{'' if many else 's'} only padding (or no input), so the argument is exactly 0 whatever"
                        f" x and f; {'their rows are' if many else 'its row is'} zero whatever the slope there."))
+    if d.layer.kinked:
+        out += kink.notes(d.layer, d.zs)
     return tuple(out)
 
 
@@ -262,7 +267,8 @@ def _scaled(d: Derivs, J: ImmutableMatrix, J_exact: ImmutableMatrix, names, intr
     scale = say("Chain rule, row by row: row r of ", DA, " is row r of ", J_sym, " times the slope at ", Z_R,
                 ", so ", let(DA, MatMul(DIAG_SYM, J_sym)))
     if masked and d.layer.name == "relu":
-        scale += say("; the rows of the outputs with a negative argument (", *join_pieces([d.zs[r] for r in masked]),
+        what = "a negative argument" if all(d.layer.signs[r] for r in masked) else "a slope of 0"
+        scale += say(f"; the rows of the outputs with {what} (", *join_pieces([d.zs[r] for r in masked]),
                      ") vanish")
     if wide:
         steps.append(step(scale + say(f". ({what} has {cols} columns: its entries are in the JSON key.)"),

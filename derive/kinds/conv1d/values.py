@@ -13,6 +13,7 @@ from ...steps import Answer, Solution, Text, chain, let, say, step, written_sum
 from ...symbols import Times
 from ..activations import READABLE
 from .geometry import MAX_SHOWN, flat, unflat
+from . import kink
 from .layer import Layer
 from .names import F_VEC, NOTATION, PHI, RELU, Z_VEC, entry
 from .plane import as_number, by_definition, input_symbols, layer_matrix, weight_of
@@ -187,7 +188,8 @@ def _delta(layer: Layer):
                                                                                          delta))):
         product_ = ImmutableMatrix(gd.rows, gd.cols, lambda r, c: Times(gu[r, c], gs[r, c], evaluate=False))
         chains.append(chain(_name("delta", r"\delta", g.output, lab), product_, gd))
-    side = " (its side of 0 decides the slope)" if layer.kinked else ""
+    side = " (its side of 0 decides the slope; at 0 itself see the note)" if kink.any_zero(layer) else \
+        " (its side of 0 decides the slope)" if layer.kinked else ""
     text = say("Through the activation: each output's gradient times the activation's slope at its argument" + side +
                ", ", let(NOTATION.symbol("delta", r"\delta"), NOTATION.symbol("dL/dz", r"\frac{\partial L}{\partial"
                                                                                       r" z}")), ":")
@@ -296,7 +298,8 @@ def filter_gradient(layer: Layer) -> Solution:
     value = _nested(grads, g.weight_shape())
     question = say("Given the gradient arriving at the output, compute the loss's gradient with respect to the"
                    " filter.")
-    return Solution(question=question, steps=tuple(steps), answer=Answer(value=value, chain=chain(DF[0],
+    return Solution(question=question, steps=tuple(steps), notes=_zero_notes(layer),
+                    answer=Answer(value=value, chain=chain(DF[0],
                     _grids(grads, g.kernel, count)[0])), meanings=meanings)
 
 
@@ -326,5 +329,14 @@ def input_gradient(layer: Layer) -> Solution:
     value = _nested(grads, g.in_shape())
     question = say("Given the gradient arriving at the output, compute the loss's gradient with respect to the"
                    " input.")
-    return Solution(question=question, steps=tuple(steps), answer=Answer(value=value, chain=chain(DX[0],
+    return Solution(question=question, steps=tuple(steps), notes=_zero_notes(layer),
+                    answer=Answer(value=value, chain=chain(DX[0],
                     _grids(grads, g.input, g.channels[0])[0])), meanings=meanings)
+
+
+def _zero_notes(layer: Layer) -> tuple:
+    """The slope taken at an argument of exactly 0 (the kink), if any."""
+    if not kink.any_zero(layer):
+        return ()
+    from .symbolic import output_symbols
+    return tuple(kink.notes(layer, output_symbols(layer)))
