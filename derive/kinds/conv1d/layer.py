@@ -15,7 +15,6 @@ from . import geometry as geo
 from .config import Config, _activation, _padding, configure as configure_1d
 from .geometry import Geometry
 from .kink import refusal, slope_at
-from .names import Z_VEC
 
 LEGACY_ASKS = ("matrix", "gradient", "jacobian", "input-gradient")
 NUMERIC_ASKS = ("forward", "filter-gradient-value", "input-gradient-value")
