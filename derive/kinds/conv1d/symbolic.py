@@ -95,15 +95,8 @@ def analyse(layer: Layer) -> Derivs:
     shown = tuple(_slope_symbol(layer, zr) for zr in zs)
     meanings = {}
     if layer.kinked:
-        # a z_r of exactly 0 (numbers given) is 0 to the checker, its slope the one taken at the kink
-        signed = [Symbol(f"{zr.name}{'>' if s > 0 else '<'}0", positive=s > 0, negative=s < 0) if s else
-                  sympy.Integer(0) for zr, s in zip(zs, layer.signs)]
-        values = tuple(kink.slope_at(layer, r, zr) for r, zr in enumerate(zs))
+        values, exact = _kinked_slopes(layer, zs, shown, dphi, meanings)
         factors = values
-        exact = tuple(dphi.subs(Z, sz) if s else v for s, sz, v in zip(layer.signs, signed, values))
-        meanings.update(zip(zs, signed))
-        meanings.update({sh: (sympy.Heaviside(sz, 0) if layer.name == "relu" and s else e)
-                         for sh, sz, s, e in zip(shown, signed, layer.signs, exact)})
     else:
         tidy = tidy_form(dphi)
         values = tuple(tidy.subs(Z, zr) for zr in zs)
@@ -116,6 +109,19 @@ def analyse(layer: Layer) -> Derivs:
     return Derivs(layer=sym, xs=xs, ws=ws, places=tuple(places), args=args, L=L, windows=ImmutableMatrix(W),
                   zs=zs, shown=shown, values=values, factors=factors, exact=exact, meanings=meanings,
                   dphi=tidy_form(dphi).subs(Z, Z_VEC), dead=dead)
+
+
+def _kinked_slopes(layer: Layer, zs: tuple, shown: tuple, dphi, meanings: dict) -> tuple:
+    """(each row's slope, phi'(z_r) for the checker), decided by the signs; the checker reads each z_r with its
+    sign, and a z_r of exactly 0 (numbers given) as 0, its slope the one taken at the kink."""
+    signed = [Symbol(f"{zr.name}{'>' if s > 0 else '<'}0", positive=s > 0, negative=s < 0) if s else
+              sympy.Integer(0) for zr, s in zip(zs, layer.signs)]
+    values = tuple(kink.slope_at(layer, r, zr) for r, zr in enumerate(zs))
+    exact = tuple(dphi.subs(Z, sz) if s else v for s, sz, v in zip(layer.signs, signed, values))
+    meanings.update(zip(zs, signed))
+    meanings.update({sh: (sympy.Heaviside(sz, 0) if layer.name == "relu" and s else e)
+                     for sh, sz, s, e in zip(shown, signed, layer.signs, exact)})
+    return values, exact
 
 
 # --- shapes --------------------------------------------------------------------------------------
