@@ -152,8 +152,9 @@ def _signs(values: dict, asks, c: Config) -> tuple[int, ...] | None:
                          f'a list of {m} of "+" and "-"')
     for sg in raw:
         if sg in ("0", 0):
-            raise FieldError("signs", f"an argument of exactly 0 leaves the {what}'s slope undefined;"
-                                      " say which side", raw, '"+" or "-" for each argument')
+            raise FieldError("signs", f"an argument of exactly 0 sits on the {what}'s kink: say which side's slope"
+                                      " to take, or give the numbers x and f (derive then takes PyTorch's slope"
+                                      " there for relu, leaky_relu and |z|)", raw, '"+" or "-" for each argument')
         if sg not in SIGNS:
             raise FieldError("signs", "unknown sign", sg, '"+" or "-"')
     return tuple(SIGNS[sg] for sg in raw)
