@@ -6,6 +6,7 @@ for an argument of 0 picks that side; another kinked activation still asks for t
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -185,6 +186,9 @@ def test_narration_never_puts_a_zero_argument_on_a_side(c, activation, rnd):
     text = derive.render(doc, "markdown")
     names = [_latex(c, i, z.shape) for i in zeros]
     assert not _false_sides(text, names), names
+    prose = [piece for part in json.loads(derive.render(doc, "json"))["parts"]
+             for piece in [part["question"], *(s["text"] for s in part["steps"]), *part.get("notes", [])]]
+    assert not _false_sides("\n".join(prose), names), names
     assert "sits on the kink" in text or "sit on the kink" in text
     assert "slope is taken as" in text
     # the JSON carries the answers only: every slope-dependent answer is numbers
@@ -193,6 +197,10 @@ def test_narration_never_puts_a_zero_argument_on_a_side(c, activation, rnd):
 
 
 def test_narration_on_the_kink_by_hand():
+    # the reader of false claims finds them
+    assert _false_sides("assuming $z_{1} < 0$ and", ["z_{1}"]) and not _false_sides("$z_{1} = 0$", ["z_{1}"])
+    assert _false_sides("(positive: $z_{11}$; negative: $z_{12}$)", ["z_{12}"])
+    assert not _false_sides("(positive: $z_{11}$; exactly 0: $z_{12}$)", ["z_{12}", "z_{1}"])
     text = derive.render(document(SYMBOLIC, **ON_KINK), "markdown")
     assert r"z_{1} = 0" in text and r"z_{1} <" not in text and r"z_{1} >" not in text
     assert "its slope is taken as $0$, the ReLU's slope below the kink" in text
