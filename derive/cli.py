@@ -57,8 +57,10 @@ def _format(choices, helps=FORMAT_HELP, several: bool = True):
 
 
 def _common(output_help, metavar="PATH"):
-    """The options every command takes: --output, --only, --templates."""
+    """The options every command takes: --output, --only, --templates, --no-figures."""
     def decorate(f):
+        f = click.option("--no-figures", "no_figures", is_flag=True,
+                         help="Leave the figures out (as figures = false in the spec does).")(f)
         f = click.option("--templates", metavar="DIR", type=click.Path(exists=True, file_okay=False),
                          help="A folder of templates put in front of the built-in ones (same names override; "
                               "the built-in ones stay reachable as builtin/<name>).")(f)
@@ -78,7 +80,7 @@ SHEET_OUTPUT = ("Where to write; '-' for standard output (not for pdf or beamer-
 @_format(for_sheet("solutions"))
 @_common(SHEET_OUTPUT.format(sheet="solutions"))
 @reports_errors
-def solutions(spec, fmt, output, only, templates):
+def solutions(spec, fmt, output, only, templates, no_figures):
     """Write the answer key of SPEC (default: the bundled HW5 problem set).
 
     Every answer is derived step by step from the spec's values, and every
@@ -86,7 +88,7 @@ def solutions(spec, fmt, output, only, templates):
     anything is written. Each question is restated above its answer.
     """
     from . import commands
-    _echo(commands.solutions(spec, fmt, output, only, templates))
+    _echo(commands.solutions(spec, fmt, output, only, templates, not no_figures))
 
 
 @cli.command()
@@ -94,14 +96,14 @@ def solutions(spec, fmt, output, only, templates):
 @_format(for_sheet("problems"))
 @_common(SHEET_OUTPUT.format(sheet="problems"))
 @reports_errors
-def problems(spec, fmt, output, only, templates):
+def problems(spec, fmt, output, only, templates, no_figures):
     """Write the problem sheet of SPEC: the questions alone, as students receive them.
 
     The questions are restated from the same spec as the answer key, so a
     changed number changes the sheet and the key together.
     """
     from . import commands
-    _echo(commands.problems(spec, fmt, output, only, templates))
+    _echo(commands.problems(spec, fmt, output, only, templates, not no_figures))
 
 
 @cli.command()
@@ -109,7 +111,7 @@ def problems(spec, fmt, output, only, templates):
 @_format(snippet_formats(), SNIPPET_HELP, several=False)
 @_common("The folder to write into. Default: out/snippets under the current directory.", metavar="DIR")
 @reports_errors
-def snippets(spec, fmt, output, only, templates):
+def snippets(spec, fmt, output, only, templates, no_figures):
     """Write one file a question and one a problem of SPEC, for slides and pages.
 
     Files are named <spec-name>-<id>.tex (1a.i, ...) and <spec-name>-<number>.tex;
@@ -117,7 +119,7 @@ def snippets(spec, fmt, output, only, templates):
     frame. The packages and macros they need are in <spec-name>-preamble.tex.
     """
     from . import commands
-    _echo(commands.snippets(spec, fmt, output, only, templates))
+    _echo(commands.snippets(spec, fmt, output, only, templates, not no_figures))
 
 
 @cli.command()

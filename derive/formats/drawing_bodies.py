@@ -1,0 +1,295 @@
+"""The four bodies laid out (derive.formats.drawing's primitives, in cm, y upwards): a plot's axes, ticks,
+curves, marks and legend; a grid's cells; a row of boxes; a circuit's nodes and wires."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .drawing import (CHAR, LINE, ROLES, SERIES, WEIGHTS, Dot, Path, Rect, Text, decade, finish, log_ticks,
+                      nice_ticks, number_text, padded, text_width)
+from .drawing import Tick
+
+# --- plot ----------------------------------------------------------------------------------
+
+LEFT, BOTTOM, TOP, RIGHT = 1.2, 0.95, 0.75, 0.4
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where the plot area sits (cm) and the data range it shows (y as log10 on a log axis)."""
+    x0: float
+    y0: float
+    w: float
+    h: float
+    xs: tuple[float, float]
+    ys: tuple[float, float]
+    log: bool
+
+    def at(self, x: float, y: float) -> tuple[float, float]:
+        y = math.log10(y) if self.log else y
+        return (round(self.x0 + (x - self.xs[0]) / (self.xs[1] - self.xs[0]) * self.w, 3),
+                round(self.y0 + (y - self.ys[0]) / (self.ys[1] - self.ys[0]) * self.h, 3))
+
+
+def _shown(y: float, log: bool) -> bool:
+    return math.isfinite(y) and (y > 0 or not log)
+
+
+def _ranges(body) -> tuple[tuple[float, float], tuple[float, float]]:
+    pts = [p for s in body.series for p in s.points] + [(m.x, m.y) for m in body.marks]
+    pts = [(float(x), float(y)) for x, y in pts if math.isfinite(float(x)) and _shown(float(y), body.log_y)]
+    if not pts:
+        pts = [(0.0, 1.0)]
+    xs = [x for x, _ in pts]
+    ys = [math.log10(y) if body.log_y else y for _, y in pts]
+    if body.square:
+        lo, hi = padded(min(xs + ys), max(xs + ys), False)
+        return (lo, hi), (lo, hi)
+    return padded(min(xs), max(xs), False), padded(min(ys), max(ys), body.log_y)
+
+
+def _legend(body, plain, width: float) -> list[list]:
+    """The legend's rows: each a list of (series index, label, width)."""
+    rows, row, used = [], [], 0.0
+    for k, s in enumerate(body.series):
+        if s.label == "" or s.label is None:
+            continue
+        w = 0.9 + text_width(s.label, plain) + 0.4
+        if row and used + w > width:
+            rows.append(row)
+            row, used = [], 0.0
+        row.append((k, s.label, w))
+        used += w
+    return rows + ([row] if row else [])
+
+
+def plot(body, box, plain):
+    W, H = box
+    rows = _legend(body, plain, W - LEFT)
+    legend_h = LINE * len(rows) + (0.15 if rows else 0)
+    if body.square:
+        side = min(H - BOTTOM - TOP - legend_h, W - LEFT - RIGHT, 6.5)
+        pw = ph = side
+    else:
+        pw, ph = W - LEFT - RIGHT, min(H, 0.55 * W) - BOTTOM - TOP - legend_h
+    xs, ys = _ranges(body)
+    frame = Frame(LEFT, BOTTOM + legend_h, pw, ph, xs, ys, body.log_y)
+    items = _axes(body, frame)
+    for k, s in enumerate(body.series):
+        items += _series(s, frame, SERIES[k % len(SERIES)])
+    for m in body.marks:
+        items += _mark(m, frame)
+    items += _legend_items(body, rows, frame, legend_h)
+    wide = max([LEFT + sum(w for _, _, w in row) for row in rows] + [LEFT + pw + RIGHT])
+    return finish(items, wide, BOTTOM + legend_h + ph + TOP)
+
+
+def _axes(body, f: Frame) -> list:
+    x1, y1 = f.x0 + f.w, f.y0 + f.h
+    items = [Path(((f.x0, f.y0), (x1, f.y0), (x1, y1), (f.x0, y1), (f.x0, f.y0)), "deriveink", "frame")]
+    for x in nice_ticks(*f.xs):
+        px = f.at(x, 10 ** f.ys[0] if f.log else f.ys[0])[0]
+        items += [Path(((px, f.y0), (px, f.y0 + 0.1)), "deriveink", "frame"),
+                  Text(px, f.y0 - 0.08, Tick(f"${_tex_number(x)}$", number_text(x)), "north", size="tiny")]
+    ticks = [(y, decade(y)) for y in log_ticks(*f.ys)] if f.log else \
+        [(y, Tick(f"${_tex_number(y)}$", number_text(y))) for y in nice_ticks(*f.ys)]
+    for y, label in ticks:
+        py = f.y0 + (y - f.ys[0]) / (f.ys[1] - f.ys[0]) * f.h
+        items += [Path(((f.x0, py), (f.x0 + 0.1, py)), "deriveink", "frame"),
+                  Text(f.x0 - 0.08, py, label, "east", size="tiny")]
+    items += [Text(f.x0 + f.w / 2, f.y0 - 0.5, body.x_label, "north"),
+              Text(f.x0 - 0.3, f.y0 + f.h + 0.1, body.y_label, "south west")]
+    return items
+
+
+def _tex_number(v: float) -> str:
+    text = number_text(v)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+    return text
+
+
+def _runs(points, log: bool) -> list[list]:
+    """The series' points split where a point cannot be drawn (zero or below on a log axis)."""
+    runs, run = [], []
+    for x, y in points:
+        if _shown(float(y), log) and math.isfinite(float(x)):
+            run.append((float(x), float(y)))
+        elif run:
+            runs.append(run)
+            run = []
+    return runs + ([run] if run else [])
+
+
+def _series(s, f: Frame, colour: str) -> list:
+    items = []
+    for run in _runs(s.points, f.log):
+        if s.style == "points":
+            items += [Dot(*f.at(x, y), colour, True, (x, y), s.label, 0.05) for x, y in run]
+            continue
+        style = {"line": "thick", "dashed": "dashed", "path": "thin"}.get(s.style, "thick")
+        if len(run) == 1:
+            items.append(Dot(*f.at(*run[0]), colour, True, run[0], s.label, 0.05))
+        else:
+            items.append(Path(tuple(f.at(x, y) for x, y in run), colour, style, s.style == "path",
+                              tuple(run), s.label))
+    return items
+
+
+def _mark(m, f: Frame) -> list:
+    x, y = float(m.x), float(m.y)
+    if not _shown(y, f.log):
+        return []
+    px, py = f.at(x, y)
+    items = [Dot(px, py, "derivered", m.style != "open", (x, y), m.label, 0.09)]
+    if m.label != "" and m.label is not None:
+        items.append(Text(px + 0.12, py - 0.1, m.label, "north west", "derivered", "tiny", halo=True))
+    return items
+
+
+def _legend_items(body, rows, f: Frame, legend_h: float) -> list:
+    items = []
+    for r, row in enumerate(rows):
+        y = legend_h - LINE * (r + 0.5)
+        x = f.x0
+        for k, label, w in row:
+            colour, s = SERIES[k % len(SERIES)], body.series[k]
+            style = {"line": "thick", "dashed": "dashed", "path": "thin"}.get(s.style, "thick")
+            if s.style == "points":
+                items.append(Dot(x + 0.35, y, colour, True, None, "", 0.05))
+            else:
+                items.append(Path(((x, y), (x + 0.7, y)), colour, style))
+            items.append(Text(x + 0.85, y, label, "west", size="tiny"))
+            x += w
+    return items
+
+
+# --- grid ----------------------------------------------------------------------------------
+
+def _role_fill(role: str) -> str | None:
+    if role.startswith("f") and role[1:].isdigit():
+        return WEIGHTS[(int(role[1:]) - 1) % len(WEIGHTS)]
+    return ROLES.get(role, "derivelight")
+
+
+def grid(body, box, plain):
+    W, H = box
+    legend_h = LINE * len(body.legend)
+    left = max([text_width(lab, plain) for lab in body.row_labels] + [0]) + (0.15 if body.row_labels else 0)
+    top = LINE if body.col_labels else 0
+    size = min(0.6, (W - left) / max(body.cols, 1), (H - legend_h - top - 0.1) / max(body.rows, 1))
+    y_top = legend_h + 0.1 + body.rows * size
+    items = [Rect(left, y_top - body.rows * size, body.cols * size, body.rows * size, None, "derivegrey")]
+    for c in body.cells:
+        items += _cell(c, left + c.col * size, y_top - (c.row + 1) * size, size)
+    items += _grid_lines(body, left, y_top, size)
+    for r, lab in enumerate(body.row_labels):
+        items.append(Text(left - 0.1, y_top - (r + 0.5) * size, lab, "east", size="tiny"))
+    for k, lab in enumerate(body.col_labels):
+        items.append(Text(left + (k + 0.5) * size, y_top + 0.05, lab, "south", size="tiny"))
+    for k, (role, meaning) in enumerate(body.legend):
+        y = legend_h - LINE * (k + 0.5)
+        items += _cell_shape(role, left, y - 0.14, 0.28, ())
+        items.append(Text(left + 0.4, y, meaning, "west", size="tiny"))
+    return finish(items, max(left + body.cols * size, 3.0), y_top + top)
+
+
+def _grid_lines(body, left: float, y_top: float, size: float) -> list:
+    if size < 0.12:
+        return []
+    bottom, right = y_top - body.rows * size, left + body.cols * size
+    lines = [Path(((left + k * size, bottom), (left + k * size, y_top)), "derivegrey", "grid")
+             for k in range(1, body.cols)]
+    return lines + [Path(((left, y_top - k * size), (right, y_top - k * size)), "derivegrey", "grid")
+                    for k in range(1, body.rows)]
+
+
+def _cell_shape(role: str, x: float, y: float, s: float, data) -> list:
+    fill = _role_fill(role)
+    items = [Rect(x, y, s, s, fill, "derivegrey", role == "hole", data)]
+    if role == "hatched":
+        for k in (1, 2):
+            t = s * k / 3
+            items += [Path(((x + t, y), (x + s, y + s - t)), "derivegrey", "thin"),
+                      Path(((x, y + t), (x + s - t, y + s)), "derivegrey", "thin")]
+        items.append(Path(((x, y), (x + s, y + s)), "derivegrey", "thin"))
+    return items
+
+
+def _cell(c, x: float, y: float, s: float) -> list:
+    data = (("row", c.row), ("col", c.col), ("role", c.role)) + ((("label", c.label),) if c.label != "" else ())
+    items = _cell_shape(c.role, x, y, s, data)
+    if c.label != "" and s >= 0.3:
+        dark = c.role.startswith("f") and c.role[1:].isdigit() or c.role == "negative"
+        items.append(Text(x + s / 2, y + s / 2, c.label, "center", "white" if dark else "deriveink", "tiny"))
+    return items
+
+
+# --- boxes ---------------------------------------------------------------------------------
+
+def boxes(body, box, plain):
+    W, H = box
+    n = max(len(body.boxes), 1)
+    text_lines = max([1 + len(b.lines) for b in body.boxes] + [1])
+    room_h = max(H - LINE * text_lines - 0.3, 0.5)
+    slots = [max([text_width(b.title, plain)] + [text_width(x, plain) for x in b.lines]) + 0.3 for b in body.boxes]
+    biggest_w = max([float(b.width) for b in body.boxes] + [1e-9])
+    biggest_h = max([float(b.height) for b in body.boxes] + [1e-9])
+    scale_w = max(min((W - sum(slots) * 0.2) / n, 2.5), 0.3) / biggest_w
+    scale_h = min(room_h, 4.0) / biggest_h
+    items, x = [], 0.1
+    base = LINE * text_lines + 0.2
+    for b, slot in zip(body.boxes, slots):
+        w = max(float(b.width) * scale_w, 0.15)
+        h = max(float(b.height) * scale_h, 0.15)
+        width = max(w, min(slot, W / n))
+        cx = x + width / 2
+        items.append(Rect(cx - w / 2, base, w, h, "deriveshade", "deriveblue",
+                          data=(("title", b.title), ("width", b.width), ("height", b.height)), rounded=False))
+        items.append(Text(cx, base - 0.08, b.title, "north", size="tiny"))
+        for k, line in enumerate(b.lines):
+            items.append(Text(cx, base - 0.08 - LINE * (k + 1), line, "north", "derivegrey", "tiny"))
+        x += width + 0.25
+    top = base + max([max(float(b.height) * scale_h, 0.15) for b in body.boxes] + [0])
+    return finish(items, max(x, 1.0), top + 0.1)
+
+
+# --- circuit -------------------------------------------------------------------------------
+
+def circuit(body, box, plain):
+    W, H = box
+    columns = max([n.column for n in body.nodes] + [0]) + 1
+    rows = max([float(n.row) for n in body.nodes] + [0]) + 1
+    widest = max([text_width(n.label, plain) for n in body.nodes] + [0.6]) + 0.3
+    dx = min(3.2, max((W - widest) / max(columns - 1, 1), widest + 0.4))
+    dy = min(1.6, max((H - 0.6) / rows, 0.9))
+    height = rows * dy + 0.2
+    where = {n.id: (widest / 2 + 0.1 + n.column * dx, height - 0.1 - (float(n.row) + 0.5) * dy) for n in body.nodes}
+    items = []
+    for e in body.edges:
+        if e.source in where and e.target in where:
+            items += _wire(e, where[e.source], where[e.target], widest)
+    for n in body.nodes:
+        x, y = where[n.id]
+        items.append(Rect(x - widest / 2, y - 0.25, widest, 0.5, "white", "deriveink",
+                          data=(("node", n.id), ("label", n.label)), rounded=True))
+        items.append(Text(x, y, n.label, "center"))
+    return finish(items, widest + 0.2 + (columns - 1) * dx, height)
+
+
+def _wire(e, a, b, widest: float) -> list:
+    (x1, y1), (x2, y2) = a, b
+    start, end = (round(x1 + widest / 2, 3), round(y1, 3)), (round(x2 - widest / 2, 3), round(y2, 3))
+    mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+    items = [Path((start, end), "deriveink", "solid", True,
+                  meta=(("source", e.source), ("target", e.target), ("above", e.above), ("below", e.below)))]
+    if e.above != "":
+        items.append(Text(mx, my + 0.06, e.above, "south", "derivegreen", "tiny"))
+    if e.below != "":
+        items.append(Text(mx, my - 0.06, e.below, "north", "derivered", "tiny"))
+    return items
+
+
+__all__ = ["plot", "grid", "boxes", "circuit", "CHAR"]
