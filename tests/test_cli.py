@@ -40,7 +40,7 @@ def test_json_to_stdout(run):
     assert data["generator"] == {"name": "derive", "version": derive.__version__}
     assert [p["id"] for p in data["parts"]] == "1a.i 1a.ii 1b.i 1b.ii 2a 2b 2c 2d 3a 3b".split()
     part = data["parts"][4]
-    assert set(part) == {"id", "problem", "kind", "ask", "question", "steps", "notes", "answer"}
+    assert set(part) == {"id", "problem", "kind", "ask", "question", "steps", "notes", "answer", "figures"}
     assert part["answer"]["value"] == [280, 0] and part["problem"] == 2 and part["kind"] == "cnn-dims"
     assert all(set(s) == {"text", "latex"} for p in data["parts"] for s in p["steps"])
 

@@ -21,7 +21,7 @@ COLOURS = {
 }
 SERIES = ("deriveblue", "deriveorange", "derivegreen", "derivepurple", "deriveteal", "derivered")
 ROLES = {"shaded": "deriveshade", "positive": "derivepositive", "zero": "derivezero", "hatched": "derivehatch",
-         "negative": "derivered", "hole": None}
+         "negative": "derivered", "hole": "white"}
 WEIGHTS = ("deriveblue", "deriveorange", "derivegreen", "derivepurple", "deriveteal", "derivered", "derivebrown",
            "derivepink", "deriveolive")
 CHAR = 0.17          # a character's rough width at the figures' small size, cm

@@ -193,7 +193,8 @@ def grid(body, box, plain):
         y = legend_h - LINE * (k + 0.5)
         items += _cell_shape(role, left, y - 0.14, 0.28, ())
         items.append(Text(left + 0.4, y, meaning, "west", size="tiny"))
-    return finish(items, max(left + body.cols * size, 3.0), y_top + top)
+    legend_w = max([left + 0.4 + text_width(meaning, plain) for _, meaning in body.legend] + [0])
+    return finish(items, max(left + body.cols * size, legend_w, 3.0), y_top + top)
 
 
 def _grid_lines(body, left: float, y_top: float, size: float) -> list:
@@ -264,7 +265,7 @@ def circuit(body, box, plain):
     rows = max([float(n.row) for n in body.nodes] + [0]) + 1
     widest = max([text_width(n.label, plain) for n in body.nodes] + [0.6]) + 0.3
     dx = min(3.2, max((W - widest) / max(columns - 1, 1), widest + 0.4))
-    dy = min(1.6, max((H - 0.6) / rows, 0.9))
+    dy = min(1.8, max((H - 0.6) / rows, 0.9))
     height = rows * dy + 0.2
     where = {n.id: (widest / 2 + 0.1 + n.column * dx, height - 0.1 - (float(n.row) + 0.5) * dy) for n in body.nodes}
     items = []
@@ -282,7 +283,8 @@ def circuit(body, box, plain):
 def _wire(e, a, b, widest: float) -> list:
     (x1, y1), (x2, y2) = a, b
     start, end = (round(x1 + widest / 2, 3), round(y1, 3)), (round(x2 - widest / 2, 3), round(y2, 3))
-    mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+    mx, my = start[0] + (end[0] - start[0]) * 0.4, start[1] + (end[1] - start[1]) * 0.4     # nearer the source,
+    # where wires meeting at a node are still apart
     items = [Path((start, end), "deriveink", "solid", True,
                   meta=(("source", e.source), ("target", e.target), ("above", e.above), ("below", e.below)))]
     if e.above != "":

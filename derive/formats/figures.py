@@ -18,7 +18,7 @@ from .drawing import layout, number_text
 from .svg import plain_latex, svg
 from .tikz import picture
 
-BOXES = {"article": (12.5, 7.0), "slide": (11.0, 5.0)}
+BOXES = {"article": (12.5, 7.0), "slide": (11.0, 5.8)}
 
 
 def _number(label) -> str | None:

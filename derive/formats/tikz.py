@@ -71,7 +71,8 @@ def _rect(r: Rect, comment: Callable) -> str:
     opts.append(f"draw={r.stroke}" if r.stroke else "draw=none")
     opts += ["line width=0.3pt"] + (["dotted"] if r.dotted else []) + (["rounded corners=3pt"] if r.rounded else [])
     tail = "  % " + ", ".join(f"{k} {comment(v)}" for k, v in r.data) if r.data else ""
-    return rf"\filldraw[{', '.join(opts)}] {_at(r.x, r.y)} rectangle {_at(r.x + r.w, r.y + r.h)};{tail}"
+    command = r"\filldraw" if r.fill else r"\draw"
+    return rf"{command}[{', '.join(opts)}] {_at(r.x, r.y)} rectangle {_at(r.x + r.w, r.y + r.h)};{tail}"
 
 
 def _text(t: Text, label: Callable) -> str:
