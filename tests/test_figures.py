@@ -207,6 +207,22 @@ def test_two_units_trajectory_in_the_plane():
     assert decay.body.series[0].points[-1] == (value["T"], value["gradient_T"])
     assert trajectory.body.square and trajectory.body.series[0].points[0] == (0.1, 0.2)
     assert [(m.x, m.y) for m in trajectory.body.marks] == [tuple(value["fixed_point"])]
+    import mpmath
+    from derive.kinds.dynamics import VectorRecurrence
+    from derive.kinds.rnn.units import analyse
+    from derive.kinds.activations import slope
+    config = derive.kinds.KINDS["rnn-activation"].configure(
+        {"activation": "tanh", "W_a": [[0.5, 1], [-1, 0.5]], "b": [0, 0], "a0": [0.1, 0.2]}, ("stability",))
+    dphi = slope(config.phi)[0]
+    s = analyse(config, dphi)
+    J_at = VectorRecurrence(config.phi, dphi, config.W_a, config.c).jacobian()
+    with mpmath.workdps(50):                                      # each point against a 50-digit SVD
+        M = None
+        for t, state in enumerate(s.traj[:60], 1):
+            M = J_at(state) if M is None else J_at(state) * M
+            if t % 7 == 0:
+                sigma = max(abs(x) for x in mpmath.svd_r(M, compute_uv=False))
+                assert decay.body.series[0].points[t - 1][1] == pytest.approx(float(sigma), rel=1e-10)
     latex = derive.render(doc, "latex")
     assert tikz_series(tikz_pictures(latex)[1])[0][:2] == [("0.1", "0.2"), (g6(trajectory.body.series[0].points[1][0]),
                                                                                g6(trajectory.body.series[0].points[1][1]))]

@@ -44,7 +44,8 @@ def _ranges(body) -> tuple[tuple[float, float], tuple[float, float]]:
     xs = [x for x, _ in pts]
     ys = [math.log10(y) if body.log_y else y for _, y in pts]
     if body.square:
-        lo, hi = padded(min(xs + ys), max(xs + ys), False)
+        lo, hi = min(xs + ys), max(xs + ys)
+        lo, hi = padded(lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.05, False)
         return (lo, hi), (lo, hi)
     return padded(min(xs), max(xs), False), padded(min(ys), max(ys), body.log_y)
 

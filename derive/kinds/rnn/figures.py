@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import mpmath
+import sympy
 from sympy import Abs
 
 from ...figures import Figure, Mark, Plot, Series
@@ -50,18 +51,44 @@ def running_gradients(rec, traj, T: int) -> list:
     return out
 
 
-def running_norms(rec, traj, T: int) -> list:
-    """||da<t>/da<0>|| (the largest singular value) for t = 1 ... T, as VectorRecurrence.gradient computes
-    its last one."""
+def running_norms(rec, traj, T: int, last) -> list:
+    """||da<t>/da<0>|| (the largest singular value) for t = 1 ... T: the derivation's Jacobians along the
+    trajectory multiplied in floats (kept at a largest entry of 1, the scale carried aside, so that nothing
+    underflows), the size by power iteration from the previous t's direction; at T the answer's own value."""
     J_at = rec.jacobian()
-    out = []
-    with mpmath.workdps(DIGITS):
-        M = None
-        for state in traj[:T]:
-            J = J_at(state)
-            M = J if M is None else J * M
-            out.append(to_sympy(max(abs(s) for s in mpmath.svd_r(M, compute_uv=False))))
-    return out
+    n = rec.n
+    out, v, M, scale = [], [1.0] * n, None, mpmath.mpf(1)
+    for state in traj[:T - 1]:
+        J = J_at(state)
+        Jf = [[float(J[i, j]) for j in range(n)] for i in range(n)]
+        M = Jf if M is None else [[sum(Jf[i][k] * M[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+        top = max(abs(x) for row in M for x in row)
+        if top == 0:
+            out.append(sympy.Integer(0))
+            continue
+        M = [[x / top for x in row] for row in M]
+        scale *= top
+        sigma, v = _largest_singular(M, v)
+        out.append(to_sympy(mpmath.mpf(sigma) * scale))
+    return out + [last]
+
+
+def _largest_singular(A: list[list[float]], v: list[float]) -> tuple[float, list[float]]:
+    """The largest singular value of a small float matrix by power iteration on A^T A, from v."""
+    n = len(A[0])
+    sigma = 0.0
+    for _ in range(500):
+        Av = [sum(row[j] * v[j] for j in range(n)) for row in A]
+        w = [sum(A[i][j] * Av[i] for i in range(len(A))) for j in range(n)]
+        size = math.sqrt(sum(x * x for x in w))
+        if size == 0:
+            return 0.0, [1.0] * n
+        v = [x / size for x in w]
+        new = math.sqrt(size)
+        if abs(new - sigma) <= 1e-13 * new:
+            return new, v
+        sigma = new
+    return sigma, v
 
 
 def decay(values: list, factor, y_label, rate_symbol) -> Figure | None:
@@ -168,7 +195,7 @@ def units(rec, s) -> tuple[Figure, ...]:
     """The figures of a several-unit stability question."""
     figures = []
     if s.evidence is not None:
-        figures.append(decay(running_norms(rec, list(s.traj), T_EVIDENCE), s.factor, NORM_T, RHO))
+        figures.append(decay(running_norms(rec, list(s.traj), T_EVIDENCE, s.evidence), s.factor, NORM_T, RHO))
     if rec.n == 2:
         figures.append(plane(s))
     return tuple(f for f in figures if f is not None)
