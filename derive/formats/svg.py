@@ -37,7 +37,7 @@ def svg(d: Drawing, plain: Callable, title: str, standalone: bool = False) -> st
     style = "" if standalone else ' style="max-width:100%;height:auto"'
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(w)}" height="{_n(h)}" viewBox="0 0 {_n(w)} {_n(h)}"'
             f' role="img" font-family="Latin Modern Roman, Computer Modern Serif, Georgia, serif"{style}>')
-    out = [head, f"<title>{escape(title)}</title>"]
+    out = [head, f"<title>{escape(title)}</title>", '<rect width="100%" height="100%" fill="#FFFFFF"/>']
     flip = lambda x, y: (x * PX, (d.height - y) * PX)          # noqa: E731 - TikZ's y up, SVG's down
     for it in d.items:
         if isinstance(it, Path):
@@ -103,7 +103,7 @@ def _text(t: Text, flip, plain) -> str:
     anchor, baseline = ANCHORS.get(t.anchor, ANCHORS["center"])
     turn = f' transform="rotate({-t.rotate} {_n(x)} {_n(y)})"' if t.rotate else ""
     turn += ' stroke="#FFFFFF" stroke-width="3" paint-order="stroke"' if t.halo else ""
-    text = t.label.plain if isinstance(t.label, Tick) else plain(t.label)
+    text = t.label.plain.replace("-", "−") if isinstance(t.label, Tick) else plain(t.label)
     return (f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" dominant-baseline="{baseline}"'
             f' font-size="{SIZES[t.size]}" fill="{colour(t.colour)}"{turn}>{escape(text)}</text>')
 
