@@ -35,7 +35,8 @@ def svg(d: Drawing, plain: Callable, title: str, standalone: bool = False) -> st
     """The picture as an <svg> element (``standalone``: a file of its own, with the XML namespace heading it)."""
     w, h = d.width * PX, d.height * PX
     style = "" if standalone else ' style="max-width:100%;height:auto"'
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(w)}" height="{_n(h)}" viewBox="0 0 {_n(w)} {_n(h)}"'
+    xmlns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""         # HTML needs none: nothing to fetch
+    head = (f'<svg{xmlns} width="{_n(w)}" height="{_n(h)}" viewBox="0 0 {_n(w)} {_n(h)}"'
             f' role="img" font-family="Latin Modern Roman, Computer Modern Serif, Georgia, serif"{style}>')
     out = [head, f"<title>{escape(title)}</title>", '<rect width="100%" height="100%" fill="#FFFFFF"/>']
     flip = lambda x, y: (x * PX, (d.height - y) * PX)          # noqa: E731 - TikZ's y up, SVG's down

@@ -25,7 +25,7 @@ from ..dynamics import T_EVIDENCE, compare_one
 from .notation import A_PREV, A_T, DA_T_DA_0, FACTOR, NORM_T, RHO, T_LONG
 
 STAIRS = 24              # iterates drawn as the cobweb's staircase, at most
-SAMPLES = 81             # points of the curve y = phi(W_a a + c)
+SAMPLES = 49             # points of the curve y = phi(W_a a + c)
 PLANE = 60               # states drawn in the plane, at most
 FAR = 1e3                # states beyond this are not drawn
 
@@ -99,7 +99,8 @@ def decay(values: list, factor, y_label, rate_symbol) -> Figure | None:
     series = [Series("along the trajectory", points, "line")]
     rate = _float(factor)
     if rate is not None and rate > 0:
-        geometric = tuple((t, rate ** t) for t, _ in points if 0 < rate ** t < 1e300)
+        ends = [t for t in (points[0][0], points[-1][0]) if 0 < rate ** t < 1e300]
+        geometric = tuple((t, rate ** t) for t in dict.fromkeys(ends))      # a straight line on the log axis
         series.append(Series(rate_symbol ** T_LONG, geometric, "dashed"))
     caption = ("The gradient's size against the sequence length T on a log axis: the product of the factors"
                f" along the trajectory (the last, after {len(values)} steps, is the answer's value), and the geometric rate"
