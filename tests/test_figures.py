@@ -245,6 +245,8 @@ def test_slides_with_figures_fit_the_frame(synthetic, hw5, tmp_path):
     for name, doc in (("synthetic", synthetic), ("hw5", hw5)):
         log = compile_tex(derive.render(doc, "beamer"), tmp_path, name)
         assert overfull(log) == [], name
+    log = compile_tex(derive.render(synthetic, "beamer", sheet="problems"), tmp_path, "sheet")
+    assert overfull(log) == []
 
 
 def test_figure_snippet_compiles_alone(synthetic, tmp_path):
@@ -322,3 +324,35 @@ def test_markdown_on_stdout_leaves_figures_out_with_a_note():
     assert "figures are left out of Markdown on standard output" in result.stderr
     quiet = CliRunner().invoke(cli, ["solutions", "-f", "markdown", "-o", "-", "--no-figures"])
     assert quiet.stderr == "" and quiet.stdout == result.stdout
+
+
+# --- any one unit: the figure is the answer's --------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+tenths = st.integers(-30, 30).map(lambda k: k / 10)
+
+
+@settings(max_examples=25, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(activation=st.sampled_from(["sigmoid", "tanh", "relu", "identity"]), W_a=tenths, b=tenths,
+       a0=st.integers(-10, 10).map(lambda k: k / 10))
+def test_any_unit_draws_its_answer(activation, W_a, b, a0):
+    doc = derive.solve(spec("rnn-activation", [{"ask": "stability"}], activation=activation, W_a=W_a, b=b, a0=a0))
+    part = json.loads(derive.render(doc, "json"))["parts"][0]
+    value, figures = part["answer"]["value"], part["figures"]
+    assert [f["kind"] for f in figures] == ["plot", "plot"] and all(f["sheet"] is None for f in figures)
+    decay, cobweb = figures
+    along = decay["body"]["series"][0]["points"]
+    if value["gradient_T"] is not None:
+        assert along[-1] == [value["T"], value["gradient_T"]]
+    if value["fixed_point"] is not None and abs(value["fixed_point"]) < 1e3:
+        assert any(m["x"] == pytest.approx(value["fixed_point"], abs=1e-12) for m in cobweb["body"]["marks"])
+    latex, html = derive.render(doc, "latex"), derive.render(doc, "html")
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    for fig, pic, svg in zip(figures, tikz_pictures(latex), svgs):
+        expected = [[(g6(x), g6(y)) for x, y in s["points"]] for s in fig["body"]["series"]
+                    if len(s["points"]) > 1 and not (fig["body"]["log_y"] and any(y <= 0 for _, y in s["points"]))]
+        drawn = tikz_series(pic)
+        assert all(s in drawn for s in expected)
+        assert all(s in svg_series(svg) for s in expected)
