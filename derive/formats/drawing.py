@@ -9,7 +9,7 @@ or a test reads the figure's numbers back. Nothing here prints maths; labels pas
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # The palette, by plain names (the TikZ code defines them by these names).
@@ -119,8 +119,27 @@ def layout(body, box: tuple[float, float], plain) -> Drawing:
     """A body laid out to fit a box (width, height) in cm; ``plain`` gives a label's text, for its size."""
     from . import drawing_bodies as bodies
     kind = type(body).__name__
-    return {"Plot": bodies.plot, "Grid": bodies.grid, "Boxes": bodies.boxes, "Circuit": bodies.circuit}[kind](
+    drawn = {"Plot": bodies.plot, "Grid": bodies.grid, "Boxes": bodies.boxes, "Circuit": bodies.circuit}[kind](
         body, box, plain)
+    return fit(drawn, box)
+
+
+def fit(d: Drawing, box: tuple[float, float]) -> Drawing:
+    """The drawing shrunk (its geometry, not its text) to fit the box, when it is larger: a long stack of
+    layers or a deep circuit never runs off the page or the frame."""
+    scale = min(box[0] / d.width if d.width > 0 else 1, box[1] / d.height if d.height > 0 else 1)
+    if scale >= 1:
+        return d
+    r = lambda v: round(v * scale, 3)                 # noqa: E731
+    items = []
+    for it in d.items:
+        if isinstance(it, Path):
+            items.append(replace(it, points=tuple((r(x), r(y)) for x, y in it.points)))
+        elif isinstance(it, Rect):
+            items.append(replace(it, x=r(it.x), y=r(it.y), w=r(it.w), h=r(it.h)))
+        else:
+            items.append(replace(it, x=r(it.x), y=r(it.y)))
+    return Drawing(r(d.width), r(d.height), tuple(items), d.colours)
 
 
 # --- axes ----------------------------------------------------------------------------------

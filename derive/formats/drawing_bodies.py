@@ -13,6 +13,7 @@ from .drawing import Tick
 # --- plot ----------------------------------------------------------------------------------
 
 LEFT, BOTTOM, TOP, RIGHT = 1.2, 0.95, 0.75, 0.4
+UPRIGHT = 0.3            # between upright lines of small text, cm
 
 
 @dataclass(frozen=True)
@@ -232,30 +233,51 @@ def _cell(c, x: float, y: float, s: float) -> list:
 # --- boxes ---------------------------------------------------------------------------------
 
 def boxes(body, box, plain):
+    """Boxes in a row, sized by their numbers, the text under each; when the row is too crowded for the
+    text to lie flat, each line of it stands upright in a column of its own."""
     W, H = box
     n = max(len(body.boxes), 1)
-    text_lines = max([1 + len(b.lines) for b in body.boxes] + [1])
-    room_h = max(H - LINE * text_lines - 0.3, 0.5)
-    slots = [max([text_width(b.title, plain)] + [text_width(x, plain) for x in b.lines]) + 0.3 for b in body.boxes]
+    texts = [(b.title, *b.lines) for b in body.boxes]
+    slots = slots_text(texts, plain)
+    upright = sum(slots) + 0.25 * (n - 1) > W
+    gap = 0.1 if upright else 0.25
+    depth = max(slots) - 0.3 if upright else LINE * max(len(lines) for lines in texts)
+    if upright:
+        slots = [UPRIGHT * len(lines) + 0.05 for lines in texts]
     biggest_w = max([float(b.width) for b in body.boxes] + [1e-9])
     biggest_h = max([float(b.height) for b in body.boxes] + [1e-9])
-    scale_w = max(min((W - sum(slots) * 0.2) / n, 2.5), 0.3) / biggest_w
-    scale_h = min(room_h, 4.0) / biggest_h
-    items, x = [], 0.1
-    base = LINE * text_lines + 0.2
-    for b, slot in zip(body.boxes, slots):
-        w = max(float(b.width) * scale_w, 0.15)
-        h = max(float(b.height) * scale_h, 0.15)
-        width = max(w, min(slot, W / n))
+    scale_w = min(2.5, max((W - sum(slots) * 0.2) / n, 0.3)) / biggest_w
+    widths = [max(max(float(b.width) * scale_w, 0.15), slot if upright else min(slot, W / n))
+              for b, slot in zip(body.boxes, slots)]
+    shrink = min(1.0, W / (sum(widths) + gap * (n - 1) + 0.2))      # what fit() will do to the geometry
+    base = (depth + 0.3) / shrink                                    # so that the text still fits under it
+    scale_h = min(max(H - base - 0.1, 0.5), 4.0) / biggest_h
+    items, x, top = [], 0.1, base
+    for b, lines, width in zip(body.boxes, texts, widths):
+        w, h = max(float(b.width) * scale_w, 0.15), max(float(b.height) * scale_h, 0.15)
         cx = x + width / 2
         items.append(Rect(cx - w / 2, base, w, h, "deriveshade", "deriveblue",
-                          data=(("title", b.title), ("width", b.width), ("height", b.height)), rounded=False))
-        items.append(Text(cx, base - 0.08, b.title, "north", size="tiny"))
-        for k, line in enumerate(b.lines):
-            items.append(Text(cx, base - 0.08 - LINE * (k + 1), line, "north", "derivegrey", "tiny"))
-        x += width + 0.25
-    top = base + max([max(float(b.height) * scale_h, 0.15) for b in body.boxes] + [0])
+                          data=(("title", b.title), ("width", b.width), ("height", b.height))))
+        items += _box_text(lines, cx, base, upright)
+        x, top = x + width + gap, max(top, base + h)
     return finish(items, max(x, 1.0), top + 0.1)
+
+
+def slots_text(texts, plain) -> list[float]:
+    """Each box's longest line, in cm (the depth of upright text)."""
+    return [max(text_width(t, plain) for t in lines) + 0.3 for lines in texts]
+
+
+def _box_text(lines, cx: float, base: float, upright: bool) -> list:
+    out = []
+    for k, line in enumerate(lines):
+        colour = "deriveink" if k == 0 else "derivegrey"
+        if upright:
+            x = cx + (k - (len(lines) - 1) / 2) * UPRIGHT
+            out.append(Text(x, base - 0.1, line, "east", colour, "tiny", rotate=90))
+        else:
+            out.append(Text(cx, base - 0.08 - LINE * k, line, "north", colour, "tiny"))
+    return out
 
 
 # --- circuit -------------------------------------------------------------------------------
