@@ -197,6 +197,7 @@ def _spatial_answer(c: Config, rf: ReceptiveField) -> tuple[str, list]:
 
 
 def _receptive_field(c: Config) -> Solution:
+    from .figures import receptive_field_figures
     rf = receptive_field(c)
     layers = c.layers[:rf.target]
     steps, meanings = [_rule_step()], {}
@@ -215,7 +216,7 @@ def _receptive_field(c: Config) -> Solution:
     question = say(f"What are the height and width of the effective receptive field of one unit in the output of the"
                    f" {layers[-1].name} (layer {rf.target})?")
     return Solution(question=question, steps=tuple(steps), meanings=meanings, notes=tuple(notes),
-                    answer=Answer(value=list(rf.sizes), text=say(text)))
+                    answer=Answer(value=list(rf.sizes), text=say(text)), figures=receptive_field_figures(c, rf))
 
 
 def _dense_steps(c: Config, rf: ReceptiveField) -> list[Step]:

@@ -251,7 +251,12 @@ def matrix(layer: Layer) -> Solution:
                    f" as a matrix product: fill in its {M.rows} × {M.cols} matrix.")
     text = say(f"(F is {M.rows} × {M.cols}; its entries are in the JSON key.)") if shown is not M else Text(())
     return Solution(question=question, steps=tuple(steps), meanings=meanings,
-                    answer=Answer(value=value, chain=chain(name, shown), text=text))
+                    answer=Answer(value=value, chain=chain(name, shown), text=text), figures=_figures(layer, M))
+
+
+def _figures(layer: Layer, M: ImmutableMatrix) -> tuple:
+    from .figures import matrix_figures
+    return matrix_figures(layer, M)
 
 
 def _transposed_steps(layer: Layer, M: ImmutableMatrix, meanings: dict) -> list:

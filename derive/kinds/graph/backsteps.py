@@ -12,6 +12,7 @@ from ...words import join_pieces
 from . import names as nm
 from .backward import Backward, Flow, backward, gradient
 from .config import Config, Equation
+from .figures import gradient_figures
 from .narrate import display, entry_meanings, exact, meanings, shown, sym
 from .parse import Call, Name, Op
 from .values import UNARY, evaluate, make, scalar, softmax
@@ -258,7 +259,7 @@ def solve_gradient(c: Config) -> Solution:
                        " with respect to ",
                        *join_pieces(wrt), ", given the gradient flowing into ", sym(c, c.of), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meaning,
-                    answer=Answer(value=value, text=say(*pieces, ".")))
+                    answer=Answer(value=value, text=say(*pieces, ".")), figures=gradient_figures(c, b))
 
 
 def _cross_entropy(c: Config, rhs: Call, flow: Flow):

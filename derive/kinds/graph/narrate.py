@@ -151,7 +151,13 @@ def forward(c: Config) -> Solution:
     value = {eq.name: c.values[eq.name].json() for eq in c.equations}
     top = c.values[c.of]
     return Solution(question=say("Carry out the forward pass: find the value of every name."), steps=tuple(steps),
-                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c))
+                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c),
+                    figures=_figures(c))
+
+
+def _figures(c: Config) -> tuple:
+    from .figures import forward_figures
+    return forward_figures(c)
 
 
 def _written(eq: Equation, c: Config) -> list:
