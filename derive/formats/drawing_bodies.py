@@ -170,33 +170,64 @@ def _legend_items(body, rows, f: Frame, legend_h: float) -> list:
 
 # --- grid ----------------------------------------------------------------------------------
 
-def _role_fill(role: str) -> str | None:
-    if role.startswith("f") and role[1:].isdigit():
-        return WEIGHTS[(int(role[1:]) - 1) % len(WEIGHTS)]
-    return ROLES.get(role, "derivelight")
+def _weight(role: str) -> bool:
+    """A filter weight's role: 'f3', 'f12' (2D: row 1, column 2), 'f1_10'."""
+    return role.startswith("f") and role[1:].replace("_", "").isdigit()
+
+
+def _palette(body) -> dict[str, str]:
+    """A colour for each filter weight's role, in the order the legend (then the cells) names them."""
+    roles = [r for r, _ in body.legend] + [c.role for c in body.cells]
+    weights = [r for r in dict.fromkeys(roles) if _weight(r)]
+    return {r: WEIGHTS[k % len(WEIGHTS)] for k, r in enumerate(weights)}
+
+
+def _role_fill(role: str, palette: dict) -> str | None:
+    if role in palette:
+        return palette[role]
+    return ROLES.get(role.removesuffix("-hatched"), "derivelight")
 
 
 def grid(body, box, plain):
     W, H = box
-    legend_h = LINE * len(body.legend)
+    palette = _palette(body)
+    rows = _flow([(role, meaning, 0.4 + text_width(meaning, plain) + 0.35) for role, meaning in body.legend], W)
+    legend_h = LINE * len(rows)
     left = max([text_width(lab, plain) for lab in body.row_labels] + [0]) + (0.15 if body.row_labels else 0)
     top = LINE if body.col_labels else 0
     size = min(0.6, (W - left) / max(body.cols, 1), (H - legend_h - top - 0.1) / max(body.rows, 1))
     y_top = legend_h + 0.1 + body.rows * size
     items = [Rect(left, y_top - body.rows * size, body.cols * size, body.rows * size, None, "derivegrey")]
     for c in body.cells:
-        items += _cell(c, left + c.col * size, y_top - (c.row + 1) * size, size)
+        items += _cell(c, left + c.col * size, y_top - (c.row + 1) * size, size, palette)
     items += _grid_lines(body, left, y_top, size)
+    every = max(1, math.ceil(0.34 / size))            # labels no closer than a line of small text
     for r, lab in enumerate(body.row_labels):
-        items.append(Text(left - 0.1, y_top - (r + 0.5) * size, lab, "east", size="tiny"))
+        if r % every == 0:
+            items.append(Text(left - 0.1, y_top - (r + 0.5) * size, lab, "east", size="tiny"))
     for k, lab in enumerate(body.col_labels):
-        items.append(Text(left + (k + 0.5) * size, y_top + 0.05, lab, "south", size="tiny"))
-    for k, (role, meaning) in enumerate(body.legend):
-        y = legend_h - LINE * (k + 0.5)
-        items += _cell_shape(role, left, y - 0.14, 0.28, ())
-        items.append(Text(left + 0.4, y, meaning, "west", size="tiny"))
-    legend_w = max([left + 0.4 + text_width(meaning, plain) for _, meaning in body.legend] + [0])
+        if k % every == 0:
+            items.append(Text(left + (k + 0.5) * size, y_top + 0.05, lab, "south", size="tiny"))
+    for r, row in enumerate(rows):
+        x, y = left, legend_h - LINE * (r + 0.5)
+        for role, meaning, w in row:
+            items += _cell_shape(role, x, y - 0.14, 0.28, (), palette)
+            items.append(Text(x + 0.4, y, meaning, "west", size="tiny"))
+            x += w
+    legend_w = max([left + sum(w for *_, w in row) for row in rows] + [0])
     return finish(items, max(left + body.cols * size, legend_w, 3.0), y_top + top)
+
+
+def _flow(entries: list, width: float) -> list[list]:
+    """Entries (..., width) in rows no wider than ``width``."""
+    rows, row, used = [], [], 0.0
+    for entry in entries:
+        if row and used + entry[-1] > width:
+            rows.append(row)
+            row, used = [], 0.0
+        row.append(entry)
+        used += entry[-1]
+    return rows + ([row] if row else [])
 
 
 def _grid_lines(body, left: float, y_top: float, size: float) -> list:
@@ -209,10 +240,10 @@ def _grid_lines(body, left: float, y_top: float, size: float) -> list:
                     for k in range(1, body.rows)]
 
 
-def _cell_shape(role: str, x: float, y: float, s: float, data) -> list:
-    fill = _role_fill(role)
+def _cell_shape(role: str, x: float, y: float, s: float, data, palette: dict) -> list:
+    fill = _role_fill(role, palette)
     items = [Rect(x, y, s, s, fill, "derivegrey", role == "hole", data)]
-    if role == "hatched":
+    if role.endswith("hatched"):
         for k in (1, 2):
             t = s * k / 3
             items += [Path(((x + t, y), (x + s, y + s - t)), "derivegrey", "thin"),
@@ -221,11 +252,11 @@ def _cell_shape(role: str, x: float, y: float, s: float, data) -> list:
     return items
 
 
-def _cell(c, x: float, y: float, s: float) -> list:
+def _cell(c, x: float, y: float, s: float, palette: dict) -> list:
     data = (("row", c.row), ("col", c.col), ("role", c.role)) + ((("label", c.label),) if c.label != "" else ())
-    items = _cell_shape(c.role, x, y, s, data)
+    items = _cell_shape(c.role, x, y, s, data, palette)
     if c.label != "" and s >= 0.3:
-        dark = c.role.startswith("f") and c.role[1:].isdigit() or c.role == "negative"
+        dark = c.role in palette or c.role == "negative"
         items.append(Text(x + s / 2, y + s / 2, c.label, "center", "white" if dark else "deriveink", "tiny"))
     return items
 
