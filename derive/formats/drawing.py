@@ -68,6 +68,7 @@ class Rect:
     dotted: bool = False
     data: tuple[tuple[str, Any], ...] = ()      # (name, value) pairs: row, col, role, label, width, ...
     rounded: bool = False
+    hatched: bool = False           # diagonal lines over the fill (padding)
 
 
 @dataclass(frozen=True)

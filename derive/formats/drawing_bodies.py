@@ -198,8 +198,8 @@ def grid(body, box, plain):
     size = min(0.6, (W - left) / max(body.cols, 1), (H - legend_h - top - 0.1) / max(body.rows, 1))
     y_top = legend_h + 0.1 + body.rows * size
     items = [Rect(left, y_top - body.rows * size, body.cols * size, body.rows * size, None, "derivegrey")]
-    for c in body.cells:
-        items += _cell(c, left + c.col * size, y_top - (c.row + 1) * size, size, palette)
+    for c, count in _runs_of_cells(body.cells):
+        items += _cell(c, count, left + c.col * size, y_top - (c.row + 1) * size, size, palette)
     items += _grid_lines(body, left, y_top, size)
     every = max(1, math.ceil(0.34 / size))            # labels no closer than a line of small text
     for r, lab in enumerate(body.row_labels):
@@ -211,7 +211,7 @@ def grid(body, box, plain):
     for r, row in enumerate(rows):
         x, y = left, legend_h - LINE * (r + 0.5)
         for role, meaning, w in row:
-            items += _cell_shape(role, x, y - 0.14, 0.28, (), palette)
+            items += _cell_shape(role, x, y - 0.14, 0.28, 0.28, (), palette)
             items.append(Text(x + 0.4, y, meaning, "west", size="tiny"))
             x += w
     legend_w = max([left + sum(w for *_, w in row) for row in rows] + [0])
@@ -240,21 +240,29 @@ def _grid_lines(body, left: float, y_top: float, size: float) -> list:
                     for k in range(1, body.rows)]
 
 
-def _cell_shape(role: str, x: float, y: float, s: float, data, palette: dict) -> list:
-    fill = _role_fill(role, palette)
-    items = [Rect(x, y, s, s, fill, "derivegrey", role == "hole", data)]
-    if role.endswith("hatched"):
-        for k in (1, 2):
-            t = s * k / 3
-            items += [Path(((x + t, y), (x + s, y + s - t)), "derivegrey", "thin"),
-                      Path(((x, y + t), (x + s - t, y + s)), "derivegrey", "thin")]
-        items.append(Path(((x, y), (x + s, y + s)), "derivegrey", "thin"))
-    return items
+def _cell_shape(role: str, x: float, y: float, w: float, h: float, data, palette: dict) -> list:
+    return [Rect(x, y, w, h, _role_fill(role, palette), "derivegrey", role == "hole", data,
+                 hatched=role.endswith("hatched"))]
 
 
-def _cell(c, x: float, y: float, s: float, palette: dict) -> list:
-    data = (("row", c.row), ("col", c.col), ("role", c.role)) + ((("label", c.label),) if c.label != "" else ())
-    items = _cell_shape(c.role, x, y, s, data, palette)
+def _runs_of_cells(cells) -> list[tuple]:
+    """Cells as runs: neighbours in a row with the same role and no label drawn as one rectangle
+    (a padding border of a large grid is a few rectangles, not hundreds). (first cell, count)."""
+    runs: list[list] = []
+    for c in sorted(cells, key=lambda c: (c.row, c.col)):
+        last = runs[-1] if runs else None
+        if (last and c.label == "" and last[0].label == "" and last[0].role == c.role and last[0].row == c.row
+                and last[0].col + last[1] == c.col):
+            last[1] += 1
+        else:
+            runs.append([c, 1])
+    return [tuple(r) for r in runs]
+
+
+def _cell(c, count: int, x: float, y: float, s: float, palette: dict) -> list:
+    data = (("row", c.row), ("col", c.col)) + ((("cols", count),) if count > 1 else ()) + (("role", c.role),)
+    data += (("label", c.label),) if c.label != "" else ()
+    items = _cell_shape(c.role, x, y, s * count, s, data, palette)
     if c.label != "" and s >= 0.3:
         dark = c.role in palette or c.role == "negative"
         items.append(Text(x + s / 2, y + s / 2, c.label, "center", "white" if dark else "deriveink", "tiny"))

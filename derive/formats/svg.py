@@ -4,6 +4,7 @@ as plain text (SymPy printed in Unicode by ``plain``)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from html import escape
@@ -39,6 +40,12 @@ def svg(d: Drawing, plain: Callable, title: str, standalone: bool = False) -> st
     head = (f'<svg{xmlns} width="{_n(w)}" height="{_n(h)}" viewBox="0 0 {_n(w)} {_n(h)}"'
             f' role="img" font-family="Latin Modern Roman, Computer Modern Serif, Georgia, serif"{style}>')
     out = [head, f"<title>{escape(title)}</title>", '<rect width="100%" height="100%" fill="#FFFFFF"/>']
+    hatch = None
+    if any(isinstance(it, Rect) and it.hatched for it in d.items):         # one id a drawing: its content's hash
+        hatch = "hatch-" + hashlib.sha1(repr(d).encode()).hexdigest()[:10]
+        out.append(f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse"'
+                   ' patternTransform="rotate(-45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#8E8E93"'
+                   ' stroke-width="1"/></pattern></defs>')
     flip = lambda x, y: (x * PX, (d.height - y) * PX)          # noqa: E731 - TikZ's y up, SVG's down
     for it in d.items:
         if isinstance(it, Path):
@@ -46,7 +53,7 @@ def svg(d: Drawing, plain: Callable, title: str, standalone: bool = False) -> st
         elif isinstance(it, Dot):
             out.append(_dot(it, flip, plain))
         elif isinstance(it, Rect):
-            out.append(_rect(it, flip, plain))
+            out.append(_rect(it, flip, plain, hatch))
         elif isinstance(it, Text):
             out.append(_text(it, flip, plain))
     out.append("</svg>")
@@ -90,13 +97,17 @@ def _dot(d: Dot, flip, plain) -> str:
             f' stroke-width="1.5"{data}>{title}</circle>')
 
 
-def _rect(r: Rect, flip, plain) -> str:
+def _rect(r: Rect, flip, plain, hatch: str | None = None) -> str:
     x, y = flip(r.x, r.y + r.h)
     extra = (' stroke-dasharray="2 2"' if r.dotted else "") + (' rx="5"' if r.rounded else "")
     data = "".join(f' data-{k}="{escape(plain(v))}"' for k, v in r.data)
     label = dict(r.data).get("label", "")
-    return (f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(r.w * PX)}" height="{_n(r.h * PX)}" fill="{colour(r.fill)}"'
-            f' stroke="{colour(r.stroke)}" stroke-width="0.6"{extra}{data}>{_title(label, plain)}</rect>')
+    at = f'x="{_n(x)}" y="{_n(y)}" width="{_n(r.w * PX)}" height="{_n(r.h * PX)}"'
+    out = (f'<rect {at} fill="{colour(r.fill)}" stroke="{colour(r.stroke)}" stroke-width="0.6"{extra}{data}>'
+           f'{_title(label, plain)}</rect>')
+    if r.hatched and hatch:
+        out += f'<rect {at} fill="url(#{hatch})" stroke="none"/>'
+    return out
 
 
 def _text(t: Text, flip, plain) -> str:

@@ -72,7 +72,9 @@ def _rect(r: Rect, comment: Callable) -> str:
     opts += ["line width=0.3pt"] + (["dotted"] if r.dotted else []) + (["rounded corners=3pt"] if r.rounded else [])
     tail = "  % " + ", ".join(f"{k} {comment(v)}" for k, v in r.data) if r.data else ""
     command = r"\filldraw" if r.fill else r"\draw"
-    return rf"{command}[{', '.join(opts)}] {_at(r.x, r.y)} rectangle {_at(r.x + r.w, r.y + r.h)};{tail}"
+    shape = f"{_at(r.x, r.y)} rectangle {_at(r.x + r.w, r.y + r.h)}"
+    hatch = rf" \fill[pattern=north east lines, pattern color=derivegrey] {shape};" if r.hatched else ""
+    return rf"{command}[{', '.join(opts)}] {shape};{hatch}{tail}"
 
 
 def _text(t: Text, label: Callable) -> str:
