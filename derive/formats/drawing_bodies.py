@@ -89,20 +89,21 @@ def plot(body, box, plain):
 
 def _axes(body, f: Frame) -> list:
     x1, y1 = f.x0 + f.w, f.y0 + f.h
-    items = [Path(((f.x0, f.y0), (x1, f.y0), (x1, y1), (f.x0, y1), (f.x0, f.y0)), "deriveink", "frame")]
+    marks = [Path(((f.x0, f.y0), (x1, f.y0), (x1, y1), (f.x0, y1), (f.x0, f.y0)), "deriveink", "frame")]
+    labels = []
     for x in nice_ticks(*f.xs):
         px = f.at(x, 10 ** f.ys[0] if f.log else f.ys[0])[0]
-        items += [Path(((px, f.y0), (px, f.y0 + 0.1)), "deriveink", "frame"),
-                  Text(px, f.y0 - 0.08, Tick(f"${_tex_number(x)}$", number_text(x)), "north", size="tiny")]
+        marks.append(Path(((px, f.y0), (px, f.y0 + 0.1)), "deriveink", "frame"))
+        labels.append(Text(px, f.y0 - 0.08, Tick(f"${_tex_number(x)}$", number_text(x)), "north", size="tiny"))
     ticks = [(y, decade(y)) for y in log_ticks(*f.ys)] if f.log else \
         [(y, Tick(f"${_tex_number(y)}$", number_text(y))) for y in nice_ticks(*f.ys)]
     for y, label in ticks:
-        py = f.y0 + (y - f.ys[0]) / (f.ys[1] - f.ys[0]) * f.h
-        items += [Path(((f.x0, py), (f.x0 + 0.1, py)), "deriveink", "frame"),
-                  Text(f.x0 - 0.08, py, label, "east", size="tiny")]
-    items += [Text(f.x0 + f.w / 2, f.y0 - 0.5, body.x_label, "north"),
-              Text(f.x0 - 0.3, f.y0 + f.h + 0.1, body.y_label, "south west")]
-    return items
+        py = round(f.y0 + (y - f.ys[0]) / (f.ys[1] - f.ys[0]) * f.h, 3)
+        marks.append(Path(((f.x0, py), (f.x0 + 0.1, py)), "deriveink", "frame"))
+        labels.append(Text(f.x0 - 0.08, py, label, "east", size="tiny"))
+    labels += [Text(f.x0 + f.w / 2, f.y0 - 0.5, body.x_label, "north"),
+               Text(f.x0 - 0.3, f.y0 + f.h + 0.1, body.y_label, "south west")]
+    return marks + labels
 
 
 def _tex_number(v: float) -> str:

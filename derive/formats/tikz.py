@@ -26,11 +26,26 @@ def _at(x: float, y: float) -> str:
     return f"({_n(x)}, {_n(y)})"
 
 
+HEAD = ("% Coordinates in cm, the data each stands for in the comment beside it. Labels are \\pgftext[where,\n"
+        "% at={\\pgfpointxy{x}{y}}]{text}: TikZ's light node (where: left, right, top, bottom or none for centred).")
+
+
 def picture(d: Drawing, label: Callable, comment: Callable) -> str:
-    """The tikzpicture; ``label`` prints a label as LaTeX (text mode), ``comment`` as one plain line."""
-    lines = [r"\begin{tikzpicture}[x=1cm, y=1cm, font=\footnotesize, line cap=round, line join=round]"]
+    """The tikzpicture; ``label`` prints a label as LaTeX (text mode), ``comment`` as one plain line. Plain
+    lines of one style are drawn as one path (a segment a line), labels as \\pgftext: a picture costs pdflatex
+    a fraction of what a \\draw and a \\node each would."""
+    lines = [r"\begin{tikzpicture}[x=1cm, y=1cm, line cap=round, line join=round]", HEAD]
     lines += [rf"\definecolor{{{name}}}{{HTML}}{{{COLOURS[name]}}}" for name in d.colours if name in COLOURS]
+    plain: list[Path] = []
     for it in d.items:
+        if isinstance(it, Path) and it.data is None and not it.meta and not it.arrow:
+            if plain and (plain[0].colour, plain[0].style) != (it.colour, it.style):
+                lines += _plain_paths(plain)
+                plain = []
+            plain.append(it)
+            continue
+        lines += _plain_paths(plain)
+        plain = []
         if isinstance(it, Path):
             lines += _path(it, comment)
         elif isinstance(it, Dot):
@@ -39,8 +54,21 @@ def picture(d: Drawing, label: Callable, comment: Callable) -> str:
             lines.append(_rect(it, comment))
         elif isinstance(it, Text):
             lines.append(_text(it, label))
+    lines += _plain_paths(plain)
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)
+
+
+def _plain_paths(paths: list[Path]) -> list[str]:
+    """Lines of one colour and width as one \\draw, a line of code each."""
+    if not paths:
+        return []
+    if len(paths) == 1:
+        return [rf"\draw[{paths[0].colour}, {WIDTHS.get(paths[0].style, WIDTHS['solid'])}] "
+                + " -- ".join(_at(*pt) for pt in paths[0].points) + ";"]
+    body = ["  " + " -- ".join(_at(*pt) for pt in p.points) for p in paths]
+    body[-1] += ";"
+    return [rf"\draw[{paths[0].colour}, {WIDTHS.get(paths[0].style, WIDTHS['solid'])}]", *body]
 
 
 def _path(p: Path, comment: Callable) -> list[str]:
@@ -77,13 +105,15 @@ def _rect(r: Rect, comment: Callable) -> str:
     return rf"{command}[{', '.join(opts)}] {shape};{hatch}{tail}"
 
 
+PLACES = {"center": "", "north": "top", "south": "bottom", "east": "right", "west": "left",
+          "north west": "top,left", "south west": "bottom,left", "north east": "top,right", "south east": "bottom,right"}
+
+
 def _text(t: Text, label: Callable) -> str:
-    opts = [f"anchor={t.anchor}", "inner sep=1pt"] + ([f"text={t.colour}"] if t.colour != "deriveink" else [])
-    if t.size != "small":
-        opts.append(f"font={SIZES[t.size]}")
-    if t.rotate:
-        opts.append(f"rotate={t.rotate}")
-    if t.halo:
-        opts += ["fill=white", "fill opacity=0.85", "text opacity=1"]
+    where = [PLACES.get(t.anchor, "")] + ([f"rotate={t.rotate}"] if t.rotate else [])
+    where.append(f"at={{\\pgfpointxy{{{_n(t.x)}}}{{{_n(t.y)}}}}}")
     text = t.label.tex if isinstance(t.label, Tick) else label(t.label)
-    return rf"\node[{', '.join(opts)}] at {_at(t.x, t.y)} {{{text}}};"
+    text = SIZES[t.size] + ("" if t.colour == "deriveink" else rf"\color{{{t.colour}}}") + " " + text
+    if t.halo:
+        text = rf"\setlength{{\fboxsep}}{{1pt}}\colorbox{{white}}{{{text}}}"
+    return rf"\pgftext[{', '.join(w for w in where if w)}]{{{text}}}"
