@@ -24,6 +24,7 @@ import tempfile
 import time
 
 TARGET_SECONDS = 1.0
+os.environ.setdefault("DERIVE_NO_CACHE", "1")   # every timed derive process derives afresh (network.py too)
 STAGES = ((64, 10), (128, 10), (256, 10), (512, 9), (512, 8))   # (filters, conv-bn-relu blocks)
 INPUT = (224, 224, 3)
 CLASSES = 1000

@@ -8,6 +8,7 @@ neither way is an error, never a silent pass.
 
 from __future__ import annotations
 
+import functools
 from typing import Mapping
 
 import mpmath
@@ -81,10 +82,22 @@ class Meanings:
     def __init__(self, meanings: Mapping):
         self.funcs = {k: v for k, v in meanings.items() if isinstance(k, sympy.FunctionClass)}
         self.plain = {k: sympy.sympify(v) for k, v in meanings.items() if k not in self.funcs}
+        self._expanded: dict = {}
 
     def expand(self, expr) -> sympy.Basic:
-        """Replace notation by meaning until none is left."""
+        """Replace notation by meaning until none is left (once per expression: a chain's middle sides are
+        in two links)."""
         expr = sympy.sympify(expr)
+        try:
+            return self._expanded[expr]
+        except KeyError:
+            pass
+        except TypeError:                                   # not hashable: expanded each time
+            return self._expand(expr)
+        out = self._expanded[expr] = self._expand(expr)
+        return out
+
+    def _expand(self, expr) -> sympy.Basic:
         for _ in range(10):
             new = expr.xreplace(self.plain) if self.plain else expr
             if self.funcs:
@@ -102,7 +115,7 @@ def check_link(left, rel: str, right) -> tuple[bool, str]:
     if _is_matrix(left) or _is_matrix(right):
         return _check_matrix(_explicit(left), rel, _explicit(right))
     if rel == "=":
-        verdict = is_zero(left - right, scale=sympy.Abs(left) + sympy.Abs(right))
+        verdict = is_zero(left - right, scale=AbsSum(left, right))
         return verdict, "" if verdict else "the two sides differ"
     if rel == "approx":
         return _check_approx(left, right)
@@ -127,11 +140,30 @@ def _check_matrix(left, rel, right):
         return False, "a matrix compared with a scalar"
     if left.shape != right.shape:
         return False, f"shapes {left.shape} and {right.shape} differ"
-    for a, b in zip(left, right):
-        ok = _check_approx(a, b)[0] if rel == "approx" else is_zero(a - b, scale=sympy.Abs(a) + sympy.Abs(b))
+    for a, b in zip(_flat(left), _flat(right)):
+        if a == b:                       # the same expression: equal (and close) without arithmetic
+            continue
+        ok = _check_approx(a, b)[0] if rel == "approx" else is_zero(a - b, scale=AbsSum(a, b))
         if not ok:
             return False, f"entries {a} and {b} differ"
     return True, ""
+
+
+class AbsSum:
+    """|left| + |right|, the scale of a comparison, built only when a numeric comparison needs it (making
+    Abs of an expression asks SymPy about signs, which costs more than most checks)."""
+
+    def __init__(self, left, right):
+        self.left, self.right = left, right
+
+    @functools.cached_property
+    def expr(self):
+        return sympy.Abs(self.left) + sympy.Abs(self.right)
+
+
+def _flat(M) -> list:
+    """A matrix's entries row by row (tolist: SymPy's entry-by-entry indexing is slow on large matrices)."""
+    return [e for row in M.tolist() for e in row]
 
 
 def is_zero(d, scale=None) -> bool:
@@ -175,6 +207,8 @@ def _size(scale, point=None):
     """The size the comparison is relative to: |scale| (at a point) when above 1, else 1."""
     if scale is None:
         return 1
+    if isinstance(scale, AbsSum):
+        scale = scale.expr
     try:
         value = numeric.evaluate(scale, point or {}, DIGITS)
     except (numeric.Unsupported, TypeError, ValueError):

@@ -74,7 +74,8 @@ def _figure_files(doc, sheet: str, name: str, path: str) -> dict[Path, str]:
     return {target.parent / f"{doc.name}-{tail}": svg for tail, svg in formats.figure_files(doc, sheet=sheet).items()}
 
 
-def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: bool = True) -> list[str]:
+def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: bool = True,
+           cache: bool = True) -> list[str]:
     """Derive and check once, render in every format asked for, then write each file (and the SVG files
     a Markdown sheet links)."""
     out = _output(out)
@@ -82,7 +83,7 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     formats.environment(templates)                                   # a missing --templates folder fails first
     problem_set = specs.load(spec)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
-    doc = document.solve(problem_set, ids(only))
+    doc = document.solve(problem_set, ids(only), cache=cache)
     if not figures:
         doc = without_figures(doc)
     if out == "-" and names == ["markdown"] and formats.figure_files(doc, sheet=sheet):
@@ -96,22 +97,23 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
 
 
 def solutions(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
-              figures: bool = True) -> list[str]:
+              figures: bool = True, cache: bool = True) -> list[str]:
     """Write the answer key of a spec (default: the bundled HW5 set) in a format (or several, 'pdf,json'),
     to out/<spec-name>-solutions.<ext> unless ``out`` is given ('-' for standard output; a folder for
-    several formats); ``figures=False`` (--no-figures) leaves the figures out."""
-    return _sheet("solutions", spec, fmt, out, only, templates, figures)
+    several formats); ``figures=False`` (--no-figures) leaves the figures out. Questions derived before come
+    from the user's cache unless ``cache`` is False (derive.cache)."""
+    return _sheet("solutions", spec, fmt, out, only, templates, figures, cache)
 
 
 def problems(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
-             figures: bool = True) -> list[str]:
+             figures: bool = True, cache: bool = True) -> list[str]:
     """Write the problem sheet of a spec, the questions alone, to out/<spec-name>-problems.<ext>
     unless ``out`` is given."""
-    return _sheet("problems", spec, fmt, out, only, templates, figures)
+    return _sheet("problems", spec, fmt, out, only, templates, figures, cache)
 
 
 def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
-             figures: bool = True) -> list[str]:
+             figures: bool = True, cache: bool = True) -> list[str]:
     """Write one file a question and one a problem (and for LaTeX <spec-name>-preamble.tex) into the
     folder ``out`` (default out/snippets); returns the files written, in order."""
     if fmt not in formats.snippet_formats():
@@ -123,7 +125,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
         raise UsageError(f"-o {folder}: not a folder")
     formats.environment(templates)
     problem_set = specs.load(spec)
-    doc = document.solve(problem_set, ids(only))
+    doc = document.solve(problem_set, ids(only), cache=cache)
     if not figures:
         doc = without_figures(doc)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written

@@ -88,6 +88,13 @@ class Document(Displayed):
                 yield from part.questions
 
 
+def _store(cache: bool):
+    if not cache:
+        return None
+    from .cache import open_store
+    return open_store()
+
+
 def _derived(kind, part, ask: str, problem_set: ProblemSet, problem):
     """One question derived; a value the derivation finds impossible (a state where the activation is
     undefined, say) is a spec error naming the file, the problem, the part and the field."""
@@ -99,13 +106,28 @@ def _derived(kind, part, ask: str, problem_set: ProblemSet, problem):
                         field=err.field, given=err.given, expected=err.expected) from None
 
 
-def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
-    """Derive and check every question (or only the ids listed) of a problem set."""
+def _question(kind, part, qid: str, ask: str, problem_set: ProblemSet, problem, store):
+    """One question's checked derivation: from the cache when it holds it, else derived, checked and stored."""
+    key = store.key(kind, problem.kind, part.values, part.asks, ask, problem_set.notation) if store else None
+    sol = store.get(key, kind.notation) if key else None
+    if sol is None:
+        sol = _derived(kind, part, ask, problem_set, problem)
+        check_solution(sol, qid)
+        if key:
+            store.put(key, sol, kind.notation)
+    return sol
+
+
+def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = False) -> Document:
+    """Derive and check every question (or only the ids listed) of a problem set. With ``cache``, questions
+    derived before (same values, kind, notation and derive) are read from the user's cache folder
+    (derive.cache), and new ones are stored there after they are checked."""
     wanted = set(only or ())
     known = {qid for p in problem_set.problems for part in p.parts for qid in part.ids(p.number)}
     unknown = sorted(wanted - known)
     if unknown:
         raise UsageError(f"no question {', '.join(unknown)} in {problem_set.path}; the ids are {' '.join(sorted(known))}")
+    store = _store(cache)
     problems = []
     for p in problem_set.problems:
         kind = KINDS[p.kind]
@@ -116,8 +138,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None) -> Document:
             for qid, ask in zip(part.ids(p.number), part.asks):
                 if wanted and qid not in wanted:
                     continue
-                sol = _derived(kind, part, ask, problem_set, p)
-                check_solution(sol, qid)
+                sol = _question(kind, part, qid, ask, problem_set, p, store)
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
                                           steps=sol.steps, answer=replace(sol.answer, notation=notation), notes=sol.notes,
                                           notation=notation, figures=sol.figures if problem_set.figures else ()))

@@ -7,6 +7,7 @@ outside the table raise ``Unsupported`` and the caller falls back to SymPy's eva
 from __future__ import annotations
 
 import functools
+import operator
 from fractions import Fraction
 from typing import Callable
 
@@ -71,19 +72,30 @@ def _constant(expr):
     return None
 
 
+ONE_ARGUMENT = {sympy.exp: mpmath.exp, sympy.log: mpmath.log, sympy.tanh: mpmath.tanh, sympy.sinh: mpmath.sinh,
+                sympy.cosh: mpmath.cosh, sympy.sech: mpmath.sech, sympy.Abs: abs}    # as in FUNCTIONS, called directly
+
+
 def _build(expr, index: dict):
-    """A closure computing expr from a tuple of values (one per symbol in index)."""
+    """A closure computing expr from a tuple of values (one per symbol in index). A sum of two terms is one
+    addition (correctly rounded, as fsum's sum of two terms is), a function of one argument called directly."""
     if expr.is_Symbol:
         if expr not in index:
             raise Unsupported(f"no value for {expr}")
-        i = index[expr]
-        return lambda v: v[i]
+        return operator.itemgetter(index[expr])
     const = _constant(expr)
     if const is not None:
         return lambda v: const
     args = [_build(a, index) for a in expr.args]
     if expr.is_Add:
+        if len(args) == 2:
+            first, second = args
+            return lambda v: first(v) + second(v)
         return lambda v: mpmath.fsum(f(v) for f in args)
+    direct = ONE_ARGUMENT.get(type(expr)) if len(args) == 1 else None
+    if direct is not None:
+        only = args[0]
+        return lambda v: direct(only(v))
     if expr.is_Mul:
         def product(v):
             out = args[0](v)
@@ -103,6 +115,9 @@ def _build(expr, index: dict):
     return lambda v: fn([f(v) for f in args])
 
 
+_PREC = mpmath.libmp.dps_to_prec(DIGITS)
+
+
 @functools.lru_cache(maxsize=512)
 def compile(expr, symbols: tuple) -> "Callable":
     """A function of the symbols' values (in order) evaluating expr at the working precision.
@@ -113,6 +128,11 @@ def compile(expr, symbols: tuple) -> "Callable":
         body = _build(sympy.sympify(expr), {s: k for k, s in enumerate(symbols)})
 
     def run(*values):
+        if mpmath.mp.prec == _PREC:                       # already at the working precision (the common case)
+            try:
+                return body(values)
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return mpmath.nan
         with mpmath.workdps(DIGITS):
             try:
                 return body(values)
@@ -123,6 +143,11 @@ def compile(expr, symbols: tuple) -> "Callable":
 
 def evaluate(expr, values: dict | None = None, digits: int = DIGITS):
     """expr at the given symbol values, as an mpmath number (SymPy's evalf where the table ends)."""
+    if not values and isinstance(expr, sympy.Number):      # a number: its value, as compile() makes constants
+        with mpmath.workdps(DIGITS):
+            const = _constant(expr)
+        if const is not None:
+            return const
     values = values or {}
     with mpmath.workdps(digits):
         plain = {k: (compile(v, ())() if isinstance(v, sympy.Basic) else v) for k, v in values.items()}
@@ -159,6 +184,8 @@ def shown(value, digits: int = 6, away_from=1) -> sympy.Float:
     round it onto ``away_from`` (0.99999996 is not shown as 1.00000 next to a '< 1')."""
     exact = sympy.N(value, DIGITS) if isinstance(value, sympy.Basic) and not value.is_Float else \
         sympy.Float(value, DIGITS)
-    while digits < 40 and exact != away_from and sympy.Float(exact, digits) == away_from:
+    def onto(d: int) -> bool:        # as printed: SymPy's Float == Integer is False, whatever the digits
+        return away_from is not None and str(sympy.Float(exact, d)) == str(sympy.Float(away_from, d))
+    while digits < 40 and onto(digits) and exact != sympy.Float(away_from, DIGITS):
         digits += 2
     return sympy.Float(exact, digits)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ class Part:
     letter: str
     asks: tuple[str, ...]
     config: Any
+    values: Any = field(default=None, compare=False, repr=False)   # as the spec gives them: the cache's key
 
     def ids(self, number: int) -> list[str]:
         """Question ids: '2a' for a single ask, '1a.i', '1a.ii', ... for several."""
@@ -237,7 +238,7 @@ def _part(rp, letter: str, kind, shared: dict, path, label: str) -> Part:
     except FieldError as err:
         raise SpecError(err.reason, file=path, problem=plabel, field=err.field,
                         given=err.given, expected=err.expected) from None
-    return Part(letter=letter, asks=asks, config=config)
+    return Part(letter=letter, asks=asks, config=config, values=merged)
 
 
 def _asks(value: Any, kind, path, label) -> tuple[str, ...]:

@@ -8,7 +8,17 @@ import textwrap
 
 import pytest
 
-import derive
+# The suite never touches the user's cache folder: compiled templates and derived questions go to a folder of
+# its own, and the cache of derived questions is off (for subprocesses too) except in the tests of the cache,
+# which turn it on in a fresh folder each (tests/test_cache.py).
+import atexit as _atexit
+import tempfile as _tempfile
+
+os.environ["XDG_CACHE_HOME"] = _tempfile.mkdtemp(prefix="derive-test-cache-")
+_atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
+os.environ["DERIVE_NO_CACHE"] = "1"
+
+import derive  # noqa: E402
 
 
 @pytest.fixture(scope="session")

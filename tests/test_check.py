@@ -78,3 +78,19 @@ def test_numeric_agreement_is_relative_to_size():
     x = sympy.Symbol("x", positive=True)
     assert check_link(sympy.exp(100 * x) * (1 + sympy.Float("1e-45", 50)), "=", sympy.exp(100 * x))[0]
     assert not check_link(sympy.exp(100 * x) + 1, "=", sympy.exp(100 * x))[0]
+
+
+def test_a_lazy_scale_is_the_scale():
+    """check_link's |left| + |right| is built only when a numeric comparison needs it, and is then the same."""
+    import sympy
+    from derive.check import AbsSum, is_zero
+    x = sympy.Symbol("x")
+    big = sympy.Float("1e100", 50)
+    cases = [(big + sympy.Float("1e60", 50), big), (big * (1 + sympy.Float("1e-45", 50)), big),
+             (sympy.exp(x) * big, sympy.exp(x) * big * (1 + sympy.Float("1e-60", 50))), (sympy.tanh(x), x),
+             (sympy.Rational(1, 3), sympy.Float(1, 50) / 3)]
+    for left, right in cases:
+        assert is_zero(left - right, scale=AbsSum(left, right)) == \
+            is_zero(left - right, scale=sympy.Abs(left) + sympy.Abs(right))
+    lazy = AbsSum(x, x)
+    assert is_zero(x - x, scale=lazy) and "expr" not in vars(lazy)          # never needed, never built

@@ -22,3 +22,9 @@ def test_outputs_unchanged(name):
             diff = "".join(list(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
                                                      file, "now", n=1))[:60])
             pytest.fail(f"{file} changed:\n{diff}")
+
+
+def test_the_course_is_the_one_make_writes():
+    """specs/course50.toml is generated (make.course), so the 50-problem set can be rebuilt exactly."""
+    assert make.COURSE.read_text(encoding="utf-8") == make.course()
+    assert "course50" in make.SPECS

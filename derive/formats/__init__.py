@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import traceback
 from pathlib import Path
@@ -55,7 +54,8 @@ def _user_dirs(templates) -> tuple[str, ...]:
 
 def _bytecode_cache():
     """Compiled templates kept between runs in the user's cache folder (none if it cannot be written)."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive" / f"templates-{__version__}"
+    from ..cache import user_folder
+    root = user_folder() / f"templates-{__version__}"
     try:
         root.mkdir(parents=True, exist_ok=True)
         probe = root / ".writable"

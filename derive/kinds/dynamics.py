@@ -8,6 +8,7 @@ Pure functions of (phi, W, c); no prose, no printing.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,7 +17,7 @@ import sympy
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
-from ..fields import FieldError
+from ..fields import FieldError, check_int
 from ..numeric import Unsupported, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import step_at_zero
@@ -25,8 +26,20 @@ from .rnn.notation import A_PREV, A_STAR, Z, previous
 DIVERGED = 10**300      # beyond this a state has left every bounded region (and float64)
 BOUNDED = 1e6           # states beyond this are not looked at for fixed points and cycles
 MAX_PERIOD = 8
-T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states
+T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states (the spec's T, by default)
+MAX_T = 1000            # the largest T a spec may ask for: the evidence multiplies T Jacobians at 50 digits
 MAX_ITERATES = 400
+
+
+def iterates(T: int) -> tuple[int, int]:
+    """(steps, settle_after) for a trajectory that must reach T: the usual MAX_ITERATES, or twice T for a
+    long T; never stopped as stationary before T (or T_EVIDENCE)."""
+    return max(MAX_ITERATES, 2 * T), max(T_EVIDENCE, T)
+
+
+def long_T(values: dict) -> int:
+    """The spec's T: the sequence length of the evidence |da<T>/da<0>| (default T_EVIDENCE)."""
+    return check_int(values.get("T", T_EVIDENCE), "T", minimum=1, maximum=MAX_T)
 NEWTON_STEPS = 60
 
 
@@ -53,9 +66,19 @@ def _finite(state) -> bool:
 
 def newton(update: Callable, start, size: Callable) -> tuple:
     """Iterate a -> a - update(a): (a, "done") once a step is below STEP_TINY, (a, "stuck") when the
-    update is None (a zero slope, say), (a, "slow") after NEWTON_STEPS. Call inside mpmath.workdps(DIGITS)."""
-    a = start
-    for _ in range(NEWTON_STEPS):
+    update is None (a zero slope, say), (a, "slow") after NEWTON_STEPS. Call inside mpmath.workdps(DIGITS).
+    A number that comes back exactly (Newton's method cycling where there is no root) repeats its cycle to
+    the last step, so the state after NEWTON_STEPS is read off the cycle instead of iterated to."""
+    a, seen, states = start, {}, []
+    for k in range(NEWTON_STEPS):
+        if seen is not None and isinstance(a, mpmath.mpf):          # states[k] is the state after k steps
+            if a._mpf_ in seen:
+                first = seen[a._mpf_]
+                return states[first + (NEWTON_STEPS - first) % (k - first)], "slow"
+            seen[a._mpf_] = k
+            states.append(a)
+        else:
+            seen = None                                             # not a real number: no cycle looked for
         delta = update(a)
         if delta is None:
             return a, "stuck"
@@ -88,31 +111,58 @@ class Recurrence:
 
     def g(self) -> sympy.Expr:
         """g(a*) = phi(W a* + c) - a*, zero at a fixed point."""
-        return self.phi.subs(Z, self.W * A_STAR + self.c) - A_STAR
+        return self._g[0]
+
+    @functools.cached_property
+    def _g(self) -> tuple:
+        """(g, g compiled, g' compiled): made once for every Newton run of this recurrence."""
+        g = self.phi.subs(Z, self.W * A_STAR + self.c) - A_STAR
+        return g, compile_numeric(g, (A_STAR,)), compile_numeric(step_at_zero(sympy.diff(g, A_STAR)), (A_STAR,))
+
+    @functools.cached_property
+    def _roots(self) -> dict:
+        return {}
 
     def newton(self, start) -> sympy.Float | None:
         """A root of g near start to about 45 digits: Newton's method, and where that crawls (a multiple
-        root, as where the factor is exactly 1) Newton's method on g/g'; None if neither converges."""
-        g = self.g()
-        gf, dgf = compile_numeric(g, (A_STAR,)), compile_numeric(step_at_zero(sympy.diff(g, A_STAR)), (A_STAR,))
+        root, as where the factor is exactly 1) Newton's method on g/g'; None if neither converges.
+        A start seen before (the same number) gives the root found then."""
+        with mpmath.workdps(DIGITS):
+            first = evaluate(start)
+        seen = first._mpf_ if isinstance(first, mpmath.mpf) else None
+        if seen is None or seen not in self._roots:
+            root = self._newton(first)
+            if seen is None:
+                return root
+            self._roots[seen] = root
+        return self._roots[seen]
+
+    def _newton(self, first) -> sympy.Float | None:
+        g, gf, dgf = self._g
 
         def plain(a):
             slope = dgf(a)
             return None if slope == 0 or not mpmath.isfinite(slope) else gf(a) / slope
         with mpmath.workdps(DIGITS):
-            a, how = newton(plain, evaluate(start), abs)
+            a, how = newton(plain, first, abs)
             if how == "slow":
                 a = self._multiple_root(g, gf, dgf, a)
             if a is None or not mpmath.isfinite(a) or abs(gf(a)) > RESIDUAL:
                 return None
         return to_sympy(a)
 
-    @staticmethod
-    def _multiple_root(g, gf, dgf, a):
-        """Newton's method on g/g', which converges fast at a multiple root of g."""
+    @functools.cached_property
+    def _d2g(self):
+        """g'' compiled (None where the evaluator has no rule for it)."""
         try:
-            d2gf = compile_numeric(sympy.diff(g, A_STAR, 2), (A_STAR,))
+            return compile_numeric(sympy.diff(self._g[0], A_STAR, 2), (A_STAR,))
         except Unsupported:
+            return None
+
+    def _multiple_root(self, g, gf, dgf, a):
+        """Newton's method on g/g', which converges fast at a multiple root of g."""
+        d2gf = self._d2g
+        if d2gf is None:
             return a
 
         def damped(a):
@@ -125,7 +175,7 @@ class Recurrence:
         """Every fixed point in a window that covers the given states (sign changes of g, refined)."""
         finite = [float(a) for a in around if abs(a) < BOUNDED]
         lo, hi = min(finite + [0.0]) - width, max(finite + [0.0]) + width
-        gf = compile_numeric(self.g(), (A_STAR,))
+        gf = self._g[1]
         found: list = []
         with mpmath.workdps(DIGITS):
             grid = [mpmath.mpf(lo) + (hi - lo) * mpmath.mpf(k) / cells for k in range(cells + 1)]
@@ -259,20 +309,7 @@ class VectorRecurrence:
         """Growth rate per step of the product of Jacobians over the second half of the trajectory: the
         change of log |J_k ... J_1| per step between the middle and the end of that stretch, so that a
         constant factor (the size of the first Jacobian; sqrt(2) for a rotation) does not bias it."""
-        J_at = self.jacobian()
-        with mpmath.workdps(DIGITS):
-            states = traj[len(traj) // 2:-1] or traj[:1]
-            logs, M = [mpmath.mpf(0)], None
-            for state in states:
-                J = J_at(state)
-                M = J if M is None else J * M
-                size = mpmath.mnorm(M, "f")
-                if size == 0:
-                    return sympy.Integer(0)
-                logs.append(logs[-1] + mpmath.log(size))
-                M = M / size
-            half = len(logs) // 2 if len(logs) > 2 else 0
-            return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
+        return growth(self.jacobian(), traj)
 
     def exact(self, star: ImmutableMatrix) -> ImmutableMatrix | None:
         """The small rationals a numeric fixed point is, when they provably are one (0 for a linear map)."""
@@ -295,6 +332,24 @@ class VectorRecurrence:
                 M = J if M is None else J * M
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+def growth(J_at: Callable, traj: list) -> sympy.Float:
+    """Growth rate per step of the product of the Jacobians J_at(state) over the second half of the
+    trajectory (see VectorRecurrence.growth)."""
+    with mpmath.workdps(DIGITS):
+        states = traj[len(traj) // 2:-1] or traj[:1]
+        logs, M = [mpmath.mpf(0)], None
+        for state in states:
+            J = J_at(state)
+            M = J if M is None else J * M
+            size = mpmath.mnorm(M, "f")
+            if size == 0:
+                return sympy.Integer(0)
+            logs.append(logs[-1] + mpmath.log(size))
+            M = M / size
+        half = len(logs) // 2 if len(logs) > 2 else 0
+        return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
 
 
 def versus_one(value, exact: bool) -> list:

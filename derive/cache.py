@@ -1,0 +1,344 @@
+"""The on-disk cache of derived questions: a question whose problem is unchanged is not derived again.
+
+An entry is one question's checked derivation (stored only after ``check_solution`` passed), keyed by a
+SHA-256 of everything the derivation can depend on:
+
+- the part's values as the spec gives them (after TOML is read; types kept apart: 1, 1.0 and "1" differ),
+  the part's questions and the question asked, the kind (as the spec names it), the notation style;
+- derive's version, Python's, SymPy's and mpmath's;
+- the source of derive's own modules and of the package a kind from elsewhere comes from, so that a
+  changed kind (or anything a kind builds on) never finds the entries of the old one.
+
+Entries are pickles (SymPy expressions round-trip through pickle exactly; a format of our own would have
+to rebuild every expression type), and a pickle runs code as it is read. So every entry is signed: an
+HMAC-SHA256 over its key and its bytes, with a random secret kept in the cache folder, readable by its
+owner alone (mode 0600; a secret another user could read or write disables the cache). An entry that was
+truncated, corrupted, written by another program or moved to another key fails the signature and is
+never unpickled: it is derived again. Writes go to a temporary file in the same folder and are renamed
+into place, so concurrent runs see a whole entry or none.
+
+Where: ``$XDG_CACHE_HOME/derive`` (``~/.cache/derive`` by default), in ``derived/``. ``--no-cache`` or
+``DERIVE_NO_CACHE=1`` skips it; deleting the folder clears it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import hmac
+import json
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+MAGIC = b"derive-derived-1\n"
+SECRET_BYTES = 32
+MAX_ENTRY = 256 << 20          # bytes: an entry larger than this is not read (a 2000-layer stack is a few MiB)
+NO_CACHE_ENV = "DERIVE_NO_CACHE"
+
+
+def user_folder() -> Path:
+    """derive's folder in the user's cache: $XDG_CACHE_HOME/derive, or ~/.cache/derive."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):                   # the XDG rule: a relative path is ignored
+        base = str(Path.home() / ".cache")
+    return Path(base) / "derive"
+
+
+def disabled_by_env() -> bool:
+    return os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0")
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+class Uncacheable(Exception):
+    """A value whose content cannot be written down exactly (a library user's own object): no caching."""
+
+
+def _canonical(value):
+    """A spec value as JSON data that tells its types apart; Uncacheable for anything else."""
+    if isinstance(value, bool):
+        return ["b", value]
+    if isinstance(value, int):
+        return ["i", str(value)]
+    if isinstance(value, float):
+        return ["f", repr(value)]
+    if isinstance(value, str):
+        return ["s", value]
+    if isinstance(value, (list, tuple)):
+        return ["l", [_canonical(v) for v in value]]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise Uncacheable
+        return ["d", [[k, _canonical(v)] for k, v in value.items()]]
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return ["t", type(value).__name__, value.isoformat()]
+    raise Uncacheable
+
+
+def _package_files(module_name: str) -> list[Path]:
+    """The source files of the top-level package a module belongs to (the module alone if it is not in one)."""
+    top = sys.modules.get(module_name.partition(".")[0])
+    path = getattr(top, "__file__", None)
+    if not path:
+        return []
+    path = Path(path)
+    if path.name != "__init__.py":
+        return [path]
+    return sorted(path.parent.rglob("*.py"))
+
+
+@functools.lru_cache(maxsize=None)
+def _source_hash(module_name: str) -> str:
+    """A hash of derive's source and of the package defining a kind (once per process and package)."""
+    h = hashlib.sha256()
+    files = _package_files(__name__) + (_package_files(module_name) if not module_name.startswith("derive.") else [])
+    for file in files:
+        h.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            h.update(file.read_bytes())
+        except OSError:
+            h.update(b"<unreadable>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> list:
+    import mpmath
+    import sympy
+    return [__version__, list(sys.version_info[:3]), sympy.__version__, mpmath.__version__]
+
+
+def entry_key(kind, kind_name: str, values, asks, ask: str, notation: str) -> str | None:
+    """The entry's key, or None when the part's values cannot be written down exactly."""
+    if values is None:
+        return None
+    try:
+        content = {"values": _canonical(values), "asks": list(asks), "ask": ask, "kind": kind_name,
+                   "class": f"{type(kind).__module__}.{type(kind).__qualname__}", "notation": notation,
+                   "versions": _versions(), "source": _source_hash(type(kind).__module__)}
+    except (Uncacheable, RecursionError):
+        return None
+    return hashlib.sha256(json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# --- the store -------------------------------------------------------------------------------
+
+class Store:
+    """Signed entries in a folder: ``get`` returns None for anything missing, unreadable or not ours."""
+
+    def __init__(self, folder: Path, secret: bytes):
+        self.folder = folder
+        self._secret = secret
+
+    @staticmethod
+    def key(kind, kind_name: str, values, asks, ask: str, notation: str) -> str | None:
+        return entry_key(kind, kind_name, values, asks, ask, notation)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.pickle"
+
+    def _mac(self, key: str, payload: bytes) -> bytes:
+        return hmac.new(self._secret, key.encode("ascii") + b"\0" + payload, hashlib.sha256).digest()
+
+    def get(self, key: str | None, notation=None):
+        """The value stored under ``key``, its symbols' written forms put back in ``notation``; None if none."""
+        if key is None:
+            return None
+        try:
+            with open(self._path(key), "rb") as fh:
+                data = fh.read(MAX_ENTRY + 1)
+        except OSError:
+            return None
+        head, mac_end = len(MAGIC), len(MAGIC) + 32
+        if len(data) > MAX_ENTRY or data[:head] != MAGIC:
+            return None
+        mac, payload = data[head:mac_end], data[mac_end:]
+        if not hmac.compare_digest(mac, self._mac(key, payload)):
+            return None
+        return _unpickled(payload, notation)
+
+    def put(self, key: str | None, value, notation=None) -> None:
+        """Store a checked value with the written forms (in ``notation``) of the symbols it holds."""
+        if key is None:
+            return
+        try:
+            payload = _pickled(value, notation)
+        except Exception:  # noqa: BLE001 - a value that cannot be pickled (a kind's own object) is not cached
+            return
+        _write(self._path(key), MAGIC + self._mac(key, payload) + payload)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a value; a symbol (or function) of the kind's notation goes with its name and written form, so
+    that reading it back in another process finds the symbol that notation holds there under that name (the
+    same one: a name is one symbol) or registers it, written the same way. Matrix symbols are noted by name."""
+
+    def __init__(self, file, notation):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.notation = notation
+        self.matrices: set[str] = set()
+
+    def persistent_id(self, obj):
+        if isinstance(obj, (_sympy().Symbol, _undefined())):
+            name = obj.name if hasattr(obj, "name") else obj.__name__
+            if self.notation.get(obj) is not None or _named(self.notation, name) == obj:
+                return ("symbol", name, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), self.notation.get(obj))
+        elif isinstance(obj, _sympy().MatrixSymbol):
+            self.matrices.add(str(obj.name))
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, notation):
+        super().__init__(file)
+        self.notation = notation
+
+    def persistent_load(self, pid):
+        _, name, data, latex = pid
+        obj = pickle.loads(data)                             # the entry's signature covers these bytes too
+        known = _named(self.notation, name)
+        if known is None:
+            return self.notation.add(obj, latex)
+        same = known == obj or (isinstance(known, _sympy().Dummy) and isinstance(obj, _sympy().Dummy)
+                                and known.assumptions0 == obj.assumptions0)     # a Dummy is made anew each run
+        if not same or self.notation.get(known) != latex:
+            raise pickle.UnpicklingError(f"the symbol {name!r} is not the one cached")
+        return known
+
+
+def _named(notation, name: str):
+    try:
+        return notation.named(name)
+    except KeyError:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _sympy():
+    import sympy
+    return sympy
+
+
+@functools.lru_cache(maxsize=1)
+def _undefined():
+    from sympy.core.function import UndefinedFunction
+    return UndefinedFunction
+
+
+def _pickled(value, notation) -> bytes:
+    """The value and the written forms of its matrix symbols (a kind's notation grows as it derives: a
+    question read from the cache brings the written forms of its symbols with it)."""
+    import io
+    buffer = io.BytesIO()
+    pickler = _Pickler(buffer, notation if notation is not None else _EMPTY)
+    pickler.dump(value)
+    notation = pickler.notation
+    pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
+        [(m, notation.matrix_latex(m)) for m in sorted(pickler.matrices)])
+    return buffer.getvalue()
+
+
+class _Empty:
+    def get(self, key, default=None):
+        return default
+
+    def named(self, name):
+        raise KeyError(name)
+
+    def matrix_latex(self, name):
+        return None
+
+
+_EMPTY = _Empty()
+
+
+def _unpickled(payload: bytes, notation):
+    """The entry's value, its SymPy expressions rebuilt as they were (not re-evaluated: an unevaluated
+    sum shown as written stays one), its symbols those of the notation; None if it does not load."""
+    import io
+    from sympy.core.parameters import evaluate
+    notation = notation if notation is not None else _EMPTY
+    buffer = io.BytesIO(payload)
+    try:
+        with evaluate(False):
+            value = _Unpickler(buffer, notation).load()
+            matrices = pickle.load(buffer)
+        for name, latex in matrices:
+            if latex is not None:
+                notation.matrix(name, 1, 1, latex)
+    except Exception:  # noqa: BLE001 - a signed entry that no longer loads (or clashes) is derived again
+        return None
+    return value
+
+
+def _write(path: Path, data: bytes) -> bool:
+    """Write a file whole or not at all: a temporary file in the same folder, renamed into place."""
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
+
+
+def _private(path: Path) -> bool:
+    """The file is ours and no one else can read or write it."""
+    st = path.stat()
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o077
+
+
+def _secret(folder: Path) -> bytes | None:
+    """The signing secret: read, or made once (concurrent first runs agree on one through a hard link)."""
+    path = folder / "secret"
+    for _ in range(2):
+        try:
+            if path.exists():
+                if not _private(path):
+                    return None
+                secret = path.read_bytes()
+                return secret if len(secret) == SECRET_BYTES else None
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")       # mode 0600
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(os.urandom(SECRET_BYTES))
+            try:
+                os.link(tmp, path)                                       # fails if another run made it first
+            except FileExistsError:
+                pass
+            except OSError:                                              # no hard links here: last writer wins
+                os.replace(tmp, path)
+                tmp = None
+            finally:
+                if tmp is not None:
+                    os.unlink(tmp)
+        except OSError:
+            return None
+    return None
+
+
+def open_store(enabled: bool = True) -> Store | None:
+    """The user's store of derived questions; None when disabled (``--no-cache``, DERIVE_NO_CACHE=1) or
+    when the cache folder cannot be used (read-only, or its secret is not private)."""
+    if not enabled or disabled_by_env():
+        return None
+    folder = user_folder() / "derived"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    secret = _secret(user_folder() / "derived")
+    return Store(folder, secret) if secret is not None else None
