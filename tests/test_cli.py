@@ -221,7 +221,8 @@ def test_commands_are_library_functions(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert commands.problems(fmt="html", only="2a") == [os.path.join("out", "hw5-problems.html")]
     written = commands.snippets(fmt="markdown", out="s", only=["3b"])
-    assert written == [os.path.join("s", "hw5-3.md"), os.path.join("s", "hw5-3b.md")]
+    assert written == [os.path.join("s", "hw5-3.md"), os.path.join("s", "hw5-3b.md"),
+                       os.path.join("s", "hw5-3b-fig1.svg")]                  # the figure beside it
 
 
 def test_files_get_the_usual_permissions(run, tmp_path):

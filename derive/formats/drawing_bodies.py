@@ -102,7 +102,7 @@ def _axes(body, f: Frame) -> list:
         marks.append(Path(((f.x0, py), (f.x0 + 0.1, py)), "deriveink", "frame"))
         labels.append(Text(f.x0 - 0.08, py, label, "east", size="tiny"))
     labels += [Text(f.x0 + f.w / 2, f.y0 - 0.5, body.x_label, "north"),
-               Text(f.x0 - 0.3, f.y0 + f.h + 0.1, body.y_label, "south west")]
+               Text(f.x0 - 0.3, f.y0 + f.h + 0.22, body.y_label, "south west")]
     return marks + labels
 
 
@@ -274,33 +274,40 @@ def _cell(c, count: int, x: float, y: float, s: float, palette: dict) -> list:
 
 def boxes(body, box, plain):
     """Boxes in a row, sized by their numbers, the text under each; when the row is too crowded for the
-    text to lie flat, each line of it stands upright in a column of its own."""
+    text to lie flat, each line of it stands upright in a column of its own (cut short with '…' past
+    what the height allows). The row is sized to fit the width, so only the boxes shrink, never the text."""
     W, H = box
     n = max(len(body.boxes), 1)
     texts = [(b.title, *b.lines) for b in body.boxes]
-    slots = slots_text(texts, plain)
-    upright = sum(slots) + 0.25 * (n - 1) > W
+    upright = sum(slots_text(texts, plain)) + 0.25 * (n - 1) > W
     gap = 0.1 if upright else 0.25
-    depth = max(slots) - 0.3 if upright else LINE * max(len(lines) for lines in texts)
     if upright:
+        longest = max(1, int((H - 1.0) / CHAR))
+        texts = [tuple(_cut(t, longest) for t in lines) for lines in texts]
         slots = [UPRIGHT * len(lines) + 0.05 for lines in texts]
-    biggest_w = max([float(b.width) for b in body.boxes] + [1e-9])
-    biggest_h = max([float(b.height) for b in body.boxes] + [1e-9])
-    scale_w = min(2.5, max((W - sum(slots) * 0.2) / n, 0.3)) / biggest_w
-    widths = [max(max(float(b.width) * scale_w, 0.15), slot if upright else min(slot, W / n))
-              for b, slot in zip(body.boxes, slots)]
-    shrink = min(1.0, W / (sum(widths) + gap * (n - 1) + 0.2))      # what fit() will do to the geometry
-    base = (depth + 0.3) / shrink                                    # so that the text still fits under it
-    scale_h = min(max(H - base - 0.1, 0.5), 4.0) / biggest_h
+        base = min(max(slots_text(texts, plain)), H - 0.7) + 0.1
+    else:
+        slots = [min(s, W / n) for s in slots_text(texts, plain)]
+        base = LINE * max(len(lines) for lines in texts) + 0.2
+    raw = [float(b.width) for b in body.boxes]
+    room = max(W - 0.2 - gap * (n - 1) - sum(slots) * 0.5, 0.3 * n)
+    scale_w = min(2.5 / max(raw + [1e-9]), room / max(sum(raw), 1e-9))
+    scale_h = min(max(H - base - 0.1, 0.5), 4.0) / max([float(b.height) for b in body.boxes] + [1e-9])
     items, x, top = [], 0.1, base
-    for b, lines, width in zip(body.boxes, texts, widths):
+    for b, lines, slot in zip(body.boxes, texts, slots):
         w, h = max(float(b.width) * scale_w, 0.15), max(float(b.height) * scale_h, 0.15)
+        width = max(w, slot)
         cx = x + width / 2
         items.append(Rect(cx - w / 2, base, w, h, "deriveshade", "deriveblue",
                           data=(("title", b.title), ("width", b.width), ("height", b.height))))
         items += _box_text(lines, cx, base, upright)
         x, top = x + width + gap, max(top, base + h)
     return finish(items, max(x, 1.0), top + 0.1)
+
+
+def _cut(label, longest: int):
+    """A text label cut to ``longest`` characters with '…' (maths is never long)."""
+    return label[:longest - 1] + "…" if isinstance(label, str) and len(label) > longest else label
 
 
 def slots_text(texts, plain) -> list[float]:

@@ -110,8 +110,8 @@ PLACES = {"center": "", "north": "top", "south": "bottom", "east": "right", "wes
 
 
 def _text(t: Text, label: Callable) -> str:
-    where = [PLACES.get(t.anchor, "")] + ([f"rotate={t.rotate}"] if t.rotate else [])
-    where.append(f"at={{\\pgfpointxy{{{_n(t.x)}}}{{{_n(t.y)}}}}}")
+    where = [PLACES.get(t.anchor, ""), f"at={{\\pgfpointxy{{{_n(t.x)}}}{{{_n(t.y)}}}}}"]
+    where += [f"rotate={t.rotate}"] if t.rotate else []          # after at=: turned about its own point
     text = t.label.tex if isinstance(t.label, Tick) else label(t.label)
     text = SIZES[t.size] + ("" if t.colour == "deriveink" else rf"\color{{{t.colour}}}") + " " + text
     if t.halo:
