@@ -57,8 +57,10 @@ def _format(choices, helps=FORMAT_HELP, several: bool = True):
 
 
 def _common(output_help, metavar="PATH"):
-    """The options every command takes: --output, --only, --templates, --no-cache."""
+    """The options every command takes: --output, --only, --templates, --no-cache, --no-figures."""
     def decorate(f):
+        f = click.option("--no-figures", "no_figures", is_flag=True,
+                         help="Leave the figures out (as figures = false in the spec does).")(f)
         f = click.option("--templates", metavar="DIR", type=click.Path(exists=True, file_okay=False),
                          help="A folder of templates put in front of the built-in ones (same names override; "
                               "the built-in ones stay reachable as builtin/<name>).")(f)
@@ -81,7 +83,7 @@ SHEET_OUTPUT = ("Where to write; '-' for standard output (not for pdf or beamer-
 @_format(for_sheet("solutions"))
 @_common(SHEET_OUTPUT.format(sheet="solutions"))
 @reports_errors
-def solutions(spec, fmt, output, only, no_cache, templates):
+def solutions(spec, fmt, output, only, no_cache, templates, no_figures):
     """Write the answer key of SPEC (default: the bundled HW5 problem set).
 
     Every answer is derived step by step from the spec's values, and every
@@ -89,7 +91,7 @@ def solutions(spec, fmt, output, only, no_cache, templates):
     anything is written. Each question is restated above its answer.
     """
     from . import commands
-    _echo(commands.solutions(spec, fmt, output, only, templates, cache=not no_cache))
+    _echo(commands.solutions(spec, fmt, output, only, templates, not no_figures, cache=not no_cache))
 
 
 @cli.command()
@@ -97,14 +99,14 @@ def solutions(spec, fmt, output, only, no_cache, templates):
 @_format(for_sheet("problems"))
 @_common(SHEET_OUTPUT.format(sheet="problems"))
 @reports_errors
-def problems(spec, fmt, output, only, no_cache, templates):
+def problems(spec, fmt, output, only, no_cache, templates, no_figures):
     """Write the problem sheet of SPEC: the questions alone, as students receive them.
 
     The questions are restated from the same spec as the answer key, so a
     changed number changes the sheet and the key together.
     """
     from . import commands
-    _echo(commands.problems(spec, fmt, output, only, templates, cache=not no_cache))
+    _echo(commands.problems(spec, fmt, output, only, templates, not no_figures, cache=not no_cache))
 
 
 @cli.command()
@@ -112,7 +114,7 @@ def problems(spec, fmt, output, only, no_cache, templates):
 @_format(snippet_formats(), SNIPPET_HELP, several=False)
 @_common("The folder to write into. Default: out/snippets under the current directory.", metavar="DIR")
 @reports_errors
-def snippets(spec, fmt, output, only, no_cache, templates):
+def snippets(spec, fmt, output, only, no_cache, templates, no_figures):
     """Write one file a question and one a problem of SPEC, for slides and pages.
 
     Files are named <spec-name>-<id>.tex (1a.i, ...) and <spec-name>-<number>.tex;
@@ -120,7 +122,7 @@ def snippets(spec, fmt, output, only, no_cache, templates):
     frame. The packages and macros they need are in <spec-name>-preamble.tex.
     """
     from . import commands
-    _echo(commands.snippets(spec, fmt, output, only, templates, cache=not no_cache))
+    _echo(commands.snippets(spec, fmt, output, only, templates, not no_figures, cache=not no_cache))
 
 
 @cli.command()

@@ -6,11 +6,13 @@ The CLI (derive.cli) is a thin wrapper over these; they return the paths written
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Iterable
 
 from . import document, formats, output, spec as specs
 from .errors import UsageError, did_you_mean
+from .figures import without as without_figures
 from .kinds import KINDS
 
 OUT = "out"
@@ -60,36 +62,58 @@ def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
     return [out]
 
 
-def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, cache: bool) -> list[str]:
-    """Derive and check once, render in every format asked for, then write each file."""
+STDOUT_NOTE = ("derive: note: figures are left out of Markdown on standard output (each is an SVG file written"
+               " beside the .md; give -o FILE to have them)")
+
+
+def _figure_files(doc, sheet: str, name: str, path: str) -> dict[Path, str]:
+    """The SVG files a Markdown sheet links, beside it (none beside a device or a pipe)."""
+    target = Path(path)
+    if name != "markdown" or (target.exists() and not target.is_file()):
+        return {}
+    return {target.parent / f"{doc.name}-{tail}": svg for tail, svg in formats.figure_files(doc, sheet=sheet).items()}
+
+
+def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: bool = True,
+           cache: bool = True) -> list[str]:
+    """Derive and check once, render in every format asked for, then write each file (and the SVG files
+    a Markdown sheet links)."""
     out = _output(out)
     names = format_names(fmt, formats.SHEETS[sheet], sheet)
     formats.environment(templates)                                   # a missing --templates folder fails first
     problem_set = specs.load(spec)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
     doc = document.solve(problem_set, ids(only), cache=cache)
+    if not figures:
+        doc = without_figures(doc)
+    if out == "-" and names == ["markdown"] and formats.figure_files(doc, sheet=sheet):
+        doc = without_figures(doc)
+        print(STDOUT_NOTE, file=sys.stderr)
     rendered = [formats.render(doc, name, sheet=sheet, templates=templates) for name in names]
-    return [output.write(path, data) for path, data in zip(paths, rendered)]
+    extra = {} if out == "-" else {p: svg for name, path in zip(names, paths)
+                                   for p, svg in _figure_files(doc, sheet, name, path).items()}
+    written = [output.write(path, data) for path, data in zip(paths, rendered)]
+    return written + [output.write(p, svg) for p, svg in extra.items()]
 
 
 def solutions(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
-              cache: bool = True) -> list[str]:
+              figures: bool = True, cache: bool = True) -> list[str]:
     """Write the answer key of a spec (default: the bundled HW5 set) in a format (or several, 'pdf,json'),
     to out/<spec-name>-solutions.<ext> unless ``out`` is given ('-' for standard output; a folder for
-    several formats). Questions derived before come from the user's cache unless ``cache`` is False
-    (derive.cache)."""
-    return _sheet("solutions", spec, fmt, out, only, templates, cache)
+    several formats); ``figures=False`` (--no-figures) leaves the figures out. Questions derived before come
+    from the user's cache unless ``cache`` is False (derive.cache)."""
+    return _sheet("solutions", spec, fmt, out, only, templates, figures, cache)
 
 
 def problems(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
-             cache: bool = True) -> list[str]:
+             figures: bool = True, cache: bool = True) -> list[str]:
     """Write the problem sheet of a spec, the questions alone, to out/<spec-name>-problems.<ext>
     unless ``out`` is given."""
-    return _sheet("problems", spec, fmt, out, only, templates, cache)
+    return _sheet("problems", spec, fmt, out, only, templates, figures, cache)
 
 
 def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
-             cache: bool = True) -> list[str]:
+             figures: bool = True, cache: bool = True) -> list[str]:
     """Write one file a question and one a problem (and for LaTeX <spec-name>-preamble.tex) into the
     folder ``out`` (default out/snippets); returns the files written, in order."""
     if fmt not in formats.snippet_formats():
@@ -102,6 +126,8 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     formats.environment(templates)
     problem_set = specs.load(spec)
     doc = document.solve(problem_set, ids(only), cache=cache)
+    if not figures:
+        doc = without_figures(doc)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written
     return [output.write(folder / f"{problem_set.name}-{tail}", text) for tail, text in files.items()]
 

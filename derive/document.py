@@ -141,7 +141,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = 
                 sol = _question(kind, part, qid, ask, problem_set, p, store)
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
                                           steps=sol.steps, answer=replace(sol.answer, notation=notation), notes=sol.notes,
-                                          notation=notation, figures=sol.figures))
+                                          notation=notation, figures=sol.figures if problem_set.figures else ()))
             setting = kind.setting(part.config)
             if questions:
                 parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions),

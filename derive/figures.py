@@ -125,7 +125,23 @@ class Figure:
     caption: str
     body: Body
     sheet: Body | None = None
+    sheet_caption: str | None = None     # the caption under ``sheet`` on the problem sheet (None: ``caption``)
 
     @property
     def kind(self) -> str:
         return type(self.body).__name__.lower()
+
+
+def without(obj):
+    """A document (or a problem, part or question of one) with every question's figures left out: what
+    --no-figures renders. Works on the model's shape (problems, parts, questions), not its classes."""
+    from dataclasses import replace
+    if hasattr(obj, "figures") and hasattr(obj, "answer"):
+        return replace(obj, figures=()) if obj.figures else obj
+    if hasattr(obj, "questions") and hasattr(obj, "letter"):
+        return replace(obj, questions=tuple(without(q) for q in obj.questions))
+    if hasattr(obj, "parts"):
+        return replace(obj, parts=tuple(without(p) for p in obj.parts))
+    if hasattr(obj, "problems"):
+        return replace(obj, problems=tuple(without(p) for p in obj.problems))
+    return obj

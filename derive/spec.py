@@ -20,7 +20,7 @@ from .fields import MAX_DIGITS, FieldError
 from .notation import STYLES
 from .kinds import KINDS
 
-TOP_KEYS = ("title", "due", "notation", "problem")
+TOP_KEYS = ("title", "due", "notation", "figures", "problem")
 MAX_BYTES = 1 << 20            # a spec file of at most 1 MiB (a whole course's problem bank is a few KiB)
 MAX_DEPTH = 16                 # tables and lists nested at most this deep
 MAX_ERRORS = 20                # reported at once; the rest are counted
@@ -61,6 +61,7 @@ class ProblemSet:
     problems: tuple[Problem, ...]
     path: str
     notation: str = "course"          # how symbols are written: the course's a^{(i)<t>}, or "plain" h_t
+    figures: bool = True              # figures = false leaves every figure out
 
 
 def roman(n: int) -> str:
@@ -138,12 +139,17 @@ def from_mapping(data: dict, path: str | Path = "<spec>") -> ProblemSet:
     if notation not in STYLES:
         raise SpecError("unknown notation" + did_you_mean(str(notation), STYLES), file=path, field="notation",
                         given=notation, expected="one of " + ", ".join(STYLES))
+    figures = data.get("figures", True)
+    if not isinstance(figures, bool):
+        raise SpecError("must be true or false", file=path, field="figures", given=figures,
+                        expected="figures = false to leave the figures out (true, the default, draws them)")
     raw = data.get("problem")
     if not isinstance(raw, list) or not raw:
         raise SpecError("no problems", file=path, field="problem", expected="one or more [[problem]] tables")
     problems = _all_or_errors([lambda p=p, k=k: _problem(p, k + 1, path) for k, p in enumerate(raw)])
     name = safe_name(Path(path).stem) if str(path) != "<spec>" else "spec"
-    return ProblemSet(name=name, title=title, due=due, problems=tuple(problems), path=str(path), notation=notation)
+    return ProblemSet(name=name, title=title, due=due, problems=tuple(problems), path=str(path), notation=notation,
+                      figures=figures)
 
 
 def safe_name(stem: str) -> str:

@@ -40,7 +40,7 @@ def test_json_to_stdout(run):
     assert data["generator"] == {"name": "derive", "version": derive.__version__}
     assert [p["id"] for p in data["parts"]] == "1a.i 1a.ii 1b.i 1b.ii 2a 2b 2c 2d 3a 3b".split()
     part = data["parts"][4]
-    assert set(part) == {"id", "problem", "kind", "ask", "question", "steps", "notes", "answer"}
+    assert set(part) == {"id", "problem", "kind", "ask", "question", "steps", "notes", "answer", "figures"}
     assert part["answer"]["value"] == [280, 0] and part["problem"] == 2 and part["kind"] == "cnn-dims"
     assert all(set(s) == {"text", "latex"} for p in data["parts"] for s in p["steps"])
 
@@ -221,7 +221,8 @@ def test_commands_are_library_functions(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert commands.problems(fmt="html", only="2a") == [os.path.join("out", "hw5-problems.html")]
     written = commands.snippets(fmt="markdown", out="s", only=["3b"])
-    assert written == [os.path.join("s", "hw5-3.md"), os.path.join("s", "hw5-3b.md")]
+    assert written == [os.path.join("s", "hw5-3.md"), os.path.join("s", "hw5-3b.md"),
+                       os.path.join("s", "hw5-3b-fig1.svg")]                  # the figure beside it
 
 
 def test_files_get_the_usual_permissions(run, tmp_path):

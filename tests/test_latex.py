@@ -11,7 +11,8 @@ from derive.formats import latex as tex
 
 from conftest import need_tex
 
-ALLOWED_PACKAGES = {"inputenc", "geometry", "amsmath", "amssymb", "microtype", "xcolor", "hyperref"}
+ALLOWED_PACKAGES = {"inputenc", "geometry", "amsmath", "amssymb", "microtype", "xcolor", "hyperref",
+                    "tikz"}      # tikz: texlive-pictures, for the figures (loaded only when there is one)
 
 
 def compile_tex(source: str, tmp_path, name: str = "key"):

@@ -28,12 +28,16 @@ def latex_snippets(hw5):
     return derive.formats.snippets(hw5, "latex")
 
 
-def test_file_names_and_default_folder(run, tmp_path):
+def test_file_names_and_default_folder(run, tmp_path, hw5):
+    figures = {q.id: len(q.figures) for q in hw5.questions()}          # each figure a file of its own
     result = run("snippets")
     assert result.exit_code == 0, result.output
     expected = ["hw5-preamble.tex"]
     for number in "123":
-        expected += [f"hw5-{number}.tex"] + [f"hw5-{i}.tex" for i in IDS if i.startswith(number)]
+        expected += [f"hw5-{number}.tex"]
+        for i in IDS:
+            if i.startswith(number):
+                expected += [f"hw5-{i}.tex"] + [f"hw5-{i}-fig{k}.tex" for k in range(1, figures[i] + 1)]
     assert result.output.split() == [os.path.join("out", "snippets", name) for name in expected]
     assert sorted(p.name for p in (tmp_path / "out" / "snippets").iterdir()) == sorted(expected)
 
@@ -51,7 +55,8 @@ def test_only_and_markdown(run, tmp_path):
     result = run("snippets", "--format", "markdown", "--only", "1a.ii,2d", "-o", "slides")
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "slides").iterdir())
-    assert names == ["hw5-1.md", "hw5-1a.ii.md", "hw5-2.md", "hw5-2d.md"]
+    assert names == ["hw5-1.md", "hw5-1a.ii-fig1.svg", "hw5-1a.ii-fig2.svg", "hw5-1a.ii.md", "hw5-2.md",
+                     "hw5-2d-fig1.svg", "hw5-2d.md"]
     question = (tmp_path / "slides" / "hw5-1a.ii.md").read_text()
     # the first question kept of its part carries the part's setting
     assert question.startswith("One recurrent unit with") and "\n\n**1a.ii.** Starting from" in question

@@ -16,12 +16,14 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from .. import __version__
+from ..figures import without as without_figures
 from ..errors import DeriveError, UsageError
 from ..limits import TEMPLATE_TIME_LIMIT, OutOfTime, time_limit
 from ..notation import EMPTY
 from ..steps import Answer, Chain
 from . import context
 from . import latex as tex
+from .figures import figure_json
 from .base import FORMATS, SHEET_NAMES, Format, for_sheet, snippet_formats
 
 SHEETS = {sheet: for_sheet(sheet) for sheet in SHEET_NAMES}
@@ -189,10 +191,28 @@ def snippets(doc, fmt: str = "latex", *, templates=None) -> dict[str, str]:
                 files[f"{q['id']}.{form.ext}"] = _render_template(
                     form, form.snippet_template("question"),
                     {**ctx, "problem": problem, "part": part, "q": q, "standalone": True}, templates)
+                files.update(_figure_snippets(form, ctx, q, templates))
     return files
 
 
-FRAGMENT_CONTEXT = {"title": "", "due": None, "generator": "", "name": "", "sheet": "solutions"}
+def _figure_snippets(form: Format, ctx: dict, q: dict, templates) -> dict[str, str]:
+    """Each figure of a question as a file of its own: '<id>-fig1.tex' (the tikzpicture) or '<id>-fig1.svg'."""
+    if form.tex:
+        return {f"{f['file']}.tex": _render_template(form, form.snippet_template("figure"), {**ctx, "q": q, "f": f},
+                                                     templates) for f in q["figures"]}
+    return {f"{f['file']}.svg": f["drawing"] for f in q["figures"]}
+
+
+def figure_files(doc, fmt: str = "markdown", *, sheet: str = "solutions") -> dict[str, str]:
+    """The SVG files a Markdown sheet links, by their names after '<name>-' ('1a.ii-fig1.svg')."""
+    if fmt != "markdown":
+        return {}
+    ctx = context.document(doc, FORMATS[fmt].typesetter(), sheet)
+    return {f"{f['file']}.svg": f["drawing"] for p in ctx["problems"] for part in p["parts"]
+            for q in part["questions"] for f in q["figures"]}
+
+
+FRAGMENT_CONTEXT = {"title": "", "due": None, "generator": "", "name": "", "sheet": "solutions", "figures": False}
 
 
 def fragment(obj, fmt: str) -> str:
@@ -201,6 +221,7 @@ def fragment(obj, fmt: str) -> str:
     ``level`` says which)."""
     form = FORMATS[fmt]
     ts = form.typesetter()
+    obj = without_figures(obj)                 # a notebook shows neither TikZ nor files beside it
     if obj.level == "answer":
         if fmt == "latex":
             return answer_latex(obj, obj.notation)
@@ -253,6 +274,7 @@ def to_json(doc: Document) -> dict:
                        "latex": r" \\ ".join(_chain_latex(c, q.notation) for c in s.chains)} for s in q.steps],
             "notes": [tex.text(n, q.notation) for n in q.notes],
             "answer": {"latex": answer_latex(q.answer, q.notation), "value": q.answer.value},
+            "figures": [figure_json(f, q.notation) for f in q.figures],
         })
     return {"title": doc.title, "generator": {"name": doc.generator[0], "version": doc.generator[1]}, "parts": parts}
 

@@ -3,7 +3,7 @@
 Every format's templates see the same names (documented in the README for template authors):
 
     title, due, generator, name (the spec's file name, not escaped), sheet ('solutions' or 'problems'),
-    problems
+    problems, figures (whether any question on the sheet draws one)
     problem:  number, title, parts
     part:     id ('1a'), letter, setting (None when it repeats the previous part's), questions
     q:        id ('1a.i'), label ('i', or None when the part asks one question), question,
@@ -12,6 +12,9 @@ Every format's templates see the same names (documented in the README for templa
     step:     text, rows (a list of (left, right) pairs of a display, right starting with the relation),
               table (None, or header, rows and foot: lists of escaped cells, numbers grouped by thousands)
     answer:   text, rows
+    figure:   number (its place among the question's figures), caption, drawing (TikZ, inline SVG, or the
+              SVG file's text for Markdown), file ('1a.ii-fig1': the snippet's or SVG file's name after
+              '<name>-'); on the problem sheet only the figures that show something there (their sheet body)
 
 Only what a typesetter returns reaches a template: prose escaped, maths printed.
 """
@@ -37,6 +40,8 @@ class Typesetter(Protocol):
 
     def speaking(self, notation) -> "Typesetter": ...
 
+    def figure(self, body, caption: str) -> Any: ...
+
 
 def answer(a: Answer, ts: Typesetter) -> dict:
     return {"text": ts.text(a.text), "rows": ts.rows(a.chain) if a.chain is not None else []}
@@ -54,7 +59,21 @@ def table(t: Table | None, ts: Typesetter) -> dict | None:
             "foot": [_cell(v, ts) for v in t.foot], "numeric": [isinstance(v, int) for v in (t.rows or [t.foot])[0]]}
 
 
-def question(q: Question, ts: Typesetter, setting: Any = None) -> dict:
+def figures(q: Question, ts: Typesetter, sheet: str = "solutions") -> list[dict]:
+    """The question's figures on a sheet: on the answer key each body, on the problem sheet the body meant
+    for it (``Figure.sheet``), if any."""
+    out = []
+    for k, f in enumerate(q.figures, 1):
+        body = f.body if sheet == "solutions" else f.sheet
+        if body is None:
+            continue
+        caption = f.caption if sheet == "solutions" else (f.sheet_caption or f.caption)
+        out.append({"number": k, "caption": ts.escape(caption), "drawing": ts.figure(body, caption),
+                    "file": f"{q.id}-fig{k}" + ("" if sheet == "solutions" else "-sheet")})
+    return out
+
+
+def question(q: Question, ts: Typesetter, setting: Any = None, sheet: str = "solutions") -> dict:
     ts = ts.speaking(q.notation)
     steps = [{"text": ts.text(s.text), "rows": [row for ch in s.chains for row in ts.rows(ch)],
               "table": table(s.table, ts)} for s in q.steps]
@@ -68,27 +87,32 @@ def question(q: Question, ts: Typesetter, setting: Any = None) -> dict:
         "answer": answer(q.answer, ts),
         "notes": [ts.text(n) for n in q.notes],
         "lines": max(4, min(18, 2 + shown)),
+        "figures": figures(q, ts, sheet),
     }
 
 
-def part(p: PartDoc, number: int, ts: Typesetter) -> dict:
+def part(p: PartDoc, number: int, ts: Typesetter, sheet: str = "solutions") -> dict:
     ts = ts.speaking(p.notation)
     setting = ts.text(p.setting) if p.setting is not None else None
     return {"id": f"{number}{p.letter}", "letter": p.letter, "setting": setting,
-            "questions": [question(q, ts, setting if k == 0 else None) for k, q in enumerate(p.questions)]}
+            "questions": [question(q, ts, setting if k == 0 else None, sheet) for k, q in enumerate(p.questions)]}
 
 
-def problem(p: ProblemDoc, ts: Typesetter) -> dict:
-    return {"number": p.number, "title": ts.escape(p.title), "parts": [part(x, p.number, ts) for x in p.parts]}
+def problem(p: ProblemDoc, ts: Typesetter, sheet: str = "solutions") -> dict:
+    return {"number": p.number, "title": ts.escape(p.title),
+            "parts": [part(x, p.number, ts, sheet) for x in p.parts]}
 
 
 def document(doc: Document, ts: Typesetter, sheet: str = "solutions") -> dict:
-    """Everything a format's templates print, already typeset."""
+    """Everything a format's templates print, already typeset; ``figures`` says whether any question
+    draws one (the TeX preamble then loads TikZ)."""
+    problems = [problem(p, ts, sheet) for p in doc.problems]
     return {
         "title": ts.escape(doc.title),
         "due": ts.escape(doc.due) if doc.due else None,
         "generator": ts.escape("{} {}".format(*doc.generator)),
         "name": doc.name,
         "sheet": sheet,
-        "problems": [problem(p, ts) for p in doc.problems],
+        "problems": problems,
+        "figures": any(q["figures"] for p in problems for part in p["parts"] for q in part["questions"]),
     }

@@ -43,6 +43,11 @@ class Typesetter:
     def text(self, t: Text) -> Markup:
         return text(t, self.notation)
 
+    def figure(self, body, caption: str) -> Markup:
+        """A figure's body as inline SVG."""
+        from .figures import svg_text
+        return Markup(svg_text(body, self.notation, caption))
+
     def rows(self, ch: Chain) -> list[tuple[Markup, Markup]]:
         exprs = [mathml.element(e, self.notation) for e in ch.exprs]
         links = [mathml.relation(rel) + right for rel, right in zip(ch.rels, exprs[1:])]

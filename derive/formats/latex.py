@@ -186,5 +186,10 @@ class Typesetter:
     def rows(self, ch: Chain) -> list[tuple[str, str]]:
         return chain_rows(ch, self.limit, self.notation)
 
+    def figure(self, body, caption: str) -> str:
+        """A figure's body as a tikzpicture, sized for a slide when rows are a slide's."""
+        from .figures import tikz
+        return tikz(body, self.notation, slide=self.limit < 70)
+
 
 __all__ = ["math", "escape", "text", "one_row", "chain_rows", "chain_inline", "Typesetter"]

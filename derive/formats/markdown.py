@@ -38,3 +38,8 @@ class Typesetter(tex.Typesetter):
 
     def text(self, t: Text) -> str:
         return text(t, self.notation)
+
+    def figure(self, body, caption: str) -> str:
+        """A figure's body as an SVG file (written beside the .md, which links it)."""
+        from .figures import svg_text
+        return svg_text(body, self.notation, caption, standalone=True)

@@ -23,6 +23,7 @@ from ..dynamics import DIVERGED, VERDICTS, iterates, Recurrence, check_domain, c
 from .config import Config, constant, meanings as part_meanings, z_general
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
+from . import figures
 from .values import number
 
 SHOWN_ITERATES = 5
@@ -277,7 +278,8 @@ def stability(c: Config) -> Solution:
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     tail = [] if s.rel_one == "=" else [s.rel_one, 1]
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, text=say(text), chain=chain(FACTOR, *_factor_shown(s), *tail)))
+                    answer=Answer(value=value, text=say(text), chain=chain(FACTOR, *_factor_shown(s), *tail)),
+                    figures=figures.one_unit(s))
 
 
 def _factor_shown(s: Stability) -> list:

@@ -24,6 +24,7 @@ from ..dynamics import (T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, co
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
+from . import figures
 from .values import number
 
 SHOWN_ITERATES = 3
@@ -252,7 +253,8 @@ def _stability(u: Units, dphi) -> Solution:
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     answer_chain = chain(RHO, *versus_one(s.factor, s.factor.is_Rational or not s.factor.has(Float)))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, chain=answer_chain, text=say(VERDICT_TEXT[s.verdict])))
+                    answer=Answer(value=value, chain=answer_chain, text=say(VERDICT_TEXT[s.verdict])),
+                    figures=figures.units(VectorRecurrence(u.phi, dphi, u.W_a, u.c), s))
 
 
 def _iterates(u: Units, s: Stability, meanings: dict):

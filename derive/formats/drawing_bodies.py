@@ -1,0 +1,367 @@
+"""The four bodies laid out (derive.formats.drawing's primitives, in cm, y upwards): a plot's axes, ticks,
+curves, marks and legend; a grid's cells; a row of boxes; a circuit's nodes and wires."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .drawing import (CHAR, LINE, ROLES, SERIES, WEIGHTS, Dot, Path, Rect, Text, decade, finish, log_ticks,
+                      nice_ticks, number_text, padded, text_width)
+from .drawing import Tick
+
+# --- plot ----------------------------------------------------------------------------------
+
+LEFT, BOTTOM, TOP, RIGHT = 1.2, 0.95, 0.75, 0.4
+UPRIGHT = 0.3            # between upright lines of small text, cm
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where the plot area sits (cm) and the data range it shows (y as log10 on a log axis)."""
+    x0: float
+    y0: float
+    w: float
+    h: float
+    xs: tuple[float, float]
+    ys: tuple[float, float]
+    log: bool
+
+    def at(self, x: float, y: float) -> tuple[float, float]:
+        y = math.log10(y) if self.log else y
+        return (round(self.x0 + (x - self.xs[0]) / (self.xs[1] - self.xs[0]) * self.w, 3),
+                round(self.y0 + (y - self.ys[0]) / (self.ys[1] - self.ys[0]) * self.h, 3))
+
+
+def _shown(y: float, log: bool) -> bool:
+    return math.isfinite(y) and (y > 0 or not log)
+
+
+def _ranges(body) -> tuple[tuple[float, float], tuple[float, float]]:
+    pts = [p for s in body.series for p in s.points] + [(m.x, m.y) for m in body.marks]
+    pts = [(float(x), float(y)) for x, y in pts if math.isfinite(float(x)) and _shown(float(y), body.log_y)]
+    if not pts:
+        pts = [(0.0, 1.0)]
+    xs = [x for x, _ in pts]
+    ys = [math.log10(y) if body.log_y else y for _, y in pts]
+    if body.square:
+        lo, hi = min(xs + ys), max(xs + ys)
+        lo, hi = padded(lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.05, False)
+        return (lo, hi), (lo, hi)
+    return padded(min(xs), max(xs), False), padded(min(ys), max(ys), body.log_y)
+
+
+def _legend(body, plain, width: float) -> list[list]:
+    """The legend's rows: each a list of (series index, label, width)."""
+    rows, row, used = [], [], 0.0
+    for k, s in enumerate(body.series):
+        if s.label == "" or s.label is None:
+            continue
+        w = 0.9 + text_width(s.label, plain) + 0.4
+        if row and used + w > width:
+            rows.append(row)
+            row, used = [], 0.0
+        row.append((k, s.label, w))
+        used += w
+    return rows + ([row] if row else [])
+
+
+def plot(body, box, plain):
+    W, H = box
+    rows = _legend(body, plain, W - LEFT)
+    legend_h = LINE * len(rows) + (0.15 if rows else 0)
+    if body.square:
+        side = min(H - BOTTOM - TOP - legend_h, W - LEFT - RIGHT, 6.5)
+        pw = ph = side
+    else:
+        pw, ph = W - LEFT - RIGHT, min(H, 0.55 * W) - BOTTOM - TOP - legend_h
+    xs, ys = _ranges(body)
+    frame = Frame(LEFT, BOTTOM + legend_h, pw, ph, xs, ys, body.log_y)
+    items = _axes(body, frame)
+    for k, s in enumerate(body.series):
+        items += _series(s, frame, SERIES[k % len(SERIES)])
+    for m in body.marks:
+        items += _mark(m, frame)
+    items += _legend_items(body, rows, frame, legend_h)
+    wide = max([LEFT + sum(w for _, _, w in row) for row in rows] + [LEFT + pw + RIGHT])
+    return finish(items, wide, BOTTOM + legend_h + ph + TOP)
+
+
+def _axes(body, f: Frame) -> list:
+    x1, y1 = f.x0 + f.w, f.y0 + f.h
+    marks = [Path(((f.x0, f.y0), (x1, f.y0), (x1, y1), (f.x0, y1), (f.x0, f.y0)), "deriveink", "frame")]
+    labels = []
+    for x in nice_ticks(*f.xs):
+        px = f.at(x, 10 ** f.ys[0] if f.log else f.ys[0])[0]
+        marks.append(Path(((px, f.y0), (px, f.y0 + 0.1)), "deriveink", "frame"))
+        labels.append(Text(px, f.y0 - 0.08, Tick(f"${_tex_number(x)}$", number_text(x)), "north", size="tiny"))
+    ticks = [(y, decade(y)) for y in log_ticks(*f.ys)] if f.log else \
+        [(y, Tick(f"${_tex_number(y)}$", number_text(y))) for y in nice_ticks(*f.ys)]
+    for y, label in ticks:
+        py = round(f.y0 + (y - f.ys[0]) / (f.ys[1] - f.ys[0]) * f.h, 3)
+        marks.append(Path(((f.x0, py), (f.x0 + 0.1, py)), "deriveink", "frame"))
+        labels.append(Text(f.x0 - 0.08, py, label, "east", size="tiny"))
+    labels += [Text(f.x0 + f.w / 2, f.y0 - 0.5, body.x_label, "north"),
+               Text(f.x0 - 0.3, f.y0 + f.h + 0.22, body.y_label, "south west")]
+    return marks + labels
+
+
+def _tex_number(v: float) -> str:
+    text = number_text(v)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+    return text
+
+
+def _runs(points, log: bool) -> list[list]:
+    """The series' points split where a point cannot be drawn (zero or below on a log axis)."""
+    runs, run = [], []
+    for x, y in points:
+        if _shown(float(y), log) and math.isfinite(float(x)):
+            run.append((float(x), float(y)))
+        elif run:
+            runs.append(run)
+            run = []
+    return runs + ([run] if run else [])
+
+
+def _series(s, f: Frame, colour: str) -> list:
+    items = []
+    for run in _runs(s.points, f.log):
+        if s.style == "points":
+            items += [Dot(*f.at(x, y), colour, True, (x, y), s.label, 0.05) for x, y in run]
+            continue
+        style = {"line": "thick", "dashed": "dashed", "path": "thin"}.get(s.style, "thick")
+        if len(run) == 1:
+            items.append(Dot(*f.at(*run[0]), colour, True, run[0], s.label, 0.05))
+        else:
+            items.append(Path(tuple(f.at(x, y) for x, y in run), colour, style, s.style == "path",
+                              tuple(run), s.label))
+    return items
+
+
+def _mark(m, f: Frame) -> list:
+    x, y = float(m.x), float(m.y)
+    if not _shown(y, f.log):
+        return []
+    px, py = f.at(x, y)
+    items = [Dot(px, py, "derivered", m.style != "open", (x, y), m.label, 0.09)]
+    if m.label != "" and m.label is not None:
+        items.append(Text(px + 0.12, py - 0.1, m.label, "north west", "derivered", "tiny", halo=True))
+    return items
+
+
+def _legend_items(body, rows, f: Frame, legend_h: float) -> list:
+    items = []
+    for r, row in enumerate(rows):
+        y = legend_h - LINE * (r + 0.5)
+        x = f.x0
+        for k, label, w in row:
+            colour, s = SERIES[k % len(SERIES)], body.series[k]
+            style = {"line": "thick", "dashed": "dashed", "path": "thin"}.get(s.style, "thick")
+            if s.style == "points":
+                items.append(Dot(x + 0.35, y, colour, True, None, "", 0.05))
+            else:
+                items.append(Path(((x, y), (x + 0.7, y)), colour, style))
+            items.append(Text(x + 0.85, y, label, "west", size="tiny"))
+            x += w
+    return items
+
+
+# --- grid ----------------------------------------------------------------------------------
+
+def _weight(role: str) -> bool:
+    """A filter weight's role: 'f3', 'f12' (2D: row 1, column 2), 'f1_10'."""
+    return role.startswith("f") and role[1:].replace("_", "").isdigit()
+
+
+def _palette(body) -> dict[str, str]:
+    """A colour for each filter weight's role, in the order the legend (then the cells) names them."""
+    roles = [r for r, _ in body.legend] + [c.role for c in body.cells]
+    weights = [r for r in dict.fromkeys(roles) if _weight(r)]
+    return {r: WEIGHTS[k % len(WEIGHTS)] for k, r in enumerate(weights)}
+
+
+def _role_fill(role: str, palette: dict) -> str | None:
+    if role in palette:
+        return palette[role]
+    return ROLES.get(role.removesuffix("-hatched"), "derivelight")
+
+
+def grid(body, box, plain):
+    W, H = box
+    palette = _palette(body)
+    rows = _flow([(role, meaning, 0.4 + text_width(meaning, plain) + 0.35) for role, meaning in body.legend], W)
+    legend_h = LINE * len(rows)
+    left = max([text_width(lab, plain) for lab in body.row_labels] + [0]) + (0.15 if body.row_labels else 0)
+    top = LINE if body.col_labels else 0
+    size = min(0.6, (W - left) / max(body.cols, 1), (H - legend_h - top - 0.1) / max(body.rows, 1))
+    y_top = legend_h + 0.1 + body.rows * size
+    items = [Rect(left, y_top - body.rows * size, body.cols * size, body.rows * size, None, "derivegrey")]
+    for c, count in _runs_of_cells(body.cells):
+        items += _cell(c, count, left + c.col * size, y_top - (c.row + 1) * size, size, palette)
+    items += _grid_lines(body, left, y_top, size)
+    every = max(1, math.ceil(0.34 / size))            # labels no closer than a line of small text
+    for r, lab in enumerate(body.row_labels):
+        if r % every == 0:
+            items.append(Text(left - 0.1, y_top - (r + 0.5) * size, lab, "east", size="tiny"))
+    for k, lab in enumerate(body.col_labels):
+        if k % every == 0:
+            items.append(Text(left + (k + 0.5) * size, y_top + 0.05, lab, "south", size="tiny"))
+    for r, row in enumerate(rows):
+        x, y = left, legend_h - LINE * (r + 0.5)
+        for role, meaning, w in row:
+            items += _cell_shape(role, x, y - 0.14, 0.28, 0.28, (), palette)
+            items.append(Text(x + 0.4, y, meaning, "west", size="tiny"))
+            x += w
+    legend_w = max([left + sum(w for *_, w in row) for row in rows] + [0])
+    return finish(items, max(left + body.cols * size, legend_w, 3.0), y_top + top)
+
+
+def _flow(entries: list, width: float) -> list[list]:
+    """Entries (..., width) in rows no wider than ``width``."""
+    rows, row, used = [], [], 0.0
+    for entry in entries:
+        if row and used + entry[-1] > width:
+            rows.append(row)
+            row, used = [], 0.0
+        row.append(entry)
+        used += entry[-1]
+    return rows + ([row] if row else [])
+
+
+def _grid_lines(body, left: float, y_top: float, size: float) -> list:
+    if size < 0.12:
+        return []
+    bottom, right = y_top - body.rows * size, left + body.cols * size
+    lines = [Path(((left + k * size, bottom), (left + k * size, y_top)), "derivegrey", "grid")
+             for k in range(1, body.cols)]
+    return lines + [Path(((left, y_top - k * size), (right, y_top - k * size)), "derivegrey", "grid")
+                    for k in range(1, body.rows)]
+
+
+def _cell_shape(role: str, x: float, y: float, w: float, h: float, data, palette: dict) -> list:
+    return [Rect(x, y, w, h, _role_fill(role, palette), "derivegrey", role == "hole", data,
+                 hatched=role.endswith("hatched"))]
+
+
+def _runs_of_cells(cells) -> list[tuple]:
+    """Cells as runs: neighbours in a row with the same role and no label drawn as one rectangle
+    (a padding border of a large grid is a few rectangles, not hundreds). (first cell, count)."""
+    runs: list[list] = []
+    for c in sorted(cells, key=lambda c: (c.row, c.col)):
+        last = runs[-1] if runs else None
+        if (last and c.label == "" and last[0].label == "" and last[0].role == c.role and last[0].row == c.row
+                and last[0].col + last[1] == c.col):
+            last[1] += 1
+        else:
+            runs.append([c, 1])
+    return [tuple(r) for r in runs]
+
+
+def _cell(c, count: int, x: float, y: float, s: float, palette: dict) -> list:
+    data = (("row", c.row), ("col", c.col)) + ((("cols", count),) if count > 1 else ()) + (("role", c.role),)
+    data += (("label", c.label),) if c.label != "" else ()
+    items = _cell_shape(c.role, x, y, s * count, s, data, palette)
+    if c.label != "" and s >= 0.3:
+        dark = c.role in palette or c.role == "negative"
+        items.append(Text(x + s / 2, y + s / 2, c.label, "center", "white" if dark else "deriveink", "tiny"))
+    return items
+
+
+# --- boxes ---------------------------------------------------------------------------------
+
+def boxes(body, box, plain):
+    """Boxes in a row, sized by their numbers, the text under each; when the row is too crowded for the
+    text to lie flat, each line of it stands upright in a column of its own (cut short with '…' past
+    what the height allows). The row is sized to fit the width, so only the boxes shrink, never the text."""
+    W, H = box
+    n = max(len(body.boxes), 1)
+    texts = [(b.title, *b.lines) for b in body.boxes]
+    upright = sum(slots_text(texts, plain)) + 0.25 * (n - 1) > W
+    gap = 0.1 if upright else 0.25
+    if upright:
+        longest = max(1, int((H - 1.0) / CHAR))
+        texts = [tuple(_cut(t, longest) for t in lines) for lines in texts]
+        slots = [UPRIGHT * len(lines) + 0.05 for lines in texts]
+        base = min(max(slots_text(texts, plain)), H - 0.7) + 0.1
+    else:
+        slots = [min(s, W / n) for s in slots_text(texts, plain)]
+        base = LINE * max(len(lines) for lines in texts) + 0.2
+    raw = [float(b.width) for b in body.boxes]
+    room = max(W - 0.2 - gap * (n - 1) - sum(slots) * 0.5, 0.3 * n)
+    scale_w = min(2.5 / max(raw + [1e-9]), room / max(sum(raw), 1e-9))
+    scale_h = min(max(H - base - 0.1, 0.5), 4.0) / max([float(b.height) for b in body.boxes] + [1e-9])
+    items, x, top = [], 0.1, base
+    for b, lines, slot in zip(body.boxes, texts, slots):
+        w, h = max(float(b.width) * scale_w, 0.15), max(float(b.height) * scale_h, 0.15)
+        width = max(w, slot)
+        cx = x + width / 2
+        items.append(Rect(cx - w / 2, base, w, h, "deriveshade", "deriveblue",
+                          data=(("title", b.title), ("width", b.width), ("height", b.height))))
+        items += _box_text(lines, cx, base, upright)
+        x, top = x + width + gap, max(top, base + h)
+    return finish(items, max(x, 1.0), top + 0.1)
+
+
+def _cut(label, longest: int):
+    """A text label cut to ``longest`` characters with '…' (maths is never long)."""
+    return label[:longest - 1] + "…" if isinstance(label, str) and len(label) > longest else label
+
+
+def slots_text(texts, plain) -> list[float]:
+    """Each box's longest line, in cm (the depth of upright text)."""
+    return [max(text_width(t, plain) for t in lines) + 0.3 for lines in texts]
+
+
+def _box_text(lines, cx: float, base: float, upright: bool) -> list:
+    out = []
+    for k, line in enumerate(lines):
+        colour = "deriveink" if k == 0 else "derivegrey"
+        if upright:
+            x = cx + (k - (len(lines) - 1) / 2) * UPRIGHT
+            out.append(Text(x, base - 0.1, line, "east", colour, "tiny", rotate=90))
+        else:
+            out.append(Text(cx, base - 0.08 - LINE * k, line, "north", colour, "tiny"))
+    return out
+
+
+# --- circuit -------------------------------------------------------------------------------
+
+def circuit(body, box, plain):
+    W, H = box
+    columns = max([n.column for n in body.nodes] + [0]) + 1
+    rows = max([float(n.row) for n in body.nodes] + [0]) + 1
+    widest = max([text_width(n.label, plain) for n in body.nodes] + [0.6]) + 0.3
+    dx = min(3.2, max((W - widest) / max(columns - 1, 1), widest + 0.4))
+    dy = min(1.8, max((H - 0.6) / rows, 0.9))
+    height = rows * dy + 0.2
+    where = {n.id: (widest / 2 + 0.1 + n.column * dx, height - 0.1 - (float(n.row) + 0.5) * dy) for n in body.nodes}
+    items = []
+    for e in body.edges:
+        if e.source in where and e.target in where:
+            items += _wire(e, where[e.source], where[e.target], widest)
+    for n in body.nodes:
+        x, y = where[n.id]
+        items.append(Rect(x - widest / 2, y - 0.25, widest, 0.5, "white", "deriveink",
+                          data=(("node", n.id), ("label", n.label)), rounded=True))
+        items.append(Text(x, y, n.label, "center"))
+    return finish(items, widest + 0.2 + (columns - 1) * dx, height)
+
+
+def _wire(e, a, b, widest: float) -> list:
+    (x1, y1), (x2, y2) = a, b
+    start, end = (round(x1 + widest / 2, 3), round(y1, 3)), (round(x2 - widest / 2, 3), round(y2, 3))
+    mx, my = start[0] + (end[0] - start[0]) * 0.4, start[1] + (end[1] - start[1]) * 0.4     # nearer the source,
+    # where wires meeting at a node are still apart
+    items = [Path((start, end), "deriveink", "solid", True,
+                  meta=(("source", e.source), ("target", e.target), ("above", e.above), ("below", e.below)))]
+    if e.above != "":
+        items.append(Text(mx, my + 0.06, e.above, "south", "derivegreen", "tiny"))
+    if e.below != "":
+        items.append(Text(mx, my - 0.06, e.below, "north", "derivered", "tiny"))
+    return items
+
+
+__all__ = ["plot", "grid", "boxes", "circuit", "CHAR"]

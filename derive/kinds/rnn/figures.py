@@ -1,0 +1,202 @@
+"""rnn-activation's figures for `stability`, every number taken from the analysis that gives the answer:
+
+- the gradient's size |da<T>/da<0>| for T = 1 ... T_EVIDENCE on a log axis (the running product of the
+  factors along the trajectory, whose last value is the answer's gradient_T), with the geometric rate
+  gamma^T of the factor the answer states beside it;
+- one unit: the cobweb diagram, y = phi(W_a a + c) (the recurrence's own compiled map), the diagonal, the
+  iterates from a<0> as a staircase and each fixed point marked stable (filled) or unstable (open);
+- two units: the trajectory in the plane, ending at the fixed point.
+
+The problem sheet shows none of them: they give the answer away.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import sympy
+from sympy import Abs
+
+from ...figures import Figure, Mark, Plot, Series
+from ...numeric import evaluate, to_sympy
+from ...precision import DIGITS
+from ..dynamics import T_EVIDENCE, compare_one
+from .notation import A_PREV, A_T, DA_T_DA_0, FACTOR, NORM_T, RHO, T_LONG
+
+STAIRS = 24              # iterates drawn as the cobweb's staircase, at most
+SAMPLES = 49             # points of the curve y = phi(W_a a + c)
+PLANE = 60               # states drawn in the plane, at most
+FAR = 1e3                # states beyond this are not drawn
+
+
+def _float(value) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def running_gradients(rec, traj, T: int) -> list:
+    """|da<t>/da<0>| for t = 1 ... T: the running product of the factors along the trajectory, computed as
+    Recurrence.gradient computes its last one (so the figure's last point is the answer's gradient_T)."""
+    factor = rec.slope()
+    out = []
+    with mpmath.workdps(DIGITS):
+        prod = mpmath.mpf(1)
+        for a in traj[:T]:
+            prod *= abs(factor(evaluate(a)))
+            out.append(to_sympy(prod))
+    return out
+
+
+def running_norms(rec, traj, T: int, last) -> list:
+    """||da<t>/da<0>|| (the largest singular value) for t = 1 ... T: the derivation's Jacobians along the
+    trajectory multiplied in floats (kept at a largest entry of 1, the scale carried aside, so that nothing
+    underflows), the size by power iteration from the previous t's direction; at T the answer's own value."""
+    J_at = rec.jacobian()
+    n = rec.n
+    out, v, M, scale = [], [1.0] * n, None, mpmath.mpf(1)
+    for state in traj[:T - 1]:
+        J = J_at(state)
+        Jf = [[float(J[i, j]) for j in range(n)] for i in range(n)]
+        M = Jf if M is None else [[sum(Jf[i][k] * M[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+        top = max(abs(x) for row in M for x in row)
+        if top == 0:
+            out.append(sympy.Integer(0))
+            continue
+        M = [[x / top for x in row] for row in M]
+        scale *= top
+        sigma, v = _largest_singular(M, v)
+        out.append(to_sympy(mpmath.mpf(sigma) * scale))
+    return out + [last]
+
+
+def _largest_singular(A: list[list[float]], v: list[float]) -> tuple[float, list[float]]:
+    """The largest singular value of a small float matrix by power iteration on A^T A, from v."""
+    n = len(A[0])
+    sigma = 0.0
+    for _ in range(500):
+        Av = [sum(row[j] * v[j] for j in range(n)) for row in A]
+        w = [sum(A[i][j] * Av[i] for i in range(len(A))) for j in range(n)]
+        size = math.sqrt(sum(x * x for x in w))
+        if size == 0:
+            return 0.0, [1.0] * n
+        v = [x / size for x in w]
+        new = math.sqrt(size)
+        if abs(new - sigma) <= 1e-13 * new:
+            return new, v
+        sigma = new
+    return sigma, v
+
+
+def decay(values: list, factor, y_label, rate_symbol) -> Figure | None:
+    """The gradient's size against T on a log axis, with rate^T beside it."""
+    points = tuple((t, f) for t, f in ((t, _float(v)) for t, v in enumerate(values, 1)) if f is not None)
+    if not points:
+        return None
+    series = [Series("along the trajectory", points, "line")]
+    rate = _float(factor)
+    if rate is not None and rate > 0:
+        ends = [t for t in (points[0][0], points[-1][0]) if 0 < rate ** t < 1e300]
+        geometric = tuple((t, rate ** t) for t in dict.fromkeys(ends))      # a straight line on the log axis
+        series.append(Series(rate_symbol ** T_LONG, geometric, "dashed"))
+    caption = ("The gradient's size against the sequence length T on a log axis: the product of the factors"
+               f" along the trajectory (the last, after {len(values)} steps, is the answer's value), and the geometric rate"
+               " of the per-step factor beside it.")
+    return Figure(caption, Plot(T_LONG, y_label, tuple(series), log_y=True))
+
+
+# --- one unit --------------------------------------------------------------------------------
+
+def _stairs(traj) -> list[float]:
+    """The iterates the staircase shows: the first few, until they stop moving visibly or run far."""
+    states = []
+    for a in traj[:STAIRS + 1]:
+        f = _float(a)
+        if f is None or abs(f) > FAR:
+            break
+        states.append(f)
+    return states
+
+
+def _window(states: list[float], fixed: list[float]) -> tuple[float, float]:
+    near = states + [p for p in fixed if abs(p) <= FAR]
+    lo, hi = min(near), max(near)
+    pad = max((hi - lo) * 0.2, 0.5)
+    return lo - pad, hi + pad
+
+
+def cobweb(s) -> Figure | None:
+    """y = phi(W_a a + c), y = a, the staircase of iterates from a<0>, the fixed points marked."""
+    states = _stairs(s.traj)
+    if not states:
+        return None
+    fixed = [(_float(p.value), p.factor) for p in s.points if _float(p.value) is not None]
+    lo, hi = _window(states, [v for v, _ in fixed])
+    step = s.rec.map()
+    curve = []
+    with mpmath.workdps(DIGITS):
+        for k in range(SAMPLES):
+            a = lo + (hi - lo) * k / (SAMPLES - 1)
+            y = _float(step(mpmath.mpf(a)))
+            if y is not None and lo - (hi - lo) <= y <= hi + (hi - lo):
+                curve.append((a, y))
+    path = [(states[0], states[0])]
+    for a, b in zip(states, states[1:]):
+        path += [(a, b), (b, b)]
+    marks = tuple(Mark(v, v, _stable(f), "filled" if compare_one(f) == "<" else "open")
+                  for v, f in fixed if lo <= v <= hi)
+    series = (Series("the step", tuple(curve), "line"), Series("the diagonal", ((lo, lo), (hi, hi)), "dashed"),
+              Series("the iterates", tuple(path), "path"))
+    caption = ("The cobweb diagram: the step from one state to the next, the diagonal (where a state maps to itself),"
+               " the iterates from the start as a staircase, and each fixed point, filled when stable (factor"
+               " below 1), open when not.")
+    return Figure(caption, Plot(A_PREV, A_T, series, marks, square=True))
+
+
+def _stable(factor) -> str:
+    return {"<": "stable", ">": "unstable", "=": "neutral"}[compare_one(factor)]
+
+
+def one_unit(s) -> tuple[Figure, ...]:
+    """The figures of a one-unit stability question, from its analysis (derive.kinds.rnn.stability)."""
+    figures = []
+    if s.evidence is not None or len(s.traj) > 1:
+        T = T_EVIDENCE if s.evidence is not None else len(s.traj) - 1
+        figures.append(decay(running_gradients(s.rec, list(s.traj), T), s.factor, Abs(DA_T_DA_0), FACTOR))
+    figures.append(cobweb(s))
+    return tuple(f for f in figures if f is not None)
+
+
+# --- several units ---------------------------------------------------------------------------
+
+def plane(s) -> Figure | None:
+    """Two units: the states a<0>, a<1>, ... as a path in the plane, the fixed point marked."""
+    states = []
+    for state in s.traj[:PLANE]:
+        x, y = _float(state[0]), _float(state[1])
+        if x is None or y is None or max(abs(x), abs(y)) > FAR:
+            break
+        states.append((x, y))
+    if len(states) < 2:
+        return None
+    marks = ()
+    if s.star is not None:
+        marks = (Mark(float(s.star[0]), float(s.star[1]), _stable(s.factor),
+                      "filled" if compare_one(s.factor) == "<" else "open"),)
+    caption = ("The trajectory in the plane of the two units' states, from the start onwards"
+               + (", to the fixed point." if s.star is not None else "."))
+    return Figure(caption, Plot("a₁", "a₂",
+                                (Series("the states", tuple(states), "path"),), marks, square=True))
+
+
+def units(rec, s) -> tuple[Figure, ...]:
+    """The figures of a several-unit stability question."""
+    figures = []
+    if s.evidence is not None:
+        figures.append(decay(running_norms(rec, list(s.traj), T_EVIDENCE, s.evidence), s.factor, NORM_T, RHO))
+    if rec.n == 2:
+        figures.append(plane(s))
+    return tuple(f for f in figures if f is not None)

@@ -1,0 +1,364 @@
+"""Figures: every body in every format, the numbers read back out of the TikZ and the SVG equal to the JSON
+figure data and the JSON answers, the rnn figures cross-checked against PyTorch, the .tex compiled, the
+page shown in Chromium, and --no-figures, figures = false and Markdown on standard output."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import replace
+
+import pytest
+import sympy
+from click.testing import CliRunner
+
+import derive
+from derive.cli import cli
+from derive.errors import SpecError
+from derive.figures import Box, Boxes, Cell, Circuit, Edge, Figure, Grid, Mark, Node, Plot, Series, without
+
+from conftest import need_tex, spec
+from test_html import browse, console_errors, parse
+from test_latex import compile_tex, overfull
+
+DATA = re.compile(r"% data: ([-+0-9.e]+), ([-+0-9.e]+)")
+
+
+def g6(v) -> str:
+    return f"{float(v):.6g}"
+
+
+# --- synthetic figures: one of each body ------------------------------------------------------
+
+def four_figures() -> tuple[Figure, ...]:
+    x = sympy.Symbol("x")
+    plot = Plot("t", sympy.Abs(x), (Series("decay", ((1, 0.5), (2, 0.25), (3, 0.125)), "line"),
+                                   Series("rate", ((1, 0.5), (3, 0.125)), "dashed")),
+                (Mark(2, 0.25, "half way", "open"),), log_y=True)
+    cells = tuple(Cell(r, c, "shaded" if (r + c) % 2 else f"f{c + 1}", sympy.Rational(r - c, 2) if c < 3 else "")
+                  for r in range(4) for c in range(5)) + (Cell(0, 4, "hatched"), Cell(3, 4, "hole"))
+    grid = Grid(4, 5, cells, (("f1", "the weight f₁ & 50% of <the> rest"), ("shaded", "the field")),
+                ("r1", "r2", "r3", "r4"), tuple(sympy.Symbol(f"x_{k}") for k in range(5)))
+    boxes = Boxes((Box("input", 3, 32, ("32 × 32 × 3",)), Box("conv", 10, 30, ("30 × 30 × 10",)),
+                   Box("pool", 10, 15, ("15 × 15 × 10", "stride 2"))))
+    circuit = Circuit((Node("x", "x", 0, 0), Node("w", "w", 0, 1), Node("m", "×", 1, 0.5), Node("f", "σ", 2, 0.5)),
+                      (Edge("x", "m", "-1", "0.39"), Edge("w", "m", sympy.Rational(3, 2), sympy.Float(-0.2)),
+                       Edge("m", "f", "1.5", "0.2")))
+    empty = Grid(4, 5, ())
+    return (Figure("A decay on a log axis.", plot), Figure("The grid & its 100% <cells>.", grid, sheet=empty,
+                                                           sheet_caption="The empty grid."),
+            Figure("Layers.", boxes), Figure("A circuit.", circuit))
+
+
+def with_figures(doc, qid: str, figures):
+    """The document with one question's figures replaced."""
+    def question(q):
+        return replace(q, figures=tuple(figures)) if q.id == qid else q
+    return replace(doc, problems=tuple(
+        replace(p, parts=tuple(replace(part, questions=tuple(question(q) for q in part.questions))
+                               for part in p.parts)) for p in doc.problems))
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    doc = derive.solve(spec("cnn-dims", [{"ask": "params"}], input=[8, 8, 1],
+                            layers=[{"type": "conv", "filters": 2, "kernel": 3}]))
+    return with_figures(doc, "1a", four_figures())
+
+
+def test_every_format_draws_every_body(synthetic):
+    latex = derive.render(synthetic, "latex")
+    assert latex.count(r"\begin{tikzpicture}") == 4 and r"\usepackage{tikz}" in latex
+    assert r"the weight f$_1$ \& 50\% of $<$the$>$ rest" in latex             # user text escaped
+    assert r"$\frac{1}{2}$" in latex and r"$x_{0}$" in latex                    # SymPy printed as LaTeX
+    beamer = derive.render(synthetic, "beamer")
+    assert beamer.count(r"\begin{tikzpicture}") == 4
+    html = derive.render(synthetic, "html")
+    page = parse(html)
+    assert page.errors == [] and html.count("<svg") == 4 and "script" not in page.tags
+    assert "the weight f₁ &amp; 50% of &lt;the&gt; rest" in html and "<title>1/2</title>" in html
+    assert not page.refs                                                        # nothing fetched
+    md = derive.render(synthetic, "markdown")
+    links = re.findall(r"!\[[^\]]*\]\((spec-1a-fig\d\.svg)\)", md)
+    assert links == [f"spec-1a-fig{k}.svg" for k in range(1, 5)]
+    files = derive.formats.figure_files(synthetic, "markdown")
+    assert sorted(files) == [f"1a-fig{k}.svg" for k in range(1, 5)]
+    assert all(svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') for svg in files.values())
+    data = json.loads(derive.render(synthetic, "json"))["parts"][0]["figures"]
+    assert [f["kind"] for f in data] == ["plot", "grid", "boxes", "circuit"]
+    assert data[0]["body"]["series"][0]["points"] == [[1, 0.5], [2, 0.25], [3, 0.125]]
+    assert data[0]["body"]["y_label"] == r"\left|{x}\right|" and data[0]["sheet"] is None
+    assert data[1]["body"]["cells"][1]["label"] == r"- \frac{1}{2}" and data[1]["sheet"]["cells"] == []
+    assert data[3]["body"]["edges"][1] == {"source": "w", "target": "m", "above": r"\frac{3}{2}", "below": -0.2}
+
+
+def test_snippets_write_each_figure_alone(synthetic):
+    files = derive.formats.snippets(synthetic, "latex")
+    assert [k for k in files if "fig" in k] == [f"1a-fig{k}.tex" for k in range(1, 5)]
+    assert all(files[f"1a-fig{k}.tex"].count(r"\begin{tikzpicture}") == 1 for k in range(1, 5))
+    assert r"\usepackage{tikz}" in files["preamble.tex"]
+    md = derive.formats.snippets(synthetic, "markdown")
+    assert [k for k in md if k.endswith(".svg")] == [f"1a-fig{k}.svg" for k in range(1, 5)]
+
+
+def test_problem_sheet_shows_only_sheet_bodies(synthetic, hw5):
+    for fmt in ("latex", "beamer"):
+        sheet = derive.render(synthetic, fmt, sheet="problems")
+        assert sheet.count(r"\begin{tikzpicture}") == 1 and "The empty grid." in sheet
+        assert "A circuit." not in sheet
+    html = derive.render(synthetic, "html", sheet="problems")
+    assert html.count("<svg") == 1 and 'data-role' not in html
+    md = derive.render(synthetic, "markdown", sheet="problems")
+    assert re.findall(r"\]\(([^)]*\.svg)\)", md) == ["spec-1a-fig2-sheet.svg"]
+    assert list(derive.formats.figure_files(synthetic, "markdown", sheet="problems")) == ["1a-fig2-sheet.svg"]
+    rnn = derive.solve(derive.load(), ["1a.ii", "1b.ii"])
+    assert all(q.figures for q in rnn.questions())
+    for fmt in ("latex", "html", "markdown", "beamer"):                          # rnn's figures give answers away
+        assert "tikzpicture" not in derive.render(rnn, fmt, sheet="problems")
+        assert "<svg" not in derive.render(rnn, fmt, sheet="problems")
+
+
+def test_without_figures_is_the_same_document_otherwise(synthetic):
+    bare = without(synthetic)
+    assert all(q.figures == () for q in bare.questions())
+    assert derive.render(bare, "latex") == derive.render(spec_doc(), "latex")
+
+
+def spec_doc():
+    return derive.solve(spec("cnn-dims", [{"ask": "params"}], input=[8, 8, 1],
+                             layers=[{"type": "conv", "filters": 2, "kernel": 3}]))
+
+
+# --- the numbers read back ----------------------------------------------------------------------
+
+def tikz_pictures(latex: str) -> list[str]:
+    return re.findall(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", latex, re.S)
+
+
+def tikz_series(picture: str) -> list[list[tuple[str, str]]]:
+    """The data of each plotted series of a tikzpicture: the '% data: x, y' comments, series by series."""
+    return [DATA.findall(block) for block in re.findall(r"plot coordinates \{.*?\n\};", picture, re.S)]
+
+
+def tikz_marks(picture: str) -> list[tuple[str, str]]:
+    return [DATA.search(line).groups() for line in picture.splitlines()
+            if "circle[radius=0.09]" in line and DATA.search(line)]
+
+
+def svg_series(svg: str) -> list[list[tuple[str, str]]]:
+    return [[tuple(p.split(",")) for p in pts.split()] for pts in re.findall(r'<polyline[^>]*data-points="([^"]*)"', svg)]
+
+
+def svg_marks(svg: str) -> list[tuple[str, str]]:
+    return re.findall(r'<circle[^>]*r="3.6"[^>]*data-x="([^"]*)" data-y="([^"]*)"', svg)
+
+
+def test_numbers_read_back_equal_the_json():
+    hw5 = derive.solve(derive.load(), ["1a.i", "1a.ii", "1b.i", "1b.ii"])       # HW5's rnn problem
+    key = json.loads(derive.render(hw5, "json"))
+    latex, html = derive.render(hw5, "latex"), derive.render(hw5, "html")
+    pictures, svgs = tikz_pictures(latex), re.findall(r"<svg.*?</svg>", html, re.S)
+    parts = [p for p in key["parts"] if p["figures"]]
+    assert [p["id"] for p in parts] == ["1a.ii", "1b.ii"]
+    figures = [f for p in parts for f in p["figures"]]
+    assert len(pictures) == len(svgs) == len(figures) == 4
+    for fig, pic, svg in zip(figures, pictures, svgs):
+        expected = [[(g6(x), g6(y)) for x, y in s["points"]] for s in fig["body"]["series"]]
+        assert tikz_series(pic) == expected
+        assert svg_series(svg) == expected
+        marks = [(g6(m["x"]), g6(m["y"])) for m in fig["body"]["marks"]]
+        assert tikz_marks(pic) == marks and svg_marks(svg) == marks
+    for part in parts:
+        decay, cobweb = part["figures"]
+        value = part["answer"]["value"]
+        along = decay["body"]["series"][0]["points"]
+        assert along[-1] == [value["T"], value["gradient_T"]]                   # the answer's own number
+        assert len(along) == value["T"] and decay["body"]["log_y"]
+        rate = decay["body"]["series"][1]["points"]
+        assert [t for t, _ in rate] == [1, value["T"]]
+        assert [y for _, y in rate] == pytest.approx([value["factor"], value["factor"] ** value["T"]], rel=1e-12)
+        assert [m["x"] for m in cobweb["body"]["marks"]] == pytest.approx([value["fixed_point"]], abs=1e-15)
+        assert cobweb["body"]["marks"][0]["style"] == ("filled" if value["factor"] < 1 else "open")
+        assert cobweb["body"]["square"] and cobweb["sheet"] is None
+
+
+def test_decay_and_cobweb_against_pytorch(hw5):
+    """The plotted gradients of the sigmoid unit (1a.ii) against PyTorch's autograd in float64, and the
+    cobweb's staircase against the same iteration."""
+    torch = pytest.importorskip("torch")
+    decay, cobweb = next(q for q in hw5.questions() if q.id == "1a.ii").figures
+    a0 = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    a, states = a0, [0.0]
+    for t in range(1, 41):
+        a = torch.sigmoid(a)
+        (grad,) = torch.autograd.grad(a, a0, retain_graph=True)
+        assert decay.body.series[0].points[t - 1][1] == pytest.approx(abs(grad.item()), rel=1e-9)
+        states.append(a.item())
+    stairs = cobweb.body.series[2].points
+    assert [y for _, y in stairs[1::2]] == pytest.approx(states[1:len(stairs) // 2 + 1], rel=1e-12)
+    curve = cobweb.body.series[0].points
+    assert all(y == pytest.approx(1 / (1 + math.exp(-x)), rel=1e-12) for x, y in curve)
+
+
+def test_two_units_trajectory_in_the_plane():
+    doc = derive.solve(spec("rnn-activation", [{"ask": "stability"}], activation="tanh",
+                            W_a=[[0.5, 1], [-1, 0.5]], b=[0, 0], a0=[0.1, 0.2]))
+    q = next(doc.questions())
+    assert [f.kind for f in q.figures] == ["plot", "plot"]
+    decay, trajectory = q.figures
+    value = q.answer.value
+    assert decay.body.series[0].points[-1] == (value["T"], value["gradient_T"])
+    assert trajectory.body.square and trajectory.body.series[0].points[0] == (0.1, 0.2)
+    assert [(m.x, m.y) for m in trajectory.body.marks] == [tuple(value["fixed_point"])]
+    import mpmath
+    from derive.kinds.dynamics import VectorRecurrence
+    from derive.kinds.rnn.units import analyse
+    from derive.kinds.activations import slope
+    config = derive.kinds.KINDS["rnn-activation"].configure(
+        {"activation": "tanh", "W_a": [[0.5, 1], [-1, 0.5]], "b": [0, 0], "a0": [0.1, 0.2]}, ("stability",))
+    dphi = slope(config.phi)[0]
+    s = analyse(config, dphi)
+    J_at = VectorRecurrence(config.phi, dphi, config.W_a, config.c).jacobian()
+    with mpmath.workdps(50):                                      # each point against a 50-digit SVD
+        M = None
+        for t, state in enumerate(s.traj[:60], 1):
+            M = J_at(state) if M is None else J_at(state) * M
+            if t % 7 == 0:
+                sigma = max(abs(x) for x in mpmath.svd_r(M, compute_uv=False))
+                assert decay.body.series[0].points[t - 1][1] == pytest.approx(float(sigma), rel=1e-10)
+    latex = derive.render(doc, "latex")
+    assert tikz_series(tikz_pictures(latex)[1])[0][:2] == [("0.1", "0.2"), (g6(trajectory.body.series[0].points[1][0]),
+                                                                               g6(trajectory.body.series[0].points[1][1]))]
+
+
+# --- compiled and shown -------------------------------------------------------------------------
+
+def test_tex_with_figures_compiles(synthetic, hw5, tmp_path):
+    need_tex()
+    log = compile_tex(derive.render(synthetic, "latex"), tmp_path, "synthetic")
+    assert overfull(log) == []
+    log = compile_tex(derive.render(hw5, "latex"), tmp_path, "hw5")
+    assert overfull(log) == []
+    compile_tex(derive.render(synthetic, "latex", sheet="problems"), tmp_path, "sheet")
+
+
+def test_slides_with_figures_fit_the_frame(synthetic, hw5, tmp_path):
+    need_tex()
+    for name, doc in (("synthetic", synthetic), ("hw5", hw5)):
+        log = compile_tex(derive.render(doc, "beamer"), tmp_path, name)
+        assert overfull(log) == [], name
+    log = compile_tex(derive.render(synthetic, "beamer", sheet="problems"), tmp_path, "sheet")
+    assert overfull(log) == []
+
+
+def test_figure_snippet_compiles_alone(synthetic, tmp_path):
+    need_tex()
+    files = derive.formats.snippets(synthetic, "latex")
+    for tail, text in files.items():
+        (tmp_path / f"spec-{tail}").write_text(text, encoding="utf-8")
+    source = ("\\documentclass{article}\n\\input{spec-preamble}\n\\begin{document}\n"
+              + "".join(f"\\input{{spec-1a-fig{k}}}\n\n" for k in range(1, 5)) + "\\end{document}\n")
+    assert overfull(compile_tex(source, tmp_path, "alone")) == []
+
+
+def test_chromium_draws_the_figures(synthetic, tmp_path):
+    page = tmp_path / "figures.html"
+    page.write_text(derive.render(synthetic, "html"), encoding="utf-8")
+    dom = browse(page, tmp_path, "--dump-dom")
+    assert dom.returncode == 0 and console_errors(dom.stderr) == []
+    assert dom.stdout.count("<svg") == 4
+    shot = tmp_path / "shot.png"
+    proc = browse(page, tmp_path, f"--screenshot={shot}", "--window-size=900,2400", "--hide-scrollbars")
+    assert proc.returncode == 0 and console_errors(proc.stderr) == []
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 40_000
+
+
+# --- leaving them out ---------------------------------------------------------------------------
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return lambda *args: CliRunner().invoke(cli, list(args))
+
+
+def test_no_figures_on_every_command(run, tmp_path):
+    result = run("solutions", "-f", "latex,html,json,markdown,beamer", "--no-figures", "-o", "key")
+    assert result.exit_code == 0, result.output
+    texts = {p.name: p.read_text() for p in (tmp_path / "key").iterdir()}
+    assert sorted(texts) == ["hw5-solutions-slides.tex", "hw5-solutions.html", "hw5-solutions.json",
+                             "hw5-solutions.md", "hw5-solutions.tex"]
+    assert not any("tikz" in t or "<svg" in t or ".svg" in t for t in texts.values())
+    assert all(p["figures"] == [] for p in json.loads(texts["hw5-solutions.json"])["parts"])
+    result = run("problems", "-f", "latex", "--no-figures", "-o", "-")
+    assert result.exit_code == 0 and "tikz" not in result.output
+    result = run("snippets", "--no-figures", "-o", "sn")
+    assert result.exit_code == 0 and not any("fig" in p.name for p in (tmp_path / "sn").iterdir())
+    result = run("solutions", "-f", "markdown", "-o", "with/key.md")
+    assert result.exit_code == 0
+    written = sorted(p.name for p in (tmp_path / "with").iterdir())
+    assert {"hw5-1a.ii-fig1.svg", "hw5-1a.ii-fig2.svg", "hw5-1b.ii-fig1.svg", "hw5-1b.ii-fig2.svg", "key.md"} <= set(written)
+    assert all(name == "key.md" or re.fullmatch(r"hw5-\d[a-z](\.[iv]+)?-fig\d\.svg", name) for name in written)
+    links = re.findall(r"\]\((hw5-[^)]*\.svg)\)", (tmp_path / "with" / "key.md").read_text())
+    assert sorted(links) == [n for n in written if n != "key.md"]
+
+
+def test_figures_false_in_the_spec(write_spec):
+    text = """
+        title = "t"
+        figures = false
+        [[problem]]
+        kind = "rnn-activation"
+        activation = "tanh"
+        W_a = 2
+        [[problem.part]]
+        ask = "stability"
+        """
+    doc = derive.solve(derive.load(write_spec(text)))
+    assert next(doc.questions()).figures == ()
+    assert "tikz" not in derive.render(doc, "latex")
+    assert next(derive.solve(derive.load(write_spec(text.replace("false", "true")))).questions()).figures
+    with pytest.raises(SpecError) as err:
+        derive.load(write_spec(text.replace("false", '"no"')))
+    assert "figures" in str(err.value)
+
+
+def test_markdown_on_stdout_leaves_figures_out_with_a_note():
+    result = CliRunner().invoke(cli, ["solutions", "-f", "markdown", "-o", "-"])
+    assert result.exit_code == 0
+    assert ".svg" not in result.stdout and "**Answer 1a.ii.**" in result.stdout
+    assert "figures are left out of Markdown on standard output" in result.stderr
+    quiet = CliRunner().invoke(cli, ["solutions", "-f", "markdown", "-o", "-", "--no-figures"])
+    assert quiet.stderr == "" and quiet.stdout == result.stdout
+
+
+# --- any one unit: the figure is the answer's --------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+tenths = st.integers(-30, 30).map(lambda k: k / 10)
+
+
+@settings(max_examples=25, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(activation=st.sampled_from(["sigmoid", "tanh", "relu", "identity"]), W_a=tenths, b=tenths,
+       a0=st.integers(-10, 10).map(lambda k: k / 10))
+def test_any_unit_draws_its_answer(activation, W_a, b, a0):
+    doc = derive.solve(spec("rnn-activation", [{"ask": "stability"}], activation=activation, W_a=W_a, b=b, a0=a0))
+    part = json.loads(derive.render(doc, "json"))["parts"][0]
+    value, figures = part["answer"]["value"], part["figures"]
+    assert [f["kind"] for f in figures] == ["plot", "plot"] and all(f["sheet"] is None for f in figures)
+    decay, cobweb = figures
+    along = decay["body"]["series"][0]["points"]
+    if value["gradient_T"] is not None:
+        assert along[-1] == [value["T"], value["gradient_T"]]
+    if value["fixed_point"] is not None and abs(value["fixed_point"]) < 1e3:
+        assert any(m["x"] == pytest.approx(value["fixed_point"], abs=1e-12) for m in cobweb["body"]["marks"])
+    latex, html = derive.render(doc, "latex"), derive.render(doc, "html")
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    for fig, pic, svg in zip(figures, tikz_pictures(latex), svgs):
+        expected = [[(g6(x), g6(y)) for x, y in s["points"]] for s in fig["body"]["series"]
+                    if len(s["points"]) > 1 and not (fig["body"]["log_y"] and any(y <= 0 for _, y in s["points"]))]
+        drawn = tikz_series(pic)
+        assert all(s in drawn for s in expected)
+        assert all(s in svg_series(svg) for s in expected)
