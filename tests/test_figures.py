@@ -362,3 +362,13 @@ def test_any_unit_draws_its_answer(activation, W_a, b, a0):
         drawn = tikz_series(pic)
         assert all(s in drawn for s in expected)
         assert all(s in svg_series(svg) for s in expected)
+
+
+@pytest.mark.parametrize("W_a,b,a0", [(2, 1, 0.5), ([[0.5, 1], [-1, 0.5]], [0, 0], [0.1, 0.2])])
+def test_the_decay_figure_ends_at_the_specs_T(W_a, b, a0):
+    """With T = 7 the curve has 7 points and its last is the answer's gradient_T (not 100 steps)."""
+    doc = derive.solve(spec("rnn-activation", [{"ask": "stability"}], activation="tanh", W_a=W_a, b=b, a0=a0, T=7))
+    q = next(doc.questions())
+    along = q.figures[0].body.series[0].points
+    assert q.answer.value["T"] == 7 and len(along) == 7
+    assert along[-1] == (7, q.answer.value["gradient_T"])

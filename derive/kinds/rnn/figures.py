@@ -160,11 +160,12 @@ def _stable(factor) -> str:
     return {"<": "stable", ">": "unstable", "=": "neutral"}[compare_one(factor)]
 
 
-def one_unit(s) -> tuple[Figure, ...]:
-    """The figures of a one-unit stability question, from its analysis (derive.kinds.rnn.stability)."""
+def one_unit(s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
+    """The figures of a one-unit stability question, from its analysis (derive.kinds.rnn.stability), up
+    to the spec's T."""
     figures = []
     if s.evidence is not None or len(s.traj) > 1:
-        T = T_EVIDENCE if s.evidence is not None else len(s.traj) - 1
+        T = T if s.evidence is not None else min(T, len(s.traj) - 1)
         figures.append(decay(running_gradients(s.rec, list(s.traj), T), s.factor, Abs(DA_T_DA_0), FACTOR))
     figures.append(cobweb(s))
     return tuple(f for f in figures if f is not None)
@@ -192,11 +193,11 @@ def plane(s) -> Figure | None:
                                 (Series("the states", tuple(states), "path"),), marks, square=True))
 
 
-def units(rec, s) -> tuple[Figure, ...]:
-    """The figures of a several-unit stability question."""
+def units(rec, s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
+    """The figures of a several-unit stability question, up to the spec's T."""
     figures = []
     if s.evidence is not None:
-        figures.append(decay(running_norms(rec, list(s.traj), T_EVIDENCE, s.evidence), s.factor, NORM_T, RHO))
+        figures.append(decay(running_norms(rec, list(s.traj), T, s.evidence), s.factor, NORM_T, RHO))
     if rec.n == 2:
         figures.append(plane(s))
     return tuple(f for f in figures if f is not None)

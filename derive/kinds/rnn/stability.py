@@ -279,7 +279,7 @@ def stability(c: Config) -> Solution:
     tail = [] if s.rel_one == "=" else [s.rel_one, 1]
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=value, text=say(text), chain=chain(FACTOR, *_factor_shown(s), *tail)),
-                    figures=figures.one_unit(s))
+                    figures=figures.one_unit(s, c.T))
 
 
 def _factor_shown(s: Stability) -> list:

@@ -254,7 +254,7 @@ def _stability(u: Units, dphi) -> Solution:
     answer_chain = chain(RHO, *versus_one(s.factor, s.factor.is_Rational or not s.factor.has(Float)))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=value, chain=answer_chain, text=say(VERDICT_TEXT[s.verdict])),
-                    figures=figures.units(VectorRecurrence(u.phi, dphi, u.W_a, u.c), s))
+                    figures=figures.units(VectorRecurrence(u.phi, dphi, u.W_a, u.c), s, u.T))
 
 
 def _iterates(u: Units, s: Stability, meanings: dict):
