@@ -10,6 +10,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from . import texformat
+from .cache import disabled_by_env
 from .errors import TexError
 
 INSTALL_HINT = ("install TeX Live, e.g. on Debian/Ubuntu: sudo apt-get install texlive-latex-base "
@@ -31,22 +33,45 @@ def command(main: str = "main.tex") -> list[str]:
     raise TexError("no TeX engine found (pdflatex): " + INSTALL_HINT)
 
 
-def compile_pdf(source: str, passes: int = 1) -> bytes:
+def compile_pdf(source: str, passes: int = 1, cache: bool = True) -> bytes:
     """The PDF of a complete LaTeX document, by ``passes`` runs of pdflatex (the article has no
     cross-references: one pass gives its pages; beamer's navigation needs two), and more while the log asks
-    for a rerun (a user's template with references); TexError with the log's relevant lines on failure."""
+    for a rerun (a user's template with references); TexError with the log's relevant lines on failure.
+
+    The preamble is read from a format dumped once and kept in the user's cache folder (``texformat``)
+    unless ``cache`` is False or DERIVE_NO_CACHE is set; a format that fails is dropped and the document
+    compiled the plain way, which also gives the error of a document that does not compile."""
     cmd = command()
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
-        (Path(tmp) / "main.tex").write_text(source, encoding="utf-8")
-        for k in range(MAX_PASSES):
-            proc = _run(cmd, tmp)
-            log = Path(tmp) / "main.log"
-            text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
-            if proc.returncode != 0:
-                raise TexError("TeX failed:\n" + relevant_lines(text))
-            if k + 1 >= passes and not RERUN.search(text):
-                break
-        return (Path(tmp) / "main.pdf").read_bytes()
+        fmt = texformat.prepared(source, cmd[0], _folder(tmp, "fmt")) if cache and not disabled_by_env() else None
+        if fmt is not None:
+            try:
+                return _passes(cmd[:1] + [f"-fmt={fmt.name}"] + cmd[1:], fmt.body, passes, fmt.folder)
+            except TexError:
+                pass                                         # the plain run says whether the format was at fault
+        pdf = _passes(cmd, source, passes, _folder(tmp, "plain"))
+        if fmt is not None:
+            texformat.discard(fmt)
+        return pdf
+
+
+def _folder(tmp: str, name: str) -> str:
+    path = os.path.join(tmp, name)
+    os.mkdir(path)
+    return path
+
+
+def _passes(cmd: list[str], source: str, passes: int, tmp: str) -> bytes:
+    (Path(tmp) / "main.tex").write_text(source, encoding="utf-8")
+    for k in range(MAX_PASSES):
+        proc = _run(cmd, tmp)
+        log = Path(tmp) / "main.log"
+        text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
+        if proc.returncode != 0:
+            raise TexError("TeX failed:\n" + relevant_lines(text))
+        if k + 1 >= passes and not RERUN.search(text):
+            break
+    return (Path(tmp) / "main.pdf").read_bytes()
 
 
 def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:

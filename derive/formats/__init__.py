@@ -155,17 +155,20 @@ def _format(fmt: str, sheet: str) -> Format:
     return FORMATS[fmt]
 
 
-def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None) -> str | bytes:
+def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None,
+           cache: bool = True) -> str | bytes:
     """The document in a format: text for latex, json, markdown, html and beamer; the compiled PDF's
     bytes for pdf and beamer-pdf. ``sheet`` is 'solutions' (the answer key) or 'problems' (the
-    questions alone); ``templates`` a folder (or folders) of templates in front of the built-in ones."""
+    questions alone); ``templates`` a folder (or folders) of templates in front of the built-in ones;
+    ``cache`` False: the LaTeX preamble is not read from (or dumped into) the user's cache (derive.pdf)."""
     form = _format(fmt, sheet)
     environment(templates)                                   # a missing templates folder fails first
     if fmt == "json":
         return json.dumps(to_json(doc), indent=2, ensure_ascii=False) + "\n"
     if form.compiled_from:
         from ..pdf import compile_pdf
-        return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates), form.passes)
+        return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates), form.passes,
+                           cache=cache)
     return _render_template(form, form.template(sheet), context.document(doc, form.typesetter(), sheet), templates)
 
 
