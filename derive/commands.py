@@ -68,7 +68,7 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, cache: bool)
     problem_set = specs.load(spec)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
     doc = document.solve(problem_set, ids(only), cache=cache)
-    rendered = [formats.render(doc, name, sheet=sheet, templates=templates, cache=cache) for name in names]
+    rendered = formats.render_many(doc, names, sheet=sheet, templates=templates, cache=cache)
     return [output.write(path, data) for path, data in zip(paths, rendered)]
 
 

@@ -8,6 +8,8 @@ import signal
 import shutil
 import subprocess
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import texformat
@@ -21,6 +23,10 @@ TIMEOUT = 180
 
 
 MAX_PASSES = 4
+WORKERS = 2                   # TeX runs at once (compile_all): the article and the slides
+_RUNNING: set[subprocess.Popen] = set()       # TeX processes running now, ended together on an interrupt
+_LOCK = threading.Lock()
+_STOPPING = threading.Event()
 # A rerun request about references (not hyperref's "Rerun to get outlines right" for an empty outline).
 RERUN = re.compile(r"Label\(s\) may have changed|Rerun to get cross-references right|Please rerun LaTeX")
 
@@ -55,6 +61,34 @@ def compile_pdf(source: str, passes: int = 1, cache: bool = True) -> bytes:
         return pdf
 
 
+def compile_all(jobs: list[tuple[str, int]], meanwhile, cache: bool = True) -> tuple[list[bytes], object]:
+    """Several documents ((source, passes) each) compiled at once, two at a time (TeX runs in processes of
+    its own), while ``meanwhile()`` runs here: their PDFs in order and what ``meanwhile`` returned. An
+    interrupt ends every TeX run at once; the first TexError is raised."""
+    if not jobs:
+        return [], meanwhile()
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="derive-tex")
+    try:
+        futures = [pool.submit(compile_pdf, source, passes, cache) for source, passes in jobs]
+        done = meanwhile()
+        return [f.result() for f in futures], done
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _end_all()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        _STOPPING.clear()
+
+
+def _end_all() -> None:
+    _STOPPING.set()                                          # no TeX run starts after this
+    with _LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        _end_group(proc)
+
+
 def _folder(tmp: str, name: str) -> str:
     path = os.path.join(tmp, name)
     os.mkdir(path)
@@ -77,8 +111,12 @@ def _passes(cmd: list[str], source: str, passes: int, tmp: str) -> bytes:
 def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
     """Run TeX in a process group of its own, so that on a timeout or an interrupt the whole group
     (pdflatex and anything it started) is ended, not just the first process."""
-    proc = subprocess.Popen(cmd, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    with _LOCK:
+        if _STOPPING.is_set():
+            raise TexError("stopped")
+        proc = subprocess.Popen(cmd, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        _RUNNING.add(proc)
     try:
         out, err = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -87,6 +125,9 @@ def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
     except BaseException:
         _end_group(proc)
         raise
+    finally:
+        with _LOCK:
+            _RUNNING.discard(proc)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 

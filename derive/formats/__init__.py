@@ -172,6 +172,26 @@ def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None,
     return _render_template(form, form.template(sheet), context.document(doc, form.typesetter(), sheet), templates)
 
 
+def render_many(doc, names: list[str], *, sheet: str = "solutions", templates=None,
+                cache: bool = True) -> list[str | bytes]:
+    """Several formats of one document, each as ``render`` gives it: the PDFs are compiled at once (TeX in
+    processes of its own) while the other formats render; a LaTeX text asked for and compiled is made once."""
+    forms = [_format(name, sheet) for name in names]
+    environment(templates)                                   # a missing templates folder fails first
+    texts: dict[str, str | bytes] = {}
+
+    def text(name: str):
+        if name not in texts:
+            texts[name] = render(doc, name, sheet=sheet, templates=templates)
+        return texts[name]
+    from ..pdf import compile_all
+    jobs = [(text(form.compiled_from), form.passes) for form in forms if form.compiled_from]
+    pdfs, _ = compile_all(jobs, lambda: [text(n) for n, form in zip(names, forms) if not form.compiled_from],
+                          cache=cache)
+    compiled = iter(pdfs)
+    return [next(compiled) if form.compiled_from else texts[name] for name, form in zip(names, forms)]
+
+
 def snippets(doc, fmt: str = "latex", *, templates=None) -> dict[str, str]:
     """Files for slides and pages, by the end of their names: one a question ('1a.i.tex'), one a
     problem ('1.tex'), and for LaTeX 'preamble.tex', the packages and macros they need. No preamble
