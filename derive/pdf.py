@@ -31,6 +31,10 @@ _STOPPING = threading.Event()
 RERUN = re.compile(r"Label\(s\) may have changed|Rerun to get cross-references right|Please rerun LaTeX")
 
 
+class _Ended(TexError):
+    """TeX timed out or was stopped: not a reason to try again."""
+
+
 def command(main: str = "main.tex") -> list[str]:
     """The TeX command: pdflatex, no shell escape, stopping at the first error."""
     pdflatex = shutil.which("pdflatex")
@@ -53,6 +57,8 @@ def compile_pdf(source: str, passes: int = 1, cache: bool = True) -> bytes:
         if fmt is not None:
             try:
                 return _passes(cmd[:1] + [f"-fmt={fmt.name}"] + cmd[1:], fmt.body, passes, fmt.folder)
+            except _Ended:
+                raise
             except TexError:
                 pass                                         # the plain run says whether the format was at fault
         pdf = _passes(cmd, source, passes, _folder(tmp, "plain"))
@@ -113,7 +119,7 @@ def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
     (pdflatex and anything it started) is ended, not just the first process."""
     with _LOCK:
         if _STOPPING.is_set():
-            raise TexError("stopped")
+            raise _Ended("TeX was stopped")
         proc = subprocess.Popen(cmd, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         _RUNNING.add(proc)
@@ -121,7 +127,7 @@ def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:
         out, err = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         _end_group(proc)
-        raise TexError(f"TeX did not finish within {TIMEOUT} s") from None
+        raise _Ended(f"TeX did not finish within {TIMEOUT} s") from None
     except BaseException:
         _end_group(proc)
         raise

@@ -145,3 +145,18 @@ def test_only_the_most_recently_used_formats_are_kept(formats, monkeypatch):
     for word in ("A", "B", "C"):
         pdf.compile_pdf(DOC % word)
     assert len(list(folder.glob("*.fmt"))) == 2 and len(list(folder.glob("*.inputs"))) == 2
+
+
+def test_tikz_and_pgfplots_draw_the_same_from_a_format(formats, tmp_path):
+    doc = (r"\documentclass{article}\usepackage{tikz}\usepackage{pgfplots}\pgfplotsset{compat=1.17}"
+           "\n\\usetikzlibrary{arrows.meta}\n\\begin{document}\n"
+           r"\begin{tikzpicture}\begin{axis}[width=5cm]\addplot[domain=-2:2]{tanh(x)};\end{axis}"
+           r"\draw[-Stealth] (0,0)--(1,1);\end{tikzpicture}" "\n\\end{document}\n")
+    _, runs = formats
+    images = []
+    for cache in (True, True, False):
+        (tmp_path / "p.pdf").write_bytes(pdf.compile_pdf(doc, cache=cache))
+        subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "p.pdf"), str(tmp_path / "p")], check=True)
+        images.append(next(tmp_path.glob("p*.png")).read_bytes())
+    assert runs == ["-fmt=derive-preamble", "-fmt=derive-preamble", None]
+    assert images[0] == images[1] == images[2]
