@@ -50,13 +50,19 @@ def compile_pdf(source: str, passes: int = 1, cache: bool = True) -> bytes:
 
     The preamble is read from a format dumped once and kept in the user's cache folder (``texformat``)
     unless ``cache`` is False or DERIVE_NO_CACHE is set; a format that fails is dropped and the document
-    compiled the plain way, which also gives the error of a document that does not compile."""
+    compiled the plain way, which also gives the error of a document that does not compile. A document of
+    several passes starts from the auxiliary files the last one with its preamble left: one pass when they
+    come back unchanged (slides whose frames and sections are those of the last run)."""
     cmd = command()
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
         fmt = texformat.prepared(source, cmd[0], _folder(tmp, "fmt")) if cache and not disabled_by_env() else None
         if fmt is not None:
             try:
-                return _passes(cmd[:1] + [f"-fmt={fmt.name}"] + cmd[1:], fmt.body, passes, fmt.folder)
+                seed = texformat.aux_seed(fmt) if passes > 1 else None
+                pdf = _passes(cmd[:1] + [f"-fmt={fmt.name}"] + cmd[1:], fmt.body, passes, fmt.folder, seed)
+                if passes > 1:
+                    texformat.keep_aux(fmt)
+                return pdf
             except _Ended:
                 raise
             except TexError:
@@ -101,17 +107,24 @@ def _folder(tmp: str, name: str) -> str:
     return path
 
 
-def _passes(cmd: list[str], source: str, passes: int, tmp: str) -> bytes:
-    (Path(tmp) / "main.tex").write_text(source, encoding="utf-8")
+def _passes(cmd: list[str], source: str, passes: int, tmp: str, seed: dict[str, str] | None = None) -> bytes:
+    """Run TeX until the document is done: ``passes`` runs and more while the log asks for a rerun; or, given
+    the auxiliary files of an earlier compilation (``seed``), one run when it writes them back unchanged
+    (the pages were made from what they will say: another run would make the same ones)."""
+    folder = Path(tmp)
+    (folder / "main.tex").write_text(source, encoding="utf-8")
+    texformat.write_aux(folder, seed or {})
     for k in range(MAX_PASSES):
         proc = _run(cmd, tmp)
-        log = Path(tmp) / "main.log"
+        log = folder / "main.log"
         text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
         if proc.returncode != 0:
             raise TexError("TeX failed:\n" + relevant_lines(text))
+        if k == 0 and seed and not RERUN.search(text) and texformat.read_aux(folder) == seed:
+            break
         if k + 1 >= passes and not RERUN.search(text):
             break
-    return (Path(tmp) / "main.pdf").read_bytes()
+    return (folder / "main.pdf").read_bytes()
 
 
 def _run(cmd: list[str], folder: str) -> subprocess.CompletedProcess:

@@ -93,6 +93,53 @@ def discard(fmt: Prepared) -> None:
     """A format that failed where the plain run succeeded: removed, to be dumped again next time."""
     _unlink(fmt.path)
     _unlink(_inputs_file(fmt.path))
+    _unlink(_aux_file(fmt.path))
+
+
+# --- auxiliary files: the last compilation's, to start the next one from -----------------------------
+
+AUX_NAME = re.compile(r"main\.[a-z]{1,8}")
+NOT_AUX = {"main.tex", "main.pdf", "main.log", "main.fls", f"{NAME}.fmt"}
+MAX_AUX = 4 << 20             # bytes of auxiliary files kept at most
+
+
+def read_aux(folder: Path) -> dict[str, str]:
+    """The auxiliary files TeX wrote into ``folder`` (main.aux, main.nav, ...), by name."""
+    files = {}
+    for path in folder.iterdir():
+        if path.name not in NOT_AUX and AUX_NAME.fullmatch(path.name) and path.is_file():
+            files[path.name] = path.read_text(encoding="latin-1")
+    return files
+
+
+def write_aux(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="latin-1")
+
+
+def _aux_file(path: Path) -> Path:
+    return path.with_suffix(".aux.json")
+
+
+def aux_seed(fmt: Prepared) -> dict[str, str] | None:
+    """The auxiliary files the last document compiled with this format left, or None."""
+    try:
+        files = json.loads(_aux_file(fmt.path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(files, dict) and all(isinstance(n, str) and n not in NOT_AUX and AUX_NAME.fullmatch(n)
+                                         and isinstance(t, str) for n, t in files.items())
+    return files if ok and files else None
+
+
+def keep_aux(fmt: Prepared) -> None:
+    """Keep the auxiliary files of the document just compiled, for the next one with this format."""
+    try:
+        files = read_aux(Path(fmt.folder))
+        if sum(len(t) for t in files.values()) <= MAX_AUX:
+            _write_atomically(_aux_file(fmt.path), json.dumps(files))
+    except (OSError, ValueError):
+        pass
 
 
 def _inputs_file(path: Path) -> Path:
@@ -177,6 +224,7 @@ def _prune(where: Path) -> None:
     for _, old in sorted(used, reverse=True)[KEEP:]:
         _unlink(old)
         _unlink(_inputs_file(old))
+        _unlink(_aux_file(old))
 
 
 def _unlink(path: Path) -> None:

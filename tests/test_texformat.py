@@ -160,3 +160,37 @@ def test_tikz_and_pgfplots_draw_the_same_from_a_format(formats, tmp_path):
         images.append(next(tmp_path.glob("p*.png")).read_bytes())
     assert runs == ["-fmt=derive-preamble", "-fmt=derive-preamble", None]
     assert images[0] == images[1] == images[2]
+
+
+TOC = r"""\documentclass{article}
+\begin{document}
+\tableofcontents
+%s
+\end{document}
+"""
+
+
+def test_a_document_of_two_passes_starts_from_the_last_ones_auxiliary_files(formats, tmp_path):
+    folder, runs = formats
+    one = TOC % r"\section{Alpha} a"
+    two = TOC % r"\section{Alpha} a \section{Beta} b"
+    pdf.compile_pdf(one, 2)
+    assert len(runs) == 2
+    again = pdf.compile_pdf(one, 2)
+    assert len(runs) == 3                                    # its auxiliary files came back unchanged: one pass
+    assert text(again, tmp_path) == text(pdf.compile_pdf(one, 2, cache=False), tmp_path)
+    del runs[:]
+    changed = pdf.compile_pdf(two, 2)                        # a new section: the contents need the second pass
+    assert len(runs) == 2 and text(changed, tmp_path).count("Beta") == 2           # listed and set
+    assert text(changed, tmp_path) == text(pdf.compile_pdf(two, 2, cache=False), tmp_path)
+
+
+def test_damaged_auxiliary_files_are_not_used(formats, tmp_path):
+    folder, runs = formats
+    doc = TOC % r"\section{Alpha} a"
+    pdf.compile_pdf(doc, 2)
+    (aux,) = folder.glob("*.aux.json")
+    for damaged in ("not json", '{"../main.aux": "x"}', '{"main.tex": "x"}', '["main.aux"]'):
+        aux.write_text(damaged)
+        del runs[:]
+        assert "Alpha" in text(pdf.compile_pdf(doc, 2), tmp_path) and len(runs) == 2
