@@ -5,7 +5,7 @@
 |---|---|
 | 50 HW5-style problems with varied numbers, json | <= 4x |
 | 2000-layer CNN, json | <= 3x |
-| conv1d at its length limit, all four asks, json | <= 2.5x |
+| conv1d length 128 (the longest shown in full) and 1000 (its limit, F from the band), all four asks, json | <= 2.5x |
 | 10-unit RNN, derivative and stability | <= 2.5x |
 | HW5 --format pdf / --format latex | <= 1.6x |
 | 8 formats of one key, one process | <= 1.5x one format (latex) |
@@ -77,6 +77,7 @@ def units(n: int) -> str:
 def works(tmp: str) -> list[tuple[str, list[str], float]]:
     """(label, command, goal ratio)."""
     files = {"course.toml": course(50), "deep.toml": deep_cnn(2000), "long.toml": long_conv1d(128),
+             "long1000.toml": long_conv1d(1000),
              "units.toml": units(10)}
     for name, text in files.items():
         Path(tmp, name).write_text(text)
@@ -88,6 +89,7 @@ def works(tmp: str) -> list[tuple[str, list[str], float]]:
             ("50 problems, json, from cache", cached + ["course.toml", "-f", "json", "-o", "cc.json"], 4.0),
             ("2000-layer CNN, json", d + ["deep.toml", "-f", "json", "-o", "d.json"], 3.0),
             ("conv1d length 128, four asks", d + ["long.toml", "-f", "json", "-o", "l.json"], 2.5),
+            ("conv1d length 1000, four asks", d + ["long1000.toml", "-f", "json", "-o", "l1000.json"], 2.5),
             ("10-unit RNN, both asks", d + ["units.toml", "-f", "json", "-o", "u.json"], 2.5),
             ("HW5 --format latex", d + ["-f", "latex", "-o", "h.tex"], 1.6),
             ("HW5 --format pdf", d + ["-f", "pdf", "-o", "h.pdf"], 1.6),

@@ -184,6 +184,8 @@ def shown(value, digits: int = 6, away_from=1) -> sympy.Float:
     round it onto ``away_from`` (0.99999996 is not shown as 1.00000 next to a '< 1')."""
     exact = sympy.N(value, DIGITS) if isinstance(value, sympy.Basic) and not value.is_Float else \
         sympy.Float(value, DIGITS)
-    while digits < 40 and exact != away_from and sympy.Float(exact, digits) == away_from:
+    def onto(d: int) -> bool:        # as printed: SymPy's Float == Integer is False, whatever the digits
+        return away_from is not None and str(sympy.Float(exact, d)) == str(sympy.Float(away_from, d))
+    while digits < 40 and onto(digits) and exact != sympy.Float(away_from, DIGITS):
         digits += 2
     return sympy.Float(exact, digits)

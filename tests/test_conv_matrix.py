@@ -5,6 +5,9 @@ their field."""
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 import sympy
 import torch
@@ -282,3 +285,239 @@ def test_1d_symbolic_questions_with_numbers_against_autograd(activation, torch_p
     assert torch.allclose(torch.tensor(got["jacobian"], dtype=DTYPE), jac_f, rtol=0, atol=1e-12)
     assert torch.allclose(torch.tensor(got["gradient"], dtype=DTYPE), jac_f[:, 1], rtol=0, atol=1e-12)
     assert torch.allclose(torch.tensor(got["input-gradient"], dtype=DTYPE), jac_x, rtol=0, atol=1e-12)
+
+
+# --- the symbolic derivatives beyond HW5's 1D (2D, transposed, channels) ----------------------------
+
+NAME = re.compile(r"[xfz](?:\^\(\d+,\d+\)_)?(?:\[\d+\])?\d[\d_]*")
+
+
+def contract_names(c: dict):
+    """The names the README promises, built from PyTorch's layouts: inputs x11 … (x[c]11 … with channels),
+    weights f11 … (f^(a,b)_11 … with channels, (a, b) the first two indices of PyTorch's weight layout)."""
+    xs, ws = layouts(c)
+    many = c["channels"] != (1, 1)
+
+    def idx(t):
+        return ("," if any(v > 9 for v in t) else "").join(map(str, t)).replace(",", "_")
+
+    xn = [(f"x[{i[0] + 1}]" if many else "x") + idx([v + 1 for v in i[1:]]) for i in itertools.product(
+        *(range(v) for v in xs))]
+    wn = [(f"f^({i[0] + 1},{i[1] + 1})_" if many else "f") + idx([v + 1 for v in i[2:]]) for i in itertools.product(
+        *(range(v) for v in ws))]
+    return xn, wn
+
+
+def evaluate(text: str, values: dict) -> float:
+    """A JSON entry (a SymPy string over the contract's names) at the given numbers."""
+    tokens = {}
+
+    def token(match):
+        tokens.setdefault(match.group(0), sympy.Symbol(f"v{len(tokens)}"))
+        return str(tokens[match.group(0)])
+
+    expr = sympy.sympify(NAME.sub(token, text))
+    return float(expr.subs({sym: values[name] for name, sym in tokens.items()}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cases(), st.randoms(use_true_random=False))
+def test_symbolic_derivatives_against_autograd(c, rnd):
+    assume(len(c["input"]) == 2 or c["transposed"] or c["channels"] != (1, 1))      # beyond HW5's 1D
+    xs, ws = layouts(c)
+    gen = torch.Generator().manual_seed(rnd.randint(0, 2 ** 31))
+    x = torch.randn(xs, generator=gen, dtype=DTYPE)
+    f = torch.randn(ws, generator=gen, dtype=DTYPE)
+    z = reference(c, x, f)
+    assume(z.numel() <= 64 and x.numel() <= 64 and f.numel() <= 64)                # derive's documented limit
+    xn, wn = contract_names(c)
+    j = rnd.randrange(f.numel())
+    signs = ["+" if v > 0 else "-" for v in z.flatten().tolist()]                   # torch's relu'(0) is 0
+    got = solve(["gradient", "jacobian", "input-gradient"], **spec_keys(c), signs=signs, wrt=wn[j])
+    values = {**dict(zip(xn, x.flatten().tolist())), **dict(zip(wn, f.flatten().tolist()))}
+    jac_f = torch.autograd.functional.jacobian(lambda ff: torch.relu(reference(c, x, ff)).flatten(), f)
+    jac_x = torch.autograd.functional.jacobian(lambda xx: torch.relu(reference(c, xx, f)).flatten(), x)
+    jac_f, jac_x = jac_f.reshape(z.numel(), -1), jac_x.reshape(z.numel(), -1)
+
+    def numbers(rows):
+        return torch.tensor([[evaluate(e, values) for e in row] for row in rows], dtype=DTYPE)
+
+    assert torch.allclose(numbers(got["jacobian"]), jac_f, rtol=0, atol=1e-12)
+    assert torch.allclose(numbers(got["input-gradient"]), jac_x, rtol=0, atol=1e-12)
+    assert torch.allclose(numbers([got["gradient"]])[0], jac_f[:, j], rtol=0, atol=1e-12)
+
+
+def test_symbolic_2d_smooth_with_numbers_against_autograd():
+    # tanh after a 2-channel transposed 2D layer: the slopes stay phi'(z_r); with x and f the answer is numbers
+    c = {"input": [2, 3], "kernel": [2, 2], "stride": [2, 1], "dilation": [1, 1], "padding": [(0, 1), (1, 0)],
+         "transposed": True, "channels": (2, 1), "output_padding": [1, 0]}
+    gen = torch.Generator().manual_seed(5)
+    xs, ws = layouts(c)
+    x = torch.randint(-3, 4, xs, generator=gen).to(DTYPE)
+    f = torch.randint(-3, 4, ws, generator=gen).to(DTYPE)
+    keys = {**spec_keys(c), "activation": "\\tanh(z)"}
+    symbolic = solve(["jacobian"], **keys)["jacobian"]
+    assert any("tanh" in e for row in symbolic for e in row)
+    got = solve(["jacobian", "input-gradient", "gradient"], **keys, x=x.tolist(), f=f.tolist(),
+                wrt="f^(2,1)_12")
+    jac_f = torch.autograd.functional.jacobian(lambda ff: torch.tanh(reference(c, x, ff)).flatten(), f)
+    jac_x = torch.autograd.functional.jacobian(lambda xx: torch.tanh(reference(c, xx, f)).flatten(), x)
+    n = jac_f.shape[0]
+    assert torch.allclose(torch.tensor(got["jacobian"], dtype=DTYPE), jac_f.reshape(n, -1), rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["input-gradient"], dtype=DTYPE), jac_x.reshape(n, -1), rtol=0, atol=1e-12)
+    assert torch.allclose(torch.tensor(got["gradient"], dtype=DTYPE), jac_f[:, 1, 0, 0, 1], rtol=0, atol=1e-12)
+
+
+SYMBOLIC_BAD = [
+    ({"input": [3, 3], "kernel": [2, 2]}, ["jacobian"], "signs"),
+    ({"input": [3, 3], "kernel": [2, 2], "signs": ["+", "-"]}, ["jacobian"], "signs"),
+    ({"input": [3, 3], "kernel": [2, 2], "signs": ["+"] * 4, "wrt": "f13"}, ["gradient"], "wrt"),
+    ({"input": [10, 10], "kernel": [1, 1], "activation": "tanh"}, ["input-gradient"], "input"),
+    ({"input": [3, 3], "kernel": [2, 2], "channels": [8, 8], "activation": "tanh"}, ["jacobian"], "channels"),
+]
+
+
+@pytest.mark.parametrize("keys, asks, field", SYMBOLIC_BAD)
+def test_symbolic_bad_specs_name_the_field(tmp_path, keys, asks, field):
+    test_bad_specs_exit_2_naming_the_field(tmp_path, keys, asks, field)
+
+
+# --- the matrix explained by blocks: channel pairs, and a transposed 2D layer ----------------------
+
+def solutions(asks, **keys):
+    part = {"ask": list(asks)}
+    data = {"title": "t", "problem": [{"title": "Conv", "kind": "conv-matrix", **keys, "part": [part]}]}
+    return {q.ask: q for q in derive.solve(from_mapping(data)).questions()}
+
+
+def lets(text):
+    return [p for p in text.pieces if type(p).__name__ == "Let"]
+
+
+def explicit_shapes(q):
+    """Shapes of the explicit matrices a solution displays."""
+    out = []
+    for s in q.steps:
+        for ch in s.chains:
+            out += [e.shape for e in ch.exprs if isinstance(e, sympy.MatrixBase)]
+    return out
+
+
+@pytest.mark.parametrize("keys, pattern", [
+    ({"length": 5, "width": 2, "stride": 2, "channels": [2, 3]}, "banded"),
+    ({"input": [3, 3], "kernel": [2, 2], "channels": [2, 2]}, "doubly block Toeplitz"),
+    ({"input": [2, 2], "kernel": [2, 2], "stride": 2, "transposed": True, "channels": [2, 2]}, "transpose"),
+])
+def test_channels_matrix_block_by_block(keys, pattern):
+    q = solutions(["matrix"], **keys)["matrix"]
+    M = q.answer.value
+    c_in, c_out = keys["channels"]
+    rows, cols = len(M) // c_out, len(M[0]) // c_in
+    block_rows = [s for s in q.steps
+                  if any(isinstance(p, str) and p.startswith("Output channel") for p in s.text.pieces)]
+    assert len(block_rows) == c_out
+    assert any(isinstance(p, str) and pattern in p for s in q.steps for p in s.text.pieces)
+    for co, s in enumerate(block_rows):
+        blocks = lets(s.text)
+        assert len(blocks) == c_in
+        for ci, b in enumerate(blocks):
+            # each block is the pair's one-channel matrix: the JSON matrix's block, with the pair's weights only
+            want = [r[ci * cols:(ci + 1) * cols] for r in M[co * rows:(co + 1) * rows]]
+            assert [[str(e) for e in b.rhs.row(r)] for r in range(b.rhs.rows)] == want
+            pair = (ci + 1, co + 1) if keys.get("transposed") else (co + 1, ci + 1)
+            assert all(f"^({pair[0]},{pair[1]})" in e for row in want for e in row if e != "0")
+
+
+def test_transposed_2d_matrix_by_blocks():
+    # 3 x 3 input, 3 x 3 kernel, stride 2: the layer's matrix is 49 x 9, F^T of the 9 x 49 convolution matrix
+    q = solutions(["matrix"], input=[3, 3], kernel=[3, 3], stride=2, transposed=True)["matrix"]
+    M = sympy.Matrix([[sympy.Symbol(e) if e != "0" else 0 for e in row] for row in q.answer.value])
+    assert M.shape == (49, 9)
+    assert (49, 9) not in explicit_shapes(q) and (9, 49) not in explicit_shapes(q)      # not shown in full
+    shown = q.answer.chain.last
+    assert isinstance(shown, sympy.BlockMatrix) and shown.blockshape == (7, 3)
+    blocks = {b.name: b for s in q.steps for p in s.text.pieces if type(p).__name__ == "Let"
+              for b in [p.lhs] if isinstance(p.lhs, sympy.MatrixSymbol)}
+    values = {p.lhs: p.rhs for s in q.steps for p in s.text.pieces if type(p).__name__ == "Let"}
+    explicit = shown.xreplace(values).doit()
+    assert sympy.Matrix(explicit).applyfunc(lambda e: sympy.Symbol(str(e)) if e != 0 else 0) == M
+    assert blocks
+
+
+# --- long 1D inputs: F from its band ---------------------------------------------------------------
+
+def _numbers(rows, values: dict) -> torch.Tensor:
+    """A JSON matrix of SymPy strings at the given numbers (each distinct string parsed once)."""
+    seen = {}
+
+    def one(e):
+        if e not in seen:
+            seen[e] = float(sympy.sympify(e).subs(values)) if e != "0" else 0.0
+        return seen[e]
+
+    return torch.tensor([[one(e) for e in row] for row in rows], dtype=DTYPE)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(129, 400), st.integers(1, 4), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2),
+       st.integers(0, 2), st.randoms(use_true_random=False))
+def test_long_input_against_autograd(n, k, s, d, pl, pr, rnd):
+    gen = torch.Generator().manual_seed(rnd.randint(0, 2 ** 31))
+    x = torch.randn(n, generator=gen, dtype=DTYPE)
+    f = torch.randn(k, generator=gen, dtype=DTYPE)
+
+    def layer(xx, ff):
+        return F.conv1d(F.pad(xx.view(1, 1, -1), (pl, pr)), ff.view(1, 1, -1), stride=s, dilation=d).view(-1)
+
+    z = layer(x, f)
+    j = rnd.randrange(k)
+    signs = ["+" if v > 0 else "-" for v in z.tolist()]
+    got = solve(["matrix", "gradient", "jacobian", "input-gradient"], length=n, width=k, stride=s, dilation=d,
+                padding=[pl, pr], signs=signs, wrt=f"f{j + 1}")
+    values = {**{f"x{i + 1}": v for i, v in enumerate(x.tolist())},
+              **{f"f{i + 1}": v for i, v in enumerate(f.tolist())}}
+    values = {sympy.Symbol(name): v for name, v in values.items()}
+    M = _numbers(got["matrix"], values)
+    assert torch.allclose(M @ x, z, rtol=0, atol=1e-10)
+    jac_f = torch.autograd.functional.jacobian(lambda ff: torch.relu(layer(x, ff)), f)
+    jac_x = torch.autograd.functional.jacobian(lambda xx: torch.relu(layer(xx, f)), x)
+    assert torch.allclose(_numbers(got["jacobian"], values), jac_f, rtol=0, atol=1e-12)
+    assert torch.allclose(_numbers(got["input-gradient"], values), jac_x, rtol=0, atol=1e-12)
+    assert torch.allclose(_numbers([got["gradient"]], values)[0], jac_f[:, j], rtol=0, atol=1e-12)
+
+
+def test_length_1000_derives_and_shows_a_bounded_key():
+    signs = (["+", "-", "+"] * 1000)[:998]
+    data = {"title": "t", "problem": [{"title": "Long", "kind": "conv1d-matrix", "length": 1000, "width": 3,
+                                       "signs": signs, "wrt": "f2",
+                                       "part": [{"ask": ["matrix", "gradient", "jacobian", "input-gradient"]}]}]}
+    doc = derive.solve(from_mapping(data))
+    got = {q.ask: q.answer.value for q in doc.questions()}
+    assert len(got["matrix"]) == 998 and len(got["matrix"][0]) == 1000
+    assert got["matrix"][997][-3:] == ["f1", "f2", "f3"] and got["matrix"][0][:4] == ["f1", "f2", "f3", "0"]
+    assert got["gradient"][:3] == ["x2", "0", "x4"]
+    assert len(derive.render(doc, "markdown")) < 200_000          # the first rows and the last, not 10^6 entries
+
+
+def test_the_band_check_catches_a_misplaced_entry():
+    from derive.kinds.conv1d import band
+    from derive.kinds.conv1d.config import configure
+    from derive.errors import CheckError
+    c = configure({"length": 300, "width": 3, "stride": 2, "padding": 1}, ["matrix"])
+    good = band.band(c)
+    for r, j, col in ((0, 0, 5), (77, 2, None), (148, 1, 140)):          # a column moved, dropped, shifted
+        cols = [list(row) for row in good.cols]
+        cols[r][j] = col
+        with pytest.raises(CheckError):
+            band.check_band(band.Band(c=c, cols=tuple(map(tuple, cols))))
+
+
+LONG_BAD = [
+    ({"length": 1001, "width": 3}, ["matrix"], "length"),
+    ({"length": 1000, "width": 200}, ["matrix"], "width"),
+]
+
+
+@pytest.mark.parametrize("keys, asks, field", LONG_BAD)
+def test_long_bad_specs_name_the_field(tmp_path, keys, asks, field):
+    test_bad_specs_exit_2_naming_the_field(tmp_path, keys, asks, field)

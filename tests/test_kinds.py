@@ -87,7 +87,8 @@ def _numbers(v):
 
 
 VALUE_TYPES = {
-    "derivative": lambda v: _strings(v) or _rows(v),
+    "derivative": lambda v: _strings(v) or _rows(v) or (isinstance(v, dict) and set(v) in ({"t", "cell_path", "full"},
+                                                                                         {"t", "update_path", "full"})),
     "stability": lambda v: isinstance(v, dict) and v["verdict"] in ("vanishing", "exploding", "neither")
     and {"fixed_point", "factor", "gradient_T", "T"} <= set(v),
     "params": _ints,
@@ -106,8 +107,9 @@ VALUE_TYPES = {
     "input-gradient-value": lambda v: isinstance(v, list) and _numbers(v),
     "gradient": lambda v: (isinstance(v, list) and all(map(_strings, v))) or _named_values(v)
     or (isinstance(v, list) and _numbers(v)),
-    "jacobian": _rows,
-    "input-gradient": _rows,
+    "jacobian": lambda v: _rows(v) or (isinstance(v, list) and all(isinstance(r, list) for r in v) and _numbers(v)),
+    "input-gradient": lambda v: _rows(v) or (isinstance(v, list) and all(isinstance(r, list) for r in v)
+                                             and _numbers(v)),
     "variance": lambda v: isinstance(v, float) and v > 0,
     "std": lambda v: isinstance(v, float) and v > 0,
     "bound": lambda v: isinstance(v, float) and v > 0,

@@ -14,8 +14,11 @@ def test_example_derives_one_and_several_units_both_questions():
     asked = {(isinstance(part.config, units.Units), ask) for p in spec.problems for part in p.parts
              for ask in part.asks}
     assert asked == {(False, "derivative"), (False, "stability"), (True, "derivative"), (True, "stability")}
+    cells = {(part.config.cell, ask) for p in spec.problems for part in p.parts if hasattr(part.config, "cell")
+             for ask in part.asks}
+    assert cells == {(cell, ask) for cell in ("lstm", "gru") for ask in ("derivative", "stability")}
     doc = derive.solve(spec)
-    assert sum(len(part.questions) for p in doc.problems for part in p.parts) == 8
+    assert sum(len(part.questions) for p in doc.problems for part in p.parts) == 12   # 8 plain, 2 LSTM, 2 GRU
 
 
 def config(**values):

@@ -17,7 +17,7 @@ import sympy
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
-from ..fields import FieldError
+from ..fields import FieldError, check_int
 from ..numeric import Unsupported, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import step_at_zero
@@ -26,8 +26,20 @@ from .rnn.notation import A_PREV, A_STAR, Z, previous
 DIVERGED = 10**300      # beyond this a state has left every bounded region (and float64)
 BOUNDED = 1e6           # states beyond this are not looked at for fixed points and cycles
 MAX_PERIOD = 8
-T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states
+T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states (the spec's T, by default)
+MAX_T = 1000            # the largest T a spec may ask for: the evidence multiplies T Jacobians at 50 digits
 MAX_ITERATES = 400
+
+
+def iterates(T: int) -> tuple[int, int]:
+    """(steps, settle_after) for a trajectory that must reach T: the usual MAX_ITERATES, or twice T for a
+    long T; never stopped as stationary before T (or T_EVIDENCE)."""
+    return max(MAX_ITERATES, 2 * T), max(T_EVIDENCE, T)
+
+
+def long_T(values: dict) -> int:
+    """The spec's T: the sequence length of the evidence |da<T>/da<0>| (default T_EVIDENCE)."""
+    return check_int(values.get("T", T_EVIDENCE), "T", minimum=1, maximum=MAX_T)
 NEWTON_STEPS = 60
 
 
@@ -297,20 +309,7 @@ class VectorRecurrence:
         """Growth rate per step of the product of Jacobians over the second half of the trajectory: the
         change of log |J_k ... J_1| per step between the middle and the end of that stretch, so that a
         constant factor (the size of the first Jacobian; sqrt(2) for a rotation) does not bias it."""
-        J_at = self.jacobian()
-        with mpmath.workdps(DIGITS):
-            states = traj[len(traj) // 2:-1] or traj[:1]
-            logs, M = [mpmath.mpf(0)], None
-            for state in states:
-                J = J_at(state)
-                M = J if M is None else J * M
-                size = mpmath.mnorm(M, "f")
-                if size == 0:
-                    return sympy.Integer(0)
-                logs.append(logs[-1] + mpmath.log(size))
-                M = M / size
-            half = len(logs) // 2 if len(logs) > 2 else 0
-            return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
+        return growth(self.jacobian(), traj)
 
     def exact(self, star: ImmutableMatrix) -> ImmutableMatrix | None:
         """The small rationals a numeric fixed point is, when they provably are one (0 for a linear map)."""
@@ -333,6 +332,24 @@ class VectorRecurrence:
                 M = J if M is None else J * M
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+def growth(J_at: Callable, traj: list) -> sympy.Float:
+    """Growth rate per step of the product of the Jacobians J_at(state) over the second half of the
+    trajectory (see VectorRecurrence.growth)."""
+    with mpmath.workdps(DIGITS):
+        states = traj[len(traj) // 2:-1] or traj[:1]
+        logs, M = [mpmath.mpf(0)], None
+        for state in states:
+            J = J_at(state)
+            M = J if M is None else J * M
+            size = mpmath.mnorm(M, "f")
+            if size == 0:
+                return sympy.Integer(0)
+            logs.append(logs[-1] + mpmath.log(size))
+            M = M / size
+        half = len(logs) // 2 if len(logs) > 2 else 0
+        return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
 
 
 def versus_one(value, exact: bool) -> list:

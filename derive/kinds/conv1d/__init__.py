@@ -9,33 +9,41 @@ smooth activation the slope phi'(z_r) stays a function of z_r = (F x)_r.
 
 from __future__ import annotations
 
+import sympy
+from sympy import ImmutableMatrix
+
 from ...mathparse import Z
 from ...steps import Solution, Text, let, say
 from ...words import join
 from ..base import Field, Kind, register
 from ..activations import READABLE
-from . import plane, values
+from . import band, plane, symbolic, values
+from .plane import DOTS
 from .numbers import with_numbers
 from .config import Config
 from .layer import Layer, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
 from .matrix import _matrix, arguments, filter_vector, inputs
-from .names import A_VEC, F_VEC, NOTATION, PHI, RELU, X_VEC, Z_VEC
+from .names import A_VEC, F_MAT, F_VEC, NOTATION, PHI, RELU, X_VEC, Z_VEC
 
 
 def setting_1d(c: Config) -> Text:
     """The input, the filter, the geometry and the activation, with the spec's values."""
+    xs = inputs(c) if not band.long(c) else sympy.Transpose(ImmutableMatrix([[*inputs(c)[:3], DOTS, inputs(c)[-1]]]))
     pieces = [f"A one-dimensional input of length {c.length} and a filter of width {c.width}: ",
-              let(X_VEC, inputs(c)), ", ", let(F_VEC, filter_vector(c)), "."]
+              let(X_VEC, xs), ", ", let(F_VEC, filter_vector(c)), "."]
     geometry = _geometry(c)
     if geometry:
         pieces.append(f" The filter slides with {geometry}.")
+    args = arguments(c) if not band.long(c) else Z_VEC
+    if band.long(c):
+        pieces += [" The activation's argument is ", let(Z_VEC, sympy.MatMul(F_MAT, X_VEC)), "."]
     if c.name == "relu":
-        pieces += [" The layer's output is ", let(A_VEC, RELU(arguments(c))),
+        pieces += [" The layer's output is ", let(A_VEC, RELU(args)),
                    ", with the ReLU applied elementwise."]
     else:
         known = f" ({READABLE[c.name]})" if c.name else ""
-        pieces += [" The layer's output is ", let(A_VEC, PHI(arguments(c))), ", with ",
+        pieces += [" The layer's output is ", let(A_VEC, PHI(args)), ", with ",
                    let(PHI(Z_VEC), c.phi.subs(Z, Z_VEC)), known, " applied elementwise."]
     return say(*pieces)
 
@@ -61,10 +69,12 @@ LEGACY = {"matrix": _matrix, "gradient": _gradient, "jacobian": _jacobian, "inpu
 def solve(c: Config | Layer, ask: str) -> Solution:
     """Derive one question of a conv-matrix part: HW5's 1D symbols as before, the general layer otherwise."""
     if isinstance(c, Config):
-        return LEGACY[ask](c)
+        return (band.SOLVERS if band.long(c) else LEGACY)[ask](c)
     if ask in LEGACY and c.legacy is not None and (ask != "matrix" or c.f is None):
         sol = LEGACY[ask](c.legacy)
         return with_numbers(sol, c) if ask != "matrix" and c.x is not None and c.f is not None else sol
+    if ask in ("gradient", "jacobian", "input-gradient"):
+        return symbolic.gradient(c, c.wrt) if ask == "gradient" else getattr(symbolic, ask.replace("-", "_"))(c)
     return {"matrix": plane.matrix, "output-size": plane.output_size, "forward": values.forward,
             "filter-gradient-value": values.filter_gradient, "input-gradient-value": values.input_gradient}[ask](c)
 
@@ -92,13 +102,14 @@ class ConvMatrix(Kind):
         "output-size": "m (1D) or [m_h, m_w] (2D): Conv's or ConvTranspose's output size",
         "forward": "with x and f: z and a, in the output's shape",
         "gradient": "da/df_j for one filter weight ('wrt')",
-        "jacobian": "da/df, m x k",
-        "input-gradient": "da/dx = diag(phi'(z)) F, m x n",
+        "jacobian": "da/df, outputs x weights",
+        "input-gradient": "da/dx = diag(phi'(z)) F (F^T when transposed), outputs x inputs",
         "filter-gradient-value": "with x, f, upstream: dL/df, numbers in the filter's shape",
         "input-gradient-value": "with x, f, upstream: dL/dx, numbers in the input's shape",
     }
     fields = (
-        Field("length", "a whole number from 1 to 128", "1D: the input length n"),
+        Field("length", "a whole number from 1 to 1000 (to 128 with numbers, channels or transposed)",
+              "1D: the input length n"),
         Field("width", "a whole number >= 1", "1D: the filter width k"),
         Field("input", "[h, w], each from 1 to 32", "2D: the input's height and width"),
         Field("kernel", "[kh, kw]", "2D: the kernel's height and width"),
@@ -116,9 +127,9 @@ class ConvMatrix(Kind):
         Field("f", "a list or rows of numbers; PyTorch's weight layout with channels", "the filter's numbers"),
         Field("upstream", "numbers in the output's shape", "dL/da, the gradient arriving at the output"),
         Field("activation", "LaTeX in z, or a name such as relu", "the activation after the convolution", "relu"),
-        Field("wrt", '"f1" ... "fk"', "for 'gradient': the filter weight"),
-        Field("signs", 'a list of "+" or "-", one per output', "for a kinked activation: the sign of each"
-              " argument z_r"),
+        Field("wrt", '"f1" ... "fk" (2D "f11" ..., channels "f^(o,i)_11" ...)', "for 'gradient': the filter weight"),
+        Field("signs", 'a list of "+" or "-", one per output (flat row by row, or in the output\'s shape)',
+              "for a kinked activation: the sign of each argument z_r"),
         Field("blank", "[rows, columns]", "the blank drawn in the question (a note says when F's shape differs)"),
     )
 

@@ -17,7 +17,9 @@ from .names import Z_VEC
 
 DERIVATIVES = ("gradient", "jacobian", "input-gradient")
 SIGNS = {"+": 1, "-": -1}
-MAX_LENGTH = 128          # inputs: the matrix is m x n, every entry derived and checked
+MAX_LENGTH = 1000         # inputs: above 128 F is built from its band (band.py), the first and last rows shown
+MAX_BAND = 20000          # m × k at most above 128 inputs (each band entry built and checked)
+SHOWN_LENGTH = 128        # up to this length F and the derivatives are shown in full
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,17 @@ def configure(values: dict, asks) -> Config:
     d = fields.integer(values, "dilation", 1, minimum=1)
     pad = _padding(values)
     _check_fits(n, k, s, d, pad)
+    _check_band(n, k, s, d, pad)
     c = Config(length=n, width=k, stride=s, padding=pad, dilation=d, **_activation(values))
     return replace(c, wrt=_wrt(values, asks, k), signs=_signs(values, asks, c), blank=_blank(values))
+
+
+def _check_band(n: int, k: int, s: int, d: int, pad: tuple[int, int]) -> None:
+    """A long input's band, m × k entries, is bounded."""
+    m = (n + sum(pad) - d * (k - 1) - 1) // s + 1
+    if n > SHOWN_LENGTH and m * k > MAX_BAND:
+        raise FieldError("width", f"above {SHOWN_LENGTH} inputs F is built from its band of m × k = {m} × {k} ="
+                                  f" {m * k} entries; at most {MAX_BAND}", k, f"at most {MAX_BAND // max(m, 1)}")
 
 
 def _check_fits(n: int, k: int, s: int, d: int, pad: tuple[int, int]) -> None:

@@ -9,7 +9,7 @@ from ...steps import Answer, Solution, chain, let, say, step, written_product
 from ...symbols import Times
 from ...words import join_pieces
 from .config import Config
-from .matrix import arguments, filter_vector, input_at, inputs, matrix, windows
+from .matrix import strings, arguments, filter_vector, input_at, inputs, matrix, windows
 from .names import (A_VEC, DA_DF, DA_DF_J, DA_DX, DA_DX_C, DIAG, DPHI_Z, DZ_DF, DZ_DF_J, DZ_DX, F_J, F_MAT, F_RC,
                     PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, da_df, da_r_df, dz_r_df, f, x, x_at)
 from .figures import mask_figures
@@ -97,13 +97,13 @@ def _jacobian(c: Config) -> Solution:
                                                             if c.name == "relu" else ":")),
                       chain(DA_DF, shown, boxed)))
     fvec = filter_vector(c)
-    meanings = {**sl.meanings, DZ_DF: args.jacobian(fvec),
-                DA_DF: ImmutableMatrix(m, k, lambda r, j: sl.exact[r] * sympy.diff(args[r], fvec[j]))}
+    dz_df = linear_jacobian(args, fvec)
+    meanings = {**sl.meanings, DZ_DF: dz_df, DA_DF: scaled_rows(sl.exact, dz_df)}
     entries = [da_r_df(j + 1) for j in range(k)]
     holds = join_pieces(entries) if k <= 2 else [entries[0], ", …, ", entries[-1]]
     question = say("Compute the Jacobian ", DA_DF, f" of the output with respect to the whole filter, of size"
                    f" {m} × {k} (row r holds ", *holds, ")", *sl.question_tail(), ".")
-    value = [[str(e) for e in result.row(r)] for r in range(m)]
+    value = strings(result)
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
                     answer=Answer(value=value, chain=chain(DA_DF, boxed), text=sl.answer_text()))
 
@@ -120,12 +120,37 @@ def _index_text(c: Config) -> str:
     return lead + ("" if const == 0 else f"+{const}" if const > 0 else f"-{-const}")
 
 
+def linear_jacobian(args: ImmutableMatrix, variables) -> ImmutableMatrix:
+    """d args / d variables for arguments linear in each variable (z_r = sum of f_j x_c): each term's
+    coefficient of the variable it holds, read off the definition's terms (a term holding a variable other
+    than once is differentiated by SymPy)."""
+    position = {v: i for i, v in enumerate(variables)}
+    out = [[sympy.Integer(0)] * len(position) for _ in range(len(args))]
+    for r, e in enumerate(args):
+        for term in sympy.Add.make_args(e):
+            factors = sympy.Mul.make_args(term)
+            held = [a for a in factors if a in position]
+            if len(held) == 1 and factors.count(held[0]) == 1:
+                rest = [a for a in factors if a is not held[0]]
+                out[r][position[held[0]]] += sympy.Mul(*rest)
+            else:
+                for v in term.free_symbols & set(position):
+                    out[r][position[v]] += sympy.diff(term, v)
+    return ImmutableMatrix(out)
+
+
+def scaled_rows(scales, M: ImmutableMatrix) -> ImmutableMatrix:
+    """diag(scales) M, row by row."""
+    rows = M.tolist()
+    return ImmutableMatrix([[scales[r] * e for e in row] for r, row in enumerate(rows)])
+
+
 def _input_gradient(c: Config) -> Solution:
     sl = slopes(c)
     args, F, m, n = arguments(c), matrix(c), c.outputs, c.length
-    result = ImmutableMatrix(m, n, lambda r, col: sl.values[r] * F[r, col])
+    result = scaled_rows(sl.values, F)
     diag = ImmutableMatrix.diag(*sl.factors)
-    boxed = ImmutableMatrix(m, n, lambda r, col: sl.factors[r] * F[r, col])
+    boxed = scaled_rows(sl.factors, F)
     steps = [
         step(say(let(Z_VEC, MatMul(F_MAT, X_VEC)), " is linear in ", X_VEC,
                  ", so its Jacobian is F itself:"),
@@ -138,10 +163,10 @@ def _input_gradient(c: Config) -> Solution:
              chain(DA_DX, MatMul(diag, F, evaluate=False), boxed)),
     ]
     xvec = inputs(c)
-    meanings = {**sl.meanings, DZ_DX: args.jacobian(xvec),
-                DA_DX: ImmutableMatrix(m, n, lambda r, col: sl.exact[r] * sympy.diff(args[r], xvec[col]))}
+    dz_dx = linear_jacobian(args, xvec)
+    meanings = {**sl.meanings, DZ_DX: dz_dx, DA_DX: scaled_rows(sl.exact, dz_dx)}
     question = say("Compute ", DA_DX, f", the Jacobian of the output with respect to the input, of size {m} × {n}",
                    *sl.question_tail(), ".")
-    value = [[str(e) for e in result.row(r)] for r in range(m)]
+    value = strings(result)
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
                     answer=Answer(value=value, chain=chain(DA_DX, boxed), text=sl.answer_text()))

@@ -35,6 +35,7 @@ class Layer:
     f: tuple | None = None                # the filter, flat in PyTorch's order
     upstream: tuple | None = None         # dL/da, flat
     signs: tuple | None = None            # the signs the spec gives (checked against the numbers)
+    wrt: int | None = None                # for 'gradient' beyond HW5's 1D: the weight's position in f's layout
     legacy: Config | None = None          # the 1D single-channel convolution as HW5 states it
     general: bool = True                  # some key beyond HW5's 1D symbols is given
 
@@ -94,7 +95,31 @@ def configure(values: dict, asks) -> Config | Layer:
     layer = Layer(g=g, **act)
     layer = _numbers(values, layer, asks)
     _check_asks(layer, asks)
-    return replace(layer, legacy=_legacy(values, asks, layer))
+    layer = replace(layer, legacy=_legacy(values, asks, layer))
+    if layer.legacy is None and ("gradient" in asks or "wrt" in values):
+        layer = replace(layer, wrt=_wrt(values, layer))
+    return layer
+
+
+def weight_names(layer: Layer) -> list[str]:
+    """The names of f's entries in its layout, as the JSON writes them (f11, f^(1,2)_11, ...)."""
+    from .plane import weight_of
+    from .symbolic import weight_places
+    sym = replace(layer, f=None)
+    return [weight_of(sym, co, ci, k).name for co, ci, k in weight_places(layer.g)]
+
+
+def _wrt(values: dict, layer: Layer) -> int:
+    """The position in f's layout of the weight 'gradient' differentiates by."""
+    names = weight_names(layer)
+    raw = values.get("wrt")
+    text = raw.replace("{", "").replace("}", "").replace(" ", "") if isinstance(raw, str) else None
+    if text is not None and text.startswith("f_"):
+        text = "f" + text[2:]
+    if text not in names:
+        shown = ", ".join(names) if len(names) <= 6 else f"{names[0]}, {names[1]}, …, {names[-1]}"
+        raise FieldError("wrt", "must name a filter weight", raw, f"one of {shown}")
+    return names.index(text)
 
 
 def _geometry(values: dict, two: bool) -> Geometry:
@@ -141,9 +166,7 @@ def _signs(values: dict, layer: Layer, asks) -> tuple | None:
     if raw is not None and not layer.kinked:
         raise FieldError("signs", "only an activation with a kink at 0 needs signs", raw, "no 'signs'")
     if layer.x is None or layer.f is None:
-        if raw is not None and layer.g.dims == 2:
-            raise FieldError("signs", "2D parts take their signs from the numbers x and f", raw, "x and f")
-        return None
+        return None if raw is None else tuple(_symbolic_signs(raw, layer.g))
     zs = layer.z()
     signs = [1 if v > 0 else -1 if v < 0 else 0 for v in zs] if raw is None else _given_signs(raw, zs)
     gradients = ("gradient", "jacobian", "input-gradient", "filter-gradient-value", "input-gradient-value")
@@ -153,6 +176,25 @@ def _signs(values: dict, layer: Layer, asks) -> tuple | None:
                                   " slope is undefined; give the signs to say which side", raw,
                          f'a list of {len(zs)} of "+" and "-"')
     return tuple(signs)
+
+
+def _symbolic_signs(raw, g: Geometry) -> list[int]:
+    """The signs of the arguments without numbers: one per output, flat or in the output's shape."""
+    count = g.channels[1] * g.size(g.output)
+    flat_signs = list(_flatten(raw))
+    if len(flat_signs) != count or any(s not in ("+", "-") for s in flat_signs):
+        shape = " × ".join(map(str, g.out_shape()))
+        raise FieldError("signs", f"must give the sign of each of the {count} arguments ({shape}), flat row by"
+                                  " row or in the output's shape", raw, f'{count} of "+" and "-"')
+    return [1 if s == "+" else -1 for s in flat_signs]
+
+
+def _flatten(raw):
+    if isinstance(raw, list):
+        for v in raw:
+            yield from _flatten(v)
+    else:
+        yield raw
 
 
 def _given_signs(raw, zs: tuple) -> list[int]:
@@ -171,11 +213,8 @@ def _given_signs(raw, zs: tuple) -> list[int]:
 def _check_asks(layer: Layer, asks) -> None:
     g = layer.g
     simple = g.dims == 1 and not g.transposed and not g.channel_dims
-    for ask in asks:
-        if ask in ("gradient", "jacobian", "input-gradient") and not simple:
-            raise FieldError("ask", f"'{ask}' (symbolic) is for a 1D convolution with one channel; with numbers"
-                                    " ask for filter-gradient-value or input-gradient-value", ask,
-                             "matrix, output-size, forward, filter-gradient-value, input-gradient-value")
+    if not simple:
+        _check_symbolic(layer, [a for a in asks if a in ("gradient", "jacobian", "input-gradient")])
     work = g.size(g.output if not g.transposed else g.input) * g.size(g.kernel) * g.channels[0] * g.channels[1]
     if work > geo.MAX_WORK and (any(a in NUMERIC_ASKS for a in asks) or layer.f is not None):
         field = "channels" if g.channel_dims else "input"
@@ -189,6 +228,30 @@ def _check_asks(layer: Layer, asks) -> None:
             raise FieldError(field, f"the matrix would be {rows} × {cols}; at most {geo.MAX_MATRIX} × "
                                     f"{geo.MAX_MATRIX} fits a page", values_of(field, g),
                              "a smaller input, kernel or fewer channels")
+
+
+def _check_symbolic(layer: Layer, asks: list) -> None:
+    """gradient, jacobian, input-gradient beyond HW5's 1D: signs for a kinked activation, and sizes a page holds
+    (outputs, and the columns of the Jacobian, at most MAX_MATRIX each)."""
+    if not asks:
+        return
+    g = layer.g
+    if layer.kinked and layer.signs is None:
+        count = g.channels[1] * g.size(g.output)
+        raise FieldError("signs", f"'{asks[0]}' through a kinked activation needs the sign of each of the {count}"
+                                  " arguments (flat row by row, or in the output's shape), or the numbers x and f",
+                         None, f'{count} of "+" and "-"')
+    rows = g.channels[1] * g.size(g.output)
+    widths = {"gradient": 1, "jacobian": g.channels[0] * g.channels[1] * g.size(g.kernel),
+              "input-gradient": g.channels[0] * g.size(g.input)}
+    for ask in asks:
+        if rows > geo.MAX_MATRIX or widths[ask] > geo.MAX_MATRIX:
+            field = "channels" if g.channel_dims else "input" if rows > geo.MAX_MATRIX or ask != "jacobian" \
+                else "kernel"
+            raise FieldError(field, f"'{ask}' would be {rows} × {widths[ask]}; at most {geo.MAX_MATRIX} outputs and"
+                                    f" {geo.MAX_MATRIX} columns", list(g.channels) if field == "channels" else
+                             list(g.kernel if field == "kernel" else g.input), "a smaller input, kernel or fewer"
+                                                                               " channels")
 
 
 def values_of(field: str, g: Geometry):

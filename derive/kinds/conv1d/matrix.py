@@ -95,6 +95,12 @@ def unseen_inputs(c: Config, F: ImmutableMatrix) -> list[int]:
     return [col for col in range(c.length) if all(F[r, col] == 0 for r in range(F.rows))]
 
 
+def strings(M: ImmutableMatrix) -> list[list[str]]:
+    """The JSON rows: each entry as SymPy prints it (each distinct entry printed once)."""
+    seen: dict = {}
+    return [[seen[e] if e in seen else seen.setdefault(e, str(e)) for e in row] for row in M.tolist()]
+
+
 # --- matrix: the analysis -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -144,7 +150,7 @@ def _matrix(c: Config) -> Solution:
                          f" {F.shape[0]} × {F.shape[1]}: {c.outputs} outputs by {c.length} inputs."))
     notes += _coverage_notes(lay)
     what = "the ReLU" if c.name == "relu" else "the activation"
-    value = [[str(e) for e in F.row(i)] for i in range(F.rows)]
+    value = strings(F)
     return Solution(question=say(f"Show that the argument of {what} is a matrix product ", MatMul(F_MAT, X_VEC),
                                  ": fill in the matrix F."),
                     steps=tuple(steps), notes=tuple(notes),

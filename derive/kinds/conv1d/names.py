@@ -4,6 +4,8 @@ inputs x_j, the weights f_j, the arguments z_r, ...) are made by the small funct
 
 from __future__ import annotations
 
+import functools
+
 from sympy import MatrixSymbol, Symbol
 
 from ...notation import Notation
@@ -36,11 +38,13 @@ N, K, S, D, P_L, P_R = _S("n"), _S("k"), _S("s"), _S("d"), _S("p_l"), _S("p_r")
 X_VEC = NOTATION.matrix("x^(i)", N, 1, "x^{(i)}")
 
 
+@functools.lru_cache(maxsize=None)
 def x(j: int) -> Symbol:
     """x_j^{(i)}, the j-th input (1-based)."""
     return _S(f"x{j}", rf"x_{{{j}}}^{{(i)}}", **REAL)
 
 
+@functools.lru_cache(maxsize=None)
 def f(j: int) -> Symbol:
     """f_j, the j-th filter weight (1-based)."""
     return _S(f"f{j}", rf"f_{{{j}}}", **REAL)

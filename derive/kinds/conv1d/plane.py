@@ -3,6 +3,7 @@ symbols or the spec's filter. Analysis (the matrices, by taps and by definition)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import product
 
 import sympy
@@ -171,9 +172,10 @@ def output_size(layer: Layer, why: bool = True):
 
 # --- matrix -------------------------------------------------------------------------------------
 
-def _blocks(layer: Layer, F: ImmutableMatrix):
+def _blocks(layer: Layer, F: ImmutableMatrix, pair: tuple[int, int] | None = None):
     """A 2D single-channel F as a block matrix: block (p, i) is m_w × w, kernel row a's Toeplitz block B_a
-    where input row i is p s_h + a d_h - p_t. Returns (the named blocks with their matrices, the layout)."""
+    where input row i is p s_h + a d_h - p_t (B_a^(o,i) for a channel pair). Returns (the named blocks with
+    their matrices, the layout)."""
     g = layer.g
     size_in, size_out = (g.output, g.input) if g.transposed else (g.input, g.output)
     mw, w = size_out[1], size_in[1]
@@ -183,7 +185,9 @@ def _blocks(layer: Layer, F: ImmutableMatrix):
         for a in range(g.kernel[0]):
             i = p * g.stride[0] + a * g.dilation[0] - g.padding[0][0]
             if 0 <= i < size_in[0]:
-                block = NOTATION.matrix(f"B_{a + 1}[{mw}x{w}]", mw, w, f"B_{{{a + 1}}}")
+                sup = "" if pair is None else f"^({pair[0]},{pair[1]})"
+                block = NOTATION.matrix(f"B_{a + 1}{sup}[{mw}x{w}]", mw, w, f"B_{{{a + 1}}}" + (
+                    "" if pair is None else f"^{{({pair[0]},{pair[1]})}}"))
                 named[block] = F[p * mw:(p + 1) * mw, i * w:(i + 1) * w]
                 row[i] = block
         layout.append(row)
@@ -216,9 +220,19 @@ WIDE = 24                 # a matrix with more columns is shown by its blocks; i
 DOTS = NOTATION.symbol("dots", r"\dots")
 
 
-def _abridged(xs: tuple) -> list:
-    """The entries of a flattened input, the middle left out when there are more than WIDE."""
-    return list(xs) if len(xs) <= WIDE else [*xs[:3], DOTS, *xs[-2:]]
+def wide_at(layer: Layer) -> int:
+    """Columns a page holds: WIDE, half that for symbols carrying a channel pair (f^(o,i)_ab is twice as wide)."""
+    return WIDE // 2 if layer.g.channel_dims and layer.f is None else WIDE
+
+
+def vector_at(layer: Layer) -> int:
+    """Entries of the flattened input shown in a row (a page's width of x_ab^(i))."""
+    return 8
+
+
+def _abridged(xs: tuple, limit: int = WIDE) -> list:
+    """The entries of a flattened input, the middle left out when there are more than ``limit``."""
+    return list(xs) if len(xs) <= limit else [*xs[:3], DOTS, *xs[-2:]]
 
 
 def matrix(layer: Layer) -> Solution:
@@ -229,21 +243,22 @@ def matrix(layer: Layer) -> Solution:
     if g.dims == 2 or g.channel_dims:
         steps.append(step(say("Flatten the input row by row (PyTorch's reshape order)" +
                               (", channel after channel" if g.channel_dims else "") + ": ",
-                              let(X_VEC, sympy.Transpose(ImmutableMatrix([_abridged(xs)]))), ".")))
+                              let(X_VEC, sympy.Transpose(ImmutableMatrix([_abridged(xs, vector_at(layer))]))), ".")))
     steps += output_size(layer, why=False).steps
     shown = M
+    name = _matrix_symbol(layer, M)
     if g.transposed:
-        steps += _transposed_steps(layer, M, meanings)
+        more, shown = _transposed_steps(layer, M, meanings)
+        steps += more
     elif g.dims == 2 and not g.channel_dims:
         block_step, named, layout = _block_step(layer, M, F_MAT, wide=M.cols > WIDE)
         steps.append(block_step)
         meanings.update(named)
         shown = layout if M.cols > WIDE else M
     if g.channel_dims:
-        steps.append(step(say(f"With {g.channels[0]} input and {g.channels[1]} output channels the matrix has one"
-                              " block per pair (output channel, input channel), each the one-channel matrix of that"
-                              " pair's filter; output channel o sums its blocks over the input channels.")))
-    name = _matrix_symbol(layer, M)
+        more, layout = _channel_steps(layer, M, name, meanings)
+        steps += more
+        shown = layout if M.cols > wide_at(layer) else M
     meanings[name] = M
     steps.append(_product_step(layer, M, xs, meanings))
     value = [[str(e) if layer.f is None else as_number(e) for e in M.row(i)] for i in range(M.rows)]
@@ -259,18 +274,109 @@ def _figures(layer: Layer, M: ImmutableMatrix) -> tuple:
     return matrix_figures(layer, M)
 
 
-def _transposed_steps(layer: Layer, M: ImmutableMatrix, meanings: dict) -> list:
+def _transposed_steps(layer: Layer, M: ImmutableMatrix, meanings: dict) -> tuple[list, object]:
+    """F (the convolution the layer is the transpose of), then F^T: in full when narrow, else by blocks (2D, one
+    channel) or by name (with channels, whose blocks come next). Returns the steps and how M is shown."""
     g = layer.g
     F = M.T
     meanings[F_MAT] = F
-    out = [step(say("The transposed layer is the transpose of F, the matrix of the convolution (same kernel, stride,"
-                    f" padding and dilation) that maps the transposed layer's {F.cols} outputs to its {F.rows}"
-                    " inputs:"), chain(F_MAT, F)),
-           step(say("So the layer's matrix is its transpose:"), chain(_matrix_symbol(layer, M), sympy.Transpose(F), M))]
+    what = say("The transposed layer is the transpose of F, the matrix of the convolution (same kernel, stride,"
+               f" padding and dilation) that maps the transposed layer's {F.cols} outputs to its {F.rows} inputs")
+    name = _matrix_symbol(layer, M)
+    wide = max(F.cols, M.cols) > wide_at(layer)
+    Fm = NOTATION.matrix("F_conv", F.rows, F.cols, "F")
+    meanings[Fm] = F
+    if not wide:
+        out = [step(what + say(":"), chain(F_MAT, F)),
+               step(say("So the layer's matrix is its transpose:"), chain(name, sympy.Transpose(F), M))]
+        shown = M
+    elif g.dims == 2 and not g.channel_dims:
+        block_step, named, layout = _block_step(layer, F, F_MAT, wide=True)
+        meanings.update(named)
+        flipped = Blocks([[sympy.Transpose(b) if not isinstance(b, ZeroMatrix) else ZeroMatrix(b.cols, b.rows)
+                           for b in col] for col in zip(*layout.blocks.tolist())])
+        out = [step(what + say(".")), block_step,
+               step(say("So the layer's matrix is its transpose, by blocks: block (i, p) of ", name, " is block"
+                        " (p, i) of F transposed, so block column p holds the transposed Toeplitz blocks of output"
+                        " row p, each block column the one before shifted ", g.stride[0], " block rows down:"),
+                    chain(name, sympy.Transpose(Fm), flipped))]
+        shown = flipped
+    else:
+        out = [step(what + say(f" ({F.rows} × {F.cols}; its blocks are transposed below)."),
+                    chain(name, sympy.Transpose(Fm)))]
+        shown = M
     if any(o >= s for o, s in zip(g.output_padding, g.stride)):
         out.append(step(say("With an output padding of at least the stride, the convolution would give more"
                             f" outputs than the {g.size(g.input)} inputs here; F keeps its first rows.")))
-    return out
+    return out, shown
+
+
+def _pair_matrix(layer: Layer, co: int, ci: int) -> ImmutableMatrix:
+    """One channel pair's block, made as the matrix of a one-channel layer with that pair's filter (not read off
+    the channel layer's taps, so that assembling the blocks checks the whole matrix)."""
+    g = layer.g
+    kn = g.size(g.kernel)
+    one = replace(layer, g=replace(g, channels=(1, 1)),
+                  f=None if layer.f is None else tuple(layer.weight_value(co, ci, k) for k in range(kn)))
+    P = layer_matrix(one)
+    if layer.f is None:
+        P = P.xreplace({weight_of(one, 0, 0, k): weight_of(layer, co, ci, k) for k in range(kn)})
+    return P
+
+
+def _pattern(layer: Layer) -> list:
+    """The pattern of a one-channel block, named (pieces of prose)."""
+    g = layer.g
+    s = g.stride
+    if g.dims == 1:
+        shape = [f"banded (each row the one above shifted {s[0]} column{'s' if s[0] != 1 else ''} right"
+                 + (", a Toeplitz matrix)" if s[0] == 1 else ")")]
+    else:
+        shape = ["doubly block Toeplitz (block row p holds kernel row a's Toeplitz block ",
+                 NOTATION.symbol("B_a", "B_{a}"), " at input row ",
+                 written_sum(s[0] * P_IDX, g.dilation[0] * A_IDX, -s[0] - g.dilation[0] + 1 - g.padding[0][0]),
+                 f", each block row the one above shifted {s[0]} block{'s' if s[0] != 1 else ''} right)"]
+    return (["the transpose of the one-channel convolution's matrix of that filter, which is "] + shape
+            if g.transposed else shape)
+
+
+def _channel_steps(layer: Layer, M: ImmutableMatrix, name, meanings: dict) -> tuple[list, object]:
+    """One step per output channel: its block row, one block per input channel, each the one-channel matrix of
+    that pair's filter with its pattern named; then the blocks assembled."""
+    g = layer.g
+    (c_in, c_out), m, n = g.channels, g.size(g.output), g.size(g.input)
+    filt = "f^{(o,i)}" if not g.transposed else "f^{(i,o)}"
+    steps = [step(say(f"With {c_in} input and {c_out} output channels, group the rows of ", name, f" by output"
+                      f" channel ({m} rows each) and the columns by input channel ({n} each): block (o, i) is the"
+                      f" one-channel matrix of that pair's filter, ",
+                      NOTATION.symbol(filt.replace("{", "").replace("}", ""), filt),
+                      ", and output channel o sums its blocks over the input channels. Each block is ",
+                      *_pattern(layer), "."))]
+    grid = []
+    for co in range(c_out):
+        pieces, row = [f"Output channel {co + 1}: "], []
+        for ci in range(c_in):
+            pair = (ci + 1, co + 1) if g.transposed else (co + 1, ci + 1)
+            C = NOTATION.matrix(f"C^({co + 1},{ci + 1})[{m}x{n}]", m, n, f"C^{{({co + 1},{ci + 1})}}")
+            P = _pair_matrix(layer, co, ci)
+            meanings[C] = P
+            row.append(C)
+            pieces += _pair_pieces(layer, C, P, pair, meanings) + ["; " if ci < c_in - 1 else "."]
+        grid.append(row)
+        steps.append(step(say(*pieces)))
+    layout = Blocks(grid)
+    steps.append(step(say("Assembled:"), chain(name, layout) if M.cols > wide_at(layer) else chain(name, layout, M)))
+    return steps, layout
+
+
+def _pair_pieces(layer: Layer, C, P: ImmutableMatrix, pair: tuple[int, int], meanings: dict) -> list:
+    """One block shown: in full when narrow, else (2D convolution) by its Toeplitz blocks."""
+    g = layer.g
+    if P.cols <= wide_at(layer) or g.dims == 1 or g.transposed:
+        return [let(C, P)]
+    named, layout = _blocks(replace(layer, g=replace(g, channels=(1, 1))), P, pair)
+    meanings.update(named)
+    return [let(C, layout), " with ", *[piece for b, mat in named.items() for piece in (let(b, mat), ", ")][:-1]]
 
 
 def _product_step(layer: Layer, M: ImmutableMatrix, xs: tuple, meanings: dict):
@@ -279,13 +385,23 @@ def _product_step(layer: Layer, M: ImmutableMatrix, xs: tuple, meanings: dict):
     what = "transposed layer's output" if g.transposed else "activation's argument"
     text = say(f"Multiplying out confirms that it gives the {what} by the definition of the"
                f" {'transposed ' if g.transposed else ''}convolution:")
-    if M.cols <= WIDE:
+    if M.cols <= wide_at(layer):
         return step(text, chain(MatMul(M, ImmutableMatrix(xs), evaluate=False), by_definition(layer, xs)))
     Fm = NOTATION.matrix("F_convT", M.rows, M.cols, r"F^{\top}") if g.transposed else \
         NOTATION.matrix("F_conv", M.rows, M.cols, "F")
     xm = NOTATION.matrix("x^(i)", M.cols, 1, "x^{(i)}")
     meanings.update({Fm: M, xm: ImmutableMatrix(xs)})
-    return step(text, chain(MatMul(Fm, xm), by_definition(layer, xs)))
+    defined = by_definition(layer, xs)
+    terms = max(len(sympy.Add.make_args(e)) for e in defined)
+    if g.channel_dims and layer.f is None and terms > LONG_SUM:
+        zm = NOTATION.matrix("z_by_definition", M.rows, 1, "z")
+        meanings[zm] = defined
+        return step(text + say(f" (each entry a sum of up to {terms} products, the entries are in the JSON key)"),
+                    chain(MatMul(Fm, xm), zm))
+    return step(text, chain(MatMul(Fm, xm), defined))
+
+
+LONG_SUM = 4               # a sum of more products (with channel superscripts) does not fit a line
 
 
 def shape_words(layer: Layer) -> str:

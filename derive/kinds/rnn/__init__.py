@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from ...steps import Solution, Text
 from ..base import REQUIRED, Field, Kind, register
-from . import units
+from ..dynamics import MAX_T, T_EVIDENCE
+from . import cells, units
+from .cell_derivative import derivative as cell_derivative
+from .cell_stability import stability as cell_stability
 from .config import NAMES, Config, configure, setting as _one_setting
 from .derivative import derivative
 from .notation import N
@@ -24,6 +27,8 @@ def setting(c) -> Text:
     """The situation the questions are asked about, with the spec's values."""
     if isinstance(c, units.Units):
         return units.setting(c)
+    if isinstance(c, cells.Cell):
+        return cells.setting(c)
     return _one_setting(c)
 
 
@@ -31,6 +36,8 @@ def solve(c, ask: str) -> Solution:
     """Derive one question of an rnn-activation part."""
     if isinstance(c, units.Units):
         return units.solve(c, ask)
+    if isinstance(c, cells.Cell):
+        return {"derivative": cell_derivative, "stability": cell_stability}[ask](c)
     return {"derivative": derivative, "stability": stability}[ask](c)
 
 
@@ -42,8 +49,10 @@ class RnnActivation(Kind):
     notation = N
     summary = "a recurrent unit a<t> = phi(b + W_a a<t-1> + W_x x<t>): its derivative and gradient stability"
     asks = {
-        "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units)",
-        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence at T = 100",
+        "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units;"
+                      " dc<t>/dc<t-1> for an LSTM cell, dh<t>/dh<t-1> for a GRU cell: the copying path and in full)",
+        "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence |da<T>/da<0>|"
+                     " at T (|dc<T>/dc<0>| for an LSTM)",
     }
     fields = (
         Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", REQUIRED),
@@ -54,7 +63,14 @@ class RnnActivation(Kind):
               " is not 0"),
         Field("b", "a number, or a list of n", "the bias", 0),
         Field("x", "a number, or a list of m inputs", "every input x<t> (constant)", 0),
-        Field("a0", "a number, or a list of n", "the initial state a<0>", 0),
+        Field("a0", "a number, or a list of n", "the initial state a<0> (h<0> of a cell)", 0),
+        Field("cell", "'lstm' or 'gru'", "a gated cell (PyTorch's LSTMCell or GRUCell, one unit) instead of"
+              " phi(b + W_a a<t-1> + W_x x<t>); activation, called, W_a, W_x and b are then refused"),
+        *(Field(p, "a number", f"the {p[2]} gate's " + {"W": "input weight", "U": "recurrent weight", "b": "bias"}[p[0]]
+                + (" (LSTM)" if p[2] in "figo" else " (GRU)"), 0) for p in cells.PARAMETERS),
+        Field("c0", "a number", "the initial cell state c<0> (LSTM)", 0),
+        Field("T", f"a whole number from 1 up to {MAX_T}", "the sequence length of the stability evidence"
+              " |da<T>/da<0>| along the trajectory", T_EVIDENCE),
     )
 
     configure = staticmethod(configure)

@@ -18,7 +18,8 @@ from ...mathparse import NAMED, MathSyntaxError, parse_activation
 from ...steps import Text, say
 from ...words import article, join_pieces
 from ..activations import slope, step_at_zero
-from . import units
+from ..dynamics import T_EVIDENCE, long_T
+from . import cells, units
 from .notation import A_PREV, A_T, B, DA_DAPREV, DA_DZ, DZ_DAPREV, PHI, SIGMA, W_A, W_X, X_T, Z
 
 NAMES = ", ".join(sorted(NAMED))
@@ -34,10 +35,14 @@ class Config:
     b: sympy.Rational
     x: sympy.Rational
     a0: sympy.Rational
+    T: int = T_EVIDENCE      # the sequence length of the evidence |da<T>/da<0>|
 
 
-def configure(values: dict, asks) -> "Config | units.Units":
-    """Validate the fields of an rnn-activation part."""
+def configure(values: dict, asks) -> "Config | units.Units | cells.Cell":
+    """Validate the fields of an rnn-activation part (a gated cell when ``cell`` is given)."""
+    if values.get("cell") is not None:
+        return cells.configure(values, asks)
+    cells.check_unused(values)
     text = fields.text(values, "activation")
     expected = "LaTeX in z such as '\\frac{1}{1+e^{-z}}', or a name: " + NAMES
     if text is None:
@@ -58,7 +63,7 @@ def configure(values: dict, asks) -> "Config | units.Units":
         raise FieldError("W_x", "missing: the input x is not 0, so its weight matters", expected="a number")
     return Config(activation=text, phi=phi, called=fields.text(values, "called"),
                   W_a=fields.number(values, "W_a"), W_x=W_x, b=fields.number(values, "b", 0),
-                  x=x, a0=fields.number(values, "a0", 0))
+                  x=x, a0=fields.number(values, "a0", 0), T=long_T(values))
 
 
 def setting(c: Config) -> Text:

@@ -2,7 +2,7 @@
 
 ``analyse`` follows the state from a<0> (where it settles: a fixed point, exactly where possible, a
 cycle, or nowhere; the per-step factor there; every fixed point; the bound from the largest slope;
-the gradient at T = T_EVIDENCE) into a frozen ``Stability``; the functions after it write the steps.
+the gradient at the spec's T, 100 by default) into a frozen ``Stability``; the functions after it write the steps.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ...precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import plural
 from ..activations import READABLE, SUPREMA, recognise, slope
-from ..dynamics import DIVERGED, T_EVIDENCE, VERDICTS, Recurrence, check_domain, compare_one, verdict
+from ..dynamics import DIVERGED, VERDICTS, iterates, Recurrence, check_domain, compare_one, verdict
 from .config import Config, constant, meanings as part_meanings, z_general
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
@@ -73,7 +73,7 @@ class Stability:
     reached: int | None             # the one the state ends at (1-based), if listed
     kink_at_star: bool              # the ReLU's argument is exactly 0 at the fixed point
     bound: Bound
-    evidence: sympy.Expr | None     # |da<T>/da<0>| at T = T_EVIDENCE (None: the state diverged first)
+    evidence: sympy.Expr | None     # |da<T>/da<0>| at the spec's T (None: the state diverged first)
     longer: sympy.Expr | None       # the same further along, when it shows a slow decay
     verdict: str                    # a key of VERDICT_TEXT
     perturbed: tuple[Outcome, ...]  # a stationary start on an unstable fixed point, nudged either way
@@ -192,10 +192,10 @@ def _verdict(rel_one: str, star, cycle, evidence, longer) -> str:
 
 
 def analyse(c: Config) -> Stability:
-    """Follow the state from a<0>: where it settles, the factor there, the evidence at T_EVIDENCE."""
+    """Follow the state from a<0>: where it settles, the factor there, the evidence at T."""
     dphi, g = slope(c.phi)
     rec = Recurrence(c.phi, dphi, c.W_a, constant(c))
-    traj = rec.trajectory(c.a0)
+    traj = rec.trajectory(c.a0, *iterates(c.T))
     W, cc = evaluate(c.W_a), evaluate(constant(c))
     check_domain(c.phi, dphi, [W * evaluate(a) + cc for a in traj if abs(a) <= DIVERGED])
     star, exact = _fixed_point(c, rec, traj)
@@ -206,7 +206,7 @@ def analyse(c: Config) -> Stability:
     factor, drifting, product = _trend(rec, traj, star, exact, cycle)
     rel_one = "=" if drifting else compare_one(factor)
     points, reached = _listed(rec, traj, star)
-    evidence = rec.gradient(traj, T_EVIDENCE)
+    evidence = rec.gradient(traj, c.T)
     longer = None
     if rel_one == "=" and star is not None and not stationary:
         longer = rec.gradient(traj, len(traj) - 1)
@@ -257,12 +257,12 @@ def stability(c: Config) -> Solution:
         steps += _on_cycle(s, meanings)
     else:
         steps.append(_drifting(s, meanings))
-    steps += _other_fixed_points(s, meanings) + _slope_bound(c, s, meanings) + _evidence(s, meanings)
+    steps += _other_fixed_points(s, meanings) + _slope_bound(c, s, meanings) + _evidence(s, meanings, c.T)
     notes = ([say(KINK_NOTE)] if s.kink_at_star else []) + ([_perturbation_note(s)] if s.perturbed else [])
     text = UNSTABLE_TEXT if s.perturbed else VERDICT_TEXT[s.verdict]
     value = {"verdict": {"slowly-vanishing": "vanishing", "neither-drifting": "neither"}.get(s.verdict, s.verdict),
              "fixed_point": number(s.star), "factor": number(s.factor), "gradient_T": number(s.evidence),
-             "T": T_EVIDENCE}
+             "T": c.T}
     question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     tail = [] if s.rel_one == "=" else [s.rel_one, 1]
@@ -384,20 +384,20 @@ def _slope_bound(c: Config, s: Stability, meanings: dict) -> list:
                        shown(b.sup * abs(c.W_a), 6, away_from=None)))]
 
 
-def _evidence(s: Stability, meanings: dict) -> list:
-    """|da<T>/da<0>| at T = T_EVIDENCE along the trajectory, and further along when it decays slowly."""
+def _evidence(s: Stability, meanings: dict, T: int) -> list:
+    """|da<T>/da<0>| at T along the trajectory, and further along when it decays slowly."""
     if s.evidence is None:
         return [step(say(f"The state passes 1e300 after {len(s.traj) - 1} steps, so no finite gradient exists at ",
-                         let(T_LONG, T_EVIDENCE), ": it explodes with the state."))]
+                         let(T_LONG, T), ": it explodes with the state."))]
     meanings[DA_T_DA_0] = s.evidence
     value = ["approx", Float(s.evidence, 4)]
     if s.stationary and s.factor.is_Integer:
-        power = sympy.Pow(s.factor, T_EVIDENCE, evaluate=False)
-        value = [FACTOR**T_EVIDENCE, power] + (["approx", Float(s.evidence, 4)] if s.factor > 1 else
-                                               ["=", s.factor**T_EVIDENCE])
+        power = sympy.Pow(s.factor, T, evaluate=False)
+        value = [FACTOR**T, power] + (["approx", Float(s.evidence, 4)] if s.factor > 1 else
+                                               ["=", s.factor**T])
     steps = [step(say("Backpropagating through T steps multiplies T such factors, so the gradient behaves"
                       " like ", FACTOR**T_LONG, ". As evidence, along the actual trajectory with ",
-                      let(T_LONG, T_EVIDENCE), ":"), chain(Abs(DA_T_DA_0), *value))]
+                      let(T_LONG, T), ":"), chain(Abs(DA_T_DA_0), *value))]
     if s.verdict == "slowly-vanishing":
         later = gradient_at(len(s.traj) - 1)
         meanings[later] = s.longer

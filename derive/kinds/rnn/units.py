@@ -19,7 +19,8 @@ from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..activations import READABLE, SUPREMA, recognise, slope, step_at_zero
-from ..dynamics import T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, versus_one
+from ..dynamics import (T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
+                        versus_one)
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
@@ -37,6 +38,7 @@ class Units:
     c: ImmutableMatrix        # b + W_x x, n x 1
     b: ImmutableMatrix
     a0: ImmutableMatrix
+    T: int = T_EVIDENCE          # the sequence length of the evidence ||da<T>/da<0>||
 
     @property
     def n(self) -> int:
@@ -60,6 +62,7 @@ def _vector(value, field: str, n: int) -> ImmutableMatrix:
 
 
 MAX_UNITS = 12            # units: each stability answer multiplies a hundred n x n Jacobians at 50 digits
+MAX_WORK = 120 * MAX_UNITS**3   # T n^3: the evidence multiplies T n x n Jacobians (12 units: T up to 120)
 
 
 def configure(values: dict, phi, text: str, called: str | None) -> Units:
@@ -91,7 +94,11 @@ def configure(values: dict, phi, text: str, called: str | None) -> Units:
             raise FieldError("W_x", "missing: the input x is not 0, so its weights matter", expected="a list")
         else:
             c = b + _vector(values["W_x"], "W_x", n) * xv
-    return Units(activation=text, phi=phi, called=called, W_a=W_a, c=ImmutableMatrix(c), b=b, a0=a0)
+    T = long_T(values)
+    if T * n**3 > MAX_WORK:
+        raise FieldError("T", f"too long for {n} units: the evidence multiplies T {n} x {n} Jacobians at 50 digits",
+                         T, f"a whole number up to {MAX_WORK // n**3} with {n} units")
+    return Units(activation=text, phi=phi, called=called, W_a=W_a, c=ImmutableMatrix(c), b=b, a0=a0, T=T)
 
 
 def _zs(n: int) -> list:
@@ -167,7 +174,7 @@ class Stability:
     name: str | None                 # the standard activation phi is, if any
     sup: sympy.Expr | None           # its largest slope (finite), if known
     bound: sympy.Expr | None         # sigma * sup
-    evidence: sympy.Expr | None      # ||da<T>/da<0>|| at T = T_EVIDENCE
+    evidence: sympy.Expr | None      # ||da<T>/da<0>|| at the spec's T
 
     @property
     def verdict(self) -> str:
@@ -177,7 +184,7 @@ class Stability:
 def analyse(u: Units, dphi) -> Stability:
     """Follow the state from a<0> and measure how products of Jacobians grow along the way."""
     rec = VectorRecurrence(u.phi, dphi, u.W_a, u.c)
-    traj = rec.trajectory(u.a0)
+    traj = rec.trajectory(u.a0, *iterates(u.T))
     W, c = mpmath.matrix([[evaluate(v) for v in u.W_a.row(i)] for i in range(u.n)]), [evaluate(v) for v in u.c]
     with mpmath.workdps(DIGITS):
         check_domain(u.phi, dphi, [z for state in traj for z in (W * mpmath.matrix(state) + mpmath.matrix(c))])
@@ -203,7 +210,7 @@ def analyse(u: Units, dphi) -> Stability:
     return Stability(traj=tuple(traj), star=star, exact=exact_star is not None, stationary=stationary,
                      first=first, J_star=J_star, factor=factor, rel=compare_one(factor), sigma=sigma, name=name,
                      sup=sup, bound=sigma * sup if sup is not None else None,
-                     evidence=rec.gradient(traj, T_EVIDENCE))
+                     evidence=rec.gradient(traj, u.T))
 
 
 def _spectral_radius(M) -> sympy.Expr:
@@ -238,10 +245,10 @@ def _stability(u: Units, dphi) -> Solution:
     steps = [_iterates(u, s, meanings)]
     steps += _at_fixed_point(u, s, meanings) if s.star is not None else [_growth(s, meanings)]
     bound_steps, notes = _bound(s, meanings)
-    steps += bound_steps + _evidence(s, meanings)
+    steps += bound_steps + _evidence(s, meanings, u.T)
     value = {"verdict": s.verdict, "fixed_point": [number(v) for v in s.star] if s.star is not None else None,
              "factor": number(s.factor), "sigma_max": number(s.sigma), "gradient_T": number(s.evidence),
-             "T": T_EVIDENCE}
+             "T": u.T}
     question = say("Starting from ", Eq(A_0, u.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     answer_chain = chain(RHO, *versus_one(s.factor, s.factor.is_Rational or not s.factor.has(Float)))
@@ -305,11 +312,11 @@ def _bound(s: Stability, meanings: dict) -> tuple[list, list]:
     return steps, notes
 
 
-def _evidence(s: Stability, meanings: dict) -> list:
+def _evidence(s: Stability, meanings: dict, T: int) -> list:
     if s.evidence is None:
         return []
     meanings[NORM_T] = s.evidence
-    return [step(say(f"As evidence, the size (largest singular value) of the product of the {T_EVIDENCE}"
+    return [step(say(f"As evidence, the size (largest singular value) of the product of the {T}"
                      " Jacobians along the actual trajectory:"), chain(NORM_T, "approx", Float(s.evidence, 4)))]
 
 
