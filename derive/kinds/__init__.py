@@ -4,7 +4,7 @@
 of installed packages (entry-point group ``derive.kinds``).
 
 A built-in kind's module is imported when a spec (or a command) first asks for one of its names: a new kind
-adds its module and the names it registers (aliases too) to ``BUILTIN`` (tests/test_kinds.py checks it).
+adds its module and the names it registers (aliases too) to ``BUILTIN`` (tests/test_lazy_kinds.py checks it).
 """
 
 import importlib
