@@ -11,7 +11,9 @@
 | 8 formats of one key, one process | <= 1.5x one format (latex) |
 
 Every run derives afresh (DERIVE_NO_CACHE=1); one more line times the 50 problems read back from the cache of
-derived questions (a run over the set with nothing changed), against the same floor.
+derived questions (a run over the set with nothing changed), against the same floor; two more time the PDFs
+with the cache on but emptied of derived questions before each run, so that only the LaTeX preamble's
+format is read from it (a spec edited, the templates not: derive.texformat).
 
 Run: .venv/bin/python bench/scale.py [--runs N]
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -81,6 +84,7 @@ def works(tmp: str) -> list[tuple[str, list[str], float]]:
     d = [sys.executable, "-m", "derive", "solutions"]
     every = "latex,pdf,json,markdown,html,beamer,beamer-pdf"
     cached = ["env", "-u", "DERIVE_NO_CACHE", f"XDG_CACHE_HOME={Path(tmp, 'cache')}"] + d
+    tex = ["env", "-u", "DERIVE_NO_CACHE", f"XDG_CACHE_HOME={Path(tmp, TEX_CACHE)}"] + d
     return [("50 problems, json", d + ["course.toml", "-f", "json", "-o", "c.json"], 4.0),
             ("50 problems, json, from cache", cached + ["course.toml", "-f", "json", "-o", "cc.json"], 4.0),
             ("2000-layer CNN, json", d + ["deep.toml", "-f", "json", "-o", "d.json"], 3.0),
@@ -89,7 +93,17 @@ def works(tmp: str) -> list[tuple[str, list[str], float]]:
             ("10-unit RNN, both asks", d + ["units.toml", "-f", "json", "-o", "u.json"], 2.5),
             ("HW5 --format latex", d + ["-f", "latex", "-o", "h.tex"], 1.6),
             ("HW5 --format pdf", d + ["-f", "pdf", "-o", "h.pdf"], 1.6),
-            ("HW5, 7 formats at once", d + ["-f", every, "-o", "all"], None)]
+            ("HW5 --format pdf, TeX format", tex + ["-f", "pdf", "-o", "ht.pdf"], 1.6),
+            ("HW5, 7 formats at once", d + ["-f", every, "-o", "all"], None),
+            ("HW5, 7 formats, TeX format", tex + ["-f", every, "-o", "allt"], None)]
+
+
+TEX_CACHE = "tex-cache"
+
+
+def forget_derived(tmp: str) -> None:
+    """The cache of the TeX-format lines without its derived questions (their formats stay)."""
+    shutil.rmtree(Path(tmp, TEX_CACHE, "derive", "derived"), ignore_errors=True)
 
 
 def main() -> None:
@@ -106,6 +120,7 @@ def main() -> None:
         for _ in range(args.runs):
             floor.append(cold(floor_cmd, tmp)[0])
             for label, cmd, _ in table:
+                forget_derived(tmp)
                 times[label].append(cold(cmd, tmp)[0])
     f = statistics.median(floor)
     print(f"import sympy (floor)   median {f:.3f} s over {args.runs} runs")

@@ -89,7 +89,7 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     if out == "-" and names == ["markdown"] and formats.figure_files(doc, sheet=sheet):
         doc = without_figures(doc)
         print(STDOUT_NOTE, file=sys.stderr)
-    rendered = [formats.render(doc, name, sheet=sheet, templates=templates) for name in names]
+    rendered = formats.render_many(doc, names, sheet=sheet, templates=templates, cache=cache)
     extra = {} if out == "-" else {p: svg for name, path in zip(names, paths)
                                    for p, svg in _figure_files(doc, sheet, name, path).items()}
     written = [output.write(path, data) for path, data in zip(paths, rendered)]

@@ -157,18 +157,41 @@ def _format(fmt: str, sheet: str) -> Format:
     return FORMATS[fmt]
 
 
-def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None) -> str | bytes:
+def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None,
+           cache: bool = True) -> str | bytes:
     """The document in a format: text for latex, json, markdown, html and beamer; the compiled PDF's
     bytes for pdf and beamer-pdf. ``sheet`` is 'solutions' (the answer key) or 'problems' (the
-    questions alone); ``templates`` a folder (or folders) of templates in front of the built-in ones."""
+    questions alone); ``templates`` a folder (or folders) of templates in front of the built-in ones;
+    ``cache`` False: the LaTeX preamble is not read from (or dumped into) the user's cache (derive.pdf)."""
     form = _format(fmt, sheet)
     environment(templates)                                   # a missing templates folder fails first
     if fmt == "json":
         return json.dumps(to_json(doc), indent=2, ensure_ascii=False) + "\n"
     if form.compiled_from:
         from ..pdf import compile_pdf
-        return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates), form.passes)
+        return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates), form.passes,
+                           cache=cache)
     return _render_template(form, form.template(sheet), context.document(doc, form.typesetter(), sheet), templates)
+
+
+def render_many(doc, names: list[str], *, sheet: str = "solutions", templates=None,
+                cache: bool = True) -> list[str | bytes]:
+    """Several formats of one document, each as ``render`` gives it: the PDFs are compiled at once (TeX in
+    processes of its own) while the other formats render; a LaTeX text asked for and compiled is made once."""
+    forms = [_format(name, sheet) for name in names]
+    environment(templates)                                   # a missing templates folder fails first
+    texts: dict[str, str | bytes] = {}
+
+    def text(name: str):
+        if name not in texts:
+            texts[name] = render(doc, name, sheet=sheet, templates=templates)
+        return texts[name]
+    from ..pdf import compile_all
+    jobs = [(text(form.compiled_from), form.passes) for form in forms if form.compiled_from]
+    pdfs, _ = compile_all(jobs, lambda: [text(n) for n, form in zip(names, forms) if not form.compiled_from],
+                          cache=cache)
+    compiled = iter(pdfs)
+    return [next(compiled) if form.compiled_from else texts[name] for name, form in zip(names, forms)]
 
 
 def snippets(doc, fmt: str = "latex", *, templates=None) -> dict[str, str]:

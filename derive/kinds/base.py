@@ -21,6 +21,7 @@ package adds a kind without touching derive.
 from __future__ import annotations
 
 import abc
+import importlib
 from dataclasses import dataclass
 from importlib import metadata, resources
 from typing import Any, ClassVar, Iterator, Mapping
@@ -88,6 +89,7 @@ class Kind(abc.ABC):
 # --- the registry -----------------------------------------------------------------------------
 
 _BUILTIN: dict[str, Kind] = {}
+_MODULES: dict[str, str] = {}     # built-in kind name -> the module registering it, imported when first asked for
 
 
 def register(cls: type[Kind]) -> type[Kind]:
@@ -112,7 +114,7 @@ class Registry(Mapping):
             self._plugins = {}
             for ep in metadata.entry_points(group=ENTRY_POINTS):
                 self._add_plugin(ep)
-        return {**self._plugins, **_BUILTIN}
+        return {**self._plugins, **_builtin()}
 
     def _add_plugin(self, ep) -> None:
         try:
@@ -128,12 +130,10 @@ class Registry(Mapping):
                 self._plugins[name] = kind
 
     def __getitem__(self, name: str) -> Kind:
-        if name in _BUILTIN:
-            return _BUILTIN[name]
-        return self._all()[name]
+        return _BUILTIN[name] if _load(name) else self._all()[name]
 
     def __contains__(self, name) -> bool:
-        return name in _BUILTIN or name in self._all()
+        return _load(name) or name in self._all()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all())
@@ -146,11 +146,36 @@ class Registry(Mapping):
         seen: dict[int, Kind] = {}
         for kind in self._all().values():
             seen.setdefault(id(kind), kind)
-        return sorted(seen.values(), key=lambda k: (k.name not in _BUILTIN, k.name))
+        builtin = _builtin()
+        return sorted(seen.values(), key=lambda k: (k.name not in builtin, k.name))
 
     def refresh(self) -> None:
         """Look for installed kinds again (after a package was installed in this process)."""
         self._plugins = None
+
+
+def builtin_modules(package: str, modules: Mapping[str, tuple[str, ...]]) -> None:
+    """Declare the built-in kinds: {module of ``package``: the names (and aliases) its kinds register}.
+    A module is imported the first time one of its names is asked for; listing every kind imports all."""
+    for module, names in modules.items():
+        for name in names:
+            _MODULES[name] = f"{package}.{module}"
+
+
+def _load(name) -> bool:
+    """Whether ``name`` is a built-in kind, importing the module registering it if need be."""
+    if name not in _BUILTIN and isinstance(name, str) and name in _MODULES:
+        importlib.import_module(_MODULES[name])
+    return name in _BUILTIN if isinstance(name, str) else False
+
+
+def _builtin() -> dict[str, Kind]:
+    """Every built-in kind, by name: the declared ones in the order declared (whatever order their modules
+    were imported in), then any registered without a declaration."""
+    for module in dict.fromkeys(_MODULES.values()):
+        importlib.import_module(module)
+    declared = {name: _BUILTIN[name] for name in _MODULES if name in _BUILTIN}
+    return {**declared, **_BUILTIN}
 
 
 class PluginError(DeriveError):

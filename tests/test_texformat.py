@@ -1,0 +1,196 @@
+"""The LaTeX preamble dumped as a format in the user's cache (derive.texformat): used, invalidated, never
+at the cost of a PDF (a broken format falls back to the plain run), safe for concurrent runs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from derive import pdf, texformat
+from derive.errors import TexError
+
+pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+
+DOC = r"""\documentclass{article}
+\usepackage{amsmath}
+\newcommand{\PRE}{%s}
+\begin{document}
+\PRE{} $x^2 \neq y$ \today
+\end{document}
+"""
+
+
+@pytest.fixture
+def formats(tmp_path, monkeypatch):
+    """The cache on, in a fresh folder; records the -fmt of every TeX run: returns (folder, runs)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("DERIVE_NO_CACHE", raising=False)
+    runs = []
+    original = pdf._run
+
+    def run(cmd, folder):
+        runs.append(next((c for c in cmd if c.startswith("-fmt=")), None))
+        return original(cmd, folder)
+    monkeypatch.setattr(pdf, "_run", run)
+    return tmp_path / "xdg" / "derive" / texformat.FOLDER, runs
+
+
+def text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "t.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_preamble_is_dumped_once_and_used_with_the_same_pages(formats, tmp_path):
+    folder, runs = formats
+    first = pdf.compile_pdf(DOC % "Hello")
+    assert len(list(folder.glob("*.fmt"))) == 1 and runs == ["-fmt=derive-preamble"]
+    again = pdf.compile_pdf(DOC % "Hello")
+    plain = pdf.compile_pdf(DOC % "Hello", cache=False)
+    assert runs[-2:] == ["-fmt=derive-preamble", None]
+    assert text(first, tmp_path) == text(again, tmp_path) == text(plain, tmp_path)
+    assert "Hello" in text(again, tmp_path)
+
+
+def test_a_changed_preamble_gets_its_own_format(formats, tmp_path):
+    folder, _ = formats
+    pdf.compile_pdf(DOC % "Hello")
+    assert "Bye" in text(pdf.compile_pdf(DOC % "Bye"), tmp_path)
+    assert len(list(folder.glob("*.fmt"))) == 2
+
+
+def test_a_changed_input_file_dumps_the_format_again(formats, monkeypatch):
+    folder, _ = formats
+    pdf.compile_pdf(DOC % "Hello")
+    (inputs,) = folder.glob("*.inputs")
+    assert "amsmath.sty" in inputs.read_text()
+    fmt = next(folder.glob("*.fmt"))
+    assert texformat._current(fmt)
+    inputs.write_text(inputs.read_text().replace("amsmath.sty\": [", "amsmath.sty\": [1"))
+    assert not texformat._current(fmt)
+    pdf.compile_pdf(DOC % "Hello")
+    assert texformat._current(fmt)
+
+
+def test_no_cache_and_the_environment_turn_it_off(formats, monkeypatch):
+    folder, runs = formats
+    pdf.compile_pdf(DOC % "Hello", cache=False)
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    pdf.compile_pdf(DOC % "Hello")
+    assert runs == [None, None] and not folder.exists()
+
+
+def test_a_broken_format_falls_back_and_is_removed(formats, tmp_path):
+    folder, runs = formats
+    pdf.compile_pdf(DOC % "Hello")
+    fmt = next(folder.glob("*.fmt"))
+    size = fmt.stat().st_size
+    fmt.write_bytes(b"\0" * size)                            # same size: looks current, is garbage
+    assert "Hello" in text(pdf.compile_pdf(DOC % "Hello"), tmp_path)
+    assert runs[-2:] == ["-fmt=derive-preamble", None] and not fmt.exists()
+    pdf.compile_pdf(DOC % "Hello")                           # dumped afresh, used again
+    assert runs[-1] == "-fmt=derive-preamble" and fmt.exists()
+
+
+def test_a_preamble_that_cannot_be_dumped_compiles_the_plain_way(formats, tmp_path, capfd):
+    folder, runs = formats
+    doc = DOC.replace(r"\begin{document}", "\\begingroup\n\\begin{document}") % "Hi"   # no \dump in a group
+    assert "Hi" in text(pdf.compile_pdf(doc), tmp_path)
+    assert runs == [None] and not list(folder.glob("*.fmt"))
+    assert capfd.readouterr().err == ""
+
+
+def test_a_document_error_is_the_plain_runs_error(formats):
+    _, runs = formats
+    pdf.compile_pdf(DOC % "Hello")
+    with pytest.raises(TexError) as raised:
+        pdf.compile_pdf((DOC % "Hello").replace(r"\PRE{}", r"\undefinedmacro"))
+    with pytest.raises(TexError) as plain:
+        pdf.compile_pdf((DOC % "Hello").replace(r"\PRE{}", r"\undefinedmacro"), cache=False)
+    assert str(raised.value) == str(plain.value) and "main.tex:5" in str(plain.value)
+
+
+def test_a_document_is_split_only_at_a_document_line_after_a_preamble():
+    assert texformat.split("\\relax no document here") is None
+    assert texformat.split("\\begin{document}\nx\\end{document}") is None
+
+
+def test_concurrent_runs_each_get_the_pdf_and_one_format(formats, tmp_path):
+    folder, _ = formats
+    results, errors = [], []
+
+    def build():
+        try:
+            where = tmp_path / str(threading.get_ident())
+            where.mkdir()
+            results.append(text(pdf.compile_pdf(DOC % "Same"), where))
+        except Exception as err:                             # noqa: BLE001 - reported below
+            errors.append(err)
+    threads = [threading.Thread(target=build) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(results)) == 1 and "Same" in results[0]
+    assert len(list(folder.glob("*.fmt"))) == 1 and not list(folder.glob(".*"))
+
+
+def test_only_the_most_recently_used_formats_are_kept(formats, monkeypatch):
+    folder, _ = formats
+    monkeypatch.setattr(texformat, "KEEP", 2)
+    for word in ("A", "B", "C"):
+        pdf.compile_pdf(DOC % word)
+    assert len(list(folder.glob("*.fmt"))) == 2 and len(list(folder.glob("*.inputs"))) == 2
+
+
+def test_tikz_and_pgfplots_draw_the_same_from_a_format(formats, tmp_path):
+    doc = (r"\documentclass{article}\usepackage{tikz}\usepackage{pgfplots}\pgfplotsset{compat=1.17}"
+           "\n\\usetikzlibrary{arrows.meta}\n\\begin{document}\n"
+           r"\begin{tikzpicture}\begin{axis}[width=5cm]\addplot[domain=-2:2]{tanh(x)};\end{axis}"
+           r"\draw[-Stealth] (0,0)--(1,1);\end{tikzpicture}" "\n\\end{document}\n")
+    _, runs = formats
+    images = []
+    for cache in (True, True, False):
+        (tmp_path / "p.pdf").write_bytes(pdf.compile_pdf(doc, cache=cache))
+        subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "p.pdf"), str(tmp_path / "p")], check=True)
+        images.append(next(tmp_path.glob("p*.png")).read_bytes())
+    assert runs == ["-fmt=derive-preamble", "-fmt=derive-preamble", None]
+    assert images[0] == images[1] == images[2]
+
+
+TOC = r"""\documentclass{article}
+\begin{document}
+\tableofcontents
+%s
+\end{document}
+"""
+
+
+def test_a_document_of_two_passes_starts_from_the_last_ones_auxiliary_files(formats, tmp_path):
+    folder, runs = formats
+    one = TOC % r"\section{Alpha} a"
+    two = TOC % r"\section{Alpha} a \section{Beta} b"
+    pdf.compile_pdf(one, 2)
+    assert len(runs) == 2
+    again = pdf.compile_pdf(one, 2)
+    assert len(runs) == 3                                    # its auxiliary files came back unchanged: one pass
+    assert text(again, tmp_path) == text(pdf.compile_pdf(one, 2, cache=False), tmp_path)
+    del runs[:]
+    changed = pdf.compile_pdf(two, 2)                        # a new section: the contents need the second pass
+    assert len(runs) == 2 and text(changed, tmp_path).count("Beta") == 2           # listed and set
+    assert text(changed, tmp_path) == text(pdf.compile_pdf(two, 2, cache=False), tmp_path)
+
+
+def test_damaged_auxiliary_files_are_not_used(formats, tmp_path):
+    folder, runs = formats
+    doc = TOC % r"\section{Alpha} a"
+    pdf.compile_pdf(doc, 2)
+    (aux,) = folder.glob("*.aux.json")
+    for damaged in ("not json", '{"../main.aux": "x"}', '{"main.tex": "x"}', '["main.aux"]'):
+        aux.write_text(damaged)
+        del runs[:]
+        assert "Alpha" in text(pdf.compile_pdf(doc, 2), tmp_path) and len(runs) == 2
