@@ -114,7 +114,8 @@ def configure(values: dict, cell: str, own: list) -> GatedUnits:
     m = x.rows
     U, W, b = [], [], []
     for g in GATES[cell]:
-        U.append((g, _matrix(values[f"U_{g}"], f"U_{g}", n, n) if f"U_{g}" in values else sympy.zeros(n, n)))
+        u = values.get(f"U_{g}", [[0] * n] * n)
+        U.append((g, _matrix(u if isinstance(u, list) or n > 1 else [[u]], f"U_{g}", n, n)))
         if x_list:
             w = _matrix(values[f"W_{g}"], f"W_{g}", n, m) if f"W_{g}" in values else sympy.zeros(n, m)
         else:
