@@ -102,11 +102,12 @@ def test_refusals_name_the_field(fields, field):
         _answer(fields)
 
 
-def test_several_units_and_long_T_refused_with_exit_2(tmp_path):
-    """A list for a gate parameter (several units) and T beyond its maximum: exit 2, the field named."""
+def test_misshapen_units_and_long_T_refused_with_exit_2(tmp_path):
+    """A matrix W_f with a number x (it must be a list, one weight per unit) and T beyond its maximum: exit 2,
+    the field named (several units in test_rnn_cell_units.py)."""
     import subprocess
     import sys
-    for extra, field in (("W_f = [[1, 0], [0, 1]]", "W_f"), ("a0 = [0, 1]", "a0"), ("T = 100000", "T"),
+    for extra, field in (("W_f = [[1, 0], [0, 1]]", "W_f"), ("a0 = [0, 1]\nc0 = [0]", "c0"), ("T = 100000", "T"),
                          ("W_a = 2", "W_a"), ('activation = "tanh"', "activation")):
         spec = tmp_path / "s.toml"
         spec.write_text(f'title = "t"\n[[problem]]\nkind = "rnn-activation"\ncell = "lstm"\n{extra}\n'

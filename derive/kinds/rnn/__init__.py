@@ -14,7 +14,8 @@ from __future__ import annotations
 from ...steps import Solution, Text
 from ..base import REQUIRED, Field, Kind, register
 from ..dynamics import MAX_T, T_EVIDENCE
-from . import cells, units
+from . import cell_units, cells, units
+from .cell_units_stability import stability as cell_units_stability
 from .cell_derivative import derivative as cell_derivative
 from .cell_stability import stability as cell_stability
 from .config import NAMES, Config, configure, setting as _one_setting
@@ -29,6 +30,8 @@ def setting(c) -> Text:
         return units.setting(c)
     if isinstance(c, cells.Cell):
         return cells.setting(c)
+    if isinstance(c, cell_units.GatedUnits):
+        return cell_units.setting(c)
     return _one_setting(c)
 
 
@@ -38,6 +41,8 @@ def solve(c, ask: str) -> Solution:
         return units.solve(c, ask)
     if isinstance(c, cells.Cell):
         return {"derivative": cell_derivative, "stability": cell_stability}[ask](c)
+    if isinstance(c, cell_units.GatedUnits):
+        return {"derivative": cell_units.derivative, "stability": cell_units_stability}[ask](c)
     return {"derivative": derivative, "stability": stability}[ask](c)
 
 
@@ -52,7 +57,7 @@ class RnnActivation(Kind):
         "derivative": "da<t>/da<t-1> by the chain rule (the Jacobian diag(phi'(z)) W_a for several units;"
                       " dc<t>/dc<t-1> for an LSTM cell, dh<t>/dh<t-1> for a GRU cell: the copying path and in full)",
         "stability": "vanishing, exploding or neither for long sequences: fixed point, factor, evidence |da<T>/da<0>|"
-                     " at T (|dc<T>/dc<0>| for an LSTM)",
+                     " at T (|dc<T>/dc<0>| for an LSTM, a matrix norm for several units)",
     }
     fields = (
         Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", REQUIRED),
@@ -64,13 +69,17 @@ class RnnActivation(Kind):
         Field("b", "a number, or a list of n", "the bias", 0),
         Field("x", "a number, or a list of m inputs", "every input x<t> (constant)", 0),
         Field("a0", "a number, or a list of n", "the initial state a<0> (h<0> of a cell)", 0),
-        Field("cell", "'lstm' or 'gru'", "a gated cell (PyTorch's LSTMCell or GRUCell, one unit) instead of"
+        Field("cell", "'lstm' or 'gru'", "a gated cell (PyTorch's LSTMCell or GRUCell; several units when a"
+              " gate parameter, x, a0 or c0 is a list) instead of"
               " phi(b + W_a a<t-1> + W_x x<t>); activation, called, W_a, W_x and b are then refused"),
-        *(Field(p, "a number", f"the {p[2]} gate's " + {"W": "input weight", "U": "recurrent weight", "b": "bias"}[p[0]]
+        *(Field(p, {"W": "a number; a list of n, or an n x m matrix when x is a list of m, for n units",
+                    "U": "a number; an n x n matrix for n units", "b": "a number, or a list of n"}[p[0]],
+                f"the {p[2]} gate's " + {"W": "input weight", "U": "recurrent weight", "b": "bias"}[p[0]]
                 + (" (LSTM)" if p[2] in "figo" else " (GRU)"), 0) for p in cells.PARAMETERS),
-        Field("c0", "a number", "the initial cell state c<0> (LSTM)", 0),
+        Field("c0", "a number, or a list of n", "the initial cell state c<0> (LSTM)", 0),
         Field("T", f"a whole number from 1 up to {MAX_T}", "the sequence length of the stability evidence"
-              " |da<T>/da<0>| along the trajectory", T_EVIDENCE),
+              " |da<T>/da<0>| along the trajectory (several gated units: T d^3 at most"
+              f" {cell_units.MAX_WORK}, d the state's size, 2n for an LSTM, n for a GRU)", T_EVIDENCE),
     )
 
     configure = staticmethod(configure)

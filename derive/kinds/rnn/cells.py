@@ -7,8 +7,8 @@ PyTorch's gate equations (torch.nn.LSTMCell, torch.nn.GRUCell), one unit, a cons
 - GRU: r, z = sigma(W_* x + U_* h<t-1> + b_*), n = tanh(W_n x + b_n + r U_n h<t-1>),
   h<t> = (1 - z) n + z h<t-1>.
 
-``configure`` validates the gate parameters (missing ones 0; one unit; the plain cell's keys refused) into
-a frozen ``Cell``; ``meanings`` gives every symbol in terms of the free states h<t-1>, c<t-1>.
+``configure`` validates the gate parameters (missing ones 0; the plain cell's keys refused) into a frozen
+``Cell`` for one unit, or hands a spec with lists (several units) to ``cell_units``; ``meanings`` gives every symbol in terms of the free states h<t-1>, c<t-1>.
 ``cell_derivative`` derives dc<t>/dc<t-1> (LSTM: the cell path f<t>, then the full one through h<t-1>, in
 numbers at t = 2) or dh<t>/dh<t-1> (GRU: the update-gate path z<t>, then the full one, at t = 1);
 ``cell_stability`` the verdict over long sequences and the evidence over T steps.
@@ -27,6 +27,7 @@ from ...fields import FieldError
 from ...steps import Text, let, say
 from ...words import join_pieces
 from ..dynamics import T_EVIDENCE, long_T
+from . import cell_units
 from .notation import N, SIGMA
 
 CELLS = ("lstm", "gru")
@@ -99,10 +100,8 @@ def configure(values: dict, asks) -> Cell:
                              values[name], "no " + name + " with cell = '" + cell + "' (" + ", ".join(own) + ")")
     if cell == "gru" and "c0" in values:
         raise FieldError("c0", "the GRU has no cell state", values["c0"], "a0 (its h<0>) only")
-    for name in (*own, "x", "a0", "c0"):
-        if isinstance(values.get(name), list):
-            raise FieldError(name, "gated cells are derived for one unit: a number, not a list or a matrix",
-                             values[name], "a number")
+    if cell_units.several(values, own):
+        return cell_units.configure(values, cell, own)
     return Cell(cell=cell, weights=tuple((n, fields.number(values, n, 0)) for n in own),
                 x=fields.number(values, "x", 0), h0=fields.number(values, "a0", 0),
                 c0=fields.number(values, "c0", 0) if cell == "lstm" else sympy.Integer(0), T=long_T(values))
