@@ -234,7 +234,9 @@ def _fixed_point_steps(c: Cell, s: CellStability, m: dict) -> list:
                  chain(J_STAR, "approx", J), chain(RHO, "approx", shown(s.factor), *tail))]
 
 
-def _growth_step(s: CellStability, m: dict):
+def _growth_step(s, m: dict):
+    """The growth rate standing in for the spectral radius when the state does not settle (one unit or
+    several: any analysis with ``factor``, ``rel`` and ``traj``)."""
     m[RHO] = s.factor
     tail = [] if s.rel == "=" else [s.rel, 1]
     return step(say(f"The iterates do not settle (after {len(s.traj) - 1} steps), so the growth rate per step of"

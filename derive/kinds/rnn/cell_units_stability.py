@@ -20,7 +20,7 @@ from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, chain, let, say, step
 from ..dynamics import VERDICTS, compare_one, growth, iterates, run
-from .cell_stability import _settle
+from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
 from .notation import N, RHO, T_LONG, slopes, weights
 from .values import number
@@ -143,14 +143,6 @@ def _fixed_point_steps(c: GatedUnits, s: UnitsStability, m: dict) -> list:
                      "; its spectral radius (largest eigenvalue in absolute value) ", RHO,
                      " is how fast repeated products grow or shrink:"),
                  chain(J_STAR, "approx", to_matrix(s.J_star, 4)), chain(RHO, "approx", shown(s.factor), *tail))]
-
-
-def _growth_step(s: UnitsStability, m: dict):
-    m[RHO] = s.factor
-    tail = [] if s.rel == "=" else [s.rel, 1]
-    return step(say(f"The iterates do not settle (after {len(s.traj) - 1} steps), so the growth rate per step of"
-                    " the product of Jacobians along the trajectory stands in for the spectral radius:"),
-                chain(RHO, "approx", shown(s.factor), *tail))
 
 
 def _evidence_steps(c: GatedUnits, s: UnitsStability, m: dict) -> list:
