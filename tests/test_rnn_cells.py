@@ -107,8 +107,7 @@ def test_misshapen_units_and_long_T_refused_with_exit_2(tmp_path):
     the field named (several units in test_rnn_cell_units.py)."""
     import subprocess
     import sys
-    for extra, field in (("W_f = [[1, 0], [0, 1]]", "W_f"), ("a0 = [0, 1]\nc0 = [0]", "c0"), ("T = 100000", "T"),
-                         ("W_a = 2", "W_a"), ('activation = "tanh"', "activation")):
+    for extra, field in (("W_f = [[1, 0], [0, 1]]", "W_f"), ("a0 = [0, 1]\nc0 = [0]", "c0"), ("T = 100000", "T")):
         spec = tmp_path / "s.toml"
         spec.write_text(f'title = "t"\n[[problem]]\nkind = "rnn-activation"\ncell = "lstm"\n{extra}\n'
                         '  [[problem.part]]\n  ask = "stability"\n')
@@ -199,3 +198,25 @@ def test_saturated_gates_derive_and_match(kind, data, x, h0):
         assert _close(d["update_path"], z) and _close(d["full"], full), (d, z, full)
     grad, _, _ = torch_unrolled(kind, p, x, h0, 0, 20)
     assert _same(s["gradient_T"], grad) or (grad < 1e-200 and s["gradient_T"] < 1e-200), (s, grad)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_plain_cells_keys_are_not_used_by_a_gated_cell(cell):
+    """The issue's contract: with a cell, W_a and activation are not used (a problem may share them with a
+    plain part): the answers are those without them, and the setting says they are not used."""
+    gates = {"lstm": {"W_f": 0.5, "U_f": -1, "b_f": 1, "W_i": 1, "U_g": 1.2, "W_o": 1},
+             "gru": {"W_r": 0.5, "U_z": 0.5, "W_n": 0.7, "U_n": 1.2}}[cell]
+    base = {"title": "t", "problem": [{"kind": "rnn-activation", "x": 1, "a0": 0.5, "W_a": 3, "W_x": 1,
+                                       "activation": "relu", "part": [
+                                           {"ask": ["derivative", "stability"], "activation": "tanh", "W_a": 2},
+                                           {"ask": ["derivative", "stability"], "cell": cell, **gates}]}]}
+    doc = derive.solve(derive.from_mapping(base))
+    with_keys = {q.id: q.answer.value for q in doc.questions()}
+    plain = dict(base["problem"][0])
+    for key in ("W_a", "W_x", "activation"):
+        plain.pop(key)
+    plain["part"] = [base["problem"][0]["part"][1]]
+    alone = {q.id: q.answer.value for q in derive.solve(derive.from_mapping({**base, "problem": [plain]})).questions()}
+    assert [with_keys["1b.i"], with_keys["1b.ii"]] == [alone["1a.i"], alone["1a.ii"]]
+    setting = doc.problems[0].parts[1].setting
+    assert setting is not None and "not used" in "".join(p for p in setting.pieces if isinstance(p, str))

@@ -29,9 +29,9 @@ def setting(c) -> Text:
     if isinstance(c, units.Units):
         return units.setting(c)
     if isinstance(c, cells.Cell):
-        return cells.setting(c)
+        return cells.setting(c) + cells.unused_sentence(c)
     if isinstance(c, cell_units.GatedUnits):
-        return cell_units.setting(c)
+        return cell_units.setting(c) + cells.unused_sentence(c)
     return _one_setting(c)
 
 

@@ -49,6 +49,7 @@ class GatedUnits:
     h0: ImmutableMatrix
     c0: ImmutableMatrix
     T: int = T_EVIDENCE
+    unused: tuple = ()         # the plain cell's keys the spec gives (W_a, activation, ...): not used
 
     @property
     def d(self) -> int:

@@ -17,7 +17,7 @@ numbers at t = 2) or dh<t>/dh<t-1> (GRU: the update-gate path z<t>, then the ful
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 from sympy import Eq
@@ -25,7 +25,7 @@ from sympy import Eq
 from ... import fields
 from ...fields import FieldError
 from ...steps import Text, let, say
-from ...words import join_pieces
+from ...words import join, join_pieces
 from ..dynamics import T_EVIDENCE, long_T
 from . import cell_units
 from .notation import N, SIGMA
@@ -80,6 +80,7 @@ class Cell:
     h0: sympy.Expr
     c0: sympy.Expr
     T: int = T_EVIDENCE                # the sequence length of the stability evidence
+    unused: tuple = ()                 # the plain cell's keys the spec gives (W_a, activation, ...): not used
 
     def w(self, name: str) -> sympy.Expr:
         return dict(self.weights)[name]
@@ -94,17 +95,15 @@ def configure(values: dict, asks) -> Cell:
     for name in PARAMETERS:
         if name not in own and name in values:
             raise FieldError(name, f"not a parameter of the {cell} cell", values[name], ", ".join(own))
-    for name in PLAIN_ONLY:
-        if name in values:
-            raise FieldError(name, f"not used by the {cell} cell (its gates have their own W_*, U_*, b_*)",
-                             values[name], "no " + name + " with cell = '" + cell + "' (" + ", ".join(own) + ")")
+    unused = tuple(name for name in PLAIN_ONLY if name in values)     # e.g. shared with a plain part
     if cell == "gru" and "c0" in values:
         raise FieldError("c0", "the GRU has no cell state", values["c0"], "a0 (its h<0>) only")
     if cell_units.several(values, own):
-        return cell_units.configure(values, cell, own)
+        return replace(cell_units.configure(values, cell, own), unused=unused)
     return Cell(cell=cell, weights=tuple((n, fields.number(values, n, 0)) for n in own),
                 x=fields.number(values, "x", 0), h0=fields.number(values, "a0", 0),
-                c0=fields.number(values, "c0", 0) if cell == "lstm" else sympy.Integer(0), T=long_T(values))
+                c0=fields.number(values, "c0", 0) if cell == "lstm" else sympy.Integer(0), T=long_T(values),
+                unused=unused)
 
 
 def check_unused(values: dict) -> None:
@@ -163,6 +162,15 @@ def meanings(c: Cell) -> dict:
         h_t = (1 - g["z"]) * g["n"] + g["z"] * H_PREV
         m.update({H_T: h_t, DH_FULL: sympy.diff(h_t, H_PREV), DH_DIRECT: g["z"], DN_DH: sympy.diff(g["n"], H_PREV)})
     return m
+
+
+def unused_sentence(c) -> Text:
+    """Says which of the plain cell's keys the spec gives that the gated cell does not use."""
+    if not c.unused:
+        return say()
+    names = join(list(c.unused))
+    return say(f" The spec's {names} (keys of the plain cell) {'is' if len(c.unused) == 1 else 'are'} not used"
+               f" by the {c.cell.upper()} cell: its gates have their own weights.")
 
 
 def setting(c: Cell) -> Text:
