@@ -149,6 +149,17 @@ class Store:
 
     def get(self, key: str | None, notation=None):
         """The value stored under ``key``, its symbols' written forms put back in ``notation``; None if none."""
+        return self.get_all([(key, notation)])[0]
+
+    def get_all(self, wanted: list[tuple[str | None, object]]) -> list:
+        """``get`` for each (key, notation), read back in one pass (see ``loads``)."""
+        payloads = [self._payload(key) for key, _ in wanted]
+        found = [(data, notation) for data, (_, notation) in zip(payloads, wanted) if data is not None]
+        values = iter(loads(found)) if found else iter(())
+        return [None if data is None else next(values) for data in payloads]
+
+    def _payload(self, key: str | None) -> bytes | None:
+        """The signed bytes stored under ``key``, or None (missing, unreadable, too large or not ours)."""
         if key is None:
             return None
         try:
@@ -160,9 +171,7 @@ class Store:
         if len(data) > MAX_ENTRY or data[:head] != MAGIC:
             return None
         mac, payload = data[head:mac_end], data[mac_end:]
-        if not hmac.compare_digest(mac, self._mac(key, payload)):
-            return None
-        return _unpickled(payload, notation)
+        return payload if hmac.compare_digest(mac, self._mac(key, payload)) else None
 
     def put(self, key: str | None, value, notation=None) -> None:
         """Store a checked value with the written forms (in ``notation``) of the symbols it holds."""
@@ -184,12 +193,20 @@ class _Pickler(pickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.notation = notation
         self.matrices: set[str] = set()
+        self.ids: dict = {}
+
+    def _symbol(self, obj):
+        name = obj.name if hasattr(obj, "name") else obj.__name__
+        if self.notation.get(obj) is not None or _named(self.notation, name) == obj:
+            return ("symbol", name, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), self.notation.get(obj))
+        return None
 
     def persistent_id(self, obj):
         if isinstance(obj, (_sympy().Symbol, _undefined())):
-            name = obj.name if hasattr(obj, "name") else obj.__name__
-            if self.notation.get(obj) is not None or _named(self.notation, name) == obj:
-                return ("symbol", name, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), self.notation.get(obj))
+            key = (type(obj), obj)
+            if key not in self.ids:             # one tuple a symbol: pickled once, then by reference
+                self.ids[key] = self._symbol(obj)
+            return self.ids[key]
         elif isinstance(obj, _sympy().MatrixSymbol):
             self.matrices.add(str(obj.name))
         return None
@@ -199,8 +216,14 @@ class _Unpickler(pickle.Unpickler):
     def __init__(self, file, notation):
         super().__init__(file)
         self.notation = notation
+        self.loaded: dict = {}
 
     def persistent_load(self, pid):
+        if pid not in self.loaded:
+            self.loaded[pid] = self._symbol(pid)
+        return self.loaded[pid]
+
+    def _symbol(self, pid):
         _, name, data, latex = pid
         obj = pickle.loads(data)                             # the entry's signature covers these bytes too
         known = _named(self.notation, name)
@@ -259,15 +282,17 @@ class _Empty:
 _EMPTY = _Empty()
 
 
-def _unpickled(payload: bytes, notation):
+def _unpickled(payload: bytes, notation, switch: bool = True):
     """The entry's value, its SymPy expressions rebuilt as they were (not re-evaluated: an unevaluated
-    sum shown as written stays one), its symbols those of the notation; None if it does not load."""
+    sum shown as written stays one), its symbols those of the notation; None if it does not load.
+    ``switch=False``: the caller has turned SymPy's evaluation off already."""
+    import contextlib
     import io
     from sympy.core.parameters import evaluate
     notation = notation if notation is not None else _EMPTY
     buffer = io.BytesIO(payload)
     try:
-        with evaluate(False):
+        with evaluate(False) if switch else contextlib.nullcontext():
             value = _Unpickler(buffer, notation).load()
             matrices = pickle.load(buffer)
         for name, latex in matrices:
@@ -276,6 +301,20 @@ def _unpickled(payload: bytes, notation):
     except Exception:  # noqa: BLE001 - a signed entry that no longer loads (or clashes) is derived again
         return None
     return value
+
+
+def dumps(value, notation) -> bytes:
+    """A checked value as bytes another derive process reads back with ``loads`` (the symbols of ``notation``
+    go with their written forms). Not signed: for a pipe between processes, not for the disk."""
+    return _pickled(value, notation)
+
+
+def loads(items: list[tuple[bytes, object]]) -> list:
+    """The values ``dumps`` wrote, one per (bytes, notation), their symbols those of the notation (None for
+    one that does not load). One pass with SymPy's evaluation off for all (each switch clears SymPy's cache)."""
+    from sympy.core.parameters import evaluate
+    with evaluate(False):
+        return [_unpickled(data, notation, switch=False) for data, notation in items]
 
 
 def _write(path: Path, data: bytes) -> bool:

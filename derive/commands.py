@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from . import document, formats, output, spec as specs
+from . import document, formats, output, parallel, spec as specs
 from .errors import UsageError, did_you_mean
 from .figures import without as without_figures
 from .kinds import KINDS
@@ -83,7 +83,7 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     formats.environment(templates)                                   # a missing --templates folder fails first
     problem_set = specs.load(spec)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
-    doc = document.solve(problem_set, ids(only), cache=cache)
+    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs())
     if not figures:
         doc = without_figures(doc)
     if out == "-" and names == ["markdown"] and formats.figure_files(doc, sheet=sheet):
@@ -125,7 +125,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
         raise UsageError(f"-o {folder}: not a folder")
     formats.environment(templates)
     problem_set = specs.load(spec)
-    doc = document.solve(problem_set, ids(only), cache=cache)
+    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs())
     if not figures:
         doc = without_figures(doc)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar, Iterator
 
-from . import __version__
+from . import __version__, parallel
+from . import cache as cache_entries
 from .display import Displayed
 from .check import check_solution
 from .errors import SpecError, UsageError
@@ -106,28 +107,69 @@ def _derived(kind, part, ask: str, problem_set: ProblemSet, problem):
                         field=err.field, given=err.given, expected=err.expected) from None
 
 
-def _question(kind, part, qid: str, ask: str, problem_set: ProblemSet, problem, store):
-    """One question's checked derivation: from the cache when it holds it, else derived, checked and stored."""
-    key = store.key(kind, problem.kind, part.values, part.asks, ask, problem_set.notation) if store else None
-    sol = store.get(key, kind.notation) if key else None
-    if sol is None:
-        sol = _derived(kind, part, ask, problem_set, problem)
-        check_solution(sol, qid)
-        if key:
-            store.put(key, sol, kind.notation)
-    return sol
+@dataclass(frozen=True)
+class _Task:
+    """One question to answer: where it is, and its cache key (None: not cached)."""
+    kind: object
+    problem: object
+    part: object
+    qid: str
+    ask: str
+    key: str | None
 
 
-def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = False) -> Document:
+def _tasks(problem_set: ProblemSet, wanted: set, store) -> list[_Task]:
+    """The questions asked (all, or the ids wanted), in order."""
+    out = []
+    for p in problem_set.problems:
+        kind = KINDS[p.kind]
+        for part in p.parts:
+            for qid, ask in zip(part.ids(p.number), part.asks):
+                if not wanted or qid in wanted:
+                    key = store.key(kind, p.kind, part.values, part.asks, ask, problem_set.notation) if store else None
+                    out.append(_Task(kind, p, part, qid, ask, key))
+    return out
+
+
+def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int) -> dict[str, object]:
+    """Every question's checked derivation by id: from the cache when it holds it, else derived (on ``jobs``
+    processes, derive.parallel), checked and stored."""
+    cached = store.get_all([(t.key, t.kind.notation) for t in tasks]) if store else [None] * len(tasks)
+    found = {t.qid: sol for t, sol in zip(tasks, cached)}
+    missing = [t for t in tasks if found[t.qid] is None]
+
+    def work(i: int):
+        t = missing[i]
+        sol = _derived(t.kind, t.part, t.ask, problem_set, t.problem)
+        check_solution(sol, t.qid)
+        return sol
+
+    def pack(i: int, sol) -> bytes:
+        return cache_entries.dumps(sol, missing[i].kind.notation)
+
+    def unpack(handed: list[tuple[int, bytes]]) -> list:
+        return cache_entries.loads([(data, missing[i].kind.notation) for i, data in handed])
+
+    derived = parallel.run(len(missing), work, pack, unpack, jobs)
+    for t, sol in zip(missing, derived):
+        found[t.qid] = sol
+        if t.key:
+            store.put(t.key, sol, t.kind.notation)
+    return found
+
+
+def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = False, jobs: int = 1) -> Document:
     """Derive and check every question (or only the ids listed) of a problem set. With ``cache``, questions
     derived before (same values, kind, notation and derive) are read from the user's cache folder
-    (derive.cache), and new ones are stored there after they are checked."""
+    (derive.cache), and new ones are stored there after they are checked. ``jobs`` processes share the
+    deriving (derive.parallel; the result is the same)."""
     wanted = set(only or ())
     known = {qid for p in problem_set.problems for part in p.parts for qid in part.ids(p.number)}
     unknown = sorted(wanted - known)
     if unknown:
         raise UsageError(f"no question {', '.join(unknown)} in {problem_set.path}; the ids are {' '.join(sorted(known))}")
     store = _store(cache)
+    answers = _answers(_tasks(problem_set, wanted, store), problem_set, store, jobs)
     problems = []
     for p in problem_set.problems:
         kind = KINDS[p.kind]
@@ -136,9 +178,9 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = 
         for part in p.parts:
             questions = []
             for qid, ask in zip(part.ids(p.number), part.asks):
-                if wanted and qid not in wanted:
+                if qid not in answers:
                     continue
-                sol = _question(kind, part, qid, ask, problem_set, p, store)
+                sol = answers[qid]
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
                                           steps=sol.steps, answer=replace(sol.answer, notation=notation), notes=sol.notes,
                                           notation=notation, figures=sol.figures if problem_set.figures else ()))

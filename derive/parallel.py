@@ -1,0 +1,221 @@
+"""Questions derived on several cores: forked workers share the work with the process that asked for it.
+
+Deriving is pure computation on a question's own values, so after SymPy and the kinds are imported the
+process forks: every worker (the parent included) takes the next question from a shared queue (a pipe
+holding every index, read 4 bytes at a time), derives and checks it, and a forked worker hands the result
+back as a pickle (derive.cache's: the symbols go with their written forms) in a file, announced on a pipe
+and read back by the parent between its own questions.
+
+The outcome is the serial one, errors included: a question a worker did not hand back (it failed, or the
+worker died) is derived by the parent itself, in order, so the first failing question raises its own
+error, as it would alone. A failure of the parent's own stops it taking work; the workers are ended and
+the questions before it are derived in order first. Ctrl-C, SIGTERM and the command's time limit end the
+workers too.
+
+``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one a core, at most ``MAX_JOBS``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import struct
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .limits import OutOfTime
+
+MAX_JOBS = 4
+TOKEN = struct.Struct("<I")
+RECORD = struct.Struct("<IQQ")          # question index, offset in the worker's file, length
+MAX_QUEUE = 60_000 // TOKEN.size        # every index fits in the queue pipe's buffer at once
+JOBS_ENV = "DERIVE_JOBS"
+
+
+def jobs() -> int:
+    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else one a usable core
+    (at most MAX_JOBS)."""
+    given = os.environ.get(JOBS_ENV, "").strip()
+    if given.isdigit() and int(given) > 0:
+        return min(int(given), 64)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_JOBS))
+
+
+@dataclass
+class _Worker:
+    pid: int
+    notes: int                       # read end of the pipe the worker announces its records on
+    file: object                     # the temporary file it writes them to
+    pending: bytes = b""
+    open: bool = True
+
+
+@dataclass
+class _Run:
+    work: Callable
+    pack: Callable
+    unpack: Callable
+    queue: int
+    workers: list = field(default_factory=list)
+    done: dict = field(default_factory=dict)           # index: result
+    handed: dict = field(default_factory=dict)         # index: a worker's bytes, read back at the end
+
+
+def run(count: int, work: Callable[[int], object], pack: Callable[[int, object], bytes],
+        unpack: Callable[[list[tuple[int, bytes]]], list], processes: int) -> list:
+    """[work(0), ..., work(count - 1)], shared among ``processes`` processes (see the module's text).
+    ``pack(i, result)`` turns a result into bytes in a worker, ``unpack([(i, bytes), ...])`` back in the parent, all at once (a None: not
+    usable, the parent derives that question itself)."""
+    processes = min(processes, count)
+    if processes < 2 or count > MAX_QUEUE or not hasattr(os, "fork"):
+        return [work(i) for i in range(count)]
+    state = _Run(work, pack, unpack, _queue(count))
+    try:
+        for _ in range(processes - 1):
+            state.workers.append(_fork(state))
+        failed = _share(state)
+        _collect(state, block=failed is None)        # after a failure only what is announced already
+        _end(state.workers)
+        return _finish(state, count, failed)
+    finally:
+        _end(state.workers)
+        os.close(state.queue)
+
+
+def _queue(count: int) -> int:
+    """A pipe holding every index, its write end closed: reading it never blocks, and at its end gives b''."""
+    r, w = os.pipe()
+    try:
+        os.write(w, b"".join(TOKEN.pack(i) for i in range(count)))
+    finally:
+        os.close(w)
+    return r
+
+
+def _next(queue: int) -> int | None:
+    token = os.read(queue, TOKEN.size)
+    return TOKEN.unpack(token)[0] if len(token) == TOKEN.size else None
+
+
+def _fork(state: _Run) -> _Worker:
+    notes_r, notes_w = os.pipe()
+    file = tempfile.TemporaryFile()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pid = os.fork()
+    if pid == 0:                                                    # the worker: never returns
+        os.close(notes_r)
+        _serve(state, file.fileno(), notes_w)
+    os.close(notes_w)
+    return _Worker(pid, notes_r, file)
+
+
+def _serve(state: _Run, out: int, notes: int) -> None:
+    """A worker's life: derive queued questions, write each result and announce it; leave at the queue's end
+    or at the first failure (the parent derives that question again and raises its error)."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for w in state.workers:                                     # the other workers' pipes are not ours
+            os.close(w.notes)
+        offset = 0
+        while (i := _next(state.queue)) is not None:
+            data = state.pack(i, state.work(i))
+            _write_all(out, data)
+            _write_all(notes, RECORD.pack(i, offset, len(data)))
+            offset += len(data)
+        code = 0
+    except BaseException:  # noqa: BLE001 - a worker says nothing: the parent derives what it did not hand back
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _share(state: _Run) -> tuple[int, BaseException] | None:
+    """The parent's share: take and derive questions, reading the workers' results in between. Returns the
+    index and the error of its first failing question, or None."""
+    while (i := _next(state.queue)) is not None:
+        try:
+            state.done[i] = state.work(i)
+        except OutOfTime:
+            raise
+        except Exception as err:  # noqa: BLE001 - raised again below, after any earlier question's error
+            return i, err
+        _collect(state, block=False)
+    return None
+
+
+def _collect(state: _Run, block: bool) -> None:
+    """Read the records the workers have announced (all of them, to each worker's end, if ``block``)."""
+    for w in state.workers:
+        while w.open:
+            if not block and not _ready(w.notes):
+                break
+            chunk = os.read(w.notes, 1 << 16)
+            if not chunk:
+                w.open = False
+                break
+            w.pending += chunk
+            _unpack_records(state, w)
+
+
+def _ready(fd: int) -> bool:
+    import select
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def _unpack_records(state: _Run, w: _Worker) -> None:
+    while len(w.pending) >= RECORD.size:
+        i, offset, length = RECORD.unpack_from(w.pending)
+        w.pending = w.pending[RECORD.size:]
+        data = os.pread(w.file.fileno(), length, offset)
+        if len(data) == length:
+            state.handed[i] = data
+
+
+def _finish(state: _Run, count: int, failed: tuple[int, BaseException] | None) -> list:
+    """Every result in order; what no worker handed back is derived here, in order (so the first failing
+    question raises its own error), up to the parent's own failure, which is raised then."""
+    upto = failed[0] if failed else count
+    handed = sorted(i for i in state.handed if i < upto)
+    for i, value in zip(handed, state.unpack([(i, state.handed[i]) for i in handed])):
+        if value is not None:
+            state.done[i] = value
+    for i in range(upto):
+        if i not in state.done:
+            state.done[i] = state.work(i)
+    if failed:
+        raise failed[1]
+    return [state.done[i] for i in range(count)]
+
+
+def _end(workers: list) -> None:
+    """End and reap every worker still running; close their pipes and files."""
+    for w in workers:
+        if w.pid:
+            try:
+                os.kill(w.pid, signal.SIGKILL) if w.open else None
+                os.waitpid(w.pid, 0)
+            except (ChildProcessError, ProcessLookupError, OSError):
+                pass
+            w.pid = 0
+        if w.notes >= 0:
+            os.close(w.notes)
+            w.notes = -1
+        w.file.close()

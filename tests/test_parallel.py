@@ -1,0 +1,112 @@
+"""Questions derived by several processes (derive.parallel): the same document, the same first error."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from derive import document, formats, parallel, spec as specs
+from derive.cli import main
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "specs")
+
+
+def _pack(i, value) -> bytes:
+    return repr(value).encode()
+
+
+def _unpack(items):
+    return [int(data) for _, data in items]
+
+
+def _pids(count: int, processes: int) -> set[int]:
+    """The processes that took part: each question returns the id of the process that derived it."""
+    def work(i):
+        time.sleep(0.02)
+        return os.getpid()
+    return set(parallel.run(count, work, _pack, _unpack, processes))
+
+
+def test_results_in_order_and_shared():
+    assert parallel.run(20, lambda i: i * i, _pack, _unpack, 3) == [i * i for i in range(20)]
+    assert len(_pids(12, 2)) == 2                               # a worker took part, and handed its results back
+    assert _pids(12, 1) == {os.getpid()}
+
+
+def test_first_failing_question_raises_whoever_derived_it():
+    def work(i):
+        time.sleep(0.01 if i != 2 else 0.2)                    # 2 is slow: another process reaches 5 first
+        if i in (2, 5):
+            raise ValueError(f"question {i}")
+        return i
+    for processes in (1, 2, 3):
+        with pytest.raises(ValueError, match="question 2"):
+            parallel.run(8, work, _pack, _unpack, processes)
+
+
+def test_a_worker_that_dies_or_hands_back_nothing_usable():
+    def dies(i, value):
+        if os.getpid() != parent:
+            os._exit(3)                                         # a worker gone without a word
+        return repr(value).encode()
+    parent = os.getpid()
+    assert parallel.run(10, lambda i: -i, dies, _unpack, 2) == [-i for i in range(10)]
+    assert parallel.run(10, lambda i: -i, _pack, lambda items: [None] * len(items), 2) == [-i for i in range(10)]
+
+
+def test_jobs_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DERIVE_JOBS", "3")
+    assert parallel.jobs() == 3
+    monkeypatch.setenv("DERIVE_JOBS", "1")
+    assert parallel.jobs() == 1
+    for junk in ("0", "-2", "many", ""):
+        monkeypatch.setenv("DERIVE_JOBS", junk)
+        assert 1 <= parallel.jobs() <= parallel.MAX_JOBS
+
+
+@pytest.mark.parametrize("spec", ["course50.toml", None])
+def test_same_document_serial_and_shared(spec):
+    problem_set = specs.load(os.path.join(GOLDEN, spec) if spec else None)
+    serial = document.solve(problem_set, jobs=1)
+    shared = document.solve(problem_set, jobs=2)
+    for fmt in ("json", "latex"):
+        assert formats.render(shared, fmt) == formats.render(serial, fmt)
+
+
+BAD = """title = "bad"
+[[problem]]
+kind = "rnn-activation"
+W_a = 0.5
+[[problem.part]]
+activation = "tanh"
+ask = ["derivative", "stability"]
+[[problem]]
+kind = "rnn-activation"
+W_a = 3
+b = 0
+[[problem.part]]
+activation = '\\log(z)'
+ask = ["derivative", "stability"]
+[[problem]]
+kind = "rnn-activation"
+W_a = 2
+[[problem.part]]
+activation = '\\sqrt{z}'
+ask = ["stability"]
+"""
+
+
+def test_the_serial_error_with_workers(tmp_path, capsys, monkeypatch):
+    spec = tmp_path / "bad.toml"
+    spec.write_text(BAD)
+    messages = []
+    for jobs in ("1", "2", "3"):
+        monkeypatch.setenv("DERIVE_JOBS", jobs)
+        out = tmp_path / f"key{jobs}.tex"
+        assert main(["solutions", str(spec), "--no-cache", "-o", str(out)]) == 2
+        assert not out.exists()
+        messages.append(capsys.readouterr().err)
+    assert "problem 2" in messages[0] and "activation" in messages[0]
+    assert messages[1] == messages[0] and messages[2] == messages[0]
