@@ -118,6 +118,106 @@ def _build(expr, index: dict):
 _PREC = mpmath.libmp.dps_to_prec(DIGITS)
 
 
+# --- the same numbers, on mpmath's own representation -----------------------------------------
+# mpmath's operators and functions unwrap their arguments, call a libmp function at the context's precision
+# and rounding, and wrap the result. The closures below call those libmp functions on the raw values
+# directly, at DIGITS and round-to-nearest: the same calls, so the same bits, without an mpf object a node.
+# A result that would be complex (ComplexResult) and anything these do not cover go the ordinary way (sech too:
+# mpmath computes it with guard digits).
+
+_LIB = mpmath.libmp
+_RND = "n"
+_RAW_ONE = {
+    sympy.exp: lambda x: _LIB.mpf_exp(x, _PREC, _RND),
+    sympy.log: lambda x: _LIB.mpf_log(x, _PREC, _RND),
+    sympy.tanh: lambda x: _LIB.mpf_tanh(x, _PREC, _RND),
+    sympy.sinh: lambda x: _LIB.mpf_sinh(x, _PREC, _RND),
+    sympy.cosh: lambda x: _LIB.mpf_cosh(x, _PREC, _RND),
+    sympy.Abs: lambda x: _LIB.mpf_abs(x, _PREC, _RND),
+}
+
+
+def _raw_extreme(args, beats):
+    """max (min) as Python's builtin takes it of mpf numbers: the first value no later one beats."""
+    def pick(v):
+        best = args[0](v)
+        for f in args[1:]:
+            value = f(v)
+            if beats(value, best):
+                best = value
+        return best
+    return pick
+
+
+def _raw_heaviside(args):
+    x, rest = args[0], args[1:]
+
+    def step(v):
+        value = x(v)
+        if _LIB.mpf_gt(value, _LIB.fzero):
+            return _LIB.fone
+        if _LIB.mpf_lt(value, _LIB.fzero):
+            return _LIB.fzero
+        if rest:
+            return rest[0](v)
+        raise Unsupported("Heaviside(0) without a convention")
+    return step
+
+
+def _raw_sum(args):
+    if len(args) == 2:
+        first, second = args
+        return lambda v: _LIB.mpf_add(first(v), second(v), _PREC, _RND)
+    return lambda v: _LIB.mpf_sum([f(v) for f in args], _PREC, _RND)
+
+
+def _raw_product(args):
+    def product(v):
+        out = args[0](v)
+        for f in args[1:]:
+            out = _LIB.mpf_mul(out, f(v), _PREC, _RND)
+        return out
+    return product
+
+
+def _raw_power(expr, base, exp):
+    if expr.exp.is_Integer:
+        n = int(expr.exp)
+        return lambda v: _LIB.mpf_pow_int(base(v), n, _PREC, _RND)
+    return lambda v: _LIB.mpf_pow(base(v), exp(v), _PREC, _RND)
+
+
+def _build_raw(expr, index: dict):
+    """``_build`` on raw mpf values (tuples): Unsupported where it has no rule (the mpf closures then serve)."""
+    if expr.is_Symbol:
+        if expr not in index:
+            raise Unsupported(f"no value for {expr}")
+        return operator.itemgetter(index[expr])
+    const = _constant(expr)
+    if const is not None:
+        raw = const._mpf_
+        return lambda v: raw
+    args = [_build_raw(a, index) for a in expr.args]
+    if expr.is_Add:
+        return _raw_sum(args)
+    one = _RAW_ONE.get(type(expr)) if len(args) == 1 else None
+    if one is not None:
+        only = args[0]
+        return lambda v: one(only(v))
+    if expr.is_Mul:
+        return _raw_product(args)
+    if expr.is_Pow:
+        return _raw_power(expr, *args)
+    if type(expr) in (sympy.Max, sympy.Min):
+        return _raw_extreme(args, _LIB.mpf_gt if type(expr) is sympy.Max else _LIB.mpf_lt)
+    if type(expr) is sympy.Heaviside:
+        return _raw_heaviside(args)
+    raise Unsupported(type(expr).__name__)
+
+
+_FAILED = (ZeroDivisionError, ValueError, OverflowError)
+
+
 @functools.lru_cache(maxsize=512)
 def compile(expr, symbols: tuple) -> "Callable":
     """A function of the symbols' values (in order) evaluating expr at the working precision.
@@ -125,19 +225,35 @@ def compile(expr, symbols: tuple) -> "Callable":
     Built from closures over mpmath functions, one per node: nothing is generated or evaluated.
     """
     with mpmath.workdps(DIGITS):
-        body = _build(sympy.sympify(expr), {s: k for k, s in enumerate(symbols)})
+        expr = sympy.sympify(expr)
+        body = _build(expr, {s: k for k, s in enumerate(symbols)})
+        try:
+            raw = _build_raw(expr, {s: k for k, s in enumerate(symbols)})
+        except Unsupported:
+            raw = None
+    make = mpmath.mp.make_mpf
 
-    def run(*values):
+    def plain(values):
         if mpmath.mp.prec == _PREC:                       # already at the working precision (the common case)
             try:
                 return body(values)
-            except (ZeroDivisionError, ValueError, OverflowError):
+            except _FAILED:
                 return mpmath.nan
         with mpmath.workdps(DIGITS):
             try:
                 return body(values)
-            except (ZeroDivisionError, ValueError, OverflowError):
+            except _FAILED:
                 return mpmath.nan
+
+    def run(*values):
+        if raw is not None:
+            try:
+                return make(raw(tuple(v._mpf_ for v in values)))
+            except (_LIB.ComplexResult, AttributeError, Unsupported):
+                pass              # a complex value (ComplexResult is a ValueError), or a value not an mpf: as before
+            except _FAILED:
+                return mpmath.nan
+        return plain(values)
     return run
 
 

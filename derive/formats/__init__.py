@@ -186,6 +186,8 @@ def render_many(doc, names: list[str], *, sheet: str = "solutions", templates=No
         if name not in texts:
             texts[name] = render(doc, name, sheet=sheet, templates=templates)
         return texts[name]
+    if not any(form.compiled_from for form in forms):
+        return [text(name) for name in names]
     from ..pdf import compile_all
     jobs = [(text(form.compiled_from), form.passes) for form in forms if form.compiled_from]
     pdfs, _ = compile_all(jobs, lambda: [text(n) for n, form in zip(names, forms) if not form.compiled_from],

@@ -15,7 +15,6 @@ import sympy
 from ..notation import EMPTY, Notation
 from . import latex as tex
 from .drawing import layout, number_text
-from .svg import plain_latex, svg
 from .tikz import picture
 
 BOXES = {"article": (12.5, 7.0), "slide": (11.0, 5.8)}
@@ -58,6 +57,7 @@ def label_plain(label, notation: Notation = EMPTY) -> str:
     shown = _number(label)
     if shown is not None:
         return shown.replace("-", "−")
+    from .svg import plain_latex                      # SVG only where a format draws it (not for LaTeX)
     return plain_latex(tex.math(sympy.sympify(label), notation))
 
 
@@ -79,6 +79,7 @@ def tikz(body, notation: Notation = EMPTY, slide: bool = False) -> str:
 def svg_text(body, notation: Notation = EMPTY, title: str = "", standalone: bool = False) -> str:
     """The body as an <svg> element (inline in a page) or file (``standalone``)."""
     plain = lambda lab: label_plain(lab, notation)                 # noqa: E731
+    from .svg import svg
     return svg(layout(body, BOXES["article"], plain), plain, title, standalone)
 
 

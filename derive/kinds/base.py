@@ -23,7 +23,6 @@ from __future__ import annotations
 import abc
 import importlib
 from dataclasses import dataclass
-from importlib import metadata, resources
 from typing import Any, ClassVar, Iterator, Mapping
 
 from ..errors import DeriveError
@@ -73,6 +72,7 @@ class Kind(abc.ABC):
     def example(self) -> str:
         """A commented spec that derives: the bundled file of a built-in kind (a kind from another
         package overrides this method)."""
+        from importlib import resources
         path = resources.files("derive") / "data" / "examples" / f"{self.name}.toml"
         if not path.is_file():
             raise PluginError(f"the kind {self.name!r} comes with no example spec")
@@ -111,6 +111,7 @@ class Registry(Mapping):
 
     def _all(self) -> dict[str, Kind]:
         if self._plugins is None:
+            from importlib import metadata               # only when a name is not built in, or all are listed
             self._plugins = {}
             for ep in metadata.entry_points(group=ENTRY_POINTS):
                 self._add_plugin(ep)

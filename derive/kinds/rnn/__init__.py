@@ -15,9 +15,6 @@ from ...steps import Solution, Text
 from ..base import REQUIRED, Field, Kind, register
 from ..dynamics import MAX_T, T_EVIDENCE
 from . import cell_units, cells, units
-from .cell_units_stability import stability as cell_units_stability
-from .cell_derivative import derivative as cell_derivative
-from .cell_stability import stability as cell_stability
 from .config import NAMES, Config, configure, setting as _one_setting
 from .derivative import derivative
 from .notation import N
@@ -39,10 +36,17 @@ def solve(c, ask: str) -> Solution:
     """Derive one question of an rnn-activation part."""
     if isinstance(c, units.Units):
         return units.solve(c, ask)
-    if isinstance(c, cells.Cell):
-        return {"derivative": cell_derivative, "stability": cell_stability}[ask](c)
+    if isinstance(c, cells.Cell):                    # the gated cells' questions are imported when asked
+        if ask == "derivative":
+            from .cell_derivative import derivative as cell_derivative
+            return cell_derivative(c)
+        from .cell_stability import stability as cell_stability
+        return cell_stability(c)
     if isinstance(c, cell_units.GatedUnits):
-        return {"derivative": cell_units.derivative, "stability": cell_units_stability}[ask](c)
+        if ask == "derivative":
+            return cell_units.derivative(c)
+        from .cell_units_stability import stability as cell_units_stability
+        return cell_units_stability(c)
     return {"derivative": derivative, "stability": stability}[ask](c)
 
 
