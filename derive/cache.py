@@ -39,6 +39,9 @@ from . import __version__
 MAGIC = b"derive-derived-1\n"
 SECRET_BYTES = 32
 MAX_ENTRY = 256 << 20          # bytes: an entry larger than this is not read (a 2000-layer stack is a few MiB)
+KEEP_DAYS = 30                 # an entry not read or written for this long is removed ...
+MAX_BYTES = 512 << 20          # ... and the least recently used ones while the folder holds more than this
+PRUNE_EVERY = 24 * 3600        # seconds between two prunings (the time is kept as a stamp file's mtime)
 NO_CACHE_ENV = "DERIVE_NO_CACHE"
 
 
@@ -171,7 +174,13 @@ class Store:
         if len(data) > MAX_ENTRY or data[:head] != MAGIC:
             return None
         mac, payload = data[head:mac_end], data[mac_end:]
-        return payload if hmac.compare_digest(mac, self._mac(key, payload)) else None
+        if not hmac.compare_digest(mac, self._mac(key, payload)):
+            return None
+        try:
+            os.utime(self._path(key))                  # used now: pruning removes the least recently used
+        except OSError:
+            pass
+        return payload
 
     def put(self, key: str | None, value, notation=None) -> None:
         """Store a checked value with the written forms (in ``notation``) of the symbols it holds."""
@@ -380,4 +389,53 @@ def open_store(enabled: bool = True) -> Store | None:
     except OSError:
         return None
     secret = _secret(user_folder() / "derived")
-    return Store(folder, secret) if secret is not None else None
+    if secret is None:
+        return None
+    prune(folder)
+    return Store(folder, secret)
+
+
+def prune(folder: Path, now: float | None = None, force: bool = False) -> list[Path]:
+    """At most once every PRUNE_EVERY seconds (or when ``force``d): remove the entries not used for KEEP_DAYS
+    days, then the least recently used while the entries take more than MAX_BYTES, and temporary files a
+    day old (left by a run that was killed). Returns the files removed. Concurrent runs are harmless: a file
+    already gone is skipped, and an entry removed under a run's feet is just derived again."""
+    import time
+    now = time.time() if now is None else now
+    stamp = folder / ".pruned"
+    try:
+        if not force and now - stamp.stat().st_mtime < PRUNE_EVERY:
+            return []
+    except OSError:
+        pass
+    try:
+        stamp.touch()
+        os.utime(stamp, (now, now))
+        files = [(p, p.stat()) for p in folder.iterdir() if p.suffix == ".pickle" or p.name.startswith(".tmp-")]
+    except OSError:
+        return []
+    return _remove(_stale(files, now))
+
+
+def _stale(files: list, now: float) -> list[Path]:
+    """The files pruning removes: old temporary files and entries, then the oldest beyond MAX_BYTES."""
+    gone = [p for p, st in files if p.name.startswith(".tmp-") and now - st.st_mtime > 24 * 3600]
+    entries = sorted(((st.st_mtime, st.st_size, p) for p, st in files if p.suffix == ".pickle"), reverse=True)
+    kept = 0
+    for mtime, size, path in entries:                 # the most recently used first
+        if now - mtime > KEEP_DAYS * 24 * 3600 or kept + size > MAX_BYTES:
+            gone.append(path)
+        else:
+            kept += size
+    return gone
+
+
+def _remove(paths: list[Path]) -> list[Path]:
+    removed = []
+    for path in paths:
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass
+    return removed

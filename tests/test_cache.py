@@ -300,3 +300,34 @@ def test_read_from_the_cache_in_a_new_process_renders_byte_for_byte(tmp_path):
     fresh, stored, read = runs
     assert 0 < stored["calls"] <= fresh["calls"] and read["calls"] == 0     # a question asked twice is derived once
     assert read["out"] == stored["out"] == fresh["out"]
+
+
+def test_pruning_removes_the_unused_and_the_least_recently_used(cached, solves, monkeypatch):
+    document.solve(derive.from_mapping(course(6)), cache=True)
+    found = entries(cached)
+    assert len(found) == 6
+    now = found[0].stat().st_mtime + 40 * 24 * 3600                       # 40 days later
+    used = found[:2]
+    for path in used:
+        os.utime(path, (now - 3600, now - 3600))                           # read an hour before
+    left = cached / ".tmp-left"
+    left.write_bytes(b"x")
+    os.utime(left, (now - 2 * 24 * 3600,) * 2)
+    removed = cache.prune(cached, now=now)
+    assert set(removed) == (set(found) - set(used)) | {left}
+    assert entries(cached) == sorted(used)
+    assert cache.prune(cached, now=now + 60) == []                         # not again within a day
+    monkeypatch.setattr(cache, "MAX_BYTES", used[0].stat().st_size)        # room for one entry
+    os.utime(used[1], (now - 60, now - 60))                                # the most recently used
+    assert cache.prune(cached, now=now, force=True) == [used[0]]
+    assert entries(cached) == [used[1]]
+
+
+def test_reading_an_entry_marks_it_used(cached, solves):
+    problem_set = derive.from_mapping(course(2))
+    document.solve(problem_set, cache=True)
+    for path in entries(cached):
+        os.utime(path, (1_000_000, 1_000_000))
+    document.solve(problem_set, cache=True)
+    assert all(path.stat().st_mtime > 1_000_000 for path in entries(cached))
+    assert sum(solves.values()) == 2                                       # read back, not derived again
