@@ -421,9 +421,10 @@ def _stale(files: list, now: float) -> list[Path]:
     """The files pruning removes: old temporary files and entries, then the oldest beyond MAX_BYTES."""
     gone = [p for p, st in files if p.name.startswith(".tmp-") and now - st.st_mtime > 24 * 3600]
     entries = sorted(((st.st_mtime, st.st_size, p) for p, st in files if p.suffix == ".pickle"), reverse=True)
-    kept = 0
-    for mtime, size, path in entries:                 # the most recently used first
-        if now - mtime > KEEP_DAYS * 24 * 3600 or kept + size > MAX_BYTES:
+    kept, full = 0, False
+    for mtime, size, path in entries:                 # the most recently used first; once full, every older one
+        full = full or kept + size > MAX_BYTES
+        if full or now - mtime > KEEP_DAYS * 24 * 3600:
             gone.append(path)
         else:
             kept += size

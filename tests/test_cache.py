@@ -317,8 +317,8 @@ def test_pruning_removes_the_unused_and_the_least_recently_used(cached, solves, 
     assert set(removed) == (set(found) - set(used)) | {left}
     assert entries(cached) == sorted(used)
     assert cache.prune(cached, now=now + 60) == []                         # not again within a day
-    monkeypatch.setattr(cache, "MAX_BYTES", used[0].stat().st_size)        # room for one entry
     os.utime(used[1], (now - 60, now - 60))                                # the most recently used
+    monkeypatch.setattr(cache, "MAX_BYTES", used[1].stat().st_size)        # room for it alone
     assert cache.prune(cached, now=now, force=True) == [used[0]]
     assert entries(cached) == [used[1]]
 

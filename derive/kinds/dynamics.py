@@ -99,11 +99,16 @@ class Recurrence:
 
     def map(self):
         """a -> phi(W a + c), compiled."""
-        return compile_numeric(self.phi.subs(Z, self.W * A_PREV + self.c), (A_PREV,))
+        return self._compiled[0]
 
     def slope(self):
         """a -> W phi'(W a + c), the one-step factor at state a, compiled."""
-        return compile_numeric(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,))
+        return self._compiled[1]
+
+    @functools.cached_property
+    def _compiled(self) -> tuple:
+        return (compile_numeric(self.phi.subs(Z, self.W * A_PREV + self.c), (A_PREV,)),
+                compile_numeric(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,)))
 
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list:
         """a<0>, ..., a<n>; stops once stationary (past settle_after) or beyond DIVERGED (kept)."""
@@ -199,28 +204,39 @@ class Recurrence:
                 return tail[-p:]
         return None
 
+    @functools.cached_property
+    def _factors(self) -> dict:
+        return {}
+
+    def factor_at(self, a):
+        """|W phi'(W a + c)| at the state a, as an mpmath number (each state's computed once: the gradient,
+        the mean factor and the figure's running products all multiply the same factors)."""
+        key = a._mpf_ if isinstance(a, sympy.Float) else a
+        found = self._factors.get(key)
+        if found is None:
+            with mpmath.workdps(DIGITS):
+                found = self._factors[key] = abs(self.slope()(evaluate(a)))
+        return found
+
     def gradient(self, traj: list, T: int) -> sympy.Float | None:
         """|da<T>/da<0>| = prod_t |W phi'(z<t>)| along the trajectory; None if it diverged before T."""
         if len(traj) <= T:
             return None
-        factor = self.slope()
         with mpmath.workdps(DIGITS):
             prod = mpmath.mpf(1)
             for a in traj[:T]:
-                prod *= abs(factor(evaluate(a)))
+                prod *= self.factor_at(a)
         return to_sympy(prod)
 
     def product(self, states: list) -> sympy.Float:
         """prod |W phi'(W a + c)| over the given states."""
-        factor = self.slope()
         with mpmath.workdps(DIGITS):
-            return to_sympy(mpmath.fprod(abs(factor(evaluate(a))) for a in states))
+            return to_sympy(mpmath.fprod(self.factor_at(a) for a in states))
 
     def mean_factor(self, traj: list) -> sympy.Expr:
         """Geometric mean of the one-step factors over the second half of the trajectory (0 if any is 0)."""
-        factor = self.slope()
         with mpmath.workdps(DIGITS):
-            factors = [abs(factor(evaluate(a))) for a in traj[len(traj) // 2:-1] or traj[:1]]
+            factors = [self.factor_at(a) for a in traj[len(traj) // 2:-1] or traj[:1]]
             if any(f == 0 for f in factors):
                 return sympy.Integer(0)
             return to_sympy(mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors)))
@@ -389,8 +405,13 @@ def check_domain(phi: sympy.Expr, dphi: sympy.Expr, zs, where: str = "the state"
     """Raise OutsideDomain (naming the field 'activation') at the first pre-activation z in ``zs`` where
     phi(z) or phi'(z) is not a finite real number: found by the analysis, before any step is written."""
     checks = ((compile_numeric(phi, (Z,)), "the activation"), (compile_numeric(dphi, (Z,)), "its slope"))
+    seen = set()
     with mpmath.workdps(DIGITS):
         for z in zs:
+            key = z._mpf_ if isinstance(z, mpmath.mpf) else None
+            if key is not None and key in seen:                      # a settled state: the same z again
+                continue
+            seen.add(key)
             for fn, what in checks:
                 problem = _defect(fn, z)
                 if problem:

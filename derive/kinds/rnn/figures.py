@@ -41,12 +41,11 @@ def _float(value) -> float | None:
 def running_gradients(rec, traj, T: int) -> list:
     """|da<t>/da<0>| for t = 1 ... T: the running product of the factors along the trajectory, computed as
     Recurrence.gradient computes its last one (so the figure's last point is the answer's gradient_T)."""
-    factor = rec.slope()
     out = []
     with mpmath.workdps(DIGITS):
         prod = mpmath.mpf(1)
         for a in traj[:T]:
-            prod *= abs(factor(evaluate(a)))
+            prod *= rec.factor_at(a)
             out.append(to_sympy(prod))
     return out
 
