@@ -208,3 +208,26 @@ def test_the_cost_cap_exits_2(tmp_path):
     done = subprocess.run([sys.executable, "-m", "derive", "solutions", str(spec), "-f", "json", "-o",
                            str(tmp_path / "o.json")], capture_output=True, text=True)
     assert done.returncode == 2 and "T" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def _figure(fields: dict):
+    data = {"title": "t", "problem": [{"kind": "rnn-activation", "part": [{**fields, "ask": "stability"}]}]}
+    (q,) = list(derive.solve(derive.from_mapping(data)).questions())
+    return q.answer.value, q.figures
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow])
+@given(specs())
+def test_the_figure_plots_the_evidence_step_by_step(spec):
+    """Several gated units: the curve is ||dc<t>/dc<0>|| (||dh<t>/dh<0>||) for t = 1 ... T, each point against
+    autograd through the unrolled cell; its last point the answer's gradient_T; the gates' product beside it."""
+    T = 12
+    v, (figure,) = _figure({**spec, "T": T})
+    along, rate, alone = figure.body.series
+    assert [t for t, _ in along.points] == list(range(1, T + 1)) and along.points[-1] == (T, v["gradient_T"])
+    for t in (1, 2, 5, T):
+        grad, prod, _, _ = torch_unrolled(spec, t)
+        assert _same(along.points[t - 1][1], grad, rel=1e-9), (t, along.points[t - 1], grad)
+        assert _same(alone.points[t - 1][1], prod, rel=1e-9), (t, alone.points[t - 1], prod)
+    assert rate.style == "dashed" and rate.points[-1][1] == pytest.approx(v["factor"] ** T)

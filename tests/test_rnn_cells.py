@@ -220,3 +220,24 @@ def test_the_plain_cells_keys_are_not_used_by_a_gated_cell(cell):
     assert [with_keys["1b.i"], with_keys["1b.ii"]] == [alone["1a.i"], alone["1a.ii"]]
     setting = doc.problems[0].parts[1].setting
     assert setting is not None and "not used" in "".join(p for p in setting.pieces if isinstance(p, str))
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["lstm", "gru"]), st.data(), NUMBER, NUMBER, NUMBER)
+def test_the_figure_plots_the_evidence_step_by_step(kind, data, x, h0, c0):
+    """One gated unit: |dc<t>/dc<0>| (|dh<t>/dh<0>|) for t = 1 ... T against autograd, the last point the
+    answer's gradient_T, the copying gates' product beside it ending at the answer's path product."""
+    p = data.draw(st.fixed_dictionaries({k: NUMBER for k in (LSTM if kind == "lstm" else GRU)}))
+    T = 15
+    fields = {"cell": kind, **p, "x": x, "a0": h0, **({"c0": c0} if kind == "lstm" else {}), "T": T}
+    doc = derive.solve(derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation",
+                                                                       "part": [{**fields, "ask": "stability"}]}]}))
+    (q,) = list(doc.questions())
+    v, (figure,) = q.answer.value, q.figures
+    along, _, alone = figure.body.series
+    assert along.points[-1] == (T, v["gradient_T"]) and len(along.points) == T
+    assert alone.points[-1][1] == pytest.approx(v["cell_path_T" if kind == "lstm" else "update_path_T"], rel=1e-12)
+    for t in (1, 4, T):
+        grad, prod, _ = torch_unrolled(kind, p, x, h0, c0, t)
+        assert _same(along.points[t - 1][1], grad) and _same(alone.points[t - 1][1], prod), (t, along, grad, prod)

@@ -23,6 +23,7 @@ from ..dynamics import VERDICTS, compare_one, growth, iterates, newton, run
 from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
+from . import figures
 from .notation import DA_DZ, RHO, T_LONG, W_A
 from .values import number
 
@@ -54,6 +55,8 @@ class CellStability:
     rel: str                         # factor against 1
     evidence: sympy.Expr | None      # |dc<T>/dc<0>| (LSTM) or |dh<T>/dh<0>| (GRU) over T steps
     copying: sympy.Expr              # prod f<t> (LSTM) or prod z<t> (GRU) over the same T steps
+    running: tuple = ()              # the evidence after t = 1 ... T steps (the figure's curve; its last is evidence)
+    running_path: tuple = ()         # the copying gates' product after t = 1 ... T steps
 
     @property
     def verdict(self) -> str:
@@ -108,16 +111,20 @@ def _settle(advance, jacobian, traj: list):
 
 
 def _products(c: Cell, jacobian, gate, traj: list) -> tuple:
-    """(|entry of J<T> ... J<1>| for the cell state (LSTM) or h (GRU), prod of the copying gate) over T steps."""
+    """(|entry of J<T> ... J<1>| for the cell state (LSTM) or h (GRU), prod of the copying gate) over T steps,
+    and both after each step t = 1 ... T (mpmath numbers; None, None, (), () when the trajectory is shorter)."""
     if len(traj) <= c.T:
-        return None, None
+        return None, None, (), ()
     k = 1 if c.cell == "lstm" else 0
+    running, path = [], []
     with mpmath.workdps(DIGITS):
         M, copying = mpmath.eye(len(traj[0])), mpmath.mpf(1)
         for state in traj[:c.T]:
             M = jacobian(state) * M
             copying *= gate(state)
-        return to_sympy(abs(M[k, k])), to_sympy(copying)
+            running.append(abs(M[k, k]))
+            path.append(copying)
+        return to_sympy(abs(M[k, k])), to_sympy(copying), tuple(running), tuple(path)
 
 
 def analyse(c: Cell) -> CellStability:
@@ -135,9 +142,10 @@ def analyse(c: Cell) -> CellStability:
         J_star = ImmutableMatrix(J.rows, J.cols, lambda i, j: to_sympy(J[i, j]))
     else:
         J_star, factor = None, growth(jacobian, traj)
-    evidence, copying = _products(c, jacobian, gate, traj)
+    evidence, copying, running, path = _products(c, jacobian, gate, traj)
     return CellStability(traj=tuple(traj), star=tuple(to_sympy(v) for v in star) if star is not None else None,
-                         J_star=J_star, factor=factor, rel=compare_one(factor), evidence=evidence, copying=copying)
+                         J_star=J_star, factor=factor, rel=compare_one(factor), evidence=evidence, copying=copying,
+                         running=running, running_path=path)
 
 
 # --- narration ----------------------------------------------------------------------------------
@@ -168,9 +176,11 @@ def stability(c: Cell) -> Solution:
     question = say("Starting from ", *state, ", for long sequences (T → ∞), will this cell tend to suffer from"
                    " vanishing gradients, exploding gradients, or neither?")
     tail = [] if s.rel == "=" else [s.rel, 1]
+    grad, prod = (GRAD_C, PROD_F) if lstm else (GRAD_H, PROD_Z)
     return Solution(question=question, steps=tuple(steps), meanings=m, notes=(_note(c),),
                     answer=Answer(value=value, text=say(VERDICT_TEXT[s.verdict]),
-                                  chain=chain(RHO, "approx", shown(s.factor), *tail)))
+                                  chain=chain(RHO, "approx", shown(s.factor), *tail)),
+                    figures=figures.gated(s.running, s.running_path, s.factor, sympy.Abs(grad), prod, lstm))
 
 
 def _iterate_step(c: Cell, s: CellStability, m: dict):

@@ -22,6 +22,7 @@ from ...steps import Answer, Solution, chain, let, say, step
 from ..dynamics import VERDICTS, compare_one, growth, iterates, run
 from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
+from . import figures
 from .notation import N, RHO, T_LONG, slopes, weights
 from .values import number
 
@@ -49,6 +50,8 @@ class UnitsStability:
     rel: str
     evidence: sympy.Expr | None  # ||dc<T>/dc<0>||_2 (LSTM) or ||dh<T>/dh<0>||_2 (GRU)
     copying: sympy.Expr | None   # max_i prod_t f_i<t> (or z_i<t>)
+    running: tuple = ()          # the evidence after t = 1 ... T steps (floats but the last: the figure's curve)
+    running_path: tuple = ()     # max_i of the copying gates' products after t = 1 ... T steps
 
     @property
     def verdict(self) -> str:
@@ -63,17 +66,22 @@ def _norm2(M) -> mpmath.mpf:
 
 
 def _products(c: GatedUnits, S: Step, traj: list) -> tuple:
-    """(||block of J<T> ... J<1>||_2, max_i prod_t of the copying gate) over T steps, or (None, None)."""
+    """(||block of J<T> ... J<1>||_2, max_i prod_t of the copying gate) over T steps, and both after every step
+    t = 1 ... T for the figure (the norms before T in floats: figures.block_norms); (None, None, (), ())
+    when the trajectory is shorter than T."""
     if len(traj) <= c.T:
-        return None, None
+        return None, None, (), ()
     n = c.n
+    blocks, path = [], []
     with mpmath.workdps(DIGITS):
         M, copying = mpmath.eye(c.d), [mpmath.mpf(1)] * n
         for state in traj[:c.T]:
             M = S.jacobian(state) * M
             copying = [a * b for a, b in zip(copying, S.copying(state))]
-        block = M[n:, n:] if c.cell == "lstm" else M
-        return to_sympy(_norm2(block)), to_sympy(max(copying))
+            blocks.append(M[n:, n:] if c.cell == "lstm" else M)
+            path.append(max(copying))
+        evidence = to_sympy(_norm2(blocks[-1]))
+        return evidence, to_sympy(max(copying)), tuple(figures.block_norms(blocks[:-1], evidence)), tuple(path)
 
 
 def analyse(c: GatedUnits) -> UnitsStability:
@@ -91,9 +99,9 @@ def analyse(c: GatedUnits) -> UnitsStability:
             factor = to_sympy(max(abs(v) for v in eig))
     else:
         factor = growth(S.jacobian, traj)
-    evidence, copying = _products(c, S, traj)
+    evidence, copying, running, path = _products(c, S, traj)
     return UnitsStability(traj=tuple(traj), star=star, J_star=J_star, factor=factor, rel=compare_one(factor),
-                          evidence=evidence, copying=copying)
+                          evidence=evidence, copying=copying, running=running, running_path=path)
 
 
 # --- narration ----------------------------------------------------------------------------------
@@ -185,7 +193,9 @@ def stability(c: GatedUnits) -> Solution:
     tail = [] if s.rel == "=" else [s.rel, 1]
     return Solution(question=question, steps=tuple(steps), meanings=m,
                     answer=Answer(value=value, text=say(VERDICT_TEXT[s.verdict]),
-                                  chain=chain(RHO, "approx", shown(s.factor), *tail)))
+                                  chain=chain(RHO, "approx", shown(s.factor), *tail)),
+                    figures=figures.gated(s.running, s.running_path, s.factor, GRAD_C if lstm else GRAD_H,
+                                          PROD_F if lstm else PROD_Z, lstm))
 
 
 __all__ = ["analyse", "stability", "UnitsStability"]

@@ -12,6 +12,7 @@ The problem sheet shows none of them: they give the answer away.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import mpmath
@@ -72,6 +73,23 @@ def running_norms(rec, traj, T: int, last) -> list:
     return out + [last]
 
 
+def block_norms(blocks: list, last) -> list:
+    """The largest singular value of each mpmath matrix in ``blocks`` (the running products a gated cell's
+    figure plots), in floats: each scaled to a largest entry of 1 (the scale carried aside, so nothing
+    underflows), the size by power iteration from the previous one's direction; then ``last`` (the answer's
+    own value, at 50 digits)."""
+    out, v = [], None
+    for B in blocks:
+        top = max((abs(B[i, j]) for i in range(B.rows) for j in range(B.cols)), default=0)
+        if top == 0:
+            out.append(sympy.Integer(0))
+            continue
+        A = [[float(B[i, j] / top) for j in range(B.cols)] for i in range(B.rows)]
+        sigma, v = _largest_singular(A, v or [1.0] * B.cols)
+        out.append(to_sympy(mpmath.mpf(sigma) * top))
+    return out + [last]
+
+
 def _largest_singular(A: list[list[float]], v: list[float]) -> tuple[float, list[float]]:
     """The largest singular value of a small float matrix by power iteration on A^T A, from v."""
     n = len(A[0])
@@ -105,6 +123,23 @@ def decay(values: list, factor, y_label, rate_symbol) -> Figure | None:
                f" along the trajectory (the last, after {len(values)} steps, is the answer's value), and the geometric rate"
                " of the per-step factor beside it.")
     return Figure(caption, Plot(T_LONG, y_label, tuple(series), log_y=True))
+
+
+def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
+    """A gated cell's stability figure: the evidence after t = 1 ... T steps (|dc<t>/dc<0>| of an LSTM,
+    |dh<t>/dh<0>| of a GRU) on a log axis with the rate rho^t, and the copying gates' product alone beside it
+    (the cell path; the update-gate path)."""
+    figure = decay(list(running), factor, y_label, RHO) if running else None
+    if figure is None:
+        return ()
+    alone = tuple((t, f) for t, f in ((t, _float(v)) for t, v in enumerate(path, 1)) if f is not None and f > 0)
+    series = figure.body.series + ((Series(path_label, alone, "line"),) if alone else ())
+    state, gates = ("cell state", "forget gates") if lstm else ("state", "update gates")
+    caption = (f"The gradient's size against the sequence length T on a log axis: the {state}'s derivative through"
+               f" the product of the step's Jacobians along the trajectory (the last, after {len(running)} steps, is"
+               f" the answer's value), the product of the {gates} alone (no weight, no slope of an activation),"
+               " and the geometric rate of the spectral radius beside them.")
+    return (Figure(caption, dataclasses.replace(figure.body, series=series)),)
 
 
 # --- one unit --------------------------------------------------------------------------------
