@@ -75,10 +75,16 @@ def run(count: int, work: Callable[[int], object], pack: Callable[[int, object],
     processes = min(processes, count)
     if processes < 2 or count > MAX_QUEUE or not hasattr(os, "fork"):
         return [work(i) for i in range(count)]
-    state = _Run(work, pack, unpack, _queue(count))
+    try:
+        state = _Run(work, pack, unpack, _queue(count))
+    except OSError:                                   # no pipe to be had: derived here, one by one
+        return [work(i) for i in range(count)]
     try:
         for _ in range(processes - 1):
-            state.workers.append(_fork(state))
+            try:
+                state.workers.append(_fork(state))
+            except OSError:                           # no temporary file or no process to be had: fewer workers
+                break
         failed = _share(state)
         _collect(state, block=failed is None)        # after a failure only what is announced already
         _end(state.workers)
@@ -104,14 +110,24 @@ def _next(queue: int) -> int | None:
 
 
 def _fork(state: _Run) -> _Worker:
-    notes_r, notes_w = os.pipe()
     file = tempfile.TemporaryFile()
+    try:
+        notes_r, notes_w = os.pipe()
+    except OSError:
+        file.close()
+        raise
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (notes_r, notes_w):
+            os.close(fd)
+        file.close()
+        raise
     if pid == 0:                                                    # the worker: never returns
         os.close(notes_r)
         _serve(state, file.fileno(), notes_w)

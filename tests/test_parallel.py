@@ -110,3 +110,18 @@ def test_the_serial_error_with_workers(tmp_path, capsys, monkeypatch):
         messages.append(capsys.readouterr().err)
     assert "problem 2" in messages[0] and "activation" in messages[0]
     assert messages[1] == messages[0] and messages[2] == messages[0]
+
+
+def test_no_worker_to_be_had_is_no_worker(monkeypatch, tmp_path):
+    """A fork, a pipe or a temporary file refused (a process limit, an unwritable TMPDIR): the questions are
+    derived in this process, the same."""
+    def refuse(*args, **kwargs):
+        raise BlockingIOError("no more processes")
+    monkeypatch.setattr(os, "fork", refuse)
+    assert parallel.run(6, lambda i: i + 1, _pack, _unpack, 2) == [1, 2, 3, 4, 5, 6]
+    monkeypatch.undo()
+    monkeypatch.setattr(parallel.tempfile, "TemporaryFile", lambda: open(tmp_path / "missing" / "f", "wb"))
+    assert parallel.run(6, lambda i: i + 1, _pack, _unpack, 2) == [1, 2, 3, 4, 5, 6]
+    monkeypatch.undo()
+    monkeypatch.setattr(parallel.os, "pipe", refuse)
+    assert parallel.run(6, lambda i: i + 1, _pack, _unpack, 2) == [1, 2, 3, 4, 5, 6]
