@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .errors import DeriveError, printable
-from .formats.base import FORMATS, SNIPPET_HELP, for_sheet, snippet_formats
+from .formatlist import FORMATS, SNIPPET_HELP, for_sheet, snippet_formats
 
 
 class Failure(click.ClickException):

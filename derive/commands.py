@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from . import document, formats, output, parallel, spec as specs
+from . import document, output, parallel, spec as specs
+from .formatlist import FORMATS, SHEETS, snippet_formats
 from .errors import UsageError, did_you_mean
 from .figures import without as without_figures
 from .kinds import KINDS
@@ -51,14 +52,14 @@ def format_names(fmt: str | Iterable[str], allowed: tuple[str, ...], what: str) 
 
 def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
     """Where each format goes: out/<stem><suffix> by default; with several formats -o is a folder."""
-    if out == "-" and (len(names) > 1 or formats.FORMATS[names[0]].binary):
+    if out == "-" and (len(names) > 1 or FORMATS[names[0]].binary):
         raise UsageError("a PDF cannot be written to standard output; give a file with -o PATH" if len(names) == 1
                          else "several formats cannot go to standard output; give a folder with -o DIR")
     if len(names) > 1 or out is None:
         folder = out or OUT
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise UsageError(f"-o {folder}: not a folder (several formats are written into a folder)")
-        return [os.path.join(folder, f"{stem}{formats.FORMATS[n].suffix}") for n in names]
+        return [os.path.join(folder, f"{stem}{FORMATS[n].suffix}") for n in names]
     return [out]
 
 
@@ -66,11 +67,27 @@ STDOUT_NOTE = ("derive: note: figures are left out of Markdown on standard outpu
                " beside the .md; give -o FILE to have them)")
 
 
+def template_folders(templates) -> None:
+    """A --templates folder that is not there is a usage error (before the spec is read)."""
+    folders = [] if templates is None else [templates] if isinstance(templates, (str, Path)) else list(templates)
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise UsageError(f"--templates {folder}: no such folder")
+
+
+def _renderers(templates):
+    """derive.formats with the Jinja environment made: loaded while forked workers derive (derive.parallel)."""
+    from . import formats
+    formats.environment(templates)
+    return formats
+
+
 def _figure_files(doc, sheet: str, name: str, path: str) -> dict[Path, str]:
     """The SVG files a Markdown sheet links, beside it (none beside a device or a pipe)."""
     target = Path(path)
     if name != "markdown" or (target.exists() and not target.is_file()):
         return {}
+    from . import formats
     return {target.parent / f"{doc.name}-{tail}": svg for tail, svg in formats.figure_files(doc, sheet=sheet).items()}
 
 
@@ -79,11 +96,13 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     """Derive and check once, render in every format asked for, then write each file (and the SVG files
     a Markdown sheet links)."""
     out = _output(out)
-    names = format_names(fmt, formats.SHEETS[sheet], sheet)
-    formats.environment(templates)                                   # a missing --templates folder fails first
+    names = format_names(fmt, SHEETS[sheet], sheet)
+    template_folders(templates)                                      # a missing --templates folder fails first
     problem_set = specs.load(spec)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
-    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs())
+    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(),
+                         meanwhile=lambda: _renderers(templates))
+    formats = _renderers(templates)
     if not figures:
         doc = without_figures(doc)
     if out == "-" and names == ["markdown"] and formats.figure_files(doc, sheet=sheet):
@@ -116,16 +135,18 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
              figures: bool = True, cache: bool = True) -> list[str]:
     """Write one file a question and one a problem (and for LaTeX <spec-name>-preamble.tex) into the
     folder ``out`` (default out/snippets); returns the files written, in order."""
-    if fmt not in formats.snippet_formats():
-        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(formats.snippet_formats())}")
+    if fmt not in snippet_formats():
+        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(snippet_formats())}")
     if _output(out) == "-":
         raise UsageError("snippets are several files; give a folder with -o DIR")
     folder = Path(out or os.path.join(OUT, "snippets"))
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"-o {folder}: not a folder")
-    formats.environment(templates)
+    template_folders(templates)
     problem_set = specs.load(spec)
-    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs())
+    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(),
+                         meanwhile=lambda: _renderers(templates))
+    formats = _renderers(templates)
     if not figures:
         doc = without_figures(doc)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written

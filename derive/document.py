@@ -131,7 +131,7 @@ def _tasks(problem_set: ProblemSet, wanted: set, store) -> list[_Task]:
     return out
 
 
-def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int) -> dict[str, object]:
+def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int, meanwhile=None) -> dict[str, object]:
     """Every question's checked derivation by id: from the cache when it holds it, else derived (on ``jobs``
     processes, derive.parallel), checked and stored."""
     cached = store.get_all([(t.key, t.kind.notation) for t in tasks]) if store else [None] * len(tasks)
@@ -150,7 +150,7 @@ def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int) -> d
     def unpack(handed: list[tuple[int, bytes]]) -> list:
         return cache_entries.loads([(data, missing[i].kind.notation) for i, data in handed])
 
-    derived = parallel.run(len(missing), work, pack, unpack, jobs)
+    derived = parallel.run(len(missing), work, pack, unpack, jobs, meanwhile)
     for t, sol in zip(missing, derived):
         found[t.qid] = sol
         if t.key:
@@ -158,18 +158,20 @@ def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int) -> d
     return found
 
 
-def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = False, jobs: int = 1) -> Document:
+def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = False, jobs: int = 1,
+          meanwhile=None) -> Document:
     """Derive and check every question (or only the ids listed) of a problem set. With ``cache``, questions
     derived before (same values, kind, notation and derive) are read from the user's cache folder
     (derive.cache), and new ones are stored there after they are checked. ``jobs`` processes share the
-    deriving (derive.parallel; the result is the same)."""
+    deriving (derive.parallel; the result is the same); ``meanwhile()`` runs in this process while they do
+    (the command line loads its renderers then)."""
     wanted = set(only or ())
     known = {qid for p in problem_set.problems for part in p.parts for qid in part.ids(p.number)}
     unknown = sorted(wanted - known)
     if unknown:
         raise UsageError(f"no question {', '.join(unknown)} in {problem_set.path}; the ids are {' '.join(sorted(known))}")
     store = _store(cache)
-    answers = _answers(_tasks(problem_set, wanted, store), problem_set, store, jobs)
+    answers = _answers(_tasks(problem_set, wanted, store), problem_set, store, jobs, meanwhile)
     problems = []
     for p in problem_set.problems:
         kind = KINDS[p.kind]

@@ -68,23 +68,26 @@ class _Run:
 
 
 def run(count: int, work: Callable[[int], object], pack: Callable[[int, object], bytes],
-        unpack: Callable[[list[tuple[int, bytes]]], list], processes: int) -> list:
+        unpack: Callable[[list[tuple[int, bytes]]], list], processes: int, meanwhile: Callable | None = None) -> list:
     """[work(0), ..., work(count - 1)], shared among ``processes`` processes (see the module's text).
-    ``pack(i, result)`` turns a result into bytes in a worker, ``unpack([(i, bytes), ...])`` back in the parent, all at once (a None: not
-    usable, the parent derives that question itself)."""
+    ``pack(i, result)`` turns a result into bytes in a worker, ``unpack([(i, bytes), ...])`` back in the parent,
+    all at once (a None: not usable, the parent derives that question itself). ``meanwhile()`` runs in the
+    parent once the workers are started, before it takes questions itself (first, when there are none)."""
     processes = min(processes, count)
     if processes < 2 or count > MAX_QUEUE or not hasattr(os, "fork"):
-        return [work(i) for i in range(count)]
+        return _alone(count, work, meanwhile)
     try:
         state = _Run(work, pack, unpack, _queue(count))
     except OSError:                                   # no pipe to be had: derived here, one by one
-        return [work(i) for i in range(count)]
+        return _alone(count, work, meanwhile)
     try:
         for _ in range(processes - 1):
             try:
                 state.workers.append(_fork(state))
             except OSError:                           # no temporary file or no process to be had: fewer workers
                 break
+        if meanwhile is not None:
+            meanwhile()
         failed = _share(state)
         _collect(state, block=failed is None)        # after a failure only what is announced already
         _end(state.workers)
@@ -92,6 +95,12 @@ def run(count: int, work: Callable[[int], object], pack: Callable[[int, object],
     finally:
         _end(state.workers)
         os.close(state.queue)
+
+
+def _alone(count: int, work: Callable, meanwhile: Callable | None) -> list:
+    if meanwhile is not None:
+        meanwhile()
+    return [work(i) for i in range(count)]
 
 
 def _queue(count: int) -> int:
