@@ -66,13 +66,14 @@ def test_jobs_from_the_environment(monkeypatch):
         assert 1 <= parallel.jobs() <= parallel.MAX_JOBS
 
 
-@pytest.mark.parametrize("spec", ["course50.toml", None])
+@pytest.mark.parametrize("spec", ["course50.toml", "rnn.toml", "cnn.toml", "conv1d.toml", None])
 def test_same_document_serial_and_shared(spec):
     problem_set = specs.load(os.path.join(GOLDEN, spec) if spec else None)
     serial = document.solve(problem_set, jobs=1)
-    shared = document.solve(problem_set, jobs=2)
-    for fmt in ("json", "latex"):
-        assert formats.render(shared, fmt) == formats.render(serial, fmt)
+    shared = document.solve(problem_set, jobs=3)
+    for fmt in ("json", "latex", "beamer", "markdown", "html"):
+        assert formats.render(shared, fmt) == formats.render(serial, fmt), fmt
+    assert formats.render(shared, "latex", sheet="problems") == formats.render(serial, "latex", sheet="problems")
 
 
 BAD = """title = "bad"
