@@ -9,6 +9,7 @@ import pytest
 
 from derive import document, formats, parallel, spec as specs
 from derive.cli import main
+from derive.kinds import KINDS
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "specs")
 
@@ -126,3 +127,11 @@ def test_no_worker_to_be_had_is_no_worker(monkeypatch, tmp_path):
     monkeypatch.undo()
     monkeypatch.setattr(parallel.os, "pipe", refuse)
     assert parallel.run(6, lambda i: i + 1, _pack, _unpack, 2) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("name", sorted(k.name for k in KINDS.kinds()))
+def test_every_kinds_example_the_same_serial_and_shared(name):
+    problem_set = specs.loads(KINDS[name].example(), path=f"{name}.toml")
+    serial, shared = document.solve(problem_set, jobs=1), document.solve(problem_set, jobs=2)
+    for fmt in ("json", "latex"):
+        assert formats.render(shared, fmt) == formats.render(serial, fmt), fmt
