@@ -14,6 +14,7 @@ from typing import Callable
 
 import mpmath
 import sympy
+from mpmath.libmp import mpf_add, mpf_mul, mpf_sum
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
@@ -266,21 +267,66 @@ class VectorRecurrence:
 
     def jacobian(self):
         """state -> diag(phi'(W state + c)) W as an mpmath matrix: each row of W scaled by its unit's slope
-        (no n x n diagonal multiplied in)."""
-        slope = compile_numeric(self.dphi, (Z,))
-        W = mpmath.matrix([[evaluate(v) for v in self.W.row(i)] for i in range(self.n)])
-        c = mpmath.matrix([evaluate(v) for v in self.c])
-
+        (no n x n diagonal multiplied in). Each entry is what mpmath's matrices give (W state as an exact dot
+        product rounded once, plus c, times the slope), remembered by the state for every recurrence equal
+        to this one (the answer's evidence and the figure's norms take the same Jacobians)."""
         def at(state):
-            with mpmath.workdps(DIGITS):
-                z = W * mpmath.matrix(list(state)) + c
-                J = W.copy()
-                for i in range(self.n):
-                    s = slope(z[i])
-                    for j in range(self.n):
-                        J[i, j] *= s
-                return J
+            rows = self._jacobian_rows(state)
+            return _matrix(rows) if rows is not None else self._jacobian_slow(state)
         return at
+
+    @functools.cached_property
+    def _numbers(self) -> tuple:
+        """(W's rows, c, phi' compiled): W and c as raw mpmath values (mpf tuples) at DIGITS."""
+        with mpmath.workdps(DIGITS):
+            W = tuple(tuple(evaluate(v)._mpf_ for v in self.W.row(i)) for i in range(self.n))
+            c = tuple(evaluate(v)._mpf_ for v in self.c)
+        return W, c, compile_numeric(self.dphi, (Z,))
+
+    def pre_activations(self, state) -> list:
+        """W state + c (mpmath numbers) as mpmath's matrices compute it: each entry an exact dot product rounded
+        once, plus c (on raw values when every entry of the state is a real mpmath number)."""
+        with mpmath.workdps(DIGITS):
+            if not all(type(v) is mpmath.mpf for v in state):
+                return list(self._matrices[0] * mpmath.matrix(list(state)) + self._matrices[1])
+            W, c, _ = self._numbers
+            raw = [v._mpf_ for v in state]
+            make = mpmath.mp.make_mpf
+            prec, rnd = mpmath.mp._prec_rounding
+            return [make(mpf_add(mpf_sum([mpf_mul(w, a) for w, a in zip(row, raw)], prec, rnd), ci, prec, rnd))
+                    for row, ci in zip(W, c)]
+
+    @functools.cached_property
+    def _matrices(self) -> tuple:
+        """(W, c) as mpmath matrices."""
+        return (mpmath.matrix([[evaluate(v) for v in self.W.row(i)] for i in range(self.n)]),
+                mpmath.matrix([evaluate(v) for v in self.c]))
+
+    def _jacobian_rows(self, state) -> tuple | None:
+        """diag(phi'(W state + c)) W as rows of raw mpmath values, remembered by the state; None where a value
+        is not a real mpmath number (the caller then takes mpmath's matrices)."""
+        memo = _remembered(self)
+        key = tuple(v._mpf_ if type(v) is mpmath.mpf else v for v in state)
+        if key not in memo:
+            W, _, slope = self._numbers
+            with mpmath.workdps(DIGITS):
+                slopes = [slope(z) for z in self.pre_activations(state)]
+                prec, rnd = mpmath.mp._prec_rounding
+                memo[key] = (tuple(tuple(mpf_mul(w, s._mpf_, prec, rnd) for w in row) for row, s in zip(W, slopes))
+                             if all(type(s) is mpmath.mpf for s in slopes) else None)
+        return memo[key]
+
+    def _jacobian_slow(self, state):
+        """The Jacobian by mpmath's matrices (a complex value on the way, say)."""
+        slope = self._numbers[2]
+        with mpmath.workdps(DIGITS):
+            z = self.pre_activations(state)
+            J = self._matrices[0].copy()
+            for i in range(self.n):
+                s = slope(z[i])
+                for j in range(self.n):
+                    J[i, j] *= s
+            return J
 
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list[list]:
         """The states a<0>, a<1>, ... (lists of mpmath numbers), until stationary, diverged or n steps."""
@@ -337,17 +383,49 @@ class VectorRecurrence:
         return guess if all(is_zero(p - q) for p, q in zip(nxt, guess)) else None
 
     def gradient(self, traj: list, T: int):
-        """The largest singular value of da<T>/da<0> = J<T> ... J<1>; None if the trajectory is shorter."""
+        """The largest singular value of da<T>/da<0> = J<T> ... J<1>; None if the trajectory is shorter. The
+        products are mpmath's (each entry an exact dot product rounded once), taken on rows of raw values."""
         if len(traj) <= T:
             return None
-        J_at = self.jacobian()
         with mpmath.workdps(DIGITS):
-            M = None
-            for state in traj[:T]:
-                J = J_at(state)
-                M = J if M is None else J * M
+            rows = [self._jacobian_rows(state) for state in traj[:T]]
+            if any(J is None for J in rows):           # mpmath's matrices throughout
+                J_at, M = self.jacobian(), None
+                for state in traj[:T]:
+                    J = J_at(state)
+                    M = J if M is None else J * M
+            else:
+                prec, rnd = mpmath.mp._prec_rounding
+                M = rows[0]
+                for J in rows[1:]:
+                    M = _product(J, M, prec, rnd)
+                M = _matrix(M)
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+@functools.lru_cache(maxsize=8)
+def _remembered(rec: VectorRecurrence) -> dict:
+    """The Jacobians of one recurrence by state (every instance equal to it shares them)."""
+    return {}
+
+
+def _product(A: tuple, B: tuple, prec: int, rnd: str) -> tuple:
+    """A B for rows of raw mpmath values, each entry as mpmath's matrix product makes it: the exact products
+    summed (in the same order) and rounded once."""
+    columns = list(zip(*B))
+    return tuple(tuple(mpf_sum([mpf_mul(a, b) for a, b in zip(row, col)], prec, rnd) for col in columns)
+                 for row in A)
+
+
+def _matrix(rows: tuple):
+    """An mpmath matrix of rows of raw values (each value kept exactly)."""
+    M = mpmath.matrix(len(rows), len(rows[0]))
+    make = mpmath.mp.make_mpf
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            M[i, j] = make(v)
+    return M
 
 
 def growth(J_at: Callable, traj: list) -> sympy.Float:

@@ -185,9 +185,7 @@ def analyse(u: Units, dphi) -> Stability:
     """Follow the state from a<0> and measure how products of Jacobians grow along the way."""
     rec = VectorRecurrence(u.phi, dphi, u.W_a, u.c)
     traj = rec.trajectory(u.a0, *iterates(u.T))
-    W, c = mpmath.matrix([[evaluate(v) for v in u.W_a.row(i)] for i in range(u.n)]), [evaluate(v) for v in u.c]
-    with mpmath.workdps(DIGITS):
-        check_domain(u.phi, dphi, [z for state in traj for z in (W * mpmath.matrix(state) + mpmath.matrix(c))])
+    check_domain(u.phi, dphi, [z for state in traj for z in rec.pre_activations(state)])
     exact_star = rec.exact_fixed_point(u.a0)
     star = exact_star if exact_star is not None else rec.settle(traj)
     if exact_star is None and star is not None:
@@ -219,7 +217,7 @@ def _spectral_radius(M) -> sympy.Expr:
         return max((sympy.sqrt(sympy.expand(v * sympy.conjugate(v))) for v in M.eigenvals()),
                    key=lambda v: float(sympy.N(v)))
     with mpmath.workdps(DIGITS):
-        E, _ = mpmath.eig(mpmath.matrix([[evaluate(e) for e in M.row(i)] for i in range(M.rows)]))
+        E = mpmath.eig(mpmath.matrix([[evaluate(e) for e in M.row(i)] for i in range(M.rows)]), right=False)
         return to_sympy(max(abs(v) for v in E))
 
 
