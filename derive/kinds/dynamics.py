@@ -30,6 +30,7 @@ MAX_PERIOD = 8
 T_EVIDENCE = 100        # the long T whose |da<T>/da<0>| each stability answer states (the spec's T, by default)
 MAX_T = 1000            # the largest T a spec may ask for: the evidence multiplies T Jacobians at 50 digits
 MAX_ITERATES = 400
+PREC, ROUND = mpmath.libmp.dps_to_prec(DIGITS), mpmath.libmp.round_nearest   # DIGITS as mpmath works at it
 
 
 def iterates(T: int) -> tuple[int, int]:
@@ -260,10 +261,34 @@ class VectorRecurrence:
         return tuple(previous(k) for k in range(1, self.n + 1))
 
     def map(self):
-        """state (a list) -> phi(W state + c) (a list), compiled."""
+        """state (a list) -> phi(W state + c) (a list), compiled: each unit's phi(W_i state + c_i) evaluated as
+        its compiled expression evaluates it, the pre-activation on raw values where phi(z) keeps z whole."""
+        units = self._units
+        slow = [compile_numeric(sub, self._previous()) for sub, _, _ in units]
+        make = mpmath.mp.make_mpf
+
+        def step(state):
+            if not all(type(v) is mpmath.mpf for v in state):
+                return [m(*state) for m in slow]
+            raw = [v._mpf_ for v in state]
+            return [phi(make(_pre_activation(plan, raw, PREC, ROUND))) if plan else m(*state)
+                    for (_, plan, phi), m in zip(units, slow)]
+        return step
+
+    @functools.cached_property
+    def _units(self) -> tuple:
+        """Per unit: (phi(W_i a + c_i) in the previous state's symbols, the plan of W_i a + c_i's terms or None,
+        phi compiled). The plan is used only where the expression is phi with W_i a + c_i put whole in place
+        of z (so that it is evaluated once, and as the expression's own evaluation would)."""
         prevs = self._previous()
-        maps = [compile_numeric(self.phi.subs(Z, e), prevs) for e in self.W * ImmutableMatrix(prevs) + self.c]
-        return lambda state: [m(*state) for m in maps]
+        index = {p: k for k, p in enumerate(prevs)}
+        phi = compile_numeric(self.phi, (Z,))
+        out = []
+        for e in self.W * ImmutableMatrix(prevs) + self.c:
+            sub = self.phi.subs(Z, e)
+            plan = _plan(e, index) if _whole(self.phi, sub, e) else None
+            out.append((sub, plan, phi))
+        return tuple(out)
 
     def jacobian(self):
         """state -> diag(phi'(W state + c)) W as an mpmath matrix: each row of W scaled by its unit's slope
@@ -402,6 +427,43 @@ class VectorRecurrence:
                 M = _matrix(M)
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+def _whole(phi: sympy.Expr, sub: sympy.Expr, e: sympy.Expr) -> bool:
+    """Whether sub is phi with e in place of every z, node for node (no node of phi changed by the change)."""
+    if phi == Z:
+        return sub == e
+    return phi.func == sub.func and len(phi.args) == len(sub.args) and \
+        all(_whole(p, q, e) for p, q in zip(phi.args, sub.args))
+
+
+def _plan(e: sympy.Expr, index: dict) -> tuple | None:
+    """How numeric.compile evaluates a sum of (number) x (symbol) terms and a number: ("one" | "two" | "sum",
+    [(coefficient as a raw value or None, the symbol's index or None)]) in its order; None for another form."""
+    terms = e.args if e.is_Add else (e,)
+    plan = []
+    for t in terms:
+        if t.is_Symbol and t in index:
+            plan.append((None, index[t]))
+        elif t.is_Number:
+            plan.append((evaluate(t)._mpf_, None))
+        elif t.is_Mul and len(t.args) == 2 and t.args[0].is_Number and t.args[1].is_Symbol and t.args[1] in index:
+            plan.append((evaluate(t.args[0])._mpf_, index[t.args[1]]))
+        else:
+            return None
+    return ("one" if len(terms) == 1 else "two" if len(terms) == 2 else "sum"), plan
+
+
+def _pre_activation(plan: tuple, raw: list, prec: int, rnd: str) -> tuple:
+    """W_i a + c_i from the state's raw values, as numeric.compile's closures compute it: each product rounded,
+    a sum of two terms one addition, of more one rounded exact sum (mpmath.fsum)."""
+    how, terms = plan
+    values = [c if k is None else raw[k] if c is None else mpf_mul(c, raw[k], prec, rnd) for c, k in terms]
+    if how == "one":
+        return values[0]
+    if how == "two":
+        return mpf_add(values[0], values[1], prec, rnd)
+    return mpf_sum(values, prec, rnd)
 
 
 @functools.lru_cache(maxsize=8)
