@@ -9,12 +9,13 @@ Pure functions of (phi, W, c); no prose, no printing.
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass
 from typing import Callable
 
 import mpmath
 import sympy
-from mpmath.libmp import mpf_add, mpf_mul, mpf_sum
+from mpmath.libmp import from_man_exp, mpf_add, mpf_mul, mpf_sum
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
@@ -318,8 +319,12 @@ class VectorRecurrence:
             raw = [v._mpf_ for v in state]
             make = mpmath.mp.make_mpf
             prec, rnd = mpmath.mp._prec_rounding
-            return [make(mpf_add(mpf_sum([mpf_mul(w, a) for w, a in zip(row, raw)], prec, rnd), ci, prec, rnd))
-                    for row, ci in zip(W, c)]
+            dots = _row_times(raw, _fixed(raw), W, self._fixed_rows, prec, rnd)
+            return [make(mpf_add(d, ci, prec, rnd)) for d, ci in zip(dots, c)]
+
+    @functools.cached_property
+    def _fixed_rows(self) -> list:
+        return [_fixed(row) for row in self._numbers[0]]
 
     @functools.cached_property
     def _matrices(self) -> tuple:
@@ -476,8 +481,33 @@ def _product(A: tuple, B: tuple, prec: int, rnd: str) -> tuple:
     """A B for rows of raw mpmath values, each entry as mpmath's matrix product makes it: the exact products
     summed (in the same order) and rounded once."""
     columns = list(zip(*B))
-    return tuple(tuple(mpf_sum([mpf_mul(a, b) for a, b in zip(row, col)], prec, rnd) for col in columns)
-                 for row in A)
+    fixed = [_fixed(col) for col in columns]
+    return tuple(_row_times(row, _fixed(row), columns, fixed, prec, rnd) for row in A)
+
+
+def _row_times(row: tuple, fixed_row, columns: list, fixed: list, prec: int, rnd: str) -> tuple:
+    """The exact dot products of a row with each column, each rounded once: in integers over a common
+    exponent where mpf_sum would keep every term (the terms' exponents within 2 prec bits, its window),
+    else by mpf_sum itself."""
+    out = []
+    for col, fixed_col in zip(columns, fixed):
+        if fixed_row and fixed_col and fixed_row[2] + fixed_col[2] <= 2 * prec:
+            out.append(from_man_exp(sum(map(operator.mul, fixed_row[0], fixed_col[0])),
+                                    fixed_row[1] + fixed_col[1], prec, rnd))
+        else:
+            out.append(mpf_sum([mpf_mul(a, b) for a, b in zip(row, col)], prec, rnd))
+    return tuple(out)
+
+
+def _fixed(values) -> tuple | None:
+    """Raw mpmath values as (signed integers over a common exponent, that exponent, the spread of their
+    exponents), exactly; None for an infinity or nan (a zero mantissa with a non-zero exponent)."""
+    exps = [v[2] for v in values if v[1]]
+    if len(exps) < len(values) and any(v[2] for v in values if not v[1]):
+        return None
+    low = min(exps, default=0)
+    return ([(-v[1] if v[0] else v[1]) << (v[2] - low) if v[1] else 0 for v in values], low,
+            max(exps, default=0) - low)
 
 
 def _matrix(rows: tuple):

@@ -18,7 +18,7 @@ from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
-from ..activations import READABLE, SUPREMA, composed_derivative, recognise, slope
+from ..activations import READABLE, SUPREMA, derivative, recognise, slope
 from ..dynamics import (T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
                         versus_one)
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
@@ -124,25 +124,31 @@ def solve(u: Units, ask: str) -> Solution:
     return {"derivative": _derivative, "stability": _stability}[ask](u, dphi)
 
 
-def jacobian_at(u: Units, dphi, zs) -> ImmutableMatrix:
-    """diag(phi'(z)) W_a at the given pre-activations."""
-    return ImmutableMatrix(u.n, u.n, lambda i, j: dphi.subs(Z, zs[i]) * u.W_a[i, j])
+def jacobian_at(u: Units, dphi, zs, slopes_at: list | None = None) -> ImmutableMatrix:
+    """diag(phi'(z)) W_a at the given pre-activations (or with the slopes phi'(z_i) given): row i of W_a
+    scaled by phi'(z_i)."""
+    s = slopes_at if slopes_at is not None else [dphi.subs(Z, z) for z in zs]
+    return ImmutableMatrix(u.n, u.n, lambda i, j: s[i] * u.W_a[i, j])
 
 
-def _meanings(u: Units, dphi) -> dict:
+def _meanings(u: Units, dphi, slopes_at: list) -> dict:
+    """What the notation means, for the checker: the Jacobian by the chain rule from phi(W_a a + c) itself
+    (phi' at unit i's pre-activation, once a row, times the derivative of the pre-activation)."""
     prevs = _prevs(u.n)
     z_of_prev = u.W_a * ImmutableMatrix(prevs) + u.c
-    true_jacobian = [[composed_derivative(u.phi, e, p) for p in prevs] for e in z_of_prev]
+    outer = [derivative(u.phi).subs(Z, e) for e in z_of_prev]
+    true_jacobian = [[d * sympy.diff(e, p) for p in prevs] for d, e in zip(outer, z_of_prev)]
     meanings = {zk: e for zk, e in zip(_zs(u.n), z_of_prev)}
     meanings.update({DA_DAPREV: ImmutableMatrix(true_jacobian), weights(u.n): u.W_a,
-                     slopes(u.n): ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in _zs(u.n)]))})
+                     slopes(u.n): ImmutableMatrix(sympy.diag(*slopes_at))})
     return meanings
 
 
 def _derivative(u: Units, dphi) -> Solution:
     zs = _zs(u.n)
-    J = jacobian_at(u, dphi, zs)
-    diag = ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in zs]))
+    slopes_at = [dphi.subs(Z, zk) for zk in zs]
+    J = jacobian_at(u, dphi, zs, slopes_at)
+    diag = ImmutableMatrix(sympy.diag(*slopes_at))
     steps = [
         step(say("Unit i's activation depends on the previous state only through its own pre-activation ",
                  Z_I, ", and ", let(DZ_I_DA_J, W_IJ), ". By the chain rule, entry (i, j) of the Jacobian is ",
@@ -153,7 +159,7 @@ def _derivative(u: Units, dphi) -> Solution:
     value = [[str(e) for e in J.row(i)] for i in range(u.n)]
     question = say("Find the Jacobian ", DA_DAPREV, f" (a {u.n} × {u.n} matrix), in terms of the"
                    " pre-activations ", *join_pieces(zs), ".")
-    return Solution(question=question, steps=tuple(steps), meanings=_meanings(u, dphi),
+    return Solution(question=question, steps=tuple(steps), meanings=_meanings(u, dphi, slopes_at),
                     answer=Answer(value=value, chain=chain(DA_DAPREV, J)))
 
 
