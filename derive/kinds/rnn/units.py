@@ -137,11 +137,21 @@ def _meanings(u: Units, dphi, slopes_at: list) -> dict:
     prevs = _prevs(u.n)
     z_of_prev = u.W_a * ImmutableMatrix(prevs) + u.c
     outer = [derivative(u.phi).subs(Z, e) for e in z_of_prev]
-    true_jacobian = [[d * sympy.diff(e, p) for p in prevs] for d, e in zip(outer, z_of_prev)]
+    true_jacobian = [[d * _partial(e, p) for p in prevs] for d, e in zip(outer, z_of_prev)]
     meanings = {zk: e for zk, e in zip(_zs(u.n), z_of_prev)}
     meanings.update({DA_DAPREV: ImmutableMatrix(true_jacobian), weights(u.n): u.W_a,
                      slopes(u.n): ImmutableMatrix(sympy.diag(*slopes_at))})
     return meanings
+
+
+def _partial(e: sympy.Expr, p: sympy.Symbol) -> sympy.Expr:
+    """de/dp: for a sum of numbers, symbols and number x symbol terms (W_a a + c, linear) the coefficient of p,
+    which is its derivative; else by differentiation."""
+    terms = e.args if e.is_Add else (e,)
+    if all(t.is_Number or t.is_Symbol or (t.is_Mul and len(t.args) == 2 and t.args[0].is_Number and t.args[1].is_Symbol)
+           for t in terms):
+        return e.coeff(p)
+    return sympy.diff(e, p)
 
 
 def _derivative(u: Units, dphi) -> Solution:
@@ -156,7 +166,8 @@ def _derivative(u: Units, dphi) -> Solution:
              chain(DA_DAPREV, MatMul(slopes(u.n), weights(u.n), evaluate=False))),
         step(say("With the given weights:"), chain(DA_DAPREV, MatMul(diag, u.W_a, evaluate=False), J)),
     ]
-    value = [[str(e) for e in J.row(i)] for i in range(u.n)]
+    printed: dict = {}                 # equal entries (a row's equal weights) printed once
+    value = [[printed[e] if e in printed else printed.setdefault(e, str(e)) for e in J.row(i)] for i in range(u.n)]
     question = say("Find the Jacobian ", DA_DAPREV, f" (a {u.n} × {u.n} matrix), in terms of the"
                    " pre-activations ", *join_pieces(zs), ".")
     return Solution(question=question, steps=tuple(steps), meanings=_meanings(u, dphi, slopes_at),
