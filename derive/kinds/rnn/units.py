@@ -234,13 +234,20 @@ def _spectral_radius(M) -> sympy.Expr:
         return max((sympy.sqrt(sympy.expand(v * sympy.conjugate(v))) for v in M.eigenvals()),
                    key=lambda v: float(sympy.N(v)))
     with mpmath.workdps(DIGITS):
-        E = mpmath.eig(mpmath.matrix([[evaluate(e) for e in M.row(i)] for i in range(M.rows)]), right=False)
-        return to_sympy(max(abs(v) for v in E))
+        return to_sympy(max(abs(v) for v in mpmath.eig(_numeric(M), right=False)))
+
+
+def _numeric(M: ImmutableMatrix):
+    return mpmath.matrix([[evaluate(e) for e in M.row(i)] for i in range(M.rows)])
 
 
 def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
-    """The largest singular value: the square root of the largest eigenvalue of M^T M."""
-    return sympy.sqrt(_spectral_radius(ImmutableMatrix(M.T * M)))
+    """The largest singular value: exactly (the square root of the largest eigenvalue of M^T M) for a small
+    exact matrix, else to 50 digits by mpmath's singular value decomposition."""
+    if M.rows <= 2 and all(e.is_Rational for e in M):
+        return sympy.sqrt(_spectral_radius(ImmutableMatrix(M.T * M)))
+    with mpmath.workdps(DIGITS):
+        return to_sympy(max(mpmath.svd_r(_numeric(M), compute_uv=False)))
 
 
 # --- stability: narration -----------------------------------------------------------------
