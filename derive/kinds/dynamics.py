@@ -15,7 +15,7 @@ from typing import Callable
 
 import mpmath
 import sympy
-from mpmath.libmp import from_man_exp, mpf_add, mpf_mul, mpf_sum
+from mpmath.libmp import from_man_exp, fzero, mpf_add, mpf_mul, mpf_sum
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
@@ -511,9 +511,14 @@ def _fixed(values) -> tuple | None:
 
 
 def _matrix(rows: tuple):
-    """An mpmath matrix of rows of raw values (each value kept exactly)."""
+    """An mpmath matrix of rows of raw values (each value kept exactly): its table of non-zero entries
+    filled at once where mpmath keeps one (as assigning each entry would fill it), else entry by entry."""
     M = mpmath.matrix(len(rows), len(rows[0]))
     make = mpmath.mp.make_mpf
+    table = getattr(M, "_matrix__data", None)
+    if type(table) is dict and not table:
+        table.update({(i, j): make(v) for i, row in enumerate(rows) for j, v in enumerate(row) if v != fzero})
+        return M
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
             M[i, j] = make(v)
