@@ -130,6 +130,23 @@ def test_products_are_mpmaths_whatever_the_exponents(pair):
         assert same(fast, mpmath.matrix(A) * mpmath.matrix(B))
 
 
+def test_products_far_beyond_the_window_take_mpf_sum():
+    """A slope of e^-(10^300) (a sigmoid far out) beside ordinary numbers: mpf_sum drops it without shifting
+    by its exponent; the shortcut must not build an integer that long either."""
+    with mpmath.workdps(DIGITS):
+        prec, rnd = mpmath.mp._prec_rounding
+        far, huge = mpmath.mpf((3, -10**300)), mpmath.mpf((5, 10**300))
+        for A, B in [([[far, mpmath.mpf(1)]], [[mpmath.mpf(2)], [mpmath.mpf("0.5")]]),
+                     ([[huge, far], [mpmath.mpf(1), mpmath.mpf(-1)]], [[far, mpmath.mpf(3)], [huge, mpmath.mpf(0)]])]:
+            raw = lambda rows: tuple(tuple(v._mpf_ for v in row) for row in rows)      # noqa: E731
+            fast = dynamics._matrix(dynamics._product(raw(A), raw(B), prec, rnd))
+            assert same(fast, mpmath.matrix(A) * mpmath.matrix(B))
+        rec = recurrence("sigmoid", [[1, 0], [0, 1]], [0, 0])
+        state = [mpmath.mpf((-1, 10**300)), mpmath.mpf("0.25")]
+        assert all(same(x, y) for x, y in zip(rec.pre_activations(state), long_jacobian(rec, state)[0]))
+        assert same(rec.jacobian()(state), long_jacobian(rec, state)[1])
+
+
 def test_products_with_infinities_take_mpf_sum():
     with mpmath.workdps(DIGITS):
         prec, rnd = mpmath.mp._prec_rounding

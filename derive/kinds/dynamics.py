@@ -471,9 +471,10 @@ def _pre_activation(plan: tuple, raw: list, prec: int, rnd: str) -> tuple:
     return mpf_sum(values, prec, rnd)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=2)
 def _remembered(rec: VectorRecurrence) -> dict:
-    """The Jacobians of one recurrence by state (every instance equal to it shares them)."""
+    """The Jacobians of one recurrence by state (every instance equal to it shares them: the question's analysis
+    and its figure); the last two recurrences' only, so that a course's many questions do not pile them up."""
     return {}
 
 
@@ -501,13 +502,15 @@ def _row_times(row: tuple, fixed_row, columns: list, fixed: list, prec: int, rnd
 
 def _fixed(values) -> tuple | None:
     """Raw mpmath values as (signed integers over a common exponent, that exponent, the spread of their
-    exponents), exactly; None for an infinity or nan (a zero mantissa with a non-zero exponent)."""
+    exponents), exactly; None for an infinity or nan (a zero mantissa with a non-zero exponent), or where the
+    exponents spread beyond mpf_sum's window of 2 PREC bits (e^-(10^300) beside 1: no integer that long)."""
     exps = [v[2] for v in values if v[1]]
     if len(exps) < len(values) and any(v[2] for v in values if not v[1]):
         return None
-    low = min(exps, default=0)
-    return ([(-v[1] if v[0] else v[1]) << (v[2] - low) if v[1] else 0 for v in values], low,
-            max(exps, default=0) - low)
+    low, high = min(exps, default=0), max(exps, default=0)
+    if high - low > 2 * PREC:
+        return None
+    return [(-v[1] if v[0] else v[1]) << (v[2] - low) if v[1] else 0 for v in values], low, high - low
 
 
 def _matrix(rows: tuple):
