@@ -18,7 +18,7 @@ from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
-from ..activations import READABLE, SUPREMA, composed_derivative, recognise, slope
+from ..activations import READABLE, SUPREMA, derivative, recognise, slope
 from ..dynamics import (T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
                         versus_one)
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
@@ -124,25 +124,41 @@ def solve(u: Units, ask: str) -> Solution:
     return {"derivative": _derivative, "stability": _stability}[ask](u, dphi)
 
 
-def jacobian_at(u: Units, dphi, zs) -> ImmutableMatrix:
-    """diag(phi'(z)) W_a at the given pre-activations."""
-    return ImmutableMatrix(u.n, u.n, lambda i, j: dphi.subs(Z, zs[i]) * u.W_a[i, j])
+def jacobian_at(u: Units, dphi, zs, slopes_at: list | None = None) -> ImmutableMatrix:
+    """diag(phi'(z)) W_a at the given pre-activations (or with the slopes phi'(z_i) given): row i of W_a
+    scaled by phi'(z_i)."""
+    s = slopes_at if slopes_at is not None else [dphi.subs(Z, z) for z in zs]
+    return ImmutableMatrix(u.n, u.n, lambda i, j: s[i] * u.W_a[i, j])
 
 
-def _meanings(u: Units, dphi) -> dict:
+def _meanings(u: Units, dphi, slopes_at: list) -> dict:
+    """What the notation means, for the checker: the Jacobian by the chain rule from phi(W_a a + c) itself
+    (phi' at unit i's pre-activation, once a row, times the derivative of the pre-activation)."""
     prevs = _prevs(u.n)
     z_of_prev = u.W_a * ImmutableMatrix(prevs) + u.c
-    true_jacobian = [[composed_derivative(u.phi, e, p) for p in prevs] for e in z_of_prev]
+    outer = [derivative(u.phi).subs(Z, e) for e in z_of_prev]
+    true_jacobian = [[d * _partial(e, p) for p in prevs] for d, e in zip(outer, z_of_prev)]
     meanings = {zk: e for zk, e in zip(_zs(u.n), z_of_prev)}
     meanings.update({DA_DAPREV: ImmutableMatrix(true_jacobian), weights(u.n): u.W_a,
-                     slopes(u.n): ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in _zs(u.n)]))})
+                     slopes(u.n): ImmutableMatrix(sympy.diag(*slopes_at))})
     return meanings
+
+
+def _partial(e: sympy.Expr, p: sympy.Symbol) -> sympy.Expr:
+    """de/dp: for a sum of numbers, symbols and number x symbol terms (W_a a + c, linear) the coefficient of p,
+    which is its derivative; else by differentiation."""
+    terms = e.args if e.is_Add else (e,)
+    if all(t.is_Number or t.is_Symbol or (t.is_Mul and len(t.args) == 2 and t.args[0].is_Number and t.args[1].is_Symbol)
+           for t in terms):
+        return e.coeff(p)
+    return sympy.diff(e, p)
 
 
 def _derivative(u: Units, dphi) -> Solution:
     zs = _zs(u.n)
-    J = jacobian_at(u, dphi, zs)
-    diag = ImmutableMatrix(sympy.diag(*[dphi.subs(Z, zk) for zk in zs]))
+    slopes_at = [dphi.subs(Z, zk) for zk in zs]
+    J = jacobian_at(u, dphi, zs, slopes_at)
+    diag = ImmutableMatrix(sympy.diag(*slopes_at))
     steps = [
         step(say("Unit i's activation depends on the previous state only through its own pre-activation ",
                  Z_I, ", and ", let(DZ_I_DA_J, W_IJ), ". By the chain rule, entry (i, j) of the Jacobian is ",
@@ -150,10 +166,11 @@ def _derivative(u: Units, dphi) -> Solution:
              chain(DA_DAPREV, MatMul(slopes(u.n), weights(u.n), evaluate=False))),
         step(say("With the given weights:"), chain(DA_DAPREV, MatMul(diag, u.W_a, evaluate=False), J)),
     ]
-    value = [[str(e) for e in J.row(i)] for i in range(u.n)]
+    printed: dict = {}                 # equal entries (a row's equal weights) printed once
+    value = [[printed[e] if e in printed else printed.setdefault(e, str(e)) for e in J.row(i)] for i in range(u.n)]
     question = say("Find the Jacobian ", DA_DAPREV, f" (a {u.n} × {u.n} matrix), in terms of the"
                    " pre-activations ", *join_pieces(zs), ".")
-    return Solution(question=question, steps=tuple(steps), meanings=_meanings(u, dphi),
+    return Solution(question=question, steps=tuple(steps), meanings=_meanings(u, dphi, slopes_at),
                     answer=Answer(value=value, chain=chain(DA_DAPREV, J)))
 
 
@@ -185,9 +202,7 @@ def analyse(u: Units, dphi) -> Stability:
     """Follow the state from a<0> and measure how products of Jacobians grow along the way."""
     rec = VectorRecurrence(u.phi, dphi, u.W_a, u.c)
     traj = rec.trajectory(u.a0, *iterates(u.T))
-    W, c = mpmath.matrix([[evaluate(v) for v in u.W_a.row(i)] for i in range(u.n)]), [evaluate(v) for v in u.c]
-    with mpmath.workdps(DIGITS):
-        check_domain(u.phi, dphi, [z for state in traj for z in (W * mpmath.matrix(state) + mpmath.matrix(c))])
+    check_domain(u.phi, dphi, [z for state in traj for z in rec.pre_activations(state)])
     exact_star = rec.exact_fixed_point(u.a0)
     star = exact_star if exact_star is not None else rec.settle(traj)
     if exact_star is None and star is not None:
@@ -219,13 +234,20 @@ def _spectral_radius(M) -> sympy.Expr:
         return max((sympy.sqrt(sympy.expand(v * sympy.conjugate(v))) for v in M.eigenvals()),
                    key=lambda v: float(sympy.N(v)))
     with mpmath.workdps(DIGITS):
-        E, _ = mpmath.eig(mpmath.matrix([[evaluate(e) for e in M.row(i)] for i in range(M.rows)]))
-        return to_sympy(max(abs(v) for v in E))
+        return to_sympy(max(abs(v) for v in mpmath.eig(_numeric(M), right=False)))
+
+
+def _numeric(M: ImmutableMatrix):
+    return mpmath.matrix([[evaluate(e) for e in M.row(i)] for i in range(M.rows)])
 
 
 def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
-    """The largest singular value: the square root of the largest eigenvalue of M^T M."""
-    return sympy.sqrt(_spectral_radius(ImmutableMatrix(M.T * M)))
+    """The largest singular value: exactly (the square root of the largest eigenvalue of M^T M) for a small
+    exact matrix, else to 50 digits by mpmath's singular value decomposition."""
+    if M.rows <= 2 and all(e.is_Rational for e in M):
+        return sympy.sqrt(_spectral_radius(ImmutableMatrix(M.T * M)))
+    with mpmath.workdps(DIGITS):
+        return to_sympy(max(mpmath.svd_r(_numeric(M), compute_uv=False)))
 
 
 # --- stability: narration -----------------------------------------------------------------
