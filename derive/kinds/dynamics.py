@@ -23,7 +23,7 @@ from ..fields import FieldError, check_int
 from ..numeric import Unsupported, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import composed_derivative
-from .rnn.notation import A_PREV, A_STAR, Z, previous
+from .rnn_notation import A_PREV, A_STAR, Z, previous
 
 DIVERGED = 10**300      # beyond this a state has left every bounded region (and float64)
 BOUNDED = 1e6           # states beyond this are not looked at for fixed points and cycles
