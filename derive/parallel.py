@@ -12,7 +12,8 @@ error, as it would alone. A failure of the parent's own stops it taking work; th
 the questions before it are derived in order first. Ctrl-C, SIGTERM and the command's time limit end the
 workers too.
 
-``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one a core, at most ``MAX_JOBS``.
+``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one an idle core (the cores less
+the last minute's load average), at most ``MAX_JOBS``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ JOBS_ENV = "DERIVE_JOBS"
 
 
 def jobs() -> int:
-    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else one a usable core
-    (at most MAX_JOBS)."""
+    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else one an idle core (the
+    usable cores less the load average of the last minute, rounded; at most MAX_JOBS, at least 1): on a busy
+    machine a worker would only take turns with this process."""
     given = os.environ.get(JOBS_ENV, "").strip()
     if given.isdigit() and int(given) > 0:
         return min(int(given), 64)
@@ -44,7 +46,11 @@ def jobs() -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_JOBS))
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return max(1, min(cores, MAX_JOBS, int(cores - load + 0.5)))
 
 
 @dataclass

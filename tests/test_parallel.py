@@ -65,6 +65,10 @@ def test_jobs_from_the_environment(monkeypatch):
     for junk in ("0", "-2", "many", ""):
         monkeypatch.setenv("DERIVE_JOBS", junk)
         assert 1 <= parallel.jobs() <= parallel.MAX_JOBS
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
+    for load, expected in ((0.0, 4), (2.2, 4), (3.4, 3), (4.6, 1), (9.0, 1)):
+        monkeypatch.setattr(parallel.os, "getloadavg", lambda: (load, 0.0, 0.0))
+        assert parallel.jobs() == expected, load                   # the idle cores, at most MAX_JOBS
 
 
 @pytest.mark.parametrize("spec", ["course50.toml", "rnn.toml", "cnn.toml", "conv1d.toml", None])
