@@ -166,7 +166,7 @@ def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None,
     form = _format(fmt, sheet)
     environment(templates)                                   # a missing templates folder fails first
     if fmt == "json":
-        return json.dumps(to_json(doc), indent=2, ensure_ascii=False) + "\n"
+        return dumps(to_json(doc)) + "\n"
     if form.compiled_from:
         from ..pdf import compile_pdf
         return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates), form.passes,
@@ -283,6 +283,54 @@ def answer_latex(a: Answer, notation=EMPTY) -> str:
     sentence = tex.text(a.text, notation)
     maths = f"${_chain_latex(a.chain, notation)}$" if a.chain is not None else ""
     return " ".join(x for x in (sentence, maths) if x)
+
+
+_STRING = json.encoder.encode_basestring          # a str as JSON, not escaping beyond ASCII (C when available)
+
+
+def dumps(obj) -> str:
+    """``json.dumps(obj, indent=2, ensure_ascii=False)``, the same text, made faster on long lists of strings
+    (a 1000 × 1000 matrix of entries): such a list is encoded at once, its strings by the C encoder, and the
+    pieces are joined once at the end (no large string copied level after level)."""
+    out: list[str] = []
+    _pieces(obj, "", out)
+    return "".join(out)
+
+
+def _pieces(obj, indent: str, out: list[str]) -> None:
+    """The JSON text of obj, nested ``indent`` deep, appended to out in pieces."""
+    if isinstance(obj, (dict, list, tuple)) and not obj:
+        out.append("{}" if isinstance(obj, dict) else "[]")
+        return
+    inner = indent + "  "
+    if isinstance(obj, dict):
+        out.append("{")
+        for n, (k, v) in enumerate(obj.items()):
+            out.append(f"{',' if n else ''}\n{inner}{_key(k)}: ")
+            _pieces(v, inner, out)
+        out.append(f"\n{indent}}}")
+    elif isinstance(obj, (list, tuple)):
+        out.append("[\n" + inner)
+        glue = ",\n" + inner
+        try:
+            out.append(glue.join(map(_STRING, obj)))     # a list of strings alone (TypeError at anything else)
+        except TypeError:
+            for n, v in enumerate(obj):
+                if n:
+                    out.append(glue)
+                _pieces(v, inner, out)
+        out.append(f"\n{indent}]")
+    else:
+        out.append(json.dumps(obj, ensure_ascii=False))    # a string, a number, true, false, null (or TypeError)
+
+
+def _key(k) -> str:
+    """A dict key as JSON writes it: a string, or a number, true, false or null in quotes."""
+    if isinstance(k, str):
+        return _STRING(k)
+    if k is None or isinstance(k, (int, float)):
+        return _STRING(json.dumps(k))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
 
 
 def to_json(doc: Document) -> dict:

@@ -65,6 +65,30 @@ class Printer(LatexPrinter):
         out = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} {rel} 0\right]"
         return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
 
+    def _print_matrix_contents(self, expr):
+        """SymPy's matrix body, with the rows read at once and each entry object printed once: a banded
+        matrix's zeros are one object, printed once rather than once an entry (same text as SymPy's)."""
+        printed: dict[int, str] = {}
+
+        def entry(e) -> str:
+            key = id(e)                     # the rows below keep every entry alive while ids are in use
+            out = printed.get(key)
+            if out is None:
+                out = printed[key] = self._print(e)
+            return out
+        rows = expr.tolist()
+        lines = [" & ".join([entry(e) for e in row]) for row in rows]
+        mat_str = self._settings["mat_str"]
+        if mat_str is None:
+            if self._settings["mode"] == "inline":
+                mat_str = "smallmatrix"
+            else:
+                mat_str = "matrix" if (expr.cols <= 10) is True else "array"
+        out_str = r"\begin{%MATSTR%}%s\end{%MATSTR%}".replace("%MATSTR%", mat_str)
+        if mat_str == "array":
+            out_str = out_str.replace("%s", "{" + "c" * expr.cols + "}%s")
+        return out_str % r"\\".join(lines)
+
     def _print_Mul(self, expr):
         """Arithmetic on numbers shown as written, a dot between every factor: (1 + 3·3·3)·10."""
         if not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
