@@ -45,3 +45,13 @@ def test_matrix_printed_as_sympy_prints_it():
     wide = sympy.ImmutableMatrix(12, 12, lambda i, j: (i - j) % 5 * x)
     for M in (sympy.ImmutableMatrix(entries), sympy.Matrix(entries), wide, sympy.ImmutableMatrix(0, 3, [])):
         assert Printer().doprint(M) == LatexPrinter({"mul_symbol": None}).doprint(M)
+
+
+def test_matrix_products_printed_as_sympy_prints_them():
+    x = sympy.Symbol("x")
+    A, B = sympy.MatrixSymbol("A", 2, 2), sympy.MatrixSymbol("B", 2, 2)
+    M = sympy.ImmutableMatrix([[1, -x], [0, x + 1]])
+    for P in (sympy.MatMul(A, B), sympy.MatMul(M, M, evaluate=False), sympy.MatMul(M, A, evaluate=False),
+              sympy.MatMul(-2, A, B), sympy.MatMul(-1, M, A, evaluate=False), sympy.MatMul(x, A, evaluate=False),
+              sympy.MatMul(A + B, B, evaluate=False), sympy.MatMul(A, sympy.MatMul(B, A), evaluate=False)):
+        assert Printer().doprint(P) == LatexPrinter({"mul_symbol": None}).doprint(P), P

@@ -7,7 +7,7 @@ import re
 
 import sympy
 from sympy.printing.latex import LatexPrinter
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 
 from ..notation import EMPTY, Notation
 from ..steps import Chain, Let, Text
@@ -88,6 +88,15 @@ class Printer(LatexPrinter):
         if mat_str == "array":
             out_str = out_str.replace("%s", "{" + "c" * expr.cols + "}%s")
         return out_str % r"\\".join(lines)
+
+    def _print_MatMul(self, expr):
+        """SymPy's, without its sign test when the first factor is not a number: that test (is the product its
+        own negative?) multiplies explicit matrices out, and without a leading number its answer is no."""
+        if expr.args and not expr.args[0].is_Number:
+            level = precedence_traditional(expr)
+            return " ".join(self._print(a) if isinstance(a, sympy.Mul) and not isinstance(a, sympy.MatMul)
+                            else self.parenthesize(a, level, False) for a in expr.args)
+        return super()._print_MatMul(expr)
 
     def _print_Mul(self, expr):
         """Arithmetic on numbers shown as written, a dot between every factor: (1 + 3·3·3)·10."""

@@ -51,11 +51,17 @@ def _gradient(c: Config) -> Solution:
                          f" (each a sum over the filter), since those decide {slope}; the sign of a single term"
                          " such as ", f(j) * x(1), " does not."))
     notes += sl.notes()
-    meanings = {**sl.meanings, da: ImmutableMatrix([sl.exact[i] * dz[i] for i in range(c.outputs)])}
+    meanings = {**sl.meanings, **products(shown), da: ImmutableMatrix([sl.exact[i] * dz[i] for i in range(c.outputs)])}
     question = say("Compute ", da, *sl.question_tail(), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=[str(e) for e in result], chain=chain(da, boxed, *explicit),
                                   text=sl.answer_text()), figures=mask_figures(c, sl))
+
+
+def products(M: ImmutableMatrix) -> dict:
+    """Each product written out in M (a slope times a derivative, kept as written) with what it stands for, the
+    product of its factors: the checker multiplies them out exactly instead of sampling each entry."""
+    return {e: sympy.Mul(*e.args) for e in set(M) if isinstance(e, Times)}
 
 
 def _derivative_of(args: ImmutableMatrix, var: Symbol):
@@ -102,7 +108,7 @@ def _jacobian(c: Config) -> Solution:
                       chain(DA_DF, shown, boxed)))
     fvec = filter_vector(c)
     dz_df = linear_jacobian(args, fvec)
-    meanings = {**sl.meanings, DZ_DF: dz_df, DA_DF: scaled_rows(sl.exact, dz_df)}
+    meanings = {**sl.meanings, **products(shown), DZ_DF: dz_df, DA_DF: scaled_rows(sl.exact, dz_df)}
     entries = [da_r_df(j + 1) for j in range(k)]
     holds = join_pieces(entries) if k <= 2 else [entries[0], ", …, ", entries[-1]]
     question = say("Compute the Jacobian ", DA_DF, f" of the output with respect to the whole filter, of size"
@@ -144,16 +150,28 @@ def linear_jacobian(args: ImmutableMatrix, variables) -> ImmutableMatrix:
 
 
 def scaled_rows(scales, M: ImmutableMatrix) -> ImmutableMatrix:
-    """diag(scales) M, row by row."""
-    rows = M.tolist()
-    return ImmutableMatrix([[scales[r] * e for e in row] for r, row in enumerate(rows)])
+    """diag(scales) M, row by row (a row's zeros multiplied once: a banded M is mostly zeros)."""
+    zero, flat = sympy.S.Zero, []
+    for scale, row in zip(scales, M.tolist()):
+        scaled_zero = scale * zero
+        flat += [scaled_zero if e is zero else scale * e for e in row]
+    return ImmutableMatrix(M.rows, M.cols, flat)
+
+
+def diagonal(entries) -> ImmutableMatrix:
+    """diag(entries), built from its entries at once."""
+    m = len(entries)
+    flat = [sympy.S.Zero] * (m * m)
+    for r, e in enumerate(entries):
+        flat[r * m + r] = e
+    return ImmutableMatrix(m, m, flat)
 
 
 def _input_gradient(c: Config) -> Solution:
     sl = slopes(c)
     args, F, m, n = arguments(c), matrix(c), c.outputs, c.length
     result = scaled_rows(sl.values, F)
-    diag = ImmutableMatrix.diag(*sl.factors)
+    diag = diagonal(sl.factors)
     boxed = scaled_rows(sl.factors, F)
     steps = [
         step(say(let(Z_VEC, MatMul(F_MAT, X_VEC)), " is linear in ", X_VEC,

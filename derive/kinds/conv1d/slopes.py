@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -90,8 +91,10 @@ class Slopes:
         return [", assuming ", *join_pieces(self.conditions())] if self.c.kinked else []
 
 
+@functools.lru_cache(maxsize=8)
 def slopes(c: Config) -> Slopes:
-    """Each row's slope: decided by the spec's signs for a kinked activation, a function of z_r otherwise."""
+    """Each row's slope: decided by the spec's signs for a kinked activation, a function of z_r otherwise (once
+    per spec: the questions share it)."""
     dphi = derivative(c.phi)
     zs = tuple(z(r + 1) for r in range(c.outputs))
     return _kinked(c, zs, dphi) if c.kinked else _smooth(c, zs, dphi)
@@ -102,7 +105,7 @@ def _kinked(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
     # (numbers given) is 0, its slope the one taken at the kink
     signed = [signed_z(r + 1, sg) if sg else sympy.Integer(0) for r, sg in enumerate(c.signs)]
     values = tuple(kink.slope_at(c, r, zr) for r, zr in enumerate(zs))
-    exact = tuple(dphi.subs(Z, sz) if sg else v for sg, sz, v in zip(c.signs, signed, values))
+    exact = tuple(_signed_slope(dphi, sg, sz) if sg else v for sg, sz, v in zip(c.signs, signed, values))
     if c.name == "relu":
         shown = tuple(RELU_PRIME(zr) for zr in zs)
         meanings = {RELU_PRIME(zr): sympy.Heaviside(sz, 0) if sg else v
@@ -116,6 +119,19 @@ def _kinked(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
     meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
     return Slopes(c=c, zs=zs, values=values, shown=shown, factors=values, generic=generic, meanings=meanings,
                   exact=exact)
+
+
+@functools.lru_cache(maxsize=64)
+def _on_side(dphi: sympy.Expr, sign: int) -> sympy.Expr:
+    """phi'(z) at a z of the given sign (any: a fresh one)."""
+    return dphi.subs(Z, sympy.Dummy(positive=sign > 0, negative=sign < 0))
+
+
+def _signed_slope(dphi: sympy.Expr, sign: int, sz: Symbol) -> sympy.Expr:
+    """phi'(z_r) for the checker, z_r read with its sign: the side's constant when the sign alone decides it
+    (relu, leaky relu, |z|: the same for every row), else phi' of that z_r."""
+    side = _on_side(dphi, sign)
+    return side if not side.free_symbols else dphi.subs(Z, sz)
 
 
 def _smooth(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
