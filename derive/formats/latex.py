@@ -65,19 +65,22 @@ class Printer(LatexPrinter):
         out = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} {rel} 0\right]"
         return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
 
+    ENTRIES = 1 << 16                       # matrix entries remembered by a printer, at most
+
     def _print_matrix_contents(self, expr):
-        """SymPy's matrix body, with the rows read at once and each entry object printed once: a banded
-        matrix's zeros are one object, printed once rather than once an entry (same text as SymPy's)."""
-        printed: dict[int, str] = {}
+        """SymPy's matrix body, with the rows read at once and each entry object printed once per printer: a
+        banded matrix's zeros are one object, and a vector shown in two matrices holds the same entries (same
+        text as SymPy's: an entry prints the same wherever a matrix holds it)."""
+        printed = self.__dict__.setdefault("_entries", {})   # id -> (entry, text): kept alive, so ids stay unique
+        if len(printed) > self.ENTRIES:
+            printed.clear()
 
         def entry(e) -> str:
-            key = id(e)                     # the rows below keep every entry alive while ids are in use
-            out = printed.get(key)
-            if out is None:
-                out = printed[key] = self._print(e)
-            return out
-        rows = expr.tolist()
-        lines = [" & ".join([entry(e) for e in row]) for row in rows]
+            known = printed.get(id(e))
+            if known is None:
+                known = printed[id(e)] = (e, self._print(e))
+            return known[1]
+        lines = [" & ".join([entry(e) for e in row]) for row in expr.tolist()]
         mat_str = self._settings["mat_str"]
         if mat_str is None:
             if self._settings["mode"] == "inline":

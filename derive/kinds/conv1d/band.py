@@ -47,12 +47,13 @@ class Band:
         """{column: f_j} of row r of F."""
         return {col: f(j + 1) for j, col in enumerate(self.cols[r]) if col is not None}
 
-    def row_strings(self, r: int, scale=sympy.Integer(1)) -> list[str]:
-        """Row r of F (times ``scale``) as the JSON writes it: n strings."""
+    def row_strings(self, r: int, scale=sympy.Integer(1), memo: dict | None = None) -> list[str]:
+        """Row r of F (times ``scale``) as the JSON writes it: n strings (``memo``: see ``printed``)."""
         out = ["0"] * self.c.length
         if scale != 0:
+            memo = {} if memo is None else memo
             for col, w in self.row_entries(r).items():
-                out[col] = str(scale * w)
+                out[col] = printed(memo, scale, w)
         return out
 
     def shown(self) -> list[int]:
@@ -64,6 +65,16 @@ class Band:
         """The columns (0-based, end exclusive) the windows of these rows reach within x."""
         cols = [col for r in rows for col in self.cols[r] if col is not None]
         return (min(cols), max(cols) + 1) if cols else (0, 1)
+
+
+def printed(memo: dict, scale, entry) -> str:
+    """str(scale * entry), as the JSON writes it, worked out once per pair of objects a question meets (the rows
+    share a few slopes and the k weights). Keyed by the objects themselves, which the caller keeps alive."""
+    key = (id(scale), id(entry))
+    out = memo.get(key)
+    if out is None:
+        out = memo[key] = str(scale * entry)
+    return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -200,7 +211,8 @@ def matrix(c: Config) -> Solution:
                                                      " reach (their other entries are 0):"), *chains))
     steps.append(step(say("Every row of F was compared with the definition of its argument: row r holds exactly"
                           " the weights of ", Z_R, " in the columns of their inputs, and 0 elsewhere.")))
-    value = [b.row_strings(r) for r in range(b.rows)]
+    memo: dict = {}
+    value = [b.row_strings(r, memo=memo) for r in range(b.rows)]
     what = "the ReLU" if c.name == "relu" else "the activation"
     text = say(f"F is {b.rows} × {c.length}, banded: row r holds ", f(1), ", …, ", f(c.width),
                " as above, each row the one before shifted " + (f"{c.stride} columns" if c.stride != 1 else
@@ -251,7 +263,8 @@ def gradient(c: Config) -> Solution:
                                                  " (0 where that is padding):"), *dz_chains),
              _slope_step(sl, b),
              step(say("Multiply entry by entry:"), *da_chains)]
-    value = [str(sl.values[r] * dz[r]) for r in range(b.rows)]
+    memo: dict = {}
+    value = [printed(memo, sl.values[r], dz[r]) for r in range(b.rows)]
     question = say("Compute the derivative of ", A_VEC, " with respect to ", f(j), *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
                     answer=Answer(value=value, chain=None, text=say(f"(All {b.rows} entries are in the JSON key.)")))
@@ -280,7 +293,8 @@ def jacobian(c: Config) -> Solution:
                                                  " output r (0 where that is padding):"), *dz_chains),
              _slope_step(sl, b),
              step(say("Scale each row by its slope, ", let(DA_DF_J, sl.generic * DZ_DF_J), ":"), *da_chains)]
-    value = [[str(sl.values[r] * e) for e in window(r)] for r in range(b.rows)]
+    memo: dict = {}
+    value = [[printed(memo, sl.values[r], e) for e in window(r)] for r in range(b.rows)]
     question = say(f"Compute the Jacobian of the output with respect to the whole filter, of size {b.rows} × {k}",
                    *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
@@ -313,7 +327,8 @@ def input_gradient(c: Config) -> Solution:
              _slope_step(sl, b),
              step(say("Chain rule, row by row: ", let(DA_DX_C, sl.generic * F_RC),
                       ", so each row of F is scaled by its slope:"), *da_chains)]
-    value = [b.row_strings(r, sl.values[r]) for r in range(b.rows)]
+    memo: dict = {}
+    value = [b.row_strings(r, sl.values[r], memo) for r in range(b.rows)]
     question = say(f"Compute the Jacobian of the output with respect to the input, of size {b.rows} × {c.length}",
                    *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,

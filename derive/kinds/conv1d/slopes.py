@@ -108,8 +108,9 @@ def _kinked(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
     exact = tuple(_signed_slope(dphi, sg, sz) if sg else v for sg, sz, v in zip(c.signs, signed, values))
     if c.name == "relu":
         shown = tuple(RELU_PRIME(zr) for zr in zs)
-        meanings = {RELU_PRIME(zr): sympy.Heaviside(sz, 0) if sg else v
-                    for zr, sz, sg, v in zip(zs, signed, c.signs, values)}
+        unit_step = sympy.Heaviside(Z, 0)
+        meanings = {sh: _signed_slope(unit_step, sg, sz) if sg else v
+                    for sh, sz, sg, v in zip(shown, signed, c.signs, values)}
         generic = RELU_PRIME(Z_R)
     else:
         shown = tuple(dphi_at(r + 1) for r in range(c.outputs))
