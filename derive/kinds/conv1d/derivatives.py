@@ -10,7 +10,7 @@ from ...symbols import Times
 from ...words import join_pieces
 from . import kink
 from .config import Config
-from .matrix import strings, arguments, filter_vector, input_at, inputs, matrix, windows
+from .matrix import strings, arguments, filter_vector, from_entries, input_at, inputs, matrix, windows
 from .names import (A_VEC, DA_DF, DA_DF_J, DA_DX, DA_DX_C, DIAG, DPHI_Z, DZ_DF, DZ_DF_J, DZ_DX, F_J, F_MAT, F_RC,
                     PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, da_df, da_r_df, dz_r_df, f, x, x_at)
 from .figures import mask_figures
@@ -24,7 +24,7 @@ def _activation(c: Config):
 def _gradient(c: Config) -> Solution:
     j, sl = c.wrt, slopes(c)
     args = arguments(c)
-    dz = ImmutableMatrix([sympy.diff(e, f(j)) for e in args])
+    dz = filter_column(c, j)
     result = ImmutableMatrix([sl.values[i] * dz[i] for i in range(c.outputs)])
     da = da_df(j)
     contains = say("Differentiate each argument with respect to ", f(j), ": only the term ", f(j) * input_at(c, j),
@@ -62,6 +62,13 @@ def products(M: ImmutableMatrix) -> dict:
     """Each product written out in M (a slope times a derivative, kept as written) with what it stands for, the
     product of its factors: the checker multiplies them out exactly instead of sampling each entry."""
     return {e: sympy.Mul(*e.args) for e in set(M) if isinstance(e, Times)}
+
+
+def filter_column(c: Config, j: int) -> ImmutableMatrix:
+    """dz/df_j from the band: the input f_j meets at each output, 0 where that is padding (the check
+    differentiates the arguments themselves)."""
+    return ImmutableMatrix([x(col + 1) if col is not None else sympy.S.Zero
+                            for col in (c.column(r, j - 1) for r in range(c.outputs))])
 
 
 def _derivative_of(args: ImmutableMatrix, var: Symbol):
@@ -146,7 +153,7 @@ def linear_jacobian(args: ImmutableMatrix, variables) -> ImmutableMatrix:
             else:
                 for v in term.free_symbols & set(position):
                     out[r][position[v]] += sympy.diff(term, v)
-    return ImmutableMatrix(out)
+    return from_entries(len(out), len(position), [e for row in out for e in row])
 
 
 def scaled_rows(scales, M: ImmutableMatrix) -> ImmutableMatrix:
@@ -155,7 +162,7 @@ def scaled_rows(scales, M: ImmutableMatrix) -> ImmutableMatrix:
     for scale, row in zip(scales, M.tolist()):
         scaled_zero = scale * zero
         flat += [scaled_zero if e is zero else scale * e for e in row]
-    return ImmutableMatrix(M.rows, M.cols, flat)
+    return from_entries(M.rows, M.cols, flat)
 
 
 def diagonal(entries) -> ImmutableMatrix:
@@ -164,7 +171,7 @@ def diagonal(entries) -> ImmutableMatrix:
     flat = [sympy.S.Zero] * (m * m)
     for r, e in enumerate(entries):
         flat[r * m + r] = e
-    return ImmutableMatrix(m, m, flat)
+    return from_entries(m, m, flat)
 
 
 def _input_gradient(c: Config) -> Solution:

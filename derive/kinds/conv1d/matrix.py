@@ -38,8 +38,8 @@ def padded_inputs(c: Config) -> ImmutableMatrix:
 def arguments(c: Config) -> ImmutableMatrix:
     """The activation's arguments by the definition: z_r = sum_j f_j xpad[s (r-1) + d (j-1) + 1] (1-based)."""
     xp = padded_inputs(c)
-    return ImmutableMatrix([sum((f(j + 1) * xp[r * c.stride + j * c.dilation] for j in range(c.width)),
-                                sympy.Integer(0)) for r in range(c.outputs)])
+    return ImmutableMatrix([sympy.Add(*[f(j + 1) * xp[r * c.stride + j * c.dilation] for j in range(c.width)])
+                            for r in range(c.outputs)])
 
 
 @functools.lru_cache(maxsize=8)
@@ -63,7 +63,12 @@ def _banded(rows: int, cols: int, column, width: int) -> ImmutableMatrix:
             col = column(r, j)
             if col is not None:
                 flat[r * cols + col] = f(j + 1)
-    return ImmutableMatrix(rows, cols, flat)
+    return from_entries(rows, cols, flat)
+
+
+def from_entries(rows: int, cols: int, flat: list) -> ImmutableMatrix:
+    """The matrix of these entries (SymPy objects, row by row), without sympifying each again."""
+    return ImmutableMatrix(rows, cols, flat, copy=False)
 
 
 @functools.lru_cache(maxsize=8)
