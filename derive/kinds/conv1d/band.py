@@ -73,8 +73,16 @@ def printed(memo: dict, scale, entry) -> str:
     key = (id(scale), id(entry))
     out = memo.get(key)
     if out is None:
-        out = memo[key] = str(scale * entry)
+        out = memo[key] = _text(entry if scale is ONE else scale * entry)
     return out
+
+
+ONE = sympy.S.One
+
+
+def _text(e) -> str:
+    """str(e): a plain symbol's name as it is (what SymPy's printer gives it), anything else printed."""
+    return e.name if type(e) is sympy.Symbol else str(e)
 
 
 @functools.lru_cache(maxsize=8)
@@ -83,7 +91,7 @@ def slopes(c: Config) -> Slopes:
     the checker) is made only for the rows shown: phi' of a long sum is costly, and no other row is checked
     through it."""
     if c.kinked:
-        return _slopes(c)
+        return _slopes(c, frozenset(band(c).shown()))
     dphi, tidy = derivative(c.phi), tidy_form(derivative(c.phi))
     rows = set(band(c).shown())
     zs = tuple(z(r + 1) for r in range(c.outputs))
