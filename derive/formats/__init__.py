@@ -312,9 +312,10 @@ def _pieces(obj, indent: str, out: list[str]) -> None:
     elif isinstance(obj, (list, tuple)):
         out.append("[\n" + inner)
         glue = ",\n" + inner
-        try:
-            out.append(glue.join(map(_STRING, obj)))     # a list of strings alone (TypeError at anything else)
-        except TypeError:
+        strings = _strings(obj, glue)
+        if strings is not None:
+            out.append(strings)
+        else:
             for n, v in enumerate(obj):
                 if n:
                     out.append(glue)
@@ -322,6 +323,21 @@ def _pieces(obj, indent: str, out: list[str]) -> None:
         out.append(f"\n{indent}]")
     else:
         out.append(json.dumps(obj, ensure_ascii=False))    # a string, a number, true, false, null (or TypeError)
+
+
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')          # what JSON escapes in a string (beyond ASCII kept as it is)
+
+
+def _strings(items, glue: str) -> str | None:
+    """A list of strings alone, its items encoded and glued at once; None for any other list. When no string
+    needs escaping (one scan of them all) each is quoted as it is."""
+    try:
+        plain = "".join(items)
+    except TypeError:                                   # not strings alone
+        return None
+    if _ESCAPED.search(plain) is None:
+        return '"' + f'"{glue}"'.join(items) + '"'
+    return glue.join(map(_STRING, items))
 
 
 def _key(k) -> str:
