@@ -7,7 +7,7 @@ import re
 
 import sympy
 from sympy.printing.latex import LatexPrinter
-from sympy.printing.precedence import PRECEDENCE, precedence_traditional
+from sympy.printing.precedence import PRECEDENCE
 
 from ..notation import EMPTY, Notation
 from ..steps import Chain, Let, Text
@@ -94,9 +94,10 @@ class Printer(LatexPrinter):
 
     def _print_MatMul(self, expr):
         """SymPy's, without its sign test when the first factor is not a number: that test (is the product its
-        own negative?) multiplies explicit matrices out, and without a leading number its answer is no."""
-        if expr.args and not expr.args[0].is_Number:
-            level = precedence_traditional(expr)
+        own negative?) multiplies explicit matrices out, and without a leading number its answer is no, so the
+        product's precedence is a product's."""
+        if type(expr) is sympy.MatMul and expr.args and not expr.args[0].is_Number:
+            level = PRECEDENCE["Mul"]
             return " ".join(self._print(a) if isinstance(a, sympy.Mul) and not isinstance(a, sympy.MatMul)
                             else self.parenthesize(a, level, False) for a in expr.args)
         return super()._print_MatMul(expr)
