@@ -285,6 +285,7 @@ def answer_latex(a: Answer, notation=EMPTY) -> str:
     return " ".join(x for x in (sentence, maths) if x)
 
 
+_INF = float("inf")
 _STRING = json.encoder.encode_basestring          # a str as JSON, not escaping beyond ASCII (C when available)
 
 
@@ -322,7 +323,23 @@ def _pieces(obj, indent: str, out: list[str]) -> None:
                 _pieces(v, inner, out)
         out.append(f"\n{indent}]")
     else:
-        out.append(json.dumps(obj, ensure_ascii=False))    # a string, a number, true, false, null (or TypeError)
+        out.append(_scalar(obj))
+
+
+def _scalar(obj) -> str:
+    """A string, a number, true, false or null as JSON writes it (the standard library's rules and order)."""
+    if isinstance(obj, str):
+        return _STRING(obj)
+    if obj is None:
+        return "null"
+    if obj is True or obj is False:
+        return "true" if obj else "false"
+    if isinstance(obj, int):
+        return int.__repr__(obj)
+    if isinstance(obj, float):
+        return "NaN" if obj != obj else "Infinity" if obj == _INF else "-Infinity" if obj == -_INF \
+            else float.__repr__(obj)
+    return json.dumps(obj, ensure_ascii=False)         # anything else: the usual TypeError
 
 
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')          # what JSON escapes in a string (beyond ASCII kept as it is)
@@ -345,7 +362,7 @@ def _key(k) -> str:
     if isinstance(k, str):
         return _STRING(k)
     if k is None or isinstance(k, (int, float)):
-        return _STRING(json.dumps(k))
+        return _STRING(_scalar(k))
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
 
 
