@@ -541,3 +541,14 @@ def test_a_wrong_slope_in_the_written_products_is_caught(monkeypatch, ask):
     monkeypatch.setattr(derivatives, "slopes", lambda _: wrong)
     with pytest.raises(CheckError):
         check_solution(getattr(derivatives, f"_{ask}")(c), "1a")
+
+
+def test_a_long_answer_value_is_handed_between_processes_whole():
+    """The band's answer values pickle as one piece (not string by string) and read back as the same list."""
+    import json
+    from derive import cache
+    from derive.kinds.conv1d.band import Strings
+    from derive.kinds.conv1d.names import NOTATION
+    for value in (Strings([["0", "f1", "0"], ["x2", "0", "-x3/100"]]), Strings(["x1", "0", "x3"]), Strings([])):
+        back = cache.loads([(cache.dumps(value, NOTATION), NOTATION)])[0]
+        assert type(back) is Strings and back == value and json.dumps(back) == json.dumps(value)

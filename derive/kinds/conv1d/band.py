@@ -11,6 +11,7 @@ entry. Up to SHOWN_LENGTH nothing changes: the full matrices are shown as before
 from __future__ import annotations
 
 import functools
+import pickle
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -83,6 +84,20 @@ ONE = sympy.S.One
 def _text(e) -> str:
     """str(e): a plain symbol's name as it is (what SymPy's printer gives it), anything else printed."""
     return e.name if type(e) is sympy.Symbol else str(e)
+
+
+class Strings(list):
+    """An answer's value: the strings of an m-row quantity (rows of them, or one a row), a list like any other;
+    handed to another process (or the cache) pickled at once by the standard pickler, its repeated "0" shared,
+    rather than string by string through the cache's pickler (m × n of them)."""
+
+    def __reduce__(self):
+        return _strings, (pickle.dumps(list(self), protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+def _strings(data: bytes) -> Strings:
+    """A value ``Strings.__reduce__`` wrote (inside the pickle being read: no other source)."""
+    return Strings(pickle.loads(data))
 
 
 @functools.lru_cache(maxsize=8)
@@ -220,7 +235,7 @@ def matrix(c: Config) -> Solution:
     steps.append(step(say("Every row of F was compared with the definition of its argument: row r holds exactly"
                           " the weights of ", Z_R, " in the columns of their inputs, and 0 elsewhere.")))
     memo: dict = {}
-    value = [b.row_strings(r, memo=memo) for r in range(b.rows)]
+    value = Strings([b.row_strings(r, memo=memo) for r in range(b.rows)])
     what = "the ReLU" if c.name == "relu" else "the activation"
     text = say(f"F is {b.rows} × {c.length}, banded: row r holds ", f(1), ", …, ", f(c.width),
                " as above, each row the one before shifted " + (f"{c.stride} columns" if c.stride != 1 else
@@ -272,7 +287,7 @@ def gradient(c: Config) -> Solution:
              _slope_step(sl, b),
              step(say("Multiply entry by entry:"), *da_chains)]
     memo: dict = {}
-    value = [printed(memo, sl.values[r], dz[r]) for r in range(b.rows)]
+    value = Strings([printed(memo, sl.values[r], dz[r]) for r in range(b.rows)])
     question = say("Compute the derivative of ", A_VEC, " with respect to ", f(j), *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
                     answer=Answer(value=value, chain=None, text=say(f"(All {b.rows} entries are in the JSON key.)")))
@@ -302,7 +317,7 @@ def jacobian(c: Config) -> Solution:
              _slope_step(sl, b),
              step(say("Scale each row by its slope, ", let(DA_DF_J, sl.generic * DZ_DF_J), ":"), *da_chains)]
     memo: dict = {}
-    value = [[printed(memo, sl.values[r], e) for e in window(r)] for r in range(b.rows)]
+    value = Strings([[printed(memo, sl.values[r], e) for e in window(r)] for r in range(b.rows)])
     question = say(f"Compute the Jacobian of the output with respect to the whole filter, of size {b.rows} × {k}",
                    *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
@@ -336,7 +351,7 @@ def input_gradient(c: Config) -> Solution:
              step(say("Chain rule, row by row: ", let(DA_DX_C, sl.generic * F_RC),
                       ", so each row of F is scaled by its slope:"), *da_chains)]
     memo: dict = {}
-    value = [b.row_strings(r, sl.values[r], memo) for r in range(b.rows)]
+    value = Strings([b.row_strings(r, sl.values[r], memo) for r in range(b.rows)])
     question = say(f"Compute the Jacobian of the output with respect to the input, of size {b.rows} × {c.length}",
                    *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
