@@ -11,7 +11,6 @@ entry. Up to SHOWN_LENGTH nothing changes: the full matrices are shown as before
 from __future__ import annotations
 
 import functools
-import pickle
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -24,7 +23,7 @@ from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join
 from ..activations import derivative, tidy as tidy_form
 from .config import MAX_BAND, MAX_LENGTH, SHOWN_LENGTH, Config  # noqa: F401  (the limits, stated in config)
-from .matrix import _placement_step, _plain_step, _size_step, padded_inputs
+from .matrix import Strings, _placement_step, _plain_step, _size_step, padded_inputs
 from .names import (A_VEC, D, DA_DF_J, DA_DX_C, DPHI_Z, DZ_DF_J, F_MAT, F_RC, K, M_OUT, N, NOTATION, P_L, P_R, PHI,
                     RELU, S, X_VEC, Z_R, Z_VEC, dphi_at, f, x, z)
 from .slopes import Slopes, slopes as _slopes
@@ -84,20 +83,6 @@ ONE = sympy.S.One
 def _text(e) -> str:
     """str(e): a plain symbol's name as it is (what SymPy's printer gives it), anything else printed."""
     return e.name if type(e) is sympy.Symbol else str(e)
-
-
-class Strings(list):
-    """An answer's value: the strings of an m-row quantity (rows of them, or one a row), a list like any other;
-    handed to another process (or the cache) pickled at once by the standard pickler, its repeated "0" shared,
-    rather than string by string through the cache's pickler (m × n of them)."""
-
-    def __reduce__(self):
-        return _strings, (pickle.dumps(list(self), protocol=pickle.HIGHEST_PROTOCOL),)
-
-
-def _strings(data: bytes) -> Strings:
-    """A value ``Strings.__reduce__`` wrote (inside the pickle being read: no other source)."""
-    return Strings(pickle.loads(data))
 
 
 @functools.lru_cache(maxsize=8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import pickle
 from dataclasses import dataclass
 
 import sympy
@@ -111,10 +112,24 @@ def unseen_inputs(c: Config, F: ImmutableMatrix) -> list[int]:
     return [col for col in range(c.length) if all(row[col] == 0 for row in rows)]
 
 
-def strings(M: ImmutableMatrix) -> list[list[str]]:
+class Strings(list):
+    """An answer's value: the strings of an m-row quantity (rows of them, or one a row), a list like any other;
+    handed to another process (or the cache) pickled at once by the standard pickler, its repeated "0" shared,
+    rather than string by string through the cache's pickler (m × n of them)."""
+
+    def __reduce__(self):
+        return _strings, (pickle.dumps(list(self), protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+def _strings(data: bytes) -> Strings:
+    """A value ``Strings.__reduce__`` wrote (inside the pickle being read: no other source)."""
+    return Strings(pickle.loads(data))
+
+
+def strings(M: ImmutableMatrix) -> Strings:
     """The JSON rows: each entry as SymPy prints it (each distinct entry printed once)."""
     seen: dict = {}
-    return [[seen[e] if e in seen else seen.setdefault(e, str(e)) for e in row] for row in M.tolist()]
+    return Strings([[seen[e] if e in seen else seen.setdefault(e, str(e)) for e in row] for row in M.tolist()])
 
 
 # --- matrix: the analysis -----------------------------------------------------------------------
