@@ -55,3 +55,20 @@ def test_matrix_products_printed_as_sympy_prints_them():
               sympy.MatMul(-2, A, B), sympy.MatMul(-1, M, A, evaluate=False), sympy.MatMul(x, A, evaluate=False),
               sympy.MatMul(A + B, B, evaluate=False), sympy.MatMul(A, sympy.MatMul(B, A), evaluate=False)):
         assert Printer().doprint(P) == LatexPrinter({"mul_symbol": None}).doprint(P), P
+
+
+def test_matrix_entries_remembered_print_as_sympy_prints_them():
+    """Entries printed before (the same object, an equal copy, a float of another precision, a sum written in
+    another order) print as when printed anew, matrix after matrix on one printer."""
+    class Afresh(Printer):
+        def _entry(self, e):                      # every entry printed anew
+            return self._print(e)
+
+    x, y = sympy.symbols("x y")
+    P, plain = Printer(), Afresh()
+    quarter = [sympy.Float("0.25", 15), sympy.Float("0.25", 40), sympy.Float("0.1", 15), sympy.Float("0.1", 40)]
+    matrices = [sympy.ImmutableMatrix([[x + y, 0, quarter[0]], [quarter[1], x * y, quarter[2]]]),
+                sympy.ImmutableMatrix([[quarter[3], sympy.Add(y, x, evaluate=False), x + y]]),
+                sympy.ImmutableMatrix([[sympy.Mul(2, x, evaluate=False), 2 * x, sympy.Rational(1, 3)]])]
+    for M in matrices + matrices[::-1]:
+        assert P.doprint(M) == plain.doprint(M), M

@@ -67,20 +67,31 @@ class Printer(LatexPrinter):
 
     ENTRIES = 1 << 16                       # matrix entries remembered by a printer, at most
 
-    def _print_matrix_contents(self, expr):
-        """SymPy's matrix body, with the rows read at once and each entry object printed once per printer: a
-        banded matrix's zeros are one object, and a vector shown in two matrices holds the same entries (same
-        text as SymPy's: an entry prints the same wherever a matrix holds it)."""
-        printed = self.__dict__.setdefault("_entries", {})   # id -> (entry, text): kept alive, so ids stay unique
-        if len(printed) > self.ENTRIES:
-            printed.clear()
-
-        def entry(e) -> str:
-            known = printed.get(id(e))
-            if known is None:
-                known = printed[id(e)] = (e, self._print(e))
+    def _entry(self, e) -> str:
+        """A matrix entry's text, printed once per printer: by the object (a banded matrix's zeros are one), and
+        for an entry without floats, whose structure alone decides its text, by its value too (a vector shown in
+        two questions, one derived in another process, prints alike). Remembered entries are kept alive, so an
+        id stays theirs."""
+        by_id, by_value = self.__dict__.setdefault("_entries", ({}, {}))
+        known = by_id.get(id(e))
+        if known is not None:
             return known[1]
-        lines = [" & ".join([entry(e) for e in row]) for row in expr.tolist()]
+        if len(by_id) > self.ENTRIES:
+            by_id.clear()
+            by_value.clear()
+        exact = isinstance(e, sympy.Basic) and not e.has(sympy.Float)
+        text = by_value.get(e) if exact else None
+        if text is None:
+            text = self._print(e)
+            if exact:
+                by_value[e] = text
+        by_id[id(e)] = (e, text)
+        return text
+
+    def _print_matrix_contents(self, expr):
+        """SymPy's matrix body, the rows read at once and each entry printed once per printer (``_entry``): the
+        same text as SymPy's, an entry printing the same wherever a matrix holds it."""
+        lines = [" & ".join([self._entry(e) for e in row]) for row in expr.tolist()]
         mat_str = self._settings["mat_str"]
         if mat_str is None:
             if self._settings["mode"] == "inline":
