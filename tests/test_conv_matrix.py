@@ -521,3 +521,34 @@ LONG_BAD = [
 @pytest.mark.parametrize("keys, asks, field", LONG_BAD)
 def test_long_bad_specs_name_the_field(tmp_path, keys, asks, field):
     test_bad_specs_exit_2_naming_the_field(tmp_path, keys, asks, field)
+
+
+@pytest.mark.parametrize("ask", ["gradient", "jacobian"])
+def test_a_wrong_slope_in_the_written_products_is_caught(monkeypatch, ask):
+    """The products shown as written (slope times derivative) are checked against the slopes the signs give:
+    a display built from a wrong slope stops the build."""
+    from dataclasses import replace
+    from derive.check import check_solution
+    from derive.errors import CheckError
+    from derive.kinds.conv1d import derivatives
+    from derive.kinds.conv1d.config import configure
+    from derive.kinds.conv1d.slopes import slopes
+    c = configure({"length": 6, "width": 3, "signs": ["+", "-", "+", "+"], "wrt": "f2"}, [ask])
+    sl = slopes(c)
+    wrong = replace(sl, factors=(sl.factors[0], sympy.Integer(1)) + sl.factors[2:],
+                    values=(sl.values[0], sympy.Integer(1)) + sl.values[2:])
+    check_solution(getattr(derivatives, f"_{ask}")(c), "1a")
+    monkeypatch.setattr(derivatives, "slopes", lambda _: wrong)
+    with pytest.raises(CheckError):
+        check_solution(getattr(derivatives, f"_{ask}")(c), "1a")
+
+
+def test_a_long_answer_value_is_handed_between_processes_whole():
+    """The band's answer values pickle as one piece (not string by string) and read back as the same list."""
+    import json
+    from derive import cache
+    from derive.kinds.conv1d.band import Strings
+    from derive.kinds.conv1d.names import NOTATION
+    for value in (Strings([["0", "f1", "0"], ["x2", "0", "-x3/100"]]), Strings(["x1", "0", "x3"]), Strings([])):
+        back = cache.loads([(cache.dumps(value, NOTATION), NOTATION)])[0]
+        assert type(back) is Strings and back == value and json.dumps(back) == json.dumps(value)

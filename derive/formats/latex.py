@@ -65,6 +65,54 @@ class Printer(LatexPrinter):
         out = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} {rel} 0\right]"
         return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
 
+    ENTRIES = 1 << 16                       # matrix entries remembered by a printer, at most
+
+    def _entry(self, e) -> str:
+        """A matrix entry's text, printed once per printer: by the object (a banded matrix's zeros are one), and
+        for an entry without floats, whose structure alone decides its text, by its value too (a vector shown in
+        two questions, one derived in another process, prints alike). Remembered entries are kept alive, so an
+        id stays theirs."""
+        by_id, by_value = self.__dict__.setdefault("_entries", ({}, {}))
+        known = by_id.get(id(e))
+        if known is not None:
+            return known[1]
+        if len(by_id) > self.ENTRIES:
+            by_id.clear()
+            by_value.clear()
+        exact = isinstance(e, sympy.Basic) and not e.has(sympy.Float)
+        text = by_value.get(e) if exact else None
+        if text is None:
+            text = self._print(e)
+            if exact:
+                by_value[e] = text
+        by_id[id(e)] = (e, text)
+        return text
+
+    def _print_matrix_contents(self, expr):
+        """SymPy's matrix body, the rows read at once and each entry printed once per printer (``_entry``): the
+        same text as SymPy's, an entry printing the same wherever a matrix holds it."""
+        lines = [" & ".join([self._entry(e) for e in row]) for row in expr.tolist()]
+        mat_str = self._settings["mat_str"]
+        if mat_str is None:
+            if self._settings["mode"] == "inline":
+                mat_str = "smallmatrix"
+            else:
+                mat_str = "matrix" if (expr.cols <= 10) is True else "array"
+        out_str = r"\begin{%MATSTR%}%s\end{%MATSTR%}".replace("%MATSTR%", mat_str)
+        if mat_str == "array":
+            out_str = out_str.replace("%s", "{" + "c" * expr.cols + "}%s")
+        return out_str % r"\\".join(lines)
+
+    def _print_MatMul(self, expr):
+        """SymPy's, without its sign test when the first factor is not a number: that test (is the product its
+        own negative?) multiplies explicit matrices out, and without a leading number its answer is no, so the
+        product's precedence is a product's."""
+        if type(expr) is sympy.MatMul and expr.args and not expr.args[0].is_Number:
+            level = PRECEDENCE["Mul"]
+            return " ".join(self._print(a) if isinstance(a, sympy.Mul) and not isinstance(a, sympy.MatMul)
+                            else self.parenthesize(a, level, False) for a in expr.args)
+        return super()._print_MatMul(expr)
+
     def _print_Mul(self, expr):
         """Arithmetic on numbers shown as written, a dot between every factor: (1 + 3·3·3)·10."""
         if not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):

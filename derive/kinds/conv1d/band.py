@@ -23,7 +23,7 @@ from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join
 from ..activations import derivative, tidy as tidy_form
 from .config import MAX_BAND, MAX_LENGTH, SHOWN_LENGTH, Config  # noqa: F401  (the limits, stated in config)
-from .matrix import _placement_step, _plain_step, _size_step, padded_inputs
+from .matrix import Strings, _placement_step, _plain_step, _size_step, padded_inputs
 from .names import (A_VEC, D, DA_DF_J, DA_DX_C, DPHI_Z, DZ_DF_J, F_MAT, F_RC, K, M_OUT, N, NOTATION, P_L, P_R, PHI,
                     RELU, S, X_VEC, Z_R, Z_VEC, dphi_at, f, x, z)
 from .slopes import Slopes, slopes as _slopes
@@ -47,12 +47,13 @@ class Band:
         """{column: f_j} of row r of F."""
         return {col: f(j + 1) for j, col in enumerate(self.cols[r]) if col is not None}
 
-    def row_strings(self, r: int, scale=sympy.Integer(1)) -> list[str]:
-        """Row r of F (times ``scale``) as the JSON writes it: n strings."""
+    def row_strings(self, r: int, scale=sympy.Integer(1), memo: dict | None = None) -> list[str]:
+        """Row r of F (times ``scale``) as the JSON writes it: n strings (``memo``: see ``printed``)."""
         out = ["0"] * self.c.length
         if scale != 0:
+            memo = {} if memo is None else memo
             for col, w in self.row_entries(r).items():
-                out[col] = str(scale * w)
+                out[col] = printed(memo, scale, w)
         return out
 
     def shown(self) -> list[int]:
@@ -66,13 +67,31 @@ class Band:
         return (min(cols), max(cols) + 1) if cols else (0, 1)
 
 
+def printed(memo: dict, scale, entry) -> str:
+    """str(scale * entry), as the JSON writes it, worked out once per pair of objects a question meets (the rows
+    share a few slopes and the k weights). Keyed by the objects themselves, which the caller keeps alive."""
+    key = (id(scale), id(entry))
+    out = memo.get(key)
+    if out is None:
+        out = memo[key] = _text(entry if scale is ONE else scale * entry)
+    return out
+
+
+ONE = sympy.S.One
+
+
+def _text(e) -> str:
+    """str(e): a plain symbol's name as it is (what SymPy's printer gives it), anything else printed."""
+    return e.name if type(e) is sympy.Symbol else str(e)
+
+
 @functools.lru_cache(maxsize=8)
 def slopes(c: Config) -> Slopes:
     """Each row's slope, once per spec (the questions share it). A smooth activation's slope in x and f (for
     the checker) is made only for the rows shown: phi' of a long sum is costly, and no other row is checked
     through it."""
     if c.kinked:
-        return _slopes(c)
+        return _slopes(c, frozenset(band(c).shown()))
     dphi, tidy = derivative(c.phi), tidy_form(derivative(c.phi))
     rows = set(band(c).shown())
     zs = tuple(z(r + 1) for r in range(c.outputs))
@@ -200,7 +219,8 @@ def matrix(c: Config) -> Solution:
                                                      " reach (their other entries are 0):"), *chains))
     steps.append(step(say("Every row of F was compared with the definition of its argument: row r holds exactly"
                           " the weights of ", Z_R, " in the columns of their inputs, and 0 elsewhere.")))
-    value = [b.row_strings(r) for r in range(b.rows)]
+    memo: dict = {}
+    value = Strings([b.row_strings(r, memo=memo) for r in range(b.rows)])
     what = "the ReLU" if c.name == "relu" else "the activation"
     text = say(f"F is {b.rows} × {c.length}, banded: row r holds ", f(1), ", …, ", f(c.width),
                " as above, each row the one before shifted " + (f"{c.stride} columns" if c.stride != 1 else
@@ -251,7 +271,8 @@ def gradient(c: Config) -> Solution:
                                                  " (0 where that is padding):"), *dz_chains),
              _slope_step(sl, b),
              step(say("Multiply entry by entry:"), *da_chains)]
-    value = [str(sl.values[r] * dz[r]) for r in range(b.rows)]
+    memo: dict = {}
+    value = Strings([printed(memo, sl.values[r], dz[r]) for r in range(b.rows)])
     question = say("Compute the derivative of ", A_VEC, " with respect to ", f(j), *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
                     answer=Answer(value=value, chain=None, text=say(f"(All {b.rows} entries are in the JSON key.)")))
@@ -280,7 +301,8 @@ def jacobian(c: Config) -> Solution:
                                                  " output r (0 where that is padding):"), *dz_chains),
              _slope_step(sl, b),
              step(say("Scale each row by its slope, ", let(DA_DF_J, sl.generic * DZ_DF_J), ":"), *da_chains)]
-    value = [[str(sl.values[r] * e) for e in window(r)] for r in range(b.rows)]
+    memo: dict = {}
+    value = Strings([[printed(memo, sl.values[r], e) for e in window(r)] for r in range(b.rows)])
     question = say(f"Compute the Jacobian of the output with respect to the whole filter, of size {b.rows} × {k}",
                    *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,
@@ -313,7 +335,8 @@ def input_gradient(c: Config) -> Solution:
              _slope_step(sl, b),
              step(say("Chain rule, row by row: ", let(DA_DX_C, sl.generic * F_RC),
                       ", so each row of F is scaled by its slope:"), *da_chains)]
-    value = [b.row_strings(r, sl.values[r]) for r in range(b.rows)]
+    memo: dict = {}
+    value = Strings([b.row_strings(r, sl.values[r], memo) for r in range(b.rows)])
     question = say(f"Compute the Jacobian of the output with respect to the input, of size {b.rows} × {c.length}",
                    *_signs_words(sl), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(sl.notes()), meanings=meanings,

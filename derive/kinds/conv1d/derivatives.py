@@ -10,7 +10,7 @@ from ...symbols import Times
 from ...words import join_pieces
 from . import kink
 from .config import Config
-from .matrix import strings, arguments, filter_vector, input_at, inputs, matrix, windows
+from .matrix import strings, arguments, filter_vector, from_entries, input_at, inputs, matrix, windows
 from .names import (A_VEC, DA_DF, DA_DF_J, DA_DX, DA_DX_C, DIAG, DPHI_Z, DZ_DF, DZ_DF_J, DZ_DX, F_J, F_MAT, F_RC,
                     PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, da_df, da_r_df, dz_r_df, f, x, x_at)
 from .figures import mask_figures
@@ -24,7 +24,7 @@ def _activation(c: Config):
 def _gradient(c: Config) -> Solution:
     j, sl = c.wrt, slopes(c)
     args = arguments(c)
-    dz = ImmutableMatrix([sympy.diff(e, f(j)) for e in args])
+    dz = filter_column(c, j)
     result = ImmutableMatrix([sl.values[i] * dz[i] for i in range(c.outputs)])
     da = da_df(j)
     contains = say("Differentiate each argument with respect to ", f(j), ": only the term ", f(j) * input_at(c, j),
@@ -51,11 +51,24 @@ def _gradient(c: Config) -> Solution:
                          f" (each a sum over the filter), since those decide {slope}; the sign of a single term"
                          " such as ", f(j) * x(1), " does not."))
     notes += sl.notes()
-    meanings = {**sl.meanings, da: ImmutableMatrix([sl.exact[i] * dz[i] for i in range(c.outputs)])}
+    meanings = {**sl.meanings, **products(shown), da: ImmutableMatrix([sl.exact[i] * dz[i] for i in range(c.outputs)])}
     question = say("Compute ", da, *sl.question_tail(), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=[str(e) for e in result], chain=chain(da, boxed, *explicit),
                                   text=sl.answer_text()), figures=mask_figures(c, sl))
+
+
+def products(M: ImmutableMatrix) -> dict:
+    """Each product written out in M (a slope times a derivative, kept as written) with what it stands for, the
+    product of its factors: the checker multiplies them out exactly instead of sampling each entry."""
+    return {e: sympy.Mul(*e.args) for e in set(M) if isinstance(e, Times)}
+
+
+def filter_column(c: Config, j: int) -> ImmutableMatrix:
+    """dz/df_j from the band: the input f_j meets at each output, 0 where that is padding (the check
+    differentiates the arguments themselves)."""
+    return ImmutableMatrix([x(col + 1) if col is not None else sympy.S.Zero
+                            for col in (c.column(r, j - 1) for r in range(c.outputs))])
 
 
 def _derivative_of(args: ImmutableMatrix, var: Symbol):
@@ -102,7 +115,7 @@ def _jacobian(c: Config) -> Solution:
                       chain(DA_DF, shown, boxed)))
     fvec = filter_vector(c)
     dz_df = linear_jacobian(args, fvec)
-    meanings = {**sl.meanings, DZ_DF: dz_df, DA_DF: scaled_rows(sl.exact, dz_df)}
+    meanings = {**sl.meanings, **products(shown), DZ_DF: dz_df, DA_DF: scaled_rows(sl.exact, dz_df)}
     entries = [da_r_df(j + 1) for j in range(k)]
     holds = join_pieces(entries) if k <= 2 else [entries[0], ", …, ", entries[-1]]
     question = say("Compute the Jacobian ", DA_DF, f" of the output with respect to the whole filter, of size"
@@ -140,20 +153,32 @@ def linear_jacobian(args: ImmutableMatrix, variables) -> ImmutableMatrix:
             else:
                 for v in term.free_symbols & set(position):
                     out[r][position[v]] += sympy.diff(term, v)
-    return ImmutableMatrix(out)
+    return from_entries(len(out), len(position), [e for row in out for e in row])
 
 
 def scaled_rows(scales, M: ImmutableMatrix) -> ImmutableMatrix:
-    """diag(scales) M, row by row."""
-    rows = M.tolist()
-    return ImmutableMatrix([[scales[r] * e for e in row] for r, row in enumerate(rows)])
+    """diag(scales) M, row by row (a row's zeros multiplied once: a banded M is mostly zeros)."""
+    zero, flat = sympy.S.Zero, []
+    for scale, row in zip(scales, M.tolist()):
+        scaled_zero = scale * zero
+        flat += [scaled_zero if e is zero else scale * e for e in row]
+    return from_entries(M.rows, M.cols, flat)
+
+
+def diagonal(entries) -> ImmutableMatrix:
+    """diag(entries), built from its entries at once."""
+    m = len(entries)
+    flat = [sympy.S.Zero] * (m * m)
+    for r, e in enumerate(entries):
+        flat[r * m + r] = e
+    return from_entries(m, m, flat)
 
 
 def _input_gradient(c: Config) -> Solution:
     sl = slopes(c)
     args, F, m, n = arguments(c), matrix(c), c.outputs, c.length
     result = scaled_rows(sl.values, F)
-    diag = ImmutableMatrix.diag(*sl.factors)
+    diag = diagonal(sl.factors)
     boxed = scaled_rows(sl.factors, F)
     steps = [
         step(say(let(Z_VEC, MatMul(F_MAT, X_VEC)), " is linear in ", X_VEC,

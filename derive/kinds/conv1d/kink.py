@@ -42,11 +42,16 @@ def slope_at(obj, r: int, zr):
     slope at the kink. ``obj`` is a Config or a Layer (signs, at_zero, slopes, kink)."""
     s = obj.signs[r]
     if s:
-        return obj.slopes[0 if s > 0 else 1].subs(Z_VEC, zr)
+        return _at(obj.slopes[0 if s > 0 else 1], zr)
     side = obj.at_zero[r] if obj.at_zero else 0
     if side:
-        return obj.slopes[0 if side > 0 else 1].subs(Z_VEC, 0)
+        return _at(obj.slopes[0 if side > 0 else 1], sympy.Integer(0))
     return obj.kink
+
+
+def _at(slope: sympy.Expr, zr) -> sympy.Expr:
+    """A side's slope (in Z_VEC) at z_r: a constant slope (relu's 1 and 0) as it is, without substituting."""
+    return slope.subs(Z_VEC, zr) if slope.free_symbols else slope
 
 
 def zeros(obj) -> tuple[list[int], list[int]]:

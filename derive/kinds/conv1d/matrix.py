@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import pickle
 from dataclasses import dataclass
 
 import sympy
@@ -15,48 +17,62 @@ from .names import (D, F_J, F_MAT, J, K, M_OUT, N, P_L, P_R, R, S, X_VEC, Z_R, a
                     x_row)
 
 
-# --- the pieces every question uses -----------------------------------------------------------
+# --- the pieces every question uses (made once per spec: the questions share them) -----------------
 
+@functools.lru_cache(maxsize=8)
 def inputs(c: Config) -> ImmutableMatrix:
     return ImmutableMatrix([x(j) for j in range(1, c.length + 1)])
 
 
+@functools.lru_cache(maxsize=8)
 def filter_vector(c: Config) -> ImmutableMatrix:
     return ImmutableMatrix([f(m) for m in range(1, c.width + 1)])
 
 
+@functools.lru_cache(maxsize=8)
 def padded_inputs(c: Config) -> ImmutableMatrix:
     """The input with p_l zeros before it and p_r after it."""
     return ImmutableMatrix([0] * c.padding[0] + [x(j) for j in range(1, c.length + 1)] + [0] * c.padding[1])
 
 
+@functools.lru_cache(maxsize=8)
 def arguments(c: Config) -> ImmutableMatrix:
     """The activation's arguments by the definition: z_r = sum_j f_j xpad[s (r-1) + d (j-1) + 1] (1-based)."""
     xp = padded_inputs(c)
-    return ImmutableMatrix([sum((f(j + 1) * xp[r * c.stride + j * c.dilation] for j in range(c.width)),
-                                sympy.Integer(0)) for r in range(c.outputs)])
+    return ImmutableMatrix([sympy.Add(*[f(j + 1) * xp[r * c.stride + j * c.dilation] for j in range(c.width)])
+                            for r in range(c.outputs)])
 
 
+@functools.lru_cache(maxsize=8)
 def matrix(c: Config) -> ImmutableMatrix:
     """F: F[r, c] = f_j where c = r s + (j - 1) d - p_l (0-based r, c); one column per original input."""
-    F = sympy.zeros(c.outputs, c.length)
-    for r in range(c.outputs):
-        for j in range(c.width):
-            col = c.column(r, j)
-            if col is not None:
-                F[r, col] = f(j + 1)
-    return ImmutableMatrix(F)
+    return _banded(c.outputs, c.length, lambda r, j: c.column(r, j), c.width)
 
 
+@functools.lru_cache(maxsize=8)
 def padded_matrix(c: Config) -> ImmutableMatrix:
     """F̃ over the padded input: F̃[r, r s + (j - 1) d] = f_j (0-based)."""
-    F = sympy.zeros(c.outputs, c.padded)
-    for r in range(c.outputs):
-        for j in range(c.width):
-            F[r, r * c.stride + j * c.dilation] = f(j + 1)
-    return ImmutableMatrix(F)
+    return _banded(c.outputs, c.padded, lambda r, j: r * c.stride + j * c.dilation, c.width)
 
 
+def _banded(rows: int, cols: int, column, width: int) -> ImmutableMatrix:
+    """A rows x cols matrix holding f_{j+1} at (r, column(r, j)) (None: nowhere) and 0 elsewhere, built from its
+    entries at once (a later weight in the same column wins, as when set one by one)."""
+    flat = [sympy.S.Zero] * (rows * cols)
+    for r in range(rows):
+        for j in range(width):
+            col = column(r, j)
+            if col is not None:
+                flat[r * cols + col] = f(j + 1)
+    return from_entries(rows, cols, flat)
+
+
+def from_entries(rows: int, cols: int, flat: list) -> ImmutableMatrix:
+    """The matrix of these entries (SymPy objects, row by row), without sympifying each again."""
+    return ImmutableMatrix(rows, cols, flat, copy=False)
+
+
+@functools.lru_cache(maxsize=8)
 def windows(c: Config) -> ImmutableMatrix:
     """The inputs under the filter: W[r, j] = x at column(r, j), 0 in the padding (m x k)."""
     return ImmutableMatrix(c.outputs, c.width,
@@ -92,13 +108,28 @@ def zero_rows(c: Config) -> list[int]:
 
 def unseen_inputs(c: Config, F: ImmutableMatrix) -> list[int]:
     """0-based inputs no output reaches (their column of F is zero)."""
-    return [col for col in range(c.length) if all(F[r, col] == 0 for r in range(F.rows))]
+    rows = F.tolist()
+    return [col for col in range(c.length) if all(row[col] == 0 for row in rows)]
 
 
-def strings(M: ImmutableMatrix) -> list[list[str]]:
+class Strings(list):
+    """An answer's value: the strings of an m-row quantity (rows of them, or one a row), a list like any other;
+    handed to another process (or the cache) pickled at once by the standard pickler, its repeated "0" shared,
+    rather than string by string through the cache's pickler (m × n of them)."""
+
+    def __reduce__(self):
+        return _strings, (pickle.dumps(list(self), protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+def _strings(data: bytes) -> Strings:
+    """A value ``Strings.__reduce__`` wrote (inside the pickle being read: no other source)."""
+    return Strings(pickle.loads(data))
+
+
+def strings(M: ImmutableMatrix) -> Strings:
     """The JSON rows: each entry as SymPy prints it (each distinct entry printed once)."""
     seen: dict = {}
-    return [[seen[e] if e in seen else seen.setdefault(e, str(e)) for e in row] for row in M.tolist()]
+    return Strings([[seen[e] if e in seen else seen.setdefault(e, str(e)) for e in row] for row in M.tolist()])
 
 
 # --- matrix: the analysis -----------------------------------------------------------------------

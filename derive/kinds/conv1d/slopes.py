@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -90,32 +91,51 @@ class Slopes:
         return [", assuming ", *join_pieces(self.conditions())] if self.c.kinked else []
 
 
-def slopes(c: Config) -> Slopes:
-    """Each row's slope: decided by the spec's signs for a kinked activation, a function of z_r otherwise."""
+@functools.lru_cache(maxsize=8)
+def slopes(c: Config, rows: frozenset | None = None) -> Slopes:
+    """Each row's slope: decided by the spec's signs for a kinked activation, a function of z_r otherwise (once
+    per spec: the questions share it). With ``rows`` (a kinked activation), only those rows' slopes are shown and
+    checked, the others' ``shown`` and ``exact`` None: a long input's key shows a few rows."""
     dphi = derivative(c.phi)
     zs = tuple(z(r + 1) for r in range(c.outputs))
-    return _kinked(c, zs, dphi) if c.kinked else _smooth(c, zs, dphi)
+    return _kinked(c, zs, dphi, rows) if c.kinked else _smooth(c, zs, dphi)
 
 
-def _kinked(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
+def _kinked(c: Config, zs: tuple, dphi: sympy.Expr, rows: frozenset | None = None) -> Slopes:
     # the checker reads each z_r with the sign the spec gives it, which decides the slope; a z_r of exactly 0
     # (numbers given) is 0, its slope the one taken at the kink
-    signed = [signed_z(r + 1, sg) if sg else sympy.Integer(0) for r, sg in enumerate(c.signs)]
+    kept = range(c.outputs) if rows is None else sorted(rows)
+    signed = {r: signed_z(r + 1, c.signs[r]) if c.signs[r] else sympy.Integer(0) for r in kept}
     values = tuple(kink.slope_at(c, r, zr) for r, zr in enumerate(zs))
-    exact = tuple(dphi.subs(Z, sz) if sg else v for sg, sz, v in zip(c.signs, signed, values))
+    exact = tuple(None if r not in signed else _signed_slope(dphi, sg, signed[r]) if sg else values[r]
+                  for r, sg in enumerate(c.signs))
     if c.name == "relu":
-        shown = tuple(RELU_PRIME(zr) for zr in zs)
-        meanings = {RELU_PRIME(zr): sympy.Heaviside(sz, 0) if sg else v
-                    for zr, sz, sg, v in zip(zs, signed, c.signs, values)}
+        shown = tuple(RELU_PRIME(zr) if r in signed else None for r, zr in enumerate(zs))
+        unit_step = sympy.Heaviside(Z, 0)
+        meanings = {shown[r]: _signed_slope(unit_step, c.signs[r], sz) if c.signs[r] else values[r]
+                    for r, sz in signed.items()}
         generic = RELU_PRIME(Z_R)
     else:
-        shown = tuple(dphi_at(r + 1) for r in range(c.outputs))
-        meanings = dict(zip(shown, exact))
+        shown = tuple(dphi_at(r + 1) if r in signed else None for r in range(c.outputs))
+        meanings = {shown[r]: exact[r] for r in signed}
         generic = dphi_at()
-    meanings.update(zip(zs, signed))
+    meanings.update((zs[r], sz) for r, sz in signed.items())
     meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
     return Slopes(c=c, zs=zs, values=values, shown=shown, factors=values, generic=generic, meanings=meanings,
                   exact=exact)
+
+
+@functools.lru_cache(maxsize=64)
+def _on_side(dphi: sympy.Expr, sign: int) -> sympy.Expr:
+    """phi'(z) at a z of the given sign (any: a fresh one)."""
+    return dphi.subs(Z, sympy.Dummy(positive=sign > 0, negative=sign < 0))
+
+
+def _signed_slope(dphi: sympy.Expr, sign: int, sz: Symbol) -> sympy.Expr:
+    """phi'(z_r) for the checker, z_r read with its sign: the side's constant when the sign alone decides it
+    (relu, leaky relu, |z|: the same for every row), else phi' of that z_r."""
+    side = _on_side(dphi, sign)
+    return side if not side.free_symbols else dphi.subs(Z, sz)
 
 
 def _smooth(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
