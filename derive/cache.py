@@ -211,6 +211,8 @@ class _Pickler(pickle.Pickler):
         return None
 
     def persistent_id(self, obj):
+        if type(obj) in _PLAIN:                 # most of what a key holds: never a symbol
+            return None
         if isinstance(obj, (_sympy().Symbol, _undefined())):
             key = (type(obj), obj)
             if key not in self.ids:             # one tuple a symbol: pickled once, then by reference
@@ -219,6 +221,9 @@ class _Pickler(pickle.Pickler):
         elif isinstance(obj, _sympy().MatrixSymbol):
             self.matrices.add(str(obj.name))
         return None
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None), tuple, list, dict, bytes})
 
 
 class _Unpickler(pickle.Unpickler):
