@@ -76,16 +76,25 @@ ONE_ARGUMENT = {sympy.exp: mpmath.exp, sympy.log: mpmath.log, sympy.tanh: mpmath
                 sympy.cosh: mpmath.cosh, sympy.sech: mpmath.sech, sympy.Abs: abs}    # as in FUNCTIONS, called directly
 
 
-def _build(expr, index: dict):
-    """A closure computing expr from a tuple of values (one per symbol in index). A sum of two terms is one
-    addition (correctly rounded, as fsum's sum of two terms is), a function of one argument called directly."""
+def _leaf(expr, index: dict, raw: bool):
+    """A symbol's value, or a constant (as an mpf, or its raw value); None for anything else."""
     if expr.is_Symbol:
         if expr not in index:
             raise Unsupported(f"no value for {expr}")
         return operator.itemgetter(index[expr])
     const = _constant(expr)
-    if const is not None:
-        return lambda v: const
+    if const is None:
+        return None
+    value = const._mpf_ if raw else const
+    return lambda v: value
+
+
+def _build(expr, index: dict):
+    """A closure computing expr from a tuple of values (one per symbol in index). A sum of two terms is one
+    addition (correctly rounded, as fsum's sum of two terms is), a function of one argument called directly."""
+    leaf = _leaf(expr, index, raw=False)
+    if leaf is not None:
+        return leaf
     args = [_build(a, index) for a in expr.args]
     if expr.is_Add:
         if len(args) == 2:
@@ -189,14 +198,9 @@ def _raw_power(expr, base, exp):
 
 def _build_raw(expr, index: dict):
     """``_build`` on raw mpf values (tuples): Unsupported where it has no rule (the mpf closures then serve)."""
-    if expr.is_Symbol:
-        if expr not in index:
-            raise Unsupported(f"no value for {expr}")
-        return operator.itemgetter(index[expr])
-    const = _constant(expr)
-    if const is not None:
-        raw = const._mpf_
-        return lambda v: raw
+    leaf = _leaf(expr, index, raw=True)
+    if leaf is not None:
+        return leaf
     args = [_build_raw(a, index) for a in expr.args]
     if expr.is_Add:
         return _raw_sum(args)
