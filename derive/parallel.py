@@ -12,12 +12,14 @@ error, as it would alone. A failure of the parent's own stops it taking work; th
 the questions before it are derived in order first. Ctrl-C, SIGTERM and the command's time limit end the
 workers too.
 
-``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one an idle core (the cores less
-the last minute's load average), at most ``MAX_JOBS``.
+``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one a core, at most ``MAX_JOBS``.
+Fewer than ``MIN_SHARED`` questions are derived in the one process: forking and handing the results back
+would cost more than a worker saves (the HW5 key's ten questions take about 0.15 s in all).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import struct
@@ -29,6 +31,7 @@ from typing import Callable
 from .limits import OutOfTime
 
 MAX_JOBS = 4
+MIN_SHARED = 16                         # fewer questions than this are derived here: a worker would cost more
 TOKEN = struct.Struct("<I")
 RECORD = struct.Struct("<IQQ")          # question index, offset in the worker's file, length
 MAX_QUEUE = 60_000 // TOKEN.size        # every index fits in the queue pipe's buffer at once
@@ -36,9 +39,8 @@ JOBS_ENV = "DERIVE_JOBS"
 
 
 def jobs() -> int:
-    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else one an idle core (the
-    usable cores less the load average of the last minute, rounded; at most MAX_JOBS, at least 1): on a busy
-    machine a worker would only take turns with this process."""
+    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else one a usable core (at
+    most MAX_JOBS)."""
     given = os.environ.get(JOBS_ENV, "").strip()
     if given.isdigit() and int(given) > 0:
         return min(int(given), 64)
@@ -46,11 +48,7 @@ def jobs() -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return max(1, min(cores, MAX_JOBS, int(cores - load + 0.5)))
+    return max(1, min(cores, MAX_JOBS))
 
 
 @dataclass
@@ -80,7 +78,7 @@ def run(count: int, work: Callable[[int], object], pack: Callable[[int, object],
     all at once (a None: not usable, the parent derives that question itself). ``meanwhile()`` runs in the
     parent once the workers are started, before it takes questions itself (first, when there are none)."""
     processes = min(processes, count)
-    if processes < 2 or count > MAX_QUEUE or not hasattr(os, "fork"):
+    if processes < 2 or count < MIN_SHARED or count > MAX_QUEUE or not hasattr(os, "fork"):
         return _alone(count, work, meanwhile)
     try:
         state = _Run(work, pack, unpack, _queue(count))
@@ -136,6 +134,7 @@ def _fork(state: _Run) -> _Worker:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
+    gc.freeze()                       # the heap as it is stays untouched by either side's collector (no copies)
     try:
         pid = os.fork()
     except OSError:
@@ -147,6 +146,7 @@ def _fork(state: _Run) -> _Worker:
         os.close(notes_r)
         _serve(state, file.fileno(), notes_w)
     os.close(notes_w)
+    gc.unfreeze()
     return _Worker(pid, notes_r, file)
 
 

@@ -14,6 +14,12 @@ from derive.kinds import KINDS
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "specs")
 
 
+@pytest.fixture(autouse=True)
+def shared_always(monkeypatch):
+    """Workers however few the questions (the command line's threshold is tested on its own)."""
+    monkeypatch.setattr(parallel, "MIN_SHARED", 1)
+
+
 def _pack(i, value) -> bytes:
     return repr(value).encode()
 
@@ -66,9 +72,15 @@ def test_jobs_from_the_environment(monkeypatch):
         monkeypatch.setenv("DERIVE_JOBS", junk)
         assert 1 <= parallel.jobs() <= parallel.MAX_JOBS
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
-    for load, expected in ((0.0, 4), (2.2, 4), (3.4, 3), (4.6, 1), (9.0, 1)):
-        monkeypatch.setattr(parallel.os, "getloadavg", lambda: (load, 0.0, 0.0))
-        assert parallel.jobs() == expected, load                   # the idle cores, at most MAX_JOBS
+    assert parallel.jobs() == parallel.MAX_JOBS
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert parallel.jobs() == 1
+
+
+def test_a_few_questions_are_derived_here(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_SHARED", 16)
+    assert _pids(15, 4) == {os.getpid()}
+    assert len(_pids(16, 2)) == 2
 
 
 @pytest.mark.parametrize("spec", ["course50.toml", "rnn.toml", "cnn.toml", "conv1d.toml", None])
