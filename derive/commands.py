@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from . import document, output, parallel, spec as specs
+from . import document, launch, output, parallel, spec as specs
 from .formatlist import FORMATS, SHEETS, snippet_formats
 from .errors import UsageError, did_you_mean
 from .figures import without as without_figures
@@ -99,6 +99,7 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     names = format_names(fmt, SHEETS[sheet], sheet)
     template_folders(templates)                                      # a missing --templates folder fails first
     problem_set = specs.load(spec)
+    launch.settle()
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
     doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(),
                          meanwhile=lambda: _renderers(templates))
@@ -144,6 +145,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
         raise UsageError(f"-o {folder}: not a folder")
     template_folders(templates)
     problem_set = specs.load(spec)
+    launch.settle()
     doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(),
                          meanwhile=lambda: _renderers(templates))
     formats = _renderers(templates)

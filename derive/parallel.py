@@ -134,6 +134,7 @@ def _fork(state: _Run) -> _Worker:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
+    frozen = gc.get_freeze_count() > 0          # the console script keeps its heap frozen (derive.launch.settle)
     gc.freeze()                       # the heap as it is stays untouched by either side's collector (no copies)
     try:
         pid = os.fork()
@@ -141,12 +142,15 @@ def _fork(state: _Run) -> _Worker:
         for fd in (notes_r, notes_w):
             os.close(fd)
         file.close()
+        if not frozen:
+            gc.unfreeze()
         raise
     if pid == 0:                                                    # the worker: never returns
         os.close(notes_r)
         _serve(state, file.fileno(), notes_w)
     os.close(notes_w)
-    gc.unfreeze()
+    if not frozen:
+        gc.unfreeze()
     return _Worker(pid, notes_r, file)
 
 

@@ -151,3 +151,22 @@ def test_every_kinds_example_the_same_serial_and_shared(name):
     serial, shared = document.solve(problem_set, jobs=1), document.solve(problem_set, jobs=2)
     for fmt in ("json", "latex"):
         assert formats.render(shared, fmt) == formats.render(serial, fmt), fmt
+
+
+def test_the_console_script_freezes_its_loaded_heap_and_a_library_caller_does_not(monkeypatch):
+    import gc
+    from derive import launch
+    before = gc.get_freeze_count()
+    launch.settle()                                              # not the console script: nothing happens
+    assert gc.get_freeze_count() == before
+    monkeypatch.setattr(launch, "ONE_SHOT", True)
+    try:
+        launch.settle()
+        assert gc.get_freeze_count() > 0
+        frozen = gc.get_freeze_count()
+        assert parallel.run(4, lambda i: i, _pack, _unpack, 2) == [0, 1, 2, 3]
+        assert gc.get_freeze_count() >= frozen                   # a fork keeps the console script's heap frozen
+    finally:
+        gc.unfreeze()
+    assert parallel.run(4, lambda i: i, _pack, _unpack, 2) == [0, 1, 2, 3]
+    assert gc.get_freeze_count() == 0                            # and a library caller's heap as it was
