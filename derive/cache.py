@@ -296,19 +296,16 @@ class _Empty:
 _EMPTY = _Empty()
 
 
-def _unpickled(payload: bytes, notation, switch: bool = True):
-    """The entry's value, its SymPy expressions rebuilt as they were (not re-evaluated: an unevaluated
-    sum shown as written stays one), its symbols those of the notation; None if it does not load.
-    ``switch=False``: the caller has turned SymPy's evaluation off already."""
-    import contextlib
+def _unpickled(payload: bytes, notation):
+    """The entry's value, its SymPy expressions rebuilt as they were (the caller has turned SymPy's evaluation
+    off: an unevaluated sum shown as written stays one), its symbols those of the notation; None if it does
+    not load."""
     import io
-    from sympy.core.parameters import evaluate
     notation = notation if notation is not None else _EMPTY
     buffer = io.BytesIO(payload)
     try:
-        with evaluate(False) if switch else contextlib.nullcontext():
-            value = _Unpickler(buffer, notation).load()
-            matrices = pickle.load(buffer)
+        value = _Unpickler(buffer, notation).load()
+        matrices = pickle.load(buffer)
         for name, latex in matrices:
             if latex is not None:
                 notation.matrix(name, 1, 1, latex)
@@ -328,7 +325,7 @@ def loads(items: list[tuple[bytes, object]]) -> list:
     one that does not load). One pass with SymPy's evaluation off for all (each switch clears SymPy's cache)."""
     from sympy.core.parameters import evaluate
     with evaluate(False):
-        return [_unpickled(data, notation, switch=False) for data, notation in items]
+        return [_unpickled(data, notation) for data, notation in items]
 
 
 def _write(path: Path, data: bytes) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import document, launch, output, parallel, spec as specs
-from .formatlist import FORMATS, SHEETS, snippet_formats
+from .formatlist import FORMATS, SHEETS, snippet_formats, template_folders
 from .errors import UsageError, did_you_mean
 from .figures import without as without_figures
 from .kinds import KINDS
@@ -67,19 +67,23 @@ STDOUT_NOTE = ("derive: note: figures are left out of Markdown on standard outpu
                " beside the .md; give -o FILE to have them)")
 
 
-def template_folders(templates) -> None:
-    """A --templates folder that is not there is a usage error (before the spec is read)."""
-    folders = [] if templates is None else [templates] if isinstance(templates, (str, Path)) else list(templates)
-    for folder in folders:
-        if not Path(folder).is_dir():
-            raise UsageError(f"--templates {folder}: no such folder")
+def _loaded(spec, templates):
+    """The spec loaded (a missing --templates folder fails first)."""
+    template_folders(templates)
+    problem_set = specs.load(spec)
+    launch.settle()
+    return problem_set
 
 
-def _renderers(templates):
-    """derive.formats with the Jinja environment made: loaded while forked workers derive (derive.parallel)."""
-    from . import formats
-    formats.environment(templates)
-    return formats
+def _solved(problem_set, only, templates, cache: bool):
+    """The document derived and checked (on every core: derive.parallel), and derive.formats with its Jinja
+    environment made, loaded meanwhile."""
+    def renderers():
+        from . import formats
+        formats.environment(templates)
+        return formats
+    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(), meanwhile=renderers)
+    return doc, renderers()
 
 
 def _figure_files(doc, sheet: str, name: str, path: str) -> dict[Path, str]:
@@ -97,13 +101,9 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     a Markdown sheet links)."""
     out = _output(out)
     names = format_names(fmt, SHEETS[sheet], sheet)
-    template_folders(templates)                                      # a missing --templates folder fails first
-    problem_set = specs.load(spec)
-    launch.settle()
+    problem_set = _loaded(spec, templates)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
-    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(),
-                         meanwhile=lambda: _renderers(templates))
-    formats = _renderers(templates)
+    doc, formats = _solved(problem_set, only, templates, cache)
     if not figures:
         doc = without_figures(doc)
     if out == "-" and names == ["markdown"] and formats.figure_files(doc, sheet=sheet):
@@ -143,12 +143,8 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     folder = Path(out or os.path.join(OUT, "snippets"))
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"-o {folder}: not a folder")
-    template_folders(templates)
-    problem_set = specs.load(spec)
-    launch.settle()
-    doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(),
-                         meanwhile=lambda: _renderers(templates))
-    formats = _renderers(templates)
+    problem_set = _loaded(spec, templates)
+    doc, formats = _solved(problem_set, only, templates, cache)
     if not figures:
         doc = without_figures(doc)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written

@@ -95,5 +95,16 @@ def snippet_formats() -> tuple[str, ...]:
 SHEETS = {sheet: for_sheet(sheet) for sheet in SHEET_NAMES}
 
 
-__all__ = ["Format", "FORMATS", "SHEET_NAMES", "SHEETS", "for_sheet", "snippet_formats", "BEAMER_LIMIT",
-           "SNIPPET_HELP"]
+def template_folders(templates) -> list:
+    """The --templates folders given (a path or several); a folder that is not there is a usage error."""
+    from pathlib import Path
+    from .errors import UsageError
+    folders = [] if templates is None else [templates] if isinstance(templates, (str, Path)) else list(templates)
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise UsageError(f"--templates {folder}: no such folder")
+    return folders
+
+
+__all__ = ["Format", "FORMATS", "SHEET_NAMES", "SHEETS", "for_sheet", "snippet_formats", "template_folders",
+           "BEAMER_LIMIT", "SNIPPET_HELP"]

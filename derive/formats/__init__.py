@@ -25,6 +25,7 @@ from . import context
 from . import latex as tex
 from .figures import figure_json
 from .base import FORMATS, SHEET_NAMES, Format, for_sheet, snippet_formats
+from ..formatlist import template_folders
 
 SHEETS = {sheet: for_sheet(sheet) for sheet in SHEET_NAMES}
 
@@ -43,13 +44,7 @@ def template_dirs() -> list[Path]:
 
 
 def _user_dirs(templates) -> tuple[str, ...]:
-    if templates is None:
-        return ()
-    dirs = [templates] if isinstance(templates, (str, Path)) else list(templates)
-    for d in dirs:
-        if not Path(d).is_dir():
-            raise UsageError(f"--templates {d}: no such folder")
-    return tuple(str(Path(d).resolve()) for d in dirs)
+    return tuple(str(Path(d).resolve()) for d in template_folders(templates))
 
 
 def _bytecode_cache():
