@@ -29,8 +29,12 @@ class Frame:
 
     def at(self, x: float, y: float) -> tuple[float, float]:
         y = math.log10(y) if self.log else y
-        return (round(self.x0 + (x - self.xs[0]) / (self.xs[1] - self.xs[0]) * self.w, 3),
-                round(self.y0 + (y - self.ys[0]) / (self.ys[1] - self.ys[0]) * self.h, 3))
+        return self.across(x), round(self.y0 + (y - self.ys[0]) / (self.ys[1] - self.ys[0]) * self.h, 3)
+
+    def across(self, x: float) -> float:
+        """The horizontal position of x (a tick's: no y to take, which on a log axis far below 1e-308 has
+        no float)."""
+        return round(self.x0 + (x - self.xs[0]) / (self.xs[1] - self.xs[0]) * self.w, 3)
 
 
 def _shown(y: float, log: bool) -> bool:
@@ -92,7 +96,7 @@ def _axes(body, f: Frame) -> list:
     marks = [Path(((f.x0, f.y0), (x1, f.y0), (x1, y1), (f.x0, y1), (f.x0, f.y0)), "deriveink", "frame")]
     labels = []
     for x in nice_ticks(*f.xs):
-        px = f.at(x, 10 ** f.ys[0] if f.log else f.ys[0])[0]
+        px = f.across(x)
         marks.append(Path(((px, f.y0), (px, f.y0 + 0.1)), "deriveink", "frame"))
         labels.append(Text(px, f.y0 - 0.08, Tick(f"${_tex_number(x)}$", number_text(x)), "north", size="tiny"))
     ticks = [(y, decade(y)) for y in log_ticks(*f.ys)] if f.log else \

@@ -154,7 +154,7 @@ def _layer(values: dict) -> Layer | None:
     if not isinstance(raw, dict):
         raise FieldError("layer", "must be a table", raw, expected)
     kind = raw.get("type")
-    if kind not in LAYER_KEYS:
+    if not isinstance(kind, str) or kind not in LAYER_KEYS:
         raise FieldError("layer.type", f"unknown layer type {str(kind)[:40]!r}"
                          + did_you_mean(str(kind), tuple(LAYER_KEYS)), kind, "conv | dense")
     for key in raw:

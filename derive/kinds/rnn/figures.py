@@ -111,8 +111,8 @@ def _largest_singular(A: list[list[float]], v: list[float]) -> tuple[float, list
 def decay(values: list, factor, y_label, rate_symbol) -> Figure | None:
     """The gradient's size against T on a log axis, with rate^T beside it."""
     points = tuple((t, f) for t, f in ((t, _float(v)) for t, v in enumerate(values, 1)) if f is not None)
-    if not points:
-        return None
+    if not any(f > 0 for _, f in points):
+        return None                                  # nothing a log axis can show (a size of 0 from the start)
     series = [Series("along the trajectory", points, "line")]
     rate = _float(factor)
     if rate is not None and rate > 0:
@@ -121,8 +121,22 @@ def decay(values: list, factor, y_label, rate_symbol) -> Figure | None:
         series.append(Series(rate_symbol ** T_LONG, geometric, "dashed"))
     caption = ("The gradient's size against the sequence length T on a log axis: the product of the factors"
                f" along the trajectory (the last, after {len(values)} steps, is the answer's value), and the geometric rate"
-               " of the per-step factor beside it.")
+               " of the per-step factor beside it." + _cut_short(points, values))
     return Figure(caption, Plot(T_LONG, y_label, tuple(series), log_y=True))
+
+
+def _cut_short(points, values: list) -> str:
+    """A caption's sentence when the curve ends before the last step: a size of exactly 0 (no place on a log
+    axis), or one beyond the range of the doubles the drawing works in (below about 1e-308 or above 1e308)."""
+    drawn = [t for t, f in points if f > 0]
+    if len(drawn) == len(values):
+        return ""
+    last = drawn[-1] if drawn else 0
+    if values[last] == 0:
+        return f" From step {last + 1} on the size is 0, which a log axis cannot show."
+    side = "small" if values[last] is not None and abs(values[last]) < 1 else "large"
+    return (f" From step {last + 1} on the size is too {side} for the double-precision numbers the drawing uses:"
+            " the curve stops there.")
 
 
 def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
