@@ -9,6 +9,7 @@ neither way is an error, never a silent pass.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Mapping
 
 import mpmath
@@ -223,7 +224,7 @@ def _exact_zero(d, size=1) -> bool:
     exponential of a large argument (e^1000000) is not confirmed: its difference from 0 could be far below
     any precision worth computing, so it is taken as not exactly zero."""
     if _huge_exponential(d):
-        return False
+        return _identity_in_exponentials(d)
     if d.is_zero is not None:
         return bool(d.is_zero)
     s = sympy.nsimplify(d) if d.has(sympy.Float) else sympy.simplify(d)
@@ -239,6 +240,28 @@ def _huge_exponential(d) -> bool:
             if any(v.is_real and abs(v) > HUGE_EXPONENT for v in values):
                 return True
     return False
+
+
+def _identity_in_exponentials(d) -> bool:
+    """Whether d is 0 whatever the value of its huge exponentials: written with exp alone, each e^(q g) (g the
+    argument of one huge exponential, q rational) becomes t^(q L) for a t of its own (L the denominators'
+    least common multiple) and the whole must cancel to 0 as a rational function of t; it is then 0 at
+    t = e^(g/L) too. σ'(1004) = σ(1004)(1 − σ(1004)) is confirmed so; tanh(10^6) − 1 is not (−2/(t² + 1))."""
+    e = d.rewrite(sympy.exp)
+    exps = {n for n in sympy.preorder_traversal(e) if isinstance(n, sympy.exp) and n.args[0].is_number}
+    huge = [n for n in exps if abs(n.args[0].evalf(15)) > HUGE_EXPONENT]
+    if not huge:
+        return False
+    g = huge[0].args[0]
+    ratios = {n: q for n, q in ((n, n.args[0] / g) for n in exps) if q.is_Rational}
+    if any(n not in ratios for n in huge):
+        return False
+    L = math.lcm(*(int(q.q) for q in ratios.values()))
+    t = sympy.Dummy("t", positive=True)
+    e = e.xreplace({n: t ** (q * L) for n, q in ratios.items()})
+    if _huge_exponential(e):
+        return False
+    return sympy.cancel(sympy.together(e)) == 0
 
 
 def _samples(d, points: bool = False):

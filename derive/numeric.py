@@ -282,6 +282,19 @@ def evaluate(expr, values: dict | None = None, digits: int = DIGITS):
             raise
 
 
+def value_at(expr, digits: int):
+    """A constant expression's value computed at ``digits`` digits throughout: its constants and every
+    operation (compile() and evaluate() work at DIGITS whatever the context)."""
+    with mpmath.workdps(digits):
+        try:
+            return _build(sympy.sympify(expr), {})(())
+        except Unsupported:
+            value = sympy.N(sympy.sympify(expr), digits)
+            if value.is_Float:
+                return mpmath.mpf(value._mpf_)
+            raise
+
+
 def to_sympy(value) -> sympy.Float:
     """An mpmath number as a SymPy Float of the working precision."""
     return sympy.Float(value, DIGITS) if not isinstance(value, sympy.Basic) else value

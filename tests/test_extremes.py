@@ -4,10 +4,14 @@ format renders) or refused with a SpecError naming its field, never another exce
 from __future__ import annotations
 
 import json
+import re
 
+import mpmath
 import pytest
+import sympy
 
 import derive
+from derive.check import is_zero
 from derive.errors import SpecError
 
 TEXT_FORMATS = ("latex", "markdown", "html", "json", "beamer")
@@ -61,3 +65,68 @@ def test_init_layer_type_of_another_type_is_refused(bad):
     with pytest.raises(SpecError) as err:
         derive.from_mapping(data)
     assert "layer.type" in str(err.value) and "conv | dense" in str(err.value)
+
+
+# --- graph: saturated units, whose gradients are far below a double's range --------------------------------
+
+def graph(given: dict, forward: list[str]) -> dict:
+    return {"title": "t", "problem": [{"kind": "graph", "given": given, "forward": forward,
+                                        "part": [{"ask": ["gradient"]}]}]}
+
+
+def answered(doc) -> dict[str, mpmath.mpf]:
+    """The gradients the key's answer states, read from its LaTeX (≈ m · 10^{e}, or an exact number)."""
+    text = derive.render(doc, "latex")
+    answer = text[text.index(r"\textbf{Answer 1a.}"):].split("\n\n")[0]
+    found = re.findall(r"\\partial ([a-z]+)(?:_\{(\d+)\})?\} \\approx (-?[\d.]+)(?: \\cdot 10\^\{(-?\d+)\})?",
+                       answer)
+    return {name + index: mpmath.mpf(m) * mpmath.mpf(10) ** int(e or 0) for name, index, m, e in found}
+
+
+def mp_gradient(fn, point: dict) -> dict:
+    """d fn / d name at the point, by mpmath at 3000 digits (central differences far below the scale)."""
+    with mpmath.workdps(3000):
+        return {name: mpmath.diff(lambda v: fn(**{**point, name: v}), mpmath.mpf(value)) for name, value in point.items()}
+
+
+def close(a, b, rel=1e-5) -> bool:
+    return abs(a - b) <= rel * abs(b)
+
+
+def test_a_saturated_sigmoid_neuron_has_its_tiny_gradient():
+    """z = 1004: σ'(z) = σ(z)(1 − σ(z)) ≈ 9.3·10^-437. Carried as a 60-digit float σ(z) is 1, 1 − σ(z) 0 and
+    the check of σ' = σ(1 − σ) failed; the key now states each gradient to its six digits."""
+    given = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": 1000}
+    doc = derive.solve(derive.from_mapping(graph(given, ["z = w0 * x0 + w1 * x1 + w2", "f = sigmoid(z)"])))
+
+    def f(w0, x0, w1, x1, w2):
+        return 1 / (1 + mpmath.exp(-(w0 * x0 + w1 * x1 + w2)))
+    expected = mp_gradient(f, given)
+    stated = answered(doc)
+    assert set(stated) == set(given) and all(close(stated[n], expected[n]) for n in given), (stated, expected)
+    assert close(stated["w2"], mpmath.mpf("9.29694e-437"))
+
+
+def test_cancellation_after_a_saturated_tanh_is_computed_not_rounded_to_zero():
+    """h = tanh(1200) is 1 − 2·10^-1042 or so: dL/dy = −2(h − y) and the rest need ~1050 digits of working
+    precision. The key states them (rounded to 60 digits first they came out as 10^-190 garbage or 0)."""
+    given = {"w": 3, "x": 400, "y": 1}
+    doc = derive.solve(derive.from_mapping(graph(
+        given, ["z = w * x", "h = tanh(z)", "p = sigmoid(h * 200)", "L = -log(p) + (h - y) * (h - y)"])))
+
+    def L(w, x, y):
+        h = mpmath.tanh(w * x)
+        return -mpmath.log(1 / (1 + mpmath.exp(-200 * h))) + (h - y) ** 2
+    expected = mp_gradient(L, given)
+    stated = answered(doc)
+    assert set(stated) == set(given) and all(close(stated[n], expected[n]) for n in given), (stated, expected)
+    assert close(stated["y"], mpmath.mpf("1.9738e-1042"), 1e-4)
+
+
+def test_identities_in_huge_exponentials_are_confirmed_exactly():
+    z = sympy.Integer(1004)
+    s = 1 / (1 + sympy.exp(-z))
+    assert is_zero(sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2 - s * (1 - s))
+    assert is_zero(1 - sympy.tanh(1004) ** 2 - sympy.sech(1004) ** 2)
+    assert not is_zero(sympy.tanh(10 ** 6) - 1)                     # about −10^-868589: not 0
+    assert not is_zero(sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2 - s * (1 - s) + sympy.exp(-2 * z))

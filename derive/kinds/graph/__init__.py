@@ -6,6 +6,8 @@ at each node, every relation checked."""
 
 from __future__ import annotations
 
+from ...fields import FieldError
+
 from ...steps import Text
 from ..base import REQUIRED, Field, Kind, register
 from .names import NOTATION
@@ -44,4 +46,9 @@ class Graph(Kind):
     def solve(self, config, ask: str):
         from .backsteps import solve_gradient
         from .narrate import forward
-        return forward(config) if ask == "forward" else solve_gradient(config)
+        from .values import TooExtreme
+        try:
+            return forward(config) if ask == "forward" else solve_gradient(config)
+        except TooExtreme as err:
+            raise FieldError("given", str(err), None, "values whose gradients a few thousand digits can tell "
+                             "apart from 0") from None

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import mpmath
 import sympy
 from sympy import ImmutableMatrix
+
+from ... import numeric
 
 from .parse import Call, Index, Name, Neg, Node, Num, Op
 
@@ -61,14 +64,53 @@ def to_json(e):
 
 
 WORKING_DIGITS = 60         # an irrational number is carried as a 60-digit float (the checker works to 50)
+MAX_DIGITS = 20000          # the most digits an evaluation may take to find a value's 60 first digits
+
+
+class TooExtreme(ValueError):
+    """A number whose first digits even MAX_DIGITS digits of working precision do not settle (tanh(10^6) − 1
+    is about −10^-868589: its digits lie beyond any precision worth computing)."""
 
 
 def settle(e):
     """An irrational number as a 60-digit float (exact arithmetic on nested exponentials would grow at every
-    node); a rational or a formula unchanged."""
+    node); a rational or a formula unchanged. The float's digits are right: evaluated at rising precision
+    until two evaluations agree, since cancellation can eat any fixed precision (2 tanh(1200) − 2 is about
+    −2·10^-1042: at 60 digits, 0). A number within the float's precision of a whole number (σ(1004) is
+    1 − 10^-437 or so) stays exact: 1 − σ(1004) taken from the float would be 0, and every gradient
+    through it."""
     if e.is_Rational or not e.is_number:
         return e
-    return e.evalf(WORKING_DIGITS)
+    try:
+        value = accurate(e)
+    except (numeric.Unsupported, ValueError, ZeroDivisionError) as err:
+        if isinstance(err, TooExtreme):
+            raise
+        return e.evalf(WORKING_DIGITS)            # undefined (log 0) or complex: the caller names it
+    if isinstance(value, mpmath.mpf) and value != 0 and \
+            abs(value - mpmath.nint(value)) < abs(value) * mpmath.mpf(10) ** (10 - WORKING_DIGITS):
+        return e
+    return sympy.Float(value, WORKING_DIGITS) if isinstance(value, mpmath.mpf) else e.evalf(WORKING_DIGITS)
+
+
+def accurate(e, digits: int = WORKING_DIGITS):
+    """e's value (mpmath) good to ``digits`` significant digits: two evaluations, the second at twice the
+    precision, agree, neither 0 (a difference that cancels to 0 at one precision may not at the next). 0 when
+    it is 0 up to MAX_DIGITS; TooExtreme when a value that is not 0 has not settled by then."""
+    work = digits + 10
+    last = numeric.value_at(e, work)
+    while work < MAX_DIGITS:
+        work *= 2
+        value = numeric.value_at(e, work)
+        if not isinstance(value, mpmath.mpf):
+            return value                                      # complex: the caller refuses it
+        if value != 0 and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -digits:
+            return value
+        last = value
+    if last == 0:
+        return last
+    raise TooExtreme(f"{sympy.sstr(e)[:80]} cannot be evaluated: its first digits lie beyond "
+                     f"{MAX_DIGITS} digits of working precision")
 
 
 def settled(v: "Val") -> "Val":
