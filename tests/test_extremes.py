@@ -130,3 +130,24 @@ def test_identities_in_huge_exponentials_are_confirmed_exactly():
     assert is_zero(1 - sympy.tanh(1004) ** 2 - sympy.sech(1004) ** 2)
     assert not is_zero(sympy.tanh(10 ** 6) - 1)                     # about −10^-868589: not 0
     assert not is_zero(sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2 - s * (1 - s) + sympy.exp(-2 * z))
+
+
+@pytest.mark.parametrize("cell, weights", [("gru", {"W_r": 0.5, "U_r": -1, "b_r": 0.2, "W_z": 1, "U_z": 0.5,
+                                                     "b_z": -0.5, "W_n": 0, "U_n": 1.2, "b_n": 0}),
+                                           ("lstm", {"W_f": 0.5, "U_f": -1, "b_f": 1, "W_i": 1, "U_i": 0.5,
+                                                     "b_i": -0.5, "W_g": 0.7, "U_g": 1.2, "b_g": 0, "W_o": 1,
+                                                     "U_o": 0.3, "b_o": 0.2, "c0": 0.1})])
+def test_a_gated_cell_of_one_unit_written_as_lists_is_the_scalar_cell(cell, weights):
+    """W_n = [0] makes a cell of one unit in the several-units form (its Jacobian 1 x 1 for a GRU): the same
+    numbers as the scalar cell, in lists."""
+    def answers(values):
+        part = {"cell": cell, **values, "ask": ["derivative", "stability"]}
+        data = {"title": "t", "problem": [{"kind": "rnn-activation", "x": 1, "a0": 0.5, "part": [part]}]}
+        return [p["answer"]["value"] for p in json.loads(derive.render(derive.solve(derive.from_mapping(data)), "json"))["parts"]]
+    scalar = answers(weights)
+    listed = answers({k: [v] if k.startswith("W_") else v for k, v in weights.items()})
+    flat = [{k: (v[0][0] if isinstance(v, list) and isinstance(v[0], list) else v[0] if isinstance(v, list) and
+                 len(v) == 1 else v) for k, v in a.items()} for a in listed]
+    assert [a["verdict"] for a in listed[1:]] == [scalar[1]["verdict"]]
+    assert flat[1]["factor"] == pytest.approx(scalar[1]["factor"], rel=1e-12)
+    assert flat[1]["gradient_T"] == pytest.approx(scalar[1]["gradient_T"], rel=1e-9)

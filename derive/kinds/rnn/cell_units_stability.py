@@ -84,6 +84,12 @@ def _products(c: GatedUnits, S: Step, traj: list) -> tuple:
         return evidence, to_sympy(max(copying)), tuple(figures.block_norms(blocks[:-1], evidence)), tuple(path)
 
 
+def eigenvalues(M) -> list:
+    """M's eigenvalues (mpmath.eig gives a 1 x 1 matrix's with its eigenvectors whatever it is asked)."""
+    found = mpmath.eig(M, left=False, right=False)
+    return found[0] if isinstance(found, tuple) else found
+
+
 def analyse(c: GatedUnits) -> UnitsStability:
     """Follow the state from the start: where it settles, the spectral radius there, the evidence at T."""
     S = Step(c)
@@ -95,8 +101,7 @@ def analyse(c: GatedUnits) -> UnitsStability:
     if star is not None:
         with mpmath.workdps(DIGITS):
             J_star = S.jacobian(star)
-            eig = mpmath.eig(J_star, left=False, right=False)
-            factor = to_sympy(max(abs(v) for v in eig))
+            factor = to_sympy(max(abs(v) for v in eigenvalues(J_star)))
     else:
         factor = growth(S.jacobian, traj)
     evidence, copying, running, path = _products(c, S, traj)
