@@ -304,6 +304,8 @@ def small_rational(value, max_denominator: int = 1000, tolerance: float = 1e-40)
     """p/q with q <= max_denominator equal to value within tolerance, if there is one."""
     if not mpmath.isfinite(value) or abs(value) > 10**15:
         return None
+    if abs(value) < tolerance:
+        return sympy.Integer(0)              # written out in full, 1e-434294 would be a 434,294-digit fraction
     with mpmath.workdps(DIGITS):
         frac = Fraction(mpmath.nstr(value, DIGITS, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)).limit_denominator(
             max_denominator)

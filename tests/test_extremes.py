@@ -151,3 +151,17 @@ def test_a_gated_cell_of_one_unit_written_as_lists_is_the_scalar_cell(cell, weig
     assert [a["verdict"] for a in listed[1:]] == [scalar[1]["verdict"]]
     assert flat[1]["factor"] == pytest.approx(scalar[1]["factor"], rel=1e-12)
     assert flat[1]["gradient_T"] == pytest.approx(scalar[1]["gradient_T"], rel=1e-9)
+
+
+def test_a_unit_pinned_at_a_state_of_e_to_the_minus_a_million():
+    """b₂ = −10^6: the second unit's state is about e^-1000000 (a 434,294-digit fraction written out in full,
+    which Python refuses to read). It is 0 to any precision the key shows; the first unit settles alone."""
+    data = {"title": "t", "problem": [{"kind": "rnn-activation", "activation": "sigmoid",
+                                        "W_a": [[0.6, 0.2], [0.2, 0.6]], "b": [0, -1000000.0], "a0": 1,
+                                        "part": [{"ask": ["stability"]}]}]}
+    value = json.loads(derive.render(derive.solve(derive.from_mapping(data)), "json"))["parts"][0]["answer"]["value"]
+    with mpmath.workdps(50):
+        a1 = mpmath.findroot(lambda a: a - 1 / (1 + mpmath.exp(-0.6 * a)), 0.5)
+    assert value["fixed_point"][0] == pytest.approx(float(a1), rel=1e-12) and value["fixed_point"][1] == 0.0
+    assert value["factor"] == pytest.approx(float(0.6 * a1 * (1 - a1)), rel=1e-12)
+    assert value["verdict"] == "vanishing"
