@@ -51,11 +51,13 @@ def format_names(fmt: str | Iterable[str], allowed: tuple[str, ...], what: str) 
 
 
 def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
-    """Where each format goes: out/<stem><suffix> by default; with several formats -o is a folder."""
+    """Where each format goes: out/<stem><suffix> by default; with several formats -o is a folder, and with
+    one it is when it names one (an existing folder, or a path ending in '/')."""
     if out == "-" and (len(names) > 1 or FORMATS[names[0]].binary):
         raise UsageError("a PDF cannot be written to standard output; give a file with -o PATH" if len(names) == 1
                          else "several formats cannot go to standard output; give a folder with -o DIR")
-    if len(names) > 1 or out is None:
+    folder_named = out is not None and out != "-" and (out.endswith(("/", os.sep)) or os.path.isdir(out))
+    if len(names) > 1 or out is None or folder_named:
         folder = out or OUT
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise UsageError(f"-o {folder}: not a folder (several formats are written into a folder)")

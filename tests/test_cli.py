@@ -53,6 +53,20 @@ def test_output_path_and_only(run, tmp_path):
     assert [p["id"] for p in data["parts"]] == ["1a.ii", "2d"]
 
 
+def test_output_folder_for_one_format(run, tmp_path):
+    """-o naming a folder (one that exists, or a path ending in '/') writes the usual file name into it, for
+    one format as for several: not a file called like the folder, not an error."""
+    (tmp_path / "keys").mkdir()
+    result = run("solutions", "-f", "json", "-o", "keys", "--only", "2d")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == os.path.join("keys", "hw5-solutions.json")
+    assert [p["id"] for p in json.loads((tmp_path / "keys" / "hw5-solutions.json").read_text())["parts"]] == ["2d"]
+    result = run("problems", "-o", "sheets/", "--only", "2d")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "sheets" / "hw5-problems.tex").read_text().startswith("\\documentclass")
+    assert sorted(p.name for p in (tmp_path / "sheets").iterdir()) == ["hw5-problems.tex"]
+
+
 def test_spec_argument(run, tmp_path):
     (tmp_path / "week3.toml").write_text("""
 title = "Week 3"
