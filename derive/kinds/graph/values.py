@@ -81,6 +81,8 @@ def settle(e):
     through it."""
     if e.is_Rational or not e.is_number:
         return e
+    if not _transcendental(e):
+        return e.evalf(WORKING_DIGITS)            # arithmetic on floats: more digits would not make it truer
     try:
         value = accurate(e)
     except (numeric.Unsupported, ValueError, ZeroDivisionError) as err:
@@ -91,6 +93,12 @@ def settle(e):
             abs(value - mpmath.nint(value)) < abs(value) * mpmath.mpf(10) ** (10 - WORKING_DIGITS):
         return e
     return sympy.Float(value, WORKING_DIGITS) if isinstance(value, mpmath.mpf) else e.evalf(WORKING_DIGITS)
+
+
+def _transcendental(e) -> bool:
+    """Whether e applies a function (exp, log, tanh, ...) or a root, where cancellation can hide digits that
+    more precision finds; sums and products of rationals and floats have none to find."""
+    return bool(e.atoms(sympy.Function)) or any(not p.exp.is_Integer for p in e.atoms(sympy.Pow))
 
 
 def accurate(e, digits: int = WORKING_DIGITS):
