@@ -165,3 +165,20 @@ def test_a_unit_pinned_at_a_state_of_e_to_the_minus_a_million():
     assert value["fixed_point"][0] == pytest.approx(float(a1), rel=1e-12) and value["fixed_point"][1] == 0.0
     assert value["factor"] == pytest.approx(float(0.6 * a1 * (1 - a1)), rel=1e-12)
     assert value["verdict"] == "vanishing"
+
+
+@pytest.mark.parametrize("drive", [60, 200, 700])
+def test_a_saturated_tanh_unit_has_its_tiny_factor(drive):
+    """a* = tanh(a* + drive): tanh's slope 1 − tanh²(z*) is below 10^-50 and cancelled to 0 at 50 digits; the
+    factor is now |W_a| sech²(z*) to its digits (mpmath at 3000 digits beside it)."""
+    data = {"title": "t", "problem": [{"kind": "rnn-activation", "W_a": 1, "x": 1, "W_x": drive, "a0": 0.5,
+                                        "part": [{"activation": "tanh", "ask": ["stability"]}]}]}
+    doc = derive.solve(derive.from_mapping(data))
+    value = json.loads(derive.render(doc, "json"))["parts"][0]["answer"]["value"]
+    with mpmath.workdps(3000):
+        star = mpmath.findroot(lambda a: a - mpmath.tanh(a + drive), 1)
+        factor = mpmath.sech(star + drive) ** 2
+    assert value["verdict"] == "vanishing"
+    if factor > mpmath.mpf("1e-300"):
+        assert value["factor"] == pytest.approx(float(factor), rel=1e-12)
+    assert "\\approx 0.0" not in derive.render(doc, "latex")

@@ -20,7 +20,7 @@ from sympy import ImmutableMatrix
 
 from ..check import is_zero
 from ..fields import FieldError, check_int
-from ..numeric import Unsupported, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
+from ..numeric import Unsupported, accurate, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
 from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import composed_derivative
 from .rnn_notation import A_PREV, A_STAR, Z, previous
@@ -89,6 +89,19 @@ def newton(update: Callable, start, size: Callable) -> tuple:
         if size(delta) < STEP_TINY:
             return a, "done"
     return a, "slow"
+
+
+def _binary(a) -> sympy.Rational:
+    """A state's number as the exact rational its binary digits are (a Float inside tanh would make SymPy
+    evaluate it at the Float's precision at once)."""
+    value = a if isinstance(a, mpmath.mpf) else mpmath.mpf(a._mpf_) if isinstance(a, sympy.Float) else None
+    if value is None:
+        return sympy.sympify(a)
+    man, exp = value.man_exp
+    return sympy.Integer(man) * sympy.Integer(2) ** exp
+
+
+SLOPE_DIGITS = 2000         # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 2000)
 
 
 @dataclass(frozen=True)
@@ -217,9 +230,23 @@ class Recurrence:
         key = a._mpf_ if isinstance(a, sympy.Float) else a
         found = self._factors.get(key)
         if found is None:
-            with mpmath.workdps(DIGITS):
-                found = self._factors[key] = abs(self.slope()(evaluate(a)))
+            found = self._factors[key] = self.slope_at(a)
         return found
+
+    def slope_at(self, a):
+        """|W phi'(W a + c)| at the state a (mpmath), right to DIGITS where it is tiny: a slope written with a
+        difference (tanh's 1 − tanh²(z)) cancels to 0 at 50 digits once |z| passes ~57, so a factor below
+        ZERO is computed again at rising precision (numeric.accurate, up to SLOPE_DIGITS)."""
+        with mpmath.workdps(DIGITS):
+            value = abs(self.slope()(evaluate(a)))
+            if value >= ZERO or not isinstance(value, mpmath.mpf) or not self.dphi.has(sympy.Add):
+                return value                         # no difference in the slope: nothing cancels
+            exact = self.W * self.dphi.subs(Z, self.W * _binary(a) + self.c)
+            try:
+                finer = accurate(exact, DIGITS, SLOPE_DIGITS)
+            except (Unsupported, ValueError, ZeroDivisionError):
+                return value
+            return abs(finer) + 0 if isinstance(finer, mpmath.mpf) else value
 
     def gradient(self, traj: list, T: int) -> sympy.Float | None:
         """|da<T>/da<0>| = prod_t |W phi'(z<t>)| along the trajectory; None if it diverged before T."""

@@ -102,23 +102,13 @@ def _transcendental(e) -> bool:
 
 
 def accurate(e, digits: int = WORKING_DIGITS):
-    """e's value (mpmath) good to ``digits`` significant digits: two evaluations, the second at twice the
-    precision, agree, neither 0 (a difference that cancels to 0 at one precision may not at the next). 0 when
-    it is 0 up to MAX_DIGITS; TooExtreme when a value that is not 0 has not settled by then."""
-    work = digits + 10
-    last = numeric.value_at(e, work)
-    while work < MAX_DIGITS:
-        work *= 2
-        value = numeric.value_at(e, work)
-        if not isinstance(value, mpmath.mpf):
-            return value                                      # complex: the caller refuses it
-        if value != 0 and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -digits:
-            return value
-        last = value
-    if last == 0:
-        return last
-    raise TooExtreme(f"{sympy.sstr(e)[:80]} cannot be evaluated: its first digits lie beyond "
-                     f"{MAX_DIGITS} digits of working precision")
+    """e's value (mpmath) good to ``digits`` significant digits (numeric.accurate); TooExtreme when a value
+    that is not 0 has not settled by MAX_DIGITS."""
+    value = numeric.accurate(e, digits, MAX_DIGITS)
+    if value is None:
+        raise TooExtreme(f"{sympy.sstr(e)[:80]} cannot be evaluated: its first digits lie beyond "
+                         f"{MAX_DIGITS} digits of working precision")
+    return value
 
 
 def settled(v: "Val") -> "Val":

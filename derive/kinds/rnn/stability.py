@@ -117,7 +117,7 @@ def _factor_at(rec: Recurrence, star, exact: bool) -> sympy.Expr:
         factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * star + rec.c))
         return factor if factor.is_Rational else sympy.simplify(factor)
     with mpmath.workdps(DIGITS):                     # numerically: a Float inside Abs would make SymPy evaluate
-        return to_sympy(abs(rec.slope()(evaluate(star))))
+        return to_sympy(rec.slope_at(star))
 
 
 def _listed(rec: Recurrence, traj: list, star) -> tuple[tuple[FixedPoint, ...], int | None]:
