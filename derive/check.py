@@ -22,7 +22,9 @@ from .steps import Chain, Solution
 
 from .precision import DIGITS, TINY, ZERO
 
-HUGE_EXPONENT = 200          # e^200 ~ 10^87: beyond it exact confirmation is not attempted
+HUGE_EXPONENT = 200          # e^200 ~ 10^87: beyond it a constant is confirmed as an identity first
+EXACT_DIGITS = 3000          # a constant that is 0 to 50 digits must stay 0 up to this many to be 0
+SEEN_TO = 1000               # functions of arguments up to this size differ from 0 within EXACT_DIGITS
 # Sample values for free symbols: distinct, with large prime denominators, so that they miss
 # the kinks (such as ReLU's) that the small rationals of a spec put at simple points.
 SAMPLES = [sympy.Rational(p, q) for p, q in
@@ -220,24 +222,30 @@ def _size(scale, point=None):
 
 
 def _exact_zero(d, size=1) -> bool:
-    """A constant that is 0 to 50 digits: confirm exactly where SymPy can. A constant holding an
-    exponential of a large argument (e^1000000) is not confirmed: its difference from 0 could be far below
-    any precision worth computing, so it is taken as not exactly zero."""
+    """A constant that is 0 to 50 digits: confirm it is 0. Symbolically where SymPy can; else it must stay 0
+    at every precision up to EXACT_DIGITS (1 − tanh(129.5) is about 2·10^-113: below any fixed threshold one
+    would pick at 100 digits, yet not 0). A constant holding a function of an argument beyond SEEN_TO
+    (tanh(10^6) − 1 is about −10^-868589) is confirmed only as an identity (_identity_in_exponentials): its
+    difference from 0 could lie below any precision worth computing."""
     if _huge_exponential(d):
-        return _identity_in_exponentials(d)
+        if _identity_in_exponentials(d):
+            return True
+        if _huge_exponential(d, SEEN_TO):
+            return False
+        return numeric.accurate(d, 15, EXACT_DIGITS) == 0
     if d.is_zero is not None:
         return bool(d.is_zero)
     s = sympy.nsimplify(d) if d.has(sympy.Float) else sympy.simplify(d)
-    return s == 0 or abs(d.evalf(2 * DIGITS)) < ZERO**2 * size
+    return s == 0 or numeric.accurate(d, 15, EXACT_DIGITS) == 0
 
 
-def _huge_exponential(d) -> bool:
-    """Whether d applies a function (exp, tanh, ...) to a number beyond HUGE_EXPONENT: tanh(10^6) - 1 is
-    about -10^-868589, zero to any precision worth computing, yet not zero."""
+def _huge_exponential(d, beyond=None) -> bool:
+    """Whether d applies a function (exp, tanh, ...) to a number beyond HUGE_EXPONENT (or ``beyond``)."""
+    beyond = HUGE_EXPONENT if beyond is None else beyond
     for node in sympy.preorder_traversal(d):
         if isinstance(node, sympy.Function) and node.args and all(a.is_number for a in node.args):
             values = [a.evalf(15) for a in node.args]
-            if any(v.is_real and abs(v) > HUGE_EXPONENT for v in values):
+            if any(v.is_real and abs(v) > beyond for v in values):
                 return True
     return False
 

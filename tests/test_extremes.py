@@ -167,17 +167,19 @@ def test_a_unit_pinned_at_a_state_of_e_to_the_minus_a_million():
     assert value["verdict"] == "vanishing"
 
 
-@pytest.mark.parametrize("drive", [60, 200, 700])
-def test_a_saturated_tanh_unit_has_its_tiny_factor(drive):
-    """a* = tanh(a* + drive): tanh's slope 1 − tanh²(z*) is below 10^-50 and cancelled to 0 at 50 digits; the
-    factor is now |W_a| sech²(z*) to its digits (mpmath at 3000 digits beside it)."""
-    data = {"title": "t", "problem": [{"kind": "rnn-activation", "W_a": 1, "x": 1, "W_x": drive, "a0": 0.5,
+@pytest.mark.parametrize("W_a, drive, a0", [(1, 60, 0.5), (1, 200, 0.5), (1, 700, 0.5), (1, -60, 0.5),
+                                             (2, -127.5, 1000)])
+def test_a_saturated_tanh_unit_has_its_tiny_factor(W_a, drive, a0):
+    """a* = tanh(W_a a* + drive): tanh's slope 1 − tanh²(z*) is below 10^-50 and cancelled to 0 at 50 digits; the
+    factor is now |W_a| sech²(z*) to its digits (mpmath at 3000 digits beside it). The last case starts at
+    1000 and settles near −1, where 1 − tanh(129.5) ≈ 2·10^-113 once passed for an exact fixed point −1."""
+    data = {"title": "t", "problem": [{"kind": "rnn-activation", "W_a": W_a, "x": 1, "W_x": drive, "a0": a0,
                                         "part": [{"activation": "tanh", "ask": ["stability"]}]}]}
     doc = derive.solve(derive.from_mapping(data))
     value = json.loads(derive.render(doc, "json"))["parts"][0]["answer"]["value"]
     with mpmath.workdps(3000):
-        star = mpmath.findroot(lambda a: a - mpmath.tanh(a + drive), 1)
-        factor = mpmath.sech(star + drive) ** 2
+        star = mpmath.findroot(lambda a: a - mpmath.tanh(W_a * a + drive), 1 if drive > 0 else -1)
+        factor = W_a * mpmath.sech(W_a * star + drive) ** 2
     assert value["verdict"] == "vanishing"
     if factor > mpmath.mpf("1e-300"):
         assert value["factor"] == pytest.approx(float(factor), rel=1e-12)

@@ -97,8 +97,8 @@ def _binary(a) -> sympy.Rational:
     value = a if isinstance(a, mpmath.mpf) else mpmath.mpf(a._mpf_) if isinstance(a, sympy.Float) else None
     if value is None:
         return sympy.sympify(a)
-    man, exp = value.man_exp
-    return sympy.Integer(man) * sympy.Integer(2) ** exp
+    sign, man, exp, _ = value._mpf_
+    return (-1) ** sign * sympy.Integer(man) * sympy.Integer(2) ** exp
 
 
 SLOPE_DIGITS = 2000         # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 2000)
