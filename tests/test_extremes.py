@@ -184,3 +184,20 @@ def test_a_saturated_tanh_unit_has_its_tiny_factor(W_a, drive, a0):
     if factor > mpmath.mpf("1e-300"):
         assert value["factor"] == pytest.approx(float(factor), rel=1e-12)
     assert "\\approx 0.0" not in derive.render(doc, "latex")
+
+
+def test_saturated_tanh_units_have_their_tiny_spectral_radius():
+    """Two tanh units driven to ±1 (z* ≈ 70.4 and −80.3): the Jacobian diag(1 − tanh²(z*)) W_a at the fixed
+    point was 0 at 50 digits; its spectral radius is about 1.4·10^-61 (mpmath at 300 digits beside it)."""
+    W, c = [[0.5, 0.1], [0.2, 0.5]], [70, -80]
+    data = {"title": "t", "problem": [{"kind": "rnn-activation", "activation": "tanh", "W_a": W, "x": [1, 1],
+                                        "W_x": [[70, 0], [0, -80]], "a0": [0.1, 0.2], "part": [{"ask": ["stability"]}]}]}
+    value = json.loads(derive.render(derive.solve(derive.from_mapping(data)), "json"))["parts"][0]["answer"]["value"]
+    with mpmath.workdps(300):
+        Wm = [[mpmath.mpf(sympy.Rational(str(e)).p) / sympy.Rational(str(e)).q for e in row] for row in W]
+        star = mpmath.findroot(lambda a, b: [a - mpmath.tanh(Wm[0][0] * a + Wm[0][1] * b + c[0]),
+                                             b - mpmath.tanh(Wm[1][0] * a + Wm[1][1] * b + c[1])], (1, -1))
+        z = [Wm[i][0] * star[0] + Wm[i][1] * star[1] + c[i] for i in range(2)]
+        J = mpmath.matrix([[mpmath.sech(z[i]) ** 2 * Wm[i][j] for j in range(2)] for i in range(2)])
+        rho = max(abs(e) for e in mpmath.eig(J, left=False, right=False))
+    assert value["verdict"] == "vanishing" and value["factor"] == pytest.approx(float(rho), rel=1e-9)

@@ -20,7 +20,7 @@ from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..activations import READABLE, SUPREMA, derivative, recognise, slope
 from ..dynamics import (T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
-                        versus_one)
+                        slope_value, versus_one)
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
@@ -212,7 +212,9 @@ def analyse(u: Units, dphi) -> Stability:
     first = ImmutableMatrix([u.phi.subs(Z, e) for e in u.W_a * u.a0 + u.c]) if stationary else None
     J_star = None
     if star is not None:
-        J_star = ImmutableMatrix(jacobian_at(u, dphi, list(u.W_a * star + u.c)))
+        zs = list(u.W_a * star + u.c)
+        precise = None if exact_star is not None else [slope_value(dphi, z) for z in zs]
+        J_star = ImmutableMatrix(jacobian_at(u, dphi, zs, precise))
         if exact_star is None:
             J_star = ImmutableMatrix(J_star.applyfunc(lambda e: to_sympy(evaluate(e))))
         factor = _spectral_radius(J_star)
