@@ -232,11 +232,19 @@ def _exact_zero(d, size=1) -> bool:
             return True
         if _huge_exponential(d, SEEN_TO):
             return False
-        return numeric.accurate(d, 15, EXACT_DIGITS) == 0
+        return _zero_to_the_last(d)
     if d.is_zero is not None:
         return bool(d.is_zero)
     s = sympy.nsimplify(d) if d.has(sympy.Float) else sympy.simplify(d)
-    return s == 0 or numeric.accurate(d, 15, EXACT_DIGITS) == 0
+    return s == 0 or _zero_to_the_last(d)
+
+
+def _zero_to_the_last(d) -> bool:
+    """d is 0 at every precision up to EXACT_DIGITS (False when it cannot be evaluated)."""
+    try:
+        return numeric.accurate(d, 15, EXACT_DIGITS) == 0
+    except (numeric.Unsupported, TypeError, ValueError, ZeroDivisionError):
+        return False
 
 
 def _huge_exponential(d, beyond=None) -> bool:

@@ -201,3 +201,36 @@ def test_saturated_tanh_units_have_their_tiny_spectral_radius():
         J = mpmath.matrix([[mpmath.sech(z[i]) ** 2 * Wm[i][j] for j in range(2)] for i in range(2)])
         rho = max(abs(e) for e in mpmath.eig(J, left=False, right=False))
     assert value["verdict"] == "vanishing" and value["factor"] == pytest.approx(float(rho), rel=1e-9)
+
+
+# --- graph: values that are undefined part-way through an equation, and gradients that are ----------------
+
+@pytest.mark.parametrize("given, forward, field, says", [
+    ({"x": [[0.1, -100], [0, -1]]}, ["v = softmax(relu((x / x)))[-1]"], "forward[0]", "(x / x) is undefined"),
+    ({"b": [10, 3]}, ["v = relu(sqrt(b - 1000))"], "forward[0]", "sqrt((b - 1000)) is undefined"),
+    ({"w": 0, "y": [1, 2]}, ["v = relu((w / w) * y)"], "forward[0]", "(w / w) is undefined"),
+    ({"b": 0}, ["v = sqrt(b)"], "forward[0]", "the gradient through v = sqrt(b) with respect to b is undefined"),
+])
+def test_undefined_inside_an_equation_is_refused_naming_it(given, forward, field, says):
+    """A value undefined or complex part-way through an equation (0/0 inside relu, a negative number's root)
+    used to reach SymPy's comparisons and crash; the gradient of sqrt at 0 stopped the build at the check."""
+    data = graph(given, forward)
+    data["problem"][0]["part"][0]["ask"] = ["forward", "gradient"]
+    with pytest.raises(SpecError) as err:
+        derive.solve(derive.from_mapping(data))
+    assert err.value.field == field and says in str(err.value)
+
+
+@pytest.mark.parametrize("forward, values, gradient", [
+    (["v = mse(x, y)"], {"v": 4}, {"x": 4, "y": -4}),
+    (["v = dropout(x, m, p)", "w = v * x"], {"v": 6, "w": 18}, {"x": 12}),
+])
+def test_scalar_mse_and_dropout_are_checked_written_out(forward, values, gradient):
+    """mse and dropout of scalars are written with their numbers put in; the checker now knows what they
+    mean (it stopped with 'Unsupported mse')."""
+    given = {"x": 3, "y": 1} if "mse" in forward[0] else {"x": 3, "m": 1, "p": 0.5}
+    data = graph(given, forward)
+    data["problem"][0]["part"][0]["ask"] = ["forward", "gradient"]
+    data["problem"][0]["part"][0]["wrt"] = list(gradient)
+    fwd, grad = [q.answer.value for q in derive.solve(derive.from_mapping(data)).questions()]
+    assert fwd == values and grad == gradient

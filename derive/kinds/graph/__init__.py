@@ -46,9 +46,16 @@ class Graph(Kind):
     def solve(self, config, ask: str):
         from .backsteps import solve_gradient
         from .narrate import forward
-        from .values import TooExtreme
+        from .values import ShapeProblem, TooExtreme, Undefined
         try:
             return forward(config) if ask == "forward" else solve_gradient(config)
+        except Undefined as err:
+            eq = err.args[1] if len(err.args) > 1 else None
+            raise FieldError(f"forward[{eq.k}]" if eq is not None else "given", str(err.args[0]),
+                             eq.text if eq is not None else None,
+                             "an equation whose gradient is defined at the given values") from None
+        except ShapeProblem as err:
+            raise FieldError("forward", str(err), None, "equations whose gradients have shapes that fit") from None
         except TooExtreme as err:
             raise FieldError("given", str(err), None, "values whose gradients a few thousand digits can tell "
                              "apart from 0") from None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sympy
 
 from .config import Config, Equation
-from .values import Val, evaluate, make, settle
+from .values import Undefined, Val, evaluate, make, settle, undefined
 from .vjp import backprop, kinks as _kinks
 
 
@@ -63,10 +63,20 @@ def backward(c: Config) -> Backward:
             if name in c.labels:
                 continue
             flow = _flow(eq, name, grads[eq.name], sent.get(name), ph, subs, c)
+            _defined(flow, c)
             flows[eq.name].append(flow)
             parts.setdefault(name, []).append(flow)
             grads[name] = flow.value if name not in grads else _add(grads[name], flow.value)
     return Backward(tuple(order), flows, grads, parts, holders)
+
+
+def _defined(flow: Flow, c: Config) -> None:
+    """Undefined (in the field of the equation) when the gradient flowing through it is not a real number:
+    sqrt's slope at 0, or 0^x's with respect to x."""
+    if any(undefined(e) for e in flow.value.entries) or (flow.local is not None and undefined(flow.local)):
+        raise Undefined(f"the gradient through {flow.eq.name} = {flow.eq.text.split('=', 1)[-1].strip()[:60]} with "
+                        f"respect to {flow.wrt} is undefined or not real at the given values (the slope of sqrt at 0,"
+                        " or of 0 ^ x with respect to x)", flow.eq)
 
 
 def _position(c: Config) -> int:

@@ -12,7 +12,7 @@ from ...errors import did_you_mean
 from ...fields import FieldError, check_int, to_number, to_rational
 from . import names as nm
 from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
-from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, ShapeProblem, TooExtreme, Val, evaluate, make, settled,
+from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, ShapeProblem, TooExtreme, Undefined, Val, evaluate, make, settled,
                      shape_text)
 
 MAX_EQUATIONS = 40
@@ -163,6 +163,8 @@ def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
             value = settled(evaluate(rhs, env))
         except ShapeProblem as err:
             raise FieldError(field, str(err), text, "values whose shapes fit") from None
+        except Undefined as err:
+            raise FieldError(field, str(err), text, "an equation defined at the given values") from None
         except TooExtreme as err:
             raise FieldError(field, str(err), text, "given values a few thousand digits can evaluate it at") from None
         _defined(value, name, field, text)

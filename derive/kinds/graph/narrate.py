@@ -100,8 +100,10 @@ LAMBDAS = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.
 
 
 def meanings(c: Config) -> dict:
-    a = sympy.Dummy("a")
+    a, b, p = sympy.Dummy("a"), sympy.Dummy("b"), sympy.Dummy("p")
     out = {nm.function(f): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
+    out[nm.function("mse")] = sympy.Lambda((a, b), (a - b) ** 2)           # of two scalars, as written out
+    out[nm.function("dropout")] = sympy.Lambda((a, b, p), a * b / (1 - p))
     for name, v in c.values.items():
         out.update(entry_meanings(c, name))
         s = sym(c, name)

@@ -24,6 +24,18 @@ class ShapeProblem(ValueError):
     """An operation applied to values of shapes it does not accept (the message names both)."""
 
 
+class Undefined(ValueError):
+    """A value that is undefined or not real at the given values (0/0, log of a negative number, ...)."""
+
+
+UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+def undefined(e) -> bool:
+    """Whether a number is undefined, infinite or not real."""
+    return e.is_number and (e.has(*UNDEFINED) or e.has(sympy.I) or e.is_extended_real is False)
+
+
 @dataclass(frozen=True)
 class Val:
     shape: tuple[int, ...]
@@ -354,8 +366,33 @@ def evaluate(node: Node, env: dict[str, Val]) -> Val:
     if isinstance(node, Op):
         left, right = evaluate(node.left, env), evaluate(node.right, env)
         out = matmul(left, right) if node.op == "@" else elementwise(node.op, left, right)
-        return _sized(out)
-    return _sized(_call(node, [evaluate(a, env) for a in node.args]))
+        return _real(_sized(out), node)
+    return _real(_sized(_call(node, [evaluate(a, env) for a in node.args])), node)
+
+
+def _real(v: Val, node: Node) -> Val:
+    """v, or Undefined when an entry is undefined or not real: caught where it arises, before a function
+    such as relu compares it."""
+    if any(undefined(e) for e in v.entries):
+        text = source(node)
+        raise Undefined(f"{text if len(text) <= 60 else text[:57] + '...'} is undefined or not real at the given"
+                        " values (a division by zero, or the log or square root of a negative number)")
+    return v
+
+
+def source(node: Node) -> str:
+    """An expression written back as equation text."""
+    if isinstance(node, Num):
+        return str(node.value)
+    if isinstance(node, Name):
+        return node.name
+    if isinstance(node, Neg):
+        return f"-{source(node.arg)}"
+    if isinstance(node, Index):
+        return f"{source(node.arg)}[{node.index}]"
+    if isinstance(node, Op):
+        return f"({source(node.left)} {node.op} {source(node.right)})"
+    return f"{node.func}({', '.join(source(a) for a in node.args)})"
 
 
 def _call(node: Call, args: list[Val]) -> Val:
