@@ -231,12 +231,18 @@ def analyse(u: Units, dphi) -> Stability:
 
 
 def _spectral_radius(M) -> sympy.Expr:
-    """max |eigenvalue|: exactly for exact matrices, else to 50 digits."""
-    if M.rows <= 2 and all(e.is_Rational for e in M):
+    """max |eigenvalue|: exactly for small exact matrices of moderate numbers, else to 50 digits."""
+    if M.rows <= 2 and _moderate(M):
         return max((sympy.sqrt(sympy.expand(v * sympy.conjugate(v))) for v in M.eigenvals()),
                    key=lambda v: float(sympy.N(v)))
     with mpmath.workdps(DIGITS):
         return to_sympy(max(abs(v) for v in mpmath.eig(_numeric(M), right=False)))
+
+
+def _moderate(M) -> bool:
+    """Rational entries of at most 40 digits: exact eigenvalues stay cheap (SymPy factors the integers under
+    a square root, and fails on ones beyond a float, as 10^600 is)."""
+    return all(e.is_Rational and abs(e.p) < 10**40 and e.q < 10**40 for e in M)
 
 
 def _numeric(M: ImmutableMatrix):
@@ -246,7 +252,7 @@ def _numeric(M: ImmutableMatrix):
 def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
     """The largest singular value: exactly (the square root of the largest eigenvalue of M^T M) for a small
     exact matrix, else to 50 digits by mpmath's singular value decomposition."""
-    if M.rows <= 2 and all(e.is_Rational for e in M):
+    if M.rows <= 2 and _moderate(M):
         return sympy.sqrt(_spectral_radius(ImmutableMatrix(M.T * M)))
     with mpmath.workdps(DIGITS):
         return to_sympy(max(mpmath.svd_r(_numeric(M), compute_uv=False)))
