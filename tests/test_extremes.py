@@ -234,3 +234,16 @@ def test_scalar_mse_and_dropout_are_checked_written_out(forward, values, gradien
     data["problem"][0]["part"][0]["wrt"] = list(gradient)
     fwd, grad = [q.answer.value for q in derive.solve(derive.from_mapping(data)).questions()]
     assert fwd == values and grad == gradient
+
+
+def test_a_constant_node_used_twice_adds_up_its_gradients():
+    """v0 = 0.001 has no inputs; the gradients flowing back into it from v1 and v2 are added in a sum step,
+    which the checker could not read (what flows into v0 had no meaning)."""
+    data = graph({"b": {"shape": [3]}}, ["v0 = 0.001", "v1 = v0 - v0", "v2 = exp((b @ -b) ^ relu(v0 ^ v1))"])
+    (q,) = derive.solve(derive.from_mapping(data)).questions()
+    b = sympy.symbols("b1:4", real=True)
+    for k, stated in enumerate(q.answer.value["b"]):
+        expected = -2 * b[k] * sympy.exp(-(b[0] ** 2 + b[1] ** 2 + b[2] ** 2))
+        point = {s: sympy.Rational(k + 2, 7) * (-1) ** k for k, s in enumerate(b)}
+        got = sympy.sympify(stated, locals={s.name: s for s in b})
+        assert abs(float((got - expected).subs(point))) < 1e-12

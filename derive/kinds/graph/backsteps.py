@@ -89,7 +89,8 @@ def contribution_symbol(c: Config, b: Backward, flow: Flow) -> sympy.Symbol:
 
 def node_step(c: Config, b: Backward, eq: Equation):
     up = b.flows[eq.name][0].upstream if b.flows[eq.name] else None
-    lines, meaning = [], {nm.partial(c.top, eq.name, c.shape(eq.name)): exact(up)} if up is not None else {}
+    # what flows in: also for a node without inputs (v = 0.001), whose gradient a sum step may add up
+    lines, meaning = [], {nm.partial(c.top, eq.name, c.shape(eq.name)): exact(b.grads[eq.name])}
 
     intro = say("Node ", let(sym(c, eq.name), _rhs(c, eq)), ": " + rule(eq) + ". ")
     if eq.name != c.of and up is not None:
