@@ -247,3 +247,10 @@ def test_a_constant_node_used_twice_adds_up_its_gradients():
         point = {s: sympy.Rational(k + 2, 7) * (-1) ** k for k, s in enumerate(b)}
         got = sympy.sympify(stated, locals={s.name: s for s in b})
         assert abs(float((got - expected).subs(point))) < 1e-12
+
+
+def test_a_value_too_large_to_evaluate_is_refused_naming_its_equation():
+    data = graph({"x": [[-100, -1], [100, 2]]}, ["v0 = exp(sum(exp(exp(x))))", "v1 = -v0"])
+    with pytest.raises(SpecError) as err:
+        derive.solve(derive.from_mapping(data))
+    assert err.value.field == "forward[0]" and "too large to evaluate" in str(err.value)

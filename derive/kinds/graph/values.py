@@ -97,6 +97,8 @@ def settle(e):
         return e.evalf(WORKING_DIGITS)            # arithmetic on floats: more digits would not make it truer
     try:
         value = accurate(e)
+    except OverflowError:
+        raise TooExtreme(f"{sympy.sstr(e)[:80]} is too large to evaluate") from None
     except (numeric.Unsupported, ValueError, ZeroDivisionError) as err:
         if isinstance(err, TooExtreme):
             raise
