@@ -70,3 +70,13 @@ def test_1d_ceil_mode_drops_the_window_in_the_padding():
     q = next(iter(doc.questions()))
     assert q.answer.value == [[3, 2]]
     assert _pool1d({"type": "maxpool", "kernel": 2, "padding": 1, "ceil_mode": True}, 5, 2) == 3
+
+
+@pytest.mark.parametrize("layout, image", [("HWC", "[height, width, channels]"), ("CHW", "[channels, height, width]")])
+def test_a_bad_input_names_each_form_once(layout, image):
+    from derive.errors import SpecError
+    with pytest.raises(SpecError) as err:
+        derive.solve(spec("network", [{"ask": "shapes"}], input=[1, 2, 3, 4], layers=[{"type": "relu"}],
+                          layout=layout))
+    message = str(err.value)
+    assert message.count("[length, features]") == 1 and message.count(image) == 1

@@ -45,7 +45,7 @@ def _input(values: dict) -> tuple[tuple[int, ...], str]:
                          '"HWC" (height, width, channels) or "CHW" (PyTorch\'s channels, height, width)')
     raw = values.get("input")
     if not (isinstance(raw, list) and 1 <= len(raw) <= 3):
-        form = "[channels, height, width] (an image)" if layout == "CHW" else INPUT_FORMS
+        form = "[channels, height, width] (an image)" if layout == "CHW" else "[height, width, channels] (an image)"
         raise FieldError("input", "must be " + INPUT_FORMS.replace("[height, width, channels] (an image)", form),
                          raw, "one, two or three whole numbers >= 1")
     shape = tuple(fields.check_int(v, "input", 1) for v in raw)
