@@ -313,3 +313,26 @@ def mixed_stacks(draw):
 def test_random_mixed_stacks_match_torch(case):
     inp, layers = case
     assert derived(inp, layers) == torch_answers(inp, layers)
+
+
+# --- receptive fields of wide kernels ------------------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 2**40), st.integers(1, 60), st.integers(1, 40))
+def test_a_field_spreads_as_the_union_of_its_shifted_copies(mask, taps, step):
+    from derive.kinds.cnn.field import spread
+    want = 0
+    for t in range(taps):
+        want |= mask << (t * step)
+    assert spread(mask, taps, step) == want
+
+
+def test_a_deep_stack_of_wide_kernels_has_its_field_at_once():
+    """Twenty 50001-wide convolutions over a 100000-pixel image: the field (and whether it has holes) in well
+    under the time limit (it took half a minute when each tap was shifted in turn)."""
+    import time
+    layers = [{"type": "conv", "filters": 1, "kernel": 50001, "padding": 25000}] * 20
+    start = time.monotonic()
+    doc = derive.solve(spec("network", [{"ask": "receptive-field"}], input=[100000, 100000, 1], layers=layers))
+    assert next(iter(doc.questions())).answer.value == [20 * 50000 + 1] * 2
+    assert time.monotonic() - start < 10
