@@ -336,3 +336,14 @@ def test_a_deep_stack_of_wide_kernels_has_its_field_at_once():
     doc = derive.solve(spec("network", [{"ask": "receptive-field"}], input=[100000, 100000, 1], layers=layers))
     assert next(iter(doc.questions())).answer.value == [20 * 50000 + 1] * 2
     assert time.monotonic() - start < 10
+
+
+def test_a_sequence_layer_gets_the_notes_an_image_layer_gets():
+    doc = derive.solve(spec("network", [{"ask": "shapes"}], input=[10, 2], layers=[
+        {"type": "conv", "filters": 2, "kernel": 2, "stride": 3},
+        {"type": "conv", "filters": 2, "kernel": 3, "padding": 4}]))
+    question = next(iter(doc.questions()))
+    notes = " ".join(str(piece) for note in question.notes for piece in note.pieces)
+    assert question.answer.value == [[3, 2], [9, 2]]
+    assert "remainder 2" in notes and "1 of every 3 positions" in notes
+    assert "4 of the output's positions see nothing but padding" in notes

@@ -159,10 +159,11 @@ def _sequence_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[T
     rounding = ", rounding up as ceil_mode asks" if layer.ceil_mode else ""
     steps = [step(say(f"{_label(k, layer)}, input {_dims(shape)}: along the sequence ", _formula(layer),
                       f"{rounding}; the features become {out[-1]}. Output {_dims(out)}."), chain(shown, value))]
+    notes = list(_dim_surprises(k, layer, shape, 0, ("length", "positions", "position")).values())
     if layer.ceil_mode and value != out[0]:
         drop, note = _ceil_drop(k, layer, shape[0], 0, value, "length")
-        return steps + [drop], [note]
-    return steps, []
+        return steps + [drop], [note] + notes
+    return steps, notes
 
 
 def _new_shape_step(c: Config, k: int, layer: Layer, shape, out) -> Step:
