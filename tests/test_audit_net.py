@@ -347,3 +347,14 @@ def test_a_sequence_layer_gets_the_notes_an_image_layer_gets():
     assert question.answer.value == [[3, 2], [9, 2]]
     assert "remainder 2" in notes and "1 of every 3 positions" in notes
     assert "4 of the output's positions see nothing but padding" in notes
+
+
+@pytest.mark.parametrize("before", [{"type": "pad", "padding": 1}, {"type": "global-avgpool"}, {"type": "layernorm"},
+                                    {"type": "conv-transpose", "filters": 3, "kernel": 2}])
+def test_same_padding_through_a_newer_layer_is_refused(before):
+    """As the README's errors say: 'same-padding' ... through the new layers; after its conv they are fine."""
+    from derive.errors import SpecError
+    conv = {"type": "conv", "filters": 2, "kernel": 1, "stride": 2}
+    with pytest.raises(SpecError, match="layers.*'same-padding' follows"):
+        derive.solve(spec("network", [{"ask": "same-padding"}], input=[8, 8, 3], layers=[before, conv]))
+    assert derived([9, 9, 3], [conv, before], ["same-padding"]) == {"same-padding": 0}

@@ -98,6 +98,17 @@ def _check_geometry_asks(asks, layers: list[Layer], shape, which: int | None) ->
             raise FieldError("layer", f"'same-padding' asks about a conv layer, and layer {which} is"
                              f" {article(name)} {name}", which, "the number of a conv layer: "
                              + ", ".join(map(str, convs)))
+        _check_same_path(layers[:(which or convs[0]) - 1])
+
+
+def _check_same_path(before: list[Layer]) -> None:
+    """same-padding follows the image to its conv layer through the layers of the original cnn-dims only."""
+    other = next((k for k, l in enumerate(before) if l.type not in ORIGINAL), None)
+    if other is not None:
+        name = before[other].name
+        raise FieldError("layers", f"'same-padding' follows the image to its conv layer through conv, pooling and"
+                         f" pointwise layers only; layer {other + 1} is {article(name)} {name}",
+                         before[other].type, "a stack of those layers before the conv layer")
 
 
 # --- the setting -----------------------------------------------------------------------------
