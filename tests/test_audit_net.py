@@ -50,7 +50,7 @@ def pool1d_stacks(draw):
     return [length, channels], layer
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(pool1d_stacks())
 def test_1d_pooling_with_ceil_mode_matches_torch(case):
     """A sequence's pooling with ceil_mode: the length steps round up (they once showed the floor, and the
@@ -292,10 +292,11 @@ def mixed_stacks(draw):
     for _ in range(draw(st.integers(1, 5))):
         shape = tuple(x.shape[1:])
         t = draw(st.sampled_from((VECTOR, SEQUENCE, IMAGE)[len(shape) - 1]))
+        channels = shape[0] if len(shape) == 3 else shape[-1]
         if t in ("conv", "maxpool", "avgpool"):
-            layer = _windowed_layer(draw, t, len(shape) == 2, shape[-1] if len(shape) == 2 else shape[0])
+            layer = _windowed_layer(draw, t, len(shape) == 2, channels)
         else:
-            layer = _sequence_or_vector_layer(draw, t, shape[-1])
+            layer = _sequence_or_vector_layer(draw, t, channels)
         try:
             with torch.no_grad():
                 y = torch_module(layer, shape).eval()(x)
@@ -308,7 +309,7 @@ def mixed_stacks(draw):
     return inp, layers or [{"type": "relu"}]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mixed_stacks())
 def test_random_mixed_stacks_match_torch(case):
     inp, layers = case
