@@ -45,7 +45,7 @@ def _input(values: dict) -> tuple[tuple[int, ...], str]:
                          '"HWC" (height, width, channels) or "CHW" (PyTorch\'s channels, height, width)')
     raw = values.get("input")
     if not (isinstance(raw, list) and 1 <= len(raw) <= 3):
-        form = "[channels, height, width] (an image)" if layout == "CHW" else INPUT_FORMS
+        form = "[channels, height, width] (an image)" if layout == "CHW" else "[height, width, channels] (an image)"
         raise FieldError("input", "must be " + INPUT_FORMS.replace("[height, width, channels] (an image)", form),
                          raw, "one, two or three whole numbers >= 1")
     shape = tuple(fields.check_int(v, "input", 1) for v in raw)
@@ -98,6 +98,17 @@ def _check_geometry_asks(asks, layers: list[Layer], shape, which: int | None) ->
             raise FieldError("layer", f"'same-padding' asks about a conv layer, and layer {which} is"
                              f" {article(name)} {name}", which, "the number of a conv layer: "
                              + ", ".join(map(str, convs)))
+        _check_same_path(layers[:(which or convs[0]) - 1])
+
+
+def _check_same_path(before: list[Layer]) -> None:
+    """same-padding follows the image to its conv layer through the layers of the original cnn-dims only."""
+    other = next((k for k, l in enumerate(before) if l.type not in ORIGINAL), None)
+    if other is not None:
+        name = before[other].name
+        raise FieldError("layers", f"'same-padding' follows the image to its conv layer through conv, pooling and"
+                         f" pointwise layers only; layer {other + 1} is {article(name)} {name}",
+                         before[other].type, "a stack of those layers before the conv layer")
 
 
 # --- the setting -----------------------------------------------------------------------------

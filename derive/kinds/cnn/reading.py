@@ -5,7 +5,7 @@ from __future__ import annotations
 from ... import fields
 from ...errors import did_you_mean
 from ...fields import FieldError
-from ...words import plural
+from ...words import article, plural
 from dataclasses import replace
 
 from .layers import (LAYER_KEYS, PADDING_FORMS, RECURRENT, SEQUENCE_ONLY, SPATIAL, WORDS, Layer, _dims, _same_total,
@@ -80,7 +80,7 @@ def _layer(raw, number: int, shape: tuple[int, ...]) -> Layer:
 def _check_input(kind: str, field: str, shape: tuple[int, ...], number: int) -> None:
     """The layer suits what it receives: an image, a sequence or a vector."""
     if kind in SPATIAL + ("conv-transpose", "pad", "global-avgpool") and len(shape) == 1:
-        raise FieldError(field + ".type", f"a {kind} layer needs an image or a sequence, but its input is a vector of"
+        raise FieldError(field + ".type", f"{article(kind)} {kind} layer needs an image or a sequence, but its input is a vector of"
                          f" {plural(shape[0], 'number')} (after a flatten or dense layer only dense, batchnorm,"
                          " activation and dropout layers can follow)", kind,
                          "dense, batchnorm, an activation or dropout")

@@ -56,16 +56,9 @@ def _spatial_step(k: int, layer: Layer, shape, out, c: Config) -> tuple[list[Ste
         shown, value = _size_chain(shape[dim], layer, dim)
         chains.append(chain(shown, value))
         if layer.ceil_mode and value != out[dim]:
-            s, pb = layer.stride[dim], layer.padding[dim][0]
-            extra.append(step(
-                say(f"In the {WORDS[dim]} the last of these {value} windows would start at (out − 1)·s, at or past the"
-                    f" end of the input and its top/left padding (n + p_b); PyTorch drops a window that starts"
-                    f" in the bottom/right padding, leaving {value - 1}:"),
-                chain(written_product(value - 1, s), ">=", written_sum(shape[dim], pb)),
-                chain(written_sum(value, -1), value - 1)))
-            notes.append(say(f"Layer {k + 1}: with ceil_mode the {WORDS[dim]} would get one more window, but it would"
-                             " start in the padding after the input, so PyTorch drops it (its rule: the last window"
-                             " must start inside the input or the padding before it)."))
+            more, why = _ceil_drop(k, layer, shape[dim], dim, value, WORDS[dim])
+            extra.append(more)
+            notes.append(why)
     intro = f"{_label(k, layer)}, input {c.show(shape)}: "
     dil = (", with the effective kernel " if layer.dilation != (1, 1) else "")
     pieces = [intro, _formula(layer), f" ({which})"]
@@ -80,6 +73,22 @@ def _spatial_step(k: int, layer: Layer, shape, out, c: Config) -> tuple[list[Ste
     steps += extra
     notes += _surprises(k, layer, shape)
     return steps, notes
+
+
+def _ceil_drop(k: int, layer: Layer, size: int, dim: int, value: int, word: str) -> tuple[Step, Text]:
+    """ceil_mode's extra window that would start in the padding after the input: the step dropping it, and
+    the note saying so."""
+    s, pb = layer.stride[dim], layer.padding[dim][0]
+    where = "the padding before it" if layer.seq else "its top/left padding"
+    drop = step(say(f"In the {word} the last of these {value} windows would start at (out − 1)·s, at or past the"
+                    f" end of the input and {where} (n + p_b); PyTorch drops a window that starts"
+                    f" in the {'padding after it' if layer.seq else 'bottom/right padding'}, leaving {value - 1}:"),
+                chain(written_product(value - 1, s), ">=", written_sum(size, pb)),
+                chain(written_sum(value, -1), value - 1))
+    note = say(f"Layer {k + 1}: with ceil_mode the {word} would get one more window, but it would"
+               " start in the padding after the input, so PyTorch drops it (its rule: the last window"
+               " must start inside the input or the padding before it).")
+    return drop, note
 
 
 def _surprises(k: int, layer: Layer, shape) -> list[Text]:
@@ -144,14 +153,22 @@ def _overpadding(k: int, layer: Layer, size: int, dim: int, words: tuple[str, st
                f" a side that “same” needs with a {kernel} of {eff}, so the output is larger than the input; {seen}.")
 
 
+def _sequence_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Text]]:
+    """A conv or pooling layer along a sequence (1D): the length by the floor (or ceil_mode's) rule."""
+    shown, value = _size_chain(shape[0], layer, 0)
+    rounding = ", rounding up as ceil_mode asks" if layer.ceil_mode else ""
+    steps = [step(say(f"{_label(k, layer)}, input {_dims(shape)}: along the sequence ", _formula(layer),
+                      f"{rounding}; the features become {out[-1]}. Output {_dims(out)}."), chain(shown, value))]
+    notes = list(_dim_surprises(k, layer, shape, 0, ("length", "positions", "position")).values())
+    if layer.ceil_mode and value != out[0]:
+        drop, note = _ceil_drop(k, layer, shape[0], 0, value, "length")
+        return steps + [drop], [note] + notes
+    return steps, notes
+
+
 def _new_shape_step(c: Config, k: int, layer: Layer, shape, out) -> Step:
     """The shape step of a layer over a sequence, a vector, or one of the network layers."""
     label, t = _label(k, layer), layer.type
-    if layer.seq and layer.spatial:
-        (pb, pa), s, eff = layer.padding[0], layer.stride[0], layer.eff(0)
-        return step(say(f"{label}, input {_dims(shape)}: along the sequence ", _formula(layer),
-                        f"; the features become {out[-1]}. Output {_dims(out)}."),
-                    chain(written_sum(FloorDiv(written_sum(shape[0], pb, pa, -eff), s, evaluate=False), 1), out[0]))
     if t == "conv-transpose":
         dims = (0,) if layer.seq else (0, 1)
         chains = [chain(written_sum(written_product(written_sum(shape[d], -1), layer.stride[d]),
@@ -194,6 +211,8 @@ def layer_shape_steps(c: Config, k: int) -> tuple[list[Step], list[Text]]:
     """The steps working out layer k's output shape (0-based), and any notes they need."""
     layer, shape, out = c.layers[k], c.shapes[k], c.shapes[k + 1]
     label, steps = _label(k, layer), []
+    if layer.seq and layer.spatial:
+        return _sequence_step(k, layer, shape, out)
     if layer.type in SHAPE_WORDS or layer.type in ("conv-transpose", "pad") or layer.seq:
         if layer.type not in ("dense", "flatten") or len(shape) == 2:
             return [_new_shape_step(c, k, layer, shape, out)], []
