@@ -254,3 +254,16 @@ def test_a_value_too_large_to_evaluate_is_refused_naming_its_equation():
     with pytest.raises(SpecError) as err:
         derive.solve(derive.from_mapping(data))
     assert err.value.field == "forward[0]" and "too large to evaluate" in str(err.value)
+
+
+def test_relu_of_a_number_whose_sign_sympy_cannot_tell():
+    """−log_softmax of logits [3000, −100000]: its first entry is about 10^−44733, a difference SymPy cannot
+    compare with 0 (Max raised 'not comparable'); relu takes it as 0, as float64 PyTorch does, and the answer
+    matches PyTorch's: the loss 103000, its gradient [1000, −1000]."""
+    data = graph({"w": [3, -100]}, ["v0 = relu(-log_softmax(1e3 * w))", "v1 = sum(v0)"])
+    data["problem"][0]["part"][0]["ask"] = ["forward", "gradient"]
+    doc = derive.solve(derive.from_mapping(data))
+    fwd, grad = [q.answer.value for q in doc.questions()]
+    assert fwd["v1"] == 103000 and grad == {"w": [1000, -1000]}
+    for fmt in TEXT_FORMATS:
+        assert derive.render(doc, fmt)

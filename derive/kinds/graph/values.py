@@ -93,6 +93,8 @@ def settle(e):
     through it."""
     if e.is_Rational or not e.is_number:
         return e
+    if e.has(sympy.Heaviside):
+        e = e.replace(sympy.Heaviside, _step)
     if not _transcendental(e):
         return e.evalf(WORKING_DIGITS)            # arithmetic on floats: more digits would not make it truer
     try:
@@ -152,8 +154,25 @@ def sigmoid(a):
     return 1 / (1 + sympy.exp(-a))
 
 
+def _step(x, at_zero=0):
+    """relu's slope at x (PyTorch's 0 at 0), its sign told at rising precision where SymPy cannot tell it."""
+    if x.is_number and x.is_extended_real and x.is_positive is None and x.is_nonpositive is None:
+        value = numeric.accurate(x, 15, MAX_DIGITS)
+        return sympy.Integer(1) if value is not None and value > 0 else sympy.Integer(0)
+    return sympy.Heaviside(x, at_zero)
+
+
+def relu(a):
+    """max(0, a). A number whose sign SymPy cannot tell (−3000 + log(e^−100000 + e^3000), about 10^−44733)
+    has it told at rising precision; 0 when no MAX_DIGITS tell it from 0."""
+    if a.is_number and a.is_extended_real and a.is_positive is None and a.is_nonpositive is None:
+        value = numeric.accurate(a, 15, MAX_DIGITS)
+        return a if value is not None and value > 0 else sympy.Integer(0)
+    return sympy.Max(0, a)
+
+
 UNARY = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
-         "relu": lambda a: sympy.Max(0, a), "sigmoid": sigmoid, "tanh": sympy.tanh}
+         "relu": relu, "sigmoid": sigmoid, "tanh": sympy.tanh}
 BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
           "^": lambda a, b: a ** b}
 WORDS = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide elementwise",
