@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from ...fields import FieldError
 from .config import Config, Equation
 from .values import Val, evaluate, make, settle
 from .vjp import backprop, kinks as _kinks
@@ -63,6 +64,7 @@ def backward(c: Config) -> Backward:
             if name in c.labels:
                 continue
             flow = _flow(eq, name, grads[eq.name], sent.get(name), ph, subs, c)
+            _differentiable(eq, flow)
             flows[eq.name].append(flow)
             parts.setdefault(name, []).append(flow)
             grads[name] = flow.value if name not in grads else _add(grads[name], flow.value)
@@ -85,6 +87,20 @@ def _flow(eq: Equation, name: str, up: Val, sent: Val | None, ph: dict, subs: di
         formula = _kinks(sympy.diff(out.scalar, ph[name].scalar))
         local = settle(tidy(formula.xreplace(subs)))
     return Flow(eq, name, up, value, local, formula)
+
+
+_UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
+
+
+def _differentiable(eq: Equation, flow: Flow) -> None:
+    """Refuse a gradient that is infinite, undefined or not real at the given values (the square root's slope
+    at 0, a power's slope in its exponent at a negative base, ...): no answer key can show it."""
+    entries = [*flow.value.entries, *([flow.local] if flow.local is not None else [])]
+    if any(e.has(*_UNDEFINED) or (e.is_number and e.is_extended_real is False) for e in entries):
+        raise FieldError(f"forward[{eq.k}]", f"the gradient flowing from {eq.name} into {flow.wrt} is infinite or"
+                         " undefined at the given values (such as the square root's slope at 0, or a power's slope"
+                         " in its exponent at a base of 0 or below)", eq.text,
+                         "an equation differentiable at the given values")
 
 
 def tidy(e: sympy.Expr) -> sympy.Expr:

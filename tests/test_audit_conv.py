@@ -1,0 +1,110 @@
+"""graph and conv-matrix against PyTorch at their corners: a name used twice in one equation around a matrix
+product (the key's matmul rule is only part of its gradient), gradients undefined at the given values
+(refused, exit 2, naming the equation), and the conv layer's numbers with fractional values and every
+activation against autograd."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import derive
+from derive.errors import SpecError
+from derive.spec import from_mapping
+
+DTYPE = torch.float64
+
+
+def graph(given_: dict, forward: list, **part) -> dict:
+    data = {"title": "t", "problem": [{"title": "G", "kind": "graph", "given": given_, "forward": forward,
+                                       "part": [{"ask": ["forward", "gradient"], **part}]}]}
+    return {q.ask: q.answer.value for q in derive.solve(from_mapping(data)).questions()}
+
+
+def number(v):
+    if isinstance(v, list):
+        return [number(e) for e in v]
+    if isinstance(v, str):
+        p, _, q = v.partition("/")
+        return int(p) / int(q or 1)
+    return float(v)
+
+
+def tensor(v) -> torch.Tensor:
+    return torch.tensor(number(v), dtype=DTYPE)
+
+
+# --- graph: a name used again beside a matrix product -----------------------------------------------
+
+SECOND_USE = {"- W": lambda W: -W, "+ W": lambda W: W, "- W^2": lambda W: -W ** 2,
+              "+ sqrt(W^2 + 1)": lambda W: torch.sqrt(W ** 2 + 1), "- exp(W)": lambda W: -torch.exp(W),
+              "+ 2 * W": lambda W: 2 * W}
+
+entries = st.integers(-6, 6).map(lambda k: k / 2)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(sorted(SECOND_USE)), st.booleans(), st.integers(1, 3), st.integers(1, 3), st.data())
+def test_matmul_beside_another_use_of_the_same_name(extra, left, m, n, data):
+    """'W @ G - W' (or 'G @ W + ...'): the gradient of W sums both uses; the key used to state the matrix
+    product's rule as the whole gradient and fail its own check."""
+    w = data.draw(st.lists(st.lists(entries, min_size=n, max_size=n), min_size=m, max_size=m))
+    gshape = (n, n) if left else (m, m)
+    g = data.draw(st.lists(st.lists(entries, min_size=gshape[1], max_size=gshape[1]), min_size=gshape[0],
+                           max_size=gshape[0]))
+    up = data.draw(st.lists(st.lists(entries, min_size=n, max_size=n), min_size=m, max_size=m))
+    product = "W @ G" if left else "G @ W"
+    got = graph({"W": w, "G": g}, [f"q = {product} {extra}"], upstream=up)
+    W, G = (torch.tensor(v, dtype=DTYPE, requires_grad=True) for v in (w, g))
+    q = (W @ G if left else G @ W) + SECOND_USE[extra](W)
+    (q * torch.tensor(up, dtype=DTYPE)).sum().backward()
+    assert torch.allclose(tensor(got["forward"]["q"]), q.detach(), rtol=1e-12, atol=1e-12)
+    assert torch.allclose(tensor(got["gradient"]["W"]), W.grad, rtol=1e-12, atol=1e-12)
+    assert torch.allclose(tensor(got["gradient"]["G"]), G.grad, rtol=1e-12, atol=1e-12)
+
+
+def test_matrix_vector_product_beside_the_vector():
+    got = graph({"W": [[1, 2], [0, -1]], "x": [3, -2]}, ["q = W @ x + x", "L = sum(q * q)"])
+    W = torch.tensor([[1., 2], [0, -1]], dtype=DTYPE, requires_grad=True)
+    x = torch.tensor([3., -2], dtype=DTYPE, requires_grad=True)
+    q = W @ x + x
+    (q * q).sum().backward()
+    assert torch.equal(tensor(got["gradient"]["W"]), W.grad)
+    assert torch.equal(tensor(got["gradient"]["x"]), x.grad)
+
+
+# --- graph: gradients that do not exist at the given values --------------------------------------------
+
+@pytest.mark.parametrize("given_, forward", [
+    ({"x": 0}, ["q = sqrt(x)"]),
+    ({"x": [0, 1]}, ["q = sum(sqrt(x))"]),
+    ({"x": 0}, ["q = x^0.5"]),
+    ({"x": 0}, ["q = sqrt(x^2)"]),
+    ({"x": -2, "y": 2}, ["q = x^y"]),
+    ({"x": 1, "y": 3}, ["q = sqrt(x - 1)", "p = q * y"]),
+])
+def test_an_undefined_gradient_is_refused_naming_the_equation(given_, forward):
+    """torch gives inf or nan here; the key cannot show one, and used to fail its own check (exit 1)."""
+    with pytest.raises(SpecError) as err:
+        graph(given_, forward)
+    assert "forward[0]" in str(err.value) and "infinite or undefined" in str(err.value)
+
+
+def test_an_undefined_gradient_exits_2_and_writes_nothing(tmp_path):
+    from click.testing import CliRunner
+    from derive.cli import cli
+    spec = tmp_path / "s.toml"
+    spec.write_text('title = "t"\n[[problem]]\nkind = "graph"\ngiven = { x = 0 }\nforward = ["q = sqrt(x)"]\n'
+                    '  [[problem.part]]\n  ask = ["forward", "gradient"]\n', encoding="utf-8")
+    out = tmp_path / "o.json"
+    result = CliRunner().invoke(cli, ["solutions", str(spec), "-f", "json", "-o", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert "forward[0]" in result.output and "Traceback" not in result.output
+
+
+def test_only_the_forward_pass_of_sqrt_at_0_is_fine():
+    data = {"title": "t", "problem": [{"kind": "graph", "given": {"x": 0}, "forward": ["q = sqrt(x)"],
+                                       "part": [{"ask": "forward"}]}]}
+    assert [q.answer.value for q in derive.solve(from_mapping(data)).questions()] == [{"q": 0}]
