@@ -108,3 +108,23 @@ def test_only_the_forward_pass_of_sqrt_at_0_is_fine():
     data = {"title": "t", "problem": [{"kind": "graph", "given": {"x": 0}, "forward": ["q = sqrt(x)"],
                                        "part": [{"ask": "forward"}]}]}
     assert [q.answer.value for q in derive.solve(from_mapping(data)).questions()] == [{"q": 0}]
+
+
+def test_a_given_left_out_of_wrt_may_have_no_gradient():
+    """x^n at a negative x: the exponent's gradient is not real (torch: nan), but only x is asked for."""
+    got = graph({"x": -2, "n": 3}, ["q = x^n"], wrt=["x"])
+    assert got == {"forward": {"q": -8}, "gradient": {"x": 12}}
+    with pytest.raises(SpecError, match="from q into n"):
+        graph({"x": -2, "n": 3}, ["q = x^n"])
+
+
+def test_a_square_root_is_typeset_over_its_argument():
+    """sqrt(y) was written \\sqrt\\left(y\\right), which pdflatex refuses, and an empty root in MathML."""
+    data = {"title": "t", "figures": False, "problem": [{"kind": "graph", "given": {"y": 3},
+                                                         "forward": ["L = sqrt(y) + 1"],
+                                                         "part": [{"ask": ["forward", "gradient"]}]}]}
+    doc = derive.solve(from_mapping(data))
+    latex = derive.render(doc, "latex")
+    assert r"\sqrt{y}" in latex and r"\sqrt\left" not in latex
+    html = derive.render(doc, "html")
+    assert "<msqrt><mrow><mi>y</mi></mrow></msqrt>" in html and "<msqrt><mrow/></msqrt>" not in html

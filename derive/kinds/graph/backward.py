@@ -64,7 +64,8 @@ def backward(c: Config) -> Backward:
             if name in c.labels:
                 continue
             flow = _flow(eq, name, grads[eq.name], sent.get(name), ph, subs, c)
-            _differentiable(eq, flow)
+            if not _differentiable(eq, flow, c):
+                continue
             flows[eq.name].append(flow)
             parts.setdefault(name, []).append(flow)
             grads[name] = flow.value if name not in grads else _add(grads[name], flow.value)
@@ -92,12 +93,16 @@ def _flow(eq: Equation, name: str, up: Val, sent: Val | None, ph: dict, subs: di
 _UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
 
 
-def _differentiable(eq: Equation, flow: Flow) -> None:
-    """Refuse a gradient that is infinite, undefined or not real at the given values (the square root's slope
-    at 0, a power's slope in its exponent at a negative base, ...): no answer key can show it."""
+def _differentiable(eq: Equation, flow: Flow, c: Config) -> bool:
+    """False for a given left out of ``wrt`` whose gradient is infinite, undefined or not real at the given
+    values (the exponent n of x^n at a negative x): it is not asked for, and is left out. Such a gradient of
+    any other name (the square root's slope at 0, ...) is refused: no answer key can show it."""
     entries = [*flow.value.entries, *([flow.local] if flow.local is not None else [])]
-    if any(e.has(*_UNDEFINED) or (e.is_number and e.is_extended_real is False) for e in entries):
-        raise FieldError(f"forward[{eq.k}]", f"the gradient flowing from {eq.name} into {flow.wrt} is infinite or"
+    if not any(e.has(*_UNDEFINED) or (e.is_number and e.is_extended_real is False) for e in entries):
+        return True
+    if flow.wrt in c.given and flow.wrt not in c.wrt:
+        return False
+    raise FieldError(f"forward[{eq.k}]", f"the gradient flowing from {eq.name} into {flow.wrt} is infinite or"
                          " undefined at the given values (such as the square root's slope at 0, or a power's slope"
                          " in its exponent at a base of 0 or below)", eq.text,
                          "an equation differentiable at the given values")
