@@ -128,3 +128,15 @@ def test_a_square_root_is_typeset_over_its_argument():
     assert r"\sqrt{y}" in latex and r"\sqrt\left" not in latex
     html = derive.render(doc, "html")
     assert "<msqrt><mrow><mi>y</mi></mrow></msqrt>" in html and "<msqrt><mrow/></msqrt>" not in html
+
+
+def test_a_graph_with_vectors_and_a_root_compiles_with_its_figures(tmp_path):
+    """Vector and matrix labels on the wires (amsmath's matrix inside a tikzpicture, where \\matrix is TikZ's)
+    and sqrt(...) in the equations each stopped pdflatex."""
+    from conftest import need_tex
+    from test_latex import compile_tex
+    need_tex()
+    data = {"title": "t", "problem": [{"kind": "graph", "given": {"W": [[1, -1], [0, 2]], "x": [2, 1]},
+                                       "forward": ["z = W @ x", "L = sqrt(sum(z * z))"],
+                                       "part": [{"ask": ["forward", "gradient"]}]}]}
+    compile_tex(derive.render(derive.solve(from_mapping(data)), "latex"), tmp_path)
