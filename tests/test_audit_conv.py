@@ -140,3 +140,62 @@ def test_a_graph_with_vectors_and_a_root_compiles_with_its_figures(tmp_path):
                                        "forward": ["z = W @ x", "L = sqrt(sum(z * z))"],
                                        "part": [{"ask": ["forward", "gradient"]}]}]}
     compile_tex(derive.render(derive.solve(from_mapping(data)), "latex"), tmp_path)
+
+
+# --- conv-matrix: fractional numbers, any activation, keys as numbers or lists ---------------------------
+
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "softplus": F.softplus, "exp": torch.exp, "identity": lambda z: z,
+               "leaky_relu": lambda z: F.leaky_relu(z, 0.01), "z^2": lambda z: z ** 2,
+               "\\frac{1}{1+e^{-z}}": torch.sigmoid, "\\sqrt{z^2}": torch.abs}
+FRACTIONS = st.sampled_from([-2, -1, 0, 1, 3, 0.5, -1.5, "1/3", "-2/7", 0.25])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(sorted(ACTIVATIONS)), st.booleans(), st.booleans(), st.data())
+def test_conv_numbers_with_fractions_and_any_activation(activation, two_d, transposed, data):
+    """F x, a, ∂L/∂f, ∂L/∂x and the Jacobians with "p/q", decimal and whole entries, against autograd."""
+    dims = 2 if two_d else 1
+    n = [data.draw(st.integers(1, 3 if two_d else 5)) for _ in range(dims)]
+    k = [data.draw(st.integers(1, 2 if two_d else 3)) for _ in range(dims)]
+    s = [data.draw(st.integers(1, 3)) for _ in range(dims)]
+    d = [data.draw(st.integers(1, 2)) for _ in range(dims)]
+    p = [data.draw(st.integers(0, 2)) for _ in range(dims)]
+    op = [data.draw(st.integers(0, max(a, b) - 1)) for a, b in zip(s, d)] if transposed else [0] * dims
+    if transposed:
+        p = [min(pi, ((ni - 1) * si + di * (ki - 1) + oi) // 2) for pi, ni, si, di, ki, oi in zip(p, n, s, d, k, op)]
+    else:
+        p = [max(pi, (di * (ki - 1) + 1 - ni + 1) // 2) for pi, ni, di, ki in zip(p, n, d, k)]
+    def grid(shape):
+        if len(shape) == 1:
+            return data.draw(st.lists(FRACTIONS, min_size=shape[0], max_size=shape[0]))
+        return [grid(shape[1:]) for _ in range(shape[0])]
+    x, f = grid(n), grid(k)
+    one = (lambda v: v[0]) if dims == 1 else list
+    keys = {"stride": one(s), "dilation": one(d), "padding": one(p), "activation": activation, "x": x, "f": f}
+    keys.update({"length": n[0], "width": k[0]} if dims == 1 else {"input": n, "kernel": k})
+    if transposed:
+        keys.update(transposed=True, output_padding=one(op))
+    conv = {(1, False): F.conv1d, (2, False): F.conv2d, (1, True): F.conv_transpose1d,
+            (2, True): F.conv_transpose2d}[dims, transposed]
+    extra = {"output_padding": op} if transposed else {}
+
+    def layer(xx, ff):
+        return conv(xx[None, None], ff[None, None], stride=s, dilation=d, padding=p, **extra)[0, 0]
+    xt, ft = tensor(x), tensor(f)
+    z = layer(xt, ft)
+    up = grid(list(z.shape))
+    keys["upstream"] = up
+    data_ = {"title": "t", "problem": [{"kind": "conv-matrix", **keys, "part": [{"ask": [
+        "forward", "filter-gradient-value", "input-gradient-value", "matrix", "jacobian", "input-gradient"]}]}]}
+    got = {q.ask: q.answer.value for q in derive.solve(from_mapping(data_)).questions()}
+    phi = ACTIVATIONS[activation]
+    xg, fg = xt.clone().requires_grad_(), ft.clone().requires_grad_()
+    (phi(layer(xg, fg)) * tensor(up)).sum().backward()
+    close = lambda a, b: torch.allclose(torch.tensor(a, dtype=DTYPE), b, rtol=1e-12, atol=1e-12)
+    assert close(got["forward"]["z"], z) and close(got["forward"]["a"], phi(z))
+    assert close(got["filter-gradient-value"], fg.grad) and close(got["input-gradient-value"], xg.grad)
+    assert close(got["matrix"], torch.autograd.functional.jacobian(lambda t: layer(t, ft).flatten(), xt)
+                 .reshape(z.numel(), -1))
+    jf = torch.autograd.functional.jacobian(lambda t: phi(layer(xt, t)).flatten(), ft).reshape(z.numel(), -1)
+    jx = torch.autograd.functional.jacobian(lambda t: phi(layer(t, ft)).flatten(), xt).reshape(z.numel(), -1)
+    assert close(got["jacobian"], jf) and close(got["input-gradient"], jx)
