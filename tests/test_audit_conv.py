@@ -118,6 +118,13 @@ def test_a_given_left_out_of_wrt_may_have_no_gradient():
         graph({"x": -2, "n": 3}, ["q = x^n"])
 
 
+def test_a_power_with_a_named_exponent_at_a_base_of_0():
+    """d/dx x^n = n x^n / x as SymPy writes it is 0/0 at x = 0; torch (and n x^(n-1)) give the slope."""
+    got = graph({"x": 0, "n": 3, "y": 2}, ["q = x^n * y + x"], wrt=["x", "y"])
+    assert got["gradient"] == {"x": 1, "y": 0}
+    assert graph({"x": 0, "n": 2}, ["q = x^n"], wrt=["x"])["gradient"] == {"x": 0}
+
+
 def test_a_square_root_is_typeset_over_its_argument():
     """sqrt(y) was written \\sqrt\\left(y\\right), which pdflatex refuses, and an empty root in MathML."""
     data = {"title": "t", "figures": False, "problem": [{"kind": "graph", "given": {"y": 3},

@@ -87,6 +87,9 @@ def _flow(eq: Equation, name: str, up: Val, sent: Val | None, ph: dict, subs: di
         out = evaluate(eq.rhs, ph)
         formula = _kinks(sympy.diff(out.scalar, ph[name].scalar))
         local = settle(tidy(formula.xreplace(subs)))
+        if local.has(*_UNDEFINED):             # n x^n / x at x = 0: written n x^(n−1), it is defined
+            formula = sympy.powsimp(formula)
+            local = settle(tidy(formula.xreplace(subs)))
     return Flow(eq, name, up, value, local, formula)
 
 
