@@ -206,3 +206,9 @@ def test_conv_numbers_with_fractions_and_any_activation(activation, two_d, trans
     jf = torch.autograd.functional.jacobian(lambda t: phi(layer(xt, t)).flatten(), ft).reshape(z.numel(), -1)
     jx = torch.autograd.functional.jacobian(lambda t: phi(layer(t, ft)).flatten(), xt).reshape(z.numel(), -1)
     assert close(got["jacobian"], jf) and close(got["input-gradient"], jx)
+
+
+def test_an_upstream_gradient_when_the_graph_uses_every_usual_loss_name():
+    """With L, J and loss all taken, naming the loss raised StopIteration (a crash)."""
+    got = graph({"x": 2, "E": 1}, ["L = x * 2 + E", "J = L + 1", "loss = J"], upstream=3)
+    assert got["gradient"] == {"x": 6, "E": 3}

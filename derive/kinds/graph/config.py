@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -53,8 +54,14 @@ def configure(values: dict, asks: tuple[str, ...]) -> Config:
     of = _of(values.get("of"), equations, env)
     wrt = _wrt(values.get("wrt"), given, env, labels, of)
     upstream = _upstream(values.get("upstream"), env[of])
-    top = of if values.get("upstream") is None else next(n for n in ("L", "J", "loss") if n not in env)
+    top = of if values.get("upstream") is None else _loss_name(env)
     return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top)
+
+
+def _loss_name(env: dict) -> str:
+    """The loss's name for the gradients ∂L/∂x when an upstream gradient is given: one the graph does not use."""
+    return next(n for n in itertools.chain(("L", "J", "loss", "E"), (f"L{k}" for k in itertools.count(1)))
+                if n not in env)
 
 
 # --- given --------------------------------------------------------------------------------------
