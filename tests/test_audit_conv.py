@@ -212,3 +212,17 @@ def test_an_upstream_gradient_when_the_graph_uses_every_usual_loss_name():
     """With L, J and loss all taken, naming the loss raised StopIteration (a crash)."""
     got = graph({"x": 2, "E": 1}, ["L = x * 2 + E", "J = L + 1", "loss = J"], upstream=3)
     assert got["gradient"] == {"x": 6, "E": 3}
+
+
+@pytest.mark.parametrize("given_, forward, constant", [
+    ({"x": 2, "z": [1, 2, 3]}, ["k = x - 1", "L = cross_entropy(z, k)"], "x"),
+    ({"x": [1, 2, 3], "w": [1, 1], "s": 2}, ["c = conv1d(x, w, s * 1)", "L = sum(c)"], "s"),
+    ({"x": [1, 2, 3], "m": [1, 0, 1], "p": "1/2"}, ["d = dropout(x, m, p * 1)", "L = sum(d)"], "p"),
+    ({"x": [[1, 2], [3, 4]], "g": [1, 1], "b": [0, 0], "e": "1/10"}, ["B = batchnorm(x, g, b, e + 0)",
+                                                                       "L = sum(B * B)"], "e"),
+])
+def test_a_constant_argument_given_by_an_expression_is_a_constant(given_, forward, constant):
+    """A class index, stride, p or eps computed from a given: no gradient flows through it (PyTorch takes it as
+    an int or a float); derive tried to differentiate it and crashed on its own check of the argument."""
+    got = graph(given_, forward)
+    assert got["gradient"][constant] == 0

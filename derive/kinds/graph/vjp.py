@@ -11,6 +11,7 @@ import functools
 import sympy
 from sympy import ImmutableMatrix
 
+from .config import CONSTANT_ARGS
 from .parse import Call, Index, Name, Neg, Node, Num, Op, names
 from .values import UNARY, Val, elementwise, evaluate, make
 
@@ -153,7 +154,8 @@ def _reduce(fn: str, x: Val, g: Val) -> Val:
 def _generic(node: Call, g: Val, memo, constant):
     """Differentiate the function's own formula: a Dummy per entry of each live argument."""
     args = [memo[id(a)] for a in node.args]
-    live = [_live(a, constant) for a in node.args]
+    fixed = set(CONSTANT_ARGS.get(node.func, ())) | ({1} if node.func == "cross_entropy" and args[1].shape == () else set())
+    live = [_live(a, constant) and k not in fixed for k, a in enumerate(node.args)]   # a class index, p, eps: constants
     holders = [make(v.shape, [sympy.Dummy(real=True) for _ in v.entries]) if on else v for v, on in zip(args, live)]
     out = evaluate(Call(node.func, tuple(Name(f"_{k}") for k in range(len(args)))),
                    {f"_{k}": h for k, h in enumerate(holders)})
