@@ -45,7 +45,7 @@ SECOND_USE = {"- W": lambda W: -W, "+ W": lambda W: W, "- W^2": lambda W: -W ** 
 entries = st.integers(-6, 6).map(lambda k: k / 2)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(sorted(SECOND_USE)), st.booleans(), st.integers(1, 3), st.integers(1, 3), st.data())
 def test_matmul_beside_another_use_of_the_same_name(extra, left, m, n, data):
     """'W @ G - W' (or 'G @ W + ...'): the gradient of W sums both uses; the key used to state the matrix
@@ -157,7 +157,7 @@ ACTIVATIONS = {"sigmoid": torch.sigmoid, "softplus": F.softplus, "exp": torch.ex
 FRACTIONS = st.sampled_from([-2, -1, 0, 1, 3, 0.5, -1.5, "1/3", "-2/7", 0.25])
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(sorted(ACTIVATIONS)), st.booleans(), st.booleans(), st.data())
 def test_conv_numbers_with_fractions_and_any_activation(activation, two_d, transposed, data):
     """F x, a, ∂L/∂f, ∂L/∂x and the Jacobians with "p/q", decimal and whole entries, against autograd."""
