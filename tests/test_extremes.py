@@ -209,7 +209,7 @@ def test_saturated_tanh_units_have_their_tiny_spectral_radius():
     ({"x": [[0.1, -100], [0, -1]]}, ["v = softmax(relu((x / x)))[-1]"], "forward[0]", "(x / x) is undefined"),
     ({"b": [10, 3]}, ["v = relu(sqrt(b - 1000))"], "forward[0]", "sqrt((b - 1000)) is undefined"),
     ({"w": 0, "y": [1, 2]}, ["v = relu((w / w) * y)"], "forward[0]", "(w / w) is undefined"),
-    ({"b": 0}, ["v = sqrt(b)"], "forward[0]", "the gradient through v = sqrt(b) with respect to b is undefined"),
+    ({"b": 0}, ["v = sqrt(b)"], "forward[0]", "the gradient flowing from v into b is infinite or undefined"),
 ])
 def test_undefined_inside_an_equation_is_refused_naming_it(given, forward, field, says):
     """A value undefined or complex part-way through an equation (0/0 inside relu, a negative number's root)

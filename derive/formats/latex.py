@@ -56,7 +56,7 @@ class Printer(LatexPrinter):
         head = self.notation.get(type(expr))
         if head is not None:
             args = ", ".join(self._print(a) for a in expr.args)
-            out = rf"{head}\left({args}\right)"
+            out = rf"\sqrt{{{args}}}" if head == r"\sqrt" else rf"{head}\left({args}\right)"   # a root covers its argument
             return out if exp is None else rf"{out}^{{{exp}}}"
         return super()._print_Function(expr, exp)
 

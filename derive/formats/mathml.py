@@ -308,6 +308,8 @@ class Printer(MathMLPresentationPrinter):
             if k:
                 args.appendChild(self._el("mo", text=","))
             args.appendChild(self._print(arg))
+        if latex == r"\sqrt":                                   # a root covers its argument
+            return self._el("msqrt", args)
         return self._el("mrow", head, self._el("mo", text="\u2061"), self._fenced(args))
 
     def _print_Heaviside(self, e):

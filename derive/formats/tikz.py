@@ -116,4 +116,6 @@ def _text(t: Text, label: Callable) -> str:
     text = SIZES[t.size] + ("" if t.colour == "deriveink" else rf"\color{{{t.colour}}}") + " " + text
     if t.halo:
         text = rf"\setlength{{\fboxsep}}{{1pt}}\colorbox{{white}}{{{text}}}"
+    if r"\begin{matrix}" in text:      # inside a tikzpicture \matrix is TikZ's: give amsmath's back, as a node does
+        text = r"\csname tikz@uninstallcommands\endcsname" + text
     return rf"\pgftext[{', '.join(w for w in where if w)}]{{{text}}}"

@@ -68,15 +68,29 @@ def rule(eq: Equation) -> str:
     return "; ".join(RULES[k] for k in keys)
 
 
+def uses(node, name: str) -> int:
+    """How many times ``name`` occurs in an expression."""
+    if isinstance(node, Name):
+        return int(node.name == name)
+    kids = node.args if isinstance(node, Call) else [getattr(node, a) for a in ("left", "right", "arg")
+                                                       if hasattr(node, a)]
+    return sum(uses(k, name) for k in kids)
+
+
 def linear_path(node, name: str):
-    """The matrix product that has ``name`` as an operand, reached from the root through sums only."""
+    """The matrix product that has ``name`` as an operand, reached from the root through sums only (None when
+    ``name`` is used anywhere else in the expression too: its gradient is then more than that product's)."""
+    return _product_path(node, name) if uses(node, name) == 1 else None
+
+
+def _product_path(node, name: str):
     if isinstance(node, Op) and node.op == "@" and isinstance(node.left, Name) and isinstance(node.right, Name) \
             and name in (node.left.name, node.right.name) and node.left.name != node.right.name:
         return node
     if isinstance(node, Op) and node.op == "+":
-        return linear_path(node.left, name) or linear_path(node.right, name)
+        return _product_path(node.left, name) or _product_path(node.right, name)
     if isinstance(node, Op) and node.op == "-":
-        return linear_path(node.left, name)
+        return _product_path(node.left, name)
     return None
 
 
@@ -130,7 +144,7 @@ def _middle(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
     product = linear_path(rhs, flow.wrt)
     if product is not None and not (len(c.shape(product.left.name)) == 1 and len(c.shape(product.right.name)) == 1):
         return _matmul(c, product, flow), {}
-    if _calls(rhs, "cross_entropy") and rhs.args[0] == Name(flow.wrt):
+    if _calls(rhs, "cross_entropy") and rhs.args[0] == Name(flow.wrt) and uses(rhs, flow.wrt) == 1:
         target = evaluate(rhs.args[1], c.values)
         if target.shape == () and not all(e.is_number for e in c.values[flow.wrt].entries):
             return _ce_derived(c, eq, flow, int(target.scalar))

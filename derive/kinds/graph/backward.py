@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from ...fields import FieldError
 from .config import Config, Equation
-from .values import Undefined, Val, evaluate, make, settle, undefined
+from .values import Val, evaluate, make, settle
 from .vjp import backprop, kinks as _kinks
 
 
@@ -63,20 +64,12 @@ def backward(c: Config) -> Backward:
             if name in c.labels:
                 continue
             flow = _flow(eq, name, grads[eq.name], sent.get(name), ph, subs, c)
-            _defined(flow, c)
+            if not _differentiable(eq, flow, c):
+                continue
             flows[eq.name].append(flow)
             parts.setdefault(name, []).append(flow)
             grads[name] = flow.value if name not in grads else _add(grads[name], flow.value)
     return Backward(tuple(order), flows, grads, parts, holders)
-
-
-def _defined(flow: Flow, c: Config) -> None:
-    """Undefined (in the field of the equation) when the gradient flowing through it is not a real number:
-    sqrt's slope at 0, or 0^x's with respect to x."""
-    if any(undefined(e) for e in flow.value.entries) or (flow.local is not None and undefined(flow.local)):
-        raise Undefined(f"the gradient through {flow.eq.name} = {flow.eq.text.split('=', 1)[-1].strip()[:60]} with "
-                        f"respect to {flow.wrt} is undefined or not real at the given values (the slope of sqrt at 0,"
-                        " or of 0 ^ x with respect to x)", flow.eq)
 
 
 def _position(c: Config) -> int:
@@ -94,7 +87,28 @@ def _flow(eq: Equation, name: str, up: Val, sent: Val | None, ph: dict, subs: di
         out = evaluate(eq.rhs, ph)
         formula = _kinks(sympy.diff(out.scalar, ph[name].scalar))
         local = settle(tidy(formula.xreplace(subs)))
+        if local.has(*_UNDEFINED):             # n x^n / x at x = 0: written n x^(n−1), it is defined
+            formula = sympy.powsimp(formula)
+            local = settle(tidy(formula.xreplace(subs)))
     return Flow(eq, name, up, value, local, formula)
+
+
+_UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
+
+
+def _differentiable(eq: Equation, flow: Flow, c: Config) -> bool:
+    """False for a given left out of ``wrt`` whose gradient is infinite, undefined or not real at the given
+    values (the exponent n of x^n at a negative x): it is not asked for, and is left out. Such a gradient of
+    any other name (the square root's slope at 0, ...) is refused: no answer key can show it."""
+    entries = [*flow.value.entries, *([flow.local] if flow.local is not None else [])]
+    if not any(e.has(*_UNDEFINED) or (e.is_number and e.is_extended_real is False) for e in entries):
+        return True
+    if flow.wrt in c.given and flow.wrt not in c.wrt:
+        return False
+    raise FieldError(f"forward[{eq.k}]", f"the gradient flowing from {eq.name} into {flow.wrt} is infinite or"
+                         " undefined at the given values (such as the square root's slope at 0, or a power's slope"
+                         " in its exponent at a base of 0 or below)", eq.text,
+                         "an equation differentiable at the given values")
 
 
 def tidy(e: sympy.Expr) -> sympy.Expr:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -49,12 +50,18 @@ class Config:
 def configure(values: dict, asks: tuple[str, ...]) -> Config:
     given, symbolic = read_given(values.get("given"))
     equations, env = read_forward(values.get("forward"), given)
-    labels = _labels(equations, given)
+    labels = _labels(equations, env)
     of = _of(values.get("of"), equations, env)
     wrt = _wrt(values.get("wrt"), given, env, labels, of)
     upstream = _upstream(values.get("upstream"), env[of])
-    top = of if values.get("upstream") is None else next(n for n in ("L", "J", "loss") if n not in env)
+    top = of if values.get("upstream") is None else _loss_name(env)
     return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top)
+
+
+def _loss_name(env: dict) -> str:
+    """The loss's name for the gradients ∂L/∂x when an upstream gradient is given: one the graph does not use."""
+    return next(n for n in itertools.chain(("L", "J", "loss", "E"), (f"L{k}" for k in itertools.count(1)))
+                if n not in env)
 
 
 # --- given --------------------------------------------------------------------------------------
@@ -226,18 +233,18 @@ def _defined(value: Val, name: str, field: str, text: str) -> None:
 CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,)}
 
 
-def _labels(equations: list[Equation], given: dict) -> set:
-    """Givens that are not differentiated: cross_entropy's class index, dropout's mask and p, conv1d's stride and
-    padding, the eps of a normalisation."""
+def _labels(equations: list[Equation], env: dict) -> set:
+    """Names that are not differentiated (given, or defined by an equation): cross_entropy's class index, dropout's
+    mask and p, conv1d's stride and padding, the eps of a normalisation."""
     out = set()
     for eq in equations:
         for call in _calls(eq.rhs):
             places = CONSTANT_ARGS.get(call.func, ())
             if call.func == "cross_entropy" and len(call.args) == 2 and isinstance(call.args[1], Name) \
-                    and given.get(call.args[1].name) is not None and given[call.args[1].name].shape == ():
+                    and call.args[1].name in env and env[call.args[1].name].shape == ():
                 places = (1,)
             out |= {call.args[k].name for k in places if k < len(call.args) and isinstance(call.args[k], Name)
-                    and call.args[k].name in given}
+                    and call.args[k].name in env}
     return out
 
 

@@ -11,6 +11,7 @@ import functools
 import sympy
 from sympy import ImmutableMatrix
 
+from .config import CONSTANT_ARGS
 from .parse import Call, Index, Name, Neg, Node, Num, Op, names
 from .values import UNARY, Val, elementwise, evaluate, make
 
@@ -150,10 +151,18 @@ def _reduce(fn: str, x: Val, g: Val) -> Val:
     return x.map(lambda e: share)
 
 
+def _fixed(func: str, args: list) -> set:
+    """The places of a function's constant arguments (a class index, dropout's mask and p, a stride, eps), however
+    they are written: no gradient flows through them."""
+    index = {1} if func == "cross_entropy" and args[1].shape == () else set()
+    return set(CONSTANT_ARGS.get(func, ())) | index
+
+
 def _generic(node: Call, g: Val, memo, constant):
     """Differentiate the function's own formula: a Dummy per entry of each live argument."""
     args = [memo[id(a)] for a in node.args]
-    live = [_live(a, constant) for a in node.args]
+    fixed = _fixed(node.func, args)
+    live = [_live(a, constant) and k not in fixed for k, a in enumerate(node.args)]
     holders = [make(v.shape, [sympy.Dummy(real=True) for _ in v.entries]) if on else v for v, on in zip(args, live)]
     out = evaluate(Call(node.func, tuple(Name(f"_{k}") for k in range(len(args)))),
                    {f"_{k}": h for k, h in enumerate(holders)})
