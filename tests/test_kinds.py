@@ -52,6 +52,17 @@ def test_example_derives_in_every_format(examples, name):
 
 
 @pytest.mark.parametrize("name", ALL_KINDS)
+def test_example_compiles_as_article_and_slides(examples, name, tmp_path):
+    """Every kind's example typesets with pdflatex, figures included (a graph's matrix labels once broke
+    TikZ: inside a tikzpicture \\matrix is TikZ's command)."""
+    from conftest import need_tex
+    from test_latex import compile_tex
+    need_tex()
+    compile_tex(derive.render(examples[name], "latex"), tmp_path, "article")
+    compile_tex(derive.render(examples[name], "beamer"), tmp_path, "slides")
+
+
+@pytest.mark.parametrize("name", ALL_KINDS)
 def test_example_documents_every_field(name):
     text = KINDS[name].example()
     for field in KINDS[name].fields:
