@@ -4,6 +4,7 @@ format renders) or refused with a SpecError naming its field, never another exce
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import mpmath
@@ -267,3 +268,22 @@ def test_relu_of_a_number_whose_sign_sympy_cannot_tell():
     assert fwd["v1"] == 103000 and grad == {"w": [1000, -1000]}
     for fmt in TEXT_FORMATS:
         assert derive.render(doc, fmt)
+
+
+def test_a_given_not_asked_for_but_used_twice_has_its_sum_checked():
+    """x feeds v0 and v1; only w and v0 are asked for. The sum step adding x's two gradients was shown with a
+    total the checker could not read ('a matrix compared with a scalar')."""
+    data = graph({"w": [0, -100], "x": [100, 1]}, ["v0 = w - (mean(x) - abs(abs(w)))",
+                                                    "v1 = mse(x, x * (v0 + x) + x)"])
+    data["problem"][0]["part"][0]["wrt"] = ["w", "v0"]
+    (q,) = derive.solve(derive.from_mapping(data)).questions()
+    assert q.answer.value == {"w": [495000, 0], "v0": [495000, "-99/2"]}        # autograd: same, in floats
+
+
+def test_an_exponent_sympy_cannot_compare_with_the_limit():
+    """100 σ(1000) is 100 less about 10^-433: SymPy could not tell it from the exponent limit of 100."""
+    data = graph({"y": 10, "x": [2, 0.5]}, ["v0 = y ^ (x * sigmoid(1000))", "v1 = sum(v0)"])
+    data["problem"][0]["part"][0]["ask"] = ["forward", "gradient"]
+    fwd, grad = [q.answer.value for q in derive.solve(derive.from_mapping(data)).questions()]
+    assert fwd["v1"] == pytest.approx(100 + 10 ** 0.5, rel=1e-12)
+    assert grad["x"] == pytest.approx([100 * math.log(10), 10 ** 0.5 * math.log(10)], rel=1e-12)

@@ -256,6 +256,7 @@ def solve_gradient(c: Config) -> Solution:
     for name in b.parts:
         if len(b.parts[name]) > 1:
             steps.append(sum_step(c, b, name))
+            meaning[nm.partial(c.top, name, c.shape(name))] = exact(b.grads[name])   # a given not in wrt too
     notes, pieces, value = [], [], {}
     for k, w in enumerate(c.wrt):
         g = gradient(c, b, w)

@@ -182,9 +182,19 @@ WORDS = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide 
 MAX_EXPONENT = 100          # |n| in x ^ n for a number n
 
 
+def _beyond(x, limit) -> bool:
+    """x > limit for a number, told at rising precision where SymPy cannot tell (100 σ(1000) is 100 less
+    about 10^-433)."""
+    try:
+        return bool(x > limit)
+    except TypeError:
+        value = numeric.accurate(x - limit, 15, MAX_DIGITS)
+        return value is not None and value > 0
+
+
 def elementwise(op: str, a: Val, b: Val) -> Val:
     fn = BINARY[op]
-    if op == "^" and any(e.is_number and abs(e) > MAX_EXPONENT for e in b.entries):
+    if op == "^" and any(e.is_number and _beyond(abs(e), MAX_EXPONENT) for e in b.entries):
         raise ShapeProblem(f"an exponent is larger than {MAX_EXPONENT} in size")
     if a.shape == b.shape:
         return Val(a.shape, ImmutableMatrix(a.m.rows, a.m.cols, [fn(x, y) for x, y in zip(a.m, b.m)]))
