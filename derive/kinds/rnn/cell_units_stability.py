@@ -58,6 +58,11 @@ class UnitsStability:
         return VERDICTS[self.rel]
 
 
+def _eigenvalues(M) -> list:
+    """M's eigenvalues (mpmath.eig returns its 1 x 1 case with the eigenvectors, whatever it is asked)."""
+    return [M[0, 0]] if M.rows == 1 else mpmath.eig(M, left=False, right=False)
+
+
 def _norm2(M) -> mpmath.mpf:
     """The largest singular value of an mpmath matrix."""
     if M.rows == 0:
@@ -95,8 +100,7 @@ def analyse(c: GatedUnits) -> UnitsStability:
     if star is not None:
         with mpmath.workdps(DIGITS):
             J_star = S.jacobian(star)
-            eig = mpmath.eig(J_star, left=False, right=False)
-            factor = to_sympy(max(abs(v) for v in eig))
+            factor = to_sympy(max(abs(v) for v in _eigenvalues(J_star)))
     else:
         factor = growth(S.jacobian, traj)
     evidence, copying, running, path = _products(c, S, traj)
