@@ -140,3 +140,67 @@ def test_one_gated_unit_given_as_matrices():
     h0 = torch.tensor([-1.0], dtype=torch.float64, requires_grad=True)
     full = torch.autograd.functional.jacobian(lambda s: gru_step(p, s), h0.detach())
     assert derivative["full"][0][0] == pytest.approx(full.item(), rel=1e-9)
+
+
+def test_a_repelling_fixed_point_the_state_circles_is_not_where_it_settles():
+    """tanh(2 − 2a) from −2 falls into a 2-cycle around its fixed point 0.6296 (factor 1.207 > 1): the state never
+    settles there, and the cycle's factor (the geometric mean over one period) is below 1."""
+    value = answers({"kind": "rnn-activation", "activation": "tanh", "W_a": -2, "b": 2, "a0": -2, "T": 30},
+                    "stability")[0]
+    a = torch.tensor(-2.0, dtype=torch.float64)
+    for _ in range(2000):
+        a = torch.tanh(2 - 2 * a)
+    cycle = [a, torch.tanh(2 - 2 * a)]
+    factor = math.sqrt(math.prod(abs(-2 * (1 - torch.tanh(2 - 2 * s).item() ** 2)) for s in cycle))
+    assert value["fixed_point"] is None and value["verdict"] == "vanishing"
+    assert value["factor"] == pytest.approx(factor, rel=1e-6)
+
+
+def lstm_step(p: dict, h, c):
+    def t(name):
+        v = torch.tensor(p[name], dtype=torch.float64)
+        return v if v.dim() == 2 else v.reshape(-1, 1) if name.startswith("W") else v
+    x = torch.tensor([p["x"]], dtype=torch.float64)
+    gate = {g: t(f"W_{g}") @ x + t(f"U_{g}") @ h + t(f"b_{g}") for g in "fiog"}
+    c = torch.sigmoid(gate["f"]) * c + torch.sigmoid(gate["i"]) * torch.tanh(gate["g"])
+    return torch.sigmoid(gate["o"]) * torch.tanh(c), c
+
+
+def test_lstm_units_circling_a_repelling_fixed_point():
+    """Three LSTM units that oscillate around a fixed point whose step Jacobian has spectral radius 1.27: not
+    settled there, and vanishing (‖∂c⟨100⟩/∂c⟨0⟩‖₂ ≈ 1e-12), not exploding."""
+    p = {"kind": "rnn-activation", "cell": "lstm", "x": 1, "W_f": [1.0, 0.5, 1.23], "b_f": [1, 0, -1],
+         "U_f": [[-1.0, 1.0, 1.0], [0.0, -0.55, 1.79], [1.37, 0.0, 0.5]], "W_i": 0.39, "b_i": 1,
+         "U_i": [[0.5, -1.0, 1.0], [-3.98, 1.0, 1.0], [-1.84, 0.0, -3.11]], "W_o": 1, "b_o": [0.5, 0.0, 3.9],
+         "U_o": [[0.0, 0.0, 3.38], [-1.84, 1.0, 0.5], [0.5, 0.0, 1.0]], "W_g": [0, 1, 1], "b_g": [0.5, 0.5, 1.0],
+         "U_g": [[-3.78, -2.88, 1.0], [0.5, 1.0, -1.0], [1.0, 0.0, -1.0]], "a0": [0.0, -1.53, 0.0], "c0": [-1, 1, 1],
+         "T": 100}
+    value = answers(p, "stability")[0]
+    h, c0 = torch.tensor(p["a0"], dtype=torch.float64), torch.tensor(p["c0"], dtype=torch.float64)
+    c = c0.clone().requires_grad_(True)
+    state = (h, c)
+    for _ in range(100):
+        state = lstm_step(p, *state)
+    jac = torch.stack([torch.autograd.grad(state[1][k], c, retain_graph=True)[0] for k in range(3)])
+    assert value["gradient_T"] == pytest.approx(torch.linalg.matrix_norm(jac, ord=2).item(), rel=1e-6)
+    assert value["fixed_point"] is None and value["verdict"] == "vanishing"
+
+
+def test_relu_units_whose_newton_iterates_reach_nan():
+    p = {"kind": "rnn-activation", "activation": "relu", "W_a": [[1.6, -2.0, 0.5], [1.0, 1.0, -2.0], [0.5, -2.0, -1.0]],
+         "b": [0.5, 2.0, 0.0], "a0": [0.5, -2.0, 0.5], "T": 30}
+    assert answers(p, "stability")[0]["gradient_T"] is not None
+
+
+def test_exp_units_running_off_do_not_abort(tmp_path):
+    """exp of the state after it passed 10^300 (z ≈ 10^(10^13)) aborted the interpreter inside GMP."""
+    import subprocess
+    import sys
+    spec = tmp_path / "s.toml"
+    spec.write_text('title = "t"\n[[problem]]\nkind = "rnn-activation"\nactivation = "exp"\n'
+                    "W_a = [[-1.0, 2.0, 0.5], [-2.0, 0.0, -1.34], [2.0, 1.0, -2.0]]\nb = [0.5, 1.0, -1.88]\n"
+                    'a0 = [0.0, -1.0, 2.0]\n[[problem.part]]\nask = "stability"\n')
+    done = subprocess.run([sys.executable, "-m", "derive", "solutions", str(spec), "-f", "json", "-o", "-",
+                           "--no-cache"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["parts"][0]["answer"]["value"]["verdict"] == "exploding"

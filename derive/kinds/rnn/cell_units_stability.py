@@ -19,7 +19,7 @@ from sympy import Float, MatMul
 from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import VERDICTS, compare_one, growth, iterates, run
+from ..dynamics import VERDICTS, compare_one, growth, iterates, radius, run
 from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
 from . import figures
@@ -56,11 +56,6 @@ class UnitsStability:
     @property
     def verdict(self) -> str:
         return VERDICTS[self.rel]
-
-
-def _eigenvalues(M) -> list:
-    """M's eigenvalues (mpmath.eig returns its 1 x 1 case with the eigenvectors, whatever it is asked)."""
-    return [M[0, 0]] if M.rows == 1 else mpmath.eig(M, left=False, right=False)
 
 
 def _norm2(M) -> mpmath.mpf:
@@ -100,7 +95,7 @@ def analyse(c: GatedUnits) -> UnitsStability:
     if star is not None:
         with mpmath.workdps(DIGITS):
             J_star = S.jacobian(star)
-            factor = to_sympy(max(abs(v) for v in _eigenvalues(J_star)))
+            factor = to_sympy(radius(J_star))
     else:
         factor = growth(S.jacobian, traj)
     evidence, copying, running, path = _products(c, S, traj)

@@ -98,9 +98,15 @@ def _fixed_point(c: Config, rec: Recurrence, traj: list):
     if a is None:
         return None, False
     half = traj[len(traj) // 2]
-    if abs(last - a) > SETTLED and not abs(last - a) < abs(half - a):
-        return None, False
+    if abs(last - a) > SETTLED and not (abs(last - a) < abs(half - a) and _attracting(rec, a)):
+        return None, False          # a repelling fixed point the state merely passes near (a cycle around it, say)
     return _exact_if_possible(rec, a)
+
+
+def _attracting(rec: Recurrence, a) -> bool:
+    """|W_a phi'(z)| at a is below 1 (or 1 to within DRIFT: a factor of exactly 1 approached from outside)."""
+    with mpmath.workdps(DIGITS):
+        return bool(abs(rec.slope()(evaluate(a))) < 1 + DRIFT)
 
 
 def _exact_if_possible(rec: Recurrence, a):
