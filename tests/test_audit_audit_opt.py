@@ -204,3 +204,17 @@ def test_exp_units_running_off_do_not_abort(tmp_path):
                            "--no-cache"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["parts"][0]["answer"]["value"]["verdict"] == "exploding"
+
+
+def test_one_unit_with_several_inputs():
+    """W_a = [[w]] with x a list of m inputs and W_x a 1 x m matrix, as the README allows (it was refused)."""
+    p = {"kind": "rnn-activation", "activation": "sigmoid", "W_a": [[0.7]], "x": [1, -2], "W_x": [[0.3, 0.1]],
+         "b": [0.2], "a0": [0.1]}
+    stability = answers(p, "stability")[0]
+    a = torch.tensor(0.1, dtype=torch.float64)
+    for _ in range(3000):
+        a = torch.sigmoid(0.7 * a + 0.3)
+    z = (0.7 * a + 0.3).requires_grad_(True)
+    torch.sigmoid(z).backward()
+    assert stability["fixed_point"][0] == pytest.approx(a.item(), rel=1e-12)
+    assert stability["factor"] == pytest.approx(0.7 * z.grad.item(), rel=1e-12)

@@ -20,7 +20,7 @@ from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..activations import READABLE, SUPREMA, derivative, recognise, slope
 from ..dynamics import (DIVERGED, T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
-                        versus_one)
+                        radius, versus_one)
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
@@ -235,7 +235,7 @@ def _spectral_radius(M) -> sympy.Expr:
         return max((sympy.sqrt(sympy.expand(v * sympy.conjugate(v))) for v in M.eigenvals()),
                    key=lambda v: float(sympy.N(v)))
     with mpmath.workdps(DIGITS):
-        return to_sympy(max(abs(v) for v in mpmath.eig(_numeric(M), right=False)))
+        return to_sympy(radius(_numeric(M)))
 
 
 def _numeric(M: ImmutableMatrix):
