@@ -218,3 +218,15 @@ def test_one_unit_with_several_inputs():
     torch.sigmoid(z).backward()
     assert stability["fixed_point"][0] == pytest.approx(a.item(), rel=1e-12)
     assert stability["factor"] == pytest.approx(0.7 * z.grad.item(), rel=1e-12)
+
+
+def test_a_state_running_off_doubly_exponentially_draws_its_figure():
+    """z² from 1/2 with W_a = 3/2: the factor's rate^T no longer overflows a float in the decay figure."""
+    value = answers({"kind": "rnn-activation", "activation": "z^2", "W_a": 1.5, "b": 0.5, "a0": 0.5, "T": 5},
+                    "stability")[0]
+    a = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    x = a
+    for _ in range(5):
+        x = (1.5 * x + 0.5) ** 2
+    assert value["verdict"] == "exploding"
+    assert value["gradient_T"] == pytest.approx(torch.autograd.grad(x, a)[0].item(), rel=1e-9)
