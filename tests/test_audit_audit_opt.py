@@ -230,3 +230,17 @@ def test_a_state_running_off_doubly_exponentially_draws_its_figure():
         x = (1.5 * x + 0.5) ** 2
     assert value["verdict"] == "exploding"
     assert value["gradient_T"] == pytest.approx(torch.autograd.grad(x, a)[0].item(), rel=1e-9)
+
+
+def test_a_state_creeping_off_has_no_fixed_point():
+    """softplus(a) = a + ln(1 + e^(−a)) > a: the state grows like ln t and never settles (Newton's method used
+    to stop near 4.7e20, where e^(−a) underflows the residual). A factor-1 point approached like 1/t still settles."""
+    value = answers({"kind": "rnn-activation", "activation": "softplus", "W_a": 1, "a0": 2, "T": 100}, "stability")[0]
+    a = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    x = a
+    for _ in range(100):
+        x = torch.nn.functional.softplus(x)
+    assert value["fixed_point"] is None and value["verdict"] == "vanishing"
+    assert value["gradient_T"] == pytest.approx(torch.autograd.grad(x, a)[0].item(), rel=1e-9)
+    saddle = answers({"kind": "rnn-activation", "activation": "z^2", "W_a": 1, "b": "1/4", "T": 10}, "stability")[0]
+    assert saddle["fixed_point"] == 0.25 and saddle["factor"] == 1.0
