@@ -21,7 +21,7 @@ from sympy import ImmutableMatrix
 from ..check import is_zero
 from ..fields import FieldError, check_int
 from ..numeric import Unsupported, accurate, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
-from ..precision import DIGITS, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
+from ..precision import DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import composed_derivative
 from .rnn_notation import A_PREV, A_STAR, Z, previous
 
@@ -426,7 +426,7 @@ class VectorRecurrence:
             def update(a):
                 try:
                     return mpmath.lu_solve(J_at(list(a)) - eye, mpmath.matrix(step(list(a))) - a)
-                except ZeroDivisionError:
+                except (ZeroDivisionError, TypeError):     # singular; or a NaN, which mpmath's LU cannot pivot
                     return None
             a, how = newton(update, mpmath.matrix(traj[-1]), lambda d: mpmath.mnorm(d, 1))
             if how == "stuck":
@@ -434,7 +434,8 @@ class VectorRecurrence:
             residual = mpmath.mnorm(mpmath.matrix(step(list(a))) - a, 1)
             last, half = mpmath.matrix(traj[-1]), mpmath.matrix(traj[len(traj) // 2])
             near = mpmath.mnorm(last - a, 1)
-            if residual > RESIDUAL or not (near < mpmath.mpf(SETTLED) or near < mpmath.mnorm(half - a, 1)):
+            attracting = near < mpmath.mnorm(half - a, 1) and radius(J_at(list(a))) < 1 + DRIFT   # not one passed near
+            if residual > RESIDUAL or not (near < mpmath.mpf(SETTLED) or attracting):
                 return None
             return ImmutableMatrix([to_sympy(v) for v in a])
 
@@ -567,6 +568,12 @@ def _matrix(rows: tuple):
         for j, v in enumerate(row):
             M[i, j] = make(v)
     return M
+
+
+def radius(J) -> mpmath.mpf:
+    """The spectral radius of an mpmath matrix (mpmath.eig returns its 1 x 1 case with the eigenvectors, whatever
+    it is asked)."""
+    return abs(J[0, 0]) if J.rows == 1 else max(abs(v) for v in mpmath.eig(J, left=False, right=False))
 
 
 def growth(J_at: Callable, traj: list) -> sympy.Float:

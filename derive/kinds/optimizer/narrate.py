@@ -5,6 +5,7 @@ from __future__ import annotations
 import mpmath
 import sympy
 
+from ...check import check_link
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from .compute import Step, hyper_values, trajectory
@@ -49,24 +50,26 @@ def result(value) -> list:
 
 
 def line(sym, formula, q_sym: Q, q_val: Q, value) -> "chain":
-    """sym = the rule with symbols = the rule with the numbers in = the value."""
+    """sym = the rule with symbols = the rule with the numbers in = the value. The numbers are written with
+    more digits until the checker confirms the written arithmetic (exactly, or to the digits shown after
+    ≈); when none does (a difference that cancels, such as centered RMSprop's v − ḡ² = 0), the numbers
+    are left out."""
     general = formula(WRITTEN, q_sym)
-    for digits in TRIES:
-        written = formula(WRITTEN, Q({k: shown(v, digits)[0] for k, v in q_val.items()}))
-        if all(f._prec >= EXACT for f in written.atoms(sympy.Float)):
-            rel = "="
-            break
-        got = mpmath.mpf(sympy.N(written, DIGITS))
-        rel = "approx"
-        if abs(got - mpmath.mpf(sympy.N(value, DIGITS))) <= mpmath.mpf(10) ** -(SHOWN + 2) * max(1, abs(got)):
-            break
     head = [general] if general != sym else []
     tail = result(value)
-    if rel == "approx":
-        tail[0] = "approx"
-    if tail[1] == written:
-        return chain(sym, *head, *tail)
-    return chain(sym, *head, rel, written, *tail)
+    close = tail if tail[0] == "approx" else ["approx", sympy.Float(value, SHOWN)]
+    exact_inputs = formula(WRITTEN, q_val)
+    for digits in TRIES:
+        written = formula(WRITTEN, Q({k: shown(v, digits)[0] for k, v in q_val.items()}))
+        if tail[1] == written:
+            return chain(sym, *head, *tail)
+        exact = all(f._prec >= EXACT for f in written.atoms(sympy.Float))
+        rel, end = ("=", tail) if exact else ("approx", close)
+        if check_link(exact_inputs, rel, written)[0] and check_link(written, end[0], end[1])[0]:
+            return chain(sym, *head, rel, written, *end)
+        if exact:
+            break
+    return chain(sym, *head, *tail)
 
 
 def symbols_q(c: Config, k: int | None, t, prev, rule_keys) -> Q:

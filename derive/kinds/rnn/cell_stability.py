@@ -17,9 +17,9 @@ import sympy
 from sympy import Float, ImmutableMatrix
 
 from ...numeric import compile as compile_numeric, evaluate, shown, to_sympy
-from ...precision import DIGITS, RESIDUAL, SETTLED
+from ...precision import DIGITS, DRIFT, RESIDUAL, SETTLED
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import VERDICTS, compare_one, growth, iterates, newton, run
+from ..dynamics import VERDICTS, compare_one, growth, iterates, newton, radius, run
 from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
@@ -97,7 +97,7 @@ def _settle(advance, jacobian, traj: list):
         def update(s):
             try:
                 return mpmath.lu_solve(jacobian(list(s)) - eye, mpmath.matrix(advance(list(s))) - s)
-            except ZeroDivisionError:
+            except (ZeroDivisionError, TypeError):         # singular; or a NaN, which mpmath's LU cannot pivot
                 return None
         s, how = newton(update, mpmath.matrix(traj[-1]), lambda d: mpmath.mnorm(d, 1))
         if how == "stuck" or not all(mpmath.isfinite(v) for v in s):
@@ -105,7 +105,8 @@ def _settle(advance, jacobian, traj: list):
         residual = mpmath.mnorm(mpmath.matrix(advance(list(s))) - s, 1)
         near = mpmath.mnorm(mpmath.matrix(traj[-1]) - s, 1)
         half = mpmath.mnorm(mpmath.matrix(traj[len(traj) // 2]) - s, 1)
-        if residual > RESIDUAL or not (near < mpmath.mpf(SETTLED) or near < half):
+        attracting = near < half and radius(jacobian(list(s))) < 1 + DRIFT   # not one the state merely passes near
+        if residual > RESIDUAL or not (near < mpmath.mpf(SETTLED) or attracting):
             return None
         return list(s)
 
@@ -137,8 +138,7 @@ def analyse(c: Cell) -> CellStability:
     if star is not None:
         with mpmath.workdps(DIGITS):
             J = jacobian(star)
-            eig, _ = mpmath.eig(J)
-            factor = to_sympy(max(abs(v) for v in eig))
+            factor = to_sympy(radius(J))
         J_star = ImmutableMatrix(J.rows, J.cols, lambda i, j: to_sympy(J[i, j]))
     else:
         J_star, factor = None, growth(jacobian, traj)

@@ -19,7 +19,7 @@ from sympy import Float, MatMul
 from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import VERDICTS, compare_one, growth, iterates, run
+from ..dynamics import VERDICTS, compare_one, growth, iterates, radius, run
 from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
 from . import figures
@@ -84,12 +84,6 @@ def _products(c: GatedUnits, S: Step, traj: list) -> tuple:
         return evidence, to_sympy(max(copying)), tuple(figures.block_norms(blocks[:-1], evidence)), tuple(path)
 
 
-def eigenvalues(M) -> list:
-    """M's eigenvalues (mpmath.eig gives a 1 x 1 matrix's with its eigenvectors whatever it is asked)."""
-    found = mpmath.eig(M, left=False, right=False)
-    return found[0] if isinstance(found, tuple) else found
-
-
 def analyse(c: GatedUnits) -> UnitsStability:
     """Follow the state from the start: where it settles, the spectral radius there, the evidence at T."""
     S = Step(c)
@@ -101,7 +95,7 @@ def analyse(c: GatedUnits) -> UnitsStability:
     if star is not None:
         with mpmath.workdps(DIGITS):
             J_star = S.jacobian(star)
-            factor = to_sympy(max(abs(v) for v in eigenvalues(J_star)))
+            factor = to_sympy(radius(J_star))
     else:
         factor = growth(S.jacobian, traj)
     evidence, copying, running, path = _products(c, S, traj)

@@ -53,8 +53,8 @@ def configure(values: dict, asks) -> "Config | units.Units | cells.Cell":
         raise FieldError("activation", str(err), text, expected) from None
     if isinstance(values.get("W_a"), list):
         several = units.configure(values, phi, text, fields.text(values, "called"))
-        if several.n > 1:
-            return several
+        if several.n > 1 or (isinstance(values.get("x"), list) and len(values["x"]) > 1):
+            return several              # one unit with several inputs: W_x a row, kept as the matrix it is
         values = {**values, "W_a": values["W_a"][0][0]}
         values.update({k: values[k][0] for k in ("b", "a0", "W_x", "x") if isinstance(values.get(k), list)})
     x = fields.number(values, "x", 0)

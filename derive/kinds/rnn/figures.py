@@ -116,7 +116,7 @@ def decay(values: list, factor, y_label, rate_symbol) -> Figure | None:
     series = [Series("along the trajectory", points, "line")]
     rate = _float(factor)
     if rate is not None and rate > 0:
-        ends = [t for t in (points[0][0], points[-1][0]) if 0 < rate ** t < 1e300]
+        ends = [t for t in (points[0][0], points[-1][0]) if -700 < t * math.log(rate) < 690]   # rate^t a float
         geometric = tuple((t, rate ** t) for t in dict.fromkeys(ends))      # a straight line on the log axis
         series.append(Series(rate_symbol ** T_LONG, geometric, "dashed"))
     caption = ("The gradient's size against the sequence length T on a log axis: the product of the factors"

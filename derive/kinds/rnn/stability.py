@@ -97,10 +97,19 @@ def _fixed_point(c: Config, rec: Recurrence, traj: list):
     a = rec.newton(last)
     if a is None:
         return None, False
-    half = traj[len(traj) // 2]
-    if abs(last - a) > SETTLED and not abs(last - a) < abs(half - a):
-        return None, False
-    return _exact_if_possible(rec, a)
+    half, near = traj[len(traj) // 2], abs(last - a)
+    if near > SETTLED and not (near < abs(half - a) and near < APPROACH * abs(last - half) and _attracting(rec, a)):
+        return None, False          # a repelling fixed point the state merely passes near (a cycle around it, say),
+    return _exact_if_possible(rec, a)   # or a root far beyond a state creeping off (ln(1 + e^a) = a + e^(-a) ...)
+
+
+APPROACH = 100     # a state approaching a fixed point is at most this many times its last half's travel from it
+
+
+def _attracting(rec: Recurrence, a) -> bool:
+    """|W_a phi'(z)| at a is below 1 (or 1 to within DRIFT: a factor of exactly 1 approached from outside)."""
+    with mpmath.workdps(DIGITS):
+        return bool(abs(rec.slope()(evaluate(a))) < 1 + DRIFT)
 
 
 def _exact_if_possible(rec: Recurrence, a):

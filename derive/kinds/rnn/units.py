@@ -19,8 +19,8 @@ from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..activations import READABLE, SUPREMA, derivative, recognise, slope
-from ..dynamics import (T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
-                        slope_value, versus_one)
+from ..dynamics import (DIVERGED, T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
+                        radius, slope_value, versus_one)
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
@@ -202,7 +202,8 @@ def analyse(u: Units, dphi) -> Stability:
     """Follow the state from a<0> and measure how products of Jacobians grow along the way."""
     rec = VectorRecurrence(u.phi, dphi, u.W_a, u.c)
     traj = rec.trajectory(u.a0, *iterates(u.T))
-    check_domain(u.phi, dphi, [z for state in traj for z in rec.pre_activations(state)])
+    check_domain(u.phi, dphi, [z for state in traj if max(abs(v) for v in state) <= DIVERGED
+                               for z in rec.pre_activations(state)])
     exact_star = rec.exact_fixed_point(u.a0)
     star = exact_star if exact_star is not None else rec.settle(traj)
     if exact_star is None and star is not None:
@@ -236,7 +237,7 @@ def _spectral_radius(M) -> sympy.Expr:
         return max((sympy.sqrt(sympy.expand(v * sympy.conjugate(v))) for v in M.eigenvals()),
                    key=lambda v: float(sympy.N(v)))
     with mpmath.workdps(DIGITS):
-        return to_sympy(max(abs(v) for v in mpmath.eig(_numeric(M), right=False)))
+        return to_sympy(radius(_numeric(M)))
 
 
 def _moderate(M) -> bool:
