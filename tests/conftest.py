@@ -19,6 +19,12 @@ _atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 os.environ["DERIVE_NO_CACHE"] = "1"
 
 import derive  # noqa: E402
+from hypothesis import settings as _settings  # noqa: E402
+
+# HYPOTHESIS_PROFILE=ci (set by .ci/run): every property test draws the same cases on every run, so a CI run
+# is reproducible; elsewhere each run draws new ones and may find what earlier runs missed.
+_settings.register_profile("ci", derandomize=True, database=None)
+_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

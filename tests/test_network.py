@@ -99,8 +99,9 @@ def torch_layer(layer: dict, shape: tuple) -> nn.Module:
         return Seq(mod) if seq else mod
     if t == "global-avgpool":
         return Seq(nn.AdaptiveAvgPool1d(1)) if seq else nn.AdaptiveAvgPool2d(1)
-    if t == "batchnorm":
-        return Seq(nn.BatchNorm1d(ch)) if seq else nn.BatchNorm2d(ch) if len(shape) == 3 else nn.BatchNorm1d(ch)
+    if t == "batchnorm":            # in eval mode: training mode refuses one value a channel (a length-1 sequence)
+        bn = nn.BatchNorm1d(ch) if seq or len(shape) != 3 else nn.BatchNorm2d(ch)
+        return Seq(bn.eval()) if seq else bn.eval()
     if t == "layernorm":
         return ChannelsLast(nn.LayerNorm(ch)) if len(shape) == 3 else nn.LayerNorm(ch)
     if t == "dense":
