@@ -334,29 +334,34 @@ def _box_text(lines, cx: float, base: float, upright: bool) -> list:
 # --- circuit -------------------------------------------------------------------------------
 
 def circuit(body, box, plain):
+    """Nodes in columns by depth, each box as wide as its own label (a column as wide as its widest), the
+    columns spread over the width: short names keep long wires, whose labels then stay apart."""
     W, H = box
     columns = max([n.column for n in body.nodes] + [0]) + 1
     rows = max([float(n.row) for n in body.nodes] + [0]) + 1
-    widest = max([text_width(n.label, plain) for n in body.nodes] + [0.6]) + 0.3
-    dx = min(3.2, max((W - widest) / max(columns - 1, 1), widest + 0.4))
+    size = {n.id: max(text_width(n.label, plain), 0.6) + 0.3 for n in body.nodes}
+    col_w = [max([size[n.id] for n in body.nodes if n.column == c] + [0.9]) for c in range(columns)]
+    gap = min(3.2, max((W - 0.2 - sum(col_w)) / max(columns - 1, 1), 0.8))
+    lefts = [0.1 + sum(col_w[:c]) + c * gap for c in range(columns)]
     dy = min(1.8, max((H - 0.6) / rows, 0.9))
     height = rows * dy + 0.2
-    where = {n.id: (widest / 2 + 0.1 + n.column * dx, height - 0.1 - (float(n.row) + 0.5) * dy) for n in body.nodes}
+    where = {n.id: (lefts[n.column] + col_w[n.column] / 2, height - 0.1 - (float(n.row) + 0.5) * dy)
+             for n in body.nodes}
     items = []
     for e in body.edges:
         if e.source in where and e.target in where:
-            items += _wire(e, where[e.source], where[e.target], widest)
+            items += _wire(e, where[e.source], where[e.target], size[e.source], size[e.target])
     for n in body.nodes:
         x, y = where[n.id]
-        items.append(Rect(x - widest / 2, y - 0.25, widest, 0.5, "white", "deriveink",
+        items.append(Rect(x - size[n.id] / 2, y - 0.25, size[n.id], 0.5, "white", "deriveink",
                           data=(("node", n.id), ("label", n.label)), rounded=True))
         items.append(Text(x, y, n.label, "center"))
-    return finish(items, widest + 0.2 + (columns - 1) * dx, height)
+    return finish(items, lefts[-1] + col_w[-1] + 0.1, height)
 
 
-def _wire(e, a, b, widest: float) -> list:
+def _wire(e, a, b, from_w: float, to_w: float) -> list:
     (x1, y1), (x2, y2) = a, b
-    start, end = (round(x1 + widest / 2, 3), round(y1, 3)), (round(x2 - widest / 2, 3), round(y2, 3))
+    start, end = (round(x1 + from_w / 2, 3), round(y1, 3)), (round(x2 - to_w / 2, 3), round(y2, 3))
     mx, my = start[0] + (end[0] - start[0]) * 0.4, start[1] + (end[1] - start[1]) * 0.4     # nearer the source,
     # where wires meeting at a node are still apart
     items = [Path((start, end), "deriveink", "solid", True,
