@@ -227,12 +227,11 @@ def _exact_zero(d, size=1) -> bool:
     would pick at 100 digits, yet not 0). A constant holding a function of an argument beyond SEEN_TO
     (tanh(10^6) − 1 is about −10^-868589) is confirmed only as an identity (_identity_in_exponentials): its
     difference from 0 could lie below any precision worth computing."""
-    if _huge_exponential(d):
+    largest = _largest_argument(d)
+    if largest > HUGE_EXPONENT:
         if _identity_in_exponentials(d):
             return True
-        if _huge_exponential(d, SEEN_TO):
-            return False
-        return _zero_to_the_last(d)
+        return largest <= SEEN_TO and _zero_to_the_last(d)
     if d.is_zero is not None:
         return bool(d.is_zero)
     s = sympy.nsimplify(d) if d.has(sympy.Float) else sympy.simplify(d)
@@ -247,15 +246,20 @@ def _zero_to_the_last(d) -> bool:
         return False
 
 
-def _huge_exponential(d, beyond=None) -> bool:
-    """Whether d applies a function (exp, tanh, ...) to a number beyond HUGE_EXPONENT (or ``beyond``)."""
-    beyond = HUGE_EXPONENT if beyond is None else beyond
+def _largest_argument(d) -> float:
+    """The largest size of a real number a function (exp, tanh, ...) is applied to in d (0 if none)."""
+    largest = 0.0
     for node in sympy.preorder_traversal(d):
         if isinstance(node, sympy.Function) and node.args and all(a.is_number for a in node.args):
-            values = [a.evalf(15) for a in node.args]
-            if any(v.is_real and abs(v) > beyond for v in values):
-                return True
-    return False
+            for v in (a.evalf(15) for a in node.args):
+                if v.is_real:
+                    largest = max(largest, float(abs(v)))
+    return largest
+
+
+def _huge_exponential(d) -> bool:
+    """Whether d applies a function (exp, tanh, ...) to a number beyond HUGE_EXPONENT."""
+    return _largest_argument(d) > HUGE_EXPONENT
 
 
 def _identity_in_exponentials(d) -> bool:

@@ -10,7 +10,7 @@ import sympy
 
 from ...fields import FieldError
 from .config import Config, Equation
-from .values import Val, evaluate, make, settle
+from .values import UNDEFINED, Val, evaluate, make, settle, undefined
 from .vjp import backprop, kinks as _kinks
 
 
@@ -87,13 +87,10 @@ def _flow(eq: Equation, name: str, up: Val, sent: Val | None, ph: dict, subs: di
         out = evaluate(eq.rhs, ph)
         formula = _kinks(sympy.diff(out.scalar, ph[name].scalar))
         local = settle(tidy(formula.xreplace(subs)))
-        if local.has(*_UNDEFINED):             # n x^n / x at x = 0: written n x^(n−1), it is defined
+        if local.has(*UNDEFINED):             # n x^n / x at x = 0: written n x^(n−1), it is defined
             formula = sympy.powsimp(formula)
             local = settle(tidy(formula.xreplace(subs)))
     return Flow(eq, name, up, value, local, formula)
-
-
-_UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
 
 
 def _differentiable(eq: Equation, flow: Flow, c: Config) -> bool:
@@ -101,7 +98,7 @@ def _differentiable(eq: Equation, flow: Flow, c: Config) -> bool:
     values (the exponent n of x^n at a negative x): it is not asked for, and is left out. Such a gradient of
     any other name (the square root's slope at 0, ...) is refused: no answer key can show it."""
     entries = [*flow.value.entries, *([flow.local] if flow.local is not None else [])]
-    if not any(e.has(*_UNDEFINED) or (e.is_number and e.is_extended_real is False) for e in entries):
+    if not any(undefined(e) for e in entries):
         return True
     if flow.wrt in c.given and flow.wrt not in c.wrt:
         return False

@@ -13,8 +13,8 @@ from ...errors import did_you_mean
 from ...fields import FieldError, check_int, to_number, to_rational
 from . import names as nm
 from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
-from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, ShapeProblem, TooExtreme, Undefined, Val, evaluate, make, settled,
-                     shape_text)
+from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
+                     evaluate, make, settled, shape_text)
 
 MAX_EQUATIONS = 40
 MAX_NAMES = 40
@@ -216,7 +216,6 @@ MAX_OPS = 150                              # operations in the formula of one en
 
 
 def _defined(value: Val, name: str, field: str, text: str) -> None:
-    bad = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
     for e in value.entries:
         if e.is_Rational and (abs(e.p) > MAX_MAGNITUDE or e.q > MAX_MAGNITUDE) or \
                 e.is_Float and abs(e) > MAX_MAGNITUDE:
@@ -225,7 +224,7 @@ def _defined(value: Val, name: str, field: str, text: str) -> None:
         if not e.is_number and sympy.count_ops(e) > MAX_OPS:
             raise FieldError(field, f"the formula for {name} grows beyond {MAX_OPS} operations an entry", text,
                              "a smaller symbolic graph")
-        if e.has(*bad) or (e.is_number and not e.is_extended_real) or e.has(sympy.I):
+        if e.has(*UNDEFINED) or (e.is_number and not e.is_extended_real):
             raise FieldError(field, f"the value of {name} is undefined or not real (a division by zero, or the log"
                              " or square root of a negative number)", text, "an equation defined at the given values")
 

@@ -28,12 +28,12 @@ class Undefined(ValueError):
     """A value that is undefined or not real at the given values (0/0, log of a negative number, ...)."""
 
 
-UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
 
 
 def undefined(e) -> bool:
-    """Whether a number is undefined, infinite or not real."""
-    return e.is_number and (e.has(*UNDEFINED) or e.has(sympy.I) or e.is_extended_real is False)
+    """Whether an entry is undefined, infinite or not real (a formula holding zoo too)."""
+    return e.has(*UNDEFINED) or (e.is_number and e.is_extended_real is False)
 
 
 @dataclass(frozen=True)
