@@ -287,3 +287,16 @@ def test_an_exponent_sympy_cannot_compare_with_the_limit():
     fwd, grad = [q.answer.value for q in derive.solve(derive.from_mapping(data)).questions()]
     assert fwd["v1"] == pytest.approx(100 + 10 ** 0.5, rel=1e-12)
     assert grad["x"] == pytest.approx([100 * math.log(10), 10 ** 0.5 * math.log(10)], rel=1e-12)
+
+
+@pytest.mark.parametrize("given, forward, says", [
+    ({"w": [[2, 10], [-1, -0.5]]}, ["v0 = relu(w ^ relu(sigmoid(3)))"], "(w ^ relu(sigmoid(3))) is undefined"),
+    ({"w": -100, "x": 3}, ["v0 = relu(w ^ sqrt(x))"], "(w ^ sqrt(x)) is undefined"),
+    ({"x": [[2, 2, 100], [-0.5, 0.5, 0]], "w": 100}, ["v0 = sigmoid(-exp((x ^ w)))"], "cannot be evaluated"),
+])
+def test_numbers_sympy_cannot_place_or_compute_are_refused(given, forward, says):
+    """A negative number to an irrational power (SymPy cannot say it is not real, then Max cannot compare it)
+    and numbers whose evaluation overflows inside SymPy are refused naming the equation."""
+    with pytest.raises(SpecError) as err:
+        derive.solve(derive.from_mapping(graph(given, forward)))
+    assert err.value.field == "forward[0]" and says in str(err.value)

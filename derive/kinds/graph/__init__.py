@@ -49,6 +49,8 @@ class Graph(Kind):
         from .values import ShapeProblem, TooExtreme, Undefined
         try:
             return forward(config) if ask == "forward" else solve_gradient(config)
+        except FieldError:
+            raise
         except Undefined as err:
             eq = err.args[1] if len(err.args) > 1 else None
             raise FieldError(f"forward[{eq.k}]" if eq is not None else "given", str(err.args[0]),
@@ -59,3 +61,6 @@ class Graph(Kind):
         except TooExtreme as err:
             raise FieldError("given", str(err), None, "values whose gradients a few thousand digits can tell "
                              "apart from 0") from None
+        except (ArithmeticError, TypeError, ValueError) as err:     # SymPy failing on the numbers themselves
+            raise FieldError("forward", f"a gradient cannot be evaluated at the given values ({type(err).__name__}:"
+                             f" {str(err)[:80]})", None, "equations differentiable at the given values") from None

@@ -174,6 +174,9 @@ def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
             raise FieldError(field, str(err), text, "an equation defined at the given values") from None
         except TooExtreme as err:
             raise FieldError(field, str(err), text, "given values a few thousand digits can evaluate it at") from None
+        except (ArithmeticError, TypeError, ValueError) as err:     # SymPy failing on the numbers themselves
+            raise FieldError(field, f"cannot be evaluated at the given values ({type(err).__name__}: "
+                             f"{str(err)[:80]})", text, "an equation defined at the given values") from None
         _defined(value, name, field, text)
         env[name], where[name] = value, k
         equations.append(Equation(k, name, text, rhs, tuple(names(rhs))))

@@ -32,8 +32,17 @@ UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
 
 
 def undefined(e) -> bool:
-    """Whether an entry is undefined, infinite or not real (a formula holding zoo too)."""
-    return e.has(*UNDEFINED) or (e.is_number and e.is_extended_real is False)
+    """Whether an entry is undefined, infinite or not real (a formula holding zoo too). A number SymPy cannot
+    place, such as (−1)^(1/(e^−3 + 1)), is placed by its value."""
+    if e.has(*UNDEFINED):
+        return True
+    if not e.is_number or e.is_extended_real is not None:
+        return bool(e.is_number and e.is_extended_real is False)
+    try:
+        re_part, im_part = e.evalf(30).as_real_imag()
+        return abs(im_part) > abs(re_part) * sympy.Float("1e-25") or not re_part.is_finite
+    except (ArithmeticError, TypeError, ValueError):
+        return True
 
 
 @dataclass(frozen=True)
