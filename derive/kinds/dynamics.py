@@ -108,11 +108,17 @@ def slope_value(dphi: sympy.Expr, z):
     tiny = value == 0 or (value.is_Float and abs(value) < ZERO)
     if not (tiny and dphi.has(sympy.Add)):
         return value
+    finer = _finer(dphi.subs(Z, _binary(z)))
+    return to_sympy(finer) if finer is not None else value
+
+
+def _finer(exact: sympy.Expr):
+    """An exact slope's value at rising precision (numeric.accurate, up to SLOPE_DIGITS), or None."""
     try:
-        finer = accurate(dphi.subs(Z, _binary(z)), DIGITS, SLOPE_DIGITS)
+        finer = accurate(exact, DIGITS, SLOPE_DIGITS)
     except (Unsupported, ValueError, ZeroDivisionError):
-        return value
-    return to_sympy(finer) if isinstance(finer, mpmath.mpf) else value
+        return None
+    return finer if isinstance(finer, mpmath.mpf) else None
 
 
 SLOPE_DIGITS = 2000         # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 2000)
@@ -255,12 +261,8 @@ class Recurrence:
             value = abs(self.slope()(evaluate(a)))
             if value >= ZERO or not isinstance(value, mpmath.mpf) or not self.dphi.has(sympy.Add):
                 return value                         # no difference in the slope: nothing cancels
-            exact = self.W * self.dphi.subs(Z, self.W * _binary(a) + self.c)
-            try:
-                finer = accurate(exact, DIGITS, SLOPE_DIGITS)
-            except (Unsupported, ValueError, ZeroDivisionError):
-                return value
-            return abs(finer) + 0 if isinstance(finer, mpmath.mpf) else value
+            finer = _finer(self.W * self.dphi.subs(Z, self.W * _binary(a) + self.c))
+            return abs(finer) if finer is not None else value
 
     def gradient(self, traj: list, T: int) -> sympy.Float | None:
         """|da<T>/da<0>| = prod_t |W phi'(z<t>)| along the trajectory; None if it diverged before T."""

@@ -7,7 +7,6 @@ at each node, every relation checked."""
 from __future__ import annotations
 
 from ...fields import FieldError
-
 from ...steps import Text
 from ..base import REQUIRED, Field, Kind, register
 from .names import NOTATION
@@ -52,10 +51,8 @@ class Graph(Kind):
         except FieldError:
             raise
         except Undefined as err:
-            eq = err.args[1] if len(err.args) > 1 else None
-            raise FieldError(f"forward[{eq.k}]" if eq is not None else "given", str(err.args[0]),
-                             eq.text if eq is not None else None,
-                             "an equation whose gradient is defined at the given values") from None
+            raise FieldError("forward", str(err), None, "an equation whose gradient is defined at the given values") \
+                from None
         except ShapeProblem as err:
             raise FieldError("forward", str(err), None, "equations whose gradients have shapes that fit") from None
         except TooExtreme as err:

@@ -110,9 +110,9 @@ def settle(e):
         value = accurate(e)
     except OverflowError:
         raise TooExtreme(f"{sympy.sstr(e)[:80]} is too large to evaluate") from None
-    except (numeric.Unsupported, ValueError, ZeroDivisionError) as err:
-        if isinstance(err, TooExtreme):
-            raise
+    except TooExtreme:
+        raise
+    except (numeric.Unsupported, ValueError, ZeroDivisionError):
         return e.evalf(WORKING_DIGITS)            # undefined (log 0) or complex: the caller names it
     if isinstance(value, mpmath.mpf) and value != 0 and \
             abs(value - mpmath.nint(value)) < abs(value) * mpmath.mpf(10) ** (10 - WORKING_DIGITS):
@@ -163,20 +163,26 @@ def sigmoid(a):
     return 1 / (1 + sympy.exp(-a))
 
 
+def _undecided(x) -> bool:
+    """A real number whose sign SymPy cannot tell (−3000 + log(e^−100000 + e^3000), about 10^−44733)."""
+    return x.is_number and x.is_extended_real and x.is_positive is None and x.is_nonpositive is None
+
+
+def _positive(x) -> bool:
+    """x > 0, told at rising precision; not when no MAX_DIGITS tell it from 0."""
+    value = numeric.accurate(x, 15, MAX_DIGITS)
+    return value is not None and value > 0
+
+
 def _step(x, at_zero=0):
     """relu's slope at x (PyTorch's 0 at 0), its sign told at rising precision where SymPy cannot tell it."""
-    if x.is_number and x.is_extended_real and x.is_positive is None and x.is_nonpositive is None:
-        value = numeric.accurate(x, 15, MAX_DIGITS)
-        return sympy.Integer(1) if value is not None and value > 0 else sympy.Integer(0)
-    return sympy.Heaviside(x, at_zero)
+    return sympy.Integer(int(_positive(x))) if _undecided(x) else sympy.Heaviside(x, at_zero)
 
 
 def relu(a):
-    """max(0, a). A number whose sign SymPy cannot tell (−3000 + log(e^−100000 + e^3000), about 10^−44733)
-    has it told at rising precision; 0 when no MAX_DIGITS tell it from 0."""
-    if a.is_number and a.is_extended_real and a.is_positive is None and a.is_nonpositive is None:
-        value = numeric.accurate(a, 15, MAX_DIGITS)
-        return a if value is not None and value > 0 else sympy.Integer(0)
+    """max(0, a), the sign of a number SymPy cannot tell told at rising precision."""
+    if _undecided(a):
+        return a if _positive(a) else sympy.Integer(0)
     return sympy.Max(0, a)
 
 
@@ -197,8 +203,7 @@ def _beyond(x, limit) -> bool:
     try:
         return bool(x > limit)
     except TypeError:
-        value = numeric.accurate(x - limit, 15, MAX_DIGITS)
-        return value is not None and value > 0
+        return _positive(x - limit)
 
 
 def elementwise(op: str, a: Val, b: Val) -> Val:
