@@ -9,7 +9,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import DeriveError, printable
+from .errors import DeriveError, Unanswered, printable
 from .formatlist import FORMATS, SNIPPET_HELP, for_sheet, snippet_formats
 
 
@@ -31,6 +31,9 @@ def reports_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except Unanswered as err:
+            _echo(err.written)
+            raise Failure(err) from None
         except DeriveError as err:
             raise Failure(err) from None
     return wrapper

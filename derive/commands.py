@@ -12,7 +12,7 @@ from typing import Iterable
 
 from . import document, launch, output, parallel, spec as specs
 from .formatlist import FORMATS, SHEETS, snippet_formats, template_folders
-from .errors import UsageError, did_you_mean
+from .errors import Unanswered, UsageError, did_you_mean
 from .figures import without as without_figures
 from .kinds import KINDS
 
@@ -85,7 +85,16 @@ def _solved(problem_set, only, templates, cache: bool):
         formats.environment(templates)
         return formats
     doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(), meanwhile=renderers)
+    if doc.refused and not doc.problems:
+        raise Unanswered(doc.refused, [])
     return doc, renderers()
+
+
+def _refusing(doc, written: list[str]) -> list[str]:
+    """The paths written, or Unanswered (exit status 2) naming the questions over their budget."""
+    if doc.refused:
+        raise Unanswered(doc.refused, written)
+    return written
 
 
 def _figure_files(doc, sheet: str, name: str, path: str) -> dict[Path, str]:
@@ -115,7 +124,7 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     extra = {} if out == "-" else {p: svg for name, path in zip(names, paths)
                                    for p, svg in _figure_files(doc, sheet, name, path).items()}
     written = [output.write(path, data) for path, data in zip(paths, rendered)]
-    return written + [output.write(p, svg) for p, svg in extra.items()]
+    return _refusing(doc, written + [output.write(p, svg) for p, svg in extra.items()])
 
 
 def solutions(spec=None, fmt: str = "latex", out: str | None = None, only=None, templates=None,
@@ -150,7 +159,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     if not figures:
         doc = without_figures(doc)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written
-    return [output.write(folder / f"{problem_set.name}-{tail}", text) for tail, text in files.items()]
+    return _refusing(doc, [output.write(folder / f"{problem_set.name}-{tail}", text) for tail, text in files.items()])
 
 
 def kinds() -> str:

@@ -19,6 +19,7 @@ from .check import check_solution
 from .errors import SpecError, UsageError
 from .fields import FieldError
 from .kinds import KINDS
+from .limits import QuestionOutOfTime, question_time_limit, time_limit
 from .notation import EMPTY, Notation, styled
 from .spec import ProblemSet
 from .steps import Answer, Step, Text
@@ -81,6 +82,8 @@ class Document(Displayed):
     due: str | None
     problems: tuple[ProblemDoc, ...]
     generator: tuple[str, str] = ("derive", __version__)
+    refused: tuple["Refused", ...] = ()     # questions over their time budget, left out of the problems
+
 
     def questions(self) -> Iterator[Question]:
         """Every question, in id order."""
@@ -108,6 +111,22 @@ def _derived(kind, part, ask: str, problem_set: ProblemSet, problem):
 
 
 @dataclass(frozen=True)
+class Refused:
+    """A question left out: deriving and checking it took longer than its budget (derive.limits).
+    ``where`` names the file, the problem and the part, as a spec error does."""
+    id: str
+    where: str
+    seconds: float
+
+    def __str__(self) -> str:
+        return (f"{self.where}, question {self.id}: deriving it took longer than {self.seconds:g} s, so derive "
+                f"refused it and left it out (DERIVE_QUESTION_TIME_LIMIT=SECONDS sets a question's budget, 0 lifts it)")
+
+
+REFUSED = b"derive-refused\n"              # a worker's record of a refused question (never a pickle's start)
+
+
+@dataclass(frozen=True)
 class _Task:
     """One question to answer: where it is, and its cache key (None: not cached)."""
     kind: object
@@ -131,47 +150,74 @@ def _tasks(problem_set: ProblemSet, wanted: set, store) -> list[_Task]:
     return out
 
 
-def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int, meanwhile=None) -> dict[str, object]:
+def _where(problem_set: ProblemSet, problem, part) -> str:
+    label = f"problem {problem.number}" + (f" ({problem.title})" if problem.title else "")
+    return f"{problem_set.path or '<spec>'}, {label}, part ({part.letter})"
+
+
+def _budgeted(t: _Task, problem_set: ProblemSet, seconds: float):
+    """One question derived and checked within its budget: its solution, or Refused when the time ran out."""
+    try:
+        with time_limit(seconds, f"question {t.qid}", QuestionOutOfTime):
+            sol = _derived(t.kind, t.part, t.ask, problem_set, t.problem)
+            check_solution(sol, t.qid)
+    except QuestionOutOfTime:
+        return Refused(t.qid, _where(problem_set, t.problem, t.part), seconds)
+    return sol
+
+
+def _unpacked(missing: list[_Task], handed: list[tuple[int, bytes]]) -> list:
+    """What workers handed back, in the parent: refusals as they were sent, solutions unpickled at once."""
+    out = {i: Refused(missing[i].qid, *_refusal(data)) for i, data in handed if data.startswith(REFUSED)}
+    rest = [(i, data) for i, data in handed if i not in out]
+    out.update(zip([i for i, _ in rest], cache_entries.loads([(d, missing[i].kind.notation) for i, d in rest])))
+    return [out[i] for i, _ in handed]
+
+
+def _refusal(data: bytes) -> tuple[str, float]:
+    where, _, seconds = data[len(REFUSED):].decode("utf-8", "surrogateescape").rpartition("\n")
+    return where, float(seconds)
+
+
+def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int, meanwhile=None,
+             seconds: float = 0) -> dict[str, object]:
     """Every question's checked derivation by id: from the cache when it holds it, else derived (on ``jobs``
-    processes, derive.parallel), checked and stored."""
+    processes, derive.parallel), checked and stored; a question over its budget of ``seconds`` is Refused."""
     cached = store.get_all([(t.key, t.kind.notation) for t in tasks]) if store else [None] * len(tasks)
     found = {t.qid: sol for t, sol in zip(tasks, cached)}
     missing = [t for t in tasks if found[t.qid] is None]
 
-    def work(i: int):
-        t = missing[i]
-        sol = _derived(t.kind, t.part, t.ask, problem_set, t.problem)
-        check_solution(sol, t.qid)
-        return sol
-
     def pack(i: int, sol) -> bytes:
+        if isinstance(sol, Refused):
+            return REFUSED + f"{sol.where}\n{sol.seconds!r}".encode("utf-8", "surrogateescape")
         return cache_entries.dumps(sol, missing[i].kind.notation)
 
-    def unpack(handed: list[tuple[int, bytes]]) -> list:
-        return cache_entries.loads([(data, missing[i].kind.notation) for i, data in handed])
-
-    derived = parallel.run(len(missing), work, pack, unpack, jobs, meanwhile)
+    derived = parallel.run(len(missing), lambda i: _budgeted(missing[i], problem_set, seconds), pack,
+                           lambda handed: _unpacked(missing, handed), jobs, meanwhile, patience=seconds)
     for t, sol in zip(missing, derived):
         found[t.qid] = sol
-        if t.key:
+        if t.key and not isinstance(sol, Refused):
             store.put(t.key, sol, t.kind.notation)
     return found
 
 
 def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = False, jobs: int = 1,
-          meanwhile=None) -> Document:
+          meanwhile=None, question_time: float | None = None) -> Document:
     """Derive and check every question (or only the ids listed) of a problem set. With ``cache``, questions
     derived before (same values, kind, notation and derive) are read from the user's cache folder
     (derive.cache), and new ones are stored there after they are checked. ``jobs`` processes share the
     deriving (derive.parallel; the result is the same); ``meanwhile()`` runs in this process while they do
-    (the command line loads its renderers then)."""
+    (the command line loads its renderers then). A question that takes longer than ``question_time``
+    seconds (default: DERIVE_QUESTION_TIME_LIMIT, else 20; 0: no limit) is left out and listed in the
+    document's ``refused``; the other questions are answered."""
     wanted = set(only or ())
     known = {qid for p in problem_set.problems for part in p.parts for qid in part.ids(p.number)}
     unknown = sorted(wanted - known)
     if unknown:
         raise UsageError(f"no question {', '.join(unknown)} in {problem_set.path}; the ids are {' '.join(sorted(known))}")
     store = _store(cache)
-    answers = _answers(_tasks(problem_set, wanted, store), problem_set, store, jobs, meanwhile)
+    seconds = question_time_limit() if question_time is None else question_time
+    answers = _answers(_tasks(problem_set, wanted, store), problem_set, store, jobs, meanwhile, seconds)
     problems = []
     for p in problem_set.problems:
         kind = KINDS[p.kind]
@@ -180,7 +226,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = 
         for part in p.parts:
             questions = []
             for qid, ask in zip(part.ids(p.number), part.asks):
-                if qid not in answers:
+                if qid not in answers or isinstance(answers[qid], Refused):
                     continue
                 sol = answers[qid]
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
@@ -193,4 +239,6 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = 
             previous = setting
         if parts:
             problems.append(ProblemDoc(p.number, p.title, p.kind, tuple(parts), notation))
-    return Document(name=problem_set.name, title=problem_set.title, due=problem_set.due, problems=tuple(problems))
+    refused = tuple(sol for sol in answers.values() if isinstance(sol, Refused))
+    return Document(name=problem_set.name, title=problem_set.title, due=problem_set.due, problems=tuple(problems),
+                    refused=refused)

@@ -46,6 +46,19 @@ class SpecErrors(SpecError):
         self.reason = str(self)
 
 
+class Unanswered(DeriveError):
+    """Questions over their time budget, refused by name; the other questions' files were written
+    (``written``, the paths, as the command returns them)."""
+
+    exit_code = 2
+
+    def __init__(self, refused, written: list[str]):
+        self.refused, self.written = tuple(refused), list(written)
+        lines = [str(r) for r in self.refused]
+        tail = "; the other questions are answered and written" if written else ""
+        super().__init__("\n".join(lines) + tail)
+
+
 # Characters that would act on a terminal or reorder text when echoed: C0/C1 controls, bidi and
 # zero-width marks. They are shown escaped (\x1b, \u202e).
 _INVISIBLE = {c for c in range(0x20)} | {0x7F} | set(range(0x80, 0xA0)) | {

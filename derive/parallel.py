@@ -10,7 +10,8 @@ The outcome is the serial one, errors included: a question a worker did not hand
 worker died) is derived by the parent itself, in order, so the first failing question raises its own
 error, as it would alone. A failure of the parent's own stops it taking work; the workers are ended and
 the questions before it are derived in order first. Ctrl-C, SIGTERM and the command's time limit end the
-workers too.
+workers too. A worker the parent has not heard from for longer than a question's budget and a grace (it was
+stopped, or is stuck where no alarm reaches it) is ended, and the parent derives what it did not hand back.
 
 ``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one a core, at most ``MAX_JOBS``.
 Fewer than ``MIN_SHARED`` questions are derived in the one process: forking and handing the results back
@@ -25,6 +26,7 @@ import signal
 import struct
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -36,6 +38,7 @@ TOKEN = struct.Struct("<I")
 RECORD = struct.Struct("<IQQ")          # question index, offset in the worker's file, length
 MAX_QUEUE = 60_000 // TOKEN.size        # every index fits in the queue pipe's buffer at once
 JOBS_ENV = "DERIVE_JOBS"
+GRACE = 10.0                            # seconds past a question's budget before a silent worker is ended
 
 
 def jobs() -> int:
@@ -58,6 +61,7 @@ class _Worker:
     file: object                     # the temporary file it writes them to
     pending: bytes = b""
     open: bool = True
+    heard: float = field(default_factory=time.monotonic)     # when the parent last read from it
 
 
 @dataclass
@@ -66,22 +70,25 @@ class _Run:
     pack: Callable
     unpack: Callable
     queue: int
+    patience: float = 0                                # seconds of silence before a worker is ended (0: none)
     workers: list = field(default_factory=list)
     done: dict = field(default_factory=dict)           # index: result
     handed: dict = field(default_factory=dict)         # index: a worker's bytes, read back at the end
 
 
 def run(count: int, work: Callable[[int], object], pack: Callable[[int, object], bytes],
-        unpack: Callable[[list[tuple[int, bytes]]], list], processes: int, meanwhile: Callable | None = None) -> list:
+        unpack: Callable[[list[tuple[int, bytes]]], list], processes: int, meanwhile: Callable | None = None,
+        patience: float = 0) -> list:
     """[work(0), ..., work(count - 1)], shared among ``processes`` processes (see the module's text).
     ``pack(i, result)`` turns a result into bytes in a worker, ``unpack([(i, bytes), ...])`` back in the parent,
     all at once (a None: not usable, the parent derives that question itself). ``meanwhile()`` runs in the
-    parent once the workers are started, before it takes questions itself (first, when there are none)."""
+    parent once the workers are started, before it takes questions itself (first, when there are none).
+    ``patience``: a question's budget in seconds (0: none); a worker silent for longer (plus GRACE) is ended."""
     processes = min(processes, count)
     if processes < 2 or count < MIN_SHARED or count > MAX_QUEUE or not hasattr(os, "fork"):
         return _alone(count, work, meanwhile)
     try:
-        state = _Run(work, pack, unpack, _queue(count))
+        state = _Run(work, pack, unpack, _queue(count), patience + GRACE if patience > 0 else 0)
     except OSError:                                   # no pipe to be had: derived here, one by one
         return _alone(count, work, meanwhile)
     try:
@@ -197,12 +204,16 @@ def _share(state: _Run) -> tuple[int, BaseException] | None:
 
 
 def _collect(state: _Run, block: bool) -> None:
-    """Read the records the workers have announced (all of them, to each worker's end, if ``block``)."""
+    """Read the records the workers have announced (all of them, to each worker's end, if ``block``; a worker
+    silent for longer than the run's patience is ended there)."""
     for w in state.workers:
         while w.open:
-            if not block and not _ready(w.notes):
+            if not _ready(w.notes, _wait(state, w) if block else 0):
+                if block:
+                    _give_up(w)
                 break
             chunk = os.read(w.notes, 1 << 16)
+            w.heard = time.monotonic()
             if not chunk:
                 w.open = False
                 break
@@ -210,9 +221,23 @@ def _collect(state: _Run, block: bool) -> None:
             _unpack_records(state, w)
 
 
-def _ready(fd: int) -> bool:
+def _wait(state: _Run, w: _Worker) -> float | None:
+    """How long to wait for a worker's next record: until its patience runs out (None: as long as it takes)."""
+    return max(w.heard + state.patience - time.monotonic(), 0) if state.patience else None
+
+
+def _ready(fd: int, timeout: float | None = 0) -> bool:
     import select
-    return bool(select.select([fd], [], [], 0)[0])
+    return bool(select.select([fd], [], [], timeout)[0])
+
+
+def _give_up(w: _Worker) -> None:
+    """End a worker that stopped answering: what it did not hand back is derived by the parent."""
+    try:
+        os.kill(w.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    w.open = False
 
 
 def _unpack_records(state: _Run, w: _Worker) -> None:
