@@ -10,8 +10,9 @@ The outcome is the serial one, errors included: a question a worker did not hand
 worker died) is derived by the parent itself, in order, so the first failing question raises its own
 error, as it would alone. A failure of the parent's own stops it taking work; the workers are ended and
 the questions before it are derived in order first. Ctrl-C, SIGTERM and the command's time limit end the
-workers too. A worker the parent has not heard from for longer than a question's budget and a grace (it was
-stopped, or is stuck where no alarm reaches it) is ended, and the parent derives what it did not hand back.
+workers too. A worker that is stopped (SIGSTOP), or that the parent has not heard from for longer than a question's
+budget and a grace (stuck where no alarm reaches it), is ended, and the parent derives what it did not hand
+back.
 
 ``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one a core, at most ``MAX_JOBS``.
 Fewer than ``MIN_SHARED`` questions are derived in the one process: forking and handing the results back
@@ -39,6 +40,7 @@ RECORD = struct.Struct("<IQQ")          # question index, offset in the worker's
 MAX_QUEUE = 60_000 // TOKEN.size        # every index fits in the queue pipe's buffer at once
 JOBS_ENV = "DERIVE_JOBS"
 GRACE = 10.0                            # seconds past a question's budget before a silent worker is ended
+POLL = 0.2                              # seconds between two looks at a worker the parent waits for
 
 
 def jobs() -> int:
@@ -205,10 +207,10 @@ def _share(state: _Run) -> tuple[int, BaseException] | None:
 
 def _collect(state: _Run, block: bool) -> None:
     """Read the records the workers have announced (all of them, to each worker's end, if ``block``; a worker
-    silent for longer than the run's patience is ended there)."""
+    stopped, or silent for longer than the run's patience, is ended there)."""
     for w in state.workers:
         while w.open:
-            if not _ready(w.notes, _wait(state, w) if block else 0):
+            if not (_ready(w.notes) or block and _await(state, w)):
                 if block:
                     _give_up(w)
                 break
@@ -219,6 +221,33 @@ def _collect(state: _Run, block: bool) -> None:
                 break
             w.pending += chunk
             _unpack_records(state, w)
+
+
+def _await(state: _Run, w: _Worker) -> bool:
+    """Wait for a worker's next record: True when there is one, False when the worker is stopped (SIGSTOP,
+    a debugger) or has been silent past the run's patience."""
+    while True:
+        wait = _wait(state, w)
+        if wait is not None and wait <= 0:
+            return False
+        if _ready(w.notes, POLL if wait is None else min(wait, POLL)):
+            return True
+        if _stopped(w):
+            return False
+
+
+def _stopped(w: _Worker) -> bool:
+    """Whether a worker is stopped; one that has ended is reaped here (its pipe's end tells the rest)."""
+    try:
+        pid, status = os.waitpid(w.pid, os.WNOHANG | os.WUNTRACED)
+    except ChildProcessError:
+        return False
+    if pid == 0:
+        return False
+    if os.WIFSTOPPED(status):
+        return True
+    w.pid = 0
+    return False
 
 
 def _wait(state: _Run, w: _Worker) -> float | None:
@@ -233,10 +262,11 @@ def _ready(fd: int, timeout: float | None = 0) -> bool:
 
 def _give_up(w: _Worker) -> None:
     """End a worker that stopped answering: what it did not hand back is derived by the parent."""
-    try:
-        os.kill(w.pid, signal.SIGKILL)
-    except OSError:
-        pass
+    if w.pid:
+        try:
+            os.kill(w.pid, signal.SIGKILL)
+        except OSError:
+            pass
     w.open = False
 
 

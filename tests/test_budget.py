@@ -108,7 +108,7 @@ def test_a_worker_over_the_budget_hands_back_its_refusal(hw5_answers, slow_stabi
 
 
 def test_a_stopped_worker_is_ended_and_its_questions_derived_here(monkeypatch):
-    monkeypatch.setattr(parallel, "GRACE", 0.5)
+    monkeypatch.setattr(parallel, "GRACE", 60.0)        # noticed as stopped, long before any patience runs out
     parent = os.getpid()
 
     def work(i):
@@ -116,12 +116,28 @@ def test_a_stopped_worker_is_ended_and_its_questions_derived_here(monkeypatch):
             os.kill(os.getpid(), signal.SIGSTOP)      # every worker stops at its first question, holding it
         return i * i
 
-    def pack(i, value):
-        return str(value).encode()
+    started = time.monotonic()
+    with time_limit(50, "the shared run"):
+        out = parallel.run(20, work, lambda i, v: str(v).encode(), lambda handed: [int(d) for _, d in handed],
+                           processes=3, patience=20)
+    assert out == [i * i for i in range(20)]
+    assert time.monotonic() - started < 20
+
+
+def test_a_worker_silent_past_its_patience_is_ended(monkeypatch):
+    monkeypatch.setattr(parallel, "GRACE", 0.5)
+    parent = os.getpid()
+
+    def work(i):
+        if os.getpid() != parent:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})   # stuck where no alarm reaches it
+            time.sleep(120)
+        return i + 1
 
     with time_limit(50, "the shared run"):
-        out = parallel.run(20, work, pack, lambda handed: [int(d) for _, d in handed], processes=3, patience=0.5)
-    assert out == [i * i for i in range(20)]
+        out = parallel.run(20, work, lambda i, v: str(v).encode(), lambda handed: [int(d) for _, d in handed],
+                           processes=2, patience=0.5)
+    assert out == [i + 1 for i in range(20)]
 
 
 def test_without_a_budget_a_slow_worker_is_waited_for(monkeypatch):
