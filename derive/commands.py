@@ -172,6 +172,8 @@ def kinds() -> str:
         lines.append(f"{kind.name:<{width}}{kind.summary}{also}")
         for ask, line in kind.asks.items():
             lines.append(f"{'':<{width}}  {ask}: {line}")
+    if KINDS.problems:
+        lines += ["", "Not listed (a problem in an installed package):"] + [f"  {line}" for line in KINDS.problems]
     return "\n".join(lines) + "\n"
 
 

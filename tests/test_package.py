@@ -17,7 +17,7 @@ def wheel(tmp_path_factory):
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    (path,) = dist.glob("derive-*.whl")
+    (path,) = dist.glob("derive_keys-*.whl")
     return path
 
 

@@ -13,15 +13,14 @@ A kind is a class deriving from ``Kind`` with
 - ``solve(config, ask) -> Solution``: one question derived step by step (then checked by derive);
 - ``example()``: a commented spec that derives (by default ``derive/data/examples/<name>.toml``).
 
-Built-in kinds register with the ``@register`` decorator; a course's own kinds are found through the
-entry-point group ``derive.kinds`` (an entry point names a Kind subclass), so a pip-installable
-package adds a kind without touching derive.
+Every kind, built-in or a course's own, is found through the entry-point group ``derive.kinds`` (an entry
+point names a Kind subclass; derive's own pyproject names the built-in ones, aliases included), so a
+pip-installable package adds a kind without touching derive.
 """
 
 from __future__ import annotations
 
 import abc
-import importlib
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator, Mapping
 
@@ -88,53 +87,96 @@ class Kind(abc.ABC):
 
 # --- the registry -----------------------------------------------------------------------------
 
-_BUILTIN: dict[str, Kind] = {}
-_MODULES: dict[str, str] = {}     # built-in kind name -> the module registering it, imported when first asked for
+OURS = "derive-keys"          # the distribution whose entry points are the built-in kinds
 
 
-def register(cls: type[Kind]) -> type[Kind]:
-    """Class decorator: a built-in kind, registered under its name and aliases."""
-    kind = cls()
-    for name in (cls.name, *cls.aliases):
-        if name in _BUILTIN:
-            raise ValueError(f"two kinds are named {name!r}")
-        _BUILTIN[name] = kind
-    return cls
+def _package(ep) -> str:
+    dist = getattr(ep, "dist", None)
+    return getattr(dist, "name", None) or "an unknown package"
+
+
+def _ours(ep) -> bool:
+    return _package(ep).lower().replace("_", "-") == OURS
 
 
 class Registry(Mapping):
-    """Every kind by name (aliases included): the built-in ones, then those of installed packages
-    (entry-point group ``derive.kinds``), loaded the first time a name is not built in."""
+    """Every kind by name (aliases included), found through the entry-point group ``derive.kinds``: derive's
+    own (the built-in kinds, listed first) and those of installed packages. An entry point is loaded the
+    first time one of its names is asked for; listing every kind loads them all. A package whose kind fails
+    to load, is not a Kind, or takes a name already taken is reported in ``problems`` (one line each, naming
+    the package), and the other kinds are unaffected."""
 
     def __init__(self):
-        self._plugins: dict[str, Kind] | None = None
+        self._points: dict[str, object] | None = None     # name: the entry point that provides it
+        self._kinds: dict[str, Kind] = {}
+        self._instances: dict[type, Kind] = {}
+        self._failed: dict[str, str] = {}                  # entry point name: why it did not load
+        self.problems: list[str] = []
 
-    def _all(self) -> dict[str, Kind]:
-        if self._plugins is None:
-            from importlib import metadata               # only when a name is not built in, or all are listed
-            self._plugins = {}
-            for ep in metadata.entry_points(group=ENTRY_POINTS):
-                self._add_plugin(ep)
-        return {**self._plugins, **_builtin()}
+    def _index(self) -> dict[str, object]:
+        if self._points is None:
+            from importlib import metadata
+            found = sorted(metadata.entry_points(group=ENTRY_POINTS), key=lambda ep: not _ours(ep))
+            self._points = {}
+            for ep in found:
+                if ep.name in self._points:
+                    self._problem(f"the package {_package(ep)} names a kind {ep.name!r}, as "
+                                  f"{_package(self._points[ep.name])} does; the kind of {_package(self._points[ep.name])} is used")
+                else:
+                    self._points[ep.name] = ep
+        return self._points
 
-    def _add_plugin(self, ep) -> None:
+    def _problem(self, line: str) -> None:
+        if line not in self.problems:
+            self.problems.append(line)
+
+    def _load(self, ep) -> None:
+        """Load one entry point and register its kind under its name and aliases (names taken stay taken)."""
+        if ep.name in self._failed or (ep.name in self._kinds and self._kinds[ep.name] is not None):
+            return
         try:
             cls = ep.load()
-        except Exception as err:                         # a broken plugin must not break derive
-            raise PluginError(f"the kind package entry point {ep.name!r} ({ep.value}) failed to load: "
-                              f"{type(err).__name__}: {err}") from None
+        except Exception as err:  # noqa: BLE001 - a broken package must not break derive
+            self._fail(ep, f"failed to load: {type(err).__name__}: {err}")
+            return
         if not (isinstance(cls, type) and issubclass(cls, Kind)):
-            raise PluginError(f"the entry point {ep.name!r} ({ep.value}) is not a derive Kind class")
-        kind = cls()
-        for name in (cls.name, *cls.aliases):
-            if name not in _BUILTIN:
-                self._plugins[name] = kind
+            self._fail(ep, "is not a derive Kind class")
+            return
+        kind = self._instances.setdefault(cls, cls())
+        for name in dict.fromkeys((ep.name, cls.name, *cls.aliases)):
+            owner = self._kinds.setdefault(name, kind)
+            if owner is not kind:
+                self._problem(f"the package {_package(ep)} names a kind {name!r}, as {type(owner).__module__} "
+                              f"does; the first one loaded is used")
+
+    def _fail(self, ep, why: str) -> None:
+        self._failed[ep.name] = f"the kind {ep.name!r} of the package {_package(ep)} ({ep.value}) {why}"
+        self._problem(self._failed[ep.name])
+
+    def _find(self, name) -> Kind | None:
+        if not isinstance(name, str):
+            return None
+        if name not in self._kinds and name in self._index():
+            self._load(self._index()[name])
+        if name not in self._kinds:
+            self._all()                                   # an alias named only by its class
+        return self._kinds.get(name)
+
+    def _all(self) -> dict[str, Kind]:
+        for ep in self._index().values():
+            self._load(ep)
+        return self._kinds
 
     def __getitem__(self, name: str) -> Kind:
-        return _BUILTIN[name] if _load(name) else self._all()[name]
+        kind = self._find(name)
+        if kind is None:
+            if isinstance(name, str) and name in self._failed:
+                raise PluginError(self._failed[name])
+            raise KeyError(name)
+        return kind
 
     def __contains__(self, name) -> bool:
-        return _load(name) or name in self._all()
+        return self._find(name) is not None or (isinstance(name, str) and name in self._failed)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all())
@@ -144,39 +186,15 @@ class Registry(Mapping):
 
     def kinds(self) -> list[Kind]:
         """Each kind once (aliases folded), built-in first, then by name."""
+        ours = {ep.name for ep in self._index().values() if _ours(ep)}
         seen: dict[int, Kind] = {}
         for kind in self._all().values():
             seen.setdefault(id(kind), kind)
-        builtin = _builtin()
-        return sorted(seen.values(), key=lambda k: (k.name not in builtin, k.name))
+        return sorted(seen.values(), key=lambda k: (k.name not in ours, k.name))
 
     def refresh(self) -> None:
         """Look for installed kinds again (after a package was installed in this process)."""
-        self._plugins = None
-
-
-def builtin_modules(package: str, modules: Mapping[str, tuple[str, ...]]) -> None:
-    """Declare the built-in kinds: {module of ``package``: the names (and aliases) its kinds register}.
-    A module is imported the first time one of its names is asked for; listing every kind imports all."""
-    for module, names in modules.items():
-        for name in names:
-            _MODULES[name] = f"{package}.{module}"
-
-
-def _load(name) -> bool:
-    """Whether ``name`` is a built-in kind, importing the module registering it if need be."""
-    if name not in _BUILTIN and isinstance(name, str) and name in _MODULES:
-        importlib.import_module(_MODULES[name])
-    return name in _BUILTIN if isinstance(name, str) else False
-
-
-def _builtin() -> dict[str, Kind]:
-    """Every built-in kind, by name: the declared ones in the order declared (whatever order their modules
-    were imported in), then any registered without a declaration."""
-    for module in dict.fromkeys(_MODULES.values()):
-        importlib.import_module(module)
-    declared = {name: _BUILTIN[name] for name in _MODULES if name in _BUILTIN}
-    return {**declared, **_BUILTIN}
+        self.__init__()
 
 
 class PluginError(DeriveError):
@@ -185,4 +203,4 @@ class PluginError(DeriveError):
 
 KINDS = Registry()
 
-__all__ = ["Kind", "Field", "REQUIRED", "register", "KINDS", "ENTRY_POINTS", "PluginError"]
+__all__ = ["Kind", "Field", "REQUIRED", "KINDS", "ENTRY_POINTS", "PluginError"]

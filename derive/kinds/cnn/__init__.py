@@ -16,7 +16,7 @@ from ...errors import did_you_mean
 from ...fields import FieldError
 from ...steps import Solution, Text, say
 from ...words import article, plural
-from ..base import REQUIRED, Kind, register
+from ..base import REQUIRED, Kind
 from ..base import Field as Key
 from .field import _receptive_field
 from .layers import POINTWISE, POOLS, RECURRENT, Config, Layer, _dims, out_shape
@@ -236,7 +236,6 @@ def solve(c: Config, ask: str) -> Solution:
             "receptive-field": _receptive_field, "macs": _macs, "total-macs": _total_macs}[ask](c)
 
 
-@register
 class Network(Kind):
     """An image, a sequence or a vector through a stack of layers: parameters, shapes, multiply-accumulates,
     padding and receptive fields."""

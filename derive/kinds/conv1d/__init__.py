@@ -15,7 +15,7 @@ from sympy import ImmutableMatrix
 from ...mathparse import Z
 from ...steps import Solution, Text, let, say
 from ...words import join
-from ..base import Field, Kind, register
+from ..base import Field, Kind
 from ..activations import READABLE
 from . import band, plane, symbolic, values
 from .plane import DOTS
@@ -88,7 +88,6 @@ def setting(c: Config | Layer) -> Text:
     return values.setting(c)
 
 
-@register
 class ConvMatrix(Kind):
     """A 1D or 2D convolution (or transposed convolution) as a matrix, then an activation; its derivatives."""
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from ...fields import FieldError
 from ...steps import Text
-from ..base import REQUIRED, Field, Kind, register
+from ..base import REQUIRED, Field, Kind
 from .names import NOTATION
 
 # The parser, the analysis and the narration are imported when a graph is derived, so that a spec without
 # one does not pay for them at start-up.
 
 
-@register
 class Graph(Kind):
     """A computation graph: forward values and gradients, numbers or symbols."""
 

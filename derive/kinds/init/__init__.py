@@ -9,7 +9,7 @@ initialisation, derived from the variance-propagation argument, with PyTorch's f
 from __future__ import annotations
 
 from ...steps import Solution
-from ..base import REQUIRED, Field, Kind, register
+from ..base import REQUIRED, Field, Kind
 from .config import MODES, NONLINEARITIES, SCHEMES, Config, configure
 from .narrate import N, bound, setting, std, variance
 
@@ -20,7 +20,6 @@ def solve(c: Config, ask: str) -> Solution:
     return SOLVERS[ask](c)
 
 
-@register
 class Init(Kind):
     """Weight initialisation: Xavier/Glorot, Kaiming/He and LeCun, as torch.nn.init draws them."""
 

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from ...steps import Solution, Text, let, say
-from ..base import REQUIRED, Field, Kind, register
+from ..base import REQUIRED, Field, Kind
 from .config import DEFAULTS, NAMES, Config, configure
 from .names import HYPER, N
 from .narrate import shown, updates
@@ -45,7 +45,6 @@ def solve(c: Config, ask: str) -> Solution:
     return updates(c)
 
 
-@register
 class Optimizer(Kind):
     """A few optimiser steps by hand: PyTorch's rules, state and defaults."""
 

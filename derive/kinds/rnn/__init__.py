@@ -12,7 +12,7 @@ one step and the vanishing/exploding verdict for long sequences.
 from __future__ import annotations
 
 from ...steps import Solution, Text
-from ..base import REQUIRED, Field, Kind, register
+from ..base import REQUIRED, Field, Kind
 from ..dynamics import MAX_T, T_EVIDENCE
 from . import cell_units, cells, units
 from .config import NAMES, Config, configure, setting as _one_setting
@@ -50,7 +50,6 @@ def solve(c, ask: str) -> Solution:
     return {"derivative": derivative, "stability": stability}[ask](c)
 
 
-@register
 class RnnActivation(Kind):
     """One recurrent unit, or several: the step's derivative and the vanishing/exploding verdict."""
 
