@@ -285,9 +285,10 @@ _STRING = json.encoder.encode_basestring          # a str as JSON, not escaping 
 
 
 def dumps(obj) -> str:
-    """``json.dumps(obj, indent=2, ensure_ascii=False)``, the same text, made faster on long lists of strings
-    (a 1000 × 1000 matrix of entries): such a list is encoded at once, its strings by the C encoder, and the
-    pieces are joined once at the end (no large string copied level after level)."""
+    """``json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)``, the same text, made faster on long lists
+    of strings (a 1000 × 1000 matrix of entries): such a list is encoded at once, its strings by the C encoder, and
+    the pieces are joined once at the end (no large string copied level after level). A float that is not finite
+    is a ValueError, as there: JSON has no NaN or Infinity (numeric.json_number writes a number beyond a double)."""
     out: list[str] = []
     _pieces(obj, "", out)
     return "".join(out)
@@ -332,9 +333,10 @@ def _scalar(obj) -> str:
     if isinstance(obj, int):
         return int.__repr__(obj)
     if isinstance(obj, float):
-        return "NaN" if obj != obj else "Infinity" if obj == _INF else "-Infinity" if obj == -_INF \
-            else float.__repr__(obj)
-    return json.dumps(obj, ensure_ascii=False)         # anything else: the usual TypeError
+        if obj != obj or obj in (_INF, -_INF):
+            raise ValueError(f"Out of range float values are not JSON compliant: {obj!r}")
+        return float.__repr__(obj)
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False)   # anything else: the usual TypeError
 
 
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')          # what JSON escapes in a string (beyond ASCII kept as it is)
