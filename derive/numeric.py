@@ -18,6 +18,7 @@ import sympy
 from .symbols import FloorDiv, Quotient, Times
 
 from .precision import DIGITS
+from . import sympy_fixes  # noqa: F401  (SymPy's square roots of integers beyond a double)
 
 
 class Unsupported(Exception):
