@@ -7,6 +7,8 @@ from typing import Any
 
 import sympy
 
+from . import sympy_fixes  # noqa: F401  (SymPy's square roots of integers beyond a double)
+
 
 class FieldError(ValueError):
     """A kind's field is wrong; spec.py adds the file and the problem."""

@@ -7,6 +7,7 @@ outside the table raise ``Unsupported`` and the caller falls back to SymPy's eva
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from fractions import Fraction
 from typing import Callable
@@ -17,6 +18,7 @@ import sympy
 from .symbols import FloorDiv, Quotient, Times
 
 from .precision import DIGITS
+from . import sympy_fixes  # noqa: F401  (SymPy's square roots of integers beyond a double)
 
 
 class Unsupported(Exception):
@@ -343,3 +345,49 @@ def shown(value, digits: int = 6, away_from=1) -> sympy.Float:
     while digits < 40 and onto(digits) and exact != sympy.Float(away_from, DIGITS):
         digits += 2
     return sympy.Float(exact, digits)
+
+
+JSON_DIGITS = 17          # significant digits of a number beyond a double's range, written as a string in JSON
+
+
+def json_number(value) -> float | str | None:
+    """A number as JSON writes it: the float it makes while a double holds it (far below a double's range,
+    0.0); beyond that range a string of its decimal value to 17 significant digits, "8.9647118343548029e+398"
+    (a float there is infinite, and JSON has no infinity), or to the digits a SymPy Float has when fewer (a
+    value rounded for display); None when there is no value or no finite one (None, an infinity or NaN of
+    SymPy or mpmath). A Python float that is not finite has lost its value already: a ValueError, never a
+    wrong number."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (OverflowError, TypeError):                # an int or a Fraction beyond a double; a complex number
+        f = math.inf
+    if math.isfinite(f):
+        return f
+    if isinstance(value, float):
+        raise ValueError(f"{value} has no JSON value: the number it stood for is lost")
+    digits = JSON_DIGITS
+    if isinstance(value, sympy.Float):
+        digits = min(digits, max(1, mpmath.libmp.prec_to_dps(value._prec)))
+    return decimal_text(value, digits)
+
+
+def decimal_text(value, digits: int) -> str | None:
+    """A number's decimal value to ``digits`` significant digits, however large or small ('8.9647e+398'); None
+    when it has no finite real value."""
+    with mpmath.workdps(digits + 3):
+        exact = _exact(value)
+        return None if exact is None else mpmath.nstr(exact, digits)
+
+
+def _exact(value):
+    """A number's value as an mpmath number (at the context's precision); None when it has no finite real value."""
+    if isinstance(value, mpmath.mpf):
+        return value if mpmath.isfinite(value) else None
+    if isinstance(value, (int, float)):
+        return mpmath.mpf(value) if math.isfinite(value) else None
+    number = sympy.N(sympy.sympify(value), mpmath.mp.dps)
+    if not number.is_Float:                           # oo, zoo, nan, a complex number
+        return None
+    return mpmath.mpf(number._mpf_) if number.is_finite else None

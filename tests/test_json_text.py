@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sympy
 from hypothesis import given, settings, strategies as st
 from sympy.printing.latex import LatexPrinter
@@ -11,8 +12,9 @@ from sympy.printing.latex import LatexPrinter
 from derive.formats import dumps
 from derive.formats.latex import Printer
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text())
-KEYS = st.one_of(st.text(), st.integers(), st.booleans(), st.none(), st.floats())
+FLOATS = st.floats(allow_nan=False, allow_infinity=False)
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), FLOATS, st.text())
+KEYS = st.one_of(st.text(), st.integers(), st.booleans(), st.none(), FLOATS)
 TREES = st.recursive(SCALARS, lambda c: st.one_of(st.lists(c), st.tuples(c, c), st.dictionaries(KEYS, c)),
                      max_leaves=40)
 
@@ -20,7 +22,19 @@ TREES = st.recursive(SCALARS, lambda c: st.one_of(st.lists(c), st.tuples(c, c), 
 @settings(max_examples=400, deadline=None)
 @given(TREES)
 def test_dumps_is_json_dumps(obj):
-    assert dumps(obj) == json.dumps(obj, indent=2, ensure_ascii=False)
+    assert dumps(obj) == json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(TREES, st.sampled_from([float("nan"), float("inf"), -float("inf")]), st.booleans())
+def test_dumps_refuses_nan_and_infinity(obj, bad, as_key):
+    """JSON has no NaN or Infinity: like json.dumps(allow_nan=False), a ValueError wherever one is, never the
+    bare tokens Python's json writes by default."""
+    tree = [obj, {bad: 1} if as_key else {"deep": [[bad]]}]
+    with pytest.raises(ValueError):
+        json.dumps(tree, allow_nan=False)
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        dumps(tree)
 
 
 def test_dumps_long_rows_of_strings():

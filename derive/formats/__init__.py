@@ -60,12 +60,36 @@ def _bytecode_cache():
     return jinja2.FileSystemBytecodeCache(str(root))
 
 
+class GuardedTemplate(jinja2.Template):
+    """A template whose ``~`` is guarded as ``*`` is. Jinja compiles ``a ~ b`` to a call of str_join (markup_join
+    where HTML is escaped), names that its compiled code imports into the template's own namespace: they are
+    replaced there, whether the code was compiled now or read from the bytecode cache."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        for name in ("str_join", "markup_join"):
+            if name in namespace and isinstance(environment, Sandbox):
+                namespace[name] = environment.guarded_join(namespace[name])
+        return super()._from_namespace(environment, namespace, globals)
+
+
 class Sandbox(SandboxedEnvironment):
     """Templates run sandboxed: no access to Python internals, ranges of at most 100,000, and no string or
-    list multiplied or number raised past a size that could exhaust memory."""
+    list multiplied, string joined with ``~`` or number raised past a size that could exhaust memory."""
 
     intercepted_binops = frozenset({"*", "**"})
+    template_class = GuardedTemplate
     LIMIT = 100_000
+
+    def guarded_join(self, join):
+        """Jinja's join of ``a ~ b ~ ...`` (its pieces made strings as it makes them), refused past 1,000,000
+        characters: a string doubled in a loop would otherwise grow until memory runs out."""
+        def joined(seq):
+            pieces = [x if isinstance(x, str) else str(x) for x in seq]
+            if sum(map(len, pieces)) > self.LIMIT * 10:
+                raise SecurityError("a string joined with ~ past 1,000,000 characters")
+            return join(pieces)
+        return joined
 
     def call_binop(self, context, operator, left, right):
         sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
@@ -103,22 +127,23 @@ def environment(templates=None, *, tex_delimiters: bool = True) -> jinja2.Enviro
     return _environment(tex_delimiters, _user_dirs(templates))
 
 
+# What a user's template can raise by its own code ({{ 1 // 0 }}, range(10**9), a string grown past memory): with
+# --templates in play, an error of the template (exit 2, its file and line); with the built-in ones alone, derive's.
+TEMPLATE_FAULTS = (ArithmeticError, LookupError, TypeError, ValueError, MemoryError)
+
+
 def _render_template(fmt: Format, name: str, ctx: dict, templates=None) -> str:
     """One template of a format, rendered: the format decides the delimiters, the escaping and the tidying."""
     env = environment(templates, tex_delimiters=fmt.tex)
     try:
         with time_limit(TEMPLATE_TIME_LIMIT, f"rendering the template {name}"):
             text = env.get_template(name).render(**ctx)
-    except jinja2.TemplateError as err:
+    except (jinja2.TemplateError, RecursionError, OutOfTime) as err:
         raise _template_error(err, name, templates) from None
-    except RecursionError:
-        error = TemplateError(f"template {name}: it extends, includes or calls itself without end")
-        error.exit_code = 2 if templates else 1
-        raise error from None
-    except OutOfTime as err:
-        error = TemplateError(str(err))
-        error.exit_code = 2 if templates else 1
-        raise error from None
+    except TEMPLATE_FAULTS as err:
+        if not templates:
+            raise
+        raise _template_error(err, name, templates) from None
     return _tidy(text) if fmt.ext == "md" else text
 
 
@@ -127,19 +152,36 @@ def _tidy(markdown: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", markdown).strip("\n") + "\n"
 
 
-def _template_error(err: jinja2.TemplateError, name: str, templates) -> TemplateError:
-    where = name
-    if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
-        where = f"{err.filename}, line {err.lineno}"
+def _template_error(err: BaseException, name: str, templates) -> TemplateError:
+    """The error naming the template (its file and line where the traceback has them): exit 2 when the user's
+    templates are in play. The traceback's frames are cleared: a string that ran out of memory goes with them."""
+    if isinstance(err, OutOfTime):
+        error = TemplateError(str(err))
     else:
-        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.endswith(".j2")]
-        if frames:
-            where = f"{frames[-1].filename}, line {frames[-1].lineno}"
-    if isinstance(err, jinja2.TemplateNotFound):
-        where = name
-    error = TemplateError(f"template {where}: {err.message or type(err).__name__}")
+        error = TemplateError(f"template {_where(err, name)}: {_reason(err)}")
+    traceback.clear_frames(err.__traceback__)
     error.exit_code = 2 if templates else 1
     return error
+
+
+def _where(err: BaseException, name: str) -> str:
+    """The template's file and line an error arose at, or its name."""
+    if isinstance(err, (jinja2.TemplateNotFound, RecursionError)):
+        return name
+    if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
+        return f"{err.filename}, line {err.lineno}"
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else name
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, RecursionError):
+        return "it extends, includes or calls itself without end"
+    if isinstance(err, MemoryError):
+        return "out of memory (derive's limit is 1 GiB) rendering it"
+    if isinstance(err, jinja2.TemplateError):
+        return err.message or type(err).__name__
+    return f"{type(err).__name__}: {err}"
 
 
 # --- rendering ---------------------------------------------------------------------------
@@ -285,9 +327,10 @@ _STRING = json.encoder.encode_basestring          # a str as JSON, not escaping 
 
 
 def dumps(obj) -> str:
-    """``json.dumps(obj, indent=2, ensure_ascii=False)``, the same text, made faster on long lists of strings
-    (a 1000 × 1000 matrix of entries): such a list is encoded at once, its strings by the C encoder, and the
-    pieces are joined once at the end (no large string copied level after level)."""
+    """``json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)``, the same text, made faster on long lists
+    of strings (a 1000 × 1000 matrix of entries): such a list is encoded at once, its strings by the C encoder, and
+    the pieces are joined once at the end (no large string copied level after level). A float that is not finite
+    is a ValueError, as there: JSON has no NaN or Infinity (numeric.json_number writes a number beyond a double)."""
     out: list[str] = []
     _pieces(obj, "", out)
     return "".join(out)
@@ -332,9 +375,10 @@ def _scalar(obj) -> str:
     if isinstance(obj, int):
         return int.__repr__(obj)
     if isinstance(obj, float):
-        return "NaN" if obj != obj else "Infinity" if obj == _INF else "-Infinity" if obj == -_INF \
-            else float.__repr__(obj)
-    return json.dumps(obj, ensure_ascii=False)         # anything else: the usual TypeError
+        if obj != obj or obj in (_INF, -_INF):
+            raise ValueError(f"Out of range float values are not JSON compliant: {obj!r}")
+        return float.__repr__(obj)
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False)   # anything else: the usual TypeError
 
 
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')          # what JSON escapes in a string (beyond ASCII kept as it is)

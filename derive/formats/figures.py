@@ -10,9 +10,12 @@ from __future__ import annotations
 import dataclasses
 import numbers
 
+import math
+
 import sympy
 
 from ..notation import EMPTY, Notation
+from ..numeric import decimal_text, json_number
 from . import latex as tex
 from .drawing import layout, number_text
 from .tikz import picture
@@ -29,8 +32,22 @@ def _number(label) -> str | None:
     if isinstance(label, sympy.Rational):
         return f"{label.p}/{label.q}"
     if isinstance(label, (numbers.Real, sympy.Float)):
-        return number_text(float(label))
+        try:
+            value = float(label)
+        except OverflowError:
+            value = math.inf
+        return number_text(value) if math.isfinite(value) else _beyond_a_double(label)
     return None
+
+
+def _beyond_a_double(label) -> str | None:
+    """A number beyond a double's range as number_text writes large ones, 4 significant digits: '8.965e398'
+    (None when it has no finite value: the label is then printed as maths)."""
+    text = decimal_text(label, 4)
+    if text is None:
+        return None
+    mantissa, exponent = text.split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
 
 
 def label_tex(label, notation: Notation = EMPTY) -> str:
@@ -94,7 +111,7 @@ def data(value, notation: Notation = EMPTY):
     if isinstance(value, numbers.Integral) or isinstance(value, sympy.Integer):
         return int(value)
     if isinstance(value, (numbers.Real, sympy.Float)) and not isinstance(value, sympy.Rational):
-        return float(value)
+        return json_number(value)
     if isinstance(value, sympy.Basic):
         return tex.math(value, notation)
     return str(value)

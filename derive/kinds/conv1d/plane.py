@@ -9,6 +9,7 @@ from itertools import product
 import sympy
 from sympy import BlockMatrix, ImmutableMatrix, MatMul, ZeroMatrix
 
+from ...numeric import json_number
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv
 from ...words import join
@@ -32,9 +33,9 @@ class Blocks(BlockMatrix):
 # --- analysis ------------------------------------------------------------------------------------
 
 def as_number(v):
-    """A JSON number: an int when whole, else a float."""
+    """A JSON number: an int when whole, else a float (numeric.json_number: a string beyond a double's range)."""
     v = sympy.nsimplify(v) if not isinstance(v, sympy.Basic) else v
-    return int(v) if v.is_Integer else float(sympy.N(v, 17))
+    return int(v) if v.is_Integer else json_number(sympy.N(v, 17))
 
 
 def weight_of(layer: Layer, co: int, ci: int, k: int):

@@ -72,15 +72,15 @@ class Val:
 
 
 def to_json(e):
-    """An exact rational as an int or a 'p/q' string; an irrational number as a float; a formula as a string."""
+    """An exact rational as an int or a 'p/q' string; an irrational number as a float (numeric.json_number: beyond
+    a double's range a string of its 17 first digits); a formula as a string."""
     e = sympy.sympify(e)
     if e.is_Integer:
         return int(e)
     if e.is_Rational:
         return f"{e.p}/{e.q}"
     if e.is_number:
-        value = complex(e.evalf(17))
-        return float(value.real)
+        return numeric.json_number(sympy.re(e.evalf(17)))
     return str(e)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy
 
 from ...notation import Notation
+from ...numeric import json_number
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product
 from .config import Config
 
@@ -127,7 +128,7 @@ def variance_chain(c: Config):
 def variance(c: Config) -> Solution:
     steps = [fan_step(c), *argument_steps(c), gain_step(c), step(say("With the numbers in:"), variance_chain(c))]
     return Solution(question=say("Find the variance of the initial weights."), steps=tuple(steps),
-                    answer=Answer(value=float(c.variance), chain=chain(VAR_W, *_value(c.variance))),
+                    answer=Answer(value=json_number(c.variance), chain=chain(VAR_W, *_value(c.variance))),
                     notes=tuple(_notes(c)), meanings=meanings(c))
 
 
@@ -137,7 +138,7 @@ def std(c: Config) -> Solution:
                   variance_chain(c)),
              step(say("The standard deviation is its square root:"), chain(SIGMA, sympy.sqrt(VAR_W), *_value(c.std)))]
     return Solution(question=say("Find the standard deviation of the initial weights."), steps=tuple(steps),
-                    answer=Answer(value=float(c.std), chain=chain(SIGMA, *_value(c.std))), meanings=meanings(c))
+                    answer=Answer(value=json_number(c.std), chain=chain(SIGMA, *_value(c.std))), meanings=meanings(c))
 
 
 def bound(c: Config) -> Solution:
@@ -149,7 +150,7 @@ def bound(c: Config) -> Solution:
              step(say("With the numbers in:"), chain(BOUND, sympy.sqrt(3 * VAR_W), *_value(c.bound)))]
     return Solution(question=say("Find the half-width b of the uniform distribution of the initial weights"
                                  + ("." if c.uniform else " with the same variance.")), steps=tuple(steps),
-                    answer=Answer(value=float(c.bound), chain=chain(BOUND, *_value(c.bound))), meanings=meanings(c))
+                    answer=Answer(value=json_number(c.bound), chain=chain(BOUND, *_value(c.bound))), meanings=meanings(c))
 
 
 def _notes(c: Config) -> list[Text]:

@@ -6,6 +6,7 @@ import mpmath
 import sympy
 
 from ...check import check_link
+from ...numeric import json_number
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from .compute import Step, hyper_values, trajectory
@@ -188,7 +189,8 @@ def narrate_step(c: Config, s: Step, before: dict):
 
 
 def number(values, scalar: bool):
-    out = [float(v) for v in values]
+    """The JSON numbers of a quantity's values (numeric.json_number): one, or a list."""
+    out = [json_number(v) for v in values]
     return out[0] if scalar else out
 
 

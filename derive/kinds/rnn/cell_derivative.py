@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sympy
 
+from ...numeric import json_number
 from ...steps import Answer, Solution, chain, say, step
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DC_FULL, DH_DIRECT, DH_FULL, DH_PREV_DC, DN_DH, GATE, H_PREV, H_T,
                     N, O_PREV, WEIGHT, Cell, at_step, gates, meanings)
@@ -19,8 +20,8 @@ def _approx(e: sympy.Expr):
     return sympy.Float(sympy.N(e, 30), SHOWN)
 
 
-def _value(e: sympy.Expr) -> float:
-    return float(sympy.N(e, 30))
+def _value(e: sympy.Expr) -> float | str:
+    return json_number(sympy.N(e, 30))
 
 
 def numeric(e: sympy.Expr) -> sympy.Float:

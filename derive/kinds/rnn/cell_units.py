@@ -25,7 +25,7 @@ import sympy
 from sympy import Eq, Float, HadamardProduct, ImmutableMatrix
 
 from ...fields import FieldError, to_number as to_rational
-from ...numeric import evaluate, to_sympy
+from ...numeric import evaluate, json_number, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
@@ -222,8 +222,8 @@ def to_matrix(M, digits: int | None = None) -> ImmutableMatrix:
 
 
 def rows(M) -> list:
-    """An mpmath matrix as a list of rows of floats (the JSON answer)."""
-    return [[float(M[i, j]) for j in range(M.cols)] for i in range(M.rows)]
+    """An mpmath matrix as a list of rows of floats (the JSON answer, numeric.json_number)."""
+    return [[json_number(M[i, j]) for j in range(M.cols)] for i in range(M.rows)]
 
 
 # --- notation -----------------------------------------------------------------------------------

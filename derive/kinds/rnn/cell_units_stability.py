@@ -182,7 +182,7 @@ def stability(c: GatedUnits) -> Solution:
     fixed = None
     if s.star is not None:
         h, cs = _split(c, s.star)
-        fixed = [[float(v) for v in h], [float(v) for v in cs]] if lstm else [float(v) for v in h]
+        fixed = [[number(v) for v in h], [number(v) for v in cs]] if lstm else [number(v) for v in h]
     value = {"verdict": s.verdict, "fixed_point": fixed, "factor": number(s.factor),
              "gradient_T": number(s.evidence), "T": c.T,
              ("cell_path_T" if lstm else "update_path_T"): number(s.copying)}

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
+from ...numeric import json_number
 
 
 def number(value) -> float | None:
-    """A value for the JSON answer: the float, or None when there is none or it overflows a float
-    (a factor of 10^(10^49) along a state that runs off to infinity)."""
-    if value is None:
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
+    """A value for the stability answer's JSON: the float, or None when there is none or it is beyond a double's
+    range (a factor of 10^(10^49) along a state that runs off to infinity: the README's null)."""
+    out = json_number(value)
+    return out if isinstance(out, float) else None
