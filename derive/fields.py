@@ -29,7 +29,10 @@ def number(values: dict, field: str, default: Any = None) -> sympy.Expr:
 
 
 def to_number(value: Any, field: str) -> sympy.Expr:
-    """An exact number from a TOML value: as to_rational, or an exact constant in LaTeX ('\\ln 2')."""
+    """An exact number from a TOML value: as to_rational, or an exact constant in LaTeX ('\\ln 2'); a number
+    already read is returned as it is."""
+    if isinstance(value, sympy.Expr) and value.is_number:
+        return value
     if isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*(/\s*\d+\s*)?", value):
         return _constant(value, field)
     return to_rational(value, field)
@@ -52,7 +55,10 @@ MAX_DIGITS = 400          # digits of a number's numerator or denominator (1e308
 
 
 def to_rational(value: Any, field: str) -> sympy.Rational:
-    """Exact rational of a TOML number or 'p/q' string; FieldError otherwise."""
+    """Exact rational of a TOML number or 'p/q' string (a SymPy rational is returned as it is); FieldError
+    otherwise."""
+    if isinstance(value, sympy.Rational):
+        return value
     if isinstance(value, bool):
         raise FieldError(field, "must be a number", value, "a number such as 1, 0.5 or \"1/3\"")
     if isinstance(value, int):

@@ -1,7 +1,8 @@
 """Load a problem-set spec (TOML) into typed, validated objects.
 
-The generic structure (title, problems, parts, ask) is checked here; each problem
-kind validates its own fields through ``kind.configure``. Every error names the
+The generic structure (title, problems, parts, ask) is checked here; each part's keys are read by its
+kind's field declarations (presence, type, range, defaults: ``derive.declare``), then made into the
+kind's config by ``kind.configure``, which applies the rules between keys. Every error names the
 file, the problem (number and title), the field, the value given and what is accepted.
 """
 
@@ -15,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .declare import read
 from .errors import SpecError, SpecErrors, did_you_mean
 from .fields import MAX_DIGITS, FieldError
 from .notation import STYLES
@@ -234,7 +236,7 @@ def _part(rp, letter: str, kind, shared: dict, path, label: str) -> Part:
     asks = _asks(rp.get("ask"), kind, path, plabel)
     merged = {**shared, **{k2: v for k2, v in rp.items() if k2 != "ask"}}
     try:
-        config = kind.configure(merged, asks)
+        config = kind.configure(read(kind.fields, merged), asks)
     except FieldError as err:
         raise SpecError(err.reason, file=path, problem=plabel, field=err.field,
                         given=err.given, expected=err.expected) from None

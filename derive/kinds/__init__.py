@@ -7,7 +7,7 @@ names its own, and a kind's module is imported the first time a spec or a comman
 
 import importlib
 
-from .base import KINDS, REQUIRED, Field, Kind
+from .base import KINDS, REQUIRED, Field, Kind, Rule
 
 SUBPACKAGES = ("activations", "cnn", "conv1d", "dynamics", "graph", "init", "optimizer", "rnn", "rnn_notation")
 
@@ -19,4 +19,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["KINDS", "Kind", "Field", "REQUIRED"]
+__all__ = ["KINDS", "Kind", "Field", "REQUIRED", "Rule"]

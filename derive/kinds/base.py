@@ -4,11 +4,13 @@ A kind is a class deriving from ``Kind`` with
 
 - ``name`` (what a spec's ``kind =`` says; ``aliases`` are accepted too) and a one-line ``summary``;
 - ``asks``: its questions, each with a line saying what it answers;
-- ``fields``: its spec keys (``Field``: name, what is accepted, default, a line of documentation); the
-  loader refuses any other key, and ``derive example`` documents them;
+- ``fields``: its spec keys (``derive.declare.Field``: name, type, a line of documentation, default); the
+  loader refuses any other key, checks each key's presence, type and range and fills its default before
+  ``configure``; the docs' field tables, ``derive example``'s comments and ``derive schema`` are made from them;
 - ``notation``: its symbols with how they are written (``derive.notation.Notation``);
-- ``configure(values, asks) -> config``: the part's values (problem keys merged with part keys)
-  validated into a frozen config, raising ``FieldError`` naming the field;
+- ``configure(values, asks) -> config``: the part's values (problem keys merged with part keys), read by
+  the declarations (``derive.declare.Values``: typed, defaults filled, ``given`` the keys the spec gives),
+  made into a frozen config by the rules between keys, raising ``FieldError`` naming the field;
 - ``setting(config) -> Text``: the situation the part's questions are asked about;
 - ``solve(config, ask) -> Solution``: one question derived step by step (then checked by derive);
 - ``example()``: a commented spec that derives (by default ``derive/data/examples/<name>.toml``).
@@ -21,29 +23,14 @@ pip-installable package adds a kind without touching derive.
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator, Mapping
 
+from ..declare import REQUIRED, Field, Rule
 from ..errors import DeriveError
 from ..notation import EMPTY, Notation
 from ..steps import Solution, Text
 
 ENTRY_POINTS = "derive.kinds"
-REQUIRED = object()           # a Field's default when the key must be given
-
-
-@dataclass(frozen=True)
-class Field:
-    """One spec key of a kind: its name, what it accepts (in words), its default and what it means."""
-
-    name: str
-    accepts: str
-    doc: str = ""
-    default: Any = None       # REQUIRED: must be given; None: optional without a default
-
-    @property
-    def required(self) -> bool:
-        return self.default is REQUIRED
 
 
 class Kind(abc.ABC):
@@ -203,4 +190,4 @@ class PluginError(DeriveError):
 
 KINDS = Registry()
 
-__all__ = ["Kind", "Field", "REQUIRED", "KINDS", "ENTRY_POINTS", "PluginError"]
+__all__ = ["Kind", "Field", "REQUIRED", "Rule", "KINDS", "ENTRY_POINTS", "PluginError"]

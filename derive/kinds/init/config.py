@@ -7,17 +7,40 @@ from dataclasses import dataclass
 
 import sympy
 
-from ... import fields
-from ...errors import did_you_mean
-from ...fields import FieldError, to_rational
+from ...declare import REQUIRED, Choice, Field, Integer, ListOf, Number, OneOf, Rule, Tagged, given, read
+from ...fields import FieldError
 
 SCHEMES = ("xavier-uniform", "xavier-normal", "kaiming-uniform", "kaiming-normal", "lecun-normal")
 MODES = ("fan_in", "fan_out")
 LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 NONLINEARITIES = (*LINEAR, "sigmoid", "tanh", "relu", "leaky_relu", "selu")
-LAYER_KEYS = {"conv": ("type", "in_channels", "filters", "kernel"), "dense": ("type", "inputs", "units")}
 MAX_FAN = 100000          # each count of a layer, and a fan given directly
 MAX_KERNEL = 1000         # each side of a kernel
+FAN = Integer(1, MAX_FAN)
+SIDE = Integer(1, MAX_KERNEL)
+LAYER = Tagged("type", {
+    "conv": (Field("in_channels", FAN, "the input channels", REQUIRED),
+             Field("filters", FAN, "the filters (output channels)", REQUIRED),
+             Field("kernel", OneOf((SIDE, ListOf(SIDE, 1, 3, noun="sides"))), "k for a k × k kernel, or its sides",
+                   REQUIRED)),
+    "dense": (Field("inputs", FAN, "the inputs", REQUIRED), Field("units", FAN, "the units", REQUIRED)),
+})
+FIELDS = (
+    Field("scheme", Choice(SCHEMES, "scheme", loose=True, fold=("_", "-")), "the initialisation scheme", REQUIRED),
+    Field("fan_in", FAN, "the inputs each unit sums", Rule("required unless `layer`")),
+    Field("fan_out", FAN, "the units each input feeds: needed by xavier and by kaiming with mode = \"fan_out\""),
+    Field("layer", LAYER, "instead of the fans: a layer whose weight's shape gives them, as PyTorch's"
+          " _calculate_fan_in_and_fan_out computes them (a dense layer's weight is (units, inputs), a conv"
+          " layer's (filters, in_channels, *kernel))"),
+    Field("nonlinearity", Choice(NONLINEARITIES, "nonlinearity", loose=True, fold=("-", "_")),
+          "the gain, as torch.nn.init.calculate_gain (linear and the conv ones 1, sigmoid 1, tanh 5/3, relu √2,"
+          " leaky_relu √(2/(1 + a²)), selu 3/4)",
+          Rule("leaky_relu for kaiming (PyTorch's default, slope 0: ReLU's gain), linear otherwise")),
+    Field("negative_slope", Number(-1000, 1000), "leaky_relu's slope a",
+          Rule("0 for kaiming (PyTorch's a = 0), 0.01 otherwise (calculate_gain's)")),
+    Field("mode", Choice(MODES, "mode", loose=True, fold=("-", "_")),
+          "kaiming only: fan_in (the forward pass keeps its variance) or fan_out (the backward pass)", "fan_in"),
+)
 
 
 @dataclass(frozen=True)
@@ -82,27 +105,32 @@ def gain(nonlinearity: str, slope: sympy.Rational) -> sympy.Expr:
 
 
 def configure(values: dict, asks) -> Config:
-    scheme = _choice(values, "scheme", SCHEMES, None)
+    """The rules between the keys (read by FIELDS): the nonlinearity's and the slope's defaults by scheme, a mode
+    for kaiming only, and the fans given or from a layer."""
+    values = read(FIELDS, values)
+    scheme = values["scheme"]
     family = scheme.split("-")[0]
-    default = "leaky_relu" if family == "kaiming" else "linear"
-    nonlinearity = _choice(values, "nonlinearity", NONLINEARITIES, default).replace("-", "_")
+    nonlinearity = values.get("nonlinearity") or ("leaky_relu" if family == "kaiming" else "linear")
     slope = _slope(values, nonlinearity, family)
-    if family == "kaiming":
-        mode = _choice(values, "mode", MODES, "fan_in")
-    elif values.get("mode") is not None:
+    if family != "kaiming" and "mode" in given(values):
         raise FieldError("mode", f"only the kaiming schemes take a mode ({scheme} uses "
-                                 f"{'both fans' if family == 'xavier' else 'fan_in'})", values["mode"],
+                                 f"{'both fans' if family == 'xavier' else 'fan_in'})", values.raw["mode"],
                          "no mode, or a kaiming scheme")
-    else:
-        mode = "fan_in"
+    mode = values["mode"] if family == "kaiming" else "fan_in"
     layer = _layer(values)
     if layer is not None:
         fan_in, fan_out = fans(layer.shape)
     else:
         needs_out = family == "xavier" or mode == "fan_out"
-        fan_in = fields.integer(values, "fan_in", minimum=1, maximum=MAX_FAN)
-        fan_out = fields.integer(values, "fan_out", None if needs_out else fan_in, minimum=1, maximum=MAX_FAN)
+        fan_in = _fan(values, "fan_in")
+        fan_out = _fan(values, "fan_out") if needs_out else values.get("fan_out", fan_in)
     return Config(scheme, fan_in, fan_out, layer, nonlinearity, slope, mode)
+
+
+def _fan(values: dict, key: str) -> int:
+    if values.get(key) is None:
+        raise FieldError(key, "missing", expected=FAN.accepts())
+    return values[key]
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -113,70 +141,29 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
-def _choice(values: dict, field: str, allowed: tuple[str, ...], default: str | None) -> str:
-    raw = values.get(field, default)
-    expected = " | ".join(allowed)
-    if raw is None:
-        raise FieldError(field, "missing", expected=expected)
-    if not isinstance(raw, str):
-        raise FieldError(field, "must be text", raw, expected)
-    key = raw.strip().lower().replace("_", "-") if field == "scheme" else raw.strip().lower().replace("-", "_")
-    if key not in allowed:
-        raise FieldError(field, f"unknown {field} '{raw[:40]}'" + did_you_mean(key, allowed), raw, expected)
-    return key
-
-
 def _slope(values: dict, nonlinearity: str, family: str) -> sympy.Rational:
-    raw = values.get("negative_slope")
+    slope = values.get("negative_slope")
     if nonlinearity != "leaky_relu":
-        if raw is not None:
+        if slope is not None:
             raise FieldError("negative_slope", f"only leaky_relu has a negative slope (nonlinearity is "
-                                               f"{nonlinearity})", raw, "no negative_slope, or nonlinearity = \"leaky_relu\"")
+                                               f"{nonlinearity})", values.raw.get("negative_slope"),
+                             "no negative_slope, or nonlinearity = \"leaky_relu\"")
         return sympy.Integer(0)
-    if raw is None:
+    if slope is None:
         return sympy.Integer(0) if family == "kaiming" else sympy.Rational(1, 100)
-    slope = to_rational(raw, "negative_slope")
-    if abs(slope) > 1000:
-        raise FieldError("negative_slope", "must be between -1000 and 1000", raw, "e.g. 0.01 or 0.2")
     return slope
 
 
 def _layer(values: dict) -> Layer | None:
-    raw = values.get("layer")
-    if raw is None:
+    layer = values.get("layer")
+    if layer is None:
         return None
     for key in ("fan_in", "fan_out"):
         if values.get(key) is not None:
-            raise FieldError("layer", f"give either the fans or a layer, not both ({key} is given too)", raw,
-                             "fan_in/fan_out, or layer")
-    expected = ('{ type = "conv", in_channels = 16, filters = 32, kernel = 3 } or '
-                '{ type = "dense", inputs = 256, units = 128 }')
-    if not isinstance(raw, dict):
-        raise FieldError("layer", "must be a table", raw, expected)
-    kind = raw.get("type")
-    if not isinstance(kind, str) or kind not in LAYER_KEYS:
-        raise FieldError("layer.type", f"unknown layer type {str(kind)[:40]!r}"
-                         + did_you_mean(str(kind), tuple(LAYER_KEYS)), kind, "conv | dense")
-    for key in raw:
-        if key not in LAYER_KEYS[kind]:
-            raise FieldError(f"layer.{key}", f"a {kind} layer has no key '{key}'"
-                             + did_you_mean(str(key), LAYER_KEYS[kind]), raw[key], expected)
-    whole = {}
-    for key in LAYER_KEYS[kind][1:]:
-        if key != "kernel":
-            if raw.get(key) is None:
-                raise FieldError(f"layer.{key}", "missing", expected=f"a whole number from 1 up to {MAX_FAN}")
-            whole[key] = fields.check_int(raw[key], f"layer.{key}", minimum=1, maximum=MAX_FAN)
-    if kind == "dense":
-        return Layer("dense", (whole["units"], whole["inputs"]))
-    return Layer("conv", (whole["filters"], whole["in_channels"], *_kernel(raw.get("kernel"))))
-
-
-def _kernel(raw) -> tuple[int, ...]:
-    expected = "a whole number k (a k x k kernel) or a list of 1 to 3 sides"
-    if raw is None:
-        raise FieldError("layer.kernel", "missing", expected=expected)
-    sides = [raw, raw] if not isinstance(raw, list) else raw
-    if not 1 <= len(sides) <= 3:
-        raise FieldError("layer.kernel", "must have 1 to 3 sides", raw, expected)
-    return tuple(fields.check_int(k, "layer.kernel", minimum=1, maximum=MAX_KERNEL) for k in sides)
+            raise FieldError("layer", f"give either the fans or a layer, not both ({key} is given too)",
+                             values.raw["layer"], "fan_in/fan_out, or layer")
+    if layer["type"] == "dense":
+        return Layer("dense", (layer["units"], layer["inputs"]))
+    kernel = layer["kernel"]
+    sides = (kernel, kernel) if isinstance(kernel, int) else tuple(kernel)
+    return Layer("conv", (layer["filters"], layer["in_channels"], *sides))
