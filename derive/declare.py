@@ -400,8 +400,10 @@ class Field:
 
     @property
     def fills(self) -> bool:
-        """The loader fills the default in when the key is left out."""
-        return self.default is not None and self.default is not REQUIRED and not isinstance(self.default, Rule)
+        """The loader fills the default in when the key is left out (a field without a type only documents its
+        default: its kind applies it)."""
+        return self.default is not None and self.default is not REQUIRED and not isinstance(self.default, Rule) \
+            and not isinstance(self.type, Any_)
 
 
 @dataclass(frozen=True)

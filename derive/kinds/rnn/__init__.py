@@ -12,7 +12,7 @@ one step and the vanishing/exploding verdict for long sequences.
 from __future__ import annotations
 
 from ...steps import Solution, Text
-from ..base import REQUIRED, Field, Kind
+from ..base import Field, Kind, Rule
 from ..dynamics import MAX_T, T_EVIDENCE
 from . import cell_units, cells, units
 from .config import NAMES, Config, configure, setting as _one_setting
@@ -63,10 +63,10 @@ class RnnActivation(Kind):
                      " at T (|dc<T>/dc<0>| for an LSTM, a matrix norm for several units)",
     }
     fields = (
-        Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", REQUIRED),
+        Field("activation", "LaTeX in z, or a name: " + NAMES, "the activation phi", Rule("required unless `cell`")),
         Field("called", "text", "what the problem text calls the activation (a note says so when the formula"
               " is something else)"),
-        Field("W_a", "a number, or an n x n matrix for n units", "the recurrent weight", REQUIRED),
+        Field("W_a", "a number, or an n x n matrix for n units", "the recurrent weight", Rule("required unless `cell`")),
         Field("W_x", "a number, a list of n weights, or an n x m matrix", "the input weight; required when x"
               " is not 0"),
         Field("b", "a number, or a list of n", "the bias", 0),
