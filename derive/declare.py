@@ -306,6 +306,8 @@ class ListOf(Type):
         return f"a list of {_count(self.min_len, self.max_len)} {self.noun}"
 
     def accepts(self) -> str:
+        if self.noun == "numbers" and self.item.accepts() == "a number":
+            return self.shape()
         return f"{self.shape()}, each {self.item.accepts()}"
 
     def schema(self) -> dict:
@@ -367,7 +369,8 @@ class OneOf(Type):
         raise FieldError(field, "must be " + self.accepts(), value, self.accepts())
 
     def accepts(self) -> str:
-        return "; or ".join(a.accepts() for a in self.alternatives)
+        words = [a.accepts() for a in self.alternatives]
+        return ", ".join(words[:-1]) + " or " + words[-1]
 
     def schema(self) -> dict:
         return {"anyOf": [a.schema() for a in self.alternatives]}

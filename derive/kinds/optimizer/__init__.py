@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 from ...steps import Solution, Text, let, say
-from ..base import REQUIRED, Field, Kind
-from .config import DEFAULTS, NAMES, Config, configure
+from ..base import Kind
+from .config import FIELDS, NAMES, Config, configure
 from .names import HYPER, N
 from .narrate import shown, updates
 
@@ -52,26 +52,7 @@ class Optimizer(Kind):
     notation = N
     summary = "a few steps of SGD (momentum, Nesterov), Adam, AdamW, RMSprop or Adagrad, as torch.optim takes them"
     asks = {"updates": "w and the optimiser's state (torch.optim's names) after each step"}
-    fields = (
-        Field("optimizer", " | ".join(DEFAULTS), "the optimiser", REQUIRED),
-        Field("lr", "a number", "the learning rate (PyTorch's default for the optimiser)"),
-        Field("w0", "a number or a list of numbers", "the starting parameters", REQUIRED),
-        Field("gradients", "a list with one gradient per step (a number, or a list like w0)",
-              "the gradient of each step; or give 'loss'"),
-        Field("loss", "LaTeX in w (w1, w2, ... for a list)", "a loss whose gradient each step takes"),
-        Field("steps", "a whole number from 1 to 20", "how many steps, with 'loss'"),
-        Field("momentum", "a number >= 0", "sgd, rmsprop", 0),
-        Field("dampening", "a number", "sgd", 0),
-        Field("nesterov", "true or false", "sgd", False),
-        Field("weight_decay", "a number >= 0", "every optimiser (adamw: decoupled; default 0.01 there)", 0),
-        Field("betas", "[beta1, beta2]", "adam, adamw", [0.9, 0.999]),
-        Field("eps", "a number >= 0", "adam, adamw, rmsprop (1e-8), adagrad (1e-10)"),
-        Field("amsgrad", "true or false", "adam, adamw", False),
-        Field("alpha", "a number from 0 to 1", "rmsprop", 0.99),
-        Field("centered", "true or false", "rmsprop", False),
-        Field("lr_decay", "a number >= 0", "adagrad", 0),
-        Field("initial_accumulator_value", "a number >= 0", "adagrad", 0),
-    )
+    fields = FIELDS
 
     configure = staticmethod(configure)
     setting = staticmethod(setting)

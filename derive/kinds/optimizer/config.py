@@ -8,9 +8,9 @@ from typing import Any
 
 import sympy
 
-from ... import fields
+from ...declare import REQUIRED, Boolean, Choice, Field, Formula, Integer, ListOf, Number, OneOf, Rule, read
 from ...errors import did_you_mean
-from ...fields import FieldError, to_rational
+from ...fields import FieldError
 from ...mathparse import MathSyntaxError
 from .loss import parse_loss, weight
 
@@ -33,8 +33,67 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 OPTIMIZERS = tuple(DEFAULTS)
 HYPER = ("lr", "momentum", "dampening", "nesterov", "weight_decay", "betas", "eps", "amsgrad", "alpha",
          "centered", "lr_decay", "initial_accumulator_value")
-FLAGS = ("nesterov", "amsgrad", "centered")
 NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+
+
+def _shown(value) -> str:
+    """A default as a spec writes it: 0.001, 1e-8, [0.9, 0.999], false."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_shown, value)) + "]"
+    value = sympy.Rational(value)
+    digits = len(str(value.q)) - 1
+    if value.q == 1 or value.p != 1 or digits < 5:
+        return str(value) if value.q == 1 else f"{float(value):g}"
+    return f"1e-{digits}"
+
+
+def pytorch_default(key: str) -> Rule:
+    """The default of a hyper-parameter, by optimiser (PyTorch's, from DEFAULTS)."""
+    by_value: dict[str, list[str]] = {}
+    for name, own in DEFAULTS.items():
+        if key in own:
+            by_value.setdefault(_shown(own[key]), []).append(name)
+    if len(by_value) == 1:
+        return Rule(next(iter(by_value)))
+    return Rule(", ".join(f"{shown} ({', '.join(names)})" for shown, names in by_value.items()))
+
+
+def _hyper_field(key: str, kind, doc: str) -> Field:
+    takers = [name for name, own in DEFAULTS.items() if key in own]
+    which = "every optimiser" if len(takers) == len(DEFAULTS) else ", ".join(takers)
+    return Field(key, kind, f"{which}: {doc}", pytorch_default(key))
+
+
+NUMBER = Number()
+AT_LEAST_0 = Number(min=0)
+STEPS = Integer(1, MAX_STEPS)
+FIELDS = (
+    Field("optimizer", Choice(OPTIMIZERS, "optimizer", loose=True), "the optimiser", REQUIRED),
+    _hyper_field("lr", AT_LEAST_0, "the learning rate η"),
+    Field("w0", OneOf((NUMBER, ListOf(NUMBER, 1, MAX_PARAMS, noun="numbers", each="{field}[{k}]"))),
+          "the starting parameters", REQUIRED),
+    Field("gradients", ListOf(OneOf((NUMBER, ListOf(NUMBER, 1, MAX_PARAMS, noun="numbers"))), 1, MAX_STEPS,
+                              noun="gradients", each="{field}[{k}]"),
+          "one gradient per step: a number each for a number w0, a list like w0 otherwise",
+          Rule("one of `gradients`, `loss`")),
+    Field("loss", Formula("LaTeX in w (w1, w2, ... for a list)", ("(w - 3)^2", "w^2")),
+          "a loss whose gradient each step takes (at the parameters before the step), read by derive's own parser"),
+    Field("steps", STEPS, "how many steps, with `loss`", Rule("required with `loss`")),
+    _hyper_field("momentum", AT_LEAST_0, "the momentum μ"),
+    _hyper_field("dampening", AT_LEAST_0, "the new gradient is scaled by 1 − τ"),
+    _hyper_field("nesterov", Boolean(), "Nesterov momentum (needs momentum > 0 and dampening 0)"),
+    _hyper_field("weight_decay", AT_LEAST_0, "λw added to the gradient; adamw: decoupled, w ← w(1 − ηλ)"),
+    _hyper_field("betas", ListOf(Number(min=0, below=1), names=("beta1", "beta2")),
+                 "the decay rates of the averages of the gradient and of its square"),
+    _hyper_field("eps", AT_LEAST_0, "ε, added to the denominator"),
+    _hyper_field("amsgrad", Boolean(), "divide by the largest second moment so far"),
+    _hyper_field("alpha", Number(0, 1), "the decay rate of the squared gradients' average"),
+    _hyper_field("centered", Boolean(), "divide by an estimate of the variance, not the second moment"),
+    _hyper_field("lr_decay", AT_LEAST_0, "the learning rate at step t is lr / (1 + (t − 1) lr_decay)"),
+    _hyper_field("initial_accumulator_value", AT_LEAST_0, "where the sum of squared gradients starts"),
+)
 
 
 @dataclass(frozen=True)
@@ -62,27 +121,15 @@ class Config:
 
 
 def configure(values: dict, asks) -> Config:
-    """Validate the optimiser, its hyper-parameters, w0, and the gradients or the loss."""
-    name = _optimizer(values)
+    """The rules between the keys (read by FIELDS): the optimiser's own hyper-parameters with PyTorch's
+    defaults, and the gradients (one per parameter) or the loss."""
+    values = read(FIELDS, values)
+    name = values["optimizer"]
     hyper = _hyper(values, name)
-    w0, scalar = _w0(values)
+    w0, scalar = (tuple(values["w0"]), False) if isinstance(values["w0"], list) else ((values["w0"],), True)
     gradients, loss, text, steps = _gradients(values, len(w0), scalar)
     given = tuple(k for k in HYPER if values.get(k) is not None)
     return Config(name, hyper, w0, scalar, steps, gradients, loss, text, given)
-
-
-def _optimizer(values: dict) -> str:
-    raw = values.get("optimizer")
-    expected = " | ".join(OPTIMIZERS)
-    if raw is None:
-        raise FieldError("optimizer", "missing", expected=expected)
-    if not isinstance(raw, str):
-        raise FieldError("optimizer", "must be text", raw, expected)
-    key = raw.strip().lower()
-    if key not in DEFAULTS:
-        raise FieldError("optimizer", f"unknown optimizer '{raw[:40]}'" + did_you_mean(key, OPTIMIZERS), raw,
-                         expected)
-    return key
 
 
 def _hyper(values: dict, name: str) -> tuple[tuple[str, Any], ...]:
@@ -90,53 +137,16 @@ def _hyper(values: dict, name: str) -> tuple[tuple[str, Any], ...]:
     own = DEFAULTS[name]
     for key in HYPER:
         if values.get(key) is not None and key not in own:
-            raise FieldError(key, f"{NAMES[name]} has no hyper-parameter '{key}'" + did_you_mean(key, own), values[key],
-                             f"one of {', '.join(own)}")
+            raise FieldError(key, f"{NAMES[name]} has no hyper-parameter '{key}'" + did_you_mean(key, own),
+                             values.raw[key], f"one of {', '.join(own)}")
     out = {}
     for key, default in own.items():
-        raw = values.get(key)
-        value = default if raw is None else _read(key, raw)
-        out[key] = sympy.Integer(value) if type(value) is int else value
-    _check_hyper(name, out)
-    return tuple(out.items())
-
-
-def _read(key: str, raw):
-    if key in FLAGS:
-        if not isinstance(raw, bool):
-            raise FieldError(key, "must be true or false", raw, "true or false")
-        return raw
-    if key == "betas":
-        if not isinstance(raw, list) or len(raw) != 2:
-            raise FieldError(key, "must be a list of two numbers", raw, "[beta1, beta2], e.g. [0.9, 0.999]")
-        betas = tuple(to_rational(v, key) for v in raw)
-        if not all(0 <= b < 1 for b in betas):
-            raise FieldError(key, "each beta must be at least 0 and below 1", raw, "[beta1, beta2], e.g. [0.9, 0.999]")
-        return betas
-    value = to_rational(raw, key)
-    if value < 0:
-        raise FieldError(key, "must not be negative", raw, "a number at least 0")
-    return value
-
-
-def _check_hyper(name: str, h: dict) -> None:
-    """PyTorch's own refusals, and the bounds a derivation needs."""
-    if h.get("nesterov") and (h["momentum"] <= 0 or h["dampening"] != 0):
+        value = default if values.get(key) is None else values[key]
+        out[key] = tuple(value) if key == "betas" else sympy.Integer(value) if type(value) is int else value
+    if out.get("nesterov") and (out["momentum"] <= 0 or out["dampening"] != 0):
         raise FieldError("nesterov", "Nesterov momentum requires a momentum above 0 and zero dampening (as PyTorch"
                                      " does)", True, "momentum > 0 and dampening = 0, or nesterov = false")
-    if name == "rmsprop" and h["alpha"] > 1:
-        raise FieldError("alpha", "must be at most 1 (a smoothing constant)", h["alpha"], "a number from 0 to 1")
-
-
-def _w0(values: dict) -> tuple[tuple[sympy.Rational, ...], bool]:
-    raw = values.get("w0")
-    if raw is None:
-        raise FieldError("w0", "missing", expected="a number or a list of numbers")
-    if isinstance(raw, list):
-        if not 1 <= len(raw) <= MAX_PARAMS:
-            raise FieldError("w0", f"must list 1 to {MAX_PARAMS} parameters", raw, "a number or a short list")
-        return tuple(to_rational(v, f"w0[{k}]") for k, v in enumerate(raw)), False
-    return (to_rational(raw, "w0"),), True
+    return tuple(out.items())
 
 
 def _gradients(values: dict, n: int, scalar: bool):
@@ -149,27 +159,27 @@ def _gradients(values: dict, n: int, scalar: bool):
         raise FieldError("gradients", "missing: give the gradients (one per step) or a loss", None,
                          "gradients = [...], or loss = \"(w - 3)^2\" with steps = N")
     if raw is not None:
-        grads = _read_gradients(raw, n, scalar)
+        grads = _read_gradients(raw, values.raw["gradients"], n, scalar)
         steps = values.get("steps")
         if steps is not None and steps != len(grads):
             raise FieldError("steps", f"there are {len(grads)} gradients, one per step", steps,
                              f"{len(grads)}, or no 'steps' (it is the number of gradients)")
         return grads, None, None, len(grads)
-    loss_text = fields.text(values, "loss")
+    loss_text = values["loss"]
     try:
         loss = parse_loss(loss_text, n)
     except MathSyntaxError as err:
         raise FieldError("loss", str(err), loss_text, "LaTeX in " + ("w" if n == 1 else f"w1 ... w{n}")) from None
-    steps = fields.integer(values, "steps", minimum=1, maximum=MAX_STEPS)
-    return None, loss, loss_text, steps
+    if values.get("steps") is None:
+        raise FieldError("steps", "missing", expected=STEPS.accepts())
+    return None, loss, loss_text, values["steps"]
 
 
-def _read_gradients(raw, n: int, scalar: bool) -> tuple[tuple[sympy.Rational, ...], ...]:
+def _read_gradients(typed: list, raw: list, n: int, scalar: bool) -> tuple[tuple[sympy.Rational, ...], ...]:
+    """One gradient per step, each like w0 (``raw``: as the spec gives them, for the messages)."""
     shape = "a number per step" if scalar else f"a list of {n} numbers per step"
-    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_STEPS:
-        raise FieldError("gradients", f"must be a list of 1 to {MAX_STEPS} gradients, one per step", raw, shape)
     out = []
-    for k, g in enumerate(raw):
+    for k, g in enumerate(typed):
         where = f"gradients[{k}]"
         if isinstance(g, list):
             if scalar and len(g) != 1:
@@ -177,10 +187,11 @@ def _read_gradients(raw, n: int, scalar: bool) -> tuple[tuple[sympy.Rational, ..
                                  f"a list of {len(g)} starting parameters, or one number per gradient")
             if len(g) != n:
                 raise FieldError(where, f"has {len(g)} entries but there {'is' if n == 1 else 'are'} {n} parameter"
-                                        f"{'' if n == 1 else 's'} (w0)", g, shape)
-            out.append(tuple(to_rational(v, where) for v in g))
+                                        f"{'' if n == 1 else 's'} (w0)", raw[k], shape)
+            out.append(tuple(g))
         elif n == 1:
-            out.append((to_rational(g, where),))
+            out.append((g,))
         else:
-            raise FieldError(where, f"must be a list of {n} numbers, one per parameter (w0 has {n})", g, shape)
+            raise FieldError(where, f"must be a list of {n} numbers, one per parameter (w0 has {n})", raw[k], shape)
     return tuple(out)
+
