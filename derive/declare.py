@@ -20,7 +20,7 @@ defaults filled in, giving the ``Values`` a kind's ``configure`` receives.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field as _field
 from typing import Any, Callable, Mapping
 
 import sympy
@@ -236,7 +236,7 @@ class Choice(Type):
         return key
 
     def accepts(self) -> str:
-        return " | ".join(self.options)
+        return " | ".join(f'"{o}"' for o in self.options)
 
     def schema(self) -> dict:
         spellings = list(self.options)
@@ -446,6 +446,7 @@ class Tagged(Type):
     tag: str
     variants: Mapping[str, tuple[Field, ...]]
     noun: str = "layer"
+    docs: Mapping[str, str] = _field(default_factory=dict)     # what each tag is, for the docs
     near: tuple[str, ...] = ("kind",)           # keys written for the tag by mistake
 
     def takes(self, value) -> bool:
@@ -478,7 +479,7 @@ class Tagged(Type):
 
     def accepts(self) -> str:
         if len(self.variants) > 3:
-            return f"a {self.noun} table: {self.tag} = " + ", ".join(self.variants) + ", with its keys"
+            return f"a table with {self.tag} = " + ", ".join(self.variants) + " and that type's keys"
         return " or ".join(f'{{ {self.tag} = "{t}"' + "".join(f", {f.name}" for f in fs) + " }"
                            for t, fs in self.variants.items())
 

@@ -11,14 +11,13 @@ input or the left/top padding); receptive fields follow Araujo, Norris & Sim (20
 
 from __future__ import annotations
 
-from ... import fields
-from ...errors import did_you_mean
+from ...declare import read
 from ...fields import FieldError
 from ...steps import Solution, Text, say
 from ...words import article, plural
-from ..base import REQUIRED, Kind
-from ..base import Field as Key
+from ..base import Kind
 from .field import _receptive_field
+from .keys import FIELDS
 from .layers import POINTWISE, POOLS, RECURRENT, Config, Layer, _dims, out_shape
 from .notation import NOTATION
 from .params import _params, _total_params
@@ -31,46 +30,25 @@ from .shapes import _same_padding, _shapes
 
 # --- reading and validating the spec -----------------------------------------------------------
 
-INPUT_FORMS = "[height, width, channels] (an image), [length, features] (a sequence) or [n] (a vector)"
-LAYOUTS = ("HWC", "CHW")
 ORIGINAL = ("conv", "maxpool", "avgpool", "flatten", "dense", "batchnorm", "relu", "leaky_relu", "sigmoid", "tanh",
             "softmax", "dropout")
 
 
-def _input(values: dict) -> tuple[tuple[int, ...], str]:
-    """The input shape, (height, width, channels) for an image whatever the layout, and the layout."""
-    layout = values.get("layout", "HWC")
-    if layout not in LAYOUTS:
-        raise FieldError("layout", "unknown layout" + did_you_mean(str(layout), LAYOUTS), layout,
-                         '"HWC" (height, width, channels) or "CHW" (PyTorch\'s channels, height, width)')
-    raw = values.get("input")
-    if not (isinstance(raw, list) and 1 <= len(raw) <= 3):
-        form = "[channels, height, width] (an image)" if layout == "CHW" else "[height, width, channels] (an image)"
-        raise FieldError("input", "must be " + INPUT_FORMS.replace("[height, width, channels] (an image)", form),
-                         raw, "one, two or three whole numbers >= 1")
-    shape = tuple(fields.check_int(v, "input", 1) for v in raw)
-    if layout == "CHW" and len(shape) == 3:
-        shape = (shape[1], shape[2], shape[0])
-    return shape, layout
-
-
 def configure(values: dict, asks) -> Config:
-    """Validate the input shape and the layer stack, and that every layer fits its input."""
-    shape, layout = _input(values)
-    raw_layers = values.get("layers")
-    if not isinstance(raw_layers, list) or not raw_layers:
-        raise FieldError("layers", "missing or empty", raw_layers, "a list of layer tables")
+    """The rules between the keys (read by FIELDS): every layer fits its input, and the questions suit the stack."""
+    values = read(FIELDS, values)
+    shape, layout = tuple(values["input"]), values["layout"]
+    if layout == "CHW" and len(shape) == 3:
+        shape = (shape[1], shape[2], shape[0])              # kept as (height, width, channels)
     layers, shapes = [], [shape]
-    for k, r in enumerate(raw_layers):
+    for k, r in enumerate(values["layers"]):
         layer = _layer(r, k + 1, shapes[-1])
         layers.append(layer)
         shapes.append(out_shape(layer, shapes[-1]))
-    which = None
-    if "layer" in values:
-        which = fields.check_int(values["layer"], "layer", 1)
-        if which > len(layers):
-            count = f"there {'is' if len(layers) == 1 else 'are'} only {plural(len(layers), 'layer')}"
-            raise FieldError("layer", count, which, f"1 to {len(layers)}")
+    which = values.get("layer")
+    if which is not None and which > len(layers):
+        count = f"there {'is' if len(layers) == 1 else 'are'} only {plural(len(layers), 'layer')}"
+        raise FieldError("layer", count, which, f"1 to {len(layers)}")
     _check_geometry_asks(asks, layers, shape, which)
     table_in = next((a for a in asks if a in summary.ASKS), None) if len(layers) > summary.LONG else None
     return Config(shape, tuple(layers), tuple(shapes), which, layout, table_in)
@@ -254,15 +232,7 @@ class Network(Kind):
         "same-padding": "the padding that keeps a conv layer's size ('layer', default the first conv)",
         "receptive-field": "the receptive field of one unit of the last layer (or of 'layer')",
     }
-    fields = (
-        Key("input", "[height, width, channels], [length, features] or [n]", "the input: an image, a sequence or"
-            " a vector (n token ids before an embedding)", REQUIRED),
-        Key("layout", '"HWC" or "CHW"', "how a three-number input and image shapes are ordered (default HWC)"),
-        Key("layers", "a list of layer tables (type = conv, maxpool, avgpool, flatten, dense, batchnorm,"
-              " relu, embedding, lstm, gru, rnn, attention, transformer-encoder, layernorm, conv-transpose, pad,"
-              " global-avgpool, ...)", "the stack, in order", REQUIRED),
-        Key("layer", "a layer number (1-based)", "the layer 'same-padding' or 'receptive-field' asks about"),
-    )
+    fields = FIELDS
 
     configure = staticmethod(configure)
     setting = staticmethod(setting)

@@ -1,65 +1,35 @@
-"""Reading and validating one layer table of a cnn-dims spec, its padding included."""
+"""One layer table of a network spec (read by its declaration, ``keys.LAYER``) made into a Layer, checked against
+the shape it receives: one number on a sequence, a pair on an image, a kernel that fits, groups that divide."""
 
 from __future__ import annotations
 
-from ... import fields
-from ...errors import did_you_mean
 from ...fields import FieldError
 from ...words import article, plural
 from dataclasses import replace
 
-from .layers import (LAYER_KEYS, PADDING_FORMS, RECURRENT, SEQUENCE_ONLY, SPATIAL, WORDS, Layer, _dims, _same_total,
-                     out_size, transposed_size)
+from .layers import RECURRENT, SEQUENCE_ONLY, SPATIAL, WORDS, Layer, _dims, _same_total, out_size, transposed_size
 
 SEQ_PADDING = 'a whole number >= 0, [before, after], "valid" or "same"'
-MAX_STACKED = 100       # stacked recurrent layers in one rnn/lstm/gru layer
 
 
-def _int_pair(value, field: str, minimum: int, what: str) -> tuple[int, int]:
-    if isinstance(value, list):
-        if len(value) != 2:
-            raise FieldError(field, "must be a whole number or [height, width]", value, what)
-        return tuple(fields.check_int(v, field, minimum) for v in value)
-    return (fields.check_int(value, field, minimum),) * 2
+def _int_pair(value) -> tuple[int, int]:
+    """A whole number k (k along both dimensions) or [height, width], as the declaration read it."""
+    return tuple(value) if isinstance(value, list) else (value, value)
 
 
-def _padding(value, field: str):
-    """((top, bottom), (left, right)) and the word it was given as, or ("same", None) to resolve later."""
+def _padding(value):
+    """((top, bottom), (left, right)) and the word it was given as, or (None, "same") to resolve later."""
     if isinstance(value, str):
-        if value == "valid":
-            return ((0, 0), (0, 0)), "valid"
-        if value == "same":
-            return None, "same"
-        raise FieldError(field, "unknown padding" + did_you_mean(value, ("valid", "same")), value, PADDING_FORMS)
+        return (((0, 0), (0, 0)), "valid") if value == "valid" else (None, "same")
     if isinstance(value, list):
-        if len(value) != 2:
-            raise FieldError(field, "must have two entries (height, width)", value, PADDING_FORMS)
-        dims = []
-        for v in value:
-            if isinstance(v, list):
-                if len(v) != 2:
-                    raise FieldError(field, "an asymmetric padding is [before, after]", value, PADDING_FORMS)
-                dims.append(tuple(fields.check_int(x, field, 0) for x in v))
-            else:
-                dims.append((fields.check_int(v, field, 0),) * 2)
-        return tuple(dims), ""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldError(field, "must be a whole number, a pair or a word", value, PADDING_FORMS)
-    p = fields.check_int(value, field, 0)
-    return ((p, p), (p, p)), ""
-
-
-def _flag(raw: dict, key: str, field: str, default: bool) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise FieldError(field, "must be true or false", value, "true or false")
-    return value
+        return tuple(tuple(v) if isinstance(v, list) else (v, v) for v in value), ""
+    return ((value, value), (value, value)), ""
 
 
 def _layer(raw, number: int, shape: tuple[int, ...]) -> Layer:
     """One layer table, checked against the shape it receives."""
     field = f"layers[{number}]"
-    kind = _layer_type(raw, field)
+    kind = raw["type"]
     _check_input(kind, field, shape, number)
     if kind == "dense":
         return _dense(raw, field, shape)
@@ -96,32 +66,23 @@ def _check_input(kind: str, field: str, shape: tuple[int, ...], number: int) -> 
                          " input [n] of n token ids", kind, "an embedding as layer 1 of an input [n]")
 
 
-def _required(raw: dict, key: str, field: str, minimum: int = 1) -> int:
-    if key not in raw:
-        raise FieldError(f"{field}.{key}", "missing", None, f"a whole number >= {minimum}")
-    return fields.check_int(raw[key], f"{field}.{key}", minimum)
-
-
 def _embedding(raw: dict, kind: str, field: str, shape) -> Layer:
-    return Layer("embedding", vocab=_required(raw, "vocab", field), filters=_required(raw, "dim", field))
+    return Layer("embedding", vocab=raw["vocab"], filters=raw["dim"])
 
 
 def _recurrent(raw: dict, kind: str, field: str, shape) -> Layer:
-    hidden = _required(raw, "hidden", field)
-    depth = fields.check_int(raw.get("layers", 1), field + ".layers", 1, MAX_STACKED)
-    directions = 2 if _flag(raw, "bidirectional", field + ".bidirectional", False) else 1
-    return Layer(kind, filters=hidden, bias=_flag(raw, "bias", field + ".bias", True), depth=depth,
-                 directions=directions)
+    return Layer(kind, filters=raw["hidden"], bias=raw["bias"], depth=raw["layers"],
+                 directions=2 if raw["bidirectional"] else 1)
 
 
 def _attention(raw: dict, kind: str, field: str, shape) -> Layer:
-    heads = _required(raw, "heads", field)
+    heads = raw["heads"]
     if shape[1] % heads:
         raise FieldError(field + ".heads", f"{heads} heads do not divide the input's {shape[1]} features (each head"
                          f" takes an equal share of the embedding, as nn.MultiheadAttention requires)", heads,
                          f"a divisor of {shape[1]}")
-    ff = _required(raw, "ff", field) if kind == "transformer-encoder" else 0
-    return Layer(kind, heads=heads, ff=ff, bias=_flag(raw, "bias", field + ".bias", True))
+    ff = raw["ff"] if kind == "transformer-encoder" else 0
+    return Layer(kind, heads=heads, ff=ff, bias=raw["bias"])
 
 
 def _one(value, field: str, minimum: int) -> int:
@@ -129,21 +90,18 @@ def _one(value, field: str, minimum: int) -> int:
     if isinstance(value, list):
         raise FieldError(field, "a layer over a sequence is 1D: give one number, not a pair", value,
                          f"a whole number >= {minimum}")
-    return fields.check_int(value, field, minimum)
+    return value
 
 
 def _seq_padding(value, field: str):
     """A 1D padding as ((before, after), (0, 0)), or the word "same"/"valid"."""
     if isinstance(value, str):
-        if value not in ("valid", "same"):
-            raise FieldError(field, "unknown padding" + did_you_mean(value, ("valid", "same")), value, SEQ_PADDING)
         return value
     if isinstance(value, list):
-        if len(value) != 2:
+        if any(isinstance(v, list) for v in value):
             raise FieldError(field, "a padding over a sequence is p or [before, after]", value, SEQ_PADDING)
-        return ((fields.check_int(value[0], field, 0), fields.check_int(value[1], field, 0)), (0, 0))
-    p = _one(value, field, 0)
-    return ((p, p), (0, 0))
+        return (tuple(value), (0, 0))
+    return ((value, value), (0, 0))
 
 
 def _seq_spatial(raw: dict, kind: str, field: str, shape) -> Layer:
@@ -162,12 +120,10 @@ def _seq_spatial(raw: dict, kind: str, field: str, shape) -> Layer:
 
 
 def _pad(raw: dict, kind: str, field: str, shape) -> Layer:
-    if "padding" not in raw:
-        raise FieldError(field + ".padding", "missing", None, SEQ_PADDING if len(shape) == 2 else PADDING_FORMS)
     if len(shape) == 2:
         padding = _seq_padding(raw["padding"], field + ".padding")
     else:
-        padding, word = _padding(raw["padding"], field + ".padding")
+        padding, word = _padding(raw["padding"])
         padding = padding or word
     if isinstance(padding, str):
         if padding == "same":
@@ -180,16 +136,11 @@ def _pad(raw: dict, kind: str, field: str, shape) -> Layer:
 def _transposed(raw: dict, kind: str, field: str, shape) -> Layer:
     """A transposed convolution (PyTorch's ConvTranspose1d/2d)."""
     seq = len(shape) == 2
-    def pair(key, default, minimum):
-        value = raw.get(key, default)
-        if seq:
-            return _one(value, f"{field}.{key}", minimum), (1 if minimum else 0)
-        return _int_pair(value, f"{field}.{key}", minimum, f"a whole number >= {minimum} or [height, width]")
-    filters = _required(raw, "filters", field)
-    if "kernel" not in raw:
-        raise FieldError(field + ".kernel", "missing", None, "a whole number or [height, width]")
-    kernel, stride, dilation = pair("kernel", 1, 1), pair("stride", 1, 1), pair("dilation", 1, 1)
-    padding, extra = pair("padding", 0, 0), pair("output_padding", 0, 0)
+    def pair(key, minimum):
+        return (_one(raw[key], f"{field}.{key}", minimum), (1 if minimum else 0)) if seq else _int_pair(raw[key])
+    filters = raw["filters"]
+    kernel, stride, dilation = pair("kernel", 1), pair("stride", 1), pair("dilation", 1)
+    padding, extra = pair("padding", 0), pair("output_padding", 0)
     for dim in (0,) if seq else (0, 1):
         if extra[dim] >= max(stride[dim], dilation[dim]):
             raise FieldError(field + ".output_padding", f"output_padding ({extra[dim]}) must be smaller than the stride"
@@ -197,7 +148,7 @@ def _transposed(raw: dict, kind: str, field: str, shape) -> Layer:
                              raw.get("output_padding"), f"at most {max(stride[dim], dilation[dim]) - 1}")
     groups = _groups(raw, field, shape[-1], filters)
     layer = Layer("conv-transpose", kernel, stride, tuple((p, p) for p in padding), dilation, filters=filters,
-                  bias=_flag(raw, "bias", field + ".bias", True), groups=groups, seq=seq, output_padding=extra)
+                  bias=raw["bias"], groups=groups, seq=seq, output_padding=extra)
     for dim in (0,) if seq else (0, 1):
         if transposed_size(shape[dim], layer, dim) < 1:
             raise FieldError(field + ".padding", f"the padding ({padding[dim]}) crops the whole output"
@@ -210,55 +161,25 @@ READERS = {"embedding": _embedding, **{r: _recurrent for r in RECURRENT}, "atten
            "transformer-encoder": _attention, "pad": _pad, "conv-transpose": _transposed}
 
 
-def _layer_type(raw, field: str) -> str:
-    """The layer's type, once the table and its keys are known to suit it."""
-    if not isinstance(raw, dict):
-        raise FieldError(field, "must be a table", raw, "{ type = \"conv\", ... }")
-    kind = raw.get("type")
-    if kind is None and "kind" in raw:
-        raise FieldError(field + ".kind", "unknown key (did you mean 'type'?)", raw["kind"],
-                         "type = \"conv\", \"maxpool\", ... for a layer")
-    if not isinstance(kind, str) or kind not in LAYER_KEYS:
-        raise FieldError(field + ".type", ("missing" if kind is None else "unknown layer type")
-                         + did_you_mean(str(kind), LAYER_KEYS), kind, "one of " + ", ".join(LAYER_KEYS))
-    for key in raw:
-        if key not in LAYER_KEYS[kind]:
-            raise FieldError(f"{field}.{key}", f"unknown key for a {kind} layer" + did_you_mean(key, LAYER_KEYS[kind]),
-                             raw[key], "one of " + ", ".join(LAYER_KEYS[kind]))
-    return kind
-
-
 def _dense(raw: dict, field: str, shape: tuple[int, ...]) -> Layer:
     if len(shape) == 3:
         raise FieldError(field + ".type", f"a dense layer needs a vector or a sequence, but its input is an image of shape"
                          f" {_dims(shape)}: put {{ type = \"flatten\" }} before it", "dense",
                          "a flatten layer before the first dense layer")
-    units = raw.get("units")
-    if units is None:
-        raise FieldError(field + ".units", "missing", None, "a whole number >= 1")
-    return Layer("dense", filters=fields.check_int(units, field + ".units", 1),
-                 bias=_flag(raw, "bias", field + ".bias", True))
+    return Layer("dense", filters=raw["units"], bias=raw["bias"])
 
 
 def _dropout(raw: dict, field: str) -> Layer:
-    rate = None
-    if "rate" in raw:
-        rate = fields.to_rational(raw["rate"], field + ".rate")
-        if not 0 <= rate < 1:
-            raise FieldError(field + ".rate", "must be at least 0 and below 1", raw["rate"], "a number in [0, 1)")
-    return Layer("dropout", rate=rate)
+    return Layer("dropout", rate=raw.get("rate"))
 
 
 def _spatial(raw: dict, kind: str, field: str, shape: tuple[int, ...]) -> Layer:
     """A conv or pooling layer: kernel, stride, dilation, padding (a "same" resolved), ceil_mode."""
-    if "kernel" not in raw:
-        raise FieldError(field + ".kernel", "missing", None, "a whole number or [height, width]")
-    kernel = _int_pair(raw["kernel"], field + ".kernel", 1, "a whole number >= 1 or [height, width]")
-    stride = _int_pair(raw.get("stride", 1 if kind == "conv" else list(kernel)), field + ".stride", 1,
-                       "a whole number >= 1 or [height, width]")
-    dilation = _int_pair(raw.get("dilation", 1), field + ".dilation", 1, "a whole number >= 1 or [height, width]")
-    padding, word = _padding(raw.get("padding", 0), field + ".padding")
-    ceil_mode = _flag(raw, "ceil_mode", field + ".ceil_mode", False)
+    kernel = _int_pair(raw["kernel"])
+    stride = _int_pair(raw.get("stride", list(kernel)))              # a pooling layer's stride is its kernel
+    dilation = _int_pair(raw.get("dilation", 1))                     # average pooling has none
+    padding, word = _padding(raw["padding"])
+    ceil_mode = raw.get("ceil_mode", False)                          # a conv layer has none
     if word == "same" and ceil_mode:
         raise FieldError(field + ".ceil_mode", "ceil_mode cannot be combined with padding = \"same\" (\"same\" already"
                          " keeps ⌈n/s⌉ windows, the last one partly over the padding)", True,
@@ -311,24 +232,21 @@ def _resolve_same(layer: Layer, shape) -> Layer:
 
 
 def _conv(raw: dict, layer: Layer, field: str, channels: int) -> Layer:
-    filters = raw.get("filters")
-    if filters is None:
-        raise FieldError(field + ".filters", "missing", None, "a whole number >= 1")
-    filters = fields.check_int(filters, field + ".filters", 1)
+    filters = raw["filters"]
     groups = _groups(raw, field, channels, filters)
     if "depth" in raw:
-        depth = fields.check_int(raw["depth"], field + ".depth", 1)
+        depth = raw["depth"]
         want = channels // groups
         if depth != want:
             why = (f"the input has {plural(channels, 'channel')}" if groups == 1 else
                    f"the input's {channels} channels in {groups} groups give {want} per filter")
             raise FieldError(field + ".depth", f"a filter's depth must match its input: {why}", depth, str(want))
     return Layer("conv", layer.kernel, layer.stride, layer.padding, layer.dilation, filters=filters,
-                 bias=_flag(raw, "bias", field + ".bias", True), groups=groups, pad_word=layer.pad_word)
+                 bias=raw["bias"], groups=groups, pad_word=layer.pad_word)
 
 
 def _groups(raw: dict, field: str, channels: int, filters: int) -> int:
-    groups = fields.check_int(raw.get("groups", 1), field + ".groups", 1)
+    groups = raw["groups"]
     for what, n in (("input channels", channels), ("filters", filters)):
         if n % groups:
             raise FieldError(field + ".groups", f"the {what} ({n}) cannot be split into {groups} equal groups",
