@@ -218,6 +218,7 @@ class Choice(Type):
     noun: str = "value"
     loose: bool = False
     fold: tuple[str, str] | None = None
+    hints: Mapping[str, str] = _field(default_factory=dict)    # a value refused with a word of why ("0": ...)
 
     def takes(self, value) -> bool:
         return isinstance(value, str)
@@ -227,6 +228,8 @@ class Choice(Type):
         return key.replace(*self.fold) if self.fold else key
 
     def read(self, value, field: str) -> str:
+        if str(value) in self.hints and not isinstance(value, bool):
+            raise FieldError(field, self.hints[str(value)], value, self.accepts())
         if not isinstance(value, str):
             raise FieldError(field, "must be text", value, self.accepts())
         key = self.key(value)
@@ -277,8 +280,8 @@ def _count(low: int, high: int | None) -> str:
 @dataclass(frozen=True)
 class ListOf(Type):
     """A list of ``min_len`` to ``max_len`` entries of ``item``. ``names`` names the entries of a list of fixed
-    length ([height, width]); ``each`` is the field an entry's error names: "{field}" (the list's),
-    "{field}[{k}]" (counted from 0) or "{field}[{n}]" (from 1)."""
+    length ([height, width]; ``words`` says it otherwise); ``each`` is the field an entry's error names: "{field}"
+    (the list's), "{field}[{k}]" (counted from 0) or "{field}[{n}]" (from 1)."""
 
     item: Type
     min_len: int = 1
@@ -286,6 +289,7 @@ class ListOf(Type):
     noun: str = "entries"
     names: tuple[str, ...] = ()
     each: str = "{field}"
+    words: str = ""
 
     def __post_init__(self):
         if self.names:
@@ -301,6 +305,8 @@ class ListOf(Type):
         return [self.item.read(v, self.each.format(field=field, k=k, n=k + 1)) for k, v in enumerate(value)]
 
     def shape(self) -> str:
+        if self.words:
+            return self.words
         if self.names:
             return f"[{', '.join(self.names)}]"
         return f"a list of {_count(self.min_len, self.max_len)} {self.noun}"
@@ -474,7 +480,7 @@ class Tagged(Type):
                                      f'{self.tag} = "{next(iter(self.variants))}", ... for a {self.noun}')
         if not isinstance(chosen, str) or chosen not in self.variants:
             raise FieldError(f"{field}.{self.tag}", ("missing" if chosen is None else f"unknown {self.noun} {self.tag}")
-                             + did_you_mean(str(chosen), self.variants), chosen, "one of " + ", ".join(self.variants))
+                             + did_you_mean(str(chosen), self.variants), chosen, " | ".join(self.variants))
         return chosen
 
     def accepts(self) -> str:
@@ -531,6 +537,14 @@ def read(fields: tuple[Field, ...], values: Mapping, prefix: str = "") -> Values
     return Values({**typed, **extra}, {f for f in names if values.get(f) is not None}, values)
 
 
+def needed(values: Mapping, fields: tuple[Field, ...], name: str):
+    """The value of a key a rule between keys requires (``Rule("required with ...")``); "missing" otherwise."""
+    if values.get(name) is None:
+        declared = next(f for f in fields if f.name == name)
+        raise FieldError(name, "missing", None, declared.accepts)
+    return values[name]
+
+
 def field_schema(f: Field) -> dict:
     """A field's JSON Schema: its type's, with its documentation and its default."""
     out = {**f.type.schema(), "description": f.doc} if f.doc else dict(f.type.schema())
@@ -549,5 +563,5 @@ def object_schema(fields: tuple[Field, ...], extra: Mapping[str, dict] | None = 
 
 
 __all__ = ["REQUIRED", "Rule", "Field", "Type", "Integer", "Number", "Text", "Formula", "Choice", "Boolean",
-           "ListOf", "Nested", "OneOf", "Table", "Tagged", "Values", "read", "given", "field_schema",
+           "ListOf", "Nested", "OneOf", "Table", "Tagged", "Values", "read", "given", "needed", "field_schema",
            "object_schema"]

@@ -15,12 +15,13 @@ from sympy import ImmutableMatrix
 from ...mathparse import Z
 from ...steps import Solution, Text, let, say
 from ...words import join
-from ..base import Field, Kind
+from ..base import Kind
 from ..activations import READABLE
 from . import band, plane, symbolic, values
 from .plane import DOTS
 from .numbers import with_numbers
 from .config import Config
+from .keys import FIELDS
 from .layer import Layer, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
 from .matrix import _matrix, arguments, filter_vector, inputs
@@ -106,31 +107,7 @@ class ConvMatrix(Kind):
         "filter-gradient-value": "with x, f, upstream: dL/df, numbers in the filter's shape",
         "input-gradient-value": "with x, f, upstream: dL/dx, numbers in the input's shape",
     }
-    fields = (
-        Field("length", "a whole number from 1 to 1000 (to 128 with numbers, channels or transposed)",
-              "1D: the input length n"),
-        Field("width", "a whole number >= 1", "1D: the filter width k"),
-        Field("input", "[h, w], each from 1 to 32", "2D: the input's height and width"),
-        Field("kernel", "[kh, kw]", "2D: the kernel's height and width"),
-        Field("stride", "a whole number >= 1, or [height, width]", "entries the filter moves per output", 1),
-        Field("padding", "a whole number, [left, right] (1D), [height, width] or [[top, bottom], [left, right]]"
-              " (2D)", "zeros added on both sides", 0),
-        Field("dilation", "a whole number >= 1, or [height, width]", "entries between neighbouring filter weights",
-              1),
-        Field("transposed", "true or false", "the layer is the transposed convolution (PyTorch's ConvTranspose)",
-              False),
-        Field("output_padding", "a whole number, or [height, width]; below the stride or the dilation",
-              "transposed: entries added to one side of the output", 0),
-        Field("channels", "[c_in, c_out], each from 1 to 8", "input and output channels", [1, 1]),
-        Field("x", "a list (1D) or rows (2D) of numbers; [c_in, ...] with channels", "the input's numbers"),
-        Field("f", "a list or rows of numbers; PyTorch's weight layout with channels", "the filter's numbers"),
-        Field("upstream", "numbers in the output's shape", "dL/da, the gradient arriving at the output"),
-        Field("activation", "LaTeX in z, or a name such as relu", "the activation after the convolution", "relu"),
-        Field("wrt", '"f1" ... "fk" (2D "f11" ..., channels "f^(o,i)_11" ...)', "for 'gradient': the filter weight"),
-        Field("signs", 'a list of "+" or "-", one per output (flat row by row, or in the output\'s shape)',
-              "for a kinked activation: the sign of each argument z_r"),
-        Field("blank", "[rows, columns]", "the blank drawn in the question (a note says when F's shape differs)"),
-    )
+    fields = FIELDS
 
     configure = staticmethod(configure)
     setting = staticmethod(setting)

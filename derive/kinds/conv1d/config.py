@@ -9,16 +9,17 @@ import sympy
 from sympy import Symbol
 
 from ... import fields
+from ...declare import needed, read
 from ...fields import FieldError
-from ...mathparse import NAMED, MathSyntaxError, Z, parse_activation
+from ...mathparse import NAMED, Z, parse_activation
 from ...precision import DIGITS
 from ..activations import KINKS, derivative, recognise
+from .keys import FIELDS, MAX_LENGTH
 from .kink import at_kink
 from .names import Z_VEC
 
 DERIVATIVES = ("gradient", "jacobian", "input-gradient")
 SIGNS = {"+": 1, "-": -1}
-MAX_LENGTH = 1000         # inputs: above 128 F is built from its band (band.py), the first and last rows shown
 MAX_BAND = 20000          # m × k at most above 128 inputs (each band entry built and checked)
 SHOWN_LENGTH = 128        # up to this length F and the derivatives are shown in full
 
@@ -74,11 +75,12 @@ class Config:
 # --- the spec -------------------------------------------------------------------------------
 
 def configure(values: dict, asks) -> Config:
-    """Validate the geometry, the activation and, for the derivatives, the variable and the signs."""
-    n = fields.integer(values, "length", minimum=1, maximum=MAX_LENGTH)
-    k = fields.integer(values, "width", minimum=1)
-    s = fields.integer(values, "stride", 1, minimum=1)
-    d = fields.integer(values, "dilation", 1, minimum=1)
+    """The rules between the keys (read by FIELDS) for HW5's 1D symbols: one number per axis, a filter that fits,
+    and, for the derivatives, the variable and the signs."""
+    values = read(FIELDS, values)
+    n, k = needed(values, FIELDS, "length"), needed(values, FIELDS, "width")
+    s = fields.check_int(values["stride"], "stride", 1)          # one number: a list is 2D's
+    d = fields.check_int(values["dilation"], "dilation", 1)
     pad = _padding(values)
     _check_fits(n, k, s, d, pad)
     _check_band(n, k, s, d, pad)
@@ -109,12 +111,8 @@ def _check_fits(n: int, k: int, s: int, d: int, pad: tuple[int, int]) -> None:
 
 def _activation(values: dict) -> dict:
     """The activation as written, as an expression, the standard one it is, and its slopes beside a kink at 0."""
-    text = fields.text(values, "activation", "relu")
-    expected = "LaTeX in z such as '\\max(0, z)' or '\\tanh(z)', or a name: " + ", ".join(sorted(NAMED))
-    try:
-        phi = parse_activation(text)
-    except MathSyntaxError as err:
-        raise FieldError("activation", str(err), text, expected) from None
+    text = values["activation"]
+    phi = parse_activation(text)
     slopes = None
     if phi.has(*KINKS):
         slopes = (side_slope(phi, 1), side_slope(phi, -1))
@@ -147,41 +145,23 @@ def _signs(values: dict, asks, c: Config) -> tuple[int, ...] | None:
         return None
     raw, m = values.get("signs"), c.outputs
     what = "ReLU" if c.name == "relu" else "activation"
-    if not isinstance(raw, list) or len(raw) != m:
+    if raw is None or len(raw) != m or any(isinstance(sg, list) for sg in raw):
         raise FieldError("signs", f"must list the sign of each of the {m} {what} arguments", raw,
                          f'a list of {m} of "+" and "-"')
-    for sg in raw:
-        if sg in ("0", 0):
-            raise FieldError("signs", f"an argument of exactly 0 sits on the {what}'s kink: say which side's slope"
-                                      " to take, or give the numbers x and f (derive then takes PyTorch's slope"
-                                      " there for relu, leaky_relu and |z|)", raw, '"+" or "-" for each argument')
-        if sg not in SIGNS:
-            raise FieldError("signs", "unknown sign", sg, '"+" or "-"')
     return tuple(SIGNS[sg] for sg in raw)
 
 
 def _blank(values: dict) -> tuple[int, int] | None:
     """The rows and columns of the blank drawn in the question, if given."""
-    if "blank" not in values:
-        return None
-    raw = values["blank"]
-    if not (isinstance(raw, list) and len(raw) == 2):
-        raise FieldError("blank", "must be [rows, columns] of the blank drawn in the question", raw,
-                         "two whole numbers")
-    return tuple(fields.check_int(v, "blank", 1) for v in raw)
+    return tuple(values["blank"]) if "blank" in values else None
 
 
 def _padding(values: dict) -> tuple[int, int]:
-    raw = values.get("padding", 0)
-    expected = "a whole number >= 0 (both sides), or [left, right]"
+    """1D: p on both sides, or [left, right] (a pair of pairs is 2D's)."""
+    raw = values["padding"]
     if isinstance(raw, list):
-        if len(raw) != 2:
-            raise FieldError("padding", "must be one number or [left, right]", raw, expected)
         return tuple(fields.check_int(v, "padding", 0) for v in raw)
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        raise FieldError("padding", "must be a whole number or [left, right]", raw, expected)
-    p = fields.check_int(raw, "padding", 0)
-    return (p, p)
+    return (raw, raw)
 
 
 # --- the activation's kink ------------------------------------------------------------------

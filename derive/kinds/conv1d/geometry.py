@@ -14,10 +14,10 @@ from typing import Iterator
 import sympy
 
 from ... import fields
+from ...declare import given
 from ...fields import FieldError
+from .keys import MAX_SIDE
 
-MAX_SIDE = 32             # each side of a 2D input (and a transposed layer's output) at most 32
-MAX_CHANNELS = 8          # c_in, c_out at most 8
 MAX_MATRIX = 64           # the matrix question: at most 64 rows and 64 columns (a page's width of entries)
 MAX_WORK = 600           # numbers: outputs × kernel entries × channel pairs at most 600 (each product is checked)
 MAX_SHOWN = 400           # a matrix product F^T delta is shown in the key when F has at most this many entries
@@ -120,44 +120,21 @@ def unflat(pos: int, shape: tuple[int, ...]) -> tuple[int, ...]:
 # --- the spec ---------------------------------------------------------------------------------------
 
 def per_axis(values: dict, field: str, dims: int, default: int, minimum: int) -> tuple[int, ...]:
-    """A whole number, or [height, width] in 2D."""
+    """A whole number, or [height, width] in 2D (read by the declaration: a pair is refused in 1D here)."""
     raw = values.get(field, default)
     if isinstance(raw, list):
-        if dims != 2 or len(raw) != 2:
-            raise FieldError(field, "must be one whole number" + (" or [height, width]" if dims == 2 else ""),
-                             raw, "a whole number" + (" or [height, width]" if dims == 2 else ""))
-        return tuple(fields.check_int(v, field, minimum) for v in raw)
-    return (fields.check_int(raw, field, minimum),) * dims
+        if dims != 2:
+            raise FieldError(field, "must be one whole number", raw, "a whole number")
+        return tuple(raw)
+    return (raw,) * dims
 
 
 def padding_2d(values: dict) -> tuple[tuple[int, int], ...]:
     """padding: p, [p_h, p_w], or [[top, bottom], [left, right]]."""
     raw = values.get("padding", 0)
-    expected = "a whole number >= 0, [height, width] or [[top, bottom], [left, right]]"
     if not isinstance(raw, list):
-        p = fields.check_int(raw, "padding", 0)
-        return ((p, p), (p, p))
-    if len(raw) != 2:
-        raise FieldError("padding", "must be one number, [height, width] or [[top, bottom], [left, right]]", raw,
-                         expected)
-    out = []
-    for v in raw:
-        if isinstance(v, list):
-            if len(v) != 2:
-                raise FieldError("padding", "each side pair must be [before, after]", raw, expected)
-            out.append(tuple(fields.check_int(u, "padding", 0) for u in v))
-        else:
-            p = fields.check_int(v, "padding", 0)
-            out.append((p, p))
-    return tuple(out)
-
-
-def sizes(values: dict, field: str, count: int) -> tuple[int, ...]:
-    raw = values.get(field)
-    if not (isinstance(raw, list) and len(raw) == count):
-        raise FieldError(field, f"must be [{'h, w' if field == 'input' else 'kh, kw'}]", raw,
-                         f"{count} whole numbers >= 1")
-    return tuple(fields.check_int(v, field, 1, MAX_SIDE) for v in raw)
+        return ((raw, raw), (raw, raw))
+    return tuple(tuple(v) if isinstance(v, list) else (v, v) for v in raw)
 
 
 def check_fits(g: Geometry) -> None:
@@ -183,7 +160,7 @@ def check_fits(g: Geometry) -> None:
 
 
 def output_padding(values: dict, dims: int, stride, dilation, transposed: bool) -> tuple[int, ...]:
-    if "output_padding" in values and not transposed:
+    if "output_padding" in given(values) and not transposed:
         raise FieldError("output_padding", "only a transposed convolution has an output padding",
                          values["output_padding"], "transposed = true, or no output_padding")
     op = per_axis(values, "output_padding", dims, 0, 0)
@@ -219,10 +196,7 @@ def _collect(raw, shape, field, out, whole, meaning) -> None:
 
 
 def channels(values: dict) -> tuple[int, int]:
-    raw = values.get("channels", [1, 1])
-    if not (isinstance(raw, list) and len(raw) == 2):
-        raise FieldError("channels", "must be [c_in, c_out]", raw, "two whole numbers from 1 to 8")
-    return tuple(fields.check_int(v, "channels", 1, MAX_CHANNELS) for v in raw)
+    return tuple(values.get("channels", (1, 1)))
 
 
 def entries(values: tuple, shape: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], sympy.Rational]]:

@@ -8,12 +8,14 @@ from dataclasses import dataclass, replace
 import sympy
 
 from ... import fields
+from ...declare import given, needed, read
 from ...fields import FieldError
 from ...mathparse import Z
 from ..activations import derivative
 from . import geometry as geo
 from .config import Config, _activation, _padding, configure as configure_1d
 from .geometry import Geometry
+from .keys import FIELDS
 from .kink import refusal, slope_at
 
 LEGACY_ASKS = ("matrix", "gradient", "jacobian", "input-gradient")
@@ -77,17 +79,18 @@ class Layer:
 
 def configure(values: dict, asks) -> Config | Layer:
     """HW5's 1D symbolic config when only its keys are given (its output unchanged); the general layer
-    otherwise."""
-    general = any(k in values for k in GENERAL_KEYS) or any(a in ("output-size",) + NUMERIC_ASKS for a in asks)
+    otherwise. The keys are read by FIELDS; the rules between them are here."""
+    values = read(FIELDS, values)
+    general = any(k in given(values) for k in GENERAL_KEYS) or any(a in ("output-size",) + NUMERIC_ASKS for a in asks)
     if not general:
         return configure_1d(values, asks)
     two = "input" in values or "kernel" in values
     if two:
         for key in ("length", "width"):
             if key in values:
-                given = "input" if "input" in values else "kernel"
-                raise FieldError(given, f"a 2D convolution gives 'input' and 'kernel', a 1D one 'length' and"
-                                        f" 'width'; this part has both '{given}' and '{key}'", values[given],
+                two_d = "input" if "input" in values else "kernel"
+                raise FieldError(two_d, f"a 2D convolution gives 'input' and 'kernel', a 1D one 'length' and"
+                                        f" 'width'; this part has both '{two_d}' and '{key}'", values[two_d],
                                  "either input/kernel or length/width")
     g = _geometry(values, two)
     act = _activation(values)
@@ -122,16 +125,14 @@ def _wrt(values: dict, layer: Layer) -> int:
 
 
 def _geometry(values: dict, two: bool) -> Geometry:
-    transposed = values.get("transposed", False)
-    if not isinstance(transposed, bool):
-        raise FieldError("transposed", "must be true or false", transposed, "true or false")
+    transposed = values["transposed"]
     dims = 2 if two else 1
     if two:
-        n, k = geo.sizes(values, "input", 2), geo.sizes(values, "kernel", 2)
+        n, k = tuple(needed(values, FIELDS, "input")), tuple(needed(values, FIELDS, "kernel"))
         padding = geo.padding_2d(values)
     else:
-        n = (fields.integer(values, "length", minimum=1, maximum=128),)
-        k = (fields.integer(values, "width", minimum=1, maximum=128),)
+        n = (fields.check_int(needed(values, FIELDS, "length"), "length", 1, 128),)
+        k = (fields.check_int(needed(values, FIELDS, "width"), "width", 1, 128),)
         padding = (_padding(values),)
     s = geo.per_axis(values, "stride", dims, 1, 1)
     d = geo.per_axis(values, "dilation", dims, 1, 1)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from ...declare import REQUIRED, Choice, Field, Integer, ListOf, Number, OneOf, Rule, Tagged, given, read
+from ...declare import REQUIRED, Choice, Field, Integer, ListOf, Number, OneOf, Rule, Tagged, given, needed, read
 from ...fields import FieldError
 
 SCHEMES = ("xavier-uniform", "xavier-normal", "kaiming-uniform", "kaiming-normal", "lecun-normal")
@@ -122,15 +122,9 @@ def configure(values: dict, asks) -> Config:
         fan_in, fan_out = fans(layer.shape)
     else:
         needs_out = family == "xavier" or mode == "fan_out"
-        fan_in = _fan(values, "fan_in")
-        fan_out = _fan(values, "fan_out") if needs_out else values.get("fan_out", fan_in)
+        fan_in = needed(values, FIELDS, "fan_in")
+        fan_out = needed(values, FIELDS, "fan_out") if needs_out else values.get("fan_out", fan_in)
     return Config(scheme, fan_in, fan_out, layer, nonlinearity, slope, mode)
-
-
-def _fan(values: dict, key: str) -> int:
-    if values.get(key) is None:
-        raise FieldError(key, "missing", expected=FAN.accepts())
-    return values[key]
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:

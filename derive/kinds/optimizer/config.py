@@ -8,7 +8,7 @@ from typing import Any
 
 import sympy
 
-from ...declare import REQUIRED, Boolean, Choice, Field, Formula, Integer, ListOf, Number, OneOf, Rule, read
+from ...declare import REQUIRED, Boolean, Choice, Field, Formula, Integer, ListOf, Number, OneOf, Rule, needed, read
 from ...errors import did_you_mean
 from ...fields import FieldError
 from ...mathparse import MathSyntaxError
@@ -68,7 +68,6 @@ def _hyper_field(key: str, kind, doc: str) -> Field:
 
 NUMBER = Number()
 AT_LEAST_0 = Number(min=0)
-STEPS = Integer(1, MAX_STEPS)
 FIELDS = (
     Field("optimizer", Choice(OPTIMIZERS, "optimizer", loose=True), "the optimiser", REQUIRED),
     _hyper_field("lr", AT_LEAST_0, "the learning rate η"),
@@ -80,7 +79,7 @@ FIELDS = (
           Rule("one of `gradients`, `loss`")),
     Field("loss", Formula("LaTeX in w (w1, w2, ... for a list)", ("(w - 3)^2", "w^2")),
           "a loss whose gradient each step takes (at the parameters before the step), read by derive's own parser"),
-    Field("steps", STEPS, "how many steps, with `loss`", Rule("required with `loss`")),
+    Field("steps", Integer(1, MAX_STEPS), "how many steps, with `loss`", Rule("required with `loss`")),
     _hyper_field("momentum", AT_LEAST_0, "the momentum μ"),
     _hyper_field("dampening", AT_LEAST_0, "the new gradient is scaled by 1 − τ"),
     _hyper_field("nesterov", Boolean(), "Nesterov momentum (needs momentum > 0 and dampening 0)"),
@@ -170,9 +169,7 @@ def _gradients(values: dict, n: int, scalar: bool):
         loss = parse_loss(loss_text, n)
     except MathSyntaxError as err:
         raise FieldError("loss", str(err), loss_text, "LaTeX in " + ("w" if n == 1 else f"w1 ... w{n}")) from None
-    if values.get("steps") is None:
-        raise FieldError("steps", "missing", expected=STEPS.accepts())
-    return None, loss, loss_text, values["steps"]
+    return None, loss, loss_text, needed(values, FIELDS, "steps")
 
 
 def _read_gradients(typed: list, raw: list, n: int, scalar: bool) -> tuple[tuple[sympy.Rational, ...], ...]:
