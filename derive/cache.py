@@ -31,6 +31,7 @@ files of the cache (derive.texformat's) with the same kind of secret.
 from __future__ import annotations
 
 import datetime
+import errno
 import functools
 import hashlib
 import hmac
@@ -104,7 +105,7 @@ def _checked(path: Path, holder: bool = False) -> Path:
     path.mkdir(parents=holder, exist_ok=True, mode=0o700)
     st = os.stat(path)
     if not stat.S_ISDIR(st.st_mode):
-        raise NotADirectoryError(20, "not a folder", str(path))
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(path))
     if st.st_uid != os.geteuid() and not (holder and st.st_uid == 0):
         raise Untrusted(f"the cache folder {path} belongs to another user (uid {st.st_uid})")
     if st.st_mode & 0o022 and not (holder and st.st_mode & stat.S_ISVTX):

@@ -95,6 +95,25 @@ def test_a_run_under_other_templates_never_seeds_a_plain_run(xdg, tmp_path, capf
     assert len(list((xdg / "derive" / texformat.FOLDER).glob("*.fmt"))) == 2        # one a set of templates
 
 
+def test_the_templates_in_play_are_known_by_every_file_they_hold(tmp_path, monkeypatch):
+    tpl = tmp_path / "tpl"
+    (tpl / "beamer").mkdir(parents=True)
+    (tpl / "beamer" / "base.tex.j2").write_text("one")
+    assert formats.templates_origin(None) == "builtin"
+    first = formats.templates_origin(tpl)
+    assert first.startswith("templates ") and formats.templates_origin(tpl) == first
+    (tpl / "beamer" / "base.tex.j2").write_text("two")                   # edited: other templates
+    second = formats.templates_origin(tpl)
+    (tpl / "evil.tex").write_text("\\relax")                             # a file beside them counts too
+    third = formats.templates_origin(tpl)
+    assert len({first, second, third}) == 3
+    (tpl / "loop").symlink_to(tpl)                                        # a loop of links ends
+    assert formats.templates_origin(tpl) is None
+    (tpl / "loop").unlink()
+    monkeypatch.setattr(formats, "MAX_TEMPLATE_FILES", 1)                 # too many to hash: no sharing at all
+    assert formats.templates_origin(tpl) is None
+
+
 def test_forged_auxiliary_files_are_ignored(xdg, capfd):
     need_tex()
     clean = slides(capfd)

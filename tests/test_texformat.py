@@ -204,3 +204,13 @@ def test_damaged_auxiliary_files_are_not_used(formats, tmp_path):
         aux.write_text(damaged)
         del runs[:]
         assert "Alpha" in text(pdf.compile_pdf(doc, 2), tmp_path) and len(runs) == 2
+
+
+def test_documents_share_a_format_only_under_one_named_origin(formats):
+    folder, _ = formats
+    for body in ("a", "b"):                                  # of unknown origin: each document on its own
+        pdf.compile_pdf(TOC % body, 2)
+    assert len(list(folder.glob("*.fmt"))) == len(list(folder.glob("*.aux.json"))) == 2
+    for body in ("a", "b"):                                  # the same templates: one format, one set of aux files
+        pdf.compile_pdf(TOC % body, 2, origin="builtin")
+    assert len(list(folder.glob("*.fmt"))) == len(list(folder.glob("*.aux.json"))) == 3

@@ -77,10 +77,13 @@ def templates_origin(templates) -> str | None:
 
 
 def _files(top: str):
-    """The files under a folder, in a fixed order, symbolic links followed (a loop ends at the count)."""
+    """The files under a folder, in a fixed order, symbolic links followed (ValueError past
+    MAX_TEMPLATE_FILES folders: a loop of links ends there)."""
     def fail(err):
         raise err
-    for root, dirs, files in os.walk(top, onerror=fail, followlinks=True):
+    for count, (root, dirs, files) in enumerate(os.walk(top, onerror=fail, followlinks=True)):
+        if count >= MAX_TEMPLATE_FILES:
+            raise ValueError("too many folders")
         dirs.sort()
         for name in sorted(files):
             yield Path(root) / name
