@@ -19,19 +19,29 @@ into place, so concurrent runs see a whole entry or none.
 
 Where: ``$XDG_CACHE_HOME/derive`` (``~/.cache/derive`` by default), in ``derived/``. ``--no-cache`` or
 ``DERIVE_NO_CACHE=1`` skips it; deleting the folder clears it.
+
+The folder is trusted as ssh trusts a key (``folder``): derive's folder and the ones in it must be the user's
+own and writable by no one else, and the folder holding derive's (``$XDG_CACHE_HOME``) the user's or root's
+and writable by no one else unless sticky (as /tmp). A folder that fails this, or that cannot be made, and a
+write into the cache that fails (a full disk, a read-only folder) turn the cache off for the rest of the
+process with one warning on standard error: the run goes on without it. ``seal`` and ``unseal`` sign other
+files of the cache (derive.texformat's) with the same kind of secret.
 """
 
 from __future__ import annotations
 
 import datetime
+import errno
 import functools
 import hashlib
 import hmac
 import json
 import os
 import pickle
+import stat
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -55,6 +65,120 @@ def user_folder() -> Path:
 
 def disabled_by_env() -> bool:
     return os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0")
+
+
+# --- the folder: the user's alone, or not used ------------------------------------------------
+
+class Untrusted(Exception):
+    """A cache folder (or secret) someone else owns or can write: the cache is not used."""
+
+
+_LOCK = threading.RLock()
+_OFF: dict[Path, str] = {}        # cache folders turned off in this process, with the warning given
+
+
+def folder(name: str) -> Path | None:
+    """The folder ``name`` in derive's cache folder, made if need be (mode 0700); None when the cache is off:
+    DERIVE_NO_CACHE=1, or a folder that is not the user's alone or cannot be made (then one warning, and
+    the cache stays off for the rest of the process), or a write that failed earlier in the process."""
+    if disabled_by_env():
+        return None
+    root = user_folder()
+    with _LOCK:
+        if root in _OFF:
+            return None
+        try:
+            _checked(root.parent, holder=True)
+            _checked(root)
+            return _checked(root / name)
+        except Untrusted as err:
+            turn_off(root, str(err))
+        except OSError as err:
+            turn_off(root, f"cannot use the cache folder {root}: {err.strerror or err}")
+    return None
+
+
+def _checked(path: Path, holder: bool = False) -> Path:
+    """The folder, made if missing; Untrusted unless it is the user's (or, for the ``holder`` of derive's
+    folder, root's) and no one else can write it (a sticky holder, as /tmp, is fine: no one else can move
+    derive's folder out of it)."""
+    path.mkdir(parents=holder, exist_ok=True, mode=0o700)
+    st = os.stat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(path))
+    if st.st_uid != os.geteuid() and not (holder and st.st_uid == 0):
+        raise Untrusted(f"the cache folder {path} belongs to another user (uid {st.st_uid})")
+    if st.st_mode & 0o022 and not (holder and st.st_mode & stat.S_ISVTX):
+        raise Untrusted(f"the cache folder {path} can be written by others (mode {stat.S_IMODE(st.st_mode):o};"
+                        f" chmod go-w {path})")
+    return path
+
+
+def turn_off(root: Path, why: str) -> None:
+    """No cache in ``root`` for the rest of the process, said once on standard error."""
+    with _LOCK:
+        if root in _OFF:
+            return
+        _OFF[root] = why
+    sys.stderr.write(f"derive: warning: {why}; going on without the cache\n")
+    sys.stderr.flush()
+
+
+def write_failed(err: OSError) -> None:
+    """A write into the cache failed (a full disk, a read-only folder): the cache is off, said once. A file or
+    folder removed meanwhile (a concurrent run pruning, the user clearing the cache) is no failure."""
+    if isinstance(err, (FileNotFoundError, FileExistsError)):
+        return
+    root = user_folder()
+    turn_off(root, f"cannot write to the cache folder {root}: {err.strerror or err}")
+
+
+def is_off() -> bool:
+    return user_folder() in _OFF
+
+
+def write_file(path: Path, data: bytes) -> bool:
+    """Write a file of the cache whole or not at all (a temporary file in the same folder, renamed into place);
+    False when it was not written (the cache is off, or the write failed: see ``write_failed``)."""
+    if is_off():
+        return False
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        return True
+    except OSError as err:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        write_failed(err)
+        return False
+
+
+# --- signed files ------------------------------------------------------------------------------
+
+SIGNED = b"derive-signed-1\n"
+
+
+def _mac(secret: bytes, label: str, payload: bytes) -> bytes:
+    return hmac.new(secret, label.encode("utf-8", "surrogateescape") + b"\0" + payload, hashlib.sha256).digest()
+
+
+def seal(secret: bytes, label: str, payload: bytes) -> bytes:
+    """The payload signed for ``label`` (a file's name: a file moved to another name does not verify)."""
+    return SIGNED + _mac(secret, label, payload) + payload
+
+
+def unseal(secret: bytes, label: str, data: bytes) -> bytes | None:
+    """The payload ``seal`` signed for ``label``, or None for anything else."""
+    head, end = len(SIGNED), len(SIGNED) + 32
+    if data[:head] != SIGNED or not hmac.compare_digest(data[head:end], _mac(secret, label, data[end:])):
+        return None
+    return data[end:]
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -148,7 +272,7 @@ class Store:
         return self.folder / f"{key}.pickle"
 
     def _mac(self, key: str, payload: bytes) -> bytes:
-        return hmac.new(self._secret, key.encode("ascii") + b"\0" + payload, hashlib.sha256).digest()
+        return _mac(self._secret, key, payload)
 
     def get(self, key: str | None, notation=None):
         """The value stored under ``key``, its symbols' written forms put back in ``notation``; None if none."""
@@ -190,7 +314,7 @@ class Store:
             payload = _pickled(value, notation)
         except Exception:  # noqa: BLE001 - a value that cannot be pickled (a kind's own object) is not cached
             return
-        _write(self._path(key), MAGIC + self._mac(key, payload) + payload)
+        write_file(self._path(key), MAGIC + self._mac(key, payload) + payload)
 
 
 class _Pickler(pickle.Pickler):
@@ -328,73 +452,66 @@ def loads(items: list[tuple[bytes, object]]) -> list:
         return [_unpickled(data, notation) for data, notation in items]
 
 
-def _write(path: Path, data: bytes) -> bool:
-    """Write a file whole or not at all: a temporary file in the same folder, renamed into place."""
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-        return True
-    except OSError:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        return False
-
-
 def _private(path: Path) -> bool:
     """The file is ours and no one else can read or write it."""
     st = path.stat()
     return st.st_uid == os.geteuid() and not st.st_mode & 0o077
 
 
-def _secret(folder: Path) -> bytes | None:
-    """The signing secret: read, or made once (concurrent first runs agree on one through a hard link)."""
-    path = folder / "secret"
-    for _ in range(2):
-        try:
-            if path.exists():
-                if not _private(path):
-                    return None
-                secret = path.read_bytes()
-                return secret if len(secret) == SECRET_BYTES else None
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")       # mode 0600
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(os.urandom(SECRET_BYTES))
-            try:
-                os.link(tmp, path)                                       # fails if another run made it first
-            except FileExistsError:
-                pass
-            except OSError:                                              # no hard links here: last writer wins
-                os.replace(tmp, path)
-                tmp = None
-            finally:
-                if tmp is not None:
-                    os.unlink(tmp)
-        except OSError:
-            return None
+def secret(where: Path) -> bytes | None:
+    """The signing secret of a folder of the cache (its file 'secret'): read, or made once (concurrent first
+    runs agree on one through a hard link). None when the cache is off, and when the secret is not the user's
+    alone, is not one derive made or cannot be made: the cache is then turned off, said once."""
+    path = where / "secret"
+    if is_off():
+        return None
+    try:
+        if not path.exists():
+            _make_secret(where, path)
+        if not _private(path):
+            raise Untrusted(f"the cache's secret {path} is not yours alone (mode 0600 and yours)")
+        value = path.read_bytes()
+        if len(value) != SECRET_BYTES:
+            raise Untrusted(f"the cache's secret {path} is not one derive made (delete it to start afresh)")
+        return value
+    except Untrusted as err:
+        turn_off(user_folder(), str(err))
+    except OSError as err:
+        write_failed(err)
     return None
+
+
+def _make_secret(where: Path, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-")               # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(SECRET_BYTES))
+        try:
+            os.link(tmp, path)                                           # fails if another run made it first
+        except FileExistsError:
+            pass
+        except OSError:                                                  # no hard links here: last writer wins
+            os.replace(tmp, path)
+            tmp = None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def open_store(enabled: bool = True) -> Store | None:
     """The user's store of derived questions; None when disabled (``--no-cache``, DERIVE_NO_CACHE=1) or
-    when the cache folder cannot be used (read-only, or its secret is not private)."""
-    if not enabled or disabled_by_env():
+    when the cache folder cannot be used (see ``folder`` and ``secret``)."""
+    if not enabled:
         return None
-    folder = user_folder() / "derived"
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
+    where = folder("derived")
+    key = secret(where) if where is not None else None
+    if key is None:
         return None
-    secret = _secret(user_folder() / "derived")
-    if secret is None:
-        return None
-    prune(folder)
-    return Store(folder, secret)
+    prune(where)
+    return Store(where, key)
 
 
 def prune(folder: Path, now: float | None = None, force: bool = False) -> list[Path]:

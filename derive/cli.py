@@ -68,8 +68,8 @@ def _common(output_help, metavar="PATH"):
                          help="A folder of templates put in front of the built-in ones (same names override; "
                               "the built-in ones stay reachable as builtin/<name>).")(f)
         f = click.option("--no-cache", "no_cache", is_flag=True,
-                         help="Derive every question again instead of reading those derived before from the user's "
-                              "cache folder (~/.cache/derive; also DERIVE_NO_CACHE=1).")(f)
+                         help="Read and write nothing in the user's cache folder (~/.cache/derive): derive every "
+                              "question again, compile PDFs without the dumped preamble (also DERIVE_NO_CACHE=1).")(f)
         f = click.option("--only", metavar="IDS", help="Comma-separated question ids to include, e.g. 1a.ii,2d.")(f)
         f = click.option("--output", "-o", "output", metavar=metavar, help=output_help)(f)
         return f

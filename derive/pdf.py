@@ -43,7 +43,7 @@ def command(main: str = "main.tex") -> list[str]:
     raise TexError("no TeX engine found (pdflatex): " + INSTALL_HINT)
 
 
-def compile_pdf(source: str, passes: int = 1, cache: bool = True) -> bytes:
+def compile_pdf(source: str, passes: int = 1, cache: bool = True, origin: str | None = None) -> bytes:
     """The PDF of a complete LaTeX document, by ``passes`` runs of pdflatex (the article has no
     cross-references: one pass gives its pages; beamer's navigation needs two), and more while the log asks
     for a rerun (a user's template with references); TexError with the log's relevant lines on failure.
@@ -51,11 +51,13 @@ def compile_pdf(source: str, passes: int = 1, cache: bool = True) -> bytes:
     The preamble is read from a format dumped once and kept in the user's cache folder (``texformat``)
     unless ``cache`` is False or DERIVE_NO_CACHE is set; a format that fails is dropped and the document
     compiled the plain way, which also gives the error of a document that does not compile. A document of
-    several passes starts from the auxiliary files the last one with its preamble left: one pass when they
-    come back unchanged (slides whose frames and sections are those of the last run)."""
+    several passes starts from the auxiliary files the last one with its preamble and ``origin`` left (the
+    templates in play, as derive.formats names them; None: this very document): one pass when they come back
+    unchanged (slides whose frames and sections are those of the last run)."""
     cmd = command()
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
-        fmt = texformat.prepared(source, cmd[0], _folder(tmp, "fmt")) if cache and not disabled_by_env() else None
+        use = cache and not disabled_by_env()
+        fmt = texformat.prepared(source, cmd[0], _folder(tmp, "fmt"), origin) if use else None
         if fmt is not None:
             try:
                 seed = texformat.aux_seed(fmt) if passes > 1 else None
@@ -73,15 +75,16 @@ def compile_pdf(source: str, passes: int = 1, cache: bool = True) -> bytes:
         return pdf
 
 
-def compile_all(jobs: list[tuple[str, int]], meanwhile, cache: bool = True) -> tuple[list[bytes], object]:
-    """Several documents ((source, passes) each) compiled at once, two at a time (TeX runs in processes of
-    its own), while ``meanwhile()`` runs here: their PDFs in order and what ``meanwhile`` returned. An
-    interrupt ends every TeX run at once; the first TexError is raised."""
+def compile_all(jobs: list[tuple[str, int]], meanwhile, cache: bool = True,
+                origin: str | None = None) -> tuple[list[bytes], object]:
+    """Several documents ((source, passes) each, all of one ``origin``) compiled at once, two at a time (TeX
+    runs in processes of its own), while ``meanwhile()`` runs here: their PDFs in order and what ``meanwhile``
+    returned. An interrupt ends every TeX run at once; the first TexError is raised."""
     if not jobs:
         return [], meanwhile()
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="derive-tex")
     try:
-        futures = [pool.submit(compile_pdf, source, passes, cache) for source, passes in jobs]
+        futures = [pool.submit(compile_pdf, source, passes, cache, origin) for source, passes in jobs]
         done = meanwhile()
         return [f.result() for f in futures], done
     except BaseException:

@@ -2,15 +2,24 @@
 
 A document is split at its ``\\begin{document}`` line. The preamble is dumped once
 (``pdflatex -ini "&pdflatex"``, the preamble, ``\\dump``) into the user's cache folder under ``texformats/``,
-named by a SHA-256 of the preamble's text, the TeX engine's version banner and the name the job runs
-under; ``-recorder`` lists the files the preamble read (packages, classes, the base format), and a format
-whose files changed since (a TeX Live update) is dumped again. The body is then compiled with
-``-fmt``, with as many empty lines in front as the preamble had, so that the log's line numbers stay
-those of the whole document.
+named by a SHA-256 of the preamble's text, the TeX engine's version banner, the name the job runs under and
+the document's origin: the templates in play (derive's own, or a hash of the user's template folders), or
+for a document of unknown origin its whole text. ``-recorder`` lists the files the preamble read (packages,
+classes, the base format), and a format whose files changed since (a TeX Live update) is dumped again. The
+body is then compiled with ``-fmt``, with as many empty lines in front as the preamble had, so that the
+log's line numbers stay those of the whole document.
+
+Beside a format are the auxiliary files (.aux, .nav, ...) of the last document compiled with it, to start
+the next one from (derive.pdf). A format and its auxiliary files shape the next PDF, so neither is taken on
+trust: the format's record (its inputs and its SHA-256) and the auxiliary files are signed with an HMAC
+whose secret is kept in the folder, readable by the user alone (derive.cache); a format is used only when its
+bytes match its signed record, and it is copied into the job's own folder (what TeX reads is what was
+checked). A file that is forged, damaged, or left by a run under other templates is never read by TeX.
 
 Anything that goes wrong (no ``\\begin{document}`` line, a preamble that cannot be dumped, a cache folder
-that cannot be written) gives None: the document is compiled the plain way. Writes go to a temporary file
-renamed into place, so concurrent runs see a whole format or none; at most ``KEEP`` formats are kept.
+that cannot be used or written) gives None: the document is compiled the plain way. Writes go to a
+temporary file renamed into place, so concurrent runs see a whole file or none; at most ``KEEP`` formats
+are kept.
 """
 
 from __future__ import annotations
@@ -20,13 +29,12 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import user_folder
+from . import cache
 
 FOLDER = "texformats"
 KEEP = 8                      # formats kept (a few MiB each): the article's and the slides' of a few template sets
@@ -34,16 +42,21 @@ DUMP_TIMEOUT = 120
 JOB = "main"                  # the dump runs under the job name the document will have (\jobname)
 BEGIN = re.compile(r"^\\begin\{document\}", re.MULTILINE)
 NAME = "derive-preamble"
+LAYOUT = 2                    # of the files kept: 2 signed them
+MAX_FORMAT = 256 << 20        # bytes: a larger format file is not read
+MAX_RECORD = 64 << 20         # bytes: a larger record or file of auxiliary files is not read
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A format ready in ``folder`` (linked as ``name``.fmt) and the body to compile with it."""
+    """A format ready in ``folder`` (copied there as ``name``.fmt), the body to compile with it, the format kept
+    in the cache and the secret its files are signed with."""
 
     name: str
     folder: str
     body: str
     path: Path
+    secret: bytes = field(default=b"", repr=False)
 
 
 def split(source: str) -> tuple[str, str] | None:
@@ -62,37 +75,42 @@ def banner(engine: str) -> str:
     return proc.stdout.splitlines()[0] if proc.returncode == 0 and proc.stdout else ""
 
 
-def folder() -> Path:
-    return user_folder() / FOLDER
-
-
-def key(preamble: str, engine: str) -> str:
-    text = json.dumps([preamble, banner(engine), JOB, 1])
+def key(preamble: str, engine: str, origin: str) -> str:
+    text = json.dumps([preamble, banner(engine), JOB, origin, LAYOUT])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def prepared(source: str, engine: str, into: str) -> Prepared | None:
-    """The document's preamble as a format linked into the folder ``into`` (dumped now if the cache has no
-    current one), and the body to compile with it; None when it cannot be had."""
+def document_origin(source: str) -> str:
+    """The origin of a document no templates are named for: its own text (it shares nothing with another)."""
+    return "document " + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def prepared(source: str, engine: str, into: str, origin: str | None = None) -> Prepared | None:
+    """The document's preamble as a format copied into the folder ``into`` (dumped now if the cache has no
+    current one made from the same ``origin``, see the module), and the body to compile with it; None when
+    it cannot be had."""
     parts = split(source)
-    if parts is None:
+    where = cache.folder(FOLDER) if parts is not None else None
+    secret = cache.secret(where) if where is not None else None
+    if secret is None:
         return None
     preamble, body = parts
+    path = where / f"{key(preamble, engine, origin or document_origin(source))}.fmt"
     try:
-        path = folder() / f"{key(preamble, engine)}.fmt"
-        if not _current(path):
-            _dump(preamble, engine, path)
-        os.symlink(path, os.path.join(into, f"{NAME}.fmt"))
-        os.utime(path)                                       # the most recently used formats are kept
+        data = _verified(path, secret)
+        if data is None:
+            data = _dump(preamble, engine, path, secret)
+        (Path(into) / f"{NAME}.fmt").write_bytes(data)
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
-    return Prepared(NAME, into, "\n" * preamble.count("\n") + body, path)
+    _touch(path)                                             # the most recently used formats are kept
+    return Prepared(NAME, into, "\n" * preamble.count("\n") + body, path, secret)
 
 
 def discard(fmt: Prepared) -> None:
     """A format that failed where the plain run succeeded: removed, to be dumped again next time."""
     _unlink(fmt.path)
-    _unlink(_inputs_file(fmt.path))
+    _unlink(_record_file(fmt.path))
     _unlink(_aux_file(fmt.path))
 
 
@@ -122,39 +140,56 @@ def _aux_file(path: Path) -> Path:
 
 
 def aux_seed(fmt: Prepared) -> dict[str, str] | None:
-    """The auxiliary files the last document compiled with this format left, or None."""
-    try:
-        files = json.loads(_aux_file(fmt.path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    """The auxiliary files the last document compiled with this format left, or None (none, or not signed)."""
+    files = _unsealed(_aux_file(fmt.path), fmt.secret)
     ok = isinstance(files, dict) and all(isinstance(n, str) and n not in NOT_AUX and AUX_NAME.fullmatch(n)
                                          and isinstance(t, str) for n, t in files.items())
     return files if ok and files else None
 
 
 def keep_aux(fmt: Prepared) -> None:
-    """Keep the auxiliary files of the document just compiled, for the next one with this format."""
+    """Keep the auxiliary files of the document just compiled, signed, for the next one with this format."""
     try:
         files = read_aux(Path(fmt.folder))
-        if sum(len(t) for t in files.values()) <= MAX_AUX:
-            _write_atomically(_aux_file(fmt.path), json.dumps(files))
     except (OSError, ValueError):
-        pass
+        return
+    if sum(len(t) for t in files.values()) <= MAX_AUX:
+        _seal(_aux_file(fmt.path), fmt.secret, files)
 
 
-def _inputs_file(path: Path) -> Path:
+def _record_file(path: Path) -> Path:
     return path.with_suffix(".inputs")
 
 
-def _current(path: Path) -> bool:
-    """Whether the format exists and every file its preamble read is as it was when it was dumped."""
+def _seal(path: Path, secret: bytes, value) -> bool:
+    """Write a JSON value signed for the file's name (derive.cache.seal)."""
+    return cache.write_file(path, cache.seal(secret, path.name, json.dumps(value).encode("utf-8")))
+
+
+def _unsealed(path: Path, secret: bytes):
+    """The JSON value ``_seal`` wrote, or None (missing, too large, not signed with this secret, damaged)."""
     try:
-        recorded = json.loads(_inputs_file(path).read_text(encoding="utf-8"))
-        if os.stat(path).st_size != recorded["size"]:
-            return False
-        return all(_stamp(name) == stamp for name, stamp in recorded["inputs"].items())
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_RECORD + 1)
+        payload = cache.unseal(secret, path.name, data) if len(data) <= MAX_RECORD else None
+        return json.loads(payload) if payload is not None else None
+    except (OSError, ValueError):
+        return None
+
+
+def _verified(path: Path, secret: bytes) -> bytes | None:
+    """The format's bytes when its signed record vouches for them and every file its preamble read is as it
+    was when it was dumped; else None."""
+    record = _unsealed(_record_file(path), secret)
+    try:
+        if any(_stamp(name) != stamp for name, stamp in record["inputs"].items()):
+            return None
+        if not 0 < record["size"] <= MAX_FORMAT or os.stat(path).st_size != record["size"]:
+            return None
+        data = path.read_bytes()
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
+        return None
+    return data if hashlib.sha256(data).hexdigest() == record["sha256"] else None
 
 
 def _stamp(name: str) -> list:
@@ -162,9 +197,9 @@ def _stamp(name: str) -> list:
     return [st.st_size, st.st_mtime_ns]
 
 
-def _dump(preamble: str, engine: str, path: Path) -> None:
-    """Dump the preamble as a format at ``path`` (with its list of inputs); OSError if TeX fails."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+def _dump(preamble: str, engine: str, path: Path, secret: bytes) -> bytes:
+    """Dump the preamble as a format, kept at ``path`` with its signed record when the cache can be written;
+    the format's bytes. OSError if TeX fails."""
     with tempfile.TemporaryDirectory(prefix="derive-fmt-") as tmp:
         (Path(tmp) / "preamble.tex").write_text(preamble + "\n\\dump\n", encoding="utf-8")
         cmd = [engine, "-ini", f"-jobname={JOB}", "-recorder", "-no-shell-escape", "-halt-on-error",
@@ -175,9 +210,11 @@ def _dump(preamble: str, engine: str, path: Path) -> None:
         if proc.returncode != 0 or not made.is_file():
             raise OSError("the preamble could not be dumped")
         inputs = _recorded_inputs(Path(tmp) / f"{JOB}.fls", tmp)
-        _place(made, path)
-        _write_atomically(_inputs_file(path), json.dumps({"size": path.stat().st_size, "inputs": inputs}))
-    _prune(path.parent)
+        data = made.read_bytes()
+    record = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "inputs": inputs}
+    if cache.write_file(path, data) and _seal(_record_file(path), secret, record):
+        _prune(path.parent)
+    return data
 
 
 def _recorded_inputs(fls: Path, tmp: str) -> dict[str, list]:
@@ -191,28 +228,6 @@ def _recorded_inputs(fls: Path, tmp: str) -> dict[str, list]:
     return inputs
 
 
-def _place(made: Path, path: Path) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=".fmt-", dir=path.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(made, tmp_name)                      # the cache may be on another file system
-        os.replace(tmp_name, path)
-    except BaseException:
-        _unlink(Path(tmp_name))
-        raise
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=".inputs-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp_name, path)
-    except BaseException:
-        _unlink(Path(tmp_name))
-        raise
-
-
 def _prune(where: Path) -> None:
     """Keep the ``KEEP`` most recently used formats."""
     used = []
@@ -223,8 +238,15 @@ def _prune(where: Path) -> None:
             pass
     for _, old in sorted(used, reverse=True)[KEEP:]:
         _unlink(old)
-        _unlink(_inputs_file(old))
+        _unlink(_record_file(old))
         _unlink(_aux_file(old))
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:                                          # not kept (a full disk), or pruned meanwhile
+        pass
 
 
 def _unlink(path: Path) -> None:

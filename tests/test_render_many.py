@@ -32,7 +32,7 @@ def test_each_format_as_render_gives_it(hw5, tmp_path):
 
 def test_the_pdfs_compile_at_once_while_the_rest_renders(monkeypatch):
     inside = threading.Barrier(3, timeout=30)                # both compilations and the other formats at once
-    monkeypatch.setattr(pdf, "compile_pdf", lambda source, passes, cache: (inside.wait(), source.encode())[1])
+    monkeypatch.setattr(pdf, "compile_pdf", lambda source, passes, cache, origin=None: (inside.wait(), source.encode())[1])
     calls = []
 
     def meanwhile():
@@ -44,7 +44,7 @@ def test_the_pdfs_compile_at_once_while_the_rest_renders(monkeypatch):
 
 
 def test_a_failed_compilation_is_raised(monkeypatch):
-    def fails(source, passes, cache):
+    def fails(source, passes, cache, origin=None):
         raise pdf.TexError("TeX failed: " + source)
     monkeypatch.setattr(pdf, "compile_pdf", fails)
     with pytest.raises(pdf.TexError, match="TeX failed: a"):

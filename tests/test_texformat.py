@@ -3,6 +3,7 @@ at the cost of a PDF (a broken format falls back to the plain run), safe for con
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import threading
@@ -67,13 +68,16 @@ def test_a_changed_input_file_dumps_the_format_again(formats, monkeypatch):
     folder, _ = formats
     pdf.compile_pdf(DOC % "Hello")
     (inputs,) = folder.glob("*.inputs")
-    assert "amsmath.sty" in inputs.read_text()
+    secret = (folder / "secret").read_bytes()
+    record = texformat._unsealed(inputs, secret)
+    amsmath = next(name for name in record["inputs"] if name.endswith("/amsmath.sty"))
     fmt = next(folder.glob("*.fmt"))
-    assert texformat._current(fmt)
-    inputs.write_text(inputs.read_text().replace("amsmath.sty\": [", "amsmath.sty\": [1"))
-    assert not texformat._current(fmt)
+    assert texformat._verified(fmt, secret) == fmt.read_bytes()
+    record["inputs"][amsmath][0] += 1                        # as if TeX Live had updated amsmath since
+    texformat._seal(inputs, secret, record)
+    assert texformat._verified(fmt, secret) is None
     pdf.compile_pdf(DOC % "Hello")
-    assert texformat._current(fmt)
+    assert texformat._verified(fmt, secret) == fmt.read_bytes()
 
 
 def test_no_cache_and_the_environment_turn_it_off(formats, monkeypatch):
@@ -88,8 +92,14 @@ def test_a_broken_format_falls_back_and_is_removed(formats, tmp_path):
     folder, runs = formats
     pdf.compile_pdf(DOC % "Hello")
     fmt = next(folder.glob("*.fmt"))
-    size = fmt.stat().st_size
-    fmt.write_bytes(b"\0" * size)                            # same size: looks current, is garbage
+    garbage = b"\0" * fmt.stat().st_size
+    fmt.write_bytes(garbage)                                 # same size, but its signed record does not vouch for it
+    assert "Hello" in text(pdf.compile_pdf(DOC % "Hello"), tmp_path)
+    assert runs[-1] == "-fmt=derive-preamble" and fmt.read_bytes() != garbage      # dumped again, used
+    secret = (folder / "secret").read_bytes()                # one derive signed that TeX cannot read: the plain
+    record = texformat._unsealed(fmt.with_suffix(".inputs"), secret)               # run, and it is removed
+    fmt.write_bytes(garbage)
+    texformat._seal(fmt.with_suffix(".inputs"), secret, {**record, "sha256": hashlib.sha256(garbage).hexdigest()})
     assert "Hello" in text(pdf.compile_pdf(DOC % "Hello"), tmp_path)
     assert runs[-2:] == ["-fmt=derive-preamble", None] and not fmt.exists()
     pdf.compile_pdf(DOC % "Hello")                           # dumped afresh, used again
@@ -194,3 +204,13 @@ def test_damaged_auxiliary_files_are_not_used(formats, tmp_path):
         aux.write_text(damaged)
         del runs[:]
         assert "Alpha" in text(pdf.compile_pdf(doc, 2), tmp_path) and len(runs) == 2
+
+
+def test_documents_share_a_format_only_under_one_named_origin(formats):
+    folder, _ = formats
+    for body in ("a", "b"):                                  # of unknown origin: each document on its own
+        pdf.compile_pdf(TOC % body, 2)
+    assert len(list(folder.glob("*.fmt"))) == len(list(folder.glob("*.aux.json"))) == 2
+    for body in ("a", "b"):                                  # the same templates: one format, one set of aux files
+        pdf.compile_pdf(TOC % body, 2, origin="builtin")
+    assert len(list(folder.glob("*.fmt"))) == len(list(folder.glob("*.aux.json"))) == 3

@@ -7,7 +7,9 @@ the template context is built in derive.formats.context, and templates do layout
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import os
 import re
 import traceback
 from pathlib import Path
@@ -15,7 +17,6 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from .. import __version__
 from ..figures import without as without_figures
 from ..errors import DeriveError, UsageError
 from ..limits import TEMPLATE_TIME_LIMIT, OutOfTime, time_limit
@@ -47,17 +48,45 @@ def _user_dirs(templates) -> tuple[str, ...]:
     return tuple(str(Path(d).resolve()) for d in template_folders(templates))
 
 
-def _bytecode_cache():
-    """Compiled templates kept between runs in the user's cache folder (none if it cannot be written)."""
-    from ..cache import user_folder
-    root = user_folder() / f"templates-{__version__}"
+MAX_TEMPLATE_FILES = 2000           # files in the user's template folders hashed at most ...
+MAX_TEMPLATE_BYTES = 64 << 20       # ... and bytes: beyond either, a PDF shares no cached TeX state
+
+
+def templates_origin(templates) -> str | None:
+    """What the TeX cache knows the templates in play by (derive.texformat keys a dumped preamble and the
+    auxiliary files kept beside it by this): 'builtin' for derive's own; else a SHA-256 of every file in
+    the user's folders (their paths, names and bytes), so that nothing a run under other templates left,
+    or under these before they were edited, seeds this one. None (each document on its own) for folders too
+    large to hash or that cannot be read."""
+    user = _user_dirs(templates)
+    if not user:
+        return "builtin"
+    digest, count, size = hashlib.sha256(), 0, 0
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        probe = root / ".writable"
-        probe.touch()
-    except OSError:
+        for top in user:
+            digest.update(f"folder {top}\0".encode("utf-8", "surrogateescape"))
+            for path in _files(top):
+                data = path.read_bytes()
+                count, size = count + 1, size + len(data)
+                if count > MAX_TEMPLATE_FILES or size > MAX_TEMPLATE_BYTES:
+                    return None
+                digest.update(f"{path.relative_to(top)}\0{len(data)}\0".encode("utf-8", "surrogateescape") + data)
+    except (OSError, ValueError):
         return None
-    return jinja2.FileSystemBytecodeCache(str(root))
+    return "templates " + digest.hexdigest()
+
+
+def _files(top: str):
+    """The files under a folder, in a fixed order, symbolic links followed (ValueError past
+    MAX_TEMPLATE_FILES folders: a loop of links ends there)."""
+    def fail(err):
+        raise err
+    for count, (root, dirs, files) in enumerate(os.walk(top, onerror=fail, followlinks=True)):
+        if count >= MAX_TEMPLATE_FILES:
+            raise ValueError("too many folders")
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(root) / name
 
 
 class GuardedTemplate(jinja2.Template):
@@ -107,7 +136,7 @@ def _environment(tex_delimiters: bool, user: tuple[str, ...]) -> jinja2.Environm
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(list(user)), builtin,
                                   jinja2.PrefixLoader({"builtin": builtin})])
     common = dict(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                  keep_trailing_newline=True, bytecode_cache=_bytecode_cache())
+                  keep_trailing_newline=True)
     if tex_delimiters:
         env = Sandbox(
             block_start_string="((*", block_end_string="*))",
@@ -199,7 +228,8 @@ def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None,
     """The document in a format: text for latex, json, markdown, html and beamer; the compiled PDF's
     bytes for pdf and beamer-pdf. ``sheet`` is 'solutions' (the answer key) or 'problems' (the
     questions alone); ``templates`` a folder (or folders) of templates in front of the built-in ones;
-    ``cache`` False: the LaTeX preamble is not read from (or dumped into) the user's cache (derive.pdf)."""
+    ``cache`` False: the LaTeX preamble is not read from (or dumped into) the user's cache (derive.pdf).
+    Templates are compiled in memory, never kept on disk."""
     form = _format(fmt, sheet)
     environment(templates)                                   # a missing templates folder fails first
     if fmt == "json":
@@ -207,7 +237,7 @@ def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None,
     if form.compiled_from:
         from ..pdf import compile_pdf
         return compile_pdf(render(doc, form.compiled_from, sheet=sheet, templates=templates), form.passes,
-                           cache=cache)
+                           cache=cache, origin=templates_origin(templates) if cache else None)
     return _render_template(form, form.template(sheet), context.document(doc, form.typesetter(), sheet), templates)
 
 
@@ -228,7 +258,7 @@ def render_many(doc, names: list[str], *, sheet: str = "solutions", templates=No
     from ..pdf import compile_all
     jobs = [(text(form.compiled_from), form.passes) for form in forms if form.compiled_from]
     pdfs, _ = compile_all(jobs, lambda: [text(n) for n, form in zip(names, forms) if not form.compiled_from],
-                          cache=cache)
+                          cache=cache, origin=templates_origin(templates) if cache else None)
     compiled = iter(pdfs)
     return [next(compiled) if form.compiled_from else texts[name] for name, form in zip(names, forms)]
 
