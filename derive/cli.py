@@ -151,6 +151,19 @@ def example(kind):
     click.echo(commands.example(kind), nl=False)
 
 
+@cli.command()
+@reports_errors
+def schema():
+    """Print the JSON Schema of a problem-set spec, for editors that check TOML as you type.
+
+    Every installed kind's keys (their types, ranges, choices and defaults) and
+    questions are in it. For instance: derive schema > derive.schema.json, then
+    start a spec with the line  #:schema ./derive.schema.json  (Taplo, Even Better TOML).
+    """
+    from . import commands
+    click.echo(commands.schema(), nl=False)
+
+
 def _echo(written: list[str]) -> None:
     """Print the paths written (nothing when the output went to standard output)."""
     for path in written:

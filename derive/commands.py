@@ -183,3 +183,10 @@ def example(name: str) -> str:
         raise UsageError(f"no kind {name!r}{did_you_mean(name, KINDS)}; the kinds are "
                          + ", ".join(k.name for k in KINDS.kinds()) + " (derive kinds lists them)")
     return KINDS[name].example()
+
+
+def schema() -> str:
+    """The JSON Schema of a spec (every installed kind's keys and questions), for TOML editors."""
+    import json
+    from .schema import spec_schema
+    return json.dumps(spec_schema(), indent=2, ensure_ascii=False) + "\n"

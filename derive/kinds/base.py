@@ -13,7 +13,8 @@ A kind is a class deriving from ``Kind`` with
   made into a frozen config by the rules between keys, raising ``FieldError`` naming the field;
 - ``setting(config) -> Text``: the situation the part's questions are asked about;
 - ``solve(config, ask) -> Solution``: one question derived step by step (then checked by derive);
-- ``example()``: a commented spec that derives (by default ``derive/data/examples/<name>.toml``).
+- ``example()``: a commented spec that derives (by default ``derive/data/examples/<name>.toml``, its
+  ``#: keys`` line made into the listing of the kind's keys from their declarations).
 
 Every kind, built-in or a course's own, is found through the entry-point group ``derive.kinds`` (an entry
 point names a Kind subclass; derive's own pyproject names the built-in ones, aliases included), so a
@@ -56,13 +57,15 @@ class Kind(abc.ABC):
         """One question, derived step by step."""
 
     def example(self) -> str:
-        """A commented spec that derives: the bundled file of a built-in kind (a kind from another
-        package overrides this method)."""
+        """A commented spec that derives: the bundled file of a built-in kind, its ``#: keys`` line made into the
+        listing of the kind's keys from their declarations (a kind from another package overrides this method,
+        and may call ``derive.docs.example`` likewise)."""
         from importlib import resources
+        from ..docs import example
         path = resources.files("derive") / "data" / "examples" / f"{self.name}.toml"
         if not path.is_file():
             raise PluginError(f"the kind {self.name!r} comes with no example spec")
-        return path.read_text(encoding="utf-8")
+        return example(path.read_text(encoding="utf-8"), self)
 
     @property
     def field_names(self) -> tuple[str, ...]:
