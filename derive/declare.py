@@ -20,6 +20,7 @@ defaults filled in, giving the ``Values`` a kind's ``configure`` receives.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field as _field
 from typing import Any, Callable, Mapping
 
@@ -140,7 +141,7 @@ class Number(Type):
         return f"{be}below {self.below}" if self.below is not None else ""
 
     def accepts(self) -> str:
-        words = "a number" + (", or an exact constant such as '\\ln 2'" if self.constants else "")
+        words = "a number" + (" or an exact constant such as '\\ln 2'" if self.constants else "")
         bounded = self._range()
         return words + (f" {bounded}" if bounded else "")
 
@@ -312,7 +313,7 @@ class ListOf(Type):
         return f"a list of {_count(self.min_len, self.max_len)} {self.noun}"
 
     def accepts(self) -> str:
-        if self.noun == "numbers" and self.item.accepts() == "a number":
+        if self.item.accepts() == "a " + self.noun.removesuffix("s"):          # a list of 1 to 8 numbers
             return self.shape()
         return f"{self.shape()}, each {self.item.accepts()}"
 
@@ -331,7 +332,7 @@ class Nested(Type):
 
     item: Type
     most: int = 4
-    words: str = "numbers in lists"
+    words: str = ""
 
     def takes(self, value) -> bool:
         return isinstance(value, list)
@@ -342,7 +343,7 @@ class Nested(Type):
         return [self.read(v, field, level + 1) if isinstance(v, list) else self.item.read(v, field) for v in value]
 
     def accepts(self) -> str:
-        return f"{self.words} (nested at most {self.most} deep)"
+        return self.words or f"{self.item.accepts().removeprefix('a ')}s in lists (nested at most {self.most} deep)"
 
     def schema(self) -> dict:
         inner: dict = self.item.schema()
@@ -501,6 +502,41 @@ class Tagged(Type):
                 for t, fs in self.variants.items()]
 
 
+@dataclass(frozen=True)
+class Map(Type):
+    """A table of named values: names matching ``key`` (a regular expression; ``key_words`` says it), each a
+    ``value``; ``min_len`` to ``max_len`` of them."""
+
+    value: Type
+    key: str = r"[A-Za-z][A-Za-z0-9_]{0,19}"
+    key_words: str = "a letter, then letters, digits or '_' (at most 20)"
+    min_len: int = 1
+    max_len: int | None = None
+    words: str = "a table of named values"
+
+    def takes(self, value) -> bool:
+        return isinstance(value, dict)
+
+    def read(self, value, field: str) -> dict:
+        if not isinstance(value, dict) or not self.min_len <= len(value) <= (self.max_len or len(value)):
+            raise FieldError(field, "must be " + self.accepts(), value, self.accepts())
+        for name in value:
+            if not isinstance(name, str) or not re.fullmatch(self.key, name):
+                raise FieldError(f"{field}.{name}", "is not a name", name, self.key_words)
+        return {name: self.value.read(v, f"{field}.{name}") for name, v in value.items()}
+
+    def accepts(self) -> str:
+        return f"{self.words} ({_count(self.min_len, self.max_len)}), each {self.value.accepts()}"
+
+    def schema(self) -> dict:
+        out = {"type": "object", "propertyNames": {"pattern": f"^{self.key}$"},
+               "additionalProperties": self.value.schema(), "minProperties": self.min_len}
+        return {**out, "maxProperties": self.max_len} if self.max_len is not None else out
+
+    def samples(self) -> list:
+        return [{"a": s} for s in self.value.samples()]
+
+
 class Values(dict):
     """A part's values as read: each declared key the spec gives, typed, and each default it leaves out (keys
     no declaration names pass through as given). ``given``: the keys the spec gives; ``raw``: as it gives them."""
@@ -563,5 +599,5 @@ def object_schema(fields: tuple[Field, ...], extra: Mapping[str, dict] | None = 
 
 
 __all__ = ["REQUIRED", "Rule", "Field", "Type", "Integer", "Number", "Text", "Formula", "Choice", "Boolean",
-           "ListOf", "Nested", "OneOf", "Table", "Tagged", "Values", "read", "given", "needed", "field_schema",
+           "ListOf", "Nested", "OneOf", "Table", "Tagged", "Map", "Values", "read", "given", "needed", "field_schema",
            "object_schema"]

@@ -15,7 +15,7 @@ PER_AXIS = OneOf((Integer(1), PAIR))
 PER_AXIS_0 = OneOf((Integer(0), ListOf(Integer(0), names=("height", "width"))))
 PADDING = OneOf((Integer(0), ListOf(OneOf((Integer(0), ListOf(Integer(0), names=("before", "after")))),
                                     names=("left", "right"), words="[left, right] (1D) or [height, width] (2D)")))
-NUMBERS = Nested(Number(), words="numbers in lists")
+NUMBERS = Nested(Number(), words="numbers: a list, or lists of them (rows, channels)")
 ZERO_SIGN = ("an argument of exactly 0 sits on the activation's kink: say which side's slope to take, or give the"
              " numbers x and f (derive then takes PyTorch's slope there for relu, leaky_relu and |z|)")
 ACTIVATION = Formula("LaTeX in z such as '\\max(0, z)' or '\\tanh(z)', or a name: " + ", ".join(sorted(NAMED)),
@@ -48,7 +48,7 @@ FIELDS = (
     Field("wrt", Text("a filter weight by its JSON name", ("f1", "f2")), "for `gradient`: the filter weight,"
           " \"f1\" … \"fk\" in 1D, \"f11\" … in 2D (\"f1_10\" when an index has two digits), \"f^(a,b)_11\" …"
           " with channels (f_{12} is read as f12)"),
-    Field("signs", Nested(Choice(("+", "-"), "sign", hints={"0": ZERO_SIGN}), words='"+" and "-" in lists'),
+    Field("signs", Nested(Choice(("+", "-"), "sign", hints={"0": ZERO_SIGN}), words='"+" or "-" each: a list, or lists of them (the output\'s shape)'),
           "for a kinked activation (ReLU, leaky ReLU, |z|, …): the sign of each argument z_r, flat row by row or in"
           " the output's shape; with x and f they come from the numbers (given ones must agree where z_r is not"
           " 0, and pick the side's slope where it is 0)"),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ...fields import FieldError
 from ...steps import Text
-from ..base import REQUIRED, Field, Kind
+from ..base import Kind
+from .keys import FIELDS
 from .names import NOTATION
 
 # The parser, the analysis and the narration are imported when a graph is derived, so that a spec without
@@ -23,15 +24,7 @@ class Graph(Kind):
     summary = "backpropagation through forward equations: every value, then every gradient, node by node"
     asks = {"forward": "the value of every name defined by the equations, in order",
             "gradient": "the gradient of 'of' with respect to each name in 'wrt', each of its variable's shape"}
-    fields = (
-        Field("given", "a table: name = number, list, list of lists, or { symbol = true } / { shape = [...] }",
-              "the inputs and parameters", REQUIRED),
-        Field("forward", 'a list of equations such as "q = x + y"', "the forward pass, in order", REQUIRED),
-        Field("of", "a name defined by an equation", "what is differentiated (default: the last equation's)"),
-        Field("wrt", "a list of names", "the names to differentiate with respect to (default: every given)"),
-        Field("upstream", "a number, list or list of lists of the shape of 'of'",
-              "the gradient flowing into 'of' (default 1 for a scalar; required otherwise)"),
-    )
+    fields = FIELDS
 
     def configure(self, values: dict, asks: tuple[str, ...]):
         from .config import configure

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 import sympy
 
 from ...errors import did_you_mean
-from ...fields import FieldError, check_int, to_number, to_rational
+from ...declare import read
+from ...fields import FieldError, to_number
 from . import names as nm
+from .keys import FIELDS, NAME as KEY_NAME
 from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
 from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
                      evaluate, make, settled, shape_text)
 
-MAX_EQUATIONS = 40
-MAX_NAMES = 40
-NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
+NAME = re.compile(KEY_NAME)
 RESERVED = set(UNARY) | set(FUNCTIONS)
 
 
@@ -48,7 +48,10 @@ class Config:
 
 
 def configure(values: dict, asks: tuple[str, ...]) -> Config:
-    given, symbolic = read_given(values.get("given"))
+    """The rules between the keys (read by FIELDS): names defined before use, shapes that fit, 'of', 'wrt' and
+    'upstream' that suit the equations."""
+    values = read(FIELDS, values)
+    given, symbolic = read_given(values["given"])
     equations, env = read_forward(values.get("forward"), given)
     labels = _labels(equations, env)
     of = _of(values.get("of"), equations, env)
@@ -66,12 +69,7 @@ def _loss_name(env: dict) -> str:
 
 # --- given --------------------------------------------------------------------------------------
 
-def read_given(raw) -> tuple[dict, set]:
-    if not isinstance(raw, dict) or not raw:
-        raise FieldError("given", "must be a table of named values", raw,
-                         "e.g. { x = -2, y = 5, z = -4 }, a list for a vector, { shape = [3] } for symbols")
-    if len(raw) > MAX_NAMES:
-        raise FieldError("given", f"at most {MAX_NAMES} names", len(raw), f"up to {MAX_NAMES} names")
+def read_given(raw: dict) -> tuple[dict, set]:
     given, symbolic = {}, set()
     for name, value in raw.items():
         field = f"given.{name}"
@@ -106,7 +104,7 @@ def _entry(v, field: str):
     if isinstance(v, (list, dict)):
         raise FieldError(field, "must be a number, a list of numbers or a list of lists", v,
                          "e.g. 3, [1, 2] or [[1, 2], [3, 4]]")
-    return to_number(v, field) if isinstance(v, str) else to_rational(v, field)
+    return to_number(v, field)
 
 
 def _matrix(rows: list, field: str) -> Val:
@@ -120,20 +118,12 @@ def _matrix(rows: list, field: str) -> Val:
 
 
 def _symbolic(name: str, spec: dict, field: str) -> Val:
-    extra = set(spec) - {"symbol", "shape"}
-    if extra:
-        key = sorted(extra)[0]
-        raise FieldError(f"{field}.{key}", "unknown key" + did_you_mean(key, ["symbol", "shape"]), key,
-                         "{ symbol = true } or { shape = [n] } or { shape = [m, n] }")
     if "shape" not in spec:
         if spec.get("symbol") is not True:
             raise FieldError(field, "a symbolic given says { symbol = true } or gives its shape", spec,
                              "{ symbol = true } or { shape = [3] } or { shape = [2, 3] }")
         return make((), [nm.value_symbol(name)])
-    shape = spec["shape"]
-    if not isinstance(shape, list) or len(shape) not in (1, 2):
-        raise FieldError(f"{field}.shape", "must be [n] or [m, n]", shape, "e.g. [3] or [2, 3]")
-    dims = tuple(check_int(d, f"{field}.shape", 1, 20) for d in shape)
+    dims = tuple(spec["shape"])
     wide = max(dims) > 9
     if len(dims) == 1:
         return make(dims, [nm.entry_symbol(name, (i + 1,), wide) for i in range(dims[0])])
@@ -153,10 +143,6 @@ def _no_entry_clash(given: dict, symbolic: set) -> None:
 def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
     if isinstance(raw, str):
         raw = [raw]
-    if not isinstance(raw, list) or not raw:
-        raise FieldError("forward", "must be a list of equations", raw, 'e.g. ["q = x + y", "f = q * z"]')
-    if len(raw) > MAX_EQUATIONS:
-        raise FieldError("forward", f"at most {MAX_EQUATIONS} equations", len(raw), "a shorter graph")
     env, equations, where = dict(given), [], {}
     for k, text in enumerate(raw):
         field = f"forward[{k}]"
@@ -267,8 +253,6 @@ def _wrt(raw, given: dict, env: dict, labels: set, of: str) -> tuple[str, ...]:
         return tuple(n for n in given if n not in labels)
     if isinstance(raw, str):
         raw = [raw]
-    if not isinstance(raw, list) or not raw or len(raw) > MAX_NAMES:
-        raise FieldError("wrt", "must be a list of names", raw, 'e.g. ["x", "y"]')
     out = []
     for name in raw:
         if not isinstance(name, str) or name not in env:
