@@ -141,9 +141,11 @@ def _default_words(f: Field) -> str:
 def keys_comment(fields: tuple[Field, ...], indent: str = "") -> list[str]:
     """Comment lines listing the keys: each with what it means, what it takes and its default."""
     width = max(len(f.name) for f in fields) + 2
-    lines = []
+    lines, before = [], None
     for f in fields:
-        lines += _wrapped(f"#   {f.name:<{width}}", f"{f.doc}. Takes {f.accepts}; {_default_words(f)}.", indent)
+        takes = "the same" if f.accepts == before else f.accepts       # as the key above: said once
+        lines += _wrapped(f"#   {f.name:<{width}}", f"{f.doc}. Takes {takes}; {_default_words(f)}.", indent)
+        before = f.accepts
     return lines
 
 

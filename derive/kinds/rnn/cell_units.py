@@ -104,7 +104,7 @@ def configure(values: dict, cell: str, own: list) -> GatedUnits:
     x_list = isinstance(x_raw, list)
     n, source = _units(values, own, x_list)
     if not 1 <= n <= MAX_UNITS:
-        raise FieldError(source, f"{n} units; from 1 up to {MAX_UNITS}", values[source],
+        raise FieldError(source, f"{n} units; from 1 up to {MAX_UNITS}", values.raw[source],
                          f"up to {MAX_UNITS} units (the LSTM's Jacobian is 2n x 2n)")
     if x_list:
         if not x_raw or any(isinstance(v, list) for v in x_raw):

@@ -23,17 +23,17 @@ import sympy
 from sympy import Eq
 
 from ... import fields
+from ...declare import given
 from ...fields import FieldError
 from ...steps import Text, let, say
 from ...words import join, join_pieces
 from ..dynamics import T_EVIDENCE, long_T
 from . import cell_units
+from .keys import CELLS, PARAMETERS
 from .notation import N, SIGMA
 
-CELLS = ("lstm", "gru")
 GATES = {"lstm": ("f", "i", "g", "o"), "gru": ("r", "z", "n")}
 PLAIN_ONLY = ("activation", "called", "W_a", "W_x", "b")       # the plain cell's keys
-PARAMETERS = tuple(f"{w}_{gate}" for gate in ("f", "i", "g", "o", "r", "z", "n") for w in ("W", "U", "b"))
 R = dict(real=True)
 DIGITS = 6
 
@@ -88,15 +88,13 @@ class Cell:
 
 def configure(values: dict, asks) -> Cell:
     """Validate a gated cell's fields (``cell`` is set)."""
-    cell = values.get("cell")
-    if cell not in CELLS:
-        raise FieldError("cell", "unknown cell", cell, "'lstm' or 'gru'")
+    cell, spec = values["cell"], given(values)
     own = [f"{w}_{g}" for g in GATES[cell] for w in ("W", "U", "b")]
     for name in PARAMETERS:
-        if name not in own and name in values:
+        if name not in own and name in spec:
             raise FieldError(name, f"not a parameter of the {cell} cell", values[name], ", ".join(own))
-    unused = tuple(name for name in PLAIN_ONLY if name in values)     # e.g. shared with a plain part
-    if cell == "gru" and "c0" in values:
+    unused = tuple(name for name in PLAIN_ONLY if name in spec)       # e.g. shared with a plain part
+    if cell == "gru" and "c0" in spec:
         raise FieldError("c0", "the GRU has no cell state", values["c0"], "a0 (its h<0>) only")
     if cell_units.several(values, own):
         return replace(cell_units.configure(values, cell, own), unused=unused)
@@ -109,7 +107,7 @@ def configure(values: dict, asks) -> Cell:
 def check_unused(values: dict) -> None:
     """Gate parameters and c0 belong to a gated cell: without ``cell`` they are refused."""
     for name in (*PARAMETERS, "c0"):
-        if name in values:
+        if name in given(values):
             raise FieldError(name, "only used with cell = 'lstm' or 'gru'", values[name], "cell set, or no " + name)
 
 

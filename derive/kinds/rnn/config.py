@@ -14,15 +14,16 @@ from sympy import Eq
 
 from ... import fields
 from ...fields import FieldError
-from ...mathparse import NAMED, MathSyntaxError, parse_activation
+from ...declare import needed, read
+from ...mathparse import NAMED, parse_activation
 from ...steps import Text, say
 from ...words import article, join_pieces
 from ..activations import composed_derivative, slope
 from ..dynamics import T_EVIDENCE, long_T
 from . import cells, units
+from .keys import FIELDS, NAMES  # noqa: F401  (NAMES: the activations' names, stated in keys)
 from .notation import A_PREV, A_T, B, DA_DAPREV, DA_DZ, DZ_DAPREV, PHI, SIGMA, W_A, W_X, X_T, Z
 
-NAMES = ", ".join(sorted(NAMED))
 
 
 @dataclass(frozen=True)
@@ -39,18 +40,14 @@ class Config:
 
 
 def configure(values: dict, asks) -> "Config | units.Units | cells.Cell":
-    """Validate the fields of an rnn-activation part (a gated cell when ``cell`` is given)."""
+    """The rules between the keys of an rnn-activation part (read by FIELDS): a gated cell when ``cell`` is given,
+    several units when W_a is a matrix, W_x when x is not 0."""
+    values = read(FIELDS, values)
     if values.get("cell") is not None:
         return cells.configure(values, asks)
     cells.check_unused(values)
-    text = fields.text(values, "activation")
-    expected = "LaTeX in z such as '\\frac{1}{1+e^{-z}}', or a name: " + NAMES
-    if text is None:
-        raise FieldError("activation", "missing", expected=expected)
-    try:
-        phi = parse_activation(text)
-    except MathSyntaxError as err:
-        raise FieldError("activation", str(err), text, expected) from None
+    text = needed(values, FIELDS, "activation")
+    phi = parse_activation(text)
     if isinstance(values.get("W_a"), list):
         several = units.configure(values, phi, text, fields.text(values, "called"))
         if several.n > 1 or (isinstance(values.get("x"), list) and len(values["x"]) > 1):

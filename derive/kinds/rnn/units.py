@@ -75,7 +75,7 @@ def configure(values: dict, phi, text: str, called: str | None) -> Units:
     W_a = _matrix(raw, "W_a")
     n = W_a.rows
     if W_a.cols != n:
-        raise FieldError("W_a", f"must be square (it is {W_a.rows} x {W_a.cols})", values["W_a"], "an n x n matrix")
+        raise FieldError("W_a", f"must be square (it is {W_a.rows} x {W_a.cols})", values.raw["W_a"], "an n x n matrix")
     b = _vector(values.get("b", 0), "b", n)
     a0 = _vector(values.get("a0", 0), "a0", n)
     x = values.get("x", 0)
@@ -85,7 +85,7 @@ def configure(values: dict, phi, text: str, called: str | None) -> Units:
             raise FieldError("W_x", "missing: the input x is given, so its weights matter", expected="a matrix")
         W_x = _matrix(values["W_x"], "W_x")
         if W_x.shape != (n, xs.rows):
-            raise FieldError("W_x", f"must be {n} x {xs.rows} (units x inputs)", values["W_x"])
+            raise FieldError("W_x", f"must be {n} x {xs.rows} (units x inputs)", values.raw["W_x"])
         c = b + W_x * xs
     else:
         xv = to_rational(x, "x")
