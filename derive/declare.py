@@ -67,7 +67,7 @@ class Type:
 
 
 @dataclass(frozen=True)
-class Any_(Type):
+class Words(Type):
     """Anything, described in words: a field declared before fields had types (a kind's ``configure`` checks it)."""
 
     words: str
@@ -398,7 +398,7 @@ class Field:
 
     def __post_init__(self):
         if isinstance(self.type, str):
-            object.__setattr__(self, "type", Any_(self.type))
+            object.__setattr__(self, "type", Words(self.type))
 
     @property
     def accepts(self) -> str:
@@ -413,7 +413,7 @@ class Field:
         """The loader fills the default in when the key is left out (a field without a type only documents its
         default: its kind applies it)."""
         return self.default is not None and self.default is not REQUIRED and not isinstance(self.default, Rule) \
-            and not isinstance(self.type, Any_)
+            and not isinstance(self.type, Words)
 
 
 @dataclass(frozen=True)
@@ -539,7 +539,8 @@ class Map(Type):
 
 class Values(dict):
     """A part's values as read: each declared key the spec gives, typed, and each default it leaves out (keys
-    no declaration names pass through as given). ``given``: the keys the spec gives; ``raw``: as it gives them."""
+    no declaration names pass through unchanged). ``given``: the declared keys the spec gives; ``raw``: the values
+    as it gives them (for a message that shows what was given)."""
 
     def __init__(self, typed: Mapping, given=(), raw: Mapping | None = None):
         super().__init__(typed)
@@ -598,6 +599,6 @@ def object_schema(fields: tuple[Field, ...], extra: Mapping[str, dict] | None = 
     return {**out, "required": needed} if required and needed else out
 
 
-__all__ = ["REQUIRED", "Rule", "Field", "Type", "Integer", "Number", "Text", "Formula", "Choice", "Boolean",
+__all__ = ["REQUIRED", "Rule", "Field", "Type", "Words", "Integer", "Number", "Text", "Formula", "Choice", "Boolean",
            "ListOf", "Nested", "OneOf", "Table", "Tagged", "Map", "Values", "read", "given", "needed", "field_schema",
            "object_schema"]

@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 import derive
 from derive import declare, docs
 from derive.cli import cli
-from derive.declare import REQUIRED, Any_, Field, Integer, Number, Rule
+from derive.declare import REQUIRED, Field, Integer, Number, Rule, Words
 from derive.errors import SpecError
 from derive.kinds import KINDS
 from derive.schema import spec_schema
@@ -80,7 +80,7 @@ def spied(monkeypatch, name: str) -> list:
 
 @pytest.mark.parametrize("name, field", FIELDS, ids=IDS)
 def test_every_built_in_field_has_a_type_and_a_line(name, field):
-    assert not isinstance(field.type, Any_), "a built-in field declares its type"
+    assert not isinstance(field.type, Words), "a built-in field declares its type"
     assert field.doc and field.accepts
     if field.fills:
         field.type.read(field.default, field.name)          # a default the type itself accepts
@@ -190,6 +190,9 @@ def test_a_number_in_range_is_read_and_one_outside_is_refused(name, field, data)
         with pytest.raises(declare.FieldError):
             kind.read(data.draw(st.integers(int(kind.min) - 1000, int(kind.min) - 1)) if int(kind.min) == kind.min
                       else int(kind.min) - 1, field.name)
+    if kind.max is not None:
+        with pytest.raises(declare.FieldError):
+            kind.read(data.draw(st.integers(int(kind.max) + 1, int(kind.max) + 1000)), field.name)
 
 
 # --- the schema -----------------------------------------------------------------------------------------------
