@@ -301,8 +301,11 @@ class ListOf(Type):
         return isinstance(value, list)
 
     def read(self, value, field: str) -> list:
-        if not isinstance(value, list) or not self.min_len <= len(value) <= (self.max_len or len(value)):
-            raise FieldError(field, "must be " + self.shape(), value, self.accepts())
+        if not isinstance(value, list):
+            raise FieldError(field, "must be a list", value, self.accepts())
+        if not self.min_len <= len(value) <= (self.max_len or len(value)):
+            raise FieldError(field, f"has {len(value)} {'entry' if len(value) == 1 else 'entries'}", value,
+                             self.accepts())
         return [self.item.read(v, self.each.format(field=field, k=k, n=k + 1)) for k, v in enumerate(value)]
 
     def shape(self) -> str:

@@ -77,8 +77,10 @@ assert set(DOCS) == set(VARIANTS) and set(POINTWISE) <= set(VARIANTS)
 
 LAYER = Tagged("type", VARIANTS, "layer", docs=DOCS)
 FIELDS = (
-    Field("input", ListOf(WHOLE, 1, 3, noun="sizes"), "`[height, width, channels]` (an image), `[length, features]`"
-          " (a sequence of vectors) or `[n]` (a vector; n token ids before an `embedding`)", REQUIRED),
+    Field("input", ListOf(WHOLE, 1, 3, words="[height, width, channels] (an image; with layout = \"CHW\","
+                                             " [channels, height, width]), [length, features] (a sequence) or [n]"
+                                             " (a vector)"),
+          "the input: an image, a sequence of vectors, or a vector (n token ids before an `embedding`)", REQUIRED),
     Field("layout", Choice(("HWC", "CHW"), "layout"), "how a three-number input is read and image shapes are"
           " reported: height × width × channels, or PyTorch's channels × height × width", "HWC"),
     Field("layers", ListOf(LAYER, noun="layer tables", each="{field}[{n}]"), "the stack, in order", REQUIRED),
