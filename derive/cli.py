@@ -62,7 +62,7 @@ class FormatOption(click.Option):
         names = for_sheet(self.sheet) if several else snippet_formats()
         lines = [f"{n} ({FORMATS[n].help if several else FORMATS[n].snippet_help})" for n in names]
         more = " Several, comma-separated (pdf,json,html), are derived once and each written." if several else ""
-        broken = "".join(f" Not available: {line}." for line in FORMATS.problems)
+        broken = f" Not available: {'; '.join(FORMATS.problems)}." if FORMATS.problems else ""
         self.metavar = "FORMAT[,FORMAT...]" if several else "|".join(names)
         self.help = "Output format: " + "; ".join(lines) + "." + more + broken
         return super().get_help_record(ctx)

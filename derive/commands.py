@@ -63,7 +63,8 @@ def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
     one it is when it names one (an existing folder, or a path ending in '/')."""
     if out == "-" and (len(names) > 1 or FORMATS[names[0]].binary):
         raise UsageError(f"{names[0]} is binary: it cannot be written to standard output; give a file with -o PATH"
-                         if len(names) == 1 else "several formats cannot go to standard output; give a folder with -o DIR")
+                         if len(names) == 1 else
+                         "several formats cannot go to standard output; give a folder with -o DIR")
     folder_named = out is not None and out != "-" and (out.endswith(("/", os.sep)) or os.path.isdir(out))
     if len(names) > 1 or out is None or folder_named:
         folder = out or OUT

@@ -133,8 +133,9 @@ class TexFormat(TemplatedFormat):
 
     def figure_snippets(self, ctx: dict, q: dict, templates=None) -> dict[str, str]:
         from . import engine
-        return {f"{f['file']}.tex": engine.render_template(self, self.snippet_template("figure"), {**ctx, "q": q, "f": f},
-                                                           templates) for f in q["figures"]}
+        figure = self.snippet_template("figure")
+        return {f"{f['file']}.tex": engine.render_template(self, figure, {**ctx, "q": q, "f": f}, templates)
+                for f in q["figures"]}
 
     def fragment(self, obj) -> str:
         """An answer on one line (its sentence, then its chain in $...$); a document as its problems, one after

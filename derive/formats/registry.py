@@ -1,11 +1,11 @@
 """The registry of formats: every ``Format`` by name, found through the entry-point group ``derive.formats``.
 
-derive's own formats are entry points of its own distribution, exactly as another package names its own; lists
-of formats (--help, messages) have derive's first, each side in the order of the classes' ``listed`` and names. An entry point is loaded
-the first time its name is asked for; listing the formats loads them all (each a light class: no renderer is
-imported). A package whose format fails to load, is not a Format class, says another name than its entry
-point, or takes a name already taken is reported in ``problems`` (one line, naming the package), and asking for
-that name says why; the other formats are unaffected.
+derive's own formats are entry points of its own distribution, exactly as another package names its own. Lists
+of formats (--help, messages) give derive's first, each side in the order of the classes' ``listed``, then by
+name. An entry point is loaded the first time its name is asked for; listing the formats loads them all (each a
+light class: no renderer is imported). A package whose format fails to load, is not a Format class, says another
+name than its entry point, or takes a name already taken is reported in ``problems`` (one line, naming the
+package), and asking for that name says why; the other formats are unaffected.
 """
 
 from __future__ import annotations
