@@ -82,12 +82,14 @@ def _loaded(spec, templates):
     return problem_set
 
 
-def _solved(problem_set, only, templates, cache: bool):
+def _solved(problem_set, only, templates, cache: bool, names: list[str]):
     """The document derived and checked (on every core: derive.parallel), and derive.formats with its Jinja
-    environment made, loaded meanwhile."""
+    environment made and the renderers of the formats ``names`` loaded, meanwhile."""
     def renderers():
         from . import formats
         formats.environment(templates)
+        for name in names:
+            FORMATS[name].prepare()
         return formats
     doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(), meanwhile=renderers)
     if doc.refused and not doc.problems:
@@ -118,7 +120,7 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     names = format_names(fmt, for_sheet(sheet), sheet)
     problem_set = _loaded(spec, templates)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
-    doc, formats = _solved(problem_set, only, templates, cache)
+    doc, formats = _solved(problem_set, only, templates, cache, names)
     if not figures:
         doc = without_figures(doc)
     if out == "-" and FORMATS[names[0]].figure_files(doc, sheet):
@@ -160,7 +162,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"-o {folder}: not a folder")
     problem_set = _loaded(spec, templates)
-    doc, formats = _solved(problem_set, only, templates, cache)
+    doc, formats = _solved(problem_set, only, templates, cache, [fmt])
     if not figures:
         doc = without_figures(doc)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written

@@ -47,6 +47,10 @@ class Format(abc.ABC):
         """The document's sheet in this format; ``templates``: the user's folders of templates (or None),
         ``cache``: whether the user's cache may be read and written (derive.cache)."""
 
+    def prepare(self) -> None:
+        """Load what rendering needs (the command line calls it while the questions are derived in other processes;
+        nothing by default)."""
+
     def figure_files(self, doc, sheet: str = "solutions") -> dict[str, str]:
         """The files written beside the sheet, which it links, by their names after '<spec-name>-' (none)."""
         return {}
@@ -79,6 +83,10 @@ class TemplatedFormat(Format):
     def snippet_typesetter(self) -> Any:
         """The snippets' typesetter: the sheet's, unless the format says otherwise."""
         return self.typesetter()
+
+    def prepare(self) -> None:
+        from . import engine, figures  # noqa: F401 - the templates' environment, the figures' drawers
+        self.typesetter()
 
     def template(self, name: str) -> str:
         """The path of one of its templates, e.g. template('question') = 'latex/question.tex.j2'."""
@@ -156,6 +164,10 @@ class CompiledFormat(Format):
     compiled_from: ClassVar[str]
     passes: ClassVar[int] = 1
     binary = True
+
+    def prepare(self) -> None:
+        from .registry import FORMATS
+        FORMATS[self.compiled_from].prepare()
 
     def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> bytes:
         from . import engine

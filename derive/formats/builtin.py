@@ -43,6 +43,9 @@ class Json(Format):
     suffix = ".json"
     sheets = ("solutions",)
 
+    def prepare(self) -> None:
+        from . import jsonkey  # noqa: F401
+
     def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> str:
         from .jsonkey import dumps, to_json
         return dumps(to_json(doc)) + "\n"
