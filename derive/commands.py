@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import document, launch, output, parallel, spec as specs
-from .formats import FORMATS, PluginError, for_sheet, snippet_formats, template_folders
+from .formats import FORMATS, for_sheet, snippet_formats, template_folders
 from .errors import Unanswered, UsageError, did_you_mean
 from .figures import without as without_figures
 from .kinds import KINDS
@@ -43,19 +43,12 @@ def format_names(fmt: str | Iterable[str], allowed: tuple[str, ...], what: str) 
         raise UsageError(f"--format: no format given; the formats are {', '.join(allowed)}")
     for name in names:
         if name not in allowed:
-            _installed(name)
+            FORMATS.check_installed(name)             # a package's format that did not load: says why
             raise UsageError(f"no format {name!r} for the {what}{did_you_mean(name, allowed)}; the formats are"
                              f" {', '.join(allowed)}")
     if len(set(names)) != len(names):
         raise UsageError(f"--format: a format is named twice ({','.join(names)})")
     return names
-
-
-def _installed(name: str) -> None:
-    """A format an installed package names but does not provide: PluginError (exit 1), saying why."""
-    why = FORMATS.failed(name)
-    if why:
-        raise PluginError(why)
 
 
 def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
@@ -154,7 +147,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     """Write one file a question and one a problem (and for LaTeX <spec-name>-preamble.tex) into the
     folder ``out`` (default out/snippets); returns the files written, in order."""
     if fmt not in snippet_formats():
-        _installed(fmt)
+        FORMATS.check_installed(fmt)
         raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(snippet_formats())}")
     if _output(out) == "-":
         raise UsageError("snippets are several files; give a folder with -o DIR")

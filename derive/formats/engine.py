@@ -21,7 +21,7 @@ from ..errors import DeriveError, UsageError
 from ..limits import TEMPLATE_TIME_LIMIT, OutOfTime, time_limit
 from . import context
 from .base import SHEET_NAMES, CompiledFormat, Format, TemplatedFormat, template_folders
-from .registry import FORMATS, PluginError, for_sheet, snippet_formats
+from .registry import FORMATS, for_sheet, snippet_formats
 
 
 class TemplateError(DeriveError):
@@ -207,16 +207,9 @@ def _format(fmt: str, sheet: str) -> Format:
     if sheet not in SHEET_NAMES:
         raise UsageError(f"no sheet {sheet!r}; the sheets are {', '.join(SHEET_NAMES)}")
     if fmt not in for_sheet(sheet):
-        _unavailable(fmt)
+        FORMATS.check_installed(fmt)
         raise UsageError(f"no format {fmt!r} for the {sheet}; the formats are {', '.join(for_sheet(sheet))}")
     return FORMATS[fmt]
-
-
-def _unavailable(fmt: str) -> None:
-    """A format an installed package names but does not provide: PluginError, saying why."""
-    why = FORMATS.failed(fmt) if isinstance(fmt, str) else None
-    if why:
-        raise PluginError(why)
 
 
 def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None,
@@ -259,7 +252,7 @@ def snippets(doc, fmt: str = "latex", *, templates=None) -> dict[str, str]:
     problem ('1.tex'), and for LaTeX 'preamble.tex', the packages and macros they need. No preamble
     in the snippets themselves: they can be \\input in an article or inside a beamer frame."""
     if fmt not in snippet_formats():
-        _unavailable(fmt)
+        FORMATS.check_installed(fmt)
         raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(snippet_formats())}")
     environment(templates)                                   # a missing templates folder fails first
     return FORMATS[fmt].snippets(doc, templates=templates)

@@ -103,8 +103,15 @@ class Registry(Mapping):
 
     def failed(self, name: str) -> str | None:
         """Why the format of that name did not load (None when it did, or when no package names it)."""
-        self._load(name)
+        if isinstance(name, str):
+            self._load(name)
         return self._failed.get(name)
+
+    def check_installed(self, name: str) -> None:
+        """PluginError, saying why, when an installed package names that format and does not provide it."""
+        why = self.failed(name)
+        if why:
+            raise PluginError(why)
 
     def refresh(self) -> None:
         """Look for installed formats again (after a package was installed in this process)."""
