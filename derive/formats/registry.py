@@ -23,13 +23,31 @@ class PluginError(DeriveError):
     """An installed format package is broken: its entry point does not load or is not a Format."""
 
 
-def _package(ep) -> str:
-    dist = getattr(ep, "dist", None)
-    return getattr(dist, "name", None) or "an unknown package"
+def _packages(points) -> dict[int, str]:
+    """The name of each entry point's distribution, by the entry point's id (read once a distribution)."""
+    of_dist: dict[int, str] = {}
+    for ep in points:
+        dist = getattr(ep, "dist", None)
+        if id(dist) not in of_dist:
+            of_dist[id(dist)] = _name(dist) or "an unknown package"
+    return {id(ep): of_dist[id(getattr(ep, "dist", None))] for ep in points}
 
 
-def _ours(ep) -> bool:
-    return _package(ep).lower().replace("_", "-") == OURS
+def _name(dist) -> str | None:
+    """A distribution's name from the Name header of its metadata, the headers alone read (``dist.name`` parses
+    the whole file as an e-mail, derive's README included: a few milliseconds each time)."""
+    try:
+        headers = (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").partition("\n\n")[0]
+    except (AttributeError, OSError, UnicodeDecodeError):
+        return getattr(dist, "name", None)
+    for line in headers.splitlines():
+        if line.lower().startswith("name:"):
+            return line[5:].strip()
+    return getattr(dist, "name", None)
+
+
+def _ours(package: str) -> bool:
+    return package.lower().replace("_", "-") == OURS
 
 
 class Registry(Mapping):
@@ -37,6 +55,7 @@ class Registry(Mapping):
 
     def __init__(self):
         self._points: dict[str, object] | None = None     # name: the entry point that provides it
+        self._package: dict[str, str] = {}                 # name: the package of that entry point
         self._formats: dict[str, Format] = {}
         self._failed: dict[str, str] = {}                  # name: why its entry point gave no format
         self.problems: list[str] = []
@@ -44,15 +63,16 @@ class Registry(Mapping):
     def _index(self) -> dict[str, object]:
         if self._points is None:
             from importlib import metadata
-            found = sorted(metadata.entry_points(group=ENTRY_POINTS), key=lambda ep: (not _ours(ep), _package(ep)))
+            points = list(metadata.entry_points(group=ENTRY_POINTS))
+            package = _packages(points)
             self._points = {}
-            for ep in found:
+            for ep in sorted(points, key=lambda ep: (not _ours(package[id(ep)]), package[id(ep)])):
                 if ep.name in self._points:
-                    first = _package(self._points[ep.name])
-                    self._problem(f"the package {_package(ep)} names a format {ep.name!r}, as {first} does; "
+                    first = self._package[ep.name]
+                    self._problem(f"the package {package[id(ep)]} names a format {ep.name!r}, as {first} does; "
                                   f"the format of {first} is used")
                 else:
-                    self._points[ep.name] = ep
+                    self._points[ep.name], self._package[ep.name] = ep, package[id(ep)]
         return self._points
 
     def _problem(self, line: str) -> None:
@@ -76,7 +96,7 @@ class Registry(Mapping):
         return made
 
     def _fail(self, ep, why: str) -> None:
-        self._failed[ep.name] = f"the format {ep.name!r} of the package {_package(ep)} ({ep.value}) {why}"
+        self._failed[ep.name] = f"the format {ep.name!r} of the package {self._package[ep.name]} ({ep.value}) {why}"
         self._problem(self._failed[ep.name])
 
     def __getitem__(self, name: str) -> Format:
@@ -99,7 +119,7 @@ class Registry(Mapping):
     def formats(self) -> list[Format]:
         """Every format that loads, built-in ones first, each side by ``listed`` and name."""
         loaded = [form for form in map(self._load, list(self._index())) if form is not None]
-        return sorted(loaded, key=lambda form: (not _ours(self._index()[form.name]), form.listed, form.name))
+        return sorted(loaded, key=lambda form: (not _ours(self._package[form.name]), form.listed, form.name))
 
     def failed(self, name: str) -> str | None:
         """Why the format of that name did not load (None when it did, or when no package names it)."""
