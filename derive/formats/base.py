@@ -8,9 +8,10 @@ A format is a subclass of ``Format`` with
 - ``binary``: whether it renders bytes (a PDF, a zip), which never go to standard output;
 - ``render(doc, sheet, templates=, cache=)``: the document's sheet as the file's text or bytes;
 
-and, where it has them, ``figure_files`` (files written beside the sheet, which it links), ``snippets`` (files
-for ``derive snippets``, which lists the formats with a ``snippet_help``) and ``fragment`` (a piece of the
-document as a notebook displays it). ``TemplatedFormat`` renders Jinja templates with a typesetter (prose
+and, where it has them, ``prepare`` (load what rendering needs, while the questions are derived),
+``figure_files`` (files written beside the sheet, which it links), ``snippets`` (files for ``derive snippets``,
+which lists the formats with a ``snippet_help``) and ``fragment`` (a piece of the document as a notebook
+displays it). ``TemplatedFormat`` renders Jinja templates with a typesetter (prose
 escaped, maths printed); ``TexFormat`` is one with TeX's delimiters; ``CompiledFormat`` compiles the text of
 another format with pdflatex.
 
