@@ -10,7 +10,6 @@ import click
 
 from . import __version__
 from .errors import DeriveError, Unanswered, printable
-from .formatlist import FORMATS, SNIPPET_HELP, for_sheet, snippet_formats
 
 
 class Failure(click.ClickException):
@@ -49,14 +48,28 @@ def _spec(f):
     return click.argument("spec", required=False, type=click.Path(dir_okay=False))(f)
 
 
-FORMAT_HELP = {name: f.help for name, f in FORMATS.items()}
+class FormatOption(click.Option):
+    """--format: its help names the formats installed for the command (a sheet's, or the snippets'), each with its
+    line, read from the formats' classes when the help is shown (a command that runs looks them up itself)."""
+
+    def __init__(self, *args, sheet: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sheet = sheet                    # None: the snippets' formats
+
+    def get_help_record(self, ctx):
+        from .formats import FORMATS, for_sheet, snippet_formats
+        several = self.sheet is not None
+        names = for_sheet(self.sheet) if several else snippet_formats()
+        lines = [f"{n} ({FORMATS[n].help if several else FORMATS[n].snippet_help})" for n in names]
+        more = " Several, comma-separated (pdf,json,html), are derived once and each written." if several else ""
+        broken = f" Not available: {'; '.join(FORMATS.problems)}." if FORMATS.problems else ""
+        self.metavar = "FORMAT[,FORMAT...]" if several else "|".join(names)
+        self.help = "Output format: " + "; ".join(lines) + "." + more + broken
+        return super().get_help_record(ctx)
 
 
-def _format(choices, helps=FORMAT_HELP, several: bool = True):
-    more = " Several, comma-separated (pdf,json,html), are derived once and each written." if several else ""
-    return click.option("--format", "-f", "fmt", metavar="|".join(choices) if not several else "FORMAT[,FORMAT...]",
-                        default="latex", show_default=True,
-                        help="Output format: " + "; ".join(f"{c} ({helps[c]})" for c in choices) + "." + more)
+def _format(sheet: str | None):
+    return click.option("--format", "-f", "fmt", cls=FormatOption, sheet=sheet, default="latex", show_default=True)
 
 
 def _common(output_help, metavar="PATH"):
@@ -83,7 +96,7 @@ SHEET_OUTPUT = ("Where to write; '-' for standard output (not for pdf or beamer-
 
 @cli.command()
 @_spec
-@_format(for_sheet("solutions"))
+@_format("solutions")
 @_common(SHEET_OUTPUT.format(sheet="solutions"))
 @reports_errors
 def solutions(spec, fmt, output, only, no_cache, templates, no_figures):
@@ -99,7 +112,7 @@ def solutions(spec, fmt, output, only, no_cache, templates, no_figures):
 
 @cli.command()
 @_spec
-@_format(for_sheet("problems"))
+@_format("problems")
 @_common(SHEET_OUTPUT.format(sheet="problems"))
 @reports_errors
 def problems(spec, fmt, output, only, no_cache, templates, no_figures):
@@ -114,7 +127,7 @@ def problems(spec, fmt, output, only, no_cache, templates, no_figures):
 
 @cli.command()
 @_spec
-@_format(snippet_formats(), SNIPPET_HELP, several=False)
+@_format(None)
 @_common("The folder to write into. Default: out/snippets under the current directory.", metavar="DIR")
 @reports_errors
 def snippets(spec, fmt, output, only, no_cache, templates, no_figures):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import document, launch, output, parallel, spec as specs
-from .formatlist import FORMATS, SHEETS, snippet_formats, template_folders
+from .formats import FORMATS, for_sheet, snippet_formats, template_folders
 from .errors import Unanswered, UsageError, did_you_mean
 from .figures import without as without_figures
 from .kinds import KINDS
@@ -43,6 +43,7 @@ def format_names(fmt: str | Iterable[str], allowed: tuple[str, ...], what: str) 
         raise UsageError(f"--format: no format given; the formats are {', '.join(allowed)}")
     for name in names:
         if name not in allowed:
+            FORMATS.check_installed(name)             # a package's format that did not load: says why
             raise UsageError(f"no format {name!r} for the {what}{did_you_mean(name, allowed)}; the formats are"
                              f" {', '.join(allowed)}")
     if len(set(names)) != len(names):
@@ -54,8 +55,9 @@ def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
     """Where each format goes: out/<stem><suffix> by default; with several formats -o is a folder, and with
     one it is when it names one (an existing folder, or a path ending in '/')."""
     if out == "-" and (len(names) > 1 or FORMATS[names[0]].binary):
-        raise UsageError("a PDF cannot be written to standard output; give a file with -o PATH" if len(names) == 1
-                         else "several formats cannot go to standard output; give a folder with -o DIR")
+        raise UsageError(f"{names[0]} is binary: it cannot be written to standard output; give a file with -o PATH"
+                         if len(names) == 1 else
+                         "several formats cannot go to standard output; give a folder with -o DIR")
     folder_named = out is not None and out != "-" and (out.endswith(("/", os.sep)) or os.path.isdir(out))
     if len(names) > 1 or out is None or folder_named:
         folder = out or OUT
@@ -63,10 +65,6 @@ def _targets(names: list[str], out: str | None, stem: str) -> list[str]:
             raise UsageError(f"-o {folder}: not a folder (several formats are written into a folder)")
         return [os.path.join(folder, f"{stem}{FORMATS[n].suffix}") for n in names]
     return [out]
-
-
-STDOUT_NOTE = ("derive: note: figures are left out of Markdown on standard output (each is an SVG file written"
-               " beside the .md; give -o FILE to have them)")
 
 
 def _loaded(spec, templates):
@@ -77,12 +75,14 @@ def _loaded(spec, templates):
     return problem_set
 
 
-def _solved(problem_set, only, templates, cache: bool):
+def _solved(problem_set, only, templates, cache: bool, names: list[str]):
     """The document derived and checked (on every core: derive.parallel), and derive.formats with its Jinja
-    environment made, loaded meanwhile."""
+    environment made and the renderers of the formats ``names`` loaded, meanwhile."""
     def renderers():
         from . import formats
         formats.environment(templates)
+        for name in names:
+            FORMATS[name].prepare()
         return formats
     doc = document.solve(problem_set, ids(only), cache=cache, jobs=parallel.jobs(), meanwhile=renderers)
     if doc.refused and not doc.problems:
@@ -98,28 +98,27 @@ def _refusing(doc, written: list[str]) -> list[str]:
 
 
 def _figure_files(doc, sheet: str, name: str, path: str) -> dict[Path, str]:
-    """The SVG files a Markdown sheet links, beside it (none beside a device or a pipe)."""
+    """The files a sheet links (a Markdown sheet's SVG files), beside it (none beside a device or a pipe)."""
     target = Path(path)
-    if name != "markdown" or (target.exists() and not target.is_file()):
+    if target.exists() and not target.is_file():
         return {}
-    from . import formats
-    return {target.parent / f"{doc.name}-{tail}": svg for tail, svg in formats.figure_files(doc, sheet=sheet).items()}
+    return {target.parent / f"{doc.name}-{tail}": data for tail, data in FORMATS[name].figure_files(doc, sheet).items()}
 
 
 def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: bool = True,
            cache: bool = True) -> list[str]:
-    """Derive and check once, render in every format asked for, then write each file (and the SVG files
-    a Markdown sheet links)."""
+    """Derive and check once, render in every format asked for, then write each file (and the files a sheet
+    links, such as a Markdown sheet's SVG files: left out, with a note, on standard output)."""
     out = _output(out)
-    names = format_names(fmt, SHEETS[sheet], sheet)
+    names = format_names(fmt, for_sheet(sheet), sheet)
     problem_set = _loaded(spec, templates)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
-    doc, formats = _solved(problem_set, only, templates, cache)
+    doc, formats = _solved(problem_set, only, templates, cache, names)
     if not figures:
         doc = without_figures(doc)
-    if out == "-" and names == ["markdown"] and formats.figure_files(doc, sheet=sheet):
+    if out == "-" and FORMATS[names[0]].figure_files(doc, sheet):
         doc = without_figures(doc)
-        print(STDOUT_NOTE, file=sys.stderr)
+        print(f"derive: note: {FORMATS[names[0]].stdout_note}", file=sys.stderr)
     rendered = formats.render_many(doc, names, sheet=sheet, templates=templates, cache=cache)
     extra = {} if out == "-" else {p: svg for name, path in zip(names, paths)
                                    for p, svg in _figure_files(doc, sheet, name, path).items()}
@@ -148,6 +147,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     """Write one file a question and one a problem (and for LaTeX <spec-name>-preamble.tex) into the
     folder ``out`` (default out/snippets); returns the files written, in order."""
     if fmt not in snippet_formats():
+        FORMATS.check_installed(fmt)
         raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(snippet_formats())}")
     if _output(out) == "-":
         raise UsageError("snippets are several files; give a folder with -o DIR")
@@ -155,7 +155,7 @@ def snippets(spec=None, fmt: str = "latex", out: str | None = None, only=None, t
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"-o {folder}: not a folder")
     problem_set = _loaded(spec, templates)
-    doc, formats = _solved(problem_set, only, templates, cache)
+    doc, formats = _solved(problem_set, only, templates, cache, [fmt])
     if not figures:
         doc = without_figures(doc)
     files = formats.snippets(doc, fmt, templates=templates)          # everything rendered before anything is written

@@ -110,7 +110,7 @@ def test_the_templates_in_play_are_known_by_every_file_they_hold(tmp_path, monke
     (tpl / "loop").symlink_to(tpl)                                        # a loop of links ends
     assert formats.templates_origin(tpl) is None
     (tpl / "loop").unlink()
-    monkeypatch.setattr(formats, "MAX_TEMPLATE_FILES", 1)                 # too many to hash: no sharing at all
+    monkeypatch.setattr(formats.engine, "MAX_TEMPLATE_FILES", 1)          # too many to hash: no sharing at all
     assert formats.templates_origin(tpl) is None
 
 

@@ -213,7 +213,7 @@ def test_user_templates_are_boxed(tmp_path, template, words, monkeypatch):
     """A user template that loops, recurses, allocates or reaches for Python internals is stopped with
     a message naming the template (exit 2), within the template time limit."""
     import derive.formats as formats
-    monkeypatch.setattr(formats, "TEMPLATE_TIME_LIMIT", 2)
+    monkeypatch.setattr(formats.engine, "TEMPLATE_TIME_LIMIT", 2)
     (tmp_path / "t" / "latex").mkdir(parents=True)
     (tmp_path / "t" / "latex" / "solutions.tex.j2").write_text(template)
     started = time.monotonic()

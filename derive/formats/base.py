@@ -1,7 +1,192 @@
-"""What an output format is: derive.formatlist (outside this package, so that the command line lists the formats
-without loading the renderers), under its old name."""
+"""What an output format is: one small class, found by its name through the entry-point group ``derive.formats``.
 
-from ..formatlist import (BEAMER_LIMIT, FORMATS, SHEET_NAMES, SNIPPET_HELP, Format, for_sheet,  # noqa: F401
-                          snippet_formats)
+A format is a subclass of ``Format`` with
 
-__all__ = ["Format", "FORMATS", "SHEET_NAMES", "for_sheet", "snippet_formats", "BEAMER_LIMIT", "SNIPPET_HELP"]
+- ``name`` (what ``--format`` says, and the entry point's name), ``help`` (its line in ``--help``) and
+  ``suffix`` (the file's ending after '<spec-name>-<sheet>': '.tex', '-slides.pdf');
+- ``sheets``: the sheets it serves ('solutions', the answer key; 'problems', the questions alone);
+- ``binary``: whether it renders bytes (a PDF, a zip), which never go to standard output;
+- ``render(doc, sheet, templates=, cache=)``: the document's sheet as the file's text or bytes;
+
+and, where it has them, ``prepare`` (load what rendering needs, while the questions are derived),
+``figure_files`` (files written beside the sheet, which it links), ``snippets`` (files for ``derive snippets``,
+which lists the formats with a ``snippet_help``) and ``fragment`` (a piece of the document as a notebook
+displays it). ``TemplatedFormat`` renders Jinja templates with a typesetter (prose
+escaped, maths printed); ``TexFormat`` is one with TeX's delimiters; ``CompiledFormat`` compiles the text of
+another format with pdflatex.
+
+This module is light (no SymPy, no Jinja when imported): the command line lists the formats and builds its help
+from the classes alone, and a format imports its heavy parts (typesetter, templates, TeX) when it renders.
+"""
+
+from __future__ import annotations
+
+import abc
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import UsageError
+
+SHEET_NAMES = ("solutions", "problems")
+
+
+class Format(abc.ABC):
+    """An output format (``derive solutions --format NAME``)."""
+
+    name: ClassVar[str]
+    help: ClassVar[str] = ""
+    suffix: ClassVar[str]
+    sheets: ClassVar[tuple[str, ...]] = SHEET_NAMES
+    binary: ClassVar[bool] = False
+    snippet_help: ClassVar[str | None] = None      # set: `derive snippets --format NAME` writes it
+    listed: ClassVar[int] = 0                      # its place in lists of formats (then by name), in --help
+    stdout_note: ClassVar[str] = ("figures are left out on standard output (each is a file written beside the"
+                                  " sheet; give -o FILE to have them)")
+
+    @abc.abstractmethod
+    def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> str | bytes:
+        """The document's sheet in this format; ``templates``: the user's folders of templates (or None),
+        ``cache``: whether the user's cache may be read and written (derive.cache)."""
+
+    def prepare(self) -> None:
+        """Load what rendering needs (the command line calls it while the questions are derived in other processes;
+        nothing by default)."""
+
+    def figure_files(self, doc, sheet: str = "solutions") -> dict[str, str]:
+        """The files written beside the sheet, which it links, by their names after '<spec-name>-' (none)."""
+        return {}
+
+    def snippets(self, doc, *, templates=None) -> dict[str, str]:
+        """Files for slides and pages by the ends of their names (formats with a ``snippet_help``)."""
+        raise UsageError(f"the format {self.name!r} writes no snippets")
+
+    def fragment(self, obj) -> str:
+        """A level of the document (``obj.level``) without a preamble, as a notebook displays it."""
+        raise UsageError(f"the format {self.name!r} displays no piece of a document")
+
+    def __repr__(self) -> str:
+        return f"<format {self.name}>"
+
+
+class TemplatedFormat(Format):
+    """A format made by Jinja templates: '<folder>/<sheet>.<ext>.j2' (and '<folder>/<level>.<ext>.j2' for a
+    notebook's pieces, 'snippets/<name>.<ext>.j2' for snippets) fed the template context (derive.formats.context),
+    every piece of which its typesetter printed. HTML templates ('.html.j2') escape what is not marked safe."""
+
+    folder: ClassVar[str]
+    ext: ClassVar[str]
+    tex: ClassVar[bool] = False          # TeX's delimiters ((* *)), ((( ))), ((= =)); else Jinja's own
+
+    @abc.abstractmethod
+    def typesetter(self) -> Any:
+        """The typesetter (derive.formats.context.Typesetter) of the sheet."""
+
+    def snippet_typesetter(self) -> Any:
+        """The snippets' typesetter: the sheet's, unless the format says otherwise."""
+        return self.typesetter()
+
+    def prepare(self) -> None:
+        from . import engine, figures  # noqa: F401 - the templates' environment, the figures' drawers
+        self.typesetter()
+
+    def template(self, name: str) -> str:
+        """The path of one of its templates, e.g. template('question') = 'latex/question.tex.j2'."""
+        return f"{self.folder}/{name}.{self.ext}.j2"
+
+    def snippet_template(self, name: str) -> str:
+        return f"snippets/{name}.{self.ext}.j2"
+
+    def tidy(self, text: str) -> str:
+        """A rendered template's text as it is written (as it came, unless the format tidies it)."""
+        return text
+
+    def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> str:
+        from . import context, engine
+        return engine.render_template(self, self.template(sheet), context.document(doc, self.typesetter(), sheet),
+                                      templates)
+
+    def snippets(self, doc, *, templates=None) -> dict[str, str]:
+        if self.snippet_help is None:
+            return super().snippets(doc, templates=templates)
+        from . import engine
+        return engine.snippet_files(self, doc, templates)
+
+    def snippet_preamble(self, ctx: dict, templates=None) -> dict[str, str]:
+        """The snippets' shared files, such as the packages and macros they need (none)."""
+        return {}
+
+    def figure_snippets(self, ctx: dict, q: dict, templates=None) -> dict[str, str]:
+        """Each figure of a question as a file of its own: the typesetter's drawing, an SVG ('<id>-fig1.svg')."""
+        return {f"{f['file']}.svg": f["drawing"] for f in q["figures"]}
+
+    def fragment(self, obj) -> str:
+        from . import engine
+        return engine.fragment_of(self, obj)
+
+
+class TexFormat(TemplatedFormat):
+    """A LaTeX format: TeX's delimiters in its templates, LaTeX's typesetter with ``limit`` characters to a row
+    of a display; its snippets come with a preamble and draw figures as tikzpictures."""
+
+    ext = "tex"
+    tex = True
+    limit: ClassVar[int] = 70
+
+    def typesetter(self) -> Any:
+        from .latex import Typesetter
+        return Typesetter(self.limit)
+
+    def snippet_preamble(self, ctx: dict, templates=None) -> dict[str, str]:
+        from . import engine
+        return {"preamble.tex": engine.render_template(self, self.snippet_template("preamble"), ctx, templates)}
+
+    def figure_snippets(self, ctx: dict, q: dict, templates=None) -> dict[str, str]:
+        from . import engine
+        figure = self.snippet_template("figure")
+        return {f"{f['file']}.tex": engine.render_template(self, figure, {**ctx, "q": q, "f": f}, templates)
+                for f in q["figures"]}
+
+    def fragment(self, obj) -> str:
+        """An answer on one line (its sentence, then its chain in $...$); a document as its problems, one after
+        another (no preamble); any other level by its template."""
+        from . import engine
+        from .latex import answer_latex
+        if obj.level == "answer":
+            return answer_latex(obj, obj.notation)
+        if obj.level == "document":
+            return engine.problems_fragment(self, obj)
+        return engine.fragment_of(self, obj)
+
+
+class CompiledFormat(Format):
+    """A PDF: the text of another format (``compiled_from``, a TeX format, by its name) compiled by pdflatex
+    (derive.pdf) in ``passes`` runs at least."""
+
+    compiled_from: ClassVar[str]
+    passes: ClassVar[int] = 1
+    binary = True
+
+    def prepare(self) -> None:
+        from .registry import FORMATS
+        FORMATS[self.compiled_from].prepare()
+
+    def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> bytes:
+        from . import engine
+        return self.compile(engine.render(doc, self.compiled_from, sheet=sheet, templates=templates), templates, cache)
+
+    def compile(self, source: str, templates=None, cache: bool = True) -> bytes:
+        from ..pdf import compile_pdf
+        from .engine import templates_origin
+        return compile_pdf(source, self.passes, cache=cache, origin=templates_origin(templates) if cache else None)
+
+
+def template_folders(templates) -> list:
+    """The --templates folders given (a path or several); a folder that is not there is a usage error."""
+    folders = [] if templates is None else [templates] if isinstance(templates, (str, Path)) else list(templates)
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise UsageError(f"--templates {folder}: no such folder")
+    return folders
+
+
+__all__ = ["Format", "TemplatedFormat", "TexFormat", "CompiledFormat", "SHEET_NAMES", "template_folders"]

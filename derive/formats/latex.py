@@ -10,7 +10,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from ..notation import EMPTY, Notation
-from ..steps import Chain, Let, Text
+from ..steps import Answer, Chain, Let, Text
 
 RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "approx": r"\approx"}
 UNICODE = {
@@ -214,6 +214,18 @@ def chain_inline(ch: Chain, notation: Notation = EMPTY) -> str:
     return " ".join(" ".join(row) for row in chain_rows(ch, 10**9, notation))
 
 
+def chains_inline(chains, notation: Notation = EMPTY) -> str:
+    """A step's chains, each on one line, separated by \\\\ (the JSON's step.latex)."""
+    return r" \\ ".join(chain_inline(c, notation) for c in chains)
+
+
+def answer_latex(a: Answer, notation: Notation = EMPTY) -> str:
+    """An answer on one line of LaTeX: its sentence, then its chain in $...$ (the JSON's answer.latex)."""
+    sentence = text(a.text, notation)
+    maths = f"${chain_inline(a.chain, notation)}$" if a.chain is not None else ""
+    return " ".join(x for x in (sentence, maths) if x)
+
+
 class Typesetter:
     """LaTeX for the template context: prose escaped, maths in a kind's notation, chains in rows
     (``limit`` characters to a row: 70 for the article, fewer on a slide)."""
@@ -240,4 +252,5 @@ class Typesetter:
         return tikz(body, self.notation, slide=self.limit < 70)
 
 
-__all__ = ["math", "escape", "text", "one_row", "chain_rows", "chain_inline", "Typesetter"]
+__all__ = ["math", "escape", "text", "one_row", "chain_rows", "chain_inline", "chains_inline", "answer_latex",
+           "Typesetter"]
