@@ -16,38 +16,13 @@ from ..errors import DeriveError
 from .base import Format
 
 ENTRY_POINTS = "derive.formats"
-OURS = "derive-keys"          # the distribution whose entry points are the built-in formats
+
+
+from ..plugins import ours, packages
 
 
 class PluginError(DeriveError):
     """An installed format package is broken: its entry point does not load or is not a Format."""
-
-
-def _packages(points) -> dict[int, str]:
-    """The name of each entry point's distribution, by the entry point's id (read once a distribution)."""
-    of_dist: dict[int, str] = {}
-    for ep in points:
-        dist = getattr(ep, "dist", None)
-        if id(dist) not in of_dist:
-            of_dist[id(dist)] = _name(dist) or "an unknown package"
-    return {id(ep): of_dist[id(getattr(ep, "dist", None))] for ep in points}
-
-
-def _name(dist) -> str | None:
-    """A distribution's name from the Name header of its metadata, the headers alone read (``dist.name`` parses
-    the whole file as an e-mail, derive's README included: a few milliseconds each time)."""
-    try:
-        headers = (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").partition("\n\n")[0]
-    except (AttributeError, OSError, UnicodeDecodeError):
-        return getattr(dist, "name", None)
-    for line in headers.splitlines():
-        if line.lower().startswith("name:"):
-            return line[5:].strip()
-    return getattr(dist, "name", None)
-
-
-def _ours(package: str) -> bool:
-    return package.lower().replace("_", "-") == OURS
 
 
 class Registry(Mapping):
@@ -64,9 +39,9 @@ class Registry(Mapping):
         if self._points is None:
             from importlib import metadata
             points = list(metadata.entry_points(group=ENTRY_POINTS))
-            package = _packages(points)
+            package = packages(points)
             self._points = {}
-            for ep in sorted(points, key=lambda ep: (not _ours(package[id(ep)]), package[id(ep)])):
+            for ep in sorted(points, key=lambda ep: (not ours(package[id(ep)]), package[id(ep)])):
                 if ep.name in self._points:
                     first = self._package[ep.name]
                     self._problem(f"the package {package[id(ep)]} names a format {ep.name!r}, as {first} does; "
@@ -119,7 +94,7 @@ class Registry(Mapping):
     def formats(self) -> list[Format]:
         """Every format that loads, built-in ones first, each side by ``listed`` and name."""
         loaded = [form for form in map(self._load, list(self._index())) if form is not None]
-        return sorted(loaded, key=lambda form: (not _ours(self._package[form.name]), form.listed, form.name))
+        return sorted(loaded, key=lambda form: (not ours(self._package[form.name]), form.listed, form.name))
 
     def failed(self, name: str) -> str | None:
         """Why the format of that name did not load (None when it did, or when no package names it)."""

@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Iterator, Mapping
 from ..declare import REQUIRED, Field, Rule
 from ..errors import DeriveError
 from ..notation import EMPTY, Notation
+from ..plugins import ours, packages
 from ..steps import Solution, Text
 
 ENTRY_POINTS = "derive.kinds"
@@ -77,18 +78,6 @@ class Kind(abc.ABC):
 
 # --- the registry -----------------------------------------------------------------------------
 
-OURS = "derive-keys"          # the distribution whose entry points are the built-in kinds
-
-
-def _package(ep) -> str:
-    dist = getattr(ep, "dist", None)
-    return getattr(dist, "name", None) or "an unknown package"
-
-
-def _ours(ep) -> bool:
-    return _package(ep).lower().replace("_", "-") == OURS
-
-
 class Registry(Mapping):
     """Every kind by name (aliases included), found through the entry-point group ``derive.kinds``: derive's
     own (the built-in kinds, listed first) and those of installed packages. An entry point is loaded the
@@ -101,17 +90,23 @@ class Registry(Mapping):
         self._kinds: dict[str, Kind] = {}
         self._instances: dict[type, Kind] = {}
         self._failed: dict[str, str] = {}                  # entry point name: why it did not load
+        self._of: dict[int, str] = {}                      # id of an entry point: its distribution's name
         self.problems: list[str] = []
+
+    def _package(self, ep) -> str:
+        return self._of.get(id(ep), "an unknown package")
 
     def _index(self) -> dict[str, object]:
         if self._points is None:
             from importlib import metadata
-            found = sorted(metadata.entry_points(group=ENTRY_POINTS), key=lambda ep: not _ours(ep))
+            points = list(metadata.entry_points(group=ENTRY_POINTS))
+            self._of = packages(points)
             self._points = {}
-            for ep in found:
+            for ep in sorted(points, key=lambda ep: (not ours(self._package(ep)), self._package(ep))):
                 if ep.name in self._points:
-                    self._problem(f"the package {_package(ep)} names a kind {ep.name!r}, as "
-                                  f"{_package(self._points[ep.name])} does; the kind of {_package(self._points[ep.name])} is used")
+                    first = self._package(self._points[ep.name])
+                    self._problem(f"the package {self._package(ep)} names a kind {ep.name!r}, as {first} does; "
+                                  f"the kind of {first} is used")
                 else:
                     self._points[ep.name] = ep
         return self._points
@@ -136,11 +131,11 @@ class Registry(Mapping):
         for name in dict.fromkeys((ep.name, cls.name, *cls.aliases)):
             owner = self._kinds.setdefault(name, kind)
             if owner is not kind:
-                self._problem(f"the package {_package(ep)} names a kind {name!r}, as {type(owner).__module__} "
+                self._problem(f"the package {self._package(ep)} names a kind {name!r}, as {type(owner).__module__} "
                               f"does; the first one loaded is used")
 
     def _fail(self, ep, why: str) -> None:
-        self._failed[ep.name] = f"the kind {ep.name!r} of the package {_package(ep)} ({ep.value}) {why}"
+        self._failed[ep.name] = f"the kind {ep.name!r} of the package {self._package(ep)} ({ep.value}) {why}"
         self._problem(self._failed[ep.name])
 
     def _find(self, name) -> Kind | None:
@@ -176,11 +171,11 @@ class Registry(Mapping):
 
     def kinds(self) -> list[Kind]:
         """Each kind once (aliases folded), built-in first, then by name."""
-        ours = {ep.name for ep in self._index().values() if _ours(ep)}
+        builtin = {ep.name for ep in self._index().values() if ours(self._package(ep))}
         seen: dict[int, Kind] = {}
         for kind in self._all().values():
             seen.setdefault(id(kind), kind)
-        return sorted(seen.values(), key=lambda k: (k.name not in ours, k.name))
+        return sorted(seen.values(), key=lambda k: (k.name not in builtin, k.name))
 
     def refresh(self) -> None:
         """Look for installed kinds again (after a package was installed in this process)."""
