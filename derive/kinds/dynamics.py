@@ -58,11 +58,12 @@ class Escaped(Exception):
 
 def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> list:
     """start, step(start), ... (n steps at most, at DIGITS): stops at a non-finite state (dropped), past
-    DIVERGED in size (kept), at a state that overflows to infinity (kept, as the step raises it: Escaped), or
-    once stationary after settle_after steps."""
+    DIVERGED in size (kept) unless one of the next PEEK states comes back below it (e^(-a) from a<0> = -1000:
+    e^1000, then 10^(-8.6e433), then about 1, settling at 0.567...), at a state that overflows to infinity (kept,
+    as the step raises it: Escaped), or once stationary after settle_after steps."""
     out = [start]
     with mpmath.workdps(DIGITS):
-        for k in range(n):
+        while len(out) <= n:
             try:
                 nxt = step(out[-1])
             except Escaped as escape:
@@ -71,9 +72,34 @@ def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> lis
             if not _finite(nxt):
                 break
             out.append(nxt)
-            if size(nxt) > DIVERGED or (k > settle_after and out[-1] == out[-2]):
+            if size(nxt) > DIVERGED:
+                back = _back(step, nxt, size, min(PEEK, n + 1 - len(out)))
+                if back is None:
+                    break
+                out += back
+            elif len(out) - 2 > settle_after and out[-1] == out[-2]:
                 break
     return out
+
+
+PEEK = 5        # steps looked ahead from a state past DIVERGED for one back below it
+
+
+def _back(step: Callable, state, size: Callable, steps: int) -> list | None:
+    """The states after one past DIVERGED up to the first back below it (within ``steps``), or None when
+    none comes back (they stay beyond, overflow or are not finite): the state runs off."""
+    ahead = []
+    for _ in range(steps):
+        try:
+            state = step(state)
+        except Escaped:
+            return None
+        if not _finite(state):
+            return None
+        ahead.append(state)
+        if size(state) <= DIVERGED:
+            return ahead
+    return None
 
 
 def _finite(state) -> bool:
@@ -204,6 +230,8 @@ class Recurrence:
                 beyond = limit(expr, (A_PREV,), a)
                 if beyond is not None and mpmath.isinf(beyond):
                     raise Escaped(beyond)
+                if beyond is not None:                   # nan on the way, or a finite value: no state to go on from
+                    raise refusal("the state", evaluate(self.W) * a + evaluate(self.c), "the activation", BEYOND)
             return value
         return [to_sympy(v) for v in run(escaping, evaluate(a0), n, settle_after, abs)]
 
@@ -488,9 +516,11 @@ class VectorRecurrence:
                 return nxt
             zs = self.pre_activations(state)
             beyond = [limit(self.phi, (Z,), z) if gone else v for v, z, gone in zip(nxt, zs, lost)]
-            if all(v is not None for v in beyond) and any(mpmath.isinf(v) for v in beyond):
+            if any(v is None for v in beyond):
+                return nxt                               # undefined (check_domain says where)
+            if any(mpmath.isinf(v) for v in beyond):
                 raise Escaped(beyond)
-            return nxt
+            raise refusal("the state", next(z for z, gone in zip(zs, lost) if gone), "the activation", BEYOND)
         return run(escaping, [evaluate(v) for v in a0], n, settle_after, lambda s: max(abs(v) for v in s))
 
     def exact_fixed_point(self, a0, tries: int = 3) -> ImmutableMatrix | None:
@@ -734,8 +764,6 @@ class OutsideDomain(FieldError):
     """The state reaches a value where the activation (or its slope) is undefined, infinite or complex."""
 
 
-OVERFLOW = (f"computing it raises e to a power above 2^{MAX_MAGNITUDE} (about 10^1233) on the way, so it is far"
-            " beyond 10^300 (and beyond any double, which overflows past 1.8·10^308)")   # the narration's words
 OVERFLOWS = "overflows"          # _defect: an exponential beyond reach on the way, and the value is an infinity
 BEYOND = (f"cannot be computed: on the way e is raised to a power above 2^{MAX_MAGNITUDE} (about 10^1233), and the"
           " value is not an overflow to infinity (a state running off)")
@@ -759,10 +787,16 @@ def check_domain(phi: sympy.Expr, dphi: sympy.Expr, zs, where: str = "the state"
                 slope = "" if value == OVERFLOWS else BEYOND
             for what, problem in (("the activation", value), ("its slope", slope)):
                 if problem and problem != OVERFLOWS:
-                    shown = mpmath.nstr(z, 6) if isinstance(z, (mpmath.mpf, mpmath.mpc)) else str(z)
-                    raise OutsideDomain("activation", f"{where} reaches z = {shown}, where {what} {problem}",
-                                        expected="an activation defined (finite and real) at every state visited"
-                                        if problem != BEYOND else "states where the activation can be computed")
+                    raise refusal(where, z, what, problem)
+
+
+def refusal(where: str, z, what: str, problem: str) -> OutsideDomain:
+    """The refusal of a state whose pre-activation z is outside the domain of the activation or its slope, or
+    where they are beyond reach (BEYOND), naming the field 'activation'."""
+    shown = mpmath.nstr(z, 6) if isinstance(z, (mpmath.mpf, mpmath.mpc)) else str(z)
+    return OutsideDomain("activation", f"{where} reaches z = {shown}, where {what} {problem}",
+                         expected="states where the activation can be computed" if problem == BEYOND else
+                         "an activation defined (finite and real) at every state visited")
 
 
 def _defect(expr, fn, z) -> str:

@@ -19,13 +19,13 @@ from ...precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import plural
 from ..activations import READABLE, SUPREMA, kinks, recognise, slope
-from ..dynamics import (DIVERGED, OVERFLOW, VERDICTS, iterates, Recurrence, check_domain, compare_one, exact_at,
+from ..dynamics import (DIVERGED, VERDICTS, iterates, Recurrence, check_domain, compare_one, exact_at,
                         verdict)
 from .config import Config, constant, meanings as part_meanings, z_general
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
 from . import figures
-from .values import number
+from .values import number, overflow
 
 SHOWN_ITERATES = 5
 GRID_DIGITS = 15          # a slope scanned on a grid needs no more; the maximum is then refined at DIGITS
@@ -393,12 +393,11 @@ def _drifting(s: Stability, meanings: dict):
 def _overflowing(s: Stability, meanings: dict):
     """The step for a trajectory whose last state overflowed: it runs off to infinity; the factor along the
     way as for any other trajectory, or, where it overflows too, in words."""
-    last, sign = len(s.traj) - 1, "+∞" if s.traj[-1] > 0 else "−∞"
+    last = len(s.traj) - 1
     before = A_0 if last == 1 else iterate(last - 1)
     meanings[before] = s.traj[-2]
     text = say("The iterates do not settle at a fixed point or a short cycle: from ",
-               chain(before, "approx", Float(s.traj[-2], 6)), " the next state ", iterate(last), " overflows: ", OVERFLOW,
-               f". The state runs off to {sign}.")
+               chain(before, "approx", Float(s.traj[-2], 6))) + overflow(iterate(last), bool(s.traj[-1] > 0))
     if s.factor.is_infinite:
         return step(text + say(" The factors ", Abs(DA_DAPREV), " along the way overflow as well, so each step back"
                                " in time multiplies the gradient by far more than 1."))

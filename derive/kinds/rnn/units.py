@@ -19,13 +19,13 @@ from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..activations import READABLE, SUPREMA, derivative, recognise, slope
-from ..dynamics import (DIVERGED, OVERFLOW, T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
+from ..dynamics import (DIVERGED, T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
                         radius, slope_value, versus_one)
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
 from . import figures
-from .values import number
+from .values import number, overflow
 
 SHOWN_ITERATES = 3
 
@@ -349,8 +349,7 @@ def _overflowing(s: Stability, meanings: dict):
     before = A_0 if last == 1 else iterate(last - 1)
     meanings[before] = ImmutableMatrix([to_sympy(v) for v in s.traj[-2]])
     text = say("The iterates do not settle: from ", chain(before, "approx", ImmutableMatrix(
-        [Float(to_sympy(v), 6) for v in s.traj[-2]])), " the next state ", iterate(last), " overflows: ", OVERFLOW,
-        ". The state runs off to infinity.")
+        [Float(to_sympy(v), 6) for v in s.traj[-2]]))) + overflow(iterate(last), None)
     if s.factor.is_infinite:
         return step(text + say(" The Jacobians along the way overflow as well, so each step back in time multiplies"
                                " the gradient by far more than 1."))

@@ -1,8 +1,13 @@
-"""The numbers of rnn-activation's JSON answers."""
+"""The numbers of rnn-activation's JSON answers, and the words for a state beyond every number."""
 
 from __future__ import annotations
 
 import math
+
+import sympy
+
+from ...numeric import MAX_MAGNITUDE
+from ...steps import Text, say
 
 
 def number(value) -> float | None:
@@ -12,3 +17,12 @@ def number(value) -> float | None:
         return None
     f = float(value)
     return f if math.isfinite(f) else None
+
+
+def overflow(state, positive: bool | None) -> Text:
+    """Why a state is not shown: it overflows, and where to (positive: +oo, False: -oo, None: infinity)."""
+    where = "infinity" if positive is None else sympy.oo if positive else -sympy.oo
+    return say(" the next state ", state, " overflows: computing it raises e to a power above ",
+               sympy.Pow(2, MAX_MAGNITUDE, evaluate=False), " (about ", sympy.Pow(10, 1233, evaluate=False),
+               ") on the way, so it is far beyond ", sympy.Pow(10, 300, evaluate=False), ", beyond any double. The"
+               " state runs off to ", where, ".")
