@@ -95,7 +95,7 @@ def _sign(args):
 FUNCTIONS = {
     sympy.exp: lambda a: mpmath.exp(a[0]),
     sympy.log: lambda a: mpmath.log(a[0]),
-    sympy.tanh: lambda a: _tanh(a[0]),
+    sympy.tanh: lambda a: mpmath.tanh(a[0]),
     sympy.sinh: lambda a: mpmath.sinh(a[0]),
     sympy.cosh: lambda a: mpmath.cosh(a[0]),
     sympy.sech: lambda a: mpmath.sech(a[0]),
@@ -131,14 +131,26 @@ ONE_ARGUMENT = {sympy.exp: mpmath.exp, sympy.log: mpmath.log, sympy.tanh: mpmath
 GROWING = (sympy.exp, sympy.sinh, sympy.cosh, sympy.sech)     # exponentials: guarded against arguments beyond reach
 
 
-def _tanh(x):
-    """tanh, which is ±1 to every digit of an argument beyond reach (mpmath would first build 2^|x|'s exponent)."""
-    if type(x) is mpmath.mpf and _beyond(x._mpf_):
-        return mpmath.mpf(1 if x > 0 else -1)
-    return mpmath.tanh(x)
+SATURATED = 2**20          # tanh x is ±1 to every digit once |x| passes 2^4096; past 2^(2^20) it is beyond reach too
+                           # (Overflow): mpmath, and so SymPy checking a step, first builds 2^|x|'s exponent
 
 
-ONE_ARGUMENT[sympy.tanh] = _tanh
+def _saturated(raw) -> bool:
+    """Whether tanh of this raw value is beyond reach (see SATURATED)."""
+    return raw[2] + raw[3] > SATURATED
+
+
+def _guarded_tanh(arg, limit: bool):
+    """tanh of arg's value: ±1 for an argument beyond 2^MAX_MAGNITUDE (as mpmath rounds it, without building
+    2^|x|'s exponent), refused (Overflow) past SATURATED unless taking the limit."""
+    def run(v):
+        x = arg(v)
+        if type(x) is mpmath.mpf and _beyond(x._mpf_):
+            if _saturated(x._mpf_) and not limit:
+                raise Overflow("tanh of a number beyond 2^(2^20)")
+            return mpmath.mpf(1 if x > 0 else -1)
+        return mpmath.tanh(x)
+    return run
 
 
 def _leaf(expr, index: dict, raw: bool):
@@ -170,6 +182,8 @@ def _build(expr, index: dict, limit: bool = False):
     direct = ONE_ARGUMENT.get(type(expr)) if len(args) == 1 else None
     if direct is not None and type(expr) in GROWING:
         return _guarded(direct, args[0], limit)
+    if direct is not None and type(expr) is sympy.tanh:
+        return _guarded_tanh(args[0], limit)
     if direct is not None:
         only = args[0]
         return lambda v: direct(only(v))
@@ -216,8 +230,10 @@ def _raw_guarded(fn):
 
 
 def _raw_tanh(x):
-    """tanh on a raw value: ±1 beyond reach, as _tanh."""
+    """tanh on a raw value, as _guarded_tanh: ±1 beyond 2^MAX_MAGNITUDE, refused past SATURATED."""
     if x[1] and x[2] + x[3] > MAX_MAGNITUDE:
+        if _saturated(x):
+            raise Overflow("tanh of a number beyond 2^(2^20)")
         return _LIB.fnone if x[0] else _LIB.fone
     return _LIB.mpf_tanh(x, _PREC, _RND)
 
@@ -403,13 +419,19 @@ def evaluate(expr, values: dict | None = None, digits: int = DIGITS):
             raise
 
 
-def value_at(expr, digits: int):
+def value_at(expr, digits: int, values: dict | None = None):
     """A constant expression's value computed at ``digits`` digits throughout: its constants and every
-    operation (compile() and evaluate() work at DIGITS whatever the context)."""
+    operation (compile() and evaluate() work at DIGITS whatever the context); with ``values`` (symbol -> exact
+    number), the expression at them, each taken at ``digits`` too (never substituted: SymPy would build
+    2^(2^(1000 a)) at a = 1.28 as an exact integer)."""
+    values = values or {}
     with mpmath.workdps(digits):
         try:
-            return _build(sympy.sympify(expr), {})(())
+            numbers = tuple(_build(sympy.sympify(v), {})(()) for v in values.values())
+            return _build(sympy.sympify(expr), {s: k for k, s in enumerate(values)})(numbers)
         except Unsupported:
+            if values:
+                raise
             value = sympy.N(sympy.sympify(expr), digits)
             if value.is_Float:
                 return mpmath.mpf(value._mpf_)

@@ -20,7 +20,7 @@ import sympy
 import torch
 
 import derive
-from derive import numeric
+from derive import check, numeric
 from derive.kinds import rnn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -297,3 +297,35 @@ def test_a_state_that_comes_back_through_a_value_beyond_reach_is_refused():
         {"activation": r"\exp(\exp(z))", "W_a": -1, "a0": -10, "ask": "stability"}]}]}
     with pytest.raises(derive.errors.SpecError, match=r"field 'activation'.*z = -9\.38751e\+9565.*cannot be computed"):
         derive.solve(derive.from_mapping(data))
+
+
+def test_a_double_exponential_with_a_large_weight_is_checked_at_the_digits_it_needs():
+    """d/da 2^(2^(1000 a)) by the chain rule: at the checker's sample a = 1.28 the exponent 2^1280 has 386
+    digits, so 50-digit arithmetic got two ways of writing the derivative apart ('check failed', exit 1); the
+    sample is computed again with as many digits as that takes, and agrees. A real difference still fails."""
+    doc = derive.solve(derive.from_mapping({"title": "t", "problem": [{"kind": "rnn-activation", "part": [
+        {"activation": "2^{2^{z}}", "W_a": 1000, "ask": "derivative"},
+        {"activation": "2^{2^{z}}", "W_a": [[10, 1000], [1, 0.01]], "ask": "derivative"}]}]}))
+    one, several = (q.answer.value for q in doc.questions())
+    z = sympy.Symbol("z")
+    stated = sympy.sympify(one, locals={"z": z})
+    for point in (-2.0, 0.0, 1.5, 2.5):
+        want = autograd_slope(lambda t: 2 ** (2 ** t), point)
+        assert float(stated.subs(z, point)) == pytest.approx(1000 * want, rel=1e-12)      # W_a phi'(z)
+    assert several[0][1] == "1000*2**(2**z1 + z1)*log(2)**2"
+    a = sympy.Symbol("a", real=True)
+    left = 1000 * 2 ** (2 ** (1000 * a)) * 2 ** (1000 * a) * sympy.log(2) ** 2
+    assert check.check_link(left, "=", 1000 * 2 ** (2 ** (1000 * a) + 1000 * a) * sympy.log(2) ** 2)[0]
+    assert not check.check_link(left, "=", 1000 * 2 ** (2 ** (1000 * a) + 1000 * a + 1) * sympy.log(2) ** 2)[0]
+
+
+def test_tanh_of_a_number_beyond_two_to_the_two_to_the_twenty_is_refused():
+    """tanh(e^(e^z)) at z = 990 takes tanh of e^(10^430): 1 to every digit, but SymPy checking the step would build
+    a 10^430-digit exponent first (taken as 1, the check crashed; before, it was refused as 'undefined'). Refused
+    as beyond reach, naming the field and the state; tanh of e^z at 3001 (a 2^4330-sized number) is still 1."""
+    data = {"title": "t", "problem": [{"kind": "rnn-activation", "part": [
+        {"activation": r"\tanh(\exp(\exp(z)))", "W_a": 1000, "a0": 0.99, "ask": "stability"}]}]}
+    with pytest.raises(derive.errors.SpecError, match=r"field 'activation'.*z = 990\.0.*cannot be computed"):
+        derive.solve(derive.from_mapping(data))
+    s = rnn.analyse(config(r"\tanh(\exp(z))", W_a=1, b=3000, a0=0))
+    assert float(s.star) == 1 and not s.exact and s.verdict == "vanishing"     # tanh(e^3001) is 1 - 10^(-10^1303)

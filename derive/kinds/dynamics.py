@@ -765,8 +765,9 @@ class OutsideDomain(FieldError):
 
 
 OVERFLOWS = "overflows"          # _defect: an exponential beyond reach on the way, and the value is an infinity
-BEYOND = (f"cannot be computed: on the way e is raised to a power above 2^{MAX_MAGNITUDE} (about 10^1233), and the"
-          " value is not an overflow to infinity (a state running off)")
+BEYOND = (f"cannot be computed: a number on the way is beyond reach (e to a power above 2^{MAX_MAGNITUDE}, about"
+          " 10^1233, or tanh of a number above 2^(2^20)), and the value is not an overflow to infinity (a state"
+          " running off)")
 
 
 def check_domain(phi: sympy.Expr, dphi: sympy.Expr, zs, where: str = "the state") -> None:
