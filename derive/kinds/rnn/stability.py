@@ -395,7 +395,8 @@ def _overflowing(s: Stability, meanings: dict):
     way as for any other trajectory, or, where it overflows too, in words."""
     last = len(s.traj) - 1
     before = A_0 if last == 1 else iterate(last - 1)
-    meanings[before] = s.traj[-2]
+    if last > 1:                                     # (a<0> means what the spec gives)
+        meanings[before] = s.traj[-2]
     text = say("The iterates do not settle at a fixed point or a short cycle: from ",
                chain(before, "approx", Float(s.traj[-2], 6))) + overflow(iterate(last), bool(s.traj[-1] > 0))
     if s.factor.is_infinite:
@@ -403,7 +404,8 @@ def _overflowing(s: Stability, meanings: dict):
                                " in time multiplies the gradient by far more than 1."))
     meanings[FACTOR] = s.factor
     return step(text + say(" The per-step factor ", FACTOR, " is the geometric mean of ", Abs(DA_DAPREV),
-                           " along the trajectory before it:"), chain(FACTOR, *_factor_shown(s), s.rel_one, 1))
+                           " along the trajectory before it:"),
+                chain(FACTOR, *_factor_shown(s), *([] if s.drifting else [s.rel_one, 1])))
 
 
 def _other_fixed_points(s: Stability, meanings: dict) -> list:

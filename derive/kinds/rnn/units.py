@@ -347,7 +347,8 @@ def _overflowing(s: Stability, meanings: dict):
     """No fixed point, and the state overflows: the growth rate along the way, or in words where it overflows too."""
     last = len(s.traj) - 1
     before = A_0 if last == 1 else iterate(last - 1)
-    meanings[before] = ImmutableMatrix([to_sympy(v) for v in s.traj[-2]])
+    if last > 1:                                     # (a<0> means what the spec gives)
+        meanings[before] = ImmutableMatrix([to_sympy(v) for v in s.traj[-2]])
     text = say("The iterates do not settle: from ", chain(before, "approx", ImmutableMatrix(
         [Float(to_sympy(v), 6) for v in s.traj[-2]]))) + overflow(iterate(last), None)
     if s.factor.is_infinite:
