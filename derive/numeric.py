@@ -25,6 +25,60 @@ class Unsupported(Exception):
     """The expression has a node this evaluator does not know."""
 
 
+MAX_MAGNITUDE = 4096     # e^x (cosh x, sinh x, b^x) is computed for |x| below 2^4096 (about 10^1233): beyond, the
+                         # result's binary exponent alone has more than 4096 bits, and mpmath's time grows with
+                         # it (seconds at a million bits, without end further on; e^(e^(3.8e6)) took minutes)
+
+
+class Overflow(OverflowError):
+    """A value beyond reach: an exponential (exp, cosh, sinh, sech) of a number of size 2^MAX_MAGNITUDE or more,
+    or a power b^x whose x ln b is. compile() gives nan for it, as for mpmath's own overflows; limit() takes
+    it to the infinity (or 0) float arithmetic would."""
+
+
+def _beyond(raw) -> bool:
+    """Whether a raw mpf value is 2^MAX_MAGNITUDE or more in size (an exponential of it is beyond reach)."""
+    return bool(raw[1]) and raw[2] + raw[3] > MAX_MAGNITUDE
+
+
+def _power_beyond(base, exp) -> bool:
+    """Whether b^x = e^(x ln b) (raw mpf values, b not 0) takes e to a power beyond reach: |ln b| is below
+    |mag b| + 1 and |x| below 2^(mag x), so most pairs are told apart without a logarithm."""
+    if not (base[1] and exp[1]):
+        return False
+    size = abs(base[2] + base[3]) + 1
+    if exp[2] + exp[3] + size.bit_length() <= MAX_MAGNITUDE:
+        return False
+    log = mpmath.libmp.mpf_log(mpmath.libmp.mpf_abs(base), 53)
+    return _beyond(mpmath.libmp.mpf_mul(exp, log, 53))
+
+
+def _guarded(fn, arg, limit: bool):
+    """fn (an exponential) of arg's value, refused (Overflow) or, with limit, taken at the infinity of the
+    argument's sign when the argument is beyond reach."""
+    def run(v):
+        x = arg(v)
+        if type(x) is mpmath.mpf and _beyond(x._mpf_):
+            if not limit:
+                raise Overflow("an exponential of a number beyond 2^%d" % MAX_MAGNITUDE)
+            x = mpmath.inf if x > 0 else -mpmath.inf
+        return fn(x)
+    return run
+
+
+def _power(base, exp, limit: bool):
+    """base^exp for a non-integer exponent, refused (Overflow) or, with limit, taken to e^(±inf) when
+    exp ln base is beyond reach (nan for a negative base, whose power is not real)."""
+    def run(v):
+        b, x = base(v), exp(v)
+        if type(b) is mpmath.mpf and type(x) is mpmath.mpf and _power_beyond(b._mpf_, x._mpf_):
+            if not limit:
+                raise Overflow("a power e^(x ln b) with x ln b beyond 2^%d" % MAX_MAGNITUDE)
+            return mpmath.nan if b < 0 else mpmath.exp(mpmath.inf if (x > 0) == (b > 1) else -mpmath.inf)
+        return mpmath.power(b, x)
+    return run
+
+
 def _heaviside(args):
     x = args[0]
     if x > 0:
@@ -76,6 +130,29 @@ def _constant(expr):
 
 ONE_ARGUMENT = {sympy.exp: mpmath.exp, sympy.log: mpmath.log, sympy.tanh: mpmath.tanh, sympy.sinh: mpmath.sinh,
                 sympy.cosh: mpmath.cosh, sympy.sech: mpmath.sech, sympy.Abs: abs}    # as in FUNCTIONS, called directly
+GROWING = (sympy.exp, sympy.sinh, sympy.cosh, sympy.sech)     # exponentials: guarded against arguments beyond reach
+
+
+SATURATED = 2**20          # tanh x is ±1 to every digit once |x| passes 2^4096; past 2^(2^20) it is beyond reach too
+                           # (Overflow): mpmath, and so SymPy checking a step, first builds 2^|x|'s exponent
+
+
+def _saturated(raw) -> bool:
+    """Whether tanh of this raw value is beyond reach (see SATURATED)."""
+    return raw[2] + raw[3] > SATURATED
+
+
+def _guarded_tanh(arg, limit: bool):
+    """tanh of arg's value: ±1 for an argument beyond 2^MAX_MAGNITUDE (as mpmath rounds it, without building
+    2^|x|'s exponent), refused (Overflow) past SATURATED unless taking the limit."""
+    def run(v):
+        x = arg(v)
+        if type(x) is mpmath.mpf and _beyond(x._mpf_):
+            if _saturated(x._mpf_) and not limit:
+                raise Overflow("tanh of a number beyond 2^(2^20)")
+            return mpmath.mpf(1 if x > 0 else -1)
+        return mpmath.tanh(x)
+    return run
 
 
 def _leaf(expr, index: dict, raw: bool):
@@ -91,19 +168,24 @@ def _leaf(expr, index: dict, raw: bool):
     return lambda v: value
 
 
-def _build(expr, index: dict):
+def _build(expr, index: dict, limit: bool = False):
     """A closure computing expr from a tuple of values (one per symbol in index). A sum of two terms is one
-    addition (correctly rounded, as fsum's sum of two terms is), a function of one argument called directly."""
+    addition (correctly rounded, as fsum's sum of two terms is), a function of one argument called directly.
+    An exponential beyond reach raises Overflow, or with ``limit`` is taken at its limit (see limit())."""
     leaf = _leaf(expr, index, raw=False)
     if leaf is not None:
         return leaf
-    args = [_build(a, index) for a in expr.args]
+    args = [_build(a, index, limit) for a in expr.args]
     if expr.is_Add:
         if len(args) == 2:
             first, second = args
             return lambda v: first(v) + second(v)
         return lambda v: mpmath.fsum(f(v) for f in args)
     direct = ONE_ARGUMENT.get(type(expr)) if len(args) == 1 else None
+    if direct is not None and type(expr) in GROWING:
+        return _guarded(direct, args[0], limit)
+    if direct is not None and type(expr) is sympy.tanh:
+        return _guarded_tanh(args[0], limit)
     if direct is not None:
         only = args[0]
         return lambda v: direct(only(v))
@@ -119,7 +201,7 @@ def _build(expr, index: dict):
         if expr.exp.is_Integer:
             n = int(expr.exp)
             return lambda v: base(v) ** n
-        return lambda v: mpmath.power(base(v), exp(v))
+        return _power(base, exp, limit)
     fn = FUNCTIONS.get(type(expr))
     if fn is None:
         raise Unsupported(type(expr).__name__)
@@ -138,12 +220,32 @@ _PREC = mpmath.libmp.dps_to_prec(DIGITS)
 
 _LIB = mpmath.libmp
 _RND = "n"
+
+
+def _raw_guarded(fn):
+    """A raw exponential refusing (Overflow) an argument beyond reach."""
+    def run(x):
+        if x[1] and x[2] + x[3] > MAX_MAGNITUDE:
+            raise Overflow("an exponential of a number beyond 2^%d" % MAX_MAGNITUDE)
+        return fn(x, _PREC, _RND)
+    return run
+
+
+def _raw_tanh(x):
+    """tanh on a raw value, as _guarded_tanh: ±1 beyond 2^MAX_MAGNITUDE, refused past SATURATED."""
+    if x[1] and x[2] + x[3] > MAX_MAGNITUDE:
+        if _saturated(x):
+            raise Overflow("tanh of a number beyond 2^(2^20)")
+        return _LIB.fnone if x[0] else _LIB.fone
+    return _LIB.mpf_tanh(x, _PREC, _RND)
+
+
 _RAW_ONE = {
-    sympy.exp: lambda x: _LIB.mpf_exp(x, _PREC, _RND),
+    sympy.exp: _raw_guarded(_LIB.mpf_exp),
     sympy.log: lambda x: _LIB.mpf_log(x, _PREC, _RND),
-    sympy.tanh: lambda x: _LIB.mpf_tanh(x, _PREC, _RND),
-    sympy.sinh: lambda x: _LIB.mpf_sinh(x, _PREC, _RND),
-    sympy.cosh: lambda x: _LIB.mpf_cosh(x, _PREC, _RND),
+    sympy.tanh: _raw_tanh,
+    sympy.sinh: _raw_guarded(_LIB.mpf_sinh),
+    sympy.cosh: _raw_guarded(_LIB.mpf_cosh),
     sympy.Abs: lambda x: _LIB.mpf_abs(x, _PREC, _RND),
 }
 
@@ -195,7 +297,12 @@ def _raw_power(expr, base, exp):
     if expr.exp.is_Integer:
         n = int(expr.exp)
         return lambda v: _LIB.mpf_pow_int(base(v), n, _PREC, _RND)
-    return lambda v: _LIB.mpf_pow(base(v), exp(v), _PREC, _RND)
+    def power(v):
+        b, x = base(v), exp(v)
+        if _power_beyond(b, x):
+            raise Overflow("a power e^(x ln b) with x ln b beyond 2^%d" % MAX_MAGNITUDE)
+        return _LIB.mpf_pow(b, x, _PREC, _RND)
+    return power
 
 
 def _build_raw(expr, index: dict):
@@ -263,6 +370,36 @@ def compile(expr, symbols: tuple) -> "Callable":
     return run
 
 
+@functools.lru_cache(maxsize=64)
+def _both(expr, symbols: tuple) -> tuple:
+    """expr's closures as compile() builds them (an exponential beyond reach refused) and taking the limit."""
+    index = {s: k for k, s in enumerate(symbols)}
+    return _build(expr, index), _build(expr, index, limit=True)
+
+
+def limit(expr, symbols: tuple, *values):
+    """expr at the values (mpmath numbers, one per symbol) when an exponential on the way is beyond reach (where
+    compile() gives nan): its value with each such exponential taken at its limit, as float arithmetic takes an
+    overflow (e^x an infinity or 0, and on from there: e^(e^z) is inf, 1/(1 + e^(e^z)) 0, e^(e^z) − e^(e^z)
+    nan). None when nothing on the way is beyond reach (a nan has another cause) or expr cannot be compiled."""
+    try:
+        strict, lenient = _both(sympy.sympify(expr), tuple(symbols))
+    except Unsupported:
+        return None
+    with mpmath.workdps(DIGITS):
+        try:
+            strict(values)
+            return None
+        except Overflow:
+            pass
+        except (Unsupported, ArithmeticError, ValueError, TypeError):
+            return None
+        try:
+            return lenient(values)
+        except (Unsupported, ArithmeticError, ValueError, TypeError):
+            return mpmath.nan
+
+
 def evaluate(expr, values: dict | None = None, digits: int = DIGITS):
     """expr at the given symbol values, as an mpmath number (SymPy's evalf where the table ends)."""
     if not values and isinstance(expr, sympy.Number):      # a number: its value, as compile() makes constants
@@ -284,13 +421,19 @@ def evaluate(expr, values: dict | None = None, digits: int = DIGITS):
             raise
 
 
-def value_at(expr, digits: int):
+def value_at(expr, digits: int, values: dict | None = None):
     """A constant expression's value computed at ``digits`` digits throughout: its constants and every
-    operation (compile() and evaluate() work at DIGITS whatever the context)."""
+    operation (compile() and evaluate() work at DIGITS whatever the context); with ``values`` (symbol -> exact
+    number), the expression at them, each taken at ``digits`` too (never substituted: SymPy would build
+    2^(2^(1000 a)) at a = 1.28 as an exact integer)."""
+    values = values or {}
     with mpmath.workdps(digits):
         try:
-            return _build(sympy.sympify(expr), {})(())
+            numbers = tuple(_build(sympy.sympify(v), {})(()) for v in values.values())
+            return _build(sympy.sympify(expr), {s: k for k, s in enumerate(values)})(numbers)
         except Unsupported:
+            if values:
+                raise
             value = sympy.N(sympy.sympify(expr), digits)
             if value.is_Float:
                 return mpmath.mpf(value._mpf_)

@@ -20,7 +20,8 @@ from sympy import ImmutableMatrix
 
 from ..check import is_zero
 from ..fields import FieldError, check_int
-from ..numeric import Unsupported, accurate, compile as compile_numeric, evaluate, shown, small_rational, to_sympy
+from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, compile as compile_numeric, evaluate, limit, shown,
+                       small_rational, to_sympy)
 from ..precision import DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import composed_derivative
 from .rnn_notation import A_PREV, A_STAR, Z, previous
@@ -46,19 +47,59 @@ def long_T(values: dict) -> int:
 NEWTON_STEPS = 60
 
 
+class Escaped(Exception):
+    """The next state overflows to infinity (an exponential beyond reach on the way, numeric.limit): the state has
+    run off, and ``state`` is it with its infinities."""
+
+    def __init__(self, state):
+        super().__init__("the state overflows")
+        self.state = state
+
+
 def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> list:
     """start, step(start), ... (n steps at most, at DIGITS): stops at a non-finite state (dropped), past
-    DIVERGED in size (kept), or once stationary after settle_after steps."""
+    DIVERGED in size (kept) unless one of the next PEEK states comes back below it (e^(-a) from a<0> = -1000:
+    e^1000, then 10^(-8.6e433), then about 1, settling at 0.567...), at a state that overflows to infinity (kept,
+    as the step raises it: Escaped), or once stationary after settle_after steps."""
     out = [start]
     with mpmath.workdps(DIGITS):
-        for k in range(n):
-            nxt = step(out[-1])
+        while len(out) <= n:
+            try:
+                nxt = step(out[-1])
+            except Escaped as escape:
+                out.append(escape.state)
+                break
             if not _finite(nxt):
                 break
             out.append(nxt)
-            if size(nxt) > DIVERGED or (k > settle_after and out[-1] == out[-2]):
+            if size(nxt) > DIVERGED:
+                back = _back(step, nxt, size, min(PEEK, n + 1 - len(out)))
+                if back is None:
+                    break
+                out += back
+            elif len(out) - 2 > settle_after and out[-1] == out[-2]:
                 break
     return out
+
+
+PEEK = 5        # steps looked ahead from a state past DIVERGED for one back below it
+
+
+def _back(step: Callable, state, size: Callable, steps: int) -> list | None:
+    """The states after one past DIVERGED up to the first back below it (within ``steps``), or None when
+    none comes back (they stay beyond, overflow or are not finite): the state runs off."""
+    ahead = []
+    for _ in range(steps):
+        try:
+            state = step(state)
+        except Escaped:
+            return None
+        if not _finite(state):
+            return None
+        ahead.append(state)
+        if size(state) <= DIVERGED:
+            return ahead
+    return None
 
 
 def _finite(state) -> bool:
@@ -91,13 +132,43 @@ def newton(update: Callable, start, size: Callable) -> tuple:
     return a, "slow"
 
 
-def _binary(a) -> sympy.Rational:
+EXACT_BITS = 10_000     # the most bits of an exact number SymPy may build substituting a state (as mathparse's)
+
+
+def exact_at(expr: sympy.Expr, z) -> sympy.Expr | None:
+    """expr (in Z) with the exact number z in place of Z, or None where SymPy would choke on the way: a power of a
+    rational whose exponent depends on z building a number beyond EXACT_BITS (2^z at z = 10^10 is a 3-billion-digit
+    integer, z^(z^2) at 10^4 a 400-million-digit one), or an exponential beyond reach (numeric.limit: SymPy's
+    assumptions evaluate ln cosh e^(e^(10^6)) numerically, for minutes). The caller then goes numeric."""
+    if not expr.has(Z):
+        return expr
+    if limit(expr, (Z,), evaluate(z)) is not None:
+        return None
+    for node in sympy.postorder_traversal(expr):          # inner powers first: their values are then safe to build
+        if node.is_Pow and node.exp.has(Z) and _too_many_bits(node.base.subs(Z, z), node.exp.subs(Z, z)):
+            return None
+    return expr.subs(Z, z)
+
+
+def _too_many_bits(base, exp) -> bool:
+    """Whether SymPy, raising base to exp (numbers), would build an exact number beyond EXACT_BITS."""
+    if not exp.is_Rational or not base.is_number or base in (0, 1, -1):
+        return False
+    if base.is_Rational:
+        return (abs(base.p).bit_length() + base.q.bit_length()) * abs(exp) > EXACT_BITS
+    return abs(exp) > EXACT_BITS // 64           # an algebraic base (2^(1/2)) is rewritten as a rational's power
+
+
+def _binary(a) -> sympy.Rational | None:
     """A state's number as the exact rational its binary digits are (a Float inside tanh would make SymPy
-    evaluate it at the Float's precision at once)."""
+    evaluate it at the Float's precision at once); None where that rational would have more than EXACT_BITS
+    bits (a state of 2^(-10^436), as 1/(1 + e^(e^z)) reaches, is no number to write out)."""
     value = a if isinstance(a, mpmath.mpf) else mpmath.mpf(a._mpf_) if isinstance(a, sympy.Float) else None
     if value is None:
         return sympy.sympify(a)
     sign, man, exp, _ = value._mpf_
+    if abs(exp) > EXACT_BITS:
+        return None
     return (-1) ** sign * sympy.Integer(man) * sympy.Integer(2) ** exp
 
 
@@ -108,7 +179,9 @@ def slope_value(dphi: sympy.Expr, z):
     tiny = value == 0 or (value.is_Float and abs(value) < ZERO)
     if not (tiny and dphi.has(sympy.Add)):
         return value
-    finer = _finer(dphi.subs(Z, _binary(z)))
+    z = _binary(z)
+    exact = exact_at(dphi, z) if z is not None else None
+    finer = _finer(exact) if exact is not None else None
     return to_sympy(finer) if finer is not None else value
 
 
@@ -116,7 +189,7 @@ def _finer(exact: sympy.Expr):
     """An exact slope's value at rising precision (numeric.accurate, up to SLOPE_DIGITS), or None."""
     try:
         finer = accurate(exact, DIGITS, SLOPE_DIGITS)
-    except (Unsupported, ValueError, ZeroDivisionError):
+    except (Unsupported, ArithmeticError, ValueError):
         return None
     return finer if isinstance(finer, mpmath.mpf) else None
 
@@ -147,8 +220,20 @@ class Recurrence:
                 compile_numeric(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,)))
 
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list:
-        """a<0>, ..., a<n>; stops once stationary (past settle_after) or beyond DIVERGED (kept)."""
-        return [to_sympy(v) for v in run(self.map(), evaluate(a0), n, settle_after, abs)]
+        """a<0>, ..., a<n>; stops once stationary (past settle_after) or beyond DIVERGED (kept; a state that
+        overflows, e^(e^z) at z = 10^4, say, is kept as the infinity it overflows to: SymPy's oo or -oo)."""
+        step, expr = self.map(), self.phi.subs(Z, self.W * A_PREV + self.c)
+
+        def escaping(a):
+            value = step(a)
+            if type(value) is mpmath.mpf and mpmath.isnan(value):
+                beyond = limit(expr, (A_PREV,), a)
+                if beyond is not None and mpmath.isinf(beyond):
+                    raise Escaped(beyond)
+                if beyond is not None:                   # nan on the way, or a finite value: no state to go on from
+                    raise refusal("the state", evaluate(self.W) * a + evaluate(self.c), "the activation", BEYOND)
+            return value
+        return [to_sympy(v) for v in run(escaping, evaluate(a0), n, settle_after, abs)]
 
     def g(self) -> sympy.Expr:
         """g(a*) = phi(W a* + c) - a*, zero at a fixed point."""
@@ -188,7 +273,7 @@ class Recurrence:
             a, how = newton(plain, first, abs)
             if how == "slow":
                 a = self._multiple_root(g, gf, dgf, a)
-            if a is None or not mpmath.isfinite(a) or abs(gf(a)) > RESIDUAL:
+            if type(a) is not mpmath.mpf or not mpmath.isfinite(a) or not abs(gf(a)) <= RESIDUAL:   # (nan too)
                 return None
         return to_sympy(a)
 
@@ -221,7 +306,8 @@ class Recurrence:
         with mpmath.workdps(DIGITS):
             grid = [mpmath.mpf(lo) + (hi - lo) * mpmath.mpf(k) / cells for k in range(cells + 1)]
             values = [gf(a) for a in grid]
-            starts = [grid[k] for k in range(cells) if mpmath.isfinite(values[k]) and mpmath.isfinite(values[k + 1])
+            real = [type(v) is mpmath.mpf and mpmath.isfinite(v) for v in values]     # (z^z below 0: complex)
+            starts = [grid[k] for k in range(cells) if real[k] and real[k + 1]
                       and (values[k] == 0 or values[k] * values[k + 1] < 0)]
         for start in starts + [a for a in around if abs(a) < BOUNDED]:
             root = self.newton(start)
@@ -259,10 +345,26 @@ class Recurrence:
         ZERO is computed again at rising precision (numeric.accurate, up to SLOPE_DIGITS)."""
         with mpmath.workdps(DIGITS):
             value = abs(self.slope()(evaluate(a)))
+            if isinstance(value, mpmath.mpf) and mpmath.isnan(value):
+                return self._beyond(a, value)
             if value >= ZERO or not isinstance(value, mpmath.mpf) or not self.dphi.has(sympy.Add):
                 return value                         # no difference in the slope: nothing cancels
-            finer = _finer(self.W * self.dphi.subs(Z, self.W * _binary(a) + self.c))
+            a = _binary(a)
+            exact = exact_at(self.dphi, self.W * a + self.c) if a is not None else None
+            finer = _finer(self.W * exact) if exact is not None else None
             return abs(finer) if finer is not None else value
+
+    def _beyond(self, a, value):
+        """|W phi'(W a + c)| where compiled it is nan: inf where it overflows to an infinity, or is beyond reach
+        where phi itself overflows to one (the state runs off next: e^(e^z) overflows, and so does its slope
+        e^z e^(e^z), while tanh(e^(e^z)) e^(e^z) e^z takes 1 inf inf; the slope of ln cosh e^(e^z), inf/inf, is as
+        far beyond every bound), else nan as it came (check_domain has refused such a state)."""
+        a = evaluate(a)
+        beyond = limit(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,), a)
+        if beyond is None:
+            return value
+        escapes = limit(self.phi.subs(Z, self.W * A_PREV + self.c), (A_PREV,), a)
+        return mpmath.inf if mpmath.isinf(beyond) or (escapes is not None and mpmath.isinf(escapes)) else value
 
     def gradient(self, traj: list, T: int) -> sympy.Float | None:
         """|da<T>/da<0>| = prod_t |W phi'(z<t>)| along the trajectory; None if it diverged before T."""
@@ -402,20 +504,48 @@ class VectorRecurrence:
             return J
 
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list[list]:
-        """The states a<0>, a<1>, ... (lists of mpmath numbers), until stationary, diverged or n steps."""
-        return run(self.map(), [evaluate(v) for v in a0], n, settle_after, lambda s: max(abs(v) for v in s))
+        """The states a<0>, a<1>, ... (lists of mpmath numbers), until stationary, diverged or n steps; a state
+        that overflows (a unit's phi beyond reach, overflowing to an infinity, numeric.limit) is kept with its
+        infinities (and its other units' limits) and ends the trajectory."""
+        step = self.map()
+
+        def escaping(state):
+            nxt = step(state)
+            lost = [type(v) is mpmath.mpf and mpmath.isnan(v) for v in nxt]
+            if not any(lost):
+                return nxt
+            zs = self.pre_activations(state)
+            beyond = [limit(self.phi, (Z,), z) if gone else v for v, z, gone in zip(nxt, zs, lost)]
+            if any(v is None for v in beyond):
+                return nxt                               # undefined (check_domain says where)
+            if any(mpmath.isinf(v) for v in beyond):
+                raise Escaped(beyond)
+            raise refusal("the state", next(z for z, gone in zip(zs, lost) if gone), "the activation", BEYOND)
+        return run(escaping, [evaluate(v) for v in a0], n, settle_after, lambda s: max(abs(v) for v in s))
 
     def exact_fixed_point(self, a0, tries: int = 3) -> ImmutableMatrix | None:
         """a0 or one of the first few exact iterates when it is exactly fixed."""
         state = a0
         for _ in range(tries):
-            nxt = ImmutableMatrix([self.phi.subs(Z, e) for e in self.W * state + self.c])
+            nxt = self._exactly(state)
+            if nxt is None:
+                return None
+            nxt = ImmutableMatrix(nxt)
             if all(is_zero(p - q) for p, q in zip(nxt, state)):
                 return state
             if not all(e.is_Rational for e in nxt):
                 return None
             state = nxt
         return None
+
+    def _exactly(self, state: ImmutableMatrix) -> list | None:
+        """phi(W state + c) exactly (a list), or None where SymPy would choke on it or on the slope there (see
+        exact_at): an exact state's Jacobian is then shown exactly too."""
+        zs = list(self.W * state + self.c)
+        if any(exact_at(self.dphi, z) is None for z in zs):
+            return None
+        nxt = [exact_at(self.phi, z) for z in zs]
+        return None if any(e is None for e in nxt) else nxt
 
     def settle(self, traj: list) -> ImmutableMatrix | None:
         """The fixed point the trajectory approaches, refined by Newton's method on phi(W a + c) - a."""
@@ -453,7 +583,9 @@ class VectorRecurrence:
         if any(g is None for g in guess):
             return None
         guess = ImmutableMatrix(guess)
-        nxt = ImmutableMatrix([self.phi.subs(Z, e) for e in self.W * guess + self.c])
+        nxt = self._exactly(guess)
+        if nxt is None:
+            return None
         return guess if all(is_zero(p - q) for p, q in zip(nxt, guess)) else None
 
     def gradient(self, traj: list, T: int):
@@ -606,7 +738,10 @@ def versus_one(value, exact: bool) -> list:
 
 
 def compare_one(value) -> str:
-    """'<', '=' or '>' of a factor against 1: exactly for exact values, to ZERO for numeric ones."""
+    """'<', '=' or '>' of a factor against 1: exactly for exact values, to ZERO for numeric ones (an overflowed
+    factor, oo, is above)."""
+    if value is sympy.oo:
+        return ">"
     d = value - 1
     if d.has(sympy.Float):
         return "=" if abs(d) < ZERO else "<" if d < 0 else ">"
@@ -629,10 +764,18 @@ class OutsideDomain(FieldError):
     """The state reaches a value where the activation (or its slope) is undefined, infinite or complex."""
 
 
+OVERFLOWS = "overflows"          # _defect: an exponential beyond reach on the way, and the value is an infinity
+BEYOND = (f"cannot be computed: a number on the way is beyond reach (e to a power above 2^{MAX_MAGNITUDE}, about"
+          " 10^1233, or tanh of a number above 2^(2^20)), and the value is not an overflow to infinity (a state"
+          " running off)")
+
+
 def check_domain(phi: sympy.Expr, dphi: sympy.Expr, zs, where: str = "the state") -> None:
     """Raise OutsideDomain (naming the field 'activation') at the first pre-activation z in ``zs`` where
-    phi(z) or phi'(z) is not a finite real number: found by the analysis, before any step is written."""
-    checks = ((compile_numeric(phi, (Z,)), "the activation"), (compile_numeric(dphi, (Z,)), "its slope"))
+    phi(z) or phi'(z) is not a finite real number: found by the analysis, before any step is written. Values
+    that overflow to infinity (numeric.limit) are where the state runs off, not holes in the domain: phi's at
+    any z, the slope's where phi's does too; anything else beyond reach is refused."""
+    checks = ((phi, compile_numeric(phi, (Z,))), (dphi, compile_numeric(dphi, (Z,))))
     seen = set()
     with mpmath.workdps(DIGITS):
         for z in zs:
@@ -640,15 +783,25 @@ def check_domain(phi: sympy.Expr, dphi: sympy.Expr, zs, where: str = "the state"
             if key is not None and key in seen:                      # a settled state: the same z again
                 continue
             seen.add(key)
-            for fn, what in checks:
-                problem = _defect(fn, z)
-                if problem:
-                    shown = mpmath.nstr(z, 6) if isinstance(z, (mpmath.mpf, mpmath.mpc)) else str(z)
-                    raise OutsideDomain("activation", f"{where} reaches z = {shown}, where {what} {problem}",
-                                        expected="an activation defined (finite and real) at every state visited")
+            value, slope = (_defect(expr, fn, z) for expr, fn in checks)
+            if slope in (OVERFLOWS, BEYOND):           # beyond reach where phi overflows: the state runs off
+                slope = "" if value == OVERFLOWS else BEYOND
+            for what, problem in (("the activation", value), ("its slope", slope)):
+                if problem and problem != OVERFLOWS:
+                    raise refusal(where, z, what, problem)
 
 
-def _defect(fn, z) -> str:
+def refusal(where: str, z, what: str, problem: str) -> OutsideDomain:
+    """The refusal of a state whose pre-activation z is outside the domain of the activation or its slope, or
+    where they are beyond reach (BEYOND), naming the field 'activation'."""
+    shown = mpmath.nstr(z, 6) if isinstance(z, (mpmath.mpf, mpmath.mpc)) else str(z)
+    return OutsideDomain("activation", f"{where} reaches z = {shown}, where {what} {problem}",
+                         expected="states where the activation can be computed" if problem == BEYOND else
+                         "an activation defined (finite and real) at every state visited")
+
+
+def _defect(expr, fn, z) -> str:
+    """What is wrong with fn(z) (expr compiled): '' when nothing, OVERFLOWS, BEYOND, or what it is."""
     try:
         value = fn(z)
     except (ZeroDivisionError, ValueError, OverflowError):
@@ -660,7 +813,8 @@ def _defect(fn, z) -> str:
     if isinstance(value, mpmath.mpc):
         return "is complex"
     if mpmath.isnan(value):
-        return "is undefined"
+        beyond = limit(expr, (Z,), z) if isinstance(z, mpmath.mpf) else None
+        return "is undefined" if beyond is None else OVERFLOWS if mpmath.isinf(beyond) else BEYOND
     if mpmath.isinf(value):
         return "is infinite"
     return ""

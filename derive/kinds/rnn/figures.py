@@ -128,14 +128,17 @@ def decay(values: list, factor, y_label, rate_symbol) -> Figure | None:
 def _cut_short(points, values: list) -> str:
     """A caption's sentence when the curve ends before the last step: a size of exactly 0 (no place on a log
     axis), or one beyond the range of the doubles the drawing works in (below about 1e-308 or above 1e308)."""
-    drawn = [t for t, f in points if f > 0]
+    drawn = {t for t, f in points if f > 0}
     if len(drawn) == len(values):
         return ""
-    last = drawn[-1] if drawn else 0
-    if values[last] == 0:
-        return f" From step {last + 1} on the size is 0, which a log axis cannot show."
-    side = "small" if values[last] is not None and abs(values[last]) < 1 else "large"
-    return (f" From step {last + 1} on the size is too {side} for the double-precision numbers the drawing uses:"
+    gap = min(t for t in range(1, len(values) + 1) if t not in drawn)     # the first step left out
+    if any(t > gap for t in drawn):                                        # (a state past 1e300 that came back)
+        return (" Steps whose size is 0, or beyond the double-precision numbers the drawing uses, are left out"
+                f" (the first: step {gap}).")
+    if values[gap - 1] == 0:
+        return f" From step {gap} on the size is 0, which a log axis cannot show."
+    side = "small" if values[gap - 1] is not None and abs(values[gap - 1]) < 1 else "large"
+    return (f" From step {gap} on the size is too {side} for the double-precision numbers the drawing uses:"
             " the curve stops there.")
 
 

@@ -19,12 +19,13 @@ from ...precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import plural
 from ..activations import READABLE, SUPREMA, kinks, recognise, slope
-from ..dynamics import DIVERGED, VERDICTS, iterates, Recurrence, check_domain, compare_one, verdict
+from ..dynamics import (DIVERGED, VERDICTS, iterates, Recurrence, check_domain, compare_one, exact_at,
+                        verdict)
 from .config import Config, constant, meanings as part_meanings, z_general
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
 from . import figures
-from .values import number
+from .values import number, overflow
 
 SHOWN_ITERATES = 5
 GRID_DIGITS = 15          # a slope scanned on a grid needs no more; the maximum is then refined at DIGITS
@@ -85,7 +86,9 @@ def _fixed_point(c: Config, rec: Recurrence, traj: list):
     cc = constant(c)
     prev = c.a0
     for _ in range(SHOWN_ITERATES):            # an exactly stationary start, e.g. tanh(0) = 0
-        nxt = c.phi.subs(Z, c.W_a * prev + cc)
+        nxt = exact_at(c.phi, c.W_a * prev + cc)
+        if nxt is None:
+            break
         if nxt == prev:
             return prev, True
         if not nxt.is_Rational:
@@ -115,15 +118,19 @@ def _attracting(rec: Recurrence, a) -> bool:
 def _exact_if_possible(rec: Recurrence, a):
     """(a, exact?): the small rational a numeric fixed point is, when it provably is one."""
     guess = small_rational(a, tolerance=SAME_ROOT)
-    if guess is not None and is_zero(rec.g().subs(A_STAR, guess)):
+    if guess is None or exact_at(rec.dphi, rec.W * guess + rec.c) is None:     # (its factor is then exact too)
+        return a, False
+    value = exact_at(rec.phi, rec.W * guess + rec.c)
+    if value is not None and is_zero(value - guess):
         return guess, True
     return a, False
 
 
 def _factor_at(rec: Recurrence, star, exact: bool) -> sympy.Expr:
     """|W_a phi'(z*)| at a fixed point: exact for an exact point, else to DIGITS."""
-    if exact:
-        factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * star + rec.c))
+    slope = exact_at(rec.dphi, rec.W * star + rec.c) if exact else None
+    if slope is not None:
+        factor = Abs(rec.W * slope)
         return factor if factor.is_Rational else sympy.simplify(factor)
     with mpmath.workdps(DIGITS):                     # numerically: a Float inside Abs would make SymPy evaluate
         return to_sympy(rec.slope_at(star))
@@ -134,7 +141,7 @@ def _listed(rec: Recurrence, traj: list, star) -> tuple[tuple[FixedPoint, ...], 
     points, reached = [], None
     for k, a in enumerate(rec.fixed_points(traj[:SHOWN_ITERATES + 1] + traj[-1:]), 1):
         a, exact = _exact_if_possible(rec, a)
-        factor = Abs(rec.W * rec.dphi.subs(Z, rec.W * a + rec.c)) if exact else rec.product([a])
+        factor = Abs(rec.W * exact_at(rec.dphi, rec.W * a + rec.c)) if exact else rec.product([a])   # (exact: safe)
         points.append(FixedPoint(a, exact, factor))
         if star is not None and abs(a - star) < SETTLED:
             reached = k
@@ -191,8 +198,10 @@ def _trend(rec: Recurrence, traj: list, star, exact: bool, cycle) -> tuple:
     return factor, abs(factor - 1) < DRIFT, None
 
 
-def _verdict(rel_one: str, star, cycle, evidence, longer) -> str:
+def _verdict(rel_one: str, star, cycle, evidence, longer, factor) -> str:
     """A key of VERDICT_TEXT: the factor against 1, refined by how the state gets there."""
+    if factor.is_infinite:
+        return "overflowing"
     word = VERDICTS[rel_one]
     if word == "neither" and longer is not None and evidence is not None and longer < evidence:
         return "slowly-vanishing"
@@ -216,7 +225,7 @@ def analyse(c: Config) -> Stability:
     factor, drifting, product = _trend(rec, traj, star, exact, cycle)
     rel_one = "=" if drifting else compare_one(factor)
     points, reached = _listed(rec, traj, star)
-    evidence = rec.gradient(traj, c.T)
+    evidence = rec.gradient(traj[:-1] if traj[-1].is_infinite else traj, c.T)   # (the last factor overflows)
     longer = None
     if rel_one == "=" and star is not None and not stationary:
         longer = rec.gradient(traj, len(traj) - 1)
@@ -226,7 +235,7 @@ def analyse(c: Config) -> Stability:
         drifting=drifting, rel_one=rel_one, points=points, reached=reached,
         kink_at_star=star is not None and any(is_zero(c.W_a * star + constant(c) - k) for k in kinks(dphi)),
         bound=_bound(c, dphi), evidence=evidence, longer=longer,
-        verdict=_verdict(rel_one, star, cycle, evidence, longer),
+        verdict=_verdict(rel_one, star, cycle, evidence, longer, factor),
         perturbed=_perturbed(rec, star) if stationary and rel_one == ">" else ())
 
 
@@ -245,7 +254,10 @@ VERDICT_TEXT = {
                " its size.",
     "neither-drifting": "Neither: along the trajectory the factors tend to 1, so the gradient neither shrinks nor"
                         " grows geometrically.",
+    "overflowing": "Exploding gradients: the state runs off to infinity, overflowing within a few steps, and the"
+                   " factors along the way overflow too, so the gradient blows up with it.",
 }
+JSON_VERDICT = {"slowly-vanishing": "vanishing", "neither-drifting": "neither", "overflowing": "exploding"}
 UNSTABLE_TEXT = ("Exploding gradients on this exact path: the state sits on a fixed point where each step back in"
                  " time multiplies the gradient by a factor above 1. The fixed point is unstable, though (see the"
                  " note).")
@@ -266,7 +278,7 @@ def _kink_note(c: Config, s: "Stability") -> list[Text]:
 def stability(c: Config) -> Solution:
     """Vanishing, exploding or neither: the analysis narrated step by step."""
     s = analyse(c)
-    meanings = {**part_meanings(c), A_0: c.a0}
+    meanings = {**part_meanings(c), A_0: start_meaning(c)}
     steps = [step(say("With the given values the recurrence is"),
                   chain(A_T, PHI(z_general()), c.phi.subs(Z, c.W_a * A_PREV + constant(c)))),
              step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."),
@@ -280,15 +292,23 @@ def stability(c: Config) -> Solution:
     steps += _other_fixed_points(s, meanings) + _slope_bound(c, s, meanings) + _evidence(s, meanings, c.T)
     notes = (_kink_note(c, s) if s.kink_at_star else []) + ([_perturbation_note(s)] if s.perturbed else [])
     text = UNSTABLE_TEXT if s.perturbed else VERDICT_TEXT[s.verdict]
-    value = {"verdict": {"slowly-vanishing": "vanishing", "neither-drifting": "neither"}.get(s.verdict, s.verdict),
+    value = {"verdict": JSON_VERDICT.get(s.verdict, s.verdict),
              "fixed_point": number(s.star), "factor": number(s.factor), "gradient_T": number(s.evidence),
              "T": c.T}
     question = say("Starting from ", Eq(A_0, c.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
     tail = [] if s.rel_one == "=" else [s.rel_one, 1]
+    shown_chain = None if s.factor.is_infinite else chain(FACTOR, *_factor_shown(s), *tail)
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, text=say(text), chain=chain(FACTOR, *_factor_shown(s), *tail)),
-                    figures=figures.one_unit(s, c.T))
+                    answer=Answer(value=value, text=say(text), chain=shown_chain), figures=figures.one_unit(s, c.T))
+
+
+def start_meaning(c: Config) -> sympy.Expr:
+    """a<0> for the checker: exact, or its 50-digit value where the first step's formula at the exact number
+    would choke SymPy (2^z at a<0> = 10^10: exact_at), as at every later state."""
+    if exact_at(c.phi, c.W_a * c.a0 + constant(c)) is None:
+        return to_sympy(evaluate(c.a0))
+    return c.a0
 
 
 def _factor_shown(s: Stability) -> list:
@@ -299,14 +319,16 @@ def _factor_shown(s: Stability) -> list:
 
 
 def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
-    """a<0> = ..., a<k> = phi(W_a a<k-1> + c) = value, for the first few k (exact where the value is simple)."""
+    """a<0> = ..., a<k> = phi(W_a a<k-1> + c) = value, for the first few k (exact where the value is simple; a
+    last state that overflowed is not shown: the drifting step says so)."""
     lines, exact = [chain(A_0, c.a0)], c.a0
-    for k in range(1, min(count or SHOWN_ITERATES, len(traj) - 1) + 1):
+    computed = len(traj) - (2 if traj[-1].is_infinite else 1)
+    for k in range(1, min(count or SHOWN_ITERATES, computed) + 1):
         meanings[iterate(k)] = traj[k]
         prev = A_0 if k == 1 else iterate(k - 1)
         if exact is not None:                      # exact while the iterates stay rational: tanh(0) = 0
-            exact = c.phi.subs(Z, c.W_a * exact + constant(c))
-            exact = exact if exact.is_Rational else None
+            exact = exact_at(c.phi, c.W_a * exact + constant(c))
+            exact = exact if exact is not None and exact.is_Rational else None
         value = ["=", exact] if exact is not None else ["approx", Float(traj[k], 6)]
         lines.append(chain(iterate(k), c.phi.subs(Z, c.W_a * prev + constant(c)), *value))
     return lines
@@ -357,12 +379,32 @@ def _on_cycle(s: Stability, meanings: dict) -> list:
 def _drifting(s: Stability, meanings: dict):
     """The step for a trajectory that settles nowhere: the geometric mean of the factors along it."""
     last = len(s.traj) - 1
+    if s.traj[-1].is_infinite:
+        return _overflowing(s, meanings)
     meanings.update({FACTOR: s.factor, iterate(last): s.traj[-1]})
     return step(say(f"The iterates do not settle at a fixed point or a short cycle (after {last}"
                     " steps ", chain(iterate(last), "approx", Float(s.traj[-1], 6)),
                     "), so the per-step factor ", FACTOR, " is the geometric mean of ",
                     Abs(DA_DAPREV), " along the trajectory",
                     " (the factors tend to 1: the gradient has no geometric trend):" if s.drifting else ":"),
+                chain(FACTOR, *_factor_shown(s), *([] if s.drifting else [s.rel_one, 1])))
+
+
+def _overflowing(s: Stability, meanings: dict):
+    """The step for a trajectory whose last state overflowed: it runs off to infinity; the factor along the
+    way as for any other trajectory, or, where it overflows too, in words."""
+    last = len(s.traj) - 1
+    before = A_0 if last == 1 else iterate(last - 1)
+    if last > 1:                                     # (a<0> means what the spec gives)
+        meanings[before] = s.traj[-2]
+    text = say("The iterates do not settle at a fixed point or a short cycle: from ",
+               chain(before, "approx", Float(s.traj[-2], 6))) + overflow(iterate(last), bool(s.traj[-1] > 0))
+    if s.factor.is_infinite:
+        return step(text + say(" The factors ", Abs(DA_DAPREV), " along the way overflow as well, so each step back"
+                               " in time multiplies the gradient by far more than 1."))
+    meanings[FACTOR] = s.factor
+    return step(text + say(" The per-step factor ", FACTOR, " is the geometric mean of ", Abs(DA_DAPREV),
+                           " along the trajectory before it:"),
                 chain(FACTOR, *_factor_shown(s), *([] if s.drifting else [s.rel_one, 1])))
 
 

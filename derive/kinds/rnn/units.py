@@ -25,7 +25,7 @@ from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, D
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
 from . import figures
-from .values import number
+from .values import number, overflow
 
 SHOWN_ITERATES = 3
 
@@ -211,16 +211,7 @@ def analyse(u: Units, dphi) -> Stability:
         star = exact_star if exact_star is not None else star
     stationary = exact_star is not None and exact_star == u.a0
     first = ImmutableMatrix([u.phi.subs(Z, e) for e in u.W_a * u.a0 + u.c]) if stationary else None
-    J_star = None
-    if star is not None:
-        zs = list(u.W_a * star + u.c)
-        precise = None if exact_star is not None else [slope_value(dphi, z) for z in zs]
-        J_star = ImmutableMatrix(jacobian_at(u, dphi, zs, precise))
-        if exact_star is None:
-            J_star = ImmutableMatrix(J_star.applyfunc(lambda e: to_sympy(evaluate(e))))
-        factor = _spectral_radius(J_star)
-    else:
-        factor = rec.growth(traj)
+    J_star, factor = _at_star(u, dphi, star, exact_star is not None) if star is not None else (None, _rate(rec, traj))
     name = recognise(u.phi)
     sup = SUPREMA.get(name, (None,))[0]
     sup = None if sup is sympy.oo else sup
@@ -228,7 +219,29 @@ def analyse(u: Units, dphi) -> Stability:
     return Stability(traj=tuple(traj), star=star, exact=exact_star is not None, stationary=stationary,
                      first=first, J_star=J_star, factor=factor, rel=compare_one(factor), sigma=sigma, name=name,
                      sup=sup, bound=sigma * sup if sup is not None else None,
-                     evidence=rec.gradient(traj, u.T))
+                     evidence=rec.gradient(traj[:-1] if escaped(traj) else traj, u.T))
+
+
+def _at_star(u: Units, dphi, star: ImmutableMatrix, exact: bool) -> tuple:
+    """(the Jacobian at the fixed point, its spectral radius): exactly for an exact point, else to 50 digits."""
+    zs = list(u.W_a * star + u.c)
+    precise = None if exact else [slope_value(dphi, z) for z in zs]
+    J_star = ImmutableMatrix(jacobian_at(u, dphi, zs, precise))
+    if not exact:
+        J_star = ImmutableMatrix(J_star.applyfunc(lambda e: to_sympy(evaluate(e))))
+    return J_star, _spectral_radius(J_star)
+
+
+def _rate(rec: VectorRecurrence, traj: list) -> sympy.Expr:
+    """No fixed point: the growth rate of the product of Jacobians along the trajectory; oo where the state
+    overflows and the Jacobians on the way overflow too."""
+    factor = rec.growth(traj)
+    return sympy.oo if escaped(traj) and not factor.is_finite else factor
+
+
+def escaped(traj) -> bool:
+    """Whether the last state overflowed (kept with its infinities: VectorRecurrence.trajectory)."""
+    return any(mpmath.isinf(v) for v in traj[-1])
 
 
 def _spectral_radius(M) -> sympy.Expr:
@@ -267,6 +280,8 @@ VERDICT_TEXT = {
     "exploding": "Exploding gradients: the spectral radius is above 1, so products of the Jacobian grow"
                  " geometrically with the sequence length.",
     "neither": "Neither: the spectral radius is exactly 1, so products of the Jacobian keep their size.",
+    "overflowing": "Exploding gradients: the state runs off to infinity, overflowing within a few steps, and the"
+                   " Jacobians along the way overflow too, so the gradient blows up with it.",
 }
 
 
@@ -282,9 +297,11 @@ def _stability(u: Units, dphi) -> Solution:
              "T": u.T}
     question = say("Starting from ", Eq(A_0, u.a0, evaluate=False), ", for long sequences (T → ∞), will this network"
                    " tend to suffer from vanishing gradients, exploding gradients, or neither?")
-    answer_chain = chain(RHO, *versus_one(s.factor, s.factor.is_Rational or not s.factor.has(Float)))
+    answer_chain = None if s.factor.is_infinite else \
+        chain(RHO, *versus_one(s.factor, s.factor.is_Rational or not s.factor.has(Float)))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, chain=answer_chain, text=say(VERDICT_TEXT[s.verdict])),
+                    answer=Answer(value=value, chain=answer_chain,
+                                  text=say(VERDICT_TEXT["overflowing" if s.factor.is_infinite else s.verdict])),
                     figures=figures.units(VectorRecurrence(u.phi, dphi, u.W_a, u.c), s, u.T))
 
 
@@ -293,7 +310,7 @@ def _iterates(u: Units, s: Stability, meanings: dict):
     if s.stationary:
         meanings[iterate(1)] = s.first
         return step(say("One step from ", Eq(A_0, u.a0, evaluate=False), ":"), chain(iterate(1), s.first, u.a0))
-    shown_ks = range(1, min(SHOWN_ITERATES + 1, len(s.traj)))
+    shown_ks = range(1, min(SHOWN_ITERATES + 1, len(s.traj) - escaped(s.traj)))
     for k in shown_ks:
         meanings[iterate(k)] = ImmutableMatrix([to_sympy(v) for v in s.traj[k]])
     return step(say("Iterate from ", Eq(A_0, u.a0, evaluate=False), ":"),
@@ -318,10 +335,28 @@ def _at_fixed_point(u: Units, s: Stability, meanings: dict) -> list:
 
 def _growth(s: Stability, meanings: dict):
     """No fixed point: the growth rate of the product of Jacobians stands in for the spectral radius."""
+    if escaped(s.traj):
+        return _overflowing(s, meanings)
     meanings[RHO] = s.factor
     return step(say(f"The iterates do not settle (after {len(s.traj) - 1} steps), so the growth rate per"
                     " step of the product of Jacobians along the trajectory stands in for the spectral"
                     " radius:"), chain(RHO, *versus_one(s.factor, False)))
+
+
+def _overflowing(s: Stability, meanings: dict):
+    """No fixed point, and the state overflows: the growth rate along the way, or in words where it overflows too."""
+    last = len(s.traj) - 1
+    before = A_0 if last == 1 else iterate(last - 1)
+    if last > 1:                                     # (a<0> means what the spec gives)
+        meanings[before] = ImmutableMatrix([to_sympy(v) for v in s.traj[-2]])
+    text = say("The iterates do not settle: from ", chain(before, "approx", ImmutableMatrix(
+        [Float(to_sympy(v), 6) for v in s.traj[-2]]))) + overflow(iterate(last), None)
+    if s.factor.is_infinite:
+        return step(text + say(" The Jacobians along the way overflow as well, so each step back in time multiplies"
+                               " the gradient by far more than 1."))
+    meanings[RHO] = s.factor
+    return step(text + say(" The growth rate per step of the product of Jacobians before it stands in for the"
+                           " spectral radius:"), chain(RHO, *versus_one(s.factor, False)))
 
 
 def _bound(s: Stability, meanings: dict) -> tuple[list, list]:

@@ -1,8 +1,11 @@
-"""The numbers of rnn-activation's JSON answers."""
+"""The numbers of rnn-activation's JSON answers, and the words for a state beyond every number."""
 
 from __future__ import annotations
 
-from ...numeric import json_number
+import sympy
+
+from ...numeric import MAX_MAGNITUDE, json_number
+from ...steps import Text, say
 
 
 def number(value) -> float | None:
@@ -10,3 +13,12 @@ def number(value) -> float | None:
     range (a factor of 10^(10^49) along a state that runs off to infinity: the README's null)."""
     out = json_number(value)
     return out if isinstance(out, float) else None
+
+
+def overflow(state, positive: bool | None) -> Text:
+    """Why a state is not shown: it overflows, and where to (positive: +oo, False: -oo, None: infinity)."""
+    where = "infinity" if positive is None else sympy.oo if positive else -sympy.oo
+    return say(" the next state ", state, " overflows: computing it raises e to a power above ",
+               sympy.Pow(2, MAX_MAGNITUDE, evaluate=False), " (about ", sympy.Pow(10, 1233, evaluate=False),
+               ") on the way, so it is far beyond ", sympy.Pow(10, 300, evaluate=False), ", beyond any double. The"
+               " state runs off to ", where, ".")
