@@ -7,6 +7,6 @@ from ...numeric import json_number
 
 def number(value) -> float | None:
     """A value for the stability answer's JSON: the float, or None when there is none or it is beyond a double's
-    range (a factor of 10^(10^49) along a state that runs off to infinity: the README's null)."""
+    range (a factor of 10^(10^49) along a state that runs off to infinity: the null of docs/json.md)."""
     out = json_number(value)
     return out if isinstance(out, float) else None
