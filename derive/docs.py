@@ -3,8 +3,9 @@
 In a Markdown file, a block between ``<!-- fields: KIND [NAME ...] -->`` and ``<!-- /fields -->`` is the table of
 KIND's fields (those named, or all); between ``<!-- types: KIND FIELD -->`` and ``<!-- /types -->`` the table of
 the table types a field takes (a network's layers). ``rewrite`` makes every block again;
-``python -m derive.docs --write [FILE ...]`` rewrites the files (README.md by default) and ``--check`` fails
-when one is out of date (the tests check the README).
+``python -m derive.docs --write [FILE ...]`` rewrites the files (by default every Markdown page under docs/,
+where each kind's page, docs/kinds/KIND.md, holds its tables) and ``--check`` fails when one is out of date (the
+tests check every page).
 
 In an example spec, a comment line ``#: keys`` becomes the listing of the kind's keys, ``#: asks`` that of its
 questions, and ``#: types FIELD`` that of a field's table types (``example``).
@@ -44,7 +45,10 @@ def default_text(f: Field, none: str = "") -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell: one line, its bars escaped, and a ``<`` outside code written ``&lt;`` (``x<t>`` is not a
+    tag to a Markdown renderer)."""
+    pieces = re.split(r"(`[^`]*`)", text.replace("|", "\\|").replace("\n", " "))
+    return "".join(p if p.startswith("`") else p.replace("<", "&lt;") for p in pieces)
 
 
 def _fields(kind_name: str, names: list[str] | None = None) -> tuple[Field, ...]:
@@ -180,11 +184,16 @@ def example(text: str, kind) -> str:
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
+def pages(folder: Path | str = "docs") -> list[Path]:
+    """The Markdown pages of the docs: every ``.md`` file under ``folder``."""
+    return sorted(Path(folder).rglob("*.md"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """python -m derive.docs [--write | --check] [FILE ...]: the generated blocks of FILE (README.md)."""
+    """python -m derive.docs [--write | --check] [FILE ...]: the generated blocks of FILE (every page of docs/)."""
     args = list(sys.argv[1:] if argv is None else argv)
     write, check = "--write" in args, "--check" in args
-    paths = [Path(a) for a in args if not a.startswith("--")] or [Path("README.md")]
+    paths = [Path(a) for a in args if not a.startswith("--")] or pages()
     stale = []
     for path in paths:
         text = path.read_text(encoding="utf-8")

@@ -293,8 +293,9 @@ NAME = re.compile(r"[xfz](?:\^\(\d+,\d+\)_)?(?:\[\d+\])?\d[\d_]*")
 
 
 def contract_names(c: dict):
-    """The names the README promises, built from PyTorch's layouts: inputs x11 … (x[c]11 … with channels),
-    weights f11 … (f^(a,b)_11 … with channels, (a, b) the first two indices of PyTorch's weight layout)."""
+    """The names docs/kinds/conv-matrix.md promises, built from PyTorch's layouts: inputs x11 … (x[c]11 … with
+    channels), weights f11 … (f^(a,b)_11 … with channels, (a, b) the first two indices of PyTorch's weight
+    layout)."""
     xs, ws = layouts(c)
     many = c["channels"] != (1, 1)
 

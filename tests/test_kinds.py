@@ -1,6 +1,6 @@
 """Conformance of every registered kind: its example spec derives and renders in every format, its
 JSON values have the documented types, its prose types no relation outside a checked chain, no raw
-symbol name reaches the output, and its fields are the README's."""
+symbol name reaches the output, and its fields are those of its page (docs/kinds/NAME.md)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_example_documents_every_field(name):
         assert re.search(rf"\b{re.escape(field.name)}\b", text), field.name
 
 
-# The README's JSON table: the type of each question's value.
+# The JSON table of docs/json.md: the type of each question's value.
 def _strings(v):
     return isinstance(v, str)
 
@@ -175,15 +175,13 @@ BUILT_IN = [k.name for k in KINDS.kinds() if type(k).__module__.startswith("deri
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
-def test_readme_lists_the_fields(name):
-    """The README's section of each built-in kind names every one of its fields (a section not yet merged into
-    the README is read from docs/readme/NAME.md)."""
-    draft = ROOT / "docs" / "readme" / f"{name}.md"
-    readme = (draft if draft.is_file() else ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
+def test_its_page_lists_the_fields(name):
+    """Each built-in kind's page of the reference, docs/kinds/NAME.md, names every one of its fields."""
+    page = (ROOT / "docs" / "kinds" / f"{name}.md").read_text(encoding="utf-8")
+    assert page.startswith(f"# `{name}`")
     for field in KINDS[name].fields:
-        assert f"`{field.name}`" in section, field.name
-    assert "```toml" in section, "a complete example spec"
+        assert f"`{field.name}`" in page, field.name
+    assert "```toml" in page, "a complete example spec"
 
 
 def test_a_kind_states_its_contract_in_code():
@@ -192,15 +190,3 @@ def test_a_kind_states_its_contract_in_code():
     assert Field("x", "a number", default=REQUIRED).required and not Field("x", "a number").required
     for kind in KINDS.kinds():
         assert kind.summary and kind.asks and kind.fields and len(kind.notation) > 0, kind.name
-
-
-def test_readme_examples_derive():
-    """Every spec in the README (each kind's section has one; drafts in docs/readme/ too) derives as printed."""
-    readme = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md",
-                                                                *sorted((ROOT / "docs" / "readme").glob("*.md"))])
-    specs = [b for b in re.findall(r"```toml\n(.*?)```", readme, flags=re.S) if "[[problem]]" in b]
-    assert len(specs) >= 4
-    for block in specs:
-        head = block.split("[[problem]]", 1)[0]
-        text = block if re.search(r"^title = ", head, flags=re.M) else 'title = "README"\n' + block
-        assert list(derive.solve(derive.loads(text)).questions())

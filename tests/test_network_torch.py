@@ -353,7 +353,8 @@ def test_a_sequence_layer_gets_the_notes_an_image_layer_gets():
 @pytest.mark.parametrize("before", [{"type": "pad", "padding": 1}, {"type": "global-avgpool"}, {"type": "layernorm"},
                                     {"type": "conv-transpose", "filters": 3, "kernel": 2}])
 def test_same_padding_through_a_newer_layer_is_refused(before):
-    """As the README's errors say: 'same-padding' ... through the new layers; after its conv they are fine."""
+    """As the errors of docs/kinds/network.md say: 'same-padding' ... through the new layers; after its conv they
+    are fine."""
     from derive.errors import SpecError
     conv = {"type": "conv", "filters": 2, "kernel": 1, "stride": 2}
     with pytest.raises(SpecError, match="layers.*'same-padding' follows"):

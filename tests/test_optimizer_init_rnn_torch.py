@@ -207,7 +207,8 @@ def test_exp_units_running_off_do_not_abort(tmp_path):
 
 
 def test_one_unit_with_several_inputs():
-    """W_a = [[w]] with x a list of m inputs and W_x a 1 x m matrix, as the README allows (it was refused)."""
+    """W_a = [[w]] with x a list of m inputs and W_x a 1 x m matrix, as docs/kinds/rnn-activation.md allows (it
+    was refused)."""
     p = {"kind": "rnn-activation", "activation": "sigmoid", "W_a": [[0.7]], "x": [1, -2], "W_x": [[0.3, 0.1]],
          "b": [0.2], "a0": [0.1]}
     stability = answers(p, "stability")[0]

@@ -124,13 +124,13 @@ def test_deck_frames_are_the_snippets(hw5, latex_snippets):
     assert re.search(r"needs hw5-preamble\.tex", latex_snippets["1a.i.tex"])
 
 
-def test_readme_example(latex_snippets, tmp_path):
-    """The README's beamer example, with the files `derive snippets` writes."""
+def test_docs_example(latex_snippets, tmp_path):
+    """The beamer example of docs/output.md, with the files `derive snippets` writes."""
     from pathlib import Path
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("### Snippets for slides"):]
+    page = (Path(__file__).resolve().parent.parent / "docs" / "output.md").read_text()
+    section = page[page.index("## Snippets for slides"):]
     source = re.search(r"```latex\n(.*?)```", section, re.S).group(1)
     assert "\\input{hw5-preamble}" in source and "\\input{hw5-1a.ii}" in source
     need_tex()
     _write(latex_snippets, tmp_path)
-    assert overfull(compile_tex(source, tmp_path, "readme")) == []
+    assert overfull(compile_tex(source, tmp_path, "docs")) == []

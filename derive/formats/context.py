@@ -1,6 +1,6 @@
 """The template context: the document model walked once, every piece typeset by one format's typesetter.
 
-Every format's templates see the same names (documented in the README for template authors):
+Every format's templates see the same names (documented for template authors in docs/templates.md):
 
     title, due, generator, name (the spec's file name, not escaped), sheet ('solutions' or 'problems'),
     problems, figures (whether any question on the sheet draws one)

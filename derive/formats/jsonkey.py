@@ -1,4 +1,4 @@
-"""The JSON format's text: the document model as data (the README's contract), written as a strict JSON parser
+"""The JSON format's text: the document model as data (the contract of docs/json.md), written as a strict JSON parser
 reads it."""
 
 from __future__ import annotations
