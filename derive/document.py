@@ -10,7 +10,7 @@ imported only when that happens, so the model itself never depends on them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar, Iterator
+from typing import Any, ClassVar, Iterator
 
 from . import __version__, parallel
 from . import cache as cache_entries
@@ -38,6 +38,7 @@ class Question(Displayed):
     notes: tuple[Text, ...]
     notation: Notation = EMPTY      # the kind's: how its symbols are written
     figures: tuple = ()             # derive.figures.Figure, drawn from the derivation
+    tolerance: Any = None           # the spec's tolerance of its numbers (its part's; None: the default)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,8 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = 
                 sol = answers[qid]
                 questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
                                           steps=sol.steps, answer=replace(sol.answer, notation=notation), notes=sol.notes,
-                                          notation=notation, figures=sol.figures if problem_set.figures else ()))
+                                          notation=notation, figures=sol.figures if problem_set.figures else (),
+                                          tolerance=getattr(part, "tolerance", None)))
             setting = kind.setting(part.config)
             if questions:
                 parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions),

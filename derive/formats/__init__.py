@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-from .base import SHEET_NAMES, CompiledFormat, Format, TemplatedFormat, TexFormat, template_folders
+from .base import SHEET_NAMES, CompiledFormat, Format, PooledFormat, TemplatedFormat, TexFormat, template_folders
 from .registry import FORMATS, ENTRY_POINTS, PluginError, for_sheet, snippet_formats
 
 _LAZY = {"to_json": "jsonkey", "dumps": "jsonkey", "answer_latex": "latex"}
@@ -34,6 +34,6 @@ def __getattr__(name: str):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
-__all__ = ["Format", "TemplatedFormat", "TexFormat", "CompiledFormat", "FORMATS", "ENTRY_POINTS", "PluginError",
-           "SHEET_NAMES", "for_sheet", "snippet_formats", "template_folders", "render", "render_many", "snippets",
-           "fragment", "figure_files", "to_json", "dumps"]
+__all__ = ["Format", "TemplatedFormat", "TexFormat", "CompiledFormat", "PooledFormat", "FORMATS", "ENTRY_POINTS",
+           "PluginError", "SHEET_NAMES", "for_sheet", "snippet_formats", "template_folders", "render", "render_many",
+           "snippets", "fragment", "figure_files", "to_json", "dumps"]

@@ -13,7 +13,7 @@ and, where it has them, ``prepare`` (load what rendering needs, while the questi
 which lists the formats with a ``snippet_help``) and ``fragment`` (a piece of the document as a notebook
 displays it). ``TemplatedFormat`` renders Jinja templates with a typesetter (prose
 escaped, maths printed); ``TexFormat`` is one with TeX's delimiters; ``CompiledFormat`` compiles the text of
-another format with pdflatex.
+another format with pdflatex; ``PooledFormat`` holds a pool of variants in one file (an LMS's question bank).
 
 This module is light (no SymPy, no Jinja when imported): the command line lists the formats and builds its help
 from the classes alone, and a format imports its heavy parts (typesetter, templates, TeX) when it renders.
@@ -38,6 +38,7 @@ class Format(abc.ABC):
     suffix: ClassVar[str]
     sheets: ClassVar[tuple[str, ...]] = SHEET_NAMES
     binary: ClassVar[bool] = False
+    pooled: ClassVar[bool] = False                 # a pool of variants in one file (PooledFormat)
     snippet_help: ClassVar[str | None] = None      # set: `derive snippets --format NAME` writes it
     listed: ClassVar[int] = 0                      # its place in lists of formats (then by name), in --help
     stdout_note: ClassVar[str] = ("figures are left out on standard output (each is a file written beside the"
@@ -180,6 +181,26 @@ class CompiledFormat(Format):
         return compile_pdf(source, self.passes, cache=cache, origin=templates_origin(templates) if cache else None)
 
 
+class PooledFormat(Format):
+    """A format whose one file holds a pool of variants (an LMS's question bank): ``piece(doc, variant)`` makes a
+    variant's share (picklable, made where the variant was derived), ``join(title, name, pieces)`` the file from
+    every variant's share in order. One key is a pool of one (``variant`` None)."""
+
+    pooled = True
+    sheets = ("solutions",)
+
+    @abc.abstractmethod
+    def piece(self, doc, variant: str | None) -> Any:
+        """A variant's share of the file: its questions, made from its document."""
+
+    @abc.abstractmethod
+    def join(self, title: str, name: str, pieces: list) -> str | bytes:
+        """The file of a pool: the spec's title and file name, each variant's piece."""
+
+    def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> str | bytes:
+        return self.join(doc.title, doc.name, [self.piece(doc, None)])
+
+
 def template_folders(templates) -> list:
     """The --templates folders given (a path or several); a folder that is not there is a usage error."""
     folders = [] if templates is None else [templates] if isinstance(templates, (str, Path)) else list(templates)
@@ -189,4 +210,5 @@ def template_folders(templates) -> list:
     return folders
 
 
-__all__ = ["Format", "TemplatedFormat", "TexFormat", "CompiledFormat", "SHEET_NAMES", "template_folders"]
+__all__ = ["Format", "TemplatedFormat", "TexFormat", "CompiledFormat", "PooledFormat", "SHEET_NAMES",
+           "template_folders"]
