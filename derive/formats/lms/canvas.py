@@ -140,7 +140,7 @@ def _blanks(el, a, html: str, variant) -> None:
         for j, text in enumerate(spellings(blank), 1):
             label = sub(choices, "response_label", {"ident": f"b{k}_{j}"})
             _mattext(label, text)
-            cond = sub(processing, "respcondition")
+            cond = sub(processing, "respcondition", {"continue": "Yes"})
             sub(sub(cond, "conditionvar"), "varequal", {"respident": f"response_b{k}"}, f"b{k}_{j}")
             _set(cond, share, "Add")
     el.append(processing)

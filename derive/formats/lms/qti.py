@@ -158,7 +158,7 @@ def item(a, variant: str | None, title: str) -> Item:
     feedback = _q(root, "modalFeedback", {"outcomeIdentifier": "FEEDBACK", "identifier": "SOLUTION",
                                           "showHide": "show", "title": "Worked solution"})
     feedback.append(content.solution(page, a.q))
-    return Item(a.q.id, variant, serialize(root, declaration=True), dict(page.files), a.mapped.form)
+    return Item(a.q.id, variant, serialize(root, declaration=True, indent=0), dict(page.files), a.mapped.form)
 
 
 def _test(title: str, name: str, groups: dict[str, list[Item]]) -> str:
