@@ -96,11 +96,16 @@ def _draw_variant(drawer: Drawer, ident: str, taken: set | None) -> tuple[Draw, 
 
 
 def plan(spec, count: int | None = None, roster_file=None, part: tuple | None = None) -> Plan:
-    """Load the spec, list who gets a variant, and draw the variants derived here (in a distinct pool every
-    variant before them too: each must differ from those before it)."""
+    """Load the spec, list who gets a variant (a pool of ``count`` or a roster file's students), and draw the
+    variants derived here."""
     if (count is None) == (roster_file is None):
         raise UsageError("give --count K (a pool of K variants) or --roster FILE.csv (one variant a student)")
-    students = pool(count) if count is not None else roster(roster_file)
+    return planned(spec, pool(count) if count is not None else roster(roster_file), count, part)
+
+
+def planned(spec, students: list[Student], count: int | None, part: tuple | None = None) -> Plan:
+    """The run of these students (a pool of ``count``, or a roster's when None): the variants derived here drawn
+    (in a distinct pool every variant before them too: each must differ from those before it)."""
     ps = specs.load(spec)
     launch.settle()
     distinct = count is not None and (ps.variants.distinct if ps.variants else True)
