@@ -60,7 +60,7 @@ def _question_lines(qid: str, ask: str, answers: list) -> list[str]:
 
 
 def _problem_lines(plan: run.Plan, problem) -> list[str]:
-    head = f"{label(problem).capitalize()}, {problem.kind}"
+    head = f"P{label(problem)[1:]}, {problem.kind}"
     if not problem.vary:
         return [f"{head}: not varied"]
     tally = plan.drawer.tallies[problem.number]
