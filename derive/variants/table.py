@@ -280,3 +280,40 @@ def vary(raw, kind, problem: dict, ids: list[str], path, label) -> Vary:
     _overlapping(entries, path, label)
     requires = _requires(raw["require"], kind, ids, path, label) if "require" in raw else ()
     return Vary(tuple(entries), requires)
+
+
+def _number_schema() -> dict:
+    return {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\s*-?\d+\s*(/\s*\d+\s*)?$"}]}
+
+
+def tolerance_schema() -> dict:
+    """The JSON Schema of ``tolerance`` (derive schema)."""
+    one = {"relative": {**_number_schema(), "description": "at most this fraction of the answer away"},
+           "absolute": {**_number_schema(), "description": "at most this far from the answer"},
+           "digits": {"type": "integer", "minimum": 1, "maximum": 17, "description": "this many significant digits"}}
+    return {"description": "how far a student's number may be from the key's (the answers table of derive variants)",
+            "oneOf": [{"type": "object", "properties": {k: v}, "required": [k], "additionalProperties": False}
+                      for k, v in one.items()]}
+
+
+def vary_schema() -> dict:
+    """The JSON Schema of a ``[problem.vary]`` table: each key a field's path, with choices or a grid."""
+    grid = {"type": "object", "properties": {"from": _number_schema(), "to": _number_schema(),
+                                             "step": _number_schema(), "not": {"type": "array"}},
+            "required": ["from", "to", "step"], "additionalProperties": False}
+    choices = {"type": "array", "minItems": 1, "maxItems": MAX_CHOICES}
+    return {"type": "object", "description": "for derive variants: each key a field's path as messages print it "
+                                             "(W_a, x[2], layers[1].filters), its choices (a list) or a grid "
+                                             "{ from, to, step, not }; require: conditions every variant meets",
+            "properties": {"require": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"},
+                                                                       "minItems": 1, "maxItems": MAX_REQUIRE}]}},
+            "additionalProperties": {"anyOf": [choices, grid]}, "minProperties": 1}
+
+
+def settings_schema() -> dict:
+    """The JSON Schema of the top-level ``[variants]`` table."""
+    return {"type": "object", "description": "derive variants: the course's salt, the answers' tolerance, distinct pools",
+            "properties": {"salt": {"type": "string", "maxLength": MAX_SALT},
+                           "tolerance": tolerance_schema(),
+                           "distinct": {"type": "boolean", "default": True}},
+            "additionalProperties": False}
