@@ -352,3 +352,19 @@ def test_the_book_lists_every_variant(tmp_path, network_spec):
 
 if __name__ == "__main__":                   # rewrite the golden file (only when the draws are meant to change)
     GOLDEN.write_text(json.dumps(seeds_now(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def test_a_variants_key_is_the_key_of_its_values(tmp_path):
+    """Each variant's JSON is, byte for byte, `derive solutions` of the spec with its values written in (the
+    problems derived once for all the variants, on every core, and renumbered, change nothing)."""
+    text = NETWORK + OPTIMIZER.split("title = ", 1)[1].split("\n", 1)[1].replace('answer("1a")', 'answer("3a")')
+    out, manifest = pool(tmp_path, text, 12, "both")
+    data = tomllib.loads(text)
+    for v in manifest["variants"]:
+        spec = copy.deepcopy(data)
+        for p in v["problems"]:
+            spec["problem"][p["number"] - 1] = drawn_problem(text, p["number"], p["values"])
+        for p in spec["problem"]:
+            p.pop("vary", None)
+        key = derive.render(derive.solve(derive.from_mapping(spec, "both.toml")), "json")
+        assert (out / v["id"] / "both-solutions.json").read_text(encoding="utf-8") == key, v["id"]

@@ -49,7 +49,7 @@ def _regenerated(data: dict, templates, cache: bool, progress) -> tuple[run.Plan
         Path(spec).write_text(data["spec"]["text"], encoding="utf-8")
         plan = run.planned(spec, _students(data), data.get("pool"))
         opts = run.Options(tuple(data["formats"]), templates, bool(data.get("figures", True)), cache)
-        with (progress(len(plan.mine)) if progress else _nothing()) as told:
+        with (progress(run.total(plan)) if progress else _nothing()) as told:
             return plan, opts, run.derive_all(plan, opts, told)
 
 

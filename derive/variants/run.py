@@ -13,13 +13,14 @@ import contextlib
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
-from .. import __version__, launch, output, parallel, spec as specs
-from ..document import Document
+from .. import __version__, document, launch, output, parallel, spec as specs
+from ..document import Document, Refused
 from ..errors import SpecError, Unanswered, UsageError
 from . import files
-from .draw import LIMIT, Draw, Drawer, key
+from .draw import LIMIT, Draw, Drawer, _Problem, key
 from .roster import Student, pool, roster, sliced
 
 OUT = os.path.join("out", "variants")
@@ -122,7 +123,19 @@ def planned(spec, students: list[Student], count: int | None, part: tuple | None
     return run
 
 
-def _document(run: Plan, student: Student):
+_BARE: dict[int, tuple] = {}             # a problem without its figures, by its ProblemDoc's id (that kept too)
+
+
+def _bare(problem, figures: bool):
+    if figures:
+        return problem
+    if id(problem) not in _BARE:
+        from ..figures import without
+        _BARE[id(problem)] = (problem, without(problem))
+    return _BARE[id(problem)][1]
+
+
+def _document(run: Plan, student: Student, figures: bool = True):
     """A variant's document, each problem derived once for its values (a problem no one varies, once in all),
     the tolerance of each question, and the questions over their budget."""
     drawn = {d.number: d.values for d in run.draws[student.id]}
@@ -133,11 +146,33 @@ def _document(run: Plan, student: Student):
         for part in run.drawer.loaded(p.number, values).parts:
             tolerances.update(dict.fromkeys(part.ids(p.number), part.tolerance))
         if solved is not None:
-            problems.append(solved.doc)
+            problems.append(_bare(solved.doc, figures and run.ps.figures))
         refused += late
     ps = run.ps
     doc = Document(name=ps.name, title=ps.title, due=ps.due, problems=tuple(problems), refused=tuple(refused))
     return doc, tolerances
+
+
+_PARTS: dict[int, tuple] = {}            # a problem's JSON parts by its ProblemDoc's id (the ProblemDoc kept with them)
+
+
+def json_key(doc) -> str:
+    """The JSON format's text of a variant, each problem's parts made once for all the variants that share its
+    values (the built-in JSON format is the document's questions one after the other, under a head)."""
+    from ..formats import jsonkey
+    parts = []
+    for problem in doc.problems:
+        if id(problem) not in _PARTS:
+            one = Document(name=doc.name, title=doc.title, due=doc.due, problems=(problem,))
+            _PARTS[id(problem)] = (problem, jsonkey.to_json(one)["parts"])
+        parts += _PARTS[id(problem)][1]
+    head = jsonkey.to_json(Document(name=doc.name, title=doc.title, due=doc.due, problems=()))
+    return jsonkey.dumps({**head, "parts": parts}) + "\n"
+
+
+def _own_json() -> bool:
+    from ..formats import FORMATS
+    return type(FORMATS["json"]).__module__ == "derive.formats.builtin"
 
 
 def _rendered(doc, ident: str, opts: Options) -> dict[str, bytes]:
@@ -145,8 +180,10 @@ def _rendered(doc, ident: str, opts: Options) -> dict[str, bytes]:
     from .. import formats
     from ..formats import FORMATS, SHEET_NAMES
     out = {}
+    if "json" in opts.names and _own_json():
+        out[f"{ident}/{doc.name}-solutions.json"] = json_key(doc).encode()
     for sheet in SHEET_NAMES:
-        names = [n for n in opts.names if sheet in FORMATS[n].sheets]
+        names = [n for n in opts.names if sheet in FORMATS[n].sheets and not (n == "json" and _own_json())]
         if not names:
             continue
         texts = formats.render_many(doc, names, sheet=sheet, templates=opts.templates, cache=opts.cache)
@@ -160,18 +197,17 @@ def _rendered(doc, ident: str, opts: Options) -> dict[str, bytes]:
 def key_text(doc) -> str:
     """The variant's JSON key, whose SHA-256 the manifest records."""
     from ..formats import FORMATS
-    return FORMATS["json"].render(doc)
+    return json_key(doc) if _own_json() else FORMATS["json"].render(doc)
 
 
 def derive_one(run: Plan, opts: Options, student: Student) -> dict:
     """One variant derived, checked and rendered (in a worker process or here): its files, the hash of its key,
     its answers' rows and the questions refused."""
-    from ..figures import without
-    doc, tolerances = _document(run, student)
-    if not opts.figures or not run.ps.figures:
-        doc = without(doc)
+    doc, tolerances = _document(run, student, opts.figures)
     rendered = _rendered(doc, student.id, opts)
-    return {"id": student.id, "files": rendered, "key": hashlib.sha256(key_text(doc).encode()).hexdigest(),
+    json_key = rendered.get(f"{student.id}/{doc.name}-solutions.json") if "json" in opts.names else None
+    return {"id": student.id, "files": rendered,
+            "key": hashlib.sha256(json_key if json_key is not None else key_text(doc).encode()).hexdigest(),
             "answers": files.answer_rows(student.id, doc, tolerances),
             "refused": [f"variant {student.id}: {r}" for r in doc.refused]}
 
@@ -201,15 +237,65 @@ def _dated():
                 os.environ[k] = v
 
 
+def _wanted(run: Plan) -> list[tuple[int, dict]]:
+    """Each problem with the values some variant of the slice drew, once, that is not derived yet."""
+    seen, out = set(run.drawer.solved), []
+    for student in run.mine:
+        drawn = {d.number: d.values for d in run.draws[student.id]}
+        for p in run.ps.problems:
+            memo = (p.number, key(drawn.get(p.number, {})))
+            if memo not in seen:
+                seen.add(memo)
+                out.append((p.number, drawn.get(p.number, {})))
+    return out
+
+
+def _renumbered(problem, number: int, was: int):
+    def qid(old: str) -> str:
+        return f"{number}{old[len(str(was)):]}"
+    parts = tuple(replace(part, questions=tuple(replace(q, id=qid(q.id), problem=number) for q in part.questions))
+                  for part in problem.parts)
+    return replace(problem, number=number, parts=parts)
+
+
+def presolve(run: Plan, progress=None) -> int:
+    """Derive every problem the slice's variants need, each once, in one spec of them all (its questions shared
+    among every core, derive.parallel); the drawer keeps them. Returns how many questions were derived."""
+    wanted = _wanted(run)
+    if not wanted:
+        return 0
+    problems = tuple(replace(run.drawer.loaded(n, v), number=k) for k, (n, v) in enumerate(wanted, 1))
+    doc = document.solve(replace(run.ps, problems=problems, variants=None, data=None), jobs=parallel.jobs(),
+                         progress=progress)
+    done = {p.number: p for p in doc.problems}
+    for k, (n, values) in enumerate(wanted, 1):
+        late = tuple(Refused(f"{n}{r.id[len(str(k)):]}", r.where.replace(f"problem {k}", f"problem {n}", 1),
+                             r.seconds) for r in doc.refused if re.match(rf"{k}[a-z]", r.id))
+        solved = _Problem(_renumbered(done[k], n, k)) if k in done else None
+        run.drawer.solved[(n, key(values))] = (solved, late)
+    return sum(len(part.asks) for p in problems for part in p.parts)
+
+
 def derive_all(run: Plan, opts: Options, progress=None) -> list[dict]:
-    """Every variant of the run's slice, on every core (derive.parallel: the variants are independent)."""
+    """Every variant of the run's slice: the problems derived on every core (``presolve``), then each variant's
+    files rendered on every core (derive.parallel: the variants are independent)."""
     _prepared(opts)
+    questions = presolve(run, progress)
     mine = run.mine
+
+    def told(done: int) -> None:
+        if progress is not None:
+            progress(questions + done)
     with _dated():
         return parallel.run(len(mine), lambda i: derive_one(run, opts, mine[i]),
                             lambda i, result: pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL),
                             lambda handed: [pickle.loads(data) for _, data in handed],
-                            parallel.jobs(), least=2, progress=progress)
+                            parallel.jobs(), least=2, progress=told)
+
+
+def total(run: Plan) -> int:
+    """What the progress bar counts: the questions to derive, then the variants to render."""
+    return sum(len(part.asks) for n, v in _wanted(run) for part in run.drawer.loaded(n, v).parts) + len(run.mine)
 
 
 def _entry(run: Plan, student: Student, result: dict) -> dict:
@@ -278,6 +364,6 @@ def generate(spec, count=None, roster_file=None, opts: Options = Options(), out=
     """Draw, derive and write the variants (see the module's text); ``progress(total)``, when given, is a context
     manager that yields a function told how many variants are done."""
     run = plan(spec, count, roster_file, part)
-    with (progress(len(run.mine)) if progress else contextlib.nullcontext()) as told:
+    with (progress(total(run)) if progress else contextlib.nullcontext()) as told:
         results = derive_all(run, opts, told)
     return write(run, opts, results, out)

@@ -5,11 +5,9 @@ pass: the check an instructor runs before handing variants out."""
 
 from __future__ import annotations
 
-import pickle
 import statistics
 from collections import Counter
 
-from .. import parallel
 from . import files, run
 from .draw import label
 from .roster import Student
@@ -81,10 +79,9 @@ def report(spec, n: int, progress=None) -> str:
         raise UsageError(f"--stress: a whole number of variants from 1 to 100000 (given: {n})")
     students = [Student(f"stress-{k:05d}") for k in range(1, n + 1)]
     plan = run.planned(spec, students, None)
-    with (progress(n) if progress else run.contextlib.nullcontext()) as told:
-        answers = parallel.run(n, lambda i: _answers(plan, students[i]), lambda i, a: pickle.dumps(a),
-                               lambda handed: [pickle.loads(d) for _, d in handed], parallel.jobs(), least=2,
-                               progress=told)
+    with (progress(run.total(plan) - n) if progress else run.contextlib.nullcontext()) as told:
+        run.presolve(plan, told)
+    answers = [_answers(plan, s) for s in students]
     asks = {qid: ask for p in plan.ps.problems for part in p.parts for qid, ask in zip(part.ids(p.number), part.asks)}
     salt = plan.ps.variants.salt if plan.ps.variants else ""
     lines = [f"Stress test of {plan.ps.path}: {n} variants drawn (salt {salt!r})", ""]
