@@ -188,7 +188,7 @@ def _progress(quiet: bool, total: int):
     if quiet or total < 2 or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=total, label="variants", file=sys.stderr, show_pos=True, show_eta=True) as bar:
+    with click.progressbar(length=total, label="derive variants", file=sys.stderr, show_pos=True, show_eta=True) as bar:
         yield lambda done: bar.update(done - bar.pos)
 
 

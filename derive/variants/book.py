@@ -77,5 +77,5 @@ def book(folder: str, data: dict, rows: list[tuple], cache: bool = True) -> str:
                 copy = os.path.join(tmp, f"key{k}.pdf")            # a path TeX reads whatever the folder's name
                 shutil.copyfile(own, copy)
                 pdfs.append(copy)
-        pdf = compile_pdf(source(data, rows, pdfs), passes=2, cache=cache)
+        pdf = compile_pdf(source(data, rows, pdfs), passes=2, cache=False)      # the same bytes every run
     return output.write(os.path.join(folder, "all-solutions.pdf"), pdf)

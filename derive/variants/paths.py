@@ -41,18 +41,18 @@ def text(path: tuple) -> str:
     return path[0] + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in path[1:])
 
 
-def _alternative(t: Type, value, want: type) -> Type | None:
+def _alternative(t: Type, value) -> Type | None:
     """The alternative of a OneOf that reads a value of this TOML shape (a list, a table)."""
     if isinstance(t, OneOf):
         for a in t.alternatives:
             if a.takes(value):
-                return _alternative(a, value, want)
+                return _alternative(a, value)
         return None
     return t
 
 
 def _entry(t: Type, value, k: int, where: str) -> tuple[Type, Any]:
-    list_type = _alternative(t, value, list)
+    list_type = _alternative(t, value)
     if not isinstance(list_type, (ListOf, Nested)):
         raise PathError(f"{where} is not a list")
     if not isinstance(value, list):
@@ -66,7 +66,7 @@ def _entry(t: Type, value, k: int, where: str) -> tuple[Type, Any]:
 
 
 def _key(t: Type, value, name: str, where: str) -> tuple[Type, Any]:
-    table = _alternative(t, value, dict)
+    table = _alternative(t, value)
     sub = value.get(name) if isinstance(value, dict) else None
     if isinstance(table, Map):
         if not isinstance(value, dict) or name not in value:

@@ -5,7 +5,8 @@ A variant's files go to ``DIR/<id>/<spec>-<sheet><ending>``; ``DIR/manifest.json
 them all (a shard writes ``manifest.shard-i-of-N.json`` and ``answers.shard-i-of-N.csv``, joined by
 ``--merge``). Everything is drawn and derived before anything is written. The files are the same byte for byte
 whatever the roster's order, the shards or the number of processes: the PDFs are made with
-SOURCE_DATE_EPOCH=0 (unless it is set), so they carry no date of their own."""
+SOURCE_DATE_EPOCH=0 (unless it is set), so they carry no date of their own, and compiled the plain way (not from
+the cache's dumped preamble, whose PDFs differ in their bytes)."""
 
 from __future__ import annotations
 
@@ -186,7 +187,7 @@ def _rendered(doc, ident: str, opts: Options) -> dict[str, bytes]:
         names = [n for n in opts.names if sheet in FORMATS[n].sheets and not (n == "json" and _own_json())]
         if not names:
             continue
-        texts = formats.render_many(doc, names, sheet=sheet, templates=opts.templates, cache=opts.cache)
+        texts = formats.render_many(doc, names, sheet=sheet, templates=opts.templates, cache=False)   # plain TeX
         for name, text in zip(names, texts):
             out[f"{ident}/{doc.name}-{sheet}{FORMATS[name].suffix}"] = text.encode() if isinstance(text, str) else text
             for tail, data in FORMATS[name].figure_files(doc, sheet).items():
@@ -258,15 +259,16 @@ def _renumbered(problem, number: int, was: int):
     return replace(problem, number=number, parts=parts)
 
 
-def presolve(run: Plan, progress=None) -> int:
+def presolve(run: Plan, progress=None, cache: bool = False) -> int:
     """Derive every problem the slice's variants need, each once, in one spec of them all (its questions shared
-    among every core, derive.parallel); the drawer keeps them. Returns how many questions were derived."""
+    among every core, derive.parallel; with ``cache``, read from and kept in the user's cache of derived
+    questions); the drawer keeps them. Returns how many questions were derived."""
     wanted = _wanted(run)
     if not wanted:
         return 0
     problems = tuple(replace(run.drawer.loaded(n, v), number=k) for k, (n, v) in enumerate(wanted, 1))
     doc = document.solve(replace(run.ps, problems=problems, variants=None, data=None), jobs=parallel.jobs(),
-                         progress=progress)
+                         progress=progress, cache=cache)
     done = {p.number: p for p in doc.problems}
     for k, (n, values) in enumerate(wanted, 1):
         late = tuple(Refused(f"{n}{r.id[len(str(k)):]}", r.where.replace(f"problem {k}", f"problem {n}", 1),
@@ -280,7 +282,9 @@ def derive_all(run: Plan, opts: Options, progress=None) -> list[dict]:
     """Every variant of the run's slice: the problems derived on every core (``presolve``), then each variant's
     files rendered on every core (derive.parallel: the variants are independent)."""
     _prepared(opts)
-    questions = presolve(run, progress)
+    _PARTS.clear()
+    _BARE.clear()
+    questions = presolve(run, progress, opts.cache)
     mine = run.mine
 
     def told(done: int) -> None:
