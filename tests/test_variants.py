@@ -319,6 +319,11 @@ def test_the_command_needs_a_count_or_a_roster(tmp_path, network_spec):
 
 # --- conditions ------------------------------------------------------------------------------------------------
 
+def test_conditions_refuse_numbers_too_large():
+    with pytest.raises(conditions.ConditionError, match="too large"):
+        conditions.holds(conditions.parse("((((2^100)^100)^100)^100)^100 > 1"), {}, None)
+
+
 def test_conditions_read_values_and_answers_exactly():
     values = {"layers": [{"kernel": 3}], "input": [5, 5], "W_a": 1, "b": "1/3"}
     answer = {"1a.ii": {"verdict": "vanishing", "factor": 0.2247}, "2b": [[126, 126, 10]]}.__getitem__
@@ -348,6 +353,7 @@ def test_the_book_lists_every_variant(tmp_path, network_spec):
     book = (out / "all-solutions.pdf").read_bytes()
     assert book.startswith(b"%PDF") and (out / "v002" / "network-solutions.pdf").is_file()
     assert str(out / "all-solutions.pdf") in result.output
+    assert run("variants", "--check", out, "-q").exit_code == 0          # the PDFs too, byte for byte
 
 
 if __name__ == "__main__":                   # rewrite the golden file (only when the draws are meant to change)

@@ -30,6 +30,7 @@ import sympy
 
 MAX_LENGTH = 500
 MAX_DEPTH = 40
+MAX_BITS = 20_000               # an exact number a condition computes (6000 digits)
 FUNCTIONS = ("answer", "abs", "min", "max")
 COMPARE = ("==", "!=", "<=", ">=", "<", ">")
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
@@ -278,9 +279,19 @@ def _arith(op: str, a, b):
         raise ConditionError(f"cannot compute with {describe(a if not _number(a) else b)} ('{op}')")
     if op == "/" and sign(b) == 0:
         raise ConditionError("a division by zero")
-    if op == "^" and (abs(b) > 100 or not b.is_Rational):
-        raise ConditionError("a power too large (at most 100) or not rational")
-    return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a ** b}[op]
+    if op == "^" and (abs(b) > 100 or not b.is_Rational or _bits(a) * abs(b) > MAX_BITS):
+        raise ConditionError("a power too large (an exponent of at most 100, and a result of ordinary size)")
+    result = {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a ** b}[op]
+    if _bits(result) > MAX_BITS:
+        raise ConditionError("a number too large to compare")
+    return result
+
+
+def _bits(value) -> int:
+    """The size of an exact number (its numerator's or denominator's bits); 0 for others."""
+    if isinstance(value, sympy.Rational):
+        return max(abs(int(value.p)).bit_length(), int(value.q).bit_length())
+    return 0
 
 
 def _index(container, position):
