@@ -374,3 +374,17 @@ def test_a_variants_key_is_the_key_of_its_values(tmp_path):
             p.pop("vary", None)
         key = derive.render(derive.solve(derive.from_mapping(spec, "both.toml")), "json")
         assert (out / v["id"] / "both-solutions.json").read_text(encoding="utf-8") == key, v["id"]
+
+
+def test_progress_counts_the_questions_then_the_variants(tmp_path, network_spec):
+    import contextlib
+    seen, totals = [], []
+
+    @contextlib.contextmanager
+    def progress(total):
+        totals.append(total)
+        yield seen.append
+    commands.variants(str(network_spec), count=5, out=str(tmp_path / "out"), progress=progress)
+    # the image problems were derived while drawing (their require reads an answer): the language model's 5
+    # questions, then the 5 variants
+    assert seen == sorted(seen) and seen[-1] == totals[0] == 5 + 5

@@ -32,9 +32,21 @@ def _read(path: Path) -> dict:
         raise UsageError(f"{path}: no such file (derive variants writes it)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise UsageError(f"{path}: not a manifest of derive variants ({err})") from None
-    if not isinstance(data, dict) or not {"spec", "variants", "formats"} <= set(data):
+    if not _valid(data):
         raise UsageError(f"{path}: not a manifest of derive variants")
     return data
+
+
+def _valid(data) -> bool:
+    """The manifest has what --check and --merge read, of the types they read."""
+    from ..formats import FORMATS
+    try:
+        return (isinstance(data["spec"]["text"], str) and isinstance(data["spec"].get("file", ""), str)
+                and all(isinstance(f, str) and f in FORMATS for f in data["formats"])
+                and (data.get("pool") is None or type(data["pool"]) is int)
+                and all(isinstance(v["id"], str) and isinstance(v.get("roster", {}), dict) for v in data["variants"]))
+    except (KeyError, TypeError, AttributeError):
+        return False
 
 
 def _students(data: dict) -> list[Student]:
