@@ -179,6 +179,20 @@ def _checked(t, value, field: str, path, label):
         raise _error(err.reason, path, label, err.field, err.given, err.expected) from None
 
 
+def _reads(t, value, field: str) -> bool:
+    try:
+        t.read(value, field)
+    except FieldError:
+        return False
+    return True
+
+
+def _short(value) -> str:
+    import json
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _grid(raw: dict, field: str, path, label) -> Grid:
     for key in raw:
         if key not in GRID_KEYS:
@@ -215,8 +229,14 @@ def _values(raw, t, field: str, path, label) -> Choices | Grid:
     if isinstance(raw, list):
         if not 1 <= len(raw) <= MAX_CHOICES:
             raise _error(f"a list of {len(raw)} choices", path, label, field, raw, f"1 to {MAX_CHOICES} values")
-        for value in raw:
-            _checked(t, value, field, path, label)
+        try:
+            for value in raw:
+                _checked(t, value, field, path, label)
+        except SpecError as err:
+            if t is not None and _reads(t, raw, field):
+                raise _error("a list of choices, and each entry is one (a single value is a list of one: "
+                             f"[{_short(raw)}])", path, label, field, raw, err.expected) from None
+            raise
         return Choices(tuple(raw))
     if not isinstance(raw, dict):
         raise _error("must be a list of choices or a grid", path, label, field, raw,
