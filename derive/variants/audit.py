@@ -59,7 +59,7 @@ def _regenerated(data: dict, templates, cache: bool, progress) -> tuple[run.Plan
     with tempfile.TemporaryDirectory(prefix="derive-check-") as tmp:
         spec = os.path.join(tmp, safe_name(Path(data["spec"].get("file") or "spec.toml").name))
         Path(spec).write_text(data["spec"]["text"], encoding="utf-8")
-        plan = run.planned(spec, _students(data), data.get("pool"))
+        plan = run.planned(spec, _students(data), data.get("pool"), cache=cache)
         opts = run.Options(tuple(data["formats"]), templates, bool(data.get("figures", True)), cache)
         with (progress(run.total(plan)) if progress else _nothing()) as told:
             return plan, opts, run.derive_all(plan, opts, told)

@@ -87,6 +87,7 @@ class Drawer:
         self.salt = problem_set.variants.salt if problem_set.variants else ""
         self.raw = {p.number: raw for p, raw in zip(problem_set.problems, problem_set.data["problem"])}
         self.judged: dict[tuple[int, str], Verdict] = {}
+        self.problems: dict[tuple[int, str], object] = {}         # each combination's Problem (or the kind's refusal)
         self.solved: dict[tuple[int, str], tuple] = {}
         self.tallies: dict[int, Tally] = {p.number: Tally() for p in problem_set.problems if p.vary}
 
@@ -98,9 +99,8 @@ class Drawer:
 
     def next(self, number: int, stream: Stream) -> tuple[dict, int]:
         """The next values the stream gives that pass, and how many draws that took."""
-        vary = self.problem(number).vary
         for attempt in range(1, LIMIT + 1):
-            values = {e.text: e.values.pick(stream) for e in vary.entries}
+            values = self.pick(number, stream)
             verdict = self.judge(number, values)
             self.tallies[number].add(verdict)
             if verdict.refused is None:
@@ -115,14 +115,42 @@ class Drawer:
         return self.tallies[number].kept == 0 and sum(1 for n, _ in self.judged if n == number) >= combos
 
     def loaded(self, number: int, values: dict):
-        """The problem with these values (the spec's own when nothing is drawn)."""
+        """The problem with these values (the spec's own when nothing is drawn); SpecError when the kind refuses
+        them."""
         if not values:
             return self.problem(number)
-        verdict = self.judged.get((number, key(values)))
-        if verdict is not None and verdict.problem is not None:
-            return verdict.problem
-        raw = with_values(self.raw[number], values, self.problem(number).vary)
-        return specs.problem(raw, number, self.ps.path, self.ps.variants)
+        memo = (number, key(values))
+        if memo not in self.problems:
+            raw = with_values(self.raw[number], values, self.problem(number).vary)
+            try:
+                self.problems[memo] = specs.problem(raw, number, self.ps.path, self.ps.variants)
+            except SpecError as err:
+                self.problems[memo] = err
+        if isinstance(self.problems[memo], SpecError):
+            raise self.problems[memo]
+        return self.problems[memo]
+
+    def reads_answers(self, number: int) -> bool:
+        vary = self.problem(number).vary
+        return vary is not None and any(r.answers for r in vary.requires)
+
+    def pick(self, number: int, stream: Stream) -> dict:
+        return {e.text: e.values.pick(stream) for e in self.problem(number).vary.entries}
+
+    def plausible(self, number: int, values: dict) -> bool:
+        """Whether the values pass what is judged without deriving: the kind's rules and the conditions on the
+        values alone (a combination judged already: whether it passed)."""
+        memo = (number, key(values))
+        if memo in self.judged:
+            return self.judged[memo].refused is None
+        try:
+            problem = self.loaded(number, values)
+        except SpecError:
+            return False
+        try:
+            return all(self._holds(r, problem, values) for r in self.problem(number).vary.requires if not r.answers)
+        except conditions.ConditionError:
+            return True                       # judge says why, naming the condition
 
     def judge(self, number: int, values: dict) -> Verdict:
         """Whether these values make a problem the kind accepts and every require holds (judged once)."""

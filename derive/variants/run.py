@@ -97,15 +97,57 @@ def _draw_variant(drawer: Drawer, ident: str, taken: set | None) -> tuple[Draw, 
                     expected="a smaller --count, wider choices, or distinct = false in [variants]")
 
 
-def plan(spec, count: int | None = None, roster_file=None, part: tuple | None = None) -> Plan:
+def plan(spec, count: int | None = None, roster_file=None, part: tuple | None = None, cache: bool = False) -> Plan:
     """Load the spec, list who gets a variant (a pool of ``count`` or a roster file's students), and draw the
     variants derived here."""
     if (count is None) == (roster_file is None):
         raise UsageError("give --count K (a pool of K variants) or --roster FILE.csv (one variant a student)")
-    return planned(spec, pool(count) if count is not None else roster(roster_file), count, part)
+    return planned(spec, pool(count) if count is not None else roster(roster_file), count, part, cache)
 
 
-def planned(spec, students: list[Student], count: int | None, part: tuple | None = None) -> Plan:
+ROUNDS = 20                 # rounds of candidates derived on every core before the draws are made one by one
+
+
+def _candidates(drawer: Drawer, pending: dict) -> dict:
+    """Each pending (student, problem)'s next values that pass what is judged without deriving; those whose
+    answers are still to be derived, once each. A stream that finds none in LIMIT draws is left to the draws
+    (which say so)."""
+    batch = {}
+    for (ident, number), stream in list(pending.items()):
+        for _ in range(LIMIT):
+            values = drawer.pick(number, stream)
+            if drawer.plausible(number, values):
+                break
+        else:
+            del pending[(ident, number)]
+            continue
+        memo = (number, key(values))
+        if memo in drawer.solved:
+            if drawer.judge(number, values).refused is None:
+                del pending[(ident, number)]
+        else:
+            batch[memo] = (number, values)
+    return batch
+
+
+def prefetch(run: Plan, students: list[Student], cache: bool = False) -> None:
+    """When a require reads answers, a draw is judged once its problem is derived: derive the draws the students
+    will make, round by round, on every core (the draws themselves are then made as ever, one by one, and find
+    what they judge derived: the same draws, sooner)."""
+    drawer = run.drawer
+    numbers = [n for n in _varied(run.ps) if drawer.reads_answers(n)]
+    if not numbers or parallel.jobs() < 2:
+        return
+    pending = {(s.id, n): drawer.stream(s.id, n) for s in students for n in numbers}
+    for _ in range(ROUNDS):
+        batch = _candidates(drawer, pending)
+        if len(batch) < 2:
+            return
+        solve_many(run, list(batch.values()), cache=cache)
+
+
+def planned(spec, students: list[Student], count: int | None, part: tuple | None = None,
+            cache: bool = False) -> Plan:
     """The run of these students (a pool of ``count``, or a roster's when None): the variants derived here drawn
     (in a distinct pool every variant before them too: each must differ from those before it)."""
     ps = specs.load(spec)
@@ -117,6 +159,7 @@ def planned(spec, students: list[Student], count: int | None, part: tuple | None
     run = Plan(ps, _spec_bytes(spec), Drawer(ps), sorted(students, key=lambda s: s.id), mine, count, shard=part)
     wanted = {s.id for s in mine}
     taken: set | None = set() if distinct else None
+    prefetch(run, run.students if distinct else mine, cache)
     for s in (run.students if distinct else mine):
         draws = _draw_variant(run.drawer, s.id, taken)
         if s.id in wanted:
@@ -260,10 +303,15 @@ def _renumbered(problem, number: int, was: int):
 
 
 def presolve(run: Plan, progress=None, cache: bool = False) -> int:
-    """Derive every problem the slice's variants need, each once, in one spec of them all (its questions shared
-    among every core, derive.parallel; with ``cache``, read from and kept in the user's cache of derived
-    questions); the drawer keeps them. Returns how many questions were derived."""
-    wanted = _wanted(run)
+    """Derive every problem the slice's variants need, each once (``solve_many``). Returns how many questions
+    were derived."""
+    return solve_many(run, _wanted(run), progress, cache)
+
+
+def solve_many(run: Plan, wanted: list[tuple[int, dict]], progress=None, cache: bool = False) -> int:
+    """Derive these problems (each with its values) in one spec of them all, its questions shared among every
+    core (derive.parallel; with ``cache``, read from and kept in the user's cache of derived questions); the
+    drawer keeps them. Returns how many questions were derived."""
     if not wanted:
         return 0
     problems = tuple(replace(run.drawer.loaded(n, v), number=k) for k, (n, v) in enumerate(wanted, 1))
@@ -367,7 +415,7 @@ def generate(spec, count=None, roster_file=None, opts: Options = Options(), out=
              progress=None) -> list[str]:
     """Draw, derive and write the variants (see the module's text); ``progress(total)``, when given, is a context
     manager that yields a function told how many variants are done."""
-    run = plan(spec, count, roster_file, part)
+    run = plan(spec, count, roster_file, part, opts.cache)
     with (progress(total(run)) if progress else contextlib.nullcontext()) as told:
         results = derive_all(run, opts, told)
     return write(run, opts, results, out)
