@@ -5,6 +5,7 @@ order, the shards or the processes), --check, --merge, --stress, and the bad ent
 from __future__ import annotations
 
 import copy
+import math
 import csv
 import json
 import re
@@ -388,3 +389,18 @@ def test_progress_counts_the_questions_then_the_variants(tmp_path, network_spec)
     # the image problems were derived while drawing (their require reads an answer): the language model's 5
     # questions, then the 5 variants
     assert seen == sorted(seen) and seen[-1] == totals[0] == 5 + 5
+
+
+def test_every_init_variant_of_a_pool_is_torch_nn_inits(tmp_path):
+    pytest.importorskip("torch")
+    from test_init import drawn
+    text = KINDS["init"].example()
+    out, manifest = pool(tmp_path, text, 60, "init")
+    for v in manifest["variants"]:
+        problem = drawn_problem(text, 2, v["problems"][0]["values"])
+        layer, slope = problem["layer"], problem["negative_slope"]
+        shape = (layer["filters"], layer["in_channels"], layer["kernel"], layer["kernel"])
+        std, _ = drawn(problem["scheme"], shape, problem["nonlinearity"], slope, problem["mode"])
+        ours = answers_of(out, v["id"], "init")
+        assert math.isclose(ours["2a.ii"], std, rel_tol=1e-12), (v["id"], ours, std)
+        assert math.isclose(ours["2a.i"], std ** 2, rel_tol=1e-12)
