@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -175,6 +176,64 @@ def schema():
     """
     from . import commands
     click.echo(commands.schema(), nl=False)
+
+
+VARIANTS_FORMAT = ("Formats of each variant's files, comma-separated (json by default; every format of `derive "
+                   "solutions` and `derive problems`: a format that serves both sheets writes both).")
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool, total: int):
+    """click's progress bar on standard error when it is a terminal (done/total, time left); silent otherwise."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label="derive variants", file=sys.stderr, show_pos=True, show_eta=True) as bar:
+        yield lambda done: bar.update(done - bar.pos)
+
+
+@cli.command()
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--count", type=int, metavar="K", help="A pool of K different variants, v001 ... vK (for an LMS).")
+@click.option("--roster", metavar="FILE.csv", type=click.Path(dir_okay=False),
+              help="One variant a student: a CSV file with an id column (name, email and other columns are kept).")
+@click.option("--format", "-f", "fmt", default="json", show_default=True, metavar="FORMAT[,FORMAT...]",
+              help=VARIANTS_FORMAT)
+@click.option("--output", "-o", "output", metavar="DIR", help="The folder to write into (default out/variants).")
+@click.option("--shard", metavar="i/N", help="Derive only the i-th of N slices of the students (a job array); "
+                                              "then derive variants --merge DIR.")
+@click.option("--check", "check", metavar="DIR", help="Derive the variants of DIR's manifest again and compare "
+                                                       "every file, byte for byte.")
+@click.option("--merge", "merge", metavar="DIR", help="Join the shards' manifests and answers in DIR.")
+@click.option("--stress", type=int, metavar="N", help="Draw N variants, write nothing, and report the spread of "
+                                                      "the answers and how often each require passes.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--templates", metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="A folder of templates put in front of the built-in ones.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Read and write nothing in the user's cache folder.")
+@click.option("--no-figures", "no_figures", is_flag=True, help="Leave the figures out.")
+@reports_errors
+def variants(spec, count, roster, fmt, output, shard, check, merge, stress, quiet, templates, no_cache, no_figures):
+    """Write a variant of SPEC for every student of a roster, or a pool of variants.
+
+    Each [problem.vary] table's fields are drawn per student (seeded by the
+    salt, the student's id and the problem's number), every require is met,
+    and each variant's key and sheet are derived and checked: DIR/<id>/...,
+    with DIR/manifest.json (values drawn, seeds, key hashes) and DIR/answers.csv.
+    """
+    from . import commands
+    progress = functools.partial(_progress, quiet)
+    if check or merge:
+        commands.variants_only(spec, count, roster, shard, stress)
+        if check:
+            click.echo(commands.check_variants(check, templates, cache=not no_cache, progress=progress), nl=False)
+        else:
+            _echo(commands.merge_variants(merge, cache=not no_cache))
+    elif stress is not None:
+        click.echo(commands.stress_variants(spec, stress, count, roster, progress=progress), nl=False)
+    else:
+        _echo(commands.variants(spec, count, roster, fmt, output, shard, templates, not no_figures,
+                                cache=not no_cache, progress=progress))
 
 
 def _echo(written: list[str]) -> None:

@@ -190,3 +190,53 @@ def schema() -> str:
     import json
     from .schema import spec_schema
     return json.dumps(spec_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def variants(spec=None, count: int | None = None, roster: str | None = None, fmt: str = "json",
+             out: str | None = None, shard: str | None = None, templates=None, figures: bool = True,
+             cache: bool = True, progress=None) -> list[str]:
+    """Write a variant of the spec for each student of a roster (a CSV file with an ``id`` column) or each of a
+    pool of ``count`` variants, into the folder ``out`` (default out/variants): each variant's files in
+    ``<id>/``, ``manifest.json`` and ``answers.csv`` (with ``shard`` 'i/N', the i-th of N slices and its own
+    manifest and table, joined by ``merge_variants``). Returns the manifest's, the table's (and the book's)
+    paths. ``progress(total)``: a context manager yielding a function told how many variants are done."""
+    from .variants import roster as rosters, run
+    if spec is None:
+        raise UsageError("derive variants needs a SPEC (a spec with [problem.vary] tables)")
+    names = format_names(fmt, tuple(FORMATS), "variants")
+    if _output(out) == "-":
+        raise UsageError("variants are many files; give a folder with -o DIR")
+    template_folders(templates)
+    opts = run.Options(tuple(names), templates, figures, cache)
+    return run.generate(spec, count, roster, opts, out, rosters.shard(shard), progress)
+
+
+def variants_only(spec, count, roster, shard, stress) -> None:
+    """--check and --merge take the folder alone."""
+    given = [name for name, value in (("SPEC", spec), ("--count", count), ("--roster", roster), ("--shard", shard),
+                                      ("--stress", stress)) if value is not None]
+    if given:
+        raise UsageError(f"--check and --merge read everything from the folder's manifest; leave out {', '.join(given)}")
+
+
+def check_variants(folder: str, templates=None, cache: bool = True, progress=None) -> str:
+    """Derive the variants of a folder's manifest again and compare every file byte for byte: a report when they
+    match, VariantsDiffer (exit status 1) naming the files that do not."""
+    from .variants import audit
+    return audit.check(folder, templates, cache, progress)
+
+
+def merge_variants(folder: str, cache: bool = True) -> list[str]:
+    """Join the manifests and answers tables of a folder's shards into manifest.json and answers.csv."""
+    from .variants import audit
+    return audit.merge(folder, cache)
+
+
+def stress_variants(spec, n: int, count=None, roster=None, progress=None) -> str:
+    """Draw n variants and report the spread of each question's answers and each require's acceptance."""
+    from .variants import stress
+    if spec is None:
+        raise UsageError("derive variants --stress N needs a SPEC")
+    if count is not None or roster is not None:
+        raise UsageError("--stress N draws N variants of its own: leave out --count and --roster")
+    return stress.report(spec, n, progress)

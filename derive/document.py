@@ -181,7 +181,7 @@ def _refusal(data: bytes) -> tuple[str, float]:
 
 
 def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int, meanwhile=None,
-             seconds: float = 0) -> dict[str, object]:
+             seconds: float = 0, progress=None) -> dict[str, object]:
     """Every question's checked derivation by id: from the cache when it holds it, else derived (on ``jobs``
     processes, derive.parallel), checked and stored; a question over its budget of ``seconds`` is Refused."""
     cached = store.get_all([(t.key, t.kind.notation) for t in tasks]) if store else [None] * len(tasks)
@@ -194,7 +194,8 @@ def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int, mean
         return cache_entries.dumps(sol, missing[i].kind.notation)
 
     derived = parallel.run(len(missing), lambda i: _budgeted(missing[i], problem_set, seconds), pack,
-                           lambda handed: _unpacked(missing, handed), jobs, meanwhile, patience=seconds)
+                           lambda handed: _unpacked(missing, handed), jobs, meanwhile, patience=seconds,
+                           progress=progress)
     for t, sol in zip(missing, derived):
         found[t.qid] = sol
         if t.key and not isinstance(sol, Refused):
@@ -203,14 +204,15 @@ def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int, mean
 
 
 def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = False, jobs: int = 1,
-          meanwhile=None, question_time: float | None = None) -> Document:
+          meanwhile=None, question_time: float | None = None, progress=None) -> Document:
     """Derive and check every question (or only the ids listed) of a problem set. With ``cache``, questions
     derived before (same values, kind, notation and derive) are read from the user's cache folder
     (derive.cache), and new ones are stored there after they are checked. ``jobs`` processes share the
     deriving (derive.parallel; the result is the same); ``meanwhile()`` runs in this process while they do
     (the command line loads its renderers then). A question that takes longer than ``question_time``
     seconds (default: DERIVE_QUESTION_TIME_LIMIT, else 20; 0: no limit) is left out and listed in the
-    document's ``refused``; the other questions are answered."""
+    document's ``refused``; the other questions are answered. ``progress(n)`` is told how many questions are
+    derived so far (of those not in the cache)."""
     wanted = set(only or ())
     known = {qid for p in problem_set.problems for part in p.parts for qid in part.ids(p.number)}
     unknown = sorted(wanted - known)
@@ -218,7 +220,7 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = 
         raise UsageError(f"no question {', '.join(unknown)} in {problem_set.path}; the ids are {' '.join(sorted(known))}")
     store = _store(cache)
     seconds = question_time_limit() if question_time is None else question_time
-    answers = _answers(_tasks(problem_set, wanted, store), problem_set, store, jobs, meanwhile, seconds)
+    answers = _answers(_tasks(problem_set, wanted, store), problem_set, store, jobs, meanwhile, seconds, progress)
     problems = []
     for p in problem_set.problems:
         kind = KINDS[p.kind]

@@ -73,6 +73,7 @@ class _Run:
     unpack: Callable
     queue: int
     patience: float = 0                                # seconds of silence before a worker is ended (0: none)
+    progress: Callable | None = None                   # progress(results so far), in the parent
     workers: list = field(default_factory=list)
     done: dict = field(default_factory=dict)           # index: result
     handed: dict = field(default_factory=dict)         # index: a worker's bytes, read back at the end
@@ -80,19 +81,22 @@ class _Run:
 
 def run(count: int, work: Callable[[int], object], pack: Callable[[int, object], bytes],
         unpack: Callable[[list[tuple[int, bytes]]], list], processes: int, meanwhile: Callable | None = None,
-        patience: float = 0) -> list:
+        patience: float = 0, least: int | None = None, progress: Callable[[int], None] | None = None) -> list:
     """[work(0), ..., work(count - 1)], shared among ``processes`` processes (see the module's text).
     ``pack(i, result)`` turns a result into bytes in a worker, ``unpack([(i, bytes), ...])`` back in the parent,
     all at once (a None: not usable, the parent derives that question itself). ``meanwhile()`` runs in the
     parent once the workers are started, before it takes questions itself (first, when there are none).
-    ``patience``: a question's budget in seconds (0: none); a worker silent for longer (plus GRACE) is ended."""
+    ``patience``: a question's budget in seconds (0: none); a worker silent for longer (plus GRACE) is ended.
+    ``least``: fewer tasks than this are done here alone (MIN_SHARED by default). ``progress(n)`` is told, in the parent, how many results
+    it holds so far (of the workers' and its own)."""
     processes = min(processes, count)
-    if processes < 2 or count < MIN_SHARED or count > MAX_QUEUE or not hasattr(os, "fork"):
-        return _alone(count, work, meanwhile)
+    least = MIN_SHARED if least is None else least
+    if processes < 2 or count < least or count > MAX_QUEUE or not hasattr(os, "fork"):
+        return _alone(count, work, meanwhile, progress)
     try:
-        state = _Run(work, pack, unpack, _queue(count), patience + GRACE if patience > 0 else 0)
+        state = _Run(work, pack, unpack, _queue(count), patience + GRACE if patience > 0 else 0, progress)
     except OSError:                                   # no pipe to be had: derived here, one by one
-        return _alone(count, work, meanwhile)
+        return _alone(count, work, meanwhile, progress)
     try:
         for _ in range(processes - 1):
             try:
@@ -110,10 +114,15 @@ def run(count: int, work: Callable[[int], object], pack: Callable[[int, object],
         os.close(state.queue)
 
 
-def _alone(count: int, work: Callable, meanwhile: Callable | None) -> list:
+def _alone(count: int, work: Callable, meanwhile: Callable | None, progress: Callable | None = None) -> list:
     if meanwhile is not None:
         meanwhile()
-    return [work(i) for i in range(count)]
+    out = []
+    for i in range(count):
+        out.append(work(i))
+        if progress is not None:
+            progress(i + 1)
+    return out
 
 
 def _queue(count: int) -> int:
@@ -202,6 +211,8 @@ def _share(state: _Run) -> tuple[int, BaseException] | None:
         except Exception as err:  # noqa: BLE001 - raised again below, after any earlier question's error
             return i, err
         _collect(state, block=False)
+        if state.progress is not None:
+            state.progress(len(state.done) + len(state.handed))
     return None
 
 
@@ -277,6 +288,8 @@ def _unpack_records(state: _Run, w: _Worker) -> None:
         data = os.pread(w.file.fileno(), length, offset)
         if len(data) == length:
             state.handed[i] = data
+            if state.progress is not None:
+                state.progress(len(state.done) + len(state.handed))
 
 
 def _finish(state: _Run, count: int, failed: tuple[int, BaseException] | None) -> list:

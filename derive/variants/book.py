@@ -1,0 +1,81 @@
+"""The instructor's book, ``DIR/all-solutions.pdf``: a table of who got which numbers and which answers, then every
+variant's key (each variant's own PDF, included page by page with pdfpages)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .. import output
+
+MAX_CELL = 90                  # characters of a value or an answer in the table
+
+
+def _tex(text: str) -> str:
+    """Text set verbatim-like in a table cell: TeX's special characters escaped, long values cut."""
+    text = text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
+    out = []
+    for c in text:
+        if c in "&%$#_{}":
+            out.append("\\" + c)
+        elif c in "\\^~<>|":
+            out.append({"\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+                        "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}[c])
+        elif ord(c) < 32 or ord(c) > 126:
+            out.append("?" if ord(c) != 0x2026 else "\\ldots{}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _answers_by_id(rows: list[tuple]) -> dict[str, list[str]]:
+    out: dict[str, dict[str, list[str]]] = {}
+    for ident, qid, entry, value, _exact, _tol in rows:
+        out.setdefault(ident, {}).setdefault(qid, []).append(value)
+    return {ident: [f"{qid}: {', '.join(vals)}" for qid, vals in by_q.items()] for ident, by_q in out.items()}
+
+
+def _table(data: dict, rows: list[tuple]) -> list[str]:
+    answers = _answers_by_id(rows)
+    lines = [r"\begin{longtable}{@{}p{0.16\linewidth}p{0.38\linewidth}p{0.40\linewidth}@{}}",
+             r"\textbf{id} & \textbf{values drawn} & \textbf{answers}\\ \hline\endhead"]
+    for v in data["variants"]:
+        name = v.get("roster", {}).get("name")
+        who = _tex(v["id"]) + (r"\newline " + _tex(name) if name else "")
+        drawn = [f"{p['number']}: {k} = {json.dumps(val, ensure_ascii=False)}" for p in v["problems"]
+                 for k, val in p["values"].items()]
+        newline = r" \newline "
+        cells = [who, newline.join(map(_tex, drawn)) or "--", newline.join(map(_tex, answers.get(v["id"], [])))]
+        lines.append(" & ".join(cells) + r"\\ \hline")
+    lines.append(r"\end{longtable}")
+    return lines
+
+
+def source(data: dict, rows: list[tuple], pdfs: list[str]) -> str:
+    """The book's LaTeX: a title, the table, every key's pages."""
+    title = _tex(f"{data['spec']['name']}: every variant")
+    head = [r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}", r"\usepackage{longtable}",
+            r"\usepackage{pdfpages}", r"\begin{document}", r"\section*{" + title + "}",
+            _tex(f"derive {data.get('derive')}, SymPy {data.get('sympy')}, salt {data.get('salt')!r}, "
+                 f"{len(data['variants'])} variants."), "", r"\small"]
+    keys = [r"\includepdf[pages=-]{" + path + "}" for path in pdfs]
+    return "\n".join(head + _table(data, rows) + keys + [r"\end{document}", ""])
+
+
+def book(folder: str, data: dict, rows: list[tuple], cache: bool = True) -> str:
+    """Write ``folder/all-solutions.pdf`` from the variants' PDFs written there; its path."""
+    from ..pdf import compile_pdf
+    name = data["spec"]["name"]
+    with tempfile.TemporaryDirectory(prefix="derive-book-") as tmp:
+        pdfs = []
+        for k, v in enumerate(data["variants"]):
+            own = Path(folder) / v["id"] / f"{name}-solutions.pdf"
+            if own.is_file():
+                copy = os.path.join(tmp, f"key{k}.pdf")            # a path TeX reads whatever the folder's name
+                shutil.copyfile(own, copy)
+                pdfs.append(copy)
+        pdf = compile_pdf(source(data, rows, pdfs), passes=2, cache=False)      # the same bytes every run
+    return output.write(os.path.join(folder, "all-solutions.pdf"), pdf)
