@@ -86,9 +86,11 @@ def check(folder: str, templates=None, cache: bool = True, progress=None) -> str
     data = _read(root / "manifest.json")
     plan, opts, results = _regenerated(data, templates, cache, progress)
     made = {rel: blob for r in results for rel, blob in r["files"].items()}
-    made["manifest.json"] = files.dumps(run.manifest(plan, opts, results)).encode()
+    pools = run.pools(plan, opts, results)
+    made.update(pools)
+    made["manifest.json"] = files.dumps(run.manifest(plan, opts, results, pools)).encode()
     made["answers.csv"] = files.answers_csv([row for r in results for row in r["answers"]]).encode()
-    listed = {rel for v in data["variants"] for rel in v.get("files", {})}
+    listed = {rel for v in data["variants"] for rel in v.get("files", {})} | set(data.get("pools", {}))
     differ = sorted(rel for rel, blob in made.items() if not _same(root / rel, blob))
     gone = sorted(listed - set(made))
     if not differ and not gone:
@@ -157,7 +159,7 @@ def merge(folder: str, cache: bool = True) -> list[str]:
     rows.sort(key=lambda row: row[0])
     written = [output.write(root / "manifest.json", files.dumps(data)),
                output.write(root / "answers.csv", files.answers_csv(rows))]
-    if "pdf" in data["formats"]:
+    if run.makes_book(data["formats"]):
         from .book import book
         written.append(book(str(root), data, rows, cache))
     for i, path in shards.items():

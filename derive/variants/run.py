@@ -215,19 +215,31 @@ def json_key(doc) -> str:
 
 
 def _own_json() -> bool:
-    from ..formats import FORMATS
-    return type(FORMATS["json"]).__module__ == "derive.formats.builtin"
+    return _fast_json("json")
+
+
+def _fast_json(name: str) -> bool:
+    """Whether the format is derive's own JSON, whose key json_key writes a problem at a time."""
+    from ..formats import FORMATS, builtin
+    return type(FORMATS[name]) is builtin.Json
+
+
+def makes_book(names) -> bool:
+    """Whether the formats include derive's article PDF, which comes with the instructor's book."""
+    from ..formats import FORMATS, builtin
+    return any(isinstance(FORMATS[n], builtin.Pdf) for n in names)
 
 
 def _rendered(doc, ident: str, opts: Options) -> dict[str, bytes]:
-    """Every file of a variant by its path under the folder: each format's sheets, and the files they link."""
+    """Every file of a variant by its path under the folder: each format's sheets, and the files they link (a
+    pooled format's share of its one file is made by ``pieces``)."""
     from .. import formats
     from ..formats import FORMATS, SHEET_NAMES
     out = {}
-    if "json" in opts.names and _own_json():
+    if any(map(_fast_json, opts.names)):
         out[f"{ident}/{doc.name}-solutions.json"] = json_key(doc).encode()
     for sheet in SHEET_NAMES:
-        names = [n for n in opts.names if sheet in FORMATS[n].sheets and not (n == "json" and _own_json())]
+        names = [n for n in opts.names if sheet in FORMATS[n].sheets and not _fast_json(n) and not FORMATS[n].pooled]
         if not names:
             continue
         texts = formats.render_many(doc, names, sheet=sheet, templates=opts.templates, cache=False)   # plain TeX
@@ -249,11 +261,34 @@ def derive_one(run: Plan, opts: Options, student: Student) -> dict:
     its answers' rows and the questions refused."""
     doc, tolerances = _document(run, student, opts.figures)
     rendered = _rendered(doc, student.id, opts)
-    json_key = rendered.get(f"{student.id}/{doc.name}-solutions.json") if "json" in opts.names else None
+    json_key = rendered.get(f"{student.id}/{doc.name}-solutions.json")
     return {"id": student.id, "files": rendered,
             "key": hashlib.sha256(json_key if json_key is not None else key_text(doc).encode()).hexdigest(),
             "answers": files.answer_rows(student.id, doc, tolerances),
+            "pieces": pieces(doc, student.id, opts),
             "refused": [f"variant {student.id}: {r}" for r in doc.refused]}
+
+
+def pooled(opts: Options) -> list[str]:
+    """The formats asked for whose one file holds the whole pool (an LMS's question bank)."""
+    from ..formats import FORMATS
+    return [n for n in opts.names if FORMATS[n].pooled]
+
+
+def pieces(doc, ident: str, opts: Options) -> dict:
+    """A variant's share of each pooled format's file, by format."""
+    from ..formats import FORMATS
+    return {n: FORMATS[n].piece(doc, ident) for n in pooled(opts)}
+
+
+def pools(run: Plan, opts: Options, results: list[dict]) -> dict[str, bytes]:
+    """Each pooled format's one file, <spec>-solutions<ending>, from every variant's share, in id order."""
+    from ..formats import FORMATS
+    out = {}
+    for n in pooled(opts):
+        data = FORMATS[n].join(run.ps.title, run.ps.name, [r["pieces"][n] for r in results])
+        out[f"{run.ps.name}-solutions{FORMATS[n].suffix}"] = data.encode() if isinstance(data, str) else data
+    return out
 
 
 def _prepared(opts: Options) -> None:
@@ -374,9 +409,12 @@ def header(run: Plan, opts: Options) -> dict:
             "pool": run.count, "distinct": bool(run.count is not None and (not ps.variants or ps.variants.distinct))}
 
 
-def manifest(run: Plan, opts: Options, results: list[dict]) -> dict:
+def manifest(run: Plan, opts: Options, results: list[dict], made: dict | None = None) -> dict:
+    """The manifest: its head, each variant's entry, and the pooled formats' files with their SHA-256."""
     by_id = {s.id: s for s in run.mine}
-    return {**header(run, opts), "variants": [_entry(run, by_id[r["id"]], r) for r in results]}
+    made = pools(run, opts, results) if made is None else made
+    pooled = {"pools": {rel: hashlib.sha256(data).hexdigest() for rel, data in made.items()}} if made else {}
+    return {**header(run, opts), **pooled, "variants": [_entry(run, by_id[r["id"]], r) for r in results]}
 
 
 def _folder(out: str | None) -> str:
@@ -398,11 +436,13 @@ def write(run: Plan, opts: Options, results: list[dict], out: str | None) -> lis
         for rel, data in sorted(result["files"].items()):
             output.write(os.path.join(folder, rel), data)
     end = tail(run.shard)
-    data = manifest(run, opts, results)
-    written = [output.write(os.path.join(folder, f"manifest{end}.json"), files.dumps(data)),
-               output.write(os.path.join(folder, f"answers{end}.csv"),
-                            files.answers_csv([row for r in results for row in r["answers"]]))]
-    if run.shard is None and "pdf" in opts.names:
+    made = pools(run, opts, results)
+    data = manifest(run, opts, results, made)
+    written = [output.write(os.path.join(folder, rel), blob) for rel, blob in made.items()]
+    written += [output.write(os.path.join(folder, f"manifest{end}.json"), files.dumps(data)),
+                output.write(os.path.join(folder, f"answers{end}.csv"),
+                             files.answers_csv([row for r in results for row in r["answers"]]))]
+    if run.shard is None and makes_book(opts.names):
         from .book import book
         written.append(book(folder, data, [row for r in results for row in r["answers"]], opts.cache))
     refused = [line for r in results for line in r["refused"]]
@@ -415,6 +455,9 @@ def generate(spec, count=None, roster_file=None, opts: Options = Options(), out=
              progress=None) -> list[str]:
     """Draw, derive and write the variants (see the module's text); ``progress(total)``, when given, is a context
     manager that yields a function told how many variants are done."""
+    if part is not None and pooled(opts):
+        raise UsageError(f"-f {','.join(pooled(opts))}: one file holds every variant, so it is not made by a shard; "
+                         f"write it in a run without --shard (the other formats can be sharded)")
     run = plan(spec, count, roster_file, part, opts.cache)
     with (progress(total(run)) if progress else contextlib.nullcontext()) as told:
         results = derive_all(run, opts, told)

@@ -17,7 +17,7 @@ import re
 from ...errors import UsageError
 from ..base import PooledFormat
 from .markup import element, file_name, identifier, serialize, sub, zipped
-from .pool import Item, asked, grouped, item_name, title_of
+from .pool import Item, asked, grouped, item_name, prepare, title_of
 
 QTI12 = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 MANIFEST = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
@@ -36,6 +36,9 @@ class Canvas(PooledFormat):
     help = "Canvas classic quiz, QTI 1.2 zip: a question group a question, picking one variant"
     suffix = "-canvas.zip"
     binary = True
+
+    def prepare(self) -> None:
+        prepare()
 
     def piece(self, doc, variant: str | None) -> list[Item]:
         return [item(a, variant, doc.title) for a in asked(doc)]

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from ..base import PooledFormat
 from .markup import element, serialize, sub
-from .pool import Item, asked, grouped, item_name, title_of
+from .pool import Item, asked, grouped, item_name, prepare, title_of
 
 # Moodle's grade options for an answer's fraction (question_bank::fraction_options_full), and their negatives.
 FRACTIONS = tuple(sorted({s * f for f in (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
@@ -33,6 +33,9 @@ class Moodle(PooledFormat):
     listed = 8
     help = "Moodle XML question bank, a category a question holding its variants"
     suffix = "-moodle.xml"
+
+    def prepare(self) -> None:
+        prepare()
 
     def piece(self, doc, variant: str | None) -> list[Item]:
         return [question(a, variant, doc.title) for a in asked(doc)]

@@ -34,6 +34,15 @@ def asked(doc) -> list[Asked]:
     return out
 
 
+def prepare() -> None:
+    """Load what the exports render with (the command line does it while questions are derived, and before the
+    variants' workers start)."""
+    from . import content  # noqa: F401
+    from .. import figures, html, jsonkey, latex, mathml  # noqa: F401
+    from ... import answers
+    answers.verdicts()
+
+
 def title_of(title: str) -> str:
     return line(title)[:MAX_TITLE] or "derive"
 
@@ -64,4 +73,4 @@ def grouped(pieces: list[list[Item]]) -> dict[str, list[Item]]:
     return groups
 
 
-__all__ = ["Asked", "asked", "Item", "grouped", "item_name", "title_of"]
+__all__ = ["Asked", "asked", "Item", "grouped", "item_name", "title_of", "prepare"]

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 
 from ..base import PooledFormat
 from .markup import element, file_name, identifier, serialize, sub, zipped
-from .pool import Item, asked, grouped, item_name, title_of
+from .pool import Item, asked, grouped, item_name, prepare, title_of
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -37,6 +37,9 @@ class Qti(PooledFormat):
     help = "QTI 2.1 package: an item a variant, a test picking one a question"
     suffix = "-qti.zip"
     binary = True
+
+    def prepare(self) -> None:
+        prepare()
 
     def piece(self, doc, variant: str | None) -> list[Item]:
         return [item(a, variant, doc.title) for a in asked(doc)]
