@@ -236,6 +236,29 @@ def variants(spec, count, roster, fmt, output, shard, check, merge, stress, quie
                                 cache=not no_cache, progress=progress))
 
 
+@cli.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--responses", metavar="FILE.csv", required=True, type=click.Path(dir_okay=False),
+              help="What the students typed: columns id, question, response (or id and a column per question id).")
+@click.option("--output", "-o", "output", metavar="FILE.csv",
+              help="The gradebook (default DIR/grades.csv): a row per student, a score per question, the total.")
+@click.option("--feedback", metavar="DIR2", type=click.Path(file_okay=False),
+              help="Write each student a short file: per question right or not, the expected answer, their key.")
+@reports_errors
+def grade(folder, responses, output, feedback):
+    """Grade what students typed against their own keys, DIR being a folder of derive variants.
+
+    Responses are read as people type them (26x26x10, (26, 26, 10), [1, 0, -1],
+    3/4, 1.5e-3, ≈ 0.2247; words such as units are ignored) and each number is
+    right within the spec's tolerance. Unknown students or questions and
+    unreadable or missing answers are listed; a summary line ends the report.
+    """
+    from . import commands
+    written, lines = commands.grade(folder, responses, output, feedback)
+    _echo(written)
+    click.echo("\n".join(printable(line) for line in lines), err=output == "-")
+
+
 def _echo(written: list[str]) -> None:
     """Print the paths written (nothing when the output went to standard output)."""
     for path in written:

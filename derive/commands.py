@@ -240,3 +240,10 @@ def stress_variants(spec, n: int, count=None, roster=None, progress=None) -> str
     if count is not None or roster is not None:
         raise UsageError("--stress N draws N variants of its own: leave out --count and --roster")
     return stress.report(spec, n, progress)
+
+
+def grade(folder, responses, out: str | None = None, feedback: str | None = None) -> tuple[list[str], list[str]]:
+    """Grade a responses CSV against the keys of a folder of derive variants: the paths written (the gradebook,
+    and each student's feedback with ``feedback``) and the report's lines, the last a summary."""
+    from . import grade as grading
+    return grading.grade(folder, responses, _output(out), feedback)

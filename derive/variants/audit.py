@@ -37,6 +37,11 @@ def _read(path: Path) -> dict:
     return data
 
 
+def read_manifest(path) -> dict:
+    """A folder's manifest of derive variants, checked to hold what --check, --merge and derive grade read."""
+    return _read(Path(path))
+
+
 def _valid(data) -> bool:
     """The manifest has what --check and --merge read, of the types they read."""
     from ..formats import FORMATS
