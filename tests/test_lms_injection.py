@@ -52,3 +52,23 @@ def test_packages(doc, name):
                 if (el.text or "").startswith("<div>"):                       # an HTML text of Canvas
                     _no_injected(ET.fromstring(el.text))
     assert f"{TITLE} 1a" in titles and "\x07" not in "".join(titles)
+
+
+def test_a_student_name_stays_text(tmp_path):
+    """A roster's name with markup in it is a cell of the gradebook and a line of the feedback, as written."""
+    import csv
+    from derive import cli
+    name = 'Zoë <b>x</b> & ]]> "q"'
+    (tmp_path / "s.toml").write_text('title = "T <i>"\n[[problem]]\nkind = "init"\nscheme = "kaiming-normal"\n'
+                                      'fan_in = 100\n[[problem.part]]\nask = ["variance"]\n', encoding="utf-8")
+    with open(tmp_path / "roster.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([("id", "name"), ("s1", name)])
+    out = tmp_path / "out"
+    assert cli.main(["variants", str(tmp_path / "s.toml"), "--roster", str(tmp_path / "roster.csv"), "-o", str(out),
+                     "-f", "json,moodle,qti", "-q"]) == 0
+    (tmp_path / "r.csv").write_text("id,question,response\ns1,1a,0.02\n", encoding="utf-8")
+    assert cli.main(["grade", str(out), "--responses", str(tmp_path / "r.csv"), "--feedback", str(tmp_path / "fb")]) == 0
+    book = list(csv.reader((out / "grades.csv").open(encoding="utf-8")))
+    assert book[1][0] == name
+    assert (tmp_path / "fb" / "s1.txt").read_text(encoding="utf-8").startswith(f"T <i>: your answers, {name} (s1)")
+    ET.fromstring((out / "s-solutions-moodle.xml").read_bytes())
