@@ -62,7 +62,7 @@ def _q(parent, tag: str, attrs: dict | None = None, text: str | None = None):
     return sub(parent, f"{N}{tag}", attrs, text)
 
 
-def _declare(root, a, responses: list[tuple[str, str, str | None]]) -> None:
+def _declare(root, responses: list[tuple[str, str, str | None]]) -> None:
     """The responses (identifier, base type, correct value) and the outcomes SCORE, MAXSCORE, FEEDBACK."""
     for ident, base, right in responses:
         decl = _q(root, "responseDeclaration", {"identifier": ident, "cardinality": "single", "baseType": base})
@@ -102,7 +102,7 @@ def _numbers(root, body, processing, a, page) -> None:
     from ...answers import NUMERICAL, Tolerance, decimal
     blanks = a.mapped.blanks
     names = ["RESPONSE"] if len(blanks) == 1 else [f"RESPONSE_{k}" for k in range(1, len(blanks) + 1)]
-    _declare(root, a, [(n, "float", decimal(b.exact)) for n, b in zip(names, blanks)])
+    _declare(root, [(n, "float", decimal(b.exact)) for n, b in zip(names, blanks)])
     def entry(k: int) -> ET.Element:
         return element(f"{N}textEntryInteraction", {"responseIdentifier": names[k], "expectedLength": "12"})
     if a.mapped.form == NUMERICAL:
@@ -120,7 +120,7 @@ def _numbers(root, body, processing, a, page) -> None:
 
 
 def _choice(root, body, processing, a, page) -> None:
-    _declare(root, a, [("RESPONSE", "identifier", identifier(a.mapped.right))])
+    _declare(root, [("RESPONSE", "identifier", identifier(a.mapped.right))])
     choices = _q(body, "choiceInteraction", {"responseIdentifier": "RESPONSE", "shuffle": "false", "maxChoices": "1"})
     for choice in a.mapped.choices:
         _q(choices, "simpleChoice", {"identifier": identifier(choice)}, choice)
@@ -132,7 +132,7 @@ def _choice(root, body, processing, a, page) -> None:
 
 def _essay(root, body, processing, a, page) -> None:
     from . import content
-    _declare(root, a, [("RESPONSE", "string", None)])
+    _declare(root, [("RESPONSE", "string", None)])
     _q(body, "extendedTextInteraction", {"responseIdentifier": "RESPONSE", "expectedLines": "10"})
     rubric = _q(body, "rubricBlock", {"view": "scorer"})
     content.answer(page, rubric, a.q)
