@@ -54,7 +54,8 @@ def refuse_small(a, variant: str | None) -> None:
         where = f"question {a.q.id}" + (f" of variant {variant}" if variant else "")
         raise UsageError(f"canvas: {where}: the answer {float(blank.exact):g} is smaller than 1e-4, which Canvas's "
                          f"quizzes turn into 0 when it is typed; ask for it in another unit or scale (such as "
-                         f"×10³ or per mille), or leave the question out (--only)")
+                         f"×10³ or per mille), or leave it out of the Canvas quiz (--only with derive solutions, "
+                         f"or drop it from the part's ask)")
 
 
 def spellings(blank) -> list[str]:
