@@ -116,7 +116,8 @@ def number(s: str) -> sympy.Rational:
 
 class _Parser:
     def __init__(self, text: str):
-        self.text, self.toks, self.i, self.depth = text, tokenize(text), 0, 0
+        self.text, self.toks, self.i = text, tokenize(text), 0
+        self.depth = -1                 # the right-hand side itself is not nested: each bracket or call adds one
 
     def peek(self) -> Tok:
         return self.toks[self.i]
