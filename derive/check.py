@@ -105,12 +105,23 @@ class Meanings:
             new = expr.xreplace(self.plain) if self.plain else expr
             if self.funcs:
                 applied = {type(a) for a in new.atoms(AppliedUndef)}
-                for fn in applied & set(self.funcs):
-                    new = new.replace(fn, self.funcs[fn])
+                for fn in applied & set(self.funcs):      # bottom up, a function inside itself too: relu(relu(2))
+                    new = new.replace(fn, _meaning_of(self.funcs[fn]), simultaneous=False)
             if new == expr:
                 return new
             expr = new
         return expr
+
+
+def _meaning_of(meaning):
+    """A notation function's meaning applied to its arguments; an argument kept unevaluated, as written, that
+    SymPy's own functions cannot take (tanh(0 − (−0)) divides by zero inside SymPy) is evaluated first."""
+    def applied(*args):
+        try:
+            return meaning(*args)
+        except ArithmeticError:
+            return meaning(*(a.doit() for a in args))
+    return applied
 
 
 def check_link(left, rel: str, right) -> tuple[bool, str]:
