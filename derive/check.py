@@ -200,7 +200,7 @@ def is_zero(d, scale=None) -> bool:
             return bool(abs(value) < TINY * size) and _exact_zero(d, size)
         return _exact_zero(d)
     count = 0
-    for value, point in _samples(d, points=True):   # stops at the first point that tells the sides apart
+    for value, point in _samples(d, points=True, complex_values=True):   # stops at the first telling point
         if abs(value) >= TINY and abs(value) >= TINY * _size(scale, point):
             return False
         count += 1
@@ -271,9 +271,10 @@ def _identity_in_exponentials(d) -> bool:
     return form is not None and sympy.cancel(sympy.together(form[0])) == 0
 
 
-def _samples(d, points: bool = False):
-    """Values (mpmath) of d at the sample points, lazily (with the points, if asked); complex or undefined
-    points are skipped."""
+def _samples(d, points: bool = False, complex_values: bool = False):
+    """Values (mpmath) of d at the sample points, lazily (with the points, if asked); undefined points are
+    skipped, and complex ones unless ``complex_values`` (an identity holds at a point where a logarithm's
+    argument is negative too: both sides are then the same complex number)."""
     syms = sorted(d.free_symbols, key=lambda s: s.name)
     signs = [1 if (s.is_positive or s.is_nonnegative) else -1 if (s.is_negative or s.is_nonpositive) else 0
              for s in syms]
@@ -291,7 +292,7 @@ def _samples(d, points: bool = False):
                 value = numeric.evaluate(d, point, DIGITS)
             except numeric.Unsupported:
                 continue
-        if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+        if isinstance(value, (mpmath.mpc if complex_values else mpmath.mpf, mpmath.mpf)) and mpmath.isfinite(value):
             yield (value, point) if points else value
 
 
