@@ -25,7 +25,12 @@ class ShapeProblem(ValueError):
 
 
 class Undefined(ValueError):
-    """A value that is undefined or not real at the given values (0/0, log of a negative number, ...)."""
+    """A value that is undefined or not real at the given values (0/0, log of a negative number, ...): ``node``
+    is the sub-expression where it arises (None when not known)."""
+
+    def __init__(self, message: str, node: "Node | None" = None):
+        super().__init__(message)
+        self.node = node
 
 
 UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
@@ -483,10 +488,15 @@ def _real(v: Val, node: Node) -> Val:
     """v, or Undefined when an entry is undefined or not real: caught where it arises, before a function
     such as relu compares it."""
     if any(undefined(e) for e in v.entries):
-        text = source(node)
-        raise Undefined(f"{text if len(text) <= 60 else text[:57] + '...'} is undefined or not real at the given"
-                        " values (a division by zero, or the log or square root of a negative number)")
+        raise Undefined(undefined_text(node), node)
     return v
+
+
+def undefined_text(node: Node) -> str:
+    """The message for a sub-expression undefined or not real at the given values."""
+    text = source(node)
+    return (f"{text if len(text) <= 60 else text[:57] + '...'} is undefined or not real at the given values (a"
+            " division by zero, or the log or square root of a negative number)")
 
 
 def source(node: Node) -> str:
