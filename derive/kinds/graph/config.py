@@ -13,9 +13,10 @@ from ...errors import did_you_mean
 from ...fields import FieldError, check_int, to_number, to_rational
 from . import names as nm
 from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
+from .sizes import TooLarge
 from .stages import Namer, stages, written
 from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
-                     evaluate, make, settled, shape_text, source, undefined_text)
+                     evaluate, function_depth, make, settled, shape_text, source, undefined_text)
 
 MAX_EQUATIONS = 40
 MAX_NAMES = 40
@@ -198,7 +199,11 @@ def _value(rhs: Node, env: dict, field: str, text: str, what: str, originals: di
     the equation. A stage's value may be large (as inside an equation evaluated whole): what is bounded is
     the equation's."""
     try:
-        value = settled(evaluate(rhs, env))
+        value = settled(evaluate(rhs, env, bounded=True))
+    except TooLarge as err:
+        raise FieldError(field, f"the formula for {what} grows beyond {MAX_OPS} operations an entry "
+                         f"({_short(source(written(err.node, originals)))} alone would hold {err})", text,
+                         "a smaller symbolic graph") from None
     except ShapeProblem as err:
         raise FieldError(field, str(err), text, "values whose shapes fit") from None
     except Undefined as err:
@@ -253,6 +258,8 @@ def _calls(node: Node):
 
 MAX_MAGNITUDE = sympy.Integer(10) ** 100   # a value beyond 10^100 (or a fraction with such parts) is refused
 MAX_OPS = 150                              # operations in the formula of one entry of a symbolic value
+MAX_NESTED_EXP = 5                         # exponentials nested in such a formula (SymPy takes seconds to print
+#                                            σ(σ(σ(σ(σ(σ(x)))))) written with them, three times as long a level more)
 
 
 def _defined(value: Val, name: str, field: str, text: str, sized: bool = True) -> None:
@@ -264,6 +271,9 @@ def _defined(value: Val, name: str, field: str, text: str, sized: bool = True) -
         if not e.is_number and sympy.count_ops(e) > MAX_OPS:
             raise FieldError(field, f"the formula for {name} grows beyond {MAX_OPS} operations an entry", text,
                              "a smaller symbolic graph")
+        if not e.is_number and function_depth(e, sympy.exp) > MAX_NESTED_EXP:
+            raise FieldError(field, f"the formula for {name} nests more than {MAX_NESTED_EXP} exponentials", text,
+                             "a symbolic graph nesting fewer exponentials (or numbers for its givens)")
         if e.has(*UNDEFINED) or (e.is_number and not e.is_extended_real):
             raise FieldError(field, f"the value of {name} is undefined or not real (a division by zero, or the log"
                              " or square root of a negative number)", text, "an equation defined at the given values")

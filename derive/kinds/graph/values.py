@@ -15,6 +15,7 @@ from sympy import ImmutableMatrix
 
 from ... import numeric
 
+from . import sizes
 from .parse import Call, Index, Name, Neg, Node, Num, Op
 
 MAX_ENTRIES = 400           # entries of any one value (a 20 x 20 matrix)
@@ -133,7 +134,7 @@ def _near_whole(e, value):
     """A number within 10^-50 of a whole number n: exact while it nests few functions (σ(1004), tanh(1200));
     deeper (a stage of σ(1000 + σ(1000 + …))), a float of as many digits as it takes to hold 60 of e − n.
     TooExtreme when that is beyond MAX_DIGITS."""
-    if _nesting(e) <= MAX_EXACT_NESTING:
+    if function_depth(e) <= MAX_EXACT_NESTING:
         return e
     n = mpmath.nint(value)
     rest = accurate(e - sympy.Integer(int(n)))
@@ -141,20 +142,25 @@ def _near_whole(e, value):
         return e
     digits = WORKING_DIGITS + max(0, int(mpmath.log10(abs(n) + 1) - mpmath.log10(abs(rest)))) + 1
     if digits > MAX_DIGITS:
-        raise TooExtreme(f"{sympy.sstr(e)[:80]} cannot be evaluated: it nests {_nesting(e)} functions and lies"
+        raise TooExtreme(f"{sympy.sstr(e)[:80]} cannot be evaluated: it nests {function_depth(e)} functions and lies"
                          f" within 10^-{MAX_DIGITS} of a whole number")
     with mpmath.workdps(digits + 10):
         return sympy.Float(mpmath.mpf(n) + rest, digits)
 
 
-def _nesting(e) -> int:
-    """How many functions (exp, tanh, a root, …) are nested on the deepest path of a SymPy expression."""
+def function_depth(e, only=None) -> int:
+    """How many functions (exp, tanh, a root, …; of class ``only`` if given) are nested on the deepest path of a
+    SymPy expression."""
     memo: dict = {}
+
+    def counts(x) -> bool:
+        if only is not None:
+            return isinstance(x, only)
+        return isinstance(x, sympy.Function) or x.is_Pow and not x.exp.is_Integer
 
     def depth(x) -> int:
         if x not in memo:
-            inner = max((depth(a) for a in x.args), default=0)
-            memo[x] = inner + (isinstance(x, sympy.Function) or x.is_Pow and not x.exp.is_Integer)
+            memo[x] = max((depth(a) for a in x.args), default=0) + counts(x)
         return memo[x]
     return depth(e)
 
@@ -467,21 +473,25 @@ FUNCTIONS = {"batchnorm": ((3, 4), batchnorm), "layernorm": ((3, 4), layernorm),
 KNOWN = sorted([*UNARY, *FUNCTIONS])
 
 
-def evaluate(node: Node, env: dict[str, Val]) -> Val:
-    """The value of a right-hand side; ShapeProblem for shapes that do not fit, KeyError for an unknown name."""
+def evaluate(node: Node, env: dict[str, Val], bounded: bool = False) -> Val:
+    """The value of a right-hand side; ShapeProblem for shapes that do not fit, KeyError for an unknown name.
+    ``bounded``: each operation on formulas is estimated before it is made, TooLarge beyond the limits of
+    derive.kinds.graph.sizes (an equation of the spec; not the formulas the backward pass differentiates)."""
     if isinstance(node, Num):
         return scalar(node.value)
     if isinstance(node, Name):
         return env[node.name]
     if isinstance(node, Neg):
-        return evaluate(node.arg, env).map(lambda e: -e)
+        return evaluate(node.arg, env, bounded).map(lambda e: -e)
     if isinstance(node, Index):
-        return index(evaluate(node.arg, env), node.index)
+        return index(evaluate(node.arg, env, bounded), node.index)
+    operands = [evaluate(a, env, bounded) for a in ((node.left, node.right) if isinstance(node, Op) else node.args)]
+    if bounded:
+        sizes.check(node, operands)
     if isinstance(node, Op):
-        left, right = evaluate(node.left, env), evaluate(node.right, env)
-        out = matmul(left, right) if node.op == "@" else elementwise(node.op, left, right)
+        out = matmul(*operands) if node.op == "@" else elementwise(node.op, *operands)
         return _real(_sized(out), node)
-    return _real(_sized(_call(node, [evaluate(a, env) for a in node.args])), node)
+    return _real(_sized(_call(node, operands)), node)
 
 
 def _real(v: Val, node: Node) -> Val:
