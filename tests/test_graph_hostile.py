@@ -236,12 +236,12 @@ def test_a_product_of_four_symbolic_matrices_is_refused_before_it_is_built(tmp_p
     assert "(W @ W) @ W) alone would hold about 1,280 nodes an entry" in proc.stderr
 
 
-@pytest.mark.parametrize("given, forward", [
-    ({"W": {"shape": [20, 20]}}, "f = sum(W @ W @ W)"),                          # a chain of matrix products
-    ({"W": {"shape": [20, 20]}}, "f = sum((W @ W @ W) * (W @ W @ W))"),          # products of big sums
-    ({"W": {"shape": [20, 20]}}, "f = sum(W @ W) ^ 3"),                          # a power of a big sum
-    ({"z": {"shape": [20]}}, "f = sum(softmax(softmax(z)))"),                    # sums inside sums
-    ({"x": {"shape": [20]}, "W": {"shape": [20, 20]}}, "f = sum(W @ (W @ (W @ x)))"),
+@pytest.mark.parametrize("given, forward", [          # names of their own: entries such as Wb1_2 are symbols
+    ({"Wb": {"shape": [20, 20]}}, "f = sum(Wb @ Wb @ Wb)"),                       # a chain of matrix products
+    ({"Wb": {"shape": [20, 20]}}, "f = sum((Wb @ Wb @ Wb) * (Wb @ Wb @ Wb))"),    # products of big sums
+    ({"Wb": {"shape": [20, 20]}}, "f = sum(Wb @ Wb) ^ 3"),                        # a power of a big sum
+    ({"zb": {"shape": [20]}}, "f = sum(softmax(softmax(zb)))"),                   # sums inside sums
+    ({"vb": {"shape": [20]}, "Wb": {"shape": [20, 20]}}, "f = sum(Wb @ (Wb @ (Wb @ vb)))"),
 ])
 def test_other_blow_ups_are_estimated_and_refused_at_once(given, forward, monkeypatch):
     """Refused by the estimate, before the operation that would be too large is made (a product of the
@@ -260,9 +260,9 @@ def test_other_blow_ups_are_estimated_and_refused_at_once(given, forward, monkey
 def test_symbolic_formulas_of_ordinary_size_are_not_refused():
     """The estimate counts sums as written; it refuses only far beyond the limit: cross-entropy over 20
     symbolic logits with a probability vector (its sums collected by SymPy to under 150) passes."""
-    doc = solved({"z": {"shape": [20]}, "y": ["1/20"] * 20},
-                 ["L = cross_entropy(z, y)"], ask=("forward",), wrt=["z"])
-    assert "z1" in values(doc)["forward"]["L"]
+    doc = solved({"zc": {"shape": [20]}, "y": ["1/20"] * 20},
+                 ["L = cross_entropy(zc, y)"], ask=("forward",), wrt=["zc"])
+    assert "zc1" in values(doc)["forward"]["L"]
 
 
 def test_a_symbolic_chain_nesting_many_exponentials_is_refused_and_one_of_tanh_answers():

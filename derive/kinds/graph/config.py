@@ -66,7 +66,8 @@ def configure(values: dict, asks: tuple[str, ...]) -> Config:
     given, symbolic = read_given(values.get("given"))
     equations, env = read_forward(values.get("forward"), given)
     labels = _labels(equations, env)
-    named = {n: v for n, v in env.items() if n not in {eq.name for eq in equations if eq.stage_of}}
+    staged = {eq.name for eq in equations if eq.stage_of}
+    named = {n: v for n, v in env.items() if n not in staged}       # a stage's name is not the spec's
     of = _of(values.get("of"), equations, env)
     wrt = _wrt(values.get("wrt"), given, named, labels, of)
     upstream = _upstream(values.get("upstream"), env[of])
