@@ -180,27 +180,84 @@ def _refusal(data: bytes) -> tuple[str, float]:
     return where, float(seconds)
 
 
-def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int, meanwhile=None,
-             seconds: float = 0, progress=None) -> dict[str, object]:
-    """Every question's checked derivation by id: from the cache when it holds it, else derived (on ``jobs``
-    processes, derive.parallel), checked and stored; a question over its budget of ``seconds`` is Refused."""
-    cached = store.get_all([(t.key, t.kind.notation) for t in tasks]) if store else [None] * len(tasks)
-    found = {t.qid: sol for t, sol in zip(tasks, cached)}
-    missing = [t for t in tasks if found[t.qid] is None]
+# --- caching, derivation (checked, within a budget, on every core), assembly ---------------------------
 
+def _cached(tasks: list[_Task], store) -> dict[str, object]:
+    """The questions the cache holds, by id (None for the others)."""
+    cached = store.get_all([(t.key, t.kind.notation) for t in tasks]) if store else [None] * len(tasks)
+    return {t.qid: sol for t, sol in zip(tasks, cached)}
+
+
+def _store_new(tasks: list[_Task], derived: list, store) -> None:
+    """Questions derived and checked now, stored in the cache (a refusal is not)."""
+    for t, sol in zip(tasks, derived):
+        if store is not None and t.key and not isinstance(sol, Refused):
+            store.put(t.key, sol, t.kind.notation)
+
+
+def _derive_all(missing: list[_Task], problem_set: ProblemSet, jobs: int, meanwhile, seconds: float,
+                progress) -> list:
+    """Each question derived and checked within its budget, shared among ``jobs`` processes (derive.parallel):
+    its solution or its Refused, in order."""
     def pack(i: int, sol) -> bytes:
         if isinstance(sol, Refused):
             return REFUSED + f"{sol.where}\n{sol.seconds!r}".encode("utf-8", "surrogateescape")
         return cache_entries.dumps(sol, missing[i].kind.notation)
 
-    derived = parallel.run(len(missing), lambda i: _budgeted(missing[i], problem_set, seconds), pack,
-                           lambda handed: _unpacked(missing, handed), jobs, meanwhile, patience=seconds,
-                           progress=progress)
-    for t, sol in zip(missing, derived):
-        found[t.qid] = sol
-        if t.key and not isinstance(sol, Refused):
-            store.put(t.key, sol, t.kind.notation)
+    return parallel.run(len(missing), lambda i: _budgeted(missing[i], problem_set, seconds), pack,
+                        lambda handed: _unpacked(missing, handed), jobs, meanwhile, patience=seconds,
+                        progress=progress)
+
+
+def _answers(tasks: list[_Task], problem_set: ProblemSet, store, jobs: int, meanwhile=None,
+             seconds: float = 0, progress=None) -> dict[str, object]:
+    """Every question's checked derivation by id: from the cache when it holds it, else derived (on ``jobs``
+    processes, derive.parallel), checked and stored; a question over its budget of ``seconds`` is Refused."""
+    found = _cached(tasks, store)
+    missing = [t for t in tasks if found[t.qid] is None]
+    derived = _derive_all(missing, problem_set, jobs, meanwhile, seconds, progress)
+    _store_new(missing, derived, store)
+    found.update((t.qid, sol) for t, sol in zip(missing, derived))
     return found
+
+
+def _question(p, part, qid: str, ask: str, sol, notation, figures: bool) -> Question:
+    return Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question, steps=sol.steps,
+                    answer=replace(sol.answer, notation=notation), notes=sol.notes, notation=notation,
+                    figures=sol.figures if figures else (), tolerance=getattr(part, "tolerance", None))
+
+
+def _problem(p, answers: dict, problem_set: ProblemSet) -> ProblemDoc | None:
+    """A problem's answered questions, part by part (a part's setting shown when it differs from the last)."""
+    kind = KINDS[p.kind]
+    notation = styled(kind.notation, problem_set.notation)
+    parts, previous = [], None
+    for part in p.parts:
+        questions = tuple(_question(p, part, qid, ask, answers[qid], notation, problem_set.figures)
+                          for qid, ask in zip(part.ids(p.number), part.asks)
+                          if qid in answers and not isinstance(answers[qid], Refused))
+        setting = kind.setting(part.config)
+        if questions:
+            parts.append(PartDoc(part.letter, None if setting == previous else setting, questions, notation))
+        previous = setting
+    return ProblemDoc(p.number, p.title, p.kind, tuple(parts), notation) if parts else None
+
+
+def _assembled(problem_set: ProblemSet, answers: dict) -> Document:
+    """The document of the answers: problems, parts, questions, and the questions refused."""
+    problems = tuple(doc for doc in (_problem(p, answers, problem_set) for p in problem_set.problems) if doc)
+    refused = tuple(sol for sol in answers.values() if isinstance(sol, Refused))
+    return Document(name=problem_set.name, title=problem_set.title, due=problem_set.due, problems=problems,
+                    refused=refused)
+
+
+def _wanted(problem_set: ProblemSet, only) -> set:
+    wanted = set(only or ())
+    known = {qid for p in problem_set.problems for part in p.parts for qid in part.ids(p.number)}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise UsageError(f"no question {', '.join(unknown)} in {problem_set.path}; the ids are {' '.join(sorted(known))}")
+    return wanted
 
 
 def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = False, jobs: int = 1,
@@ -213,36 +270,8 @@ def solve(problem_set: ProblemSet, only: list[str] | None = None, cache: bool = 
     seconds (default: DERIVE_QUESTION_TIME_LIMIT, else 20; 0: no limit) is left out and listed in the
     document's ``refused``; the other questions are answered. ``progress(n)`` is told how many questions are
     derived so far (of those not in the cache)."""
-    wanted = set(only or ())
-    known = {qid for p in problem_set.problems for part in p.parts for qid in part.ids(p.number)}
-    unknown = sorted(wanted - known)
-    if unknown:
-        raise UsageError(f"no question {', '.join(unknown)} in {problem_set.path}; the ids are {' '.join(sorted(known))}")
+    wanted = _wanted(problem_set, only)
     store = _store(cache)
     seconds = question_time_limit() if question_time is None else question_time
     answers = _answers(_tasks(problem_set, wanted, store), problem_set, store, jobs, meanwhile, seconds, progress)
-    problems = []
-    for p in problem_set.problems:
-        kind = KINDS[p.kind]
-        notation = styled(kind.notation, problem_set.notation)
-        parts, previous = [], None
-        for part in p.parts:
-            questions = []
-            for qid, ask in zip(part.ids(p.number), part.asks):
-                if qid not in answers or isinstance(answers[qid], Refused):
-                    continue
-                sol = answers[qid]
-                questions.append(Question(id=qid, problem=p.number, kind=p.kind, ask=ask, text=sol.question,
-                                          steps=sol.steps, answer=replace(sol.answer, notation=notation), notes=sol.notes,
-                                          notation=notation, figures=sol.figures if problem_set.figures else (),
-                                          tolerance=getattr(part, "tolerance", None)))
-            setting = kind.setting(part.config)
-            if questions:
-                parts.append(PartDoc(part.letter, None if setting == previous else setting, tuple(questions),
-                                     notation))
-            previous = setting
-        if parts:
-            problems.append(ProblemDoc(p.number, p.title, p.kind, tuple(parts), notation))
-    refused = tuple(sol for sol in answers.values() if isinstance(sol, Refused))
-    return Document(name=problem_set.name, title=problem_set.title, due=problem_set.due, problems=tuple(problems),
-                    refused=refused)
+    return _assembled(problem_set, answers)

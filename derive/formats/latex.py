@@ -114,8 +114,9 @@ class Printer(LatexPrinter):
         return super()._print_MatMul(expr)
 
     def _print_Mul(self, expr):
-        """Arithmetic on numbers shown as written, a dot between every factor: (1 + 3·3·3)·10."""
-        if not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
+        """Arithmetic on numbers shown as written, a dot between every factor: (1 + 3·3·3)·10. (SymPy's printer
+        hands a power with a negative exponent here too, to be set as a fraction: that is not a product.)"""
+        if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
             return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"])
                                    for a in expr.args)
         return super()._print_Mul(expr)

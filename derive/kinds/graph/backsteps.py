@@ -186,7 +186,8 @@ def _scalar(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
     if eq.name == c.of and up == 1:
         return (forms, []), {}
     local_chain = links(local, forms, _val(flow.local))
-    product = [Times(_short(up), _short(flow.local), evaluate=False)]
+    # the product in numbers, rounded as shown (≈); of a formula upstream, the value itself is that product
+    product = [Times(_short(up), _short(flow.local), evaluate=False)] if up.is_number else []
     if single:
         product.insert(0, Times(nm.partial(c.top, eq.name, ()), local, evaluate=False))
     return (product, [local_chain]), {local: flow.local}

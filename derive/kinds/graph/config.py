@@ -15,8 +15,10 @@ from ...fields import FieldError, to_number
 from . import names as nm
 from .keys import FIELDS, NAME as KEY_NAME
 from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
+from .sizes import TooLarge
+from .stages import Namer, stages, written
 from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
-                     evaluate, make, settled, shape_text)
+                     evaluate, function_depth, make, settled, shape_text, source, undefined_text)
 
 NAME = re.compile(KEY_NAME)
 RESERVED = set(UNARY) | set(FUNCTIONS)
@@ -29,6 +31,13 @@ class Equation:
     text: str
     rhs: Node
     inputs: tuple[str, ...]
+    written: Node | None = None   # rhs as the spec writes it, when rhs is over stages (derive.kinds.graph.stages)
+    stage_of: str | None = None   # for a stage: the name of the equation it is part of
+
+    @property
+    def shown(self) -> Node:
+        """The right-hand side as the spec writes it."""
+        return self.written if self.written is not None else self.rhs
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,12 @@ class Config:
     def shape(self, name: str) -> tuple:
         return self.values[name].shape
 
+    def called(self, name: str) -> str:
+        """A name as a message writes it: a stage's (derive.kinds.graph.stages) as the spec writes its
+        sub-expression, with the equation it is part of."""
+        stage = next((eq for eq in self.equations if eq.name == name and eq.stage_of), None)
+        return name if stage is None else f"{_short(source(stage.shown))} (in {stage.stage_of})"
+
 
 def configure(values: dict, asks: tuple[str, ...]) -> Config:
     """The rules between the keys (read by FIELDS): names defined before use, shapes that fit, 'of', 'wrt' and
@@ -54,8 +69,10 @@ def configure(values: dict, asks: tuple[str, ...]) -> Config:
     given, symbolic = read_given(values["given"])
     equations, env = read_forward(values.get("forward"), given)
     labels = _labels(equations, env)
+    staged = {eq.name for eq in equations if eq.stage_of}
+    named = {n: v for n, v in env.items() if n not in staged}       # a stage's name is not the spec's
     of = _of(values.get("of"), equations, env)
-    wrt = _wrt(values.get("wrt"), given, env, labels, of)
+    wrt = _wrt(values.get("wrt"), given, named, labels, of)
     upstream = _upstream(values.get("upstream"), env[of])
     top = of if values.get("upstream") is None else _loss_name(env)
     return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top)
@@ -143,7 +160,7 @@ def _no_entry_clash(given: dict, symbolic: set) -> None:
 def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
     if isinstance(raw, str):
         raw = [raw]
-    env, equations, where = dict(given), [], {}
+    env, equations, where, namer = dict(given), [], {}, Namer(given, raw)
     for k, text in enumerate(raw):
         field = f"forward[{k}]"
         try:
@@ -152,21 +169,47 @@ def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
             raise FieldError(field, str(err), text, "name = expression, as in 'q = x + y'") from None
         _new_name(name, field, given, where)
         _known(rhs, env, field)
-        try:
-            value = settled(evaluate(rhs, env))
-        except ShapeProblem as err:
-            raise FieldError(field, str(err), text, "values whose shapes fit") from None
-        except Undefined as err:
-            raise FieldError(field, str(err), text, "an equation defined at the given values") from None
-        except TooExtreme as err:
-            raise FieldError(field, str(err), text, "given values a few thousand digits can evaluate it at") from None
-        except (ArithmeticError, TypeError, ValueError) as err:     # SymPy failing on the numbers themselves
-            raise FieldError(field, f"cannot be evaluated at the given values ({type(err).__name__}: "
-                             f"{str(err)[:80]})", text, "an equation defined at the given values") from None
-        _defined(value, name, field, text)
-        env[name], where[name] = value, k
-        equations.append(Equation(k, name, text, rhs, tuple(names(rhs))))
+        parts, top = stages(rhs, namer)
+        originals = {p.name: p.written for p in parts}
+        for part in parts:
+            what = f"{_short(source(part.written))} (in {name})"
+            env[part.name] = _value(part.rhs, env, field, text, what, originals, stage=True)
+            equations.append(Equation(k, part.name, text, part.rhs, tuple(names(part.rhs)), part.written, name))
+        env[name], where[name] = _value(top, env, field, text, name, originals), k
+        equations.append(Equation(k, name, text, top, tuple(names(top)), rhs if parts else None))
     return equations, env
+
+
+def _value(rhs: Node, env: dict, field: str, text: str, what: str, originals: dict, stage: bool = False) -> Val:
+    """The value of a right-hand side (of an equation, or of one stage of it: ``what`` names it in messages,
+    ``originals`` writes the stages inside it back as the spec writes them), every problem a FieldError naming
+    the equation. A stage's value may be large (as inside an equation evaluated whole): what is bounded is
+    the equation's."""
+    try:
+        value = settled(evaluate(rhs, env, bounded=True))
+    except TooLarge as err:
+        raise FieldError(field, f"the formula for {what} grows beyond {MAX_OPS} operations an entry "
+                         f"({_short(source(written(err.node, originals)))} alone would hold {err})", text,
+                         "a smaller symbolic graph") from None
+    except ShapeProblem as err:
+        raise FieldError(field, str(err), text, "values whose shapes fit") from None
+    except Undefined as err:
+        raise FieldError(field, str(err) if err.node is None else undefined_text(written(err.node, originals)), text,
+                         "an equation defined at the given values") from None
+    except TooExtreme as err:
+        raise FieldError(field, str(err), text, "given values a few thousand digits can evaluate it at") from None
+    except (ArithmeticError, TypeError, ValueError) as err:     # SymPy failing on the numbers themselves
+        if originals and isinstance(err, OverflowError):       # a function of a stage's huge value
+            raise FieldError(field, f"{_short(source(written(rhs, originals)))} is too large to evaluate", text,
+                             "given values a few thousand digits can evaluate it at") from None
+        raise FieldError(field, f"cannot be evaluated at the given values ({type(err).__name__}: "
+                         f"{str(err)[:80]})", text, "an equation defined at the given values") from None
+    _defined(value, what, field, text, sized=not stage)
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _new_name(name: str, field: str, given: dict, where: dict) -> None:
@@ -202,17 +245,22 @@ def _calls(node: Node):
 
 MAX_MAGNITUDE = sympy.Integer(10) ** 100   # a value beyond 10^100 (or a fraction with such parts) is refused
 MAX_OPS = 150                              # operations in the formula of one entry of a symbolic value
+MAX_NESTED_EXP = 5                         # exponentials nested in such a formula (SymPy takes seconds to print
+#                                            σ(σ(σ(σ(σ(σ(x)))))) written with them, three times as long a level more)
 
 
-def _defined(value: Val, name: str, field: str, text: str) -> None:
+def _defined(value: Val, name: str, field: str, text: str, sized: bool = True) -> None:
     for e in value.entries:
-        if e.is_Rational and (abs(e.p) > MAX_MAGNITUDE or e.q > MAX_MAGNITUDE) or \
-                e.is_Float and abs(e) > MAX_MAGNITUDE:
+        if sized and (e.is_Rational and (abs(e.p) > MAX_MAGNITUDE or e.q > MAX_MAGNITUDE) or
+                      e.is_Float and abs(e) > MAX_MAGNITUDE):
             raise FieldError(field, f"the value of {name} is beyond 10^100 (or a fraction with such parts)", text,
                              "values of ordinary size")
         if not e.is_number and sympy.count_ops(e) > MAX_OPS:
             raise FieldError(field, f"the formula for {name} grows beyond {MAX_OPS} operations an entry", text,
                              "a smaller symbolic graph")
+        if not e.is_number and function_depth(e, sympy.exp) > MAX_NESTED_EXP:
+            raise FieldError(field, f"the formula for {name} nests more than {MAX_NESTED_EXP} exponentials", text,
+                             "a symbolic graph nesting fewer exponentials (or numbers for its givens)")
         if e.has(*UNDEFINED) or (e.is_number and not e.is_extended_real):
             raise FieldError(field, f"the value of {name} is undefined or not real (a division by zero, or the log"
                              " or square root of a negative number)", text, "an equation defined at the given values")
@@ -241,7 +289,7 @@ def _labels(equations: list[Equation], env: dict) -> set:
 def _of(raw, equations: list[Equation], env: dict) -> str:
     if raw is None:
         return equations[-1].name
-    defined = [eq.name for eq in equations]
+    defined = [eq.name for eq in equations if eq.stage_of is None]
     if not isinstance(raw, str) or raw not in defined:
         raise FieldError("of", "must name a value defined by an equation" + did_you_mean(str(raw), defined), raw,
                          "one of " + ", ".join(defined))

@@ -3,13 +3,16 @@ upstream times local equals downstream, every relation a checked chain."""
 
 from __future__ import annotations
 
+import mpmath
 import sympy
 
+from ... import numeric
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from . import names as nm
 from .config import Config, Equation
 from .parse import Index, Name, Neg, Num, Op
-from .values import Val, shape_text
+from .stages import nesting
+from .values import Undefined, Val, evaluate, make, shape_text
 
 DIGITS = 6
 
@@ -126,7 +129,7 @@ def setting(c: Config) -> Text:
             givens.append(say(let(sym(c, name), exact(v))))
     pieces += [p for t in _joined(givens) for p in t.pieces]
     pieces.append(", the graph computes, in order, ")
-    eqs = [say(let(sym(c, eq.name), display(eq.rhs, c))) for eq in c.equations]
+    eqs = [say(let(sym(c, eq.name), display(eq.shown, c))) for eq in c.equations if eq.stage_of is None]
     pieces += [p for t in _joined(eqs) for p in t.pieces]
     pieces.append(".")
     for label in sorted(c.labels):
@@ -149,12 +152,31 @@ def forward(c: Config) -> Solution:
         v = c.values[eq.name]
         lines.append(chain(sym(c, eq.name), *_written(eq, c), *shown(v)))
     steps = [step(say("Evaluate the equations in order, each from the values above it (name, expression,"
-                      " value):"), *lines)]
-    value = {eq.name: c.values[eq.name].json() for eq in c.equations}
+                      " value)", *_staged(c), ":"), *lines)]
+    value = {eq.name: c.values[eq.name].json() for eq in c.equations if eq.stage_of is None}
     top = c.values[c.of]
     return Solution(question=say("Carry out the forward pass: find the value of every name."), steps=tuple(steps),
                     answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c),
                     figures=_figures(c))
+
+
+def _staged(c: Config) -> list:
+    """The sentence that says which equations are evaluated in stages (derive.kinds.graph.stages), as prose
+    pieces ([] when none is)."""
+    pieces = []
+    for eq in c.equations:
+        parts = [sym(c, s.name) for s in c.equations if s.stage_of == eq.name]
+        if parts and eq.stage_of is None:
+            span = parts if len(parts) <= 2 else [parts[0], " to ", parts[-1]]
+            pieces += ["; ", sym(c, eq.name), f" nests {nesting(eq.shown)} functions, so it is evaluated from the"
+                       " inside out, each function's result named (", *_joined_pieces(span), ")"]
+    return pieces
+
+
+def _joined_pieces(items: list) -> list:
+    if len(items) == 2:
+        return [items[0], " and ", items[1]]
+    return list(items)
 
 
 def _figures(c: Config) -> tuple:
@@ -163,7 +185,32 @@ def _figures(c: Config) -> tuple:
 
 
 def _written(eq: Equation, c: Config) -> list:
-    """The right-hand side with the values put in, for an all-scalar equation of numbers (else nothing)."""
+    """The right-hand side with the values put in, for an all-scalar equation of numbers (else nothing): each
+    irrational value rounded as the key shows it (σ(0.880797), not its 60 digits) where the right-hand side
+    evaluated at the rounded values agrees with the value to ROUNDED_TO; the link is then ≈."""
     if any(c.shape(n) != () for n in eq.inputs) or not all(c.values[n].scalar.is_number for n in eq.inputs):
         return []
-    return [display(eq.rhs, c, lambda n: c.values[n].scalar)]
+    exact = {n: c.values[n].scalar for n in eq.inputs}
+    if all(v.is_Rational for v in exact.values()):
+        return [display(eq.rhs, c, exact.get)]
+    target = c.values[eq.name].scalar
+    for digits in (DIGITS, 2 * DIGITS, 4 * DIGITS):
+        rounded = {n: v if v.is_Rational else v.evalf(digits) for n, v in exact.items()}
+        if _agrees(eq, rounded, target):
+            return ["approx", display(eq.rhs, c, rounded.get)]
+    return [display(eq.rhs, c, exact.get)]
+
+
+ROUNDED_TO = mpmath.mpf(10) ** -6     # how closely a right-hand side at rounded values must give the value
+
+
+def _agrees(eq: Equation, rounded: dict, target) -> bool:
+    """Whether eq's right-hand side at the rounded values is the value to ROUNDED_TO, relatively."""
+    try:
+        got = evaluate(eq.rhs, {n: make((), [v]) for n, v in rounded.items()}).scalar
+        a, b = (numeric.evaluate(x) for x in (got, target))
+    except (ArithmeticError, TypeError, ValueError, numeric.Unsupported, Undefined):
+        return False
+    if not (isinstance(a, mpmath.mpf) and isinstance(b, mpmath.mpf)) or b == 0:
+        return False
+    return abs(a - b) <= ROUNDED_TO * abs(b)

@@ -3,7 +3,7 @@
     equation := name '=' expr
     expr     := term (('+' | '-') term)*
     term     := unary (('*' | '/' | '@') unary)*
-    unary    := ('+' | '-')* power
+    unary    := ('+' | '-')* power                       # signs in a row are one sign: - - x is x
     power    := postfix (('^' | '**') unary)?          # right-associative; binds tighter than unary '-'
     postfix  := atom ('[' integer ']')*                 # 0-based indexing, as in PyTorch
     atom     := number | name | name '(' args ')' | '(' expr ')' | latex
@@ -116,7 +116,8 @@ def number(s: str) -> sympy.Rational:
 
 class _Parser:
     def __init__(self, text: str):
-        self.text, self.toks, self.i, self.depth = text, tokenize(text), 0, 0
+        self.text, self.toks, self.i = text, tokenize(text), 0
+        self.depth = -1                 # the right-hand side itself is not nested: each bracket or call adds one
 
     def peek(self) -> Tok:
         return self.toks[self.i]
@@ -151,15 +152,18 @@ class _Parser:
         return tok.text, rhs
 
     def expr(self) -> Node:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            self.fail(f"nested too deeply (at most {MAX_DEPTH} levels)")
+        self.deeper()
         node = self.term()
         while self.at("+", "-"):
             op = self.take().text
             node = Op(op, node, self.term())
         self.depth -= 1
         return node
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(f"nested too deeply (at most {MAX_DEPTH} levels)")
 
     def term(self) -> Node:
         node = self.unary()
@@ -169,20 +173,24 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
-        if self.at("-"):
-            self.take()
-            inner = self.unary()
-            return Num(-inner.value) if isinstance(inner, Num) else Neg(inner)
-        if self.at("+"):
-            self.take()
-            return self.unary()
-        return self.power()
+        """Signs in a row are one sign (- - x is x, - - - x is -x): a row of 400 would nest 400 deep."""
+        negative = False
+        while self.at("-", "+"):
+            negative ^= self.take().text == "-"
+        inner = self.power()
+        if not negative:
+            return inner
+        return Num(-inner.value) if isinstance(inner, Num) else Neg(inner)
 
     def power(self) -> Node:
+        """x ^ y; a tower x ^ y ^ z nests one level an exponent."""
         base = self.postfix()
         if self.at("^", "**"):
             self.take()
-            return Op("^", base, self.group() if self.at("{") else self.unary())
+            self.deeper()
+            exponent = self.group() if self.at("{") else self.unary()
+            self.depth -= 1
+            return Op("^", base, exponent)
         return base
 
     def postfix(self) -> Node:
