@@ -26,6 +26,7 @@ from . import output
 from .answers import CLOZE, ESSAY, MULTICHOICE, Mapped, Tolerance, decimal, mapped
 from .errors import UsageError
 from .responses import read_choice, read_numbers
+from .variants.roster import text_file
 
 MAX_FILE = 16 << 20                  # bytes of a responses file
 SHOWN = 30                           # problems listed one by one (then counted)
@@ -130,17 +131,7 @@ def _title(spec: dict) -> str:
 
 
 def _text(path) -> str:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE + 1)
-    except OSError as err:
-        raise UsageError(f"--responses {path}: cannot read it ({err.strerror or err})") from None
-    if len(data) > MAX_FILE:
-        raise UsageError(f"--responses {path}: larger than {MAX_FILE >> 20} MiB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise UsageError(f"--responses {path}: not UTF-8 text (byte {err.start} cannot be read)") from None
+    return text_file(path, "--responses", MAX_FILE)
 
 
 def _rows(path) -> list[list[str]]:

@@ -31,17 +31,23 @@ def pool(count: int) -> list[Student]:
 
 
 def _text(path) -> str:
+    return text_file(path, "--roster", MAX_ROSTER)
+
+
+def text_file(path, option: str, limit: int) -> str:
+    """A CSV file given to ``option`` as text (UTF-8, a byte-order mark dropped, at most ``limit`` bytes); a
+    UsageError saying what is wrong with it otherwise."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_ROSTER + 1)
+            data = fh.read(limit + 1)
     except OSError as err:
-        raise UsageError(f"--roster {path}: cannot read it ({err.strerror or err})") from None
-    if len(data) > MAX_ROSTER:
-        raise UsageError(f"--roster {path}: larger than {MAX_ROSTER >> 20} MiB")
+        raise UsageError(f"{option} {path}: cannot read it ({err.strerror or err})") from None
+    if len(data) > limit:
+        raise UsageError(f"{option} {path}: larger than {limit >> 20} MiB")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise UsageError(f"--roster {path}: not UTF-8 text (byte {err.start} cannot be read)") from None
+        raise UsageError(f"{option} {path}: not UTF-8 text (byte {err.start} cannot be read)") from None
 
 
 def roster(path) -> list[Student]:
