@@ -5,7 +5,7 @@ written so that plain differentiation gives PyTorch's autograd, kinks included.
     leaky_relu(x, s) = x if x > 0 else s x     slope s at 0 (PyTorch's: the branch below)
     elu(x, α)        = x if x > 0 else α(eˣ − 1)   slope α at 0
     hardtanh(x, a, b) = a if x ≤ a, b if x ≥ b, else x   slope 0 at a and at b
-    maximum(a, b)    half the gradient to each argument at a tie (torch.maximum)
+    maximum(a, b)    half the gradient to each argument at a tie (torch.maximum): (1 + sign(a − b))/2
 
 relu is max(0, x) with slope 0 at 0: the graph kind takes its kink as PyTorch does (derive.kinds.graph.vjp.kinks).
 Arguments after the first are constants (a slope, α, the bounds): numbers, never differentiated, as PyTorch
@@ -18,7 +18,9 @@ from typing import Callable
 
 import sympy
 
-HALF = sympy.Rational(1, 2)
+from . import numeric
+
+MAX_DIGITS = 20000          # the most digits an order is told at (beyond, the two are taken as equal)
 
 
 class maximum(sympy.Function):
@@ -32,7 +34,7 @@ class maximum(sympy.Function):
 
     def fdiff(self, argindex=1):
         a, b = self.args
-        return sympy.Heaviside(a - b, HALF) if argindex == 1 else sympy.Heaviside(b - a, HALF)
+        return _share(a - b if argindex == 1 else b - a)
 
 
 class minimum(sympy.Function):
@@ -46,11 +48,18 @@ class minimum(sympy.Function):
 
     def fdiff(self, argindex=1):
         a, b = self.args
-        return sympy.Heaviside(b - a, HALF) if argindex == 1 else sympy.Heaviside(a - b, HALF)
+        return _share(b - a if argindex == 1 else a - b)
+
+
+def _share(lead):
+    """The share of the gradient an argument takes: 1 where it leads by ``lead`` > 0, 0 where it trails, ½ at a
+    tie, written (1 + sign(lead))/2 (a unit step's value at 0 is a convention the graph kind sets to 0 for relu)."""
+    return (1 + sympy.sign(lead)) / 2
 
 
 def _larger(a, b, sign: int):
-    """The larger (sign 1) or smaller (sign −1) of two numbers whose order SymPy can tell; None otherwise."""
+    """The larger (sign 1) or smaller (sign −1) of two numbers (told at rising precision where SymPy cannot tell
+    their order); None for a formula."""
     if a == b:
         return a
     difference = (a - b) * sign
@@ -58,7 +67,13 @@ def _larger(a, b, sign: int):
         return a
     if difference.is_extended_negative:
         return b
-    return None
+    if not (difference.is_number and difference.is_extended_real):
+        return None
+    try:
+        value = numeric.accurate(difference, 15, MAX_DIGITS)
+    except (numeric.Unsupported, ArithmeticError, ValueError):
+        return None
+    return b if value is not None and value < 0 else a
 
 
 def sigmoid(x):

@@ -143,7 +143,7 @@ _ATOM_START = {"num", "name", "cmd", *_OPEN}
 
 def _pattern(d: Dialect) -> re.Pattern:
     number = r"(?:\d+(?:\.\d*)?|\.\d+)" + (r"(?:[eE][-+]?\d{1,3})?" if d.identifiers else "")
-    name = r"[A-Za-z_][A-Za-z0-9_]*" if d.identifiers else r"[A-Za-z]+|_[A-Za-z_]*"
+    name = r"[A-Za-z_][A-Za-z0-9_]*" if d.identifiers else r"[A-Za-z]+(?:_[A-Za-z]+)+(?=\s*\()|[A-Za-z]+|_[A-Za-z_]*"
     return re.compile(rf"(?P<space>\s+|~)|(?P<num>{number})|(?P<name>{name})|(?P<cmd>\\(?:[A-Za-z]+|[^A-Za-z]?))"
                       r"|(?P<str>\"[^\"\n]{0,40}\"|'[^'\n]{0,40}')|(?P<pow>\*\*)|(?P<other>.)", re.S)
 

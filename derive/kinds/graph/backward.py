@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sympy
 
 from ...fields import FieldError
+from ...functions import maximum, minimum
 from .config import Config, Equation
 from .sizes import nodes
 from .values import UNDEFINED, Val, evaluate, make, settle, undefined
@@ -118,7 +119,8 @@ def tidy(e: sympy.Expr) -> sympy.Expr:
     e = sympy.sympify(e)
     if e.is_Rational or e.is_number or nodes(e) > TIDY_NODES:
         return e
-    return sympy.cancel(e) if not e.has(sympy.Max, sympy.Heaviside, sympy.Abs, sympy.sign) else e
+    kinked = (sympy.Max, sympy.Min, sympy.Heaviside, sympy.Abs, sympy.sign, sympy.Piecewise, maximum, minimum)
+    return sympy.cancel(e) if not e.has(*kinked) else e
 
 
 def _add(a: Val, b: Val) -> Val:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sympy
 
 from ...errors import did_you_mean
+from ...functions import ELEMENTWISE, constant_places
 from ...declare import read
 from ...fields import FieldError, to_number
 from . import names as nm
@@ -17,7 +18,7 @@ from .keys import FIELDS, NAME as KEY_NAME
 from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
 from .sizes import TooLarge
 from .stages import Namer, stages, written
-from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
+from .values import (CALLABLE, FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
                      evaluate, function_depth, make, settled, shape_text, source, undefined_text)
 
 NAME = re.compile(KEY_NAME)
@@ -228,7 +229,7 @@ def _known(node: Node, env: dict, field: str) -> None:
             raise FieldError(field, f"the name '{used}' is not defined before it is used"
                              + did_you_mean(used, list(env)), used, "a given name or one defined above")
     for call in _calls(node):
-        if call.func not in KNOWN:
+        if call.func not in CALLABLE:
             raise FieldError(field, f"unknown function '{call.func}'" + did_you_mean(call.func, KNOWN), call.func,
                              "one of " + ", ".join(KNOWN))
 
@@ -266,7 +267,8 @@ def _defined(value: Val, name: str, field: str, text: str, sized: bool = True) -
                              " or square root of a negative number)", text, "an equation defined at the given values")
 
 
-CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,)}
+CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,),
+                 **{name: constant_places(name) for name in ELEMENTWISE if constant_places(name)}}
 
 
 def _labels(equations: list[Equation], env: dict) -> set:

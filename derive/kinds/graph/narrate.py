@@ -7,12 +7,13 @@ import mpmath
 import sympy
 
 from ... import numeric
+from ...functions import ELEMENTWISE, maximum, minimum
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from . import names as nm
 from .config import Config, Equation
 from .parse import Index, Name, Neg, Num, Op
 from .stages import nesting
-from .values import Undefined, Val, evaluate, make, shape_text
+from .values import UNARY, Undefined, Val, evaluate, make, shape_text
 
 DIGITS = 6
 
@@ -38,7 +39,7 @@ def display(node, c: Config, leaf=None) -> sympy.Expr:
     args = [display(a, c, leaf) for a in node.args]
     if node.func == "cross_entropy" and isinstance(node.args[1], Num):
         args[1] = sympy.Integer(node.args[1].value)
-    return nm.function(node.func)(*args)
+    return nm.function(node.func, len(args))(*args)
 
 
 def _op(node: Op, c: Config, leaf) -> sympy.Expr:
@@ -97,14 +98,27 @@ def exact(v: Val):
     return v.scalar if v.shape == () else v.m
 
 
-LAMBDAS = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs, "tanh": sympy.tanh,
-           "relu": lambda a: sympy.Max(0, a), "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
-           "sum": lambda a: a, "mean": lambda a: a, "transpose": lambda a: a}
+LAMBDAS = {"sum": lambda a: a, "mean": lambda a: a, "transpose": lambda a: a, "max": lambda a: a,
+           "min": lambda a: a}       # of a scalar, as written out
+
+
+def _elementwise_meanings() -> dict:
+    """Each function of the entries, by its number of arguments (x and its constants)."""
+    out = {}
+    for name, fn in UNARY.items():
+        low, high = ELEMENTWISE[name].arity
+        for n in range(low, high + 1):
+            xs = sympy.symbols(f"a0:{n}", cls=sympy.Dummy, real=True)
+            out[nm.function(name, n)] = sympy.Lambda(xs, fn(*xs))
+    return out
 
 
 def meanings(c: Config) -> dict:
     a, b, p = sympy.Dummy("a"), sympy.Dummy("b"), sympy.Dummy("p")
-    out = {nm.function(f): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
+    out = {nm.function(f, 1): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
+    out.update(_elementwise_meanings())
+    out[nm.function("max", 2)] = sympy.Lambda((a, b), maximum(a, b))
+    out[nm.function("min", 2)] = sympy.Lambda((a, b), minimum(a, b))
     out[nm.function("mse")] = sympy.Lambda((a, b), (a - b) ** 2)           # of two scalars, as written out
     out[nm.function("dropout")] = sympy.Lambda((a, b, p), a * b / (1 - p))
     for name, v in c.values.items():
