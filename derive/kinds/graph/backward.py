@@ -104,7 +104,7 @@ def _differentiable(eq: Equation, flow: Flow, c: Config) -> bool:
         return True
     if flow.wrt in c.given and flow.wrt not in c.wrt:
         return False
-    raise FieldError(f"forward[{eq.k}]", f"the gradient flowing from {c.called(eq.name)} into {c.called(flow.wrt)}"
+    raise FieldError(f"forward[{eq.k + 1}]", f"the gradient flowing from {c.called(eq.name)} into {c.called(flow.wrt)}"
                      " is infinite or undefined at the given values (such as the square root's slope at 0, or a"
                      " power's slope in its exponent at a base of 0 or below)", eq.text,
                      "an equation differentiable at the given values")

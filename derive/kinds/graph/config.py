@@ -27,7 +27,7 @@ RESERVED = set(UNARY) | set(FUNCTIONS)
 
 @dataclass(frozen=True)
 class Equation:
-    k: int                   # its place in ``forward`` (0-based, as the field is named forward[k])
+    k: int                   # its place in ``forward``, 0-based (messages name it forward[k + 1], 1-based)
     name: str
     text: str
     rhs: Node
@@ -52,6 +52,7 @@ class Config:
     upstream: Val
     labels: frozenset        # class indices (cross_entropy's targets): not differentiated
     top: str                 # what is differentiated: 'of', or L when an upstream gradient is given
+    indices: frozenset = frozenset()      # the labels that are class indices (cross_entropy's targets)
 
     def shape(self, name: str) -> tuple:
         return self.values[name].shape
@@ -74,9 +75,10 @@ def configure(values: dict, asks: tuple[str, ...]) -> Config:
     named = {n: v for n, v in env.items() if n not in staged}       # a stage's name is not the spec's
     of = _of(values.get("of"), equations, env)
     wrt = _wrt(values.get("wrt"), given, named, labels, of)
-    upstream = _upstream(values.get("upstream"), env[of])
+    upstream = _upstream(values.get("upstream"), env[of], needed=any(a != "forward" for a in asks))
     top = of if values.get("upstream") is None else _loss_name(env)
-    return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top)
+    return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top,
+                  frozenset(_class_indices(equations, env)))
 
 
 def _loss_name(env: dict) -> str:
@@ -119,6 +121,8 @@ def _numbers(value, field: str) -> Val:
 
 
 def _entry(v, field: str):
+    if isinstance(v, bool):                 # an attention mask's true and false
+        return sympy.Integer(int(v))
     if isinstance(v, (list, dict)):
         raise FieldError(field, "must be a number, a list of numbers or a list of lists", v,
                          "e.g. 3, [1, 2] or [[1, 2], [3, 4]]")
@@ -163,7 +167,7 @@ def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
         raw = [raw]
     env, equations, where, namer = dict(given), [], {}, Namer(given, raw)
     for k, text in enumerate(raw):
-        field = f"forward[{k}]"
+        field = f"forward[{k + 1}]"                 # 1-based, as every list position a message names
         try:
             name, rhs = parse_equation(text)
         except SyntaxProblem as err:
@@ -219,7 +223,7 @@ def _new_name(name: str, field: str, given: dict, where: dict) -> None:
         raise FieldError(field, f"'{name}' is defined twice: it is given, and defined again here", name,
                          "a new name for each equation")
     if name in where:
-        raise FieldError(field, f"'{name}' is defined twice: first in forward[{where[name]}]", name,
+        raise FieldError(field, f"'{name}' is defined twice: first in forward[{where[name] + 1}]", name,
                          "a new name for each equation")
 
 
@@ -267,7 +271,8 @@ def _defined(value: Val, name: str, field: str, text: str, sized: bool = True) -
                              " or square root of a negative number)", text, "an equation defined at the given values")
 
 
-CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,),
+CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,), "softmax": (1,),
+                 "log_softmax": (1,), "attention": (3,),
                  **{name: constant_places(name) for name in ELEMENTWISE if constant_places(name)}}
 
 
@@ -284,6 +289,12 @@ def _labels(equations: list[Equation], env: dict) -> set:
             out |= {call.args[k].name for k in places if k < len(call.args) and isinstance(call.args[k], Name)
                     and call.args[k].name in env}
     return out
+
+
+def _class_indices(equations: list[Equation], env: dict) -> set:
+    """The names given to cross_entropy as a class index."""
+    return {call.args[1].name for eq in equations for call in _calls(eq.rhs) if call.func == "cross_entropy"
+            and len(call.args) == 2 and isinstance(call.args[1], Name) and env[call.args[1].name].shape == ()}
 
 
 # --- of, wrt, upstream --------------------------------------------------------------------------
@@ -318,8 +329,12 @@ def _wrt(raw, given: dict, env: dict, labels: set, of: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _upstream(raw, out: Val) -> Val:
+def _upstream(raw, out: Val, needed: bool = True) -> Val:
+    """The gradient flowing into 'of': given, 1 for a scalar, ones for the forward pass alone (which does not use
+    it); refused when missing for a vector or matrix whose gradient is asked."""
     if raw is None:
+        if out.shape != () and not needed:
+            return out.map(lambda e: sympy.Integer(1))
         if out.shape != ():
             raise FieldError("upstream", f"'of' is {shape_text(out.shape)} {out.shape}, so the gradient flowing into"
                              " it must be given", None, f"'upstream' of shape {out.shape}, as in [1, 0, 0]")

@@ -13,6 +13,8 @@ NAME = r"[A-Za-z][A-Za-z0-9_]{0,19}"
 
 NUMBER = Number(constants=True)
 ARRAY = Nested(NUMBER, most=2, words="a list (a vector) or a list of lists (a matrix, row by row)")
+MASK = Nested(OneOf((NUMBER, Boolean())), most=2, words="a list (a vector) or a list of lists (a matrix, row by row)"
+              " of numbers, or of true and false (1 and 0: an attention mask)")
 NUMBERS = OneOf((NUMBER, ARRAY))
 SYMBOLIC = Table((Field("symbol", Boolean(), "a scalar symbol"),
                   Field("shape", ListOf(Integer(1, MAX_SIDE), 1, 2, words="[n] or [m, n]"),
@@ -21,7 +23,7 @@ EQUATION = Text("name = expression", ("y = 2 * x",))
 NAMES = Text("a name", ("x",))
 
 FIELDS = (
-    Field("given", Map(OneOf((NUMBER, ARRAY, SYMBOLIC)), NAME, max_len=MAX_NAMES,
+    Field("given", Map(OneOf((NUMBER, MASK, SYMBOLIC)), NAME, max_len=MAX_NAMES,
                        words="a table of names"),
           "the inputs and parameters: a number (exact: 0.1 is 1/10, \"1/3\" and LaTeX constants such as '\\ln 2'"
           " too), a list (a vector, a column), a list of lists (a matrix, row by row), or a symbolic value:"

@@ -13,7 +13,7 @@ from sympy import ImmutableMatrix
 from ... import numeric
 
 from ...functions import ELEMENTWISE, HIDDEN
-from . import sizes
+from . import matrices, sizes
 from .pointwise import applied, extreme
 from .val import MAX_ENTRIES, ShapeProblem, Val, make, scalar, shape_text, to_json  # noqa: F401
 from .parse import Call, Index, Name, Neg, Node, Num, Op
@@ -406,8 +406,9 @@ def conv1d(x: Val, w: Val, *rest: Val) -> Val:
 
 FUNCTIONS = {"batchnorm": ((3, 4), batchnorm), "layernorm": ((3, 4), layernorm), "dropout": (3, dropout),
              "conv1d": ((2, 4), conv1d),
-             "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose), "softmax": (1, softmax),
-             "log_softmax": (1, log_softmax), "cross_entropy": (2, cross_entropy), "mse": (2, mse),
+             "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose),
+             "softmax": ((1, 2), matrices.softmax), "log_softmax": ((1, 2), matrices.log_softmax),
+             "attention": ((3, 4), matrices.attention), "cross_entropy": (2, cross_entropy), "mse": (2, mse),
              "max": ((1, 2), lambda *a: extreme("max", list(a))), "min": ((1, 2), lambda *a: extreme("min", list(a)))}
 CALLABLE = {*UNARY, *FUNCTIONS}
 KNOWN = sorted(CALLABLE - HIDDEN)        # the functions an equation may call, by name (gelu_tanh is gelu(x, "tanh"))
