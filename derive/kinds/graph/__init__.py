@@ -23,7 +23,9 @@ class Graph(Kind):
     notation = NOTATION
     summary = "backpropagation through forward equations: every value, then every gradient, node by node"
     asks = {"forward": "the value of every name defined by the equations, in order",
-            "gradient": "the gradient of 'of' with respect to each name in 'wrt', each of its variable's shape"}
+            "gradient": "the gradient of 'of' with respect to each name in 'wrt', each of its variable's shape",
+            "step": "each given name in 'wrt' after one step of a torch.optim optimiser (optimizer, lr and its keys) on"
+                    " its gradient: {name: value}"}
     fields = FIELDS
 
     def configure(self, values: dict, asks: tuple[str, ...]):
@@ -37,9 +39,11 @@ class Graph(Kind):
     def solve(self, config, ask: str):
         from .backsteps import solve_gradient
         from .narrate import forward
+        from .step import solve_step
         from .values import ShapeProblem, TooExtreme, Undefined
         try:
-            return forward(config) if ask == "forward" else solve_gradient(config)
+            return forward(config) if ask == "forward" else solve_step(config) if ask == "step" else \
+                solve_gradient(config)
         except FieldError:
             raise
         except Undefined as err:

@@ -13,7 +13,7 @@ from . import names as nm
 from .backward import Backward, Flow, backward, gradient
 from .config import Config, Equation
 from .figures import gradient_figures
-from .narrate import display, entry_meanings, exact, meanings, shown, sym
+from .narrate import display, entry_meanings, exact, meanings, mode_notes, shown, sym
 from .parse import Call, Name, Op
 from .values import UNARY, evaluate, make, scalar, softmax
 from .vjp import _X as X, slope
@@ -286,7 +286,7 @@ def solve_gradient(c: Config) -> Solution:
         question = say("Carry out the backward pass: find the gradient of the loss ", nm.value_symbol(c.top),
                        " with respect to ",
                        *join_pieces(wrt), ", given the gradient flowing into ", sym(c, c.of), ".")
-    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meaning,
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes) + mode_notes(c), meanings=meaning,
                     answer=Answer(value=value, text=say(*pieces, ".")), figures=gradient_figures(c, b))
 
 

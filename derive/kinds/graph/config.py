@@ -14,8 +14,9 @@ from ...functions import ELEMENTWISE, constant_places
 from ...declare import read
 from ...fields import FieldError, to_number
 from . import names as nm
-from .keys import FIELDS, NAME as KEY_NAME
-from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
+from ..optimizer.config import _hyper            # the optimizer kind's reading of its hyper-parameters
+from .keys import FIELDS, NAME as KEY_NAME, STEP_FIELDS
+from .parse import Call, Index, Name, Neg, Node, Op, SyntaxProblem, names, parse_equation
 from .sizes import TooLarge
 from .stages import Namer, stages, written
 from .values import (CALLABLE, FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
@@ -53,6 +54,8 @@ class Config:
     labels: frozenset        # class indices (cross_entropy's targets): not differentiated
     top: str                 # what is differentiated: 'of', or L when an upstream gradient is given
     indices: frozenset = frozenset()      # the labels that are class indices (cross_entropy's targets)
+    training: bool = True                 # false: evaluation (model.eval()): dropout is the identity
+    stepping: tuple | None = None         # for `step`: (the optimiser's name, its hyper-parameters, the parameters)
 
     def shape(self, name: str) -> tuple:
         return self.values[name].shape
@@ -69,7 +72,7 @@ def configure(values: dict, asks: tuple[str, ...]) -> Config:
     'upstream' that suit the equations."""
     values = read(FIELDS, values)
     given, symbolic = read_given(values["given"])
-    equations, env = read_forward(values.get("forward"), given)
+    equations, env = read_forward(values.get("forward"), given, values["training"])
     labels = _labels(equations, env)
     staged = {eq.name for eq in equations if eq.stage_of}
     named = {n: v for n, v in env.items() if n not in staged}       # a stage's name is not the spec's
@@ -77,8 +80,30 @@ def configure(values: dict, asks: tuple[str, ...]) -> Config:
     wrt = _wrt(values.get("wrt"), given, named, labels, of)
     upstream = _upstream(values.get("upstream"), env[of], needed=any(a != "forward" for a in asks))
     top = of if values.get("upstream") is None else _loss_name(env)
+    stepping = _stepping(values, asks, wrt, given, symbolic)
     return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top,
-                  frozenset(_class_indices(equations, env)))
+                  frozenset(_class_indices(equations, env)), values["training"], stepping)
+
+
+def _stepping(values, asks, wrt: tuple, given: dict, symbolic: set) -> tuple | None:
+    """For the question `step`: the optimiser, its hyper-parameters (the optimizer kind's reading, PyTorch's
+    defaults filled in) and the parameters it updates (the given names in wrt); its keys refused without it."""
+    if "step" not in asks:
+        for f in STEP_FIELDS:
+            if f.name in values.given:
+                raise FieldError(f.name, "is for the question 'step' (one optimizer step), which this part does not"
+                                 " ask", values.raw[f.name], "ask = [\"gradient\", \"step\"], or no such key")
+        return None
+    params = tuple(w for w in wrt if w in given)
+    if not params:
+        raise FieldError("wrt", "'step' updates the given names in wrt, and none is given", list(wrt),
+                         "wrt naming given parameters")
+    for name in params:
+        if name in symbolic:
+            raise FieldError("wrt", f"'step' updates numbers, and {name} is symbolic", name,
+                             "parameters given as numbers")
+    name = values["optimizer"]
+    return name, _hyper(values, name), params
 
 
 def _loss_name(env: dict) -> str:
@@ -162,7 +187,7 @@ def _no_entry_clash(given: dict, symbolic: set) -> None:
 
 # --- forward ----------------------------------------------------------------------------------------
 
-def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
+def read_forward(raw, given: dict, training: bool = True) -> tuple[list[Equation], dict]:
     if isinstance(raw, str):
         raw = [raw]
     env, equations, where, namer = dict(given), [], {}, Namer(given, raw)
@@ -174,6 +199,8 @@ def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
             raise FieldError(field, str(err), text, "name = expression, as in 'q = x + y'") from None
         _new_name(name, field, given, where)
         _known(rhs, env, field)
+        written = rhs
+        rhs = _mode(rhs, training, field, text)
         parts, top = stages(rhs, namer)
         originals = {p.name: p.written for p in parts}
         for part in parts:
@@ -181,8 +208,32 @@ def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
             env[part.name] = _value(part.rhs, env, field, text, what, originals, stage=True)
             equations.append(Equation(k, part.name, text, part.rhs, tuple(names(part.rhs)), part.written, name))
         env[name], where[name] = _value(top, env, field, text, name, originals), k
-        equations.append(Equation(k, name, text, top, tuple(names(top)), rhs if parts else None))
+        equations.append(Equation(k, name, text, top, tuple(names(top)), written if parts or rhs != written else None))
     return equations, env
+
+
+def _mode(node: Node, training: bool, field: str, text: str) -> Node:
+    """The right-hand side as the mode computes it: in training dropout needs its mask; in evaluation
+    (training = false, PyTorch's model.eval()) dropout is the identity, and batchnorm would use running
+    statistics a graph does not take."""
+    if isinstance(node, Call):
+        if node.func == "dropout" and training and len(node.args) == 2:
+            raise FieldError(field, "in training, dropout needs its mask: dropout(x, mask, p), the mask of 0s and 1s"
+                             " given (or training = false: dropout is then the identity)", text, "dropout(x, mask, p)")
+        if node.func == "dropout" and not training:
+            return _mode(node.args[0], training, field, text)
+        if node.func == "batchnorm" and not training:
+            raise FieldError(field, "batchnorm with training = false normalises with running statistics, which a graph"
+                             " does not take (write the evaluation's affine map out, or leave training true)", text,
+                             "batchnorm in training (the batch's own mean and variance)")
+        return Call(node.func, tuple(_mode(a, training, field, text) for a in node.args), node.pos)
+    if isinstance(node, Op):
+        return Op(node.op, _mode(node.left, training, field, text), _mode(node.right, training, field, text), node.pos)
+    if isinstance(node, Neg):
+        return Neg(_mode(node.arg, training, field, text))
+    if isinstance(node, Index):
+        return Index(_mode(node.arg, training, field, text), node.index)
+    return node
 
 
 def _value(rhs: Node, env: dict, field: str, text: str, what: str, originals: dict, stage: bool = False) -> Val:
@@ -281,7 +332,7 @@ def _labels(equations: list[Equation], env: dict) -> set:
     mask and p, conv1d's stride and padding, the eps of a normalisation."""
     out = set()
     for eq in equations:
-        for call in _calls(eq.rhs):
+        for call in _calls(eq.shown):
             places = CONSTANT_ARGS.get(call.func, ())
             if call.func == "cross_entropy" and len(call.args) == 2 and isinstance(call.args[1], Name) \
                     and call.args[1].name in env and env[call.args[1].name].shape == ():

@@ -4,7 +4,10 @@ by ``config``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...declare import REQUIRED, Boolean, Field, Integer, ListOf, Map, Nested, Number, OneOf, Rule, Table, Text
+from ..optimizer.config import FIELDS as OPTIMIZER_FIELDS, HYPER
 
 MAX_EQUATIONS = 40
 MAX_NAMES = 40
@@ -41,3 +44,18 @@ FIELDS = (
           " ∂L/∂x\"; the gradients are then written ∂L/∂x", Rule("1 for a scalar `of`; required for a vector or"
                                                                  " matrix `of`")),
 )
+
+
+def _optimizer_field(f: Field) -> Field:
+    """The optimizer kind's own declaration of a key, for the question `step` (one optimizer step)."""
+    if f.name == "optimizer":
+        return replace(f, doc="for `step`: the optimiser of torch.optim taking the step, with its keys below "
+                              "(PyTorch's defaults)", default="sgd")
+    return replace(f, doc=f"for `step`, {f.doc}")
+
+
+STEP_FIELDS = tuple(_optimizer_field(f) for f in OPTIMIZER_FIELDS if f.name == "optimizer" or f.name in HYPER)
+FIELDS = FIELDS + (
+    Field("training", Boolean(), "false: the network is evaluated (PyTorch's model.eval()): dropout is the identity",
+          True),
+) + STEP_FIELDS

@@ -208,9 +208,20 @@ def forward(c: Config) -> Solution:
     value = {eq.name: c.values[eq.name].json() for eq in c.equations if eq.stage_of is None}
     top = c.values[c.of]
     return Solution(question=say("Carry out the forward pass: find the value of every name."),
-                    steps=tuple(steps + attending),
+                    steps=tuple(steps + attending), notes=mode_notes(c),
                     answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings={**meanings(c), **known},
                     figures=_figures(c))
+
+
+def mode_notes(c: Config) -> tuple:
+    """With training = false, the note on dropout at evaluation (when an equation uses it)."""
+    from .config import _calls
+    if c.training or not any(call.func == "dropout" for eq in c.equations for call in _calls(eq.shown)):
+        return ()
+    return (say("The network is evaluated (training = false, PyTorch's model.eval()), so dropout is the identity: "
+                "it passes its input unchanged. This is inverted dropout: in training it keeps each unit with "
+                "probability 1 − p and scales the kept ones by 1/(1 − p), so that the expected value is already "
+                "the input's and nothing is rescaled at evaluation."),)
 
 
 def _staged(c: Config) -> list:
