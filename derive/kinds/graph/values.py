@@ -411,7 +411,7 @@ FUNCTIONS = {"batchnorm": ((3, 4), batchnorm), "layernorm": ((3, 4), layernorm),
              "attention": ((3, 4), matrices.attention), "cross_entropy": (2, cross_entropy), "mse": (2, mse),
              "max": ((1, 2), lambda *a: extreme("max", list(a))), "min": ((1, 2), lambda *a: extreme("min", list(a)))}
 CALLABLE = {*UNARY, *FUNCTIONS}
-KNOWN = sorted(CALLABLE - HIDDEN)        # the functions an equation may call, by name (gelu_tanh is gelu(x, "tanh"))
+KNOWN = sorted((CALLABLE - HIDDEN) | {"pow"})    # the functions an equation calls by name (pow(x, n) is x ^ n)
 
 
 def evaluate(node: Node, env: dict[str, Val], bounded: bool = False) -> Val:
