@@ -110,3 +110,15 @@ def test_bad_matrix_functions_are_refused_naming_the_equation(forward, words):
     with pytest.raises(SpecError) as err:
         run({"S": [[1, 2], [3, 4]], "M": [[0, 0], [1, 1]], "p": [1, 2, 3], "R": [[1, 2, 3]]}, forward)
     assert "forward[1]" in str(err.value) and words in str(err.value), str(err.value)
+
+
+def test_a_gradient_that_cancels_to_zero_through_irrational_values_is_zero():
+    """∂L/∂Q₂₁ of sum(O * O) is exactly 0 here, a sum of terms built from 60-digit forward values: 0 within their
+    precision (it settled at no precision before: the key was refused)."""
+    g = {"Q": [[1, 0], [0, 1]], "K": [[1, 1], [0, 2], [1, -1]], "V": [[1, 2], [3, 4], [0, 1]],
+         "M": [[True, True, False], [True, False, True]]}
+    mask = torch.tensor(g["M"])
+    got = against(g, ["O = attention(Q, K, V, M)", "L = sum(O * O)"],
+                  lambda t: {"O": (O := F.scaled_dot_product_attention(t["Q"], t["K"], t["V"], attn_mask=mask)),
+                             "L": (O * O).sum()}, wrt=["Q", "K", "V"], labels=("M",))
+    assert got["gradient"]["Q"][1][0] == 0

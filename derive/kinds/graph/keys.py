@@ -42,7 +42,7 @@ FIELDS = (
           Rule("every given name except class indices and other constants")),
     Field("upstream", NUMBERS, "the gradient flowing into `of`, of its shape: \"given ∂L/∂y = [1, 0, 0, 0], find"
           " ∂L/∂x\"; the gradients are then written ∂L/∂x", Rule("1 for a scalar `of`; required for a vector or"
-                                                                 " matrix `of`")),
+                                                                 " matrix `of` whose gradient is asked")),
 )
 
 

@@ -218,7 +218,7 @@ def mode_notes(c: Config) -> tuple:
     from .config import _calls
     if c.training or not any(call.func == "dropout" for eq in c.equations for call in _calls(eq.shown)):
         return ()
-    return (say("The network is evaluated (training = false, PyTorch's model.eval()), so dropout is the identity: "
+    return (say("The network is evaluated (training is false: PyTorch's model.eval()), so dropout is the identity: "
                 "it passes its input unchanged. This is inverted dropout: in training it keeps each unit with "
                 "probability 1 − p and scales the kept ones by 1/(1 − p), so that the expected value is already "
                 "the input's and nothing is rescaled at evaluation."),)

@@ -72,6 +72,8 @@ def settle(e):
     except OverflowError:
         raise TooExtreme(f"{sympy.sstr(e)[:80]} is too large to evaluate") from None
     except TooExtreme:
+        if e.has(sympy.Float) and _cancels(e):      # 0 within what its 60-digit inputs can tell
+            return sympy.Float(0, WORKING_DIGITS)
         raise
     except (numeric.Unsupported, ValueError, ZeroDivisionError):
         return e.evalf(WORKING_DIGITS)            # undefined (log 0) or complex: the caller names it
@@ -80,6 +82,19 @@ def settle(e):
     if value != 0 and abs(value - mpmath.nint(value)) < abs(value) * mpmath.mpf(10) ** (10 - WORKING_DIGITS):
         return _near_whole(e, value)
     return sympy.Float(value, WORKING_DIGITS)
+
+
+def _cancels(e) -> bool:
+    """Whether a sum holding 60-digit floats (forward values) is 0 within their precision: below its largest term
+    by more than their digits (an exactly cancelling gradient, its floats' last bits aside, does not settle at any
+    precision)."""
+    terms = sympy.Add.make_args(e)
+    try:
+        scale = max(abs(numeric.accurate(t, 15, 4 * WORKING_DIGITS) or 0) for t in terms)
+        value = numeric.value_at(e, 2 * WORKING_DIGITS)
+    except (numeric.Unsupported, ArithmeticError, ValueError, TypeError):
+        return False
+    return isinstance(value, mpmath.mpf) and abs(value) <= scale * mpmath.mpf(10) ** (10 - WORKING_DIGITS)
 
 
 MAX_EXACT_NESTING = 4       # functions nested in a number kept exact (beyond it SymPy's own evaluation is slow)
