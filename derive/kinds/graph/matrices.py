@@ -117,3 +117,48 @@ def stages(Q: Val, K: Val, V: Val, mask: Val | None = None) -> Attention:
 def attention(Q: Val, K: Val, V: Val, mask: Val | None = None) -> Val:
     """F.scaled_dot_product_attention(Q, K, V, attn_mask=mask): the output, L × dᵥ."""
     return stages(Q, K, V, mask).output
+
+
+# --- backwards: the vector-Jacobian products, as autograd takes them ------------------------------------------
+
+def softmax_back(a: Val, d: Val | None, g: Val, log: bool, fn: str, settle=lambda e: e) -> Val:
+    """The gradient flowing into a softmax's (log-softmax's) input along its dim: p ⊙ (g − Σ g ⊙ p) along each
+    line (g − p Σ g for the log-softmax), p the probabilities (each ``settle``d: a number's 60 digits)."""
+    p = _normalised(a, d, fn, False).map(settle)
+    out = {}
+    for line in _lines(a, dim(fn, a, d)):
+        if log:
+            total = sympy.Add(*[g.m[q] for q in line])
+            out.update({q: g.m[q] - p.m[q] * total for q in line})
+        else:
+            total = sympy.Add(*[g.m[q] * p.m[q] for q in line])
+            out.update({q: p.m[q] * (g.m[q] - total) for q in line})
+    rows, cols = a.m.shape
+    return Val(a.shape, ImmutableMatrix(rows, cols, lambda i, j: out[(i, j)]))
+
+
+def attention_back(Q: Val, K: Val, V: Val, mask: Val | None, g: Val, settle=lambda e: e) -> tuple[Val, Val, Val]:
+    """The gradients flowing into Q, K and V: with A the weights (each ``settle``d), G = g Vᵀ, the scores' gradient
+    Sᵢⱼ = Aᵢⱼ (Gᵢⱼ − Σₖ Aᵢₖ Gᵢₖ) (0 where masked); then Q: S K/√d, K: Sᵀ Q/√d, V: Aᵀ g."""
+    att = stages(Q, K, V, mask)
+    A, G = att.weights.m.applyfunc(settle), g.m * V.m.T
+    rows, cols = A.shape
+    row_sums = [sympy.Add(*[A[i, k] * G[i, k] for k in range(cols)]) for i in range(rows)]
+    dS = ImmutableMatrix(rows, cols, lambda i, j: A[i, j] * (G[i, j] - row_sums[i]))
+    root = sympy.sqrt(att.d)
+    return (Val(Q.shape, _product(dS, K.m) / root), Val(K.shape, _product(dS.T, Q.m) / root),
+            Val(V.shape, _product(A.T, g.m)))
+
+
+CANCELLED = sympy.Float(10) ** -50       # a sum of 60-digit numbers below this part of its terms' size is 0
+
+
+def _product(a: ImmutableMatrix, b: ImmutableMatrix) -> ImmutableMatrix:
+    """a b, an entry of numbers that cancels to within their precision (below CANCELLED of the sum of its terms'
+    sizes) written 0: the last digits of 60-digit values are no value's."""
+    out = a * b
+    if not all(e.is_number for e in (*a, *b)):
+        return out
+    size = a.applyfunc(abs) * b.applyfunc(abs)
+    return ImmutableMatrix(out.rows, out.cols, [0 if not e.is_Rational and abs(e) <= CANCELLED * s else e
+                                                for e, s in zip(out, size)])
