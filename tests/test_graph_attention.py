@@ -122,3 +122,10 @@ def test_a_gradient_that_cancels_to_zero_through_irrational_values_is_zero():
                   lambda t: {"O": (O := F.scaled_dot_product_attention(t["Q"], t["K"], t["V"], attn_mask=mask)),
                              "L": (O * O).sum()}, wrt=["Q", "K", "V"], labels=("M",))
     assert got["gradient"]["Q"][1][0] == 0
+
+
+def test_attention_written_in_latex():
+    """The equation in LaTeX as a course writes it: V^\\top is the transpose, \\dfrac and \\sqrt read as ever."""
+    g = {"Q": [[1, 0.5], [0, 1]], "K": [[1, 1], [0, 2], [1, -1]], "V": [[1, 2], [3, 4], [0, 1]]}
+    against(g, [r"O = \operatorname{softmax}\left(\dfrac{Q @ K^\top}{\sqrt{2}}, 1\right) @ V", "L = sum(O * O)"],
+            lambda t: {"O": (O := F.scaled_dot_product_attention(t["Q"], t["K"], t["V"])), "L": (O * O).sum()})
