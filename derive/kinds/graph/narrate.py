@@ -156,8 +156,7 @@ def forward(c: Config) -> Solution:
     value = {eq.name: c.values[eq.name].json() for eq in c.equations if eq.stage_of is None}
     top = c.values[c.of]
     return Solution(question=say("Carry out the forward pass: find the value of every name."), steps=tuple(steps),
-                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c),
-                    figures=_figures(c))
+                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c))
 
 
 def _staged(c: Config) -> list:
@@ -177,11 +176,6 @@ def _joined_pieces(items: list) -> list:
     if len(items) == 2:
         return [items[0], " and ", items[1]]
     return list(items)
-
-
-def _figures(c: Config) -> tuple:
-    from .figures import forward_figures
-    return forward_figures(c)
 
 
 def _written(eq: Equation, c: Config) -> list:
