@@ -11,12 +11,15 @@ input or the left/top padding); receptive fields follow Araujo, Norris & Sim (20
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...declare import read
 from ...fields import FieldError
 from ...steps import Solution, Text, say
 from ...words import article, plural
 from ..base import Kind
-from .field import _receptive_field
+from .field import _receptive_field, receptive_field
+from .figures import receptive_field_figures, shapes_figures
 from .keys import FIELDS
 from .layers import POINTWISE, POOLS, RECURRENT, Config, Layer, _dims, out_shape
 from .notation import NOTATION
@@ -205,8 +208,18 @@ def setting(c: Config) -> Text:
     return say("".join(parts))
 
 
+# Each question's figures, drawn from the analysis its steps narrate (the configured shapes, the receptive field).
+FIGURES = {"shapes": shapes_figures, "receptive-field": lambda c: receptive_field_figures(c, receptive_field(c))}
+
+
 def solve(c: Config, ask: str) -> Solution:
-    """Derive one question of a cnn-dims part."""
+    """Derive one question of a cnn-dims part: its steps, then its figures."""
+    sol = _narrated(c, ask)
+    draw = FIGURES.get(ask)
+    return replace(sol, figures=draw(c)) if draw else sol
+
+
+def _narrated(c: Config, ask: str) -> Solution:
     # looked up in this module at each call, so that patching e.g. cnn._params takes effect
     if c.summary_ask is not None and ask in summary.ASKS:
         return summary.ASKS[ask](c)

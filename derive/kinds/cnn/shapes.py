@@ -244,13 +244,7 @@ def _shapes(c: Config) -> Solution:
     return Solution(question=say("What are the dimensions (shape) of the activation outputs for each layer?"),
                     steps=tuple(steps), notes=tuple(notes),
                     answer=Answer(value=[list(ordered(s, c.layout)) for s in c.shapes[1:]],
-                                  text=say(listing.capitalize() + _shape_tail(c) + ".")),
-                    figures=_figures(c))
-
-
-def _figures(c: Config):
-    from .figures import shapes_figures
-    return shapes_figures(c)
+                                  text=say(listing.capitalize() + _shape_tail(c) + ".")))
 
 
 def _shape_tail(c: Config) -> str:
