@@ -14,9 +14,9 @@ from ...steps import Answer, Solution, Text, chain, let, say, step, written_prod
 from ...symbols import FloorDiv
 from ...words import join
 from .geometry import flat, unflat
-from .layer import Layer
+from .layer import Layer, weight_of
 from .names import (D, D_H, D_W, F_MAT, H_IN, K, K_H, K_W, M_H, M_OUT, M_W, N, NOTATION, P_B, P_L, P_LEFT, P_R,
-                    P_RIGHT, P_T, S, S_H, S_W, W_IN, X_VEC, OP, OP_H, OP_W, entry, weight)
+                    P_RIGHT, P_T, S, S_H, S_W, W_IN, X_VEC, OP, OP_H, OP_W, entry)
 
 P_IDX, Q_IDX, A_IDX, B_IDX = (NOTATION.symbol(v) for v in ("p", "q", "a", "b"))
 
@@ -36,18 +36,6 @@ def as_number(v):
     """A JSON number: an int when whole, else a float (numeric.json_number: a string beyond a double's range)."""
     v = sympy.nsimplify(v) if not isinstance(v, sympy.Basic) else v
     return int(v) if v.is_Integer else json_number(sympy.N(v, 17))
-
-
-def weight_of(layer: Layer, co: int, ci: int, k: int):
-    """The weight W(co, ci, k): the spec's number, or its symbol."""
-    if layer.f is not None:
-        return layer.weight_value(co, ci, k)
-    g = layer.g
-    idx = tuple(i + 1 for i in unflat(k, g.kernel))
-    if not g.channel_dims:
-        return weight(idx)
-    pair = (ci + 1, co + 1) if g.transposed else (co + 1, ci + 1)
-    return weight(idx, pair)
 
 
 def input_symbols(layer: Layer) -> tuple:
