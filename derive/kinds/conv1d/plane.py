@@ -3,6 +3,7 @@ symbols or the spec's filter. Analysis (the matrices, by taps and by definition)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from itertools import product
 
@@ -46,8 +47,10 @@ def input_symbols(layer: Layer) -> tuple:
                  for pos in range(g.channels[0] * g.size(g.input)))
 
 
+@functools.lru_cache(maxsize=4)
 def layer_matrix(layer: Layer) -> ImmutableMatrix:
-    """The layer's matrix, (c_out m) × (c_in n), from its taps: one block per output/input channel pair."""
+    """The layer's matrix, (c_out m) × (c_in n), from its taps: one block per output/input channel pair (once per
+    spec: the questions and the figure share it)."""
     g = layer.g
     (c_in, c_out), m, n = g.channels, g.size(g.output), g.size(g.input)
     M = sympy.zeros(c_out * m, c_in * n)
@@ -255,12 +258,7 @@ def matrix(layer: Layer) -> Solution:
                    f" as a matrix product: fill in its {M.rows} × {M.cols} matrix.")
     text = say(f"(F is {M.rows} × {M.cols}; its entries are in the JSON key.)") if shown is not M else Text(())
     return Solution(question=question, steps=tuple(steps), meanings=meanings,
-                    answer=Answer(value=value, chain=chain(name, shown), text=text), figures=_figures(layer, M))
-
-
-def _figures(layer: Layer, M: ImmutableMatrix) -> tuple:
-    from .figures import matrix_figures
-    return matrix_figures(layer, M)
+                    answer=Answer(value=value, chain=chain(name, shown), text=text))
 
 
 def _transposed_steps(layer: Layer, M: ImmutableMatrix, meanings: dict) -> tuple[list, object]:
