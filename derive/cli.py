@@ -300,9 +300,3 @@ def main(argv=None, time_limit: float = 0) -> int:
         click.echo(f"derive: internal error: {type(e).__name__}: {printable(str(e))[:300]}", err=True)
         return 1
     return 0
-
-
-def run() -> None:
-    """The console script (derive.launch.run, which handles signals from the start)."""
-    from .launch import run as launch
-    launch()

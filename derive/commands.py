@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from . import document, launch, output, parallel, spec as specs
+from . import document, output, parallel, process, spec as specs
 from .formats import FORMATS, for_sheet, snippet_formats, template_folders
 from .errors import Unanswered, UsageError, did_you_mean
 from .figures import without as without_figures
@@ -71,7 +71,7 @@ def _loaded(spec, templates):
     """The spec loaded (a missing --templates folder fails first)."""
     template_folders(templates)
     problem_set = specs.load(spec)
-    launch.settle()
+    process.settle()
     return problem_set
 
 

@@ -17,7 +17,7 @@ import pickle
 import re
 from dataclasses import dataclass, field, replace
 
-from .. import __version__, document, launch, output, parallel, spec as specs
+from .. import __version__, document, output, parallel, process, spec as specs
 from ..document import Document, Refused
 from ..errors import SpecError, Unanswered, UsageError
 from . import files
@@ -151,7 +151,7 @@ def planned(spec, students: list[Student], count: int | None, part: tuple | None
     """The run of these students (a pool of ``count``, or a roster's when None): the variants derived here drawn
     (in a distinct pool every variant before them too: each must differ from those before it)."""
     ps = specs.load(spec)
-    launch.settle()
+    process.settle()
     distinct = count is not None and (ps.variants.distinct if ps.variants else True)
     if distinct:
         _distinct_room(ps, count)
