@@ -134,7 +134,7 @@ class TexFormat(TemplatedFormat):
     limit: ClassVar[int] = 70
 
     def typesetter(self) -> Any:
-        from .latex import Typesetter
+        from .latex_typesetter import Typesetter
         return Typesetter(self.limit)
 
     def snippet_preamble(self, ctx: dict, templates=None) -> dict[str, str]:
