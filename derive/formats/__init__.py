@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-from .base import SHEET_NAMES, CompiledFormat, Format, PooledFormat, TemplatedFormat, TexFormat, template_folders
+from .base import CompiledFormat, PooledFormat, TemplatedFormat, TexFormat
+from .format import SHEET_NAMES, Format, template_folders
 from .registry import FORMATS, ENTRY_POINTS, PluginError, for_sheet, snippet_formats
 
 _LAZY = {"to_json": "jsonkey", "dumps": "jsonkey", "answer_latex": "latex"}

@@ -20,7 +20,8 @@ from ..figures import without as without_figures
 from ..errors import DeriveError, UsageError
 from ..limits import TEMPLATE_TIME_LIMIT, OutOfTime, time_limit
 from . import context
-from .base import SHEET_NAMES, CompiledFormat, Format, TemplatedFormat, template_folders
+from .base import CompiledFormat, TemplatedFormat
+from .format import SHEET_NAMES, Format, template_folders
 from .registry import FORMATS, for_sheet, snippet_formats
 
 
