@@ -130,8 +130,9 @@ class CompiledFormat(Format):
         FORMATS[self.compiled_from].prepare()
 
     def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> bytes:
-        from . import engine
-        return self.compile(engine.render(doc, self.compiled_from, sheet=sheet, templates=templates), templates, cache)
+        from .registry import FORMATS
+        source = FORMATS[self.compiled_from].render(doc, sheet, templates=templates, cache=cache)
+        return self.compile(source, templates, cache)
 
     def compile(self, source: str, templates=None, cache: bool = True) -> bytes:
         from ..pdf import compile_pdf
