@@ -53,13 +53,17 @@ def test_module_level_means_on_import(tmp_path):
 
 
 def test_document_renders_only_lazily():
-    """The model reaches the renderers only inside the _repr_ methods of display.py; the renderers do not
+    """The model reaches the formats only inside the _repr_ methods of display.py, and then only the registry,
+    which looks a format up by its name and imports neither a renderer nor the model; the renderers do not
     import the model (no cycle)."""
     lazy = imported(PACKAGE / "display.py") - imported(PACKAGE / "display.py", module_level=True)
-    assert lazy == {".formats", ".formats.fragment"}
+    assert {n for n in lazy if "formats" in n} == {".formats.registry", ".formats.registry.FORMATS"}
     assert not any("formats" in n for n in imported(PACKAGE / "document.py"))
     for path in (PACKAGE / "formats").rglob("*.py"):
         assert not any(n.endswith("document") for n in imported(path, module_level=True)), path
+    for low in ("registry.py", "format.py"):
+        ours = {n.lstrip(".").split(".")[0] for n in imported(PACKAGE / "formats" / low) if n.startswith(".")}
+        assert ours <= {"errors", "plugins", "format"}, (low, ours)
 
 
 def test_only_the_cli_imports_click():
