@@ -207,13 +207,16 @@ def _progress(quiet: bool, total: int):
 @click.option("--merge", "merge", metavar="DIR", help="Join the shards' manifests and answers in DIR.")
 @click.option("--stress", type=int, metavar="N", help="Draw N variants, write nothing, and report the spread of "
                                                       "the answers and how often each require passes.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Derive each variant on this Dask cluster (the same "
+                                                                "files; pip install 'derive-keys[dask]').")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--templates", metavar="DIR", type=click.Path(exists=True, file_okay=False),
               help="A folder of templates put in front of the built-in ones.")
 @click.option("--no-cache", "no_cache", is_flag=True, help="Read and write nothing in the user's cache folder.")
 @click.option("--no-figures", "no_figures", is_flag=True, help="Leave the figures out.")
 @reports_errors
-def variants(spec, count, roster, fmt, output, shard, check, merge, stress, quiet, templates, no_cache, no_figures):
+def variants(spec, count, roster, fmt, output, shard, check, merge, stress, scheduler, quiet, templates, no_cache,
+             no_figures):
     """Write a variant of SPEC for every student of a roster, or a pool of variants.
 
     Each [problem.vary] table's fields are drawn per student (seeded by the
@@ -224,16 +227,18 @@ def variants(spec, count, roster, fmt, output, shard, check, merge, stress, quie
     from . import commands
     progress = functools.partial(_progress, quiet)
     if check or merge:
-        commands.variants_only(spec, count, roster, shard, stress)
+        commands.variants_only(spec, count, roster, shard, stress, None if check else scheduler)
         if check:
-            click.echo(commands.check_variants(check, templates, cache=not no_cache, progress=progress), nl=False)
+            click.echo(commands.check_variants(check, templates, cache=not no_cache, progress=progress,
+                                               scheduler=scheduler), nl=False)
         else:
             _echo(commands.merge_variants(merge, cache=not no_cache))
     elif stress is not None:
-        click.echo(commands.stress_variants(spec, stress, count, roster, progress=progress), nl=False)
+        click.echo(commands.stress_variants(spec, stress, count, roster, progress=progress, scheduler=scheduler),
+                   nl=False)
     else:
         _echo(commands.variants(spec, count, roster, fmt, output, shard, templates, not no_figures,
-                                cache=not no_cache, progress=progress))
+                                cache=not no_cache, progress=progress, scheduler=scheduler))
 
 
 @cli.command()

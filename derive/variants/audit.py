@@ -60,13 +60,14 @@ def _students(data: dict) -> list[Student]:
     return [Student(v["id"], v.get("roster", {})) for v in data["variants"]]
 
 
-def _regenerated(data: dict, templates, cache: bool, progress) -> tuple[run.Plan, run.Options, list[dict]]:
+def _regenerated(data: dict, templates, cache: bool, progress,
+                 scheduler: str | None = None) -> tuple[run.Plan, run.Options, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="derive-check-") as tmp:
         spec = os.path.join(tmp, safe_name(Path(data["spec"].get("file") or "spec.toml").name))
         Path(spec).write_text(data["spec"]["text"], encoding="utf-8")
         plan = run.planned(spec, _students(data), data.get("pool"), cache=cache)
-        opts = run.Options(tuple(data["formats"]), templates, bool(data.get("figures", True)), cache)
-        with (progress(run.total(plan)) if progress else _nothing()) as told:
+        opts = run.Options(tuple(data["formats"]), templates, bool(data.get("figures", True)), cache, scheduler)
+        with (progress(run.total(plan, opts)) if progress else _nothing()) as told:
             return plan, opts, run.derive_all(plan, opts, told)
 
 
@@ -85,11 +86,12 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def check(folder: str, templates=None, cache: bool = True, progress=None) -> str:
-    """Derive the manifest's variants again and compare every file (the variants', the manifest, the answers)."""
+def check(folder: str, templates=None, cache: bool = True, progress=None, scheduler: str | None = None) -> str:
+    """Derive the manifest's variants again (on the Dask cluster of ``scheduler`` when given) and compare every file
+    (the variants', the manifest, the answers)."""
     root = Path(folder)
     data = _read(root / "manifest.json")
-    plan, opts, results = _regenerated(data, templates, cache, progress)
+    plan, opts, results = _regenerated(data, templates, cache, progress, scheduler)
     made = {rel: blob for r in results for rel, blob in r["files"].items()}
     pools = run.pools(plan, opts, results)
     made.update(pools)

@@ -1,5 +1,5 @@
 """The instructor's book, ``DIR/all-solutions.pdf``: a table of who got which numbers and which answers, then every
-variant's key (each variant's own PDF, included page by page with pdfpages)."""
+variant's key (each variant's own PDF, included page by page with pdfpages), the same bytes on every run."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 from .. import output
 
 MAX_CELL = 90                  # characters of a value or an answer in the table
+# pdfTeX writes each included PDF's file name (a temporary path) into the book unless told not to
+SUPPRESS = r"\ifdefined\pdfsuppressptexinfo\pdfsuppressptexinfo=-1\fi"
 
 
 def _tex(text: str) -> str:
@@ -57,7 +59,8 @@ def _table(data: dict, rows: list[tuple]) -> list[str]:
 def source(data: dict, rows: list[tuple], pdfs: list[str]) -> str:
     """The book's LaTeX: a title, the table, every key's pages."""
     title = _tex(f"{data['spec']['name']}: every variant")
-    head = [r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}", r"\usepackage{longtable}",
+    head = [r"\documentclass[10pt]{article}", SUPPRESS, r"\usepackage[margin=2cm]{geometry}",
+            r"\usepackage{longtable}",
             r"\usepackage{pdfpages}", r"\begin{document}", r"\section*{" + title + "}",
             _tex(f"derive {data.get('derive')}, SymPy {data.get('sympy')}, salt {data.get('salt')!r}, "
                  f"{len(data['variants'])} variants."), "", r"\small"]
@@ -66,8 +69,10 @@ def source(data: dict, rows: list[tuple], pdfs: list[str]) -> str:
 
 
 def book(folder: str, data: dict, rows: list[tuple], cache: bool = True) -> str:
-    """Write ``folder/all-solutions.pdf`` from the variants' PDFs written there; its path."""
+    """Write ``folder/all-solutions.pdf`` from the variants' PDFs written there; its path. The same bytes on every
+    run (no date, unless SOURCE_DATE_EPOCH is set; no temporary path), so that --check compares it."""
     from ..pdf import compile_pdf
+    from .run import _dated
     name = data["spec"]["name"]
     with tempfile.TemporaryDirectory(prefix="derive-book-") as tmp:
         pdfs = []
@@ -77,5 +82,6 @@ def book(folder: str, data: dict, rows: list[tuple], cache: bool = True) -> str:
                 copy = os.path.join(tmp, f"key{k}.pdf")            # a path TeX reads whatever the folder's name
                 shutil.copyfile(own, copy)
                 pdfs.append(copy)
-        pdf = compile_pdf(source(data, rows, pdfs), passes=2, cache=False)      # the same bytes every run
+        with _dated():
+            pdf = compile_pdf(source(data, rows, pdfs), passes=2, cache=False)
     return output.write(os.path.join(folder, "all-solutions.pdf"), pdf)

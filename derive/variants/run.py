@@ -34,6 +34,7 @@ class Options:
     templates: object = None
     figures: bool = True
     cache: bool = True
+    scheduler: str | None = None        # a Dask scheduler's address: the variants derived there (variants.cluster)
 
 
 @dataclass
@@ -363,7 +364,11 @@ def solve_many(run: Plan, wanted: list[tuple[int, dict]], progress=None, cache: 
 
 def derive_all(run: Plan, opts: Options, progress=None) -> list[dict]:
     """Every variant of the run's slice: the problems derived on every core (``presolve``), then each variant's
-    files rendered on every core (derive.parallel: the variants are independent)."""
+    files rendered on every core (derive.parallel: the variants are independent); with ``opts.scheduler``, each
+    variant a task on that Dask cluster (derive.variants.cluster), the same files."""
+    if opts.scheduler:
+        from . import cluster
+        return cluster.derive_all(run, opts, progress)
     _prepared(opts)
     _PARTS.clear()
     _BARE.clear()
@@ -380,8 +385,11 @@ def derive_all(run: Plan, opts: Options, progress=None) -> list[dict]:
                             parallel.jobs(), least=2, progress=told)
 
 
-def total(run: Plan) -> int:
-    """What the progress bar counts: the questions to derive, then the variants to render."""
+def total(run: Plan, opts: Options | None = None) -> int:
+    """What the progress bar counts: the questions to derive, then the variants to render (on a cluster, the
+    variants)."""
+    if opts is not None and opts.scheduler:
+        return len(run.mine)
     return sum(len(part.asks) for n, v in _wanted(run) for part in run.drawer.loaded(n, v).parts) + len(run.mine)
 
 
@@ -459,6 +467,6 @@ def generate(spec, count=None, roster_file=None, opts: Options = Options(), out=
         raise UsageError(f"-f {','.join(pooled(opts))}: one file holds every variant, so it is not made by a shard; "
                          f"write it in a run without --shard (the other formats can be sharded)")
     run = plan(spec, count, roster_file, part, opts.cache)
-    with (progress(total(run)) if progress else contextlib.nullcontext()) as told:
+    with (progress(total(run, opts)) if progress else contextlib.nullcontext()) as told:
         results = derive_all(run, opts, told)
     return write(run, opts, results, out)
