@@ -8,6 +8,7 @@ import os
 import sys
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .errors import DeriveError, Unanswered, printable
@@ -179,7 +180,8 @@ def schema():
 
 
 VARIANTS_FORMAT = ("Formats of each variant's files, comma-separated (json by default; every format of `derive "
-                   "solutions` and `derive problems`: a format that serves both sheets writes both).")
+                   "solutions` and `derive problems`: a format that serves both sheets writes both). With --stress: "
+                   "html and/or pdf, the report with a histogram of each number.")
 
 
 @contextlib.contextmanager
@@ -205,8 +207,9 @@ def _progress(quiet: bool, total: int):
 @click.option("--check", "check", metavar="DIR", help="Derive the variants of DIR's manifest again and compare "
                                                        "every file, byte for byte.")
 @click.option("--merge", "merge", metavar="DIR", help="Join the shards' manifests and answers in DIR.")
-@click.option("--stress", type=int, metavar="N", help="Draw N variants, write nothing, and report the spread of "
-                                                      "the answers and how often each require passes.")
+@click.option("--stress", type=int, metavar="N", help="Draw N variants, write no keys, and report the spread of "
+                                                      "the answers, the ways each is derived and how often each "
+                                                      "require passes (-f html,pdf: reports with histograms).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Derive each variant on this Dask cluster (the same "
                                                                 "files; pip install 'derive-keys[dask]').")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -234,8 +237,11 @@ def variants(spec, count, roster, fmt, output, shard, check, merge, stress, sche
         else:
             _echo(commands.merge_variants(merge, cache=not no_cache))
     elif stress is not None:
-        click.echo(commands.stress_variants(spec, stress, count, roster, progress=progress, scheduler=scheduler),
-                   nl=False)
+        given = click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT
+        text, written = commands.stress_variants(spec, stress, count, roster, progress=progress, scheduler=scheduler,
+                                                 fmt=fmt if given else None, out=output)
+        click.echo(text, nl=False)
+        _echo(written)
     else:
         _echo(commands.variants(spec, count, roster, fmt, output, shard, templates, not no_figures,
                                 cache=not no_cache, progress=progress, scheduler=scheduler))

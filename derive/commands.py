@@ -243,16 +243,29 @@ def merge_variants(folder: str, cache: bool = True) -> list[str]:
     return audit.merge(folder, cache)
 
 
-def stress_variants(spec, n: int, count=None, roster=None, progress=None, scheduler: str | None = None) -> str:
-    """Draw n variants and report the spread of each question's answers and each require's acceptance."""
-    from .variants import stress
+STRESS_FORMATS = ("html", "pdf")
+
+
+def stress_variants(spec, n: int, count=None, roster=None, progress=None, scheduler: str | None = None,
+                    fmt: str | None = None, out: str | None = None) -> tuple[str, list[str]]:
+    """Draw n variants and report the spread of each question's answers (a histogram each in the HTML and PDF
+    reports, ``fmt`` 'html', 'pdf' or both, written as ``out``/<spec>-stress.html and .pdf), how often each
+    way of deriving it occurs, and each require's acceptance: the text report and the paths written."""
+    from .variants import report, stress
     if spec is None:
         raise UsageError("derive variants --stress N needs a SPEC")
     if count is not None or roster is not None:
         raise UsageError("--stress N draws N variants of its own: leave out --count and --roster")
     if scheduler is not None:
         raise UsageError("--stress derives its variants on this machine's cores: leave out --scheduler")
-    return stress.report(spec, n, progress)
+    names = [] if fmt is None else format_names(fmt, STRESS_FORMATS, "stress report")
+    if _output(out) == "-":
+        raise UsageError("--stress writes its text to standard output; give -o FILE or -o DIR for the reports")
+    stats = stress.analyse(spec, n, progress)
+    targets = _targets(names, out, f"{stats.name}-stress") if names else []
+    made = {"html": lambda: report.to_html(stats), "pdf": lambda: report.to_pdf(stats)}
+    data = [made[name]() for name in names]                       # everything made before anything is written
+    return stress.text(stats), [output.write(path, blob) for path, blob in zip(targets, data)]
 
 
 def grade(folder, responses, out: str | None = None, feedback: str | None = None) -> tuple[list[str], list[str]]:

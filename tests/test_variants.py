@@ -4,6 +4,7 @@ order, the shards or the processes), --check, --merge, --stress, and the bad ent
 
 from __future__ import annotations
 
+import collections
 import copy
 import math
 import csv
@@ -404,3 +405,122 @@ def test_every_init_variant_of_a_pool_is_torch_nn_inits(tmp_path):
         ours = answers_of(out, v["id"], "init")
         assert math.isclose(ours["2a.ii"], std, rel_tol=1e-12), (v["id"], ours, std)
         assert math.isclose(ours["2a.i"], std ** 2, rel_tol=1e-12)
+
+
+# --- the stress report: spread, histograms, verdicts, ways of deriving, requires --------------------------------------
+
+RNN = '''title = "Stress"
+[variants]
+salt = "stress-test"
+
+[[problem]]
+kind = "rnn-activation"
+W_a = 1
+b = 0
+x = 0
+a0 = 0
+
+  [problem.vary]
+  W_a = { from = 0.5, to = 2, step = 0.25 }
+  b = [0, 0.5, -0.5]
+  require = ["W_a != 1.25"]
+
+  [[problem.part]]
+  activation = '\\frac{\\exp(2z) - 1}{\\exp(2z) + 1}'
+  ask = ["derivative", "stability"]
+'''
+
+
+def stress_truth(tmp_path, spec: Path, n: int) -> dict:
+    """The same N variants written by derive variants --roster (the stress test's ids, stress-00001 ...), read back
+    from answers.csv: each (question, entry)'s numbers and texts."""
+    roster = roster_file(tmp_path / "stress.csv", [("id",)] + [(f"stress-{k:05d}",) for k in range(1, n + 1)])
+    out = tmp_path / "truth"
+    assert run("variants", spec, "--roster", roster, "-o", out).exit_code == 0
+    truth: dict = {}
+    for row in csv.DictReader((out / "answers.csv").read_text(encoding="utf-8").splitlines()):
+        truth.setdefault((row["question"], row["entry"]), []).append(row["value"])
+    return truth
+
+
+def test_the_histogram_bins():
+    from derive.variants.stress import BINS, histogram
+    assert histogram([3, 3, 3]) is None
+    few = histogram([1, 2, 2, 5, 5, 5])
+    assert few.bars == ((1, 1, 1), (2, 2, 2), (5, 5, 3)) and not few.log
+    many = histogram([float(k) for k in range(100)])
+    assert len(many.bars) == BINS and [c for *_, c in many.bars] == [10] * BINS
+    assert many.bars[0][0] == 0 and math.isclose(many.bars[-1][1], 99)
+    wide = histogram([10.0 ** k for k in range(-20, 20)] + [float("inf")])
+    assert wide.log and sum(c for *_, c in wide.bars) == 40 and [c for *_, c in wide.bars] == [4] * BINS
+    assert math.isclose(wide.bars[0][0], 1e-20) and math.isclose(wide.bars[-1][1], 1e19)
+
+
+def test_the_stress_reports_agree_with_the_variants_written(tmp_path):
+    """Text, HTML and PDF: each number's min, median and max and each verdict's frequency are those of the same
+    variants written by derive variants; each histogram counts every variant; the ways of deriving a question
+    follow its verdicts; the require's rate is its draws'."""
+    import html.parser
+    import statistics
+    spec = tmp_path / "rnn.toml"
+    spec.write_text(RNN, encoding="utf-8")
+    n = 40
+    truth = stress_truth(tmp_path, spec, n)
+    result = run("variants", spec, "--stress", n, "-f", "html", "-o", f"{tmp_path / 'report'}/")
+    assert result.exit_code == 0, result.output
+    factor = [float(v) for v in truth[("1a.ii", "factor")]]
+    want = f"factor: min {min(factor):.6g}, median {statistics.median(factor):.6g}, max {max(factor):.6g}"
+    assert want in result.output
+    verdicts = collections.Counter(truth[("1a.ii", "verdict")])
+    assert len(verdicts) >= 2                              # the grid reaches more than one verdict
+    for verdict, count in verdicts.items():
+        assert f"{verdict!r} {count} ({100 * count / n:.1f}%)" in result.output
+    ways = re.search(r"1a\.ii stability \(40 variants\)\n(?:    .*\n)*?    derived (\d+) ways:\n((?:      .*\n)+)",
+                     result.output)
+    assert ways and int(ways.group(1)) >= len(verdicts)
+    assert sum(int(m) for m in re.findall(r"^      (\d+) \(", ways.group(2), re.M)) == n
+    passed = re.search(r"require\[1\] W_a != 1.25: passed (\d+) of (\d+)", result.output)
+    assert passed and int(passed.group(1)) == n and int(passed.group(2)) > n      # 1 in 7 values of W_a refused
+    page = (tmp_path / "report" / "rnn-stress.html").read_text(encoding="utf-8")
+    assert str(tmp_path / "report" / "rnn-stress.html") in result.output
+
+    class Bars(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.svgs, self.title = [], False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "svg":
+                self.svgs.append([])
+            self.title = tag == "title" and bool(self.svgs)              # a bar's, not the page's
+
+        def handle_data(self, data):
+            if self.title:
+                self.svgs[-1].append(int(data.rsplit(": ", 1)[1]))
+                self.title = False
+    bars = Bars()
+    bars.feed(page)
+    varying = sum(1 for values in truth.values() if len(set(values)) > 1 and all(
+        re.fullmatch(r"-?[\d.e+-]+", v) for v in values))
+    assert len(bars.svgs) == varying and all(sum(counts) == n for counts in bars.svgs)
+    assert f"{min(factor):.6g}" in page and "W_a != 1.25" in page
+
+
+def test_the_stress_pdf_compiles_with_its_histograms(tmp_path, network_spec):
+    need_tex()
+    import shutil
+    import subprocess
+    result = run("variants", network_spec, "--stress", 12, "-f", "pdf,html", "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "network-stress.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and (tmp_path / "network-stress.html").is_file()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert "Stress test" in text and "require" in text and "total-params" in text
+
+
+def test_the_stress_report_formats_are_checked(tmp_path, network_spec):
+    bad = run("variants", network_spec, "--stress", 3, "-f", "json")
+    assert bad.exit_code == 2 and "no format 'json' for the stress report" in bad.output
+    out = run("variants", network_spec, "--stress", 3, "-f", "html", "-o", "-")
+    assert out.exit_code == 2 and "give -o FILE or -o DIR" in out.output
