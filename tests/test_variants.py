@@ -223,6 +223,33 @@ def test_check_finds_a_changed_file(tmp_path, network_spec):
     assert "v001" not in bad.output
 
 
+def test_check_compares_the_manifest_and_the_answers_naming_what_differs(tmp_path, network_spec):
+    out = tmp_path / "out"
+    assert run("variants", network_spec, "--count", 3, "-o", out).exit_code == 0
+    path = out / "manifest.json"
+    clean = path.read_text(encoding="utf-8")
+    manifest = json.loads(clean)
+    manifest["variants"][1]["key"] = "0" * 64                                  # v002's key hash
+    manifest["variants"][0]["problems"][0]["values"]["layers[1].filters"] = -1      # v001's values drawn
+    path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    bad = run("variants", "--check", out)
+    assert bad.exit_code == 1, bad.output
+    assert "manifest.json: differs (v001: values drawn or seeds; v002: the key's hash)" in bad.output
+    assert "v002/network-solutions.json" not in bad.output                       # the files themselves are right
+    path.write_text(clean, encoding="utf-8")
+    table = out / "answers.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(",v003,", ",v003,", 1) + "v003,1a.i,,1,1,\n",
+                     encoding="utf-8")
+    bad = run("variants", "--check", out)
+    assert bad.exit_code == 1 and "  answers.csv: differs" in bad.output and "manifest.json" not in bad.output
+    table.unlink()
+    bad = run("variants", "--check", out)
+    assert bad.exit_code == 1 and "  answers.csv: missing" in bad.output
+    path.unlink()
+    gone = run("variants", "--check", out)
+    assert gone.exit_code == 2 and "manifest.json: no such file" in gone.output
+
+
 def test_merge_says_which_shard_is_missing(tmp_path, network_spec):
     out = tmp_path / "out"
     assert run("variants", network_spec, "--count", 4, "-o", out, "--shard", "2/3").exit_code == 0
@@ -355,7 +382,14 @@ def test_the_book_lists_every_variant(tmp_path, network_spec):
     book = (out / "all-solutions.pdf").read_bytes()
     assert book.startswith(b"%PDF") and (out / "v002" / "network-solutions.pdf").is_file()
     assert str(out / "all-solutions.pdf") in result.output
-    assert run("variants", "--check", out, "-q").exit_code == 0          # the PDFs too, byte for byte
+    check = run("variants", "--check", out, "-q")                        # the PDFs too, byte for byte, and the book
+    assert check.exit_code == 0 and "(7 files)" in check.output, check.output     # 4 PDFs, 3 of the run
+    (out / "all-solutions.pdf").write_bytes(book + b"% a page added by hand\n")
+    bad = run("variants", "--check", out, "-q")
+    assert bad.exit_code == 1 and bad.output.count("differs") == 1 and "  all-solutions.pdf: differs" in bad.output
+    (out / "all-solutions.pdf").unlink()
+    bad = run("variants", "--check", out, "-q")
+    assert bad.exit_code == 1 and "  all-solutions.pdf: missing" in bad.output
 
 
 if __name__ == "__main__":                   # rewrite the golden file (only when the draws are meant to change)
