@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 import sys
+import time
 
 import click
 from click.core import ParameterSource
@@ -184,14 +185,42 @@ VARIANTS_FORMAT = ("Formats of each variant's files, comma-separated (json by de
                    "html and/or pdf, the report with a histogram of each number.")
 
 
+PROGRESS_DELAY = 2.0         # seconds a run goes on before its progress bar shows (a shorter one shows none)
+
+
+class _LateBar:
+    """click's progress bar on standard error (done/total, time left), shown once the run has gone on for
+    PROGRESS_DELAY seconds: a run shorter than that prints nothing."""
+
+    def __init__(self, total: int):
+        self.total, self.started, self.bar = total, time.monotonic(), None
+
+    def update(self, done: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_DELAY:
+                return
+            self.bar = click.progressbar(length=self.total, label="derive variants", file=sys.stderr, show_pos=True,
+                                         show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
 @contextlib.contextmanager
 def _progress(quiet: bool, total: int):
-    """click's progress bar on standard error when it is a terminal (done/total, time left); silent otherwise."""
+    """A progress bar on standard error when it is a terminal and the run takes longer than PROGRESS_DELAY
+    seconds (``_LateBar``); silent otherwise, and with --quiet."""
     if quiet or total < 2 or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=total, label="derive variants", file=sys.stderr, show_pos=True, show_eta=True) as bar:
-        yield lambda done: bar.update(done - bar.pos)
+    bar = _LateBar(total)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
 
 
 @cli.command()

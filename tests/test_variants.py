@@ -10,6 +10,7 @@ import math
 import csv
 import json
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -424,6 +425,64 @@ def test_progress_counts_the_questions_then_the_variants(tmp_path, network_spec)
     # the image problems were derived while drawing (their require reads an answer): the language model's 5
     # questions, then the 5 variants
     assert seen == sorted(seen) and seen[-1] == totals[0] == 5 + 5
+
+
+def test_the_progress_bar_shows_on_a_terminal_once_two_seconds_have_passed(monkeypatch):
+    import io
+    import types
+    from derive import cli as command_line
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    clock = [1000.0]
+    monkeypatch.setattr(command_line, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+
+    def shown(quiet: bool = False, terminal: bool = True, seconds: float = 0.0) -> str:
+        err = Terminal() if terminal else io.StringIO()
+        monkeypatch.setattr(sys, "stderr", err)
+        with command_line._progress(quiet, 10) as told:
+            for done in (3, 6, 10):
+                if told is not None:
+                    told(done)
+                clock[0] += seconds
+        monkeypatch.undo()
+        monkeypatch.setattr(command_line, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+        return err.getvalue()
+    assert shown() == ""                                               # done within the two seconds: nothing
+    slow = shown(seconds=1.5)                                          # 3 s in at the third update
+    assert "derive variants" in slow and "10/10" in slow and "3/10" not in slow
+    assert shown(quiet=True, seconds=5) == "" and shown(terminal=False, seconds=5) == ""
+
+
+def test_a_long_run_shows_its_progress_on_a_terminal(tmp_path, network_spec):
+    """A real terminal (a pseudo-terminal as standard error): PDFs take longer than two seconds to make."""
+    need_tex()
+    import os
+    import pty
+    import subprocess
+
+    def stderr_of(*args) -> str:
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "derive", "variants", network_spec, "--count", "2", "-f",
+                                 "pdf", *args], stdout=subprocess.DEVNULL, stderr=follower, cwd=tmp_path)
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:                                      # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            seen += chunk
+        proc.wait(timeout=120)
+        os.close(leader)
+        assert proc.returncode == 0, seen
+        return seen.decode("utf-8", "replace")
+    shown = stderr_of("-o", tmp_path / "one")
+    assert "derive variants" in shown and re.search(r"\d+/\d+", shown), shown
+    assert stderr_of("-o", tmp_path / "two", "-q") == ""
 
 
 def test_every_init_variant_of_a_pool_is_torch_nn_inits(tmp_path):
