@@ -81,7 +81,9 @@ def book_pdf(data: dict, rows: list[tuple], keys: list[bytes]) -> bytes:
             Path(path).write_bytes(key)
             pdfs.append(path)
         with _dated():
-            return compile_pdf(source(data, rows, pdfs), passes=2, cache=False)
+            return compile_pdf(source(data, rows, pdfs), passes=1, cache=False)     # its table's columns are
+                                                                                    # fixed: one run, unless TeX
+                                                                                    # asks for another
 
 
 def keys_in(folder: str, data: dict) -> list[bytes]:

@@ -183,11 +183,18 @@ def derive_task(task: Task) -> dict:
         try:
             plan, opts = _worker_plan(task)
             plan.draws[task.student.id] = task.draws
-            with _environ(task.environ):
+            with _environ(task.environ), run.compiling(_formats()):
                 result = run.derive_one(plan, opts, task.student)
         except DeriveError as err:
             result = {"error": str(err)}
     return {**result, "versions": (__version__, sympy.__version__)}
+
+
+def _formats() -> str:
+    """This worker's folder of dumped preambles (derive.pdf.shared_preambles), for as long as it lives."""
+    if "formats" not in _FOLDERS:
+        _FOLDERS["formats"] = tempfile.TemporaryDirectory(prefix="derive-run-fmt-")
+    return _FOLDERS["formats"].name
 
 
 def _worker_plan(task: Task) -> tuple[run.Plan, run.Options]:
