@@ -73,7 +73,7 @@ def cpu(args: list[str], tmp: str, out: str) -> float:
 
 def per_variant(spec: Path, tmp: str) -> None:
     """One more variant's CPU seconds: JSON (a pool of 110 against one of 10), PDF key and sheet (12 students
-    against 2, the book included)."""
+    against 2, the book's share included; docs/variants.md turns them into the arithmetic of a class)."""
     small, large = cpu([str(spec), "--count", "10"], tmp, "a"), cpu([str(spec), "--count", "110"], tmp, "b")
     json_each = (large - small) / 100
     few, many = roster(Path(tmp) / "r2.csv", 2), roster(Path(tmp) / "r12.csv", 12)
@@ -82,9 +82,6 @@ def per_variant(spec: Path, tmp: str) -> None:
     pdf_each = (pdf_large - pdf_small) / 10
     print(f"one more HW5 variant, json:              {json_each:.3f} CPU s (10 variants: {small:.2f} s in all)")
     print(f"one more student's PDF key, sheet, json: {pdf_each:.3f} CPU s (2 students: {pdf_small:.2f} s in all)")
-    for cores in (2, 8, 32):
-        print(f"  {cores:2d} cores, 300 s: about {int(300 * cores / pdf_each)} students with PDFs, "
-              f"{int(300 * cores / json_each)} as JSON")
 
 
 def main() -> None:
