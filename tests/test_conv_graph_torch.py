@@ -89,7 +89,7 @@ def test_an_undefined_gradient_is_refused_naming_the_equation(given_, forward):
     """torch gives inf or nan here; the key cannot show one, and used to fail its own check (exit 1)."""
     with pytest.raises(SpecError) as err:
         graph(given_, forward)
-    assert "forward[0]" in str(err.value) and "infinite or undefined" in str(err.value)
+    assert "forward[1]" in str(err.value) and "infinite or undefined" in str(err.value)
 
 
 def test_an_undefined_gradient_exits_2_and_writes_nothing(tmp_path):
@@ -101,7 +101,7 @@ def test_an_undefined_gradient_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "o.json"
     result = CliRunner().invoke(cli, ["solutions", str(spec), "-f", "json", "-o", str(out)])
     assert result.exit_code == 2 and not out.exists()
-    assert "forward[0]" in result.output and "Traceback" not in result.output
+    assert "forward[1]" in result.output and "Traceback" not in result.output
 
 
 def test_only_the_forward_pass_of_sqrt_at_0_is_fine():

@@ -12,6 +12,7 @@ import sympy
 from sympy import ImmutableMatrix
 
 from .config import CONSTANT_ARGS
+from .pointwise import extreme_back
 from .parse import Call, Index, Name, Neg, Node, Num, Op, names
 from .values import UNARY, Val, elementwise, evaluate, make
 
@@ -25,9 +26,9 @@ _X = sympy.Dummy("x", real=True)
 
 
 @functools.lru_cache(maxsize=None)
-def slope(fn: str) -> sympy.Expr:
-    """f'(x) of an elementwise function, in the dummy _X."""
-    return kinks(sympy.diff(UNARY[fn](_X), _X))
+def slope(fn: str, fixed: tuple = ()) -> sympy.Expr:
+    """f'(x) of an elementwise function (its constant arguments ``fixed``), in the dummy _X."""
+    return kinks(sympy.diff(UNARY[fn](_X, *fixed), _X))
 
 
 def backprop(rhs: Node, env: dict, upstream: Val, constant: frozenset) -> dict:
@@ -80,9 +81,11 @@ def _rules(node: Node, g: Val, env, memo, constant):
         return _op(node, g, memo, constant)
     if node.func in UNARY:
         x = memo[id(node.args[0])]
-        d = slope(node.func)
+        d = slope(node.func, tuple(memo[id(a)].scalar for a in node.args[1:]))
         local = x.map(lambda e: d.xreplace({_X: e}))
         return [(node.args[0], _times(g, local))]
+    if node.func in ("max", "min") and len(node.args) == 1:
+        return [(node.args[0], extreme_back(node.func, memo[id(node.args[0])], g))]
     if node.func in ("sum", "mean", "transpose"):
         return [(node.args[0], _reduce(node.func, memo[id(node.args[0])], g))]
     return _generic(node, g, memo, constant)

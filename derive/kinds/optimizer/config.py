@@ -177,7 +177,7 @@ def _read_gradients(typed: list, raw: list, n: int, scalar: bool) -> tuple[tuple
     shape = "a number per step" if scalar else f"a list of {n} numbers per step"
     out = []
     for k, g in enumerate(typed):
-        where = f"gradients[{k}]"
+        where = f"gradients[{k + 1}]"          # 1-based, as every list position a message names
         if isinstance(g, list):
             if scalar and len(g) != 1:
                 raise FieldError("w0", f"is a single number but gradient {k + 1} is a list of {len(g)}", None,
