@@ -76,7 +76,7 @@ def line(sym, formula, q_sym: Q, q_val: Q, value) -> "chain":
 def symbols_q(c: Config, k: int | None, t, prev, rule_keys) -> Q:
     """The inputs of coordinate k's rules at step t, as symbols (previous state at ``prev``)."""
     q = Q({name: HYPER[name] for name in hyper_values(c) if name in HYPER})
-    q["w"] = quantity("w", k, prev)
+    q["w"], q["t"] = quantity("w", k, prev), (t if isinstance(t, int) else T)
     q.update({key: quantity(key, k, prev) for key in state_keys(c)})
     for key in ("grad", *rule_keys):
         q[key + "_new"] = quantity(key, k, t)
@@ -89,7 +89,7 @@ def symbols_q(c: Config, k: int | None, t, prev, rule_keys) -> Q:
 def values_q(c: Config, i: int, s: Step, before: dict) -> Q:
     """The inputs of coordinate i's rules at step s, as numbers."""
     q = Q(hyper_values(c))
-    q["w"] = s.w_prev[i]
+    q["w"], q["t"] = s.w_prev[i], sympy.Integer(s.t)
     q.update({key: vals[i] for key, vals in before.items()})
     for key, vals in s.values:
         q[key + "_new"] = vals[i]
