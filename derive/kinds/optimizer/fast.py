@@ -153,13 +153,14 @@ def run(c: Config, last: Step) -> list[Step]:
         state = {k: [mp(x) for x in v] for k, v in last.state}
         kept = rules(c, last.t + 1)            # the same rules from the second step on
         for t in range(last.t + 1, c.steps + 1):
-            hyper = {**base, **rates(t)}
+            scheduled = rates(t)
+            hyper = {**base, **scheduled}
             grad = grad_at(t, w)
             step_clr = clr(FAST, Q(hyper), t) if c.optimizer == "adagrad" else None
             new = [_coordinate(c, kept, t, i, w[i], grad[i], state, hyper, step_clr) for i in range(c.n)]
             state = {k: [v[k] for v in new] for k in state}
             out.append(Step(t, w, (("grad", grad), ("w", tuple(v["w"] for v in new))),
-                            tuple((k, tuple(v)) for k, v in state.items()), step_clr))
+                            tuple((k, tuple(v)) for k, v in state.items()), step_clr, tuple(scheduled.items())))
             w = out[-1].w
     return out
 

@@ -95,7 +95,7 @@ class Written(Ops):
         return sympy.floor(a, evaluate=False)
 
     def cos_pi(self, a):
-        return sympy.cos(sympy.Mul(sympy.pi, a, evaluate=False), evaluate=False)
+        return sympy.cos(sympy.pi * a if a.is_number else sympy.Mul(sympy.pi, a, evaluate=False), evaluate=False)
 
 
 class Values(Ops):

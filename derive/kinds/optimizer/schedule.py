@@ -195,7 +195,7 @@ def _one_cycle(values, params: dict, field: str) -> Schedule:
 def anneal(o, start, end, pct, strategy: str):
     """OneCycleLR's _annealing_cos / _annealing_linear from start to end as pct goes from 0 to 1."""
     if strategy == "cos":
-        return o.add(end, o.mul(o.div(o.sub(start, end), 2), o.add(o.cos_pi(pct), 1)))
+        return o.add(end, o.div(o.mul(o.sub(start, end), o.add(1, o.cos_pi(pct))), 2))
     return o.add(o.mul(o.sub(end, start), pct), start)
 
 
@@ -234,6 +234,9 @@ def momentum(s: Schedule, o, q, e: int):
 
 
 def _pct(o, e, start, end):
+    """(e − start)/(end − start): exact for a whole e (the numbers written in: p itself), else with o."""
+    if isinstance(e, (int, sympy.Integer)):
+        return sympy.Rational(e - start) / (end - start)
     return o.div(o.sub(e, start), o.sub(end, start))
 
 
