@@ -58,6 +58,9 @@ class Fast(Ops):
     def max(self, a, b):
         return a if a >= b else b
 
+    def number(self, x):
+        return mp(x)
+
     def min(self, a, b):
         return a if a <= b else b
 
@@ -120,7 +123,7 @@ class Rates:
         q = self.q[id(sub)]
         out = {"lr": rate(sub, FAST, q, mp(e))}
         if self.c.cycled:
-            out[self.c.cycled] = momentum(sub, FAST, q, e)
+            out[self.c.cycled] = momentum(sub, FAST, q, mp(e))
         return out
 
 

@@ -28,9 +28,10 @@ def tail(exact) -> list:
     """The end of a chain for an exact value: = the value (a decimal or a small fraction), = a short closed form ≈
     its value, or ≈ its value."""
     from .narrate import result
-    if exact.is_Rational or sympy.count_ops(exact) > 12:
+    if exact.is_Rational or exact.is_Float:
         return result(exact)
-    return ["=", exact, "approx", sympy.Float(sympy.N(exact, 30), SHOWN)]
+    close = sympy.Float(sympy.N(exact, 30), SHOWN)
+    return ["=", exact, "approx", close] if sympy.count_ops(exact) <= 12 else ["approx", close]
 
 
 def symbols(s: Schedule, k: int | None = None) -> Q:

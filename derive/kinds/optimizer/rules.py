@@ -48,6 +48,10 @@ class Ops:
     def max(self, a, b):
         return sympy.Max(a, b)
 
+    def number(self, x):
+        """An exact number as this arithmetic takes it."""
+        return x
+
     def min(self, a, b):
         return sympy.Min(a, b)
 

@@ -123,7 +123,7 @@ class Schedule:
     def phase(self, e) -> tuple[Phase, sympy.Rational]:
         """OneCycleLR's phase at step e and the step it starts from (torch's loop: the first phase whose end is
         at least e, or the last)."""
-        start = sympy.Integer(0)
+        start, e = sympy.Integer(0), sympy.Integer(int(e))       # e: a whole number, in whatever arithmetic
         for k, phase in enumerate(self.phases):
             if e <= phase.end or k == len(self.phases) - 1:
                 return phase, start
@@ -228,7 +228,6 @@ def rate_at(s: Schedule, o, lr, e: int):
 def momentum(s: Schedule, o, q, e: int):
     """OneCycleLR's momentum (Adam's beta1) at scheduler step e."""
     phase, start = s.phase(e)
-    e = sympy.Integer(e)
     return anneal(o, q[phase.start_momentum], q[phase.end_momentum], _pct(o, e, start, phase.end),
                   s["anneal_strategy"])
 
@@ -237,6 +236,7 @@ def _pct(o, e, start, end):
     """(e − start)/(end − start): exact for a whole e (the numbers written in: p itself), else with o."""
     if isinstance(e, (int, sympy.Integer)):
         return sympy.Rational(e - start) / (end - start)
+    start, end = o.number(start), o.number(end)
     return o.div(o.sub(e, start), o.sub(end, start))
 
 
