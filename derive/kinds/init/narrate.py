@@ -175,9 +175,9 @@ def _notes(c: Config) -> list[Text]:
 def _keras_note(c: Config) -> Text:
     """How Keras's initialiser of that name draws: the same variance (its scale 2 for he_*, 1 for glorot_*)."""
     if c.uniform:
-        return say(f"Keras's {c.keras} draws from U(−b, b) with b = √(3·scale/n), the same bound as PyTorch's "
-                   f"{TORCH[c.scheme]} with gain² = scale (2 for he_uniform: ReLU's gain √2; 1 for glorot_uniform)"
-                   " on the same fans.")
+        return say(f"Keras's {c.keras} draws from U(−b, b) with b the square root of 3·scale/n, the same bound as"
+                   f" PyTorch's {TORCH[c.scheme]} whose gain squared is that scale (2 for he_uniform: ReLU's gain √2; 1"
+                   " for glorot_uniform), on the same fans.")
     return say(f"Keras's {c.keras} draws from a normal distribution truncated at two standard deviations, its"
                " standard deviation divided by 0.87962566 so that the truncated weights have the variance derived"
                f" here; PyTorch's {TORCH[c.scheme]} draws from the normal distribution itself. The variance, the"

@@ -47,15 +47,15 @@ def described(s: Schedule) -> str:
         return (f"SequentialLR of {', '.join(described(p) for p in s.parts)} (milestones "
                 f"{', '.join(map(str, s.milestones))})")
     skip = ("initial_lr", "min_lr", "epochs", "steps_per_epoch")
-    args = ", ".join(f"{k}={_arg(v)}" for k, v in s.params if k not in skip)
-    return f"{s.type}({args})"
+    args = ", ".join(f"{k} {_arg(v)}" for k, v in s.params if k not in skip)
+    return f"{s.type} ({args})"
 
 
 def _arg(v) -> str:
     if isinstance(v, bool):
-        return str(v)
+        return str(v).lower()
     if isinstance(v, str):
-        return repr(v)
+        return f'"{v}"'
     if isinstance(v, tuple):
         return "[" + ", ".join(map(str, v)) + "]"
     v = sympy.Rational(v)
@@ -86,8 +86,9 @@ def rule_steps(c: Config) -> list:
                   " optimiser's initial rate η (PyTorch's _update_lr(0): its closed form at its step 0). "]
         for k, sub in enumerate(s.parts, 1):
             m = s.milestones[k - 2] if k > 1 else 0
-            until = f" while t − 1 < {s.milestones[k - 1]}" if k <= len(s.milestones) else ""
-            pieces += [f"{'From' if k > 1 else 'At first'}{f' t − 1 = {m}' if k > 1 else ''}{until}, {sub.type}: ",
+            end = s.milestones[k - 1] if k <= len(s.milestones) else None
+            steps = f"steps t from {m + 1}" + (f" to {end}" if end is not None else " on")
+            pieces += [f"For {steps} ({sub.type}): ",
                        let(rate_symbol("lr", "t"), rate(sub, WRITTEN, symbols(sub, k), T - 1 - m)),
                        _passed(sub, k, m), "; " if k < len(s.parts) else "."]
         return [step(say(*pieces))]
@@ -120,10 +121,10 @@ def one_cycle_steps(c: Config, head: str) -> list:
         start = phase.end
     p, e = param("pct"), sympy.Symbol("e", integer=True, nonnegative=True)
     form = anneal(WRITTEN, param("from"), param("to"), p, s["anneal_strategy"])
-    text = say(head + ". It rises from initial_lr = max_lr/div_factor to max_lr, then falls to min_lr = initial_lr"
-               "/final_div_factor: " + "; ".join(phases) + ". In a phase from scheduler step ", param("start"), " to ",
+    text = say(head + ". It rises from initial_lr (max_lr/div_factor) to max_lr, then falls to min_lr (initial_lr"
+               "/final_div_factor): " + "; ".join(phases) + ". In a phase from scheduler step ", param("start"), " to ",
                param("end"), ", with ", let(p, (e - param("start")) / (param("end") - param("start"))),
-               " at scheduler step e = t − 1, " + ("cosine" if s["anneal_strategy"] == "cos" else "linear")
+               " at scheduler step ", let(e, T - 1), ", " + ("cosine" if s["anneal_strategy"] == "cos" else "linear")
                + " annealing from ", param("from"), " to ", param("to"), " gives ", form,
                (" for the rate and for the " + ("β₁" if c.cycled == "beta1" else "momentum") + "." if c.cycled else
                 " for the rate."), )

@@ -28,15 +28,16 @@ from .rules import Q
 
 MAX_EPOCH = 100_000
 FACTOR = Number(min=0)
+GAMMA = "the factor γ"
+MILESTONES = ListOf(Integer(0, MAX_EPOCH), 0, 50, noun="whole numbers", each="{field}[{n}]")
+MILESTONES_DOC = ("MultiStepLR: the scheduler steps at which the rate is multiplied by gamma; SequentialLR: those at"
+                  " which the next scheduler takes over (one fewer than the schedulers, increasing)")
 INNER = {
     "StepLR": (Field("step_size", Integer(1, MAX_EPOCH), "the period: the rate is multiplied by gamma every"
                      " step_size scheduler steps", REQUIRED),
-               Field("gamma", FACTOR, "the factor", 0.1)),
-    "MultiStepLR": (Field("milestones", ListOf(Integer(0, MAX_EPOCH), 1, 50, noun="whole numbers",
-                                               each="{field}[{n}]"),
-                          "the scheduler steps at which the rate is multiplied by gamma", REQUIRED),
-                    Field("gamma", FACTOR, "the factor", 0.1)),
-    "ExponentialLR": (Field("gamma", FACTOR, "the factor of every scheduler step", REQUIRED),),
+               Field("gamma", FACTOR, GAMMA, 0.1)),
+    "MultiStepLR": (Field("milestones", MILESTONES, MILESTONES_DOC, REQUIRED), Field("gamma", FACTOR, GAMMA, 0.1)),
+    "ExponentialLR": (Field("gamma", FACTOR, GAMMA, REQUIRED),),
     "CosineAnnealingLR": (Field("T_max", Integer(1, MAX_EPOCH), "half the cosine's period, in scheduler steps",
                                 REQUIRED),
                           Field("eta_min", Number(), "the smallest rate", 0)),
@@ -68,8 +69,7 @@ INNER_TABLE = Tagged("type", INNER, "scheduler", docs=DOCS, near=("kind", "name"
 SEQUENTIAL = (
     Field("schedulers", ListOf(INNER_TABLE, 1, 8, noun="scheduler tables", each="{field}[{n}]"),
           "the schedulers in turn (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR or LinearLR)", REQUIRED),
-    Field("milestones", ListOf(Integer(1, MAX_EPOCH), 0, 7, noun="whole numbers", each="{field}[{n}]"),
-          "the scheduler steps at which the next scheduler takes over: one fewer than the schedulers", REQUIRED),
+    Field("milestones", MILESTONES, MILESTONES_DOC, REQUIRED),
 )
 SCHEDULER = Tagged("type", {**INNER, "OneCycleLR": ONE_CYCLE, "SequentialLR": SEQUENTIAL}, "scheduler", docs=DOCS,
                    near=("kind", "name", "scheduler"))
@@ -206,7 +206,8 @@ def rate(s: Schedule, o, q, e):
     if s.type == "StepLR":
         return o.mul(q.lr, o.pow(q.gamma, o.floor(o.div(e, q.step_size))))
     if s.type == "MultiStepLR":
-        return o.mul(q.lr, o.pow(q.gamma, q.passed if "passed" in q else sympy.Integer(bisect_right(s["milestones"], e))))
+        passed = q.passed if "passed" in q else sympy.Integer(bisect_right(s["milestones"], e))
+        return o.mul(q.lr, o.pow(q.gamma, passed))
     if s.type == "ExponentialLR":
         return o.mul(q.lr, o.pow(q.gamma, e))
     if s.type == "CosineAnnealingLR":
