@@ -301,6 +301,8 @@ def spec(**change):
     (dict(part=[{"ask": "lr", "at": [1, 20]}], scheduler={"type": "OneCycleLR", "max_lr": 1, "total_steps": 9}),
      "at[2]", "past OneCycleLR's cycle"),
     (dict(part=[{"ask": "updates"}], w0=None), "w0", "missing"),
+    (dict(gradients=None, loss="\\ln(w)", steps=5000), "loss", "not a finite real number at step 7"),
+    (dict(gradients=None, lr=1.5, loss="w^4", steps=500), "loss", "diverge"),
 ])
 def test_bad_specs_name_the_field(change, field, words):
     with pytest.raises(SpecError) as err:

@@ -132,16 +132,19 @@ def gradients(c: Config):
     if c.gradients is not None:
         given = [tuple(mp(g) for g in grad) for grad in c.gradients]
         return lambda t, w: given[t - 1]
+    loss = numeric.compile(c.loss, c.variables)
     partials = [numeric.compile(sympy.diff(c.loss, v), c.variables) for v in c.variables]
 
     def at(t: int, w):
         point = [to_mpmath(x) for x in w]
         with mpmath.workprec(BITS):
             values = [p(*point) for p in partials]
-        if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in values):
-            where = ", ".join(mpmath.nstr(x, 6) for x in point)
-            raise FieldError("loss", f"its gradient is not a finite real number at step {t} (at w = {where})",
-                             c.loss_text, "a loss defined along the iterates")
+            level = loss(*point)
+        for what, v in (("it", level), *(("its gradient", v) for v in values)):
+            if not (isinstance(v, mpmath.mpf) and mpmath.isfinite(v)):
+                where = ", ".join(mpmath.nstr(x, 6) for x in point)
+                raise FieldError("loss", f"{what} is not a finite real number at step {t} (at w = {where})",
+                                 c.loss_text, "a loss defined along the iterates")
         return tuple(mp(v) for v in values)
     return at
 
