@@ -193,7 +193,7 @@ def other_convention(layer: Layer, features: int) -> Step:
     PyTorch's two."""
     b = 3 - layer.bias_vectors
     blocks = recurrent_blocks(layer, features, b)
-    keras = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU with reset_after=False"}[layer.type]
+    keras = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU with reset_after set to False"}[layer.type]
     words = (f"PyTorch's nn.{layer.type.upper() if layer.type != 'lstm' else 'LSTM'} keeps two bias vectors per"
              " block (b_ih and b_hh), which makes" if b == 2 else
              f"Keras's {keras} keeps one bias vector per block, which makes")
@@ -350,5 +350,5 @@ def _other_totals(c: Config, trainable: int) -> list:
                for l, s in layers)
     single = layers[0][0].single_bias
     words = ("PyTorch's two bias vectors per gate block (b_ih and b_hh)" if single else
-             "Keras's one bias vector per gate block (SimpleRNN, LSTM, GRU with reset_after=False)")
+             "Keras's one bias vector per gate block (SimpleRNN, LSTM, GRU with reset_after set to False)")
     return [say(f"With {words} the recurrent layers would make the trainable total {trainable + diff:,}.")]
