@@ -97,12 +97,13 @@ def test_a_variant_does_not_depend_on_the_others():
     one = Drawer(derive.loads(NETWORK, "network.toml"))
     data = tomllib.loads(NETWORK)
     data["problem"].append(copy.deepcopy(data["problem"][0]))
-    del data["problem"][-1]["vary"]["require"]                     # its question ids are 3a.i, ...
+    del data["problem"][-1]["vary"]["require"]                     # its question ids are Na.i, ... (N: the last)
+    last = len(data["problem"])
     two = Drawer(derive.from_mapping(data, "network.toml"))
     for ident in ("alice", "bob"):
         assert two.next(1, two.stream("zed", 1)) is not None
         assert one.next(1, one.stream(ident, 1)) == two.next(1, two.stream(ident, 1))
-    assert two.next(3, two.stream("alice", 3)) != two.next(1, two.stream("alice", 1))
+    assert two.next(last, two.stream("alice", last)) != two.next(1, two.stream("alice", 1))
 
 
 # --- every variant of a pool against PyTorch ---------------------------------------------------------------------
@@ -400,7 +401,8 @@ if __name__ == "__main__":                   # rewrite the golden file (only whe
 def test_a_variants_key_is_the_key_of_its_values(tmp_path):
     """Each variant's JSON is, byte for byte, `derive solutions` of the spec with its values written in (the
     problems derived once for all the variants, on every core, and renumbered, change nothing)."""
-    text = NETWORK + OPTIMIZER.split("title = ", 1)[1].split("\n", 1)[1].replace('answer("1a")', 'answer("3a")')
+    first = len(tomllib.loads(NETWORK)["problem"]) + 1              # the optimizer's first problem, after the network's
+    text = NETWORK + OPTIMIZER.split("title = ", 1)[1].split("\n", 1)[1].replace('answer("1a")', f'answer("{first}a")')
     out, manifest = pool(tmp_path, text, 12, "both")
     data = tomllib.loads(text)
     for v in manifest["variants"]:
@@ -423,8 +425,8 @@ def test_progress_counts_the_questions_then_the_variants(tmp_path, network_spec)
         yield seen.append
     commands.variants(str(network_spec), count=5, out=str(tmp_path / "out"), progress=progress)
     # the image problems were derived while drawing (their require reads an answer): the language model's 5
-    # questions, then the 5 variants
-    assert seen == sorted(seen) and seen[-1] == totals[0] == 5 + 5
+    # questions and the recurrent classifier's 3, then the 5 variants
+    assert seen == sorted(seen) and seen[-1] == totals[0] == 5 + 3 + 5
 
 
 def test_the_progress_bar_shows_on_a_terminal_once_two_seconds_have_passed(monkeypatch):

@@ -19,7 +19,8 @@ from ...steps import Solution, Text, let, say
 from ...words import join
 from ..base import Kind
 from ..activations import READABLE
-from . import band, plane, symbolic, values
+from . import band, compose, plane, symbolic, values
+from .compose import Composition
 from .plane import DOTS
 from .numbers import with_numbers
 from .config import Config
@@ -80,8 +81,10 @@ def _legacy(c: Config, ask: str) -> Solution:
     return replace(sol, figures=draw(c)) if draw else sol
 
 
-def solve(c: Config | Layer, ask: str) -> Solution:
+def solve(c: Config | Layer | Composition, ask: str) -> Solution:
     """Derive one question of a conv-matrix part: HW5's 1D symbols as before, the general layer otherwise."""
+    if isinstance(c, Composition):
+        return compose.solve(c, ask)
     if isinstance(c, Config):
         return band.SOLVERS[ask](c) if band.long(c) else _legacy(c, ask)
     if ask in LEGACY and c.legacy is not None and (ask != "matrix" or c.f is None):
@@ -95,8 +98,10 @@ def solve(c: Config | Layer, ask: str) -> Solution:
             "filter-gradient-value": values.filter_gradient, "input-gradient-value": values.input_gradient}[ask](c)
 
 
-def setting(c: Config | Layer) -> Text:
+def setting(c: Config | Layer | Composition) -> Text:
     """HW5's 1D setting as before; the general layer's otherwise."""
+    if isinstance(c, Composition):
+        return compose.setting(c)
     if isinstance(c, Config):
         return setting_1d(c)
     if c.legacy is not None and c.x is None and c.f is None and c.upstream is None:
@@ -121,6 +126,8 @@ class ConvMatrix(Kind):
         "input-gradient": "da/dx = diag(phi'(z)) F (F^T when transposed), outputs x inputs",
         "filter-gradient-value": "with x, f, upstream: dL/df, numbers in the filter's shape",
         "input-gradient-value": "with x, f, upstream: dL/dx, numbers in the input's shape",
+        "compose": "width = [k1, k2], no activation: two 1D convolutions in a row as one, its kernel from the product"
+                   " of their matrices",
     }
     fields = FIELDS
 
