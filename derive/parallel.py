@@ -152,7 +152,7 @@ def _fork(state: _Run) -> _Worker:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    frozen = gc.get_freeze_count() > 0          # the console script keeps its heap frozen (derive.launch.settle)
+    frozen = gc.get_freeze_count() > 0          # the console script keeps its heap frozen (derive.process.settle)
     gc.freeze()                       # the heap as it is stays untouched by either side's collector (no copies)
     try:
         pid = os.fork()

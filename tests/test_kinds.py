@@ -125,6 +125,9 @@ VALUE_TYPES = {
     "std": lambda v: isinstance(v, float) and v > 0,
     "bound": lambda v: isinstance(v, float) and v > 0,
     "updates": lambda v: isinstance(v, list) and all(isinstance(s, dict) and "w" in s and "step" in s for s in v),
+    "update": lambda v: isinstance(v, (int, float)) or (isinstance(v, list) and _numbers(v)),
+    "lr": lambda v: isinstance(v, list) and all(isinstance(s, dict) and isinstance(s["lr"], float) and "step" in s
+                                                for s in v),
 }
 
 

@@ -155,13 +155,13 @@ def test_every_kinds_example_the_same_serial_and_shared(name):
 
 def test_the_console_script_freezes_its_loaded_heap_and_a_library_caller_does_not(monkeypatch):
     import gc
-    from derive import launch
+    from derive import process
     before = gc.get_freeze_count()
-    launch.settle()                                              # not the console script: nothing happens
+    process.settle()                                             # not the console script: nothing happens
     assert gc.get_freeze_count() == before
-    monkeypatch.setattr(launch, "ONE_SHOT", True)
+    monkeypatch.setattr(process, "ONE_SHOT", True)
     try:
-        launch.settle()
+        process.settle()
         assert gc.get_freeze_count() > 0
         frozen = gc.get_freeze_count()
         assert parallel.run(4, lambda i: i, _pack, _unpack, 2) == [0, 1, 2, 3]

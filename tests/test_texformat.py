@@ -214,3 +214,43 @@ def test_documents_share_a_format_only_under_one_named_origin(formats):
     for body in ("a", "b"):                                  # the same templates: one format, one set of aux files
         pdf.compile_pdf(TOC % body, 2, origin="builtin")
     assert len(list(folder.glob("*.fmt"))) == len(list(folder.glob("*.aux.json"))) == 3
+
+
+BODY_DOC = DOC.replace(r"\newcommand{\PRE}{%s}", "").replace(r"\PRE{}", "%s")         # one preamble, many bodies
+
+
+def test_a_runs_own_formats_dump_each_preamble_once_and_give_the_same_bytes(tmp_path, monkeypatch):
+    """derive variants' PDFs: within shared_preambles every document is compiled from its preamble dumped once
+    into the run's folder, the cache off or on; another run (another dump, another day) gives the same bytes."""
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setenv("FORCE_SOURCE_DATE", "1")
+    dumps, runs = [], []
+    dumped, ran = texformat._dumped, pdf._run
+    monkeypatch.setattr(texformat, "_dumped", lambda *a: dumps.append(1) or dumped(*a))
+    monkeypatch.setattr(pdf, "_run", lambda cmd, folder: runs.append(cmd) or ran(cmd, folder))
+    other = BODY_DOC.replace(r"\usepackage{amsmath}", r"\usepackage{amssymb}")
+    with pdf.shared_preambles() as folder:
+        first = [pdf.compile_pdf(BODY_DOC % k, cache=False) for k in ("one", "two")] + [pdf.compile_pdf(other % "x")]
+        assert len(list(Path(folder).glob("*.fmt"))) == 2
+    assert not Path(folder).exists() and len(dumps) == 2               # a dump a preamble, the folder removed
+    assert all(any(c.startswith("-fmt=") for c in cmd) for cmd in runs)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")                   # dumped on another day ...
+    with pdf.shared_preambles() as folder:
+        for k, source in enumerate((BODY_DOC % "", other % "")):
+            (tmp_path / str(k)).mkdir()
+            assert texformat.local(source, pdf.command()[0], str(tmp_path / str(k)), folder) is not None
+        assert len(dumps) == 4
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")                   # ... the PDFs made with the same date
+        again = [pdf.compile_pdf(BODY_DOC % k, cache=False) for k in ("one", "two")] + [pdf.compile_pdf(other % "x")]
+    assert again == first and "one" in text(first[0], tmp_path) and "two" in text(first[1], tmp_path)
+
+
+def test_a_runs_own_format_that_cannot_be_dumped_compiles_the_plain_way(tmp_path, monkeypatch):
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setenv("FORCE_SOURCE_DATE", "1")
+    monkeypatch.setattr(texformat, "_dumped", lambda *a: (_ for _ in ()).throw(OSError("no dump")))
+    with pdf.shared_preambles():
+        data = pdf.compile_pdf(DOC % "plain", cache=False)
+    assert data == pdf.compile_pdf(DOC % "plain", cache=False) and "plain" in text(data, tmp_path)

@@ -22,7 +22,7 @@ class Latex(TexFormat):
     snippet_help = "for beamer frames and articles"
 
     def snippet_typesetter(self):
-        from .latex import Typesetter
+        from .latex_typesetter import Typesetter
         return Typesetter(BEAMER_LIMIT)
 
 

@@ -1,4 +1,4 @@
-"""Figures in each format: a body laid out once (derive.formats.drawing) and printed as TikZ or SVG, its
+"""Figures in each format: a body laid out once (derive.formats.drawing_bodies) and printed as TikZ or SVG, its
 labels printed by the format's own maths printer; and the figure as data, for JSON.
 
 Sizes: a figure fits a box of BOXES (cm): the article's text width and a third of its page, or a
@@ -17,7 +17,8 @@ import sympy
 from ..notation import EMPTY, Notation
 from ..numeric import decimal_text, json_number
 from . import latex as tex
-from .drawing import layout, number_text
+from .drawing import number_text
+from .drawing_bodies import layout
 from .tikz import picture
 
 BOXES = {"article": (12.5, 7.0), "slide": (11.0, 5.8)}

@@ -28,6 +28,13 @@ def dumps(obj) -> str:
     return "".join(out)
 
 
+def dumps_at(obj, indent: str) -> str:
+    """The text ``dumps`` writes for obj nested ``indent`` deep (its first line not indented)."""
+    out: list[str] = []
+    _pieces(obj, indent, out)
+    return "".join(out)
+
+
 def _pieces(obj, indent: str, out: list[str]) -> None:
     """The JSON text of obj, nested ``indent`` deep, appended to out in pieces."""
     if isinstance(obj, (dict, list, tuple)) and not obj:

@@ -37,13 +37,9 @@ class Graph(Kind):
         return setting(config)
 
     def solve(self, config, ask: str):
-        from .backsteps import solve_gradient
-        from .narrate import forward
-        from .step import solve_step
         from .values import ShapeProblem, TooExtreme, Undefined
         try:
-            return forward(config) if ask == "forward" else solve_step(config) if ask == "step" else \
-                solve_gradient(config)
+            return _solved(config, ask)
         except FieldError:
             raise
         except Undefined as err:
@@ -57,3 +53,20 @@ class Graph(Kind):
         except (ArithmeticError, TypeError, ValueError) as err:     # SymPy failing on the numbers themselves
             raise FieldError("forward", f"a gradient cannot be evaluated at the given values ({type(err).__name__}:"
                              f" {str(err)[:80]})", None, "equations differentiable at the given values") from None
+
+
+def _solved(config, ask: str):
+    """One question: the analysis (the forward values are the config's; the backward pass), its narration, then
+    its figures, drawn from the same analysis."""
+    from dataclasses import replace
+    from .backsteps import solve_gradient
+    from .backward import backward
+    from .figures import forward_figures, gradient_figures
+    from .attend import forward_pass
+    from .step import solve_step
+    if ask == "step":
+        return solve_step(config)
+    if ask == "forward":
+        return replace(forward_pass(config), figures=forward_figures(config))
+    b = backward(config)
+    return replace(solve_gradient(config, b), figures=gradient_figures(config, b))

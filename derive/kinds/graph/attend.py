@@ -11,10 +11,19 @@ from ...steps import chain, let, say, step
 from . import names as nm
 from .config import Config, Equation
 from .matrices import Attention, stages
+from .narrate import display, forward, shown, transpose_sym
 from .parse import Call, Name
 from .values import evaluate
 
 LETTERS = (("S", "A"), ("S'", "A'"), ("S''", "A''"))
+
+
+def forward_pass(c: Config):
+    """The forward pass, with a step for each attention equation written out."""
+    from dataclasses import replace
+    solution = forward(c)
+    attending, known = attention_steps(c)
+    return replace(solution, steps=solution.steps + tuple(attending), meanings={**solution.meanings, **known})
 
 
 def attention_steps(c: Config) -> tuple[list, dict]:
@@ -45,7 +54,6 @@ def _shape(shape: tuple) -> str:
 
 
 def _step(c: Config, eq: Equation):
-    from .narrate import display, shown, transpose_sym
     args = [evaluate(a, c.values) for a in eq.rhs.args]
     att: Attention = stages(*args)
     s_letter, a_letter = _letters(c)

@@ -10,9 +10,8 @@ from ...steps import Answer, Solution, chain, let, say, step
 from ...symbols import Times
 from ...words import join_pieces
 from . import names as nm
-from .backward import Backward, Flow, backward, gradient
+from .backward import Backward, Flow, gradient
 from .config import Config, Equation
-from .figures import gradient_figures
 from .narrate import display, entry_meanings, exact, meanings, mode_notes, shown, sym
 from .parse import Call, Name, Op
 from .values import UNARY, evaluate, make, scalar, softmax
@@ -255,8 +254,8 @@ def sum_step(c: Config, b: Backward, name: str):
     return step(text, links(target, [sympy.Add(*symbols, evaluate=False)], total))
 
 
-def solve_gradient(c: Config) -> Solution:
-    b = backward(c)
+def solve_gradient(c: Config, b: Backward) -> Solution:
+    """The backward pass written out, from its analysis ``b`` (derive.kinds.graph.backward)."""
     steps, meaning = [], meanings(c)
     for k, eq in enumerate(b.order):
         s, extra = node_step(c, b, eq)
@@ -287,7 +286,7 @@ def solve_gradient(c: Config) -> Solution:
                        " with respect to ",
                        *join_pieces(wrt), ", given the gradient flowing into ", sym(c, c.of), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes) + mode_notes(c), meanings=meaning,
-                    answer=Answer(value=value, text=say(*pieces, ".")), figures=gradient_figures(c, b))
+                    answer=Answer(value=value, text=say(*pieces, ".")))
 
 
 def _cross_entropy(c: Config, rhs: Call, flow: Flow):

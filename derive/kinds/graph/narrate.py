@@ -203,14 +203,11 @@ def forward(c: Config) -> Solution:
         lines.append(chain(sym(c, eq.name), *_written(eq, c), *shown(v)))
     steps = [step(say("Evaluate the equations in order, each from the values above it (name, expression,"
                       " value)", *_staged(c), ":"), *lines)]
-    from .attend import attention_steps
-    attending, known = attention_steps(c)
     value = {eq.name: c.values[eq.name].json() for eq in c.equations if eq.stage_of is None}
     top = c.values[c.of]
     return Solution(question=say("Carry out the forward pass: find the value of every name."),
-                    steps=tuple(steps + attending), notes=mode_notes(c),
-                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings={**meanings(c), **known},
-                    figures=_figures(c))
+                    steps=tuple(steps), notes=mode_notes(c),
+                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c))
 
 
 def mode_notes(c: Config) -> tuple:
@@ -241,11 +238,6 @@ def _joined_pieces(items: list) -> list:
     if len(items) == 2:
         return [items[0], " and ", items[1]]
     return list(items)
-
-
-def _figures(c: Config) -> tuple:
-    from .figures import forward_figures
-    return forward_figures(c)
 
 
 def _written(eq: Equation, c: Config) -> list:

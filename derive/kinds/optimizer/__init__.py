@@ -13,7 +13,8 @@ from ...steps import Solution, Text, let, say
 from ..base import Kind
 from .config import FIELDS, NAMES, Config, configure
 from .names import HYPER, N
-from .narrate import shown, updates
+from .narrate import shown, update, updates
+from .rates import lr_question, sentence
 
 def written(value):
     return shown(value, 8)[0]
@@ -35,14 +36,16 @@ def setting(c: Config) -> Text:
     for k, item in enumerate(shown):
         pieces += ([" and " if k == len(shown) - 1 else ", "] if k else []) + [item]
     flags = [key for key, value in c.hyper if isinstance(value, bool) and value]
+    if c.form == "velocity":
+        flags.append("momentum in CS231n's velocity form")
     if flags:
         pieces.append(" (" + ", ".join(flags) + ")")
     pieces.append(". ")
-    return say(*pieces)
+    return say(*pieces, *sentence(c))
 
 
 def solve(c: Config, ask: str) -> Solution:
-    return updates(c)
+    return {"updates": updates, "update": update, "lr": lr_question}[ask](c)
 
 
 class Optimizer(Kind):
@@ -50,8 +53,12 @@ class Optimizer(Kind):
 
     name = "optimizer"
     notation = N
-    summary = "a few steps of SGD (momentum, Nesterov), Adam, AdamW, RMSprop or Adagrad, as torch.optim takes them"
-    asks = {"updates": "w and the optimiser's state (torch.optim's names) after each step"}
+    summary = ("steps of SGD (momentum, Nesterov), Adam, AdamW, RMSprop or Adagrad, as torch.optim takes them, with"
+               " a learning-rate scheduler")
+    asks = {"updates": "w and the optimiser's state (torch.optim's names) after each step",
+            "update": "the first step's change Δw = w⁽¹⁾ − w⁽⁰⁾ alone (w0 needed only with weight decay or a loss)",
+            "lr": "the learning rate (and OneCycleLR's momentum) of the steps `at`: step t's after t − 1 scheduler"
+                  " steps"}
     fields = FIELDS
 
     configure = staticmethod(configure)
