@@ -194,7 +194,7 @@ def read_forward(raw, given: dict, training: bool = True) -> tuple[list[Equation
     for k, text in enumerate(raw):
         field = f"forward[{k + 1}]"                 # 1-based, as every list position a message names
         try:
-            name, rhs = parse_equation(text)
+            name, rhs = parse_equation(text, KNOWN)
         except SyntaxProblem as err:
             raise FieldError(field, str(err), text, "name = expression, as in 'q = x + y'") from None
         _new_name(name, field, given, where)

@@ -15,8 +15,8 @@ The result is a tree of small frozen nodes (Num, Name, Call, Op, Neg, Index); nu
 
 from __future__ import annotations
 
-from ...mathparse import (EQUATIONS, MAX_LENGTH, Call, Index, MathSyntaxError, Name, Neg, Node, Num, Op, Parser,
-                          number)
+from ...mathparse import (EQUATIONS, FUNCTION_NAMES, MAX_LENGTH, Call, Index, MathSyntaxError, Name, Neg, Node, Num,
+                          Op, Parser, number)
 
 SyntaxProblem = MathSyntaxError
 MAX_DEPTH = EQUATIONS.max_depth
@@ -24,15 +24,16 @@ MAX_DEPTH = EQUATIONS.max_depth
 __all__ = ["Call", "Index", "Name", "Neg", "Node", "Num", "Op", "SyntaxProblem", "names", "number", "parse_equation"]
 
 
-def parse_equation(text: str) -> tuple[str, Node]:
-    """(name, right-hand side) of 'name = expression'; SyntaxProblem when it cannot be read."""
-    from .values import KNOWN
+def parse_equation(text: str, functions=FUNCTION_NAMES) -> tuple[str, Node]:
+    """(name, right-hand side) of 'name = expression'; SyntaxProblem when it cannot be read. ``functions``: the
+    names \\operatorname{...} may write (the graph's, derive.kinds.graph.values.KNOWN, as config passes them; any
+    name followed by '(' is a call)."""
     if not isinstance(text, str):
         raise SyntaxProblem(str(text), None, "an equation is a string such as 'q = x + y'")
     if len(text) > MAX_LENGTH:
         raise SyntaxProblem(text, None, f"longer than {MAX_LENGTH} characters")
     try:
-        return Parser(text, EQUATIONS, KNOWN).equation()
+        return Parser(text, EQUATIONS, functions).equation()
     except RecursionError:
         raise SyntaxProblem(text, None, "nested too deeply") from None
 
