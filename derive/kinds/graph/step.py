@@ -16,7 +16,8 @@ from ..optimizer.compute import hyper_values, trajectory
 from ..optimizer.config import NAMES, Config as Optimizer
 from ..optimizer.names import BODIES, HYPER as HYPER_SYMBOLS, N as OPTIMIZER_NOTATION
 from ..optimizer.narrate import shown as written_number
-from ..optimizer.rules import WRITTEN, Q, clr, initial, rules, state_keys
+from ..optimizer.ops import WRITTEN, Q
+from ..optimizer.rules import clr, initial, rules, state_keys
 from . import names as nm
 from .backward import backward, gradient
 from .config import Config

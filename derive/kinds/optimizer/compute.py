@@ -11,7 +11,8 @@ import sympy
 from ...fields import FieldError
 from ...precision import DIGITS
 from .config import Config
-from .rules import SYMBOLIC, VALUES, Q, clr, initial, rules, state_keys, tame
+from .ops import SYMBOLIC, VALUES, Q, tame
+from .rules import clr, initial, rules, state_keys
 from .schedule import momentum, numbers, rate_at
 
 FIRST = 3                # the steps of a long run derived one by one

@@ -15,7 +15,8 @@ from ...fields import FieldError
 from ...precision import DIGITS
 from .compute import Step, bounded, hyper_values, zero_denominator
 from .config import Config
-from .rules import Ops, Q, clr, rules
+from .ops import Ops, Q
+from .rules import clr, rules
 from .schedule import momentum, numbers, rate
 
 try:

@@ -13,7 +13,8 @@ from .compute import FIRST, Step, hyper_values, trajectory
 from .fast import to_sympy
 from .config import NAMES, Config
 from .names import HYPER, LOSS, clr_symbol, delta_symbol, partial, quantity, rate_symbol
-from .rules import VALUES, WRITTEN, Q, clr, g_eff, rules, state_keys, tame
+from .ops import VALUES, WRITTEN, Q, tame
+from .rules import clr, g_eff, rules, state_keys
 
 SHOWN = 8                     # significant digits of a value shown with ≈
 TRIES = (6, 10, 15, 20, 30)   # digits of the numbers written into a rule, until the result is within reach

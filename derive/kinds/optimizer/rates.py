@@ -10,7 +10,7 @@ from ...steps import Answer, Solution, Text, chain, let, say, step
 from .compute import scheduled
 from .config import NAMES, Config
 from .names import HYPER, PARAMS, param, rate_symbol
-from .rules import SYMBOLIC, WRITTEN, Q
+from .ops import SYMBOLIC, WRITTEN, Q
 from .schedule import Schedule, anneal, momentum, numbers, rate
 
 SHOWN = 8
