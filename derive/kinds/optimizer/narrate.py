@@ -9,12 +9,13 @@ from ...check import check_link
 from ...numeric import json_number
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
-from .compute import FIRST, Step, hyper_values, trajectory
+from .compute import FIRST, trajectory
 from .fast import to_sympy
 from .config import NAMES, Config
 from .names import HYPER, LOSS, clr_symbol, delta_symbol, partial, quantity, rate_symbol
 from .ops import VALUES, WRITTEN, Q, tame
 from .rules import clr, g_eff, rules, state_keys
+from .iterate import Step, hyper_values
 
 SHOWN = 8                     # significant digits of a value shown with ≈
 TRIES = (6, 10, 15, 20, 30)   # digits of the numbers written into a rule, until the result is within reach
