@@ -15,7 +15,7 @@ from ...words import join_pieces
 from ..optimizer.compute import trajectory
 from ..optimizer.config import NAMES, Config as Optimizer
 from ..optimizer.names import BODIES, HYPER as HYPER_SYMBOLS, N as OPTIMIZER_NOTATION
-from ..optimizer.narrate import shown as written_number
+from ..optimizer.decimals import shown as written_number
 from ..optimizer.ops import WRITTEN, Q
 from ..optimizer.rules import clr, initial, rules, state_keys
 from ..optimizer.iterate import hyper_values
