@@ -201,7 +201,7 @@ def variants(spec=None, count: int | None = None, roster: str | None = None, fmt
     manifest and table, joined by ``merge_variants``). Returns the manifest's, the table's (and the book's)
     paths. ``progress(total)``: a context manager yielding a function told how many variants are done.
     ``scheduler``: a Dask scheduler's address (tcp://HOST:PORT): each variant derived there (the same files)."""
-    from .variants import roster as rosters, run
+    from .variants import make, roster as rosters, run
     if spec is None:
         raise UsageError("derive variants needs a SPEC (a spec with [problem.vary] tables)")
     names = format_names(fmt, tuple(FORMATS), "variants")
@@ -209,7 +209,7 @@ def variants(spec=None, count: int | None = None, roster: str | None = None, fmt
         raise UsageError("variants are many files; give a folder with -o DIR")
     template_folders(templates)
     opts = run.Options(tuple(names), templates, figures, cache, _scheduler(scheduler))
-    return run.generate(spec, count, roster, opts, out, rosters.shard(shard), progress)
+    return make.generate(spec, count, roster, opts, out, rosters.shard(shard), progress)
 
 
 def _scheduler(given: str | None) -> str | None:

@@ -14,7 +14,7 @@ import sympy
 from .. import __version__, output
 from ..errors import DeriveError, UsageError
 from ..spec import safe_name
-from . import files, run
+from . import files, make, run
 from .roster import Student, pool
 
 SHARD = re.compile(r"manifest\.shard-(\d+)-of-(\d+)\.json")
@@ -68,7 +68,7 @@ def _regenerated(data: dict, templates, cache: bool, progress,
         plan = run.planned(spec, _students(data), data.get("pool"), cache=cache)
         opts = run.Options(tuple(data["formats"]), templates, bool(data.get("figures", True)), cache, scheduler)
         with (progress(run.total(plan, opts)) if progress else _nothing()) as told:
-            return plan, opts, run.derive_all(plan, opts, told)
+            return plan, opts, make.derive_all(plan, opts, told)
 
 
 class _nothing:

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .. import output
+from .dates import dated
 
 BOOK = "all-solutions.pdf"
 MAX_CELL = 90                  # characters of a value or an answer in the table
@@ -73,14 +74,13 @@ def book_pdf(data: dict, rows: list[tuple], keys: list[bytes]) -> bytes:
     The same bytes on every run (no date, unless SOURCE_DATE_EPOCH is set; no temporary path), so that --check
     makes it again and compares it."""
     from ..pdf import compile_pdf
-    from .run import _dated
     with tempfile.TemporaryDirectory(prefix="derive-book-") as tmp:
         pdfs = []
         for k, key in enumerate(keys):
             path = os.path.join(tmp, f"key{k}.pdf")              # a path TeX reads whatever the folder's name
             Path(path).write_bytes(key)
             pdfs.append(path)
-        with _dated():
+        with dated():
             return compile_pdf(source(data, rows, pdfs), passes=1, cache=False)     # its table's columns are
                                                                                     # fixed: one run, unless TeX
                                                                                     # asks for another

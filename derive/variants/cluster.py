@@ -25,6 +25,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import DeriveError, UsageError
 from . import run
+from .dates import dated
 from .draw import Draw, Drawer
 from .roster import Student
 
@@ -110,7 +111,7 @@ def template_files(templates) -> tuple:
 
 
 def tasks(plan: run.Plan, opts: run.Options) -> list[Task]:
-    """The run's variants as tasks (the PDFs' date as this process has it now, inside ``run._dated``)."""
+    """The run's variants as tasks (the PDFs' date as this process has it now, inside ``dated``)."""
     text = plan.text.decode("utf-8", "replace")
     bare = replace(opts, templates=None, scheduler=None)
     files = template_files(opts.templates)
@@ -123,7 +124,7 @@ def derive_all(plan: run.Plan, opts: run.Options, progress=None) -> list[dict]:
     client = connect(opts.scheduler)
     futures = []
     try:
-        with run._dated():
+        with dated():
             work = tasks(plan, opts)
         with client.as_current():
             futures = client.map(derive_task, work, key=[f"derive-variant-{_digest(t)}" for t in work], pure=False)

@@ -8,6 +8,7 @@ import html
 import sympy
 
 from .. import __version__
+from .dates import dated
 from .stress import MAX_TEXTS, Entry, Histogram, ProblemStats, QuestionStats, Report, number, percent, shape, short
 
 SVG_W, SVG_H = 180, 44         # a histogram's bars' box in pixels (its labels below)
@@ -191,6 +192,5 @@ def to_latex(report: Report) -> str:
 
 def to_pdf(report: Report) -> bytes:
     from ..pdf import compile_pdf
-    from .run import _dated
-    with _dated():
+    with dated():
         return compile_pdf(to_latex(report), passes=1, cache=False)

@@ -7,11 +7,10 @@ them all (a shard writes ``manifest.shard-i-of-N.json`` and ``answers.shard-i-of
 whatever the roster's order, the shards or the number of processes: the PDFs are made with
 SOURCE_DATE_EPOCH=0 (unless it is set), so they carry no date of their own, and compiled from their preamble
 dumped once for the run into a folder of its own (``compiling``; never the cache's, so that the cache changes no
-byte)."""
+byte). ``make.generate`` runs it all, here or on a Dask cluster (``cluster``)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pickle
@@ -22,6 +21,7 @@ from .. import __version__, document, output, parallel, process, spec as specs
 from ..document import Document, Refused
 from ..errors import SpecError, Unanswered, UsageError
 from . import files
+from .dates import dated
 from .draw import LIMIT, Draw, Drawer, _Problem, key
 from .roster import Student, pool, roster, sliced
 
@@ -307,22 +307,6 @@ def _prepared(opts: Options) -> None:
         FORMATS[name].prepare()
 
 
-@contextlib.contextmanager
-def _dated():
-    """PDFs without a date of their own (the same bytes on every run), unless SOURCE_DATE_EPOCH is set."""
-    saved = {k: os.environ.get(k) for k in ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")}
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    os.environ.setdefault("FORCE_SOURCE_DATE", "1")
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _wanted(run: Plan) -> list[tuple[int, dict]]:
     """Each problem with the values some variant of the slice drew, once, that is not derived yet."""
     seen, out = set(run.drawer.solved), []
@@ -368,13 +352,10 @@ def solve_many(run: Plan, wanted: list[tuple[int, dict]], progress=None, cache: 
     return sum(len(part.asks) for p in problems for part in p.parts)
 
 
-def derive_all(run: Plan, opts: Options, progress=None) -> list[dict]:
-    """Every variant of the run's slice: the problems derived on every core (``presolve``), then each variant's
-    files rendered on every core (derive.parallel: the variants are independent); with ``opts.scheduler``, each
-    variant a task on that Dask cluster (derive.variants.cluster), the same files."""
-    if opts.scheduler:
-        from . import cluster
-        return cluster.derive_all(run, opts, progress)
+def derive_here(run: Plan, opts: Options, progress=None) -> list[dict]:
+    """Every variant of the run's slice on this machine: the problems derived on every core (``presolve``), then
+    each variant's files rendered on every core (derive.parallel: the variants are independent). On a Dask
+    cluster, ``cluster.derive_all`` makes the same files (``make.derive_all`` chooses)."""
     _prepared(opts)
     _PARTS.clear()
     _BARE.clear()
@@ -384,7 +365,7 @@ def derive_all(run: Plan, opts: Options, progress=None) -> list[dict]:
     def told(done: int) -> None:
         if progress is not None:
             progress(questions + done)
-    with _dated(), compiling():
+    with dated(), compiling():
         return parallel.run(len(mine), lambda i: derive_one(run, opts, mine[i]),
                             lambda i, result: pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL),
                             lambda handed: [pickle.loads(data) for _, data in handed],
@@ -470,16 +451,3 @@ def write(run: Plan, opts: Options, results: list[dict], out: str | None) -> lis
     if refused:
         raise Unanswered(refused, written)
     return written
-
-
-def generate(spec, count=None, roster_file=None, opts: Options = Options(), out=None, part=None,
-             progress=None) -> list[str]:
-    """Draw, derive and write the variants (see the module's text); ``progress(total)``, when given, is a context
-    manager that yields a function told how many variants are done."""
-    if part is not None and pooled(opts):
-        raise UsageError(f"-f {','.join(pooled(opts))}: one file holds every variant, so it is not made by a shard; "
-                         f"write it in a run without --shard (the other formats can be sharded)")
-    run = plan(spec, count, roster_file, part, opts.cache)
-    with (progress(total(run, opts)) if progress else contextlib.nullcontext()) as told:
-        results = derive_all(run, opts, told)
-    return write(run, opts, results, out)

@@ -9,6 +9,7 @@ HTML and LaTeX."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import statistics
@@ -213,7 +214,7 @@ def analyse(spec, n: int, progress=None) -> Report:
         raise UsageError(f"--stress: a whole number of variants from 1 to 100000 (given: {n})")
     students = [Student(f"stress-{k:05d}") for k in range(1, n + 1)]
     plan = run.planned(spec, students, None)
-    with (progress(run.total(plan) - n) if progress else run.contextlib.nullcontext()) as told:
+    with (progress(run.total(plan) - n) if progress else contextlib.nullcontext()) as told:
         run.presolve(plan, told)
     questions: dict[str, list] = {}
     for s in students:

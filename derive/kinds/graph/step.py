@@ -12,11 +12,13 @@ from ...check import check_link
 from ...fields import FieldError
 from ...steps import Answer, Solution, chain, let, say, step
 from ...words import join_pieces
-from ..optimizer.compute import hyper_values, trajectory
+from ..optimizer.compute import trajectory
 from ..optimizer.config import NAMES, Config as Optimizer
 from ..optimizer.names import BODIES, HYPER as HYPER_SYMBOLS, N as OPTIMIZER_NOTATION
-from ..optimizer.narrate import shown as written_number
-from ..optimizer.rules import WRITTEN, Q, clr, initial, rules, state_keys
+from ..optimizer.decimals import shown as written_number
+from ..optimizer.ops import WRITTEN, Q
+from ..optimizer.rules import clr, initial, rules, state_keys
+from ..optimizer.iterate import hyper_values
 from . import names as nm
 from .backward import backward, gradient
 from .config import Config

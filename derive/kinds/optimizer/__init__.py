@@ -3,8 +3,11 @@
 
 - ``config``: the spec (optimiser, hyper-parameters with PyTorch's defaults, w0, gradients or a loss);
 - ``loss``: the safe parser for a loss in w (w1, w2, ...);
-- ``rules``: each optimiser's rule, written once and read with symbols, with numbers, and as values;
-- ``compute``: the analysis (every quantity of every step); ``narrate`` and ``notes``: the key.
+- ``ops``: the arithmetic a rule is written over, read with symbols, with numbers, and as values;
+- ``rules``: each optimiser's rule, written once over ``ops``;
+- ``iterate``: one step's values, and the checks each step's numbers pass;
+- ``compute``: the analysis (every quantity of every step; a long run's later steps in ``fast``);
+  ``narrate`` and ``notes``: the key (``decimals``: how it writes a value), ``rates``: the schedules' rates.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from ...steps import Solution, Text, let, say
 from ..base import Kind
 from .config import FIELDS, NAMES, Config, configure
 from .names import HYPER, N
-from .narrate import shown, update, updates
+from .decimals import shown
+from .narrate import update, updates
 from .rates import lr_question, sentence
 
 def written(value):

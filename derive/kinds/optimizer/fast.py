@@ -13,10 +13,11 @@ import sympy
 from ... import numeric
 from ...fields import FieldError
 from ...precision import DIGITS
-from .compute import Step, bounded, hyper_values, zero_denominator
 from .config import Config
-from .rules import Ops, Q, clr, rules
+from .ops import Ops, Q
+from .rules import clr, rules
 from .schedule import momentum, numbers, rate
+from .iterate import Step, bounded, hyper_values, zero_denominator
 
 try:
     import gmpy2
@@ -72,7 +73,7 @@ class Fast(Ops):
 
 
 FAST = Fast()
-FAR = 10 ** 100          # compute.LIMIT
+FAR = 10 ** 100          # iterate.LIMIT
 
 
 def working():

@@ -11,7 +11,7 @@ import mpmath
 from ... import numeric
 from ...figures import Figure, Plot, Series
 from ...steps import Table, say, table_step as _table_step
-from .compute import FIRST, Step
+from .compute import FIRST
 from .config import Config
 from .fast import to_mpmath
 

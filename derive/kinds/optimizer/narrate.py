@@ -9,13 +9,15 @@ from ...check import check_link
 from ...numeric import json_number
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
-from .compute import FIRST, Step, hyper_values, trajectory
+from .compute import FIRST, trajectory
 from .fast import to_sympy
 from .config import NAMES, Config
+from .decimals import SHOWN, result, shown
 from .names import HYPER, LOSS, clr_symbol, delta_symbol, partial, quantity, rate_symbol
-from .rules import VALUES, WRITTEN, Q, clr, g_eff, rules, state_keys, tame
+from .ops import VALUES, WRITTEN, Q, tame
+from .rules import clr, g_eff, rules, state_keys
+from .iterate import Step, hyper_values
 
-SHOWN = 8                     # significant digits of a value shown with ≈
 TRIES = (6, 10, 15, 20, 30)   # digits of the numbers written into a rule, until the result is within reach
 T = sympy.Symbol("t", positive=True, integer=True)
 EXACT = mpmath.libmp.dps_to_prec(DIGITS)     # the precision of an exact decimal written as a float
@@ -23,32 +25,6 @@ EXACT = mpmath.libmp.dps_to_prec(DIGITS)     # the precision of an exact decimal
 
 def coordinate(c: Config, i: int) -> int | None:
     return None if c.n == 1 else i + 1
-
-
-def shown(x, digits: int) -> tuple[sympy.Expr, bool]:
-    """(x as written, exact?): a short decimal or small fraction exactly, else rounded to ``digits``."""
-    if x.is_Integer:
-        return x, True
-    if x.is_Rational:
-        q = int(x.q)
-        if _decimal(q) and len(str(abs(x.p))) <= 12 and q <= 10 ** 15:
-            return sympy.Float(x, DIGITS), True
-        if abs(x.p) < 10 ** 4 and q < 10 ** 4:
-            return x, True
-    return sympy.Float(x, digits), False
-
-
-def _decimal(q: int) -> bool:
-    for p in (2, 5):
-        while q % p == 0:
-            q //= p
-    return q == 1
-
-
-def result(value) -> list:
-    """['=', value] when it is shown exactly, else ['approx', value rounded]."""
-    written, exact = shown(value, SHOWN)
-    return ["=", written] if exact else ["approx", sympy.Float(value, SHOWN)]
 
 
 def line(sym, formula, q_sym: Q, q_val: Q, value) -> "chain":

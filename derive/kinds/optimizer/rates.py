@@ -9,8 +9,9 @@ from ...numeric import json_number
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from .compute import scheduled
 from .config import NAMES, Config
+from .decimals import result, shown as _shown
 from .names import HYPER, PARAMS, param, rate_symbol
-from .rules import SYMBOLIC, WRITTEN, Q
+from .ops import SYMBOLIC, WRITTEN, Q
 from .schedule import Schedule, anneal, momentum, numbers, rate
 
 SHOWN = 8
@@ -20,14 +21,12 @@ WORDS = {"lr": "the learning rate", "momentum": "the momentum", "beta1": "β₁"
 
 
 def shown(x):
-    from .narrate import shown as _shown
     return _shown(x, SHOWN)[0]
 
 
 def tail(exact) -> list:
     """The end of a chain for an exact value: = the value (a decimal or a small fraction), = a short closed form ≈
     its value, or ≈ its value."""
-    from .narrate import result
     if exact.is_Rational or exact.is_Float:
         return result(exact)
     close = sympy.Float(sympy.N(exact, 30), SHOWN)

@@ -24,7 +24,7 @@ import sympy
 
 from ...declare import REQUIRED, Boolean, Choice, Field, Integer, ListOf, Number, Rule, Tagged
 from ...fields import FieldError
-from .rules import Q
+from .ops import Q
 
 MAX_EPOCH = 100_000
 FACTOR = Number(min=0)
