@@ -221,7 +221,7 @@ def _json(v):
 
 def _notes(c: Composition) -> list[Text]:
     out = [say("PyTorch's conv1d is a cross-correlation, and two in a row are one whose kernel is the full"
-               " convolution of the two filters (for stride 1 and no dilation, h is g ∗ f: h_t sums g_i f_j over i + j"
+               " convolution of the two filters (for stride 1 and no dilation, h_t sums g_i f_j over i + j"
                " equal to t + 1), as it would be for true convolutions; strides and dilations spread the terms apart.")]
     if any(v == 0 for v in kernel(c)) and c.numbers is None:
         out.append(say("Some of h's entries are structurally zero: no pair of weights reaches those inputs (the"

@@ -105,7 +105,7 @@ FIELDS = (
           "sgd: PyTorch's buffer (b ← μb + g, w ← w − ηb) or CS231n's velocity (v ← μv − ηg, w ← w + v)", "buffer"),
     Field("at", ListOf(Integer(1, MAX_STEPS), 1, MAX_AT, noun="step numbers", each="{field}[{n}]"),
           "for `lr`: the steps whose rate is asked (step t: the rate the t-th optimizer.step() uses)",
-          Rule("every step, with `steps` or `gradients`")),
+          Rule("every step (the first 100), with `steps` or `gradients`")),
 )
 
 
