@@ -108,6 +108,7 @@ def test_a_saturated_sigmoid_neuron_has_its_tiny_gradient():
     assert close(stated["w2"], mpmath.mpf("9.29694e-437"))
 
 
+@pytest.mark.slow
 def test_cancellation_after_a_saturated_tanh_is_computed_not_rounded_to_zero():
     """h = tanh(1200) is 1 − 2·10^-1042 or so: dL/dy = −2(h − y) and the rest need ~1050 digits of working
     precision. The key states them (rounded to 60 digits first they came out as 10^-190 garbage or 0)."""

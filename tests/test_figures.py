@@ -183,6 +183,7 @@ def test_numbers_read_back_equal_the_json():
         assert cobweb["body"]["square"] and cobweb["sheet"] is None
 
 
+@pytest.mark.slow
 def test_decay_and_cobweb_against_pytorch(hw5):
     """The plotted gradients of the sigmoid unit (1a.ii) against PyTorch's autograd in float64, and the
     cobweb's staircase against the same iteration."""
@@ -234,6 +235,7 @@ def test_two_units_trajectory_in_the_plane():
 
 # --- compiled and shown -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_tex_with_figures_compiles(synthetic, hw5, tmp_path):
     need_tex()
     log = compile_tex(derive.render(synthetic, "latex"), tmp_path, "synthetic")
@@ -243,6 +245,7 @@ def test_tex_with_figures_compiles(synthetic, hw5, tmp_path):
     compile_tex(derive.render(synthetic, "latex", sheet="problems"), tmp_path, "sheet")
 
 
+@pytest.mark.slow
 def test_slides_with_figures_fit_the_frame(synthetic, hw5, tmp_path):
     need_tex()
     for name, doc in (("synthetic", synthetic), ("hw5", hw5)):
@@ -262,6 +265,7 @@ def test_figure_snippet_compiles_alone(synthetic, tmp_path):
     assert overfull(compile_tex(source, tmp_path, "alone")) == []
 
 
+@pytest.mark.slow
 def test_chromium_draws_the_figures(synthetic, tmp_path):
     page = tmp_path / "figures.html"
     page.write_text(derive.render(synthetic, "html"), encoding="utf-8")
@@ -339,6 +343,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 tenths = st.integers(-30, 30).map(lambda k: k / 10)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(activation=st.sampled_from(["sigmoid", "tanh", "relu", "identity"]), W_a=tenths, b=tenths,
@@ -376,3 +381,4 @@ def test_the_decay_figure_ends_at_the_specs_T(W_a, b, a0):
     along = q.figures[0].body.series[0].points
     assert q.answer.value["T"] == 7 and len(along) == 7
     assert along[-1] == (7, q.answer.value["gradient_T"])
+

@@ -11,6 +11,8 @@ from derive import document, formats, parallel, spec as specs
 from derive.cli import main
 from derive.kinds import KINDS
 
+from conftest import slow_params
+
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "specs")
 
 
@@ -83,7 +85,8 @@ def test_a_few_questions_are_derived_here(monkeypatch):
     assert len(_pids(16, 2)) == 2
 
 
-@pytest.mark.parametrize("spec", ["course50.toml", "rnn.toml", "cnn.toml", "conv1d.toml", None])
+@pytest.mark.parametrize("spec", slow_params(["course50.toml", "rnn.toml", "cnn.toml", "conv1d.toml", None],
+                                             ["course50.toml", "rnn.toml"]))
 def test_same_document_serial_and_shared(spec):
     problem_set = specs.load(os.path.join(GOLDEN, spec) if spec else None)
     serial = document.solve(problem_set, jobs=1)
