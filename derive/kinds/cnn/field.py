@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from ...figures import Later
 from ...steps import Answer, Solution, Step, chain, let, say, step, written_product, written_sum
 from ...symbols import Quotient
 from ...words import join, plural
@@ -209,7 +210,6 @@ def _spatial_answer(c: Config, rf: ReceptiveField) -> tuple[str, list]:
 
 
 def _receptive_field(c: Config) -> Solution:
-    from .figures import receptive_field_figures
     rf = receptive_field(c)
     layers = c.layers[:rf.target]
     steps, meanings = [_rule_step()], {}
@@ -228,7 +228,7 @@ def _receptive_field(c: Config) -> Solution:
     question = say(f"What are the height and width of the effective receptive field of one unit in the output of the"
                    f" {layers[-1].name} (layer {rf.target})?")
     return Solution(question=question, steps=tuple(steps), meanings=meanings, notes=tuple(notes),
-                    answer=Answer(value=list(rf.sizes), text=say(text)), figures=receptive_field_figures(c, rf))
+                    answer=Answer(value=list(rf.sizes), text=say(text)), figures=Later(_figures, c, rf))
 
 
 def _dense_steps(c: Config, rf: ReceptiveField) -> list[Step]:
@@ -272,3 +272,8 @@ def _extent_step(c: Config, rf: ReceptiveField, dim: int, last: int, n_units: in
 def _num(v) -> str:
     v = sympy.nsimplify(v)
     return str(v).replace("-", "−")
+
+
+def _figures(c: Config, rf) -> tuple:
+    from .figures import receptive_field_figures
+    return receptive_field_figures(c, rf)

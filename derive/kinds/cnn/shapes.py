@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from ...figures import Later
 from ...steps import Answer, Solution, Step, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv, Quotient
 from ...words import plural
@@ -245,7 +246,7 @@ def _shapes(c: Config) -> Solution:
                     steps=tuple(steps), notes=tuple(notes),
                     answer=Answer(value=[list(ordered(s, c.layout)) for s in c.shapes[1:]],
                                   text=say(listing.capitalize() + _shape_tail(c) + ".")),
-                    figures=_figures(c))
+                    figures=Later(_figures, c))
 
 
 def _figures(c: Config):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy import Derivative, ImmutableMatrix, MatMul, Symbol
 
+from ...figures import Later
 from ...steps import Answer, Solution, chain, let, say, step, written_product
 from ...symbols import Times
 from ...words import join_pieces
@@ -55,7 +56,7 @@ def _gradient(c: Config) -> Solution:
     question = say("Compute ", da, *sl.question_tail(), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=[str(e) for e in result], chain=chain(da, boxed, *explicit),
-                                  text=sl.answer_text()), figures=mask_figures(c, sl))
+                                  text=sl.answer_text()), figures=Later(mask_figures, c, sl))
 
 
 def products(M: ImmutableMatrix) -> dict:

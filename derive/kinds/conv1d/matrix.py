@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import ImmutableMatrix, MatMul, Symbol
 
+from ...figures import Later
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv
 from ...words import join, plural
@@ -186,7 +187,7 @@ def _matrix(c: Config) -> Solution:
                                  ": fill in the matrix F."),
                     steps=tuple(steps), notes=tuple(notes),
                     answer=Answer(value=value, chain=chain(F_MAT, F)), meanings=_meanings(c, lay),
-                    figures=_figures(c, lay))
+                    figures=Later(_figures, c, lay))
 
 
 def _figures(c: Config, lay: Layout) -> tuple:

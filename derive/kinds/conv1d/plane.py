@@ -10,6 +10,7 @@ import sympy
 from sympy import BlockMatrix, ImmutableMatrix, MatMul, ZeroMatrix
 
 from ...numeric import json_number
+from ...figures import Later
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv
 from ...words import join
@@ -267,7 +268,7 @@ def matrix(layer: Layer) -> Solution:
                    f" as a matrix product: fill in its {M.rows} × {M.cols} matrix.")
     text = say(f"(F is {M.rows} × {M.cols}; its entries are in the JSON key.)") if shown is not M else Text(())
     return Solution(question=question, steps=tuple(steps), meanings=meanings,
-                    answer=Answer(value=value, chain=chain(name, shown), text=text), figures=_figures(layer, M))
+                    answer=Answer(value=value, chain=chain(name, shown), text=text), figures=Later(_figures, layer, M))
 
 
 def _figures(layer: Layer, M: ImmutableMatrix) -> tuple:

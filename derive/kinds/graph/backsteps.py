@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy
 from sympy import ImmutableMatrix, MatMul
 
+from ...figures import Later
 from ...steps import Answer, Solution, chain, let, say, step
 from ...symbols import Times
 from ...words import join_pieces
@@ -276,7 +277,7 @@ def solve_gradient(c: Config) -> Solution:
                        " with respect to ",
                        *join_pieces(wrt), ", given the gradient flowing into ", sym(c, c.of), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meaning,
-                    answer=Answer(value=value, text=say(*pieces, ".")), figures=gradient_figures(c, b))
+                    answer=Answer(value=value, text=say(*pieces, ".")), figures=Later(gradient_figures, c, b))
 
 
 def _cross_entropy(c: Config, rhs: Call, flow: Flow):

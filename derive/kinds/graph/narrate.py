@@ -7,6 +7,7 @@ import mpmath
 import sympy
 
 from ... import numeric
+from ...figures import Later
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from . import names as nm
 from .config import Config, Equation
@@ -157,7 +158,7 @@ def forward(c: Config) -> Solution:
     top = c.values[c.of]
     return Solution(question=say("Carry out the forward pass: find the value of every name."), steps=tuple(steps),
                     answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c),
-                    figures=_figures(c))
+                    figures=Later(_figures, c))
 
 
 def _staged(c: Config) -> list:
