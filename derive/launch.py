@@ -12,6 +12,7 @@ import sys
 EXIT_INTERRUPTED = 130
 GC_YOUNG = 50_000       # allocations between the young generation's collections (Python's default: 700)
 ONE_SHOT = False        # the process is the console script's: it ends when the command does
+CPU_AT_START = None     # (idle, total) clock ticks of the machine's cores when the console script started
 
 
 class Stopped(KeyboardInterrupt):
@@ -30,8 +31,9 @@ def run() -> None:
     """
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    global ONE_SHOT
+    global ONE_SHOT, CPU_AT_START
     ONE_SHOT = True
+    CPU_AT_START = cpu_times()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
     try:
         from .cli import main
@@ -41,6 +43,20 @@ def run() -> None:
     except KeyboardInterrupt:
         code = _interrupted()
     _leave(code)
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """(idle, total) clock ticks of every core since boot, from Linux's /proc/stat (None elsewhere): two readings
+    tell how much of the machine was idle in between (derive.parallel decides its processes by it)."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            fields = f.readline().split()
+        ticks = [int(v) for v in fields[1:9]]          # user nice system idle iowait irq softirq steal
+    except (OSError, ValueError):
+        return None
+    if fields[:1] != [b"cpu"] or len(ticks) < 5:
+        return None
+    return ticks[3] + ticks[4], sum(ticks)
 
 
 def settle() -> None:
