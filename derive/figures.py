@@ -137,12 +137,13 @@ class Later(Sequence):
     """A question's figures, drawn the first time anything reads them: ``Later(draw, *args)`` stands for the tuple
     ``draw(*args)``. A derivation whose figures no one shows (``--no-figures``, ``figures = false``, a question's
     answer read from Python) never draws them. Pickled (a worker's
-    result, a cache entry) it is the tuple itself, drawn then; equal to the tuple it stands for."""
+    result, a cache entry) it is the tuple itself, drawn then; equal to the tuple it stands for. ``sheetless``: none
+    of the figures shows anything on the problem sheet (``Figure.sheet`` None), so a sheet need not draw them."""
 
-    __slots__ = ("_draw", "_args", "_drawn")
+    __slots__ = ("_draw", "_args", "_drawn", "sheetless")
 
-    def __init__(self, draw: Callable[..., tuple], *args):
-        self._draw, self._args, self._drawn = draw, args, None
+    def __init__(self, draw: Callable[..., tuple], *args, sheetless: bool = False):
+        self._draw, self._args, self._drawn, self.sheetless = draw, args, None, sheetless
 
     def drawn(self) -> tuple:
         """The figures, drawn now if they were not (with SymPy evaluating, whatever the caller's setting)."""
@@ -176,6 +177,11 @@ class Later(Sequence):
 
     def __repr__(self) -> str:
         return repr(self.drawn()) if self._drawn is not None else f"Later({getattr(self._draw, '__name__', '?')})"
+
+
+def on_sheet(figures) -> Sequence:
+    """The figures a problem sheet looks at (for their ``sheet`` bodies): none, undrawn, when they are sheetless."""
+    return () if getattr(figures, "sheetless", False) else figures
 
 
 def without(obj):

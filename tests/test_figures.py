@@ -436,3 +436,14 @@ def test_figures_are_drawn_by_a_worker_that_hands_them_back(drawings):
     notation = KINDS["rnn-activation"].notation
     (back,) = cache.loads([(cache.dumps(q, notation), notation)])
     assert type(back.figures) is tuple and back.figures == q.figures and len(back.figures) == 2
+
+
+def test_a_problem_sheet_draws_no_figure_it_does_not_show(drawings):
+    """The rnn's figures show nothing on the problem sheet (they give the answer away): a sheet leaves them undrawn."""
+    doc = derive.solve(spec("rnn-activation", [{"activation": "tanh", "ask": "stability"}], **MIXED))
+    for fmt in ("latex", "html", "markdown", "beamer"):
+        sheet = derive.render(doc, fmt, sheet="problems")
+        assert "tikzpicture" not in sheet and "<svg" not in sheet and "fig1" not in sheet
+    assert drawings == []
+    assert "tikzpicture" in derive.render(doc, "latex") and drawings == ["_one_unit"]
+    assert [f.sheet for f in next(doc.questions()).figures] == [None, None]         # what the sheet skipped

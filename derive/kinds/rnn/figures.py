@@ -146,7 +146,7 @@ def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) 
     """A gated cell's stability figure: the evidence after t = 1 ... T steps (|dc<t>/dc<0>| of an LSTM,
     |dh<t>/dh<0>| of a GRU) on a log axis with the rate rho^t, and the copying gates' product alone beside it
     (the cell path; the update-gate path). Drawn when first read (derive.figures.Later)."""
-    return Later(_gated, running, path, factor, y_label, path_label, lstm)
+    return Later(_gated, running, path, factor, y_label, path_label, lstm, sheetless=True)
 
 
 def _gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
@@ -218,7 +218,7 @@ def _stable(factor) -> str:
 def one_unit(s, T: int = T_EVIDENCE) -> Later:
     """The figures of a one-unit stability question, from its analysis (derive.kinds.rnn.stability), up
     to the spec's T; drawn when first read (derive.figures.Later)."""
-    return Later(_one_unit, s, T)
+    return Later(_one_unit, s, T, sheetless=True)
 
 
 def _one_unit(s, T: int) -> tuple[Figure, ...]:
@@ -255,7 +255,7 @@ def plane(s) -> Figure | None:
 def units(rec, s, T: int = T_EVIDENCE) -> Later:
     """The figures of a several-unit stability question, up to the spec's T; drawn when first read
     (derive.figures.Later)."""
-    return Later(_units, rec, s, T)
+    return Later(_units, rec, s, T, sheetless=True)
 
 
 def _units(rec, s, T: int) -> tuple[Figure, ...]:
