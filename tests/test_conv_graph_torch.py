@@ -157,6 +157,7 @@ ACTIVATIONS = {"sigmoid": torch.sigmoid, "softplus": F.softplus, "exp": torch.ex
 FRACTIONS = st.sampled_from([-2, -1, 0, 1, 3, 0.5, -1.5, "1/3", "-2/7", 0.25])
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(sorted(ACTIVATIONS)), st.booleans(), st.booleans(), st.data())
 def test_conv_numbers_with_fractions_and_any_activation(activation, two_d, transposed, data):

@@ -231,6 +231,7 @@ def graphs(draw):
     return given_values, forward, steps
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(graphs())
 def test_random_graphs_against_torch(case):
@@ -278,6 +279,7 @@ def mixed_graphs(draw):
     return values, forward, steps
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(mixed_graphs())
 def test_random_graphs_of_vectors_and_matrices_against_torch(case):

@@ -189,6 +189,7 @@ def _toml(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+@pytest.mark.slow
 def test_every_function_nested_30_deep_answers_and_agrees_with_torch(tmp_path):
     """In a process of its own under a timeout far above the few seconds it takes: a hang fails, a slow
     machine does not. Each value and gradient against torch's autograd (float64); the sigmoid saturated 30
@@ -223,6 +224,7 @@ def test_every_function_nested_30_deep_answers_and_agrees_with_torch(tmp_path):
 
 # --- 2. symbolic values refused before they are built ------------------------------------------------
 
+@pytest.mark.slow
 def test_a_product_of_four_symbolic_matrices_is_refused_before_it_is_built(tmp_path):
     """sum(W @ W @ W @ W) of a symbolic 20 × 20 W: refused rightly, but after 244 s of building millions of
     terms; estimated from the operands' shapes and sizes, it is refused at the third factor."""
@@ -265,6 +267,7 @@ def test_symbolic_formulas_of_ordinary_size_are_not_refused():
     assert "zc1" in values(doc)["forward"]["L"]
 
 
+@pytest.mark.slow
 def test_a_symbolic_chain_nesting_many_exponentials_is_refused_and_one_of_tanh_answers():
     with pytest.raises(SpecError) as err:
         solved({"x": {"symbol": True}}, [f"f = {nested('sigmoid({})', 25)}"])

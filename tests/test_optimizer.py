@@ -58,6 +58,7 @@ vectors = st.integers(1, 3).flatmap(lambda n: st.tuples(
     st.lists(st.lists(small, min_size=n, max_size=n), min_size=1, max_size=5)))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(vectors, rate, unit, unit, st.booleans(), st.sampled_from([0, 0.01, 0.1]))
 def test_sgd(wg, lr, momentum, dampening, nesterov, wd):
@@ -114,6 +115,7 @@ def test_loss_gradients_are_autograd():
         assert agree(s.w, w.tolist())
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(list(TORCH)), vectors)
 def test_keys_check_and_json(name, wg):

@@ -57,6 +57,7 @@ def test_the_preamble_is_dumped_once_and_used_with_the_same_pages(formats, tmp_p
     assert "Hello" in text(again, tmp_path)
 
 
+@pytest.mark.slow
 def test_a_changed_preamble_gets_its_own_format(formats, tmp_path):
     folder, _ = formats
     pdf.compile_pdf(DOC % "Hello")
@@ -64,6 +65,7 @@ def test_a_changed_preamble_gets_its_own_format(formats, tmp_path):
     assert len(list(folder.glob("*.fmt"))) == 2
 
 
+@pytest.mark.slow
 def test_a_changed_input_file_dumps_the_format_again(formats, monkeypatch):
     folder, _ = formats
     pdf.compile_pdf(DOC % "Hello")
@@ -88,6 +90,7 @@ def test_no_cache_and_the_environment_turn_it_off(formats, monkeypatch):
     assert runs == [None, None] and not folder.exists()
 
 
+@pytest.mark.slow
 def test_a_broken_format_falls_back_and_is_removed(formats, tmp_path):
     folder, runs = formats
     pdf.compile_pdf(DOC % "Hello")
@@ -114,6 +117,7 @@ def test_a_preamble_that_cannot_be_dumped_compiles_the_plain_way(formats, tmp_pa
     assert capfd.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_a_document_error_is_the_plain_runs_error(formats):
     _, runs = formats
     pdf.compile_pdf(DOC % "Hello")
@@ -129,6 +133,7 @@ def test_a_document_is_split_only_at_a_document_line_after_a_preamble():
     assert texformat.split("\\begin{document}\nx\\end{document}") is None
 
 
+@pytest.mark.slow
 def test_concurrent_runs_each_get_the_pdf_and_one_format(formats, tmp_path):
     folder, _ = formats
     results, errors = [], []
@@ -149,6 +154,7 @@ def test_concurrent_runs_each_get_the_pdf_and_one_format(formats, tmp_path):
     assert len(list(folder.glob("*.fmt"))) == 1 and not list(folder.glob(".*"))
 
 
+@pytest.mark.slow
 def test_only_the_most_recently_used_formats_are_kept(formats, monkeypatch):
     folder, _ = formats
     monkeypatch.setattr(texformat, "KEEP", 2)
@@ -157,6 +163,7 @@ def test_only_the_most_recently_used_formats_are_kept(formats, monkeypatch):
     assert len(list(folder.glob("*.fmt"))) == 2 and len(list(folder.glob("*.inputs"))) == 2
 
 
+@pytest.mark.slow
 def test_tikz_and_pgfplots_draw_the_same_from_a_format(formats, tmp_path):
     doc = (r"\documentclass{article}\usepackage{tikz}\usepackage{pgfplots}\pgfplotsset{compat=1.17}"
            "\n\\usetikzlibrary{arrows.meta}\n\\begin{document}\n"
@@ -180,6 +187,7 @@ TOC = r"""\documentclass{article}
 """
 
 
+@pytest.mark.slow
 def test_a_document_of_two_passes_starts_from_the_last_ones_auxiliary_files(formats, tmp_path):
     folder, runs = formats
     one = TOC % r"\section{Alpha} a"
@@ -195,6 +203,7 @@ def test_a_document_of_two_passes_starts_from_the_last_ones_auxiliary_files(form
     assert text(changed, tmp_path) == text(pdf.compile_pdf(two, 2, cache=False), tmp_path)
 
 
+@pytest.mark.slow
 def test_damaged_auxiliary_files_are_not_used(formats, tmp_path):
     folder, runs = formats
     doc = TOC % r"\section{Alpha} a"
@@ -206,6 +215,7 @@ def test_damaged_auxiliary_files_are_not_used(formats, tmp_path):
         assert "Alpha" in text(pdf.compile_pdf(doc, 2), tmp_path) and len(runs) == 2
 
 
+@pytest.mark.slow
 def test_documents_share_a_format_only_under_one_named_origin(formats):
     folder, _ = formats
     for body in ("a", "b"):                                  # of unknown origin: each document on its own

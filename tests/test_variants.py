@@ -121,6 +121,7 @@ def answers_of(out: Path, ident: str, name: str) -> dict:
     return {p["id"]: p["answer"]["value"] for p in data["parts"]}
 
 
+@pytest.mark.slow
 def test_every_network_variant_of_a_pool_is_torchs(tmp_path):
     pytest.importorskip("torch")
     from test_cnn_hypothesis import counts, torch_stack
@@ -142,6 +143,7 @@ def test_every_network_variant_of_a_pool_is_torchs(tmp_path):
         assert ours["1b.i"] == shapes, v["id"]
 
 
+@pytest.mark.slow
 def test_every_optimizer_variant_of_a_pool_is_torch_optims(tmp_path):
     pytest.importorskip("torch")
     from test_optimizer_init_rnn_torch import near, torch_steps
@@ -182,6 +184,7 @@ def network_spec(tmp_path_factory):
     return spec
 
 
+@pytest.mark.slow
 def test_a_roster_gives_the_same_files_in_any_order_and_in_shards(tmp_path, network_spec, monkeypatch):
     roster = roster_file(tmp_path / "class.csv", ROSTER)
     again = roster_file(tmp_path / "again.csv", [ROSTER[0]] + ROSTER[:0:-1])
@@ -277,6 +280,7 @@ def test_an_impossible_require_stops_naming_it(tmp_path):
     assert not (tmp_path / "out").exists()                          # nothing written
 
 
+@pytest.mark.slow
 def test_a_require_no_draw_meets_in_a_thousand(tmp_path):
     spec = tmp_path / "network.toml"
     spec.write_text(with_vary(NETWORK, '  "layers[1].filters" = { from = 1, to = 100000, step = 1 }\n'
@@ -376,6 +380,7 @@ def test_stress_reports_the_spread_and_the_requires(tmp_path, network_spec):
     assert "Problem 2 (A small language model), network: not varied" in result.output
 
 
+@pytest.mark.slow
 def test_the_book_lists_every_variant(tmp_path, network_spec):
     need_tex()
     out = tmp_path / "out"
@@ -398,6 +403,7 @@ if __name__ == "__main__":                   # rewrite the golden file (only whe
     GOLDEN.write_text(json.dumps(seeds_now(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_variants_key_is_the_key_of_its_values(tmp_path):
     """Each variant's JSON is, byte for byte, `derive solutions` of the spec with its values written in (the
     problems derived once for all the variants, on every core, and renumbered, change nothing)."""
@@ -487,6 +493,7 @@ def test_a_long_run_shows_its_progress_on_a_terminal(tmp_path, network_spec):
     assert stderr_of("-o", tmp_path / "two", "-q") == ""
 
 
+@pytest.mark.slow
 def test_every_init_variant_of_a_pool_is_torch_nn_inits(tmp_path):
     pytest.importorskip("torch")
     from test_init import drawn
