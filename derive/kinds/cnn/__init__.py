@@ -19,6 +19,7 @@ from ...steps import Solution, Text, say
 from ...words import article, plural
 from ..base import Kind
 from .field import _receptive_field, receptive_field
+from ...figures import Later
 from .figures import receptive_field_figures, shapes_figures
 from .keys import FIELDS
 from .layers import POINTWISE, POOLS, RECURRENT, Config, Layer, _dims, out_shape
@@ -228,7 +229,7 @@ def solve(c: Config, ask: str) -> Solution:
     """Derive one question of a cnn-dims part: its steps, then its figures."""
     sol = _narrated(c, ask)
     draw = FIGURES.get(ask)
-    return replace(sol, figures=draw(c)) if draw else sol
+    return replace(sol, figures=Later(draw, c)) if draw else sol
 
 
 def _narrated(c: Config, ask: str) -> Solution:

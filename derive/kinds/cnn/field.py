@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import sympy
 
-from ...figures import Later
 from ...steps import Answer, Solution, Step, chain, let, say, step, written_product, written_sum
 from ...symbols import Quotient
 from ...words import join, plural
@@ -275,8 +274,3 @@ def _extent_step(c: Config, rf: ReceptiveField, dim: int, last: int, n_units: in
 def _num(v) -> str:
     v = sympy.nsimplify(v)
     return str(v).replace("-", "−")
-
-
-def _figures(c: Config, rf) -> tuple:
-    from .figures import receptive_field_figures
-    return receptive_field_figures(c, rf)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import sympy
 
-from ...figures import Later
 from ...steps import Answer, Solution, Step, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv, Quotient
 from ...words import plural

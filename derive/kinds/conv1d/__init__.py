@@ -27,6 +27,7 @@ from .config import Config
 from .keys import FIELDS
 from .layer import Layer, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
+from ...figures import Later
 from .figures import mask_figures, matrix_figures, matrix_figures_1d
 from .matrix import _matrix, arguments, filter_vector, inputs, layout
 from .slopes import slopes
@@ -78,7 +79,7 @@ def _legacy(c: Config, ask: str) -> Solution:
     """One of HW5's 1D questions: its steps, then its figures."""
     sol = LEGACY[ask](c)
     draw = FIGURES_1D.get(ask)
-    return replace(sol, figures=draw(c)) if draw else sol
+    return replace(sol, figures=Later(draw, c)) if draw else sol
 
 
 def solve(c: Config | Layer | Composition, ask: str) -> Solution:
@@ -93,7 +94,7 @@ def solve(c: Config | Layer | Composition, ask: str) -> Solution:
     if ask in ("gradient", "jacobian", "input-gradient"):
         return symbolic.gradient(c, c.wrt) if ask == "gradient" else getattr(symbolic, ask.replace("-", "_"))(c)
     if ask == "matrix":
-        return replace(plane.matrix(c), figures=matrix_figures(c, plane.layer_matrix(c)))
+        return replace(plane.matrix(c), figures=Later(lambda: matrix_figures(c, plane.layer_matrix(c))))
     return {"output-size": plane.output_size, "forward": values.forward,
             "filter-gradient-value": values.filter_gradient, "input-gradient-value": values.input_gradient}[ask](c)
 

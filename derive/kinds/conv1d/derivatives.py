@@ -5,7 +5,6 @@ from __future__ import annotations
 import sympy
 from sympy import Derivative, ImmutableMatrix, MatMul, Symbol
 
-from ...figures import Later
 from ...steps import Answer, Solution, chain, let, say, step, written_product
 from ...symbols import Times
 from ...words import join_pieces

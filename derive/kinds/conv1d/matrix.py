@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import sympy
 from sympy import ImmutableMatrix, MatMul, Symbol
 
-from ...figures import Later
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv
 from ...words import join, plural

@@ -11,7 +11,6 @@ import sympy
 from sympy import BlockMatrix, ImmutableMatrix, MatMul, ZeroMatrix
 
 from ...numeric import json_number
-from ...figures import Later
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
 from ...symbols import FloorDiv
 from ...words import join

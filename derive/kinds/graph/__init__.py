@@ -59,6 +59,7 @@ def _solved(config, ask: str):
     """One question: the analysis (the forward values are the config's; the backward pass), its narration, then
     its figures, drawn from the same analysis."""
     from dataclasses import replace
+    from ...figures import Later
     from .backsteps import solve_gradient
     from .backward import backward
     from .figures import forward_figures, gradient_figures
@@ -67,6 +68,6 @@ def _solved(config, ask: str):
     if ask == "step":
         return solve_step(config)
     if ask == "forward":
-        return replace(forward_pass(config), figures=forward_figures(config))
+        return replace(forward_pass(config), figures=Later(forward_figures, config))
     b = backward(config)
-    return replace(solve_gradient(config, b), figures=gradient_figures(config, b))
+    return replace(solve_gradient(config, b), figures=Later(gradient_figures, config, b))

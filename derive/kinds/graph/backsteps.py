@@ -6,7 +6,6 @@ from __future__ import annotations
 import sympy
 from sympy import ImmutableMatrix, MatMul
 
-from ...figures import Later
 from ...steps import Answer, Solution, chain, let, say, step
 from ...symbols import Times
 from ...words import join_pieces
