@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 from ..notation import EMPTY, Notation
 from ..steps import Chain, Let, Text
 from . import latex as tex
-from . import layout, mathml
+from . import layout, mathml, measure
 from .layout import ARTICLE, Room
 
 INDENT = '<mspace width="1em"/>'                 # before a continuation line, as the LaTeX key's \quad
@@ -28,9 +28,20 @@ def math(piece, notation: Notation = EMPTY, room: Room | None = None) -> Markup:
     return Markup(f"<math>{mathml.element(piece, notation, room)}</math>")
 
 
+WIDE = 12.0                          # an inline formula wider than this (em) may not fit a phone's line
+
+
 def text(t: Text, notation: Notation = EMPTY, room: Room | None = None) -> Markup:
-    """Prose with inline maths."""
-    return Markup("").join(escape(p) if isinstance(p, str) else math(p, notation, room) for p in t.pieces)
+    """Prose with inline maths; a wide formula in a box of its own that scrolls sideways on a narrow screen
+    rather than run off it."""
+    return Markup("").join(escape(p) if isinstance(p, str) else _inline(p, notation, room) for p in t.pieces)
+
+
+def _inline(piece, notation: Notation, room: Room | None) -> Markup:
+    out = math(piece, notation, room)
+    if measure.width(tex.inline(piece, notation, room), "T") > WIDE:
+        return Markup('<span class="wide">') + out + Markup("</span>")
+    return out
 
 
 def split(side: str, lines: tuple, terms: int) -> list[str]:
