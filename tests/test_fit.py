@@ -160,7 +160,8 @@ def test_the_markers_find_what_they_mark():
 
 PROBE = """<script>
 // Each key in a same-origin frame (srcdoc) of its width; once all have loaded, every formula of each is
-// checked: wider than its block container, it must sit in a box that scrolls, and that box in the view.
+// checked: wider than its block container, it must sit in a box that scrolls, that box in the view, and the
+// formula not past the box's left edge (where scrolling cannot reach it).
 function probe(frame) {
   const doc = frame.contentDocument, win = frame.contentWindow, view = doc.documentElement.clientWidth, bad = [];
   const style = el => win.getComputedStyle(el);
@@ -174,6 +175,7 @@ function probe(frame) {
     if (scroller) {
       const sb = scroller.getBoundingClientRect();
       if (sb.right > view + 1 || sb.left < -1) bad.push(`a scroll box ${Math.round(sb.width)} px in a ${view} px view`);
+      if (r.left < sb.left - 1) bad.push(`out of reach, left of its scroll box: ${m.textContent.slice(0, 50)}`);
     } else if (r.right - cb.right > 1 || cb.left - r.left > 1) {
       bad.push(`${Math.round(r.width)} px in ${Math.round(cb.width)} px: ${m.textContent.slice(0, 50)}`);
     }

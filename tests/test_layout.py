@@ -77,13 +77,18 @@ def test_a_long_sum_breaks_at_plus_and_every_line_fits(tex_widths):
     assert terms == re.findall(r"\d+ x_\{\d+\}", tex.math(_long_sum().exprs[1])) and len(terms) == 24
 
 
+def _bracketed() -> Chain:
+    """a = d (1 − tanh² a)(u₀v₀ + … + u₁₃v₁₃): a product whose last factor is a long sum."""
+    a, d = sympy.symbols("a d")
+    inner = sympy.Add(*[sympy.Symbol(f"u_{k}") * sympy.Symbol(f"v_{k}") for k in range(14)], evaluate=False)
+    return Chain((a, sympy.Mul(d, sympy.Add(1, -sympy.tanh(a) ** 2, evaluate=False), inner, evaluate=False)), ("=",))
+
+
 def test_a_short_chain_stays_on_one_row_and_a_wide_link_breaks_inside_its_bracket():
-    a, b, c, d = sympy.symbols("a b c d")
+    a, b, c = sympy.symbols("a b c")
     short = Chain((a, b + c), ("=",))
     assert tex.chain_rows(short, ARTICLE) == [("a", "= b + c")]
-    inner = sympy.Add(*[sympy.Symbol(f"u_{k}") * sympy.Symbol(f"v_{k}") for k in range(14)], evaluate=False)
-    product = sympy.Mul(d, sympy.Add(1, -sympy.tanh(a) ** 2, evaluate=False), inner, evaluate=False)
-    rows = tex.chain_rows(Chain((a, product), ("=",)), Room(30.0, 40))
+    rows = tex.chain_rows(_bracketed(), Room(30.0, 40))
     assert len(rows) > 1 and all(layout.Room(30.0, 40).fits(right) for _, right in rows)
     opened = " ".join(right for _, right in rows)
     assert re.search(r"\\(big|Big|bigg|Bigg)l\(", opened) and re.search(r"\\(big|Big|bigg|Bigg)r\)", opened)
@@ -104,12 +109,13 @@ def _banded(rows: int, cols: int) -> sympy.ImmutableMatrix:
 def test_a_matrix_wider_than_the_room_shows_its_first_and_last_columns_and_its_size():
     big = _banded(9, 40)
     shown = tex.math(big, Notation(), ARTICLE)
-    assert r"\underbrace{" in shown and r"}_{9 \times 40}" in shown
+    assert shown.startswith(r"{\underbrace{") and shown.endswith(r"}_{9 \times 40}}")
     first = re.search(r"\\begin\{(?:matrix|array\}\{c+)\}?(.*?)\\\\", shown).group(1).split(" & ")
     assert first[:3] == ["f_{11}", "f_{12}", "0"] and first[-2:] == [r"\cdots", "0"]
     assert layout.Room(ARTICLE.width, 40).fits(shown)
     assert tex.math(big, Notation()).count("&") == 9 * 39          # without a room (the JSON's), every entry
     assert r"\underbrace" not in tex.math(_banded(3, 4), Notation(), ARTICLE)
+    assert tex.math(sympy.Transpose(big), Notation(), ARTICLE).endswith(r"}_{9 \times 40}}^{T}")   # T beside it
 
 
 def test_a_matrix_taller_than_a_slide_shows_its_first_and_last_rows():
@@ -143,3 +149,14 @@ def test_html_breaks_a_long_sum_where_the_latex_does():
     assert len(mathml_rows) == len(latex_rows) > 2
     for (_, right), (_, mright) in zip(latex_rows, mathml_rows):
         assert len(re.findall(r"x_\{\d+\}", right)) == len(re.findall(r"<msub><mi>x</mi>", str(mright)))
+
+
+def test_html_breaks_inside_the_bracket_the_latex_opens():
+    """The widest bracket, not (1 − tanh² a), opens across lines, in MathML as in LaTeX."""
+    room = Room(30.0, 40)
+    latex_rows = tex.chain_rows(_bracketed(), room, Notation())
+    mathml_rows = [str(right) for _, right in html.Typesetter(room, Notation()).rows(_bracketed())]
+    assert len(mathml_rows) == len(latex_rows) > 1
+    for (_, right), mright in zip(latex_rows, mathml_rows):
+        assert len(re.findall(r"u_\{\d+\}", right)) == len(re.findall(r"<msub><mi>u</mi>", mright))
+    assert "tanh" in mathml_rows[0]

@@ -10,7 +10,7 @@ from ..notation import EMPTY, Notation
 from ..steps import Chain, Let, Text
 from . import latex as tex
 from . import layout, mathml, measure
-from .layout import ARTICLE, Room
+from .layout import ARTICLE, OPEN_AT, Room
 
 INDENT = '<mspace width="1em"/>'                 # before a continuation line, as the LaTeX key's \quad
 DEEP = '<mspace width="2em"/>'
@@ -44,21 +44,86 @@ def _inline(piece, notation: Notation, room: Room | None) -> Markup:
     return out
 
 
+def _elements(node) -> list:
+    return [k for k in node.childNodes if k.nodeType == k.ELEMENT_NODE]
+
+
+def _signs(nodes: list) -> list[int]:
+    """The places of a row's top-level + and − signs (not a leading one)."""
+    return [k for k, node in enumerate(nodes) if k and node.tagName == "mo" and node.firstChild is not None
+            and node.firstChild.data in SIGNS]
+
+
+def _fenced(node) -> list | None:
+    """A bracketed group's parts, [opening, the content's nodes..., closing], when the node is one whose content
+    is a sum; else None."""
+    kids = _elements(node) if node.tagName == "mrow" else []
+    if len(kids) != 3 or kids[0].tagName != "mo" or kids[2].tagName != "mo" or kids[1].tagName != "mrow":
+        return None
+    inner = _elements(kids[1])
+    return [kids[0], *inner, kids[2]] if _signs(inner) else None
+
+
+def _fences(node) -> list:
+    """The bracketed sums within a term's node: itself, or down its rows (not inside a bracket)."""
+    if _fenced(node) is not None:
+        return [node]
+    return [f for kid in _elements(node) for f in _fences(kid)] if node.tagName == "mrow" else []
+
+
+def _opened(node, fence, term: int, flat: list, starts: dict) -> None:
+    """A term's node onto ``flat``, opened down to ``fence`` and the bracket's parts, the inner terms' starts
+    noted in ``starts``."""
+    if node is fence:
+        parts = _fenced(node)
+        signs = _signs(parts[1:-1])
+        for k, part in enumerate(parts):
+            if k - 1 in signs:
+                starts[(term, OPEN_AT, signs.index(k - 1) + 1)] = len(flat)
+            flat.append(part)
+    elif fence is not None and node.tagName == "mrow" and _contains(node, fence):
+        for kid in _elements(node):
+            _opened(kid, fence, term, flat, starts)
+    else:
+        flat.append(node)
+
+
+def _contains(node, target) -> bool:
+    return node is target or any(_contains(k, target) for k in _elements(node))
+
+
+def _flatten(nodes: list, bounds: list[int], lines: tuple) -> tuple[list, dict]:
+    """A side's top-level nodes, with the bracket a line starts inside opened into its parts; and where each
+    line's start (its path: (term,) or (term, OPEN_AT, inner term)) falls in that list."""
+    flat, starts = [], {}
+    for term, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        starts[(term,)] = len(flat)
+        inside = [p[2] for _, p in lines[1:] if len(p) == 3 and p[0] == term]
+        fences = [f for n in nodes[a:b] for f in _fences(n) if inside and len(_signs(_fenced(f)[1:-1])) >= max(inside)]
+        fence = max(fences, key=lambda f: len(f.toxml()), default=None)      # the widest, as the key opens
+        for node in nodes[a:b]:
+            _opened(node, fence, term, flat, starts)
+    return flat, starts
+
+
 def split(side: str, lines: tuple, terms: int) -> list[str]:
-    """The MathML of a side cut where the LaTeX key breaks it (``lines``: its lines, each with the top-level term
-    it starts): before the top-level + or − that starts each line. Whole, on one line, when the key breaks it
-    inside a term, or when its terms are not the key's."""
-    starts = [term for _, term in lines[1:]]
-    if not starts or None in starts:
+    """The MathML of a side cut where the LaTeX key breaks it (``lines``: its lines, each with where it starts):
+    before a top-level + or −, or before a + or − inside the bracket the key opens across lines. Whole, on one
+    line, when the key breaks it elsewhere (between factors), or when its terms are not the key's."""
+    paths = [tuple(p) for _, p in lines[1:]]
+    if not paths or any(len(p) != 1 and (len(p) != 3 or p[1] != OPEN_AT) for p in paths):
         return [side]
     root = minidom.parseString(side).documentElement
-    kids = [k for k in root.childNodes if k.nodeType == k.ELEMENT_NODE] if root.tagName == "mrow" else [root]
-    signs = [k for k, node in enumerate(kids) if k and node.tagName == "mo" and node.firstChild is not None
-             and node.firstChild.data in SIGNS]
+    nodes = _elements(root) if root.tagName == "mrow" else [root]
+    signs = _signs(nodes)
     if len(signs) != terms - 1:
         return [side]
-    cuts = [0, *(signs[term - 1] for term in starts), len(kids)]
-    return ["".join(node.toxml() for node in kids[a:b]) for a, b in zip(cuts, cuts[1:])]
+    flat, starts = _flatten(nodes, [0, *signs, len(nodes)], lines)
+    cuts = [starts.get(p) for p in paths]
+    if None in cuts or cuts != sorted(set(cuts)):
+        return [side]
+    edges = [0, *cuts, len(flat)]
+    return ["".join(node.toxml() for node in flat[a:b]) for a, b in zip(edges, edges[1:])]
 
 
 class Typesetter:

@@ -121,7 +121,7 @@ class Printer(LatexPrinter):
         """SymPy's; a matrix shown in part says its size under it."""
         out = super()._print_MatrixBase(expr)
         if self.shown(expr) is not None:
-            return rf"\underbrace{{{out}}}_{{{expr.rows} \times {expr.cols}}}"
+            return rf"{{\underbrace{{{out}}}_{{{expr.rows} \times {expr.cols}}}}}"  # braced: a script after it goes beside
         return out
 
     def _print_MatMul(self, expr):

@@ -76,53 +76,58 @@ def _delimiters(box: Box) -> tuple[str, str]:
     return f"{left}{opening if opening != '.' else '.'}", f"{right}{closing if closing != '.' else '.'}"
 
 
-def _opened(tex: str, box: Box, width: float) -> list[str] | None:
-    """A wide \\left( ... \\right) factor broken inside: its content's pieces, the first opening the bracket and
-    the last closing it; None when it has no place to break."""
+Path = tuple                          # where a line starts: (term,), (term, OPEN_AT, *path inside the bracket), or
+                                      # (term, FACTOR_AT, factor)
+Line = tuple[str, Path]               # a line's LaTeX and where it starts
+OPEN_AT, FACTOR_AT = "(", "*"
+
+
+def _opened(tex: str, box: Box, width: float) -> list[Line] | None:
+    """A wide \\left( ... \\right) factor broken inside: its content's pieces (with where each starts inside),
+    the first opening the bracket and the last closing it; None when it has no place to break."""
     if not box.kids or box.fences is None or box.fences[0] == "." or box.fences[1] == ".":
         return None
-    inner_end = box.kids[-1].end
-    inner = [text for text, _ in _pieces(tex, box.kids, inner_end, width)]
+    inner = _pieces(tex, box.kids, box.kids[-1].end, width)
     if len(inner) < 2:
         return None
     opening, closing = _delimiters(box)
-    return [f"{opening} {inner[0]}", *inner[1:-1], f"{inner[-1]} {closing}"]
-
-
-Line = tuple[str, "int | None"]       # a line's LaTeX, and the top-level term it starts with (None: inside one)
+    (first, at), *middle, (last, end) = inner
+    return [(f"{opening} {first}", at), *middle, (f"{last} {closing}", end)]
 
 
 def _openable(box: Box) -> bool:
     return bool(box.kids) and box.fences is not None and "." not in box.fences and terms_of(box.kids) > 1
 
 
-def _term(tex: str, part: list[Box], width: float) -> list[str]:
-    """A term wider than ``width`` in pieces: inside its widest bracket that holds a sum (the bracket opening
-    on one line and closing on another), else between its factors (a line that starts with a factor starts with
-    ``JOINT``, a multiplication dot)."""
+def _term(tex: str, part: list[Box], width: float) -> list[Line]:
+    """A term wider than ``width`` in pieces (each with where it starts inside the term): inside its widest
+    bracket that holds a sum (the bracket opening on one line and closing on another), else between its factors
+    (a line that starts with a factor starts with ``JOINT``, a multiplication dot)."""
     brackets = [k for k, box in enumerate(part) if _openable(box)]
     if brackets:
         k = max(brackets, key=lambda j: part[j].width)
         opened = _opened(tex, part[k], width)
         if opened:
             before, after = tex[part[0].start:part[k].start].strip(), tex[part[k].end:part[-1].end].strip()
-            pieces = [f"{before} {opened[0]}".strip(), *opened[1:-1], f"{opened[-1]} {after}".strip()]
-            if not any(wide(p, width) for p in pieces):
+            (first, _), *middle, (last, end) = opened
+            pieces = [(f"{before} {first}".strip(), ()), *((t, (OPEN_AT, *at)) for t, at in middle),
+                      (f"{last} {after}".strip(), (OPEN_AT, *end))]
+            if not any(wide(p, width) for p, _ in pieces):
                 return pieces
     factors = _cut(tex, part, [k for k in range(len(part)) if _factor(part, k)], part[-1].end)
-    return [(JOINT if k else "") + piece for k, (piece, _) in enumerate(factors)]
+    return [((JOINT if k else "") + piece, (FACTOR_AT, k) if k else ()) for k, (piece, _) in enumerate(factors)]
 
 
 def _pieces(tex: str, boxes: list[Box], end: int, width: float) -> list[Line]:
     """A formula's pieces, each starting at a place to break: before its top-level + and −, and where a piece is
-    still wider than ``width``, inside a bracket or between factors (``_term``). Each piece comes with the
-    number of the top-level term it starts (None for a piece inside a term)."""
+    still wider than ``width``, inside a bracket or between factors (``_term``). Each piece comes with where it
+    starts (``Path``)."""
     out: list[Line] = []
     for term, (text, part) in enumerate(_cut(tex, boxes, [k for k in range(len(boxes)) if _binary(boxes, k)], end)):
         if not wide(text, width) or len(part) < 2 and not _openable(part[0]):
-            out.append((text, term))
+            out.append((text, (term,)))
             continue
-        out.extend((piece, term if k == 0 else None) for k, piece in enumerate(_term(tex, part, width)))
+        out.extend((piece, (term, *at)) for piece, at in _term(tex, part, width))
     return out
 
 
@@ -142,10 +147,11 @@ def continued(line: str, indent: str = INDENT) -> str:
 
 def breaks(tex: str, first: float, rest: float) -> list[Line]:
     """A formula broken into lines: the first at most ``first`` em wide, the others ``rest`` em (their indent
-    not counted); as few lines as the places to break allow, each filled greedily. Each line comes with the
-    top-level term it starts (None when it starts inside one)."""
+    not counted); as few lines as the places to break allow, each filled greedily. Each line comes with where
+    it starts (``Path``: (2,) the third top-level term; (2, OPEN_AT, 1) the second term inside the bracket
+    opened in the third)."""
     if not wide(tex, first):
-        return [(tex, 0)]
+        return [(tex, (0,))]
     out: list[Line] = []
     for piece, term in _pieces(tex, parse(tex), len(tex), min(first, rest)):
         joined = f"{out[-1][0]} {piece.removeprefix(JOINT)}" if out else piece
@@ -181,11 +187,11 @@ def plan(sides: list[str], rels: list[str], room: Room, one_row: bool = True) ->
     the links beside it) sets every row flush left."""
     links = [f"{rel} {side}" for rel, side in zip(rels, sides[1:])]
     if one_row and room.fits(" ".join([sides[0], *links])):
-        return Plan("one", ((sides[0], 0),), tuple(((link, 0),) for link in links))
+        return Plan("one", ((sides[0], (0,)),), tuple(((link, (0,)),) for link in links))
     left = measure(sides[0]).width * SLACK
     beside = max(measure(link).width * SLACK for link in links)
     if left + beside <= room.width or left <= room.width * FLUSH_LEFT:
-        return Plan("aligned", ((sides[0], 0),),
+        return Plan("aligned", ((sides[0], (0,)),),
                     tuple(tuple(breaks(link, room.width - left, room.width - left - 1)) for link in links))
     return Plan("flush", tuple(breaks(sides[0], room.width, room.width - 1)),
                 tuple(tuple(breaks(link, room.width - 1, room.width - 2)) for link in links))
@@ -246,5 +252,5 @@ def dots(row: int | None, col: int | None) -> str:
     return r"\ddots" if row is None and col is None else r"\vdots" if row is None else r"\cdots"
 
 
-__all__ = ["Room", "ARTICLE", "SLIDE", "ROOMS", "SLACK", "Plan", "wide", "breaks", "lines", "terms", "plan", "rows",
+__all__ = ["Room", "ARTICLE", "SLIDE", "ROOMS", "SLACK", "Plan", "Path", "OPEN_AT", "FACTOR_AT", "wide", "breaks", "lines", "terms", "plan", "rows",
            "chain_rows", "continued", "elision", "dots"]
