@@ -1,10 +1,12 @@
 """The document model: problems -> parts -> questions, each with its checked derivation.
 
-``solve`` is the pipeline's middle: it runs the kind derivers on a loaded spec and
-re-checks every step before anything reaches a renderer.
+``solve`` is the pipeline's middle, in stages: the questions the cache holds (``_cached``); the others derived
+by their kinds (``_derived``) and checked (``_checked``), each within its budget, shared among processes
+(``_derive_all``), and stored in the cache (``_store_new``); then the document assembled from the answers
+(``_assembled``). Every step is re-checked before anything reaches a renderer.
 
-Every level displays itself in Jupyter (``_repr_markdown_``, ``_repr_latex_``); the renderers are
-imported only when that happens, so the model itself never depends on them.
+Every level displays itself in Jupyter (``_repr_markdown_``, ``_repr_latex_``, derive.display); the format is
+looked up by name when that happens, so the model itself never imports the renderers.
 """
 
 from __future__ import annotations
@@ -100,17 +102,6 @@ def _store(cache: bool):
     return open_store()
 
 
-def _derived(kind, part, ask: str, problem_set: ProblemSet, problem):
-    """One question derived; a value the derivation finds impossible (a state where the activation is
-    undefined, say) is a spec error naming the file, the problem, the part and the field."""
-    try:
-        return kind.solve(part.config, ask)
-    except FieldError as err:
-        label = f"problem {problem.number}" + (f" ({problem.title})" if problem.title else "")
-        raise SpecError(err.reason, file=problem_set.path, problem=f"{label}, part ({part.letter})",
-                        field=err.field, given=err.given, expected=err.expected) from None
-
-
 @dataclass(frozen=True)
 class Refused:
     """A question left out: deriving and checking it took longer than its budget (derive.limits).
@@ -156,17 +147,6 @@ def _where(problem_set: ProblemSet, problem, part) -> str:
     return f"{problem_set.path or '<spec>'}, {label}, part ({part.letter})"
 
 
-def _budgeted(t: _Task, problem_set: ProblemSet, seconds: float):
-    """One question derived and checked within its budget: its solution, or Refused when the time ran out."""
-    try:
-        with time_limit(seconds, f"question {t.qid}", QuestionOutOfTime):
-            sol = _derived(t.kind, t.part, t.ask, problem_set, t.problem)
-            check_solution(sol, t.qid)
-    except QuestionOutOfTime:
-        return Refused(t.qid, _where(problem_set, t.problem, t.part), seconds)
-    return sol
-
-
 def _unpacked(missing: list[_Task], handed: list[tuple[int, bytes]]) -> list:
     """What workers handed back, in the parent: refusals as they were sent, solutions unpickled at once."""
     out = {i: Refused(missing[i].qid, *_refusal(data)) for i, data in handed if data.startswith(REFUSED)}
@@ -180,7 +160,34 @@ def _refusal(data: bytes) -> tuple[str, float]:
     return where, float(seconds)
 
 
-# --- caching, derivation (checked, within a budget, on every core), assembly ---------------------------
+# --- the stages: caching, deriving, checking (one question within its budget, on every core), assembly ----------
+
+def _derived(t: _Task, problem_set: ProblemSet):
+    """One question derived by its kind; a value the derivation finds impossible (a state where the activation
+    is undefined, say) is a spec error naming the file, the problem, the part and the field."""
+    try:
+        return t.kind.solve(t.part.config, t.ask)
+    except FieldError as err:
+        label = f"problem {t.problem.number}" + (f" ({t.problem.title})" if t.problem.title else "")
+        raise SpecError(err.reason, file=problem_set.path, problem=f"{label}, part ({t.part.letter})",
+                        field=err.field, given=err.given, expected=err.expected) from None
+
+
+def _checked(t: _Task, sol):
+    """A derived question whose every relation, in displays and in prose, holds (derive.check; CheckError names
+    the question and the step)."""
+    check_solution(sol, t.qid)
+    return sol
+
+
+def _budgeted(t: _Task, problem_set: ProblemSet, seconds: float):
+    """One question derived, then checked, within its budget: its solution, or Refused when the time ran out."""
+    try:
+        with time_limit(seconds, f"question {t.qid}", QuestionOutOfTime):
+            return _checked(t, _derived(t, problem_set))
+    except QuestionOutOfTime:
+        return Refused(t.qid, _where(problem_set, t.problem, t.part), seconds)
+
 
 def _cached(tasks: list[_Task], store) -> dict[str, object]:
     """The questions the cache holds, by id (None for the others)."""
@@ -197,8 +204,8 @@ def _store_new(tasks: list[_Task], derived: list, store) -> None:
 
 def _derive_all(missing: list[_Task], problem_set: ProblemSet, jobs: int, meanwhile, seconds: float,
                 progress) -> list:
-    """Each question derived and checked within its budget, shared among ``jobs`` processes (derive.parallel):
-    its solution or its Refused, in order."""
+    """Each question derived and checked within its budget (``_budgeted``), shared among ``jobs`` processes
+    (derive.parallel): its solution or its Refused, in order."""
     def pack(i: int, sol) -> bytes:
         if isinstance(sol, Refused):
             return REFUSED + f"{sol.where}\n{sol.seconds!r}".encode("utf-8", "surrogateescape")

@@ -21,7 +21,7 @@ class Latex(TexFormat):
     snippet_help = "for beamer frames and articles"
 
     def snippet_typesetter(self):
-        from .latex import Typesetter
+        from .latex_typesetter import Typesetter
         from .layout import SLIDE
         return Typesetter(SLIDE)
 

@@ -270,31 +270,5 @@ def answer_latex(a: Answer, notation: Notation = EMPTY) -> str:
     return " ".join(x for x in (sentence, maths) if x)
 
 
-class Typesetter:
-    """LaTeX for the template context: prose escaped, maths in a kind's notation, chains in rows laid out to fit
-    the ``room`` (the article's text block, or a slide's)."""
-
-    def __init__(self, room: Room = ARTICLE, notation: Notation = EMPTY):
-        self.room, self.notation = room, notation
-
-    def speaking(self, notation: Notation):
-        """The same typesetter in another notation."""
-        return self if notation is self.notation else type(self)(self.room, notation)
-
-    def escape(self, prose: str) -> str:
-        return escape(prose)
-
-    def text(self, t: Text) -> str:
-        return text(t, self.notation, self.room)
-
-    def rows(self, ch: Chain) -> list[tuple[str, str]]:
-        return chain_rows(ch, self.room, self.notation)
-
-    def figure(self, body, caption: str) -> str:
-        """A figure's body as a tikzpicture, sized for a slide when the room is a slide's."""
-        from .figures import tikz
-        return tikz(body, self.notation, slide=self.room.slide)
-
-
 __all__ = ["math", "escape", "text", "sides", "short", "chain_rows", "chain_inline", "chains_inline", "answer_latex",
-           "Typesetter", "Room", "ARTICLE"]
+           "Room", "ARTICLE"]
