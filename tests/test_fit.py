@@ -26,6 +26,8 @@ from conftest import need_tex
 from test_html import browse, chromium
 from test_latex import compile_tex
 
+pytestmark = pytest.mark.slow              # PDFs and a browser, every one
+
 HERE = Path(__file__).resolve().parent
 GOLDEN = sorted((HERE / "golden" / "specs").glob("*.toml"))
 NAMES = [f"example-{k.name}" for k in KINDS.kinds()] + ["hw5"] + [p.stem for p in GOLDEN]

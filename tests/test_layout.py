@@ -46,6 +46,7 @@ def tex_widths(tmp_path_factory):
     return {key: float(pt) for key, pt in re.findall(r"([WR][\d]+(?:-[DT])?)=([\d.]+)pt", log)}
 
 
+@pytest.mark.slow
 def test_widths_are_texs(tex_widths):
     """The estimate is within −4 % and +10 % of the width pdflatex sets (over, rather than under: a display
     is broken a little early rather than run off the page)."""
@@ -65,6 +66,7 @@ def _long_sum_rows() -> list[str]:
     return [f"{left} {right}" for left, right in tex.chain_rows(_long_sum(), Room(20.0, 40), Notation())]
 
 
+@pytest.mark.slow
 def test_a_long_sum_breaks_at_plus_and_every_line_fits(tex_widths):
     """A sum too wide for the room continues on lines that start with its + signs, each within the room as
     pdflatex sets it; no term is lost."""
