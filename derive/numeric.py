@@ -168,6 +168,16 @@ def _leaf(expr, index: dict, raw: bool):
     return lambda v: value
 
 
+class Recomputed:
+    """A mixin for a SymPy node that computes its own value, at whatever precision mpmath's context has when
+    it is evaluated (``value_here``): a state far along a recurrence, say, iterated again at every precision
+    it is asked for, never a number computed once. The checker evaluates a side holding one at rising
+    precision (check._check_approx)."""
+
+    def value_here(self):
+        raise NotImplementedError
+
+
 def _build(expr, index: dict, limit: bool = False):
     """A closure computing expr from a tuple of values (one per symbol in index). A sum of two terms is one
     addition (correctly rounded, as fsum's sum of two terms is), a function of one argument called directly.
@@ -175,6 +185,8 @@ def _build(expr, index: dict, limit: bool = False):
     leaf = _leaf(expr, index, raw=False)
     if leaf is not None:
         return leaf
+    if isinstance(expr, Recomputed):
+        return lambda v: expr.value_here()
     args = [_build(a, index, limit) for a in expr.args]
     if expr.is_Add:
         if len(args) == 2:
@@ -310,6 +322,8 @@ def _build_raw(expr, index: dict):
     leaf = _leaf(expr, index, raw=True)
     if leaf is not None:
         return leaf
+    if isinstance(expr, Recomputed):
+        raise Unsupported(type(expr).__name__)
     args = [_build_raw(a, index) for a in expr.args]
     if expr.is_Add:
         return _raw_sum(args)
@@ -367,6 +381,23 @@ def compile(expr, symbols: tuple) -> "Callable":
             except _FAILED:
                 return mpmath.nan
         return plain(values)
+    return run
+
+
+@functools.lru_cache(maxsize=256)
+def compile_at(expr, symbols: tuple, prec: int) -> "Callable":
+    """A function of the symbols' values (in order) evaluating expr at ``prec`` bits, as compile()'s does at
+    DIGITS (nan where a value fails: an exponential beyond reach, a division by 0): for work that needs more
+    digits than DIGITS (a state so large that its exponential's digits need its own digits beyond the 50th).
+    Call it with mpmath's context at ``prec``: its constants are made at that precision."""
+    with mpmath.workprec(prec):
+        body = _build(sympy.sympify(expr), {s: k for k, s in enumerate(symbols)})
+
+    def run(*values):
+        try:
+            return body(values)
+        except _FAILED:
+            return mpmath.nan
     return run
 
 
