@@ -92,13 +92,16 @@ def test_jacobians_and_their_product_are_mpmaths(problem):
     traj = rec.trajectory(a0, 40, 10)
     J_at = rec.jacobian()
     with mpmath.workdps(DIGITS):
-        M = None
+        M, huge = None, False
         for state in traj[:30]:
             z, J = long_jacobian(rec, state)
             assert all(same(x, y) for x, y in zip(rec.pre_activations(state), z))
+            if any(abs(v) > 10**dynamics.HUGE for v in z if mpmath.isfinite(v)):
+                huge = True                 # (computed with more digits than 50: dynamics.checked_run)
+                continue
             assert same(J_at(state), J)
             M = J if M is None else J * M
-        if len(traj) > 30:
+        if len(traj) > 30 and not huge:
             singular = mpmath.svd_r(M, compute_uv=False)
             assert rec.gradient(traj, 30) == to_sympy(max(abs(s) for s in singular))
 

@@ -15,13 +15,13 @@ from typing import Callable
 
 import mpmath
 import sympy
-from mpmath.libmp import from_man_exp, fzero, mpf_add, mpf_mul, mpf_sum
+from mpmath.libmp import from_man_exp, fzero, mpf_add, mpf_mul, mpf_pos, mpf_sub, mpf_sum
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
 from ..fields import FieldError, check_int
-from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, compile as compile_numeric, evaluate, limit, shown,
-                       small_rational, to_sympy)
+from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, compile as compile_numeric, compile_at, evaluate, limit,
+                       shown, small_rational, to_sympy, value_at)
 from ..precision import DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import composed_derivative
 from .rnn_notation import A_PREV, A_STAR, Z, previous
@@ -56,13 +56,15 @@ class Escaped(Exception):
         self.state = state
 
 
-def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> list:
-    """start, step(start), ... (n steps at most, at DIGITS): stops at a non-finite state (dropped), past
+def run(step: Callable, start, n: int, settle_after: int, size: Callable, digits: int = DIGITS) -> list:
+    """start, step(start), ... (n steps at most, at ``digits``): stops at a non-finite state (dropped), past
     DIVERGED in size (kept) unless one of the next PEEK states comes back below it (e^(-a) from a<0> = -1000:
     e^1000, then 10^(-8.6e433), then about 1, settling at 0.567...), at a state that overflows to infinity (kept,
-    as the step raises it: Escaped), or once stationary after settle_after steps."""
+    as the step raises it: Escaped), or once stationary after settle_after steps (with more digits than DIGITS:
+    once two states are one at DIGITS)."""
     out = [start]
-    with mpmath.workdps(DIGITS):
+    same = operator.eq if digits == DIGITS else _same_at_digits
+    with mpmath.workdps(digits):
         while len(out) <= n:
             try:
                 nxt = step(out[-1])
@@ -77,9 +79,16 @@ def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> lis
                 if back is None:
                     break
                 out += back
-            elif len(out) - 2 > settle_after and out[-1] == out[-2]:
+            elif len(out) - 2 > settle_after and same(out[-1], out[-2]):
                 break
     return out
+
+
+def _same_at_digits(a, b) -> bool:
+    """Whether two states (numbers or lists of them) round to the same numbers at DIGITS."""
+    pairs = zip(a, b) if isinstance(a, list) else ((a, b),)
+    return all(type(x) is type(y) is mpmath.mpf and mpf_pos(x._mpf_, PREC, ROUND) == mpf_pos(y._mpf_, PREC, ROUND)
+               for x, y in pairs)
 
 
 PEEK = 5        # steps looked ahead from a state past DIVERGED for one back below it
@@ -106,6 +115,103 @@ def _finite(state) -> bool:
     """A real, finite state (a complex value, as from the root of a negative number, ends the run too)."""
     values = state if isinstance(state, list) else [state]
     return all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in values)
+
+
+# --- enough digits ----------------------------------------------------------------------------
+# A trajectory is computed at DIGITS, then checked by a run at DIGITS + GUARD: where the two differ beyond AGREE
+# digits (digits lost: an iteration that amplifies rounding, 4z(1 - z) over 400 steps losing about 120; a
+# cancellation inside the activation, ln(1 + e^z) at z = -1000 coming out 0), or where a pre-activation is
+# past 10^HUGE (e^z at z ~ 10^50 needs z's digits beyond the 50th for its own first ones), it is computed
+# again at rising precision until two runs agree to DIGITS + 5 digits in every state and every value derived
+# from the states (the factors, the Jacobians): those, rounded to DIGITS, are the trajectory.
+
+GUARD = 20                # the extra digits of the run that checks a trajectory
+AGREE = DIGITS - 10       # the digits the two runs must share for the DIGITS run to stand
+HUGE = 10                 # a pre-activation past 10^HUGE sends the trajectory to rising precision
+FIRST_MOST = 2000         # the most digits the rising precision starts at
+PRECISE_DIGITS = 8000     # the most digits a trajectory is computed at (e^z at z ~ 10^1233 needs about 1300)
+
+
+def checked_run(states: list, at: Callable, n: int, settle_after: int, huge: int) -> tuple[list, list | None]:
+    """(states, None) when a run at DIGITS + GUARD agrees with the given DIGITS run to AGREE digits and no
+    pre-activation passes 10^HUGE (``huge``: its largest's digits); else (states, derived) from runs at rising
+    precision, ``at(n, settle_after, digits, derived?)`` -> (states, derived values or None), once two agree
+    to DIGITS + 5 digits: the states rounded to DIGITS. Refused (OutsideDomain) when none agree by
+    PRECISE_DIGITS."""
+    lost = 0
+    if huge <= HUGE:
+        again = at(len(states) - 1, len(states), DIGITS + GUARD, False)[0]
+        lost = _lost(states, again)
+        if lost <= DIGITS - AGREE:
+            return states, None
+    digits, last = min(DIGITS + lost + max(huge, 0) + GUARD, FIRST_MOST), None
+    while digits <= PRECISE_DIGITS:
+        got = at(n, settle_after, digits, True)
+        if last is not None and _lost(last[0], got[0], DIGITS + 5) == 0 and _lost(last[1], got[1], DIGITS + 5) == 0:
+            with mpmath.workdps(DIGITS):
+                return [[+v for v in s] if isinstance(s, list) else +s for s in got[0]], got[1]
+        last, digits = got, 2 * digits
+    raise OutsideDomain("activation", f"the states from a<0> do not settle to {DIGITS} digits even with"
+                        f" {PRECISE_DIGITS} digits of working precision: each step amplifies the rounding of the"
+                        " last", expected="a trajectory whose digits a few thousand digits of working precision"
+                        " can compute")
+
+
+def _lost(first: list, second: list, digits: int = DIGITS) -> int:
+    """How many of ``digits`` significant digits two runs' values (numbers, lists of numbers, None) do not
+    share at worst: 0 when they agree to ``digits`` digits everywhere, ``digits`` when they differ in length,
+    in an infinity or in a value that is not a real number."""
+    first, second = list(_flat(first)), list(_flat(second))
+    if len(first) != len(second):
+        return digits
+    worst = 0
+    for u, v in zip(first, second):
+        if u is None or v is None:
+            if u is not v:
+                return digits
+            continue
+        if u == v:
+            continue
+        if not (type(u) is type(v) is mpmath.mpf and mpmath.isfinite(u) and mpmath.isfinite(v)):
+            return digits
+        gap = _bits(mpf_sub(u._mpf_, v._mpf_, 32)) - max(_bits(u._mpf_), _bits(v._mpf_))   # log2 of the gap
+        worst = max(worst, min(digits, digits + int(gap * 0.30103) + 1))
+    return worst
+
+
+def _flat(values):
+    """The numbers (and Nones) in nested lists and tuples, in order."""
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def _bits(raw) -> int:
+    """A raw mpf value's binary magnitude: 2^(bits - 1) <= |x| < 2^bits (x not 0, finite)."""
+    return raw[2] + raw[3]
+
+
+def _z_digits(W, c, states: list) -> int:
+    """About the digits of the integer part of the largest |W a + c| over the states (numbers, or lists of
+    numbers with W a bound on the matrix's largest row sum and c on the vector's largest entry), from the
+    binary exponents alone."""
+    zero = W == 0
+    scale = 0 if zero else _bits(abs(W)._mpf_)
+    top = _bits(abs(c)._mpf_) if c != 0 else -10**9
+    for state in states:
+        for a in (state if isinstance(state, list) else [state]):
+            if not zero and type(a) is mpmath.mpf and a != 0 and mpmath.isfinite(a):
+                top = max(top, _bits(a._mpf_) + scale)
+    return max(0, int((top + 1) * 0.30103) + 1)
+
+
+def digits_of(value) -> int:
+    """The decimal digits of a number's integer part, about (0 below 1; a non-finite or non-real value: 0)."""
+    if type(value) is not mpmath.mpf or not mpmath.isfinite(value) or value == 0:
+        return 0
+    return max(0, int(mpmath.mag(value) * 0.30103) + 1)
 
 
 def newton(update: Callable, start, size: Callable) -> tuple:
@@ -221,8 +327,22 @@ class Recurrence:
 
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list:
         """a<0>, ..., a<n>; stops once stationary (past settle_after) or beyond DIVERGED (kept; a state that
-        overflows, e^(e^z) at z = 10^4, say, is kept as the infinity it overflows to: SymPy's oo or -oo)."""
-        step, expr = self.map(), self.phi.subs(Z, self.W * A_PREV + self.c)
+        overflows, e^(e^z) at z = 10^4, say, is kept as the infinity it overflows to: SymPy's oo or -oo). Every
+        state right to DIGITS (checked_run): where 50 digits do not give them, the states and the factors at
+        them (remembered for factor_at) come from runs at rising precision."""
+        states = run(self._escaping(self.map()), evaluate(a0), n, settle_after, abs)
+        W, c = evaluate(self.W), evaluate(self.c)
+        states, factors = checked_run(states, self._run_at(a0), n, settle_after, _z_digits(W, c, states[:-1]))
+        out = [to_sympy(v) for v in states]
+        for a, v, factor in zip(out, states, factors or ()):
+            if factor is not None and _z_digits(W, c, [v]) > HUGE:     # (elsewhere 50 digits of the state do)
+                self._factors[a._mpf_ if isinstance(a, sympy.Float) else a] = factor
+        return out
+
+    def _escaping(self, step: Callable) -> Callable:
+        """The step, raising Escaped where the next state overflows to an infinity (numeric.limit) and refusing
+        one beyond reach that is not an infinity."""
+        expr = self.phi.subs(Z, self.W * A_PREV + self.c)
 
         def escaping(a):
             value = step(a)
@@ -233,7 +353,33 @@ class Recurrence:
                 if beyond is not None:                   # nan on the way, or a finite value: no state to go on from
                     raise refusal("the state", evaluate(self.W) * a + evaluate(self.c), "the activation", BEYOND)
             return value
-        return [to_sympy(v) for v in run(escaping, evaluate(a0), n, settle_after, abs)]
+        return escaping
+
+    def _run_at(self, a0) -> Callable:
+        """(steps, settle_after, digits, factors?) -> (the trajectory at that many digits, the factors |W phi'(z)|
+        at its states but the last, or None): checked_run's runs."""
+        expr = self.phi.subs(Z, self.W * A_PREV + self.c)
+        slope = self.W * self.dphi.subs(Z, self.W * A_PREV + self.c)
+
+        def at(steps: int, settle_after: int, digits: int, factors: bool) -> tuple:
+            prec = mpmath.libmp.dps_to_prec(digits)
+            with mpmath.workprec(prec):
+                step, start = compile_at(expr, (A_PREV,), prec), value_at(a0, digits)
+                states = run(self._escaping(step), start, steps, settle_after, abs, digits)
+                if not factors:
+                    return states, None
+                slope_at = compile_at(slope, (A_PREV,), prec)
+                return states, [self._precise_factor(abs(slope_at(a)), a) for a in states[:-1]]
+        return at
+
+    def _precise_factor(self, value, a):
+        """A factor computed with more digits than DIGITS (None where it is not a finite real number, left to
+        factor_at), right to DIGITS where it is tiny too (see slope_at)."""
+        if type(value) is not mpmath.mpf or not mpmath.isfinite(value):
+            return None
+        if value >= ZERO or not self.dphi.has(sympy.Add):
+            return value
+        return self._refined(a, value)
 
     def g(self) -> sympy.Expr:
         """g(a*) = phi(W a* + c) - a*, zero at a fixed point."""
@@ -349,10 +495,15 @@ class Recurrence:
                 return self._beyond(a, value)
             if value >= ZERO or not isinstance(value, mpmath.mpf) or not self.dphi.has(sympy.Add):
                 return value                         # no difference in the slope: nothing cancels
-            a = _binary(a)
-            exact = exact_at(self.dphi, self.W * a + self.c) if a is not None else None
-            finer = _finer(self.W * exact) if exact is not None else None
-            return abs(finer) if finer is not None else value
+            return self._refined(a, value)
+
+    def _refined(self, a, value):
+        """|W phi'(W a + c)| at rising precision (numeric.accurate) at the exact number the state a is, or the
+        value as it came where that cannot be had."""
+        a = _binary(a)
+        exact = exact_at(self.dphi, self.W * a + self.c) if a is not None else None
+        finer = _finer(self.W * exact) if exact is not None else None
+        return abs(finer) if finer is not None else value
 
     def _beyond(self, a, value):
         """|W phi'(W a + c)| where compiled it is nan: inf where it overflows to an infinity, or is beyond reach
@@ -387,7 +538,7 @@ class Recurrence:
             factors = [self.factor_at(a) for a in traj[len(traj) // 2:-1] or traj[:1]]
             if any(f == 0 for f in factors):
                 return sympy.Integer(0)
-            return to_sympy(mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors)))
+            return to_sympy(geometric_mean(factors))
 
 
 @dataclass(frozen=True)
@@ -506,9 +657,25 @@ class VectorRecurrence:
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list[list]:
         """The states a<0>, a<1>, ... (lists of mpmath numbers), until stationary, diverged or n steps; a state
         that overflows (a unit's phi beyond reach, overflowing to an infinity, numeric.limit) is kept with its
-        infinities (and its other units' limits) and ends the trajectory."""
-        step = self.map()
+        infinities (and its other units' limits) and ends the trajectory. Every state right to DIGITS
+        (checked_run): where 50 digits do not give them, the states and the Jacobians at them (remembered for
+        jacobian()) come from runs at rising precision."""
+        states = run(self._escaping(self.map()), [evaluate(v) for v in a0], n, settle_after, _largest)
+        with mpmath.workdps(DIGITS):
+            W, c = self._matrices
+            rows = max(mpmath.fsum(abs(W[i, j]) for j in range(self.n)) for i in range(self.n))
+            c = max(abs(c[i]) for i in range(self.n))
+        states, jacobians = checked_run(states, self._run_at(a0), n, settle_after, _z_digits(rows, c, states[:-1]))
+        memo = _remembered(self)
+        for state, J in zip(states, jacobians or ()):
+            if _z_digits(rows, c, [state]) > HUGE:                    # (elsewhere 50 digits of the state do)
+                memo[tuple(v._mpf_ for v in state)] = None if J is None else \
+                    tuple(tuple(mpf_pos(x._mpf_, PREC, ROUND) for x in row) for row in J)
+        return states
 
+    def _escaping(self, step: Callable) -> Callable:
+        """The step, raising Escaped where a unit overflows to an infinity (numeric.limit) and refusing a value
+        beyond reach that is not an infinity."""
         def escaping(state):
             nxt = step(state)
             lost = [type(v) is mpmath.mpf and mpmath.isnan(v) for v in nxt]
@@ -521,7 +688,27 @@ class VectorRecurrence:
             if any(mpmath.isinf(v) for v in beyond):
                 raise Escaped(beyond)
             raise refusal("the state", next(z for z, gone in zip(zs, lost) if gone), "the activation", BEYOND)
-        return run(escaping, [evaluate(v) for v in a0], n, settle_after, lambda s: max(abs(v) for v in s))
+        return escaping
+
+    def _run_at(self, a0) -> Callable:
+        """(steps, settle_after, digits, Jacobians?) -> (the trajectory at that many digits, the Jacobians at its
+        states but the last as rows of raw values at DIGITS, or None): checked_run's runs."""
+        prevs, units = self._previous(), [sub for sub, _, _ in self._units]
+        zs = list(self.W * ImmutableMatrix(prevs) + self.c)
+
+        def at(steps: int, settle_after: int, digits: int, jacobians: bool) -> tuple:
+            prec = mpmath.libmp.dps_to_prec(digits)
+            with mpmath.workprec(prec):
+                maps = [compile_at(e, prevs, prec) for e in units]
+                start = [value_at(v, digits) for v in a0]
+                states = run(self._escaping(lambda s: [m(*s) for m in maps]), start, steps, settle_after, _largest,
+                             digits)
+                if not jacobians:
+                    return states, None
+                pre, slope = [compile_at(e, prevs, prec) for e in zs], compile_at(self.dphi, (Z,), prec)
+                W = [[value_at(w, digits) for w in self.W.row(i)] for i in range(self.n)]
+                return states, [_rows_at(W, [slope(z(*state)) for z in pre]) for state in states[:-1]]
+        return at
 
     def exact_fixed_point(self, a0, tries: int = 3) -> ImmutableMatrix | None:
         """a0 or one of the first few exact iterates when it is exactly fixed."""
@@ -608,6 +795,19 @@ class VectorRecurrence:
                 M = _matrix(M)
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+def _largest(state: list):
+    """A state's size: its largest |entry|."""
+    return max(abs(v) for v in state)
+
+
+def _rows_at(W: list, slopes: list) -> tuple | None:
+    """diag(slopes) W as rows (computed at the context's precision); None where
+    a slope is not a finite real number (the Jacobian is then left to jacobian())."""
+    if not all(type(s) is mpmath.mpf and mpmath.isfinite(s) for s in slopes):
+        return None
+    return tuple(tuple(w * s for w in row) for row, s in zip(W, slopes))
 
 
 def _whole(phi: sympy.Expr, sub: sympy.Expr, e: sympy.Expr) -> bool:
@@ -715,7 +915,7 @@ def growth(J_at: Callable, traj: list) -> sympy.Float:
     trajectory (see VectorRecurrence.growth)."""
     with mpmath.workdps(DIGITS):
         states = traj[len(traj) // 2:-1] or traj[:1]
-        logs, M = [mpmath.mpf(0)], None
+        logs, sizes, M = [mpmath.mpf(0)], [], None
         for state in states:
             J = J_at(state)
             M = J if M is None else J * M
@@ -723,9 +923,29 @@ def growth(J_at: Callable, traj: list) -> sympy.Float:
             if size == 0:
                 return sympy.Integer(0)
             logs.append(logs[-1] + mpmath.log(size))
+            sizes.append(size)
             M = M / size
         half = len(logs) // 2 if len(logs) > 2 else 0
+        if _log_digits(sizes) > HUGE:               # logarithms too large for their sum's digits at DIGITS
+            return to_sympy(geometric_mean(sizes[half:]))
         return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
+
+
+def geometric_mean(values: list):
+    """The geometric mean of positive mpmath numbers, right to DIGITS however far from 1 they are: their
+    logarithms summed with as many more digits as the logarithms have (the mean of logarithms near 10^50 has
+    its 50 first digits in their integer parts: exp of it at DIGITS would be wrong from the first digit)."""
+    extra = _log_digits(values)
+    with mpmath.workdps(DIGITS if extra <= HUGE else DIGITS + extra + GUARD):
+        return mpmath.exp(mpmath.fsum(mpmath.log(v) for v in values) / len(values))
+
+
+def _log_digits(values: list) -> int:
+    """The digits of the integer part of the largest |ln v| among positive numbers, about (0 where one is
+    not finite: its logarithm is an infinity, whatever the digits)."""
+    if not all(type(v) is mpmath.mpf and mpmath.isfinite(v) and v > 0 for v in values):
+        return 0
+    return digits_of(mpmath.mpf(max((abs(mpmath.mag(v)) for v in values), default=0)))
 
 
 def versus_one(value, exact: bool) -> list:
