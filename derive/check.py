@@ -20,7 +20,7 @@ from . import numeric
 from .errors import CheckError
 from .steps import Chain, Solution
 
-from .precision import DIGITS, TINY, ZERO
+from .precision import DIGITS, RECOMPUTED, TINY, ZERO
 
 HUGE_EXPONENT = 200          # e^200 ~ 10^87: beyond it a constant is confirmed as an identity first
 EXACT_DIGITS = 3000          # a constant that is 0 to 50 digits must stay 0 up to this many to be 0
@@ -182,6 +182,8 @@ def is_zero(d, scale=None) -> bool:
         exact = d.doit()            # arithmetic shown unevaluated, such as floor((128 - 3)/1) + 1 - 126
         if exact.is_Rational:
             return exact == 0
+        if _recomputed(d):
+            return _zero_recomputed(d, scale)
         value = _constant(d)
         if value is not None:
             size = _size(scale)
@@ -335,19 +337,85 @@ def _samples(d, points: bool = False):
 
 
 def _check_approx(left, right) -> tuple[bool, str]:
-    """|left - right| within the precision the right side is shown with."""
-    if sympy.sympify(left).free_symbols or sympy.sympify(right).free_symbols:
+    """|left - right| within the precision the right side is shown with. A left side holding a value computed
+    again at each precision (numeric.Recomputed: a state far along a recurrence) is evaluated at rising
+    precision until two evaluations agree to the digits shown and two more (a value whose digits never settle
+    fails), and compared relative to its size."""
+    left, right = sympy.sympify(left), sympy.sympify(right)
+    if left.free_symbols or right.free_symbols:
         return False, "an approximation with free symbols"
-    a, b = _constant(sympy.sympify(left)), _constant(sympy.sympify(right))
-    if a is None or b is None:
-        return False, "a side is not a finite real number"
     shown = right._prec if isinstance(right, sympy.Float) else 23    # a plain number after "≈": 6 digits
     digits = max(2, int(shown * 0.30103))
+    recomputed = _recomputed(left)
+    a, b = _value_at(left, RECOMPUTED) if recomputed else _constant(left), _constant(right)
+    if recomputed and not (b is not None and a is not None and _close(a, b, digits, True)):
+        a = _settled(left, digits + 2)       # computed again at RECOMPUTED digits, the shown digits are not its:
+        if a is None:                        # are they at a precision where its digits stand?
+            return False, f"its digits do not settle as the precision rises (up to {SETTLE_DIGITS} digits)"
+    if a is None or b is None:
+        return False, "a side is not a finite real number"
+    if _close(a, b, digits, recomputed):
+        return True, ""
     with mpmath.workdps(DIGITS):
-        tolerance = mpmath.mpf(10) ** (1 - digits) * max(1, abs(a))
-        if abs(a - b) <= tolerance:
-            return True, ""
-        return False, f"|{mpmath.nstr(a, 12)} - {mpmath.nstr(b, 12)}| exceeds {mpmath.nstr(tolerance, 3)}"
+        return False, f"|{mpmath.nstr(a, 12)} - {mpmath.nstr(b, 12)}| exceeds {mpmath.nstr(_tolerance(a, digits, recomputed), 3)}"
+
+
+def _close(a, b, digits: int, relative: bool) -> bool:
+    """|a - b| within the tolerance of a value shown with ``digits`` digits (relative to |a| for a recomputed
+    value, else to max(1, |a|))."""
+    with mpmath.workdps(DIGITS):
+        return bool(abs(a - b) <= _tolerance(a, digits, relative))
+
+
+def _tolerance(a, digits: int, relative: bool):
+    with mpmath.workdps(DIGITS):
+        return mpmath.mpf(10) ** (1 - digits) * (abs(a) if relative else max(1, abs(a)))
+
+
+SETTLE_DIGITS = 7000      # the most digits a recomputed value is evaluated at (e^z at z ~ 10^1233 needs ~1300)
+
+
+def _recomputed(expr) -> bool:
+    """Whether expr holds a node that computes its own value at the precision it is evaluated at."""
+    return isinstance(expr, numeric.Recomputed) or any(_recomputed(a) for a in expr.args)
+
+
+def _zero_recomputed(d, scale) -> bool:
+    """A difference holding values computed again at each precision (numeric.Recomputed) is 0 when, at RECOMPUTED
+    digits or at twice as many and so on up to SETTLE_DIGITS, it is below TINY of the compared values' size (the
+    digits of a state far along a recurrence may need more on the way): numeric work, whose agreement is the
+    claim, as for Floats."""
+    work = RECOMPUTED
+    while work <= SETTLE_DIGITS:
+        value = _value_at(d, work)
+        sides = [_value_at(e, work) for e in (scale.left, scale.right)] if isinstance(scale, AbsSum) else [1, 0]
+        if value is not None and None not in sides and abs(value) < TINY * max(1, abs(sides[0]) + abs(sides[1])):
+            return True
+        work *= 2
+    return False
+
+
+def _value_at(expr, digits: int):
+    """expr's value at ``digits`` digits (numeric.value_at), or None when it is not a finite real number."""
+    try:
+        value = numeric.value_at(expr, digits)
+    except (numeric.Unsupported, ArithmeticError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, mpmath.mpf) and mpmath.isfinite(value) else None
+
+
+def _settled(expr, digits: int):
+    """expr's value at RECOMPUTED digits, then twice as many and so on, once two evaluations agree to ``digits``
+    significant digits (0 and 0 agree); None when none do by SETTLE_DIGITS."""
+    work, last = RECOMPUTED, None
+    while work <= SETTLE_DIGITS:
+        value = _value_at(expr, work)
+        if value is not None and last is not None:
+            with mpmath.workdps(work):
+                if abs(value - last) <= abs(value) * mpmath.mpf(10) ** -digits:
+                    return value
+        last, work = value, 2 * work
+    return None
 
 
 def _check_order(left, rel, right) -> tuple[bool, str]:

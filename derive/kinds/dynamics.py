@@ -291,6 +291,20 @@ def slope_value(dphi: sympy.Expr, z):
     return to_sympy(finer) if finer is not None else value
 
 
+def refined(dphi: sympy.Expr, z, value):
+    """phi'(z) (compiled: value) at a pre-activation z (an mpmath number), right to DIGITS where it came out below
+    ZERO from a difference: computed again at rising precision at the exact number z is (as slope_value)."""
+    if not (type(value) is mpmath.mpf and abs(value) < ZERO and dphi.has(sympy.Add)):
+        return value
+    z = _binary(z)
+    exact = exact_at(dphi, z) if z is not None else None
+    finer = _finer(exact) if exact is not None else None
+    if finer is None:
+        return value
+    with mpmath.workdps(DIGITS):
+        return +finer
+
+
 def _finer(exact: sympy.Expr):
     """An exact slope's value at rising precision (numeric.accurate, up to SLOPE_DIGITS), or None."""
     try:
@@ -321,9 +335,14 @@ class Recurrence:
         return self._compiled[1]
 
     @functools.cached_property
+    def expressions(self) -> tuple:
+        """(phi(W a + c), W phi'(W a + c)) in a<t-1>."""
+        z = self.W * A_PREV + self.c
+        return self.phi.subs(Z, z), self.W * self.dphi.subs(Z, z)
+
+    @functools.cached_property
     def _compiled(self) -> tuple:
-        return (compile_numeric(self.phi.subs(Z, self.W * A_PREV + self.c), (A_PREV,)),
-                compile_numeric(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,)))
+        return tuple(compile_numeric(e, (A_PREV,)) for e in self.expressions)
 
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list:
         """a<0>, ..., a<n>; stops once stationary (past settle_after) or beyond DIVERGED (kept; a state that
@@ -342,7 +361,7 @@ class Recurrence:
     def _escaping(self, step: Callable) -> Callable:
         """The step, raising Escaped where the next state overflows to an infinity (numeric.limit) and refusing
         one beyond reach that is not an infinity."""
-        expr = self.phi.subs(Z, self.W * A_PREV + self.c)
+        expr = self.expressions[0]
 
         def escaping(a):
             value = step(a)
@@ -358,8 +377,7 @@ class Recurrence:
     def _run_at(self, a0) -> Callable:
         """(steps, settle_after, digits, factors?) -> (the trajectory at that many digits, the factors |W phi'(z)|
         at its states but the last, or None): checked_run's runs."""
-        expr = self.phi.subs(Z, self.W * A_PREV + self.c)
-        slope = self.W * self.dphi.subs(Z, self.W * A_PREV + self.c)
+        expr, slope = self.expressions
 
         def at(steps: int, settle_after: int, digits: int, factors: bool) -> tuple:
             prec = mpmath.libmp.dps_to_prec(digits)
@@ -511,10 +529,10 @@ class Recurrence:
         e^z e^(e^z), while tanh(e^(e^z)) e^(e^z) e^z takes 1 inf inf; the slope of ln cosh e^(e^z), inf/inf, is as
         far beyond every bound), else nan as it came (check_domain has refused such a state)."""
         a = evaluate(a)
-        beyond = limit(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,), a)
+        beyond = limit(self.expressions[1], (A_PREV,), a)
         if beyond is None:
             return value
-        escapes = limit(self.phi.subs(Z, self.W * A_PREV + self.c), (A_PREV,), a)
+        escapes = limit(self.expressions[0], (A_PREV,), a)
         return mpmath.inf if mpmath.isinf(beyond) or (escapes is not None and mpmath.isinf(escapes)) else value
 
     def gradient(self, traj: list, T: int) -> sympy.Float | None:
@@ -581,11 +599,16 @@ class VectorRecurrence:
         index = {p: k for k, p in enumerate(prevs)}
         phi = compile_numeric(self.phi, (Z,))
         out = []
-        for e in self.W * ImmutableMatrix(prevs) + self.c:
+        for e in self.pre_expressions:
             sub = self.phi.subs(Z, e)
             plan = _plan(e, index) if _whole(self.phi, sub, e) else None
             out.append((sub, plan, phi))
         return tuple(out)
+
+    @functools.cached_property
+    def pre_expressions(self) -> list:
+        """W_i a + c_i, each unit's pre-activation in the previous state's symbols."""
+        return list(self.W * ImmutableMatrix(self._previous()) + self.c)
 
     def jacobian(self):
         """state -> diag(phi'(W state + c)) W as an mpmath matrix: each row of W scaled by its unit's slope
@@ -636,7 +659,7 @@ class VectorRecurrence:
         if key not in memo:
             W, _, slope = self._numbers
             with mpmath.workdps(DIGITS):
-                slopes = [slope(z) for z in self.pre_activations(state)]
+                slopes = [refined(self.dphi, z, slope(z)) for z in self.pre_activations(state)]
                 prec, rnd = mpmath.mp._prec_rounding
                 memo[key] = (tuple(tuple(mpf_mul(w, s._mpf_, prec, rnd) for w in row) for row, s in zip(W, slopes))
                              if all(type(s) is mpmath.mpf for s in slopes) else None)
@@ -693,8 +716,7 @@ class VectorRecurrence:
     def _run_at(self, a0) -> Callable:
         """(steps, settle_after, digits, Jacobians?) -> (the trajectory at that many digits, the Jacobians at its
         states but the last as rows of raw values at DIGITS, or None): checked_run's runs."""
-        prevs, units = self._previous(), [sub for sub, _, _ in self._units]
-        zs = list(self.W * ImmutableMatrix(prevs) + self.c)
+        prevs, units, zs = self._previous(), [sub for sub, _, _ in self._units], self.pre_expressions
 
         def at(steps: int, settle_after: int, digits: int, jacobians: bool) -> tuple:
             prec = mpmath.libmp.dps_to_prec(digits)
@@ -707,7 +729,8 @@ class VectorRecurrence:
                     return states, None
                 pre, slope = [compile_at(e, prevs, prec) for e in zs], compile_at(self.dphi, (Z,), prec)
                 W = [[value_at(w, digits) for w in self.W.row(i)] for i in range(self.n)]
-                return states, [_rows_at(W, [slope(z(*state)) for z in pre]) for state in states[:-1]]
+                slopes = [[refined(self.dphi, z, slope(z)) for z in (f(*state) for f in pre)] for state in states[:-1]]
+                return states, [_rows_at(W, row) for row in slopes]
         return at
 
     def exact_fixed_point(self, a0, tries: int = 3) -> ImmutableMatrix | None:

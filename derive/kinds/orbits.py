@@ -1,0 +1,249 @@
+"""Values along a recurrence's trajectory as the checker sees them: defined, never computed once.
+
+An ``Orbit`` node stands for a state a<k> of a<t> = phi(W a<t-1> + c) from a<0>, or for a value made of the
+factors or Jacobians along the way (their product, geometric mean, the product's largest singular value,
+its growth rate), and computes it again from a<0> whenever it is evaluated, at the precision of that
+evaluation (numeric.Recomputed). A key's meanings map its notation to these nodes, so the checker compares a
+shown number with its own run, at more digits than the derivation works at and rising where the digits do
+not stand (check._check_approx), not with the number the derivation computed: digits a 50-digit trajectory
+gets wrong (e^(a/2) at a ~ 10^50, 400 steps of 4z(1 - z)) are caught.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import mpmath
+import sympy
+from sympy import ImmutableMatrix, Lambda, Tuple
+from sympy.core.symbol import Str
+
+from ..numeric import Recomputed, compile_at
+from ..precision import DIGITS, RECOMPUTED
+from .rnn_notation import Z
+
+MOST_DIGITS = 7000        # the most digits a value is computed at for SymPy (as check.SETTLE_DIGITS)
+KEPT = 64                 # runs remembered (by recurrence, start and precision) for the nodes sharing them
+
+
+class Orbit(Recomputed, sympy.Function):
+    """A value along the trajectory of a<t> = step(a<t-1>) from start, computed at the precision it is evaluated
+    at. Its arguments: step and pre (Lambdas of the state's entries to a Tuple of the next state's entries and
+    of the pre-activations W_i a + c_i), slope (a Lambda of z: phi'(z)), W (the matrix), start (a Tuple), what,
+    lo, hi and unit. ``what``:
+
+    - "state": entry ``unit`` of a<lo>;
+    - "product": prod over t in [lo, hi) of |W phi'(W a<t> + c)| (one unit: the factors);
+    - "mean": its (hi - lo)-th root, 0 when a factor is 0;
+    - "norm": the largest singular value of J(a<hi-1>) ... J(a<lo>), J(a) = diag(phi'(W a + c)) W;
+    - "growth": the growth rate of that product (dynamics.growth): the geometric mean of the sizes
+      (Frobenius) of the running products, each scaled to 1 after it, over the later half of the steps.
+
+    A real number, or nan where a value on the way is not a finite real number. Its arguments are definitions,
+    not notation: substituting meanings leaves it whole."""
+
+    nargs = 9
+    is_number = True                 # (a real number: SymPy may compare it, inside Max say, by evaluating it)
+
+    @classmethod
+    def eval(cls, *args):
+        return None
+
+    def _xreplace(self, rule):
+        return (rule[self], True) if self in rule else (self, False)
+
+    def _eval_subs(self, old, new):
+        return self
+
+    def doit(self, **hints):
+        return self
+
+    def _eval_is_commutative(self):
+        return True
+
+    def _eval_is_extended_real(self):
+        return True
+
+    def _eval_is_finite(self):
+        return True
+
+    def _eval_is_extended_nonnegative(self):
+        return None if self.args[5].name == "state" else True     # (a size, a product of sizes, their mean)
+
+    def value_here(self):
+        prec = mpmath.mp.prec
+        key = (self, prec)
+        if key not in _VALUES:
+            if len(_VALUES) >= 16 * KEPT:
+                _VALUES.clear()
+            _VALUES[key] = self._value(prec)
+        return _VALUES[key]
+
+    def _value(self, prec: int):
+        step, pre, slope, W, start, what, lo, hi, unit = self.args
+        what, lo, hi = what.name, int(lo), int(hi)
+        run = _Run.of(step, pre, slope, W, start, prec)
+        if what == "state":
+            states = run.states(lo)
+            return states[lo][int(unit)] if states is not None else mpmath.nan
+        values = run.jacobians(hi)
+        if values is None:
+            return mpmath.nan
+        with mpmath.workprec(prec):
+            if what in ("product", "mean"):
+                return _product([abs(J[0][0]) for J in values[lo:hi]], what == "mean")
+            matrices = [mpmath.matrix(J) for J in values[lo:hi]]
+            return _largest_singular(matrices) if what == "norm" else _growth(matrices)
+
+    def _eval_evalf(self, prec):
+        """The value to prec bits as SymPy asks for it (to compare it, say): computed at RECOMPUTED digits, or
+        at as many as prec bits need, doubling while it is not a finite real number; None past MOST_DIGITS."""
+        digits = RECOMPUTED
+        while mpmath.libmp.dps_to_prec(digits) < prec + 10:
+            digits *= 2
+        while digits <= MOST_DIGITS:
+            with mpmath.workdps(digits):
+                value = self.value_here()
+            if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+                return sympy.Float._new(mpmath.libmp.mpf_pos(value._mpf_, prec, "n"), prec)
+            digits *= 2
+        return None
+
+
+_VALUES: dict = {}        # (node, bits) -> its value
+
+
+class _Run:
+    """One run of a recurrence from a start at one precision: its states and the Jacobians at them, each
+    computed once, as far as they are asked for."""
+
+    _known: dict = {}
+
+    def __init__(self, step, pre, slope, W, start, prec: int):
+        self.prec = prec
+        with mpmath.workprec(prec):
+            self.step = [compile_at(e, tuple(step.variables), prec) for e in step.expr]
+            self.pre = [compile_at(e, tuple(pre.variables), prec) for e in pre.expr]
+            self.slope = compile_at(slope.expr, tuple(slope.variables), prec)
+            self.dphi, self.cancels = slope, slope.expr.has(sympy.Add)
+            self.W = [[compile_at(w, (), prec)() for w in W.row(i)] for i in range(W.rows)]
+            self.list = [[compile_at(v, (), prec)() for v in start]]
+        self.J: list = []
+
+    @classmethod
+    def of(cls, *args) -> "_Run":
+        if args not in cls._known:
+            if len(cls._known) >= KEPT:
+                cls._known.clear()
+            cls._known[args] = cls(*args)
+        return cls._known[args]
+
+    def states(self, last: int) -> list | None:
+        """a<0> ... a<last> (lists of mpmath numbers); None where one on the way is not a finite real number."""
+        with mpmath.workprec(self.prec):
+            while len(self.list) <= last and self.list[-1] is not None:
+                self.list.append(_real([f(*self.list[-1]) for f in self.step]))
+        return self.list if all(s is not None for s in self.list[:last + 1]) else None
+
+    def jacobians(self, hi: int) -> list | None:
+        """J(a<0>) ... J(a<hi-1>) as lists of rows, J(a) = diag(phi'(W a + c)) W; None where a state or a slope
+        on the way is not a finite real number."""
+        states = self.states(hi - 1)
+        if states is None:
+            return None
+        with mpmath.workprec(self.prec):
+            while len(self.J) < hi and (not self.J or self.J[-1] is not None):
+                state = states[len(self.J)]
+                slopes = _real([self._slope(f(*state)) for f in self.pre])
+                self.J.append(None if slopes is None else [[w * s for w in row] for row, s in zip(self.W, slopes)])
+        return self.J if all(J is not None for J in self.J[:hi]) else None
+
+
+    def _slope(self, z):
+        """phi'(z) at the run's precision; where that is 0 or below 10^(-digits/2) from a difference (tanh's
+        1 - tanh^2(z) at |z| ~ 1000 is 0 until ~870 digits), at twice as many digits and so on until two
+        evaluations agree to DIGITS + 5 digits (or stay 0 up to MOST_DIGITS)."""
+        value = self.slope(z)
+        digits = mpmath.libmp.prec_to_dps(self.prec)
+        if not (self.cancels and type(value) is mpmath.mpf and abs(value) < mpmath.mpf(10) ** (-digits // 2)):
+            return value
+        last = value
+        while digits < MOST_DIGITS:
+            digits *= 2
+            prec = mpmath.libmp.dps_to_prec(digits)
+            with mpmath.workprec(prec):
+                value = compile_at(self.dphi.expr, tuple(self.dphi.variables), prec)(z)
+                if value != 0 and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -(DIGITS + 5):
+                    return value
+            last = value
+        return last
+
+
+def _real(values: list) -> list | None:
+    """The values when all are finite real mpmath numbers, else None."""
+    return values if all(type(v) is mpmath.mpf and mpmath.isfinite(v) for v in values) else None
+
+
+def _product(factors: list, mean: bool):
+    """The product of the factors, or their geometric mean (0 when one is 0)."""
+    if not mean:
+        return mpmath.fprod(factors)
+    if any(f == 0 for f in factors):
+        return mpmath.mpf(0)
+    return mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors))
+
+
+def _largest_singular(matrices: list):
+    M = matrices[0]
+    for J in matrices[1:]:
+        M = J * M
+    return max(abs(s) for s in mpmath.svd_r(M, compute_uv=False))
+
+
+def _growth(matrices: list):
+    """The geometric mean of the sizes of the running products (each scaled to 1 after its size is taken)
+    over the later half of the steps: the product's growth per step, a constant first factor aside."""
+    sizes, M = [], None
+    for J in matrices:
+        M = J if M is None else J * M
+        size = mpmath.mnorm(M, "f")
+        if size == 0:
+            return mpmath.mpf(0)
+        sizes.append(size)
+        M = M / size
+    half = (len(sizes) + 1) // 2 if len(sizes) > 1 else 0
+    return mpmath.exp(mpmath.fsum(mpmath.log(s) for s in sizes[half:]) / (len(sizes) - half))
+
+
+# --- the nodes a key's meanings use ---------------------------------------------------------------
+
+@functools.lru_cache(maxsize=16)
+def maps(variables: tuple, nexts: tuple, pres: tuple, dphi, W: ImmutableMatrix) -> tuple:
+    """The recurrence as an Orbit takes it: a -> (phi(W_i a + c_i))_i and a -> (W_i a + c_i)_i over the previous
+    state's symbols (its own meanings are never substituted in: Orbit._xreplace), phi' in z, and W."""
+    return Lambda(variables, Tuple(*nexts)), Lambda(variables, Tuple(*pres)), Lambda((Z,), dphi), W
+
+
+def state(recurrence: tuple, start, k: int, unit: int = 0) -> Orbit:
+    """a<k> (entry ``unit``) from start (a number, or a list or matrix of them)."""
+    return _node(recurrence, start, "state", k, k + 1, unit)
+
+
+def along(recurrence: tuple, start, what: str, lo: int, hi: int) -> Orbit:
+    """A value over the states a<lo> ... a<hi-1>: "product", "mean", "norm" or "growth"."""
+    return _node(recurrence, start, what, lo, hi, 0)
+
+
+def later_half(length: int) -> tuple[int, int]:
+    """The states a mean factor or growth rate takes, of a trajectory of ``length`` states: its later half but
+    the last state (dynamics: traj[len // 2:-1], or the first state alone)."""
+    lo, hi = length // 2, length - 1
+    return (lo, hi) if lo < hi else (0, 1)
+
+
+def _node(recurrence: tuple, start, what: str, lo: int, hi: int, unit: int) -> Orbit:
+    entries = list(start) if isinstance(start, (list, tuple, ImmutableMatrix)) else [start]
+    return Orbit(*recurrence, Tuple(*entries), Str(what), lo, hi, unit)
+
+
+__all__ = ["Orbit", "maps", "state", "along", "later_half"]
