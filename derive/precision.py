@@ -19,5 +19,5 @@ SAME_ROOT = 1e-20                         # two roots closer than this are one; 
 SETTLED = 1e-6                            # a trajectory this close to a fixed point has settled on it
 DRIFT = 1e-6                              # factors this close to 1 along a trajectory have no trend
 SHOWN = 6                                 # significant digits of a number shown with ≈
-RECOMPUTED = 2 * DIGITS + 7               # digits the checker first computes a value again at (numeric.Recomputed):
-                                          # more than the derivation's DIGITS and DIGITS + 20, and none it works at
+RECOMPUTED = DIGITS + 17                  # digits the checker first computes a value again at (numeric.Recomputed):
+                                          # more than the derivation's DIGITS, and fewer than it checks them at

@@ -28,21 +28,21 @@ KEPT = 64                 # runs remembered (by recurrence, start and precision)
 
 class Orbit(Recomputed, sympy.Function):
     """A value along the trajectory of a<t> = step(a<t-1>) from start, computed at the precision it is evaluated
-    at. Its arguments: step and pre (Lambdas of the state's entries to a Tuple of the next state's entries and
-    of the pre-activations W_i a + c_i), slope (a Lambda of z: phi'(z)), W (the matrix), start (a Tuple), what,
+    at. Its arguments: step and slopes (Lambdas of the state's entries to a Tuple of the next state's entries and
+    to one of the slopes s_i that make the step's Jacobian diag(s(a)) M), M (a matrix), start (a Tuple), what,
     lo, hi and unit. ``what``:
 
     - "state": entry ``unit`` of a<lo>;
-    - "product": prod over t in [lo, hi) of |W phi'(W a<t> + c)| (one unit: the factors);
+    - "product": prod over t in [lo, hi) of |J(a<t>)| (one unit: the factors |W phi'(W a + c)|);
     - "mean": its (hi - lo)-th root, 0 when a factor is 0;
-    - "norm": the largest singular value of J(a<hi-1>) ... J(a<lo>), J(a) = diag(phi'(W a + c)) W;
+    - "norm": the largest singular value of J(a<hi-1>) ... J(a<lo>);
     - "growth": the growth rate of that product (dynamics.growth): the geometric mean of the sizes
       (Frobenius) of the running products, each scaled to 1 after it, over the later half of the steps.
 
     A real number, or nan where a value on the way is not a finite real number. Its arguments are definitions,
     not notation: substituting meanings leaves it whole."""
 
-    nargs = 9
+    nargs = 8
     is_number = True                 # (a real number: SymPy may compare it, inside Max say, by evaluating it)
 
     @classmethod
@@ -58,17 +58,12 @@ class Orbit(Recomputed, sympy.Function):
     def doit(self, **hints):
         return self
 
-    def _eval_is_commutative(self):
-        return True
-
-    def _eval_is_extended_real(self):
-        return True
-
-    def _eval_is_finite(self):
-        return True
+    is_commutative = True
+    is_extended_real = True
+    is_finite = True
 
     def _eval_is_extended_nonnegative(self):
-        return None if self.args[5].name == "state" else True     # (a size, a product of sizes, their mean)
+        return None if self.args[4].name == "state" else True     # (a size, a product of sizes, their mean)
 
     def value_here(self):
         prec = mpmath.mp.prec
@@ -80,9 +75,9 @@ class Orbit(Recomputed, sympy.Function):
         return _VALUES[key]
 
     def _value(self, prec: int):
-        step, pre, slope, W, start, what, lo, hi, unit = self.args
+        step, slopes, M, start, what, lo, hi, unit = self.args
         what, lo, hi = what.name, int(lo), int(hi)
-        run = _Run.of(step, pre, slope, W, start, prec)
+        run = _Run.of(step, slopes, M, start, prec)
         if what == "state":
             states = run.states(lo)
             return states[lo][int(unit)] if states is not None else mpmath.nan
@@ -119,14 +114,13 @@ class _Run:
 
     _known: dict = {}
 
-    def __init__(self, step, pre, slope, W, start, prec: int):
-        self.prec = prec
+    def __init__(self, step, slopes, M, start, prec: int):
+        self.prec, self.slopes = prec, slopes
+        self.tiny = mpmath.mpf(10) ** -(mpmath.libmp.prec_to_dps(prec) // 2)
         with mpmath.workprec(prec):
             self.step = [compile_at(e, tuple(step.variables), prec) for e in step.expr]
-            self.pre = [compile_at(e, tuple(pre.variables), prec) for e in pre.expr]
-            self.slope = compile_at(slope.expr, tuple(slope.variables), prec)
-            self.dphi, self.cancels = slope, slope.expr.has(sympy.Add)
-            self.W = [[compile_at(w, (), prec)() for w in W.row(i)] for i in range(W.rows)]
+            self.entries = [(compile_at(e, tuple(slopes.variables), prec), e.has(sympy.Add)) for e in slopes.expr]
+            self.M = [[compile_at(m, (), prec)() for m in M.row(i)] for i in range(M.rows)]
             self.list = [[compile_at(v, (), prec)() for v in start]]
         self.J: list = []
 
@@ -146,33 +140,32 @@ class _Run:
         return self.list if all(s is not None for s in self.list[:last + 1]) else None
 
     def jacobians(self, hi: int) -> list | None:
-        """J(a<0>) ... J(a<hi-1>) as lists of rows, J(a) = diag(phi'(W a + c)) W; None where a state or a slope
-        on the way is not a finite real number."""
+        """J(a<0>) ... J(a<hi-1>) as lists of rows, J(a) = diag(s(a)) M; None where a state or a slope on the way
+        is not a finite real number."""
         states = self.states(hi - 1)
         if states is None:
             return None
         with mpmath.workprec(self.prec):
             while len(self.J) < hi and (not self.J or self.J[-1] is not None):
                 state = states[len(self.J)]
-                slopes = _real([self._slope(f(*state)) for f in self.pre])
-                self.J.append(None if slopes is None else [[w * s for w in row] for row, s in zip(self.W, slopes)])
+                s = _real([self._slope(k, f, cancels, state) for k, (f, cancels) in enumerate(self.entries)])
+                self.J.append(None if s is None else [[si * m for m in row] for si, row in zip(s, self.M)])
         return self.J if all(J is not None for J in self.J[:hi]) else None
 
 
-    def _slope(self, z):
-        """phi'(z) at the run's precision; where that is 0 or below 10^(-digits/2) from a difference (tanh's
-        1 - tanh^2(z) at |z| ~ 1000 is 0 until ~870 digits), at twice as many digits and so on until two
-        evaluations agree to DIGITS + 5 digits (or stay 0 up to MOST_DIGITS)."""
-        value = self.slope(z)
-        digits = mpmath.libmp.prec_to_dps(self.prec)
-        if not (self.cancels and type(value) is mpmath.mpf and abs(value) < mpmath.mpf(10) ** (-digits // 2)):
+    def _slope(self, k: int, f, cancels: bool, state: list):
+        """Slope k at the state, at the run's precision; where that is 0 or below 10^(-digits/2)
+        from a difference (tanh's 1 - tanh^2(z) at |z| ~ 1000 is 0 until ~870 digits), at twice as many digits and
+        so on until two evaluations agree to DIGITS + 5 digits (or stay 0 up to MOST_DIGITS)."""
+        value = f(*state)
+        if not (cancels and type(value) is mpmath.mpf and abs(value) < self.tiny):
             return value
-        last = value
+        digits, last, expr = mpmath.libmp.prec_to_dps(self.prec), value, self.slopes.expr[k]
         while digits < MOST_DIGITS:
             digits *= 2
             prec = mpmath.libmp.dps_to_prec(digits)
             with mpmath.workprec(prec):
-                value = compile_at(self.dphi.expr, tuple(self.dphi.variables), prec)(z)
+                value = compile_at(expr, tuple(self.slopes.variables), prec)(*state)
                 if value != 0 and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -(DIGITS + 5):
                     return value
             last = value
@@ -218,10 +211,16 @@ def _growth(matrices: list):
 # --- the nodes a key's meanings use ---------------------------------------------------------------
 
 @functools.lru_cache(maxsize=16)
-def maps(variables: tuple, nexts: tuple, pres: tuple, dphi, W: ImmutableMatrix) -> tuple:
-    """The recurrence as an Orbit takes it: a -> (phi(W_i a + c_i))_i and a -> (W_i a + c_i)_i over the previous
-    state's symbols (its own meanings are never substituted in: Orbit._xreplace), phi' in z, and W."""
-    return Lambda(variables, Tuple(*nexts)), Lambda(variables, Tuple(*pres)), Lambda((Z,), dphi), W
+def maps(variables: tuple, nexts: tuple, slopes: tuple, M: ImmutableMatrix) -> tuple:
+    """The recurrence as an Orbit takes it: a -> the next state's entries, a -> the slopes s_i of the Jacobian
+    diag(s(a)) M, over the previous state's symbols (its own meanings are never substituted in:
+    Orbit._xreplace), and M. One unit: s = W phi'(W a + c), M = 1; several: s_i = phi'(W_i a + c_i), M = W."""
+    return Lambda(variables, Tuple(*nexts)), Lambda(variables, Tuple(*slopes)), M
+
+
+def slopes(dphi, pres: tuple) -> tuple:
+    """phi'(z) at each pre-activation W_i a + c_i."""
+    return tuple(dphi.xreplace({Z: z}) for z in pres)
 
 
 def state(recurrence: tuple, start, k: int, unit: int = 0) -> Orbit:
@@ -246,4 +245,4 @@ def _node(recurrence: tuple, start, what: str, lo: int, hi: int, unit: int) -> O
     return Orbit(*recurrence, Tuple(*entries), Str(what), lo, hi, unit)
 
 
-__all__ = ["Orbit", "maps", "state", "along", "later_half"]
+__all__ = ["Orbit", "maps", "slopes", "state", "along", "later_half"]

@@ -94,8 +94,7 @@ class Stability:
 
 def _maps(rec: Recurrence) -> tuple:
     """The recurrence as the checker's own runs take it (orbits)."""
-    return orbits.maps((A_PREV,), (rec.expressions[0],), (rec.W * A_PREV + rec.c,), rec.dphi,
-                       sympy.ImmutableMatrix([[rec.W]]))
+    return orbits.maps((A_PREV,), rec.expressions[:1], rec.expressions[1:], sympy.ImmutableMatrix([[1]]))
 
 
 def _fixed_point(c: Config, rec: Recurrence, traj: list):
