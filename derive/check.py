@@ -348,9 +348,11 @@ def _check_approx(left, right) -> tuple[bool, str]:
     digits = max(2, int(shown * 0.30103))
     recomputed = _recomputed(left)
     a, b = _value_at(left, RECOMPUTED) if recomputed else _constant(left), _constant(right)
-    if recomputed and not (b is not None and a is not None and _close(a, b, digits, True)):
-        a = _settled(left, digits + 2)       # computed again at RECOMPUTED digits, the shown digits are not its:
-        if a is None:                        # are they at a precision where its digits stand?
+    if b is not None and a is not None and not _close(a, b, digits, recomputed):
+        settled = _settled(left, digits + 2)  # not the shown digits at RECOMPUTED digits (or at DIGITS: e^(3e299)
+        if recomputed or settled is not None:  # needs 300 more): are they where its digits stand?
+            a = settled
+        if a is None:
             return False, f"its digits do not settle as the precision rises (up to {SETTLE_DIGITS} digits)"
     if a is None or b is None:
         return False, "a side is not a finite real number"

@@ -172,8 +172,8 @@ def _lost(first: list, second: list, digits: int = DIGITS) -> int:
             continue
         if u == v:
             continue
-        if not (type(u) is type(v) is mpmath.mpf and mpmath.isfinite(u) and mpmath.isfinite(v)):
-            return digits
+        if not (type(u) is type(v) is mpmath.mpf and mpmath.isfinite(u) and mpmath.isfinite(v)) or not (u and v):
+            return digits                      # (0 beside a number that is not: no digit shared)
         gap = _bits(mpf_sub(u._mpf_, v._mpf_, 32)) - max(_bits(u._mpf_), _bits(v._mpf_))   # log2 of the gap
         worst = max(worst, min(digits, digits + int(gap * 0.30103) + 1))
     return worst
@@ -205,6 +205,17 @@ def _z_digits(W, c, states: list) -> int:
             if not zero and type(a) is mpmath.mpf and a != 0 and mpmath.isfinite(a):
                 top = max(top, _bits(a._mpf_) + scale)
     return max(0, int((top + 1) * 0.30103) + 1)
+
+
+def _cancelling(terms, z) -> int:
+    """The digits a pre-activation z lost cancelling terms of the size ``terms`` (raw-free mpmath numbers):
+    0 when none, DIGITS when z came out 0 from terms that are not (W a<1> + c at a<1> = tanh(83.3) = 1 - 10^-72,
+    rounded to 1)."""
+    if not terms or not mpmath.isfinite(terms) or type(z) is not mpmath.mpf:
+        return 0
+    if not z:
+        return DIGITS
+    return max(0, int((_bits(terms._mpf_) - _bits(z._mpf_)) * 0.30103))
 
 
 def digits_of(value) -> int:
@@ -291,6 +302,23 @@ def slope_value(dphi: sympy.Expr, z):
     return to_sympy(finer) if finer is not None else value
 
 
+@functools.lru_cache(maxsize=256)
+def cancelled(phi: sympy.Expr, z, where):
+    """phi(z) (z an exact number, or None where it has none) where it came out 0 from a difference at the
+    working precision (ln(1 + e^z) at z = -1000 is 0 until ~440 digits): exactly where SymPy gives a rational,
+    else at rising precision (numeric.accurate, up to SLOPE_DIGITS). Refused (OutsideDomain, at ``where``, z's
+    value) when it is 0 at every precision up to there without being 0 exactly: it cancels beyond them."""
+    exact = exact_at(phi, z) if z is not None else None
+    if exact is not None and exact.is_Rational:
+        return evaluate(exact)
+    finer = _finer(exact) if exact is not None else None
+    if not finer:
+        raise refusal("the state", where, "the activation", f"comes out 0 at every precision up to {SLOPE_DIGITS}"
+                      " digits without being 0 exactly: it cancels beyond them")
+    with mpmath.workdps(DIGITS):
+        return +finer
+
+
 def refined(dphi: sympy.Expr, z, value):
     """phi'(z) (compiled: value) at a pre-activation z (an mpmath number), right to DIGITS where it came out below
     ZERO from a difference: computed again at rising precision at the exact number z is (as slope_value)."""
@@ -350,18 +378,26 @@ class Recurrence:
         state right to DIGITS (checked_run): where 50 digits do not give them, the states and the factors at
         them (remembered for factor_at) come from runs at rising precision."""
         states = run(self._escaping(self.map()), evaluate(a0), n, settle_after, abs)
-        W, c = evaluate(self.W), evaluate(self.c)
-        states, factors = checked_run(states, self._run_at(a0), n, settle_after, _z_digits(W, c, states[:-1]))
+        states, factors = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]))
         out = [to_sympy(v) for v in states]
         for a, v, factor in zip(out, states, factors or ()):
-            if factor is not None and _z_digits(W, c, [v]) > HUGE:     # (elsewhere 50 digits of the state do)
+            if factor is not None and self._sensitive([v]) > HUGE:     # (elsewhere 50 digits of the state do)
                 self._factors[a._mpf_ if isinstance(a, sympy.Float) else a] = factor
         return out
+
+    def _sensitive(self, states: list) -> int:
+        """How many digits beyond DIGITS a value at these states may need, about: those of the largest
+        pre-activation's integer part (e^z needs z's), or those a pre-activation lost cancelling W a against c."""
+        with mpmath.workdps(DIGITS):
+            W, c = evaluate(self.W), evaluate(self.c)
+            lost = max((_cancelling(abs(W * a) + abs(c), W * a + c) for a in states if c and type(a) is mpmath.mpf
+                        and mpmath.isfinite(a)), default=0)
+        return max(_z_digits(W, c, states), lost)
 
     def _escaping(self, step: Callable) -> Callable:
         """The step, raising Escaped where the next state overflows to an infinity (numeric.limit) and refusing
         one beyond reach that is not an infinity."""
-        expr = self.expressions[0]
+        expr, cancels = self.expressions[0], self.phi.has(sympy.Add)
 
         def escaping(a):
             value = step(a)
@@ -371,8 +407,15 @@ class Recurrence:
                     raise Escaped(beyond)
                 if beyond is not None:                   # nan on the way, or a finite value: no state to go on from
                     raise refusal("the state", evaluate(self.W) * a + evaluate(self.c), "the activation", BEYOND)
+            if cancels and type(value) is mpmath.mpf and not value and type(a) is mpmath.mpf:
+                return self._zero(a)                    # (ln(1 + e^z) at z = -1000 is 0 until ~440 digits)
             return value
         return escaping
+
+    def _zero(self, a):
+        """phi(W a + c) where it came out 0 from a difference (dynamics.cancelled)."""
+        b = _binary(a)
+        return cancelled(self.phi, self.W * b + self.c if b is not None else None, evaluate(self.W) * a + evaluate(self.c))
 
     def _run_at(self, a0) -> Callable:
         """(steps, settle_after, digits, factors?) -> (the trajectory at that many digits, the factors |W phi'(z)|
@@ -683,25 +726,40 @@ class VectorRecurrence:
         infinities (and its other units' limits) and ends the trajectory. Every state right to DIGITS
         (checked_run): where 50 digits do not give them, the states and the Jacobians at them (remembered for
         jacobian()) come from runs at rising precision."""
-        states = run(self._escaping(self.map()), [evaluate(v) for v in a0], n, settle_after, _largest)
-        with mpmath.workdps(DIGITS):
-            W, c = self._matrices
-            rows = max(mpmath.fsum(abs(W[i, j]) for j in range(self.n)) for i in range(self.n))
-            c = max(abs(c[i]) for i in range(self.n))
-        states, jacobians = checked_run(states, self._run_at(a0), n, settle_after, _z_digits(rows, c, states[:-1]))
+        states = run(self._escaping(self.map()), [evaluate(v) for v in a0], n, settle_after, largest)
+        states, jacobians = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]))
         memo = _remembered(self)
         for state, J in zip(states, jacobians or ()):
-            if _z_digits(rows, c, [state]) > HUGE:                    # (elsewhere 50 digits of the state do)
+            if self._sensitive([state]) > HUGE:                        # (elsewhere 50 digits of the state do)
                 memo[tuple(v._mpf_ for v in state)] = None if J is None else \
                     tuple(tuple(mpf_pos(x._mpf_, PREC, ROUND) for x in row) for row in J)
         return states
 
+    def _sensitive(self, states: list) -> int:
+        """Recurrence._sensitive for several units: W a + c's largest entry, and the digits each entry lost
+        cancelling its terms."""
+        with mpmath.workdps(DIGITS):
+            W, c = self._matrices
+            rows = max(mpmath.fsum(abs(W[i, j]) for j in range(self.n)) for i in range(self.n))
+            lost = 0
+            for state in states:
+                if all(type(v) is mpmath.mpf and mpmath.isfinite(v) for v in state) and any(c):
+                    terms = [mpmath.fsum(abs(W[i, j] * state[j]) for j in range(self.n)) + abs(c[i])
+                             for i in range(self.n)]
+                    lost = max([lost] + [_cancelling(t, z) for t, z, ci in zip(terms, self.pre_activations(state), c)
+                                         if ci])
+            return max(_z_digits(rows, max(abs(c[i]) for i in range(self.n)), states), lost)
+
     def _escaping(self, step: Callable) -> Callable:
         """The step, raising Escaped where a unit overflows to an infinity (numeric.limit) and refusing a value
         beyond reach that is not an infinity."""
+        cancels = self.phi.has(sympy.Add)
+
         def escaping(state):
             nxt = step(state)
             lost = [type(v) is mpmath.mpf and mpmath.isnan(v) for v in nxt]
+            if cancels and any(type(v) is mpmath.mpf and not v for v in nxt):
+                nxt = self._zeros(state, nxt)
             if not any(lost):
                 return nxt
             zs = self.pre_activations(state)
@@ -713,6 +771,18 @@ class VectorRecurrence:
             raise refusal("the state", next(z for z, gone in zip(zs, lost) if gone), "the activation", BEYOND)
         return escaping
 
+    def _zeros(self, state: list, nxt: list) -> list:
+        """The next state with each unit that came out 0 from a difference computed again (dynamics.cancelled)."""
+        exact = [_binary(v) if type(v) is mpmath.mpf else None for v in state]
+        zs = self.pre_activations(state)
+        out = []
+        for i, v in enumerate(nxt):
+            if type(v) is mpmath.mpf and not v:
+                z = None if None in exact else sum((self.W[i, j] * b for j, b in enumerate(exact)), self.c[i])
+                v = cancelled(self.phi, z, zs[i])
+            out.append(v)
+        return out
+
     def _run_at(self, a0) -> Callable:
         """(steps, settle_after, digits, Jacobians?) -> (the trajectory at that many digits, the Jacobians at its
         states but the last as rows of raw values at DIGITS, or None): checked_run's runs."""
@@ -723,7 +793,7 @@ class VectorRecurrence:
             with mpmath.workprec(prec):
                 maps = [compile_at(e, prevs, prec) for e in units]
                 start = [value_at(v, digits) for v in a0]
-                states = run(self._escaping(lambda s: [m(*s) for m in maps]), start, steps, settle_after, _largest,
+                states = run(self._escaping(lambda s: [m(*s) for m in maps]), start, steps, settle_after, largest,
                              digits)
                 if not jacobians:
                     return states, None
@@ -820,7 +890,7 @@ class VectorRecurrence:
             return to_sympy(max(abs(s) for s in singular))
 
 
-def _largest(state: list):
+def largest(state: list):
     """A state's size: its largest |entry|."""
     return max(abs(v) for v in state)
 

@@ -87,8 +87,7 @@ class Orbit(Recomputed, sympy.Function):
         with mpmath.workprec(prec):
             if what in ("product", "mean"):
                 return _product([abs(J[0][0]) for J in values[lo:hi]], what == "mean")
-            matrices = [mpmath.matrix(J) for J in values[lo:hi]]
-            return _largest_singular(matrices) if what == "norm" else _growth(matrices)
+            return _largest_singular(values[lo:hi]) if what == "norm" else _growth(values[lo:hi])
 
     def _eval_evalf(self, prec):
         """The value to prec bits as SymPy asks for it (to compare it, say): computed at RECOMPUTED digits, or
@@ -118,7 +117,8 @@ class _Run:
         self.prec, self.slopes = prec, slopes
         self.tiny = mpmath.mpf(10) ** -(mpmath.libmp.prec_to_dps(prec) // 2)
         with mpmath.workprec(prec):
-            self.step = [compile_at(e, tuple(step.variables), prec) for e in step.expr]
+            self.step = [(compile_at(e, tuple(step.variables), prec), e.has(sympy.Add)) for e in step.expr]
+            self.step_fn = step
             self.entries = [(compile_at(e, tuple(slopes.variables), prec), e.has(sympy.Add)) for e in slopes.expr]
             self.M = [[compile_at(m, (), prec)() for m in M.row(i)] for i in range(M.rows)]
             self.list = [[compile_at(v, (), prec)() for v in start]]
@@ -136,7 +136,9 @@ class _Run:
         """a<0> ... a<last> (lists of mpmath numbers); None where one on the way is not a finite real number."""
         with mpmath.workprec(self.prec):
             while len(self.list) <= last and self.list[-1] is not None:
-                self.list.append(_real([f(*self.list[-1]) for f in self.step]))
+                state = self.list[-1]
+                self.list.append(_real([self._finer(self.step_fn, k, state, f(*state), cancels, 0)
+                                        for k, (f, cancels) in enumerate(self.step)]))
         return self.list if all(s is not None for s in self.list[:last + 1]) else None
 
     def jacobians(self, hi: int) -> list | None:
@@ -148,24 +150,25 @@ class _Run:
         with mpmath.workprec(self.prec):
             while len(self.J) < hi and (not self.J or self.J[-1] is not None):
                 state = states[len(self.J)]
-                s = _real([self._slope(k, f, cancels, state) for k, (f, cancels) in enumerate(self.entries)])
+                s = _real([self._finer(self.slopes, k, state, f(*state), cancels, self.tiny)
+                           for k, (f, cancels) in enumerate(self.entries)])
                 self.J.append(None if s is None else [[si * m for m in row] for si, row in zip(s, self.M)])
         return self.J if all(J is not None for J in self.J[:hi]) else None
 
 
-    def _slope(self, k: int, f, cancels: bool, state: list):
-        """Slope k at the state, at the run's precision; where that is 0 or below 10^(-digits/2)
-        from a difference (tanh's 1 - tanh^2(z) at |z| ~ 1000 is 0 until ~870 digits), at twice as many digits and
-        so on until two evaluations agree to DIGITS + 5 digits (or stay 0 up to MOST_DIGITS)."""
-        value = f(*state)
-        if not (cancels and type(value) is mpmath.mpf and abs(value) < self.tiny):
+    def _finer(self, fn: Lambda, k: int, state: list, value, cancels: bool, below):
+        """Entry k of fn at the state, computed at the run's precision as ``value``; where it is written with a
+        difference (``cancels``) and comes out ``below`` in size or 0 (a next state: 0; a slope: 10^(-digits/2)),
+        at twice as many digits and so on until two evaluations agree to DIGITS + 5 digits (or stay 0 up to
+        MOST_DIGITS): ln(1 + e^z) is 0 at z = -1000 until ~440 digits, 1 - tanh^2(z) at |z| ~ 1000 until ~870."""
+        if not cancels or type(value) is not mpmath.mpf or (abs(value) >= below and value):
             return value
-        digits, last, expr = mpmath.libmp.prec_to_dps(self.prec), value, self.slopes.expr[k]
+        digits, last = mpmath.libmp.prec_to_dps(self.prec), value
         while digits < MOST_DIGITS:
             digits *= 2
             prec = mpmath.libmp.dps_to_prec(digits)
             with mpmath.workprec(prec):
-                value = compile_at(expr, tuple(self.slopes.variables), prec)(*state)
+                value = compile_at(fn.expr[k], tuple(fn.variables), prec)(*state)
                 if value != 0 and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -(DIGITS + 5):
                     return value
             last = value
@@ -186,24 +189,31 @@ def _product(factors: list, mean: bool):
     return mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors))
 
 
+def _times(A: list, B: list) -> list:
+    """A B for matrices as lists of rows (each entry an exact dot product rounded once: mpmath.fdot)."""
+    columns = list(zip(*B))
+    return [[mpmath.fdot(row, col) for col in columns] for row in A]
+
+
 def _largest_singular(matrices: list):
+    """The largest singular value of the product J_last ... J_first (lists of rows)."""
     M = matrices[0]
     for J in matrices[1:]:
-        M = J * M
-    return max(abs(s) for s in mpmath.svd_r(M, compute_uv=False))
+        M = _times(J, M)
+    return max(abs(s) for s in mpmath.svd_r(mpmath.matrix(M), compute_uv=False))
 
 
 def _growth(matrices: list):
-    """The geometric mean of the sizes of the running products (each scaled to 1 after its size is taken)
-    over the later half of the steps: the product's growth per step, a constant first factor aside."""
+    """The geometric mean of the sizes (Frobenius) of the running products (each scaled to 1 after its size is
+    taken) over the later half of the steps: the product's growth per step, a constant first factor aside."""
     sizes, M = [], None
     for J in matrices:
-        M = J if M is None else J * M
-        size = mpmath.mnorm(M, "f")
+        M = J if M is None else _times(J, M)
+        size = mpmath.sqrt(mpmath.fsum(x * x for row in M for x in row))
         if size == 0:
             return mpmath.mpf(0)
         sizes.append(size)
-        M = M / size
+        M = [[x / size for x in row] for row in M]
     half = (len(sizes) + 1) // 2 if len(sizes) > 1 else 0
     return mpmath.exp(mpmath.fsum(mpmath.log(s) for s in sizes[half:]) / (len(sizes) - half))
 

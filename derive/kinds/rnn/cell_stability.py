@@ -16,10 +16,10 @@ import mpmath
 import sympy
 from sympy import Float, ImmutableMatrix
 
-from ...numeric import compile as compile_numeric, evaluate, shown, to_sympy
+from ...numeric import compile as compile_numeric, compile_at, evaluate, shown, to_sympy, value_at
 from ...precision import DIGITS, DRIFT, RESIDUAL, SETTLED
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import VERDICTS, compare_one, growth, iterates, newton, radius, run
+from ..dynamics import VERDICTS, checked_run, compare_one, growth, iterates, largest, newton, radius, run
 from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
@@ -89,6 +89,20 @@ def _compiled(c: Cell):
     return advance, jacobian, lambda state: gate(*state)
 
 
+def _run_at(c: Cell, start: list):
+    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): dynamics.checked_run's runs
+    (a chaotic cell loses digits at every step)."""
+    syms, new = states(c), step_map(c)
+
+    def at(n: int, settle_after: int, digits: int, _) -> tuple:
+        prec = mpmath.libmp.dps_to_prec(digits)
+        with mpmath.workprec(prec):
+            maps = [compile_at(e, syms, prec) for e in new]
+            return run(lambda state: [f(*state) for f in maps], [value_at(v, digits) for v in start], n, settle_after,
+                       largest, digits), []
+    return at
+
+
 def _settle(advance, jacobian, traj: list):
     """The fixed point the trajectory approaches (Newton's method on step(s) - s), or None."""
     with mpmath.workdps(DIGITS):
@@ -133,7 +147,8 @@ def analyse(c: Cell) -> CellStability:
     advance, jacobian, gate = _compiled(c)
     start = [c.h0, c.c0] if c.cell == "lstm" else [c.h0]
     steps, settle_after = iterates(c.T)
-    traj = run(advance, [evaluate(v) for v in start], steps, settle_after, lambda s: max(abs(v) for v in s))
+    traj = run(advance, [evaluate(v) for v in start], steps, settle_after, largest)
+    traj = checked_run(traj, _run_at(c, start), steps, settle_after, 0)[0]
     star = _settle(advance, jacobian, traj)
     if star is not None:
         with mpmath.workdps(DIGITS):

@@ -25,7 +25,7 @@ import sympy
 from sympy import Eq, Float, HadamardProduct, ImmutableMatrix
 
 from ...fields import FieldError, to_number as to_rational
-from ...numeric import evaluate, json_number, to_sympy
+from ...numeric import evaluate, json_number, to_sympy, value_at
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
@@ -135,22 +135,23 @@ def configure(values: dict, cell: str, own: list) -> GatedUnits:
 
 # --- the step at 50 digits ----------------------------------------------------------------------
 
-def _mp(M: ImmutableMatrix):
-    return mpmath.matrix([[evaluate(v) for v in M.row(i)] for i in range(M.rows)])
+def _mp(M: ImmutableMatrix, digits: int = DIGITS):
+    return mpmath.matrix([[value_at(v, digits) for v in M.row(i)] for i in range(M.rows)])
 
 
 class Step:
-    """The cell's step and its Jacobian at 50 digits; a state is a list ([h..., c...] for the LSTM)."""
+    """The cell's step and its Jacobian at 50 digits (or ``digits``); a state is a list ([h..., c...] for the
+    LSTM)."""
 
-    def __init__(self, c: GatedUnits):
-        self.c, self.n = c, c.n
-        with mpmath.workdps(DIGITS):
-            self.U = {g: _mp(c.u(g)) for g in GATES[c.cell]}
-            self.k = {g: [evaluate(v) for v in c.k(g)] for g in GATES[c.cell]}
+    def __init__(self, c: GatedUnits, digits: int = DIGITS):
+        self.c, self.n, self.digits = c, c.n, digits
+        with mpmath.workdps(digits):
+            self.U = {g: _mp(c.u(g), digits) for g in GATES[c.cell]}
+            self.k = {g: [value_at(v, digits) for v in c.k(g)] for g in GATES[c.cell]}
 
     def gates(self, h: list) -> dict:
         """Each gate's vector at the previous hidden state h (the GRU's U_n h under "u")."""
-        with mpmath.workdps(DIGITS):
+        with mpmath.workdps(self.digits):
             sig = (lambda v: 1 / (1 + mpmath.exp(-v)))
             pre = {g: [mpmath.fsum(self.U[g][i, j] * h[j] for j in range(self.n)) for i in range(self.n)]
                    for g in self.U}
@@ -167,7 +168,7 @@ class Step:
 
     def advance(self, state: list) -> list:
         n = self.n
-        with mpmath.workdps(DIGITS):
+        with mpmath.workdps(self.digits):
             h = state[:n]
             G = self.gates(h)
             if self.c.cell == "gru":
@@ -185,7 +186,7 @@ class Step:
     def jacobian(self, state: list):
         """The step's Jacobian: d(h<t>, c<t>)/d(h<t-1>, c<t-1>) (LSTM) or dh<t>/dh<t-1> (GRU)."""
         n, U = self.n, self.U
-        with mpmath.workdps(DIGITS):
+        with mpmath.workdps(self.digits):
             h = state[:n]
             G = self.gates(h)
             if self.c.cell == "gru":
