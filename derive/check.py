@@ -20,7 +20,7 @@ from . import numeric
 from .errors import CheckError
 from .steps import Chain, Solution
 
-from .precision import DIGITS, RECOMPUTED, TINY, ZERO
+from .precision import DEEPEST, DIGITS, RECOMPUTED, TINY, ZERO
 
 HUGE_EXPONENT = 200          # e^200 ~ 10^87: beyond it a constant is confirmed as an identity first
 EXACT_DIGITS = 3000          # a constant that is 0 to 50 digits must stay 0 up to this many to be 0
@@ -374,7 +374,7 @@ def _tolerance(a, digits: int, relative: bool):
         return mpmath.mpf(10) ** (1 - digits) * (abs(a) if relative else max(1, abs(a)))
 
 
-SETTLE_DIGITS = 7000      # the most digits a recomputed value is evaluated at (e^z at z ~ 10^1233 needs ~1300)
+SETTLE_DIGITS = DEEPEST   # the most digits a recomputed value is evaluated at (e^z at z ~ 10^1233 needs ~1300)
 
 
 def _recomputed(expr) -> bool:
@@ -408,16 +408,17 @@ def _value_at(expr, digits: int):
 
 def _settled(expr, digits: int):
     """expr's value at RECOMPUTED digits, then twice as many and so on, once two evaluations agree to ``digits``
-    significant digits (0 and 0 agree); None when none do by SETTLE_DIGITS."""
+    significant digits; 0 when it is 0 at every precision up to SETTLE_DIGITS (a difference can cancel to 0 at
+    any fixed precision: ln(1 + e^(-360)) is 0 until ~160 digits); None when it does not settle."""
     work, last = RECOMPUTED, None
-    while work <= SETTLE_DIGITS:
+    while work < 2 * SETTLE_DIGITS:                   # (the last evaluation at SETTLE_DIGITS or more)
         value = _value_at(expr, work)
-        if value is not None and last is not None:
+        if value and last is not None:
             with mpmath.workdps(work):
                 if abs(value - last) <= abs(value) * mpmath.mpf(10) ** -digits:
                     return value
         last, work = value, 2 * work
-    return None
+    return last if last == 0 else None
 
 
 def _check_order(left, rel, right) -> tuple[bool, str]:

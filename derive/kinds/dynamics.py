@@ -22,7 +22,7 @@ from ..check import is_zero
 from ..fields import FieldError, check_int
 from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, compile as compile_numeric, compile_at, evaluate, limit,
                        shown, small_rational, to_sympy, value_at)
-from ..precision import DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
+from ..precision import DEEPEST, DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import composed_derivative
 from .rnn_notation import A_PREV, A_STAR, Z, previous
 
@@ -302,6 +302,26 @@ def slope_value(dphi: sympy.Expr, z):
     return to_sympy(finer) if finer is not None else value
 
 
+def refined_at(expr: sympy.Expr, symbols: tuple, state: list, value):
+    """expr (in the symbols) at a state (mpmath numbers), where compiled it came out below ZERO from a difference
+    (a gated cell's 1 - tanh^2 at a saturated gate): at rising precision at the exact numbers the state is
+    (numeric.accurate, up to SLOPE_DIGITS); else the value as it came."""
+    if not (type(value) is mpmath.mpf and abs(value) < ZERO and expr.has(sympy.Add)):
+        return value
+    exact = tuple(_binary(v) for v in state)
+    finer = _refined_exact(expr, symbols, exact) if None not in exact else None
+    return value if finer is None else finer
+
+
+@functools.lru_cache(maxsize=1024)
+def _refined_exact(expr: sympy.Expr, symbols: tuple, exact: tuple):
+    finer = _finer(expr.xreplace(dict(zip(symbols, exact))))
+    if finer is None:
+        return None
+    with mpmath.workdps(DIGITS):
+        return +finer
+
+
 @functools.lru_cache(maxsize=256)
 def cancelled(phi: sympy.Expr, z, where):
     """phi(z) (z an exact number, or None where it has none) where it came out 0 from a difference at the
@@ -342,7 +362,7 @@ def _finer(exact: sympy.Expr):
     return finer if isinstance(finer, mpmath.mpf) else None
 
 
-SLOPE_DIGITS = 2000         # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 2000)
+SLOPE_DIGITS = DEEPEST      # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 8000)
 
 
 @dataclass(frozen=True)
@@ -778,7 +798,8 @@ class VectorRecurrence:
         out = []
         for i, v in enumerate(nxt):
             if type(v) is mpmath.mpf and not v:
-                z = None if None in exact else sum((self.W[i, j] * b for j, b in enumerate(exact)), self.c[i])
+                used = [(self.W[i, j], b) for j, b in enumerate(exact) if self.W[i, j] != 0]
+                z = None if any(b is None for _, b in used) else sum((w * b for w, b in used), self.c[i])
                 v = cancelled(self.phi, z, zs[i])
             out.append(v)
         return out

@@ -19,23 +19,24 @@ from sympy import ImmutableMatrix, Lambda, Tuple
 from sympy.core.symbol import Str
 
 from ..numeric import Recomputed, compile_at
-from ..precision import DIGITS, RECOMPUTED
+from ..precision import DEEPEST, DIGITS, RECOMPUTED
 from .rnn_notation import Z
 
-MOST_DIGITS = 7000        # the most digits a value is computed at for SymPy (as check.SETTLE_DIGITS)
+MOST_DIGITS = DEEPEST     # the most digits a value is computed at (as check.SETTLE_DIGITS)
 KEPT = 64                 # runs remembered (by recurrence, start and precision) for the nodes sharing them
 
 
 class Orbit(Recomputed, sympy.Function):
     """A value along the trajectory of a<t> = step(a<t-1>) from start, computed at the precision it is evaluated
     at. Its arguments: step and slopes (Lambdas of the state's entries to a Tuple of the next state's entries and
-    to one of the slopes s_i that make the step's Jacobian diag(s(a)) M), M (a matrix), start (a Tuple), what,
-    lo, hi and unit. ``what``:
+    to one of the slopes s_i that make the step's Jacobian diag(s(a)) M, or where M has no rows to its entries
+    row by row), M (a matrix), start (a Tuple), what, lo, hi and unit. ``what``:
 
     - "state": entry ``unit`` of a<lo>;
     - "product": prod over t in [lo, hi) of |J(a<t>)| (one unit: the factors |W phi'(W a + c)|);
     - "mean": its (hi - lo)-th root, 0 when a factor is 0;
     - "norm": the largest singular value of J(a<hi-1>) ... J(a<lo>);
+    - "entry": the size of that product's entry (unit, unit) (a gated cell's |dc<T>/dc<0>|);
     - "growth": the growth rate of that product (dynamics.growth): the geometric mean of the sizes
       (Frobenius) of the running products, each scaled to 1 after it, over the later half of the steps.
 
@@ -87,6 +88,8 @@ class Orbit(Recomputed, sympy.Function):
         with mpmath.workprec(prec):
             if what in ("product", "mean"):
                 return _product([abs(J[0][0]) for J in values[lo:hi]], what == "mean")
+            if what == "entry":
+                return abs(_product_of(values[lo:hi])[int(unit)][int(unit)])
             return _largest_singular(values[lo:hi]) if what == "norm" else _growth(values[lo:hi])
 
     def _eval_evalf(self, prec):
@@ -152,7 +155,9 @@ class _Run:
                 state = states[len(self.J)]
                 s = _real([self._finer(self.slopes, k, state, f(*state), cancels, self.tiny)
                            for k, (f, cancels) in enumerate(self.entries)])
-                self.J.append(None if s is None else [[si * m for m in row] for si, row in zip(s, self.M)])
+                n = len(state)
+                self.J.append(None if s is None else [s[i * n:(i + 1) * n] for i in range(n)] if not self.M else
+                              [[si * m for m in row] for si, row in zip(s, self.M)])
         return self.J if all(J is not None for J in self.J[:hi]) else None
 
 
@@ -195,12 +200,17 @@ def _times(A: list, B: list) -> list:
     return [[mpmath.fdot(row, col) for col in columns] for row in A]
 
 
-def _largest_singular(matrices: list):
-    """The largest singular value of the product J_last ... J_first (lists of rows)."""
+def _product_of(matrices: list) -> list:
+    """J_last ... J_first (lists of rows)."""
     M = matrices[0]
     for J in matrices[1:]:
         M = _times(J, M)
-    return max(abs(s) for s in mpmath.svd_r(mpmath.matrix(M), compute_uv=False))
+    return M
+
+
+def _largest_singular(matrices: list):
+    """The largest singular value of the product J_last ... J_first (lists of rows)."""
+    return max(abs(s) for s in mpmath.svd_r(mpmath.matrix(_product_of(matrices)), compute_uv=False))
 
 
 def _growth(matrices: list):
@@ -243,6 +253,11 @@ def along(recurrence: tuple, start, what: str, lo: int, hi: int) -> Orbit:
     return _node(recurrence, start, what, lo, hi, 0)
 
 
+def entry(recurrence: tuple, start, T: int, k: int) -> Orbit:
+    """|entry (k, k) of J(a<T-1>) ... J(a<0>)|."""
+    return _node(recurrence, start, "entry", 0, T, k)
+
+
 def later_half(length: int) -> tuple[int, int]:
     """The states a mean factor or growth rate takes, of a trajectory of ``length`` states: its later half but
     the last state (dynamics: traj[len // 2:-1], or the first state alone)."""
@@ -255,4 +270,4 @@ def _node(recurrence: tuple, start, what: str, lo: int, hi: int, unit: int) -> O
     return Orbit(*recurrence, Tuple(*entries), Str(what), lo, hi, unit)
 
 
-__all__ = ["Orbit", "maps", "slopes", "state", "along", "later_half"]
+__all__ = ["Orbit", "maps", "slopes", "state", "along", "entry", "later_half"]
