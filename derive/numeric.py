@@ -490,6 +490,27 @@ def accurate(expr, digits: int, limit: int):
     return last if last == 0 else None
 
 
+def accurate_at(expr, symbols: tuple, values: tuple, first, digits: int, limit: int):
+    """expr at the values (mpmath numbers, each the exact binary number it is, whatever precision made it) good
+    to ``digits`` significant digits, where at the context's precision it came out ``first``: evaluated again
+    (compile_at, nothing rebuilt from SymPy) at twice the context's digits, twice that and so on up to ``limit``,
+    until two evaluations agree, neither 0 (1 − tanh²(z) at |z| ~ 1000 is 0 until ~870 digits). 0 when it is 0
+    at every precision up to ``limit``; None when a value that is not 0 has not settled by then, or one is not
+    a finite real number."""
+    work, last = mpmath.libmp.prec_to_dps(mpmath.mp.prec), first
+    while work < limit:
+        work = min(2 * work, limit)
+        prec = mpmath.libmp.dps_to_prec(work)
+        with mpmath.workprec(prec):
+            value = compile_at(expr, symbols, prec)(*values)
+            if type(value) is not mpmath.mpf or not mpmath.isfinite(value):
+                return None
+            if value and last and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -digits:
+                return value
+        last = value
+    return last if last == 0 else None
+
+
 def to_sympy(value) -> sympy.Float:
     """An mpmath number as a SymPy Float of the working precision."""
     return sympy.Float(value, DIGITS) if not isinstance(value, sympy.Basic) else value

@@ -20,8 +20,8 @@ from sympy import ImmutableMatrix
 
 from ..check import is_zero
 from ..fields import FieldError, check_int
-from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, compile as compile_numeric, compile_at, evaluate, limit,
-                       shown, small_rational, to_sympy, value_at)
+from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, accurate_at, compile as compile_numeric, compile_at,
+                       evaluate, limit, shown, small_rational, to_sympy, value_at)
 from ..precision import DEEPEST, DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
 from .activations import composed_derivative
 from .rnn_notation import A_PREV, A_STAR, Z, previous
@@ -302,24 +302,28 @@ def slope_value(dphi: sympy.Expr, z):
     return to_sympy(finer) if finer is not None else value
 
 
-def refined_at(expr: sympy.Expr, symbols: tuple, state: list, value):
+def refined_at(expr: sympy.Expr, symbols: tuple, state: list, value, field: str = "activation"):
     """expr (in the symbols) at a state (mpmath numbers), where compiled it came out below ZERO from a difference
-    (a gated cell's 1 - tanh^2 at a saturated gate): at rising precision at the exact numbers the state is
-    (numeric.accurate, up to SLOPE_DIGITS); else the value as it came."""
+    (a gated cell's (h − n) z (1 − z) where h and n nearly agree): at rising precision at the numbers the state
+    is (numeric.accurate_at, up to SLOPE_DIGITS). Refused (OutsideDomain, naming ``field``) where it does not
+    settle by then; 0 where it is 0 at every precision up to there."""
     if not (type(value) is mpmath.mpf and abs(value) < ZERO and expr.has(sympy.Add)):
         return value
-    exact = tuple(_binary(v) for v in state)
-    finer = _refined_exact(expr, symbols, exact) if None not in exact else None
-    return value if finer is None else finer
+    finer = _accurate_at(expr, symbols, tuple(v._mpf_ if type(v) is mpmath.mpf else v for v in state))
+    if finer is None:
+        raise OutsideDomain(field, "a derivative of the step along the trajectory comes out below 10^-30 from a"
+                            f" difference, and its digits do not settle up to {SLOPE_DIGITS} digits",
+                            expected="values whose derivatives a few thousand digits can compute")
+    return finer
 
 
 @functools.lru_cache(maxsize=1024)
-def _refined_exact(expr: sympy.Expr, symbols: tuple, exact: tuple):
-    finer = _finer(expr.xreplace(dict(zip(symbols, exact))))
-    if finer is None:
-        return None
+def _accurate_at(expr: sympy.Expr, symbols: tuple, raw: tuple):
+    """refined_at's value at a state given by its raw mpf values (remembered: a settled state repeats)."""
     with mpmath.workdps(DIGITS):
-        return +finer
+        values = tuple(mpmath.mpf(v) if isinstance(v, tuple) else v for v in raw)
+        finer = accurate_at(expr, symbols, values, compile_numeric(expr, symbols)(*values), AGREE, SLOPE_DIGITS)
+        return None if finer is None else +finer
 
 
 @functools.lru_cache(maxsize=256)
@@ -341,16 +345,29 @@ def cancelled(phi: sympy.Expr, z, where):
 
 def refined(dphi: sympy.Expr, z, value):
     """phi'(z) (compiled: value) at a pre-activation z (an mpmath number), right to DIGITS where it came out below
-    ZERO from a difference: computed again at rising precision at the exact number z is (as slope_value)."""
+    ZERO from a difference: computed again at rising precision at the exact number z is (as slope_value);
+    refused where it cancels beyond SLOPE_DIGITS (tiny_slope)."""
     if not (type(value) is mpmath.mpf and abs(value) < ZERO and dphi.has(sympy.Add)):
         return value
-    z = _binary(z)
-    exact = exact_at(dphi, z) if z is not None else None
-    finer = _finer(exact) if exact is not None else None
-    if finer is None:
+    b = _binary(z)
+    exact = exact_at(dphi, b) if b is not None else None
+    if exact is None:
         return value
     with mpmath.workdps(DIGITS):
-        return +finer
+        return +tiny_slope(exact, z)
+
+
+def tiny_slope(exact: sympy.Expr, z):
+    """An exact slope's value at rising precision (_finer), where at DIGITS it cancelled to below ZERO: refused
+    (OutsideDomain, at the pre-activation z) where it has not settled by SLOPE_DIGITS, or is 0 at every
+    precision up to there without being 0 exactly (1 − tanh²(z) past |z| ~ 4300: its digits are further down)."""
+    finer = _finer(exact)
+    if finer is None or (finer == 0 and exact != 0):
+        raise OutsideDomain("activation", f"the state reaches z = {mpmath.nstr(z, 6)}, where the slope of the"
+                            f" activation comes out 0 at {DIGITS} digits from a difference and not right even at"
+                            f" {SLOPE_DIGITS}: it cancels beyond them", expected="states where the slope can be"
+                            f" computed with {SLOPE_DIGITS} digits (1 − tanh²(z) up to |z| ~ 4300)")
+    return finer
 
 
 def _finer(exact: sympy.Expr):
@@ -579,12 +596,13 @@ class Recurrence:
             return self._refined(a, value)
 
     def _refined(self, a, value):
-        """|W phi'(W a + c)| at rising precision (numeric.accurate) at the exact number the state a is, or the
-        value as it came where that cannot be had."""
-        a = _binary(a)
-        exact = exact_at(self.dphi, self.W * a + self.c) if a is not None else None
-        finer = _finer(self.W * exact) if exact is not None else None
-        return abs(finer) if finer is not None else value
+        """|W phi'(W a + c)| at rising precision (tiny_slope) at the exact number the state a is, or the value as it
+        came where that cannot be had (a state of more than EXACT_BITS bits)."""
+        b = _binary(a)
+        exact = exact_at(self.dphi, self.W * b + self.c) if b is not None else None
+        if exact is None:
+            return value
+        return abs(tiny_slope(self.W * exact, evaluate(self.W) * evaluate(a) + evaluate(self.c)))
 
     def _beyond(self, a, value):
         """|W phi'(W a + c)| where compiled it is nan: inf where it overflows to an infinity, or is beyond reach

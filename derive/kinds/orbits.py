@@ -18,7 +18,7 @@ import sympy
 from sympy import ImmutableMatrix, Lambda, Tuple
 from sympy.core.symbol import Str
 
-from ..numeric import Recomputed, compile_at
+from ..numeric import Recomputed, accurate_at, compile_at
 from ..precision import DEEPEST, DIGITS, RECOMPUTED
 from .rnn_notation import Z
 
@@ -82,15 +82,15 @@ class Orbit(Recomputed, sympy.Function):
         if what == "state":
             states = run.states(lo)
             return states[lo][int(unit)] if states is not None else mpmath.nan
-        values = run.jacobians(hi)
+        values = run.jacobians(lo, hi)
         if values is None:
             return mpmath.nan
         with mpmath.workprec(prec):
             if what in ("product", "mean"):
-                return _product([abs(J[0][0]) for J in values[lo:hi]], what == "mean")
+                return _product([abs(J[0][0]) for J in values], what == "mean")
             if what == "entry":
-                return abs(_product_of(values[lo:hi])[int(unit)][int(unit)])
-            return _largest_singular(values[lo:hi]) if what == "norm" else _growth(values[lo:hi])
+                return abs(_product_of(values)[int(unit)][int(unit)])
+            return _largest_singular(values) if what == "norm" else _growth(values)
 
     def _eval_evalf(self, prec):
         """The value to prec bits as SymPy asks for it (to compare it, say): computed at RECOMPUTED digits, or
@@ -125,7 +125,7 @@ class _Run:
             self.entries = [(compile_at(e, tuple(slopes.variables), prec), e.has(sympy.Add)) for e in slopes.expr]
             self.M = [[compile_at(m, (), prec)() for m in M.row(i)] for i in range(M.rows)]
             self.list = [[compile_at(v, (), prec)() for v in start]]
-        self.J: list = []
+        self.J: dict = {}             # t -> J(a<t>)
 
     @classmethod
     def of(cls, *args) -> "_Run":
@@ -144,40 +144,41 @@ class _Run:
                                         for k, (f, cancels) in enumerate(self.step)]))
         return self.list if all(s is not None for s in self.list[:last + 1]) else None
 
-    def jacobians(self, hi: int) -> list | None:
-        """J(a<0>) ... J(a<hi-1>) as lists of rows, J(a) = diag(s(a)) M; None where a state or a slope on the way
-        is not a finite real number."""
+    def jacobians(self, lo: int, hi: int) -> list | None:
+        """J(a<lo>) ... J(a<hi-1>) as lists of rows, J(a) = diag(s(a)) M (or s(a)'s entries row by row where M has
+        no rows), each computed once; None where a state or a slope on the way is not a finite real number."""
         states = self.states(hi - 1)
         if states is None:
             return None
+        out = []
         with mpmath.workprec(self.prec):
-            while len(self.J) < hi and (not self.J or self.J[-1] is not None):
-                state = states[len(self.J)]
-                s = _real([self._finer(self.slopes, k, state, f(*state), cancels, self.tiny)
-                           for k, (f, cancels) in enumerate(self.entries)])
-                n = len(state)
-                self.J.append(None if s is None else [s[i * n:(i + 1) * n] for i in range(n)] if not self.M else
-                              [[si * m for m in row] for si, row in zip(s, self.M)])
-        return self.J if all(J is not None for J in self.J[:hi]) else None
+            for t in range(lo, hi):
+                if t not in self.J:
+                    self.J[t] = self._jacobian(states[t])
+                if self.J[t] is None:
+                    return None
+                out.append(self.J[t])
+        return out
 
+    def _jacobian(self, state: list) -> list | None:
+        s = _real([self._finer(self.slopes, k, state, f(*state), cancels, self.tiny)
+                   for k, (f, cancels) in enumerate(self.entries)])
+        if s is None:
+            return None
+        n = len(state)
+        return [s[i * n:(i + 1) * n] for i in range(n)] if not self.M else \
+            [[si * m for m in row] for si, row in zip(s, self.M)]
 
     def _finer(self, fn: Lambda, k: int, state: list, value, cancels: bool, below):
         """Entry k of fn at the state, computed at the run's precision as ``value``; where it is written with a
         difference (``cancels``) and comes out ``below`` in size or 0 (a next state: 0; a slope: 10^(-digits/2)),
-        at twice as many digits and so on until two evaluations agree to DIGITS + 5 digits (or stay 0 up to
-        MOST_DIGITS): ln(1 + e^z) is 0 at z = -1000 until ~440 digits, 1 - tanh^2(z) at |z| ~ 1000 until ~870."""
+        at twice as many digits and so on until two evaluations agree to DIGITS + 5 digits (numeric.accurate_at;
+        0 where it stays 0 up to MOST_DIGITS, nan where it does not settle): ln(1 + e^z) is 0 at z = -1000 until
+        ~440 digits, 1 - tanh^2(z) at |z| ~ 1000 until ~870."""
         if not cancels or type(value) is not mpmath.mpf or (abs(value) >= below and value):
             return value
-        digits, last = mpmath.libmp.prec_to_dps(self.prec), value
-        while digits < MOST_DIGITS:
-            digits *= 2
-            prec = mpmath.libmp.dps_to_prec(digits)
-            with mpmath.workprec(prec):
-                value = compile_at(fn.expr[k], tuple(fn.variables), prec)(*state)
-                if value != 0 and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -(DIGITS + 5):
-                    return value
-            last = value
-        return last
+        finer = accurate_at(fn.expr[k], tuple(fn.variables), tuple(state), value, DIGITS + 5, MOST_DIGITS)
+        return mpmath.nan if finer is None else finer
 
 
 def _real(values: list) -> list | None:
