@@ -84,7 +84,9 @@ class Meanings:
 
     def __init__(self, meanings: Mapping):
         self.funcs = {k: v for k, v in meanings.items() if isinstance(k, sympy.FunctionClass)}
-        self.plain = {k: sympy.sympify(v) for k, v in meanings.items() if k not in self.funcs}
+        plain = {k: sympy.sympify(v) for k, v in meanings.items() if k not in self.funcs}
+        self.recomputed = {k: v for k, v in plain.items() if _recomputed(v)}
+        self.plain = {k: v for k, v in plain.items() if k not in self.recomputed}
         self._expanded: dict = {}
 
     def expand(self, expr) -> sympy.Basic:
@@ -108,9 +110,19 @@ class Meanings:
                 for fn in applied & set(self.funcs):
                     new = new.replace(fn, self.funcs[fn])
             if new == expr:
-                return new
+                break
             expr = new
-        return expr
+        return self._recomputed_in(expr)
+
+    def _recomputed_in(self, expr) -> sympy.Basic:
+        """The meanings computed again at each precision (numeric.Recomputed, a state far along a recurrence)
+        put in last, as they are written: the checker takes such a side numerically (_check_approx,
+        _zero_recomputed), and SymPy evaluating tanh(W a + b) around a number it cannot see asks for signs and
+        values again and again."""
+        if not self.recomputed or not expr.has(*self.recomputed):
+            return expr
+        with sympy.evaluate(False):
+            return expr.xreplace(self.recomputed)
 
 
 def check_link(left, rel: str, right) -> tuple[bool, str]:
@@ -179,11 +191,11 @@ def is_zero(d, scale=None) -> bool:
     if not d.atoms(sympy.Function) and sympy.expand(d) == 0:   # rational arithmetic: conclusive and cheap
         return True
     if not d.free_symbols:
+        if _recomputed(d):          # (as written: made numeric, not evaluated by SymPy)
+            return _zero_recomputed(d, scale)
         exact = d.doit()            # arithmetic shown unevaluated, such as floor((128 - 3)/1) + 1 - 126
         if exact.is_Rational:
             return exact == 0
-        if _recomputed(d):
-            return _zero_recomputed(d, scale)
         value = _constant(d)
         if value is not None:
             size = _size(scale)

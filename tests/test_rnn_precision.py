@@ -316,7 +316,7 @@ def test_a_graph_exponential_of_a_large_computed_value():
 def test_the_checker_fails_a_key_that_shows_a_50_digit_trajectory(monkeypatch):
     """With the trajectory taken at 50 digits as it comes (no run with more digits), the key would show
     a<9> = 1.57528e(...780): the checker computes a<9> again itself, and fails it."""
-    monkeypatch.setattr(dynamics, "checked_run", lambda states, at, n, settle_after, huge: (states, None))
+    monkeypatch.setattr(dynamics, "checked_run", lambda states, *_: (states, None))
     with pytest.raises(CheckError, match="a_9"):
         solve('[[problem]]\nkind = "rnn-activation"\nW_a = 0.5\na0 = 0\n[[problem.part]]\nactivation = "exp"\n'
               'ask = "stability"\n')
@@ -324,7 +324,7 @@ def test_the_checker_fails_a_key_that_shows_a_50_digit_trajectory(monkeypatch):
 
 def test_the_checker_fails_a_chaotic_gru_taken_at_50_digits(monkeypatch):
     from derive.kinds.rnn import cell_stability
-    monkeypatch.setattr(cell_stability, "checked_run", lambda states, at, n, settle_after, huge: (states, None))
+    monkeypatch.setattr(cell_stability, "checked_run", lambda states, *_: (states, None))
     spec = "".join(f"{k} = {v}\n" for k, v in GRU.items())
     with pytest.raises(CheckError, match="rho"):
         solve(f'[[problem]]\nkind = "rnn-activation"\ncell = "gru"\n{spec}a0 = 0.3\n[[problem.part]]\n'
@@ -332,7 +332,7 @@ def test_the_checker_fails_a_chaotic_gru_taken_at_50_digits(monkeypatch):
 
 
 def test_the_checker_fails_a_chaotic_trajectory_taken_at_50_digits(monkeypatch):
-    monkeypatch.setattr(dynamics, "checked_run", lambda states, at, n, settle_after, huge: (states, None))
+    monkeypatch.setattr(dynamics, "checked_run", lambda states, *_: (states, None))
     with pytest.raises(CheckError, match="a_400"):
         solve('[[problem]]\nkind = "rnn-activation"\nW_a = 1\na0 = 0.3\n[[problem.part]]\nactivation = "4z(1-z)"\n'
               'ask = "stability"\n')

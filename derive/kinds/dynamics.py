@@ -23,6 +23,7 @@ from ..fields import FieldError, check_int
 from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, accurate_at, compile as compile_numeric, compile_at,
                        evaluate, limit, shown, small_rational, to_sympy, value_at)
 from ..precision import DEEPEST, DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
+from . import orbits
 from .activations import composed_derivative
 from .rnn_notation import A_PREV, A_STAR, Z, previous
 
@@ -132,16 +133,20 @@ FIRST_MOST = 2000         # the most digits the rising precision starts at
 PRECISE_DIGITS = 8000     # the most digits a trajectory is computed at (e^z at z ~ 10^1233 needs about 1300)
 
 
-def checked_run(states: list, at: Callable, n: int, settle_after: int, huge: int) -> tuple[list, list | None]:
-    """(states, None) when a run at DIGITS + GUARD agrees with the given DIGITS run to AGREE digits and no
+def checked_run(states: list, at: Callable, n: int, settle_after: int, huge: int,
+                again: Callable | None = None) -> tuple[list, list | None]:
+    """(states, None) when a run with more digits agrees with the given DIGITS run to AGREE digits and no
     pre-activation passes 10^HUGE (``huge``: its largest's digits); else (states, derived) from runs at rising
     precision, ``at(n, settle_after, digits, derived?)`` -> (states, derived values or None), once two agree
-    to DIGITS + 5 digits: the states rounded to DIGITS. Refused (OutsideDomain) when none agree by
-    PRECISE_DIGITS."""
+    to DIGITS + 5 digits: the states rounded to DIGITS. The run with more digits is ``again(steps)``'s where it
+    gives one (the checker's own, orbits.run_states, which it then need not make again), else at's at
+    DIGITS + GUARD. Refused (OutsideDomain) when none agree by PRECISE_DIGITS."""
     lost = 0
     if huge <= HUGE:
-        again = at(len(states) - 1, len(states), DIGITS + GUARD, False)[0]
-        lost = _lost(states, again)
+        finer = again(len(states) - 1) if again is not None else None
+        if finer is None:
+            finer = at(len(states) - 1, len(states), DIGITS + GUARD, False)[0]
+        lost = _lost(states, finer)
         if lost <= DIGITS - AGREE:
             return states, None
     digits, last = min(DIGITS + lost + max(huge, 0) + GUARD, FIRST_MOST), None
@@ -409,13 +414,19 @@ class Recurrence:
     def _compiled(self) -> tuple:
         return tuple(compile_numeric(e, (A_PREV,)) for e in self.expressions)
 
+    @functools.cached_property
+    def orbit_maps(self) -> tuple:
+        """The recurrence as the checker's own runs take it (orbits.maps: the step, the factor W phi'(W a + c))."""
+        return orbits.maps((A_PREV,), self.expressions[:1], self.expressions[1:], ImmutableMatrix([[1]]))
+
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list:
         """a<0>, ..., a<n>; stops once stationary (past settle_after) or beyond DIVERGED (kept; a state that
         overflows, e^(e^z) at z = 10^4, say, is kept as the infinity it overflows to: SymPy's oo or -oo). Every
         state right to DIGITS (checked_run): where 50 digits do not give them, the states and the factors at
         them (remembered for factor_at) come from runs at rising precision."""
         states = run(self._escaping(self.map()), evaluate(a0), n, settle_after, abs)
-        states, factors = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]))
+        states, factors = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]),
+                                      lambda k: _numbers(orbits.run_states(self.orbit_maps, a0, k)))
         out = [to_sympy(v) for v in states]
         for a, v, factor in zip(out, states, factors or ()):
             if factor is not None and self._sensitive([v]) > HUGE:     # (elsewhere 50 digits of the state do)
@@ -691,6 +702,13 @@ class VectorRecurrence:
         """W_i a + c_i, each unit's pre-activation in the previous state's symbols."""
         return list(self.W * ImmutableMatrix(self._previous()) + self.c)
 
+    @functools.cached_property
+    def orbit_maps(self) -> tuple:
+        """The recurrence as the checker's own runs take it (orbits.maps: the step, the slopes phi'(W_i a + c_i),
+        W)."""
+        return orbits.maps(self._previous(), tuple(sub for sub, _, _ in self._units),
+                           orbits.slopes(self.dphi, tuple(self.pre_expressions)), ImmutableMatrix(self.W))
+
     def jacobian(self):
         """state -> diag(phi'(W state + c)) W as an mpmath matrix: each row of W scaled by its unit's slope
         (no n x n diagonal multiplied in). Each entry is what mpmath's matrices give (W state as an exact dot
@@ -765,7 +783,8 @@ class VectorRecurrence:
         (checked_run): where 50 digits do not give them, the states and the Jacobians at them (remembered for
         jacobian()) come from runs at rising precision."""
         states = run(self._escaping(self.map()), [evaluate(v) for v in a0], n, settle_after, largest)
-        states, jacobians = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]))
+        states, jacobians = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]),
+                                        lambda k: orbits.run_states(self.orbit_maps, a0, k))
         memo = _remembered(self)
         for state, J in zip(states, jacobians or ()):
             if self._sensitive([state]) > HUGE:                        # (elsewhere 50 digits of the state do)
@@ -927,6 +946,11 @@ class VectorRecurrence:
                 M = _matrix(M)
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+def _numbers(states: list | None) -> list | None:
+    """One unit's states as numbers (orbits gives each as a list of one)."""
+    return None if states is None else [s[0] for s in states]
 
 
 def largest(state: list):

@@ -112,9 +112,10 @@ _VALUES: dict = {}        # (node, bits) -> its value
 
 class _Run:
     """One run of a recurrence from a start at one precision: its states and the Jacobians at them, each
-    computed once, as far as they are asked for."""
+    computed once, as far as they are asked for (the states shared by the runs of every kind of Jacobian)."""
 
     _known: dict = {}
+    _trajectories: dict = {}        # (step, start, prec) -> the states so far
 
     def __init__(self, step, slopes, M, start, prec: int):
         self.prec, self.slopes = prec, slopes
@@ -124,7 +125,10 @@ class _Run:
             self.step_fn = step
             self.entries = [(compile_at(e, tuple(slopes.variables), prec), e.has(sympy.Add)) for e in slopes.expr]
             self.M = [[compile_at(m, (), prec)() for m in M.row(i)] for i in range(M.rows)]
-            self.list = [[compile_at(v, (), prec)() for v in start]]
+            key = (step, start, prec)
+            if key not in self._trajectories:
+                self._trajectories[key] = [[compile_at(v, (), prec)() for v in start]]
+            self.list = self._trajectories[key]
         self.J: dict = {}             # t -> J(a<t>)
 
     @classmethod
@@ -132,6 +136,7 @@ class _Run:
         if args not in cls._known:
             if len(cls._known) >= KEPT:
                 cls._known.clear()
+                cls._trajectories.clear()
             cls._known[args] = cls(*args)
         return cls._known[args]
 
@@ -259,6 +264,15 @@ def entry(recurrence: tuple, start, T: int, k: int) -> Orbit:
     return _node(recurrence, start, "entry", 0, T, k)
 
 
+def run_states(recurrence: tuple, start, last: int) -> list | None:
+    """a<0> ... a<last> (lists of mpmath numbers) at RECOMPUTED digits: the run this recurrence's nodes from
+    ``start`` are first evaluated on, made once (a derivation checking its own trajectory against it leaves the
+    checker nothing to compute again); None where a state on the way is not a finite real number."""
+    run = _Run.of(*recurrence, Tuple(*_entries(start)), mpmath.libmp.dps_to_prec(RECOMPUTED))
+    states = run.states(last)
+    return None if states is None else states[:last + 1]
+
+
 def later_half(length: int) -> tuple[int, int]:
     """The states a mean factor or growth rate takes, of a trajectory of ``length`` states: its later half but
     the last state (dynamics: traj[len // 2:-1], or the first state alone)."""
@@ -267,8 +281,11 @@ def later_half(length: int) -> tuple[int, int]:
 
 
 def _node(recurrence: tuple, start, what: str, lo: int, hi: int, unit: int) -> Orbit:
-    entries = list(start) if isinstance(start, (list, tuple, ImmutableMatrix)) else [start]
-    return Orbit(*recurrence, Tuple(*entries), Str(what), lo, hi, unit)
+    return Orbit(*recurrence, Tuple(*_entries(start)), Str(what), lo, hi, unit)
 
 
-__all__ = ["Orbit", "maps", "slopes", "state", "along", "entry", "later_half"]
+def _entries(start) -> list:
+    return list(start) if isinstance(start, (list, tuple, ImmutableMatrix)) else [start]
+
+
+__all__ = ["Orbit", "maps", "slopes", "state", "along", "entry", "run_states", "later_half"]

@@ -180,7 +180,8 @@ def analyse(c: Cell) -> CellStability:
     start = _start(c)
     steps, settle_after = iterates(c.T)
     traj = run(advance, [evaluate(v) for v in start], steps, settle_after, largest)
-    traj = checked_run(traj, _run_at(c, start), steps, settle_after, 0)[0]
+    traj = checked_run(traj, _run_at(c, start), steps, settle_after, 0,
+                       lambda k: orbits.run_states(_orbit_maps(c)[0], start, k))[0]
     star = _settle(advance, jacobian, traj)
     if star is not None:
         with mpmath.workdps(DIGITS):

@@ -94,7 +94,7 @@ class Stability:
 
 def _maps(rec: Recurrence) -> tuple:
     """The recurrence as the checker's own runs take it (orbits)."""
-    return orbits.maps((A_PREV,), rec.expressions[:1], rec.expressions[1:], sympy.ImmutableMatrix([[1]]))
+    return rec.orbit_maps
 
 
 def _fixed_point(c: Config, rec: Recurrence, traj: list):

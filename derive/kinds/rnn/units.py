@@ -277,9 +277,7 @@ def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
 
 def _maps(u: Units) -> tuple:
     """The recurrence as the checker's own runs take it (orbits)."""
-    rec = VectorRecurrence(u.phi, slope(u.phi)[0], u.W_a, u.c)
-    return orbits.maps(rec._previous(), tuple(sub for sub, _, _ in rec._units),
-                       orbits.slopes(rec.dphi, tuple(rec.pre_expressions)), u.W_a)
+    return VectorRecurrence(u.phi, slope(u.phi)[0], u.W_a, u.c).orbit_maps
 
 
 def _state(u: Units, k: int) -> ImmutableMatrix:
