@@ -150,6 +150,11 @@ def test_e_to_the_half_state_shows_its_own_digits():
         log10 = states[8] / 2 / mpmath.ln(10)
         assert mpmath.nstr(10 ** (log10 - mpmath.floor(log10)), 6) == "5.01376"
         assert int(mpmath.floor(log10)) == 55287383075222433085110000487212649784036432022874
+        # gamma: the geometric mean of the factors 0.5 e^(a<t>/2) at a<5> ... a<8> (the later half but the last
+        # state), its logarithm ln(1/2) + (a<5> + ... + a<8>) / 8
+        log10 = (mpmath.log(0.5) + mpmath.fsum(states[5:9]) / 8) / mpmath.ln(10)
+        assert mpmath.nstr(10 ** (log10 - mpmath.floor(log10)), 6) == "6.70213"
+        assert int(mpmath.floor(log10)) == 13821845768805608271277500121803162446009108005731
     assert settled(lambda: one_unit("exp", "0.5", 0, 0, 9), lambda r: same_digits(values["a_9"], r[0][9]))
     assert settled(lambda: one_unit("exp", "0.5", 0, 0, 9),
                    lambda r: same_digits(values["factor"], geometric_mean(r[1][later_half(10)])))

@@ -169,19 +169,27 @@ def _lost(first: list, second: list, digits: int = DIGITS) -> int:
     first, second = list(_flat(first)), list(_flat(second))
     if len(first) != len(second):
         return digits
-    worst = 0
+    worst, mpf = 0, mpmath.mpf
     for u, v in zip(first, second):
-        if u is None or v is None:
-            if u is not v:
-                return digits
+        if type(u) is not mpf or type(v) is not mpf:
+            if u is None or v is None:
+                if u is not v:
+                    return digits
+                continue
+            if u == v:
+                continue
+            return digits
+        a, b = u._mpf_, v._mpf_
+        if a == b and a != _NAN:
             continue
-        if u == v:
-            continue
-        if not (type(u) is type(v) is mpmath.mpf and mpmath.isfinite(u) and mpmath.isfinite(v)) or not (u and v):
-            return digits                      # (0 beside a number that is not: no digit shared)
-        gap = _bits(mpf_sub(u._mpf_, v._mpf_, 32)) - max(_bits(u._mpf_), _bits(v._mpf_))   # log2 of the gap
+        if not (a[1] and b[1]):                # 0, an infinity or nan (no mantissa) beside another value
+            return digits
+        gap = _bits(mpf_sub(a, b, 32)) - max(_bits(a), _bits(b))                   # log2 of the gap
         worst = max(worst, min(digits, digits + int(gap * 0.30103) + 1))
     return worst
+
+
+_NAN = mpmath.libmp.fnan
 
 
 def _flat(values):
