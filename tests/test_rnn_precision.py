@@ -195,12 +195,12 @@ def check_one_unit(activation, W, b, a0):
                        lambda r: same_digits(values["Abs(da_T/da_0)"], mpmath.fprod(r[1][:100])))
 
 
-def test_a_slope_that_cancels_beyond_reach_is_refused():
-    """1 − tanh²(z) at z = −11000 (W_a = 2.2, a<0> = −5000) is about 10^-9554: it cancels to 0 at every precision
-    up to 7000 digits, so the key refuses the state, naming the activation, instead of showing the evidence
-    |da<T>/da<0>| as 0.0 (which the checker, cancelling as far, would let pass)."""
-    with pytest.raises(SpecError, match=r"z = -11000\.0, where the slope of the activation comes out 0"):
-        solve('[[problem]]\nkind = "rnn-activation"\nW_a = 2.2\na0 = -5000\n[[problem.part]]\nactivation = "tanh"\n'
+def test_a_slope_whose_digits_do_not_settle_is_refused():
+    """1 − tanh²(z) at z = −7700 (W_a = 2.2, a<0> = −3500) is about 10^-6688: 0 at every precision up to 3840
+    digits, not 0 at 7680 with nothing to confirm it, so the key refuses the state, naming the activation, instead
+    of showing the evidence |da<T>/da<0>| as 0.0 (which the checker computes as 1.15e-6779 and fails)."""
+    with pytest.raises(SpecError, match=r"z = -7700\.0, where the slope of the activation comes out 0 at 50"):
+        solve('[[problem]]\nkind = "rnn-activation"\nW_a = 2.2\na0 = -3500\n[[problem.part]]\nactivation = "tanh"\n'
               'ask = "stability"\n')
 
 

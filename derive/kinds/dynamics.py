@@ -371,14 +371,15 @@ def refined(dphi: sympy.Expr, z, value):
 
 
 def tiny_slope(exact: sympy.Expr, z):
-    """An exact slope's value at rising precision (_finer), where at DIGITS it cancelled to below ZERO: refused
-    (OutsideDomain, at the pre-activation z) where it has not settled by SLOPE_DIGITS, or is 0 at every
-    precision up to there without being 0 exactly (1 − tanh²(z) past |z| ~ 4300: its digits are further down)."""
+    """An exact slope's value at rising precision (_finer), where at DIGITS it cancelled to below ZERO: 0 where it
+    is 0 at every precision up to SLOPE_DIGITS (below 10^-6900 or so, an underflow: the slope of tanh(e^z) at
+    z = 3001, 10^(-10^1303)); refused (OutsideDomain, at the pre-activation z) where it is not 0 there but its
+    digits have not settled (1 − tanh²(z) at |z| ~ 7700 first comes out at 7680 digits, with none to confirm it)."""
     finer = _finer(exact)
-    if finer is None or (finer == 0 and exact != 0):
+    if finer is None:
         raise OutsideDomain("activation", f"the state reaches z = {mpmath.nstr(z, 6)}, where the slope of the"
-                            f" activation comes out 0 at {DIGITS} digits from a difference and not right even at"
-                            f" {SLOPE_DIGITS}: it cancels beyond them", expected="states where the slope can be"
+                            f" activation comes out 0 at {DIGITS} digits from a difference, and its digits do not"
+                            f" settle up to {SLOPE_DIGITS} digits", expected="states where the slope can be"
                             f" computed with {SLOPE_DIGITS} digits (1 − tanh²(z) up to |z| ~ 4300)")
     return finer
 
