@@ -9,7 +9,6 @@ neither way is an error, never a silent pass.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Mapping
 
 import mpmath
@@ -107,8 +106,8 @@ class Meanings:
             new = expr.xreplace(self.plain) if self.plain else expr
             if self.funcs:
                 applied = {type(a) for a in new.atoms(AppliedUndef)}
-                for fn in applied & set(self.funcs):
-                    new = new.replace(fn, self.funcs[fn])
+                for fn in applied & set(self.funcs):      # bottom up, a function inside itself too: relu(relu(2))
+                    new = new.replace(fn, _meaning_of(self.funcs[fn]), simultaneous=False)
             if new == expr:
                 break
             expr = new
@@ -123,6 +122,17 @@ class Meanings:
             return expr
         with sympy.evaluate(False):
             return expr.xreplace(self.recomputed)
+
+
+def _meaning_of(meaning):
+    """A notation function's meaning applied to its arguments; an argument kept unevaluated, as written, that
+    SymPy's own functions cannot take (tanh(0 − (−0)) divides by zero inside SymPy) is evaluated first."""
+    def applied(*args):
+        try:
+            return meaning(*args)
+        except ArithmeticError:
+            return meaning(*(a.doit() for a in args))
+    return applied
 
 
 def check_link(left, rel: str, right) -> tuple[bool, str]:
@@ -204,7 +214,7 @@ def is_zero(d, scale=None) -> bool:
             return bool(abs(value) < TINY * size) and _exact_zero(d, size)
         return _exact_zero(d)
     count = 0
-    for value, point in _samples(d, points=True):   # stops at the first point that tells the sides apart
+    for value, point in _samples(d, points=True, complex_values=True):   # stops at the first telling point
         if abs(value) >= TINY and abs(value) >= TINY * _size(scale, point) and not _rounding(d, point, scale):
             return False
         count += 1
@@ -288,45 +298,23 @@ def _zero_to_the_last(d) -> bool:
 
 def _largest_argument(d) -> float:
     """The largest size of a real number a function (exp, tanh, ...) is applied to in d (0 if none)."""
-    largest = 0.0
-    for node in sympy.preorder_traversal(d):
-        if isinstance(node, sympy.Function) and node.args and all(a.is_number for a in node.args):
-            for v in (a.evalf(15) for a in node.args):
-                if v.is_real:
-                    largest = max(largest, float(abs(v)))
-    return largest
-
-
-def _huge_exponential(d) -> bool:
-    """Whether d applies a function (exp, tanh, ...) to a number beyond HUGE_EXPONENT."""
-    return _largest_argument(d) > HUGE_EXPONENT
+    return numeric.largest_argument(d)
 
 
 def _identity_in_exponentials(d) -> bool:
     """Whether d is 0 whatever the value of its huge exponentials: written with exp alone, each e^(q g) (g the
-    argument of one huge exponential, q rational) becomes t^(q L) for a t of its own (L the denominators'
-    least common multiple) and the whole must cancel to 0 as a rational function of t; it is then 0 at
-    t = e^(g/L) too. σ'(1004) = σ(1004)(1 − σ(1004)) is confirmed so; tanh(10^6) − 1 is not (−2/(t² + 1))."""
-    e = d.rewrite(sympy.exp)
-    exps = {n for n in sympy.preorder_traversal(e) if isinstance(n, sympy.exp) and n.args[0].is_number}
-    huge = [n for n in exps if abs(n.args[0].evalf(15)) > HUGE_EXPONENT]
-    if not huge:
-        return False
-    g = huge[0].args[0]
-    ratios = {n: q for n, q in ((n, n.args[0] / g) for n in exps) if q.is_Rational}
-    if any(n not in ratios for n in huge):
-        return False
-    L = math.lcm(*(int(q.q) for q in ratios.values()))
-    t = sympy.Dummy("t", positive=True)
-    e = e.xreplace({n: t ** (q * L) for n, q in ratios.items()})
-    if _huge_exponential(e):
-        return False
-    return sympy.cancel(sympy.together(e)) == 0
+    argument of one huge exponential, q rational) becomes t^(q L) for a t of its own (L the denominators' least
+    common multiple) and the whole must cancel to 0 as a rational function of t (numeric.in_exponentials); it
+    is then 0 at t = e^(g/L) too. σ'(1004) = σ(1004)(1 − σ(1004)) is confirmed so; tanh(10^6) − 1 is not
+    (−2/(t² + 1))."""
+    form = numeric.in_exponentials(d, HUGE_EXPONENT)
+    return form is not None and sympy.cancel(sympy.together(form[0])) == 0
 
 
-def _samples(d, points: bool = False):
-    """Values (mpmath) of d at the sample points, lazily (with the points, if asked); complex or undefined
-    points are skipped."""
+def _samples(d, points: bool = False, complex_values: bool = False):
+    """Values (mpmath) of d at the sample points, lazily (with the points, if asked); undefined points are
+    skipped, and complex ones unless ``complex_values`` (an identity holds at a point where a logarithm's
+    argument is negative too: both sides are then the same complex number)."""
     syms = sorted(d.free_symbols, key=lambda s: s.name)
     signs = [1 if (s.is_positive or s.is_nonnegative) else -1 if (s.is_negative or s.is_nonpositive) else 0
              for s in syms]
@@ -344,7 +332,7 @@ def _samples(d, points: bool = False):
                 value = numeric.evaluate(d, point, DIGITS)
             except numeric.Unsupported:
                 continue
-        if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+        if isinstance(value, (mpmath.mpc if complex_values else mpmath.mpf, mpmath.mpf)) and mpmath.isfinite(value):
             yield (value, point) if points else value
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
+import time
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .errors import DeriveError, Unanswered, printable
@@ -177,6 +180,125 @@ def schema():
     click.echo(commands.schema(), nl=False)
 
 
+VARIANTS_FORMAT = ("Formats of each variant's files, comma-separated (json by default; every format of `derive "
+                   "solutions` and `derive problems`: a format that serves both sheets writes both). With --stress: "
+                   "html and/or pdf, the report with a histogram of each number.")
+
+
+PROGRESS_DELAY = 2.0         # seconds a run goes on before its progress bar shows (a shorter one shows none)
+
+
+class _LateBar:
+    """click's progress bar on standard error (done/total, time left), shown once the run has gone on for
+    PROGRESS_DELAY seconds: a run shorter than that prints nothing."""
+
+    def __init__(self, total: int):
+        self.total, self.started, self.bar = total, time.monotonic(), None
+
+    def update(self, done: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_DELAY:
+                return
+            self.bar = click.progressbar(length=self.total, label="derive variants", file=sys.stderr, show_pos=True,
+                                         show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool, total: int):
+    """A progress bar on standard error when it is a terminal and the run takes longer than PROGRESS_DELAY
+    seconds (``_LateBar``); silent otherwise, and with --quiet."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    bar = _LateBar(total)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
+@cli.command()
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--count", type=int, metavar="K", help="A pool of K different variants, v001 ... vK (for an LMS).")
+@click.option("--roster", metavar="FILE.csv", type=click.Path(dir_okay=False),
+              help="One variant a student: a CSV file with an id column (name, email and other columns are kept).")
+@click.option("--format", "-f", "fmt", default="json", show_default=True, metavar="FORMAT[,FORMAT...]",
+              help=VARIANTS_FORMAT)
+@click.option("--output", "-o", "output", metavar="DIR", help="The folder to write into (default out/variants).")
+@click.option("--shard", metavar="i/N", help="Derive only the i-th of N slices of the students (a job array); "
+                                              "then derive variants --merge DIR.")
+@click.option("--check", "check", metavar="DIR", help="Derive the variants of DIR's manifest again and compare "
+                                                       "every file, byte for byte.")
+@click.option("--merge", "merge", metavar="DIR", help="Join the shards' manifests and answers in DIR.")
+@click.option("--stress", type=int, metavar="N", help="Draw N variants, write no keys, and report the spread of "
+                                                      "the answers, the ways each is derived and how often each "
+                                                      "require passes (-f html,pdf: reports with histograms).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Derive each variant on this Dask cluster (the same "
+                                                                "files; pip install 'derive-keys[dask]').")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--templates", metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="A folder of templates put in front of the built-in ones.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Read and write nothing in the user's cache folder.")
+@click.option("--no-figures", "no_figures", is_flag=True, help="Leave the figures out.")
+@reports_errors
+def variants(spec, count, roster, fmt, output, shard, check, merge, stress, scheduler, quiet, templates, no_cache,
+             no_figures):
+    """Write a variant of SPEC for every student of a roster, or a pool of variants.
+
+    Each [problem.vary] table's fields are drawn per student (seeded by the
+    salt, the student's id and the problem's number), every require is met,
+    and each variant's key and sheet are derived and checked: DIR/<id>/...,
+    with DIR/manifest.json (values drawn, seeds, key hashes) and DIR/answers.csv.
+    """
+    from . import commands
+    progress = functools.partial(_progress, quiet)
+    if check or merge:
+        commands.variants_only(spec, count, roster, shard, stress, None if check else scheduler)
+        if check:
+            click.echo(commands.check_variants(check, templates, cache=not no_cache, progress=progress,
+                                               scheduler=scheduler), nl=False)
+        else:
+            _echo(commands.merge_variants(merge, cache=not no_cache))
+    elif stress is not None:
+        given = click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT
+        text, written = commands.stress_variants(spec, stress, count, roster, progress=progress, scheduler=scheduler,
+                                                 fmt=fmt if given else None, out=output)
+        click.echo(text, nl=False)
+        _echo(written)
+    else:
+        _echo(commands.variants(spec, count, roster, fmt, output, shard, templates, not no_figures,
+                                cache=not no_cache, progress=progress, scheduler=scheduler))
+
+
+@cli.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--responses", metavar="FILE.csv", required=True, type=click.Path(dir_okay=False),
+              help="What the students typed: columns id, question, response (or id and a column per question id).")
+@click.option("--output", "-o", "output", metavar="FILE.csv",
+              help="The gradebook (default DIR/grades.csv): a row per student, a score per question, the total.")
+@click.option("--feedback", metavar="DIR2", type=click.Path(file_okay=False),
+              help="Write each student a short file: per question right or not, the expected answer, their key.")
+@reports_errors
+def grade(folder, responses, output, feedback):
+    """Grade what students typed against their own keys, DIR being a folder of derive variants.
+
+    Responses are read as people type them (26x26x10, (26, 26, 10), [1, 0, -1],
+    3/4, 1.5e-3, ≈ 0.2247; words such as units are ignored) and each number is
+    right within the spec's tolerance. Unknown students or questions and
+    unreadable or missing answers are listed; a summary line ends the report.
+    """
+    from . import commands
+    written, lines = commands.grade(folder, responses, output, feedback)
+    _echo(written)
+    click.echo("\n".join(printable(line) for line in lines), err=output == "-")
+
+
 def _echo(written: list[str]) -> None:
     """Print the paths written (nothing when the output went to standard output)."""
     for path in written:
@@ -218,9 +340,3 @@ def main(argv=None, time_limit: float = 0) -> int:
         click.echo(f"derive: internal error: {type(e).__name__}: {printable(str(e))[:300]}", err=True)
         return 1
     return 0
-
-
-def run() -> None:
-    """The console script (derive.launch.run, which handles signals from the start)."""
-    from .launch import run as launch
-    launch()

@@ -9,9 +9,10 @@ import os
 import signal
 import sys
 
+from . import process
+
 EXIT_INTERRUPTED = 130
 GC_YOUNG = 50_000       # allocations between the young generation's collections (Python's default: 700)
-ONE_SHOT = False        # the process is the console script's: it ends when the command does
 
 
 class Stopped(KeyboardInterrupt):
@@ -30,8 +31,8 @@ def run() -> None:
     """
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    global ONE_SHOT
-    ONE_SHOT = True
+    process.ONE_SHOT = True
+    process.CPU_AT_START = process.cpu_times()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
     try:
         from .cli import main
@@ -41,14 +42,6 @@ def run() -> None:
     except KeyboardInterrupt:
         code = _interrupted()
     _leave(code)
-
-
-def settle() -> None:
-    """In the console script, once SymPy, the kinds and the spec are loaded: what exists now lives until the
-    process ends, so the cyclic collector stops scanning it (gc.freeze); a collection then walks only what
-    deriving makes. A library caller's process is left alone (it may live long, and free what it loaded)."""
-    if ONE_SHOT:
-        gc.freeze()
 
 
 def _interrupted() -> int:

@@ -531,6 +531,43 @@ def accurate_at(expr, symbols: tuple, values: tuple, first, digits: int, limit: 
     return last if last == 0 else None
 
 
+def largest_argument(d) -> float:
+    """The largest size of a real number a function (exp, tanh, ...) is applied to in d (0 if none)."""
+    largest = 0.0
+    for node in sympy.preorder_traversal(d):
+        if isinstance(node, sympy.Function) and node.args and all(a.is_number for a in node.args):
+            for v in (a.evalf(15) for a in node.args):
+                if v.is_real:
+                    largest = max(largest, float(abs(v)))
+    return largest
+
+
+def in_exponentials(d, huge: float, max_power: int | None = None):
+    """d as a function of one t, so that huge (or tiny) exponentials cancel in algebra, not in digits: written
+    with exp alone, each e^(q g) (g the argument of one exponential beyond ``huge`` in size, q rational)
+    becomes t^(q L) (L the denominators' least common multiple; t stands for e^(g/L)). (the expression in t,
+    t, g/L), or None: no exponential beyond ``huge``, one that is not a rational multiple of g, a function of
+    a number beyond ``huge`` left over, or a power of t beyond ``max_power``. 1 − tanh²(10^6) is 4t²/(t² + 1)²
+    with t = e^(10^6): evaluated so, it is not 0."""
+    e = d.rewrite(sympy.exp)
+    exps = {n for n in sympy.preorder_traversal(e) if isinstance(n, sympy.exp) and n.args[0].is_number}
+    huge_ones = [n for n in exps if abs(n.args[0].evalf(15)) > huge]
+    if not huge_ones:
+        return None
+    g = huge_ones[0].args[0]
+    ratios = {n: q for n, q in ((n, n.args[0] / g) for n in exps) if q.is_Rational}
+    if any(n not in ratios for n in huge_ones):
+        return None
+    L = math.lcm(*(int(q.q) for q in ratios.values()))
+    if max_power is not None and max(abs(q * L) for q in ratios.values()) > max_power:
+        return None
+    t = sympy.Dummy("t", positive=True)
+    e = e.xreplace({n: t ** (q * L) for n, q in ratios.items()})
+    if largest_argument(e) > huge:
+        return None
+    return e, t, g / L
+
+
 def to_sympy(value) -> sympy.Float:
     """An mpmath number as a SymPy Float of the working precision."""
     return sympy.Float(value, DIGITS) if not isinstance(value, sympy.Basic) else value

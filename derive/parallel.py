@@ -14,9 +14,14 @@ workers too. A worker that is stopped (SIGSTOP), or that the parent has not hear
 budget and a grace (stuck where no alarm reaches it), is ended, and the parent derives what it did not hand
 back.
 
-``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one a core, at most ``MAX_JOBS``.
-Fewer than ``MIN_SHARED`` questions are derived in the one process: forking and handing the results back
-would cost more than a worker saves (the HW5 key's ten questions take about 0.15 s in all).
+``DERIVE_JOBS`` sets how many processes derive (1: no worker). By default (``jobs``) a worker is started
+only for a core that is free: the console script reads how much of the machine sat idle while it loaded
+SymPy (its first second; Linux's /proc/stat), elsewhere the load average, and adds a process for each
+core that was idle at least ``IDLE_ENOUGH`` of the time, at most ``MAX_JOBS`` in all (``chosen``). A
+worker on a core someone else keeps busy makes the command slower, not faster: forking, handing the
+results back and waiting for the last question cost more than the share of a busy core it wins. Fewer
+than ``MIN_SHARED`` questions are derived in the one process: forking and handing the results back would
+cost more than a worker saves (the HW5 key's ten questions take about 0.15 s in all).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from . import process
 from .limits import OutOfTime
 
 MAX_JOBS = 4
@@ -41,19 +47,50 @@ MAX_QUEUE = 60_000 // TOKEN.size        # every index fits in the queue pipe's b
 JOBS_ENV = "DERIVE_JOBS"
 GRACE = 10.0                            # seconds past a question's budget before a silent worker is ended
 POLL = 0.2                              # seconds between two looks at a worker the parent waits for
+IDLE_ENOUGH = 0.75                      # a core idle this much of the time gets a worker
+MIN_TICKS = 20                          # clock ticks of every core (0.1 s on two) a measure of idleness needs
 
 
 def jobs() -> int:
-    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else one a usable core (at
-    most MAX_JOBS)."""
+    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else this one and one for each
+    usable core that is free (``chosen``, at most MAX_JOBS)."""
     given = os.environ.get(JOBS_ENV, "").strip()
     if given.isdigit() and int(given) > 0:
         return min(int(given), 64)
+    cores = usable_cores()
+    return chosen(cores, idle_cores(cores, process.CPU_AT_START, process.cpu_times(), _load()))
+
+
+def usable_cores() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_JOBS))
+        return os.cpu_count() or 1
+
+
+def chosen(cores: int, idle: float) -> int:
+    """The processes that pay on ``cores`` usable cores when ``idle`` cores' worth of time goes unused beside this
+    process's own: one more for each core idle at least IDLE_ENOUGH of the time, at least 1, at most MAX_JOBS.
+    chosen(2, 0.9) == 2; chosen(2, 0.3) == 1 (the other core is busy); chosen(8, 7.0) == MAX_JOBS."""
+    extra = int(max(idle, 0.0) + 1 - IDLE_ENOUGH)
+    return max(1, min(cores, MAX_JOBS, 1 + extra))
+
+
+def idle_cores(cores: int, start: tuple[int, int] | None, now: tuple[int, int] | None, load: float | None) -> float:
+    """Cores' worth of time idle beside this process: from two readings of (idle, total) clock ticks of the
+    machine (``process.cpu_times``: the console script's start and now, while this process was busy loading, so
+    its own core counts as used), else ``cores`` less this process and the load average's runnable
+    processes (``load``; None: no measure, every other core counted free)."""
+    if start is not None and now is not None and now[1] - start[1] >= MIN_TICKS:
+        return cores * max(now[0] - start[0], 0) / (now[1] - start[1])
+    return cores - 1 - (load or 0.0)
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 @dataclass
@@ -73,6 +110,7 @@ class _Run:
     unpack: Callable
     queue: int
     patience: float = 0                                # seconds of silence before a worker is ended (0: none)
+    progress: Callable | None = None                   # progress(results so far), in the parent
     workers: list = field(default_factory=list)
     done: dict = field(default_factory=dict)           # index: result
     handed: dict = field(default_factory=dict)         # index: a worker's bytes, read back at the end
@@ -80,19 +118,22 @@ class _Run:
 
 def run(count: int, work: Callable[[int], object], pack: Callable[[int, object], bytes],
         unpack: Callable[[list[tuple[int, bytes]]], list], processes: int, meanwhile: Callable | None = None,
-        patience: float = 0) -> list:
+        patience: float = 0, least: int | None = None, progress: Callable[[int], None] | None = None) -> list:
     """[work(0), ..., work(count - 1)], shared among ``processes`` processes (see the module's text).
     ``pack(i, result)`` turns a result into bytes in a worker, ``unpack([(i, bytes), ...])`` back in the parent,
     all at once (a None: not usable, the parent derives that question itself). ``meanwhile()`` runs in the
     parent once the workers are started, before it takes questions itself (first, when there are none).
-    ``patience``: a question's budget in seconds (0: none); a worker silent for longer (plus GRACE) is ended."""
+    ``patience``: a question's budget in seconds (0: none); a worker silent for longer (plus GRACE) is ended.
+    ``least``: fewer tasks than this are done here alone (MIN_SHARED by default). ``progress(n)`` is told, in the parent, how many results
+    it holds so far (of the workers' and its own)."""
     processes = min(processes, count)
-    if processes < 2 or count < MIN_SHARED or count > MAX_QUEUE or not hasattr(os, "fork"):
-        return _alone(count, work, meanwhile)
+    least = MIN_SHARED if least is None else least
+    if processes < 2 or count < least or count > MAX_QUEUE or not hasattr(os, "fork"):
+        return _alone(count, work, meanwhile, progress)
     try:
-        state = _Run(work, pack, unpack, _queue(count), patience + GRACE if patience > 0 else 0)
+        state = _Run(work, pack, unpack, _queue(count), patience + GRACE if patience > 0 else 0, progress)
     except OSError:                                   # no pipe to be had: derived here, one by one
-        return _alone(count, work, meanwhile)
+        return _alone(count, work, meanwhile, progress)
     try:
         for _ in range(processes - 1):
             try:
@@ -110,10 +151,15 @@ def run(count: int, work: Callable[[int], object], pack: Callable[[int, object],
         os.close(state.queue)
 
 
-def _alone(count: int, work: Callable, meanwhile: Callable | None) -> list:
+def _alone(count: int, work: Callable, meanwhile: Callable | None, progress: Callable | None = None) -> list:
     if meanwhile is not None:
         meanwhile()
-    return [work(i) for i in range(count)]
+    out = []
+    for i in range(count):
+        out.append(work(i))
+        if progress is not None:
+            progress(i + 1)
+    return out
 
 
 def _queue(count: int) -> int:
@@ -143,7 +189,7 @@ def _fork(state: _Run) -> _Worker:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    frozen = gc.get_freeze_count() > 0          # the console script keeps its heap frozen (derive.launch.settle)
+    frozen = gc.get_freeze_count() > 0          # the console script keeps its heap frozen (derive.process.settle)
     gc.freeze()                       # the heap as it is stays untouched by either side's collector (no copies)
     try:
         pid = os.fork()
@@ -202,6 +248,8 @@ def _share(state: _Run) -> tuple[int, BaseException] | None:
         except Exception as err:  # noqa: BLE001 - raised again below, after any earlier question's error
             return i, err
         _collect(state, block=False)
+        if state.progress is not None:
+            state.progress(len(state.done) + len(state.handed))
     return None
 
 
@@ -277,6 +325,8 @@ def _unpack_records(state: _Run, w: _Worker) -> None:
         data = os.pread(w.file.fileno(), length, offset)
         if len(data) == length:
             state.handed[i] = data
+            if state.progress is not None:
+                state.progress(len(state.done) + len(state.handed))
 
 
 def _finish(state: _Run, count: int, failed: tuple[int, BaseException] | None) -> list:

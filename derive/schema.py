@@ -11,6 +11,7 @@ from __future__ import annotations
 from .declare import Field, field_schema
 from .notation import STYLES
 from .spec import MAX_TITLE
+from .variants.table import settings_schema, tolerance_schema, vary_schema
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 MAX_PARTS = 26
@@ -35,14 +36,15 @@ def definitions(kind) -> dict:
 def kind_schema(kind) -> dict:
     """A problem of this kind: its keys at the problem and at each part (``definitions``), and its questions."""
     keys = {f.name: {"$ref": f"#/definitions/{kind.name}.{f.name}"} for f in kind.fields}
-    part = {"type": "object", "properties": {"ask": _asks(kind), **keys}, "required": ["ask"],
+    part = {"type": "object", "properties": {"ask": _asks(kind), "tolerance": tolerance_schema(), **keys},
+            "required": ["ask"],
             "additionalProperties": False}
     problem = {"properties": {"title": {"type": "string", "maxLength": MAX_TITLE, "description": "the problem's heading"},
                               "kind": {"enum": [kind.name, *kind.aliases]},
                               "part": {"type": "array", "items": part, "minItems": 1, "maxItems": MAX_PARTS,
                                        "description": "its parts, lettered (a), (b), ...: each asks its questions;"
                                                       " a part's keys override the problem's"},
-                              **keys},
+                              "vary": vary_schema(), "tolerance": tolerance_schema(), **keys},
                "additionalProperties": False}
     required = [_given_somewhere(f) for f in kind.fields if f.required]
     return {**problem, "allOf": required} if required else problem
@@ -68,6 +70,7 @@ def spec_schema() -> dict:
                     "description": "free text, or a TOML date or date-time, printed under the title"},
             "notation": {"enum": list(STYLES), "default": "course", "description": "how symbols are written"},
             "figures": {"type": "boolean", "default": True, "description": "false leaves every figure out"},
+            "variants": settings_schema(),
             "problem": {"type": "array", "items": problem, "minItems": 1, "description": "the problems, in order"},
         },
         "required": ["title", "problem"],

@@ -21,14 +21,15 @@ from .errors import SpecError, SpecErrors, did_you_mean
 from .fields import MAX_DIGITS, FieldError
 from .notation import STYLES
 from .kinds import KINDS
+from .variants import table as variants
 
-TOP_KEYS = ("title", "due", "notation", "figures", "problem")
+TOP_KEYS = ("title", "due", "notation", "figures", "variants", "problem")
 MAX_BYTES = 1 << 20            # a spec file of at most 1 MiB (a whole course's problem bank is a few KiB)
 MAX_DEPTH = 16                 # tables and lists nested at most this deep
 MAX_ERRORS = 20                # reported at once; the rest are counted
 MAX_TITLE = 300                # characters of a title or a due date
-PROBLEM_KEYS = ("title", "kind", "part")
-PART_KEYS = ("ask",)
+PROBLEM_KEYS = ("title", "kind", "part", "vary", "tolerance")
+PART_KEYS = ("ask", "tolerance")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Part:
     asks: tuple[str, ...]
     config: Any
     values: Any = field(default=None, compare=False, repr=False)   # as the spec gives them: the cache's key
+    tolerance: Any = None         # derive.variants.table.Tolerance of its answers (its own, or its problem's)
 
     def ids(self, number: int) -> list[str]:
         """Question ids: '2a' for a single ask, '1a.i', '1a.ii', ... for several."""
@@ -53,6 +55,7 @@ class Problem:
     title: str
     kind: str
     parts: tuple[Part, ...]
+    vary: Any = None              # derive.variants.table.Vary: the [problem.vary] table, read and checked
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class ProblemSet:
     path: str
     notation: str = "course"          # how symbols are written: the course's a^{(i)<t>}, or "plain" h_t
     figures: bool = True              # figures = false leaves every figure out
+    variants: Any = None              # derive.variants.table.Settings: the [variants] table (None: not given)
+    data: Any = field(default=None, compare=False, repr=False)    # the spec as read (variants are made from it)
 
 
 def roman(n: int) -> str:
@@ -148,10 +153,11 @@ def from_mapping(data: dict, path: str | Path = "<spec>") -> ProblemSet:
     raw = data.get("problem")
     if not isinstance(raw, list) or not raw:
         raise SpecError("no problems", file=path, field="problem", expected="one or more [[problem]] tables")
-    problems = _all_or_errors([lambda p=p, k=k: _problem(p, k + 1, path) for k, p in enumerate(raw)])
+    settings = variants.settings(data["variants"], path) if "variants" in data else None
+    problems = _all_or_errors([lambda p=p, k=k: problem(p, k + 1, path, settings) for k, p in enumerate(raw)])
     name = safe_name(Path(path).stem) if str(path) != "<spec>" else "spec"
     return ProblemSet(name=name, title=title, due=due, problems=tuple(problems), path=str(path), notation=notation,
-                      figures=figures)
+                      figures=figures, variants=settings, data=data)
 
 
 def safe_name(stem: str) -> str:
@@ -196,7 +202,8 @@ def _all_or_errors(builders) -> list:
     return results
 
 
-def _problem(raw: Any, number: int, path) -> Problem:
+def problem(raw: Any, number: int, path, settings=None) -> Problem:
+    """One ``[[problem]]`` table read and checked (its number counted from 1), its ``vary`` table too."""
     label = f"problem {number}"
     if not isinstance(raw, dict):
         raise SpecError("must be a table", file=path, problem=label)
@@ -223,24 +230,29 @@ def _problem(raw: Any, number: int, path) -> Problem:
                         expected="one or more [[problem.part]] tables, each with an 'ask'")
     if len(raw_parts) > 26:
         raise SpecError("too many parts", file=path, problem=label, field="part", expected="at most 26")
-    parts = _all_or_errors([lambda k=k, rp=rp: _part(rp, chr(ord("a") + k), kind, shared, path, label)
+    default = variants.tolerance(raw["tolerance"], "tolerance", path, label) if "tolerance" in raw else \
+        (settings or variants.Settings()).tolerance
+    parts = _all_or_errors([lambda k=k, rp=rp: _part(rp, chr(ord("a") + k), kind, shared, path, label, default)
                             for k, rp in enumerate(raw_parts)])
-    return Problem(number=number, title=title, kind=kind_name, parts=tuple(parts))     # as the spec names it
+    ids = [qid for part in parts for qid in part.ids(number)]
+    vary = variants.vary(raw["vary"], kind, raw, ids, path, label) if "vary" in raw else None
+    return Problem(number=number, title=title, kind=kind_name, parts=tuple(parts), vary=vary)   # as the spec names it
 
 
-def _part(rp, letter: str, kind, shared: dict, path, label: str) -> Part:
+def _part(rp, letter: str, kind, shared: dict, path, label: str, default=None) -> Part:
     plabel = f"{label}, part ({letter})"
     if not isinstance(rp, dict):
         raise SpecError("must be a table", file=path, problem=plabel)
     _no_unknown(rp, kind.field_names, path, plabel, "", extra=PART_KEYS)
     asks = _asks(rp.get("ask"), kind, path, plabel)
-    merged = {**shared, **{k2: v for k2, v in rp.items() if k2 != "ask"}}
+    merged = {**shared, **{k2: v for k2, v in rp.items() if k2 not in PART_KEYS}}
+    tolerance = variants.tolerance(rp["tolerance"], "tolerance", path, plabel) if "tolerance" in rp else default
     try:
         config = kind.configure(read(kind.fields, merged), asks)
     except FieldError as err:
         raise SpecError(err.reason, file=path, problem=plabel, field=err.field,
                         given=err.given, expected=err.expected) from None
-    return Part(letter=letter, asks=asks, config=config, values=merged)
+    return Part(letter=letter, asks=asks, config=config, values=merged, tolerance=tolerance)
 
 
 def _asks(value: Any, kind, path, label) -> tuple[str, ...]:

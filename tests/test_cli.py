@@ -197,7 +197,7 @@ def test_formats_from_one_table():
         help_text = " ".join(runner.invoke(cli, [command, "--help"]).output.split())
         for name, form in formats.FORMATS.items():
             assert (f" {name} ({form.help.split()[0]}" in help_text) == (sheet in form.sheets), (command, name)
-    assert formats.for_sheet("problems") == tuple(n for n in formats.FORMATS if n != "json")
+    assert formats.for_sheet("problems") == tuple(n for n, f in formats.FORMATS.items() if n != "json" and not f.pooled)
     assert formats.snippet_formats() == ("latex", "markdown")
 
 

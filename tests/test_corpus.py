@@ -61,7 +61,8 @@ def test_bad_field_values(data, field):
             derive.solve(derive.from_mapping(data))
     except SpecError as err:
         named = {e.field for e in getattr(err, "errors", [err])}
-        assert any(f and (f == field or f.startswith(field + "[") or f.startswith(field + ".") or f == "ask"
+        assert any(f and (f.removeprefix("vary.") == field or f.removeprefix("vary.").startswith((field + "[", field + "."))
+                          or f == "ask"
                           or f in ("wrt", "signs", "activation", "layers", "layer", "input", "W_a", "W_x",
                                    "x", "b", "a0") or (field == "given" and f.startswith("forward[")))
                    for f in named), (field, str(err))

@@ -246,20 +246,35 @@ def test_derive_schema_prints_it():
 
 # --- the docs and the examples --------------------------------------------------------------------------------
 
-def test_the_readme_tables_are_the_declarations():
-    """Run `python -m derive.docs --write` after changing a declaration."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert docs.rewrite(text) == text
+def test_the_docs_tables_are_the_declarations(monkeypatch):
+    """Every generated table of every page of docs/ is the declarations' (run `python -m derive.docs --write`
+    after changing a declaration); each built-in kind's page has its table of keys."""
+    pages = docs.pages(ROOT / "docs")
+    assert ROOT / "docs" / "kinds" / "init.md" in pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert docs.rewrite(text) == text, page
     for name in BUILT_IN:
-        assert re.search(rf"<!-- fields: {re.escape(name)}\b", text), name
+        text = (ROOT / "docs" / "kinds" / f"{name}.md").read_text(encoding="utf-8")
+        assert re.search(rf"<!-- fields: {re.escape(name)}( |-->)", text), name
+    monkeypatch.chdir(ROOT)
+    assert docs.main(["--check"]) == 0                          # by default, every page of docs/
 
 
 def test_a_changed_declaration_makes_the_table_stale(monkeypatch):
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    page = ROOT / "docs" / "kinds" / "init.md"
+    text = page.read_text(encoding="utf-8")
     kind = KINDS["init"]
     monkeypatch.setattr(type(kind), "fields", (Field("scheme", Integer(1), "changed", REQUIRED), *kind.fields[1:]))
     assert docs.rewrite(text) != text
-    assert docs.main(["--check", str(ROOT / "README.md")]) == 1
+    assert docs.main(["--check", str(page)]) == 1
+    monkeypatch.chdir(ROOT)
+    assert docs.main(["--check"]) == 1
+
+
+def test_a_table_cell_keeps_markup_out():
+    """A `<` in a declaration's words (x<t>) is no tag in the page; in code it stays as written."""
+    assert docs._cell("the input x<t> | `a<b>`") == "the input x&lt;t> \\| `a<b>`"
 
 
 @pytest.mark.parametrize("name", BUILT_IN)

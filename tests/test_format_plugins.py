@@ -28,7 +28,9 @@ from derive.formats.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "formats.md"
-BUILTIN = ["latex", "pdf", "json", "markdown", "html", "beamer", "beamer-pdf"]
+BUILTIN = ["latex", "pdf", "json", "markdown", "html", "beamer", "beamer-pdf", "moodle", "canvas", "qti"]
+LMS = {"moodle": "derive.formats.lms.moodle:Moodle", "canvas": "derive.formats.lms.canvas:Canvas",
+       "qti": "derive.formats.lms.qti:Qti"}
 
 
 def blocks(language: str) -> list[str]:
@@ -74,7 +76,7 @@ def test_the_builtin_formats_are_entry_points_of_our_distribution():
         assert f"{type(form).__module__}:{type(form).__name__}" == value and form.name == name
     classes = {f"derive.formats.builtin:{n}" for n, c in vars(builtin).items()
                if isinstance(c, type) and issubclass(c, Format) and c.__module__ == builtin.__name__}
-    assert classes == set(points.values())
+    assert classes | set(LMS.values()) == set(points.values())
 
 
 def test_what_each_builtin_format_says_of_itself():
@@ -86,9 +88,13 @@ def test_what_each_builtin_format_says_of_itself():
         "markdown": (".md", ("solutions", "problems"), False, True),
         "html": (".html", ("solutions", "problems"), False, False),
         "beamer": ("-slides.tex", ("solutions", "problems"), False, False),
-        "beamer-pdf": ("-slides.pdf", ("solutions", "problems"), True, False)}
+        "beamer-pdf": ("-slides.pdf", ("solutions", "problems"), True, False),
+        "moodle": ("-moodle.xml", ("solutions",), False, False),
+        "canvas": ("-canvas.zip", ("solutions",), True, False),
+        "qti": ("-qti.zip", ("solutions",), True, False)}
     assert [FORMATS[n].compiled_from for n in ("pdf", "beamer-pdf")] == ["latex", "beamer"]
-    assert formats.for_sheet("problems") == tuple(n for n in BUILTIN if n != "json")
+    assert formats.for_sheet("problems") == tuple(n for n in BUILTIN if n != "json" and n not in LMS)
+    assert [f.name for f in FORMATS.formats() if f.pooled] == list(LMS)
 
 
 def test_no_format_name_is_compared_outside_its_class():
@@ -147,9 +153,10 @@ def test_the_guide_formats_write_a_key(guide, tmp_path):
     assert archive.namelist() == ["hw5-answers.csv"] and archive.read("hw5-answers.csv").decode() == text
 
 
+@pytest.mark.slow
 def test_the_guide_formats_are_offered_and_refused_by_name(guide, tmp_path):
     helped = " ".join(derive(guide, "solutions", "--help", cwd=tmp_path).stdout.split())
-    assert "beamer-pdf (the slides compiled); csv (answers, one row a question); csv-zip (the answers' CSV, zipped)." \
+    assert "test picking one a question); csv (answers, one row a question); csv-zip (the answers' CSV, zipped)." \
         in helped and "Not available" not in helped
     assert "csv" not in derive(guide, "problems", "--help", cwd=tmp_path).stdout
     for args, message in ((["problems", "-f", "csv"], "no format 'csv' for the problems; the formats are latex, pdf,"),
@@ -161,6 +168,7 @@ def test_the_guide_formats_are_offered_and_refused_by_name(guide, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_broken_and_clashing_format_packages_are_reported_and_the_others_work(tmp_path):
     site = tmp_path / "site"
     install(site, "broken-format", {"mine": "broken_format:Mine"}, "broken_format", "raise ImportError('no lxml')\n")
@@ -180,7 +188,7 @@ def test_broken_and_clashing_format_packages_are_reported_and_the_others_work(tm
     helped = derive(site, "solutions", "--help", cwd=tmp_path)
     assert helped.returncode == 0, helped.stderr
     text = " ".join(helped.stdout.split()).replace("- ", "-")          # as written, before --help wrapped it
-    assert "beamer-pdf (the slides compiled). Several" in text and "not derive's" not in text
+    assert "a test picking one a question). Several" in text and "not derive's" not in text
     report = text.split("Not available:", 1)[1]
     assert "broken-format" in report and "ImportError: no lxml" in report
     assert "clashing-format names a format 'latex', as derive-keys does" in report

@@ -1,6 +1,6 @@
 """Conformance of every registered kind: its example spec derives and renders in every format, its
 JSON values have the documented types, its prose types no relation outside a checked chain, no raw
-symbol name reaches the output, and its fields are the README's."""
+symbol name reaches the output, and its fields are those of its page (docs/kinds/NAME.md)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def test_example_derives_in_every_format(examples, name):
     assert derive.formats.snippets(doc, "latex")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ALL_KINDS)
 def test_example_compiles_as_article_and_slides(examples, name, tmp_path):
     """Every kind's example typesets with pdflatex, figures included (a graph's matrix labels once broke
@@ -69,7 +70,7 @@ def test_example_documents_every_field(name):
         assert re.search(rf"\b{re.escape(field.name)}\b", text), field.name
 
 
-# The README's JSON table: the type of each question's value.
+# The JSON table of docs/json.md: the type of each question's value.
 def _strings(v):
     return isinstance(v, str)
 
@@ -125,9 +126,13 @@ VALUE_TYPES = {
     "std": lambda v: isinstance(v, float) and v > 0,
     "bound": lambda v: isinstance(v, float) and v > 0,
     "updates": lambda v: isinstance(v, list) and all(isinstance(s, dict) and "w" in s and "step" in s for s in v),
+    "update": lambda v: isinstance(v, (int, float)) or (isinstance(v, list) and _numbers(v)),
+    "lr": lambda v: isinstance(v, list) and all(isinstance(s, dict) and isinstance(s["lr"], float) and "step" in s
+                                                for s in v),
 }
 
 
+@pytest.mark.slow
 def test_json_values_have_the_documented_types(examples):
     for doc in documents(examples):
         for part in json.loads(derive.render(doc, "json"))["parts"]:
@@ -141,6 +146,7 @@ def test_json_values_have_the_documented_types(examples):
 PROSE_RELATION = re.compile(r"[=≈≤≥<>](?!\s*[\"“])")
 
 
+@pytest.mark.slow
 def test_prose_types_no_relation(examples):
     """An equality or inequality in prose is a checked chain (or a definition), never typed text."""
     typed = set()
@@ -158,6 +164,7 @@ RAW = re.compile(r"^[A-Za-z]\d*$|^[A-Za-z]_(?:[A-Za-z]{1,3}|\d+)$")
 MODIFIERS = {"hat", "bar", "dot", "vec", "star", "prev", "tilde", "prime"}
 
 
+@pytest.mark.slow
 def test_no_raw_symbol_name_reaches_the_output(examples):
     """Every symbol shown is written by its kind's notation, or is a letter with a short subscript."""
     raw = set()
@@ -175,15 +182,13 @@ BUILT_IN = [k.name for k in KINDS.kinds() if type(k).__module__.startswith("deri
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
-def test_readme_lists_the_fields(name):
-    """The README's section of each built-in kind names every one of its fields (a section not yet merged into
-    the README is read from docs/readme/NAME.md)."""
-    draft = ROOT / "docs" / "readme" / f"{name}.md"
-    readme = (draft if draft.is_file() else ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
+def test_its_page_lists_the_fields(name):
+    """Each built-in kind's page of the reference, docs/kinds/NAME.md, names every one of its fields."""
+    page = (ROOT / "docs" / "kinds" / f"{name}.md").read_text(encoding="utf-8")
+    assert page.startswith(f"# `{name}`")
     for field in KINDS[name].fields:
-        assert f"`{field.name}`" in section, field.name
-    assert "```toml" in section, "a complete example spec"
+        assert f"`{field.name}`" in page, field.name
+    assert "```toml" in page, "a complete example spec"
 
 
 def test_a_kind_states_its_contract_in_code():
@@ -192,15 +197,3 @@ def test_a_kind_states_its_contract_in_code():
     assert Field("x", "a number", default=REQUIRED).required and not Field("x", "a number").required
     for kind in KINDS.kinds():
         assert kind.summary and kind.asks and kind.fields and len(kind.notation) > 0, kind.name
-
-
-def test_readme_examples_derive():
-    """Every spec in the README (each kind's section has one; drafts in docs/readme/ too) derives as printed."""
-    readme = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md",
-                                                                *sorted((ROOT / "docs" / "readme").glob("*.md"))])
-    specs = [b for b in re.findall(r"```toml\n(.*?)```", readme, flags=re.S) if "[[problem]]" in b]
-    assert len(specs) >= 4
-    for block in specs:
-        head = block.split("[[problem]]", 1)[0]
-        text = block if re.search(r"^title = ", head, flags=re.M) else 'title = "README"\n' + block
-        assert list(derive.solve(derive.loads(text)).questions())

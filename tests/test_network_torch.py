@@ -50,6 +50,7 @@ def pool1d_stacks(draw):
     return [length, channels], layer
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(pool1d_stacks())
 def test_1d_pooling_with_ceil_mode_matches_torch(case):
@@ -309,6 +310,7 @@ def mixed_stacks(draw):
     return inp, layers or [{"type": "relu"}]
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mixed_stacks())
 def test_random_mixed_stacks_match_torch(case):
@@ -353,7 +355,8 @@ def test_a_sequence_layer_gets_the_notes_an_image_layer_gets():
 @pytest.mark.parametrize("before", [{"type": "pad", "padding": 1}, {"type": "global-avgpool"}, {"type": "layernorm"},
                                     {"type": "conv-transpose", "filters": 3, "kernel": 2}])
 def test_same_padding_through_a_newer_layer_is_refused(before):
-    """As the README's errors say: 'same-padding' ... through the new layers; after its conv they are fine."""
+    """As the errors of docs/kinds/network.md say: 'same-padding' ... through the new layers; after its conv they
+    are fine."""
     from derive.errors import SpecError
     conv = {"type": "conv", "filters": 2, "kernel": 1, "stride": 2}
     with pytest.raises(SpecError, match="layers.*'same-padding' follows"):

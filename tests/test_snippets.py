@@ -91,6 +91,7 @@ def _write(snippets, tmp_path):
         (tmp_path / f"hw5-{name}").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_every_snippet_in_an_article(latex_snippets, tmp_path):
     """In an article with the key's margins, with the generated preamble: no overfull box."""
     need_tex()
@@ -103,6 +104,7 @@ def test_every_snippet_in_an_article(latex_snippets, tmp_path):
     assert "\\fbox" not in log                                   # (nothing printed literally)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", ["", "aspectratio=169"], ids=["4:3", "16:9"])
 def test_every_snippet_in_a_beamer_frame(latex_snippets, tmp_path, options):
     """Inside frames of a plain beamer deck (default theme, default size): no overfull box."""
@@ -124,13 +126,13 @@ def test_deck_frames_are_the_snippets(hw5, latex_snippets):
     assert re.search(r"needs hw5-preamble\.tex", latex_snippets["1a.i.tex"])
 
 
-def test_readme_example(latex_snippets, tmp_path):
-    """The README's beamer example, with the files `derive snippets` writes."""
+def test_docs_example(latex_snippets, tmp_path):
+    """The beamer example of docs/output.md, with the files `derive snippets` writes."""
     from pathlib import Path
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("### Snippets for slides"):]
+    page = (Path(__file__).resolve().parent.parent / "docs" / "output.md").read_text()
+    section = page[page.index("## Snippets for slides"):]
     source = re.search(r"```latex\n(.*?)```", section, re.S).group(1)
     assert "\\input{hw5-preamble}" in source and "\\input{hw5-1a.ii}" in source
     need_tex()
     _write(latex_snippets, tmp_path)
-    assert overfull(compile_tex(source, tmp_path, "readme")) == []
+    assert overfull(compile_tex(source, tmp_path, "docs")) == []

@@ -1,4 +1,5 @@
-"""--templates DIR: the user's templates in front of the built-in ones; the README's worked example works."""
+"""--templates DIR: the user's templates in front of the built-in ones; the worked example of docs/templates.md
+works."""
 
 import re
 from pathlib import Path
@@ -12,14 +13,13 @@ from derive.cli import cli
 from conftest import need_tex
 from test_latex import compile_tex, overfull
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "templates.md"
 
 
-def readme_example() -> tuple[str, list[list[str]]]:
-    """The worked example of the README: the template's text and the commands run with it."""
-    text = README.read_text()
-    section = text[text.index("### Course branding"):]
-    section = section[:section.index("\n### ", 5)]
+def docs_example() -> tuple[str, list[list[str]]]:
+    """The worked example of docs/templates.md: the template's text and the commands run with it."""
+    text = PAGE.read_text()
+    section = text[text.index("## A worked example"):]
     template = re.search(r"Put this in `brand/latex/base\.tex\.j2`:\n\n```latex\n(.*?)```", section, re.S).group(1)
     commands = re.search(r"then\n\n```sh\n(.*?)```", section, re.S).group(1)
     runs = [line.split("#")[0].split()[1:] for line in commands.splitlines() if line.startswith("derive ")]
@@ -32,8 +32,9 @@ def run(tmp_path, monkeypatch):
     return lambda *args: CliRunner().invoke(cli, list(args))
 
 
-def test_readme_example(run, tmp_path):
-    template, runs = readme_example()
+@pytest.mark.slow
+def test_docs_example(run, tmp_path):
+    template, runs = docs_example()
     (tmp_path / "brand" / "latex").mkdir(parents=True)
     (tmp_path / "brand" / "latex" / "base.tex.j2").write_text(template)
     assert [r[0] for r in runs] == ["solutions", "problems"] and all("--templates" in r for r in runs)

@@ -1,6 +1,6 @@
 """What an output format is: one small class, found by its name through the entry-point group ``derive.formats``.
 
-A format is a subclass of ``Format`` with
+A format is a subclass of ``Format`` (derive.formats.format) with
 
 - ``name`` (what ``--format`` says, and the entry point's name), ``help`` (its line in ``--help``) and
   ``suffix`` (the file's ending after '<spec-name>-<sheet>': '.tex', '-slides.pdf');
@@ -13,7 +13,7 @@ and, where it has them, ``prepare`` (load what rendering needs, while the questi
 which lists the formats with a ``snippet_help``) and ``fragment`` (a piece of the document as a notebook
 displays it). ``TemplatedFormat`` renders Jinja templates with a typesetter (prose
 escaped, maths printed); ``TexFormat`` is one with TeX's delimiters; ``CompiledFormat`` compiles the text of
-another format with pdflatex.
+another format with pdflatex; ``PooledFormat`` holds a pool of variants in one file (an LMS's question bank).
 
 This module is light (no SymPy, no Jinja when imported): the command line lists the formats and builds its help
 from the classes alone, and a format imports its heavy parts (typesetter, templates, TeX) when it renders.
@@ -22,50 +22,9 @@ from the classes alone, and a format imports its heavy parts (typesetter, templa
 from __future__ import annotations
 
 import abc
-from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import UsageError
-
-SHEET_NAMES = ("solutions", "problems")
-
-
-class Format(abc.ABC):
-    """An output format (``derive solutions --format NAME``)."""
-
-    name: ClassVar[str]
-    help: ClassVar[str] = ""
-    suffix: ClassVar[str]
-    sheets: ClassVar[tuple[str, ...]] = SHEET_NAMES
-    binary: ClassVar[bool] = False
-    snippet_help: ClassVar[str | None] = None      # set: `derive snippets --format NAME` writes it
-    listed: ClassVar[int] = 0                      # its place in lists of formats (then by name), in --help
-    stdout_note: ClassVar[str] = ("figures are left out on standard output (each is a file written beside the"
-                                  " sheet; give -o FILE to have them)")
-
-    @abc.abstractmethod
-    def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> str | bytes:
-        """The document's sheet in this format; ``templates``: the user's folders of templates (or None),
-        ``cache``: whether the user's cache may be read and written (derive.cache)."""
-
-    def prepare(self) -> None:
-        """Load what rendering needs (the command line calls it while the questions are derived in other processes;
-        nothing by default)."""
-
-    def figure_files(self, doc, sheet: str = "solutions") -> dict[str, str]:
-        """The files written beside the sheet, which it links, by their names after '<spec-name>-' (none)."""
-        return {}
-
-    def snippets(self, doc, *, templates=None) -> dict[str, str]:
-        """Files for slides and pages by the ends of their names (formats with a ``snippet_help``)."""
-        raise UsageError(f"the format {self.name!r} writes no snippets")
-
-    def fragment(self, obj) -> str:
-        """A level of the document (``obj.level``) without a preamble, as a notebook displays it."""
-        raise UsageError(f"the format {self.name!r} displays no piece of a document")
-
-    def __repr__(self) -> str:
-        return f"<format {self.name}>"
+from .format import Format
 
 
 class TemplatedFormat(Format):
@@ -133,7 +92,7 @@ class TexFormat(TemplatedFormat):
     limit: ClassVar[int] = 70
 
     def typesetter(self) -> Any:
-        from .latex import Typesetter
+        from .latex_typesetter import Typesetter
         return Typesetter(self.limit)
 
     def snippet_preamble(self, ctx: dict, templates=None) -> dict[str, str]:
@@ -171,8 +130,9 @@ class CompiledFormat(Format):
         FORMATS[self.compiled_from].prepare()
 
     def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> bytes:
-        from . import engine
-        return self.compile(engine.render(doc, self.compiled_from, sheet=sheet, templates=templates), templates, cache)
+        from .registry import FORMATS
+        source = FORMATS[self.compiled_from].render(doc, sheet, templates=templates, cache=cache)
+        return self.compile(source, templates, cache)
 
     def compile(self, source: str, templates=None, cache: bool = True) -> bytes:
         from ..pdf import compile_pdf
@@ -180,13 +140,24 @@ class CompiledFormat(Format):
         return compile_pdf(source, self.passes, cache=cache, origin=templates_origin(templates) if cache else None)
 
 
-def template_folders(templates) -> list:
-    """The --templates folders given (a path or several); a folder that is not there is a usage error."""
-    folders = [] if templates is None else [templates] if isinstance(templates, (str, Path)) else list(templates)
-    for folder in folders:
-        if not Path(folder).is_dir():
-            raise UsageError(f"--templates {folder}: no such folder")
-    return folders
+class PooledFormat(Format):
+    """A format whose one file holds a pool of variants (an LMS's question bank): ``piece(doc, variant)`` makes a
+    variant's share (picklable, made where the variant was derived), ``join(title, name, pieces)`` the file from
+    every variant's share in order. One key is a pool of one (``variant`` None)."""
+
+    pooled = True
+    sheets = ("solutions",)
+
+    @abc.abstractmethod
+    def piece(self, doc, variant: str | None) -> Any:
+        """A variant's share of the file: its questions, made from its document."""
+
+    @abc.abstractmethod
+    def join(self, title: str, name: str, pieces: list) -> str | bytes:
+        """The file of a pool: the spec's title and file name, each variant's piece."""
+
+    def render(self, doc, sheet: str = "solutions", *, templates=None, cache: bool = True) -> str | bytes:
+        return self.join(doc.title, doc.name, [self.piece(doc, None)])
 
 
-__all__ = ["Format", "TemplatedFormat", "TexFormat", "CompiledFormat", "SHEET_NAMES", "template_folders"]
+__all__ = ["Format", "TemplatedFormat", "TexFormat", "CompiledFormat", "PooledFormat"]

@@ -22,7 +22,7 @@ class Latex(TexFormat):
     snippet_help = "for beamer frames and articles"
 
     def snippet_typesetter(self):
-        from .latex import Typesetter
+        from .latex_typesetter import Typesetter
         return Typesetter(BEAMER_LIMIT)
 
 
@@ -35,7 +35,7 @@ class Pdf(CompiledFormat):
 
 
 class Json(Format):
-    """The answers as data (the README's JSON contract), from the document model: no template."""
+    """The answers as data (the JSON contract of docs/json.md), from the document model: no template."""
 
     name = "json"
     listed = 3

@@ -1,5 +1,6 @@
 """A figure's body laid out once, in centimetres, as a handful of primitives (paths, dots, rectangles,
-texts) that the TikZ and SVG printers each print their own way: both formats draw the same picture.
+texts) that the TikZ and SVG printers each print their own way: both formats draw the same picture. The
+primitives are here; derive.formats.drawing_bodies lays each kind of body out in them (``layout``).
 
 Every primitive that stands for data keeps the numbers it stands for (``data``): the printers write
 them beside the geometry (a comment in TikZ, attributes and titles in SVG), so that a reader, an editor
@@ -9,7 +10,7 @@ or a test reads the figure's numbers back. Nothing here prints maths; labels pas
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 # The palette, by plain names (the TikZ code defines them by these names).
@@ -114,33 +115,6 @@ def number_text(v: float) -> str:
         mantissa, exponent = f"{v:.3e}".split("e")
         return f"{float(mantissa):g}e{int(exponent)}"
     return f"{v:.4g}"
-
-
-def layout(body, box: tuple[float, float], plain) -> Drawing:
-    """A body laid out to fit a box (width, height) in cm; ``plain`` gives a label's text, for its size."""
-    from . import drawing_bodies as bodies
-    kind = type(body).__name__
-    drawn = {"Plot": bodies.plot, "Grid": bodies.grid, "Boxes": bodies.boxes, "Circuit": bodies.circuit}[kind](
-        body, box, plain)
-    return fit(drawn, box)
-
-
-def fit(d: Drawing, box: tuple[float, float]) -> Drawing:
-    """The drawing shrunk (its geometry, not its text) to fit the box, when it is larger: a long stack of
-    layers or a deep circuit never runs off the page or the frame."""
-    scale = min(box[0] / d.width if d.width > 0 else 1, box[1] / d.height if d.height > 0 else 1)
-    if scale >= 1:
-        return d
-    r = lambda v: round(v * scale, 3)                 # noqa: E731
-    items = []
-    for it in d.items:
-        if isinstance(it, Path):
-            items.append(replace(it, points=tuple((r(x), r(y)) for x, y in it.points)))
-        elif isinstance(it, Rect):
-            items.append(replace(it, x=r(it.x), y=r(it.y), w=r(it.w), h=r(it.h)))
-        else:
-            items.append(replace(it, x=r(it.x), y=r(it.y)))
-    return Drawing(r(d.width), r(d.height), tuple(items), d.colours)
 
 
 # --- axes ----------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """The four bodies laid out (derive.formats.drawing's primitives, in cm, y upwards): a plot's axes, ticks,
-curves, marks and legend; a grid's cells; a row of boxes; a circuit's nodes and wires."""
+curves, marks and legend; a grid's cells; a row of boxes; a circuit's nodes and wires. ``layout`` lays out any
+of them to fit a box."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .drawing import (CHAR, LINE, ROLES, SERIES, WEIGHTS, Dot, Path, Rect, Text, decade, finish, log_ticks,
+from .drawing import (CHAR, LINE, ROLES, SERIES, WEIGHTS, Dot, Drawing, Path, Rect, Text, decade, finish, log_ticks,
                       nice_ticks, number_text, padded, text_width)
 from .drawing import Tick
 
@@ -373,4 +374,31 @@ def _wire(e, a, b, from_w: float, to_w: float) -> list:
     return items
 
 
-__all__ = ["plot", "grid", "boxes", "circuit", "CHAR"]
+# --- a body laid out, fitted to its box ---------------------------------------------------------
+
+def layout(body, box: tuple[float, float], plain) -> Drawing:
+    """A body laid out to fit a box (width, height) in cm; ``plain`` gives a label's text, for its size."""
+    kind = type(body).__name__
+    drawn = {"Plot": plot, "Grid": grid, "Boxes": boxes, "Circuit": circuit}[kind](body, box, plain)
+    return fit(drawn, box)
+
+
+def fit(d: Drawing, box: tuple[float, float]) -> Drawing:
+    """The drawing shrunk (its geometry, not its text) to fit the box, when it is larger: a long stack of
+    layers or a deep circuit never runs off the page or the frame."""
+    scale = min(box[0] / d.width if d.width > 0 else 1, box[1] / d.height if d.height > 0 else 1)
+    if scale >= 1:
+        return d
+    r = lambda v: round(v * scale, 3)                 # noqa: E731
+    items = []
+    for it in d.items:
+        if isinstance(it, Path):
+            items.append(replace(it, points=tuple((r(x), r(y)) for x, y in it.points)))
+        elif isinstance(it, Rect):
+            items.append(replace(it, x=r(it.x), y=r(it.y), w=r(it.w), h=r(it.h)))
+        else:
+            items.append(replace(it, x=r(it.x), y=r(it.y)))
+    return Drawing(r(d.width), r(d.height), tuple(items), d.colours)
+
+
+__all__ = ["layout", "fit", "plot", "grid", "boxes", "circuit", "CHAR"]

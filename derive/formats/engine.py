@@ -1,8 +1,9 @@
-"""Rendering: the document model in a format, by the format's own class (derive.formats.base), and the templates'
-sandboxed Jinja environment that templated formats render in.
+"""The templates' sandboxed Jinja environment that templated formats (derive.formats.base.TemplatedFormat) render
+in, and the rendering of their templates: a sheet, its snippets, a notebook's fragment.
 
 Each templated format has one typesetter (prose escaped, maths printed its own way) and one set of templates;
-the template context is built in derive.formats.context, and templates do layout, never maths.
+the template context is built in derive.formats.context, and templates do layout, never maths. A document is
+rendered in a format named by the user through derive.formats.rendering.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from ..figures import without as without_figures
-from ..errors import DeriveError, UsageError
+from ..errors import DeriveError
 from ..limits import TEMPLATE_TIME_LIMIT, OutOfTime, time_limit
 from . import context
-from .base import SHEET_NAMES, CompiledFormat, Format, TemplatedFormat, template_folders
-from .registry import FORMATS, for_sheet, snippet_formats
+from .format import template_folders
 
 
 class TemplateError(DeriveError):
@@ -154,8 +153,8 @@ def environment(templates=None, *, tex_delimiters: bool = True) -> jinja2.Enviro
 TEMPLATE_FAULTS = (ArithmeticError, LookupError, TypeError, ValueError, MemoryError)
 
 
-def render_template(fmt: TemplatedFormat, name: str, ctx: dict, templates=None) -> str:
-    """One template of a format, rendered: the format decides the delimiters, the escaping and the tidying."""
+def render_template(fmt, name: str, ctx: dict, templates=None) -> str:
+    """One template of a templated format, rendered: the format decides the delimiters, the escaping and the tidying."""
     env = environment(templates, tex_delimiters=fmt.tex)
     try:
         with time_limit(TEMPLATE_TIME_LIMIT, f"rendering the template {name}"):
@@ -201,64 +200,9 @@ def _reason(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-# --- rendering ---------------------------------------------------------------------------
+# --- a templated format's templates, rendered -----------------------------------------------
 
-def _format(fmt: str, sheet: str) -> Format:
-    if sheet not in SHEET_NAMES:
-        raise UsageError(f"no sheet {sheet!r}; the sheets are {', '.join(SHEET_NAMES)}")
-    if fmt not in for_sheet(sheet):
-        FORMATS.check_installed(fmt)
-        raise UsageError(f"no format {fmt!r} for the {sheet}; the formats are {', '.join(for_sheet(sheet))}")
-    return FORMATS[fmt]
-
-
-def render(doc, fmt: str = "latex", *, sheet: str = "solutions", templates=None,
-           cache: bool = True) -> str | bytes:
-    """The document in a format: text for latex, json, markdown, html and beamer; the compiled PDF's
-    bytes for pdf and beamer-pdf. ``sheet`` is 'solutions' (the answer key) or 'problems' (the
-    questions alone); ``templates`` a folder (or folders) of templates in front of the built-in ones;
-    ``cache`` False: the LaTeX preamble is not read from (or dumped into) the user's cache (derive.pdf).
-    Templates are compiled in memory, never kept on disk."""
-    form = _format(fmt, sheet)
-    environment(templates)                                   # a missing templates folder fails first
-    return form.render(doc, sheet, templates=templates, cache=cache)
-
-
-def render_many(doc, names: list[str], *, sheet: str = "solutions", templates=None,
-                cache: bool = True) -> list[str | bytes]:
-    """Several formats of one document, each as ``render`` gives it: the PDFs are compiled at once (TeX in
-    processes of its own) while the other formats render; a LaTeX text asked for and compiled is made once."""
-    forms = [_format(name, sheet) for name in names]
-    environment(templates)                                   # a missing templates folder fails first
-    texts: dict[str, str | bytes] = {}
-
-    def text(name: str):
-        if name not in texts:
-            texts[name] = render(doc, name, sheet=sheet, templates=templates, cache=cache)
-        return texts[name]
-    compiled = [form for form in forms if isinstance(form, CompiledFormat)]
-    if not compiled:
-        return [text(name) for name in names]
-    from ..pdf import compile_all
-    jobs = [(text(form.compiled_from), form.passes) for form in compiled]
-    pdfs, _ = compile_all(jobs, lambda: [text(form.name) for form in forms if form not in compiled],
-                          cache=cache, origin=templates_origin(templates) if cache else None)
-    made = dict(zip((form.name for form in compiled), pdfs))
-    return [made[name] if name in made else texts[name] for name in names]
-
-
-def snippets(doc, fmt: str = "latex", *, templates=None) -> dict[str, str]:
-    """Files for slides and pages, by the end of their names: one a question ('1a.i.tex'), one a
-    problem ('1.tex'), and for LaTeX 'preamble.tex', the packages and macros they need. No preamble
-    in the snippets themselves: they can be \\input in an article or inside a beamer frame."""
-    if fmt not in snippet_formats():
-        FORMATS.check_installed(fmt)
-        raise UsageError(f"no snippet format {fmt!r}; the formats are {', '.join(snippet_formats())}")
-    environment(templates)                                   # a missing templates folder fails first
-    return FORMATS[fmt].snippets(doc, templates=templates)
-
-
-def snippet_files(form: TemplatedFormat, doc, templates=None) -> dict[str, str]:
+def snippet_files(form, doc, templates=None) -> dict[str, str]:
     """A templated format's snippets (``snippets``): its shared files first, then each problem's file, each of its
     questions' and their figures', everything rendered before anything is written."""
     ctx = context.document(doc, form.snippet_typesetter())
@@ -275,23 +219,10 @@ def snippet_files(form: TemplatedFormat, doc, templates=None) -> dict[str, str]:
     return files
 
 
-def figure_files(doc, fmt: str = "markdown", *, sheet: str = "solutions") -> dict[str, str]:
-    """The files a sheet links, written beside it, by their names after '<name>-': a Markdown sheet's SVG files
-    ('1a.ii-fig1.svg'); none for a format that draws its figures inside its own file."""
-    return _format(fmt, sheet).figure_files(doc, sheet)
-
-
 FRAGMENT_CONTEXT = {"title": "", "due": None, "generator": "", "name": "", "sheet": "solutions", "figures": False}
 
 
-def fragment(obj, fmt: str) -> str:
-    """A piece of the document without a preamble, for notebooks: 'latex' (amsmath only, the article's
-    layout) or 'markdown'. ``obj`` is a document, a problem, a part, a question or an answer (its
-    ``level`` says which)."""
-    return FORMATS[fmt].fragment(without_figures(obj))     # a notebook shows neither TikZ nor files beside it
-
-
-def fragment_of(form: TemplatedFormat, obj) -> str:
+def fragment_of(form, obj) -> str:
     """A piece of the document by a templated format's templates: an answer by '<folder>/answer', a document by
     its solutions sheet, any other level by the template of its name."""
     ts = form.typesetter()
@@ -303,7 +234,7 @@ def fragment_of(form: TemplatedFormat, obj) -> str:
     return render_template(form, form.template(obj.level), {**FRAGMENT_CONTEXT, **_fragment_context(obj, ts)})
 
 
-def problems_fragment(form: TemplatedFormat, doc) -> str:
+def problems_fragment(form, doc) -> str:
     """A document as its problems' templates, one after another (no preamble)."""
     ts = form.typesetter()
     return "\n".join(render_template(form, form.template("problem"),

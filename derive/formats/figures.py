@@ -1,4 +1,4 @@
-"""Figures in each format: a body laid out once (derive.formats.drawing) and printed as TikZ or SVG, its
+"""Figures in each format: a body laid out once (derive.formats.drawing_bodies) and printed as TikZ or SVG, its
 labels printed by the format's own maths printer; and the figure as data, for JSON.
 
 Sizes: a figure fits a box of BOXES (cm): the article's text width and a third of its page, or a
@@ -17,7 +17,8 @@ import sympy
 from ..notation import EMPTY, Notation
 from ..numeric import decimal_text, json_number
 from . import latex as tex
-from .drawing import layout, number_text
+from .drawing import number_text
+from .drawing_bodies import layout
 from .tikz import picture
 
 BOXES = {"article": (12.5, 7.0), "slide": (11.0, 5.8)}
@@ -100,8 +101,27 @@ def svg_text(body, notation: Notation = EMPTY, title: str = "", standalone: bool
     return svg(layout(body, BOXES["article"], plain), plain, title, standalone)
 
 
+_NOT_PLAIN = object()
+
+
+def _plain(value):
+    """A float, an int, a str or a point of floats as JSON data (most of a figure: a curve's coordinates), asked
+    first; _NOT_PLAIN for anything else."""
+    kind = type(value)
+    if kind is float:
+        return value if value - value == 0 else json_number(value)     # not finite: json_number's ValueError
+    if kind is int or kind is str:
+        return value
+    if kind is tuple and all(type(v) is float for v in value):
+        return [v if v - v == 0 else json_number(v) for v in value]
+    return _NOT_PLAIN
+
+
 def data(value, notation: Notation = EMPTY):
     """A figure (or any part of one) as JSON data: numbers as numbers, text as text, SymPy labels as LaTeX."""
+    plain = _plain(value)
+    if plain is not _NOT_PLAIN:
+        return plain
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: data(getattr(value, f.name), notation) for f in dataclasses.fields(value)}
     if isinstance(value, (tuple, list)):

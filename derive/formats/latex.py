@@ -114,8 +114,9 @@ class Printer(LatexPrinter):
         return super()._print_MatMul(expr)
 
     def _print_Mul(self, expr):
-        """Arithmetic on numbers shown as written, a dot between every factor: (1 + 3·3·3)·10."""
-        if not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
+        """Arithmetic on numbers shown as written, a dot between every factor: (1 + 3·3·3)·10. (SymPy's printer
+        hands a power with a negative exponent here too, to be set as a fraction: that is not a product.)"""
+        if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
             return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"])
                                    for a in expr.args)
         return super()._print_Mul(expr)
@@ -226,31 +227,4 @@ def answer_latex(a: Answer, notation: Notation = EMPTY) -> str:
     return " ".join(x for x in (sentence, maths) if x)
 
 
-class Typesetter:
-    """LaTeX for the template context: prose escaped, maths in a kind's notation, chains in rows
-    (``limit`` characters to a row: 70 for the article, fewer on a slide)."""
-
-    def __init__(self, limit: int = 70, notation: Notation = EMPTY):
-        self.limit, self.notation = limit, notation
-
-    def speaking(self, notation: Notation):
-        """The same typesetter in another notation."""
-        return self if notation is self.notation else type(self)(self.limit, notation)
-
-    def escape(self, prose: str) -> str:
-        return escape(prose)
-
-    def text(self, t: Text) -> str:
-        return text(t, self.notation)
-
-    def rows(self, ch: Chain) -> list[tuple[str, str]]:
-        return chain_rows(ch, self.limit, self.notation)
-
-    def figure(self, body, caption: str) -> str:
-        """A figure's body as a tikzpicture, sized for a slide when rows are a slide's."""
-        from .figures import tikz
-        return tikz(body, self.notation, slide=self.limit < 70)
-
-
-__all__ = ["math", "escape", "text", "one_row", "chain_rows", "chain_inline", "chains_inline", "answer_latex",
-           "Typesetter"]
+__all__ = ["math", "escape", "text", "one_row", "chain_rows", "chain_inline", "chains_inline", "answer_latex"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..notation import EMPTY, Notation
 from ..steps import Text
 from . import latex as tex
+from .latex_typesetter import Typesetter as LatexTypesetter
 
 # Backslash-escaped in prose: Markdown's own punctuation, and '$', which would open maths. The
 # characters of HTML become entities (every renderer reads those; '\\<' shows its backslash in
@@ -29,7 +30,7 @@ def text(t: Text, notation: Notation = EMPTY) -> str:
     return "".join(escape(p) if isinstance(p, str) else f"${tex.inline(p, notation)}$" for p in t.pieces)
 
 
-class Typesetter(tex.Typesetter):
+class Typesetter(LatexTypesetter):
     """Markdown for the template context: prose escaped for Markdown, rows are LaTeX (as in the
     article), laid out by the templates in an aligned display."""
 

@@ -338,7 +338,7 @@ class Printer(MathMLPresentationPrinter):
 
     def _print_Mul(self, expr):
         """As the LaTeX key: arithmetic on numbers shown as written, a dot between every factor."""
-        if not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
+        if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
             return self._dotted(expr.args)
         if expr.could_extract_minus_sign():
             return self._el("mrow", self._el("mo", text="-"), self._print(-expr))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from ..errors import DeriveError
-from .base import Format
+from .format import Format
 
 ENTRY_POINTS = "derive.formats"
 

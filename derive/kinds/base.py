@@ -60,9 +60,9 @@ class Kind(abc.ABC):
     def example(self) -> str:
         """A commented spec that derives: the bundled file of a built-in kind, its ``#: keys`` line made into the
         listing of the kind's keys from their declarations (a kind from another package overrides this method,
-        and may call ``derive.docs.example`` likewise)."""
+        and may call ``derive.listings.example`` likewise)."""
         from importlib import resources
-        from ..docs import example
+        from ..listings import example
         path = resources.files("derive") / "data" / "examples" / f"{self.name}.toml"
         if not path.is_file():
             raise PluginError(f"the kind {self.name!r} comes with no example spec")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy
@@ -122,7 +123,9 @@ class ReceptiveField:
         return (0,) if self.square else (0, 1)
 
 
+@functools.lru_cache(maxsize=8)
 def receptive_field(c: Config) -> ReceptiveField:
+    """The field followed through the layers (once per spec: the question's steps and its figure share it)."""
     target = c.layer or len(c.layers)
     layers = c.layers[:target]
     dense = next((k for k, l in enumerate(layers) if l.type == "dense"), None)
@@ -209,7 +212,6 @@ def _spatial_answer(c: Config, rf: ReceptiveField) -> tuple[str, list]:
 
 
 def _receptive_field(c: Config) -> Solution:
-    from .figures import receptive_field_figures
     rf = receptive_field(c)
     layers = c.layers[:rf.target]
     steps, meanings = [_rule_step()], {}
@@ -228,7 +230,7 @@ def _receptive_field(c: Config) -> Solution:
     question = say(f"What are the height and width of the effective receptive field of one unit in the output of the"
                    f" {layers[-1].name} (layer {rf.target})?")
     return Solution(question=question, steps=tuple(steps), meanings=meanings, notes=tuple(notes),
-                    answer=Answer(value=list(rf.sizes), text=say(text)), figures=receptive_field_figures(c, rf))
+                    answer=Answer(value=list(rf.sizes), text=say(text)))
 
 
 def _dense_steps(c: Config, rf: ReceptiveField) -> list[Step]:

@@ -146,7 +146,7 @@ def shapes(c: Config) -> Solution:
     steps.append(table_or_reference(c, "shapes"))
     return Solution(sol.question, tuple(steps), Answer(sol.answer.value, text=_column("Output shape", c,
                                                                                       _shape_tail(c))),
-                    sol.notes, sol.meanings, sol.figures)
+                    sol.notes, sol.meanings)
 
 
 def _macs_per_layer(c: Config) -> tuple[list[Step], list[int]]:

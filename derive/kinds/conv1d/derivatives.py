@@ -13,7 +13,6 @@ from .config import Config
 from .matrix import strings, arguments, filter_vector, from_entries, input_at, inputs, matrix, windows
 from .names import (A_VEC, DA_DF, DA_DF_J, DA_DX, DA_DX_C, DIAG, DPHI_Z, DZ_DF, DZ_DF_J, DZ_DX, F_J, F_MAT, F_RC,
                     PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, da_df, da_r_df, dz_r_df, f, x, x_at)
-from .figures import mask_figures
 from .slopes import slopes
 
 
@@ -55,7 +54,7 @@ def _gradient(c: Config) -> Solution:
     question = say("Compute ", da, *sl.question_tail(), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=[str(e) for e in result], chain=chain(da, boxed, *explicit),
-                                  text=sl.answer_text()), figures=mask_figures(c, sl))
+                                  text=sl.answer_text()))
 
 
 def products(M: ImmutableMatrix) -> dict:

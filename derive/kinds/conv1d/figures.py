@@ -27,10 +27,9 @@ import sympy
 from ...figures import Cell, Figure, Grid
 from .config import Config
 from .geometry import unflat
-from .layer import Layer
+from .layer import Layer, weight_of
 from .matrix import Layout
 from .matrix import matrix as matrix_1d
-from .plane import weight_of
 from .names import RELU_PRIME, Z_R, dphi_at, f, x
 from .slopes import Slopes
 

@@ -117,6 +117,15 @@ def unflat(pos: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(out))
 
 
+def weight_places(g) -> list[tuple[int, int, int]]:
+    """(co, ci, k) of each entry of f in PyTorch's layout: (c_out, c_in, k...) or, transposed, (c_in, c_out, k...)."""
+    c_in, c_out = g.channels
+    kn = g.size(g.kernel)
+    if g.transposed:
+        return [(co, ci, k) for ci, co, k in product(range(c_in), range(c_out), range(kn))]
+    return [(co, ci, k) for co, ci, k in product(range(c_out), range(c_in), range(kn))]
+
+
 # --- the spec ---------------------------------------------------------------------------------------
 
 def per_axis(values: dict, field: str, dims: int, default: int, minimum: int) -> tuple[int, ...]:

@@ -14,9 +14,10 @@ from ...mathparse import Z
 from ..activations import derivative
 from . import geometry as geo
 from .config import Config, _activation, _padding, configure as configure_1d
-from .geometry import Geometry
+from .geometry import Geometry, unflat, weight_places
 from .keys import FIELDS
 from .kink import refusal, slope_at
+from .names import weight
 
 LEGACY_ASKS = ("matrix", "gradient", "jacobian", "input-gradient")
 NUMERIC_ASKS = ("forward", "filter-gradient-value", "input-gradient-value")
@@ -81,6 +82,12 @@ def configure(values: dict, asks) -> Config | Layer:
     """HW5's 1D symbolic config when only its keys are given (its output unchanged); the general layer
     otherwise. The keys are read by FIELDS; the rules between them are here."""
     values = read(FIELDS, values)
+    if "compose" in asks:
+        from .compose import configure as compose
+        return compose(values, asks)
+    if isinstance(values.get("width"), list):
+        raise FieldError("width", "two widths are 'compose''s (two convolutions in a row); one layer has one",
+                         values.raw["width"], 'a whole number, or ask = "compose"')
     general = any(k in given(values) for k in GENERAL_KEYS) or any(a in ("output-size",) + NUMERIC_ASKS for a in asks)
     if not general:
         return configure_1d(values, asks)
@@ -103,10 +110,20 @@ def configure(values: dict, asks) -> Config | Layer:
     return layer
 
 
+def weight_of(layer: Layer, co: int, ci: int, k: int):
+    """The weight W(co, ci, k): the spec's number, or its symbol."""
+    if layer.f is not None:
+        return layer.weight_value(co, ci, k)
+    g = layer.g
+    idx = tuple(i + 1 for i in unflat(k, g.kernel))
+    if not g.channel_dims:
+        return weight(idx)
+    pair = (ci + 1, co + 1) if g.transposed else (co + 1, ci + 1)
+    return weight(idx, pair)
+
+
 def weight_names(layer: Layer) -> list[str]:
     """The names of f's entries in its layout, as the JSON writes them (f11, f^(1,2)_11, ...)."""
-    from .plane import weight_of
-    from .symbolic import weight_places
     sym = replace(layer, f=None)
     return [weight_of(sym, co, ci, k).name for co, ci, k in weight_places(layer.g)]
 

@@ -185,13 +185,7 @@ def _matrix(c: Config) -> Solution:
     return Solution(question=say(f"Show that the argument of {what} is a matrix product ", MatMul(F_MAT, X_VEC),
                                  ": fill in the matrix F."),
                     steps=tuple(steps), notes=tuple(notes),
-                    answer=Answer(value=value, chain=chain(F_MAT, F)), meanings=_meanings(c, lay),
-                    figures=_figures(c, lay))
-
-
-def _figures(c: Config, lay: Layout) -> tuple:
-    from .figures import matrix_figures_1d
-    return matrix_figures_1d(c, lay)
+                    answer=Answer(value=value, chain=chain(F_MAT, F)), meanings=_meanings(c, lay))
 
 
 def _plain_step(c: Config):

@@ -3,6 +3,7 @@ symbols or the spec's filter. Analysis (the matrices, by taps and by definition)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from itertools import product
 
@@ -14,9 +15,9 @@ from ...steps import Answer, Solution, Text, chain, let, say, step, written_prod
 from ...symbols import FloorDiv
 from ...words import join
 from .geometry import flat, unflat
-from .layer import Layer
+from .layer import Layer, weight_of
 from .names import (D, D_H, D_W, F_MAT, H_IN, K, K_H, K_W, M_H, M_OUT, M_W, N, NOTATION, P_B, P_L, P_LEFT, P_R,
-                    P_RIGHT, P_T, S, S_H, S_W, W_IN, X_VEC, OP, OP_H, OP_W, entry, weight)
+                    P_RIGHT, P_T, S, S_H, S_W, W_IN, X_VEC, OP, OP_H, OP_W, entry)
 
 P_IDX, Q_IDX, A_IDX, B_IDX = (NOTATION.symbol(v) for v in ("p", "q", "a", "b"))
 
@@ -38,18 +39,6 @@ def as_number(v):
     return int(v) if v.is_Integer else json_number(sympy.N(v, 17))
 
 
-def weight_of(layer: Layer, co: int, ci: int, k: int):
-    """The weight W(co, ci, k): the spec's number, or its symbol."""
-    if layer.f is not None:
-        return layer.weight_value(co, ci, k)
-    g = layer.g
-    idx = tuple(i + 1 for i in unflat(k, g.kernel))
-    if not g.channel_dims:
-        return weight(idx)
-    pair = (ci + 1, co + 1) if g.transposed else (co + 1, ci + 1)
-    return weight(idx, pair)
-
-
 def input_symbols(layer: Layer) -> tuple:
     """x's entries as symbols, flat over (channel, input)."""
     g = layer.g
@@ -58,8 +47,10 @@ def input_symbols(layer: Layer) -> tuple:
                  for pos in range(g.channels[0] * g.size(g.input)))
 
 
+@functools.lru_cache(maxsize=4)
 def layer_matrix(layer: Layer) -> ImmutableMatrix:
-    """The layer's matrix, (c_out m) × (c_in n), from its taps: one block per output/input channel pair."""
+    """The layer's matrix, (c_out m) × (c_in n), from its taps: one block per output/input channel pair (once per
+    spec: the questions and the figure share it)."""
     g = layer.g
     (c_in, c_out), m, n = g.channels, g.size(g.output), g.size(g.input)
     M = sympy.zeros(c_out * m, c_in * n)
@@ -267,12 +258,7 @@ def matrix(layer: Layer) -> Solution:
                    f" as a matrix product: fill in its {M.rows} × {M.cols} matrix.")
     text = say(f"(F is {M.rows} × {M.cols}; its entries are in the JSON key.)") if shown is not M else Text(())
     return Solution(question=question, steps=tuple(steps), meanings=meanings,
-                    answer=Answer(value=value, chain=chain(name, shown), text=text), figures=_figures(layer, M))
-
-
-def _figures(layer: Layer, M: ImmutableMatrix) -> tuple:
-    from .figures import matrix_figures
-    return matrix_figures(layer, M)
+                    answer=Answer(value=value, chain=chain(name, shown), text=text))
 
 
 def _transposed_steps(layer: Layer, M: ImmutableMatrix, meanings: dict) -> tuple[list, object]:

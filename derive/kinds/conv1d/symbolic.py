@@ -22,11 +22,11 @@ from ...symbols import Times
 from ...words import join, join_pieces
 from ..activations import derivative, tidy as tidy_form
 from . import kink
-from .geometry import flat, unflat
+from .geometry import flat, unflat, weight_places
 from .derivatives import linear_jacobian
-from .layer import Layer
+from .layer import Layer, weight_of
 from .names import A_VEC, DPHI_Z, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry
-from .plane import WIDE, as_number, by_definition, input_symbols, layer_matrix, weight_of
+from .plane import WIDE, as_number, by_definition, input_symbols, layer_matrix
 
 L_MAT = NOTATION.symbol("L_layer", "L")
 
@@ -50,15 +50,6 @@ class Derivs:
     meanings: Mapping
     dphi: sympy.Expr                      # phi' in z_vec (tidied)
     dead: tuple                           # rows whose argument is 0 whatever x and f
-
-
-def weight_places(g) -> list[tuple[int, int, int]]:
-    """(co, ci, k) of each entry of f in PyTorch's layout: (c_out, c_in, k...) or, transposed, (c_in, c_out, k...)."""
-    c_in, c_out = g.channels
-    kn = g.size(g.kernel)
-    if g.transposed:
-        return [(co, ci, k) for ci, co, k in product(range(c_in), range(c_out), range(kn))]
-    return [(co, ci, k) for co, ci, k in product(range(c_out), range(c_in), range(kn))]
 
 
 def output_symbols(layer: Layer) -> tuple:

@@ -14,9 +14,9 @@ from ...symbols import Times
 from ..activations import READABLE
 from .geometry import MAX_SHOWN, flat, unflat
 from . import kink
-from .layer import Layer
+from .layer import Layer, weight_of
 from .names import F_VEC, NOTATION, PHI, RELU, Z_VEC, entry
-from .plane import as_number, by_definition, input_symbols, layer_matrix, weight_of
+from .plane import as_number, by_definition, input_symbols, layer_matrix
 
 SHOWN_GRIDS = 8            # at most this many grids (channel pairs) displayed per quantity
 

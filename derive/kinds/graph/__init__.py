@@ -23,7 +23,9 @@ class Graph(Kind):
     notation = NOTATION
     summary = "backpropagation through forward equations: every value, then every gradient, node by node"
     asks = {"forward": "the value of every name defined by the equations, in order",
-            "gradient": "the gradient of 'of' with respect to each name in 'wrt', each of its variable's shape"}
+            "gradient": "the gradient of 'of' with respect to each name in 'wrt', each of its variable's shape",
+            "step": "each given name in 'wrt' after one step of a torch.optim optimiser (optimizer, lr and its keys) on"
+                    " its gradient: {name: value}"}
     fields = FIELDS
 
     def configure(self, values: dict, asks: tuple[str, ...]):
@@ -35,11 +37,9 @@ class Graph(Kind):
         return setting(config)
 
     def solve(self, config, ask: str):
-        from .backsteps import solve_gradient
-        from .narrate import forward
         from .values import ShapeProblem, TooExtreme, Undefined
         try:
-            return forward(config) if ask == "forward" else solve_gradient(config)
+            return _solved(config, ask)
         except FieldError:
             raise
         except Undefined as err:
@@ -53,3 +53,21 @@ class Graph(Kind):
         except (ArithmeticError, TypeError, ValueError) as err:     # SymPy failing on the numbers themselves
             raise FieldError("forward", f"a gradient cannot be evaluated at the given values ({type(err).__name__}:"
                              f" {str(err)[:80]})", None, "equations differentiable at the given values") from None
+
+
+def _solved(config, ask: str):
+    """One question: the analysis (the forward values are the config's; the backward pass), its narration, then
+    its figures, drawn from the same analysis."""
+    from dataclasses import replace
+    from ...figures import Later
+    from .backsteps import solve_gradient
+    from .backward import backward
+    from .figures import forward_figures, gradient_figures
+    from .attend import forward_pass
+    from .step import solve_step
+    if ask == "step":
+        return solve_step(config)
+    if ask == "forward":
+        return replace(forward_pass(config), figures=Later(forward_figures, config))
+    b = backward(config)
+    return replace(solve_gradient(config, b), figures=Later(gradient_figures, config, b))

@@ -10,13 +10,17 @@ from dataclasses import dataclass
 import sympy
 
 from ...errors import did_you_mean
+from ...functions import ELEMENTWISE, constant_places
 from ...declare import read
 from ...fields import FieldError, to_number
 from . import names as nm
-from .keys import FIELDS, NAME as KEY_NAME
-from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
-from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
-                     evaluate, make, settled, shape_text)
+from ..optimizer.config import _hyper            # the optimizer kind's reading of its hyper-parameters
+from .keys import FIELDS, NAME as KEY_NAME, STEP_FIELDS
+from .parse import Call, Index, Name, Neg, Node, Op, SyntaxProblem, names, parse_equation
+from .sizes import TooLarge
+from .stages import Namer, stages, written
+from .values import (CALLABLE, FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
+                     evaluate, function_depth, make, settled, shape_text, source, undefined_text)
 
 NAME = re.compile(KEY_NAME)
 RESERVED = set(UNARY) | set(FUNCTIONS)
@@ -24,11 +28,18 @@ RESERVED = set(UNARY) | set(FUNCTIONS)
 
 @dataclass(frozen=True)
 class Equation:
-    k: int                   # its place in ``forward`` (0-based, as the field is named forward[k])
+    k: int                   # its place in ``forward``, 0-based (messages name it forward[k + 1], 1-based)
     name: str
     text: str
     rhs: Node
     inputs: tuple[str, ...]
+    written: Node | None = None   # rhs as the spec writes it, when rhs is over stages (derive.kinds.graph.stages)
+    stage_of: str | None = None   # for a stage: the name of the equation it is part of
+
+    @property
+    def shown(self) -> Node:
+        """The right-hand side as the spec writes it."""
+        return self.written if self.written is not None else self.rhs
 
 
 @dataclass(frozen=True)
@@ -42,9 +53,18 @@ class Config:
     upstream: Val
     labels: frozenset        # class indices (cross_entropy's targets): not differentiated
     top: str                 # what is differentiated: 'of', or L when an upstream gradient is given
+    indices: frozenset = frozenset()      # the labels that are class indices (cross_entropy's targets)
+    training: bool = True                 # false: evaluation (model.eval()): dropout is the identity
+    stepping: tuple | None = None         # for `step`: (the optimiser's name, its hyper-parameters, the parameters)
 
     def shape(self, name: str) -> tuple:
         return self.values[name].shape
+
+    def called(self, name: str) -> str:
+        """A name as a message writes it: a stage's (derive.kinds.graph.stages) as the spec writes its
+        sub-expression, with the equation it is part of."""
+        stage = next((eq for eq in self.equations if eq.name == name and eq.stage_of), None)
+        return name if stage is None else f"{_short(source(stage.shown))} (in {stage.stage_of})"
 
 
 def configure(values: dict, asks: tuple[str, ...]) -> Config:
@@ -52,13 +72,38 @@ def configure(values: dict, asks: tuple[str, ...]) -> Config:
     'upstream' that suit the equations."""
     values = read(FIELDS, values)
     given, symbolic = read_given(values["given"])
-    equations, env = read_forward(values.get("forward"), given)
+    equations, env = read_forward(values.get("forward"), given, values["training"])
     labels = _labels(equations, env)
+    staged = {eq.name for eq in equations if eq.stage_of}
+    named = {n: v for n, v in env.items() if n not in staged}       # a stage's name is not the spec's
     of = _of(values.get("of"), equations, env)
-    wrt = _wrt(values.get("wrt"), given, env, labels, of)
-    upstream = _upstream(values.get("upstream"), env[of])
+    wrt = _wrt(values.get("wrt"), given, named, labels, of)
+    upstream = _upstream(values.get("upstream"), env[of], needed=any(a != "forward" for a in asks))
     top = of if values.get("upstream") is None else _loss_name(env)
-    return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top)
+    stepping = _stepping(values, asks, wrt, given, symbolic)
+    return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top,
+                  frozenset(_class_indices(equations, env)), values["training"], stepping)
+
+
+def _stepping(values, asks, wrt: tuple, given: dict, symbolic: set) -> tuple | None:
+    """For the question `step`: the optimiser, its hyper-parameters (the optimizer kind's reading, PyTorch's
+    defaults filled in) and the parameters it updates (the given names in wrt); its keys refused without it."""
+    if "step" not in asks:
+        for f in STEP_FIELDS:
+            if f.name in values.given:
+                raise FieldError(f.name, "is for the question 'step' (one optimizer step), which this part does not"
+                                 " ask", values.raw[f.name], "ask = [\"gradient\", \"step\"], or no such key")
+        return None
+    params = tuple(w for w in wrt if w in given)
+    if not params:
+        raise FieldError("wrt", "'step' updates the given names in wrt, and none is given", list(wrt),
+                         "wrt naming given parameters")
+    for name in params:
+        if name in symbolic:
+            raise FieldError("wrt", f"'step' updates numbers, and {name} is symbolic", name,
+                             "parameters given as numbers")
+    name = values["optimizer"]
+    return name, _hyper(values, name), params
 
 
 def _loss_name(env: dict) -> str:
@@ -101,6 +146,8 @@ def _numbers(value, field: str) -> Val:
 
 
 def _entry(v, field: str):
+    if isinstance(v, bool):                 # an attention mask's true and false
+        return sympy.Integer(int(v))
     if isinstance(v, (list, dict)):
         raise FieldError(field, "must be a number, a list of numbers or a list of lists", v,
                          "e.g. 3, [1, 2] or [[1, 2], [3, 4]]")
@@ -140,33 +187,85 @@ def _no_entry_clash(given: dict, symbolic: set) -> None:
 
 # --- forward ----------------------------------------------------------------------------------------
 
-def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
+def read_forward(raw, given: dict, training: bool = True) -> tuple[list[Equation], dict]:
     if isinstance(raw, str):
         raw = [raw]
-    env, equations, where = dict(given), [], {}
+    env, equations, where, namer = dict(given), [], {}, Namer(given, raw)
     for k, text in enumerate(raw):
-        field = f"forward[{k}]"
+        field = f"forward[{k + 1}]"                 # 1-based, as every list position a message names
         try:
-            name, rhs = parse_equation(text)
+            name, rhs = parse_equation(text, KNOWN)
         except SyntaxProblem as err:
             raise FieldError(field, str(err), text, "name = expression, as in 'q = x + y'") from None
         _new_name(name, field, given, where)
         _known(rhs, env, field)
-        try:
-            value = settled(evaluate(rhs, env))
-        except ShapeProblem as err:
-            raise FieldError(field, str(err), text, "values whose shapes fit") from None
-        except Undefined as err:
-            raise FieldError(field, str(err), text, "an equation defined at the given values") from None
-        except TooExtreme as err:
-            raise FieldError(field, str(err), text, "given values a few thousand digits can evaluate it at") from None
-        except (ArithmeticError, TypeError, ValueError) as err:     # SymPy failing on the numbers themselves
-            raise FieldError(field, f"cannot be evaluated at the given values ({type(err).__name__}: "
-                             f"{str(err)[:80]})", text, "an equation defined at the given values") from None
-        _defined(value, name, field, text)
-        env[name], where[name] = value, k
-        equations.append(Equation(k, name, text, rhs, tuple(names(rhs))))
+        written = rhs
+        rhs = _mode(rhs, training, field, text)
+        parts, top = stages(rhs, namer)
+        originals = {p.name: p.written for p in parts}
+        for part in parts:
+            what = f"{_short(source(part.written))} (in {name})"
+            env[part.name] = _value(part.rhs, env, field, text, what, originals, stage=True)
+            equations.append(Equation(k, part.name, text, part.rhs, tuple(names(part.rhs)), part.written, name))
+        env[name], where[name] = _value(top, env, field, text, name, originals), k
+        equations.append(Equation(k, name, text, top, tuple(names(top)), written if parts or rhs != written else None))
     return equations, env
+
+
+def _mode(node: Node, training: bool, field: str, text: str) -> Node:
+    """The right-hand side as the mode computes it: in training dropout needs its mask; in evaluation
+    (training = false, PyTorch's model.eval()) dropout is the identity, and batchnorm would use running
+    statistics a graph does not take."""
+    if isinstance(node, Call):
+        if node.func == "dropout" and training and len(node.args) == 2:
+            raise FieldError(field, "in training, dropout needs its mask: dropout(x, mask, p), the mask of 0s and 1s"
+                             " given (or training = false: dropout is then the identity)", text, "dropout(x, mask, p)")
+        if node.func == "dropout" and not training:
+            return _mode(node.args[0], training, field, text)
+        if node.func == "batchnorm" and not training:
+            raise FieldError(field, "batchnorm with training = false normalises with running statistics, which a graph"
+                             " does not take (write the evaluation's affine map out, or leave training true)", text,
+                             "batchnorm in training (the batch's own mean and variance)")
+        return Call(node.func, tuple(_mode(a, training, field, text) for a in node.args), node.pos)
+    if isinstance(node, Op):
+        return Op(node.op, _mode(node.left, training, field, text), _mode(node.right, training, field, text), node.pos)
+    if isinstance(node, Neg):
+        return Neg(_mode(node.arg, training, field, text))
+    if isinstance(node, Index):
+        return Index(_mode(node.arg, training, field, text), node.index)
+    return node
+
+
+def _value(rhs: Node, env: dict, field: str, text: str, what: str, originals: dict, stage: bool = False) -> Val:
+    """The value of a right-hand side (of an equation, or of one stage of it: ``what`` names it in messages,
+    ``originals`` writes the stages inside it back as the spec writes them), every problem a FieldError naming
+    the equation. A stage's value may be large (as inside an equation evaluated whole): what is bounded is
+    the equation's."""
+    try:
+        value = settled(evaluate(rhs, env, bounded=True))
+    except TooLarge as err:
+        raise FieldError(field, f"the formula for {what} grows beyond {MAX_OPS} operations an entry "
+                         f"({_short(source(written(err.node, originals)))} alone would hold {err})", text,
+                         "a smaller symbolic graph") from None
+    except ShapeProblem as err:
+        raise FieldError(field, str(err), text, "values whose shapes fit") from None
+    except Undefined as err:
+        raise FieldError(field, str(err) if err.node is None else undefined_text(written(err.node, originals)), text,
+                         "an equation defined at the given values") from None
+    except TooExtreme as err:
+        raise FieldError(field, str(err), text, "given values a few thousand digits can evaluate it at") from None
+    except (ArithmeticError, TypeError, ValueError) as err:     # SymPy failing on the numbers themselves
+        if originals and isinstance(err, OverflowError):       # a function of a stage's huge value
+            raise FieldError(field, f"{_short(source(written(rhs, originals)))} is too large to evaluate", text,
+                             "given values a few thousand digits can evaluate it at") from None
+        raise FieldError(field, f"cannot be evaluated at the given values ({type(err).__name__}: "
+                         f"{str(err)[:80]})", text, "an equation defined at the given values") from None
+    _defined(value, what, field, text, sized=not stage)
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _new_name(name: str, field: str, given: dict, where: dict) -> None:
@@ -175,7 +274,7 @@ def _new_name(name: str, field: str, given: dict, where: dict) -> None:
         raise FieldError(field, f"'{name}' is defined twice: it is given, and defined again here", name,
                          "a new name for each equation")
     if name in where:
-        raise FieldError(field, f"'{name}' is defined twice: first in forward[{where[name]}]", name,
+        raise FieldError(field, f"'{name}' is defined twice: first in forward[{where[name] + 1}]", name,
                          "a new name for each equation")
 
 
@@ -185,7 +284,7 @@ def _known(node: Node, env: dict, field: str) -> None:
             raise FieldError(field, f"the name '{used}' is not defined before it is used"
                              + did_you_mean(used, list(env)), used, "a given name or one defined above")
     for call in _calls(node):
-        if call.func not in KNOWN:
+        if call.func not in CALLABLE:
             raise FieldError(field, f"unknown function '{call.func}'" + did_you_mean(call.func, KNOWN), call.func,
                              "one of " + ", ".join(KNOWN))
 
@@ -202,23 +301,30 @@ def _calls(node: Node):
 
 MAX_MAGNITUDE = sympy.Integer(10) ** 100   # a value beyond 10^100 (or a fraction with such parts) is refused
 MAX_OPS = 150                              # operations in the formula of one entry of a symbolic value
+MAX_NESTED_EXP = 5                         # exponentials nested in such a formula (SymPy takes seconds to print
+#                                            σ(σ(σ(σ(σ(σ(x)))))) written with them, three times as long a level more)
 
 
-def _defined(value: Val, name: str, field: str, text: str) -> None:
+def _defined(value: Val, name: str, field: str, text: str, sized: bool = True) -> None:
     for e in value.entries:
-        if e.is_Rational and (abs(e.p) > MAX_MAGNITUDE or e.q > MAX_MAGNITUDE) or \
-                e.is_Float and abs(e) > MAX_MAGNITUDE:
+        if sized and (e.is_Rational and (abs(e.p) > MAX_MAGNITUDE or e.q > MAX_MAGNITUDE) or
+                      e.is_Float and abs(e) > MAX_MAGNITUDE):
             raise FieldError(field, f"the value of {name} is beyond 10^100 (or a fraction with such parts)", text,
                              "values of ordinary size")
         if not e.is_number and sympy.count_ops(e) > MAX_OPS:
             raise FieldError(field, f"the formula for {name} grows beyond {MAX_OPS} operations an entry", text,
                              "a smaller symbolic graph")
+        if not e.is_number and function_depth(e, sympy.exp) > MAX_NESTED_EXP:
+            raise FieldError(field, f"the formula for {name} nests more than {MAX_NESTED_EXP} exponentials", text,
+                             "a symbolic graph nesting fewer exponentials (or numbers for its givens)")
         if e.has(*UNDEFINED) or (e.is_number and not e.is_extended_real):
             raise FieldError(field, f"the value of {name} is undefined or not real (a division by zero, or the log"
                              " or square root of a negative number)", text, "an equation defined at the given values")
 
 
-CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,)}
+CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,), "softmax": (1,),
+                 "log_softmax": (1,), "attention": (3,),
+                 **{name: constant_places(name) for name in ELEMENTWISE if constant_places(name)}}
 
 
 def _labels(equations: list[Equation], env: dict) -> set:
@@ -226,7 +332,7 @@ def _labels(equations: list[Equation], env: dict) -> set:
     mask and p, conv1d's stride and padding, the eps of a normalisation."""
     out = set()
     for eq in equations:
-        for call in _calls(eq.rhs):
+        for call in _calls(eq.shown):
             places = CONSTANT_ARGS.get(call.func, ())
             if call.func == "cross_entropy" and len(call.args) == 2 and isinstance(call.args[1], Name) \
                     and call.args[1].name in env and env[call.args[1].name].shape == ():
@@ -236,12 +342,18 @@ def _labels(equations: list[Equation], env: dict) -> set:
     return out
 
 
+def _class_indices(equations: list[Equation], env: dict) -> set:
+    """The names given to cross_entropy as a class index."""
+    return {call.args[1].name for eq in equations for call in _calls(eq.rhs) if call.func == "cross_entropy"
+            and len(call.args) == 2 and isinstance(call.args[1], Name) and env[call.args[1].name].shape == ()}
+
+
 # --- of, wrt, upstream --------------------------------------------------------------------------
 
 def _of(raw, equations: list[Equation], env: dict) -> str:
     if raw is None:
         return equations[-1].name
-    defined = [eq.name for eq in equations]
+    defined = [eq.name for eq in equations if eq.stage_of is None]
     if not isinstance(raw, str) or raw not in defined:
         raise FieldError("of", "must name a value defined by an equation" + did_you_mean(str(raw), defined), raw,
                          "one of " + ", ".join(defined))
@@ -268,8 +380,12 @@ def _wrt(raw, given: dict, env: dict, labels: set, of: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _upstream(raw, out: Val) -> Val:
+def _upstream(raw, out: Val, needed: bool = True) -> Val:
+    """The gradient flowing into 'of': given, 1 for a scalar, ones for the forward pass alone (which does not use
+    it); refused when missing for a vector or matrix whose gradient is asked."""
     if raw is None:
+        if out.shape != () and not needed:
+            return out.map(lambda e: sympy.Integer(1))
         if out.shape != ():
             raise FieldError("upstream", f"'of' is {shape_text(out.shape)} {out.shape}, so the gradient flowing into"
                              " it must be given", None, f"'upstream' of shape {out.shape}, as in [1, 0, 0]")

@@ -8,6 +8,7 @@ import re
 
 import sympy
 
+from ...functions import ELEMENTWISE
 from ...notation import Notation
 
 NOTATION = Notation()
@@ -19,7 +20,11 @@ FUNCTION_LATEX = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "softmax
                   "log_softmax": r"\operatorname{log\,softmax}", "sum": r"\operatorname{sum}",
                   "mean": r"\operatorname{mean}", "cross_entropy": r"\operatorname{CE}",
                   "mse": r"\operatorname{MSE}", "transpose": r"\operatorname{transpose}",
-                  "hadamard": r"\operatorname{hadamard}", "onehot": r"\operatorname{onehot}"}
+                  "hadamard": r"\operatorname{hadamard}", "onehot": r"\operatorname{onehot}",
+                  "sin": r"\sin", "cos": r"\cos", "sinh": r"\sinh", "cosh": r"\cosh", "max": r"\max",
+                  "min": r"\min", "gelu_tanh": r"\operatorname{gelu}_{\tanh}", "leaky_relu": r"\operatorname{leaky\,relu}",
+                  "log_sigmoid": r"\log\sigma", "attention": r"\operatorname{attention}"}
+USUAL_ARITY = {"max": 2, "min": 2}        # a call with other than its usual number of arguments is another function
 
 
 def latex(name: str) -> str:
@@ -89,9 +94,12 @@ def local(out: str, wrt: str) -> sympy.Symbol:
                            real=True)
 
 
-def function(name: str):
-    return NOTATION.function(name, FUNCTION_LATEX.get(name, rf"\{name}" if name in ("exp", "log", "tanh", "sqrt")
-                                                     else rf"\operatorname{{{name}}}"))
+def function(name: str, nargs: int | None = None):
+    """The function a key writes a call with (max(x) of one argument and max(a, b) are two: ``nargs`` tells)."""
+    key = name if nargs is None or nargs == USUAL_ARITY.get(name, nargs if name not in ELEMENTWISE else 1) \
+        else f"{name}/{nargs}"
+    return NOTATION.function(key, FUNCTION_LATEX.get(name, rf"\{name}" if name in ("exp", "log", "tanh", "sqrt")
+                                                    else rf"\operatorname{{{name}}}"))
 
 
 ONE_HOT = function("onehot")

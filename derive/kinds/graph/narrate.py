@@ -3,13 +3,17 @@ upstream times local equals downstream, every relation a checked chain."""
 
 from __future__ import annotations
 
+import mpmath
 import sympy
 
+from ... import numeric
+from ...functions import ELEMENTWISE, maximum, minimum
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from . import names as nm
 from .config import Config, Equation
-from .parse import Index, Name, Neg, Num, Op
-from .values import Val, shape_text
+from .parse import Call, Index, Name, Neg, Num, Op
+from .stages import nesting
+from .values import UNARY, Undefined, Val, evaluate, make, shape_text
 
 DIGITS = 6
 
@@ -32,10 +36,13 @@ def display(node, c: Config, leaf=None) -> sympy.Expr:
         return _entry(node, c)
     if isinstance(node, Op):
         return _op(node, c, leaf)
+    if node.func == "transpose" and isinstance(node.args[0], Name) and c.shape(node.args[0].name) != () \
+            and leaf is None:
+        return transpose_sym(node.args[0].name)
     args = [display(a, c, leaf) for a in node.args]
     if node.func == "cross_entropy" and isinstance(node.args[1], Num):
         args[1] = sympy.Integer(node.args[1].value)
-    return nm.function(node.func)(*args)
+    return nm.function(node.func, len(args))(*args)
 
 
 def _op(node: Op, c: Config, leaf) -> sympy.Expr:
@@ -57,18 +64,38 @@ def _op(node: Op, c: Config, leaf) -> sympy.Expr:
 
 
 def _entry(node: Index, c: Config) -> sympy.Expr:
-    """p[2] is written p₃: code indexes from 0, typeset maths from 1."""
+    """p[2] is written p₃, W[0][1] is W₁₂ and W[1] (a row) W₂,:: code indexes from 0, typeset maths from 1."""
     inner = node.arg
     if isinstance(inner, Name) and len(c.shape(inner.name)) == 1:
         return entry_sym(inner.name, (node.index % c.shape(inner.name)[0],))
-    return nm.function("entry")(display(inner, c), node.index)
+    if isinstance(inner, Name):
+        return row_sym(inner.name, node.index % c.shape(inner.name)[0])
+    if isinstance(inner, Index) and isinstance(inner.arg, Name) and len(c.shape(inner.arg.name)) == 2:
+        rows, cols = c.shape(inner.arg.name)
+        return entry_sym(inner.arg.name, (inner.index % rows, node.index % cols))
+    if isinstance(inner, Index):                  # (Vᵀ)[1][2], (W @ X)[0][1]: one entry, two indices
+        rows, cols = evaluate(inner.arg, c.values).shape
+        return sympy.Indexed(sympy.IndexedBase(display(inner.arg, c)), inner.index % rows + 1, node.index % cols + 1)
+    size = evaluate(inner, c.values).shape[0]
+    return sympy.Indexed(sympy.IndexedBase(display(inner, c)), node.index % size + 1)
 
 
 def entry_sym(name: str, index: tuple) -> sympy.Symbol:
-    """Entry i (or i, j) of a vector or matrix name, 0-based as in the spec, written 1-based: p[2] is p₃."""
-    written = ",".join(str(i + 1) for i in index)
+    """Entry i (or i, j) of a vector or matrix name, 0-based as in the spec, written 1-based: p[2] is p₃, W[0][1]
+    is W₁₂ (W₁,₁₂ once an index passes 9)."""
+    written = ("," if any(i >= 9 for i in index) else "").join(str(i + 1) for i in index)
     return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), f"{{{nm.latex(name)}}}_{{{written}}}",
                               real=True)
+
+
+def row_sym(name: str, i: int) -> sympy.Symbol:
+    """Row i of a matrix name (0-based as in the spec), written 1-based: W[1] is W₂,:."""
+    return nm.NOTATION.symbol(f"{name}[{i}, :]", f"{{{nm.latex(name)}}}_{{{i + 1},:}}", commutative=False)
+
+
+def transpose_sym(name: str) -> sympy.Symbol:
+    """Vᵀ, the transpose of a vector or matrix name."""
+    return nm.NOTATION.symbol(f"{name}^T", f"{{{nm.latex(name)}}}^{{\\top}}", commutative=False)
 
 
 def entry_meanings(c: Config, name: str) -> dict:
@@ -78,6 +105,17 @@ def entry_meanings(c: Config, name: str) -> dict:
     if len(v.shape) == 1:
         return {entry_sym(name, (i,)): e for i, e in enumerate(v.entries)}
     return {entry_sym(name, (i, j)): v.m[i, j] for i in range(v.shape[0]) for j in range(v.shape[1])}
+
+
+def array_meanings(c: Config, name: str) -> dict:
+    """A matrix's rows (each a column, as a vector is) and a vector's or matrix's transpose."""
+    v = c.values[name]
+    if v.shape == ():
+        return {}
+    out = {transpose_sym(name): v.m.T}
+    if len(v.shape) == 2:
+        out.update({row_sym(name, i): v.m.row(i).T for i in range(v.shape[0])})
+    return out
 
 
 def shown(v: Val):
@@ -94,18 +132,32 @@ def exact(v: Val):
     return v.scalar if v.shape == () else v.m
 
 
-LAMBDAS = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs, "tanh": sympy.tanh,
-           "relu": lambda a: sympy.Max(0, a), "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
-           "sum": lambda a: a, "mean": lambda a: a, "transpose": lambda a: a}
+LAMBDAS = {"sum": lambda a: a, "mean": lambda a: a, "transpose": lambda a: a, "max": lambda a: a,
+           "min": lambda a: a}       # of a scalar, as written out
+
+
+def _elementwise_meanings() -> dict:
+    """Each function of the entries, by its number of arguments (x and its constants)."""
+    out = {}
+    for name, fn in UNARY.items():
+        low, high = ELEMENTWISE[name].arity
+        for n in range(low, high + 1):
+            xs = sympy.symbols(f"a0:{n}", cls=sympy.Dummy, real=True)
+            out[nm.function(name, n)] = sympy.Lambda(xs, fn(*xs))
+    return out
 
 
 def meanings(c: Config) -> dict:
     a, b, p = sympy.Dummy("a"), sympy.Dummy("b"), sympy.Dummy("p")
-    out = {nm.function(f): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
+    out = {nm.function(f, 1): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
+    out.update(_elementwise_meanings())
+    out[nm.function("max", 2)] = sympy.Lambda((a, b), maximum(a, b))
+    out[nm.function("min", 2)] = sympy.Lambda((a, b), minimum(a, b))
     out[nm.function("mse")] = sympy.Lambda((a, b), (a - b) ** 2)           # of two scalars, as written out
     out[nm.function("dropout")] = sympy.Lambda((a, b, p), a * b / (1 - p))
     for name, v in c.values.items():
         out.update(entry_meanings(c, name))
+        out.update(array_meanings(c, name))
         s = sym(c, name)
         if s != exact(v):
             out[s] = exact(v)
@@ -126,11 +178,12 @@ def setting(c: Config) -> Text:
             givens.append(say(let(sym(c, name), exact(v))))
     pieces += [p for t in _joined(givens) for p in t.pieces]
     pieces.append(", the graph computes, in order, ")
-    eqs = [say(let(sym(c, eq.name), display(eq.rhs, c))) for eq in c.equations]
+    eqs = [say(let(sym(c, eq.name), display(eq.shown, c))) for eq in c.equations if eq.stage_of is None]
     pieces += [p for t in _joined(eqs) for p in t.pieces]
     pieces.append(".")
     for label in sorted(c.labels):
-        pieces += [" ", sym(c, label), " is a constant (a class index counts from 0, as in PyTorch)."]
+        why = " (a class index counts from 0, as in PyTorch)" if label in c.indices else ""
+        pieces += [" ", sym(c, label), f" is a constant{why}."]
     return say(*pieces)
 
 
@@ -149,21 +202,71 @@ def forward(c: Config) -> Solution:
         v = c.values[eq.name]
         lines.append(chain(sym(c, eq.name), *_written(eq, c), *shown(v)))
     steps = [step(say("Evaluate the equations in order, each from the values above it (name, expression,"
-                      " value):"), *lines)]
-    value = {eq.name: c.values[eq.name].json() for eq in c.equations}
+                      " value)", *_staged(c), ":"), *lines)]
+    value = {eq.name: c.values[eq.name].json() for eq in c.equations if eq.stage_of is None}
     top = c.values[c.of]
-    return Solution(question=say("Carry out the forward pass: find the value of every name."), steps=tuple(steps),
-                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c),
-                    figures=_figures(c))
+    return Solution(question=say("Carry out the forward pass: find the value of every name."),
+                    steps=tuple(steps), notes=mode_notes(c),
+                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c))
 
 
-def _figures(c: Config) -> tuple:
-    from .figures import forward_figures
-    return forward_figures(c)
+def mode_notes(c: Config) -> tuple:
+    """With training = false, the note on dropout at evaluation (when an equation uses it)."""
+    from .config import _calls
+    if c.training or not any(call.func == "dropout" for eq in c.equations for call in _calls(eq.shown)):
+        return ()
+    return (say("The network is evaluated (training is false: PyTorch's model.eval()), so dropout is the identity: "
+                "it passes its input unchanged. This is inverted dropout: in training it keeps each unit with "
+                "probability 1 − p and scales the kept ones by 1/(1 − p), so that the expected value is already "
+                "the input's and nothing is rescaled at evaluation."),)
+
+
+def _staged(c: Config) -> list:
+    """The sentence that says which equations are evaluated in stages (derive.kinds.graph.stages), as prose
+    pieces ([] when none is)."""
+    pieces = []
+    for eq in c.equations:
+        parts = [sym(c, s.name) for s in c.equations if s.stage_of == eq.name]
+        if parts and eq.stage_of is None:
+            span = parts if len(parts) <= 2 else [parts[0], " to ", parts[-1]]
+            pieces += ["; ", sym(c, eq.name), f" nests {nesting(eq.shown)} functions, so it is evaluated from the"
+                       " inside out, each function's result named (", *_joined_pieces(span), ")"]
+    return pieces
+
+
+def _joined_pieces(items: list) -> list:
+    if len(items) == 2:
+        return [items[0], " and ", items[1]]
+    return list(items)
 
 
 def _written(eq: Equation, c: Config) -> list:
-    """The right-hand side with the values put in, for an all-scalar equation of numbers (else nothing)."""
+    """The right-hand side with the values put in, for an all-scalar equation of numbers (else nothing): each
+    irrational value rounded as the key shows it (σ(0.880797), not its 60 digits) where the right-hand side
+    evaluated at the rounded values agrees with the value to ROUNDED_TO; the link is then ≈."""
     if any(c.shape(n) != () for n in eq.inputs) or not all(c.values[n].scalar.is_number for n in eq.inputs):
         return []
-    return [display(eq.rhs, c, lambda n: c.values[n].scalar)]
+    exact = {n: c.values[n].scalar for n in eq.inputs}
+    if all(v.is_Rational for v in exact.values()):
+        return [display(eq.rhs, c, exact.get)]
+    target = c.values[eq.name].scalar
+    for digits in (DIGITS, 2 * DIGITS, 4 * DIGITS):
+        rounded = {n: v if v.is_Rational else v.evalf(digits) for n, v in exact.items()}
+        if _agrees(eq, rounded, target):
+            return ["approx", display(eq.rhs, c, rounded.get)]
+    return [display(eq.rhs, c, exact.get)]
+
+
+ROUNDED_TO = mpmath.mpf(10) ** -6     # how closely a right-hand side at rounded values must give the value
+
+
+def _agrees(eq: Equation, rounded: dict, target) -> bool:
+    """Whether eq's right-hand side at the rounded values is the value to ROUNDED_TO, relatively."""
+    try:
+        got = evaluate(eq.rhs, {n: make((), [v]) for n, v in rounded.items()}).scalar
+        a, b = (numeric.evaluate(x) for x in (got, target))
+    except (ArithmeticError, TypeError, ValueError, numeric.Unsupported, Undefined):
+        return False
+    if not (isinstance(a, mpmath.mpf) and isinstance(b, mpmath.mpf)) or b == 0:
+        return False
+    return abs(a - b) <= ROUNDED_TO * abs(b)

@@ -6,26 +6,26 @@ are kept in an ImmutableMatrix (1 x 1, n x 1 or m x n)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import mpmath
 import sympy
 from sympy import ImmutableMatrix
 
 from ... import numeric
 
+from ...functions import ELEMENTWISE, HIDDEN
+from . import matrices, sizes
+from .pointwise import applied, extreme
+from .val import MAX_ENTRIES, ShapeProblem, Val, make, scalar, shape_text, to_json  # noqa: F401
 from .parse import Call, Index, Name, Neg, Node, Num, Op
-
-MAX_ENTRIES = 400           # entries of any one value (a 20 x 20 matrix)
-
-
-class ShapeProblem(ValueError):
-    """An operation applied to values of shapes it does not accept (the message names both)."""
 
 
 class Undefined(ValueError):
-    """A value that is undefined or not real at the given values (0/0, log of a negative number, ...)."""
+    """A value that is undefined or not real at the given values (0/0, log of a negative number, ...): ``node``
+    is the sub-expression where it arises (None when not known)."""
+
+    def __init__(self, message: str, node: "Node | None" = None):
+        super().__init__(message)
+        self.node = node
 
 
 UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
@@ -45,45 +45,6 @@ def undefined(e) -> bool:
         return True
 
 
-@dataclass(frozen=True)
-class Val:
-    shape: tuple[int, ...]
-    m: ImmutableMatrix
-
-    @property
-    def entries(self) -> list:
-        return list(self.m)
-
-    @property
-    def scalar(self):
-        return self.m[0, 0]
-
-    def map(self, fn: Callable) -> "Val":
-        return Val(self.shape, self.m.applyfunc(fn))
-
-    def json(self):
-        """PyTorch's layout: a number, a list, a list of lists."""
-        conv = to_json
-        if self.shape == ():
-            return conv(self.scalar)
-        if len(self.shape) == 1:
-            return [conv(e) for e in self.m]
-        return [[conv(e) for e in self.m.row(r)] for r in range(self.shape[0])]
-
-
-def to_json(e):
-    """An exact rational as an int or a 'p/q' string; an irrational number as a float (numeric.json_number: beyond
-    a double's range a string of its 17 first digits); a formula as a string."""
-    e = sympy.sympify(e)
-    if e.is_Integer:
-        return int(e)
-    if e.is_Rational:
-        return f"{e.p}/{e.q}"
-    if e.is_number:
-        return numeric.json_number(sympy.re(e.evalf(17)))
-    return str(e)
-
-
 WORKING_DIGITS = 60         # an irrational number is carried as a 60-digit float (the checker works to 50)
 MAX_DIGITS = 20000          # the most digits an evaluation may take to find a value's 60 first digits
 
@@ -98,8 +59,8 @@ def settle(e):
     node); a rational or a formula unchanged. The float's digits are right: evaluated at rising precision
     until two evaluations agree, since cancellation can eat any fixed precision (2 tanh(1200) − 2 is about
     −2·10^-1042: at 60 digits, 0). A number within the float's precision of a whole number (σ(1004) is
-    1 − 10^-437 or so) stays exact: 1 − σ(1004) taken from the float would be 0, and every gradient
-    through it."""
+    1 − 10^-437 or so) keeps its distance to it: 1 − σ(1004) taken from a 60-digit float would be 0, and
+    every gradient through it (_near_whole)."""
     if e.is_Rational or not e.is_number:
         return e
     if e.has(sympy.Heaviside):
@@ -111,13 +72,67 @@ def settle(e):
     except OverflowError:
         raise TooExtreme(f"{sympy.sstr(e)[:80]} is too large to evaluate") from None
     except TooExtreme:
+        if e.has(sympy.Float) and _cancels(e):      # 0 within what its 60-digit inputs can tell
+            return sympy.Float(0, WORKING_DIGITS)
         raise
     except (numeric.Unsupported, ValueError, ZeroDivisionError):
         return e.evalf(WORKING_DIGITS)            # undefined (log 0) or complex: the caller names it
-    if isinstance(value, mpmath.mpf) and value != 0 and \
-            abs(value - mpmath.nint(value)) < abs(value) * mpmath.mpf(10) ** (10 - WORKING_DIGITS):
+    if not isinstance(value, mpmath.mpf):
+        return e.evalf(WORKING_DIGITS)
+    if value != 0 and abs(value - mpmath.nint(value)) < abs(value) * mpmath.mpf(10) ** (10 - WORKING_DIGITS):
+        return _near_whole(e, value)
+    return sympy.Float(value, WORKING_DIGITS)
+
+
+def _cancels(e) -> bool:
+    """Whether a sum holding 60-digit floats (forward values) is 0 within their precision: below its largest term
+    by more than their digits (an exactly cancelling gradient, its floats' last bits aside, does not settle at any
+    precision)."""
+    terms = sympy.Add.make_args(e)
+    try:
+        scale = max(abs(numeric.accurate(t, 15, 4 * WORKING_DIGITS) or 0) for t in terms)
+        value = numeric.value_at(e, 2 * WORKING_DIGITS)
+    except (numeric.Unsupported, ArithmeticError, ValueError, TypeError):
+        return False
+    return isinstance(value, mpmath.mpf) and abs(value) <= scale * mpmath.mpf(10) ** (10 - WORKING_DIGITS)
+
+
+MAX_EXACT_NESTING = 4       # functions nested in a number kept exact (beyond it SymPy's own evaluation is slow)
+
+
+def _near_whole(e, value):
+    """A number within 10^-50 of a whole number n: exact while it nests few functions (σ(1004), tanh(1200));
+    deeper (a stage of σ(1000 + σ(1000 + …))), a float of as many digits as it takes to hold 60 of e − n.
+    TooExtreme when that is beyond MAX_DIGITS."""
+    if function_depth(e) <= MAX_EXACT_NESTING:
         return e
-    return sympy.Float(value, WORKING_DIGITS) if isinstance(value, mpmath.mpf) else e.evalf(WORKING_DIGITS)
+    n = mpmath.nint(value)
+    rest = accurate(e - sympy.Integer(int(n)))
+    if rest == 0:
+        return e
+    digits = WORKING_DIGITS + max(0, int(mpmath.log10(abs(n) + 1) - mpmath.log10(abs(rest)))) + 1
+    if digits > MAX_DIGITS:
+        raise TooExtreme(f"{sympy.sstr(e)[:80]} cannot be evaluated: it nests {function_depth(e)} functions and lies"
+                         f" within 10^-{MAX_DIGITS} of a whole number")
+    with mpmath.workdps(digits + 10):
+        return sympy.Float(mpmath.mpf(n) + rest, digits)
+
+
+def function_depth(e, only=None) -> int:
+    """How many functions (exp, tanh, a root, …; of class ``only`` if given) are nested on the deepest path of a
+    SymPy expression."""
+    memo: dict = {}
+
+    def counts(x) -> bool:
+        if only is not None:
+            return isinstance(x, only)
+        return isinstance(x, sympy.Function) or x.is_Pow and not x.exp.is_Integer
+
+    def depth(x) -> int:
+        if x not in memo:
+            memo[x] = max((depth(a) for a in x.args), default=0) + counts(x)
+        return memo[x]
+    return depth(e)
 
 
 def _transcendental(e) -> bool:
@@ -126,35 +141,48 @@ def _transcendental(e) -> bool:
     return bool(e.atoms(sympy.Function)) or any(not p.exp.is_Integer for p in e.atoms(sympy.Pow))
 
 
+SEEN_TO = 1000              # 0 at MAX_DIGITS digits is 0 for functions of numbers up to this size
+SMALL_POWERS = 12           # the largest power of t in_exponentials may make (a polynomial SymPy cancels at once)
+
+
 def accurate(e, digits: int = WORKING_DIGITS):
     """e's value (mpmath) good to ``digits`` significant digits (numeric.accurate); TooExtreme when a value
-    that is not 0 has not settled by MAX_DIGITS."""
+    that is not 0 has not settled by MAX_DIGITS. A function of a number beyond SEEN_TO can differ from what
+    its digits cancel to by less than any precision worth computing (1 − tanh²(10^5) is about 10^-86859, 0 at
+    20,000 digits): such an e is evaluated with its exponentials in one t (_in_exponentials), where the
+    cancellation happens in algebra, and a 0 from digits alone is not believed."""
+    huge = numeric.largest_argument(e) > SEEN_TO
+    if huge:
+        value = _in_exponentials(e, digits)
+        if value is not None:
+            return value
     value = numeric.accurate(e, digits, MAX_DIGITS)
-    if value is None:
+    if value is None or huge and value == 0:
         raise TooExtreme(f"{sympy.sstr(e)[:80]} cannot be evaluated: its first digits lie beyond "
                          f"{MAX_DIGITS} digits of working precision")
     return value
 
 
+def _in_exponentials(e, digits: int):
+    """e's value from numeric.in_exponentials: p(t)/q(t) with the fraction cancelled, each side evaluated at
+    t = e^(g/L) to ``digits`` (4t²/(t² + 1)² for 1 − tanh²(g)); None where that form does not apply."""
+    form = numeric.in_exponentials(e, SEEN_TO, SMALL_POWERS)
+    if form is None:
+        return None
+    expr, t, root = form
+    top, bottom = sympy.fraction(sympy.cancel(sympy.together(expr)))
+    if top == 0:
+        return mpmath.mpf(0)
+    back = {t: sympy.exp(root)}
+    p, q = (numeric.accurate(side.xreplace(back), digits, MAX_DIGITS) for side in (top, bottom))
+    if not (isinstance(p, mpmath.mpf) and isinstance(q, mpmath.mpf)) or p == 0 or q == 0:
+        return None
+    with mpmath.workdps(digits + 10):
+        return p / q
+
+
 def settled(v: "Val") -> "Val":
     return v.map(settle)
-
-
-def shape_text(shape: tuple) -> str:
-    if shape == ():
-        return "a scalar"
-    if len(shape) == 1:
-        return f"a vector of {shape[0]}"
-    return f"a {shape[0]} × {shape[1]} matrix"
-
-
-def make(shape: tuple, entries) -> Val:
-    rows, cols = (1, 1) if shape == () else (shape[0], 1) if len(shape) == 1 else shape
-    return Val(tuple(shape), ImmutableMatrix(rows, cols, list(entries)))
-
-
-def scalar(e) -> Val:
-    return make((), [sympy.sympify(e)])
 
 
 # --- elementwise -------------------------------------------------------------------------------
@@ -186,8 +214,8 @@ def relu(a):
     return sympy.Max(0, a)
 
 
-UNARY = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
-         "relu": relu, "sigmoid": sigmoid, "tanh": sympy.tanh}
+UNARY = {name: relu if name == "relu" else sigmoid if name == "sigmoid" else f.value
+         for name, f in ELEMENTWISE.items()}      # each entry's function: fn(x, *constants)
 BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
           "^": lambda a, b: a ** b}
 WORDS = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide elementwise",
@@ -393,36 +421,48 @@ def conv1d(x: Val, w: Val, *rest: Val) -> Val:
 
 FUNCTIONS = {"batchnorm": ((3, 4), batchnorm), "layernorm": ((3, 4), layernorm), "dropout": (3, dropout),
              "conv1d": ((2, 4), conv1d),
-             "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose), "softmax": (1, softmax),
-             "log_softmax": (1, log_softmax), "cross_entropy": (2, cross_entropy), "mse": (2, mse)}
-KNOWN = sorted([*UNARY, *FUNCTIONS])
+             "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose),
+             "softmax": ((1, 2), matrices.softmax), "log_softmax": ((1, 2), matrices.log_softmax),
+             "attention": ((3, 4), matrices.attention), "cross_entropy": (2, cross_entropy), "mse": (2, mse),
+             "max": ((1, 2), lambda *a: extreme("max", list(a))), "min": ((1, 2), lambda *a: extreme("min", list(a)))}
+CALLABLE = {*UNARY, *FUNCTIONS}
+KNOWN = sorted((CALLABLE - HIDDEN) | {"pow"})    # the functions an equation calls by name (pow(x, n) is x ^ n)
 
 
-def evaluate(node: Node, env: dict[str, Val]) -> Val:
-    """The value of a right-hand side; ShapeProblem for shapes that do not fit, KeyError for an unknown name."""
+def evaluate(node: Node, env: dict[str, Val], bounded: bool = False) -> Val:
+    """The value of a right-hand side; ShapeProblem for shapes that do not fit, KeyError for an unknown name.
+    ``bounded``: each operation on formulas is estimated before it is made, TooLarge beyond the limits of
+    derive.kinds.graph.sizes (an equation of the spec; not the formulas the backward pass differentiates)."""
     if isinstance(node, Num):
         return scalar(node.value)
     if isinstance(node, Name):
         return env[node.name]
     if isinstance(node, Neg):
-        return evaluate(node.arg, env).map(lambda e: -e)
+        return evaluate(node.arg, env, bounded).map(lambda e: -e)
     if isinstance(node, Index):
-        return index(evaluate(node.arg, env), node.index)
+        return index(evaluate(node.arg, env, bounded), node.index)
+    operands = [evaluate(a, env, bounded) for a in ((node.left, node.right) if isinstance(node, Op) else node.args)]
+    if bounded:
+        sizes.check(node, operands)
     if isinstance(node, Op):
-        left, right = evaluate(node.left, env), evaluate(node.right, env)
-        out = matmul(left, right) if node.op == "@" else elementwise(node.op, left, right)
+        out = matmul(*operands) if node.op == "@" else elementwise(node.op, *operands)
         return _real(_sized(out), node)
-    return _real(_sized(_call(node, [evaluate(a, env) for a in node.args])), node)
+    return _real(_sized(_call(node, operands)), node)
 
 
 def _real(v: Val, node: Node) -> Val:
     """v, or Undefined when an entry is undefined or not real: caught where it arises, before a function
     such as relu compares it."""
     if any(undefined(e) for e in v.entries):
-        text = source(node)
-        raise Undefined(f"{text if len(text) <= 60 else text[:57] + '...'} is undefined or not real at the given"
-                        " values (a division by zero, or the log or square root of a negative number)")
+        raise Undefined(undefined_text(node), node)
     return v
+
+
+def undefined_text(node: Node) -> str:
+    """The message for a sub-expression undefined or not real at the given values."""
+    text = source(node)
+    return (f"{text if len(text) <= 60 else text[:57] + '...'} is undefined or not real at the given values (a"
+            " division by zero, or the log or square root of a negative number)")
 
 
 def source(node: Node) -> str:
@@ -442,8 +482,8 @@ def source(node: Node) -> str:
 
 def _call(node: Call, args: list[Val]) -> Val:
     if node.func in UNARY:
-        _arity(node, 1)
-        return args[0].map(UNARY[node.func])
+        _arity(node, ELEMENTWISE[node.func].arity)
+        return applied(node.func, UNARY[node.func], args)
     _arity(node, FUNCTIONS[node.func][0])
     return FUNCTIONS[node.func][1](*args)
 

@@ -36,6 +36,7 @@ BODIES = {
     "square_avg": ("v", ""),
     "grad_avg": (r"\bar{g}", ""),
     "sum": ("s", ""),
+    "velocity": ("v", ""),
 }
 
 
@@ -65,3 +66,30 @@ def partial(i: int | None) -> sympy.Symbol:
     """dL/dw (or dL/dw_i), as a formula in the parameters."""
     below = "w" if i is None else f"w_{{{i}}}"
     return N.symbol(f"dL/dw{i or ''}", rf"\frac{{\partial L}}{{\partial {below}}}", real=True)
+
+
+RATE_BODIES = {"lr": r"\eta", "momentum": r"\mu", "beta1": r"\beta_{1}"}
+
+
+def rate_symbol(key: str, t) -> sympy.Symbol:
+    """The scheduled learning rate (or OneCycleLR's momentum, Adam's beta1) of step t: η^(t)."""
+    return N.symbol(f"{key}({t})", f"{RATE_BODIES[key]}^{{({t})}}", real=True)
+
+
+def delta_symbol(i: int | None, t) -> sympy.Symbol:
+    """Δw (of coordinate i, 1-based) at step t: w^(t) − w^(t−1)."""
+    sub = "" if i is None else f"_{{{i}}}"
+    return N.symbol(f"delta[{i or ''}]({t})", rf"\Delta w{sub}^{{({t})}}", real=True)
+
+
+# A scheduler's arguments as the formulas write them (k: SequentialLR's k-th scheduler, marked [k]).
+PARAMS = {"gamma": r"\gamma", "step_size": "s", "T_max": r"T_{\max}", "eta_min": r"\eta_{\min}",
+          "start_factor": r"f_{\text{start}}", "end_factor": r"f_{\text{end}}", "total_iters": r"n_{\text{iters}}",
+          "passed": "k", "max_lr": r"\eta_{\max}", "initial_lr": r"\eta_{\text{initial}}", "min_lr": r"\eta_{\text{final}}",
+          "max_momentum": r"\mu_{\max}", "base_momentum": r"\mu_{\text{base}}", "pct": "p", "start": "s_{0}",
+          "end": "s_{1}", "from": "y_{0}", "to": "y_{1}"}
+
+
+def param(name: str, k: int | None = None) -> sympy.Symbol:
+    mark = "" if k is None else f"^{{[{k}]}}"
+    return N.symbol(f"sched.{name}" + ("" if k is None else f"[{k}]"), PARAMS[name] + mark, real=True)

@@ -10,7 +10,7 @@ from ...steps import Text, say
 
 def number(value) -> float | None:
     """A value for the stability answer's JSON: the float, or None when there is none or it is beyond a double's
-    range (a factor of 10^(10^49) along a state that runs off to infinity: the README's null)."""
+    range (a factor of 10^(10^49) along a state that runs off to infinity: the null of docs/json.md)."""
     out = json_number(value)
     return out if isinstance(out, float) else None
 
