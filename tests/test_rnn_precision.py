@@ -255,6 +255,7 @@ def gru_step(h):
     return (1 - z) * mpmath.tanh(p["b_n"] + r * p["U_n"] * h) + z * h
 
 
+@pytest.mark.slow
 def test_a_chaotic_gru_cell_growth_rate():
     """A one-unit GRU whose step is chaotic (about 0.6 nats a step): its growth rate over the later half of 400
     steps is 1.83049, not 1.66696 (the 50-digit trajectory's, its digits gone after ~190 steps)."""
@@ -348,6 +349,7 @@ def test_the_checker_fails_a_chaotic_trajectory_taken_at_50_digits(monkeypatch):
 tenths = st.integers(-30, 30).map(lambda k: k / 10)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(activation=st.sampled_from(["exp", "softplus", "tanh", "sigmoid", "4z(1-z)"]), W_a=tenths, b=tenths,
        a0=st.sampled_from([0, 0.5, -1, 3, 10, 50, 120, -200, -1000]))
