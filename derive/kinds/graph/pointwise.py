@@ -5,7 +5,6 @@ torch.minimum, a scalar broadcast as with '+') or of every entry of one value (t
 from __future__ import annotations
 
 import sympy
-from sympy import ImmutableMatrix
 
 from ...functions import ELEMENTWISE, maximum, minimum
 from .val import ShapeProblem, Val, broadcast, scalar, shape_text
