@@ -120,8 +120,23 @@ class Meanings:
         values again and again."""
         if not self.recomputed or not expr.has(*self.recomputed):
             return expr
-        with sympy.evaluate(False):
-            return expr.xreplace(self.recomputed)
+        return _unevaluated(expr, self.recomputed)
+
+
+def _unevaluated(expr, rule: dict) -> sympy.Basic:
+    """expr with rule's keys replaced, each node it changes made again unevaluated (evaluate=False, passed to
+    each node: sympy.evaluate(False) would clear SymPy's whole cache, on entering and on leaving)."""
+    if expr in rule:
+        return rule[expr]
+    if not expr.args or isinstance(expr, numeric.Recomputed):
+        return expr
+    args = [_unevaluated(a, rule) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    try:
+        return expr.func(*args, evaluate=False)
+    except TypeError:                                   # (a matrix, a Tuple: no such option)
+        return expr.func(*args)
 
 
 def _meaning_of(meaning):
