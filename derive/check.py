@@ -118,9 +118,7 @@ class Meanings:
         put in last, as they are written: the checker takes such a side numerically (_check_approx,
         _zero_recomputed), and SymPy evaluating tanh(W a + b) around a number it cannot see asks for signs and
         values again and again."""
-        if not self.recomputed or not expr.has(*self.recomputed):
-            return expr
-        return _unevaluated(expr, self.recomputed)
+        return _unevaluated(expr, self.recomputed) if self.recomputed else expr
 
 
 def _unevaluated(expr, rule: dict) -> sympy.Basic:
