@@ -5,10 +5,9 @@ torch.minimum, a scalar broadcast as with '+') or of every entry of one value (t
 from __future__ import annotations
 
 import sympy
-from sympy import ImmutableMatrix
 
 from ...functions import ELEMENTWISE, maximum, minimum
-from .val import ShapeProblem, Val, scalar, shape_text
+from .val import ShapeProblem, Val, broadcast, scalar, shape_text
 
 PAIRWISE = {"max": maximum, "min": minimum}
 REDUCED = {"max": sympy.Max, "min": sympy.Min}
@@ -40,12 +39,9 @@ def extreme(func: str, args: list[Val]) -> Val:
         return scalar(REDUCED[func](*args[0].entries))
     a, b = args
     fn = PAIRWISE[func]
-    if a.shape == b.shape:
-        return Val(a.shape, ImmutableMatrix(a.m.rows, a.m.cols, [fn(x, y) for x, y in zip(a.m, b.m)]))
-    if a.shape == ():
-        return b.map(lambda y: fn(a.scalar, y))
-    if b.shape == ():
-        return a.map(lambda x: fn(x, b.scalar))
+    both = broadcast(a, b, fn)
+    if both is not None:
+        return both
     raise ShapeProblem(f"cannot take the {func} of {shape_text(a.shape)} {a.shape} and {shape_text(b.shape)}"
                        f" {b.shape} entry by entry: the shapes must match (or one be a scalar)")
 

@@ -73,3 +73,15 @@ def make(shape: tuple, entries) -> Val:
 
 def scalar(e) -> Val:
     return make((), [sympy.sympify(e)])
+
+
+def broadcast(a: Val, b: Val, fn) -> Val | None:
+    """fn entry by entry over two values of one shape, or a scalar with every entry of the other (None: the shapes
+    do not fit)."""
+    if a.shape == b.shape:
+        return Val(a.shape, ImmutableMatrix(a.m.rows, a.m.cols, [fn(x, y) for x, y in zip(a.m, b.m)]))
+    if a.shape == ():
+        return b.map(lambda y: fn(a.scalar, y))
+    if b.shape == ():
+        return a.map(lambda x: fn(x, b.scalar))
+    return None

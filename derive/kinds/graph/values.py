@@ -15,7 +15,7 @@ from ... import numeric
 from ...functions import ELEMENTWISE, HIDDEN
 from . import matrices, sizes
 from .pointwise import applied, extreme
-from .val import MAX_ENTRIES, ShapeProblem, Val, make, scalar, shape_text, to_json  # noqa: F401
+from .val import MAX_ENTRIES, ShapeProblem, Val, broadcast, make, scalar, shape_text, to_json  # noqa: F401
 from .parse import Call, Index, Name, Neg, Node, Num, Op
 
 
@@ -238,12 +238,9 @@ def elementwise(op: str, a: Val, b: Val) -> Val:
     fn = BINARY[op]
     if op == "^" and any(e.is_number and _beyond(abs(e), MAX_EXPONENT) for e in b.entries):
         raise ShapeProblem(f"an exponent is larger than {MAX_EXPONENT} in size")
-    if a.shape == b.shape:
-        return Val(a.shape, ImmutableMatrix(a.m.rows, a.m.cols, [fn(x, y) for x, y in zip(a.m, b.m)]))
-    if a.shape == ():
-        return b.map(lambda y: fn(a.scalar, y))
-    if b.shape == ():
-        return a.map(lambda x: fn(x, b.scalar))
+    both = broadcast(a, b, fn)
+    if both is not None:
+        return both
     raise ShapeProblem(f"cannot {WORDS[op]} {shape_text(a.shape)} {a.shape} and {shape_text(b.shape)} {b.shape}:"
                        " the shapes must match (or one be a scalar)")
 
