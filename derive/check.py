@@ -118,9 +118,7 @@ class Meanings:
         put in last, as they are written: the checker takes such a side numerically (_check_approx,
         _zero_recomputed), and SymPy evaluating tanh(W a + b) around a number it cannot see asks for signs and
         values again and again."""
-        if not self.recomputed or not expr.has(*self.recomputed):
-            return expr
-        return _unevaluated(expr, self.recomputed)
+        return _unevaluated(expr, self.recomputed) if self.recomputed else expr
 
 
 def _unevaluated(expr, rule: dict) -> sympy.Basic:
@@ -404,8 +402,12 @@ def _zero_recomputed(d, scale) -> bool:
     claim, as for Floats."""
     work = RECOMPUTED
     while work <= SETTLE_DIGITS:
-        value = _value_at(d, work)
-        sides = [_value_at(e, work) for e in (scale.left, scale.right)] if isinstance(scale, AbsSum) else [1, 0]
+        if isinstance(scale, AbsSum):               # (d is left - right: their values give its own)
+            sides = [_value_at(e, work) for e in (scale.left, scale.right)]
+            with mpmath.workdps(work):
+                value = None if None in sides else sides[0] - sides[1]
+        else:
+            value, sides = _value_at(d, work), [1, 0]
         if value is not None and None not in sides and abs(value) < TINY * max(1, abs(sides[0]) + abs(sides[1])):
             return True
         work *= 2

@@ -213,10 +213,11 @@ def _z_digits(W, c, states: list) -> int:
     zero = W == 0
     scale = 0 if zero else _bits(abs(W)._mpf_)
     top = _bits(abs(c)._mpf_) if c != 0 else -10**9
-    for state in states:
-        for a in (state if isinstance(state, list) else [state]):
-            if not zero and type(a) is mpmath.mpf and a != 0 and mpmath.isfinite(a):
-                top = max(top, _bits(a._mpf_) + scale)
+    if not zero:
+        for state in states:
+            for a in (state if isinstance(state, list) else [state]):
+                if type(a) is mpmath.mpf and a._mpf_[1]:          # (a mantissa: finite and not 0)
+                    top = max(top, _bits(a._mpf_) + scale)
     return max(0, int((top + 1) * 0.30103) + 1)
 
 
@@ -447,8 +448,14 @@ class Recurrence:
         pre-activation's integer part (e^z needs z's), or those a pre-activation lost cancelling W a against c."""
         with mpmath.workdps(DIGITS):
             W, c = evaluate(self.W), evaluate(self.c)
-            lost = max((_cancelling(abs(W * a) + abs(c), W * a + c) for a in states if c and type(a) is mpmath.mpf
-                        and mpmath.isfinite(a)), default=0)
+            lost = 0
+            if c and W:                      # (W a and c of opposite signs and about one size: all that can cancel)
+                (w_sign, _, w_exp, w_bc), (c_sign, _, c_exp, c_bc) = W._mpf_, c._mpf_
+                for a in states:
+                    raw = a._mpf_ if type(a) is mpmath.mpf else None
+                    if raw and raw[1] and raw[0] ^ w_sign != c_sign and \
+                            abs(raw[2] + raw[3] + w_exp + w_bc - c_exp - c_bc) <= 2:
+                        lost = max(lost, _cancelling(abs(W * a) + abs(c), W * a + c))
         return max(_z_digits(W, c, states), lost)
 
     def _escaping(self, step: Callable) -> Callable:

@@ -119,7 +119,7 @@ class _Run:
 
     def __init__(self, step, slopes, M, start, prec: int):
         self.prec, self.slopes = prec, slopes
-        self.tiny = mpmath.mpf(10) ** -(mpmath.libmp.prec_to_dps(prec) // 2)
+        self.tiny = -(prec // 2)             # a slope below 2^tiny (half the digits) is computed again
         with mpmath.workprec(prec):
             self.step = [(compile_at(e, tuple(step.variables), prec), e.has(sympy.Add)) for e in step.expr]
             self.step_fn = step
@@ -141,11 +141,15 @@ class _Run:
         return cls._known[args]
 
     def states(self, last: int) -> list | None:
-        """a<0> ... a<last> (lists of mpmath numbers); None where one on the way is not a finite real number."""
+        """a<0> ... a<last> (lists of mpmath numbers); None where one on the way is not a finite real number. A
+        state that is its predecessor to every bit is a fixed point of the run: the states after it are it."""
         with mpmath.workprec(self.prec):
             while len(self.list) <= last and self.list[-1] is not None:
                 state = self.list[-1]
-                self.list.append(_real([self._finer(self.step_fn, k, state, f(*state), cancels, 0)
+                if len(self.list) > 1 and _same(state, self.list[-2]):
+                    self.list.append(state)
+                    continue
+                self.list.append(_real([self._finer(self.step_fn, k, state, f(*state), cancels, -MOST_BITS)
                                         for k, (f, cancels) in enumerate(self.step)]))
         return self.list if all(s is not None for s in self.list[:last + 1]) else None
 
@@ -159,7 +163,8 @@ class _Run:
         with mpmath.workprec(self.prec):
             for t in range(lo, hi):
                 if t not in self.J:
-                    self.J[t] = self._jacobian(states[t])
+                    same = t > 0 and states[t] is states[t - 1] and t - 1 in self.J     # (at a fixed point)
+                    self.J[t] = self.J[t - 1] if same else self._jacobian(states[t])
                 if self.J[t] is None:
                     return None
                 out.append(self.J[t])
@@ -176,19 +181,31 @@ class _Run:
 
     def _finer(self, fn: Lambda, k: int, state: list, value, cancels: bool, below):
         """Entry k of fn at the state, computed at the run's precision as ``value``; where it is written with a
-        difference (``cancels``) and comes out ``below`` in size or 0 (a next state: 0; a slope: 10^(-digits/2)),
+        difference (``cancels``) and comes out below 2^below in size or 0 (a next state: 0; a slope: half its bits),
         at twice as many digits and so on until two evaluations agree to DIGITS + 5 digits (numeric.accurate_at;
         0 where it stays 0 up to MOST_DIGITS, nan where it does not settle): ln(1 + e^z) is 0 at z = -1000 until
         ~440 digits, 1 - tanh^2(z) at |z| ~ 1000 until ~870."""
-        if not cancels or type(value) is not mpmath.mpf or (abs(value) >= below and value):
+        if not cancels or type(value) is not mpmath.mpf:
+            return value
+        raw = value._mpf_
+        if raw[1] and raw[2] + raw[3] > below:            # (a mantissa: not 0, and at least 2^below in size)
             return value
         finer = accurate_at(fn.expr[k], tuple(fn.variables), tuple(state), value, DIGITS + 5, MOST_DIGITS)
         return mpmath.nan if finer is None else finer
 
 
+def _same(a: list, b: list) -> bool:
+    """Whether two states are one to every bit."""
+    return all(x._mpf_ == y._mpf_ for x, y in zip(a, b))
+
+
 def _real(values: list) -> list | None:
     """The values when all are finite real mpmath numbers, else None."""
-    return values if all(type(v) is mpmath.mpf and mpmath.isfinite(v) for v in values) else None
+    return values if all(type(v) is mpmath.mpf and (v._mpf_[1] or v._mpf_ == _ZERO) for v in values) else None
+
+
+_ZERO = mpmath.libmp.fzero
+MOST_BITS = 2**64                    # (any number not 0 is larger than 2^-MOST_BITS)
 
 
 def _product(factors: list, mean: bool):

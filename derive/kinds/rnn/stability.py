@@ -232,7 +232,8 @@ def analyse(c: Config) -> Stability:
     rec = Recurrence(c.phi, dphi, c.W_a, constant(c))
     traj = rec.trajectory(c.a0, *iterates(c.T))
     W, cc = evaluate(c.W_a), evaluate(constant(c))
-    check_domain(c.phi, dphi, [W * evaluate(a) + cc for a in traj if abs(a) <= DIVERGED])
+    values = (mpmath.mpf(a._mpf_) for a in traj if a.is_Float)      # (oo, a state that overflowed, left out)
+    check_domain(c.phi, dphi, [W * v + cc for v in values if abs(v) <= DIVERGED])
     star, exact = _fixed_point(c, rec, traj)
     if star is not None:
         check_domain(c.phi, dphi, [evaluate(c.W_a * star + constant(c))], "the fixed point")

@@ -7,6 +7,8 @@ singular value of W_a bound it for every state.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 import mpmath
@@ -275,8 +277,9 @@ def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
 
 # --- stability: narration -----------------------------------------------------------------
 
+@functools.lru_cache(maxsize=16)
 def _maps(u: Units) -> tuple:
-    """The recurrence as the checker's own runs take it (orbits)."""
+    """The recurrence as the checker's own runs take it (orbits), made once a spec."""
     return VectorRecurrence(u.phi, slope(u.phi)[0], u.W_a, u.c).orbit_maps
 
 
