@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy
 from sympy import ImmutableMatrix, MatMul
 
+from ...written import Partial, Sym
 from ...steps import Answer, Solution, chain, let, say, step
 from ...symbols import Times
 from ...words import join_pieces
@@ -299,19 +300,19 @@ def _ce_derived(c: Config, eq: Equation, flow: Flow, y: int):
     zname, n = flow.wrt, c.shape(flow.wrt)[0]
     z = c.values[zname].entries
     total = sympy.Add(*[sympy.exp(e) for e in z])
-    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", f"{{p}}_{{{j + 1}}}", positive=True) for j in range(n)]
+    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", Sym("p", sub=str(j + 1)), positive=True) for j in range(n)]
     meaning = {p[j]: sympy.exp(z[j]) / total for j in range(n)}
     g = flow.upstream.scalar
     chains = [chain(sym(c, eq.name), -g * sympy.log(p[y]))]
     out = []
     for j in range(n):
         dp = nm.NOTATION.symbol(f"dsoftmax({zname})[{y}]/d{zname}[{j}]",
-                                rf"\frac{{\partial {{p}}_{{{y + 1}}}}}{{\partial {{{nm.latex(zname)}}}_{{{j + 1}}}}}")
+                                Partial(Sym("p", sub=str(y + 1)), Sym(nm.written(zname), sub=str(j + 1))))
         delta = int(j == y)
         meaning[dp] = sympy.diff(meaning[p[y]], z[j])
         chains.append(chain(dp, meaning[dp], p[y] * (delta - p[j])))
         dz = nm.NOTATION.symbol(f"d{c.top}/d{zname}[{j}]",
-                                rf"\frac{{\partial {nm.latex(c.top)}}}{{\partial {{{nm.latex(zname)}}}_{{{j + 1}}}}}")
+                                Partial(nm.written(c.top), Sym(nm.written(zname), sub=str(j + 1))))
         meaning[dz] = flow.value.entries[j]
         chains.append(chain(dz, Times(-g / p[y], dp, evaluate=False), Times(-g / p[y], p[y] * (delta - p[j]),
                                                                            evaluate=False), g * (p[j] - delta)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import mpmath
 import sympy
 
+from ...written import Sym
 from ... import numeric
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from . import names as nm
@@ -70,7 +71,7 @@ def _entry(node: Index, c: Config) -> sympy.Expr:
 def entry_sym(name: str, index: tuple) -> sympy.Symbol:
     """Entry i (or i, j) of a vector or matrix name, 0-based as in the spec, written 1-based: p[2] is p₃."""
     written = ",".join(str(i + 1) for i in index)
-    return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), f"{{{nm.latex(name)}}}_{{{written}}}",
+    return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), Sym(nm.written(name), sub=written),
                               real=True)
 
 
