@@ -223,14 +223,15 @@ def grid(body, box, labels):
                  W - left)
     heights = [max([LINE] + [_tall(meaning, labels) + 0.12 for _, meaning, _ in row]) for row in rows]
     legend_h = sum(heights)
-    top = max([_tall(lab, labels) + 0.1 for lab in body.col_labels] + [0])
+    overhang = max([_tall(lab, labels) / 2 for lab in body.row_labels] + [0]) if body.col_labels else 0.0
+    top = max([_tall(lab, labels) + 0.1 + overhang for lab in body.col_labels] + [0])
     size = min(0.6, (W - left) / max(body.cols, 1), (H - legend_h - top - 0.1) / max(body.rows, 1))
     y_top = legend_h + 0.1 + body.rows * size
     items = [Rect(left, y_top - body.rows * size, body.cols * size, body.rows * size, None, "derivegrey")]
     for c, count in _runs_of_cells(body.cells):
         items += _cell(c, count, left + c.col * size, y_top - (c.row + 1) * size, size, palette, labels)
     items += _grid_lines(body, left, y_top, size)
-    edge = _edge_labels(body, labels, left, y_top, size)
+    edge = _edge_labels(body, labels, left, y_top, size, max(0.0, overhang - size / 2))
     items += edge
     right = max([extent(t, labels)[2] for t in edge] + [0.0])
     y = legend_h
@@ -251,14 +252,15 @@ def _tall(label, labels, size: str = "tiny") -> float:
     return h + d
 
 
-def _edge_labels(body, labels, left: float, y_top: float, size: float) -> list:
-    """The row labels left of the grid and the column labels over it, every so many when they would touch."""
+def _edge_labels(body, labels, left: float, y_top: float, size: float, lift: float = 0.0) -> list:
+    """The row labels left of the grid and the column labels over it (raised by ``lift``, clear of the first row's
+    label), every so many when they would touch."""
     rows = max([_tall(lab, labels) + 0.06 for lab in body.row_labels] + [0.34])
     cols = max([text_width(lab, labels, "tiny") + 0.1 for lab in body.col_labels] + [0.34])
     every_row, every_col = max(1, math.ceil(rows / size)), max(1, math.ceil(cols / size))
     items = [Text(left - 0.1, y_top - (r + 0.5) * size, lab, "east", size="tiny")
              for r, lab in enumerate(body.row_labels) if r % every_row == 0]
-    return items + [Text(left + (k + 0.5) * size, y_top + 0.05, lab, "south", size="tiny")
+    return items + [Text(left + (k + 0.5) * size, y_top + 0.05 + lift, lab, "south", size="tiny")
                     for k, lab in enumerate(body.col_labels) if k % every_col == 0]
 
 
@@ -377,8 +379,15 @@ def _box_text(lines, cx: float, base: float, upright: bool) -> list:
 def layout(body, box: tuple[float, float], labels) -> Drawing:
     """A body laid out to fit a box (width, height) in cm; ``labels`` measures a label (derive.formats.labels)."""
     kind = type(body).__name__
-    drawn = {"Plot": plot, "Grid": grid, "Boxes": boxes, "Circuit": circuit}[kind](body, box, labels)
-    return drawn if kind == "Circuit" else fit(drawn, box)      # a circuit is spread to fit, its labels kept clear
+    draw = {"Plot": plot, "Grid": grid, "Boxes": boxes, "Circuit": circuit}[kind]
+    drawn, room = draw(body, box, labels), box
+    for _ in range(3):                        # too large: laid out again in less room (its labels keep their size)
+        over = max(drawn.width / box[0], drawn.height / box[1])
+        if over <= 1 + 1e-9 or kind == "Circuit":
+            return drawn
+        room = (room[0] / over, room[1] / over)
+        drawn = draw(body, room, labels)
+    return fit(drawn, box)
 
 
 def fit(d: Drawing, box: tuple[float, float]) -> Drawing:

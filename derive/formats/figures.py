@@ -10,16 +10,14 @@ from __future__ import annotations
 import dataclasses
 import numbers
 
-import math
-
 import sympy
 
 from ..notation import EMPTY, Notation
-from ..numeric import decimal_text, json_number
+from ..numeric import json_number
 from . import latex as tex
 from .drawing import Dot, Path, Rect, Text, extent
 from .drawing_bodies import layout
-from .labels import Labels, _number
+from .labels import Labels, number_label as _number
 from .tikz import picture
 
 BOXES = {"article": (12.5, 7.0), "slide": (11.0, 5.8)}

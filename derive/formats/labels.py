@@ -27,10 +27,11 @@ from .plain import plain_xml
 PT = 2.54 / 72.27                      # a TeX point in cm
 PX = 40                                # SVG pixels to a centimetre
 SVG_SIZES = {"small": 12.0, "tiny": 10.0}
+SPARE = 0.3                            # pt
 ITALIC = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZαβγδϵεζηθϑικλμνξπρϱσςτυϕφχψω∂")
 
 
-def _number(label) -> str | None:
+def number_label(label) -> str | None:
     """A number's text (4 significant digits; 'm e k' for m · 10^k; 'p/q'), or None when the label is not a
     number."""
     if isinstance(label, bool):
@@ -68,7 +69,7 @@ def label_mathml(label, notation: Notation = EMPTY) -> str | None:
         return None
     if isinstance(label, Tick):
         return label.mathml
-    shown = _number(label)
+    shown = number_label(label)
     if shown is not None and "/" not in shown:
         return number_mathml(shown)
     return _expr_mathml(label, notation)                  # a fraction, or maths
@@ -97,9 +98,12 @@ class Labels:
         return SVG_SIZES[size] / 10 / PX if self.setup == "svg" else PT
 
     def measure(self, label, size: str = "small") -> tuple[float, float, float]:
-        """The label's width, height and depth in cm."""
+        """The label's width, height and depth in cm, with a little to spare (2 % and 0.3 pt: what the layout's
+        rules leave out, a kern here and there)."""
         b, k = self.box(label, size), self.scale(size)
-        return b.w * k, b.h * k, b.d * k
+        if b.w == 0:
+            return 0.0, 0.0, 0.0
+        return (b.w * 1.02 + SPARE) * k, (b.h + SPARE) * k, (b.d + SPARE) * k
 
     def plain(self, label) -> str:
         """The label as one line of plain text."""
@@ -144,4 +148,4 @@ def _n(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-__all__ = ["Labels", "label_mathml", "number_mathml", "svg_items", "PT", "PX"]
+__all__ = ["Labels", "label_mathml", "number_label", "svg_items", "PT", "PX"]

@@ -17,7 +17,7 @@ import functools
 from dataclasses import dataclass, replace
 from xml.dom.minidom import Element
 
-from .font_widths import EM, WIDTHS
+from .font_widths import EM, SHAPES, WIDTHS
 
 # (setup, size) -> the point sizes of text, script and scriptscript style, and the distance between baselines.
 SIZES = {("article", "tiny"): (8.0, 6.0, 5.0, 9.5), ("article", "small"): (9.0, 6.0, 5.0, 11.0),
@@ -29,14 +29,14 @@ RELATIONS = set("=<>≤≥≠≈∼≡∈→←↦")
 PUNCTUATION = set(",;")
 OPENING, CLOSING = set("([{⟨⌊⌈|‖"), set(")]}⟩⌋⌉|‖")
 INVISIBLE = {"\u2061", "\u2062", "\u2063", ""}
-MIDDLE = set("+−-×⋅·±=<>≤≥≠≈∼∈→←↦*")
-ASCENDERS = set("bdfhiklt0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ∂ΓΔΘΛΞΠΣΥΦΨΩβδζθϑλξ!?/′∞∇∑∏√[]()|‖⟨⟩⌊⌋⌈⌉")
-DESCENDERS = set("gjpqyβγζημξρϱςφϕχψ,;()[]|‖⟨⟩⌊⌋⌈⌉∑∏√")
 BOLD = {chr(0x1D400 + k): chr(ord("A") + k) for k in range(26)} | \
     {chr(0x1D41A + k): chr(ord("a") + k) for k in range(26)} | {chr(0x1D7CE + k): str(k) for k in range(10)}
+SCRIPTED = dict(zip("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹ᵢⱼₖₙₜᵀ", "01234567890123456789ijkntT"))
 MU = 1 / 18                        # TeX's math unit, of the current size
 ARRAYCOLSEP = 5.0                  # pt: half the gap between a matrix's columns
 RULE = 0.04                        # a fraction's bar, of the size
+NULLDELIMITER = 1.2                # pt: either side of a fraction (TeX's \nulldelimiterspace)
+SCRIPTSPACE = 0.5                  # pt: after a script
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,24 @@ class Metrics:
         return SIZES[(self.setup, self.size)][3]
 
     def width(self, ch: str, cls: str, level: int) -> float:
+        if ch in SCRIPTED:                                   # x₁ in words: LaTeX sets the 1 as a script
+            return self.width(SCRIPTED[ch], "rm", level + 1)
         style = "text" if cls == "tx" else STYLES[min(level, 2)]
         table = WIDTHS[self.setup][self.size][style]
         for name in (cls, "rm", "it", "sy"):
             if ch in table.get(name, {}):
                 return table[name][ch]
         return EM[self.setup][self.size] * self.points(level) / self.points(0)     # an unknown character: an M
+
+    def shape(self, ch: str, cls: str, level: int) -> tuple[float, float]:
+        """A character's height and depth: as pdflatex sets it in text style, scaled to the level's size."""
+        table, scale = SHAPES[self.setup][self.size], self.points(level) / self.points(0)
+        for name in (cls, "rm", "it", "sy"):
+            if ch in table.get(name, {}):
+                h, d = table[name][ch]
+                return h * scale, d * scale
+        size = self.points(level)                               # an unknown character: as tall as a parenthesis
+        return 0.75 * size, 0.25 * size
 
 
 def run(text: str, cls: str, level: int, m: Metrics) -> Box:
@@ -115,8 +127,8 @@ def run(text: str, cls: str, level: int, m: Metrics) -> Box:
         text = "".join(BOLD.get(ch, ch) for ch in text)
     size = m.points(level)
     width = sum(m.width(ch, cls, level) for ch in text)
-    h = (0.75 if any(ch in ASCENDERS for ch in text) else 0.6 if any(ch in MIDDLE for ch in text) else 0.45) * size
-    d = (0.25 if any(ch in DESCENDERS for ch in text) else 0.0) * size
+    shapes = [m.shape(ch, cls, level) for ch in text if not ch.isspace()]
+    h, d = max([s[0] for s in shapes] + [0.0]), max([s[1] for s in shapes] + [0.0])
     return Box(width, h, d, (Run(0.0, 0.0, text, cls, size, width),) if text else ())
 
 
@@ -184,16 +196,27 @@ class _Layout:
         return hbox(boxes, _spacing(kids, level, self.m))
 
     def scripts(self, el: Element, level: int) -> Box:
+        """Scripts by TeX's rules (The TeXbook, appendix G, 18a-18f): raised and lowered from the base, apart from
+        each other by four rule thicknesses, the superscript's bottom at least 4/5 of an x-height up."""
         kids = _kids(el)
         base = self.node(kids[0], level)
         size, small = self.m.points(level), level + 1
         sub = self.node(kids[1], small) if el.tagName in ("msub", "msubsup") else None
         sup = self.node(kids[-1], small) if el.tagName in ("msup", "msubsup") else None
-        up = max(0.413 * size, base.h - 0.386 * self.m.points(small), (sup.d + 0.108 * size) if sup else 0.0)
-        down = max((0.247 if sup else 0.15) * size, base.d + 0.05 * self.m.points(small),
-                   (sub.h - 0.344 * size) if sub else 0.0)
-        if sub is not None and sup is not None and (up - sup.d) - (sub.h - down) < 0.16 * size:
-            down += 0.16 * size - ((up - sup.d) - (sub.h - down))
+        token = kids[0].tagName in ("mi", "mn", "mo", "mtext") and _text(kids[0]) not in "∑∏"     # a big operator: a box
+        up = 0.0 if token else base.h - 0.386 * self.m.points(small)
+        down = 0.0 if token else base.d + 0.05 * self.m.points(small)
+        x_height, rule = 0.431 * size, RULE * size
+        if sup is not None:
+            up = max(up, 0.413 * size, sup.d + x_height / 4)
+        if sub is not None:
+            down = max(down, 0.247 * size if sup is not None else 0.15 * size, sub.h - 0.8 * x_height)
+        if sub is not None and sup is not None:
+            if (up - sup.d) - (sub.h - down) < 4 * rule:
+                down = 4 * rule - (up - sup.d) + sub.h
+                lift = 0.8 * x_height - (up - sup.d)
+                if lift > 0:
+                    up, down = up + lift, down - lift
         items, w, h, d = list(base.items), base.w, base.h, base.d
         gap = 0.05 * size
         for script, dy in ((sup, up), (sub, -down)):
@@ -201,7 +224,7 @@ class _Layout:
                 items += script.moved(base.w + gap, dy)
                 w = max(w, base.w + gap + script.w)
                 h, d = max(h, dy + script.h), max(d, script.d - dy)
-        return Box(w + 0.05 * size, h, d, tuple(items))
+        return Box(w + SCRIPTSPACE, h, d, tuple(items))
 
     def fraction(self, kids: list[Element], level: int) -> Box:
         size, small = self.m.points(level), level + 1
@@ -209,9 +232,9 @@ class _Layout:
         axis, t = 0.25 * size, RULE * size
         up = max(0.394 * size, axis + t / 2 + t + num.d)
         down = max(0.345 * size, t / 2 + t + den.h - axis)
-        w = max(num.w, den.w) + 0.24 * size
+        w = max(num.w, den.w) + 2 * NULLDELIMITER
         items = list(num.moved((w - num.w) / 2, up)) + list(den.moved((w - den.w) / 2, -down))
-        items.append(Bar(0.06 * size, axis - t / 2, w - 0.12 * size, t))
+        items.append(Bar(NULLDELIMITER, axis - t / 2, w - 2 * NULLDELIMITER, t))
         return Box(w, up + num.h, down + den.d, tuple(items))
 
     def root(self, inner: Box, level: int) -> Box:
@@ -265,11 +288,15 @@ def _em(width: str) -> float:
 
 
 def _kind(el: Element) -> str:
-    """TeX's class of an atom: 'bin', 'rel', 'punct', 'open', 'close', 'op' (a name), 'none' (an invisible
-    operator) or 'ord'."""
+    """TeX's class of an atom: 'bin', 'rel', 'punct', 'open', 'close', 'op' (a name), 'inner' (a group between
+    fences, LaTeX's \\left ... \\right), 'none' (an invisible operator) or 'ord'."""
     text = _text(el)
     if el.tagName == "mi" and len(text) > 1:
         return "op"
+    if el.tagName == "mrow":
+        kids = _kids(el)
+        fenced = len(kids) > 1 and all(k.tagName == "mo" for k in (kids[0], kids[-1]))
+        return "inner" if fenced and _text(kids[0]) in OPENING and _text(kids[-1]) in CLOSING else "ord"
     if el.tagName != "mo":
         return "ord"
     if text in INVISIBLE:
@@ -282,8 +309,18 @@ def _kind(el: Element) -> str:
     return "close" if text in CLOSING and text not in OPENING else "ord"
 
 
+# TeX's spacing between atoms (The TeXbook, chapter 18): 1 thin, 2 medium, 3 thick space; negative: only in text
+# style (not in scripts).
+ATOMS = ("ord", "op", "bin", "rel", "open", "close", "punct", "inner")
+SPACES = dict(zip(ATOMS, (
+    (0, 1, -2, -3, 0, 0, 0, -1), (1, 1, 0, -3, 0, 0, 0, -1), (-2, -2, 0, 0, -2, 0, 0, -2),
+    (-3, -3, 0, 0, -3, 0, 0, -3), (0, 0, 0, 0, 0, 0, 0, 0), (0, 1, -2, -3, 0, 0, 0, -1),
+    (-1, -1, 0, -1, -1, -1, -1, -1), (-1, 1, -2, -3, -1, 0, -1, -1))))
+MUS = {0: 0, 1: 3, 2: 4, 3: 5}
+
+
 def _spacing(kids: list[Element], level: int, m: Metrics) -> list[float]:
-    """The space before each atom of a row, by TeX's table (none in script styles, but after a name)."""
+    """The space before each atom of a row, by TeX's table."""
     mu = MU * m.points(level)
     gaps, previous = [], None
     for el in kids:
@@ -298,13 +335,8 @@ def _spacing(kids: list[Element], level: int, m: Metrics) -> list[float]:
 def _gap(before: str | None, kind: str, mu: float, level: int) -> float:
     if before is None:
         return 0.0
-    if "bin" in (before, kind):
-        return 4 * mu if level == 0 else 0.0
-    if "rel" in (before, kind):
-        return 5 * mu if level == 0 else 0.0
-    if before == "punct":
-        return 3 * mu if level == 0 else 0.0
-    return 3 * mu if before == "op" and kind in ("ord", "op") else 0.0
+    code = SPACES[before][ATOMS.index(kind)]
+    return 0.0 if code < 0 and level > 0 else MUS[abs(code)] * mu
 
 
 def _grown(kids: list[Element], boxes: list[Box], level: int, m: Metrics) -> list[Box]:
@@ -319,17 +351,21 @@ def _grown(kids: list[Element], boxes: list[Box], level: int, m: Metrics) -> lis
     h, d = max(b.h for b in inner), max(b.d for b in inner)
     if h + d <= 1.05 * size:
         return boxes
+    axis = 0.25 * size
+    half = max(h - axis, d + axis) + 0.05 * size                 # centred on the axis, as TeX's delimiters are
     out = list(boxes)
     for n, k in enumerate(fences):
         text = _text(kids[k])
         closing = text not in OPENING or (text in CLOSING and n > 0)
-        out[k] = bracket(text, h + 0.05 * size, d + 0.05 * size, size, closing)
+        out[k] = bracket(text, axis + half, half - axis, size, closing)
     return out
 
 
 def bracket(kind: str, h: float, d: float, size: float, closing: bool) -> Box:
-    """A bracket, parenthesis or bar as tall as h above the baseline and d below, drawn."""
-    w, t = 0.58 * size, 0.045 * size
+    """A bracket, parenthesis or bar as tall as h above the baseline and d below, drawn; as wide as TeX's (whose
+    tallest delimiters, built from pieces, are wider)."""
+    wide = {"|": 0.34, "‖": 0.56, "(": 0.5, ")": 0.5}.get(kind, 0.58 if h + d <= 3.0 * size else 0.72)
+    w, t = wide * size, 0.045 * size
     inner, outer = (0.46 * size, 0.16 * size) if not closing else (0.12 * size, 0.42 * size)     # serif ends, stem
     if kind in "[]⌊⌋⌈⌉":
         points = ((inner, h), (outer, h), (outer, -d), (inner, -d))
