@@ -166,22 +166,6 @@ def check(part) -> None:
             check(p)
 
 
-def children(part) -> tuple:
-    """The parts directly inside a part (for walking the structure)."""
-    if isinstance(part, Sym):
-        return tuple(p for p in (part.base, part.sub, part.sup, part.example, part.time, part.layer)
-                     if p is not None)
-    if isinstance(part, Frac):
-        return (part.num, part.den)
-    if isinstance(part, Partial):
-        return (part.of, part.wrt)
-    if isinstance(part, Fenced):
-        return (part.inner,)
-    if isinstance(part, Row):
-        return part.parts
-    return ()
-
-
 def rewrite(part, fn):
     """The part with ``fn`` applied to every part inside it, innermost first (``fn`` returns its argument
     to leave a part as it is)."""
@@ -222,11 +206,5 @@ def text(part) -> str:
     return "√"
 
 
-def written(value) -> "Part":
-    """A symbol's written form from what a kind gives: a part as it is (checked)."""
-    check(value)
-    return value
-
-
-__all__ = ["Sym", "Op", "Upright", "Frac", "Partial", "Fenced", "Row", "Root", "ROOT", "Part", "check",
-           "children", "rewrite", "text", "written"]
+__all__ = ["Sym", "Op", "Upright", "Frac", "Partial", "Fenced", "Row", "Root", "ROOT", "Part", "check", "rewrite",
+           "text"]
