@@ -25,7 +25,7 @@ NUMERICAL, CLOZE, MULTICHOICE, ESSAY = "numerical", "cloze", "multichoice", "ess
 # Conventions of derive's own asks (a kind of another package gets the general layout):
 SHAPES = frozenset({"shapes", "receptive-field", "output-size"})      # lists that are extents: h × w × c
 ITEMS = {"shapes": "layer"}                                           # what the items of a list are
-GIVEN = {"updates": frozenset({"step"}), "derivative": frozenset({"t"}), "stability": frozenset({"T"})}
+GIVEN = {"updates": frozenset({"step"}), "lr": frozenset({"step"}), "derivative": frozenset({"t"}), "stability": frozenset({"T"})}
 TOLERANCES = ("relative", "absolute", "digits")
 DOUBLE_MAX = Fraction(int(2 ** 1023 * (2 - 2 ** -52)))
 _RATIO = re.compile(r"-?\d+/\d+")

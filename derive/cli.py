@@ -6,8 +6,10 @@ import contextlib
 import functools
 import os
 import sys
+import time
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .errors import DeriveError, Unanswered, printable
@@ -179,17 +181,46 @@ def schema():
 
 
 VARIANTS_FORMAT = ("Formats of each variant's files, comma-separated (json by default; every format of `derive "
-                   "solutions` and `derive problems`: a format that serves both sheets writes both).")
+                   "solutions` and `derive problems`: a format that serves both sheets writes both). With --stress: "
+                   "html and/or pdf, the report with a histogram of each number.")
+
+
+PROGRESS_DELAY = 2.0         # seconds a run goes on before its progress bar shows (a shorter one shows none)
+
+
+class _LateBar:
+    """click's progress bar on standard error (done/total, time left), shown once the run has gone on for
+    PROGRESS_DELAY seconds: a run shorter than that prints nothing."""
+
+    def __init__(self, total: int):
+        self.total, self.started, self.bar = total, time.monotonic(), None
+
+    def update(self, done: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_DELAY:
+                return
+            self.bar = click.progressbar(length=self.total, label="derive variants", file=sys.stderr, show_pos=True,
+                                         show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @contextlib.contextmanager
 def _progress(quiet: bool, total: int):
-    """click's progress bar on standard error when it is a terminal (done/total, time left); silent otherwise."""
+    """A progress bar on standard error when it is a terminal and the run takes longer than PROGRESS_DELAY
+    seconds (``_LateBar``); silent otherwise, and with --quiet."""
     if quiet or total < 2 or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=total, label="derive variants", file=sys.stderr, show_pos=True, show_eta=True) as bar:
-        yield lambda done: bar.update(done - bar.pos)
+    bar = _LateBar(total)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
 
 
 @cli.command()
@@ -205,15 +236,19 @@ def _progress(quiet: bool, total: int):
 @click.option("--check", "check", metavar="DIR", help="Derive the variants of DIR's manifest again and compare "
                                                        "every file, byte for byte.")
 @click.option("--merge", "merge", metavar="DIR", help="Join the shards' manifests and answers in DIR.")
-@click.option("--stress", type=int, metavar="N", help="Draw N variants, write nothing, and report the spread of "
-                                                      "the answers and how often each require passes.")
+@click.option("--stress", type=int, metavar="N", help="Draw N variants, write no keys, and report the spread of "
+                                                      "the answers, the ways each is derived and how often each "
+                                                      "require passes (-f html,pdf: reports with histograms).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Derive each variant on this Dask cluster (the same "
+                                                                "files; pip install 'derive-keys[dask]').")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--templates", metavar="DIR", type=click.Path(exists=True, file_okay=False),
               help="A folder of templates put in front of the built-in ones.")
 @click.option("--no-cache", "no_cache", is_flag=True, help="Read and write nothing in the user's cache folder.")
 @click.option("--no-figures", "no_figures", is_flag=True, help="Leave the figures out.")
 @reports_errors
-def variants(spec, count, roster, fmt, output, shard, check, merge, stress, quiet, templates, no_cache, no_figures):
+def variants(spec, count, roster, fmt, output, shard, check, merge, stress, scheduler, quiet, templates, no_cache,
+             no_figures):
     """Write a variant of SPEC for every student of a roster, or a pool of variants.
 
     Each [problem.vary] table's fields are drawn per student (seeded by the
@@ -224,16 +259,21 @@ def variants(spec, count, roster, fmt, output, shard, check, merge, stress, quie
     from . import commands
     progress = functools.partial(_progress, quiet)
     if check or merge:
-        commands.variants_only(spec, count, roster, shard, stress)
+        commands.variants_only(spec, count, roster, shard, stress, None if check else scheduler)
         if check:
-            click.echo(commands.check_variants(check, templates, cache=not no_cache, progress=progress), nl=False)
+            click.echo(commands.check_variants(check, templates, cache=not no_cache, progress=progress,
+                                               scheduler=scheduler), nl=False)
         else:
             _echo(commands.merge_variants(merge, cache=not no_cache))
     elif stress is not None:
-        click.echo(commands.stress_variants(spec, stress, count, roster, progress=progress), nl=False)
+        given = click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT
+        text, written = commands.stress_variants(spec, stress, count, roster, progress=progress, scheduler=scheduler,
+                                                 fmt=fmt if given else None, out=output)
+        click.echo(text, nl=False)
+        _echo(written)
     else:
         _echo(commands.variants(spec, count, roster, fmt, output, shard, templates, not no_figures,
-                                cache=not no_cache, progress=progress))
+                                cache=not no_cache, progress=progress, scheduler=scheduler))
 
 
 @cli.command()

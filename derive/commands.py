@@ -194,36 +194,47 @@ def schema() -> str:
 
 def variants(spec=None, count: int | None = None, roster: str | None = None, fmt: str = "json",
              out: str | None = None, shard: str | None = None, templates=None, figures: bool = True,
-             cache: bool = True, progress=None) -> list[str]:
+             cache: bool = True, progress=None, scheduler: str | None = None) -> list[str]:
     """Write a variant of the spec for each student of a roster (a CSV file with an ``id`` column) or each of a
     pool of ``count`` variants, into the folder ``out`` (default out/variants): each variant's files in
     ``<id>/``, ``manifest.json`` and ``answers.csv`` (with ``shard`` 'i/N', the i-th of N slices and its own
     manifest and table, joined by ``merge_variants``). Returns the manifest's, the table's (and the book's)
-    paths. ``progress(total)``: a context manager yielding a function told how many variants are done."""
-    from .variants import roster as rosters, run
+    paths. ``progress(total)``: a context manager yielding a function told how many variants are done.
+    ``scheduler``: a Dask scheduler's address (tcp://HOST:PORT): each variant derived there (the same files)."""
+    from .variants import make, roster as rosters, run
     if spec is None:
         raise UsageError("derive variants needs a SPEC (a spec with [problem.vary] tables)")
     names = format_names(fmt, tuple(FORMATS), "variants")
     if _output(out) == "-":
         raise UsageError("variants are many files; give a folder with -o DIR")
     template_folders(templates)
-    opts = run.Options(tuple(names), templates, figures, cache)
-    return run.generate(spec, count, roster, opts, out, rosters.shard(shard), progress)
+    opts = run.Options(tuple(names), templates, figures, cache, _scheduler(scheduler))
+    return make.generate(spec, count, roster, opts, out, rosters.shard(shard), progress)
 
 
-def variants_only(spec, count, roster, shard, stress) -> None:
-    """--check and --merge take the folder alone."""
+def _scheduler(given: str | None) -> str | None:
+    """The scheduler's address once it answers (before anything is drawn), or None."""
+    if given is None:
+        return None
+    from .variants import cluster
+    cluster.reachable(given)
+    return given.strip()
+
+
+def variants_only(spec, count, roster, shard, stress, scheduler=None) -> None:
+    """--check and --merge take the folder alone (--check may take a --scheduler; --merge derives nothing)."""
     given = [name for name, value in (("SPEC", spec), ("--count", count), ("--roster", roster), ("--shard", shard),
-                                      ("--stress", stress)) if value is not None]
+                                      ("--stress", stress), ("--scheduler", scheduler)) if value is not None]
     if given:
         raise UsageError(f"--check and --merge read everything from the folder's manifest; leave out {', '.join(given)}")
 
 
-def check_variants(folder: str, templates=None, cache: bool = True, progress=None) -> str:
-    """Derive the variants of a folder's manifest again and compare every file byte for byte: a report when they
-    match, VariantsDiffer (exit status 1) naming the files that do not."""
+def check_variants(folder: str, templates=None, cache: bool = True, progress=None,
+                   scheduler: str | None = None) -> str:
+    """Derive the variants of a folder's manifest again (on a Dask cluster with ``scheduler``) and compare every
+    file byte for byte: a report when they match, VariantsDiffer (exit status 1) naming the files that do not."""
     from .variants import audit
-    return audit.check(folder, templates, cache, progress)
+    return audit.check(folder, templates, cache, progress, _scheduler(scheduler))
 
 
 def merge_variants(folder: str, cache: bool = True) -> list[str]:
@@ -232,14 +243,29 @@ def merge_variants(folder: str, cache: bool = True) -> list[str]:
     return audit.merge(folder, cache)
 
 
-def stress_variants(spec, n: int, count=None, roster=None, progress=None) -> str:
-    """Draw n variants and report the spread of each question's answers and each require's acceptance."""
-    from .variants import stress
+STRESS_FORMATS = ("html", "pdf")
+
+
+def stress_variants(spec, n: int, count=None, roster=None, progress=None, scheduler: str | None = None,
+                    fmt: str | None = None, out: str | None = None) -> tuple[str, list[str]]:
+    """Draw n variants and report the spread of each question's answers (a histogram each in the HTML and PDF
+    reports, ``fmt`` 'html', 'pdf' or both, written as ``out``/<spec>-stress.html and .pdf), how often each
+    way of deriving it occurs, and each require's acceptance: the text report and the paths written."""
+    from .variants import report, stress
     if spec is None:
         raise UsageError("derive variants --stress N needs a SPEC")
     if count is not None or roster is not None:
         raise UsageError("--stress N draws N variants of its own: leave out --count and --roster")
-    return stress.report(spec, n, progress)
+    if scheduler is not None:
+        raise UsageError("--stress derives its variants on this machine's cores: leave out --scheduler")
+    names = [] if fmt is None else format_names(fmt, STRESS_FORMATS, "stress report")
+    if _output(out) == "-":
+        raise UsageError("--stress writes its text to standard output; give -o FILE or -o DIR for the reports")
+    stats = stress.analyse(spec, n, progress)
+    targets = _targets(names, out, f"{stats.name}-stress") if names else []
+    made = {"html": lambda: report.to_html(stats), "pdf": lambda: report.to_pdf(stats)}
+    data = [made[name]() for name in names]                       # everything made before anything is written
+    return stress.text(stats), [output.write(path, blob) for path, blob in zip(targets, data)]
 
 
 def grade(folder, responses, out: str | None = None, feedback: str | None = None) -> tuple[list[str], list[str]]:

@@ -282,7 +282,8 @@ def _count(low: int, high: int | None) -> str:
 class ListOf(Type):
     """A list of ``min_len`` to ``max_len`` entries of ``item``. ``names`` names the entries of a list of fixed
     length ([height, width]; ``words`` says it otherwise); ``each`` is the field an entry's error names: "{field}"
-    (the list's), "{field}[{k}]" (counted from 0) or "{field}[{n}]" (from 1)."""
+    (the list's) or "{field}[{n}]", the entry's place counted from 1 as every list position a message names
+    ("{field}[{k}]" is the same place)."""
 
     item: Type
     min_len: int = 1
@@ -306,7 +307,7 @@ class ListOf(Type):
         if not self.min_len <= len(value) <= (self.max_len or len(value)):
             raise FieldError(field, f"has {len(value)} {'entry' if len(value) == 1 else 'entries'}", value,
                              self.accepts())
-        return [self.item.read(v, self.each.format(field=field, k=k, n=k + 1)) for k, v in enumerate(value)]
+        return [self.item.read(v, self.each.format(field=field, k=n, n=n)) for n, v in enumerate(value, 1)]
 
     def shape(self) -> str:
         if self.words:

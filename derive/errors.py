@@ -97,11 +97,46 @@ class TexError(DeriveError):
     """The TeX engine is missing or failed; carries the relevant lines of the log."""
 
 
+DEPTHWISE = " with groups = the input's channels (a depthwise convolution)"
+ATTENTION = ("attention", "")
+# What courses, Keras and PyTorch's class names call a thing derive names otherwise: derive's word, and what to
+# say besides. Keys squashed (lower case, without spaces, '-' and '_'); used where the word is among the options.
+ALIASES: dict[str, tuple[str, str]] = {
+    "learningrate": ("lr", ""), "stepsize": ("lr", ""), "eta": ("lr", ""),
+    "multiheadattention": ATTENTION, "multiheadselfattention": ATTENTION, "selfattention": ATTENTION,
+    "mha": ATTENTION, "multiheadattn": ATTENTION, "scaleddotproductattention": ATTENTION, "sdpa": ATTENTION,
+    "depthwiseconv": ("conv", DEPTHWISE), "depthwiseconv2d": ("conv", DEPTHWISE),
+    "depthwiseconvolution": ("conv", DEPTHWISE), "dwconv": ("conv", DEPTHWISE),
+    "conv2d": ("conv", ""), "convolution": ("conv", ""),
+    "convtranspose2d": ("conv-transpose", ""), "conv2dtranspose": ("conv-transpose", ""),
+    "deconv": ("conv-transpose", ""), "transposedconv": ("conv-transpose", ""),
+    "linear": ("dense", ""), "fullyconnected": ("dense", ""), "fc": ("dense", ""),
+    "maxpooling2d": ("maxpool", ""), "maxpool2d": ("maxpool", ""), "averagepooling2d": ("avgpool", ""),
+    "avgpool2d": ("avgpool", ""), "globalaveragepooling2d": ("global-avgpool", ""),
+    "adaptiveavgpool2d": ("global-avgpool", " (an adaptive average pool to 1 × 1)"),
+    "batchnormalization": ("batchnorm", ""), "batchnorm1d": ("batchnorm", ""), "batchnorm2d": ("batchnorm", ""),
+    "layernormalization": ("layernorm", ""),
+    "epsilon": ("eps", ""), "l2": ("weight_decay", ""), "beta1": ("betas", " ([beta1, beta2])"),
+    "beta2": ("betas", " ([beta1, beta2])"),
+    "swish": ("silu", ""), "logsigmoid": ("log_sigmoid", ""), "crossentropy": ("cross_entropy", ""),
+}
+
+
+def squashed(word: str) -> str:
+    return "".join(c for c in word.lower() if c not in " -_")
+
+
 def did_you_mean(word: str, options, near: dict[str, str] | None = None) -> str:
-    """' (did you mean 'x'?)' when an option is close to word, else ''. Close: the same but for case, a
-    few edits away (one per three letters, at least one), the start of an option, or a known near miss
-    (``near``, e.g. {'kind': 'type'}). 'attention' is not close to 'flatten'."""
-    best = closest(str(word), [str(o) for o in options], near)
+    """' (did you mean 'x'?)' when an option is what word means (ALIASES: what courses, Keras or PyTorch call
+    it, with what to say besides: 'conv' with groups for a depthwise convolution) or close to it, else ''.
+    Close: the same but for case, a few edits away (one per three letters, at least one), the start of an
+    option, or a known near miss (``near``, e.g. {'kind': 'type'}). 'attention' is not close to 'flatten', nor
+    'learning_rate' to 'dampening'."""
+    options = [str(o) for o in options]
+    alias = ALIASES.get(squashed(str(word)))
+    if alias is not None and alias[0] in options:
+        return f" (did you mean '{alias[0]}'{alias[1]}?)"
+    best = closest(str(word), options, near)
     return f" (did you mean '{best}'?)" if best is not None else ""
 
 
@@ -109,8 +144,8 @@ def closest(word: str, options: list[str], near: dict[str, str] | None = None) -
     if near and word in near and near[word] in options:
         return near[word]
     low = word.lower()
-    scored = [(edits(low, o.lower()), o) for o in options]
     allowed = max(1, len(word) // 3) if len(word) >= 3 else 0        # 'x' is not a misspelt 'y'
+    scored = [(edits(low, o.lower(), allowed), o) for o in options]
     scored = [(d, o) for d, o in scored if d <= allowed]
     if scored:
         return min(scored)[1]
@@ -118,10 +153,11 @@ def closest(word: str, options: list[str], near: dict[str, str] | None = None) -
     return starts[0] if len(starts) == 1 else None
 
 
-def edits(a: str, b: str) -> int:
-    """Edit distance, a swap of neighbours counting as one edit (optimal string alignment)."""
-    if abs(len(a) - len(b)) > 3:
-        return abs(len(a) - len(b))
+def edits(a: str, b: str, most: int = 3) -> int:
+    """Edit distance, a swap of neighbours counting as one edit (optimal string alignment); any number above
+    ``most`` when it is more than that (two words whose lengths differ by more are not measured)."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1 + abs(len(a) - len(b))
     prev2, prev = None, list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         row = [i] + [0] * len(b)

@@ -17,8 +17,9 @@ Labels are strings or SymPy expressions (printed as maths); coordinates and size
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Callable, Union
 
 import sympy
 
@@ -132,12 +133,63 @@ class Figure:
         return type(self.body).__name__.lower()
 
 
+class Later(Sequence):
+    """A question's figures, drawn the first time anything reads them: ``Later(draw, *args)`` stands for the tuple
+    ``draw(*args)``. A derivation whose figures no one shows (``--no-figures``, ``figures = false``, a question's
+    answer read from Python) never draws them. Pickled (a worker's
+    result, a cache entry) it is the tuple itself, drawn then; equal to the tuple it stands for. ``sheetless``: none
+    of the figures shows anything on the problem sheet (``Figure.sheet`` None), so a sheet need not draw them."""
+
+    __slots__ = ("_draw", "_args", "_drawn", "sheetless")
+
+    def __init__(self, draw: Callable[..., tuple], *args, sheetless: bool = False):
+        self._draw, self._args, self._drawn, self.sheetless = draw, args, None, sheetless
+
+    def drawn(self) -> tuple:
+        """The figures, drawn now if they were not (with SymPy evaluating, whatever the caller's setting)."""
+        if self._drawn is None:
+            from sympy.core.parameters import evaluate, global_parameters
+            if global_parameters.evaluate:
+                self._drawn = tuple(self._draw(*self._args))
+            else:
+                with evaluate(True):
+                    self._drawn = tuple(self._draw(*self._args))
+            self._draw = self._args = None
+        return self._drawn
+
+    def __getitem__(self, index):
+        return self.drawn()[index]
+
+    def __len__(self) -> int:
+        return len(self.drawn())
+
+    def __iter__(self):
+        return iter(self.drawn())
+
+    def __eq__(self, other) -> bool:
+        return self.drawn() == (other.drawn() if isinstance(other, Later) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.drawn())
+
+    def __reduce__(self):
+        return tuple, (self.drawn(),)
+
+    def __repr__(self) -> str:
+        return repr(self.drawn()) if self._drawn is not None else f"Later({getattr(self._draw, '__name__', '?')})"
+
+
+def on_sheet(figures) -> Sequence:
+    """The figures a problem sheet looks at (for their ``sheet`` bodies): none, undrawn, when they are sheetless."""
+    return () if getattr(figures, "sheetless", False) else figures
+
+
 def without(obj):
     """A document (or a problem, part or question of one) with every question's figures left out: what
     --no-figures renders. Works on the model's shape (problems, parts, questions), not its classes."""
     from dataclasses import replace
     if hasattr(obj, "figures") and hasattr(obj, "answer"):
-        return replace(obj, figures=()) if obj.figures else obj
+        return obj if isinstance(obj.figures, tuple) and not obj.figures else replace(obj, figures=())
     if hasattr(obj, "questions") and hasattr(obj, "letter"):
         return replace(obj, questions=tuple(without(q) for q in obj.questions))
     if hasattr(obj, "parts"):

@@ -32,6 +32,7 @@ def run() -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     process.ONE_SHOT = True
+    process.CPU_AT_START = process.cpu_times()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
     try:
         from .cli import main

@@ -14,9 +14,14 @@ workers too. A worker that is stopped (SIGSTOP), or that the parent has not hear
 budget and a grace (stuck where no alarm reaches it), is ended, and the parent derives what it did not hand
 back.
 
-``DERIVE_JOBS`` sets how many processes derive (1: no worker); by default one a core, at most ``MAX_JOBS``.
-Fewer than ``MIN_SHARED`` questions are derived in the one process: forking and handing the results back
-would cost more than a worker saves (the HW5 key's ten questions take about 0.15 s in all).
+``DERIVE_JOBS`` sets how many processes derive (1: no worker). By default (``jobs``) a worker is started
+only for a core that is free: the console script reads how much of the machine sat idle while it loaded
+SymPy (its first second; Linux's /proc/stat), elsewhere the load average, and adds a process for each
+core that was idle at least ``IDLE_ENOUGH`` of the time, at most ``MAX_JOBS`` in all (``chosen``). A
+worker on a core someone else keeps busy makes the command slower, not faster: forking, handing the
+results back and waiting for the last question cost more than the share of a busy core it wins. Fewer
+than ``MIN_SHARED`` questions are derived in the one process: forking and handing the results back would
+cost more than a worker saves (the HW5 key's ten questions take about 0.15 s in all).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from . import process
 from .limits import OutOfTime
 
 MAX_JOBS = 4
@@ -41,19 +47,50 @@ MAX_QUEUE = 60_000 // TOKEN.size        # every index fits in the queue pipe's b
 JOBS_ENV = "DERIVE_JOBS"
 GRACE = 10.0                            # seconds past a question's budget before a silent worker is ended
 POLL = 0.2                              # seconds between two looks at a worker the parent waits for
+IDLE_ENOUGH = 0.75                      # a core idle this much of the time gets a worker
+MIN_TICKS = 20                          # clock ticks of every core (0.1 s on two) a measure of idleness needs
 
 
 def jobs() -> int:
-    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else one a usable core (at
-    most MAX_JOBS)."""
+    """How many processes derive: DERIVE_JOBS if it is a positive whole number, else this one and one for each
+    usable core that is free (``chosen``, at most MAX_JOBS)."""
     given = os.environ.get(JOBS_ENV, "").strip()
     if given.isdigit() and int(given) > 0:
         return min(int(given), 64)
+    cores = usable_cores()
+    return chosen(cores, idle_cores(cores, process.CPU_AT_START, process.cpu_times(), _load()))
+
+
+def usable_cores() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_JOBS))
+        return os.cpu_count() or 1
+
+
+def chosen(cores: int, idle: float) -> int:
+    """The processes that pay on ``cores`` usable cores when ``idle`` cores' worth of time goes unused beside this
+    process's own: one more for each core idle at least IDLE_ENOUGH of the time, at least 1, at most MAX_JOBS.
+    chosen(2, 0.9) == 2; chosen(2, 0.3) == 1 (the other core is busy); chosen(8, 7.0) == MAX_JOBS."""
+    extra = int(max(idle, 0.0) + 1 - IDLE_ENOUGH)
+    return max(1, min(cores, MAX_JOBS, 1 + extra))
+
+
+def idle_cores(cores: int, start: tuple[int, int] | None, now: tuple[int, int] | None, load: float | None) -> float:
+    """Cores' worth of time idle beside this process: from two readings of (idle, total) clock ticks of the
+    machine (``process.cpu_times``: the console script's start and now, while this process was busy loading, so
+    its own core counts as used), else ``cores`` less this process and the load average's runnable
+    processes (``load``; None: no measure, every other core counted free)."""
+    if start is not None and now is not None and now[1] - start[1] >= MIN_TICKS:
+        return cores * max(now[0] - start[0], 0) / (now[1] - start[1])
+    return cores - 1 - (load or 0.0)
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -28,7 +29,26 @@ _RUNNING: set[subprocess.Popen] = set()       # TeX processes running now, ended
 _LOCK = threading.Lock()
 _STOPPING = threading.Event()
 # A rerun request about references (not hyperref's "Rerun to get outlines right" for an empty outline).
-RERUN = re.compile(r"Label\(s\) may have changed|Rerun to get cross-references right|Please rerun LaTeX")
+RERUN = re.compile(r"Label\(s\) may have changed|Rerun to get cross-references right|Please rerun LaTeX"
+                   r"|Table widths have changed\. Rerun LaTeX")              # longtable's column widths
+
+
+_SHARED: list[str] = []       # the folder of the run's own formats (shared_preambles), while one is open
+
+
+@contextlib.contextmanager
+def shared_preambles(folder: str | None = None):
+    """While open, every document is compiled from its preamble dumped as a format once for the run, into a
+    temporary folder of the run's own (whatever the cache: texformat.local), not the plain way: many documents
+    of one preamble (a class's variants) each skip the packages' loading. The same bytes whichever process
+    dumped the format, and whenever; forked workers share the folder. ``folder``: one that lives longer (a
+    cluster worker's), else a temporary one removed at the end."""
+    with (contextlib.nullcontext(folder) if folder else tempfile.TemporaryDirectory(prefix="derive-run-fmt-")) as at:
+        _SHARED.append(at)
+        try:
+            yield at
+        finally:
+            _SHARED.remove(at)
 
 
 class _Ended(TexError):
@@ -56,6 +76,8 @@ def compile_pdf(source: str, passes: int = 1, cache: bool = True, origin: str | 
     unchanged (slides whose frames and sections are those of the last run)."""
     cmd = command()
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
+        if _SHARED:
+            return _from_shared(cmd, source, passes, tmp)
         use = cache and not disabled_by_env()
         fmt = texformat.prepared(source, cmd[0], _folder(tmp, "fmt"), origin) if use else None
         if fmt is not None:
@@ -73,6 +95,20 @@ def compile_pdf(source: str, passes: int = 1, cache: bool = True, origin: str | 
         if fmt is not None:
             texformat.discard(fmt)
         return pdf
+
+
+def _from_shared(cmd: list[str], source: str, passes: int, tmp: str) -> bytes:
+    """Compile from the run's format of the document's preamble (shared_preambles); the plain way when there
+    is none or it fails (then the plain run gives the error)."""
+    fmt = texformat.local(source, cmd[0], _folder(tmp, "fmt"), _SHARED[-1])
+    if fmt is not None:
+        try:
+            return _passes(cmd[:1] + [f"-fmt={fmt.name}"] + cmd[1:], fmt.body, passes, fmt.folder)
+        except _Ended:
+            raise
+        except TexError:
+            pass
+    return _passes(cmd, source, passes, _folder(tmp, "plain"))
 
 
 def compile_all(jobs: list[tuple[str, int]], meanwhile, cache: bool = True,

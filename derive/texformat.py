@@ -107,6 +107,31 @@ def prepared(source: str, engine: str, into: str, origin: str | None = None) -> 
     return Prepared(NAME, into, "\n" * preamble.count("\n") + body, path, secret)
 
 
+def local(source: str, engine: str, into: str, folder: str) -> Prepared | None:
+    """The document's preamble as a format dumped once into ``folder`` (a run's own temporary folder, private to
+    the user: nothing in it is kept or signed) and linked into ``into``, with the body to compile with it; None
+    when it cannot be had. Documents of one preamble compiled this way are the same bytes whichever process
+    dumped it, or when (the dump leaves no date in a PDF)."""
+    parts = split(source)
+    if parts is None:
+        return None
+    preamble, body = parts
+    path = Path(folder) / f"{key(preamble, engine, 'run')}.fmt"
+    try:
+        if not path.is_file():
+            with tempfile.TemporaryDirectory(prefix="dump-", dir=folder) as tmp:
+                os.replace(_dumped(preamble, engine, tmp), path)          # into place whole, if another process
+                                                                          # dumps it too
+        target = Path(into) / f"{NAME}.fmt"
+        try:
+            os.link(path, target)
+        except OSError:
+            target.write_bytes(path.read_bytes())
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return Prepared(NAME, into, "\n" * preamble.count("\n") + body, path)
+
+
 def discard(fmt: Prepared) -> None:
     """A format that failed where the plain run succeeded: removed, to be dumped again next time."""
     _unlink(fmt.path)
@@ -197,18 +222,24 @@ def _stamp(name: str) -> list:
     return [st.st_size, st.st_mtime_ns]
 
 
+def _dumped(preamble: str, engine: str, tmp: str) -> Path:
+    """Dump the preamble as a format in the folder ``tmp``: the format file's path. OSError if TeX fails."""
+    (Path(tmp) / "preamble.tex").write_text(preamble + "\n\\dump\n", encoding="utf-8")
+    cmd = [engine, "-ini", f"-jobname={JOB}", "-recorder", "-no-shell-escape", "-halt-on-error",
+           "-interaction=batchmode", "&pdflatex", "preamble.tex"]
+    proc = subprocess.run(cmd, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=DUMP_TIMEOUT, start_new_session=True)
+    made = Path(tmp) / f"{JOB}.fmt"
+    if proc.returncode != 0 or not made.is_file():
+        raise OSError("the preamble could not be dumped")
+    return made
+
+
 def _dump(preamble: str, engine: str, path: Path, secret: bytes) -> bytes:
     """Dump the preamble as a format, kept at ``path`` with its signed record when the cache can be written;
     the format's bytes. OSError if TeX fails."""
     with tempfile.TemporaryDirectory(prefix="derive-fmt-") as tmp:
-        (Path(tmp) / "preamble.tex").write_text(preamble + "\n\\dump\n", encoding="utf-8")
-        cmd = [engine, "-ini", f"-jobname={JOB}", "-recorder", "-no-shell-escape", "-halt-on-error",
-               "-interaction=batchmode", "&pdflatex", "preamble.tex"]
-        proc = subprocess.run(cmd, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=DUMP_TIMEOUT, start_new_session=True)
-        made = Path(tmp) / f"{JOB}.fmt"
-        if proc.returncode != 0 or not made.is_file():
-            raise OSError("the preamble could not be dumped")
+        made = _dumped(preamble, engine, tmp)
         inputs = _recorded_inputs(Path(tmp) / f"{JOB}.fls", tmp)
         data = made.read_bytes()
     record = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "inputs": inputs}

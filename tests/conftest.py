@@ -39,6 +39,11 @@ def hw5_answers(hw5):
     return {q.id: q.answer.value for q in hw5.questions()}
 
 
+def slow_params(values, slow) -> list:
+    """A parametrize's values with those in ``slow`` marked slow (left out of ``pytest -m "not slow"``)."""
+    return [pytest.param(v, marks=pytest.mark.slow) if v in slow else v for v in values]
+
+
 def solve_toml(text: str):
     """Load, solve and check a spec given as TOML text; answers by id."""
     doc = derive.solve(derive.loads(textwrap.dedent(text)))

@@ -40,6 +40,7 @@ def test_only_debian_packages(deck):
     assert "\\write18" not in deck
 
 
+@pytest.mark.slow
 def test_compiles_without_overfull_boxes(hw5, deck, tmp_path):
     """Threshold: none at all, horizontal or vertical (wide displays shrink to the frame, tall ones to
     0.7 of its height, and frames break between steps)."""
@@ -58,6 +59,7 @@ def test_problem_deck(hw5, tmp_path):
     assert overfull(compile_tex(deck, tmp_path, "problems")) == []
 
 
+@pytest.mark.slow
 def test_cli_beamer_and_beamer_pdf(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["solutions", "-f", "beamer", "--only", "2a,2b"])

@@ -218,6 +218,7 @@ def _cli(tmp_path, *args, env=None):
                             stderr=subprocess.PIPE, text=True, env=env)
 
 
+@pytest.mark.slow
 def test_no_cache_and_the_environment_variable(tmp_path, cached):
     spec_file = tmp_path / "course.toml"
     spec_file.write_text(_toml(course(3)))
@@ -251,6 +252,7 @@ def _toml(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 def test_concurrent_runs_both_succeed(tmp_path, cached):
     (tmp_path / "course.toml").write_text(_toml(course(16)))
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
@@ -284,6 +286,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_read_from_the_cache_in_a_new_process_renders_byte_for_byte(tmp_path):
     """Written by one process, read by another (the kind's notation then starts empty): every kind's example,
     the golden specs and HW5, in every text format, as derived without the cache."""

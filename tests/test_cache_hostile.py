@@ -79,6 +79,7 @@ def files(folder: Path) -> dict[str, tuple[int, int]]:
 
 # --- seeded TeX state -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_run_under_other_templates_never_seeds_a_plain_run(xdg, tmp_path, capfd):
     """One run with templates whose slides \\input a file that writes into the aux (and copies itself from
     one aux to the next) must not put HACKED in a later plain run: the aux kept is keyed by the templates."""
@@ -114,6 +115,7 @@ def test_the_templates_in_play_are_known_by_every_file_they_hold(tmp_path, monke
     assert formats.templates_origin(tpl) is None
 
 
+@pytest.mark.slow
 def test_forged_auxiliary_files_are_ignored(xdg, capfd):
     need_tex()
     clean = slides(capfd)
@@ -140,6 +142,7 @@ def _forged_format(source: str, tmp_path: Path) -> bytes:
     return (work / "main.fmt").read_bytes()
 
 
+@pytest.mark.slow
 def test_forged_format_files_are_ignored(xdg, tmp_path, capfd):
     need_tex()
     clean = slides(capfd)
@@ -158,6 +161,7 @@ def test_forged_format_files_are_ignored(xdg, tmp_path, capfd):
         assert fmt.read_bytes() != forged                    # dumped again in its place
 
 
+@pytest.mark.slow
 def test_no_template_code_is_kept_on_disk(xdg, tmp_path):
     """Jinja's bytecode cache unpickled whatever lay in its folder: a planted file ran code on the next run.
     Templates are compiled in memory now; a file planted where the bytecode was is never read."""
@@ -253,6 +257,7 @@ def _audit(event, args):
 sys.addaudithook(_audit)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("switch", ["--no-cache", "DERIVE_NO_CACHE=1"])
 @pytest.mark.parametrize("filled", [False, True])
 def test_no_cache_reads_and_writes_nothing_under_the_cache_folder(xdg, capfd, monkeypatch, switch, filled):
@@ -308,6 +313,7 @@ def _disk_full(monkeypatch, where: Path, code: int) -> None:
     monkeypatch.setattr("builtins.open", io_open)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
 @pytest.mark.parametrize("filled", [False, True])
 def test_a_full_cache_disk_costs_one_warning_not_the_run(xdg, capfd, monkeypatch, code, filled):

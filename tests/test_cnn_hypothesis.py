@@ -313,6 +313,7 @@ def _positive(mods):
 
 # --- the properties -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 @settings(max_examples=300, **SETTINGS)
 @given(stacks())
 def test_random_stacks_match_torch(stack):
@@ -388,6 +389,7 @@ def _check_field(inp, layers, value, config):
         event("field equal to the footprint" if not clipped else "field clipped by padding")
 
 
+@pytest.mark.slow
 @settings(max_examples=60, **SETTINGS)
 @given(stacks(max_spatial=3, head=False))
 def test_max_pooling_footprints_stay_inside_the_field(stack):
@@ -419,6 +421,7 @@ def test_max_pooling_footprints_stay_inside_the_field(stack):
         assert first <= found[dim][0] and found[dim][1] <= first + f.r - 1
 
 
+@pytest.mark.slow
 @settings(max_examples=80, **SETTINGS)
 @given(stacks(max_spatial=2), st.data())
 def test_same_padding_matches_torch(stack, data):

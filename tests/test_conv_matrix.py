@@ -104,6 +104,7 @@ def nested(t: torch.Tensor, drop: bool):
     return v if not drop else v[0] if t.dim() > 1 and t.shape[0] == 1 else v
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cases(), st.randoms(use_true_random=False))
 def test_against_torch(c, rnd):
@@ -321,6 +322,7 @@ def evaluate(text: str, values: dict) -> float:
     return float(expr.subs({sym: values[name] for name, sym in tokens.items()}))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cases(), st.randoms(use_true_random=False))
 def test_symbolic_derivatives_against_autograd(c, rnd):
@@ -459,6 +461,7 @@ def _numbers(rows, values: dict) -> torch.Tensor:
     return torch.tensor([[one(e) for e in row] for row in rows], dtype=DTYPE)
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(129, 400), st.integers(1, 4), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2),
        st.integers(0, 2), st.randoms(use_true_random=False))

@@ -57,6 +57,7 @@ def close(got, want: torch.Tensor) -> bool:
 
 # --- against autograd ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cases(), st.sampled_from(sorted(TORCH)), st.randoms(use_true_random=False))
 def test_numeric_answers_against_autograd(c, activation, rnd):
@@ -76,6 +77,7 @@ def test_numeric_answers_against_autograd(c, activation, rnd):
     assert close(got["input-gradient-value"], x.grad)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cases(), st.sampled_from(sorted(TORCH)), st.randoms(use_true_random=False))
 def test_symbolic_questions_with_numbers_against_autograd(c, activation, rnd):
@@ -168,6 +170,7 @@ def _latex(c: dict, flat_index: int, shape) -> str:
     return rf"z_{{{text}}}" + (rf"^{{[{channel}]}}" if channel else "")
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cases(), st.sampled_from(["relu", "leaky_relu"]), st.randoms(use_true_random=False))
 def test_narration_never_puts_a_zero_argument_on_a_side(c, activation, rnd):

@@ -183,6 +183,7 @@ def test_numbers_read_back_equal_the_json():
         assert cobweb["body"]["square"] and cobweb["sheet"] is None
 
 
+@pytest.mark.slow
 def test_decay_and_cobweb_against_pytorch(hw5):
     """The plotted gradients of the sigmoid unit (1a.ii) against PyTorch's autograd in float64, and the
     cobweb's staircase against the same iteration."""
@@ -234,6 +235,7 @@ def test_two_units_trajectory_in_the_plane():
 
 # --- compiled and shown -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_tex_with_figures_compiles(synthetic, hw5, tmp_path):
     need_tex()
     log = compile_tex(derive.render(synthetic, "latex"), tmp_path, "synthetic")
@@ -243,6 +245,7 @@ def test_tex_with_figures_compiles(synthetic, hw5, tmp_path):
     compile_tex(derive.render(synthetic, "latex", sheet="problems"), tmp_path, "sheet")
 
 
+@pytest.mark.slow
 def test_slides_with_figures_fit_the_frame(synthetic, hw5, tmp_path):
     need_tex()
     for name, doc in (("synthetic", synthetic), ("hw5", hw5)):
@@ -262,6 +265,7 @@ def test_figure_snippet_compiles_alone(synthetic, tmp_path):
     assert overfull(compile_tex(source, tmp_path, "alone")) == []
 
 
+@pytest.mark.slow
 def test_chromium_draws_the_figures(synthetic, tmp_path):
     page = tmp_path / "figures.html"
     page.write_text(derive.render(synthetic, "html"), encoding="utf-8")
@@ -339,6 +343,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 tenths = st.integers(-30, 30).map(lambda k: k / 10)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(activation=st.sampled_from(["sigmoid", "tanh", "relu", "identity"]), W_a=tenths, b=tenths,
@@ -376,3 +381,69 @@ def test_the_decay_figure_ends_at_the_specs_T(W_a, b, a0):
     along = q.figures[0].body.series[0].points
     assert q.answer.value["T"] == 7 and len(along) == 7
     assert along[-1] == (7, q.answer.value["gradient_T"])
+
+
+# --- figures drawn only when read ---------------------------------------------------------------
+
+@pytest.fixture
+def drawings(monkeypatch):
+    """Counts each kind's drawings (the rnn's one-unit figures, the network's layer boxes) as they happen."""
+    from derive.kinds.cnn import figures as cnn_figures
+    from derive.kinds.rnn import figures as rnn_figures
+    calls = []
+    for module, name in ((rnn_figures, "_one_unit"), (cnn_figures, "shapes_figures")):
+        drawn = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _d=drawn, _n=name: calls.append(_n) or _d(*a))
+    return calls
+
+
+MIXED = dict(W_a=2, b=0, x=0, a0=0)
+
+
+def test_figures_no_one_reads_are_never_drawn(drawings):
+    doc = derive.solve(spec("rnn-activation", [{"activation": "tanh", "ask": "stability"}], **MIXED))
+    assert next(doc.questions()).answer.value["verdict"] == "exploding"
+    assert drawings == []
+    bare = without(doc)                                              # --no-figures: nothing drawn either
+    assert derive.render(bare, "json").count('"figures": []') == 1 and drawings == []
+    key = derive.render(doc, "json")                                 # JSON shows them: drawn, once
+    assert drawings == ["_one_unit"] and '"kind": "plot"' in key
+    assert derive.render(doc, "json") == key and drawings == ["_one_unit"]
+
+
+def test_figures_drawn_late_stand_for_their_tuple(drawings):
+    """Read late, a question's figures are a tuple in all but name: equal, hashed and pickled as one, drawn once
+    (the golden files check they are the figures drawn at once, byte for byte)."""
+    import pickle
+    doc = derive.solve(spec("rnn-activation", [{"activation": "tanh", "ask": "stability"}], **MIXED))
+    late = next(doc.questions()).figures
+    problem = derive.solve(spec("cnn-dims", [{"ask": "shapes"}], input=[8, 8, 1],
+                                layers=[{"type": "conv", "filters": 2, "kernel": 3}]))
+    boxes = next(problem.questions()).figures
+    assert [f.kind for f in late] == ["plot", "plot"] and [f.kind for f in boxes] == ["boxes"]
+    assert isinstance(late[1].body.marks[0].x, float) and late[1].body.square        # the cobweb's fixed point
+    assert late == tuple(late) and hash(late) == hash(tuple(late))
+    assert pickle.loads(pickle.dumps(late)) == tuple(late) and type(pickle.loads(pickle.dumps(late))) is tuple
+    assert drawings == ["_one_unit", "shapes_figures"]
+
+
+def test_figures_are_drawn_by_a_worker_that_hands_them_back(drawings):
+    """A question derived in a worker comes back with its figures drawn (pickled as the tuple they are)."""
+    from derive import cache
+    from derive.kinds import KINDS
+    doc = derive.solve(spec("rnn-activation", [{"activation": "tanh", "ask": "stability"}], **MIXED))
+    q = next(doc.questions())
+    notation = KINDS["rnn-activation"].notation
+    (back,) = cache.loads([(cache.dumps(q, notation), notation)])
+    assert type(back.figures) is tuple and back.figures == q.figures and len(back.figures) == 2
+
+
+def test_a_problem_sheet_draws_no_figure_it_does_not_show(drawings):
+    """The rnn's figures show nothing on the problem sheet (they give the answer away): a sheet leaves them undrawn."""
+    doc = derive.solve(spec("rnn-activation", [{"activation": "tanh", "ask": "stability"}], **MIXED))
+    for fmt in ("latex", "html", "markdown", "beamer"):
+        sheet = derive.render(doc, fmt, sheet="problems")
+        assert "tikzpicture" not in sheet and "<svg" not in sheet and "fig1" not in sheet
+    assert drawings == []
+    assert "tikzpicture" in derive.render(doc, "latex") and drawings == ["_one_unit"]
+    assert [f.sheet for f in next(doc.questions()).figures] == [None, None]         # what the sheet skipped

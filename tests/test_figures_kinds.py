@@ -181,6 +181,7 @@ def stacks(draw):
     return [draw(size), draw(size), draw(st.integers(1, 2))], layers
 
 
+@pytest.mark.slow
 @settings(**SETTINGS)
 @given(stacks())
 def test_field_figure_against_autograd(case):
@@ -402,6 +403,7 @@ def test_mask_beside_f():
     assert [str(v) for v in fig.body.col_labels[2:]] == [f"x{j}" for j in range(1, 8)]
 
 
+@pytest.mark.slow
 @settings(**SETTINGS)
 @given(st.integers(3, 12), st.integers(1, 3), st.data())
 def test_mask_any_signs(n, k, data):
@@ -482,6 +484,7 @@ def torch_grads(given: dict, forward: list[str]) -> dict:
 FANOUT = ["a = x * y", "b = a + x", "c = sigmoid(b) * a", "f = c + tanh(y)"]
 
 
+@pytest.mark.slow
 @settings(**SETTINGS)
 @given(st.integers(-5, 5), st.integers(-5, 5))
 def test_circuit_against_autograd(x, y):

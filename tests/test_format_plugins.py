@@ -153,6 +153,7 @@ def test_the_guide_formats_write_a_key(guide, tmp_path):
     assert archive.namelist() == ["hw5-answers.csv"] and archive.read("hw5-answers.csv").decode() == text
 
 
+@pytest.mark.slow
 def test_the_guide_formats_are_offered_and_refused_by_name(guide, tmp_path):
     helped = " ".join(derive(guide, "solutions", "--help", cwd=tmp_path).stdout.split())
     assert "test picking one a question); csv (answers, one row a question); csv-zip (the answers' CSV, zipped)." \
@@ -167,6 +168,7 @@ def test_the_guide_formats_are_offered_and_refused_by_name(guide, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_broken_and_clashing_format_packages_are_reported_and_the_others_work(tmp_path):
     site = tmp_path / "site"
     install(site, "broken-format", {"mine": "broken_format:Mine"}, "broken_format", "raise ImportError('no lxml')\n")

@@ -36,6 +36,7 @@ def answer_section(text: str, qid: str, fmt: str) -> str:
     return text[start:min(ends, default=len(text))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["latex", "beamer", "markdown"])
 def test_answer_maths_in_every_tex_format(hw5, outputs, fmt):
     for q in hw5.questions():
@@ -221,6 +222,7 @@ def test_broad_set_in_every_format(broad, tmp_path):
             assert mathml.element(expr, q.notation) in section, q.id
 
 
+@pytest.mark.slow
 def test_broad_set_compiles(broad, tmp_path):
     """The slides have no overfull box; the article compiles (a long inline formula in a deriver's prose
     can still overrun its line there: TeX cannot break it)."""

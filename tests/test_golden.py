@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from conftest import slow_params
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 _spec = importlib.util.spec_from_file_location("golden_make", GOLDEN / "make.py")
 make = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make)
 
 
-@pytest.mark.parametrize("name", list(make.SPECS))
+@pytest.mark.parametrize("name", slow_params(list(make.SPECS), ["course50"]))
 def test_outputs_unchanged(name):
     for file, text in make.outputs(name).items():
         expected = (GOLDEN / "expected" / file).read_text(encoding="utf-8")

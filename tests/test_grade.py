@@ -187,6 +187,7 @@ def _csv(rows) -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_200_students_score_exactly_as_expected(folder, tmp_path, capsys):
     rows, expected = simulate(folder)
     responses = tmp_path / "responses.csv"

@@ -189,6 +189,7 @@ def _toml(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+@pytest.mark.slow
 def test_every_function_nested_30_deep_answers_and_agrees_with_torch(tmp_path):
     """In a process of its own under a timeout far above the few seconds it takes: a hang fails, a slow
     machine does not. Each value and gradient against torch's autograd (float64); the sigmoid saturated 30
@@ -223,6 +224,7 @@ def test_every_function_nested_30_deep_answers_and_agrees_with_torch(tmp_path):
 
 # --- 2. symbolic values refused before they are built ------------------------------------------------
 
+@pytest.mark.slow
 def test_a_product_of_four_symbolic_matrices_is_refused_before_it_is_built(tmp_path):
     """sum(W @ W @ W @ W) of a symbolic 20 × 20 W: refused rightly, but after 244 s of building millions of
     terms; estimated from the operands' shapes and sizes, it is refused at the third factor."""
@@ -231,7 +233,7 @@ def test_a_product_of_four_symbolic_matrices_is_refused_before_it_is_built(tmp_p
                     'forward = ["f = sum(W @ W @ W @ W)"]\n  [[problem.part]]\n  ask = ["forward"]\n')
     proc = subprocess.run([sys.executable, "-m", "derive", "solutions", str(spec), "-f", "json", "-o", "-"],
                           capture_output=True, text=True, timeout=GENEROUS)
-    assert proc.returncode == 2 and "forward[0]" in proc.stderr
+    assert proc.returncode == 2 and "forward[1]" in proc.stderr
     assert "grows beyond 150 operations an entry" in proc.stderr
     assert "(W @ W) @ W) alone would hold about 1,280 nodes an entry" in proc.stderr
 
@@ -253,7 +255,7 @@ def test_other_blow_ups_are_estimated_and_refused_at_once(given, forward, monkey
                         or original(a, b))
     with pytest.raises(SpecError) as err:
         solved(given, [forward], ask=("forward",))
-    assert err.value.field == "forward[0]" and "alone would hold about" in str(err.value)
+    assert err.value.field == "forward[1]" and "alone would hold about" in str(err.value)
     assert all(n <= sizes.MAX_NODES for n in built)
 
 
@@ -265,10 +267,11 @@ def test_symbolic_formulas_of_ordinary_size_are_not_refused():
     assert "zc1" in values(doc)["forward"]["L"]
 
 
+@pytest.mark.slow
 def test_a_symbolic_chain_nesting_many_exponentials_is_refused_and_one_of_tanh_answers():
     with pytest.raises(SpecError) as err:
         solved({"x": {"symbol": True}}, [f"f = {nested('sigmoid({})', 25)}"])
-    assert err.value.field == "forward[0]" and "nests more than 5 exponentials" in str(err.value)
+    assert err.value.field == "forward[1]" and "nests more than 5 exponentials" in str(err.value)
     grad = values(solved({"x": {"symbol": True}}, [f"f = {nested('tanh({})', 25)}"]))["gradient"]["x"]
     x = sympy.Symbol("x", real=True)
     formula = sympy.sympify(grad, locals={"x": x})

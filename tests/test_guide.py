@@ -67,6 +67,7 @@ def derive(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(python), "-m", "derive", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_the_installed_kind_is_listed(plugin, tmp_path):
     python, _ = plugin
     listing = derive(python, "kinds", cwd=tmp_path)
@@ -77,6 +78,7 @@ def test_the_installed_kind_is_listed(plugin, tmp_path):
     assert example.returncode == 0 and tomllib.loads(example.stdout)["problem"][0]["kind"] == "softmax"
 
 
+@pytest.mark.slow
 def test_its_key_in_every_format(plugin, tmp_path):
     python, spec = plugin
     formats = ["latex", "json", "markdown", "html", "beamer"]
@@ -97,6 +99,7 @@ def test_its_key_in_every_format(plugin, tmp_path):
     assert (out / "snippets" / "softmax-1a.ii.tex").exists()
 
 
+@pytest.mark.slow
 def test_its_answers_agree_with_torch(plugin, tmp_path):
     torch = pytest.importorskip("torch")
     python, spec = plugin

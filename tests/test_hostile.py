@@ -148,6 +148,7 @@ def test_interrupted_at_any_moment(tmp_path, delay):
         assert err.strip() == "derive: interrupted"
 
 
+@pytest.mark.slow
 def test_a_stopped_pdf_leaves_nothing_behind(tmp_path):
     """SIGTERM while TeX runs: the temporary folder is removed and no TeX process is left running."""
     need_tex()
@@ -256,6 +257,7 @@ def test_big_numbers_check(activation, W_a, a0):
     assert next(doc.questions()).answer.value["verdict"] == "exploding"
 
 
+@pytest.mark.slow
 def test_closed_or_full_output(tmp_path):
     """A reader that stops early (| head) or a full disk: one line and status 1, no traceback; a device or
     a pipe given to -o is written into, not replaced."""

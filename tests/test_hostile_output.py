@@ -24,6 +24,8 @@ import derive
 from derive.formats import Sandbox, dumps
 from derive.kinds import KINDS
 
+from conftest import slow_params
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("golden_make", ROOT / "tests" / "golden" / "make.py")
 golden = importlib.util.module_from_spec(_spec)
@@ -66,7 +68,7 @@ def test_every_kinds_example_writes_strict_json(name):
     assert solved_json(KINDS[name].example())["parts"]
 
 
-@pytest.mark.parametrize("name", list(golden.SPECS))
+@pytest.mark.parametrize("name", slow_params(list(golden.SPECS), ["course50"]))
 def test_every_golden_spec_writes_strict_json(name):
     doc = derive.solve(derive.load(golden.SPECS[name]))
     assert strict(derive.render(doc, "json"))["parts"]
@@ -177,6 +179,7 @@ def test_conv_numbers_beyond_a_double():
     assert first_digits(got["1a.ii"][0]) == DIGITS.plus(grad)
 
 
+@pytest.mark.slow
 def test_the_command_writes_strict_json(tmp_path):
     """The issue's case end to end: exit 0 and a file every strict parser reads."""
     spec = tmp_path / "big.toml"
@@ -240,6 +243,7 @@ def test_init_with_a_slope_of_400_digits_agrees_with_torch(scheme, slope):
     assert got["bound" if scheme.endswith("uniform") else "std"] == pytest.approx(argument, rel=1e-14)
 
 
+@pytest.mark.slow
 def test_init_command_answers_a_long_slope(tmp_path):
     spec = tmp_path / "init.toml"
     spec.write_text(init_spec("kaiming-uniform", SLOPES[0]), encoding="utf-8")
@@ -280,12 +284,14 @@ def names_the_template(proc, path: Path, line: int, *words):
         assert w in proc.stderr, (w, proc.stderr)
 
 
+@pytest.mark.slow
 def test_a_range_too_big_names_the_template(tmp_path):
     proc, path = template_run(tmp_path, "markdown/solutions.md.j2",
                               "# key\n{% for i in range(1000000000) %}x{% endfor %}\n")
     names_the_template(proc, path, 2, "Range too big")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(DOUBLING))
 def test_a_string_doubled_with_tilde_is_refused(tmp_path, name):
     """~ is guarded as * is, with HTML's escaping join and the plain one, and still when the compiled template

@@ -171,6 +171,7 @@ def test_console_check_catches_errors(tmp_path):
     assert console_errors(browse(bad, tmp_path, "--dump-dom").stderr)
 
 
+@pytest.mark.slow
 def test_chromium_loads_renders_and_screenshots(hw5, key, tmp_path):
     page = tmp_path / "hw5-solutions.html"
     page.write_text(key, encoding="utf-8")

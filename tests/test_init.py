@@ -172,3 +172,39 @@ def test_json_values_are_numbers():
     doc = derive.solve(derive.loads(derive.kinds.KINDS["init"].example()))
     for part in json.loads(derive.render(doc, "json"))["parts"]:
         assert isinstance(part["answer"]["value"], float)
+
+
+KERAS = {"he_normal": ("kaiming-normal", "relu"), "he_uniform": ("kaiming-uniform", "relu"),
+         "glorot_normal": ("xavier-normal", "linear"), "glorot_uniform": ("xavier-uniform", "linear"),
+         "lecun_normal": ("lecun-normal", "linear")}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(KERAS)), hyphen=st.booleans(), shape=SHAPES)
+def test_keras_names_are_torchs_schemes(name, hyphen, shape):
+    """he_normal is kaiming_normal_ with ReLU's gain (Keras's scale 2), glorot_* xavier_* with gain 1, lecun_normal
+    kaiming_normal_ with 'linear': the bound or std torch passes to uniform_/normal_, to the last bits."""
+    scheme, nonlinearity = KERAS[name]
+    got = values(scheme=name.replace("_", "-") if hyphen else name, fan_in=None, fan_out=None,
+                 layer=layer_of(shape))
+    torch_value, _ = drawn(scheme, shape, nonlinearity, None, "fan_in")
+    expected = got["bound"] if scheme.endswith("uniform") else got["std"]
+    assert math.isclose(expected, torch_value, rel_tol=1e-14), (expected, torch_value)
+
+
+def test_keras_truncated_normal_has_the_variance():
+    """Keras's truncated normal: std σ/0.87962566 cut at ±2 of its std has variance σ² (mpmath's integral, and the
+    sample variance of torch.nn.init.trunc_normal_), as the note says."""
+    import mpmath
+    phi, cdf = mpmath.npdf(2), mpmath.ncdf(2)
+    factor = mpmath.sqrt(1 - 4 * phi / (2 * cdf - 1))
+    assert abs(factor - mpmath.mpf("0.87962566103423978")) < 1e-16
+    torch.manual_seed(0)
+    sigma = math.sqrt(2 / 256)
+    std = sigma / float(factor)
+    w = torch.nn.init.trunc_normal_(torch.empty(10 ** 6, dtype=torch.float64), std=std, a=-2 * std, b=2 * std)
+    assert abs(w.var().item() - sigma ** 2) < 0.005 * sigma ** 2
+    doc = derive.solve(derive.from_mapping(spec(scheme="he_normal", fan_out=None)))
+    notes = ["".join(x for x in n.pieces if isinstance(x, str)) for q in doc.questions() for n in q.notes]
+    assert any("0.87962566" in n for n in notes)
+    assert values(scheme="he_normal", fan_out=None)["variance"] == 2 / 256

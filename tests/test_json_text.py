@@ -19,6 +19,7 @@ TREES = st.recursive(SCALARS, lambda c: st.one_of(st.lists(c), st.tuples(c, c), 
                      max_leaves=40)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(TREES)
 def test_dumps_is_json_dumps(obj):

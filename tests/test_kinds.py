@@ -51,6 +51,7 @@ def test_example_derives_in_every_format(examples, name):
     assert derive.formats.snippets(doc, "latex")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ALL_KINDS)
 def test_example_compiles_as_article_and_slides(examples, name, tmp_path):
     """Every kind's example typesets with pdflatex, figures included (a graph's matrix labels once broke
@@ -125,9 +126,13 @@ VALUE_TYPES = {
     "std": lambda v: isinstance(v, float) and v > 0,
     "bound": lambda v: isinstance(v, float) and v > 0,
     "updates": lambda v: isinstance(v, list) and all(isinstance(s, dict) and "w" in s and "step" in s for s in v),
+    "update": lambda v: isinstance(v, (int, float)) or (isinstance(v, list) and _numbers(v)),
+    "lr": lambda v: isinstance(v, list) and all(isinstance(s, dict) and isinstance(s["lr"], float) and "step" in s
+                                                for s in v),
 }
 
 
+@pytest.mark.slow
 def test_json_values_have_the_documented_types(examples):
     for doc in documents(examples):
         for part in json.loads(derive.render(doc, "json"))["parts"]:
@@ -141,6 +146,7 @@ def test_json_values_have_the_documented_types(examples):
 PROSE_RELATION = re.compile(r"[=≈≤≥<>](?!\s*[\"“])")
 
 
+@pytest.mark.slow
 def test_prose_types_no_relation(examples):
     """An equality or inequality in prose is a checked chain (or a definition), never typed text."""
     typed = set()
@@ -158,6 +164,7 @@ RAW = re.compile(r"^[A-Za-z]\d*$|^[A-Za-z]_(?:[A-Za-z]{1,3}|\d+)$")
 MODIFIERS = {"hat", "bar", "dot", "vec", "star", "prev", "tilde", "prime"}
 
 
+@pytest.mark.slow
 def test_no_raw_symbol_name_reaches_the_output(examples):
     """Every symbol shown is written by its kind's notation, or is a letter with a short subscript."""
     raw = set()

@@ -30,6 +30,7 @@ def overfull(log: str) -> list[str]:
     return [line for line in log.splitlines() if line.startswith(("Overfull \\hbox", "Overfull \\vbox"))]
 
 
+@pytest.mark.slow
 def test_hw5_compiles_without_overfull_boxes(hw5, tmp_path):
     need_tex()
     log = compile_tex(derive.render(hw5, "latex"), tmp_path)
@@ -48,6 +49,7 @@ def test_only_base_packages(hw5):
 NASTY = r"Week #3: 100% of $x_1$ & {braces} ~ ^ \input{/etc/passwd} <tags>"
 
 
+@pytest.mark.slow
 def test_user_text_is_escaped(tmp_path):
     need_tex()
     doc = derive.solve(derive.loads(f"""
@@ -81,6 +83,7 @@ def test_notation(hw5):
         assert piece in source
 
 
+@pytest.mark.slow
 def test_pdftoppm_renders_every_page(tmp_path):
     need_tex()
     if not shutil.which("pdftoppm"):
@@ -91,6 +94,7 @@ def test_pdftoppm_renders_every_page(tmp_path):
     assert len(list(tmp_path.glob("page-*.png"))) >= 4
 
 
+@pytest.mark.slow
 def test_one_pass_unless_the_log_asks_for_more(tmp_path):
     """The article compiles in one pdflatex pass; a document with a cross-reference (a user's template) is
     run again until the reference resolves."""

@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import derive.kinds
 from derive.kinds import KINDS, Kind
 
@@ -51,6 +53,7 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
+@pytest.mark.slow
 def test_a_spec_imports_only_its_kinds():
     loaded = json.loads(fresh(
         "import sys, json\n"
@@ -61,6 +64,7 @@ def test_a_spec_imports_only_its_kinds():
     assert "conv1d" in tops and not tops & {"cnn", "graph", "init", "optimizer", "rnn"}, tops
 
 
+@pytest.mark.slow
 def test_listing_finds_every_kind():
     names = json.loads(fresh("import json\nfrom derive.kinds import KINDS\n"
                              "print(json.dumps([list(KINDS), [k.name for k in KINDS.kinds()]]))"))
@@ -68,6 +72,7 @@ def test_listing_finds_every_kind():
     assert names[1] == ["conv-matrix", "graph", "init", "network", "optimizer", "rnn-activation"]
 
 
+@pytest.mark.slow
 def test_submodules_are_reachable_as_attributes():
     out = fresh("import derive.kinds\nprint(derive.kinds.graph.__name__)")
     assert out.strip() == "derive.kinds.graph"
@@ -85,6 +90,7 @@ def _package(site: Path, name: str, points: str, module: str, source: str) -> No
     (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_broken_and_clashing_packages_are_reported_and_the_others_listed(tmp_path):
     _package(tmp_path, "broken-kind", "mine = broken_kind:Mine", "broken_kind", "raise ImportError('no numpy here')\n")
     _package(tmp_path, "clashing-kind", "graph = clashing_kind:Graph", "clashing_kind", """

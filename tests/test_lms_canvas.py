@@ -25,6 +25,7 @@ def quiz():
     return canvas_quiz(derive.render(lms_golden.doc(), "canvas"))
 
 
+@pytest.mark.slow
 def test_the_golden_files():
     lms_golden.compare("canvas/")
 

@@ -31,6 +31,7 @@ def _no_injected(root: ET.Element) -> None:
     assert not tags & {"b", "script"}, tags
 
 
+@pytest.mark.slow
 def test_moodle(doc):
     text = derive.render(doc, "moodle")
     _no_injected(ET.fromstring(text.encode()))

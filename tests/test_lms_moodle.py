@@ -28,6 +28,7 @@ def key():
     return {q.id: q for q in lms_golden.doc().questions()}
 
 
+@pytest.mark.slow
 def test_the_golden_file():
     lms_golden.compare("spec-moodle.xml")
 

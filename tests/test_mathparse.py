@@ -73,6 +73,10 @@ EQUIVALENT = [
     (r"z\,\sigma(z)\;+\!0\ ", Z * SIGMOID),
     (r"-\frac{1}{2}z^2 + -z", -(Z**2) / 2 - Z),
     (r"ze^z", Z * sympy.exp(Z)),
+    ("exp(z)", sympy.exp(Z)),                       # the graph's equations' way of writing a function, too
+    ("tanh(2z) + z**2", sympy.tanh(2 * Z) + Z**2),
+    ("max(0, z) - min(z, 1)", sympy.Max(0, Z) - sympy.Min(Z, 1)),
+    ("pow(z, 3)", Z**3),
 ]
 
 
@@ -147,7 +151,7 @@ REJECTED = [
     ("2 y", "'y'", 2),
     ("__import__", "__import__", 0),
     ("__import__(z)", "__import__", 0),
-    ("exp(z)", r"did you mean '\exp'", 0),
+    ("tanh z", r"did you mean '\tanh' or 'tanh(z)'", 0),
     ("z;", "';'", 1),
     ("z'", "'''", 1),
     ('"z"', "'\"'", 0),

@@ -291,6 +291,7 @@ def seq_stack(draw):
     return inp, layers or [{"type": "relu"}]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(seq_stack())
 def test_random_sequence_stacks(case):
@@ -309,6 +310,7 @@ def vgg16():
     return [224, 224, 3], layers
 
 
+@pytest.mark.slow
 def test_vgg16():
     """Against VGG-16 built in PyTorch on the meta device (no arithmetic done): its parameter count and the
     flop counter's multiply-accumulates (the published 138,357,544 and 15.47 G)."""

@@ -89,6 +89,7 @@ def check_table(inp, layers):
     return doc, table
 
 
+@pytest.mark.slow
 def test_vgg16_table_against_torch():
     inp, layers = vgg16()
     doc, table = check_table(inp, layers)
@@ -97,6 +98,7 @@ def test_vgg16_table_against_torch():
     assert [r[0] for r in table.rows[:5]] == ["1 Conv2d", "2 ReLU", "3 Conv2d", "4 ReLU", "5 MaxPool2d"]
 
 
+@pytest.mark.slow
 def test_mixed_stack_table_against_torch():
     inp, layers = mixed()
     _, table = check_table(inp, layers)
@@ -186,6 +188,7 @@ def test_renders_in_every_format():
     assert derive.render(doc, "json")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["latex", "beamer"])
 def test_the_table_fits_the_page_and_the_frame(fmt, tmp_path):
     need_tex()

@@ -50,6 +50,7 @@ def pool1d_stacks(draw):
     return [length, channels], layer
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(pool1d_stacks())
 def test_1d_pooling_with_ceil_mode_matches_torch(case):
@@ -309,6 +310,7 @@ def mixed_stacks(draw):
     return inp, layers or [{"type": "relu"}]
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mixed_stacks())
 def test_random_mixed_stacks_match_torch(case):

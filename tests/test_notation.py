@@ -11,6 +11,8 @@ import sympy
 import derive
 from derive.kinds import KINDS
 
+from conftest import slow_params
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 _spec = importlib.util.spec_from_file_location("golden_make", GOLDEN / "make.py")
 make = importlib.util.module_from_spec(_spec)
@@ -34,7 +36,7 @@ def symbols_by_name(doc) -> dict[str, set]:
     return names
 
 
-@pytest.mark.parametrize("name", list(make.SPECS))
+@pytest.mark.parametrize("name", slow_params(list(make.SPECS), ["course50"]))
 def test_no_two_symbols_share_a_name(name):
     doc = derive.solve(derive.load(make.SPECS[name]))
     shared = {n: objs for n, objs in symbols_by_name(doc).items() if len(objs) > 1}

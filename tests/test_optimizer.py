@@ -58,6 +58,7 @@ vectors = st.integers(1, 3).flatmap(lambda n: st.tuples(
     st.lists(st.lists(small, min_size=n, max_size=n), min_size=1, max_size=5)))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(vectors, rate, unit, unit, st.booleans(), st.sampled_from([0, 0.01, 0.1]))
 def test_sgd(wg, lr, momentum, dampening, nesterov, wd):
@@ -114,6 +115,7 @@ def test_loss_gradients_are_autograd():
         assert agree(s.w, w.tolist())
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(list(TORCH)), vectors)
 def test_keys_check_and_json(name, wg):
@@ -144,8 +146,8 @@ def spec(**problem):
     (dict(optimizer="lbfgs"), "optimizer", "unknown optimizer"),
     (dict(momentum=0.9), "momentum", "Adam has no hyper-parameter"),
     (dict(optimizer="sgd", betas=[0.9, 0.99]), "betas", "SGD has no hyper-parameter"),
-    (dict(gradients=[[0.1, 0.2, 0.3]]), "gradients[0]", "has 3 entries"),
-    (dict(gradients=[0.1]), "gradients[0]", "must be a list of 2"),
+    (dict(gradients=[[0.1, 0.2, 0.3]]), "gradients[1]", "has 3 entries"),
+    (dict(gradients=[0.1]), "gradients[1]", "must be a list of 2"),
     (dict(w0=1), "w0", "single number"),
     (dict(loss="w1^2 + w2^2", steps=2), "loss", "not both"),
     (dict(gradients=None, loss="w^2", steps=2), "loss", "write w1"),

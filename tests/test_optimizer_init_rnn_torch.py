@@ -91,7 +91,7 @@ def optimizer_specs(draw):
 
 @pytest.mark.parametrize("spec", [
     # v2 = 1999/9000000 is shown rounded; v3 = 0.049221889 is exact: the rounded arithmetic is "≈" it
-    dict(optimizer="adam", w0="1/3", gradients=["1/3", "1/3", 7]),
+    pytest.param(dict(optimizer="adam", w0="1/3", gradients=["1/3", "1/3", 7]), marks=pytest.mark.slow),
     dict(optimizer="adam", w0=[3], gradients=[[1e-5], [1e-5], [-1], [7]]),
     dict(optimizer="adagrad", w0=[3, -0.3], gradients=[["-2/7", 0.5], [-2.5, 1e-5], [0, 100], ["1/3", -1]],
          weight_decay=2.5, lr_decay=0.1, eps=0.1),
@@ -166,6 +166,7 @@ def lstm_step(p: dict, h, c):
     return torch.sigmoid(gate["o"]) * torch.tanh(c), c
 
 
+@pytest.mark.slow
 def test_lstm_units_circling_a_repelling_fixed_point():
     """Three LSTM units that oscillate around a fixed point whose step Jacobian has spectral radius 1.27: not
     settled there, and vanishing (‖∂c⟨100⟩/∂c⟨0⟩‖₂ ≈ 1e-12), not exploding."""
@@ -192,6 +193,7 @@ def test_relu_units_whose_newton_iterates_reach_nan():
     assert answers(p, "stability")[0]["gradient_T"] is not None
 
 
+@pytest.mark.slow
 def test_exp_units_running_off_do_not_abort(tmp_path):
     """exp of the state after it passed 10^300 (z ≈ 10^(10^13)) aborted the interpreter inside GMP."""
     import subprocess

@@ -21,6 +21,7 @@ def wheel(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("derive/data/hw5.toml", "derive/templates/latex/base.tex.j2",
@@ -30,6 +31,7 @@ def test_wheel_contents(wheel):
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
+@pytest.mark.slow
 def test_installed_copy_runs_elsewhere(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],

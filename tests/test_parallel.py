@@ -11,6 +11,8 @@ from derive import document, formats, parallel, spec as specs
 from derive.cli import main
 from derive.kinds import KINDS
 
+from conftest import slow_params
+
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "specs")
 
 
@@ -71,10 +73,60 @@ def test_jobs_from_the_environment(monkeypatch):
     for junk in ("0", "-2", "many", ""):
         monkeypatch.setenv("DERIVE_JOBS", junk)
         assert 1 <= parallel.jobs() <= parallel.MAX_JOBS
+
+
+def test_by_default_a_worker_for_each_free_core(monkeypatch):
+    """Without DERIVE_JOBS: the cores this process may use, less those the machine kept busy while it started
+    (two readings of /proc/stat's clock ticks, the console script's first and one now)."""
+    monkeypatch.delenv("DERIVE_JOBS", raising=False)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
+    readings = {"start": (1000, 6000), "now": None}
+    monkeypatch.setattr(parallel.process, "CPU_AT_START", readings["start"])
+    monkeypatch.setattr(parallel.process, "cpu_times", lambda: readings["now"])
+    readings["now"] = (1000 + 500, 6000 + 600)              # 5 of 6 cores idle: every worker MAX_JOBS allows
     assert parallel.jobs() == parallel.MAX_JOBS
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    readings["now"] = (1000 + 0, 6000 + 600)                # no core idle: this process alone
     assert parallel.jobs() == 1
+    readings["now"] = (1000 + 100, 6000 + 600)              # one core idle: one worker
+    assert parallel.jobs() == 2
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    readings["now"] = (1000 + 500, 6000 + 600)
+    assert parallel.jobs() == 1                             # one usable core, however idle the machine
+
+
+@pytest.mark.parametrize("cores, idle, processes", [
+    (2, 1.0, 2), (2, 0.8, 2), (2, 0.75, 2), (2, 0.7, 1), (2, 0.3, 1), (2, 0.0, 1), (2, -1.5, 1),
+    (1, 1.0, 1), (4, 2.9, 4), (4, 2.7, 3), (4, 2.74, 3), (4, 3.0, 4), (8, 7.0, 4), (64, 0.5, 1)])
+def test_chosen_processes(cores, idle, processes):
+    """One process, and one more for each core idle at least three quarters of the time; never more than the
+    usable cores or MAX_JOBS."""
+    assert parallel.chosen(cores, idle) == processes
+
+
+def test_idle_cores_from_clock_ticks_or_the_load():
+    assert parallel.idle_cores(2, (100, 1000), (190, 1200), 5.0) == pytest.approx(0.9)   # 90 of 200 ticks idle
+    assert parallel.idle_cores(4, (100, 1000), (100, 1400), 0.0) == 0.0                  # none idle
+    assert parallel.idle_cores(2, (100, 1000), (105, 1010), 0.4) == pytest.approx(0.6)   # too short: the load's
+    assert parallel.idle_cores(2, None, (105, 5000), 1.6) == pytest.approx(-0.6)         # no first reading
+    assert parallel.idle_cores(3, None, None, None) == 2                                 # no measure at all
+
+
+def test_cpu_times_read_the_machine():
+    """Linux's /proc/stat as /proc/stat says: idle and iowait ticks within the total, growing as time passes."""
+    if not os.path.exists("/proc/stat"):
+        assert launch_times() is None
+        return
+    first = launch_times()
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:9]]
+    later = launch_times()
+    assert 0 <= first[0] <= first[1] and first[1] <= sum(fields) <= later[1]
+    assert first[0] <= fields[3] + fields[4] <= later[0]
+
+
+def launch_times():
+    from derive import process
+    return process.cpu_times()
 
 
 def test_a_few_questions_are_derived_here(monkeypatch):
@@ -83,7 +135,8 @@ def test_a_few_questions_are_derived_here(monkeypatch):
     assert len(_pids(16, 2)) == 2
 
 
-@pytest.mark.parametrize("spec", ["course50.toml", "rnn.toml", "cnn.toml", "conv1d.toml", None])
+@pytest.mark.parametrize("spec", slow_params(["course50.toml", "rnn.toml", "cnn.toml", "conv1d.toml", None],
+                                             ["course50.toml", "rnn.toml"]))
 def test_same_document_serial_and_shared(spec):
     problem_set = specs.load(os.path.join(GOLDEN, spec) if spec else None)
     serial = document.solve(problem_set, jobs=1)

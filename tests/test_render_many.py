@@ -18,6 +18,7 @@ def pages(data: bytes, tmp_path, name: str) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
 def test_each_format_as_render_gives_it(hw5, tmp_path):
     names = ["latex", "pdf", "json", "markdown", "html", "beamer", "beamer-pdf"]

@@ -107,6 +107,7 @@ def test_no_bound_when_the_slope_is_unbounded():
     assert "keeps growing" in prose(q)
 
 
+@pytest.mark.slow
 def test_exact_constants_as_values():
     """W_a = '\\sqrt{2}', b = '\\ln 3', a0 = '\\sqrt{2}/4' are read exactly by the safe parser; the verdict and
     |da<T>/da<0>| agree with autograd through the unrolled recurrence (float64)."""

@@ -88,6 +88,7 @@ def _close(got, want, tol=1e-9):
     return torch.allclose(_f(got), want, rtol=tol, atol=tol)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(specs())
@@ -136,6 +137,7 @@ def _same(got, want, rel=1e-7):
     return got is not None and abs(got - want) <= rel * want
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(specs(), st.sampled_from([1, 3, 100, 100]))
@@ -152,6 +154,7 @@ def test_stability_matches_autograd(spec, T):
         assert v["factor"] == pytest.approx(rho, abs=1e-8)
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(specs(number=st.integers(-80, 80).map(lambda k: k / 10)), st.sampled_from([20, 100]))
@@ -216,6 +219,7 @@ def _figure(fields: dict):
     return q.answer.value, q.figures
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(specs())

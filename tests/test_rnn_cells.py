@@ -70,6 +70,7 @@ def _close(a, b):
     return abs(a - b) <= 1e-9 * max(1.0, abs(b))
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.fixed_dictionaries({k: NUMBER for k in GRU}), NUMBER, NUMBER)
@@ -79,6 +80,7 @@ def test_gru_matches_autograd(p, x, h0):
     assert v["t"] == 1 and _close(v["update_path"], z) and _close(v["full"], full), (v, z, full)
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.fixed_dictionaries({k: NUMBER for k in LSTM}), NUMBER, NUMBER, NUMBER)
@@ -102,6 +104,7 @@ def test_refusals_name_the_field(fields, field):
         _answer(fields)
 
 
+@pytest.mark.slow
 def test_misshapen_units_and_long_T_refused_with_exit_2(tmp_path):
     """A matrix W_f with a number x (it must be a list, one weight per unit) and T beyond its maximum: exit 2,
     the field named (several units in test_rnn_cell_units.py)."""
@@ -164,6 +167,7 @@ def _same(got, want):
     return got is not None and abs(got - want) <= 1e-7 * want
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["lstm", "gru"]), st.data(), NUMBER, NUMBER, NUMBER, st.sampled_from([1, 3, 100, 400]))
@@ -181,6 +185,7 @@ def test_stability_matches_autograd(kind, data, x, h0, c0, T):
 WIDE = st.sampled_from([-1000, -30, -1, 0, 0.5, 30, 1000])
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["lstm", "gru"]), st.data(), NUMBER, NUMBER)
@@ -222,6 +227,7 @@ def test_the_plain_cells_keys_are_not_used_by_a_gated_cell(cell):
     assert setting is not None and "not used" in "".join(p for p in setting.pieces if isinstance(p, str))
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["lstm", "gru"]), st.data(), NUMBER, NUMBER, NUMBER)

@@ -166,6 +166,7 @@ def others_spec() -> str:
     return head + "\n".join(parts)
 
 
+@pytest.mark.slow
 def test_other_fast_growing_activations_answer_in_a_subprocess(tmp_path):
     """Before: z^(z^2) crashed (a complex Newton step), 2^z from 10^10 built a 3-billion-digit integer,
     tanh(e^(e^z)) ran out of memory, 1/(1 + e^(e^z)) wrote out a state of 2^(-10^436) as a fraction."""

@@ -61,6 +61,7 @@ def same_size(got, want):
     return got == pytest.approx(want, rel=1e-6)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(activation=st.sampled_from(sorted(PHI)), W_a=tenths, b=tenths, a0=st.integers(-10, 10).map(lambda k: k / 10))
 def test_one_unit(activation, W_a, b, a0):
@@ -72,6 +73,7 @@ def test_one_unit(activation, W_a, b, a0):
         assert abs(J400.item()) <= max(abs(J.item()), 1e-300) * (1 + 1e-9)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(activation=st.sampled_from(["sigmoid", "tanh", "identity"]),
@@ -84,6 +86,7 @@ def test_two_units(activation, W, b, a0):
     assert same_size(value["gradient_T"], torch.linalg.matrix_norm(J, ord=2).item())
 
 
+@pytest.mark.slow
 @settings(max_examples=20, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(activation=st.sampled_from(sorted(PHI)), W_a=tenths, b=tenths, a0=st.integers(-10, 10).map(lambda k: k / 10),
@@ -98,6 +101,7 @@ def test_one_unit_any_T(activation, W_a, b, a0, T):
     assert value["T"] == T and same_size(value["gradient_T"], abs(J.item()))
 
 
+@pytest.mark.slow
 @settings(max_examples=10, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(W=st.lists(tenths, min_size=4, max_size=4), a0=st.lists(tenths, min_size=2, max_size=2),

@@ -84,6 +84,7 @@ def test_the_step_is_the_compiled_expression(problem):
             state = slow
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(problems())
 def test_jacobians_and_their_product_are_mpmaths(problem):

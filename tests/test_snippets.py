@@ -91,6 +91,7 @@ def _write(snippets, tmp_path):
         (tmp_path / f"hw5-{name}").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_every_snippet_in_an_article(latex_snippets, tmp_path):
     """In an article with the key's margins, with the generated preamble: no overfull box."""
     need_tex()
@@ -103,6 +104,7 @@ def test_every_snippet_in_an_article(latex_snippets, tmp_path):
     assert "\\fbox" not in log                                   # (nothing printed literally)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", ["", "aspectratio=169"], ids=["4:3", "16:9"])
 def test_every_snippet_in_a_beamer_frame(latex_snippets, tmp_path, options):
     """Inside frames of a plain beamer deck (default theme, default size): no overfull box."""

@@ -32,6 +32,7 @@ def run(tmp_path, monkeypatch):
     return lambda *args: CliRunner().invoke(cli, list(args))
 
 
+@pytest.mark.slow
 def test_docs_example(run, tmp_path):
     template, runs = docs_example()
     (tmp_path / "brand" / "latex").mkdir(parents=True)

@@ -57,6 +57,7 @@ def test_the_preamble_is_dumped_once_and_used_with_the_same_pages(formats, tmp_p
     assert "Hello" in text(again, tmp_path)
 
 
+@pytest.mark.slow
 def test_a_changed_preamble_gets_its_own_format(formats, tmp_path):
     folder, _ = formats
     pdf.compile_pdf(DOC % "Hello")
@@ -64,6 +65,7 @@ def test_a_changed_preamble_gets_its_own_format(formats, tmp_path):
     assert len(list(folder.glob("*.fmt"))) == 2
 
 
+@pytest.mark.slow
 def test_a_changed_input_file_dumps_the_format_again(formats, monkeypatch):
     folder, _ = formats
     pdf.compile_pdf(DOC % "Hello")
@@ -88,6 +90,7 @@ def test_no_cache_and_the_environment_turn_it_off(formats, monkeypatch):
     assert runs == [None, None] and not folder.exists()
 
 
+@pytest.mark.slow
 def test_a_broken_format_falls_back_and_is_removed(formats, tmp_path):
     folder, runs = formats
     pdf.compile_pdf(DOC % "Hello")
@@ -114,6 +117,7 @@ def test_a_preamble_that_cannot_be_dumped_compiles_the_plain_way(formats, tmp_pa
     assert capfd.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_a_document_error_is_the_plain_runs_error(formats):
     _, runs = formats
     pdf.compile_pdf(DOC % "Hello")
@@ -129,6 +133,7 @@ def test_a_document_is_split_only_at_a_document_line_after_a_preamble():
     assert texformat.split("\\begin{document}\nx\\end{document}") is None
 
 
+@pytest.mark.slow
 def test_concurrent_runs_each_get_the_pdf_and_one_format(formats, tmp_path):
     folder, _ = formats
     results, errors = [], []
@@ -149,6 +154,7 @@ def test_concurrent_runs_each_get_the_pdf_and_one_format(formats, tmp_path):
     assert len(list(folder.glob("*.fmt"))) == 1 and not list(folder.glob(".*"))
 
 
+@pytest.mark.slow
 def test_only_the_most_recently_used_formats_are_kept(formats, monkeypatch):
     folder, _ = formats
     monkeypatch.setattr(texformat, "KEEP", 2)
@@ -157,6 +163,7 @@ def test_only_the_most_recently_used_formats_are_kept(formats, monkeypatch):
     assert len(list(folder.glob("*.fmt"))) == 2 and len(list(folder.glob("*.inputs"))) == 2
 
 
+@pytest.mark.slow
 def test_tikz_and_pgfplots_draw_the_same_from_a_format(formats, tmp_path):
     doc = (r"\documentclass{article}\usepackage{tikz}\usepackage{pgfplots}\pgfplotsset{compat=1.17}"
            "\n\\usetikzlibrary{arrows.meta}\n\\begin{document}\n"
@@ -180,6 +187,7 @@ TOC = r"""\documentclass{article}
 """
 
 
+@pytest.mark.slow
 def test_a_document_of_two_passes_starts_from_the_last_ones_auxiliary_files(formats, tmp_path):
     folder, runs = formats
     one = TOC % r"\section{Alpha} a"
@@ -195,6 +203,7 @@ def test_a_document_of_two_passes_starts_from_the_last_ones_auxiliary_files(form
     assert text(changed, tmp_path) == text(pdf.compile_pdf(two, 2, cache=False), tmp_path)
 
 
+@pytest.mark.slow
 def test_damaged_auxiliary_files_are_not_used(formats, tmp_path):
     folder, runs = formats
     doc = TOC % r"\section{Alpha} a"
@@ -206,6 +215,7 @@ def test_damaged_auxiliary_files_are_not_used(formats, tmp_path):
         assert "Alpha" in text(pdf.compile_pdf(doc, 2), tmp_path) and len(runs) == 2
 
 
+@pytest.mark.slow
 def test_documents_share_a_format_only_under_one_named_origin(formats):
     folder, _ = formats
     for body in ("a", "b"):                                  # of unknown origin: each document on its own
@@ -214,3 +224,43 @@ def test_documents_share_a_format_only_under_one_named_origin(formats):
     for body in ("a", "b"):                                  # the same templates: one format, one set of aux files
         pdf.compile_pdf(TOC % body, 2, origin="builtin")
     assert len(list(folder.glob("*.fmt"))) == len(list(folder.glob("*.aux.json"))) == 3
+
+
+BODY_DOC = DOC.replace(r"\newcommand{\PRE}{%s}", "").replace(r"\PRE{}", "%s")         # one preamble, many bodies
+
+
+def test_a_runs_own_formats_dump_each_preamble_once_and_give_the_same_bytes(tmp_path, monkeypatch):
+    """derive variants' PDFs: within shared_preambles every document is compiled from its preamble dumped once
+    into the run's folder, the cache off or on; another run (another dump, another day) gives the same bytes."""
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setenv("FORCE_SOURCE_DATE", "1")
+    dumps, runs = [], []
+    dumped, ran = texformat._dumped, pdf._run
+    monkeypatch.setattr(texformat, "_dumped", lambda *a: dumps.append(1) or dumped(*a))
+    monkeypatch.setattr(pdf, "_run", lambda cmd, folder: runs.append(cmd) or ran(cmd, folder))
+    other = BODY_DOC.replace(r"\usepackage{amsmath}", r"\usepackage{amssymb}")
+    with pdf.shared_preambles() as folder:
+        first = [pdf.compile_pdf(BODY_DOC % k, cache=False) for k in ("one", "two")] + [pdf.compile_pdf(other % "x")]
+        assert len(list(Path(folder).glob("*.fmt"))) == 2
+    assert not Path(folder).exists() and len(dumps) == 2               # a dump a preamble, the folder removed
+    assert all(any(c.startswith("-fmt=") for c in cmd) for cmd in runs)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")                   # dumped on another day ...
+    with pdf.shared_preambles() as folder:
+        for k, source in enumerate((BODY_DOC % "", other % "")):
+            (tmp_path / str(k)).mkdir()
+            assert texformat.local(source, pdf.command()[0], str(tmp_path / str(k)), folder) is not None
+        assert len(dumps) == 4
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")                   # ... the PDFs made with the same date
+        again = [pdf.compile_pdf(BODY_DOC % k, cache=False) for k in ("one", "two")] + [pdf.compile_pdf(other % "x")]
+    assert again == first and "one" in text(first[0], tmp_path) and "two" in text(first[1], tmp_path)
+
+
+def test_a_runs_own_format_that_cannot_be_dumped_compiles_the_plain_way(tmp_path, monkeypatch):
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setenv("FORCE_SOURCE_DATE", "1")
+    monkeypatch.setattr(texformat, "_dumped", lambda *a: (_ for _ in ()).throw(OSError("no dump")))
+    with pdf.shared_preambles():
+        data = pdf.compile_pdf(DOC % "plain", cache=False)
+    assert data == pdf.compile_pdf(DOC % "plain", cache=False) and "plain" in text(data, tmp_path)

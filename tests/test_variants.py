@@ -4,11 +4,13 @@ order, the shards or the processes), --check, --merge, --stress, and the bad ent
 
 from __future__ import annotations
 
+import collections
 import copy
 import math
 import csv
 import json
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -95,12 +97,13 @@ def test_a_variant_does_not_depend_on_the_others():
     one = Drawer(derive.loads(NETWORK, "network.toml"))
     data = tomllib.loads(NETWORK)
     data["problem"].append(copy.deepcopy(data["problem"][0]))
-    del data["problem"][-1]["vary"]["require"]                     # its question ids are 3a.i, ...
+    del data["problem"][-1]["vary"]["require"]                     # its question ids are Na.i, ... (N: the last)
+    last = len(data["problem"])
     two = Drawer(derive.from_mapping(data, "network.toml"))
     for ident in ("alice", "bob"):
         assert two.next(1, two.stream("zed", 1)) is not None
         assert one.next(1, one.stream(ident, 1)) == two.next(1, two.stream(ident, 1))
-    assert two.next(3, two.stream("alice", 3)) != two.next(1, two.stream("alice", 1))
+    assert two.next(last, two.stream("alice", last)) != two.next(1, two.stream("alice", 1))
 
 
 # --- every variant of a pool against PyTorch ---------------------------------------------------------------------
@@ -118,6 +121,7 @@ def answers_of(out: Path, ident: str, name: str) -> dict:
     return {p["id"]: p["answer"]["value"] for p in data["parts"]}
 
 
+@pytest.mark.slow
 def test_every_network_variant_of_a_pool_is_torchs(tmp_path):
     pytest.importorskip("torch")
     from test_cnn_hypothesis import counts, torch_stack
@@ -139,6 +143,7 @@ def test_every_network_variant_of_a_pool_is_torchs(tmp_path):
         assert ours["1b.i"] == shapes, v["id"]
 
 
+@pytest.mark.slow
 def test_every_optimizer_variant_of_a_pool_is_torch_optims(tmp_path):
     pytest.importorskip("torch")
     from test_optimizer_init_rnn_torch import near, torch_steps
@@ -179,6 +184,7 @@ def network_spec(tmp_path_factory):
     return spec
 
 
+@pytest.mark.slow
 def test_a_roster_gives_the_same_files_in_any_order_and_in_shards(tmp_path, network_spec, monkeypatch):
     roster = roster_file(tmp_path / "class.csv", ROSTER)
     again = roster_file(tmp_path / "again.csv", [ROSTER[0]] + ROSTER[:0:-1])
@@ -222,6 +228,33 @@ def test_check_finds_a_changed_file(tmp_path, network_spec):
     assert "v001" not in bad.output
 
 
+def test_check_compares_the_manifest_and_the_answers_naming_what_differs(tmp_path, network_spec):
+    out = tmp_path / "out"
+    assert run("variants", network_spec, "--count", 3, "-o", out).exit_code == 0
+    path = out / "manifest.json"
+    clean = path.read_text(encoding="utf-8")
+    manifest = json.loads(clean)
+    manifest["variants"][1]["key"] = "0" * 64                                  # v002's key hash
+    manifest["variants"][0]["problems"][0]["values"]["layers[1].filters"] = -1      # v001's values drawn
+    path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    bad = run("variants", "--check", out)
+    assert bad.exit_code == 1, bad.output
+    assert "manifest.json: differs (v001: values drawn or seeds; v002: the key's hash)" in bad.output
+    assert "v002/network-solutions.json" not in bad.output                       # the files themselves are right
+    path.write_text(clean, encoding="utf-8")
+    table = out / "answers.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(",v003,", ",v003,", 1) + "v003,1a.i,,1,1,\n",
+                     encoding="utf-8")
+    bad = run("variants", "--check", out)
+    assert bad.exit_code == 1 and "  answers.csv: differs" in bad.output and "manifest.json" not in bad.output
+    table.unlink()
+    bad = run("variants", "--check", out)
+    assert bad.exit_code == 1 and "  answers.csv: missing" in bad.output
+    path.unlink()
+    gone = run("variants", "--check", out)
+    assert gone.exit_code == 2 and "manifest.json: no such file" in gone.output
+
+
 def test_merge_says_which_shard_is_missing(tmp_path, network_spec):
     out = tmp_path / "out"
     assert run("variants", network_spec, "--count", 4, "-o", out, "--shard", "2/3").exit_code == 0
@@ -247,6 +280,7 @@ def test_an_impossible_require_stops_naming_it(tmp_path):
     assert not (tmp_path / "out").exists()                          # nothing written
 
 
+@pytest.mark.slow
 def test_a_require_no_draw_meets_in_a_thousand(tmp_path):
     spec = tmp_path / "network.toml"
     spec.write_text(with_vary(NETWORK, '  "layers[1].filters" = { from = 1, to = 100000, step = 1 }\n'
@@ -346,6 +380,7 @@ def test_stress_reports_the_spread_and_the_requires(tmp_path, network_spec):
     assert "Problem 2 (A small language model), network: not varied" in result.output
 
 
+@pytest.mark.slow
 def test_the_book_lists_every_variant(tmp_path, network_spec):
     need_tex()
     out = tmp_path / "out"
@@ -354,17 +389,26 @@ def test_the_book_lists_every_variant(tmp_path, network_spec):
     book = (out / "all-solutions.pdf").read_bytes()
     assert book.startswith(b"%PDF") and (out / "v002" / "network-solutions.pdf").is_file()
     assert str(out / "all-solutions.pdf") in result.output
-    assert run("variants", "--check", out, "-q").exit_code == 0          # the PDFs too, byte for byte
+    check = run("variants", "--check", out, "-q")                        # the PDFs too, byte for byte, and the book
+    assert check.exit_code == 0 and "(7 files)" in check.output, check.output     # 4 PDFs, 3 of the run
+    (out / "all-solutions.pdf").write_bytes(book + b"% a page added by hand\n")
+    bad = run("variants", "--check", out, "-q")
+    assert bad.exit_code == 1 and bad.output.count("differs") == 1 and "  all-solutions.pdf: differs" in bad.output
+    (out / "all-solutions.pdf").unlink()
+    bad = run("variants", "--check", out, "-q")
+    assert bad.exit_code == 1 and "  all-solutions.pdf: missing" in bad.output
 
 
 if __name__ == "__main__":                   # rewrite the golden file (only when the draws are meant to change)
     GOLDEN.write_text(json.dumps(seeds_now(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_variants_key_is_the_key_of_its_values(tmp_path):
     """Each variant's JSON is, byte for byte, `derive solutions` of the spec with its values written in (the
     problems derived once for all the variants, on every core, and renumbered, change nothing)."""
-    text = NETWORK + OPTIMIZER.split("title = ", 1)[1].split("\n", 1)[1].replace('answer("1a")', 'answer("3a")')
+    first = len(tomllib.loads(NETWORK)["problem"]) + 1              # the optimizer's first problem, after the network's
+    text = NETWORK + OPTIMIZER.split("title = ", 1)[1].split("\n", 1)[1].replace('answer("1a")', f'answer("{first}a")')
     out, manifest = pool(tmp_path, text, 12, "both")
     data = tomllib.loads(text)
     for v in manifest["variants"]:
@@ -387,10 +431,69 @@ def test_progress_counts_the_questions_then_the_variants(tmp_path, network_spec)
         yield seen.append
     commands.variants(str(network_spec), count=5, out=str(tmp_path / "out"), progress=progress)
     # the image problems were derived while drawing (their require reads an answer): the language model's 5
-    # questions, then the 5 variants
-    assert seen == sorted(seen) and seen[-1] == totals[0] == 5 + 5
+    # questions and the recurrent classifier's 3, then the 5 variants
+    assert seen == sorted(seen) and seen[-1] == totals[0] == 5 + 3 + 5
 
 
+def test_the_progress_bar_shows_on_a_terminal_once_two_seconds_have_passed(monkeypatch):
+    import io
+    import types
+    from derive import cli as command_line
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    clock = [1000.0]
+    monkeypatch.setattr(command_line, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+
+    def shown(quiet: bool = False, terminal: bool = True, seconds: float = 0.0) -> str:
+        err = Terminal() if terminal else io.StringIO()
+        monkeypatch.setattr(sys, "stderr", err)
+        with command_line._progress(quiet, 10) as told:
+            for done in (3, 6, 10):
+                if told is not None:
+                    told(done)
+                clock[0] += seconds
+        monkeypatch.undo()
+        monkeypatch.setattr(command_line, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+        return err.getvalue()
+    assert shown() == ""                                               # done within the two seconds: nothing
+    slow = shown(seconds=1.5)                                          # 3 s in at the third update
+    assert "derive variants" in slow and "10/10" in slow and "3/10" not in slow
+    assert shown(quiet=True, seconds=5) == "" and shown(terminal=False, seconds=5) == ""
+
+
+def test_a_long_run_shows_its_progress_on_a_terminal(tmp_path, network_spec):
+    """A real terminal (a pseudo-terminal as standard error): PDFs take longer than two seconds to make."""
+    need_tex()
+    import os
+    import pty
+    import subprocess
+
+    def stderr_of(*args) -> str:
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "derive", "variants", network_spec, "--count", "2", "-f",
+                                 "pdf", *args], stdout=subprocess.DEVNULL, stderr=follower, cwd=tmp_path)
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:                                      # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            seen += chunk
+        proc.wait(timeout=120)
+        os.close(leader)
+        assert proc.returncode == 0, seen
+        return seen.decode("utf-8", "replace")
+    shown = stderr_of("-o", tmp_path / "one")
+    assert "derive variants" in shown and re.search(r"\d+/\d+", shown), shown
+    assert stderr_of("-o", tmp_path / "two", "-q") == ""
+
+
+@pytest.mark.slow
 def test_every_init_variant_of_a_pool_is_torch_nn_inits(tmp_path):
     pytest.importorskip("torch")
     from test_init import drawn
@@ -404,3 +507,122 @@ def test_every_init_variant_of_a_pool_is_torch_nn_inits(tmp_path):
         ours = answers_of(out, v["id"], "init")
         assert math.isclose(ours["2a.ii"], std, rel_tol=1e-12), (v["id"], ours, std)
         assert math.isclose(ours["2a.i"], std ** 2, rel_tol=1e-12)
+
+
+# --- the stress report: spread, histograms, verdicts, ways of deriving, requires --------------------------------------
+
+RNN = '''title = "Stress"
+[variants]
+salt = "stress-test"
+
+[[problem]]
+kind = "rnn-activation"
+W_a = 1
+b = 0
+x = 0
+a0 = 0
+
+  [problem.vary]
+  W_a = { from = 0.5, to = 2, step = 0.25 }
+  b = [0, 0.5, -0.5]
+  require = ["W_a != 1.25"]
+
+  [[problem.part]]
+  activation = '\\frac{\\exp(2z) - 1}{\\exp(2z) + 1}'
+  ask = ["derivative", "stability"]
+'''
+
+
+def stress_truth(tmp_path, spec: Path, n: int) -> dict:
+    """The same N variants written by derive variants --roster (the stress test's ids, stress-00001 ...), read back
+    from answers.csv: each (question, entry)'s numbers and texts."""
+    roster = roster_file(tmp_path / "stress.csv", [("id",)] + [(f"stress-{k:05d}",) for k in range(1, n + 1)])
+    out = tmp_path / "truth"
+    assert run("variants", spec, "--roster", roster, "-o", out).exit_code == 0
+    truth: dict = {}
+    for row in csv.DictReader((out / "answers.csv").read_text(encoding="utf-8").splitlines()):
+        truth.setdefault((row["question"], row["entry"]), []).append(row["value"])
+    return truth
+
+
+def test_the_histogram_bins():
+    from derive.variants.stress import BINS, histogram
+    assert histogram([3, 3, 3]) is None
+    few = histogram([1, 2, 2, 5, 5, 5])
+    assert few.bars == ((1, 1, 1), (2, 2, 2), (5, 5, 3)) and not few.log
+    many = histogram([float(k) for k in range(100)])
+    assert len(many.bars) == BINS and [c for *_, c in many.bars] == [10] * BINS
+    assert many.bars[0][0] == 0 and math.isclose(many.bars[-1][1], 99)
+    wide = histogram([10.0 ** k for k in range(-20, 20)] + [float("inf")])
+    assert wide.log and sum(c for *_, c in wide.bars) == 40 and [c for *_, c in wide.bars] == [4] * BINS
+    assert math.isclose(wide.bars[0][0], 1e-20) and math.isclose(wide.bars[-1][1], 1e19)
+
+
+def test_the_stress_reports_agree_with_the_variants_written(tmp_path):
+    """Text, HTML and PDF: each number's min, median and max and each verdict's frequency are those of the same
+    variants written by derive variants; each histogram counts every variant; the ways of deriving a question
+    follow its verdicts; the require's rate is its draws'."""
+    import html.parser
+    import statistics
+    spec = tmp_path / "rnn.toml"
+    spec.write_text(RNN, encoding="utf-8")
+    n = 40
+    truth = stress_truth(tmp_path, spec, n)
+    result = run("variants", spec, "--stress", n, "-f", "html", "-o", f"{tmp_path / 'report'}/")
+    assert result.exit_code == 0, result.output
+    factor = [float(v) for v in truth[("1a.ii", "factor")]]
+    want = f"factor: min {min(factor):.6g}, median {statistics.median(factor):.6g}, max {max(factor):.6g}"
+    assert want in result.output
+    verdicts = collections.Counter(truth[("1a.ii", "verdict")])
+    assert len(verdicts) >= 2                              # the grid reaches more than one verdict
+    for verdict, count in verdicts.items():
+        assert f"{verdict!r} {count} ({100 * count / n:.1f}%)" in result.output
+    ways = re.search(r"1a\.ii stability \(40 variants\)\n(?:    .*\n)*?    derived (\d+) ways:\n((?:      .*\n)+)",
+                     result.output)
+    assert ways and int(ways.group(1)) >= len(verdicts)
+    assert sum(int(m) for m in re.findall(r"^      (\d+) \(", ways.group(2), re.M)) == n
+    passed = re.search(r"require\[1\] W_a != 1.25: passed (\d+) of (\d+)", result.output)
+    assert passed and int(passed.group(1)) == n and int(passed.group(2)) > n      # 1 in 7 values of W_a refused
+    page = (tmp_path / "report" / "rnn-stress.html").read_text(encoding="utf-8")
+    assert str(tmp_path / "report" / "rnn-stress.html") in result.output
+
+    class Bars(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.svgs, self.title = [], False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "svg":
+                self.svgs.append([])
+            self.title = tag == "title" and bool(self.svgs)              # a bar's, not the page's
+
+        def handle_data(self, data):
+            if self.title:
+                self.svgs[-1].append(int(data.rsplit(": ", 1)[1]))
+                self.title = False
+    bars = Bars()
+    bars.feed(page)
+    varying = sum(1 for values in truth.values() if len(set(values)) > 1 and all(
+        re.fullmatch(r"-?[\d.e+-]+", v) for v in values))
+    assert len(bars.svgs) == varying and all(sum(counts) == n for counts in bars.svgs)
+    assert f"{min(factor):.6g}" in page and "W_a != 1.25" in page
+
+
+def test_the_stress_pdf_compiles_with_its_histograms(tmp_path, network_spec):
+    need_tex()
+    import shutil
+    import subprocess
+    result = run("variants", network_spec, "--stress", 12, "-f", "pdf,html", "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "network-stress.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and (tmp_path / "network-stress.html").is_file()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert "Stress test" in text and "require" in text and "total-params" in text
+
+
+def test_the_stress_report_formats_are_checked(tmp_path, network_spec):
+    bad = run("variants", network_spec, "--stress", 3, "-f", "json")
+    assert bad.exit_code == 2 and "no format 'json' for the stress report" in bad.output
+    out = run("variants", network_spec, "--stress", 3, "-f", "html", "-o", "-")
+    assert out.exit_code == 2 and "give -o FILE or -o DIR" in out.output

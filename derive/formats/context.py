@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..figures import on_sheet
 from ..steps import Answer, Chain, Table, Text
 
 if TYPE_CHECKING:                   # the renderers read the document model; they do not import it
@@ -63,7 +64,7 @@ def figures(q: Question, ts: Typesetter, sheet: str = "solutions") -> list[dict]
     """The question's figures on a sheet: on the answer key each body, on the problem sheet the body meant
     for it (``Figure.sheet``), if any."""
     out = []
-    for k, f in enumerate(q.figures, 1):
+    for k, f in enumerate(q.figures if sheet == "solutions" else on_sheet(q.figures), 1):
         body = f.body if sheet == "solutions" else f.sheet
         if body is None:
             continue

@@ -95,8 +95,27 @@ def svg_text(body, notation: Notation = EMPTY, title: str = "", standalone: bool
     return svg(drawing, labels, title, standalone)
 
 
+_NOT_PLAIN = object()
+
+
+def _plain(value):
+    """A float, an int, a str or a point of floats as JSON data (most of a figure: a curve's coordinates), asked
+    first; _NOT_PLAIN for anything else."""
+    kind = type(value)
+    if kind is float:
+        return value if value - value == 0 else json_number(value)     # not finite: json_number's ValueError
+    if kind is int or kind is str:
+        return value
+    if kind is tuple and all(type(v) is float for v in value):
+        return [v if v - v == 0 else json_number(v) for v in value]
+    return _NOT_PLAIN
+
+
 def data(value, notation: Notation = EMPTY):
     """A figure (or any part of one) as JSON data: numbers as numbers, text as text, SymPy labels as LaTeX."""
+    plain = _plain(value)
+    if plain is not _NOT_PLAIN:
+        return plain
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: data(getattr(value, f.name), notation) for f in dataclasses.fields(value)}
     if isinstance(value, (tuple, list)):

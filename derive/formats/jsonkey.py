@@ -28,6 +28,13 @@ def dumps(obj) -> str:
     return "".join(out)
 
 
+def dumps_at(obj, indent: str) -> str:
+    """The text ``dumps`` writes for obj nested ``indent`` deep (its first line not indented)."""
+    out: list[str] = []
+    _pieces(obj, indent, out)
+    return "".join(out)
+
+
 def _pieces(obj, indent: str, out: list[str]) -> None:
     """The JSON text of obj, nested ``indent`` deep, appended to out in pieces."""
     if isinstance(obj, (dict, list, tuple)) and not obj:
@@ -43,9 +50,9 @@ def _pieces(obj, indent: str, out: list[str]) -> None:
     elif isinstance(obj, (list, tuple)):
         out.append("[\n" + inner)
         glue = ",\n" + inner
-        strings = _strings(obj, glue)
-        if strings is not None:
-            out.append(strings)
+        flat = _flat(obj, glue)
+        if flat is not None:
+            out.append(flat)
         else:
             for n, v in enumerate(obj):
                 if n:
@@ -74,6 +81,17 @@ def _scalar(obj) -> str:
 
 
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')          # what JSON escapes in a string (beyond ASCII kept as it is)
+
+
+def _flat(items, glue: str) -> str | None:
+    """A list of strings alone (``_strings``) or of numbers alone (a figure's points), its items encoded and glued
+    at once; None for any other list."""
+    first = type(items[0])
+    if first is str:
+        return _strings(items, glue)
+    if (first is float or first is int) and all(type(v) is float or type(v) is int for v in items):
+        return glue.join(map(_scalar, items))
+    return None
 
 
 def _strings(items, glue: str) -> str | None:

@@ -14,7 +14,7 @@ import sympy
 from .. import __version__, output
 from ..errors import DeriveError, UsageError
 from ..spec import safe_name
-from . import files, run
+from . import files, make, run
 from .roster import Student, pool
 
 SHARD = re.compile(r"manifest\.shard-(\d+)-of-(\d+)\.json")
@@ -60,14 +60,15 @@ def _students(data: dict) -> list[Student]:
     return [Student(v["id"], v.get("roster", {})) for v in data["variants"]]
 
 
-def _regenerated(data: dict, templates, cache: bool, progress) -> tuple[run.Plan, run.Options, list[dict]]:
+def _regenerated(data: dict, templates, cache: bool, progress,
+                 scheduler: str | None = None) -> tuple[run.Plan, run.Options, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="derive-check-") as tmp:
         spec = os.path.join(tmp, safe_name(Path(data["spec"].get("file") or "spec.toml").name))
         Path(spec).write_text(data["spec"]["text"], encoding="utf-8")
         plan = run.planned(spec, _students(data), data.get("pool"), cache=cache)
-        opts = run.Options(tuple(data["formats"]), templates, bool(data.get("figures", True)), cache)
-        with (progress(run.total(plan)) if progress else _nothing()) as told:
-            return plan, opts, run.derive_all(plan, opts, told)
+        opts = run.Options(tuple(data["formats"]), templates, bool(data.get("figures", True)), cache, scheduler)
+        with (progress(run.total(plan, opts)) if progress else _nothing()) as told:
+            return plan, opts, make.derive_all(plan, opts, told)
 
 
 class _nothing:
@@ -85,25 +86,69 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def check(folder: str, templates=None, cache: bool = True, progress=None) -> str:
-    """Derive the manifest's variants again and compare every file (the variants', the manifest, the answers)."""
-    root = Path(folder)
-    data = _read(root / "manifest.json")
-    plan, opts, results = _regenerated(data, templates, cache, progress)
+def made_again(data: dict, templates=None, cache: bool = True, progress=None,
+               scheduler: str | None = None) -> tuple[dict[str, bytes], dict, int]:
+    """Every file a folder's manifest claims, derived again from it: the variants' files, the pooled formats', the
+    manifest, the answers table and (when the PDF is a format) the book; with the manifest derived again (as data)
+    and how many variants."""
+    plan, opts, results = _regenerated(data, templates, cache, progress, scheduler)
     made = {rel: blob for r in results for rel, blob in r["files"].items()}
     pools = run.pools(plan, opts, results)
     made.update(pools)
-    made["manifest.json"] = files.dumps(run.manifest(plan, opts, results, pools)).encode()
-    made["answers.csv"] = files.answers_csv([row for r in results for row in r["answers"]]).encode()
+    manifest = run.manifest(plan, opts, results, pools)
+    rows = [row for r in results for row in r["answers"]]
+    made["manifest.json"] = files.dumps(manifest).encode()
+    made["answers.csv"] = files.answers_csv(rows).encode()
+    if run.makes_book(opts.names):
+        from .book import BOOK, book_pdf
+        keys = [r["files"][rel] for r in results if (rel := f"{r['id']}/{plan.ps.name}-solutions.pdf") in r["files"]]
+        made[BOOK] = book_pdf(manifest, rows, keys)
+    return made, json.loads(files.dumps(manifest)), len(results)
+
+
+NAMED = {"problems": "values drawn or seeds", "key": "the key's hash", "roster": "roster columns"}
+
+
+def _entry_says(was: dict, now: dict) -> list[str]:
+    """What differs in a variant's entry of the manifest."""
+    changed = [NAMED[k] for k in NAMED if was.get(k) != now.get(k)]
+    hashes = was.get("files") if isinstance(was.get("files"), dict) else {}
+    return changed + [f"the hash of {rel}" for rel in sorted(set(hashes) | set(now["files"]))
+                      if hashes.get(rel) != now["files"].get(rel)]
+
+
+def _manifest_says(old: dict, new: dict) -> str:
+    """Where the folder's manifest differs from the one derived again: its head's keys, the variants that are not
+    in both, and each variant's values drawn, seeds, key hash and file hashes."""
+    where = [k for k in sorted(set(old) | set(new)) if k != "variants" and old.get(k) != new.get(k)]
+    mine = {v.get("id"): v for v in old.get("variants", []) if isinstance(v, dict)}
+    again = {v["id"]: v for v in new["variants"]}
+    where += [f"{i}: not derived" for i in sorted(set(mine) - set(again), key=str)]
+    where += [f"{i}: missing" for i in sorted(set(again) - set(mine))]
+    for ident in (i for i in again if i in mine):
+        changed = _entry_says(mine[ident], again[ident])
+        if changed:
+            where.append(f"{ident}: {', '.join(changed)}")
+    shown = "; ".join(where[:8]) + (f"; and {len(where) - 8} more" if len(where) > 8 else "")
+    return f" ({shown})" if shown else ""
+
+
+def check(folder: str, templates=None, cache: bool = True, progress=None, scheduler: str | None = None) -> str:
+    """Derive the manifest's variants again (on the Dask cluster of ``scheduler`` when given) and compare every file
+    it claims (``made_again``) byte for byte; VariantsDiffer (exit status 1) naming each file that differs."""
+    root = Path(folder)
+    data = _read(root / "manifest.json")
+    made, manifest, count = made_again(data, templates, cache, progress, scheduler)
     listed = {rel for v in data["variants"] for rel in v.get("files", {})} | set(data.get("pools", {}))
     differ = sorted(rel for rel, blob in made.items() if not _same(root / rel, blob))
     gone = sorted(listed - set(made))
     if not differ and not gone:
-        return f"{folder}: every file of the {len(results)} variants is what the spec derives ({len(made)} files)\n"
+        return f"{folder}: every file of the {count} variants is what the spec derives ({len(made)} files)\n"
     versions = (f"; they were made by derive {data.get('derive')} with SymPy {data.get('sympy')}, this is derive "
                 f"{__version__} with SymPy {sympy.__version__}" if (data.get("derive"), data.get("sympy")) !=
                 (__version__, sympy.__version__) else "")
-    lines = [f"  {rel}: differs" if (root / rel).exists() else f"  {rel}: missing" for rel in differ[:SHOWN]]
+    lines = [f"  {rel}: " + ("missing" if not (root / rel).exists() else "differs" + (
+        _manifest_says(data, manifest) if rel == "manifest.json" else "")) for rel in differ[:SHOWN]]
     lines += [f"  {rel}: no longer derived" for rel in gone[:SHOWN]]
     more = f"\n  ... and {len(differ) + len(gone) - len(lines)} more" if len(differ) + len(gone) > len(lines) else ""
     wrong = len(differ) + len(gone)

@@ -1,17 +1,20 @@
 """The instructor's book, ``DIR/all-solutions.pdf``: a table of who got which numbers and which answers, then every
-variant's key (each variant's own PDF, included page by page with pdfpages)."""
+variant's key (each variant's own PDF, included page by page with pdfpages), the same bytes on every run."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 from .. import output
+from .dates import dated
 
+BOOK = "all-solutions.pdf"
 MAX_CELL = 90                  # characters of a value or an answer in the table
+# pdfTeX writes each included PDF's file name (a temporary path) into the book unless told not to
+SUPPRESS = r"\ifdefined\pdfsuppressptexinfo\pdfsuppressptexinfo=-1\fi"
 
 
 def _tex(text: str) -> str:
@@ -57,7 +60,8 @@ def _table(data: dict, rows: list[tuple]) -> list[str]:
 def source(data: dict, rows: list[tuple], pdfs: list[str]) -> str:
     """The book's LaTeX: a title, the table, every key's pages."""
     title = _tex(f"{data['spec']['name']}: every variant")
-    head = [r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}", r"\usepackage{longtable}",
+    head = [r"\documentclass[10pt]{article}", SUPPRESS, r"\usepackage[margin=2cm]{geometry}",
+            r"\usepackage{longtable}",
             r"\usepackage{pdfpages}", r"\begin{document}", r"\section*{" + title + "}",
             _tex(f"derive {data.get('derive')}, SymPy {data.get('sympy')}, salt {data.get('salt')!r}, "
                  f"{len(data['variants'])} variants."), "", r"\small"]
@@ -65,17 +69,30 @@ def source(data: dict, rows: list[tuple], pdfs: list[str]) -> str:
     return "\n".join(head + _table(data, rows) + keys + [r"\end{document}", ""])
 
 
-def book(folder: str, data: dict, rows: list[tuple], cache: bool = True) -> str:
-    """Write ``folder/all-solutions.pdf`` from the variants' PDFs written there; its path."""
+def book_pdf(data: dict, rows: list[tuple], keys: list[bytes]) -> bytes:
+    """The book's PDF from the manifest, the answers' rows and the variants' PDF keys (in the manifest's order).
+    The same bytes on every run (no date, unless SOURCE_DATE_EPOCH is set; no temporary path), so that --check
+    makes it again and compares it."""
     from ..pdf import compile_pdf
-    name = data["spec"]["name"]
     with tempfile.TemporaryDirectory(prefix="derive-book-") as tmp:
         pdfs = []
-        for k, v in enumerate(data["variants"]):
-            own = Path(folder) / v["id"] / f"{name}-solutions.pdf"
-            if own.is_file():
-                copy = os.path.join(tmp, f"key{k}.pdf")            # a path TeX reads whatever the folder's name
-                shutil.copyfile(own, copy)
-                pdfs.append(copy)
-        pdf = compile_pdf(source(data, rows, pdfs), passes=2, cache=False)      # the same bytes every run
-    return output.write(os.path.join(folder, "all-solutions.pdf"), pdf)
+        for k, key in enumerate(keys):
+            path = os.path.join(tmp, f"key{k}.pdf")              # a path TeX reads whatever the folder's name
+            Path(path).write_bytes(key)
+            pdfs.append(path)
+        with dated():
+            return compile_pdf(source(data, rows, pdfs), passes=1, cache=False)     # its table's columns are
+                                                                                    # fixed: one run, unless TeX
+                                                                                    # asks for another
+
+
+def keys_in(folder: str, data: dict) -> list[bytes]:
+    """The variants' PDF keys written in the folder, in the manifest's order."""
+    name = data["spec"]["name"]
+    paths = [Path(folder) / v["id"] / f"{name}-solutions.pdf" for v in data["variants"]]
+    return [p.read_bytes() for p in paths if p.is_file()]
+
+
+def book(folder: str, data: dict, rows: list[tuple], cache: bool = True) -> str:
+    """Write ``folder/all-solutions.pdf`` from the variants' PDFs written there; its path."""
+    return output.write(os.path.join(folder, BOOK), book_pdf(data, rows, keys_in(folder, data)))

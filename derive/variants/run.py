@@ -5,12 +5,12 @@ A variant's files go to ``DIR/<id>/<spec>-<sheet><ending>``; ``DIR/manifest.json
 them all (a shard writes ``manifest.shard-i-of-N.json`` and ``answers.shard-i-of-N.csv``, joined by
 ``--merge``). Everything is drawn and derived before anything is written. The files are the same byte for byte
 whatever the roster's order, the shards or the number of processes: the PDFs are made with
-SOURCE_DATE_EPOCH=0 (unless it is set), so they carry no date of their own, and compiled the plain way (not from
-the cache's dumped preamble, whose PDFs differ in their bytes)."""
+SOURCE_DATE_EPOCH=0 (unless it is set), so they carry no date of their own, and compiled from their preamble
+dumped once for the run into a folder of its own (``compiling``; never the cache's, so that the cache changes no
+byte). ``make.generate`` runs it all, here or on a Dask cluster (``cluster``)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pickle
@@ -21,6 +21,7 @@ from .. import __version__, document, output, parallel, process, spec as specs
 from ..document import Document, Refused
 from ..errors import SpecError, Unanswered, UsageError
 from . import files
+from .dates import dated
 from .draw import LIMIT, Draw, Drawer, _Problem, key
 from .roster import Student, pool, roster, sliced
 
@@ -34,6 +35,7 @@ class Options:
     templates: object = None
     figures: bool = True
     cache: bool = True
+    scheduler: str | None = None        # a Dask scheduler's address: the variants derived there (variants.cluster)
 
 
 @dataclass
@@ -200,18 +202,23 @@ def _document(run: Plan, student: Student, figures: bool = True):
 _PARTS: dict[int, tuple] = {}            # a problem's JSON parts by its ProblemDoc's id (the ProblemDoc kept with them)
 
 
+INDENT = "    "              # where the JSON key's parts are written: each an entry of the head's "parts" list
+
+
 def json_key(doc) -> str:
-    """The JSON format's text of a variant, each problem's parts made once for all the variants that share its
-    values (the built-in JSON format is the document's questions one after the other, under a head)."""
+    """The JSON format's text of a variant, each problem's parts made and written once for all the variants that
+    share its values (the built-in JSON format is the document's questions one after the other, under a head):
+    the text of ``jsonkey.dumps`` of the whole, put together."""
     from ..formats import jsonkey
-    parts = []
+    texts = []
     for problem in doc.problems:
         if id(problem) not in _PARTS:
             one = Document(name=doc.name, title=doc.title, due=doc.due, problems=(problem,))
-            _PARTS[id(problem)] = (problem, jsonkey.to_json(one)["parts"])
-        parts += _PARTS[id(problem)][1]
-    head = jsonkey.to_json(Document(name=doc.name, title=doc.title, due=doc.due, problems=()))
-    return jsonkey.dumps({**head, "parts": parts}) + "\n"
+            _PARTS[id(problem)] = (problem, [jsonkey.dumps_at(p, INDENT) for p in jsonkey.to_json(one)["parts"]])
+        texts += _PARTS[id(problem)][1]
+    head = jsonkey.dumps(jsonkey.to_json(Document(name=doc.name, title=doc.title, due=doc.due, problems=())))
+    parts = f"[\n{INDENT}" + f",\n{INDENT}".join(texts) + "\n  ]" if texts else "[]"
+    return head.replace('\n  "parts": []', '\n  "parts": ' + parts, 1) + "\n"
 
 
 def _own_json() -> bool:
@@ -242,7 +249,7 @@ def _rendered(doc, ident: str, opts: Options) -> dict[str, bytes]:
         names = [n for n in opts.names if sheet in FORMATS[n].sheets and not _fast_json(n) and not FORMATS[n].pooled]
         if not names:
             continue
-        texts = formats.render_many(doc, names, sheet=sheet, templates=opts.templates, cache=False)   # plain TeX
+        texts = formats.render_many(doc, names, sheet=sheet, templates=opts.templates, cache=False)   # the run's TeX
         for name, text in zip(names, texts):
             out[f"{ident}/{doc.name}-{sheet}{FORMATS[name].suffix}"] = text.encode() if isinstance(text, str) else text
             for tail, data in FORMATS[name].figure_files(doc, sheet).items():
@@ -300,22 +307,6 @@ def _prepared(opts: Options) -> None:
         FORMATS[name].prepare()
 
 
-@contextlib.contextmanager
-def _dated():
-    """PDFs without a date of their own (the same bytes on every run), unless SOURCE_DATE_EPOCH is set."""
-    saved = {k: os.environ.get(k) for k in ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")}
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    os.environ.setdefault("FORCE_SOURCE_DATE", "1")
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _wanted(run: Plan) -> list[tuple[int, dict]]:
     """Each problem with the values some variant of the slice drew, once, that is not derived yet."""
     seen, out = set(run.drawer.solved), []
@@ -361,9 +352,10 @@ def solve_many(run: Plan, wanted: list[tuple[int, dict]], progress=None, cache: 
     return sum(len(part.asks) for p in problems for part in p.parts)
 
 
-def derive_all(run: Plan, opts: Options, progress=None) -> list[dict]:
-    """Every variant of the run's slice: the problems derived on every core (``presolve``), then each variant's
-    files rendered on every core (derive.parallel: the variants are independent)."""
+def derive_here(run: Plan, opts: Options, progress=None) -> list[dict]:
+    """Every variant of the run's slice on this machine: the problems derived on every core (``presolve``), then
+    each variant's files rendered on every core (derive.parallel: the variants are independent). On a Dask
+    cluster, ``cluster.derive_all`` makes the same files (``make.derive_all`` chooses)."""
     _prepared(opts)
     _PARTS.clear()
     _BARE.clear()
@@ -373,15 +365,25 @@ def derive_all(run: Plan, opts: Options, progress=None) -> list[dict]:
     def told(done: int) -> None:
         if progress is not None:
             progress(questions + done)
-    with _dated():
+    with dated(), compiling():
         return parallel.run(len(mine), lambda i: derive_one(run, opts, mine[i]),
                             lambda i, result: pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL),
                             lambda handed: [pickle.loads(data) for _, data in handed],
                             parallel.jobs(), least=2, progress=told)
 
 
-def total(run: Plan) -> int:
-    """What the progress bar counts: the questions to derive, then the variants to render."""
+def compiling(folder: str | None = None):
+    """The variants' PDFs compiled from their preamble dumped once for the run (derive.pdf.shared_preambles):
+    the same bytes on one machine, in shards, on a cluster, with the cache or without."""
+    from ..pdf import shared_preambles
+    return shared_preambles(folder)
+
+
+def total(run: Plan, opts: Options | None = None) -> int:
+    """What the progress bar counts: the questions to derive, then the variants to render (on a cluster, the
+    variants)."""
+    if opts is not None and opts.scheduler:
+        return len(run.mine)
     return sum(len(part.asks) for n, v in _wanted(run) for part in run.drawer.loaded(n, v).parts) + len(run.mine)
 
 
@@ -449,16 +451,3 @@ def write(run: Plan, opts: Options, results: list[dict], out: str | None) -> lis
     if refused:
         raise Unanswered(refused, written)
     return written
-
-
-def generate(spec, count=None, roster_file=None, opts: Options = Options(), out=None, part=None,
-             progress=None) -> list[str]:
-    """Draw, derive and write the variants (see the module's text); ``progress(total)``, when given, is a context
-    manager that yields a function told how many variants are done."""
-    if part is not None and pooled(opts):
-        raise UsageError(f"-f {','.join(pooled(opts))}: one file holds every variant, so it is not made by a shard; "
-                         f"write it in a run without --shard (the other formats can be sharded)")
-    run = plan(spec, count, roster_file, part, opts.cache)
-    with (progress(total(run)) if progress else contextlib.nullcontext()) as told:
-        results = derive_all(run, opts, told)
-    return write(run, opts, results, out)

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ...figures import on_sheet
 from ...notation import EMPTY, Notation
 from ...steps import Chain, Let, Table, Text
 from .markup import append_text, clean, element, file_name, sub
@@ -130,7 +131,7 @@ def statement(page: Page, problem, setting: Text | None, q) -> ET.Element:
     if setting:
         page.prose(root, setting, q.notation)
     page.prose(root, q.text, q.notation)
-    for k, f in enumerate(q.figures, 1):
+    for k, f in enumerate(on_sheet(q.figures), 1):
         if f.sheet is not None:
             page.figure(root, f.sheet, f.sheet_caption or f.caption, f"{q.id}-fig{k}-sheet", q.notation)
     return root

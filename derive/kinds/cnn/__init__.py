@@ -19,6 +19,7 @@ from ...steps import Solution, Text, say
 from ...words import article, plural
 from ..base import Kind
 from .field import _receptive_field, receptive_field
+from ...figures import Later
 from .figures import receptive_field_figures, shapes_figures
 from .keys import FIELDS
 from .layers import POINTWISE, POOLS, RECURRENT, Config, Layer, _dims, out_shape
@@ -46,6 +47,8 @@ def configure(values: dict, asks) -> Config:
     layers, shapes = [], [shape]
     for k, r in enumerate(values["layers"]):
         layer = _layer(r, k + 1, shapes[-1])
+        if k == 0 and layer.type == "batchnorm" and len(shape) == 1 and values.get("batch") is None:
+            layer = replace(layer, scalars=True)            # a plain vector: a batch of n scalars, n × 1
         layers.append(layer)
         shapes.append(out_shape(layer, shapes[-1]))
     which = values.get("layer")
@@ -54,7 +57,8 @@ def configure(values: dict, asks) -> Config:
         raise FieldError("layer", count, which, f"1 to {len(layers)}")
     _check_geometry_asks(asks, layers, shape, which)
     table_in = next((a for a in asks if a in summary.ASKS), None) if len(layers) > summary.LONG else None
-    return Config(shape, tuple(layers), tuple(shapes), which, layout, table_in)
+    return Config(shape, tuple(layers), tuple(shapes), which, layout, table_in, values.get("batch"),
+                  values["training"])
 
 
 def _check_geometry_asks(asks, layers: list[Layer], shape, which: int | None) -> None:
@@ -162,7 +166,8 @@ def _describe_recurrent(layer: Layer, depth: int) -> str:
     what = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[layer.type]
     stack = f", {layer.depth} stacked layers" if layer.depth > 1 else ""
     bi = ", bidirectional" if layer.directions == 2 else ""
-    return f"{what}, hidden size {layer.filters}{stack}{bi}" + ("" if layer.bias else ", no bias")
+    bias = ", no bias" if not layer.bias else ", one bias vector per gate block" if layer.single_bias else ""
+    return f"{what}, hidden size {layer.filters}{stack}{bi}{bias}"
 
 
 def _describe_transposed(layer: Layer, depth: int) -> str:
@@ -189,20 +194,28 @@ NEW_DESCRIPTIONS = {
 
 
 def _input_text(c: Config) -> str:
-    shape = c.input
+    shape, lead = c.input, "batch × " if c.batch else ""
     if len(shape) == 3:
         order = "channels × height × width" if c.layout == "CHW" else "height × width × channels"
-        return f"Input: an image of shape {c.show(shape)} ({order})."
+        what = f"a batch of {c.batch} images" if c.batch else "an image"
+        return f"Input: {what} of shape {c.show(shape)} ({lead}{order})."
     if len(shape) == 2:
-        return f"Input: a sequence of {shape[0]} vectors of {shape[1]} features ({_dims(shape)}, length × features)."
+        what = f"a batch of {c.batch} sequences" if c.batch else "a sequence"
+        return (f"Input: {what} of {shape[0]} vectors of {shape[1]} features ({c.show(shape)}, {lead}length ×"
+                " features).")
+    what = f"a batch of {c.batch} sequences" if c.batch else "a sequence"
     if c.layers[0].type == "embedding":
-        return f"Input: a sequence of {plural(shape[0], 'token id')}."
+        return f"Input: {what} of {plural(shape[0], 'token id')}" + (f" ({c.show(shape)})." if c.batch else ".")
+    if c.batch:
+        return f"Input: a batch of {c.batch} vectors of {plural(shape[0], 'number')} ({c.show(shape)})."
     return f"Input: a vector of {plural(shape[0], 'number')}."
 
 
 def setting(c: Config) -> Text:
     """The network, layer by layer."""
     parts = [_input_text(c)]
+    if not c.training:
+        parts.append(" The network is in evaluation mode (model.eval()).")
     for k, (layer, shape) in enumerate(zip(c.layers, c.shapes)):
         parts.append(f" Layer {k + 1}: {_describe(layer, shape[-1])}.")
     return say("".join(parts))
@@ -216,7 +229,7 @@ def solve(c: Config, ask: str) -> Solution:
     """Derive one question of a cnn-dims part: its steps, then its figures."""
     sol = _narrated(c, ask)
     draw = FIGURES.get(ask)
-    return replace(sol, figures=draw(c)) if draw else sol
+    return replace(sol, figures=Later(draw, c)) if draw else sol
 
 
 def _narrated(c: Config, ask: str) -> Solution:

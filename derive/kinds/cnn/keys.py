@@ -25,6 +25,9 @@ PAD = Field("padding", PADDING, "p on every side, [height, width] (each p or [be
 DILATION = Field("dilation", PAIR, "entries between neighbouring taps", 1)
 GROUPS = Field("groups", WHOLE, "channel groups: must divide the input channels and the filters", 1)
 BIAS = Field("bias", Boolean(), "a bias vector", True)
+RECURRENT_BIAS = Field("bias", OneOf((Boolean(), Choice(("single",), "bias"))), "rnn, lstm, gru: true for PyTorch's"
+                       " two bias vectors per gate block (b_ih and b_hh), \"single\" for one (Keras's SimpleRNN, LSTM, and"
+                       " GRU with reset_after=False), false for none", True)
 CEIL = Field("ceil_mode", Boolean(), "round the output size up (the last window starting inside the input)", False)
 HEADS = Field("heads", WHOLE, "attention heads: must divide the features E", REQUIRED)
 
@@ -42,7 +45,7 @@ VARIANTS = {
                   Field("dim", WHOLE, "the vectors' size D", REQUIRED)),
     **{r: (Field("hidden", WHOLE, "the hidden size H", REQUIRED),
            Field("layers", Integer(1, MAX_STACKED), "stacked layers", 1),
-           Field("bidirectional", Boolean(), "both directions", False), BIAS) for r in RECURRENT},
+           Field("bidirectional", Boolean(), "both directions", False), RECURRENT_BIAS) for r in RECURRENT},
     "attention": (HEADS, BIAS),
     "transformer-encoder": (HEADS, Field("ff", WHOLE, "the feed-forward width", REQUIRED), BIAS),
     "layernorm": (),
@@ -60,12 +63,14 @@ DOCS = {
     "flatten": "the image (or sequence) becomes a vector of all its numbers",
     "dense": "on a vector, or on a sequence per position (`[length, units]`, as `nn.Linear`)",
     "batchnorm": "2·C trainable (γ, β) and 2·C non-trainable (running mean and variance); on an image, a sequence"
-                 " (`BatchNorm1d` over its features) or a vector",
+                 " (`BatchNorm1d` over its features) or a vector; first on an input vector [n] without `batch`, the"
+                 " vector is a batch of n scalars (n × 1, C = 1)",
     **{a: "0 parameters, shape unchanged" for a in ACTIVATIONS},
-    "dropout": "0 parameters, shape unchanged",
+    "dropout": "0 parameters, shape unchanged; with `training = false` the identity",
     "embedding": "V·D parameters; the first layer, on an input `[n]` of token ids → `[n, dim]`",
     **{r: "PyTorch's layout, per layer and direction G·H·(I + H + 2) with G = 1, 4, 3 gate blocks and the two bias"
-          " vectors b_ih, b_hh; output the whole sequence `[length, hidden · directions]`" for r in RECURRENT},
+          " vectors b_ih, b_hh (`bias = \"single\"`: Keras's one, G·H·(I + H + 1)); output the whole sequence"
+          " `[length, hidden · directions]`" for r in RECURRENT},
     "attention": "`nn.MultiheadAttention` self-attention, 4E² + 4E",
     "transformer-encoder": "`nn.TransformerEncoderLayer` (attention, E → ff → E feed-forward, two layer norms)",
     "layernorm": "over the last dimension, 2·D parameters",
@@ -86,4 +91,8 @@ FIELDS = (
     Field("layers", ListOf(LAYER, noun="layer tables", each="{field}[{n}]"), "the stack, in order", REQUIRED),
     Field("layer", WHOLE, "for `same-padding`: which conv layer (1-based; default the first conv); for"
           " `receptive-field`: the layer whose unit is meant (default the last)"),
+    Field("batch", WHOLE, "a batch of N examples: every shape gets a leading N (batch first, as batch_first=True and"
+          " Keras print them); counts stay per example"),
+    Field("training", Boolean(), "false: the network in evaluation mode (model.eval()): dropout is the identity",
+          True),
 )

@@ -68,6 +68,8 @@ class Layer:
     heads: int = 0                      # attention, transformer-encoder
     ff: int = 0                         # transformer-encoder: the feed-forward width
     vocab: int = 0                      # embedding (its dim is `filters`)
+    single_bias: bool = False           # rnn, lstm, gru: one bias vector per gate block (Keras's), not PyTorch's two
+    scalars: bool = False               # batchnorm first on an input vector: a batch of scalars (n × 1)
 
     @property
     def name(self) -> str:
@@ -76,6 +78,11 @@ class Layer:
     @property
     def spatial(self) -> bool:
         return self.type in SPATIAL
+
+    @property
+    def bias_vectors(self) -> int:
+        """Bias vectors per gate block of a recurrent layer: PyTorch's 2, Keras's 1, or none."""
+        return 0 if not self.bias else 1 if self.single_bias else 2
 
     def eff(self, dim: int) -> int:
         """The effective kernel d(k - 1) + 1 along a dimension."""
@@ -98,10 +105,16 @@ class Config:
     layer: int | None = None            # the `layer` key (1-based) for same-padding and receptive-field
     layout: str = "HWC"                 # how an image's shape is read and shown
     summary_ask: str | None = None      # a long stack: the question whose key shows the summary table
+    batch: int | None = None            # a batch of N: every shape shown with a leading N
+    training: bool = True               # false: evaluation mode (dropout the identity)
 
     def show(self, shape) -> str:
-        """A shape as the spec's layout writes it."""
-        return _dims(ordered(shape, self.layout))
+        """A shape as the spec's layout writes it (with the batch first)."""
+        return _dims(self.batched(shape))
+
+    def batched(self, shape) -> tuple[int, ...]:
+        """A shape as the answer gives it: the layout's order, the batch first."""
+        return ((self.batch,) if self.batch else ()) + tuple(ordered(shape, self.layout))
 
 
 # --- sizes -----------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ class LayerCount:
 def count_params(layer: Layer, shape) -> LayerCount:
     """The parameters of one layer, given the shape it receives."""
     if layer.type == "batchnorm":
-        return LayerCount(2 * shape[-1], 2 * shape[-1])
+        channels = 1 if layer.scalars else shape[-1]
+        return LayerCount(2 * channels, 2 * channels)
     if layer.type == "dense":
         return LayerCount((shape[-1] + (1 if layer.bias else 0)) * layer.filters)
     if layer.type in NEW_COUNTS:
@@ -37,14 +38,15 @@ def count_params(layer: Layer, shape) -> LayerCount:
     return LayerCount((kh * kw * depth + (1 if layer.bias else 0)) * layer.filters, depth=depth)
 
 
-def recurrent_blocks(layer: Layer, features: int) -> list[tuple[int, int]]:
+def recurrent_blocks(layer: Layer, features: int, vectors: int | None = None) -> list[tuple[int, int]]:
     """Per stacked layer of an rnn/lstm/gru: (its input size, its parameters over all directions). Each
     direction has G blocks (1, 3 or 4 gates) of an H × I input weight, an H × H recurrent weight and
-    PyTorch's two bias vectors b_ih and b_hh of H."""
+    ``vectors`` bias vectors of H (the layer's: PyTorch's two, b_ih and b_hh; Keras's one; or none)."""
     g, h, out = GATES[layer.type], layer.filters, []
+    b = layer.bias_vectors if vectors is None else vectors
     size = features
     for _ in range(layer.depth):
-        out.append((size, layer.directions * g * h * (size + h + (2 if layer.bias else 0))))
+        out.append((size, layer.directions * g * h * (size + h + b)))
         size = h * layer.directions
     return out
 
@@ -84,7 +86,7 @@ def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
     if layer.type in FIXED:
         steps = [step(say(label + FIXED[layer.type]))]
     elif layer.type == "batchnorm":
-        steps = _batchnorm_steps(label, shape, count)
+        steps = _batchnorm_steps(label, (shape[0], 1) if layer.scalars else shape, count, layer.scalars)
     elif layer.type == "dense":
         steps = _dense_steps(label, layer, shape, count)
     elif layer.type in NEW_STEPS:
@@ -94,9 +96,12 @@ def _layer_params(k: int, layer: Layer, shape) -> tuple[list[Step], int, int]:
     return steps, count.trainable, count.buffers
 
 
-def _batchnorm_steps(label: str, shape, count: LayerCount) -> list[Step]:
+def _batchnorm_steps(label: str, shape, count: LayerCount, scalars: bool = False) -> list[Step]:
     ch = shape[-1]
-    what = "channels" if len(shape) == 3 else "features"
+    what = "channels" if len(shape) == 3 else "features" if ch > 1 else "feature"
+    if scalars:
+        label += (f"its input, a plain vector of {shape[0]} numbers, is a batch of {shape[0]} scalars ({shape[0]} ×"
+                  " 1, as BatchNorm1d(1) reads it): ")
     return [step(say(label + "it normalizes each of its ", let(CHANNELS, ch), f" {what} and then scales and"
                      " shifts it by a learned ", GAMMA, " and ", BETA, ": 2 trainable parameters per channel,"),
                  chain(written_product(2, ch), count.trainable)),
@@ -159,12 +164,13 @@ def _embedding_steps(label: str, layer: Layer, shape, count: LayerCount) -> list
 
 
 def _recurrent_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
-    g, h = GATES[layer.type], layer.filters
+    g, h, b = GATES[layer.type], layer.filters, layer.bias_vectors
     blocks = recurrent_blocks(layer, shape[-1])
     which = {"rnn": "one block (the tanh update)", "gru": "3 blocks (reset, update and new gates)",
              "lstm": "4 blocks (input, forget, cell and output gates)"}[layer.type]
-    biases = ("and PyTorch's two bias vectors b_ih and b_hh of ", HIDDEN, " each") if layer.bias else ("and no bias",)
-    per = written_product(GATES_N, HIDDEN, written_sum(X_SIZE, HIDDEN, *([2] if layer.bias else [])))
+    biases = ("and PyTorch's two bias vectors b_ih and b_hh of ", HIDDEN, " each") if b == 2 else \
+        ("and one bias vector of ", HIDDEN, " (Keras's convention)") if b == 1 else ("and no bias",)
+    per = written_product(GATES_N, HIDDEN, written_sum(X_SIZE, HIDDEN, *([b] if b else [])))
     dirs = ", for each of the 2 directions" if layer.directions == 2 else ""
     steps = [step(say(label + f"{which}, ", let(GATES_N, g), ", each with an ", HIDDEN, " × ", X_SIZE,
                       " input weight, an ", HIDDEN, " × ", HIDDEN, " recurrent weight ", *biases, "; ",
@@ -174,12 +180,29 @@ def _recurrent_steps(label: str, layer: Layer, shape, count: LayerCount) -> list
         feed = (f"its input is the {size} features of each position" if n == 0 else
                 f"its input is the previous stacked layer's output, {size} numbers per position")
         shown = written_product(*([2] if layer.directions == 2 else []), g, h,
-                                written_sum(size, h, *([2] if layer.bias else [])))
+                                written_sum(size, h, *([b] if b else [])))
         steps.append(step(say(f"{where}: {feed}, ", let(X_SIZE, size), ":"), chain(shown, value)))
     if layer.depth > 1:
         steps.append(step(say(f"The {layer.depth} stacked layers together:"),
                           chain(written_sum(*(v for _, v in blocks)), count.trainable)))
-    return steps
+    return steps + ([other_convention(layer, shape[-1])] if layer.bias else [])
+
+
+def other_convention(layer: Layer, features: int) -> Step:
+    """The recurrent layer's count with the other bias convention: Keras's one vector per gate block, or
+    PyTorch's two."""
+    b = 3 - layer.bias_vectors
+    blocks = recurrent_blocks(layer, features, b)
+    keras = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU with reset_after set to False"}[layer.type]
+    words = (f"PyTorch's nn.{layer.type.upper() if layer.type != 'lstm' else 'LSTM'} keeps two bias vectors per"
+             " block (b_ih and b_hh), which makes" if b == 2 else
+             f"Keras's {keras} keeps one bias vector per block, which makes")
+    terms = [written_product(*([2] if layer.directions == 2 else []), GATES[layer.type], layer.filters,
+                             written_sum(size, layer.filters, b)) for size, _ in blocks]
+    total = sum(v for _, v in blocks)
+    return step(say(f"The other convention: {words} "
+                    + ("its count" if layer.depth == 1 else f"its {layer.depth} stacked layers' count") + ":"),
+                chain(written_sum(*terms) if len(terms) > 1 else terms[0], total))
 
 
 def per_words(layer: Layer) -> str:
@@ -246,6 +269,9 @@ def _params(c: Config) -> Solution:
     if any(buffers):
         notes = (say("The list counts trainable parameters, as PyTorch's parameters() does; batch normalization's"
                      " running statistics are given in brackets."),)
+    if not c.training and any(layer.type == "dropout" for layer in c.layers):
+        from .shapes import dropout_note
+        notes += (dropout_note(),)
     return Solution(question=say("How many parameters are there in each layer?"), steps=tuple(steps), notes=notes,
                     answer=Answer(value=counts, text=say(listing.capitalize() + ".")))
 
@@ -306,8 +332,23 @@ def _total_params(c: Config) -> Solution:
                           chain(written_sum(trainable, non), trainable + non)))
         notes.append(say("PyTorch's sum(p.numel() for p in model.parameters()) gives the trainable count only;"
                          " the running statistics of batch normalization are buffers."))
+    notes += _other_totals(c, trainable)
     value = {"total": trainable + non, "trainable": trainable, "non_trainable": non}
     text = f"{trainable + non} parameters in all" + (f": {trainable} trainable and {non} non-trainable." if non else
                                                      ", all trainable.")
     return Solution(question=say("How many parameters does the network have in total?"), steps=tuple(steps),
                     notes=tuple(notes), answer=Answer(value=value, text=say(text)))
+
+
+def _other_totals(c: Config, trainable: int) -> list:
+    """The trainable total with the other bias convention of the recurrent layers (Keras's one vector per gate
+    block, or PyTorch's two), when there are any."""
+    layers = [(layer, shape) for layer, shape in zip(c.layers, c.shapes) if layer.type in RECURRENT and layer.bias]
+    if not layers:
+        return []
+    diff = sum(sum(n for _, n in recurrent_blocks(l, s[-1], 3 - l.bias_vectors)) - count_params(l, s).trainable
+               for l, s in layers)
+    single = layers[0][0].single_bias
+    words = ("PyTorch's two bias vectors per gate block (b_ih and b_hh)" if single else
+             "Keras's one bias vector per gate block (SimpleRNN, LSTM, GRU with reset_after set to False)")
+    return [say(f"With {words} the recurrent layers would make the trainable total {trainable + diff:,}.")]

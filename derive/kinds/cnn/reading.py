@@ -71,8 +71,8 @@ def _embedding(raw: dict, kind: str, field: str, shape) -> Layer:
 
 
 def _recurrent(raw: dict, kind: str, field: str, shape) -> Layer:
-    return Layer(kind, filters=raw["hidden"], bias=raw["bias"], depth=raw["layers"],
-                 directions=2 if raw["bidirectional"] else 1)
+    return Layer(kind, filters=raw["hidden"], bias=raw["bias"] is not False, depth=raw["layers"],
+                 directions=2 if raw["bidirectional"] else 1, single_bias=raw["bias"] == "single")
 
 
 def _attention(raw: dict, kind: str, field: str, shape) -> Layer:

@@ -10,7 +10,7 @@ from ...steps import Answer, Solution, Step, Text, chain, let, say, step, writte
 from ...symbols import FloorDiv, Quotient
 from ...words import plural
 from .layers import RECURRENT, ROWS, WORDS, Config, Layer, _dims, _prod, _same_total, ordered, out_shape, out_size
-from .notation import N, D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _label
+from .notation import EMBED, HEAD_DIM, HEADS, N, D, K, K_EFF, N_IN, N_OUT, P, P_A, P_B, S, _label
 
 
 def _span(layer: Layer):
@@ -153,12 +153,12 @@ def _overpadding(k: int, layer: Layer, size: int, dim: int, words: tuple[str, st
                f" a side that “same” needs with a {kernel} of {eff}, so the output is larger than the input; {seen}.")
 
 
-def _sequence_step(k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Text]]:
+def _sequence_step(c: Config, k: int, layer: Layer, shape, out) -> tuple[list[Step], list[Text]]:
     """A conv or pooling layer along a sequence (1D): the length by the floor (or ceil_mode's) rule."""
     shown, value = _size_chain(shape[0], layer, 0)
     rounding = ", rounding up as ceil_mode asks" if layer.ceil_mode else ""
-    steps = [step(say(f"{_label(k, layer)}, input {_dims(shape)}: along the sequence ", _formula(layer),
-                      f"{rounding}; the features become {out[-1]}. Output {_dims(out)}."), chain(shown, value))]
+    steps = [step(say(f"{_label(k, layer)}, input {c.show(shape)}: along the sequence ", _formula(layer),
+                      f"{rounding}; the features become {out[-1]}. Output {c.show(out)}."), chain(shown, value))]
     notes = list(_dim_surprises(k, layer, shape, 0, ("length", "positions", "position")).values())
     if layer.ceil_mode and value != out[0]:
         drop, note = _ceil_drop(k, layer, shape[0], 0, value, "length")
@@ -185,26 +185,52 @@ def _new_shape_step(c: Config, k: int, layer: Layer, shape, out) -> Step:
         return step(say(f"{label}: zeros are added before and after"
                         + (" the sequence" if len(shape) == 2 else " in the height and the width")
                         + f". Output {c.show(out)}."), *chains)
+    if t in ("attention", "transformer-encoder"):
+        return _heads_step(c, label, layer, shape, out)
     return step(say(f"{label}: " + SHAPE_WORDS[t](layer, shape, out, c)))
+
+
+def heads(c: Config, layer: Layer, shape) -> tuple[str, str]:
+    """An attention layer's per-head shapes: Q, K and V (heads × L × d_k), the scores (heads × L × L)."""
+    h, ell = layer.heads, shape[0]
+    lead = (c.batch,) if c.batch else ()
+    return _dims(lead + (h, ell, shape[-1] // h)), _dims(lead + (h, ell, ell))
+
+
+def _heads_step(c: Config, label: str, layer: Layer, shape, out) -> Step:
+    qkv, scores = heads(c, layer, shape)
+    e, h = shape[-1], layer.heads
+    return step(say(f"{label}: " + SHAPE_WORDS[layer.type](layer, shape, out, c) + f" Inside, the queries, keys and"
+                    f" values are split into {h} head{'s' if h > 1 else ''} of ", let(HEAD_DIM, Quotient(EMBED, HEADS,
+                                                                                                      evaluate=False)),
+                    f" features: per head Q, K and V are {qkv} ({_batch(c)}heads × length × d_k), and the scores"
+                    f" Q Kᵀ/√d_k and their softmax {scores} ({_batch(c)}heads × length × length):"),
+                chain(Quotient(e, h, evaluate=False), e // h))
 
 
 SHAPE_WORDS = {
     "embedding": lambda l, s, o, c: (f"each of the {s[0]} token ids is replaced by its vector of {l.filters} numbers;"
-                                     f" output {_dims(o)} (length × features)."),
+                                     f" output {c.show(o)} ({_batch(c)}length × features)."),
     **{r: lambda l, s, o, c: (f"it returns its hidden state at each of the {s[0]} steps, "
                               + (f"the two directions' {l.filters} numbers side by side, " if l.directions == 2
-                                 else "") + f"from its last stacked layer; output {_dims(o)}.")
+                                 else "") + f"from its last stacked layer; output {c.show(o)}.")
        for r in RECURRENT},
     "attention": lambda l, s, o, c: (f"each position's output is a mix of all positions' values, projected back to"
-                                     f" the embedding's size; the shape stays {_dims(o)}."),
+                                     f" the embedding's size; the shape stays {c.show(o)}."),
     "transformer-encoder": lambda l, s, o, c: f"attention and a feed-forward block with residual sums; the shape"
-                                              f" stays {_dims(o)}.",
+                                              f" stays {c.show(o)}.",
     "layernorm": lambda l, s, o, c: f"normalizes the last dimension; the shape stays {c.show(o)}.",
     "global-avgpool": lambda l, s, o, c: (f"the mean of each channel over all {_prod(s[:-1])} positions; output"
                                           f" {c.show(o)}."),
-    "dense": lambda l, s, o, c: f"the same {s[-1]} → {l.filters} map at each of the {s[0]} positions; output {_dims(o)}.",
-    "flatten": lambda l, s, o, c: f"the {_dims(s)} sequence is laid out as one vector of {o[0]} numbers.",
+    "dense": lambda l, s, o, c: (f"the same {s[-1]} → {l.filters} map at each of the {s[0]} positions; output"
+                                 f" {c.show(o)}."),
+    "flatten": lambda l, s, o, c: (f"the {_dims(s)} sequence is laid out as one vector of {o[0]} numbers"
+                                   + (f" (per example: {c.show(o)})." if c.batch else ".")),
 }
+
+
+def _batch(c: Config) -> str:
+    return "batch × " if c.batch else ""
 
 
 def layer_shape_steps(c: Config, k: int) -> tuple[list[Step], list[Text]]:
@@ -212,7 +238,7 @@ def layer_shape_steps(c: Config, k: int) -> tuple[list[Step], list[Text]]:
     layer, shape, out = c.layers[k], c.shapes[k], c.shapes[k + 1]
     label, steps = _label(k, layer), []
     if layer.seq and layer.spatial:
-        return _sequence_step(k, layer, shape, out)
+        return _sequence_step(c, k, layer, shape, out)
     if layer.type in SHAPE_WORDS or layer.type in ("conv-transpose", "pad") or layer.seq:
         if layer.type not in ("dense", "flatten") or len(shape) == 2:
             return [_new_shape_step(c, k, layer, shape, out)], []
@@ -222,16 +248,27 @@ def layer_shape_steps(c: Config, k: int) -> tuple[list[Step], list[Text]]:
         if len(shape) == 1:
             steps.append(step(say(f"{label}: its input is already a vector; {plural(shape[0], 'number')}.")))
         else:
-            steps.append(step(say(f"{label}: the {c.show(shape)} block is laid out as one vector (PyTorch orders"
-                                  " it channel by channel, Keras pixel by pixel; the length is the same):"),
+            each = " each example's" if c.batch else " the"
+            steps.append(step(say(f"{label}:{each} {_dims(ordered(shape, c.layout))} block is laid out as one vector"
+                                  " (PyTorch orders it channel by channel, Keras pixel by pixel; the length is the"
+                                  f" same){', ' + c.show(out) + ' in all' if c.batch else ''}:"),
                               chain(written_product(*ordered(shape, c.layout)), out[0])))
     elif layer.type == "dense":
-        steps.append(step(say(f"{label}: one output per unit, {plural(out[0], 'number')}.")))
+        steps.append(step(say(f"{label}: one output per unit, {plural(out[0], 'number')}"
+                              + (f" per example, {c.show(out)} in all." if c.batch else "."))))
     else:
-        kind = ("normalizes each channel" if layer.type == "batchnorm" else "acts on each number"
-                if layer.type != "dropout" else "zeroes random numbers while training")
-        steps.append(step(say(f"{label}: {kind}; the shape stays {c.show(out)}.")))
+        steps.append(step(say(f"{label}: {_pointwise(c, layer, shape)}; the shape stays {c.show(out)}.")))
     return steps, []
+
+
+def _pointwise(c: Config, layer: Layer, shape) -> str:
+    if layer.type == "batchnorm":
+        return (f"normalizes the batch of {shape[0]} scalars (read as {shape[0]} × 1)" if layer.scalars else
+                "normalizes each channel")
+    if layer.type == "dropout":
+        return ("in evaluation mode (model.eval()) it passes its input through unchanged" if not c.training else
+                "zeroes random numbers while training")
+    return "acts on each number"
 
 
 def _shapes(c: Config) -> Solution:
@@ -240,14 +277,42 @@ def _shapes(c: Config) -> Solution:
         more, why = layer_shape_steps(c, k)
         steps += more
         notes += why
-    listing = "; ".join(f"layer {k + 1}: {c.show(s)}" for k, s in enumerate(c.shapes[1:]))
+    notes += _notes(c)
+    listing = "; ".join(f"layer {k + 1}: {c.show(s)}" + _per_head(c, k) for k, s in enumerate(c.shapes[1:]))
     return Solution(question=say("What are the dimensions (shape) of the activation outputs for each layer?"),
                     steps=tuple(steps), notes=tuple(notes),
-                    answer=Answer(value=[list(ordered(s, c.layout)) for s in c.shapes[1:]],
-                                  text=say(listing.capitalize() + _shape_tail(c) + ".")))
+                    answer=Answer(value=[list(c.batched(s)) for s in c.shapes[1:]],
+                                  text=say(listing[0].upper() + listing[1:] + _shape_tail(c) + ".")))
+
+
+def _per_head(c: Config, k: int) -> str:
+    layer = c.layers[k]
+    if layer.type not in ("attention", "transformer-encoder"):
+        return ""
+    qkv, scores = heads(c, layer, c.shapes[k])
+    return f" (per head: Q, K, V {qkv}, scores {scores})"
+
+
+def _notes(c: Config) -> list[Text]:
+    """The inverted-dropout note in evaluation mode."""
+    if c.training or not any(l.type == "dropout" for l in c.layers):
+        return []
+    return [dropout_note()]
+
+
+def dropout_note() -> Text:
+    return say("PyTorch's dropout is inverted: while training it zeroes each number with probability p and scales the"
+               " kept ones by 1/(1 − p), so that their expected value is unchanged; in evaluation mode (model.eval())"
+               " it is the identity, with no rescaling. The original paper scaled the weights by 1 − p at test time"
+               " instead.")
 
 
 def _shape_tail(c: Config) -> str:
+    tail = _shape_words(c)
+    return f" (the batch of {c.batch} first; " + tail[2:] if c.batch else tail
+
+
+def _shape_words(c: Config) -> str:
     kinds = {len(s) for s in c.shapes}
     if kinds <= {1, 3} and 3 in kinds:
         image = "channels × height × width" if c.layout == "CHW" else "height × width × channels"

@@ -19,13 +19,15 @@ from ...steps import Solution, Text, let, say
 from ...words import join
 from ..base import Kind
 from ..activations import READABLE
-from . import band, plane, symbolic, values
+from . import band, compose, plane, symbolic, values
+from .compose import Composition
 from .plane import DOTS
 from .numbers import with_numbers
 from .config import Config
 from .keys import FIELDS
 from .layer import Layer, configure
 from .derivatives import _gradient, _input_gradient, _jacobian
+from ...figures import Later
 from .figures import mask_figures, matrix_figures, matrix_figures_1d
 from .matrix import _matrix, arguments, filter_vector, inputs, layout
 from .slopes import slopes
@@ -77,11 +79,13 @@ def _legacy(c: Config, ask: str) -> Solution:
     """One of HW5's 1D questions: its steps, then its figures."""
     sol = LEGACY[ask](c)
     draw = FIGURES_1D.get(ask)
-    return replace(sol, figures=draw(c)) if draw else sol
+    return replace(sol, figures=Later(draw, c)) if draw else sol
 
 
-def solve(c: Config | Layer, ask: str) -> Solution:
+def solve(c: Config | Layer | Composition, ask: str) -> Solution:
     """Derive one question of a conv-matrix part: HW5's 1D symbols as before, the general layer otherwise."""
+    if isinstance(c, Composition):
+        return compose.solve(c, ask)
     if isinstance(c, Config):
         return band.SOLVERS[ask](c) if band.long(c) else _legacy(c, ask)
     if ask in LEGACY and c.legacy is not None and (ask != "matrix" or c.f is None):
@@ -90,13 +94,15 @@ def solve(c: Config | Layer, ask: str) -> Solution:
     if ask in ("gradient", "jacobian", "input-gradient"):
         return symbolic.gradient(c, c.wrt) if ask == "gradient" else getattr(symbolic, ask.replace("-", "_"))(c)
     if ask == "matrix":
-        return replace(plane.matrix(c), figures=matrix_figures(c, plane.layer_matrix(c)))
+        return replace(plane.matrix(c), figures=Later(lambda: matrix_figures(c, plane.layer_matrix(c))))
     return {"output-size": plane.output_size, "forward": values.forward,
             "filter-gradient-value": values.filter_gradient, "input-gradient-value": values.input_gradient}[ask](c)
 
 
-def setting(c: Config | Layer) -> Text:
+def setting(c: Config | Layer | Composition) -> Text:
     """HW5's 1D setting as before; the general layer's otherwise."""
+    if isinstance(c, Composition):
+        return compose.setting(c)
     if isinstance(c, Config):
         return setting_1d(c)
     if c.legacy is not None and c.x is None and c.f is None and c.upstream is None:
@@ -121,6 +127,8 @@ class ConvMatrix(Kind):
         "input-gradient": "da/dx = diag(phi'(z)) F (F^T when transposed), outputs x inputs",
         "filter-gradient-value": "with x, f, upstream: dL/df, numbers in the filter's shape",
         "input-gradient-value": "with x, f, upstream: dL/dx, numbers in the input's shape",
+        "compose": "width = [k1, k2], no activation: two 1D convolutions in a row as one, its kernel from the product"
+                   " of their matrices",
     }
     fields = FIELDS
 

@@ -24,16 +24,18 @@ ACTIVATION = Formula("LaTeX in z such as '\\max(0, z)' or '\\tanh(z)', or a name
 FIELDS = (
     Field("length", Integer(1, MAX_LENGTH), "1D: the input length n (1 to 128 with numbers, channels or"
           " transposed; above 128 inputs the band m × k has at most 20 000 entries)", Rule("1D: required")),
-    Field("width", Integer(1), "1D: the filter width k", Rule("1D: required")),
+    Field("width", OneOf((Integer(1), ListOf(Integer(1), names=("k1", "k2")))), "1D: the filter width k; for"
+          " `compose`, the two filters' widths", Rule("1D: required")),
     Field("input", ListOf(Integer(1, MAX_SIDE), names=("h", "w")), "2D: the input's height and width, instead of"
           " `length`", Rule("2D: required")),
     Field("kernel", ListOf(Integer(1, MAX_SIDE), names=("kh", "kw")), "2D: the kernel's height and width, instead"
           " of `width`", Rule("2D: required")),
-    Field("stride", PER_AXIS, "s, entries the filter moves per output; 2D: a number or [height, width]", 1),
+    Field("stride", PER_AXIS, "s, entries the filter moves per output; 2D: a number or [height, width];"
+          " `compose`: a number or [layer 1, layer 2]", 1),
     Field("padding", PADDING, "zeros added on both sides; 1D [left, right]; 2D [height, width] or"
           " [[top, bottom], [left, right]]", 0),
-    Field("dilation", PER_AXIS, "d, entries between neighbouring filter weights; 2D: a number or [height, width]",
-          1),
+    Field("dilation", PER_AXIS, "d, entries between neighbouring filter weights; 2D: a number or [height, width];"
+          " `compose`: a number or [layer 1, layer 2]", 1),
     Field("transposed", Boolean(), "the layer is the transposed convolution (PyTorch's ConvTranspose) with this"
           " kernel, stride, padding and dilation; its input is `input`/`length`", False),
     Field("output_padding", PER_AXIS_0, "transposed only: entries added after the output; below the stride or the"
@@ -42,7 +44,8 @@ FIELDS = (
           " than [1, 1], `x` has a leading channel dimension, `upstream` one of c_out, and `f` PyTorch's weight"
           " layout [c_out][c_in][k…] (transposed: [c_in][c_out][k…])", [1, 1]),
     Field("x", NUMBERS, "the input's numbers: a list (1D) or a list of rows (2D)"),
-    Field("f", NUMBERS, "the filter's numbers: a list or a list of rows (with channels, PyTorch's layout)"),
+    Field("f", NUMBERS, "the filter's numbers: a list or a list of rows (with channels, PyTorch's layout);"
+          " `compose`: [[layer 1's], [layer 2's]]"),
     Field("upstream", NUMBERS, "∂L/∂a, the gradient arriving at the layer's output, in the output's shape"),
     Field("activation", ACTIVATION, "the activation φ after the convolution", "relu"),
     Field("wrt", Text("a filter weight by its JSON name", ("f1", "f2")), "for `gradient`: the filter weight,"

@@ -82,6 +82,12 @@ def configure(values: dict, asks) -> Config | Layer:
     """HW5's 1D symbolic config when only its keys are given (its output unchanged); the general layer
     otherwise. The keys are read by FIELDS; the rules between them are here."""
     values = read(FIELDS, values)
+    if "compose" in asks:
+        from .compose import configure as compose
+        return compose(values, asks)
+    if isinstance(values.get("width"), list):
+        raise FieldError("width", "two widths are 'compose''s (two convolutions in a row); one layer has one",
+                         values.raw["width"], 'a whole number, or ask = "compose"')
     general = any(k in given(values) for k in GENERAL_KEYS) or any(a in ("output-size",) + NUMERIC_ASKS for a in asks)
     if not general:
         return configure_1d(values, asks)

@@ -23,7 +23,9 @@ class Graph(Kind):
     notation = NOTATION
     summary = "backpropagation through forward equations: every value, then every gradient, node by node"
     asks = {"forward": "the value of every name defined by the equations, in order",
-            "gradient": "the gradient of 'of' with respect to each name in 'wrt', each of its variable's shape"}
+            "gradient": "the gradient of 'of' with respect to each name in 'wrt', each of its variable's shape",
+            "step": "each given name in 'wrt' after one step of a torch.optim optimiser (optimizer, lr and its keys) on"
+                    " its gradient: {name: value}"}
     fields = FIELDS
 
     def configure(self, values: dict, asks: tuple[str, ...]):
@@ -57,11 +59,15 @@ def _solved(config, ask: str):
     """One question: the analysis (the forward values are the config's; the backward pass), its narration, then
     its figures, drawn from the same analysis."""
     from dataclasses import replace
+    from ...figures import Later
     from .backsteps import solve_gradient
     from .backward import backward
     from .figures import forward_figures, gradient_figures
-    from .narrate import forward
+    from .attend import forward_pass
+    from .step import solve_step
+    if ask == "step":
+        return solve_step(config)
     if ask == "forward":
-        return replace(forward(config), figures=forward_figures(config))
+        return replace(forward_pass(config), figures=Later(forward_figures, config))
     b = backward(config)
-    return replace(solve_gradient(config, b), figures=gradient_figures(config, b))
+    return replace(solve_gradient(config, b), figures=Later(gradient_figures, config, b))

@@ -13,10 +13,10 @@ from ...words import join_pieces
 from . import names as nm
 from .backward import Backward, Flow, gradient
 from .config import Config, Equation
-from .narrate import display, entry_meanings, exact, meanings, shown, sym
+from .narrate import display, entry_meanings, exact, meanings, mode_notes, shown, sym
 from .parse import Call, Name, Op
 from .values import UNARY, evaluate, make, scalar, softmax
-from .vjp import kinks as _kinks
+from .vjp import _X as X, slope
 
 OUTPUT_FORMS = {"sigmoid": lambda s: s * (1 - s), "tanh": lambda t: 1 - t ** 2, "exp": lambda e: e}
 RULES = {"+": "addition passes the upstream gradient on unchanged",
@@ -32,6 +32,22 @@ RULES = {"+": "addition passes the upstream gradient on unchanged",
          "exp": "the exponential is its own derivative",
          "log": "the logarithm's slope is one over its input",
          "sqrt": "the square root's slope is one over twice the root",
+         "sin": "the sine's slope is the cosine", "cos": "the cosine's slope is minus the sine",
+         "sinh": "sinh's slope is cosh", "cosh": "cosh's slope is sinh",
+         "softplus": "the softplus's slope is the sigmoid",
+         "gelu": "GELU's slope is Φ(x) + x φ(x), the normal distribution's CDF and density",
+         "gelu_tanh": "the tanh approximation of GELU is differentiated as written",
+         "silu": "SiLU's slope is σ(x)(1 + x(1 − σ(x)))",
+         "elu": "ELU passes the gradient where its input is positive and scales it by α eˣ elsewhere (α at 0, as"
+                " PyTorch takes it)",
+         "leaky_relu": "leaky ReLU passes the gradient where its input is positive and scales it by its negative"
+                       " slope elsewhere (at 0 too, as PyTorch takes it)",
+         "hardtanh": "hardtanh passes the gradient strictly between its bounds and blocks it at and beyond them",
+         "log_sigmoid": "log σ's slope is 1 − σ",
+         "max": "max passes the gradient to the larger argument (half to each at a tie, as torch.maximum); max of"
+                " every entry passes it to the largest, shared evenly among ties",
+         "min": "min passes the gradient to the smaller argument (half to each at a tie, as torch.minimum); min of"
+                " every entry passes it to the smallest, shared evenly among ties",
          "sum": "a sum passes the upstream gradient to every entry",
          "mean": "a mean passes the upstream gradient, divided by the number of entries, to every entry",
          "transpose": "a transpose sends the gradient back transposed",
@@ -153,12 +169,9 @@ def _middle(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
         return _product(c, rhs, flow), {}
     if _calls(rhs, "batchnorm") and _plain(*rhs.args[:3]) and flow.wrt in (rhs.args[1].name, rhs.args[2].name):
         return _batchnorm(c, rhs, flow), {}
-    if _calls(rhs, *ELEMENTWISE) and isinstance(rhs.args[0], Name):
+    if _calls(rhs, *UNARY) and isinstance(rhs.args[0], Name) and uses(rhs, flow.wrt) == 1:
         return _elementwise(c, eq, flow), {}
     return ([], []), {}
-
-
-ELEMENTWISE = ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs")
 
 
 def _calls(node, *funcs: str) -> bool:
@@ -221,10 +234,8 @@ def _rounded(m):
 def _elementwise(c: Config, eq: Equation, flow: Flow):
     arg = c.values[flow.wrt]
     up = flow.upstream
-    fn = eq.rhs.func
-    x = sympy.Dummy("x", real=True)
-    d = _kinks(sympy.diff(UNARY[fn](x), x))
-    local = [d.subs(x, e) for e in arg.entries]
+    d = slope(eq.rhs.func, tuple(evaluate(a, c.values).scalar for a in eq.rhs.args[1:]))
+    local = [d.xreplace({X: e}) for e in arg.entries]
     entries = [Times(_short(g), _short(l), evaluate=False) for g, l in zip(up.entries, local)]
     shape = arg.m.shape
     return [ImmutableMatrix(shape[0], shape[1], entries)], []
@@ -275,7 +286,7 @@ def solve_gradient(c: Config, b: Backward) -> Solution:
         question = say("Carry out the backward pass: find the gradient of the loss ", nm.value_symbol(c.top),
                        " with respect to ",
                        *join_pieces(wrt), ", given the gradient flowing into ", sym(c, c.of), ".")
-    return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meaning,
+    return Solution(question=question, steps=tuple(steps), notes=tuple(notes) + mode_notes(c), meanings=meaning,
                     answer=Answer(value=value, text=say(*pieces, ".")))
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sympy
 
 from ...fields import FieldError
+from ...functions import maximum, minimum
 from .config import Config, Equation
 from .sizes import nodes
 from .values import UNDEFINED, Val, evaluate, make, settle, undefined
@@ -103,7 +104,7 @@ def _differentiable(eq: Equation, flow: Flow, c: Config) -> bool:
         return True
     if flow.wrt in c.given and flow.wrt not in c.wrt:
         return False
-    raise FieldError(f"forward[{eq.k}]", f"the gradient flowing from {c.called(eq.name)} into {c.called(flow.wrt)}"
+    raise FieldError(f"forward[{eq.k + 1}]", f"the gradient flowing from {c.called(eq.name)} into {c.called(flow.wrt)}"
                      " is infinite or undefined at the given values (such as the square root's slope at 0, or a"
                      " power's slope in its exponent at a base of 0 or below)", eq.text,
                      "an equation differentiable at the given values")
@@ -118,7 +119,8 @@ def tidy(e: sympy.Expr) -> sympy.Expr:
     e = sympy.sympify(e)
     if e.is_Rational or e.is_number or nodes(e) > TIDY_NODES:
         return e
-    return sympy.cancel(e) if not e.has(sympy.Max, sympy.Heaviside, sympy.Abs, sympy.sign) else e
+    kinked = (sympy.Max, sympy.Min, sympy.Heaviside, sympy.Abs, sympy.sign, sympy.Piecewise, maximum, minimum)
+    return sympy.cancel(e) if not e.has(*kinked) else e
 
 
 def _add(a: Val, b: Val) -> Val:

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 import sympy
 
 from ...errors import did_you_mean
+from ...functions import ELEMENTWISE, constant_places
 from ...declare import read
 from ...fields import FieldError, to_number
 from . import names as nm
-from .keys import FIELDS, NAME as KEY_NAME
-from .parse import Call, Name, Node, SyntaxProblem, names, parse_equation
+from ..optimizer.config import _hyper            # the optimizer kind's reading of its hyper-parameters
+from .keys import FIELDS, NAME as KEY_NAME, STEP_FIELDS
+from .parse import Call, Index, Name, Neg, Node, Op, SyntaxProblem, names, parse_equation
 from .sizes import TooLarge
 from .stages import Namer, stages, written
-from .values import (FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
+from .values import (CALLABLE, FUNCTIONS, KNOWN, MAX_ENTRIES, UNARY, UNDEFINED, ShapeProblem, TooExtreme, Undefined, Val,
                      evaluate, function_depth, make, settled, shape_text, source, undefined_text)
 
 NAME = re.compile(KEY_NAME)
@@ -26,7 +28,7 @@ RESERVED = set(UNARY) | set(FUNCTIONS)
 
 @dataclass(frozen=True)
 class Equation:
-    k: int                   # its place in ``forward`` (0-based, as the field is named forward[k])
+    k: int                   # its place in ``forward``, 0-based (messages name it forward[k + 1], 1-based)
     name: str
     text: str
     rhs: Node
@@ -51,6 +53,9 @@ class Config:
     upstream: Val
     labels: frozenset        # class indices (cross_entropy's targets): not differentiated
     top: str                 # what is differentiated: 'of', or L when an upstream gradient is given
+    indices: frozenset = frozenset()      # the labels that are class indices (cross_entropy's targets)
+    training: bool = True                 # false: evaluation (model.eval()): dropout is the identity
+    stepping: tuple | None = None         # for `step`: (the optimiser's name, its hyper-parameters, the parameters)
 
     def shape(self, name: str) -> tuple:
         return self.values[name].shape
@@ -67,15 +72,38 @@ def configure(values: dict, asks: tuple[str, ...]) -> Config:
     'upstream' that suit the equations."""
     values = read(FIELDS, values)
     given, symbolic = read_given(values["given"])
-    equations, env = read_forward(values.get("forward"), given)
+    equations, env = read_forward(values.get("forward"), given, values["training"])
     labels = _labels(equations, env)
     staged = {eq.name for eq in equations if eq.stage_of}
     named = {n: v for n, v in env.items() if n not in staged}       # a stage's name is not the spec's
     of = _of(values.get("of"), equations, env)
     wrt = _wrt(values.get("wrt"), given, named, labels, of)
-    upstream = _upstream(values.get("upstream"), env[of])
+    upstream = _upstream(values.get("upstream"), env[of], needed=any(a != "forward" for a in asks))
     top = of if values.get("upstream") is None else _loss_name(env)
-    return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top)
+    stepping = _stepping(values, asks, wrt, given, symbolic)
+    return Config(given, frozenset(symbolic), tuple(equations), env, of, wrt, upstream, frozenset(labels), top,
+                  frozenset(_class_indices(equations, env)), values["training"], stepping)
+
+
+def _stepping(values, asks, wrt: tuple, given: dict, symbolic: set) -> tuple | None:
+    """For the question `step`: the optimiser, its hyper-parameters (the optimizer kind's reading, PyTorch's
+    defaults filled in) and the parameters it updates (the given names in wrt); its keys refused without it."""
+    if "step" not in asks:
+        for f in STEP_FIELDS:
+            if f.name in values.given:
+                raise FieldError(f.name, "is for the question 'step' (one optimizer step), which this part does not"
+                                 " ask", values.raw[f.name], "ask = [\"gradient\", \"step\"], or no such key")
+        return None
+    params = tuple(w for w in wrt if w in given)
+    if not params:
+        raise FieldError("wrt", "'step' updates the given names in wrt, and none is given", list(wrt),
+                         "wrt naming given parameters")
+    for name in params:
+        if name in symbolic:
+            raise FieldError("wrt", f"'step' updates numbers, and {name} is symbolic", name,
+                             "parameters given as numbers")
+    name = values["optimizer"]
+    return name, _hyper(values, name), params
 
 
 def _loss_name(env: dict) -> str:
@@ -118,6 +146,8 @@ def _numbers(value, field: str) -> Val:
 
 
 def _entry(v, field: str):
+    if isinstance(v, bool):                 # an attention mask's true and false
+        return sympy.Integer(int(v))
     if isinstance(v, (list, dict)):
         raise FieldError(field, "must be a number, a list of numbers or a list of lists", v,
                          "e.g. 3, [1, 2] or [[1, 2], [3, 4]]")
@@ -157,18 +187,20 @@ def _no_entry_clash(given: dict, symbolic: set) -> None:
 
 # --- forward ----------------------------------------------------------------------------------------
 
-def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
+def read_forward(raw, given: dict, training: bool = True) -> tuple[list[Equation], dict]:
     if isinstance(raw, str):
         raw = [raw]
     env, equations, where, namer = dict(given), [], {}, Namer(given, raw)
     for k, text in enumerate(raw):
-        field = f"forward[{k}]"
+        field = f"forward[{k + 1}]"                 # 1-based, as every list position a message names
         try:
-            name, rhs = parse_equation(text)
+            name, rhs = parse_equation(text, KNOWN)
         except SyntaxProblem as err:
             raise FieldError(field, str(err), text, "name = expression, as in 'q = x + y'") from None
         _new_name(name, field, given, where)
         _known(rhs, env, field)
+        written = rhs
+        rhs = _mode(rhs, training, field, text)
         parts, top = stages(rhs, namer)
         originals = {p.name: p.written for p in parts}
         for part in parts:
@@ -176,8 +208,32 @@ def read_forward(raw, given: dict) -> tuple[list[Equation], dict]:
             env[part.name] = _value(part.rhs, env, field, text, what, originals, stage=True)
             equations.append(Equation(k, part.name, text, part.rhs, tuple(names(part.rhs)), part.written, name))
         env[name], where[name] = _value(top, env, field, text, name, originals), k
-        equations.append(Equation(k, name, text, top, tuple(names(top)), rhs if parts else None))
+        equations.append(Equation(k, name, text, top, tuple(names(top)), written if parts or rhs != written else None))
     return equations, env
+
+
+def _mode(node: Node, training: bool, field: str, text: str) -> Node:
+    """The right-hand side as the mode computes it: in training dropout needs its mask; in evaluation
+    (training = false, PyTorch's model.eval()) dropout is the identity, and batchnorm would use running
+    statistics a graph does not take."""
+    if isinstance(node, Call):
+        if node.func == "dropout" and training and len(node.args) == 2:
+            raise FieldError(field, "in training, dropout needs its mask: dropout(x, mask, p), the mask of 0s and 1s"
+                             " given (or training = false: dropout is then the identity)", text, "dropout(x, mask, p)")
+        if node.func == "dropout" and not training:
+            return _mode(node.args[0], training, field, text)
+        if node.func == "batchnorm" and not training:
+            raise FieldError(field, "batchnorm with training = false normalises with running statistics, which a graph"
+                             " does not take (write the evaluation's affine map out, or leave training true)", text,
+                             "batchnorm in training (the batch's own mean and variance)")
+        return Call(node.func, tuple(_mode(a, training, field, text) for a in node.args), node.pos)
+    if isinstance(node, Op):
+        return Op(node.op, _mode(node.left, training, field, text), _mode(node.right, training, field, text), node.pos)
+    if isinstance(node, Neg):
+        return Neg(_mode(node.arg, training, field, text))
+    if isinstance(node, Index):
+        return Index(_mode(node.arg, training, field, text), node.index)
+    return node
 
 
 def _value(rhs: Node, env: dict, field: str, text: str, what: str, originals: dict, stage: bool = False) -> Val:
@@ -218,7 +274,7 @@ def _new_name(name: str, field: str, given: dict, where: dict) -> None:
         raise FieldError(field, f"'{name}' is defined twice: it is given, and defined again here", name,
                          "a new name for each equation")
     if name in where:
-        raise FieldError(field, f"'{name}' is defined twice: first in forward[{where[name]}]", name,
+        raise FieldError(field, f"'{name}' is defined twice: first in forward[{where[name] + 1}]", name,
                          "a new name for each equation")
 
 
@@ -228,7 +284,7 @@ def _known(node: Node, env: dict, field: str) -> None:
             raise FieldError(field, f"the name '{used}' is not defined before it is used"
                              + did_you_mean(used, list(env)), used, "a given name or one defined above")
     for call in _calls(node):
-        if call.func not in KNOWN:
+        if call.func not in CALLABLE:
             raise FieldError(field, f"unknown function '{call.func}'" + did_you_mean(call.func, KNOWN), call.func,
                              "one of " + ", ".join(KNOWN))
 
@@ -266,7 +322,9 @@ def _defined(value: Val, name: str, field: str, text: str, sized: bool = True) -
                              " or square root of a negative number)", text, "an equation defined at the given values")
 
 
-CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,)}
+CONSTANT_ARGS = {"dropout": (1, 2), "conv1d": (2, 3), "batchnorm": (3,), "layernorm": (3,), "softmax": (1,),
+                 "log_softmax": (1,), "attention": (3,),
+                 **{name: constant_places(name) for name in ELEMENTWISE if constant_places(name)}}
 
 
 def _labels(equations: list[Equation], env: dict) -> set:
@@ -274,7 +332,7 @@ def _labels(equations: list[Equation], env: dict) -> set:
     mask and p, conv1d's stride and padding, the eps of a normalisation."""
     out = set()
     for eq in equations:
-        for call in _calls(eq.rhs):
+        for call in _calls(eq.shown):
             places = CONSTANT_ARGS.get(call.func, ())
             if call.func == "cross_entropy" and len(call.args) == 2 and isinstance(call.args[1], Name) \
                     and call.args[1].name in env and env[call.args[1].name].shape == ():
@@ -282,6 +340,12 @@ def _labels(equations: list[Equation], env: dict) -> set:
             out |= {call.args[k].name for k in places if k < len(call.args) and isinstance(call.args[k], Name)
                     and call.args[k].name in env}
     return out
+
+
+def _class_indices(equations: list[Equation], env: dict) -> set:
+    """The names given to cross_entropy as a class index."""
+    return {call.args[1].name for eq in equations for call in _calls(eq.rhs) if call.func == "cross_entropy"
+            and len(call.args) == 2 and isinstance(call.args[1], Name) and env[call.args[1].name].shape == ()}
 
 
 # --- of, wrt, upstream --------------------------------------------------------------------------
@@ -316,8 +380,12 @@ def _wrt(raw, given: dict, env: dict, labels: set, of: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _upstream(raw, out: Val) -> Val:
+def _upstream(raw, out: Val, needed: bool = True) -> Val:
+    """The gradient flowing into 'of': given, 1 for a scalar, ones for the forward pass alone (which does not use
+    it); refused when missing for a vector or matrix whose gradient is asked."""
     if raw is None:
+        if out.shape != () and not needed:
+            return out.map(lambda e: sympy.Integer(1))
         if out.shape != ():
             raise FieldError("upstream", f"'of' is {shape_text(out.shape)} {out.shape}, so the gradient flowing into"
                              " it must be given", None, f"'upstream' of shape {out.shape}, as in [1, 0, 0]")

@@ -4,7 +4,10 @@ by ``config``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...declare import REQUIRED, Boolean, Field, Integer, ListOf, Map, Nested, Number, OneOf, Rule, Table, Text
+from ..optimizer.config import FIELDS as OPTIMIZER_FIELDS, HYPER
 
 MAX_EQUATIONS = 40
 MAX_NAMES = 40
@@ -13,6 +16,8 @@ NAME = r"[A-Za-z][A-Za-z0-9_]{0,19}"
 
 NUMBER = Number(constants=True)
 ARRAY = Nested(NUMBER, most=2, words="a list (a vector) or a list of lists (a matrix, row by row)")
+MASK = Nested(OneOf((NUMBER, Boolean())), most=2, words="a list (a vector) or a list of lists (a matrix, row by row)"
+              " of numbers, or of true and false (1 and 0: an attention mask)")
 NUMBERS = OneOf((NUMBER, ARRAY))
 SYMBOLIC = Table((Field("symbol", Boolean(), "a scalar symbol"),
                   Field("shape", ListOf(Integer(1, MAX_SIDE), 1, 2, words="[n] or [m, n]"),
@@ -21,7 +26,7 @@ EQUATION = Text("name = expression", ("y = 2 * x",))
 NAMES = Text("a name", ("x",))
 
 FIELDS = (
-    Field("given", Map(OneOf((NUMBER, ARRAY, SYMBOLIC)), NAME, max_len=MAX_NAMES,
+    Field("given", Map(OneOf((NUMBER, MASK, SYMBOLIC)), NAME, max_len=MAX_NAMES,
                        words="a table of names"),
           "the inputs and parameters: a number (exact: 0.1 is 1/10, \"1/3\" and LaTeX constants such as '\\ln 2'"
           " too), a list (a vector, a column), a list of lists (a matrix, row by row), or a symbolic value:"
@@ -37,5 +42,20 @@ FIELDS = (
           Rule("every given name except class indices and other constants")),
     Field("upstream", NUMBERS, "the gradient flowing into `of`, of its shape: \"given ∂L/∂y = [1, 0, 0, 0], find"
           " ∂L/∂x\"; the gradients are then written ∂L/∂x", Rule("1 for a scalar `of`; required for a vector or"
-                                                                 " matrix `of`")),
+                                                                 " matrix `of` whose gradient is asked")),
 )
+
+
+def _optimizer_field(f: Field) -> Field:
+    """The optimizer kind's own declaration of a key, for the question `step` (one optimizer step)."""
+    if f.name == "optimizer":
+        return replace(f, doc="for `step`: the optimiser of torch.optim taking the step, with its keys below "
+                              "(PyTorch's defaults)", default="sgd")
+    return replace(f, doc=f"for `step`, {f.doc}")
+
+
+STEP_FIELDS = tuple(_optimizer_field(f) for f in OPTIMIZER_FIELDS if f.name == "optimizer" or f.name in HYPER)
+FIELDS = FIELDS + (
+    Field("training", Boolean(), "false: the network is evaluated (PyTorch's model.eval()): dropout is the identity",
+          True),
+) + STEP_FIELDS

@@ -8,6 +8,7 @@ import re
 
 import sympy
 
+from ...functions import ELEMENTWISE
 from ...notation import Notation
 from ...written import ROOT, Op, Part, Partial, Row, Sym, Upright
 
@@ -18,7 +19,11 @@ GREEK = dict(zip(("alpha beta gamma delta epsilon eps zeta eta theta iota kappa 
 ACCENTS = ("hat", "bar", "tilde", "dot")
 FUNCTIONS = {"relu": Op("relu"), "sigmoid": "σ", "softmax": Op("softmax"), "log_softmax": Op("log softmax"),
              "sum": Op("sum"), "mean": Op("mean"), "cross_entropy": Op("CE"), "mse": Op("MSE"),
-             "transpose": Op("transpose"), "hadamard": Op("hadamard"), "onehot": Op("onehot"), "sqrt": ROOT}
+             "transpose": Op("transpose"), "hadamard": Op("hadamard"), "onehot": Op("onehot"), "sqrt": ROOT,
+             "sin": Op("sin"), "cos": Op("cos"), "sinh": Op("sinh"), "cosh": Op("cosh"), "max": Op("max"),
+             "min": Op("min"), "gelu_tanh": Sym(Op("gelu"), sub=Op("tanh")), "leaky_relu": Op("leaky relu"),
+             "log_sigmoid": Row(Op("log"), "σ"), "attention": Op("attention")}
+USUAL_ARITY = {"max": 2, "min": 2}        # a call with other than its usual number of arguments is another function
 
 
 def written(name: str) -> Part:
@@ -88,10 +93,13 @@ def local(out: str, wrt: str) -> sympy.Symbol:
                            real=True)
 
 
-def function(name: str):
+def function(name: str, nargs: int | None = None):
+    """The function a key writes a call with (max(x) of one argument and max(a, b) are two: ``nargs`` tells)."""
+    key = name if nargs is None or nargs == USUAL_ARITY.get(name, nargs if name not in ELEMENTWISE else 1) \
+        else f"{name}/{nargs}"
     if name in FUNCTIONS:
-        return NOTATION.function(name, FUNCTIONS[name])
-    return NOTATION.function(name, Op(name) if name.isalpha() else Upright(name.replace("_", " ")))
+        return NOTATION.function(key, FUNCTIONS[name])
+    return NOTATION.function(key, Op(name) if name.isalpha() else Upright(name.replace("_", " ")))
 
 
 ONE_HOT = function("onehot")

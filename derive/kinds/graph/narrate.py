@@ -6,14 +6,15 @@ from __future__ import annotations
 import mpmath
 import sympy
 
-from ...written import Sym
 from ... import numeric
+from ...functions import ELEMENTWISE, maximum, minimum
 from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...written import Sym
 from . import names as nm
 from .config import Config, Equation
-from .parse import Index, Name, Neg, Num, Op
+from .parse import Call, Index, Name, Neg, Num, Op
 from .stages import nesting
-from .values import Undefined, Val, evaluate, make, shape_text
+from .values import UNARY, Undefined, Val, evaluate, make, shape_text
 
 DIGITS = 6
 
@@ -36,10 +37,13 @@ def display(node, c: Config, leaf=None) -> sympy.Expr:
         return _entry(node, c)
     if isinstance(node, Op):
         return _op(node, c, leaf)
+    if node.func == "transpose" and isinstance(node.args[0], Name) and c.shape(node.args[0].name) != () \
+            and leaf is None:
+        return transpose_sym(node.args[0].name)
     args = [display(a, c, leaf) for a in node.args]
     if node.func == "cross_entropy" and isinstance(node.args[1], Num):
         args[1] = sympy.Integer(node.args[1].value)
-    return nm.function(node.func)(*args)
+    return nm.function(node.func, len(args))(*args)
 
 
 def _op(node: Op, c: Config, leaf) -> sympy.Expr:
@@ -61,18 +65,38 @@ def _op(node: Op, c: Config, leaf) -> sympy.Expr:
 
 
 def _entry(node: Index, c: Config) -> sympy.Expr:
-    """p[2] is written p₃: code indexes from 0, typeset maths from 1."""
+    """p[2] is written p₃, W[0][1] is W₁₂ and W[1] (a row) W₂,:: code indexes from 0, typeset maths from 1."""
     inner = node.arg
     if isinstance(inner, Name) and len(c.shape(inner.name)) == 1:
         return entry_sym(inner.name, (node.index % c.shape(inner.name)[0],))
-    return nm.function("entry")(display(inner, c), node.index)
+    if isinstance(inner, Name):
+        return row_sym(inner.name, node.index % c.shape(inner.name)[0])
+    if isinstance(inner, Index) and isinstance(inner.arg, Name) and len(c.shape(inner.arg.name)) == 2:
+        rows, cols = c.shape(inner.arg.name)
+        return entry_sym(inner.arg.name, (inner.index % rows, node.index % cols))
+    if isinstance(inner, Index):                  # (Vᵀ)[1][2], (W @ X)[0][1]: one entry, two indices
+        rows, cols = evaluate(inner.arg, c.values).shape
+        return sympy.Indexed(sympy.IndexedBase(display(inner.arg, c)), inner.index % rows + 1, node.index % cols + 1)
+    size = evaluate(inner, c.values).shape[0]
+    return sympy.Indexed(sympy.IndexedBase(display(inner, c)), node.index % size + 1)
 
 
 def entry_sym(name: str, index: tuple) -> sympy.Symbol:
-    """Entry i (or i, j) of a vector or matrix name, 0-based as in the spec, written 1-based: p[2] is p₃."""
-    written = ",".join(str(i + 1) for i in index)
+    """Entry i (or i, j) of a vector or matrix name, 0-based as in the spec, written 1-based: p[2] is p₃, W[0][1]
+    is W₁₂ (W₁,₁₂ once an index passes 9)."""
+    written = ("," if any(i >= 9 for i in index) else "").join(str(i + 1) for i in index)
     return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), Sym(nm.written(name), sub=written),
                               real=True)
+
+
+def row_sym(name: str, i: int) -> sympy.Symbol:
+    """Row i of a matrix name (0-based as in the spec), written 1-based: W[1] is W₂,:."""
+    return nm.NOTATION.symbol(f"{name}[{i}, :]", Sym(nm.written(name), sub=f"{i + 1},:"), commutative=False)
+
+
+def transpose_sym(name: str) -> sympy.Symbol:
+    """Vᵀ, the transpose of a vector or matrix name."""
+    return nm.NOTATION.symbol(f"{name}^T", Sym(nm.written(name), sup="⊤"), commutative=False)
 
 
 def entry_meanings(c: Config, name: str) -> dict:
@@ -82,6 +106,17 @@ def entry_meanings(c: Config, name: str) -> dict:
     if len(v.shape) == 1:
         return {entry_sym(name, (i,)): e for i, e in enumerate(v.entries)}
     return {entry_sym(name, (i, j)): v.m[i, j] for i in range(v.shape[0]) for j in range(v.shape[1])}
+
+
+def array_meanings(c: Config, name: str) -> dict:
+    """A matrix's rows (each a column, as a vector is) and a vector's or matrix's transpose."""
+    v = c.values[name]
+    if v.shape == ():
+        return {}
+    out = {transpose_sym(name): v.m.T}
+    if len(v.shape) == 2:
+        out.update({row_sym(name, i): v.m.row(i).T for i in range(v.shape[0])})
+    return out
 
 
 def shown(v: Val):
@@ -98,18 +133,32 @@ def exact(v: Val):
     return v.scalar if v.shape == () else v.m
 
 
-LAMBDAS = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs, "tanh": sympy.tanh,
-           "relu": lambda a: sympy.Max(0, a), "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
-           "sum": lambda a: a, "mean": lambda a: a, "transpose": lambda a: a}
+LAMBDAS = {"sum": lambda a: a, "mean": lambda a: a, "transpose": lambda a: a, "max": lambda a: a,
+           "min": lambda a: a}       # of a scalar, as written out
+
+
+def _elementwise_meanings() -> dict:
+    """Each function of the entries, by its number of arguments (x and its constants)."""
+    out = {}
+    for name, fn in UNARY.items():
+        low, high = ELEMENTWISE[name].arity
+        for n in range(low, high + 1):
+            xs = sympy.symbols(f"a0:{n}", cls=sympy.Dummy, real=True)
+            out[nm.function(name, n)] = sympy.Lambda(xs, fn(*xs))
+    return out
 
 
 def meanings(c: Config) -> dict:
     a, b, p = sympy.Dummy("a"), sympy.Dummy("b"), sympy.Dummy("p")
-    out = {nm.function(f): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
+    out = {nm.function(f, 1): sympy.Lambda(a, fn(a)) for f, fn in LAMBDAS.items()}
+    out.update(_elementwise_meanings())
+    out[nm.function("max", 2)] = sympy.Lambda((a, b), maximum(a, b))
+    out[nm.function("min", 2)] = sympy.Lambda((a, b), minimum(a, b))
     out[nm.function("mse")] = sympy.Lambda((a, b), (a - b) ** 2)           # of two scalars, as written out
     out[nm.function("dropout")] = sympy.Lambda((a, b, p), a * b / (1 - p))
     for name, v in c.values.items():
         out.update(entry_meanings(c, name))
+        out.update(array_meanings(c, name))
         s = sym(c, name)
         if s != exact(v):
             out[s] = exact(v)
@@ -134,7 +183,8 @@ def setting(c: Config) -> Text:
     pieces += [p for t in _joined(eqs) for p in t.pieces]
     pieces.append(".")
     for label in sorted(c.labels):
-        pieces += [" ", sym(c, label), " is a constant (a class index counts from 0, as in PyTorch)."]
+        why = " (a class index counts from 0, as in PyTorch)" if label in c.indices else ""
+        pieces += [" ", sym(c, label), f" is a constant{why}."]
     return say(*pieces)
 
 
@@ -156,8 +206,20 @@ def forward(c: Config) -> Solution:
                       " value)", *_staged(c), ":"), *lines)]
     value = {eq.name: c.values[eq.name].json() for eq in c.equations if eq.stage_of is None}
     top = c.values[c.of]
-    return Solution(question=say("Carry out the forward pass: find the value of every name."), steps=tuple(steps),
+    return Solution(question=say("Carry out the forward pass: find the value of every name."),
+                    steps=tuple(steps), notes=mode_notes(c),
                     answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c))
+
+
+def mode_notes(c: Config) -> tuple:
+    """With training = false, the note on dropout at evaluation (when an equation uses it)."""
+    from .config import _calls
+    if c.training or not any(call.func == "dropout" for eq in c.equations for call in _calls(eq.shown)):
+        return ()
+    return (say("The network is evaluated (training is false: PyTorch's model.eval()), so dropout is the identity: "
+                "it passes its input unchanged. This is inverted dropout: in training it keeps each unit with "
+                "probability 1 − p and scales the kept ones by 1/(1 − p), so that the expected value is already "
+                "the input's and nothing is rescaled at evaluation."),)
 
 
 def _staged(c: Config) -> list:

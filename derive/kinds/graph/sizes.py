@@ -8,7 +8,7 @@ pass MAX_NODES, or the whole value MAX_TOTAL:
 
     elementwise a ∘ b      a + b + 1 an entry
     A @ B (inner size k)   k (a + b + 2) an entry
-    f(a), elementwise      a + 3
+    f(a), elementwise      a + 3 (3a + 12 for a function writing its argument more than once: gelu, elu, …)
     sum, softmax, …        (entries of all operands) × (a + 3): each entry may use every entry
 
 The estimate counts a sum as written, before SymPy collects equal terms, so it is above the formula's size; it
@@ -21,11 +21,14 @@ import functools
 
 import sympy
 
+from ...functions import ELEMENTWISE as FUNCTIONS
 from .parse import Call, Node, Op
 
 MAX_NODES = 1500            # an entry estimated beyond this is refused at once (the limit proper is 150 operations)
 MAX_TOTAL = 200_000         # a value estimated beyond this many nodes in all is refused at once
-ELEMENTWISE = {"exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "transpose"}
+ELEMENTWISE = {*FUNCTIONS, "transpose"}
+ONCE = {"exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "transpose", "sin", "cos", "sinh", "cosh", "softplus",
+        "log_sigmoid"}     # the rest write their argument up to three times (gelu, silu, the piecewise ones)
 
 
 class TooLarge(ValueError):
@@ -69,5 +72,5 @@ def estimate(node: Node, operands: list, sizes: list) -> int:
             return inner * (a + b + 2)
         return a + b + 1
     if isinstance(node, Call) and node.func in ELEMENTWISE:
-        return sizes[0] + 3
+        return sizes[0] + 3 if node.func in ONCE else 3 * sizes[0] + 12
     return sum(len(v.entries) for v in operands) * (max(sizes) + 3)

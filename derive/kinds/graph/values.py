@@ -6,23 +6,17 @@ are kept in an ImmutableMatrix (1 x 1, n x 1 or m x n)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import mpmath
 import sympy
 from sympy import ImmutableMatrix
 
 from ... import numeric
 
-from . import sizes
+from ...functions import ELEMENTWISE, HIDDEN
+from . import matrices, sizes
+from .pointwise import applied, extreme
+from .val import MAX_ENTRIES, ShapeProblem, Val, make, scalar, shape_text, to_json  # noqa: F401
 from .parse import Call, Index, Name, Neg, Node, Num, Op
-
-MAX_ENTRIES = 400           # entries of any one value (a 20 x 20 matrix)
-
-
-class ShapeProblem(ValueError):
-    """An operation applied to values of shapes it does not accept (the message names both)."""
 
 
 class Undefined(ValueError):
@@ -49,45 +43,6 @@ def undefined(e) -> bool:
         return abs(im_part) > abs(re_part) * sympy.Float("1e-25") or not re_part.is_finite
     except (ArithmeticError, TypeError, ValueError):
         return True
-
-
-@dataclass(frozen=True)
-class Val:
-    shape: tuple[int, ...]
-    m: ImmutableMatrix
-
-    @property
-    def entries(self) -> list:
-        return list(self.m)
-
-    @property
-    def scalar(self):
-        return self.m[0, 0]
-
-    def map(self, fn: Callable) -> "Val":
-        return Val(self.shape, self.m.applyfunc(fn))
-
-    def json(self):
-        """PyTorch's layout: a number, a list, a list of lists."""
-        conv = to_json
-        if self.shape == ():
-            return conv(self.scalar)
-        if len(self.shape) == 1:
-            return [conv(e) for e in self.m]
-        return [[conv(e) for e in self.m.row(r)] for r in range(self.shape[0])]
-
-
-def to_json(e):
-    """An exact rational as an int or a 'p/q' string; an irrational number as a float (numeric.json_number: beyond
-    a double's range a string of its 17 first digits); a formula as a string."""
-    e = sympy.sympify(e)
-    if e.is_Integer:
-        return int(e)
-    if e.is_Rational:
-        return f"{e.p}/{e.q}"
-    if e.is_number:
-        return numeric.json_number(sympy.re(e.evalf(17)))
-    return str(e)
 
 
 WORKING_DIGITS = 60         # an irrational number is carried as a 60-digit float (the checker works to 50)
@@ -117,6 +72,8 @@ def settle(e):
     except OverflowError:
         raise TooExtreme(f"{sympy.sstr(e)[:80]} is too large to evaluate") from None
     except TooExtreme:
+        if e.has(sympy.Float) and _cancels(e):      # 0 within what its 60-digit inputs can tell
+            return sympy.Float(0, WORKING_DIGITS)
         raise
     except (numeric.Unsupported, ValueError, ZeroDivisionError):
         return e.evalf(WORKING_DIGITS)            # undefined (log 0) or complex: the caller names it
@@ -125,6 +82,19 @@ def settle(e):
     if value != 0 and abs(value - mpmath.nint(value)) < abs(value) * mpmath.mpf(10) ** (10 - WORKING_DIGITS):
         return _near_whole(e, value)
     return sympy.Float(value, WORKING_DIGITS)
+
+
+def _cancels(e) -> bool:
+    """Whether a sum holding 60-digit floats (forward values) is 0 within their precision: below its largest term
+    by more than their digits (an exactly cancelling gradient, its floats' last bits aside, does not settle at any
+    precision)."""
+    terms = sympy.Add.make_args(e)
+    try:
+        scale = max(abs(numeric.accurate(t, 15, 4 * WORKING_DIGITS) or 0) for t in terms)
+        value = numeric.value_at(e, 2 * WORKING_DIGITS)
+    except (numeric.Unsupported, ArithmeticError, ValueError, TypeError):
+        return False
+    return isinstance(value, mpmath.mpf) and abs(value) <= scale * mpmath.mpf(10) ** (10 - WORKING_DIGITS)
 
 
 MAX_EXACT_NESTING = 4       # functions nested in a number kept exact (beyond it SymPy's own evaluation is slow)
@@ -215,23 +185,6 @@ def settled(v: "Val") -> "Val":
     return v.map(settle)
 
 
-def shape_text(shape: tuple) -> str:
-    if shape == ():
-        return "a scalar"
-    if len(shape) == 1:
-        return f"a vector of {shape[0]}"
-    return f"a {shape[0]} × {shape[1]} matrix"
-
-
-def make(shape: tuple, entries) -> Val:
-    rows, cols = (1, 1) if shape == () else (shape[0], 1) if len(shape) == 1 else shape
-    return Val(tuple(shape), ImmutableMatrix(rows, cols, list(entries)))
-
-
-def scalar(e) -> Val:
-    return make((), [sympy.sympify(e)])
-
-
 # --- elementwise -------------------------------------------------------------------------------
 
 def sigmoid(a):
@@ -261,8 +214,8 @@ def relu(a):
     return sympy.Max(0, a)
 
 
-UNARY = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
-         "relu": relu, "sigmoid": sigmoid, "tanh": sympy.tanh}
+UNARY = {name: relu if name == "relu" else sigmoid if name == "sigmoid" else f.value
+         for name, f in ELEMENTWISE.items()}      # each entry's function: fn(x, *constants)
 BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
           "^": lambda a, b: a ** b}
 WORDS = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide elementwise",
@@ -468,9 +421,12 @@ def conv1d(x: Val, w: Val, *rest: Val) -> Val:
 
 FUNCTIONS = {"batchnorm": ((3, 4), batchnorm), "layernorm": ((3, 4), layernorm), "dropout": (3, dropout),
              "conv1d": ((2, 4), conv1d),
-             "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose), "softmax": (1, softmax),
-             "log_softmax": (1, log_softmax), "cross_entropy": (2, cross_entropy), "mse": (2, mse)}
-KNOWN = sorted([*UNARY, *FUNCTIONS])
+             "sum": (1, total), "mean": (1, mean), "transpose": (1, transpose),
+             "softmax": ((1, 2), matrices.softmax), "log_softmax": ((1, 2), matrices.log_softmax),
+             "attention": ((3, 4), matrices.attention), "cross_entropy": (2, cross_entropy), "mse": (2, mse),
+             "max": ((1, 2), lambda *a: extreme("max", list(a))), "min": ((1, 2), lambda *a: extreme("min", list(a)))}
+CALLABLE = {*UNARY, *FUNCTIONS}
+KNOWN = sorted((CALLABLE - HIDDEN) | {"pow"})    # the functions an equation calls by name (pow(x, n) is x ^ n)
 
 
 def evaluate(node: Node, env: dict[str, Val], bounded: bool = False) -> Val:
@@ -526,8 +482,8 @@ def source(node: Node) -> str:
 
 def _call(node: Call, args: list[Val]) -> Val:
     if node.func in UNARY:
-        _arity(node, 1)
-        return args[0].map(UNARY[node.func])
+        _arity(node, ELEMENTWISE[node.func].arity)
+        return applied(node.func, UNARY[node.func], args)
     _arity(node, FUNCTIONS[node.func][0])
     return FUNCTIONS[node.func][1](*args)
 

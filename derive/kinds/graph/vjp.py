@@ -12,8 +12,10 @@ import sympy
 from sympy import ImmutableMatrix
 
 from .config import CONSTANT_ARGS
+from .matrices import attention_back, softmax_back
+from .pointwise import extreme_back
 from .parse import Call, Index, Name, Neg, Node, Num, Op, names
-from .values import UNARY, Val, elementwise, evaluate, make
+from .values import UNARY, Val, elementwise, evaluate, make, settle
 
 
 def kinks(e: sympy.Expr) -> sympy.Expr:
@@ -25,9 +27,9 @@ _X = sympy.Dummy("x", real=True)
 
 
 @functools.lru_cache(maxsize=None)
-def slope(fn: str) -> sympy.Expr:
-    """f'(x) of an elementwise function, in the dummy _X."""
-    return kinks(sympy.diff(UNARY[fn](_X), _X))
+def slope(fn: str, fixed: tuple = ()) -> sympy.Expr:
+    """f'(x) of an elementwise function (its constant arguments ``fixed``), in the dummy _X."""
+    return kinks(sympy.diff(UNARY[fn](_X, *fixed), _X))
 
 
 def backprop(rhs: Node, env: dict, upstream: Val, constant: frozenset) -> dict:
@@ -80,12 +82,32 @@ def _rules(node: Node, g: Val, env, memo, constant):
         return _op(node, g, memo, constant)
     if node.func in UNARY:
         x = memo[id(node.args[0])]
-        d = slope(node.func)
+        d = slope(node.func, tuple(memo[id(a)].scalar for a in node.args[1:]))
         local = x.map(lambda e: d.xreplace({_X: e}))
         return [(node.args[0], _times(g, local))]
+    if node.func in ("max", "min") and len(node.args) == 1:
+        return [(node.args[0], extreme_back(node.func, memo[id(node.args[0])], g))]
+    if node.func in ("softmax", "log_softmax", "attention") and _numbers(node, memo):
+        return _matrices(node, g, memo, constant)
     if node.func in ("sum", "mean", "transpose"):
         return [(node.args[0], _reduce(node.func, memo[id(node.args[0])], g))]
     return _generic(node, g, memo, constant)
+
+
+def _numbers(node: Call, memo: dict) -> bool:
+    """Whether every argument of a call is numbers (its rule is then written out, not differentiated)."""
+    return all(e.is_number for a in node.args for e in memo[id(a)].entries)
+
+
+def _matrices(node: Call, g: Val, memo, constant):
+    """softmax, log-softmax and attention backwards, by their rules (derive.kinds.graph.matrices): the
+    Jacobian's product with g, not the Jacobian (an attention of 8 × 8 matrices has 24,576 partials)."""
+    args = [memo[id(a)] for a in node.args]
+    if node.func == "attention":
+        sent = attention_back(*args[:3], args[3] if len(args) > 3 else None, g, settle)
+        return [(a, v) for a, v in zip(node.args[:3], sent)]
+    return [(node.args[0], softmax_back(args[0], args[1] if len(args) > 1 else None, g, node.func == "log_softmax",
+                                        node.func, settle))]
 
 
 def _times(a: Val, b: Val) -> Val:

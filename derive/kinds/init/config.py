@@ -11,6 +11,8 @@ from ...declare import REQUIRED, Choice, Field, Integer, ListOf, Number, OneOf, 
 from ...fields import FieldError
 
 SCHEMES = ("xavier-uniform", "xavier-normal", "kaiming-uniform", "kaiming-normal", "lecun-normal")
+KERAS = {"he-normal": "kaiming-normal", "he-uniform": "kaiming-uniform", "glorot-normal": "xavier-normal",
+         "glorot-uniform": "xavier-uniform"}     # Keras's names (he_normal, ...; lecun_normal is lecun-normal)
 MODES = ("fan_in", "fan_out")
 LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 NONLINEARITIES = (*LINEAR, "sigmoid", "tanh", "relu", "leaky_relu", "selu")
@@ -26,7 +28,9 @@ LAYER = Tagged("type", {
     "dense": (Field("inputs", FAN, "the inputs", REQUIRED), Field("units", FAN, "the units", REQUIRED)),
 })
 FIELDS = (
-    Field("scheme", Choice(SCHEMES, "scheme", loose=True, fold=("_", "-")), "the initialisation scheme", REQUIRED),
+    Field("scheme", Choice(SCHEMES + tuple(KERAS), "scheme", loose=True, fold=("_", "-")),
+          "the initialisation scheme; Keras's names he_normal, he_uniform, glorot_normal, glorot_uniform and"
+          " lecun_normal (with _ or -) are the same schemes", REQUIRED),
     Field("fan_in", FAN, "the inputs each unit sums", Rule("required unless `layer`")),
     Field("fan_out", FAN, "the units each input feeds: needed by xavier and by kaiming with mode = \"fan_out\""),
     Field("layer", LAYER, "instead of the fans: a layer whose weight's shape gives them, as PyTorch's"
@@ -35,7 +39,8 @@ FIELDS = (
     Field("nonlinearity", Choice(NONLINEARITIES, "nonlinearity", loose=True, fold=("-", "_")),
           "the gain, as torch.nn.init.calculate_gain (linear and the conv ones 1, sigmoid 1, tanh 5/3, relu √2,"
           " leaky_relu √(2/(1 + a²)), selu 3/4)",
-          Rule("leaky_relu for kaiming (PyTorch's default, slope 0: ReLU's gain), linear otherwise")),
+          Rule("leaky_relu for kaiming (PyTorch's default, slope 0: ReLU's gain), relu for he_normal and he_uniform"
+               " (Keras's scale 2), linear otherwise")),
     Field("negative_slope", Number(-1000, 1000), "leaky_relu's slope a",
           Rule("0 for kaiming (PyTorch's a = 0), 0.01 otherwise (calculate_gain's)")),
     Field("mode", Choice(MODES, "mode", loose=True, fold=("-", "_")),
@@ -64,6 +69,7 @@ class Config:
     nonlinearity: str
     negative_slope: sympy.Rational     # leaky_relu's slope (PyTorch: 0 for kaiming, 0.01 for calculate_gain)
     mode: str                          # fan_in | fan_out: the fan the variance divides by (kaiming, lecun)
+    keras: str | None = None           # the Keras name the spec gives (he_normal, ...), None for PyTorch's
 
     @property
     def family(self) -> str:
@@ -108,9 +114,11 @@ def configure(values: dict, asks) -> Config:
     """The rules between the keys (read by FIELDS): the nonlinearity's and the slope's defaults by scheme, a mode
     for kaiming only, and the fans given or from a layer."""
     values = read(FIELDS, values)
-    scheme = values["scheme"]
+    scheme = KERAS.get(values["scheme"], values["scheme"])
+    keras = values["scheme"].replace("-", "_") if values["scheme"] in KERAS else None
     family = scheme.split("-")[0]
-    nonlinearity = values.get("nonlinearity") or ("leaky_relu" if family == "kaiming" else "linear")
+    nonlinearity = values.get("nonlinearity") or ("relu" if keras and family == "kaiming" else
+                                                   "leaky_relu" if family == "kaiming" else "linear")
     slope = _slope(values, nonlinearity, family)
     if family != "kaiming" and "mode" in given(values):
         raise FieldError("mode", f"only the kaiming schemes take a mode ({scheme} uses "
@@ -124,7 +132,7 @@ def configure(values: dict, asks) -> Config:
         needs_out = family == "xavier" or mode == "fan_out"
         fan_in = needed(values, FIELDS, "fan_in")
         fan_out = needed(values, FIELDS, "fan_out") if needs_out else values.get("fan_out", fan_in)
-    return Config(scheme, fan_in, fan_out, layer, nonlinearity, slope, mode)
+    return Config(scheme, fan_in, fan_out, layer, nonlinearity, slope, mode, keras)
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:

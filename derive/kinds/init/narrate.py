@@ -39,7 +39,9 @@ def meanings(c: Config) -> dict:
 def setting(c: Config) -> Text:
     where = (f"a {c.layer.type} layer whose weight PyTorch stores with shape {tuple(c.layer.shape)}" if c.layer
              else "a layer")
-    pieces = [f"The weights of {where} are initialised with {c.scheme} (torch.nn.init.{TORCH[c.scheme]})"]
+    name = f"{c.keras} (Keras's name for {c.scheme}" if c.keras else f"{c.scheme} ("
+    pieces = [f"The weights of {where} are initialised with {name}{'; ' if c.keras else ''}"
+              f"torch.nn.init.{TORCH[c.scheme]})"]
     if c.layer is None:
         pieces += [", with ", let(N_IN, c.fan_in)] + ([" and ", let(N_OUT, c.fan_out)] if _uses_out(c) else [])
     pieces.append(f"; the nonlinearity is {c.nonlinearity}")
@@ -163,7 +165,21 @@ def _notes(c: Config) -> list[Text]:
     if c.family == "kaiming" and c.nonlinearity == "leaky_relu":
         out.append(say("PyTorch's kaiming initialisers default to nonlinearity 'leaky_relu' with slope 0,"
                        " which is ReLU's gain; calculate_gain('leaky_relu') alone defaults to slope 0.01."))
+    if c.keras:
+        out.append(_keras_note(c))
     if c.nonlinearity == "selu":
         out.append(say("PyTorch warns that self-normalising networks want nonlinearity 'linear' (variance 1/n) rather"
                        " than SELU's gain 3/4."))
     return out
+
+
+def _keras_note(c: Config) -> Text:
+    """How Keras's initialiser of that name draws: the same variance (its scale 2 for he_*, 1 for glorot_*)."""
+    if c.uniform:
+        return say(f"Keras's {c.keras} draws from U(−b, b) with b the square root of 3·scale/n, the same bound as"
+                   f" PyTorch's {TORCH[c.scheme]} whose gain squared is that scale (2 for he_uniform: ReLU's gain √2; 1"
+                   " for glorot_uniform), on the same fans.")
+    return say(f"Keras's {c.keras} draws from a normal distribution truncated at two standard deviations, its"
+               " standard deviation divided by 0.87962566 so that the truncated weights have the variance derived"
+               f" here; PyTorch's {TORCH[c.scheme]} draws from the normal distribution itself. The variance, the"
+               " standard deviation and the bound are the same.")

@@ -3,8 +3,11 @@
 
 - ``config``: the spec (optimiser, hyper-parameters with PyTorch's defaults, w0, gradients or a loss);
 - ``loss``: the safe parser for a loss in w (w1, w2, ...);
-- ``rules``: each optimiser's rule, written once and read with symbols, with numbers, and as values;
-- ``compute``: the analysis (every quantity of every step); ``narrate`` and ``notes``: the key.
+- ``ops``: the arithmetic a rule is written over, read with symbols, with numbers, and as values;
+- ``rules``: each optimiser's rule, written once over ``ops``;
+- ``iterate``: one step's values, and the checks each step's numbers pass;
+- ``compute``: the analysis (every quantity of every step; a long run's later steps in ``fast``);
+  ``narrate`` and ``notes``: the key (``decimals``: how it writes a value), ``rates``: the schedules' rates.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from ...steps import Solution, Text, let, say
 from ..base import Kind
 from .config import FIELDS, NAMES, Config, configure
 from .names import HYPER, N
-from .narrate import shown, updates
+from .decimals import shown
+from .narrate import update, updates
+from .rates import lr_question, sentence
 
 def written(value):
     return shown(value, 8)[0]
@@ -35,14 +40,16 @@ def setting(c: Config) -> Text:
     for k, item in enumerate(shown):
         pieces += ([" and " if k == len(shown) - 1 else ", "] if k else []) + [item]
     flags = [key for key, value in c.hyper if isinstance(value, bool) and value]
+    if c.form == "velocity":
+        flags.append("momentum in CS231n's velocity form")
     if flags:
         pieces.append(" (" + ", ".join(flags) + ")")
     pieces.append(". ")
-    return say(*pieces)
+    return say(*pieces, *sentence(c))
 
 
 def solve(c: Config, ask: str) -> Solution:
-    return updates(c)
+    return {"updates": updates, "update": update, "lr": lr_question}[ask](c)
 
 
 class Optimizer(Kind):
@@ -50,8 +57,12 @@ class Optimizer(Kind):
 
     name = "optimizer"
     notation = N
-    summary = "a few steps of SGD (momentum, Nesterov), Adam, AdamW, RMSprop or Adagrad, as torch.optim takes them"
-    asks = {"updates": "w and the optimiser's state (torch.optim's names) after each step"}
+    summary = ("steps of SGD (momentum, Nesterov), Adam, AdamW, RMSprop or Adagrad, as torch.optim takes them, with"
+               " a learning-rate scheduler")
+    asks = {"updates": "w and the optimiser's state (torch.optim's names) after each step",
+            "update": "the first step's change Δw = w⁽¹⁾ − w⁽⁰⁾ alone (w0 needed only with weight decay or a loss)",
+            "lr": "the learning rate (and OneCycleLR's momentum) of the steps `at`: step t's after t − 1 scheduler"
+                  " steps"}
     fields = FIELDS
 
     configure = staticmethod(configure)

@@ -1,52 +1,44 @@
-"""The analysis: every quantity of every step, per coordinate, as exact numbers (or 50-digit floats)."""
+"""The analysis: every quantity of every step, per coordinate, as exact numbers (or 50-digit floats). A long run
+(more than NARRATED steps) has its first FIRST steps so, the rest in 50-digit mpmath (``fast``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 
 import sympy
 
 from ...fields import FieldError
 from ...precision import DIGITS
 from .config import Config
-from .rules import VALUES, Q, clr, initial, rules, state_keys, tame
+from .ops import SYMBOLIC, VALUES, Q, tame
+from .rules import clr, initial, rules, state_keys
+from .schedule import momentum, numbers, rate_at
+from .iterate import Step, bounded, hyper_values, zero_denominator
 
-LIMIT = sympy.Integer(10) ** 100     # a value beyond this: the iterates diverge, and the key says no more
-
-
-@dataclass(frozen=True)
-class Step:
-    """Step t: the value of each quantity (per coordinate) computed in it, and the state after it."""
-
-    t: int
-    w_prev: tuple[sympy.Expr, ...]
-    values: tuple[tuple[str, tuple[sympy.Expr, ...]], ...]     # (key, per coordinate), in order: grad first
-    state: tuple[tuple[str, tuple[sympy.Expr, ...]], ...]      # torch's state after the step
-    clr: sympy.Expr | None = None                              # Adagrad's decayed learning rate
-
-    def __getitem__(self, key: str) -> tuple[sympy.Expr, ...]:
-        return dict(self.values)[key]
-
-    @property
-    def w(self) -> tuple[sympy.Expr, ...]:
-        return self["w"]
+FIRST = 3                # the steps of a long run derived one by one
 
 
-def hyper_values(c: Config) -> dict:
-    """The hyper-parameters by the names the rules use (betas split)."""
-    out = {k: v for k, v in c.hyper if k != "betas"}
-    if "betas" in dict(c.hyper):
-        out["beta1"], out["beta2"] = c["betas"]
-    return {k: v for k, v in out.items() if not isinstance(v, bool)}
+def scheduled(c: Config, t: int) -> dict:
+    """The hyper-parameters the scheduler sets for step t (after t − 1 scheduler steps), exact: lr, and
+    OneCycleLR's momentum (beta1)."""
+    if c.schedule is None:
+        return {}
+    out = {"lr": rate_at(c.schedule, SYMBOLIC, c["lr"], t - 1)}
+    if c.cycled:
+        out[c.cycled] = momentum(c.schedule, SYMBOLIC, Q(numbers(c.schedule, c["lr"])), t - 1)
+    return out
 
 
+@functools.lru_cache(maxsize=8)
 def trajectory(c: Config) -> tuple[Step, ...]:
-    """Every step, from w0 and the initial state."""
+    """Every step, from w0 and the initial state: exactly (all of them, or a long run's first FIRST), then in
+    50-digit mpmath."""
     w = c.w0
     state = {key: (initial(c, key),) * c.n for key in state_keys(c)}
-    hyper = hyper_values(c)
     out = []
-    for t in range(1, c.steps + 1):
+    for t in range(1, (FIRST if c.long else c.steps) + 1):
+        rates = scheduled(c, t)
+        hyper = {**hyper_values(c), **{k: tame(v) for k, v in rates.items()}}
         grad = gradient(c, t, w)
         step_clr = clr(VALUES, Q(hyper), t) if c.optimizer == "adagrad" else None
         values = {"grad": grad}
@@ -54,14 +46,18 @@ def trajectory(c: Config) -> tuple[Step, ...]:
             values[rule.key] = tuple(_one(c, rule, t, i, w, state, values, hyper, step_clr) for i in range(c.n))
         state = {key: values.get(key, state[key]) for key in state}
         w = values["w"]
-        out.append(Step(t, out[-1].w if out else c.w0, tuple(values.items()), tuple(state.items()), step_clr))
+        out.append(Step(t, out[-1].w if out else c.w0, tuple(values.items()), tuple(state.items()), step_clr,
+                        tuple(rates.items())))
+    if c.long:
+        from .fast import run
+        out += run(c, out[-1])
     return tuple(out)
 
 
-def inputs(c: Config, i: int, w, state: dict, values: dict, hyper: dict, step_clr) -> Q:
+def inputs(c: Config, t: int, i: int, w, state: dict, values: dict, hyper: dict, step_clr) -> Q:
     """The inputs of coordinate i's rules: previous state, this step's values so far, hyper-parameters."""
     q = Q(hyper)
-    q["w"] = w[i]
+    q["w"], q["t"] = w[i], t
     q.update({key: vals[i] for key, vals in state.items()})
     for key, vals in values.items():
         q[key + "_new"] = vals[i]
@@ -73,22 +69,13 @@ def inputs(c: Config, i: int, w, state: dict, values: dict, hyper: dict, step_cl
 
 
 def _one(c: Config, rule, t: int, i: int, w, state, values, hyper, step_clr):
-    q = inputs(c, i, w, state, values, hyper, step_clr)
+    q = inputs(c, t, i, w, state, values, hyper, step_clr)
     try:
         value = rule.formula(VALUES, q)
     except ZeroDivisionError:
-        raise FieldError("eps", f"at step {t} the denominator of the update of w{'' if c.n == 1 else i + 1} is 0"
-                                " (a zero gradient with eps = 0): PyTorch would produce NaN", 0,
-                         "eps > 0") from None
-    _bounded(c, value, t)
+        raise zero_denominator(c, t, i) from None
+    bounded(c, value, t)
     return value
-
-
-def _bounded(c: Config, value, t: int) -> None:
-    if abs(value) > LIMIT:
-        field = "loss" if c.loss is not None else "gradients"
-        raise FieldError(field, f"the iterates diverge: a value passes 10^100 at step {t}", None,
-                         "a smaller lr, fewer steps, or a loss the steps descend")
 
 
 def gradient(c: Config, t: int, w) -> tuple[sympy.Expr, ...]:
@@ -111,6 +98,6 @@ def gradient(c: Config, t: int, w) -> tuple[sympy.Expr, ...]:
             raise FieldError("loss", f"its gradient is not a finite real number at step {t} (at w = {at})",
                              c.loss_text, "a loss defined along the iterates")
         value = tame(value)
-        _bounded(c, value, t)
+        bounded(c, value, t)
         out.append(value)
     return tuple(out)

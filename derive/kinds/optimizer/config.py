@@ -1,5 +1,6 @@
 """The spec of an optimizer part: the optimiser, its hyper-parameters (PyTorch's names and defaults),
-the starting parameters, and the gradients (given, or derived from a loss)."""
+the starting parameters, the gradients (given, or derived from a loss), a learning-rate scheduler, and SGD's
+momentum form."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from ...errors import did_you_mean
 from ...fields import FieldError
 from ...mathparse import MathSyntaxError
 from .loss import parse_loss, weight
+from .schedule import SCHEDULER, Schedule, schedule
 
 MAX_PARAMS = 8            # parameters: every coordinate of every step is derived and checked
-MAX_STEPS = 20            # optimiser steps
+MAX_STEPS = 10_000        # optimiser steps (beyond NARRATED, the first are derived and the rest tabulated)
+NARRATED = 20             # up to this many steps, every step is derived and checked
+MAX_AT = 100              # steps whose rate `lr` asks
+RUNS = ("updates", "update")      # the questions that take steps (the others need no w0 nor gradients)
 R = sympy.Rational
 
 # PyTorch's defaults (torch.optim, 2.x), per optimiser: lr first, then the options in its own order.
@@ -72,14 +77,16 @@ FIELDS = (
     Field("optimizer", Choice(OPTIMIZERS, "optimizer", loose=True), "the optimiser", REQUIRED),
     _hyper_field("lr", AT_LEAST_0, "the learning rate η"),
     Field("w0", OneOf((NUMBER, ListOf(NUMBER, 1, MAX_PARAMS, noun="numbers", each="{field}[{k}]"))),
-          "the starting parameters", REQUIRED),
+          "the starting parameters",
+          Rule("required for `updates`, and for `update` with weight decay or a `loss`")),
     Field("gradients", ListOf(OneOf((NUMBER, ListOf(NUMBER, 1, MAX_PARAMS, noun="numbers"))), 1, MAX_STEPS,
                               noun="gradients", each="{field}[{k}]"),
           "one gradient per step: a number each for a number w0, a list like w0 otherwise",
-          Rule("one of `gradients`, `loss`")),
+          Rule("one of `gradients`, `loss` (for `updates`, `update`)")),
     Field("loss", Formula("LaTeX in w (w1, w2, ... for a list)", ("(w - 3)^2", "w^2")),
           "a loss whose gradient each step takes (at the parameters before the step), read by derive's own parser"),
-    Field("steps", Integer(1, MAX_STEPS), "how many steps, with `loss`", Rule("required with `loss`")),
+    Field("steps", Integer(1, MAX_STEPS), "how many steps, with `loss` (above 20: the first steps derived, then a"
+          " table and a figure)", Rule("required with `loss`")),
     _hyper_field("momentum", AT_LEAST_0, "the momentum μ"),
     _hyper_field("dampening", AT_LEAST_0, "the new gradient is scaled by 1 − τ"),
     _hyper_field("nesterov", Boolean(), "Nesterov momentum (needs momentum > 0 and dampening 0)"),
@@ -92,6 +99,13 @@ FIELDS = (
     _hyper_field("centered", Boolean(), "divide by an estimate of the variance, not the second moment"),
     _hyper_field("lr_decay", AT_LEAST_0, "the learning rate at step t is lr / (1 + (t − 1) lr_decay)"),
     _hyper_field("initial_accumulator_value", AT_LEAST_0, "where the sum of squared gradients starts"),
+    Field("scheduler", SCHEDULER, "a learning-rate scheduler of torch.optim.lr_scheduler, `type` its class, its"
+          " arguments by their names: step t uses its rate after t − 1 scheduler steps"),
+    Field("momentum_form", Choice(("buffer", "velocity"), "momentum form", loose=True),
+          "sgd: PyTorch's buffer (b ← μb + g, w ← w − ηb) or CS231n's velocity (v ← μv − ηg, w ← w + v)", "buffer"),
+    Field("at", ListOf(Integer(1, MAX_STEPS), 1, MAX_AT, noun="step numbers", each="{field}[{n}]"),
+          "for `lr`: the steps whose rate is asked (step t: the rate the t-th optimizer.step() uses)",
+          Rule("every step (the first 100), with `steps` or `gradients`")),
 )
 
 
@@ -106,6 +120,10 @@ class Config:
     loss: sympy.Expr | None = None             # in loss.weight(None) or weight(1) ... weight(n)
     loss_text: str | None = None
     given: tuple[str, ...] = ()                # the hyper-parameters the spec sets
+    schedule: Schedule | None = None           # the learning-rate scheduler
+    form: str = "buffer"                       # sgd's momentum: PyTorch's buffer, or CS231n's velocity
+    at: tuple[int, ...] = ()                   # the steps whose rate `lr` asks
+    w0_given: bool = True                      # w0 is the spec's (not zeros for `update`, which needs none)
 
     def __getitem__(self, name: str):
         return dict(self.hyper)[name]
@@ -115,20 +133,126 @@ class Config:
         return len(self.w0)
 
     @property
+    def long(self) -> bool:
+        """More steps than are derived one by one: the first derived, then a table and a figure."""
+        return self.steps > NARRATED
+
+    @property
+    def cycled(self) -> str | None:
+        """The hyper-parameter OneCycleLR cycles: 'momentum', 'beta1', or None."""
+        if self.schedule is None or not self.schedule.cycles_momentum:
+            return None
+        return "beta1" if self.optimizer in ("adam", "adamw") else "momentum"
+
+    @property
     def variables(self) -> tuple[sympy.Symbol, ...]:
         return (weight(None),) if self.n == 1 else tuple(weight(i + 1) for i in range(self.n))
 
 
 def configure(values: dict, asks) -> Config:
     """The rules between the keys (read by FIELDS): the optimiser's own hyper-parameters with PyTorch's
-    defaults, and the gradients (one per parameter) or the loss."""
+    defaults, the scheduler's hold on them, and the gradients (one per parameter) or the loss, needed by the
+    questions that take steps (all of them when ``asks`` is empty)."""
     values = read(FIELDS, values)
     name = values["optimizer"]
-    hyper = _hyper(values, name)
-    w0, scalar = (tuple(values["w0"]), False) if isinstance(values["w0"], list) else ((values["w0"],), True)
-    gradients, loss, text, steps = _gradients(values, len(w0), scalar)
+    plan = schedule(values["scheduler"]) if values.get("scheduler") is not None else None
+    hyper = _scheduled(_hyper(values, name), name, plan)
+    form = _form(values, name, dict(hyper), plan)
+    runs = not asks or any(a in RUNS for a in asks)
+    w0, scalar, w0_given = _start(values, name, dict(hyper), asks, runs)
+    one = runs and "updates" not in asks and bool(asks)           # `update` alone: one step is enough
+    gradients, loss, text, steps = _gradients(values, len(w0), scalar, one) if runs else \
+        _no_run(values, len(w0), scalar)
+    if runs and plan is not None and plan.last is not None and steps > plan.last:
+        raise FieldError("steps" if loss is not None else "gradients", f"there are {steps} steps, but OneCycleLR's"
+                         f" cycle has total_steps = {plan.last} (PyTorch refuses to step it further)", steps,
+                         f"at most {plan.last} steps, or a longer cycle")
+    at = _at(values, steps, plan) if "lr" in asks else ()
     given = tuple(k for k in HYPER if values.get(k) is not None)
-    return Config(name, hyper, w0, scalar, steps, gradients, loss, text, given)
+    return Config(name, hyper, w0, scalar, steps, gradients, loss, text, given, plan, form, at, w0_given)
+
+
+def _start(values: dict, name: str, hyper: dict, asks, runs: bool):
+    """(w0, scalar, given): the spec's, or zeros shaped like the first gradient when only `update` is asked
+    and it needs no w0 (no weight decay, no loss)."""
+    raw = values.get("w0")
+    if raw is not None:
+        return (tuple(raw), False, True) if isinstance(raw, list) else ((raw,), True, True)
+    needs = "updates" in asks or not asks or values.get("loss") is not None or hyper["weight_decay"] != 0
+    if runs and needs:
+        why = ("the steps start from it" if "updates" in asks or not asks else "the loss's gradient is taken at it"
+               if values.get("loss") is not None else "the weight decay scales it")
+        raise FieldError("w0", f"missing: {why}", None, _accepts("w0"))
+    first = (values.get("gradients") or [0])[0]
+    return ((sympy.Integer(0),) * len(first), False, False) if isinstance(first, list) else \
+        ((sympy.Integer(0),), True, False)
+
+
+def _accepts(name: str) -> str:
+    return next(f for f in FIELDS if f.name == name).accepts
+
+
+def _no_run(values: dict, n: int, scalar: bool):
+    """For `lr` alone: the gradients or the loss if given (checked), else none; the steps, if told."""
+    if values.get("gradients") is not None or values.get("loss") is not None:
+        return _gradients(values, n, scalar)
+    return None, None, None, values.get("steps") or 0
+
+
+def _at(values: dict, steps: int, plan: Schedule | None) -> tuple[int, ...]:
+    """The steps whose rate `lr` asks: `at`, or every step (1 to `steps`)."""
+    at = values.get("at")
+    if at is None:
+        if not steps:
+            raise FieldError("at", "missing: the steps whose rate is asked", None, _accepts("at"))
+        at = list(range(1, steps + 1))[:MAX_AT]
+    last = plan.last if plan is not None else None
+    for k, t in enumerate(at):
+        if last is not None and t > last:
+            raise FieldError(f"at[{k + 1}]", f"step {t} is past OneCycleLR's cycle of total_steps = {last} steps"
+                             " (PyTorch refuses to step it further)", t, f"a step from 1 to {last}")
+    return tuple(at)
+
+
+def _scheduled(hyper: tuple, name: str, plan: Schedule | None) -> tuple:
+    """The hyper-parameters as the scheduler's constructor leaves them: OneCycleLR sets the rate to
+    max_lr/div_factor and, cycling momentum, the momentum (Adam's beta1) to max_momentum."""
+    if plan is None or plan.type != "OneCycleLR":
+        return hyper
+    out = dict(hyper, lr=plan["initial_lr"])
+    if plan.cycles_momentum:
+        top, low = plan["max_momentum"], plan["base_momentum"]
+        if "betas" in out:
+            if max(top, low) >= 1:
+                raise FieldError("scheduler." + ("max_momentum" if top >= 1 else "base_momentum"), "is Adam's"
+                                 " beta1 here, which must be below 1", max(top, low), "a number at least 0 and below 1")
+            out["betas"] = (top, out["betas"][1])
+        elif "momentum" in out:
+            if min(top, low) <= 0:
+                raise FieldError("scheduler." + ("max_momentum" if top <= 0 else "base_momentum"), f"must be above 0"
+                                 f" ({NAMES[name]}'s momentum buffer is kept from the first step)", min(top, low),
+                                 "a number above 0")
+            out["momentum"] = top
+        else:
+            raise FieldError("scheduler.cycle_momentum", f"{NAMES[name]} has no momentum nor beta1 to cycle"
+                             " (PyTorch refuses it)", True, "cycle_momentum = false")
+    return tuple(out.items())
+
+
+def _form(values: dict, name: str, hyper: dict, plan) -> str:
+    """SGD's momentum form: CS231n's velocity needs SGD with momentum and no dampening."""
+    form = values["momentum_form"]
+    if form == "velocity":
+        if name != "sgd":
+            raise FieldError("momentum_form", f"only SGD has a velocity form ({NAMES[name]} is given)", form,
+                             "\"buffer\", or optimizer = \"sgd\"")
+        if hyper["momentum"] == 0:
+            raise FieldError("momentum_form", "the velocity form needs a momentum above 0", form,
+                             "momentum > 0, or momentum_form = \"buffer\"")
+        if hyper["dampening"] != 0:
+            raise FieldError("momentum_form", "CS231n's velocity form has no dampening", form,
+                             "dampening = 0, or momentum_form = \"buffer\"")
+    return form
 
 
 def _hyper(values: dict, name: str) -> tuple[tuple[str, Any], ...]:
@@ -148,7 +272,7 @@ def _hyper(values: dict, name: str) -> tuple[tuple[str, Any], ...]:
     return tuple(out.items())
 
 
-def _gradients(values: dict, n: int, scalar: bool):
+def _gradients(values: dict, n: int, scalar: bool, one: bool = False):
     """(gradients, loss, loss text, steps): exactly one of gradients and loss."""
     raw, text = values.get("gradients"), values.get("loss")
     if raw is not None and text is not None:
@@ -169,7 +293,7 @@ def _gradients(values: dict, n: int, scalar: bool):
         loss = parse_loss(loss_text, n)
     except MathSyntaxError as err:
         raise FieldError("loss", str(err), loss_text, "LaTeX in " + ("w" if n == 1 else f"w1 ... w{n}")) from None
-    return None, loss, loss_text, needed(values, FIELDS, "steps")
+    return None, loss, loss_text, (values.get("steps") or 1) if one else needed(values, FIELDS, "steps")
 
 
 def _read_gradients(typed: list, raw: list, n: int, scalar: bool) -> tuple[tuple[sympy.Rational, ...], ...]:
@@ -177,7 +301,7 @@ def _read_gradients(typed: list, raw: list, n: int, scalar: bool) -> tuple[tuple
     shape = "a number per step" if scalar else f"a list of {n} numbers per step"
     out = []
     for k, g in enumerate(typed):
-        where = f"gradients[{k}]"
+        where = f"gradients[{k + 1}]"          # 1-based, as every list position a message names
         if isinstance(g, list):
             if scalar and len(g) != 1:
                 raise FieldError("w0", f"is a single number but gradient {k + 1} is a list of {len(g)}", None,

@@ -1,36 +1,38 @@
 """A loss formula in w (or w1, w2, ... for several parameters), read by derive's safe parser.
 
-The grammar is the activation parser's (``derive.mathparse``) with the variable names changed: ``w``
-for a single parameter, ``w1`` ... ``wn`` (also ``w_1``, ``w_{1}``) for several. No text is executed or
-handed to SymPy's string parsers.
+The formula language is derive's one (``derive.mathparse``), read with the variable names changed: ``w``
+for a single parameter, ``w1`` ... ``wn`` (also ``w_1``, ``w_{1}``) for several; its functions take PyTorch's
+slopes at their kinks (relu'(0) = 0, max(a, b) splits the gradient at a tie). No text is executed or handed
+to SymPy's string parsers.
 """
 
 from __future__ import annotations
 
 import sympy
 
-from ...mathparse import MAX_LENGTH, MAX_TOWER, MathSyntaxError, Tok, _Parser
+from ...mathparse import LOSS, MAX_TOWER, MathSyntaxError, Name, Parser, Reading, Tok, read_formula, tower
 
 def weight(i: int | None) -> sympy.Symbol:
     """The variable the loss is written in: w (one parameter) or w_i (1-based)."""
     return sympy.Symbol("w" if i is None else f"w{i}", real=True)
 
 
-class _LossParser(_Parser):
-    """The activation parser with the variables w / w1 ... wn in place of z."""
+class _LossParser(Parser):
+    """The formula parser with the variables w / w1 ... wn in place of z."""
 
     def __init__(self, text: str, count: int):
-        super().__init__(text)
+        super().__init__(text, functions=LOSS)
         self.count = count
 
-    def name(self) -> sympy.Expr:
+    def name(self) -> Name:
         tok = self.peek()
         if tok.text == "w":
             self.take()
-            return weight(self.index(tok))
+            i = self.index(tok)
+            return Name("w" if i is None else f"w{i}")
         if tok.text == "e":
             self.take()
-            return sympy.E
+            return Name("e")
         if tok.text == "_":
             return super().name()
         names = "w" if self.count == 1 else f"w1 ... w{self.count}"
@@ -66,31 +68,12 @@ class _LossParser(_Parser):
 
 def parse_loss(text: str, count: int) -> sympy.Expr:
     """The loss as a SymPy expression in weight(None) (count 1) or weight(1) ... weight(count)."""
-    if len(text) > MAX_LENGTH:
-        raise MathSyntaxError(text, None, f"formula is too long ({len(text)} characters; limit {MAX_LENGTH})")
-    if not text.strip():
-        raise MathSyntaxError(text, None, "empty formula")
-    try:
-        result = _LossParser(text, count).parse()
-    except RecursionError:
-        raise MathSyntaxError(text, None, "formula is nested too deeply") from None
-    if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        raise MathSyntaxError(text, None, "formula is undefined (e.g. division by zero)")
+    variables = (weight(None),) if count == 1 else tuple(weight(i + 1) for i in range(count))
+    names = {"e": sympy.E, **{str(v): v for v in variables}}
+    result = read_formula(text, Reading(names, LOSS), lambda t: _LossParser(t, count))
     if result.has(sympy.I):
         raise MathSyntaxError(text, None, "the formula has complex values; a loss is real")
-    height = _tower(result)
+    height = tower(result, variables)
     if height > MAX_TOWER:
         raise MathSyntaxError(text, None, f"exponentials are stacked {height} high (at most {MAX_TOWER})")
     return result
-
-
-def _tower(expr: sympy.Expr) -> int:
-    """Exponentials stacked in expr (as mathparse.tower, for any variable)."""
-    if not expr.args or not expr.free_symbols:
-        return 0
-    inner = max(_tower(a) for a in expr.args)
-    if isinstance(expr, sympy.exp):
-        return 1 + _tower(expr.args[0])
-    if isinstance(expr, sympy.Pow) and expr.exp.free_symbols:
-        return 1 + max(_tower(expr.exp), _tower(expr.base))
-    return inner

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy
 
 from ...notation import Notation
-from ...written import Op, Partial, Row, Sym
+from ...written import Op, Partial, Row, Sym, Upright
 from .loss import weight
 
 N = Notation()
@@ -37,15 +39,20 @@ BODIES = {
     "square_avg": ("v", None, False),
     "grad_avg": ("g", "bar", False),
     "sum": ("s", None, False),
+    "velocity": ("v", None, False),
 }
 
 
 def quantity(key: str, i: int | None, t: int) -> sympy.Symbol:
     """The quantity ``key`` of coordinate i (1-based; None for a single parameter) after step t."""
+    return N.symbol(f"{key}[{i or ''}]({t})", body(key, None if i is None else str(i), t), real=True)
+
+
+def body(key: str, sub, t) -> Sym:
+    """How the quantity ``key`` is written at step t, with ``sub`` below (a coordinate, a parameter's name): m_1^(t),
+    v^(max,(t))."""
     letter, accent, running_max = BODIES[key]
-    top = Row(Op("max"), f",({t})") if running_max else f"({t})"
-    return N.symbol(f"{key}[{i or ''}]({t})", Sym(letter, sub=None if i is None else str(i), sup=top, accent=accent),
-                    real=True)
+    return Sym(letter, sub=sub, sup=Row(Op("max"), f",({t})") if running_max else f"({t})", accent=accent)
 
 
 def clr_symbol(t: int) -> sympy.Symbol:
@@ -69,3 +76,35 @@ for _i in (None, *range(1, 9)):
 def partial(i: int | None) -> sympy.Symbol:
     """dL/dw (or dL/dw_i), as a formula in the parameters."""
     return N.symbol(f"dL/dw{i or ''}", Partial("L", _w(i)), real=True)
+
+
+RATE_BODIES = {"lr": "η", "momentum": "μ", "beta1": Sym("β", sub="1")}
+
+
+def rate_symbol(key: str, t) -> sympy.Symbol:
+    """The scheduled learning rate (or OneCycleLR's momentum, Adam's beta1) of step t: η^(t)."""
+    body = RATE_BODIES[key]
+    written = replace(body, sup=f"({t})") if isinstance(body, Sym) else Sym(body, sup=f"({t})")
+    return N.symbol(f"{key}({t})", written, real=True)
+
+
+def delta_symbol(i: int | None, t) -> sympy.Symbol:
+    """Δw (of coordinate i, 1-based) at step t: w^(t) − w^(t−1)."""
+    return N.symbol(f"delta[{i or ''}]({t})", Row("Δ", Sym("w", sub=None if i is None else str(i), sup=f"({t})")),
+                    real=True)
+
+
+# A scheduler's arguments as the formulas write them (k: SequentialLR's k-th scheduler, marked [k]).
+PARAMS = {"gamma": "γ", "step_size": "s", "T_max": Sym("T", sub=Op("max")), "eta_min": Sym("η", sub=Op("min")),
+          "start_factor": Sym("f", sub=Upright("start", words=True)), "end_factor": Sym("f", sub=Upright("end", words=True)),
+          "total_iters": Sym("n", sub=Upright("iters", words=True)), "passed": "k", "max_lr": Sym("η", sub=Op("max")),
+          "initial_lr": Sym("η", sub=Upright("initial", words=True)), "min_lr": Sym("η", sub=Upright("final", words=True)),
+          "max_momentum": Sym("μ", sub=Op("max")), "base_momentum": Sym("μ", sub=Upright("base", words=True)),
+          "pct": "p", "start": Sym("s", sub="0"), "end": Sym("s", sub="1"), "from": Sym("y", sub="0"), "to": Sym("y", sub="1")}
+
+
+def param(name: str, k: int | None = None) -> sympy.Symbol:
+    written = PARAMS[name]
+    if k is not None:
+        written = replace(written, sup=f"[{k}]") if isinstance(written, Sym) else Sym(written, sup=f"[{k}]")
+    return N.symbol(f"sched.{name}" + ("" if k is None else f"[{k}]"), written, real=True)

@@ -9,12 +9,15 @@ from ...check import check_link
 from ...numeric import json_number
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
-from .compute import Step, hyper_values, trajectory
+from .compute import FIRST, trajectory
+from .fast import to_sympy
 from .config import NAMES, Config
-from .names import HYPER, LOSS, clr_symbol, partial, quantity
-from .rules import WRITTEN, Q, clr, g_eff, rules, state_keys
+from .decimals import SHOWN, result, shown
+from .names import HYPER, LOSS, clr_symbol, delta_symbol, partial, quantity, rate_symbol
+from .ops import VALUES, WRITTEN, Q, tame
+from .rules import clr, g_eff, rules, state_keys
+from .iterate import Step, hyper_values
 
-SHOWN = 8                     # significant digits of a value shown with ≈
 TRIES = (6, 10, 15, 20, 30)   # digits of the numbers written into a rule, until the result is within reach
 T = sympy.Symbol("t", positive=True, integer=True)
 EXACT = mpmath.libmp.dps_to_prec(DIGITS)     # the precision of an exact decimal written as a float
@@ -22,32 +25,6 @@ EXACT = mpmath.libmp.dps_to_prec(DIGITS)     # the precision of an exact decimal
 
 def coordinate(c: Config, i: int) -> int | None:
     return None if c.n == 1 else i + 1
-
-
-def shown(x, digits: int) -> tuple[sympy.Expr, bool]:
-    """(x as written, exact?): a short decimal or small fraction exactly, else rounded to ``digits``."""
-    if x.is_Integer:
-        return x, True
-    if x.is_Rational:
-        q = int(x.q)
-        if _decimal(q) and len(str(abs(x.p))) <= 12 and q <= 10 ** 15:
-            return sympy.Float(x, DIGITS), True
-        if abs(x.p) < 10 ** 4 and q < 10 ** 4:
-            return x, True
-    return sympy.Float(x, digits), False
-
-
-def _decimal(q: int) -> bool:
-    for p in (2, 5):
-        while q % p == 0:
-            q //= p
-    return q == 1
-
-
-def result(value) -> list:
-    """['=', value] when it is shown exactly, else ['approx', value rounded]."""
-    written, exact = shown(value, SHOWN)
-    return ["=", written] if exact else ["approx", sympy.Float(value, SHOWN)]
 
 
 def line(sym, formula, q_sym: Q, q_val: Q, value) -> "chain":
@@ -76,20 +53,25 @@ def line(sym, formula, q_sym: Q, q_val: Q, value) -> "chain":
 def symbols_q(c: Config, k: int | None, t, prev, rule_keys) -> Q:
     """The inputs of coordinate k's rules at step t, as symbols (previous state at ``prev``)."""
     q = Q({name: HYPER[name] for name in hyper_values(c) if name in HYPER})
-    q["w"] = quantity("w", k, prev)
+    q["w"], q["t"] = quantity("w", k, prev), (t if isinstance(t, int) else T)
     q.update({key: quantity(key, k, prev) for key in state_keys(c)})
     for key in ("grad", *rule_keys):
         q[key + "_new"] = quantity(key, k, t)
     q["grad"] = quantity("grad", k, t)
     q["grad_wd"] = quantity("grad_wd", k, t)
-    q["clr"] = clr_symbol(t) if isinstance(t, int) else HYPER["lr"] / (1 + (T - 1) * HYPER["lr_decay"])
+    if c.schedule is not None:
+        q["lr"] = rate_symbol("lr", t)
+    if c.cycled:
+        q[c.cycled] = rate_symbol(c.cycled, t)
+    q["clr"] = clr_symbol(t) if isinstance(t, int) else q["lr"] / (1 + (T - 1) * HYPER["lr_decay"])
     return q
 
 
 def values_q(c: Config, i: int, s: Step, before: dict) -> Q:
     """The inputs of coordinate i's rules at step s, as numbers."""
     q = Q(hyper_values(c))
-    q["w"] = s.w_prev[i]
+    q.update({key: tame(v) for key, v in s.rates})
+    q["w"], q["t"] = s.w_prev[i], sympy.Integer(s.t)
     q.update({key: vals[i] for key, vals in before.items()})
     for key, vals in s.values:
         q[key + "_new"] = vals[i]
@@ -122,17 +104,22 @@ def _initial(c: Config) -> dict:
     return {key: (initial(c, key),) * c.n for key in state_keys(c)}
 
 
-def rule_step(c: Config):
-    """PyTorch's rule for one coordinate, with symbols."""
+def rule_step(c: Config, delta: bool = False):
+    """PyTorch's rule for one coordinate, with symbols (``delta``: Δw in place of the new w)."""
     kept = rules(c, T)
     q = symbols_q(c, None, "t", "t-1", [r.key for r in kept])
     lets = []
     if c.optimizer == "adagrad":
         lets.append(let(clr_symbol("t"), clr(WRITTEN, q, T)))
     for r in kept:
-        lets.append(let(quantity(r.key, None, "t"), r.formula(WRITTEN, q)))
+        if delta and r.key == "w":
+            lets.append(let(delta_symbol(None, "t"), r.delta(WRITTEN, q)))
+        else:
+            lets.append(let(quantity(r.key, None, "t"), r.formula(WRITTEN, q)))
     pieces = [f"PyTorch's torch.optim.{NAMES[c.optimizer]} updates each coordinate at step t as follows"]
-    if c.optimizer == "sgd" and c["momentum"]:
+    if c.form == "velocity":
+        pieces = ["SGD with momentum in CS231n's velocity form updates each coordinate at step t as follows"]
+    elif c.optimizer == "sgd" and c["momentum"]:
         pieces.append(" (at the first step the buffer is the gradient itself, ")
         pieces += [let(quantity("momentum_buffer", None, 1), quantity(g_eff(c), None, 1)), ")"]
     pieces.append(": ")
@@ -164,8 +151,8 @@ def gradient_step(c: Config):
                     " each step:"), *chains)
 
 
-def narrate_step(c: Config, s: Step, before: dict):
-    """Step t with the numbers in."""
+def narrate_step(c: Config, s: Step, before: dict, delta: bool = False):
+    """Step t with the numbers in (``delta``: Δw in place of the new w)."""
     keys = [r.key for r in rules(c, s.t)]
     chains, pieces = [], [f"Step {s.t}: "]
     if c.loss is None:
@@ -177,14 +164,21 @@ def narrate_step(c: Config, s: Step, before: dict):
             at = {v: quantity("w", coordinate(c, j), s.t - 1) for j, v in enumerate(c.variables)}
             chains.append(chain(quantity("grad", coordinate(c, i), s.t),
                                 sympy.diff(c.loss, c.variables[i]).xreplace(at), *result(s["grad"][i])))
+    if c.schedule is not None:
+        from .rates import lines
+        chains += lines(c, s.t)
     if s.clr is not None:
-        qs, qv = Q(lr=HYPER["lr"], lr_decay=HYPER["lr_decay"]), Q(hyper_values(c))
+        qs = Q(lr=rate_symbol("lr", s.t) if c.schedule is not None else HYPER["lr"], lr_decay=HYPER["lr_decay"])
+        qv = Q(hyper_values(c), **{key: tame(v) for key, v in s.rates})
         chains.append(line(clr_symbol(s.t), lambda o, q: clr(o, q, s.t), qs, qv, s.clr))
     for r in rules(c, s.t):
         for i in range(c.n):
             k = coordinate(c, i)
-            chains.append(line(quantity(r.key, k, s.t), r.formula, symbols_q(c, k, s.t, s.t - 1, keys),
-                               values_q(c, i, s, before), s[r.key][i]))
+            q_sym, q_val = symbols_q(c, k, s.t, s.t - 1, keys), values_q(c, i, s, before)
+            if delta and r.key == "w":
+                chains.append(line(delta_symbol(k, s.t), r.delta, q_sym, q_val, r.delta(VALUES, q_val)))
+            else:
+                chains.append(line(quantity(r.key, k, s.t), r.formula, q_sym, q_val, s[r.key][i]))
     return step(say(*pieces), *chains)
 
 
@@ -199,29 +193,81 @@ def answer(c: Config, steps: tuple[Step, ...]) -> Answer:
     for s in steps:
         item = {"step": s.t, "w": number(s.w, c.scalar)}
         item.update({key: number(vals, c.scalar) for key, vals in s.state})
+        item.update({key: json_number(v) for key, v in s.rates})
         value.append(item)
     last = steps[-1]
+    w = [to_sympy(v) for v in last.w]
     if c.n == 1:
-        ch = chain(quantity("w", None, last.t), *result(last.w[0]))
+        ch = chain(quantity("w", None, last.t), *result(w[0]))
     else:
-        shown_ = [result(v) for v in last.w]
+        shown_ = [result(v) for v in w]
         rel = "=" if all(r[0] == "=" for r in shown_) else "approx"
         ch = chain(sympy.ImmutableMatrix([quantity("w", i + 1, last.t) for i in range(c.n)]), rel,
                    sympy.ImmutableMatrix([r[1] for r in shown_]))
     return Answer(value=value, chain=ch, text=say(f"After {len(steps)} step{'s' if len(steps) > 1 else ''}:"))
 
 
+def intro(c: Config) -> list:
+    """The rule with symbols, the scheduler's rule, and the loss's gradient."""
+    from .rates import rule_steps
+    return [rule_step(c)] + (rule_steps(c) if c.schedule is not None else []) + \
+        ([gradient_step(c)] if c.loss is not None else [])
+
+
+def narrated(c: Config, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The steps derived one by one: all, or a long run's first FIRST."""
+    return steps[:FIRST] if c.long else steps
+
+
+def all_meanings(c: Config, steps: tuple[Step, ...]) -> dict:
+    from .rates import meanings as rate_meanings
+    out = meanings(c, steps)
+    if c.schedule is not None:
+        out.update(rate_meanings(c, [s.t for s in steps]))
+    return out
+
+
 def updates(c: Config) -> Solution:
     from .notes import notes
     steps = trajectory(c)
-    parts = [rule_step(c)] + ([gradient_step(c)] if c.loss is not None else [])
-    before = _initial(c)
-    for s in steps:
+    parts, before = intro(c), _initial(c)
+    for s in narrated(c, steps):
         parts.append(narrate_step(c, s, before))
         before = dict(s.state)
+    figures = ()
+    if c.long:
+        from .long import figures as long_figures, table_step
+        parts.append(table_step(c, steps))
+        figures = long_figures(c, steps)
     name = NAMES[c.optimizer]
     question = say(f"Carry out {len(steps)} step{'s' if len(steps) > 1 else ''} of {name} from ",
                    *_joined([let(quantity("w", coordinate(c, i), 0), c.w0[i]) for i in range(c.n)]),
                    ", giving the parameters and the optimiser's state after each step.")
+    meaning = all_meanings(c, narrated(c, steps))
+    meaning.update({quantity("w", coordinate(c, i), c.steps): to_sympy(v) for i, v in enumerate(steps[-1].w)})
     return Solution(question=question, steps=tuple(parts), answer=answer(c, steps), notes=tuple(notes(c)),
-                    meanings=meanings(c, steps))
+                    meanings=meaning, figures=figures)
+
+
+def update(c: Config) -> Solution:
+    """`update`: the first step's Δw = w⁽¹⁾ − w⁽⁰⁾ alone (w0 only where the rule reads it)."""
+    from .notes import notes
+    first = trajectory(c)[0]
+    parts = [rule_step(c, delta=True)] + intro(c)[1:] + [narrate_step(c, first, _initial(c), delta=True)]
+    rule = rules(c, 1)[-1]
+    deltas = [rule.delta(VALUES, values_q(c, i, first, _initial(c))) for i in range(c.n)]
+    name = NAMES[c.optimizer]
+    start = [" from ", *_joined([let(quantity("w", coordinate(c, i), 0), c.w0[i]) for i in range(c.n)])] \
+        if c.w0_given else []
+    question = say(f"Find the change the first step of {name} makes to the parameters", *start, ".")
+    if c.n == 1:
+        ch = chain(delta_symbol(None, 1), *result(deltas[0]))
+    else:
+        shown_ = [result(v) for v in deltas]
+        rel = "=" if all(r[0] == "=" for r in shown_) else "approx"
+        ch = chain(sympy.ImmutableMatrix([delta_symbol(i + 1, 1) for i in range(c.n)]), rel,
+                   sympy.ImmutableMatrix([r[1] for r in shown_]))
+    meaning = all_meanings(c, (first,))
+    meaning.update({delta_symbol(coordinate(c, i), 1): v for i, v in enumerate(deltas)})
+    return Solution(question=question, steps=tuple(parts), answer=Answer(value=number(deltas, c.scalar), chain=ch),
+                    notes=tuple(notes(c)), meanings=meaning)

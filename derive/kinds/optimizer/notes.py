@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+import sympy
+
 from ...steps import Text, let, say
 from .config import Config
-from .names import HYPER
+from .names import HYPER, quantity, rate_symbol
 
 ETA, MU, LAM = HYPER["lr"], HYPER["momentum"], HYPER["weight_decay"]
 
 
+def part() -> list:
+    """Under a scheduler the velocity and the buffer part: the sentence, with its maths."""
+    k, t = sympy.Symbol("k", integer=True, positive=True), sympy.Symbol("t", integer=True, positive=True)
+    with sympy.evaluate(True):            # the same product whatever the caller's evaluate setting
+        v = -sympy.Sum(HYPER["momentum"] ** (t - k) * rate_symbol("lr", "k") * quantity("grad", None, "k"), (k, 1, t))
+    return [" Under a scheduler the two part: the velocity weighs each gradient by the rate of its own step, ",
+            let(quantity("velocity", None, "t"), v), " (μ constant), while PyTorch's step ",
+            -rate_symbol("lr", "t") * quantity("momentum_buffer", None, "t"), " weighs them all by the current rate."]
+
+
+def _nesterov():
+    mu, v = HYPER["momentum"], quantity("velocity", None, "t")
+    return sympy.Add(-mu * quantity("velocity", None, "t-1"), (1 + mu) * v, evaluate=False)
+
+
 def notes(c: Config) -> list[Text]:
     out = []
-    if c.optimizer == "sgd" and c["momentum"]:
+    if c.optimizer == "sgd" and c["momentum"] and c.form == "velocity":
+        out.append(say("This is CS231n's velocity form. PyTorch's SGD keeps a buffer instead, b ← μb + g and w ← w − ηb"
+                       " (the velocity here is −η times it): with a constant ", ETA, " the iterates agree.",
+                       *(part() if c.schedule is not None else [])))
+        if c["nesterov"]:
+            out.append(say("CS231n's Nesterov step adds ", _nesterov(), " to w: it is PyTorch's w ← w − η(g + μb)"
+                           " written with the velocity, and at a constant rate the iterates agree."))
+    elif c.optimizer == "sgd" and c["momentum"]:
         out.append(say("CS231n writes momentum with a velocity, v ← μv − ηg and w ← w + v. With a constant ",
                        ETA, " the velocity is −η times PyTorch's buffer b, so the iterates agree (with dampening ",
-                       HYPER["dampening"], ", PyTorch scales the new gradient by 1 − τ, except at the first step)."))
+                       HYPER["dampening"], ", PyTorch scales the new gradient by 1 − τ, except at the first step).",
+                       *(part() if c.schedule is not None else [])))
         if c["nesterov"]:
             out.append(say("Sutskever et al. (2013) write Nesterov momentum as v ← μv − η∇L(w + μv), w ← w + v: the"
                            " gradient at a look-ahead point. PyTorch stores the look-ahead point itself as the"
@@ -44,4 +69,5 @@ def notes(c: Config) -> list[Text]:
                        " learning rate by lr_decay as shown."))
     if c.gradients is None:
         out.append(say("The gradient of each step is the loss's gradient at the parameters before that step."))
-    return out
+    from .rates import notes as schedule_notes
+    return out + schedule_notes(c)

@@ -1,6 +1,6 @@
 """PyTorch's update rules (torch.optim, single-tensor code path), each written once over an ``Ops``.
 
-A rule is a formula for one coordinate of one quantity. The same formula is read three ways: with
+A rule is a formula for one coordinate of one quantity. The same formula is read three ways (``ops``): with
 symbols (the rule as the key states it), with the numbers written in (kept as written, unevaluated),
 and as a value (exact rational arithmetic; a square root that is not rational becomes a 50-digit
 float, and so does every later value it reaches).
@@ -9,117 +9,14 @@ float, and so does every later value it reaches).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import sympy
 
-from ...precision import DIGITS
-from .config import Config
+from .ops import Ops, Q
 
-BIG = 10 ** 40            # a rational with a longer numerator or denominator is carried as a 50-digit float
-
-
-class Ops:
-    """Arithmetic with SymPy's usual evaluation: the rule with symbols."""
-
-    def add(self, *xs):
-        return sympy.Add(*xs)
-
-    def sub(self, a, b):
-        return a - b
-
-    def mul(self, *xs):
-        return sympy.Mul(*xs)
-
-    def div(self, a, b):
-        return a / b
-
-    def pow(self, a, n):
-        return a ** n
-
-    def sqrt(self, a):
-        return sympy.sqrt(a)
-
-    def max(self, a, b):
-        return sympy.Max(a, b)
-
-
-class Written(Ops):
-    """Arithmetic kept as written: the numbers put into the rule."""
-
-    def add(self, *xs):
-        return sympy.Add(*xs, evaluate=False)
-
-    def sub(self, a, b):
-        return sympy.Add(a, sympy.Mul(-1, b, evaluate=False), evaluate=False)
-
-    def mul(self, *xs):
-        return sympy.Mul(*xs, evaluate=False)
-
-    def div(self, a, b):
-        if a == 1:
-            return sympy.Pow(b, -1, evaluate=False)
-        return sympy.Mul(a, sympy.Pow(b, -1, evaluate=False), evaluate=False)
-
-    def pow(self, a, n):
-        return sympy.Pow(a, n, evaluate=False)
-
-    def sqrt(self, a):
-        return sympy.Pow(a, sympy.Rational(1, 2), evaluate=False)
-
-    def max(self, a, b):
-        return sympy.Max(a, b, evaluate=False)
-
-
-class Values(Ops):
-    """Exact where the arithmetic is rational; a 50-digit float after an irrational square root."""
-
-    def add(self, *xs):
-        return tame(sympy.Add(*xs))
-
-    def sub(self, a, b):
-        return tame(a - b)
-
-    def mul(self, *xs):
-        return tame(sympy.Mul(*xs))
-
-    def div(self, a, b):
-        if b == 0:
-            raise ZeroDivisionError
-        return tame(a / b)
-
-    def pow(self, a, n):
-        return tame(a ** n)
-
-    def sqrt(self, a):
-        root = sympy.sqrt(a)
-        return root if root.is_Rational else sympy.Float(root.evalf(DIGITS), DIGITS)
-
-    def max(self, a, b):
-        return a if a >= b else b
-
-
-def tame(x):
-    """x, or x as a 50-digit float when it is irrational or its digits would grow without bound."""
-    if x.is_Rational and max(abs(x.p), x.q) < BIG:
-        return x
-    if x.is_Float:
-        return x
-    return sympy.Float(sympy.N(x, DIGITS), DIGITS)
-
-
-SYMBOLIC, WRITTEN, VALUES = Ops(), Written(), Values()
-
-
-class Q(dict):
-    """The inputs of a rule by name: previous state, gradient, hyper-parameters (symbols, written numbers
-    or values)."""
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+if TYPE_CHECKING:
+    from .config import Config
 
 
 @dataclass(frozen=True)
@@ -129,6 +26,19 @@ class Rule:
     key: str
     formula: Callable[[Ops, Q], sympy.Expr]
     first: bool = False             # SGD's buffer at step 1: b = g (no momentum, no dampening)
+    delta: Callable[[Ops, Q], sympy.Expr] | None = None     # the w rule's Δw = w_new − w, written as its own rule
+
+
+def descent(D, decay: bool = False) -> Rule:
+    """w ← w − η·D (AdamW's decoupled decay first: w(1 − ηλ) − η·D), and its Δw = −η·D (−ηλw − η·D)."""
+    def w(o, q):
+        base = o.mul(q.w, o.sub(1, o.mul(q.lr, q.weight_decay))) if decay else q.w
+        return o.sub(base, o.mul(q.lr, D(o, q)))
+
+    def delta(o, q):
+        step = o.neg(o.mul(q.lr, D(o, q)))
+        return o.sub(step, o.mul(q.lr, q.weight_decay, q.w)) if decay else step
+    return Rule("w", w, delta=delta)
 
 
 def g_eff(c: Config) -> str:
@@ -146,8 +56,10 @@ def rules(c: Config, t: int) -> list[Rule]:
 
 
 def _sgd(c: Config, t: int, G: str) -> list[Rule]:
+    if c.form == "velocity":
+        return _velocity(c, G)
     if c["momentum"] == 0:
-        return [Rule("w", lambda o, q: o.sub(q.w, o.mul(q.lr, q[G])))]
+        return [descent(lambda o, q: q[G])]
     if t == 1:
         out = [Rule("momentum_buffer", lambda o, q: q[G], first=True)]
     else:
@@ -155,8 +67,18 @@ def _sgd(c: Config, t: int, G: str) -> list[Rule]:
                                                          o.mul(o.sub(1, q.dampening), q[G])))]
     if c["nesterov"]:
         return out + [Rule("direction", lambda o, q: o.add(q[G], o.mul(q.momentum, q.momentum_buffer_new))),
-                      Rule("w", lambda o, q: o.sub(q.w, o.mul(q.lr, q.direction_new)))]
-    return out + [Rule("w", lambda o, q: o.sub(q.w, o.mul(q.lr, q.momentum_buffer_new)))]
+                      descent(lambda o, q: q.direction_new)]
+    return out + [descent(lambda o, q: q.momentum_buffer_new)]
+
+
+def _velocity(c: Config, G: str) -> list[Rule]:
+    """CS231n's momentum: v ← μv − ηg, w ← w + v; Nesterov's look-ahead form w ← w − μv_prev + (1 + μ)v."""
+    out = [Rule("velocity", lambda o, q: o.sub(o.mul(q.momentum, q.velocity), o.mul(q.lr, q[G])))]
+    if c["nesterov"]:
+        def delta(o, q):
+            return o.add(o.neg(o.mul(q.momentum, q.velocity)), o.mul(o.add(1, q.momentum), q.velocity_new))
+        return out + [Rule("w", lambda o, q: o.add(q.w, delta(o, q)), delta=delta)]
+    return out + [Rule("w", lambda o, q: o.add(q.w, q.velocity_new), delta=lambda o, q: q.velocity_new)]
 
 
 def _adam(c: Config, t: int, G: str) -> list[Rule]:
@@ -167,13 +89,11 @@ def _adam(c: Config, t: int, G: str) -> list[Rule]:
     if c["amsgrad"]:
         out.append(Rule("max_exp_avg_sq", lambda o, q: o.max(q.max_exp_avg_sq, q.exp_avg_sq_new)))
         second = "max_exp_avg_sq_new"
-    out += [Rule("exp_avg_hat", lambda o, q: o.div(q.exp_avg_new, o.sub(1, o.pow(q.beta1, t)))),
-            Rule("exp_avg_sq_hat", lambda o, q: o.div(q[second], o.sub(1, o.pow(q.beta2, t))))]
+    out += [Rule("exp_avg_hat", lambda o, q: o.div(q.exp_avg_new, o.sub(1, o.pow(q.beta1, q.t)))),
+            Rule("exp_avg_sq_hat", lambda o, q: o.div(q[second], o.sub(1, o.pow(q.beta2, q.t))))]
 
-    def step(o, q):
-        w = o.mul(q.w, o.sub(1, o.mul(q.lr, q.weight_decay))) if c.optimizer == "adamw" and c["weight_decay"] else q.w
-        return o.sub(w, o.mul(q.lr, o.div(q.exp_avg_hat_new, o.add(o.sqrt(q.exp_avg_sq_hat_new), q.eps))))
-    return out + [Rule("w", step)]
+    decay = c.optimizer == "adamw" and c["weight_decay"] != 0
+    return out + [descent(lambda o, q: o.div(q.exp_avg_hat_new, o.add(o.sqrt(q.exp_avg_sq_hat_new), q.eps)), decay)]
 
 
 def _rmsprop(c: Config, t: int, G: str) -> list[Rule]:
@@ -188,13 +108,17 @@ def _rmsprop(c: Config, t: int, G: str) -> list[Rule]:
     if c["momentum"] > 0:
         return out + [Rule("momentum_buffer", lambda o, q: o.add(o.mul(q.momentum, q.momentum_buffer),
                                                                  o.div(q[G], denominator(o, q)))),
-                      Rule("w", lambda o, q: o.sub(q.w, o.mul(q.lr, q.momentum_buffer_new)))]
-    return out + [Rule("w", lambda o, q: o.sub(q.w, o.mul(q.lr, o.div(q[G], denominator(o, q)))))]
+                      descent(lambda o, q: q.momentum_buffer_new)]
+    return out + [descent(lambda o, q: o.div(q[G], denominator(o, q)))]
 
 
 def _adagrad(c: Config, t: int, G: str) -> list[Rule]:
-    return [Rule("sum", lambda o, q: o.add(q.sum, o.pow(q[G], 2))),
-            Rule("w", lambda o, q: o.sub(q.w, o.mul(q.clr, o.div(q[G], o.add(o.sqrt(q.sum_new), q.eps)))))]
+    def w(o, q):
+        return o.sub(q.w, o.mul(q.clr, o.div(q[G], o.add(o.sqrt(q.sum_new), q.eps))))
+
+    def delta(o, q):
+        return o.neg(o.mul(q.clr, o.div(q[G], o.add(o.sqrt(q.sum_new), q.eps))))
+    return [Rule("sum", lambda o, q: o.add(q.sum, o.pow(q[G], 2))), Rule("w", w, delta=delta)]
 
 
 def clr(o: Ops, q: Q, t: int):
@@ -206,7 +130,7 @@ def clr(o: Ops, q: Q, t: int):
 def state_keys(c: Config) -> tuple[str, ...]:
     name = c.optimizer
     if name == "sgd":
-        return ("momentum_buffer",) if c["momentum"] else ()
+        return () if not c["momentum"] else ("velocity",) if c.form == "velocity" else ("momentum_buffer",)
     if name in ("adam", "adamw"):
         return ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if c["amsgrad"] else ())
     if name == "rmsprop":

@@ -37,7 +37,7 @@ def derivative(c: Config) -> Solution:
     steps.append(step(say("Multiply the two factors."),
                       chain(DA_DAPREV, W_A * DA_DZ, final, *([c.W_a * g] if g is not None else []))))
     ans_chain = chain(DA_DAPREV, final, *([c.W_a * g] if g is not None else []))
-    notes += kink_notes(name, dphi)
+    notes += kink_notes(name, dphi) + _max_note(c.activation, name)
     question = say("Find ", DA_DAPREV, ", first finding ", DA_DZ, ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings(c),
                     answer=Answer(value=str(final), chain=ans_chain))
@@ -53,6 +53,16 @@ def kink_notes(name: str | None, dphi: sympy.Expr) -> list[Text]:
     return [say("The activation is not differentiable at ", let(Z, z0), "; the derivative there is taken as"
                 " the slope of the branch below the kink, ", let(DA_DZ, dphi.subs(Z, z0)), f" ({whose}).")
             for z0 in kinks(dphi)]
+
+
+def _max_note(text: str, name: str | None) -> list[Text]:
+    """An activation written with max read as a ReLU (or a leaky one) takes its slope at the kink, not the ½ of
+    torch.maximum (which splits the gradient between its arguments at a tie)."""
+    if name not in ("relu", "leaky_relu") or "max" not in text.lower():
+        return []
+    return [say("The activation is written with max and read as ", READABLE[name], ": its slope at the kink is the"
+                " branch below's, as torch.relu and F.leaky_relu take it; torch.maximum of the two branches would"
+                " split the gradient there, half to each (in a graph's equations max(a, b) is torch.maximum).")]
 
 
 def _naming_notes(c: Config, name: str | None) -> list[Text]:

@@ -19,7 +19,7 @@ import mpmath
 import sympy
 from sympy import Abs
 
-from ...figures import Figure, Mark, Plot, Series
+from ...figures import Figure, Later, Mark, Plot, Series
 from ...numeric import evaluate, to_sympy
 from ...precision import DIGITS
 from ..dynamics import T_EVIDENCE, compare_one
@@ -142,10 +142,14 @@ def _cut_short(points, values: list) -> str:
             " the curve stops there.")
 
 
-def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
+def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> Later:
     """A gated cell's stability figure: the evidence after t = 1 ... T steps (|dc<t>/dc<0>| of an LSTM,
     |dh<t>/dh<0>| of a GRU) on a log axis with the rate rho^t, and the copying gates' product alone beside it
-    (the cell path; the update-gate path)."""
+    (the cell path; the update-gate path). Drawn when first read (derive.figures.Later)."""
+    return Later(_gated, running, path, factor, y_label, path_label, lstm, sheetless=True)
+
+
+def _gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
     figure = decay(list(running), factor, y_label, RHO) if running else None
     if figure is None:
         return ()
@@ -211,9 +215,13 @@ def _stable(factor) -> str:
     return {"<": "stable", ">": "unstable", "=": "neutral"}[compare_one(factor)]
 
 
-def one_unit(s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
+def one_unit(s, T: int = T_EVIDENCE) -> Later:
     """The figures of a one-unit stability question, from its analysis (derive.kinds.rnn.stability), up
-    to the spec's T."""
+    to the spec's T; drawn when first read (derive.figures.Later)."""
+    return Later(_one_unit, s, T, sheetless=True)
+
+
+def _one_unit(s, T: int) -> tuple[Figure, ...]:
     figures = []
     if s.evidence is not None or len(s.traj) > 1:
         T = T if s.evidence is not None else min(T, len(s.traj) - 1)
@@ -244,8 +252,13 @@ def plane(s) -> Figure | None:
                                 (Series("the states", tuple(states), "path"),), marks, square=True))
 
 
-def units(rec, s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
-    """The figures of a several-unit stability question, up to the spec's T."""
+def units(rec, s, T: int = T_EVIDENCE) -> Later:
+    """The figures of a several-unit stability question, up to the spec's T; drawn when first read
+    (derive.figures.Later)."""
+    return Later(_units, rec, s, T, sheetless=True)
+
+
+def _units(rec, s, T: int) -> tuple[Figure, ...]:
     figures = []
     if s.evidence is not None:
         figures.append(decay(running_norms(rec, list(s.traj), T, s.evidence), s.factor, NORM_T, RHO))

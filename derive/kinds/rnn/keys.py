@@ -34,9 +34,11 @@ def _parameter(name: str) -> Field:
 
 
 FIELDS = (
-    Field("activation", ACTIVATION, "the activation φ: LaTeX in z (\\frac, \\exp(...), e^{...}, \\tanh, \\sinh,"
-          " \\cosh, \\ln, \\log, \\max(0, z), \\sigma(z), \\sqrt, sums, products, powers, numbers) or a name"
-          " (leaky_relu's slope is 1/100)", Rule("required unless `cell`")),
+    Field("activation", ACTIVATION, "the activation φ: a formula in z in derive's formula language, the graph's"
+          " equations' (LaTeX such as \\frac, e^{...}, \\tanh, \\sin, \\ln, \\max(0, z), \\sigma(z), \\sqrt, or"
+          " functions such as tanh(z), gelu(z), elu(z, 0.5); sums, products, powers, numbers) or a name"
+          " (leaky_relu's slope is 1/100; also gelu, silu, elu, hardtanh, log_sigmoid, sin, cos)",
+          Rule("required unless `cell`")),
     Field("called", Text("text", ("sigmoid",)), "what the problem text calls the activation; a note says so when"
           " the formula is something else"),
     Field("W_a", VALUE, "the recurrent weight: a number for one unit, an n × n matrix for n units",

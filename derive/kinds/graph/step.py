@@ -1,0 +1,168 @@
+"""The question `step`: each parameter (a given name in wrt) after one step of a torch.optim optimiser on its
+gradient from the backward pass. The update is the optimizer kind's own (derive.kinds.optimizer: its rules and
+its trajectory over the parameters' entries), read here with the graph's symbols: the rule once for one entry,
+then each quantity of each parameter as a matrix with the numbers in, every entry checked."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import ImmutableMatrix
+
+from ...check import check_link
+from ...fields import FieldError
+from ...steps import Answer, Solution, chain, let, say, step
+from ...words import join_pieces
+from ...written import Sym
+from ..optimizer.compute import trajectory
+from ..optimizer.config import NAMES, Config as Optimizer
+from ..optimizer.names import HYPER as HYPER_SYMBOLS, N as OPTIMIZER_NOTATION, body
+from ..optimizer.decimals import shown as written_number
+from ..optimizer.ops import WRITTEN, Q
+from ..optimizer.rules import clr, initial, rules, state_keys
+from ..optimizer.iterate import hyper_values
+from . import names as nm
+from .backward import backward, gradient
+from .config import Config
+from .narrate import exact, meanings, shown, sym
+from .val import Val, make
+
+TRIES = (6, 10, 15, 30)          # digits of the numbers written into a rule, until the checker confirms it
+
+
+def _generic(key: str, t: int) -> sympy.Symbol:
+    """A quantity of one entry at step t (0: before the step), as the rule is stated: m⁽¹⁾, w⁽⁰⁾."""
+    return nm.NOTATION.symbol(f"step:{key}({t})", body(key, None, t), real=True)
+
+
+def _hyper(key: str) -> sympy.Symbol:
+    """A hyper-parameter's symbol, written as the optimizer kind writes it (η, β₁, ...)."""
+    return nm.NOTATION.symbol(f"step:{key}", OPTIMIZER_NOTATION[HYPER_SYMBOLS[key]], real=True)
+
+
+def _of(key: str, param: str, shape: tuple) -> sympy.Symbol:
+    """A quantity of one parameter after the step: W⁽¹⁾, m_W⁽¹⁾ (a matrix for a matrix parameter)."""
+    written = Sym(nm.written(param), sup="(1)") if key == "w" else body(key, nm.written(param), 1)
+    kind = {"real": True} if shape == () else {"commutative": False}
+    return nm.NOTATION.symbol(f"step:{key}[{param}]{'' if shape == () else '[]'}", written, **kind)
+
+
+def optimizer(c: Config, grads: dict) -> Optimizer:
+    """The optimizer kind's configuration of one step over the parameters' entries, in order."""
+    name, hyper, params = c.stepping
+    w0 = tuple(e for p in params for e in c.values[p].entries)
+    g = tuple(e for p in params for e in grads[p].entries)
+    return Optimizer(optimizer=name, hyper=hyper, w0=w0, scalar=False, steps=1, gradients=(g,))
+
+
+def _gradients(c: Config) -> dict:
+    b = backward(c)
+    out = {p: gradient(c, b, p) for p in c.stepping[2]}
+    for p, g in out.items():
+        if not all(e.is_number for e in g.entries):
+            raise FieldError("wrt", f"'step' needs numbers, and the gradient of {p} is a formula of the symbolic "
+                             "givens", p, "numbers for every given the gradient depends on")
+    return out
+
+
+def _symbols(oc: Optimizer) -> Q:
+    """The inputs of the rules for one entry, as symbols."""
+    q = Q({k: _hyper(k) for k in hyper_values(oc) if k in HYPER_SYMBOLS})
+    q.update({"w": _generic("w", 0), "grad": _generic("grad", 1), "grad_wd": _generic("grad_wd", 1), "t": 1})
+    q.update({key: _generic(key, 0) for key in state_keys(oc)})
+    q.update({f"{r.key}_new": _generic(r.key, 1) for r in rules(oc, 1)})
+    if oc.optimizer == "adagrad":
+        q["clr"] = nm.NOTATION.symbol("step:clr", Sym("η", accent="tilde"), real=True)
+    return q
+
+
+def _values(oc: Optimizer, s, i: int) -> Q:
+    """The inputs of the rules for entry i, as numbers."""
+    q = Q(hyper_values(oc))
+    q.update({"w": oc.w0[i], "t": 1, **{key: initial(oc, key) for key in state_keys(oc)}})
+    for key, vals in s.values:
+        q[f"{key}_new"] = vals[i]
+        if key in ("grad", "grad_wd"):
+            q[key] = vals[i]
+    if s.clr is not None:
+        q["clr"] = s.clr
+    return q
+
+
+def rule_step(c: Config, oc: Optimizer):
+    """The rule for one entry, with symbols, and the hyper-parameters' values."""
+    q = _symbols(oc)
+    lets = [let(_generic(r.key, 1), r.formula(WRITTEN, q)) for r in rules(oc, 1)]
+    if oc.optimizer == "adagrad":
+        lets.insert(0, let(q["clr"], clr(WRITTEN, q, 1)))
+    given = [let(_hyper(k), written_number(v, 8)[0]) for k, v in hyper_values(oc).items()
+             if k in HYPER_SYMBOLS and k in q]
+    start = [let(_generic(key, 0), initial(oc, key)) for key in state_keys(oc)]
+    params = [sym(c, p) for p in c.stepping[2]]
+    text = say(f"One step of torch.optim.{NAMES[oc.optimizer]} on ", *join_pieces(params), ", with ",
+               *join_pieces(given), ". PyTorch's rule for each entry ", _generic("w", 0), " with its gradient ",
+               _generic("grad", 1), ": ", *join_pieces(lets),
+               *([", from ", *join_pieces(start)] if start else []), ".")
+    return step(text)
+
+
+def _matrix(shape: tuple, entries: list):
+    return entries[0] if shape == () else make(shape, entries).m
+
+
+def _written(r, qs: list, shape: tuple):
+    """The rule with each entry's numbers written in (more digits until the checker confirms it), or None."""
+    exact_inputs = _matrix(shape, [r.formula(WRITTEN, q) for q in qs])
+    for digits in TRIES:
+        numbers = [Q({k: written_number(v, digits)[0] if isinstance(v, sympy.Expr) else v for k, v in q.items()})
+                   for q in qs]
+        written = _matrix(shape, [r.formula(WRITTEN, q) for q in numbers])
+        floats = written.atoms(sympy.Float) if shape == () else set().union(*(e.atoms(sympy.Float) for e in written))
+        rel = "approx" if any(f._prec < 150 for f in floats) else "="
+        if check_link(exact_inputs, rel, written)[0]:
+            return rel, written
+    return None
+
+
+def parameter_step(c: Config, oc: Optimizer, s, param: str, start: int):
+    """Each quantity of one parameter after the step, the numbers written in, as a matrix of its shape."""
+    v: Val = c.values[param]
+    shape, size = v.shape, len(v.entries)
+    qs = [_values(oc, s, i) for i in range(start, start + size)]
+    chains, out = [], {}
+    for r in rules(oc, 1):
+        value = make(shape, s[r.key][start:start + size])
+        target = _of(r.key, param, shape)
+        out[target] = exact(value)
+        written = _written(r, qs, shape)
+        tail = shown(value)
+        if written is None or written[1] == tail[-1]:
+            chains.append(chain(target, *tail))
+        else:
+            rel, numbers = written
+            end = ["approx", tail[-1]] if tail[0] == "approx" or rel == "approx" else ["=", tail[0]]
+            chains.append(chain(target, rel, numbers, *end))
+    return step(say("For ", sym(c, param), ", entry by entry:"), *chains), out
+
+
+def solve_step(c: Config) -> Solution:
+    grads = _gradients(c)
+    oc = optimizer(c, grads)
+    s = trajectory(oc)[0]
+    meaning = meanings(c)
+    first = step(say("The gradients, from the backward pass:"),
+                 *[chain(nm.partial(c.top, p, c.shape(p)), *shown(grads[p])) for p in c.stepping[2]])
+    meaning.update({nm.partial(c.top, p, c.shape(p)): exact(grads[p]) for p in c.stepping[2]})
+    steps, start, value, pieces = [first, rule_step(c, oc)], 0, {}, []
+    for p in c.stepping[2]:
+        done, known = parameter_step(c, oc, s, p, start)
+        steps.append(done)
+        meaning.update(known)
+        size = len(c.values[p].entries)
+        after = make(c.shape(p), s.w[start:start + size])
+        value[p] = after.json()
+        pieces += ([", "] if pieces else []) + [chain(_of("w", p, c.shape(p)), *shown(after))]
+        start += size
+    question = say(f"Take one step of torch.optim.{NAMES[oc.optimizer]} on ", *join_pieces([sym(c, p) for p in
+                   c.stepping[2]]), ": find each after the step.")
+    return Solution(question=question, steps=tuple(steps), meanings=meaning,
+                    answer=Answer(value=value, text=say(*pieces, ".")))
