@@ -36,9 +36,9 @@ class Sym:
     go (the plain style writes h_t for the course's a^{(i)⟨t⟩}). ``sup`` is any other superscript (a*,
     F^⊤), printed after the example and time and before the layer. ``bold`` sets a vector or matrix in bold.
 
-    ``bare`` and ``sup_first`` say how the LaTeX source spells the scripts (one-character scripts without
-    braces; the superscript before the subscript): the typeset symbol is the same either way, and a key's
-    LaTeX source stays as it was written."""
+    ``bare``, ``sup_first`` and ``grouped`` say how the LaTeX source spells the scripts (one-character scripts
+    without braces; the superscript before the subscript; the base in braces, {W}_{12}): the typeset symbol is
+    the same either way, and a key's LaTeX source stays as it was written."""
 
     base: "Part"
     sub: "Part | None" = None
@@ -51,6 +51,7 @@ class Sym:
     layer: "Part | None" = None
     bare: bool = False
     sup_first: bool = False
+    grouped: bool = False
 
     def __post_init__(self):
         if self.accent is not None and self.accent not in ACCENTS:

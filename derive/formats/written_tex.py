@@ -58,7 +58,8 @@ def _script(mark: str, part, bare: bool) -> str:
 
 def _sym(s: Sym) -> str:
     base = tex(s.base)
-    if isinstance(s.base, Sym) and (s.base.sub is not None or s.base.superscript() is not None or s.base.primes):
+    if s.grouped or isinstance(s.base, Sym) and (s.base.sub is not None or s.base.superscript() is not None
+                                                 or s.base.primes):
         base = "{" + base + "}"                       # a script on a scripted symbol: {W_{1}}_{2,3}, {S'}_{12}
     if s.bold:
         base = rf"\mathbf{{{base}}}"

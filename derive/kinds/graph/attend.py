@@ -53,7 +53,8 @@ def _letter(letter: str):
 def _entry(letter: str, eq: Equation, i: int, j: int) -> sympy.Symbol:
     """Entry (i, j) of the scores or the weights (0-based), written 1-based: S₁₂."""
     sep = "," if max(i, j) >= 9 else ""
-    return nm.NOTATION.symbol(f"{letter}({eq.name})[{i}][{j}]", Sym(_letter(letter), sub=f"{i + 1}{sep}{j + 1}"), real=True)
+    written = Sym(_letter(letter), sub=f"{i + 1}{sep}{j + 1}", grouped=True)
+    return nm.NOTATION.symbol(f"{letter}({eq.name})[{i}][{j}]", written, real=True)
 
 
 def _shape(shape: tuple) -> str:

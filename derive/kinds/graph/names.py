@@ -68,8 +68,8 @@ def entry_symbol(name: str, index: tuple[int, ...], wide: bool) -> sympy.Symbol:
     text = "_".join(str(i) for i in index) if wide else "".join(str(i) for i in index)
     base = written(name)
     scripted = isinstance(base, Sym) and base.sub is not None
-    return NOTATION.symbol(f"{name}{text}", Sym(base, sub=("," if wide or scripted else "").join(map(str, index))),
-                           real=True)
+    sub = ("," if wide or scripted else "").join(map(str, index))
+    return NOTATION.symbol(f"{name}{text}", Sym(base, sub=sub, grouped=True), real=True)
 
 
 def partial(of: str, wrt: str, shape: tuple) -> sympy.Symbol:

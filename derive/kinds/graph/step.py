@@ -41,7 +41,7 @@ def _hyper(key: str) -> sympy.Symbol:
 
 def _of(key: str, param: str, shape: tuple) -> sympy.Symbol:
     """A quantity of one parameter after the step: W⁽¹⁾, m_W⁽¹⁾ (a matrix for a matrix parameter)."""
-    written = Sym(nm.written(param), sup="(1)") if key == "w" else body(key, nm.written(param), 1)
+    written = Sym(nm.written(param), sup="(1)", grouped=True) if key == "w" else body(key, nm.written(param), 1)
     kind = {"real": True} if shape == () else {"commutative": False}
     return nm.NOTATION.symbol(f"step:{key}[{param}]{'' if shape == () else '[]'}", written, **kind)
 

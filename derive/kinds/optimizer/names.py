@@ -95,12 +95,17 @@ def delta_symbol(i: int | None, t) -> sympy.Symbol:
 
 
 # A scheduler's arguments as the formulas write them (k: SequentialLR's k-th scheduler, marked [k]).
-PARAMS = {"gamma": "γ", "step_size": "s", "T_max": Sym("T", sub=Op("max")), "eta_min": Sym("η", sub=Op("min")),
-          "start_factor": Sym("f", sub=Upright("start", words=True)), "end_factor": Sym("f", sub=Upright("end", words=True)),
-          "total_iters": Sym("n", sub=Upright("iters", words=True)), "passed": "k", "max_lr": Sym("η", sub=Op("max")),
-          "initial_lr": Sym("η", sub=Upright("initial", words=True)), "min_lr": Sym("η", sub=Upright("final", words=True)),
-          "max_momentum": Sym("μ", sub=Op("max")), "base_momentum": Sym("μ", sub=Upright("base", words=True)),
-          "pct": "p", "start": Sym("s", sub="0"), "end": Sym("s", sub="1"), "from": Sym("y", sub="0"), "to": Sym("y", sub="1")}
+def _named(letter: str, word: str) -> Sym:
+    """A letter with a word below it, set upright: f_start."""
+    return Sym(letter, sub=Op(word) if word in ("max", "min") else Upright(word, words=True))
+
+
+PARAMS = {"gamma": "γ", "step_size": "s", "T_max": _named("T", "max"), "eta_min": _named("η", "min"),
+          "start_factor": _named("f", "start"), "end_factor": _named("f", "end"), "total_iters": _named("n", "iters"),
+          "passed": "k", "max_lr": _named("η", "max"), "initial_lr": _named("η", "initial"),
+          "min_lr": _named("η", "final"), "max_momentum": _named("μ", "max"), "base_momentum": _named("μ", "base"),
+          "pct": "p", "start": Sym("s", sub="0"), "end": Sym("s", sub="1"), "from": Sym("y", sub="0"),
+          "to": Sym("y", sub="1")}
 
 
 def param(name: str, k: int | None = None) -> sympy.Symbol:
