@@ -174,11 +174,11 @@ def _plain(part: Part) -> Part:
 
 
 def _layer(part: Part) -> Part:
-    """Layer superscripts, as deep-learning courses write them: W^{[1]} for W_1 (a single letter with a
-    number for its only script)."""
-    if (isinstance(part, Sym) and isinstance(part.base, str) and len(part.base) == 1 and part.base.isalpha()
-            and isinstance(part.sub, str) and part.sub.isdigit() and part.superscript() is None
-            and not part.accent and not part.primes):
+    """Layer superscripts, as deep-learning courses write them: W^{[1]} for W_1 (a single Latin letter with a
+    number for its only script; not Adam's β₁, not an entry such as the graph kind's {z}_{1})."""
+    if (isinstance(part, Sym) and isinstance(part.base, str) and len(part.base) == 1 and part.base.isascii()
+            and part.base.isalpha() and isinstance(part.sub, str) and part.sub.isdigit()
+            and part.superscript() is None and not (part.accent or part.primes or part.grouped)):
         return replace(part, sub=None, layer=part.sub, bare=False)
     return part
 

@@ -381,6 +381,13 @@ def test_styles_move_the_course_indices():
     assert written_tex.tex(restyled(Sym("W", sub="1"), "layer")) == "W^{[1]}"
 
 
+def test_the_layer_style_leaves_greek_letters_and_entries():
+    """Adam's β₁ and the graph kind's entry {z}_{1} are no layer's: the layer style leaves them as they are."""
+    assert written_tex.tex(restyled(Sym("β", sub="1"), "layer")) == r"\beta_{1}"
+    assert written_tex.tex(restyled(Sym("z", sub="1", grouped=True), "layer")) == "{z}_{1}"
+    assert written_tex.tex(restyled(Row(Sym("β", sub="2"), Sym("b", sub="2")), "layer")) == r"\beta_{2}b^{[2]}"
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_every_latex_form_compiles(tmp_path):
     """Every written form's LaTeX, typeset by pdflatex (-halt-on-error) in one document."""
