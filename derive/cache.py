@@ -9,12 +9,13 @@ SHA-256 of everything the derivation can depend on:
 - the source of derive's own modules and of the package a kind from elsewhere comes from, so that a
   changed kind (or anything a kind builds on) never finds the entries of the old one.
 
-Entries are pickles (SymPy expressions round-trip through pickle exactly; a format of our own would have
-to rebuild every expression type), and a pickle runs code as it is read. So every entry is signed: an
-HMAC-SHA256 over its key and its bytes, with a random secret kept in the cache folder, readable by its
-owner alone (mode 0600; a secret another user could read or write disables the cache). An entry that was
-truncated, corrupted, written by another program or moved to another key fails the signature and is
-never unpickled: it is derived again. Writes go to a temporary file in the same folder and are renamed
+Entries are pickles (a format of our own would have to rebuild every expression type). A SymPy expression
+is read back by calling its class on its arguments with evaluation off, and must come back with those very
+arguments (``_rebuilt``): an entry holding one that does not is derived again. A pickle runs code as it is
+read, so every entry is signed: an HMAC-SHA256 over its key and its bytes, with a random secret kept in the
+cache folder, readable by its owner alone (mode 0600; a secret another user could read or write disables the
+cache). An entry that was truncated, corrupted, written by another program or moved to another key fails the
+signature and is never unpickled: it is derived again. Writes go to a temporary file in the same folder and are renamed
 into place, so concurrent runs see a whole entry or none.
 
 Where: ``$XDG_CACHE_HOME/derive`` (``~/.cache/derive`` by default), in ``derived/``. ``--no-cache`` or
@@ -346,8 +347,41 @@ class _Pickler(pickle.Pickler):
             self.matrices.add(str(obj.name))
         return None
 
+    def reducer_override(self, obj):
+        """A SymPy expression pickled as its class and arguments, read back by ``_rebuilt``."""
+        if type(obj) in _PLAIN or not isinstance(obj, _sympy().Basic) or not _by_arguments(type(obj)):
+            return NotImplemented
+        return _rebuilt, (type(obj), obj.args)
+
 
 _PLAIN = frozenset({str, int, float, bool, type(None), tuple, list, dict, bytes})
+
+
+@functools.lru_cache(maxsize=1024)
+def _by_arguments(cls: type) -> bool:
+    """SymPy rebuilds an expression of this class from its arguments (pickle's default for SymPy's compound
+    expressions; not an atom's: a number, a symbol), or it has limits (a Sum, a Product, an Integral: an
+    Integral is pickled with its limits as tuples)."""
+    basic = _sympy().Basic
+    plain = (not issubclass(cls, _sympy().Atom) and cls.__reduce_ex__ is basic.__reduce_ex__
+             and cls.__getnewargs__ is basic.__getnewargs__ and cls.__getstate__ is basic.__getstate__
+             and not hasattr(cls, "__getnewargs_ex__"))
+    return plain or issubclass(cls, _with_limits())
+
+
+def _rebuilt(cls: type, args: tuple):
+    """``cls`` of ``args`` as it was pickled, read with SymPy's evaluation off (``loads``). Off, SymPy's
+    constructors keep their arguments, except a Sum's and an Integral's: they multiply the body by the limits'
+    orientation, so that Sum(f, (k, 1, t)) would come back as Sum(1*f, (k, 1, t)), written with a factor 1
+    (whether a question's key showed it depended on whether a worker or the cache had handed it over). Such
+    a new expression is given its body back. One that still differs from what was pickled fails to load (its
+    question is derived again): what is read is what was derived."""
+    obj = cls.__new__(cls, *args)
+    if isinstance(obj, _with_limits()) and obj.args[1:] == args[1:] and obj.args[0].args == (1, args[0]):
+        obj._args = args                       # made just now, by a constructor SymPy does not cache
+    if type(obj) is not cls or obj.args != args:
+        raise pickle.UnpicklingError(f"a {cls.__name__} that does not rebuild as it was")
+    return obj
 
 
 class _Unpickler(pickle.Unpickler):
@@ -385,6 +419,12 @@ def _named(notation, name: str):
 def _sympy():
     import sympy
     return sympy
+
+
+@functools.lru_cache(maxsize=1)
+def _with_limits():
+    from sympy.concrete.expr_with_limits import ExprWithLimits
+    return ExprWithLimits
 
 
 @functools.lru_cache(maxsize=1)

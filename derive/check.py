@@ -19,7 +19,7 @@ from . import numeric
 from .errors import CheckError
 from .steps import Chain, Solution
 
-from .precision import DIGITS, TINY, ZERO
+from .precision import DEEPEST, DIGITS, RECOMPUTED, TINY, ZERO
 
 HUGE_EXPONENT = 200          # e^200 ~ 10^87: beyond it a constant is confirmed as an identity first
 EXACT_DIGITS = 3000          # a constant that is 0 to 50 digits must stay 0 up to this many to be 0
@@ -83,7 +83,9 @@ class Meanings:
 
     def __init__(self, meanings: Mapping):
         self.funcs = {k: v for k, v in meanings.items() if isinstance(k, sympy.FunctionClass)}
-        self.plain = {k: sympy.sympify(v) for k, v in meanings.items() if k not in self.funcs}
+        plain = {k: sympy.sympify(v) for k, v in meanings.items() if k not in self.funcs}
+        self.recomputed = {k: v for k, v in plain.items() if _recomputed(v)}
+        self.plain = {k: v for k, v in plain.items() if k not in self.recomputed}
         self._expanded: dict = {}
 
     def expand(self, expr) -> sympy.Basic:
@@ -107,9 +109,19 @@ class Meanings:
                 for fn in applied & set(self.funcs):      # bottom up, a function inside itself too: relu(relu(2))
                     new = new.replace(fn, _meaning_of(self.funcs[fn]), simultaneous=False)
             if new == expr:
-                return new
+                break
             expr = new
-        return expr
+        return self._recomputed_in(expr)
+
+    def _recomputed_in(self, expr) -> sympy.Basic:
+        """The meanings computed again at each precision (numeric.Recomputed, a state far along a recurrence)
+        put in last, as they are written: the checker takes such a side numerically (_check_approx,
+        _zero_recomputed), and SymPy evaluating tanh(W a + b) around a number it cannot see asks for signs and
+        values again and again."""
+        if not self.recomputed or not expr.has(*self.recomputed):
+            return expr
+        with sympy.evaluate(False):
+            return expr.xreplace(self.recomputed)
 
 
 def _meaning_of(meaning):
@@ -189,6 +201,8 @@ def is_zero(d, scale=None) -> bool:
     if not d.atoms(sympy.Function) and sympy.expand(d) == 0:   # rational arithmetic: conclusive and cheap
         return True
     if not d.free_symbols:
+        if _recomputed(d):          # (as written: made numeric, not evaluated by SymPy)
+            return _zero_recomputed(d, scale)
         exact = d.doit()            # arithmetic shown unevaluated, such as floor((128 - 3)/1) + 1 - 126
         if exact.is_Rational:
             return exact == 0
@@ -323,19 +337,88 @@ def _samples(d, points: bool = False, complex_values: bool = False):
 
 
 def _check_approx(left, right) -> tuple[bool, str]:
-    """|left - right| within the precision the right side is shown with."""
-    if sympy.sympify(left).free_symbols or sympy.sympify(right).free_symbols:
+    """|left - right| within the precision the right side is shown with. A left side holding a value computed
+    again at each precision (numeric.Recomputed: a state far along a recurrence) is evaluated at rising
+    precision until two evaluations agree to the digits shown and two more (a value whose digits never settle
+    fails), and compared relative to its size."""
+    left, right = sympy.sympify(left), sympy.sympify(right)
+    if left.free_symbols or right.free_symbols:
         return False, "an approximation with free symbols"
-    a, b = _constant(sympy.sympify(left)), _constant(sympy.sympify(right))
-    if a is None or b is None:
-        return False, "a side is not a finite real number"
     shown = right._prec if isinstance(right, sympy.Float) else 23    # a plain number after "≈": 6 digits
     digits = max(2, int(shown * 0.30103))
+    recomputed = _recomputed(left)
+    a, b = _value_at(left, RECOMPUTED) if recomputed else _constant(left), _constant(right)
+    if b is not None and a is not None and not _close(a, b, digits, recomputed):
+        settled = _settled(left, digits + 2)  # not the shown digits at RECOMPUTED digits (or at DIGITS: e^(3e299)
+        if recomputed or settled is not None:  # needs 300 more): are they where its digits stand?
+            a = settled
+        if a is None:
+            return False, f"its digits do not settle as the precision rises (up to {SETTLE_DIGITS} digits)"
+    if a is None or b is None:
+        return False, "a side is not a finite real number"
+    if _close(a, b, digits, recomputed):
+        return True, ""
     with mpmath.workdps(DIGITS):
-        tolerance = mpmath.mpf(10) ** (1 - digits) * max(1, abs(a))
-        if abs(a - b) <= tolerance:
-            return True, ""
-        return False, f"|{mpmath.nstr(a, 12)} - {mpmath.nstr(b, 12)}| exceeds {mpmath.nstr(tolerance, 3)}"
+        return False, f"|{mpmath.nstr(a, 12)} - {mpmath.nstr(b, 12)}| exceeds {mpmath.nstr(_tolerance(a, digits, recomputed), 3)}"
+
+
+def _close(a, b, digits: int, relative: bool) -> bool:
+    """|a - b| within the tolerance of a value shown with ``digits`` digits (relative to |a| for a recomputed
+    value, else to max(1, |a|))."""
+    with mpmath.workdps(DIGITS):
+        return bool(abs(a - b) <= _tolerance(a, digits, relative))
+
+
+def _tolerance(a, digits: int, relative: bool):
+    with mpmath.workdps(DIGITS):
+        return mpmath.mpf(10) ** (1 - digits) * (abs(a) if relative else max(1, abs(a)))
+
+
+SETTLE_DIGITS = DEEPEST   # the most digits a recomputed value is evaluated at (e^z at z ~ 10^1233 needs ~1300)
+
+
+def _recomputed(expr) -> bool:
+    """Whether expr holds a node that computes its own value at the precision it is evaluated at."""
+    return isinstance(expr, numeric.Recomputed) or any(_recomputed(a) for a in expr.args)
+
+
+def _zero_recomputed(d, scale) -> bool:
+    """A difference holding values computed again at each precision (numeric.Recomputed) is 0 when, at RECOMPUTED
+    digits or at twice as many and so on up to SETTLE_DIGITS, it is below TINY of the compared values' size (the
+    digits of a state far along a recurrence may need more on the way): numeric work, whose agreement is the
+    claim, as for Floats."""
+    work = RECOMPUTED
+    while work <= SETTLE_DIGITS:
+        value = _value_at(d, work)
+        sides = [_value_at(e, work) for e in (scale.left, scale.right)] if isinstance(scale, AbsSum) else [1, 0]
+        if value is not None and None not in sides and abs(value) < TINY * max(1, abs(sides[0]) + abs(sides[1])):
+            return True
+        work *= 2
+    return False
+
+
+def _value_at(expr, digits: int):
+    """expr's value at ``digits`` digits (numeric.value_at), or None when it is not a finite real number."""
+    try:
+        value = numeric.value_at(expr, digits)
+    except (numeric.Unsupported, ArithmeticError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, mpmath.mpf) and mpmath.isfinite(value) else None
+
+
+def _settled(expr, digits: int):
+    """expr's value at RECOMPUTED digits, then twice as many and so on, once two evaluations agree to ``digits``
+    significant digits; 0 when it is 0 at every precision up to SETTLE_DIGITS (a difference can cancel to 0 at
+    any fixed precision: ln(1 + e^(-360)) is 0 until ~160 digits); None when it does not settle."""
+    work, last = RECOMPUTED, None
+    while work < 2 * SETTLE_DIGITS:                   # (the last evaluation at SETTLE_DIGITS or more)
+        value = _value_at(expr, work)
+        if value and last is not None:
+            with mpmath.workdps(work):
+                if abs(value - last) <= abs(value) * mpmath.mpf(10) ** -digits:
+                    return value
+        last, work = value, 2 * work
+    return last if last == 0 else None
 
 
 def _check_order(left, rel, right) -> tuple[bool, str]:

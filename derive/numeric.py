@@ -168,6 +168,16 @@ def _leaf(expr, index: dict, raw: bool):
     return lambda v: value
 
 
+class Recomputed:
+    """A mixin for a SymPy node that computes its own value, at whatever precision mpmath's context has when
+    it is evaluated (``value_here``): a state far along a recurrence, say, iterated again at every precision
+    it is asked for, never a number computed once. The checker evaluates a side holding one at rising
+    precision (check._check_approx)."""
+
+    def value_here(self):
+        raise NotImplementedError
+
+
 def _build(expr, index: dict, limit: bool = False):
     """A closure computing expr from a tuple of values (one per symbol in index). A sum of two terms is one
     addition (correctly rounded, as fsum's sum of two terms is), a function of one argument called directly.
@@ -175,6 +185,8 @@ def _build(expr, index: dict, limit: bool = False):
     leaf = _leaf(expr, index, raw=False)
     if leaf is not None:
         return leaf
+    if isinstance(expr, Recomputed):
+        return lambda v: expr.value_here()
     args = [_build(a, index, limit) for a in expr.args]
     if expr.is_Add:
         if len(args) == 2:
@@ -214,40 +226,45 @@ _PREC = mpmath.libmp.dps_to_prec(DIGITS)
 # --- the same numbers, on mpmath's own representation -----------------------------------------
 # mpmath's operators and functions unwrap their arguments, call a libmp function at the context's precision
 # and rounding, and wrap the result. The closures below call those libmp functions on the raw values
-# directly, at DIGITS and round-to-nearest: the same calls, so the same bits, without an mpf object a node.
-# A result that would be complex (ComplexResult) and anything these do not cover go the ordinary way (sech too:
-# mpmath computes it with guard digits).
+# directly, at a given precision (DIGITS for compile(), compile_at's) and round-to-nearest: the same calls, so
+# the same bits, without an mpf object a node. A result that would be complex (ComplexResult) and anything
+# these do not cover go the ordinary way (sech too: mpmath computes it with guard digits).
 
 _LIB = mpmath.libmp
 _RND = "n"
 
 
-def _raw_guarded(fn):
+def _raw_guarded(fn, prec: int):
     """A raw exponential refusing (Overflow) an argument beyond reach."""
     def run(x):
         if x[1] and x[2] + x[3] > MAX_MAGNITUDE:
             raise Overflow("an exponential of a number beyond 2^%d" % MAX_MAGNITUDE)
-        return fn(x, _PREC, _RND)
+        return fn(x, prec, _RND)
     return run
 
 
-def _raw_tanh(x):
+def _raw_tanh(prec: int):
     """tanh on a raw value, as _guarded_tanh: ±1 beyond 2^MAX_MAGNITUDE, refused past SATURATED."""
-    if x[1] and x[2] + x[3] > MAX_MAGNITUDE:
-        if _saturated(x):
-            raise Overflow("tanh of a number beyond 2^(2^20)")
-        return _LIB.fnone if x[0] else _LIB.fone
-    return _LIB.mpf_tanh(x, _PREC, _RND)
+    def run(x):
+        if x[1] and x[2] + x[3] > MAX_MAGNITUDE:
+            if _saturated(x):
+                raise Overflow("tanh of a number beyond 2^(2^20)")
+            return _LIB.fnone if x[0] else _LIB.fone
+        return _LIB.mpf_tanh(x, prec, _RND)
+    return run
 
 
-_RAW_ONE = {
-    sympy.exp: _raw_guarded(_LIB.mpf_exp),
-    sympy.log: lambda x: _LIB.mpf_log(x, _PREC, _RND),
-    sympy.tanh: _raw_tanh,
-    sympy.sinh: _raw_guarded(_LIB.mpf_sinh),
-    sympy.cosh: _raw_guarded(_LIB.mpf_cosh),
-    sympy.Abs: lambda x: _LIB.mpf_abs(x, _PREC, _RND),
-}
+@functools.lru_cache(maxsize=64)
+def _raw_one(prec: int) -> dict:
+    """The functions of one argument, on raw values at ``prec`` bits."""
+    return {
+        sympy.exp: _raw_guarded(_LIB.mpf_exp, prec),
+        sympy.log: lambda x: _LIB.mpf_log(x, prec, _RND),
+        sympy.tanh: _raw_tanh(prec),
+        sympy.sinh: _raw_guarded(_LIB.mpf_sinh, prec),
+        sympy.cosh: _raw_guarded(_LIB.mpf_cosh, prec),
+        sympy.Abs: lambda x: _LIB.mpf_abs(x, prec, _RND),
+    }
 
 
 def _raw_extreme(args, beats):
@@ -277,50 +294,53 @@ def _raw_heaviside(args):
     return step
 
 
-def _raw_sum(args):
+def _raw_sum(args, prec: int):
     if len(args) == 2:
         first, second = args
-        return lambda v: _LIB.mpf_add(first(v), second(v), _PREC, _RND)
-    return lambda v: _LIB.mpf_sum([f(v) for f in args], _PREC, _RND)
+        return lambda v: _LIB.mpf_add(first(v), second(v), prec, _RND)
+    return lambda v: _LIB.mpf_sum([f(v) for f in args], prec, _RND)
 
 
-def _raw_product(args):
+def _raw_product(args, prec: int):
     def product(v):
         out = args[0](v)
         for f in args[1:]:
-            out = _LIB.mpf_mul(out, f(v), _PREC, _RND)
+            out = _LIB.mpf_mul(out, f(v), prec, _RND)
         return out
     return product
 
 
-def _raw_power(expr, base, exp):
+def _raw_power(expr, base, exp, prec: int):
     if expr.exp.is_Integer:
         n = int(expr.exp)
-        return lambda v: _LIB.mpf_pow_int(base(v), n, _PREC, _RND)
+        return lambda v: _LIB.mpf_pow_int(base(v), n, prec, _RND)
     def power(v):
         b, x = base(v), exp(v)
         if _power_beyond(b, x):
             raise Overflow("a power e^(x ln b) with x ln b beyond 2^%d" % MAX_MAGNITUDE)
-        return _LIB.mpf_pow(b, x, _PREC, _RND)
+        return _LIB.mpf_pow(b, x, prec, _RND)
     return power
 
 
-def _build_raw(expr, index: dict):
-    """``_build`` on raw mpf values (tuples): Unsupported where it has no rule (the mpf closures then serve)."""
+def _build_raw(expr, index: dict, prec: int = _PREC):
+    """``_build`` on raw mpf values (tuples) at ``prec`` bits (its constants as the context makes them): Unsupported
+    where it has no rule (the mpf closures then serve)."""
     leaf = _leaf(expr, index, raw=True)
     if leaf is not None:
         return leaf
-    args = [_build_raw(a, index) for a in expr.args]
+    if isinstance(expr, Recomputed):
+        raise Unsupported(type(expr).__name__)
+    args = [_build_raw(a, index, prec) for a in expr.args]
     if expr.is_Add:
-        return _raw_sum(args)
-    one = _RAW_ONE.get(type(expr)) if len(args) == 1 else None
+        return _raw_sum(args, prec)
+    one = _raw_one(prec).get(type(expr)) if len(args) == 1 else None
     if one is not None:
         only = args[0]
         return lambda v: one(only(v))
     if expr.is_Mul:
-        return _raw_product(args)
+        return _raw_product(args, prec)
     if expr.is_Pow:
-        return _raw_power(expr, *args)
+        return _raw_power(expr, *args, prec)
     if type(expr) in (sympy.Max, sympy.Min):
         return _raw_extreme(args, _LIB.mpf_gt if type(expr) is sympy.Max else _LIB.mpf_lt)
     if type(expr) is sympy.Heaviside:
@@ -367,6 +387,37 @@ def compile(expr, symbols: tuple) -> "Callable":
             except _FAILED:
                 return mpmath.nan
         return plain(values)
+    return run
+
+
+@functools.lru_cache(maxsize=256)
+def compile_at(expr, symbols: tuple, prec: int) -> "Callable":
+    """A function of the symbols' values (in order) evaluating expr at ``prec`` bits, as compile()'s does at
+    DIGITS (nan where a value fails: an exponential beyond reach, a division by 0): for work that needs more
+    digits than DIGITS (a state so large that its exponential's digits need its own digits beyond the 50th).
+    Call it with mpmath's context at ``prec``: its constants are made at that precision."""
+    index = {s: k for k, s in enumerate(symbols)}
+    with mpmath.workprec(prec):
+        expr = sympy.sympify(expr)
+        body = _build(expr, index)
+        try:
+            raw = _build_raw(expr, index, prec)
+        except Unsupported:
+            raw = None
+    make = mpmath.mp.make_mpf
+
+    def run(*values):
+        if raw is not None:
+            try:
+                return make(raw(tuple(v._mpf_ for v in values)))
+            except (_LIB.ComplexResult, AttributeError, Unsupported):
+                pass              # a complex value, or a value not an mpf: the mpf closures
+            except _FAILED:
+                return mpmath.nan
+        try:
+            return body(values)
+        except _FAILED:
+            return mpmath.nan
     return run
 
 
@@ -455,6 +506,27 @@ def accurate(expr, digits: int, limit: int):
             return value
         if value != 0 and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -digits:
             return value
+        last = value
+    return last if last == 0 else None
+
+
+def accurate_at(expr, symbols: tuple, values: tuple, first, digits: int, limit: int):
+    """expr at the values (mpmath numbers, each the exact binary number it is, whatever precision made it) good
+    to ``digits`` significant digits, where at the context's precision it came out ``first``: evaluated again
+    (compile_at, nothing rebuilt from SymPy) at twice the context's digits, twice that and so on up to ``limit``,
+    until two evaluations agree, neither 0 (1 − tanh²(z) at |z| ~ 1000 is 0 until ~870 digits). 0 when it is 0
+    at every precision up to ``limit``; None when a value that is not 0 has not settled by then, or one is not
+    a finite real number."""
+    work, last = mpmath.libmp.prec_to_dps(mpmath.mp.prec), first
+    while work < limit:
+        work = min(2 * work, limit)
+        prec = mpmath.libmp.dps_to_prec(work)
+        with mpmath.workprec(prec):
+            value = compile_at(expr, symbols, prec)(*values)
+            if type(value) is not mpmath.mpf or not mpmath.isfinite(value):
+                return None
+            if value and last and abs(value - last) <= abs(value) * mpmath.mpf(10) ** -digits:
+                return value
         last = value
     return last if last == 0 else None
 

@@ -19,3 +19,7 @@ SAME_ROOT = 1e-20                         # two roots closer than this are one; 
 SETTLED = 1e-6                            # a trajectory this close to a fixed point has settled on it
 DRIFT = 1e-6                              # factors this close to 1 along a trajectory have no trend
 SHOWN = 6                                 # significant digits of a number shown with ≈
+RECOMPUTED = DIGITS + 17                  # digits the checker first computes a value again at (numeric.Recomputed):
+                                          # more than the derivation's DIGITS, and fewer than it checks them at
+DEEPEST = 7000                            # the most digits a value is computed at where cancellation or a long
+                                          # trajectory takes digits away (1 - tanh²(z) at |z| ~ 8000 needs ~7000)

@@ -40,7 +40,7 @@ def test_every_question_answer_and_note(hw5, key):
     for q in hw5.questions():
         assert f"**Answer {q.id}.**" in key
         if q.answer.chain is not None:
-            assert tex.chain_rows(q.answer.chain, 70, q.notation)[0][0] in key
+            assert tex.chain_rows(q.answer.chain, tex.ARTICLE, q.notation)[0][0] in key
         for note in q.notes:
             assert f"> **Note.** {md.text(note, q.notation)}" in key
     assert key.count("\\boxed{") == sum(q.answer.chain is not None for q in hw5.questions())

@@ -202,7 +202,9 @@ def test_saturated_gates_derive_and_match(kind, data, x, h0):
         z, full = torch_gru(p, x, h0)
         assert _close(d["update_path"], z) and _close(d["full"], full), (d, z, full)
     grad, _, _ = torch_unrolled(kind, p, x, h0, 0, 20)
-    assert _same(s["gradient_T"], grad) or (grad < 1e-200 and s["gradient_T"] < 1e-200), (s, grad)
+    assert _same(s["gradient_T"], grad) or (grad < 1e-200 and s["gradient_T"] < 1e-200) or \
+        (grad == 0 and s["gradient_T"] < 1e-100), (s, grad)     # (float64's 1 - tanh²(x) is 0 past |x| ~ 19: derive's
+                                                               # is the tiny value, tests/test_rnn_precision.py)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

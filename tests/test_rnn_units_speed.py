@@ -15,7 +15,7 @@ from derive.kinds.activations import slope
 from derive.kinds.rnn.notation import Z
 from derive.mathparse import parse_activation
 from derive.numeric import compile as compile_numeric, evaluate, to_sympy
-from derive.precision import DIGITS
+from derive.precision import DIGITS, ZERO
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "softplus", "identity", r"\frac{\exp(z)}{1 + \exp(z)}", r"\tanh(3 z)",
                r"\frac{1}{1+e^{-z}}", "leaky_relu", r"z^3 - z"]
@@ -91,15 +91,19 @@ def test_jacobians_and_their_product_are_mpmaths(problem):
     activation, W, c, a0 = problem
     rec = recurrence(activation, W, c)
     traj = rec.trajectory(a0, 40, 10)
-    J_at = rec.jacobian()
+    J_at, slope_at = rec.jacobian(), compile_numeric(rec.dphi, (Z,))
     with mpmath.workdps(DIGITS):
-        M = None
+        M, huge = None, False
         for state in traj[:30]:
             z, J = long_jacobian(rec, state)
             assert all(same(x, y) for x, y in zip(rec.pre_activations(state), z))
+            if any(abs(v) > 10 ** (dynamics.HUGE - 1) for v in z if mpmath.isfinite(v)) or \
+                    any(abs(s) < ZERO for s in map(slope_at, z) if isinstance(s, mpmath.mpf)):
+                huge = True                 # (computed with more digits than 50: dynamics.checked_run, refined)
+                continue
             assert same(J_at(state), J)
             M = J if M is None else J * M
-        if len(traj) > 30:
+        if len(traj) > 30 and not huge:
             singular = mpmath.svd_r(M, compute_uv=False)
             assert rec.gradient(traj, 30) == to_sympy(max(abs(s) for s in singular))
 

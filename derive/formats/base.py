@@ -84,16 +84,18 @@ class TemplatedFormat(Format):
 
 
 class TexFormat(TemplatedFormat):
-    """A LaTeX format: TeX's delimiters in its templates, LaTeX's typesetter with ``limit`` characters to a row
-    of a display; its snippets come with a preamble and draw figures as tikzpictures."""
+    """A LaTeX format: TeX's delimiters in its templates, LaTeX's typesetter laying displays out for ``room``
+    ('article': the article's text block; 'slide': a 16:9 frame's); its snippets come with a preamble and draw
+    figures as tikzpictures."""
 
     ext = "tex"
     tex = True
-    limit: ClassVar[int] = 70
+    room: ClassVar[str] = "article"
 
     def typesetter(self) -> Any:
         from .latex_typesetter import Typesetter
-        return Typesetter(self.limit)
+        from .layout import ROOMS
+        return Typesetter(ROOMS[self.room])
 
     def snippet_preamble(self, ctx: dict, templates=None) -> dict[str, str]:
         from . import engine

@@ -8,7 +8,6 @@ import re
 
 from .base import CompiledFormat, Format, TemplatedFormat, TexFormat
 
-BEAMER_LIMIT = 56                     # characters to a row of a display on a slide (70 in the article)
 
 
 class Latex(TexFormat):
@@ -23,7 +22,8 @@ class Latex(TexFormat):
 
     def snippet_typesetter(self):
         from .latex_typesetter import Typesetter
-        return Typesetter(BEAMER_LIMIT)
+        from .layout import SLIDE
+        return Typesetter(SLIDE)
 
 
 class Pdf(CompiledFormat):
@@ -99,7 +99,7 @@ class Beamer(TexFormat):
     help = "slides, one frame a question"
     suffix = "-slides.tex"
     folder = "beamer"
-    limit = BEAMER_LIMIT
+    room = "slide"
 
 
 class BeamerPdf(CompiledFormat):
@@ -111,4 +111,4 @@ class BeamerPdf(CompiledFormat):
     passes = 2                        # beamer's navigation needs a second run
 
 
-__all__ = ["Latex", "Pdf", "Json", "Markdown", "Html", "Beamer", "BeamerPdf", "BEAMER_LIMIT"]
+__all__ = ["Latex", "Pdf", "Json", "Markdown", "Html", "Beamer", "BeamerPdf"]

@@ -12,6 +12,8 @@ from sympy.printing.precedence import PRECEDENCE
 from ..notation import EMPTY, Notation
 from ..steps import Answer, Chain, Let, Text
 from ..written import ROOT
+from . import layout, measure
+from .layout import ARTICLE, Room
 from .written_tex import tex
 
 RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "approx": r"\approx"}
@@ -25,11 +27,13 @@ SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{
 
 
 class Printer(LatexPrinter):
-    """SymPy's LaTeX printer speaking a kind's notation (symbols, matrices and functions by object)."""
+    """SymPy's LaTeX printer speaking a kind's notation (symbols, matrices and functions by object); given a
+    ``room``, a matrix too wide or too tall for it shows its first and last rows and columns, dots between, and
+    its size under it."""
 
-    def __init__(self, notation: Notation = EMPTY):
+    def __init__(self, notation: Notation = EMPTY, room: Room | None = None):
         super().__init__({"mul_symbol": None})
-        self.notation = notation
+        self.notation, self.room = notation, room
 
     def _print_Add(self, expr, order=None):
         """Arithmetic built unevaluated keeps the order it was written in; the rest is ordered as usual."""
@@ -92,20 +96,37 @@ class Printer(LatexPrinter):
         by_id[id(e)] = (e, text)
         return text
 
+    def shown(self, expr) -> tuple[list, list] | None:
+        """The rows and columns of a matrix shown in the room (None in a slot: dots), or None: all of it."""
+        if self.room is None or expr.rows == 0 or expr.cols == 0:
+            return None
+        return layout.elision([[self._entry(e) for e in row] for row in expr.tolist()], self.room)
+
     def _print_matrix_contents(self, expr):
         """SymPy's matrix body, the rows read at once and each entry printed once per printer (``_entry``): the
-        same text as SymPy's, an entry printing the same wherever a matrix holds it."""
-        lines = [" & ".join([self._entry(e) for e in row]) for row in expr.tolist()]
+        same text as SymPy's, an entry printing the same wherever a matrix holds it; in a room too small for it,
+        the rows and columns ``shown`` picks, dots for the others."""
+        entries = expr.tolist()
+        rows, cols = self.shown(expr) or (range(expr.rows), range(expr.cols))
+        lines = [" & ".join([layout.dots(i, j) if i is None or j is None else self._entry(entries[i][j])
+                             for j in cols]) for i in rows]
         mat_str = self._settings["mat_str"]
         if mat_str is None:
             if self._settings["mode"] == "inline":
                 mat_str = "smallmatrix"
             else:
-                mat_str = "matrix" if (expr.cols <= 10) is True else "array"
+                mat_str = "matrix" if len(cols) <= 10 else "array"
         out_str = r"\begin{%MATSTR%}%s\end{%MATSTR%}".replace("%MATSTR%", mat_str)
         if mat_str == "array":
-            out_str = out_str.replace("%s", "{" + "c" * expr.cols + "}%s")
+            out_str = out_str.replace("%s", "{" + "c" * len(cols) + "}%s")
         return out_str % r"\\".join(lines)
+
+    def _print_MatrixBase(self, expr):
+        """SymPy's; a matrix shown in part says its size under it."""
+        out = super()._print_MatrixBase(expr)
+        if self.shown(expr) is not None:
+            return rf"{{\underbrace{{{out}}}_{{{expr.rows} \times {expr.cols}}}}}"  # braced: a script after it goes beside
+        return out
 
     def _print_MatMul(self, expr):
         """SymPy's, without its sign test when the first factor is not a number: that test (is the product its
@@ -127,16 +148,17 @@ class Printer(LatexPrinter):
 
 
 @functools.lru_cache(maxsize=64)
-def printer(notation: Notation = EMPTY) -> Printer:
-    """The printer of a notation (one per notation, reused)."""
-    return Printer(notation)
+def printer(notation: Notation = EMPTY, room: Room | None = None) -> Printer:
+    """The printer of a notation and a room (one each, reused)."""
+    return Printer(notation, room)
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def math(expr, notation: Notation = EMPTY) -> str:
-    """LaTeX of an expression in a kind's notation (each printed once per run: a chain is measured for its
-    rows and then laid out, and every format after the first reuses it)."""
-    return printer(notation).doprint(expr)
+def math(expr, notation: Notation = EMPTY, room: Room | None = None) -> str:
+    """LaTeX of an expression in a kind's notation, its matrices shown as the room holds them (all of them
+    without a room: the JSON's). Each printed once per run: a chain is measured for its rows and then laid out,
+    and every format after the first reuses it."""
+    return printer(notation, room).doprint(expr)
 
 
 # Characters beyond ASCII that pdflatex sets as they are (inputenc utf8, the OT1 fonts of
@@ -181,42 +203,63 @@ def escape(text: str) -> str:
     return _UNSET.sub(lambda m: r"\texttt{[U+%04X]}" % ord(m.group()), text.translate(_TABLE))
 
 
-def inline(piece, notation: Notation = EMPTY) -> str:
-    """LaTeX (without $) of a piece of inline maths: an expression, a chain or a definition."""
+def inline(piece, notation: Notation = EMPTY, room: Room | None = None) -> str:
+    """LaTeX (without $) of a piece of inline maths: an expression, a chain or a definition (its matrices shown
+    as the room holds them)."""
     if isinstance(piece, Let):
         piece = piece.chain
     if isinstance(piece, Chain):
-        return chain_inline(piece, notation)
-    return math(piece, notation)
+        return chain_inline(piece, notation, room)
+    return math(piece, notation, room)
 
 
-def text(t: Text, notation: Notation = EMPTY) -> str:
-    """Prose with inline maths."""
-    return "".join(escape(p) if isinstance(p, str) else f"${inline(p, notation)}$" for p in t.pieces)
+def text(t: Text, notation: Notation = EMPTY, room: Room | None = None) -> str:
+    """Prose with inline maths; in a room, a wide formula may start a new line leaving the line before it short
+    (``BREAK_BEFORE``), rather than stretch that line past what TeX allows and run off the page."""
+    return "".join(escape(p) if isinstance(p, str) else _inline(p, notation, room) for p in t.pieces)
 
 
-def one_row(ch: Chain, limit: int = 70, notation: Notation = EMPTY) -> bool:
-    """Whether a chain is short enough for one row of a display, by a rough count of the characters
-    its LaTeX prints (every format breaks a chain where the LaTeX key does)."""
-    exprs = [math(e, notation) for e in ch.exprs]
-    links = [f"{RELATIONS[rel]} {right}" for rel, right in zip(ch.rels, exprs[1:])]
-    visible = re.sub(r"\\[a-zA-Z]+|[{}^_]", "", " ".join([exprs[0], *links]))
-    return len(visible) <= limit and "matrix" not in visible
+WIDE_INLINE = 0.35                   # an inline formula wider than this share of the line is a wide one
+BREAK_BEFORE = r"\hfil\penalty0\hfilneg "      # a break that fills the line it ends, and is nothing if not taken
 
 
-def chain_rows(ch: Chain, limit: int = 70, notation: Notation = EMPTY) -> list[tuple[str, str]]:
-    """Rows of an aligned display, (left side, relation and right side): one row when the chain is
-    short (by a rough count of printed characters), else one row a link, the left side on the first."""
-    exprs = [math(e, notation) for e in ch.exprs]
-    links = [f"{RELATIONS[rel]} {right}" for rel, right in zip(ch.rels, exprs[1:])]
-    if one_row(ch, limit, notation):
-        return [(exprs[0], " ".join(links))]
-    return [(exprs[0] if k == 0 else "", link) for k, link in enumerate(links)]
+def _inline(piece, notation: Notation, room: Room | None) -> str:
+    body = inline(piece, notation, room)
+    wide = room is not None and measure.width(body, "T") > room.width * WIDE_INLINE
+    return f"{BREAK_BEFORE if wide else ''}${body}$"
 
 
-def chain_inline(ch: Chain, notation: Notation = EMPTY) -> str:
-    """A chain on one line."""
-    return " ".join(" ".join(row) for row in chain_rows(ch, 10**9, notation))
+def sides(ch: Chain, notation: Notation = EMPTY, room: Room | None = None) -> tuple[list[str], list[str]]:
+    """The LaTeX of a chain's sides and of its relation signs."""
+    return [math(e, notation, room) for e in ch.exprs], [RELATIONS[rel] for rel in ch.rels]
+
+
+def chain_rows(ch: Chain, room: Room | None = ARTICLE, notation: Notation = EMPTY) -> list[tuple[str, str]]:
+    """Rows of an aligned display, (left side, relation and right side), laid out to fit the room
+    (``layout.chain_rows``): one row when it fits and shows no matrix, else one row a link, a link too wide
+    broken into lines. Without a room, one row."""
+    exprs, rels = sides(ch, notation, room)
+    if room is None:
+        return [(exprs[0], " ".join(f"{rel} {right}" for rel, right in zip(rels, exprs[1:])))]
+    return layout.chain_rows(exprs, rels, room, one_row=short(exprs, rels, room))
+
+
+UNLIMITED = Room(1e9, 10**9, False, 10**9)
+
+
+def short(exprs: list[str], rels: list[str], room: Room) -> bool:
+    """Whether a chain may be set on one row (if it fits): no matrix, and few characters printed (by a rough
+    count: commands, braces and scripts' marks left out)."""
+    visible = re.sub(r"\\[a-zA-Z]+|[{}^_]", "", " ".join([exprs[0], *(f"{r} {e}" for r, e in zip(rels, exprs[1:]))]))
+    return len(visible) <= room.chars and "matrix" not in visible
+
+
+def chain_inline(ch: Chain, notation: Notation = EMPTY, room: Room | None = None) -> str:
+    """A chain on one line (a chain that shows a matrix, a space more before each relation after its first)."""
+    exprs, rels = sides(ch, notation, room)
+    links = [f"{rel} {right}" for rel, right in zip(rels, exprs[1:])]
+    gap = " " if short(exprs, rels, UNLIMITED) else "  "
+    return f"{exprs[0]} {gap.join(links)}"
 
 
 def chains_inline(chains, notation: Notation = EMPTY) -> str:
@@ -231,4 +274,5 @@ def answer_latex(a: Answer, notation: Notation = EMPTY) -> str:
     return " ".join(x for x in (sentence, maths) if x)
 
 
-__all__ = ["math", "escape", "text", "one_row", "chain_rows", "chain_inline", "chains_inline", "answer_latex"]
+__all__ = ["math", "escape", "text", "sides", "short", "chain_rows", "chain_inline", "chains_inline", "answer_latex",
+           "Room", "ARTICLE"]

@@ -25,9 +25,9 @@ def escape(prose: str) -> str:
     return prose.translate(_TABLE)
 
 
-def text(t: Text, notation: Notation = EMPTY) -> str:
+def text(t: Text, notation: Notation = EMPTY, room: tex.Room | None = None) -> str:
     """Prose with inline maths."""
-    return "".join(escape(p) if isinstance(p, str) else f"${tex.inline(p, notation)}$" for p in t.pieces)
+    return "".join(escape(p) if isinstance(p, str) else f"${tex.inline(p, notation, room)}$" for p in t.pieces)
 
 
 class Typesetter(LatexTypesetter):
@@ -38,7 +38,7 @@ class Typesetter(LatexTypesetter):
         return escape(prose)
 
     def text(self, t: Text) -> str:
-        return text(t, self.notation)
+        return text(t, self.notation, self.room)
 
     def figure(self, body, caption: str) -> str:
         """A figure's body as an SVG file (written beside the .md, which links it)."""

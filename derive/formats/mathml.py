@@ -17,6 +17,7 @@ from sympy.simplify.radsimp import fraction
 
 from ..notation import EMPTY, Notation
 from ..written import ROOT
+from . import latex as tex                    # which rows and columns of a matrix show: the LaTeX key's choice
 from .written_mathml import element as written_element, styled
 
 RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": "\u2264", ">=": "\u2265", "approx": "\u2248"}
@@ -34,9 +35,9 @@ def _text_node(dom: Document, data: str) -> Text:
 class Printer(MathMLPresentationPrinter):
     """SymPy's presentation-MathML printer speaking the problem's notation."""
 
-    def __init__(self, notation: Notation = EMPTY):
+    def __init__(self, notation: Notation = EMPTY, room=None):
         super().__init__({"mul_symbol": None})
-        self.notation = notation
+        self.notation, self.room = notation, room
         dom = self.dom
         dom.createTextNode = lambda data: _text_node(dom, data)      # proper escaping of '<', '&'
 
@@ -155,6 +156,23 @@ class Printer(MathMLPresentationPrinter):
             return self._el("msup", self._fenced(base), exponent)
         return out
 
+    def _print_MatrixBase(self, m):
+        """SymPy's; in a room too small for it, the rows and columns the LaTeX key shows (dots for the others),
+        its size under it."""
+        shown = tex.printer(self.notation, self.room).shown(m) if self.room is not None else None
+        if shown is None:
+            return super()._print_MatrixBase(m)
+        table = self._el("mtable")
+        for i in shown[0]:
+            table.appendChild(self._el("mtr", *(self._el("mtd", self._dots(i, j) if i is None or j is None
+                                                          else self._print(m[i, j])) for j in shown[1])))
+        size = self._el("mrow", self._el("mn", text=str(m.rows)), self._el("mo", text="\u00d7"),
+                        self._el("mn", text=str(m.cols)))
+        return self._el("munder", self._fenced(table, "[", "]"), size)
+
+    def _dots(self, i, j) -> Element:
+        return self._el("mo", text="\u22f1" if i is None and j is None else "\u22ee" if i is None else "\u22ef")
+
     def _print_Abs(self, expr, exp=None):
         return self._fenced(self._print(expr.args[0]), "|", "|")
 
@@ -179,14 +197,15 @@ def _settle_fences(node: Element) -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _printer(notation: Notation = EMPTY) -> Printer:
-    return Printer(notation)
+def _printer(notation: Notation = EMPTY, room=None) -> Printer:
+    return Printer(notation, room)
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def element(expr, notation: Notation = EMPTY) -> str:
-    """MathML (without the <math> wrapper) of an expression in a kind's notation."""
-    return _printer(notation).doprint(expr)
+def element(expr, notation: Notation = EMPTY, room=None) -> str:
+    """MathML (without the <math> wrapper) of an expression in a kind's notation, its matrices shown as the
+    LaTeX key shows them in ``room`` (a derive.formats.layout.Room; all of them without one)."""
+    return _printer(notation, room).doprint(expr)
 
 
 def relation(rel: str) -> str:

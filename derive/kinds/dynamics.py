@@ -15,14 +15,15 @@ from typing import Callable
 
 import mpmath
 import sympy
-from mpmath.libmp import from_man_exp, fzero, mpf_add, mpf_mul, mpf_sum
+from mpmath.libmp import from_man_exp, fzero, mpf_add, mpf_mul, mpf_pos, mpf_sub, mpf_sum
 from sympy import ImmutableMatrix
 
 from ..check import is_zero
 from ..fields import FieldError, check_int
-from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, compile as compile_numeric, evaluate, limit, shown,
-                       small_rational, to_sympy)
-from ..precision import DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
+from ..numeric import (MAX_MAGNITUDE, Unsupported, accurate, accurate_at, compile as compile_numeric, compile_at,
+                       evaluate, limit, shown, small_rational, to_sympy, value_at)
+from ..precision import DEEPEST, DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED, STEP_TINY, ZERO
+from . import orbits
 from .activations import composed_derivative
 from .rnn_notation import A_PREV, A_STAR, Z, previous
 
@@ -56,13 +57,15 @@ class Escaped(Exception):
         self.state = state
 
 
-def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> list:
-    """start, step(start), ... (n steps at most, at DIGITS): stops at a non-finite state (dropped), past
+def run(step: Callable, start, n: int, settle_after: int, size: Callable, digits: int = DIGITS) -> list:
+    """start, step(start), ... (n steps at most, at ``digits``): stops at a non-finite state (dropped), past
     DIVERGED in size (kept) unless one of the next PEEK states comes back below it (e^(-a) from a<0> = -1000:
     e^1000, then 10^(-8.6e433), then about 1, settling at 0.567...), at a state that overflows to infinity (kept,
-    as the step raises it: Escaped), or once stationary after settle_after steps."""
+    as the step raises it: Escaped), or once stationary after settle_after steps (with more digits than DIGITS:
+    once two states are one at DIGITS)."""
     out = [start]
-    with mpmath.workdps(DIGITS):
+    same = operator.eq if digits == DIGITS else _same_at_digits
+    with mpmath.workdps(digits):
         while len(out) <= n:
             try:
                 nxt = step(out[-1])
@@ -77,9 +80,16 @@ def run(step: Callable, start, n: int, settle_after: int, size: Callable) -> lis
                 if back is None:
                     break
                 out += back
-            elif len(out) - 2 > settle_after and out[-1] == out[-2]:
+            elif len(out) - 2 > settle_after and same(out[-1], out[-2]):
                 break
     return out
+
+
+def _same_at_digits(a, b) -> bool:
+    """Whether two states (numbers or lists of them) round to the same numbers at DIGITS."""
+    pairs = zip(a, b) if isinstance(a, list) else ((a, b),)
+    return all(type(x) is type(y) is mpmath.mpf and mpf_pos(x._mpf_, PREC, ROUND) == mpf_pos(y._mpf_, PREC, ROUND)
+               for x, y in pairs)
 
 
 PEEK = 5        # steps looked ahead from a state past DIVERGED for one back below it
@@ -106,6 +116,126 @@ def _finite(state) -> bool:
     """A real, finite state (a complex value, as from the root of a negative number, ends the run too)."""
     values = state if isinstance(state, list) else [state]
     return all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in values)
+
+
+# --- enough digits ----------------------------------------------------------------------------
+# A trajectory is computed at DIGITS, then checked by a run at DIGITS + GUARD: where the two differ beyond AGREE
+# digits (digits lost: an iteration that amplifies rounding, 4z(1 - z) over 400 steps losing about 120; a
+# cancellation inside the activation, ln(1 + e^z) at z = -1000 coming out 0), or where a pre-activation is
+# past 10^HUGE (e^z at z ~ 10^50 needs z's digits beyond the 50th for its own first ones), it is computed
+# again at rising precision until two runs agree to DIGITS + 5 digits in every state and every value derived
+# from the states (the factors, the Jacobians): those, rounded to DIGITS, are the trajectory.
+
+GUARD = 20                # the extra digits of the run that checks a trajectory
+AGREE = DIGITS - 10       # the digits the two runs must share for the DIGITS run to stand
+HUGE = 10                 # a pre-activation past 10^HUGE sends the trajectory to rising precision
+FIRST_MOST = 2000         # the most digits the rising precision starts at
+PRECISE_DIGITS = 8000     # the most digits a trajectory is computed at (e^z at z ~ 10^1233 needs about 1300)
+
+
+def checked_run(states: list, at: Callable, n: int, settle_after: int, huge: int,
+                again: Callable | None = None) -> tuple[list, list | None]:
+    """(states, None) when a run with more digits agrees with the given DIGITS run to AGREE digits and no
+    pre-activation passes 10^HUGE (``huge``: its largest's digits); else (states, derived) from runs at rising
+    precision, ``at(n, settle_after, digits, derived?)`` -> (states, derived values or None), once two agree
+    to DIGITS + 5 digits: the states rounded to DIGITS. The run with more digits is ``again(steps)``'s where it
+    gives one (the checker's own, orbits.run_states, which it then need not make again), else at's at
+    DIGITS + GUARD. Refused (OutsideDomain) when none agree by PRECISE_DIGITS."""
+    lost = 0
+    if huge <= HUGE:
+        finer = again(len(states) - 1) if again is not None else None
+        if finer is None:
+            finer = at(len(states) - 1, len(states), DIGITS + GUARD, False)[0]
+        lost = _lost(states, finer)
+        if lost <= DIGITS - AGREE:
+            return states, None
+    digits, last = min(DIGITS + lost + max(huge, 0) + GUARD, FIRST_MOST), None
+    while digits <= PRECISE_DIGITS:
+        got = at(n, settle_after, digits, True)
+        if last is not None and _lost(last[0], got[0], DIGITS + 5) == 0 and _lost(last[1], got[1], DIGITS + 5) == 0:
+            with mpmath.workdps(DIGITS):
+                return [[+v for v in s] if isinstance(s, list) else +s for s in got[0]], got[1]
+        last, digits = got, 2 * digits
+    raise OutsideDomain("activation", f"the states from a<0> do not settle to {DIGITS} digits even with"
+                        f" {PRECISE_DIGITS} digits of working precision: each step amplifies the rounding of the"
+                        " last", expected="a trajectory whose digits a few thousand digits of working precision"
+                        " can compute")
+
+
+def _lost(first: list, second: list, digits: int = DIGITS) -> int:
+    """How many of ``digits`` significant digits two runs' values (numbers, lists of numbers, None) do not
+    share at worst: 0 when they agree to ``digits`` digits everywhere, ``digits`` when they differ in length,
+    in an infinity or in a value that is not a real number."""
+    first, second = list(_flat(first)), list(_flat(second))
+    if len(first) != len(second):
+        return digits
+    worst, mpf = 0, mpmath.mpf
+    for u, v in zip(first, second):
+        if type(u) is not mpf or type(v) is not mpf:
+            if u is None or v is None:
+                if u is not v:
+                    return digits
+                continue
+            if u == v:
+                continue
+            return digits
+        a, b = u._mpf_, v._mpf_
+        if a == b and a != _NAN:
+            continue
+        if not (a[1] and b[1]):                # 0, an infinity or nan (no mantissa) beside another value
+            return digits
+        gap = _bits(mpf_sub(a, b, 32)) - max(_bits(a), _bits(b))                   # log2 of the gap
+        worst = max(worst, min(digits, digits + int(gap * 0.30103) + 1))
+    return worst
+
+
+_NAN = mpmath.libmp.fnan
+
+
+def _flat(values):
+    """The numbers (and Nones) in nested lists and tuples, in order."""
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def _bits(raw) -> int:
+    """A raw mpf value's binary magnitude: 2^(bits - 1) <= |x| < 2^bits (x not 0, finite)."""
+    return raw[2] + raw[3]
+
+
+def _z_digits(W, c, states: list) -> int:
+    """About the digits of the integer part of the largest |W a + c| over the states (numbers, or lists of
+    numbers with W a bound on the matrix's largest row sum and c on the vector's largest entry), from the
+    binary exponents alone."""
+    zero = W == 0
+    scale = 0 if zero else _bits(abs(W)._mpf_)
+    top = _bits(abs(c)._mpf_) if c != 0 else -10**9
+    for state in states:
+        for a in (state if isinstance(state, list) else [state]):
+            if not zero and type(a) is mpmath.mpf and a != 0 and mpmath.isfinite(a):
+                top = max(top, _bits(a._mpf_) + scale)
+    return max(0, int((top + 1) * 0.30103) + 1)
+
+
+def _cancelling(terms, z) -> int:
+    """The digits a pre-activation z lost cancelling terms of the size ``terms`` (raw-free mpmath numbers):
+    0 when none, DIGITS when z came out 0 from terms that are not (W a<1> + c at a<1> = tanh(83.3) = 1 - 10^-72,
+    rounded to 1)."""
+    if not terms or not mpmath.isfinite(terms) or type(z) is not mpmath.mpf:
+        return 0
+    if not z:
+        return DIGITS
+    return max(0, int((_bits(terms._mpf_) - _bits(z._mpf_)) * 0.30103))
+
+
+def digits_of(value) -> int:
+    """The decimal digits of a number's integer part, about (0 below 1; a non-finite or non-real value: 0)."""
+    if type(value) is not mpmath.mpf or not mpmath.isfinite(value) or value == 0:
+        return 0
+    return max(0, int(mpmath.mag(value) * 0.30103) + 1)
 
 
 def newton(update: Callable, start, size: Callable) -> tuple:
@@ -185,6 +315,75 @@ def slope_value(dphi: sympy.Expr, z):
     return to_sympy(finer) if finer is not None else value
 
 
+def refined_at(expr: sympy.Expr, symbols: tuple, state: list, value, field: str = "activation"):
+    """expr (in the symbols) at a state (mpmath numbers), where compiled it came out below ZERO from a difference
+    (a gated cell's (h − n) z (1 − z) where h and n nearly agree): at rising precision at the numbers the state
+    is (numeric.accurate_at, up to SLOPE_DIGITS). Refused (OutsideDomain, naming ``field``) where it does not
+    settle by then; 0 where it is 0 at every precision up to there."""
+    if not (type(value) is mpmath.mpf and abs(value) < ZERO and expr.has(sympy.Add)):
+        return value
+    finer = _accurate_at(expr, symbols, tuple(v._mpf_ if type(v) is mpmath.mpf else v for v in state))
+    if finer is None:
+        raise OutsideDomain(field, "a derivative of the step along the trajectory comes out below 10^-30 from a"
+                            f" difference, and its digits do not settle up to {SLOPE_DIGITS} digits",
+                            expected="values whose derivatives a few thousand digits can compute")
+    return finer
+
+
+@functools.lru_cache(maxsize=1024)
+def _accurate_at(expr: sympy.Expr, symbols: tuple, raw: tuple):
+    """refined_at's value at a state given by its raw mpf values (remembered: a settled state repeats)."""
+    with mpmath.workdps(DIGITS):
+        values = tuple(mpmath.mpf(v) if isinstance(v, tuple) else v for v in raw)
+        finer = accurate_at(expr, symbols, values, compile_numeric(expr, symbols)(*values), AGREE, SLOPE_DIGITS)
+        return None if finer is None else +finer
+
+
+@functools.lru_cache(maxsize=256)
+def cancelled(phi: sympy.Expr, z, where):
+    """phi(z) (z an exact number, or None where it has none) where it came out 0 from a difference at the
+    working precision (ln(1 + e^z) at z = -1000 is 0 until ~440 digits): exactly where SymPy gives a rational,
+    else at rising precision (numeric.accurate, up to SLOPE_DIGITS). Refused (OutsideDomain, at ``where``, z's
+    value) when it is 0 at every precision up to there without being 0 exactly: it cancels beyond them."""
+    exact = exact_at(phi, z) if z is not None else None
+    if exact is not None and exact.is_Rational:
+        return evaluate(exact)
+    finer = _finer(exact) if exact is not None else None
+    if not finer:
+        raise refusal("the state", where, "the activation", f"comes out 0 at every precision up to {SLOPE_DIGITS}"
+                      " digits without being 0 exactly: it cancels beyond them")
+    with mpmath.workdps(DIGITS):
+        return +finer
+
+
+def refined(dphi: sympy.Expr, z, value):
+    """phi'(z) (compiled: value) at a pre-activation z (an mpmath number), right to DIGITS where it came out below
+    ZERO from a difference: computed again at rising precision at the exact number z is (as slope_value);
+    refused where it cancels beyond SLOPE_DIGITS (tiny_slope)."""
+    if not (type(value) is mpmath.mpf and abs(value) < ZERO and dphi.has(sympy.Add)):
+        return value
+    b = _binary(z)
+    exact = exact_at(dphi, b) if b is not None else None
+    if exact is None:
+        return value
+    with mpmath.workdps(DIGITS):
+        return +tiny_slope(exact, z)
+
+
+def tiny_slope(exact: sympy.Expr, z):
+    """An exact slope's value at rising precision (_finer), where at DIGITS it cancelled to below ZERO: 0 where it
+    is 0 at every precision up to SLOPE_DIGITS (below 10^-6900 or so, an underflow: the slope of tanh(e^z) at
+    z = 3001, 10^(-10^1303)); refused (OutsideDomain, at the pre-activation z) where it is not 0 there but its
+    digits have not settled (1 − tanh²(z) at |z| ~ 7700 first comes out at 7680 digits, with none to confirm it)."""
+    finer = _finer(exact)
+    if finer is None:
+        raise OutsideDomain("activation", f"the state reaches z = {mpmath.nstr(z, 6)}, where the slope of the"
+                            f" activation comes out 0 at {DIGITS} digits from a difference, and its digits do not"
+                            f" settle up to {SLOPE_DIGITS} digits", expected="states where the slope can be"
+                            f" computed with {SLOPE_DIGITS} digits (1 − tanh²(z) up to |z| ~ 4300)")
+    return finer
+
+
 def _finer(exact: sympy.Expr):
     """An exact slope's value at rising precision (numeric.accurate, up to SLOPE_DIGITS), or None."""
     try:
@@ -194,7 +393,7 @@ def _finer(exact: sympy.Expr):
     return finer if isinstance(finer, mpmath.mpf) else None
 
 
-SLOPE_DIGITS = 2000         # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 2000)
+SLOPE_DIGITS = DEEPEST      # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 8000)
 
 
 @dataclass(frozen=True)
@@ -215,14 +414,47 @@ class Recurrence:
         return self._compiled[1]
 
     @functools.cached_property
+    def expressions(self) -> tuple:
+        """(phi(W a + c), W phi'(W a + c)) in a<t-1>."""
+        z = self.W * A_PREV + self.c
+        return self.phi.subs(Z, z), self.W * self.dphi.subs(Z, z)
+
+    @functools.cached_property
     def _compiled(self) -> tuple:
-        return (compile_numeric(self.phi.subs(Z, self.W * A_PREV + self.c), (A_PREV,)),
-                compile_numeric(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,)))
+        return tuple(compile_numeric(e, (A_PREV,)) for e in self.expressions)
+
+    @functools.cached_property
+    def orbit_maps(self) -> tuple:
+        """The recurrence as the checker's own runs take it (orbits.maps: the step, the factor W phi'(W a + c))."""
+        return orbits.maps((A_PREV,), self.expressions[:1], self.expressions[1:], ImmutableMatrix([[1]]))
 
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list:
         """a<0>, ..., a<n>; stops once stationary (past settle_after) or beyond DIVERGED (kept; a state that
-        overflows, e^(e^z) at z = 10^4, say, is kept as the infinity it overflows to: SymPy's oo or -oo)."""
-        step, expr = self.map(), self.phi.subs(Z, self.W * A_PREV + self.c)
+        overflows, e^(e^z) at z = 10^4, say, is kept as the infinity it overflows to: SymPy's oo or -oo). Every
+        state right to DIGITS (checked_run): where 50 digits do not give them, the states and the factors at
+        them (remembered for factor_at) come from runs at rising precision."""
+        states = run(self._escaping(self.map()), evaluate(a0), n, settle_after, abs)
+        states, factors = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]),
+                                      lambda k: _numbers(orbits.run_states(self.orbit_maps, a0, k)))
+        out = [to_sympy(v) for v in states]
+        for a, v, factor in zip(out, states, factors or ()):
+            if factor is not None and self._sensitive([v]) > HUGE:     # (elsewhere 50 digits of the state do)
+                self._factors[a._mpf_ if isinstance(a, sympy.Float) else a] = factor
+        return out
+
+    def _sensitive(self, states: list) -> int:
+        """How many digits beyond DIGITS a value at these states may need, about: those of the largest
+        pre-activation's integer part (e^z needs z's), or those a pre-activation lost cancelling W a against c."""
+        with mpmath.workdps(DIGITS):
+            W, c = evaluate(self.W), evaluate(self.c)
+            lost = max((_cancelling(abs(W * a) + abs(c), W * a + c) for a in states if c and type(a) is mpmath.mpf
+                        and mpmath.isfinite(a)), default=0)
+        return max(_z_digits(W, c, states), lost)
+
+    def _escaping(self, step: Callable) -> Callable:
+        """The step, raising Escaped where the next state overflows to an infinity (numeric.limit) and refusing
+        one beyond reach that is not an infinity."""
+        expr, cancels = self.expressions[0], self.phi.has(sympy.Add)
 
         def escaping(a):
             value = step(a)
@@ -232,8 +464,40 @@ class Recurrence:
                     raise Escaped(beyond)
                 if beyond is not None:                   # nan on the way, or a finite value: no state to go on from
                     raise refusal("the state", evaluate(self.W) * a + evaluate(self.c), "the activation", BEYOND)
+            if cancels and type(value) is mpmath.mpf and not value and type(a) is mpmath.mpf:
+                return self._zero(a)                    # (ln(1 + e^z) at z = -1000 is 0 until ~440 digits)
             return value
-        return [to_sympy(v) for v in run(escaping, evaluate(a0), n, settle_after, abs)]
+        return escaping
+
+    def _zero(self, a):
+        """phi(W a + c) where it came out 0 from a difference (dynamics.cancelled)."""
+        b = _binary(a)
+        return cancelled(self.phi, self.W * b + self.c if b is not None else None, evaluate(self.W) * a + evaluate(self.c))
+
+    def _run_at(self, a0) -> Callable:
+        """(steps, settle_after, digits, factors?) -> (the trajectory at that many digits, the factors |W phi'(z)|
+        at its states but the last, or None): checked_run's runs."""
+        expr, slope = self.expressions
+
+        def at(steps: int, settle_after: int, digits: int, factors: bool) -> tuple:
+            prec = mpmath.libmp.dps_to_prec(digits)
+            with mpmath.workprec(prec):
+                step, start = compile_at(expr, (A_PREV,), prec), value_at(a0, digits)
+                states = run(self._escaping(step), start, steps, settle_after, abs, digits)
+                if not factors:
+                    return states, None
+                slope_at = compile_at(slope, (A_PREV,), prec)
+                return states, [self._precise_factor(abs(slope_at(a)), a) for a in states[:-1]]
+        return at
+
+    def _precise_factor(self, value, a):
+        """A factor computed with more digits than DIGITS (None where it is not a finite real number, left to
+        factor_at), right to DIGITS where it is tiny too (see slope_at)."""
+        if type(value) is not mpmath.mpf or not mpmath.isfinite(value):
+            return None
+        if value >= ZERO or not self.dphi.has(sympy.Add):
+            return value
+        return self._refined(a, value)
 
     def g(self) -> sympy.Expr:
         """g(a*) = phi(W a* + c) - a*, zero at a fixed point."""
@@ -349,10 +613,16 @@ class Recurrence:
                 return self._beyond(a, value)
             if value >= ZERO or not isinstance(value, mpmath.mpf) or not self.dphi.has(sympy.Add):
                 return value                         # no difference in the slope: nothing cancels
-            a = _binary(a)
-            exact = exact_at(self.dphi, self.W * a + self.c) if a is not None else None
-            finer = _finer(self.W * exact) if exact is not None else None
-            return abs(finer) if finer is not None else value
+            return self._refined(a, value)
+
+    def _refined(self, a, value):
+        """|W phi'(W a + c)| at rising precision (tiny_slope) at the exact number the state a is, or the value as it
+        came where that cannot be had (a state of more than EXACT_BITS bits)."""
+        b = _binary(a)
+        exact = exact_at(self.dphi, self.W * b + self.c) if b is not None else None
+        if exact is None:
+            return value
+        return abs(tiny_slope(self.W * exact, evaluate(self.W) * evaluate(a) + evaluate(self.c)))
 
     def _beyond(self, a, value):
         """|W phi'(W a + c)| where compiled it is nan: inf where it overflows to an infinity, or is beyond reach
@@ -360,10 +630,10 @@ class Recurrence:
         e^z e^(e^z), while tanh(e^(e^z)) e^(e^z) e^z takes 1 inf inf; the slope of ln cosh e^(e^z), inf/inf, is as
         far beyond every bound), else nan as it came (check_domain has refused such a state)."""
         a = evaluate(a)
-        beyond = limit(self.W * self.dphi.subs(Z, self.W * A_PREV + self.c), (A_PREV,), a)
+        beyond = limit(self.expressions[1], (A_PREV,), a)
         if beyond is None:
             return value
-        escapes = limit(self.phi.subs(Z, self.W * A_PREV + self.c), (A_PREV,), a)
+        escapes = limit(self.expressions[0], (A_PREV,), a)
         return mpmath.inf if mpmath.isinf(beyond) or (escapes is not None and mpmath.isinf(escapes)) else value
 
     def gradient(self, traj: list, T: int) -> sympy.Float | None:
@@ -387,7 +657,7 @@ class Recurrence:
             factors = [self.factor_at(a) for a in traj[len(traj) // 2:-1] or traj[:1]]
             if any(f == 0 for f in factors):
                 return sympy.Integer(0)
-            return to_sympy(mpmath.exp(mpmath.fsum(mpmath.log(f) for f in factors) / len(factors)))
+            return to_sympy(geometric_mean(factors))
 
 
 @dataclass(frozen=True)
@@ -430,11 +700,23 @@ class VectorRecurrence:
         index = {p: k for k, p in enumerate(prevs)}
         phi = compile_numeric(self.phi, (Z,))
         out = []
-        for e in self.W * ImmutableMatrix(prevs) + self.c:
+        for e in self.pre_expressions:
             sub = self.phi.subs(Z, e)
             plan = _plan(e, index) if _whole(self.phi, sub, e) else None
             out.append((sub, plan, phi))
         return tuple(out)
+
+    @functools.cached_property
+    def pre_expressions(self) -> list:
+        """W_i a + c_i, each unit's pre-activation in the previous state's symbols."""
+        return list(self.W * ImmutableMatrix(self._previous()) + self.c)
+
+    @functools.cached_property
+    def orbit_maps(self) -> tuple:
+        """The recurrence as the checker's own runs take it (orbits.maps: the step, the slopes phi'(W_i a + c_i),
+        W)."""
+        return orbits.maps(self._previous(), tuple(sub for sub, _, _ in self._units),
+                           orbits.slopes(self.dphi, tuple(self.pre_expressions)), ImmutableMatrix(self.W))
 
     def jacobian(self):
         """state -> diag(phi'(W state + c)) W as an mpmath matrix: each row of W scaled by its unit's slope
@@ -485,7 +767,7 @@ class VectorRecurrence:
         if key not in memo:
             W, _, slope = self._numbers
             with mpmath.workdps(DIGITS):
-                slopes = [slope(z) for z in self.pre_activations(state)]
+                slopes = [refined(self.dphi, z, slope(z)) for z in self.pre_activations(state)]
                 prec, rnd = mpmath.mp._prec_rounding
                 memo[key] = (tuple(tuple(mpf_mul(w, s._mpf_, prec, rnd) for w in row) for row, s in zip(W, slopes))
                              if all(type(s) is mpmath.mpf for s in slopes) else None)
@@ -506,12 +788,44 @@ class VectorRecurrence:
     def trajectory(self, a0, n: int = MAX_ITERATES, settle_after: int = T_EVIDENCE) -> list[list]:
         """The states a<0>, a<1>, ... (lists of mpmath numbers), until stationary, diverged or n steps; a state
         that overflows (a unit's phi beyond reach, overflowing to an infinity, numeric.limit) is kept with its
-        infinities (and its other units' limits) and ends the trajectory."""
-        step = self.map()
+        infinities (and its other units' limits) and ends the trajectory. Every state right to DIGITS
+        (checked_run): where 50 digits do not give them, the states and the Jacobians at them (remembered for
+        jacobian()) come from runs at rising precision."""
+        states = run(self._escaping(self.map()), [evaluate(v) for v in a0], n, settle_after, largest)
+        states, jacobians = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]),
+                                        lambda k: orbits.run_states(self.orbit_maps, a0, k))
+        memo = _remembered(self)
+        for state, J in zip(states, jacobians or ()):
+            if self._sensitive([state]) > HUGE:                        # (elsewhere 50 digits of the state do)
+                memo[tuple(v._mpf_ for v in state)] = None if J is None else \
+                    tuple(tuple(mpf_pos(x._mpf_, PREC, ROUND) for x in row) for row in J)
+        return states
+
+    def _sensitive(self, states: list) -> int:
+        """Recurrence._sensitive for several units: W a + c's largest entry, and the digits each entry lost
+        cancelling its terms."""
+        with mpmath.workdps(DIGITS):
+            W, c = self._matrices
+            rows = max(mpmath.fsum(abs(W[i, j]) for j in range(self.n)) for i in range(self.n))
+            lost = 0
+            for state in states:
+                if all(type(v) is mpmath.mpf and mpmath.isfinite(v) for v in state) and any(c):
+                    terms = [mpmath.fsum(abs(W[i, j] * state[j]) for j in range(self.n)) + abs(c[i])
+                             for i in range(self.n)]
+                    lost = max([lost] + [_cancelling(t, z) for t, z, ci in zip(terms, self.pre_activations(state), c)
+                                         if ci])
+            return max(_z_digits(rows, max(abs(c[i]) for i in range(self.n)), states), lost)
+
+    def _escaping(self, step: Callable) -> Callable:
+        """The step, raising Escaped where a unit overflows to an infinity (numeric.limit) and refusing a value
+        beyond reach that is not an infinity."""
+        cancels = self.phi.has(sympy.Add)
 
         def escaping(state):
             nxt = step(state)
             lost = [type(v) is mpmath.mpf and mpmath.isnan(v) for v in nxt]
+            if cancels and any(type(v) is mpmath.mpf and not v for v in nxt):
+                nxt = self._zeros(state, nxt)
             if not any(lost):
                 return nxt
             zs = self.pre_activations(state)
@@ -521,7 +835,40 @@ class VectorRecurrence:
             if any(mpmath.isinf(v) for v in beyond):
                 raise Escaped(beyond)
             raise refusal("the state", next(z for z, gone in zip(zs, lost) if gone), "the activation", BEYOND)
-        return run(escaping, [evaluate(v) for v in a0], n, settle_after, lambda s: max(abs(v) for v in s))
+        return escaping
+
+    def _zeros(self, state: list, nxt: list) -> list:
+        """The next state with each unit that came out 0 from a difference computed again (dynamics.cancelled)."""
+        exact = [_binary(v) if type(v) is mpmath.mpf else None for v in state]
+        zs = self.pre_activations(state)
+        out = []
+        for i, v in enumerate(nxt):
+            if type(v) is mpmath.mpf and not v:
+                used = [(self.W[i, j], b) for j, b in enumerate(exact) if self.W[i, j] != 0]
+                z = None if any(b is None for _, b in used) else sum((w * b for w, b in used), self.c[i])
+                v = cancelled(self.phi, z, zs[i])
+            out.append(v)
+        return out
+
+    def _run_at(self, a0) -> Callable:
+        """(steps, settle_after, digits, Jacobians?) -> (the trajectory at that many digits, the Jacobians at its
+        states but the last as rows of raw values at DIGITS, or None): checked_run's runs."""
+        prevs, units, zs = self._previous(), [sub for sub, _, _ in self._units], self.pre_expressions
+
+        def at(steps: int, settle_after: int, digits: int, jacobians: bool) -> tuple:
+            prec = mpmath.libmp.dps_to_prec(digits)
+            with mpmath.workprec(prec):
+                maps = [compile_at(e, prevs, prec) for e in units]
+                start = [value_at(v, digits) for v in a0]
+                states = run(self._escaping(lambda s: [m(*s) for m in maps]), start, steps, settle_after, largest,
+                             digits)
+                if not jacobians:
+                    return states, None
+                pre, slope = [compile_at(e, prevs, prec) for e in zs], compile_at(self.dphi, (Z,), prec)
+                W = [[value_at(w, digits) for w in self.W.row(i)] for i in range(self.n)]
+                slopes = [[refined(self.dphi, z, slope(z)) for z in (f(*state) for f in pre)] for state in states[:-1]]
+                return states, [_rows_at(W, row) for row in slopes]
+        return at
 
     def exact_fixed_point(self, a0, tries: int = 3) -> ImmutableMatrix | None:
         """a0 or one of the first few exact iterates when it is exactly fixed."""
@@ -608,6 +955,24 @@ class VectorRecurrence:
                 M = _matrix(M)
             singular = mpmath.svd_r(M, compute_uv=False)
             return to_sympy(max(abs(s) for s in singular))
+
+
+def _numbers(states: list | None) -> list | None:
+    """One unit's states as numbers (orbits gives each as a list of one)."""
+    return None if states is None else [s[0] for s in states]
+
+
+def largest(state: list):
+    """A state's size: its largest |entry|."""
+    return max(abs(v) for v in state)
+
+
+def _rows_at(W: list, slopes: list) -> tuple | None:
+    """diag(slopes) W as rows (computed at the context's precision); None where
+    a slope is not a finite real number (the Jacobian is then left to jacobian())."""
+    if not all(type(s) is mpmath.mpf and mpmath.isfinite(s) for s in slopes):
+        return None
+    return tuple(tuple(w * s for w in row) for row, s in zip(W, slopes))
 
 
 def _whole(phi: sympy.Expr, sub: sympy.Expr, e: sympy.Expr) -> bool:
@@ -715,7 +1080,7 @@ def growth(J_at: Callable, traj: list) -> sympy.Float:
     trajectory (see VectorRecurrence.growth)."""
     with mpmath.workdps(DIGITS):
         states = traj[len(traj) // 2:-1] or traj[:1]
-        logs, M = [mpmath.mpf(0)], None
+        logs, sizes, M = [mpmath.mpf(0)], [], None
         for state in states:
             J = J_at(state)
             M = J if M is None else J * M
@@ -723,9 +1088,29 @@ def growth(J_at: Callable, traj: list) -> sympy.Float:
             if size == 0:
                 return sympy.Integer(0)
             logs.append(logs[-1] + mpmath.log(size))
+            sizes.append(size)
             M = M / size
         half = len(logs) // 2 if len(logs) > 2 else 0
+        if _log_digits(sizes) > HUGE:               # logarithms too large for their sum's digits at DIGITS
+            return to_sympy(geometric_mean(sizes[half:]))
         return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
+
+
+def geometric_mean(values: list):
+    """The geometric mean of positive mpmath numbers, right to DIGITS however far from 1 they are: their
+    logarithms summed with as many more digits as the logarithms have (the mean of logarithms near 10^50 has
+    its 50 first digits in their integer parts: exp of it at DIGITS would be wrong from the first digit)."""
+    extra = _log_digits(values)
+    with mpmath.workdps(DIGITS if extra <= HUGE else DIGITS + extra + GUARD):
+        return mpmath.exp(mpmath.fsum(mpmath.log(v) for v in values) / len(values))
+
+
+def _log_digits(values: list) -> int:
+    """The digits of the integer part of the largest |ln v| among positive numbers, about (0 where one is
+    not finite: its logarithm is an infinity, whatever the digits)."""
+    if not all(type(v) is mpmath.mpf and mpmath.isfinite(v) and v > 0 for v in values):
+        return 0
+    return digits_of(mpmath.mpf(max((abs(mpmath.mag(v)) for v in values), default=0)))
 
 
 def versus_one(value, exact: bool) -> list:

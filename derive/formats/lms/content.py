@@ -15,10 +15,10 @@ from typing import Callable
 from ...figures import on_sheet
 from ...notation import EMPTY, Notation
 from ...steps import Chain, Let, Table, Text
+from ..layout import ARTICLE                # a display laid out as in the article
 from .markup import append_text, clean, element, file_name, sub
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
-LIMIT = 70                          # characters to a row of a display, as in the article
 
 
 class Tex:
@@ -30,7 +30,7 @@ class Tex:
 
     def display(self, parent: ET.Element, chain: Chain, notation: Notation, ns: str) -> None:
         from .. import latex
-        rows = latex.chain_rows(chain, LIMIT, notation)
+        rows = latex.chain_rows(chain, ARTICLE, notation)
         body = rows[0][0] + " " + rows[0][1] if len(rows) == 1 else \
             "\\begin{aligned}" + " \\\\ ".join(f"{left} &{right}" for left, right in rows) + "\\end{aligned}"
         sub(parent, f"{ns}p", {}, f"\\[{body}\\]")
@@ -59,7 +59,7 @@ class MathML:
 
     def display(self, parent: ET.Element, chain: Chain, notation: Notation, ns: str) -> None:
         from .. import html
-        rows = html.Typesetter(LIMIT, notation).rows(chain)
+        rows = html.Typesetter(ARTICLE, notation).rows(chain)
         cells = "".join(f"<mtr><mtd><mrow>{left}</mrow></mtd><mtd><mrow>{right}</mrow></mtd></mtr>"
                         for left, right in rows)
         holder = sub(parent, f"{ns}div")

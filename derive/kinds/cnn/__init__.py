@@ -20,7 +20,7 @@ from ...words import article, plural
 from ..base import Kind
 from .field import _receptive_field, receptive_field
 from ...figures import Later
-from .figures import receptive_field_figures, shapes_figures
+from . import figures
 from .keys import FIELDS
 from .layers import POINTWISE, POOLS, RECURRENT, Config, Layer, _dims, out_shape
 from .notation import NOTATION
@@ -222,7 +222,9 @@ def setting(c: Config) -> Text:
 
 
 # Each question's figures, drawn from the analysis its steps narrate (the configured shapes, the receptive field).
-FIGURES = {"shapes": shapes_figures, "receptive-field": lambda c: receptive_field_figures(c, receptive_field(c))}
+# (looked up in the figures module at each call, as the narration is, so that a patch of it takes effect)
+FIGURES = {"shapes": lambda c: figures.shapes_figures(c),
+           "receptive-field": lambda c: figures.receptive_field_figures(c, receptive_field(c))}
 
 
 def solve(c: Config, ask: str) -> Solution:

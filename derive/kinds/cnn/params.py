@@ -276,7 +276,7 @@ def _params(c: Config) -> Solution:
                     answer=Answer(value=counts, text=say(listing.capitalize() + ".")))
 
 
-SUM_WIDTH = 52                   # characters of a sum's row, to fit a slide's display (BEAMER_LIMIT, 56)
+SUM_WIDTH = 52                   # characters of a sum's row, to fit a slide's display
 
 
 def _width(numbers) -> int:

@@ -14,8 +14,7 @@ ETA, MU, LAM = HYPER["lr"], HYPER["momentum"], HYPER["weight_decay"]
 def part() -> list:
     """Under a scheduler the velocity and the buffer part: the sentence, with its maths."""
     k, t = sympy.Symbol("k", integer=True, positive=True), sympy.Symbol("t", integer=True, positive=True)
-    with sympy.evaluate(True):            # the same product whatever the caller's evaluate setting
-        v = -sympy.Sum(HYPER["momentum"] ** (t - k) * rate_symbol("lr", "k") * quantity("grad", None, "k"), (k, 1, t))
+    v = -sympy.Sum(HYPER["momentum"] ** (t - k) * rate_symbol("lr", "k") * quantity("grad", None, "k"), (k, 1, t))
     return [" Under a scheduler the two part: the velocity weighs each gradient by the rate of its own step, ",
             let(quantity("velocity", None, "t"), v), " (μ constant), while PyTorch's step ",
             -rate_symbol("lr", "t") * quantity("momentum_buffer", None, "t"), " weighs them all by the current rate."]

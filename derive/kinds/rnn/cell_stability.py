@@ -10,20 +10,23 @@ factors alone (f<t> along the cell path, z<t> along the GRU's update path). The 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import mpmath
 import sympy
 from sympy import Float, ImmutableMatrix
 
-from ...numeric import compile as compile_numeric, evaluate, shown, to_sympy
+from ...numeric import compile as compile_numeric, compile_at, evaluate, shown, to_sympy, value_at
 from ...precision import DIGITS, DRIFT, RESIDUAL, SETTLED
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import VERDICTS, compare_one, growth, iterates, newton, radius, run
+from ..dynamics import (VERDICTS, checked_run, compare_one, growth, iterates, largest, newton, radius,
+                        refined_at, run)
 from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
 from . import figures
+from .. import orbits
 from ...written import Partial, Row, Sym
 from .notation import DA_DZ, RHO, T_LONG, W_A
 from .values import number
@@ -71,20 +74,63 @@ def step_map(c: Cell) -> tuple:
     return (m[H_T], m[C_T]) if c.cell == "lstm" else (m[H_T],)
 
 
+@functools.lru_cache(maxsize=8)
+def _orbit_maps(c: Cell) -> tuple:
+    """The step, its full Jacobian and the copying gate as the checker's own runs take them (orbits): (the
+    Jacobian's maps, the copying gate's)."""
+    syms, new = states(c), step_map(c)
+    parts = tuple(d for row in _jacobian_entries(c) for d in row)
+    gate = gates(c, H_PREV)["f" if c.cell == "lstm" else "z"]
+    return (orbits.maps(syms, new, parts, ImmutableMatrix(0, 0, [])),
+            orbits.maps(syms, new, (gate,), ImmutableMatrix([[1]])))
+
+
+class _Tanh(sympy.tanh):
+    """tanh, its derivative written 1 / cosh^2 u rather than 1 - tanh^2 u: the difference is 0 at 50 digits once
+    a gate saturates (|u| past ~57), 1 / cosh^2 u keeps every digit (4e^-2000 at u = 1000)."""
+
+    def fdiff(self, argindex=1):
+        return 1 / sympy.cosh(self.args[0]) ** 2
+
+
+def _jacobian_entries(c: Cell) -> list:
+    """The step's Jacobian, entry by entry (rows of expressions in the state), no slope of tanh a difference."""
+    syms, new = states(c), step_map(c)
+    return [[sympy.diff(e.replace(sympy.tanh, _Tanh), s).replace(_Tanh, sympy.tanh) for s in syms] for e in new]
+
+
+def _start(c: Cell) -> list:
+    return [c.h0, c.c0] if c.cell == "lstm" else [c.h0]
+
+
 def _compiled(c: Cell):
     """(step, jacobian, copying gate): mpmath closures of the state (a list)."""
     syms, new = states(c), step_map(c)
     maps = [compile_numeric(e, syms) for e in new]
-    parts = [[compile_numeric(sympy.diff(e, s), syms) for s in syms] for e in new]
+    parts = [[(compile_numeric(d, syms), d) for d in row] for row in _jacobian_entries(c)]
     gate = compile_numeric(gates(c, H_PREV)["f" if c.cell == "lstm" else "z"], syms)
 
     def advance(state):
         return [f(*state) for f in maps]
 
-    def jacobian(state):
+    def jacobian(state):                  # (an entry below 10^-30 from a difference computed again: refined_at)
         with mpmath.workdps(DIGITS):
-            return mpmath.matrix([[d(*state) for d in row] for row in parts])
+            return mpmath.matrix([[refined_at(e, syms, state, d(*state), "cell") for d, e in row] for row in parts])
     return advance, jacobian, lambda state: gate(*state)
+
+
+def _run_at(c: Cell, start: list):
+    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): dynamics.checked_run's runs
+    (a chaotic cell loses digits at every step)."""
+    syms, new = states(c), step_map(c)
+
+    def at(n: int, settle_after: int, digits: int, _) -> tuple:
+        prec = mpmath.libmp.dps_to_prec(digits)
+        with mpmath.workprec(prec):
+            maps = [compile_at(e, syms, prec) for e in new]
+            return run(lambda state: [f(*state) for f in maps], [value_at(v, digits) for v in start], n, settle_after,
+                       largest, digits), []
+    return at
 
 
 def _settle(advance, jacobian, traj: list):
@@ -129,9 +175,11 @@ def _products(c: Cell, jacobian, gate, traj: list) -> tuple:
 def analyse(c: Cell) -> CellStability:
     """Follow the state from (h<0>, c<0>): where it settles, the spectral radius there, the evidence at T."""
     advance, jacobian, gate = _compiled(c)
-    start = [c.h0, c.c0] if c.cell == "lstm" else [c.h0]
+    start = _start(c)
     steps, settle_after = iterates(c.T)
-    traj = run(advance, [evaluate(v) for v in start], steps, settle_after, lambda s: max(abs(v) for v in s))
+    traj = run(advance, [evaluate(v) for v in start], steps, settle_after, largest)
+    traj = checked_run(traj, _run_at(c, start), steps, settle_after, 0,
+                       lambda k: orbits.run_states(_orbit_maps(c)[0], start, k))[0]
     star = _settle(advance, jacobian, traj)
     if star is not None:
         with mpmath.workdps(DIGITS):
@@ -164,7 +212,8 @@ def stability(c: Cell) -> Solution:
     s = analyse(c)
     m = dict(cell_meanings(c))
     steps = [_iterate_step(c, s, m), _jacobian_step(c)]
-    steps += _fixed_point_steps(c, s, m) if s.star is not None else [_growth_step(s, m)]
+    rho = orbits.along(_orbit_maps(c)[0], _start(c), "growth", *orbits.later_half(len(s.traj)))
+    steps += _fixed_point_steps(c, s, m) if s.star is not None else [_growth_step(s, m, rho)]
     steps += _evidence_steps(c, s, m)
     lstm = c.cell == "lstm"
     fixed = None if s.star is None else [number(v) for v in s.star] if lstm else number(s.star[0])
@@ -242,10 +291,11 @@ def _fixed_point_steps(c: Cell, s: CellStability, m: dict) -> list:
                  chain(J_STAR, "approx", J), chain(RHO, "approx", shown(s.factor), *tail))]
 
 
-def _growth_step(s, m: dict):
+def _growth_step(s, m: dict, rho=None):
     """The growth rate standing in for the spectral radius when the state does not settle (one unit or
-    several: any analysis with ``factor``, ``rel`` and ``traj``)."""
-    m[RHO] = s.factor
+    several: any analysis with ``factor``, ``rel`` and ``traj``); ``rho``: what the checker takes it to mean, when
+    not the number (an orbits node)."""
+    m[RHO] = s.factor if rho is None else rho
     tail = [] if s.rel == "=" else [s.rel, 1]
     return step(say(f"The iterates do not settle (after {len(s.traj) - 1} steps), so the growth rate per step of"
                     " the product of Jacobians along the trajectory stands in for the spectral radius:"),
@@ -258,7 +308,9 @@ def _evidence_steps(c: Cell, s: CellStability, m: dict) -> list:
         return []
     lstm = c.cell == "lstm"
     grad, prod, gate = (GRAD_C, PROD_F, GATE["f"]) if lstm else (GRAD_H, PROD_Z, GATE["z"])
-    m.update({grad: s.evidence, prod: s.copying})
+    full, copying = _orbit_maps(c)
+    m.update({grad: orbits.entry(full, _start(c), c.T, int(lstm)), prod: orbits.along(copying, _start(c), "product",
+                                                                                       0, c.T)})
     full = say("As evidence, along the actual trajectory with ", let(T_LONG, c.T), ", the ",
                "cell-state entry of the product of the T Jacobians (every path through h included)" if lstm else
                "product of the T one-step derivatives", ":")

@@ -25,7 +25,7 @@ import sympy
 from sympy import Eq, Float, HadamardProduct, ImmutableMatrix
 
 from ...fields import FieldError, to_number as to_rational
-from ...numeric import evaluate, json_number, to_sympy
+from ...numeric import evaluate, json_number, to_sympy, value_at
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
@@ -136,22 +136,23 @@ def configure(values: dict, cell: str, own: list) -> GatedUnits:
 
 # --- the step at 50 digits ----------------------------------------------------------------------
 
-def _mp(M: ImmutableMatrix):
-    return mpmath.matrix([[evaluate(v) for v in M.row(i)] for i in range(M.rows)])
+def _mp(M: ImmutableMatrix, digits: int = DIGITS):
+    return mpmath.matrix([[value_at(v, digits) for v in M.row(i)] for i in range(M.rows)])
 
 
 class Step:
-    """The cell's step and its Jacobian at 50 digits; a state is a list ([h..., c...] for the LSTM)."""
+    """The cell's step and its Jacobian at 50 digits (or ``digits``); a state is a list ([h..., c...] for the
+    LSTM)."""
 
-    def __init__(self, c: GatedUnits):
-        self.c, self.n = c, c.n
-        with mpmath.workdps(DIGITS):
-            self.U = {g: _mp(c.u(g)) for g in GATES[c.cell]}
-            self.k = {g: [evaluate(v) for v in c.k(g)] for g in GATES[c.cell]}
+    def __init__(self, c: GatedUnits, digits: int = DIGITS):
+        self.c, self.n, self.digits = c, c.n, digits
+        with mpmath.workdps(digits):
+            self.U = {g: _mp(c.u(g), digits) for g in GATES[c.cell]}
+            self.k = {g: [value_at(v, digits) for v in c.k(g)] for g in GATES[c.cell]}
 
     def gates(self, h: list) -> dict:
         """Each gate's vector at the previous hidden state h (the GRU's U_n h under "u")."""
-        with mpmath.workdps(DIGITS):
+        with mpmath.workdps(self.digits):
             sig = (lambda v: 1 / (1 + mpmath.exp(-v)))
             pre = {g: [mpmath.fsum(self.U[g][i, j] * h[j] for j in range(self.n)) for i in range(self.n)]
                    for g in self.U}
@@ -159,16 +160,26 @@ class Step:
             for g, p in pre.items():
                 if g == "n":
                     continue
-                v = [p[i] + self.k[g][i] for i in range(self.n)]
+                v = out["v" + g] = [p[i] + self.k[g][i] for i in range(self.n)]
                 out[g] = [mpmath.tanh(e) if g == "g" else sig(e) for e in v]
             if "n" in pre:
                 out["u"] = pre["n"]
-                out["n"] = [mpmath.tanh(self.k["n"][i] + out["r"][i] * pre["n"][i]) for i in range(self.n)]
+                out["vn"] = [self.k["n"][i] + out["r"][i] * pre["n"][i] for i in range(self.n)]
+                out["n"] = [mpmath.tanh(v) for v in out["vn"]]
             return out
+
+    @staticmethod
+    def slopes(G: dict) -> dict:
+        """Each gate's slope at its pre-activation v, without a difference that cancels where it saturates:
+        sigma(v) sigma(-v) for sigma'(v) = sigma (1 - sigma), sech^2(v) for tanh'(v) = 1 - tanh^2 (1 - tanh^2(300)
+        is 0 at 50 digits, sech^2(300) is 10^-260)."""
+        sig = (lambda v: 1 / (1 + mpmath.exp(v)))                    # sigma(-v)
+        return {g: [G[g][i] * sig(v) if g in "fiorz" else mpmath.sech(v) ** 2 for i, v in enumerate(G["v" + g])]
+                for g in ("f", "i", "g", "o", "r", "z", "n") if "v" + g in G}
 
     def advance(self, state: list) -> list:
         n = self.n
-        with mpmath.workdps(DIGITS):
+        with mpmath.workdps(self.digits):
             h = state[:n]
             G = self.gates(h)
             if self.c.cell == "gru":
@@ -178,34 +189,35 @@ class Step:
 
     def dc_dh(self, G: dict, c_prev: list):
         """LSTM: dc<t>/dh<t-1> (h<t-1> moves every gate)."""
-        n, U = self.n, self.U
-        f, i_, g = G["f"], G["i"], G["g"]
-        return mpmath.matrix([[c_prev[a] * f[a] * (1 - f[a]) * U["f"][a, b] + g[a] * i_[a] * (1 - i_[a]) * U["i"][a, b]
-                               + i_[a] * (1 - g[a] ** 2) * U["g"][a, b] for b in range(n)] for a in range(n)])
+        n, U, d = self.n, self.U, self.slopes(G)
+        i_, g = G["i"], G["g"]
+        return mpmath.matrix([[c_prev[a] * d["f"][a] * U["f"][a, b] + g[a] * d["i"][a] * U["i"][a, b]
+                               + i_[a] * d["g"][a] * U["g"][a, b] for b in range(n)] for a in range(n)])
 
     def jacobian(self, state: list):
         """The step's Jacobian: d(h<t>, c<t>)/d(h<t-1>, c<t-1>) (LSTM) or dh<t>/dh<t-1> (GRU)."""
         n, U = self.n, self.U
-        with mpmath.workdps(DIGITS):
+        with mpmath.workdps(self.digits):
             h = state[:n]
             G = self.gates(h)
+            d = self.slopes(G)
             if self.c.cell == "gru":
                 r, z, nn, u = G["r"], G["z"], G["n"], G["u"]
-                return mpmath.matrix([[(z[a] if a == b else 0) + (h[a] - nn[a]) * z[a] * (1 - z[a]) * U["z"][a, b]
-                                       + (1 - z[a]) * (1 - nn[a] ** 2) * (r[a] * U["n"][a, b]
-                                                                         + u[a] * r[a] * (1 - r[a]) * U["r"][a, b])
+                keep = [d["z"][a] / z[a] for a in range(n)]          # 1 - z, as sigma(-v_z): no difference
+                return mpmath.matrix([[(z[a] if a == b else 0) + (h[a] - nn[a]) * d["z"][a] * U["z"][a, b]
+                                       + keep[a] * d["n"][a] * (r[a] * U["n"][a, b] + u[a] * d["r"][a] * U["r"][a, b])
                                        for b in range(n)] for a in range(n)])
             c_prev = state[n:]
             f, o = G["f"], G["o"]
             c = [f[a] * c_prev[a] + G["i"][a] * G["g"][a] for a in range(n)]
-            th = [mpmath.tanh(v) for v in c]
+            th, sech2 = [mpmath.tanh(v) for v in c], [mpmath.sech(v) ** 2 for v in c]
             D = self.dc_dh(G, c_prev)
             J = mpmath.zeros(2 * n, 2 * n)
             for a in range(n):
                 for b in range(n):
-                    J[a, b] = th[a] * o[a] * (1 - o[a]) * U["o"][a, b] + o[a] * (1 - th[a] ** 2) * D[a, b]
+                    J[a, b] = th[a] * d["o"][a] * U["o"][a, b] + o[a] * sech2[a] * D[a, b]
                     J[n + a, b] = D[a, b]
-                J[a, n + a] = o[a] * (1 - th[a] ** 2) * f[a]
+                J[a, n + a] = o[a] * sech2[a] * f[a]
                 J[n + a, n + a] = f[a]
             return J
 

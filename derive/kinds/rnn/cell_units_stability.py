@@ -16,10 +16,10 @@ import mpmath
 import sympy
 from sympy import Float, MatMul
 
-from ...numeric import evaluate, shown, to_sympy
+from ...numeric import evaluate, shown, to_sympy, value_at
 from ...precision import DIGITS
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import VERDICTS, compare_one, growth, iterates, radius, run
+from ..dynamics import VERDICTS, checked_run, compare_one, growth, iterates, largest, radius, run
 from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
 from . import figures
@@ -92,12 +92,21 @@ def _products(c: GatedUnits, S: Step, traj: list) -> tuple:
         return evidence, to_sympy(max(copying)), tuple(figures.block_norms(blocks[:-1], evidence)), tuple(path)
 
 
+def _run_at(c: GatedUnits, start: list):
+    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): dynamics.checked_run's runs
+    (a chaotic cell loses digits at every step)."""
+    def at(n: int, settle_after: int, digits: int, _) -> tuple:
+        return run(Step(c, digits).advance, [value_at(v, digits) for v in start], n, settle_after, largest, digits), []
+    return at
+
+
 def analyse(c: GatedUnits) -> UnitsStability:
     """Follow the state from the start: where it settles, the spectral radius there, the evidence at T."""
     S = Step(c)
-    start = [evaluate(v) for v in (*c.h0, *c.c0)] if c.cell == "lstm" else [evaluate(v) for v in c.h0]
+    start = [*c.h0, *c.c0] if c.cell == "lstm" else list(c.h0)
     steps, settle_after = iterates(c.T)
-    traj = run(S.advance, start, steps, settle_after, lambda s: max(abs(v) for v in s))
+    traj = run(S.advance, [evaluate(v) for v in start], steps, settle_after, largest)
+    traj = checked_run(traj, _run_at(c, start), steps, settle_after, 0)[0]
     star = _settle(S.advance, S.jacobian, traj)
     J_star = None
     if star is not None:

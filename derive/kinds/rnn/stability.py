@@ -26,6 +26,7 @@ from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
 from . import figures
 from .values import number, overflow
+from .. import orbits
 
 SHOWN_ITERATES = 5
 GRID_DIGITS = 15          # a slope scanned on a grid needs no more; the maximum is then refined at DIGITS
@@ -79,6 +80,21 @@ class Stability:
     longer: sympy.Expr | None       # the same further along, when it shows a slow decay
     verdict: str                    # a key of VERDICT_TEXT
     perturbed: tuple[Outcome, ...]  # a stationary start on an unstable fixed point, nudged either way
+    a0: sympy.Expr = sympy.Integer(0)   # the spec's a<0>, where the checker's own runs start (orbits)
+
+    def state(self, k: int) -> orbits.Orbit:
+        """a<k> as the checker computes it again (from a<0>, at each precision it evaluates it at)."""
+        return orbits.state(_maps(self.rec), self.a0, k)
+
+    def along(self, what: str, lo: int, hi: int) -> orbits.Orbit:
+        """The product ("product") or geometric mean ("mean") of the factors at a<lo> ... a<hi-1>, as the checker
+        computes it again."""
+        return orbits.along(_maps(self.rec), self.a0, what, lo, hi)
+
+
+def _maps(rec: Recurrence) -> tuple:
+    """The recurrence as the checker's own runs take it (orbits)."""
+    return rec.orbit_maps
 
 
 def _fixed_point(c: Config, rec: Recurrence, traj: list):
@@ -236,7 +252,7 @@ def analyse(c: Config) -> Stability:
         kink_at_star=star is not None and any(is_zero(c.W_a * star + constant(c) - k) for k in kinks(dphi)),
         bound=_bound(c, dphi), evidence=evidence, longer=longer,
         verdict=_verdict(rel_one, star, cycle, evidence, longer, factor),
-        perturbed=_perturbed(rec, star) if stationary and rel_one == ">" else ())
+        perturbed=_perturbed(rec, star) if stationary and rel_one == ">" else (), a0=c.a0)
 
 
 # --- narration ----------------------------------------------------------------------------
@@ -282,7 +298,7 @@ def stability(c: Config) -> Solution:
     steps = [step(say("With the given values the recurrence is"),
                   chain(A_T, PHI(z_general()), c.phi.subs(Z, c.W_a * A_PREV + constant(c)))),
              step(say("Iterate from ", Eq(A_0, c.a0, evaluate=False), "."),
-                  *_iterate_lines(c, list(s.traj), meanings, 1 if s.stationary else None))]
+                  *_iterate_lines(c, s, meanings, 1 if s.stationary else None))]
     if s.star is not None:
         steps += _at_fixed_point(c, s, meanings)
     elif s.cycle is not None:
@@ -318,13 +334,13 @@ def _factor_shown(s: Stability) -> list:
     return ["approx", sympy.Integer(1) if s.drifting else shown(s.factor)]
 
 
-def _iterate_lines(c: Config, traj: list, meanings: dict, count: int | None):
+def _iterate_lines(c: Config, s: Stability, meanings: dict, count: int | None):
     """a<0> = ..., a<k> = phi(W_a a<k-1> + c) = value, for the first few k (exact where the value is simple; a
     last state that overflowed is not shown: the drifting step says so)."""
-    lines, exact = [chain(A_0, c.a0)], c.a0
+    lines, exact, traj = [chain(A_0, c.a0)], c.a0, s.traj
     computed = len(traj) - (2 if traj[-1].is_infinite else 1)
     for k in range(1, min(count or SHOWN_ITERATES, computed) + 1):
-        meanings[iterate(k)] = traj[k]
+        meanings[iterate(k)] = s.state(k)
         prev = A_0 if k == 1 else iterate(k - 1)
         if exact is not None:                      # exact while the iterates stay rational: tanh(0) = 0
             exact = exact_at(c.phi, c.W_a * exact + constant(c))
@@ -381,7 +397,8 @@ def _drifting(s: Stability, meanings: dict):
     last = len(s.traj) - 1
     if s.traj[-1].is_infinite:
         return _overflowing(s, meanings)
-    meanings.update({FACTOR: s.factor, iterate(last): s.traj[-1]})
+    meanings.update({FACTOR: s.along("mean", *orbits.later_half(len(s.traj))),
+                     iterate(last): s.state(last)})
     return step(say(f"The iterates do not settle at a fixed point or a short cycle (after {last}"
                     " steps ", chain(iterate(last), "approx", Float(s.traj[-1], 6)),
                     "), so the per-step factor ", FACTOR, " is the geometric mean of ",
@@ -396,13 +413,13 @@ def _overflowing(s: Stability, meanings: dict):
     last = len(s.traj) - 1
     before = A_0 if last == 1 else iterate(last - 1)
     if last > 1:                                     # (a<0> means what the spec gives)
-        meanings[before] = s.traj[-2]
+        meanings[before] = s.state(last - 1)
     text = say("The iterates do not settle at a fixed point or a short cycle: from ",
                chain(before, "approx", Float(s.traj[-2], 6))) + overflow(iterate(last), bool(s.traj[-1] > 0))
     if s.factor.is_infinite:
         return step(text + say(" The factors ", Abs(DA_DAPREV), " along the way overflow as well, so each step back"
                                " in time multiplies the gradient by far more than 1."))
-    meanings[FACTOR] = s.factor
+    meanings[FACTOR] = s.along("mean", *orbits.later_half(len(s.traj)))
     return step(text + say(" The per-step factor ", FACTOR, " is the geometric mean of ", Abs(DA_DAPREV),
                            " along the trajectory before it:"),
                 chain(FACTOR, *_factor_shown(s), *([] if s.drifting else [s.rel_one, 1])))
@@ -452,7 +469,7 @@ def _evidence(s: Stability, meanings: dict, T: int) -> list:
     if s.evidence is None:
         return [step(say(f"The state passes 1e300 after {len(s.traj) - 1} steps, so no finite gradient exists at ",
                          let(T_LONG, T), ": it explodes with the state."))]
-    meanings[DA_T_DA_0] = s.evidence
+    meanings[DA_T_DA_0] = s.along("product", 0, T)
     value = ["approx", Float(s.evidence, 4)]
     if s.stationary and s.factor.is_Integer:
         power = sympy.Pow(s.factor, T, evaluate=False)
@@ -463,7 +480,7 @@ def _evidence(s: Stability, meanings: dict, T: int) -> list:
                       let(T_LONG, T), ":"), chain(Abs(DA_T_DA_0), *value))]
     if s.verdict == "slowly-vanishing":
         later = gradient_at(len(s.traj) - 1)
-        meanings[later] = s.longer
+        meanings[later] = s.along("product", 0, len(s.traj) - 1)
         steps.append(step(say("The factor is exactly 1 only at the fixed point itself, which the state never"
                               " reaches: on the way every factor is below 1, so the product still decays, like a"
                               " power of T rather than geometrically. Further along the trajectory:"),

@@ -26,6 +26,7 @@ from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, D
                        slopes, weights)
 from . import figures
 from .values import number, overflow
+from .. import orbits
 
 SHOWN_ITERATES = 3
 
@@ -274,6 +275,16 @@ def _sigma_max(M: ImmutableMatrix) -> sympy.Expr:
 
 # --- stability: narration -----------------------------------------------------------------
 
+def _maps(u: Units) -> tuple:
+    """The recurrence as the checker's own runs take it (orbits)."""
+    return VectorRecurrence(u.phi, slope(u.phi)[0], u.W_a, u.c).orbit_maps
+
+
+def _state(u: Units, k: int) -> ImmutableMatrix:
+    """a<k> as the checker computes it again (from a<0>, at each precision it evaluates it at)."""
+    return ImmutableMatrix([orbits.state(_maps(u), u.a0, k, i) for i in range(u.n)])
+
+
 VERDICT_TEXT = {
     "vanishing": "Vanishing gradients: the spectral radius is below 1, so products of the Jacobian shrink"
                  " geometrically with the sequence length.",
@@ -289,9 +300,9 @@ def _stability(u: Units, dphi) -> Solution:
     s = analyse(u, dphi)
     meanings = {A_0: u.a0}
     steps = [_iterates(u, s, meanings)]
-    steps += _at_fixed_point(u, s, meanings) if s.star is not None else [_growth(s, meanings)]
+    steps += _at_fixed_point(u, s, meanings) if s.star is not None else [_growth(u, s, meanings)]
     bound_steps, notes = _bound(s, meanings)
-    steps += bound_steps + _evidence(s, meanings, u.T)
+    steps += bound_steps + _evidence(u, s, meanings)
     value = {"verdict": s.verdict, "fixed_point": [number(v) for v in s.star] if s.star is not None else None,
              "factor": number(s.factor), "sigma_max": number(s.sigma), "gradient_T": number(s.evidence),
              "T": u.T}
@@ -312,7 +323,7 @@ def _iterates(u: Units, s: Stability, meanings: dict):
         return step(say("One step from ", Eq(A_0, u.a0, evaluate=False), ":"), chain(iterate(1), s.first, u.a0))
     shown_ks = range(1, min(SHOWN_ITERATES + 1, len(s.traj) - escaped(s.traj)))
     for k in shown_ks:
-        meanings[iterate(k)] = ImmutableMatrix([to_sympy(v) for v in s.traj[k]])
+        meanings[iterate(k)] = _state(u, k)
     return step(say("Iterate from ", Eq(A_0, u.a0, evaluate=False), ":"),
                 *[chain(iterate(k), "approx", ImmutableMatrix([Float(to_sympy(v), 6) for v in s.traj[k]]))
                   for k in shown_ks])
@@ -333,28 +344,28 @@ def _at_fixed_point(u: Units, s: Stability, meanings: dict) -> list:
                  chain(DA_DAPREV, *J), chain(RHO, *versus_one(s.factor, s.exact)))]
 
 
-def _growth(s: Stability, meanings: dict):
+def _growth(u: Units, s: Stability, meanings: dict):
     """No fixed point: the growth rate of the product of Jacobians stands in for the spectral radius."""
     if escaped(s.traj):
-        return _overflowing(s, meanings)
-    meanings[RHO] = s.factor
+        return _overflowing(u, s, meanings)
+    meanings[RHO] = orbits.along(_maps(u), u.a0, "growth", *orbits.later_half(len(s.traj)))
     return step(say(f"The iterates do not settle (after {len(s.traj) - 1} steps), so the growth rate per"
                     " step of the product of Jacobians along the trajectory stands in for the spectral"
                     " radius:"), chain(RHO, *versus_one(s.factor, False)))
 
 
-def _overflowing(s: Stability, meanings: dict):
+def _overflowing(u: Units, s: Stability, meanings: dict):
     """No fixed point, and the state overflows: the growth rate along the way, or in words where it overflows too."""
     last = len(s.traj) - 1
     before = A_0 if last == 1 else iterate(last - 1)
     if last > 1:                                     # (a<0> means what the spec gives)
-        meanings[before] = ImmutableMatrix([to_sympy(v) for v in s.traj[-2]])
+        meanings[before] = _state(u, last - 1)
     text = say("The iterates do not settle: from ", chain(before, "approx", ImmutableMatrix(
         [Float(to_sympy(v), 6) for v in s.traj[-2]]))) + overflow(iterate(last), None)
     if s.factor.is_infinite:
         return step(text + say(" The Jacobians along the way overflow as well, so each step back in time multiplies"
                                " the gradient by far more than 1."))
-    meanings[RHO] = s.factor
+    meanings[RHO] = orbits.along(_maps(u), u.a0, "growth", *orbits.later_half(len(s.traj)))
     return step(text + say(" The growth rate per step of the product of Jacobians before it stands in for the"
                            " spectral radius:"), chain(RHO, *versus_one(s.factor, False)))
 
@@ -379,10 +390,11 @@ def _bound(s: Stability, meanings: dict) -> tuple[list, list]:
     return steps, notes
 
 
-def _evidence(s: Stability, meanings: dict, T: int) -> list:
+def _evidence(u: Units, s: Stability, meanings: dict) -> list:
     if s.evidence is None:
         return []
-    meanings[NORM_T] = s.evidence
+    T = u.T
+    meanings[NORM_T] = orbits.along(_maps(u), u.a0, "norm", 0, T)
     return [step(say(f"As evidence, the size (largest singular value) of the product of the {T}"
                      " Jacobians along the actual trajectory:"), chain(NORM_T, "approx", Float(s.evidence, 4)))]
 
