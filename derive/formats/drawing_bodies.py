@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from .drawing_circuit import circuit
+from .drawing_circuit import circuit, laid_out
 from .drawing import (CHAR, LINE, ROLES, SERIES, WEIGHTS, Dot, Drawing, Path, Rect, Text, decade, extent, finish,
                       log_ticks, nice_ticks, number_tick, padded, text_width)
 
@@ -379,15 +379,36 @@ def _box_text(lines, cx: float, base: float, upright: bool) -> list:
 def layout(body, box: tuple[float, float], labels) -> Drawing:
     """A body laid out to fit a box (width, height) in cm; ``labels`` measures a label (derive.formats.labels)."""
     kind = type(body).__name__
-    draw = {"Plot": plot, "Grid": grid, "Boxes": boxes, "Circuit": circuit}[kind]
+    if kind == "Circuit":
+        return _circuit_in(body, box, labels)
+    draw = {"Plot": plot, "Grid": grid, "Boxes": boxes}[kind]
     drawn, room = draw(body, box, labels), box
     for _ in range(3):                        # too large: laid out again in less room (its labels keep their size)
         over = max(drawn.width / box[0], drawn.height / box[1])
-        if over <= 1 + 1e-9 or kind == "Circuit":
+        if over <= 1 + 1e-9:
             return drawn
         room = (room[0] / over, room[1] / over)
         drawn = draw(body, room, labels)
     return fit(drawn, box)
+
+
+CLOSER = (0.0, -0.5, -1.0, -1.5, -2.5, 0.5, 1.0)       # heights tried for a circuit, cm from its box's
+
+
+def _circuit_in(body, box: tuple[float, float], labels) -> Drawing:
+    """A circuit within the box's height where it can be: laid out for the box's height, then with its rows
+    closer (its labels' keys and their table under it count in its height), the first that fits with every key in
+    a place of its own; failing that, the lowest with every key placed (a little taller than the box, which a
+    slide's figure shrinks to take), or the circuit spread as its labels want. Never shrunk as a picture: a label
+    shrunk with the geometry would meet its neighbours."""
+    tries = []
+    for dh in CLOSER:
+        drawn, stranded = laid_out(body, (box[0], box[1] + dh), labels)
+        if stranded == 0 and drawn.height <= box[1] + 0.05:
+            return drawn
+        tries.append((stranded, drawn.height, drawn))
+    stranded, _, drawn = min(tries, key=lambda t: t[:2])
+    return drawn if stranded == 0 else circuit(body, (box[0], 2 * box[1]), labels)
 
 
 def fit(d: Drawing, box: tuple[float, float]) -> Drawing:

@@ -76,6 +76,7 @@ class Board:
     def __init__(self, width: float, height: float, nodes: list, wires: list[Wire]):
         self.width, self.height, self.nodes, self.wires, self.labels = width, height, nodes, wires, []
         self.loose = 0                   # whether the last place taken meets another wire (or is nearer another)
+        self.stranded = 0                # keys drawn where they may meet something: no place of their own
 
     def free(self, box, own: Wire, strict: bool) -> bool:
         """Whether a box is inside the figure and meets no node and no label; ``strict``: and no other wire, and
@@ -193,18 +194,25 @@ def _columns(body, sizes, labels, width: float) -> tuple[list[float], list[float
 
 
 def _row_step(body, sizes, labels, height: float) -> float:
-    """The distance between rows: room for a wire's labels above and below it, within the figure's height."""
+    """The distance between rows: room for a wire's labels above and below it, within the figure's height (the
+    rows never closer than their nodes and a little room between)."""
     rows = max([float(n.row) for n in body.nodes] + [0]) + 1
     node_h = max([h for _, h in sizes.values()] + [0.5])
     above = max([_label_size(e.above, labels)[1] for e in body.edges] + [0.0])
     below = max([_label_size(e.below, labels)[1] for e in body.edges] + [0.0])
     want = max(node_h + 0.4, above + below + 2 * GAP + MARGIN + 0.1, 1.8 if above + below > 0 else 0.0)
-    return max(node_h + 0.4, min(max(want, (height - 0.6) / rows), 2.6))
+    return max(node_h + 0.4, min(max(want, (height - 0.6) / rows), 2.6, (height - 0.2) / rows))
 
 
 def circuit(body, box, labels) -> Drawing:
     """Nodes in columns by depth, each box as wide as its own label; each wire's value above it and its gradient
     below it, placed where nothing else is (see the module's doc)."""
+    return laid_out(body, box, labels)[0]
+
+
+def laid_out(body, box, labels) -> tuple[Drawing, int]:
+    """The circuit (``circuit``), and how many of its keys found no place of their own (0 when none may meet
+    anything)."""
     W, H = box
     sizes = _node_sizes(body, labels)
     col_w, gaps = _columns(body, sizes, labels, W)
@@ -230,7 +238,7 @@ def circuit(body, box, labels) -> Drawing:
     texts, keyed = _labels(board, wires, labels)
     items, height = _trimmed(items + texts, node_boxes + board.labels, height)
     table, depth = _table(keyed, labels, width)
-    return _stacked(items, table, depth, width, height)
+    return _stacked(items, table, depth, width, height), board.stranded
 
 
 def _trimmed(items: list, boxes: list, height: float) -> tuple[list, float]:
@@ -258,9 +266,9 @@ def _labels(board: Board, wires: list[Wire], labels) -> tuple[list, list]:
     for order in (by_size, jobs, by_wire):
         trial = Board(board.width, board.height, board.nodes, board.wires)
         items, keyed, loose = _placed(trial, order, labels)
-        tries.append(((len(keyed), loose), items, keyed, trial))
+        tries.append(((trial.stranded, len(keyed), loose), items, keyed, trial))
     _, items, keyed, best = min(tries, key=lambda t: t[0])
-    board.labels = best.labels
+    board.labels, board.stranded = best.labels, best.stranded
     return items, keyed
 
 
@@ -270,8 +278,10 @@ def _placed(board: Board, jobs: list, labels) -> tuple[list, list, int]:
         got = place(board, w, lab, _label_size(lab, labels), side, colour)
         if got is None:
             key = f"({len(keyed) + 1})"
-            got = place(board, w, key, _label_size(key, labels), side, colour, loose=True) or \
-                [Text(*_midpoint(w), key, "south" if side > 0 else "north", colour, "tiny", halo=True)]
+            got = place(board, w, key, _label_size(key, labels), side, colour, loose=True)
+            if got is None:                  # stranded: not even its key has a place of its own
+                board.stranded += 1
+                got = [Text(*_midpoint(w), key, "south" if side > 0 else "north", colour, "tiny", halo=True)]
             keyed.append((key, lab, colour))
         loose += board.loose
         items += got
@@ -283,29 +293,27 @@ def _midpoint(w: Wire) -> tuple[float, float]:
 
 
 def _table(keyed: list, labels, width: float) -> tuple[list, float]:
-    """The labels that found no place on their wire, under the circuit: key, then the label, in as many columns
-    as the width holds; placed below y = 0, and the table's depth."""
+    """The labels that found no place on their wire, under the circuit: key, then the label, in order, as many to
+    a line as the width holds (each as wide as itself, a line as high as its highest); placed below y = 0, and the
+    table's depth."""
     if not keyed:
         return [], 0.0
-    entries = []
+    lines, x = [[]], 0.1
     for key, lab, colour in keyed:
         kw = labels.measure(key, "tiny")[0] + 0.15
         w, h, d = labels.measure(lab, "tiny")
-        entries.append((key, lab, colour, kw, kw + w + 0.4, h + d + 0.15))
-    per_col = max(e[4] for e in entries)
-    columns = max(1, min(len(entries), int((width - 0.2) // per_col)))
-    items, heights = [], []
-    for k, (key, lab, colour, kw, _, h) in enumerate(entries):
-        r, c = divmod(k, columns)
-        if r == len(heights):
-            heights.append(0.0)
-        heights[r] = max(heights[r], h)
-        items.append((r, c * per_col + 0.1, key, lab, colour, kw))
-    out, tops = [], [sum(heights[:r]) for r in range(len(heights))]
-    for r, x, key, lab, colour, kw in items:
-        y = round(-(tops[r] + heights[r] / 2) - 0.15, 3)
-        out += [Text(x, y, key, "west", colour, "tiny"), Text(x + kw, y, lab, "west", colour, "tiny")]
-    return out, sum(heights) + 0.3
+        if lines[-1] and x + kw + w > width - 0.1:
+            lines, x = lines + [[]], 0.1
+        lines[-1].append((x, key, lab, colour, kw, h + d + 0.15))
+        x += kw + w + 0.4
+    out, top = [], 0.0
+    for line in lines:
+        high = max(e[5] for e in line)
+        y = round(-(top + high / 2) - 0.15, 3)
+        out += [t for x, key, lab, colour, kw, _ in line
+                for t in (Text(x, y, key, "west", colour, "tiny"), Text(x + kw, y, lab, "west", colour, "tiny"))]
+        top += high
+    return out, top + 0.3
 
 
 def _stacked(items: list, table: list, depth: float, width: float, height: float) -> Drawing:
@@ -327,4 +335,4 @@ def labelled_boxes(d: Drawing, labels) -> list[tuple]:
     return [extent(t, labels) for t in d.items if isinstance(t, Text)]
 
 
-__all__ = ["circuit", "Board", "Wire", "place", "labelled_boxes", "MARGIN", "PAD"]
+__all__ = ["circuit", "laid_out", "Board", "Wire", "place", "labelled_boxes", "MARGIN", "PAD"]
