@@ -442,7 +442,7 @@ def _pickled(value, notation) -> bytes:
     pickler.dump(value)
     notation = pickler.notation
     pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
-        [(m, notation.matrix_latex(m)) for m in sorted(pickler.matrices)])
+        [(m, notation.matrix_written(m)) for m in sorted(pickler.matrices)])
     return buffer.getvalue()
 
 
@@ -453,7 +453,7 @@ class _Empty:
     def named(self, name):
         raise KeyError(name)
 
-    def matrix_latex(self, name):
+    def matrix_written(self, name):
         return None
 
 

@@ -1,52 +1,62 @@
 """A kind's notation: its symbols, matrices and functions with how each is written.
 
 The notation is keyed by the SymPy object itself, as SymPy's ``symbol_names`` printer setting is:
-a kind makes each symbol through its ``Notation`` (``N.symbol("a_star", "a^{*}", real=True)``) and the
-printers look the object up. The written form is LaTeX; the MathML printer reads the same LaTeX, so a
-symbol reads alike in every format. A name belongs to one symbol: making a second, different symbol
-with a name already taken (other assumptions, say) is an error, so two things never print alike.
+a kind makes each symbol through its ``Notation`` (``N.symbol("a_star", Sym("a", sup="*"), real=True)``)
+and the printers look the object up. The written form is structure (derive.written: a base, its scripts,
+an accent, an operator's name), which each printer (LaTeX, MathML, plain text, SVG) prints its own way,
+so a symbol reads alike in every format and none parses another's output. A name belongs to one symbol:
+making a second, different symbol with a name already taken (other assumptions, say) is an error, so two
+things never print alike.
+
+A style (the spec's ``notation``) rewrites the written forms: 'plain' drops the example index and writes
+the time step as a subscript, 'layer' writes W^{[1]} for W_1; a kind adds its own rule for a style with
+``restyle`` (the rnn kind writes h for its state a in the plain style).
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from typing import Iterator, Mapping
+from dataclasses import replace
+from typing import Callable, Iterator, Mapping
 
 import sympy
 from sympy.core.function import UndefinedFunction
 
+from .written import Part, Row, Sym, check, rewrite
+
 
 class Notation(Mapping):
-    """Symbols (and functions, and matrix symbols by name) with their LaTeX, keyed by the object."""
+    """Symbols (and functions, and matrix symbols by name) with how each is written, keyed by the object."""
 
     def __init__(self, *bases: "Notation"):
-        self._latex: dict = {}
-        self._matrices: dict[str, str] = {}
+        self._written: dict = {}
+        self._matrices: dict[str, Part] = {}
         self._by_name: dict[str, sympy.Basic] = {}
+        self._styles: dict[str, Callable] = {}
         for base in bases:
             self.include(base)
 
     # --- making symbols -------------------------------------------------------------------------
 
-    def symbol(self, name: str, latex: str | None = None, **assumptions) -> sympy.Symbol:
-        """The symbol called ``name`` (made once), written ``latex`` (default: SymPy's own way)."""
-        return self.add(sympy.Symbol(name, **assumptions), latex)
+    def symbol(self, name: str, written: Part | None = None, **assumptions) -> sympy.Symbol:
+        """The symbol called ``name`` (made once), written ``written`` (default: SymPy's own way)."""
+        return self.add(sympy.Symbol(name, **assumptions), written)
 
-    def function(self, name: str, latex: str | None = None) -> UndefinedFunction:
-        """An undefined function, applied as f(x); its head written ``latex``."""
-        return self.add(sympy.Function(name), latex)
+    def function(self, name: str, written: Part | None = None) -> UndefinedFunction:
+        """An undefined function, applied as f(x); its head written ``written`` (an Op, a Sym, ROOT)."""
+        return self.add(sympy.Function(name), written)
 
-    def matrix(self, name: str, rows: int, cols: int, latex: str | None = None) -> sympy.MatrixSymbol:
-        """A matrix symbol of any shape under one name, written ``latex``."""
-        if latex is not None:
+    def matrix(self, name: str, rows: int, cols: int, written: Part | None = None) -> sympy.MatrixSymbol:
+        """A matrix symbol of any shape under one name, written ``written``."""
+        if written is not None:
+            written = check_written(written)
             known = self._matrices.get(name)
-            if known is not None and known != latex:
-                raise ValueError(f"the matrix symbol {name!r} is written two ways: {known!r} and {latex!r}")
-            self._matrices[name] = latex
+            if known is not None and known != written:
+                raise ValueError(f"the matrix symbol {name!r} is written two ways: {known!r} and {written!r}")
+            self._matrices[name] = written
         return sympy.MatrixSymbol(name, rows, cols)
 
-    def add(self, obj, latex: str | None = None):
+    def add(self, obj, written: Part | None = None):
         """Register an object (a Symbol or an undefined function) under its name; returns it."""
         name = obj.name if hasattr(obj, "name") else obj.__name__
         known = self._by_name.get(name)
@@ -54,42 +64,59 @@ class Notation(Mapping):
             raise ValueError(f"two different symbols are named {name!r}: {known!r} {_assumed(known)} and "
                              f"{obj!r} {_assumed(obj)}")
         self._by_name[name] = obj
-        if latex is not None:
-            if self._latex.get(obj, latex) != latex:
-                raise ValueError(f"the symbol {name!r} is written two ways: {self._latex[obj]!r} and {latex!r}")
-            self._latex[obj] = latex
+        if written is not None:
+            written = check_written(written)
+            if self._written.get(obj, written) != written:
+                raise ValueError(f"the symbol {name!r} is written two ways: {self._written[obj]!r} and {written!r}")
+            self._written[obj] = written
         return obj
+
+    def restyle(self, style: str, rule: Callable[[Part], Part]) -> None:
+        """How this notation's symbols change in a style, beyond the style's own rule: ``rule`` is applied to
+        every part of a written form (the rnn kind's h for a in the plain style, say)."""
+        self._styles[style] = rule
 
     def include(self, other: "Notation") -> None:
         """Take over every symbol of another notation (a kind's shared pieces, say)."""
         for name, obj in other._by_name.items():
-            self.add(obj, other._latex.get(obj))
-        for name, latex in other._matrices.items():
-            self._matrices.setdefault(name, latex)
+            self.add(obj, other._written.get(obj))
+        for name, written in other._matrices.items():
+            self._matrices.setdefault(name, written)
+        for style, rule in other._styles.items():
+            self._styles.setdefault(style, rule)
 
     # --- reading ----------------------------------------------------------------------------------
 
-    def matrix_latex(self, name: str) -> str | None:
+    def matrix_written(self, name: str) -> Part | None:
         return self._matrices.get(name)
 
     def named(self, name: str):
         """The symbol or function registered under ``name`` (KeyError if none)."""
         return self._by_name[name]
 
-    def __getitem__(self, key) -> str:
-        return self._latex[key]
+    def style_rule(self, style: str) -> Callable[[Part], Part] | None:
+        return self._styles.get(style)
+
+    def __getitem__(self, key) -> Part:
+        return self._written[key]
 
     def __iter__(self) -> Iterator:
-        return iter(self._latex)
+        return iter(self._written)
 
     def __len__(self) -> int:
-        return len(self._latex)
+        return len(self._written)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __eq__(self, other) -> bool:
         return self is other
+
+
+def check_written(value) -> Part:
+    """A written form as given, checked: structure, or plain characters (never LaTeX)."""
+    check(value)
+    return value
 
 
 def _assumed(obj) -> str:
@@ -99,25 +126,28 @@ def _assumed(obj) -> str:
 
 
 class Styled(Mapping):
-    """A notation seen through a style: each symbol's LaTeX rewritten (the course's a^{(i)<t>} as h_t, say).
-    It follows its notation as that grows (symbols made while deriving are styled too)."""
+    """A notation seen through a style: each symbol's written form rewritten (the course's a^{(i)⟨t⟩} as h_t,
+    say). It follows its notation as that grows (symbols made while deriving are styled too)."""
 
-    def __init__(self, base: Notation, rewrite):
-        self.base, self.rewrite = base, rewrite
+    def __init__(self, base: Notation, style: str):
+        self.base, self.style = base, style
+
+    def _styled(self, part: Part) -> Part:
+        return restyled(part, self.style, self.base.style_rule(self.style))
 
     def get(self, key, default=None):
-        latex = self.base.get(key)
-        return self.rewrite(latex) if latex is not None else default
+        written = self.base.get(key)
+        return self._styled(written) if written is not None else default
 
-    def matrix_latex(self, name: str) -> str | None:
-        latex = self.base.matrix_latex(name)
-        return self.rewrite(latex) if latex is not None else None
+    def matrix_written(self, name: str) -> Part | None:
+        written = self.base.matrix_written(name)
+        return self._styled(written) if written is not None else None
 
     def named(self, name: str):
         return self.base.named(name)
 
-    def __getitem__(self, key) -> str:
-        return self.rewrite(self.base[key])
+    def __getitem__(self, key) -> Part:
+        return self._styled(self.base[key])
 
     def __iter__(self) -> Iterator:
         return iter(self.base)
@@ -126,50 +156,49 @@ class Styled(Mapping):
         return len(self.base)
 
     def __hash__(self) -> int:
-        return hash((id(self.base), self.rewrite))
+        return hash((id(self.base), self.style))
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Styled) and other.base is self.base and other.rewrite == self.rewrite
+        return isinstance(other, Styled) and other.base is self.base and other.style == self.style
 
 
-_PLAIN = [
-    (re.compile(r"a_([ij])\^\{\(i\)\\langle (.+?)\\rangle\}"), r"h_{\1,\2}"),   # a_i^{(i)<t>} -> h_{i,t}
-    (re.compile(r"a\^\{\(i\)\\langle (.+?)\\rangle\}"), r"h_{\1}"),                # a^{(i)<t>} -> h_t
-    (re.compile(r"([xz])\^\{\(i\)\\langle (.+?)\\rangle\}"), r"\1_{\2}"),          # x^{(i)<t>} -> x_t
-    (re.compile(r"a\^\{\*\}"), "h^{*}"), (re.compile(r"\\bar\{a\}"), r"\\bar{h}"),
-    (re.compile(r"W_a\^\{\[1\]\}"), "W"), (re.compile(r"W_x\^\{\[1\]\}"), "U"),
-    (re.compile(r"b\^\{\[1\]\}"), "b"),
-    (re.compile(r"\^\{\(i\)\}"), ""),                                                  # x_3^{(i)} -> x_3
-]
+def _plain(part: Part) -> Part:
+    """The textbook's plain notation for the course's: no example index (x_3 for x_3^{(i)}), the time step
+    as a subscript (x_t for x^{(i)⟨t⟩}, h_{i,t} for a_i^{(i)⟨t⟩})."""
+    if not isinstance(part, Sym) or (part.example is None and part.time is None):
+        return part
+    sub = part.sub
+    if part.time is not None:
+        sub = part.time if sub is None else Row(sub, ",", part.time)
+    return replace(part, sub=sub, example=None, time=None)
 
 
-@functools.lru_cache(maxsize=None)
-def plain(latex: str) -> str:
-    """The textbook's plain notation for the course's: h_t for a^{(i)<t>}, x_t, z_t, W, U and b for W_a^{[1]},
-    W_x^{[1]} and b^{[1]}, x_3 for x_3^{(i)} (no example index)."""
-    for pattern, repl in _PLAIN:
-        latex = pattern.sub(repl, latex)
-    return latex
+def _layer(part: Part) -> Part:
+    """Layer superscripts, as deep-learning courses write them: W^{[1]} for W_1 (a single Latin letter with a
+    number for its only script; not Adam's β₁, not an entry such as the graph kind's {z}_{1})."""
+    if (isinstance(part, Sym) and isinstance(part.base, str) and len(part.base) == 1 and part.base.isascii()
+            and part.base.isalpha() and isinstance(part.sub, str) and part.sub.isdigit()
+            and part.superscript() is None and not (part.accent or part.primes or part.grouped)):
+        return replace(part, sub=None, layer=part.sub, bare=False)
+    return part
 
 
-_LAYER = re.compile(r"(?<![\\{A-Za-z])([A-Za-z])_\{(\d+)\}")
+STYLES = {"course": None, "plain": _plain, "layer": _layer}
 
 
-@functools.lru_cache(maxsize=None)
-def layer(latex: str) -> str:
-    """Layer superscripts, as deep-learning courses write them: W_{1} -> W^{[1]} (a single letter with a numeric
-    subscript; an entry written {z}_{1} is left alone)."""
-    return _LAYER.sub(r"\1^{[\2]}", latex)
-
-
-STYLES = {"course": None, "plain": plain, "layer": layer}
+@functools.lru_cache(maxsize=1 << 14)
+def restyled(part: Part, style: str, rule: Callable | None = None) -> Part:
+    """A written form in a style: the notation's own rule for the style first, then the style's."""
+    if rule is not None:
+        part = rewrite(part, rule)
+    generic = STYLES[style]
+    return rewrite(part, generic) if generic is not None else part
 
 
 @functools.lru_cache(maxsize=None)
 def styled(notation: Notation, style: str):
     """A notation in a style ('course' is the notation itself)."""
-    rewrite = STYLES[style]
-    return notation if rewrite is None else Styled(notation, rewrite)
+    return notation if STYLES[style] is None else Styled(notation, style)
 
 
 EMPTY = Notation()
@@ -184,4 +213,4 @@ def merged(*notations: Mapping) -> Notation:
     return out
 
 
-__all__ = ["Notation", "Styled", "EMPTY", "merged", "styled", "plain", "STYLES"]
+__all__ = ["Notation", "Styled", "EMPTY", "merged", "styled", "restyled", "STYLES"]

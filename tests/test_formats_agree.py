@@ -184,16 +184,21 @@ def symbols_of(doc):
     return {s.name for e in exprs for s in sympy.sympify(e).atoms(sympy.Symbol)}
 
 
-def test_the_html_knows_all_the_notation():
-    """Every symbol's LaTeX notation, in every kind, is read into MathML without an unknown command (which
-    would print as its bare name): add new commands to derive/formats/mathml.py."""
+def test_every_notation_is_structure():
+    """Every symbol's written form, in every kind, is structure (derive.written), never LaTeX in a string, and
+    prints in LaTeX and MathML (derive/formats/written_*)."""
+    from xml.dom.minidom import Document
+    from derive.formats import written_mathml, written_tex
     from derive.kinds import KINDS
-    sources = {}
+    from derive.written import check
+    forms = {}
     for kind in KINDS.kinds():
-        sources.update({str(k): kind.notation[k] for k in kind.notation})
-        sources.update({name: kind.notation.matrix_latex(name) for name in kind.notation._matrices})
-    assert len(sources) > 50
-    assert {name: mathml.unknown_commands(src) for name, src in sources.items() if mathml.unknown_commands(src)} == {}
+        forms.update({str(k): kind.notation[k] for k in kind.notation})
+        forms.update({name: kind.notation.matrix_written(name) for name in kind.notation._matrices})
+    assert len(forms) > 50
+    for name, form in forms.items():
+        check(form)
+        assert written_tex.tex(form) and written_mathml.element(Document(), form).toxml(), name
 
 
 def test_broad_set_in_every_format(broad, tmp_path):

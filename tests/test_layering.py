@@ -8,7 +8,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "derive"
 MATHS = sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "kinds").rglob("*.py")) + [
     "steps.py", "check.py", "numeric.py", "symbols.py", "mathparse.py", "fields.py", "spec.py", "document.py",
-    "notation.py", "display.py", "precision.py", "words.py", "sympy_fixes.py"]
+    "notation.py", "written.py", "display.py", "precision.py", "words.py", "sympy_fixes.py"]
 
 
 def _module_level(tree: ast.AST):

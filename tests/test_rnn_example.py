@@ -44,4 +44,4 @@ def test_analysis_of_a_slow_decay_and_a_cycle():
 def test_one_symbol_per_name_across_one_and_several_units():
     n = rnn.N
     assert n.named("W_a") is rnn.notation.W_A and n.named("a_1") == rnn.notation.iterate(1)
-    assert n.matrix_latex("W_a_matrix") == n[rnn.notation.W_A]
+    assert n.matrix_written("W_a_matrix") == n[rnn.notation.W_A]

@@ -31,9 +31,10 @@ LINE = 0.42          # a line of small text, cm
 
 @dataclass(frozen=True)
 class Tick:
-    """A tick's label: LaTeX and plain text (10^{-3} and 10⁻³)."""
+    """A tick's label: LaTeX, plain text and MathML (10^{-3}, 10⁻³ and <msup>...)."""
     tex: str
     plain: str
+    mathml: str
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,64 @@ def finish(items: list, width: float, height: float) -> Drawing:
     return Drawing(round(width, 3), round(height, 3), tuple(items), tuple(used))
 
 
-def text_width(label, plain) -> float:
-    """A rough width of a label in cm (``plain`` prints it as text)."""
-    return CHAR * len(plain(label) if not isinstance(label, Tick) else label.plain)
+def text_width(label, labels, size: str = "small") -> float:
+    """A label's width in cm, measured by the target's labels (derive.formats.labels)."""
+    return labels.measure(label, size)[0]
+
+
+HALO = 0.04             # the white ground around a label drawn over lines, cm (TikZ's \fboxsep 1pt, SVG's 1.5 px)
+
+
+def extent(t: Text, labels) -> tuple[float, float, float, float]:
+    """The box a text covers, (x0, y0, x1, y1) in cm, from its anchor and its label's measured size (with its
+    white ground, when it has one)."""
+    x0, y0, x1, y1 = _extent(t, labels)
+    pad = HALO if t.halo else 0.0
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+def _extent(t: Text, labels) -> tuple[float, float, float, float]:
+    w, h, d = labels.measure(t.label, t.size)
+    x0 = t.x - (0.0 if "west" in t.anchor else w if "east" in t.anchor else w / 2)
+    y0 = t.y - (h + d if "north" in t.anchor else 0.0 if "south" in t.anchor else (h + d) / 2)
+    if not t.rotate:
+        return x0, y0, x0 + w, y0 + h + d
+    c, s = math.cos(math.radians(t.rotate)), math.sin(math.radians(t.rotate))
+    corners = [(t.x + (x - t.x) * c - (y - t.y) * s, t.y + (x - t.x) * s + (y - t.y) * c)
+               for x in (x0, x0 + w) for y in (y0, y0 + h + d)]
+    return (min(p[0] for p in corners), min(p[1] for p in corners), max(p[0] for p in corners),
+            max(p[1] for p in corners))
+
+
+def baseline(t: Text, labels) -> tuple[float, float]:
+    """Where a text's label starts (its baseline's left end), in cm, unrotated."""
+    w, h, d = labels.measure(t.label, t.size)
+    x0 = t.x - (0.0 if "west" in t.anchor else w if "east" in t.anchor else w / 2)
+    y = t.y - h if "north" in t.anchor else t.y + d if "south" in t.anchor else t.y - (h - d) / 2
+    return x0, y
+
+
+def _mn(text: str) -> str:
+    return f"<mrow><mo>\u2212</mo><mn>{text[1:]}</mn></mrow>" if text.startswith("-") else f"<mn>{text}</mn>"
+
+
+def number_mathml(text: str) -> str:
+    """A number's text ('-0.5', '1.5e-7') as MathML: m · 10^k for a power of ten."""
+    if "e" not in text:
+        return _mn(text)
+    mantissa, exponent = text.split("e")
+    return f"<mrow>{_mn(mantissa)}<mo>\u22c5</mo><msup><mn>10</mn>{_mn(str(int(exponent)))}</msup></mrow>"
+
+
+def number_tick(v: float) -> Tick:
+    """A tick at a round number: LaTeX, plain text and MathML of number_text's text."""
+    text = number_text(v)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        tex = rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+    else:
+        tex = text
+    return Tick(f"${tex}$", text, number_mathml(text))
 
 
 def number_text(v: float) -> str:
@@ -144,7 +200,7 @@ def log_ticks(lo: float, hi: float, most: int = 6) -> list[int]:
 
 def decade(k: int) -> Tick:
     sup = str(k).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return Tick(rf"$10^{{{k}}}$", f"10{sup}")
+    return Tick(rf"$10^{{{k}}}$", f"10{sup}", f"<msup><mn>10</mn>{_mn(str(k))}</msup>")
 
 
 def padded(lo: float, hi: float, log: bool) -> tuple[float, float]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from .drawing import (CHAR, LINE, ROLES, SERIES, WEIGHTS, Dot, Drawing, Path, Rect, Text, decade, finish, log_ticks,
-                      nice_ticks, number_text, padded, text_width)
-from .drawing import Tick
+from .drawing_circuit import circuit, laid_out
+from .drawing import (CHAR, LINE, ROLES, SERIES, WEIGHTS, Dot, Drawing, Path, Rect, Text, decade, extent, finish,
+                      log_ticks, nice_ticks, number_tick, padded, text_width)
 
 # --- plot ----------------------------------------------------------------------------------
 
@@ -56,13 +56,13 @@ def _ranges(body) -> tuple[tuple[float, float], tuple[float, float]]:
     return padded(min(xs), max(xs), False), padded(min(ys), max(ys), body.log_y)
 
 
-def _legend(body, plain, width: float) -> list[list]:
+def _legend(body, labels, width: float) -> list[list]:
     """The legend's rows: each a list of (series index, label, width)."""
     rows, row, used = [], [], 0.0
     for k, s in enumerate(body.series):
         if s.label == "" or s.label is None:
             continue
-        w = 0.9 + text_width(s.label, plain) + 0.4
+        w = 0.9 + text_width(s.label, labels, "tiny") + 0.4
         if row and used + w > width:
             rows.append(row)
             row, used = [], 0.0
@@ -71,52 +71,55 @@ def _legend(body, plain, width: float) -> list[list]:
     return rows + ([row] if row else [])
 
 
-def plot(body, box, plain):
+def plot(body, box, labels):
     W, H = box
-    rows = _legend(body, plain, W - LEFT)
-    legend_h = LINE * len(rows) + (0.15 if rows else 0)
+    rows = _legend(body, labels, W - LEFT)
+    heights = [max([LINE] + [_tall(label, labels) + 0.12 for _, label, _ in row]) for row in rows]
+    legend_h = sum(heights) + (0.15 if rows else 0)
+    xs, ys = _ranges(body)
+    top = max(TOP, _tall(body.y_label, labels, "small") + 0.32)          # the y axis's name over the frame
+    bottom = max(BOTTOM, _tall(body.x_label, labels, "small") + 0.55)    # the x axis's name under its ticks
+    left = max([LEFT] + [text_width(t, labels, "tiny") + 0.2 for _, t in _y_ticks(ys, body.log_y)])
     if body.square:
-        side = min(H - BOTTOM - TOP - legend_h, W - LEFT - RIGHT, 6.5)
+        side = min(H - bottom - top - legend_h, W - left - RIGHT, 6.5)
         pw = ph = side
     else:
-        pw, ph = W - LEFT - RIGHT, min(H, 0.55 * W) - BOTTOM - TOP - legend_h
-    xs, ys = _ranges(body)
-    frame = Frame(LEFT, BOTTOM + legend_h, pw, ph, xs, ys, body.log_y)
-    items = _axes(body, frame)
+        pw, ph = W - left - RIGHT, min(H, 0.55 * W) - bottom - top - legend_h
+    frame = Frame(left, bottom + legend_h, pw, ph, xs, ys, body.log_y)
+    items = _axes(body, frame, labels)
     for k, s in enumerate(body.series):
         items += _series(s, frame, SERIES[k % len(SERIES)])
-    for m in body.marks:
-        items += _mark(m, frame)
-    items += _legend_items(body, rows, frame, legend_h)
-    wide = max([LEFT + sum(w for _, _, w in row) for row in rows] + [LEFT + pw + RIGHT])
-    return finish(items, wide, BOTTOM + legend_h + ph + TOP)
+    items += _marks(body.marks, frame, labels, [t for t in items if isinstance(t, Text)])
+    items += _legend_items(body, rows, heights, frame, legend_h)
+    wide = max([left + sum(w for _, _, w in row) for row in rows] + [left + pw + RIGHT])
+    return finish(items, wide, bottom + legend_h + ph + top)
 
 
-def _axes(body, f: Frame) -> list:
+def _y_ticks(ys: tuple[float, float], log: bool) -> list:
+    """(value, label) of the y axis's ticks (exponents of 10 on a log axis)."""
+    return [(y, decade(y)) for y in log_ticks(*ys)] if log else [(y, number_tick(y)) for y in nice_ticks(*ys)]
+
+
+def _axes(body, f: Frame, labels) -> list:
+    """The frame, its ticks and their labels (a y tick's label left out where it would meet an x tick's), and the
+    axes' names."""
     x1, y1 = f.x0 + f.w, f.y0 + f.h
     marks = [Path(((f.x0, f.y0), (x1, f.y0), (x1, y1), (f.x0, y1), (f.x0, f.y0)), "deriveink", "frame")]
-    labels = []
+    texts = []
     for x in nice_ticks(*f.xs):
         px = f.across(x)
         marks.append(Path(((px, f.y0), (px, f.y0 + 0.1)), "deriveink", "frame"))
-        labels.append(Text(px, f.y0 - 0.08, Tick(f"${_tex_number(x)}$", number_text(x)), "north", size="tiny"))
-    ticks = [(y, decade(y)) for y in log_ticks(*f.ys)] if f.log else \
-        [(y, Tick(f"${_tex_number(y)}$", number_text(y))) for y in nice_ticks(*f.ys)]
-    for y, label in ticks:
+        texts.append(Text(px, f.y0 - 0.08, number_tick(x), "north", size="tiny"))
+    below = [extent(t, labels) for t in texts]
+    for y, label in _y_ticks(f.ys, f.log):
         py = round(f.y0 + (y - f.ys[0]) / (f.ys[1] - f.ys[0]) * f.h, 3)
         marks.append(Path(((f.x0, py), (f.x0 + 0.1, py)), "deriveink", "frame"))
-        labels.append(Text(f.x0 - 0.08, py, label, "east", size="tiny"))
-    labels += [Text(f.x0 + f.w / 2, f.y0 - 0.5, body.x_label, "north"),
-               Text(f.x0 - 0.3, f.y0 + f.h + 0.22, body.y_label, "south west")]
-    return marks + labels
-
-
-def _tex_number(v: float) -> str:
-    text = number_text(v)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
-    return text
+        tick = Text(f.x0 - 0.08, py, label, "east", size="tiny")
+        if not any(_meet(extent(tick, labels), b) for b in below):
+            texts.append(tick)
+    texts += [Text(f.x0 + f.w / 2, f.y0 - 0.5, body.x_label, "north"),
+              Text(f.x0 - 0.3, f.y0 + f.h + 0.22, body.y_label, "south west")]
+    return marks + texts
 
 
 def _runs(points, log: bool) -> list[list]:
@@ -146,21 +149,39 @@ def _series(s, f: Frame, colour: str) -> list:
     return items
 
 
-def _mark(m, f: Frame) -> list:
-    x, y = float(m.x), float(m.y)
-    if not _shown(y, f.log):
-        return []
-    px, py = f.at(x, y)
-    items = [Dot(px, py, "derivered", m.style != "open", (x, y), m.label, 0.09)]
-    if m.label != "" and m.label is not None:
-        items.append(Text(px + 0.12, py - 0.1, m.label, "north west", "derivered", "tiny", halo=True))
+# Where a mark's label goes, tried in turn: (dx, dy, anchor) from the mark.
+AROUND = ((0.12, -0.1, "north west"), (0.12, 0.1, "south west"), (-0.12, -0.1, "north east"),
+          (-0.12, 0.1, "south east"), (0.0, 0.14, "south"), (0.0, -0.14, "north"))
+
+
+def _marks(marks, f: Frame, labels, taken: list) -> list:
+    """The marked points, each label beside its point where it meets no other label (the first of AROUND that
+    is free; several points close together take turns)."""
+    items, boxes = [], [extent(t, labels) for t in taken]
+    for m in marks:
+        x, y = float(m.x), float(m.y)
+        if not _shown(y, f.log):
+            continue
+        px, py = f.at(x, y)
+        items.append(Dot(px, py, "derivered", m.style != "open", (x, y), m.label, 0.09))
+        if m.label == "" or m.label is None:
+            continue
+        tries = [Text(px + dx, py + dy, m.label, anchor, "derivered", "tiny", halo=True) for dx, dy, anchor in AROUND]
+        text = next((t for t in tries if not any(_meet(extent(t, labels), b) for b in boxes)), None)
+        if text is not None:
+            boxes.append(extent(text, labels))
+            items.append(text)
     return items
 
 
-def _legend_items(body, rows, f: Frame, legend_h: float) -> list:
+def _meet(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _legend_items(body, rows, heights, f: Frame, legend_h: float) -> list:
     items = []
     for r, row in enumerate(rows):
-        y = legend_h - LINE * (r + 0.5)
+        y = legend_h - sum(heights[:r]) - heights[r] / 2
         x = f.x0
         for k, label, w in row:
             colour, s = SERIES[k % len(SERIES)], body.series[k]
@@ -194,34 +215,53 @@ def _role_fill(role: str, palette: dict) -> str | None:
     return ROLES.get(role.removesuffix("-hatched"), "derivelight")
 
 
-def grid(body, box, plain):
+def grid(body, box, labels):
     W, H = box
     palette = _palette(body)
-    rows = _flow([(role, meaning, 0.4 + text_width(meaning, plain) + 0.35) for role, meaning in body.legend], W)
-    legend_h = LINE * len(rows)
-    left = max([text_width(lab, plain) for lab in body.row_labels] + [0]) + (0.15 if body.row_labels else 0)
-    top = LINE if body.col_labels else 0
+    left = max([text_width(lab, labels, "tiny") for lab in body.row_labels] + [0]) + (0.15 if body.row_labels else 0)
+    rows = _flow([(role, meaning, 0.4 + text_width(meaning, labels, "tiny") + 0.35) for role, meaning in body.legend],
+                 W - left)
+    heights = [max([LINE] + [_tall(meaning, labels) + 0.12 for _, meaning, _ in row]) for row in rows]
+    legend_h = sum(heights)
+    overhang = max([_tall(lab, labels) / 2 for lab in body.row_labels] + [0]) if body.col_labels else 0.0
+    top = max([_tall(lab, labels) + 0.1 + overhang for lab in body.col_labels] + [0])
     size = min(0.6, (W - left) / max(body.cols, 1), (H - legend_h - top - 0.1) / max(body.rows, 1))
     y_top = legend_h + 0.1 + body.rows * size
     items = [Rect(left, y_top - body.rows * size, body.cols * size, body.rows * size, None, "derivegrey")]
     for c, count in _runs_of_cells(body.cells):
-        items += _cell(c, count, left + c.col * size, y_top - (c.row + 1) * size, size, palette)
+        items += _cell(c, count, left + c.col * size, y_top - (c.row + 1) * size, size, palette, labels)
     items += _grid_lines(body, left, y_top, size)
-    every = max(1, math.ceil(0.34 / size))            # labels no closer than a line of small text
-    for r, lab in enumerate(body.row_labels):
-        if r % every == 0:
-            items.append(Text(left - 0.1, y_top - (r + 0.5) * size, lab, "east", size="tiny"))
-    for k, lab in enumerate(body.col_labels):
-        if k % every == 0:
-            items.append(Text(left + (k + 0.5) * size, y_top + 0.05, lab, "south", size="tiny"))
-    for r, row in enumerate(rows):
-        x, y = left, legend_h - LINE * (r + 0.5)
+    edge = _edge_labels(body, labels, left, y_top, size, max(0.0, overhang - size / 2))
+    items += edge
+    right = max([extent(t, labels)[2] for t in edge] + [0.0])
+    y = legend_h
+    for row, height in zip(rows, heights):
+        x, y = left, y - height / 2
         for role, meaning, w in row:
             items += _cell_shape(role, x, y - 0.14, 0.28, 0.28, (), palette)
             items.append(Text(x + 0.4, y, meaning, "west", size="tiny"))
             x += w
+        y -= height / 2
     legend_w = max([left + sum(w for *_, w in row) for row in rows] + [0])
-    return finish(items, max(left + body.cols * size, legend_w, 3.0), y_top + top)
+    return finish(items, max(left + body.cols * size, legend_w, right + 0.02, 3.0), y_top + top)
+
+
+def _tall(label, labels, size: str = "tiny") -> float:
+    """A label's height and depth, cm."""
+    _, h, d = labels.measure(label, size)
+    return h + d
+
+
+def _edge_labels(body, labels, left: float, y_top: float, size: float, lift: float = 0.0) -> list:
+    """The row labels left of the grid and the column labels over it (raised by ``lift``, clear of the first row's
+    label), every so many when they would touch."""
+    rows = max([_tall(lab, labels) + 0.06 for lab in body.row_labels] + [0.34])
+    cols = max([text_width(lab, labels, "tiny") + 0.1 for lab in body.col_labels] + [0.34])
+    every_row, every_col = max(1, math.ceil(rows / size)), max(1, math.ceil(cols / size))
+    items = [Text(left - 0.1, y_top - (r + 0.5) * size, lab, "east", size="tiny")
+             for r, lab in enumerate(body.row_labels) if r % every_row == 0]
+    return items + [Text(left + (k + 0.5) * size, y_top + 0.05 + lift, lab, "south", size="tiny")
+                    for k, lab in enumerate(body.col_labels) if k % every_col == 0]
 
 
 def _flow(entries: list, width: float) -> list[list]:
@@ -265,11 +305,13 @@ def _runs_of_cells(cells) -> list[tuple]:
     return [tuple(r) for r in runs]
 
 
-def _cell(c, count: int, x: float, y: float, s: float, palette: dict) -> list:
+def _cell(c, count: int, x: float, y: float, s: float, palette: dict, labels) -> list:
+    """A cell (or a run of like cells): its shape, and its label inside it when the label fits."""
     data = (("row", c.row), ("col", c.col)) + ((("cols", count),) if count > 1 else ()) + (("role", c.role),)
     data += (("label", c.label),) if c.label != "" else ()
     items = _cell_shape(c.role, x, y, s * count, s, data, palette)
-    if c.label != "" and s >= 0.3:
+    w, h, d = labels.measure(c.label, "tiny") if c.label != "" else (0, 0, 0)
+    if c.label != "" and w <= s - 0.03 and h + d <= s - 0.03:
         dark = c.role in palette or c.role == "negative"
         items.append(Text(x + s / 2, y + s / 2, c.label, "center", "white" if dark else "deriveink", "tiny"))
     return items
@@ -277,22 +319,22 @@ def _cell(c, count: int, x: float, y: float, s: float, palette: dict) -> list:
 
 # --- boxes ---------------------------------------------------------------------------------
 
-def boxes(body, box, plain):
+def boxes(body, box, labels):
     """Boxes in a row, sized by their numbers, the text under each; when the row is too crowded for the
     text to lie flat, each line of it stands upright in a column of its own (cut short with '…' past
     what the height allows). The row is sized to fit the width, so only the boxes shrink, never the text."""
     W, H = box
     n = max(len(body.boxes), 1)
     texts = [(b.title, *b.lines) for b in body.boxes]
-    upright = sum(slots_text(texts, plain)) + 0.25 * (n - 1) > W
+    upright = sum(slots_text(texts, labels)) + 0.25 * (n - 1) > W
     gap = 0.1 if upright else 0.25
     if upright:
         longest = max(1, int((H - 1.0) / CHAR))
         texts = [tuple(_cut(t, longest) for t in lines) for lines in texts]
         slots = [UPRIGHT * len(lines) + 0.05 for lines in texts]
-        base = min(max(slots_text(texts, plain)), H - 0.7) + 0.1
+        base = min(max(slots_text(texts, labels)), H - 0.7) + 0.1
     else:
-        slots = [min(s, W / n) for s in slots_text(texts, plain)]
+        slots = [min(s, W / n) for s in slots_text(texts, labels)]
         base = LINE * max(len(lines) for lines in texts) + 0.2
     raw = [float(b.width) for b in body.boxes]
     room = max(W - 0.2 - gap * (n - 1) - sum(slots) * 0.5, 0.3 * n)
@@ -315,9 +357,9 @@ def _cut(label, longest: int):
     return label[:longest - 1] + "…" if isinstance(label, str) and len(label) > longest else label
 
 
-def slots_text(texts, plain) -> list[float]:
+def slots_text(texts, labels) -> list[float]:
     """Each box's longest line, in cm (the depth of upright text)."""
-    return [max(text_width(t, plain) for t in lines) + 0.3 for lines in texts]
+    return [max(text_width(t, labels, "tiny") for t in lines) + 0.3 for lines in texts]
 
 
 def _box_text(lines, cx: float, base: float, upright: bool) -> list:
@@ -332,55 +374,41 @@ def _box_text(lines, cx: float, base: float, upright: bool) -> list:
     return out
 
 
-# --- circuit -------------------------------------------------------------------------------
-
-def circuit(body, box, plain):
-    """Nodes in columns by depth, each box as wide as its own label (a column as wide as its widest), the
-    columns spread over the width: short names keep long wires, whose labels then stay apart."""
-    W, H = box
-    columns = max([n.column for n in body.nodes] + [0]) + 1
-    rows = max([float(n.row) for n in body.nodes] + [0]) + 1
-    size = {n.id: max(text_width(n.label, plain), 0.6) + 0.3 for n in body.nodes}
-    col_w = [max([size[n.id] for n in body.nodes if n.column == c] + [0.9]) for c in range(columns)]
-    gap = min(3.2, max((W - 0.2 - sum(col_w)) / max(columns - 1, 1), 0.8))
-    lefts = [0.1 + sum(col_w[:c]) + c * gap for c in range(columns)]
-    dy = min(1.8, max((H - 0.6) / rows, 0.9))
-    height = rows * dy + 0.2
-    where = {n.id: (lefts[n.column] + col_w[n.column] / 2, height - 0.1 - (float(n.row) + 0.5) * dy)
-             for n in body.nodes}
-    items = []
-    for e in body.edges:
-        if e.source in where and e.target in where:
-            items += _wire(e, where[e.source], where[e.target], size[e.source], size[e.target])
-    for n in body.nodes:
-        x, y = where[n.id]
-        items.append(Rect(x - size[n.id] / 2, y - 0.25, size[n.id], 0.5, "white", "deriveink",
-                          data=(("node", n.id), ("label", n.label)), rounded=True))
-        items.append(Text(x, y, n.label, "center"))
-    return finish(items, lefts[-1] + col_w[-1] + 0.1, height)
-
-
-def _wire(e, a, b, from_w: float, to_w: float) -> list:
-    (x1, y1), (x2, y2) = a, b
-    start, end = (round(x1 + from_w / 2, 3), round(y1, 3)), (round(x2 - to_w / 2, 3), round(y2, 3))
-    mx, my = start[0] + (end[0] - start[0]) * 0.4, start[1] + (end[1] - start[1]) * 0.4     # nearer the source,
-    # where wires meeting at a node are still apart
-    items = [Path((start, end), "deriveink", "solid", True,
-                  meta=(("source", e.source), ("target", e.target), ("above", e.above), ("below", e.below)))]
-    if e.above != "":
-        items.append(Text(mx, my + 0.06, e.above, "south", "derivegreen", "tiny"))
-    if e.below != "":
-        items.append(Text(mx, my - 0.06, e.below, "north", "derivered", "tiny"))
-    return items
-
-
 # --- a body laid out, fitted to its box ---------------------------------------------------------
 
-def layout(body, box: tuple[float, float], plain) -> Drawing:
-    """A body laid out to fit a box (width, height) in cm; ``plain`` gives a label's text, for its size."""
+def layout(body, box: tuple[float, float], labels) -> Drawing:
+    """A body laid out to fit a box (width, height) in cm; ``labels`` measures a label (derive.formats.labels)."""
     kind = type(body).__name__
-    drawn = {"Plot": plot, "Grid": grid, "Boxes": boxes, "Circuit": circuit}[kind](body, box, plain)
+    if kind == "Circuit":
+        return _circuit_in(body, box, labels)
+    draw = {"Plot": plot, "Grid": grid, "Boxes": boxes}[kind]
+    drawn, room = draw(body, box, labels), box
+    for _ in range(3):                        # too large: laid out again in less room (its labels keep their size)
+        over = max(drawn.width / box[0], drawn.height / box[1])
+        if over <= 1 + 1e-9:
+            return drawn
+        room = (room[0] / over, room[1] / over)
+        drawn = draw(body, room, labels)
     return fit(drawn, box)
+
+
+CLOSER = (0.0, -0.5, -1.0, -1.5, -2.5, 0.5, 1.0)       # heights tried for a circuit, cm from its box's
+
+
+def _circuit_in(body, box: tuple[float, float], labels) -> Drawing:
+    """A circuit within the box's height where it can be: laid out for the box's height, then with its rows
+    closer (its labels' keys and their table under it count in its height), the first that fits with every key in
+    a place of its own; failing that, the lowest with every key placed (a little taller than the box, which a
+    slide's figure shrinks to take), or the circuit spread as its labels want. Never shrunk as a picture: a label
+    shrunk with the geometry would meet its neighbours."""
+    tries = []
+    for dh in CLOSER:
+        drawn, stranded = laid_out(body, (box[0], box[1] + dh), labels)
+        if stranded == 0 and drawn.height <= box[1] + 0.05:
+            return drawn
+        tries.append((stranded, drawn.height, drawn))
+    stranded, _, drawn = min(tries, key=lambda t: t[:2])
+    return drawn if stranded == 0 else circuit(body, (box[0], 2 * box[1]), labels)
 
 
 def fit(d: Drawing, box: tuple[float, float]) -> Drawing:

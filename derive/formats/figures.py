@@ -10,45 +10,17 @@ from __future__ import annotations
 import dataclasses
 import numbers
 
-import math
-
 import sympy
 
 from ..notation import EMPTY, Notation
-from ..numeric import decimal_text, json_number
+from ..numeric import json_number
 from . import latex as tex
-from .drawing import number_text
+from .drawing import Dot, Path, Rect, Text, extent
 from .drawing_bodies import layout
+from .labels import Labels, number_label as _number
 from .tikz import picture
 
 BOXES = {"article": (12.5, 7.0), "slide": (11.0, 5.8)}
-
-
-def _number(label) -> str | None:
-    """A number's text (4 significant digits), or None when the label is not a number."""
-    if isinstance(label, bool):
-        return None
-    if isinstance(label, numbers.Integral) or (isinstance(label, sympy.Integer)):
-        return str(int(label))
-    if isinstance(label, sympy.Rational):
-        return f"{label.p}/{label.q}"
-    if isinstance(label, (numbers.Real, sympy.Float)):
-        try:
-            value = float(label)
-        except OverflowError:
-            value = math.inf
-        return number_text(value) if math.isfinite(value) else _beyond_a_double(label)
-    return None
-
-
-def _beyond_a_double(label) -> str | None:
-    """A number beyond a double's range as number_text writes large ones, 4 significant digits: '8.965e398'
-    (None when it has no finite value: the label is then printed as maths)."""
-    text = decimal_text(label, 4)
-    if text is None:
-        return None
-    mantissa, exponent = text.split("e")
-    return f"{float(mantissa):g}e{int(exponent)}"
 
 
 def label_tex(label, notation: Notation = EMPTY) -> str:
@@ -66,19 +38,6 @@ def label_tex(label, notation: Notation = EMPTY) -> str:
     return f"${tex.math(sympy.sympify(label), notation)}$"
 
 
-def label_plain(label, notation: Notation = EMPTY) -> str:
-    """A label as plain Unicode text (the SVG's), maths made readable."""
-    if label is None or label == "":
-        return ""
-    if isinstance(label, str):
-        return label
-    shown = _number(label)
-    if shown is not None:
-        return shown.replace("-", "−")
-    from .svg import plain_latex                      # SVG only where a format draws it (not for LaTeX)
-    return plain_latex(tex.math(sympy.sympify(label), notation))
-
-
 def label_comment(label, notation: Notation = EMPTY) -> str:
     """A label on one line of a TeX comment: text as it is, maths as LaTeX."""
     if isinstance(label, str):
@@ -87,18 +46,53 @@ def label_comment(label, notation: Notation = EMPTY) -> str:
     return shown if shown is not None else tex.math(sympy.sympify(label), notation)
 
 
+def tikz_drawing(body, notation: Notation = EMPTY, slide: bool = False):
+    """The body laid out for TikZ (its labels measured as pdflatex sets them in the article's or the slides'
+    fonts), and those labels."""
+    labels = Labels("slides" if slide else "article", notation)
+    return layout(body, BOXES["slide" if slide else "article"], labels), labels
+
+
 def tikz(body, notation: Notation = EMPTY, slide: bool = False) -> str:
     """The body as a tikzpicture, sized for the article or a slide."""
-    plain = lambda lab: label_plain(lab, notation)                 # noqa: E731
-    drawing = layout(body, BOXES["slide" if slide else "article"], plain)
-    return picture(drawing, lambda lab: label_tex(lab, notation), lambda lab: label_comment(lab, notation))
+    drawing, labels = tikz_drawing(body, notation, slide)
+    return picture(drawing, lambda lab: label_tex(lab, notation), lambda lab: label_comment(lab, notation),
+                   covered(drawing, labels))
+
+
+def covered(d, labels) -> tuple[float, float, float, float]:
+    """The box a drawing's shapes and labels cover, in cm."""
+    xs, ys = [], []
+    for it in d.items:
+        if isinstance(it, Text):
+            x0, y0, x1, y1 = extent(it, labels)
+            xs += [x0, x1]
+            ys += [y0, y1]
+        elif isinstance(it, Path):
+            xs += [x for x, _ in it.points]
+            ys += [y for _, y in it.points]
+        elif isinstance(it, Rect):
+            xs += [it.x, it.x + it.w]
+            ys += [it.y, it.y + it.h]
+        elif isinstance(it, Dot):
+            xs += [it.x - it.radius, it.x + it.radius]
+            ys += [it.y - it.radius, it.y + it.radius]
+    if not xs:
+        return (0.0, 0.0, d.width, d.height)
+    return (round(min(xs), 3), round(min(ys), 3), round(max(xs), 3), round(max(ys), 3))
+
+
+def svg_drawing(body, notation: Notation = EMPTY):
+    """The body laid out for SVG (its labels measured in the SVG's fonts), and those labels."""
+    labels = Labels("svg", notation)
+    return layout(body, BOXES["article"], labels), labels
 
 
 def svg_text(body, notation: Notation = EMPTY, title: str = "", standalone: bool = False) -> str:
     """The body as an <svg> element (inline in a page) or file (``standalone``)."""
-    plain = lambda lab: label_plain(lab, notation)                 # noqa: E731
     from .svg import svg
-    return svg(layout(body, BOXES["article"], plain), plain, title, standalone)
+    drawing, labels = svg_drawing(body, notation)
+    return svg(drawing, labels, title, standalone)
 
 
 _NOT_PLAIN = object()

@@ -11,8 +11,10 @@ from sympy.printing.precedence import PRECEDENCE
 
 from ..notation import EMPTY, Notation
 from ..steps import Answer, Chain, Let, Text
+from ..written import ROOT
 from . import layout, measure
 from .layout import ARTICLE, Room
+from .written_tex import tex
 
 RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "approx": r"\approx"}
 UNICODE = {
@@ -51,16 +53,18 @@ class Printer(LatexPrinter):
         return rf"\frac{{{n}}}{{{d}}}"
 
     def _print_Symbol(self, expr, style="plain"):
-        return self.notation.get(expr) or super()._print_Symbol(expr, style)
+        written = self.notation.get(expr)
+        return tex(written) if written is not None else super()._print_Symbol(expr, style)
 
     def _print_MatrixSymbol(self, expr):
-        return self.notation.matrix_latex(expr.name) or super()._print_MatrixSymbol(expr)
+        written = self.notation.matrix_written(expr.name)
+        return tex(written) if written is not None else super()._print_MatrixSymbol(expr)
 
     def _print_Function(self, expr, exp=None):
         head = self.notation.get(type(expr))
         if head is not None:
             args = ", ".join(self._print(a) for a in expr.args)
-            out = rf"\sqrt{{{args}}}" if head == r"\sqrt" else rf"{head}\left({args}\right)"   # a root covers its argument
+            out = rf"\sqrt{{{args}}}" if head == ROOT else rf"{tex(head)}\left({args}\right)"   # a root covers its argument
             return out if exp is None else rf"{out}^{{{exp}}}"
         return super()._print_Function(expr, exp)
 

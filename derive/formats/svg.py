@@ -1,25 +1,22 @@
 """A laid-out figure (derive.formats.drawing) as SVG: no script, nothing fetched, the data each shape
-stands for in its attributes (``data-points``, ``data-x``, ``data-row``, ...) and its ``<title>``; labels
-as plain text (SymPy printed in Unicode by ``plain``)."""
+stands for in its attributes (``data-points``, ``data-x``, ``data-row``, ...) and its ``<title>`` (as plain
+Unicode text); each label drawn as its maths is laid out (derive.formats.labels: scripts raised and lowered,
+fractions stacked, a matrix as a grid between brackets), a group of its own with its plain text for a screen
+reader (``aria-label``) and the box it covers (``data-box``: x, y, width, height in px)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
-import re
+from dataclasses import replace
 from html import escape
-from typing import Callable
 
-from .drawing import COLOURS, Dot, Drawing, Path, Rect, Text, Tick
+from .drawing import COLOURS, Dot, Drawing, Path, Rect, Text, baseline, extent
+from .labels import svg_items
 from .tikz import data_number
 
 PX = 40                      # pixels to a centimetre
 WIDTHS = {"solid": 1.2, "thick": 2.0, "dashed": 1.5, "thin": 0.8, "frame": 0.8, "grid": 0.4}
-SIZES = {"small": 12, "tiny": 10}
-ANCHORS = {"center": ("middle", "central"), "north": ("middle", "hanging"), "south": ("middle", "text-after-edge"),
-           "east": ("end", "central"), "west": ("start", "central"), "south west": ("start", "text-after-edge"),
-           "north west": ("start", "hanging"), "south east": ("end", "text-after-edge"),
-           "north east": ("end", "hanging")}
 
 
 def colour(name: str | None) -> str:
@@ -32,7 +29,7 @@ def _n(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
-def svg(d: Drawing, plain: Callable, title: str, standalone: bool = False) -> str:
+def svg(d: Drawing, labels, title: str, standalone: bool = False) -> str:
     """The picture as an <svg> element (``standalone``: a file of its own, with the XML namespace heading it)."""
     w, h = d.width * PX, d.height * PX
     style = "" if standalone else ' style="max-width:100%;height:auto"'
@@ -47,6 +44,7 @@ def svg(d: Drawing, plain: Callable, title: str, standalone: bool = False) -> st
                    ' patternTransform="rotate(-45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#8E8E93"'
                    ' stroke-width="1"/></pattern></defs>')
     flip = lambda x, y: (x * PX, (d.height - y) * PX)          # noqa: E731 - TikZ's y up, SVG's down
+    plain = labels.plain
     for it in d.items:
         if isinstance(it, Path):
             out += _path(it, flip, plain)
@@ -55,7 +53,7 @@ def svg(d: Drawing, plain: Callable, title: str, standalone: bool = False) -> st
         elif isinstance(it, Rect):
             out.append(_rect(it, flip, plain, hatch))
         elif isinstance(it, Text):
-            out.append(_text(it, flip, plain))
+            out.append(_text(it, flip, labels))
     out.append("</svg>")
     return "\n".join(out) + ("\n" if standalone else "")
 
@@ -110,55 +108,18 @@ def _rect(r: Rect, flip, plain, hatch: str | None = None) -> str:
     return out
 
 
-def _text(t: Text, flip, plain) -> str:
-    x, y = flip(t.x, t.y)
-    anchor, baseline = ANCHORS.get(t.anchor, ANCHORS["center"])
-    turn = f' transform="rotate({-t.rotate} {_n(x)} {_n(y)})"' if t.rotate else ""
-    turn += ' stroke="#FFFFFF" stroke-width="3" paint-order="stroke"' if t.halo else ""
-    text = t.label.plain.replace("-", "−") if isinstance(t.label, Tick) else plain(t.label)
-    return (f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" dominant-baseline="{baseline}"'
-            f' font-size="{SIZES[t.size]}" fill="{colour(t.colour)}"{turn}>{escape(text)}</text>')
-
-
-# --- maths as plain text ------------------------------------------------------------------
-
-GREEK = {r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε", r"\eta": "η",
-         r"\theta": "θ", r"\lambda": "λ", r"\mu": "μ", r"\rho": "ρ", r"\sigma": "σ", r"\tau": "τ", r"\phi": "φ",
-         r"\varphi": "φ", r"\psi": "ψ", r"\omega": "ω", r"\Delta": "Δ", r"\Sigma": "Σ", r"\nabla": "∇",
-         r"\partial": "∂", r"\cdot": "·", r"\times": "×", r"\langle": "⟨", r"\rangle": "⟩", r"\infty": "∞",
-         r"\le": "≤", r"\ge": "≥", r"\approx": "≈", r"\odot": "⊙", r"\top": "ᵀ", r"\ldots": "…", r"\dots": "…",
-         r"\,": " ", r"\;": " ", r"\quad": " ", r"\mid": "|", r"\|": "‖", r"\left": "", r"\right": "",
-         r"\mathbf": "", r"\mathrm": "", r"\operatorname": "", r"\text": "", r"\boldsymbol": "", r"\hat": "",
-         r"\tilde": "", r"\bar": "", r"\displaystyle": ""}
-SUP = str.maketrans("0123456789+-()*tTn", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾*ᵗᵀⁿ")
-SUB = str.maketrans("0123456789+-()tijkn", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₜᵢⱼₖₙ")
-_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
-_SCRIPT = re.compile(r"([_^])\{([^{}]*)\}|([_^])(\\?[A-Za-z0-9])")
-
-
-def _script(m: re.Match) -> str:
-    mark, inner = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    table = SUP if mark == "^" else SUB
-    if "⟨" in inner:                                  # the course's a^{(i)<t>}: a⟨t⟩, the example index dropped
-        return inner.replace("(i)", "").replace(" ", "")
-    if all(ch in "0123456789+-()tTn" if mark == "^" else ch in "0123456789+-()tijkn" for ch in inner):
-        return inner.translate(table)
-    return f"{mark}({inner})" if len(inner) > 1 else mark + inner
-
-
-def plain_latex(latex: str) -> str:
-    """LaTeX made readable as Unicode text: fractions a/b, Greek letters, scripts raised or lowered."""
-    text = latex
-    for name in sorted(GREEK, key=len, reverse=True):
-        text = re.sub(re.escape(name) + r"(?![A-Za-z])", GREEK[name], text)
-    text = re.sub(r"∂\s+", "∂", text)
-    for _ in range(3):
-        text = _SCRIPT.sub(_script, text)
-    for _ in range(4):
-        text = _FRAC.sub(lambda m: f"{_wrap(m.group(1))}/{_wrap(m.group(2))}", text)
-    text = re.sub(r"\\([A-Za-z]+)", r"\1", text).replace("{", "").replace("}", "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _wrap(part: str) -> str:
-    return f"({part})" if re.search(r"[+\- ]", part.strip()) else part
+def _text(t: Text, flip, labels) -> str:
+    """A label: its laid-out maths (or words) in a group, turned about its anchor when upright, on a white ground
+    when ``halo``."""
+    x0, y0, x1, y1 = extent(replace(t, rotate=0), labels)
+    left, top = flip(x0, y1)
+    w, h = (x1 - x0) * PX, (y1 - y0) * PX
+    ox, oy = flip(*baseline(t, labels))
+    k = labels.scale(t.size) * PX                       # px per point of the layout
+    body = svg_items(labels.box(t.label, t.size), ox, oy, k, colour(t.colour))
+    if t.halo:
+        body.insert(0, f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(w)}" height="{_n(h)}" fill="#FFFFFF"/>')
+    ax, ay = flip(t.x, t.y)
+    turn = f' transform="rotate({-t.rotate} {_n(ax)} {_n(ay)})"' if t.rotate else ""
+    return (f'<g class="label" aria-label="{escape(labels.plain(t.label))}" data-box="{_n(left)} {_n(top)} {_n(w)}'
+            f' {_n(h)}"{turn}>' + "".join(body) + "</g>")

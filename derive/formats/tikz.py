@@ -30,12 +30,15 @@ HEAD = ("% Coordinates in cm, the data each stands for in the comment beside it.
         "% at={\\pgfpointxy{x}{y}}]{text}: TikZ's light node (where: left, right, top, bottom or none for centred).")
 
 
-def picture(d: Drawing, label: Callable, comment: Callable) -> str:
-    """The tikzpicture; ``label`` prints a label as LaTeX (text mode), ``comment`` as one plain line. Plain
+def picture(d: Drawing, label: Callable, comment: Callable, bbox: tuple | None = None) -> str:
+    """The tikzpicture; ``label`` prints a label as LaTeX (text mode), ``comment`` as one plain line; ``bbox``
+    (x0, y0, x1, y1) is the room the picture takes, its labels' too (TikZ counts only its lines). Plain
     lines of one style are drawn as one path (a segment a line), labels as \\pgftext: a picture costs pdflatex
     a fraction of what a \\draw and a \\node each would."""
     lines = [r"\begin{tikzpicture}[x=1cm, y=1cm, line cap=round, line join=round]", HEAD]
     lines += [rf"\definecolor{{{name}}}{{HTML}}{{{COLOURS[name]}}}" for name in d.colours if name in COLOURS]
+    if bbox is not None:
+        lines.append(rf"\useasboundingbox {_at(*bbox[:2])} rectangle {_at(*bbox[2:])};  % the labels' room too")
     plain: list[Path] = []
     for it in d.items:
         if isinstance(it, Path) and it.data is None and not it.meta and not it.arrow:

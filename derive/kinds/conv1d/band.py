@@ -24,7 +24,8 @@ from ...words import join
 from ..activations import derivative, tidy as tidy_form
 from .config import MAX_BAND, MAX_LENGTH, SHOWN_LENGTH, Config  # noqa: F401  (the limits, stated in config)
 from .matrix import Strings, _placement_step, _plain_step, _size_step, padded_inputs
-from .names import (A_VEC, D, DA_DF_J, DA_DX_C, DPHI_Z, DZ_DF_J, F_MAT, F_RC, K, M_OUT, N, NOTATION, P_L, P_R, PHI,
+from ...written import Fenced, Partial, Sym
+from .names import (A_EX, X_EX, A_VEC, D, DA_DF_J, DA_DX_C, DPHI_Z, DZ_DF_J, F_MAT, F_RC, K, M_OUT, N, NOTATION, P_L, P_R, PHI,
                     RELU, S, X_VEC, Z_R, Z_VEC, dphi_at, f, x, z)
 from .slopes import Slopes, slopes as _slopes
 
@@ -145,13 +146,13 @@ def _term(t: sympy.Expr) -> tuple:
 
 # --- what the key shows: the first rows and the last ------------------------------------------------
 
-def _part(name: str, latex: str, rows: list[int], cols: tuple[int, int] | None, width: int):
+def _part(name: str, written, rows: list[int], cols: tuple[int, int] | None, width: int):
     """The symbol for some rows (and columns) of an m-row quantity: Q_{1:3}, Q_{m, 990:1000}."""
     r = f"{rows[0] + 1}:{rows[-1] + 1}" if len(rows) > 1 else f"{rows[0] + 1}"
-    cpart = "" if cols is None else f",\\,{cols[0] + 1}:{cols[1]}"
+    cpart = "" if cols is None else f",\u2009{cols[0] + 1}:{cols[1]}"
     ncols = width if cols is None else cols[1] - cols[0]
-    return NOTATION.matrix(f"{name}[{r}{cpart.replace(chr(92) + ',', '')}]", len(rows), ncols,
-                           rf"\left({latex}\right)_{{{r}{cpart}}}")
+    return NOTATION.matrix(f"{name}[{r}{cpart.replace(chr(0x2009), '')}]", len(rows), ncols,
+                           Sym(Fenced(written, sized=True), sub=r + cpart))
 
 
 def _groups(b: Band) -> list[list[int]]:
@@ -239,13 +240,13 @@ def _first_step(c: Config, what: list) -> object:
                     " times the derivative of ", Z_R, "."))
 
 
-def _rows_chains(b: Band, name: str, latex: str, width: int, shown_fn, meaning_fn, meanings: dict,
+def _rows_chains(b: Band, name: str, written, width: int, shown_fn, meaning_fn, meanings: dict,
                  columns: bool = False) -> list:
     """One chain per group of shown rows: the symbol for those rows (and the columns they reach) = the values."""
     out = []
     for rows in _groups(b):
         cols = b.reach(rows) if columns else None
-        sym = _part(name, latex, rows, cols, width)
+        sym = _part(name, written, rows, cols, width)
         meanings[sym] = meaning_fn(rows, cols)
         out.append(chain(sym, shown_fn(rows, cols)))
     return out
@@ -257,7 +258,7 @@ def gradient(c: Config) -> Solution:
     xp = padded_inputs(c)
     dz = [0 if b.cols[r][j - 1] is None else x(b.cols[r][j - 1] + 1) for r in range(b.rows)]
     meanings = dict(sl.meanings)
-    dzl, dal = rf"\frac{{\partial z}}{{\partial f_{{{j}}}}}", rf"\frac{{\partial a^{{(i)}}}}{{\partial f_{{{j}}}}}"
+    dzl, dal = Partial("z", Sym("f", sub=str(j))), Partial(A_EX, Sym("f", sub=str(j)))
     dz_chains = _rows_chains(b, f"dz/df{j}", dzl, 1, lambda rows, _: ImmutableMatrix([dz[r] for r in rows]),
                              lambda rows, _: ImmutableMatrix([sympy.diff(argument(c, r, xp), f(j)) for r in rows]),
                              meanings)
@@ -288,11 +289,11 @@ def jacobian(c: Config) -> Solution:
 
     fvec = [f(j + 1) for j in range(k)]
     meanings = dict(sl.meanings)
-    dz_chains = _rows_chains(b, "dz/df", r"\frac{\partial z}{\partial f}", k,
+    dz_chains = _rows_chains(b, "dz/df", Partial("z", "f"), k,
                              lambda rows, _: ImmutableMatrix([window(r) for r in rows]),
                              lambda rows, _: ImmutableMatrix([[sympy.diff(argument(c, r, xp), w) for w in fvec]
                                                               for r in rows]), meanings)
-    da_chains = _rows_chains(b, "da/df", r"\frac{\partial a^{(i)}}{\partial f}", k,
+    da_chains = _rows_chains(b, "da/df", Partial(A_EX, "f"), k,
                              lambda rows, _: ImmutableMatrix([[sl.factors[r] * e for e in window(r)] for r in rows]),
                              lambda rows, _: ImmutableMatrix([[sl.exact[r] * sympy.diff(argument(c, r, xp), w)
                                                                for w in fvec] for r in rows]), meanings)
@@ -317,12 +318,12 @@ def input_gradient(c: Config) -> Solution:
     def rows_of(rows, cols, scale):
         return ImmutableMatrix([[scale(r) * b.row_entries(r).get(col, 0) for col in range(*cols)] for r in rows])
 
-    F_chains = _rows_chains(b, "dz/dx", r"\frac{\partial z}{\partial x^{(i)}}", c.length,
+    F_chains = _rows_chains(b, "dz/dx", Partial("z", X_EX), c.length,
                             lambda rows, cols: rows_of(rows, cols, lambda r: 1),
                             lambda rows, cols: ImmutableMatrix([[sympy.diff(argument(c, r, xp), x(col + 1))
                                                                  for col in range(*cols)] for r in rows]),
                             meanings, columns=True)
-    da_chains = _rows_chains(b, "da/dx", r"\frac{\partial a^{(i)}}{\partial x^{(i)}}", c.length,
+    da_chains = _rows_chains(b, "da/dx", Partial(A_EX, X_EX), c.length,
                              lambda rows, cols: rows_of(rows, cols, lambda r: sl.factors[r]),
                              lambda rows, cols: ImmutableMatrix([[sl.exact[r] * sympy.diff(argument(c, r, xp),
                                                                                              x(col + 1))

@@ -19,6 +19,7 @@ from ...declare import given
 from ...fields import FieldError
 from ...numeric import json_number
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
+from ...written import Sym
 from .names import F_VEC, NOTATION, f
 
 MAX_LENGTH = 40           # the input length n (F₁ is m₁ × n)
@@ -28,18 +29,18 @@ ALONE = ("input", "kernel", "x", "upstream", "transposed", "output_padding", "si
 @functools.lru_cache(maxsize=None)
 def g(j: int) -> sympy.Symbol:
     """g_j, the j-th weight of the second filter (1-based)."""
-    return NOTATION.symbol(f"g{j}", rf"g_{{{j}}}", real=True)
+    return NOTATION.symbol(f"g{j}", Sym("g", sub=str(j)), real=True)
 
 
 @functools.lru_cache(maxsize=None)
 def h(t: int) -> sympy.Symbol:
     """h_t, the t-th weight of the composite filter (1-based)."""
-    return NOTATION.symbol(f"h{t}", rf"h_{{{t}}}", real=True)
+    return NOTATION.symbol(f"h{t}", Sym("h", sub=str(t)), real=True)
 
 
 K_SIZE = NOTATION.symbol("K_size", "K", positive=True, integer=True)
-F1 = NOTATION.symbol("F_1", "F_{1}", commutative=False)
-F2 = NOTATION.symbol("F_2", "F_{2}", commutative=False)
+F1 = NOTATION.symbol("F_1", Sym("F", sub="1"), commutative=False)
+F2 = NOTATION.symbol("F_2", Sym("F", sub="2"), commutative=False)
 G_VEC, Z_OUT = NOTATION.symbol("g"), NOTATION.symbol("z_out", "z", commutative=False)
 X_IN = NOTATION.symbol("x_in", "x", commutative=False)
 

@@ -16,7 +16,8 @@ from ...symbols import FloorDiv
 from ...words import join
 from .geometry import flat, unflat
 from .layer import Layer, weight_of
-from .names import (D, D_H, D_W, F_MAT, H_IN, K, K_H, K_W, M_H, M_OUT, M_W, N, NOTATION, P_B, P_L, P_LEFT, P_R,
+from ...written import Sym
+from .names import (X_EX, D, D_H, D_W, F_MAT, H_IN, K, K_H, K_W, M_H, M_OUT, M_W, N, NOTATION, P_B, P_L, P_LEFT, P_R,
                     P_RIGHT, P_T, S, S_H, S_W, W_IN, X_VEC, OP, OP_H, OP_W, entry)
 
 P_IDX, Q_IDX, A_IDX, B_IDX = (NOTATION.symbol(v) for v in ("p", "q", "a", "b"))
@@ -43,7 +44,7 @@ def input_symbols(layer: Layer) -> tuple:
     """x's entries as symbols, flat over (channel, input)."""
     g = layer.g
     return tuple(entry("x", tuple(i + 1 for i in unflat(pos % g.size(g.input), g.input)),
-                       pos // g.size(g.input) + 1 if g.channel_dims else None, "(i)")
+                       pos // g.size(g.input) + 1 if g.channel_dims else None, example=True)
                  for pos in range(g.channels[0] * g.size(g.input)))
 
 
@@ -178,8 +179,8 @@ def _blocks(layer: Layer, F: ImmutableMatrix, pair: tuple[int, int] | None = Non
             i = p * g.stride[0] + a * g.dilation[0] - g.padding[0][0]
             if 0 <= i < size_in[0]:
                 sup = "" if pair is None else f"^({pair[0]},{pair[1]})"
-                block = NOTATION.matrix(f"B_{a + 1}{sup}[{mw}x{w}]", mw, w, f"B_{{{a + 1}}}" + (
-                    "" if pair is None else f"^{{({pair[0]},{pair[1]})}}"))
+                block = NOTATION.matrix(f"B_{a + 1}{sup}[{mw}x{w}]", mw, w, Sym(
+                    "B", sub=str(a + 1), sup=None if pair is None else f"({pair[0]},{pair[1]})"))
                 named[block] = F[p * mw:(p + 1) * mw, i * w:(i + 1) * w]
                 row[i] = block
         layout.append(row)
@@ -196,7 +197,7 @@ def _block_step(layer: Layer, F: ImmutableMatrix, name, wide: bool = False):
               " for kernel rows a, so block row p holds one block per kernel row: ",
               *[piece for b, mat in named.items() for piece in (let(b, mat), ", ")]]
     pieces[-1] = ". "
-    pieces += ["Each ", NOTATION.symbol("B_a", "B_{a}"), f" is the 1D convolution matrix of kernel row a along a row (a Toeplitz matrix: each row the"
+    pieces += ["Each ", NOTATION.symbol("B_a", Sym("B", sub="a")), f" is the 1D convolution matrix of kernel row a along a row (a Toeplitz matrix: each row the"
                f" one above shifted {s_w} column{'s' if s_w != 1 else ''} right), and each block row is the one"
                f" above shifted {s_h} block{'s' if s_h != 1 else ''} right: the doubly block Toeplitz matrix"]
     return step(say(*pieces), chain(name, layout) if wide else chain(name, layout, F)), named, layout
@@ -204,12 +205,13 @@ def _block_step(layer: Layer, F: ImmutableMatrix, name, wide: bool = False):
 
 def _matrix_symbol(layer: Layer, F: ImmutableMatrix):
     if layer.g.transposed:
-        return NOTATION.matrix("F^T", F.rows, F.cols, r"F^{\top}")
+        return NOTATION.matrix("F^T", F.rows, F.cols, F_T)
     return F_MAT
 
 
+F_T = Sym("F", sup="⊤")       # F^⊤, the transposed convolution's matrix
 WIDE = 24                 # a matrix with more columns is shown by its blocks; its entries are in the JSON
-DOTS = NOTATION.symbol("dots", r"\dots")
+DOTS = NOTATION.symbol("dots", "…")
 
 
 def wide_at(layer: Layer) -> int:
@@ -320,7 +322,7 @@ def _pattern(layer: Layer) -> list:
                  + (", a Toeplitz matrix)" if s[0] == 1 else ")")]
     else:
         shape = ["doubly block Toeplitz (block row p holds kernel row a's Toeplitz block ",
-                 NOTATION.symbol("B_a", "B_{a}"), " at input row ",
+                 NOTATION.symbol("B_a", Sym("B", sub="a")), " at input row ",
                  written_sum(s[0] * P_IDX, g.dilation[0] * A_IDX, -s[0] - g.dilation[0] + 1 - g.padding[0][0]),
                  f", each block row the one above shifted {s[0]} block{'s' if s[0] != 1 else ''} right)"]
     return (["the transpose of the one-channel convolution's matrix of that filter, which is "] + shape
@@ -332,11 +334,11 @@ def _channel_steps(layer: Layer, M: ImmutableMatrix, name, meanings: dict) -> tu
     that pair's filter with its pattern named; then the blocks assembled."""
     g = layer.g
     (c_in, c_out), m, n = g.channels, g.size(g.output), g.size(g.input)
-    filt = "f^{(o,i)}" if not g.transposed else "f^{(i,o)}"
+    filt = "(o,i)" if not g.transposed else "(i,o)"
     steps = [step(say(f"With {c_in} input and {c_out} output channels, group the rows of ", name, f" by output"
                       f" channel ({m} rows each) and the columns by input channel ({n} each): block (o, i) is the"
                       f" one-channel matrix of that pair's filter, ",
-                      NOTATION.symbol(filt.replace("{", "").replace("}", ""), filt),
+                      NOTATION.symbol(f"f^{filt}", Sym("f", sup=filt)),
                       ", and output channel o sums its blocks over the input channels. Each block is ",
                       *_pattern(layer), "."))]
     grid = []
@@ -344,7 +346,7 @@ def _channel_steps(layer: Layer, M: ImmutableMatrix, name, meanings: dict) -> tu
         pieces, row = [f"Output channel {co + 1}: "], []
         for ci in range(c_in):
             pair = (ci + 1, co + 1) if g.transposed else (co + 1, ci + 1)
-            C = NOTATION.matrix(f"C^({co + 1},{ci + 1})[{m}x{n}]", m, n, f"C^{{({co + 1},{ci + 1})}}")
+            C = NOTATION.matrix(f"C^({co + 1},{ci + 1})[{m}x{n}]", m, n, Sym("C", sup=f"({co + 1},{ci + 1})"))
             P = _pair_matrix(layer, co, ci)
             meanings[C] = P
             row.append(C)
@@ -374,9 +376,9 @@ def _product_step(layer: Layer, M: ImmutableMatrix, xs: tuple, meanings: dict):
                f" {'transposed ' if g.transposed else ''}convolution:")
     if M.cols <= wide_at(layer):
         return step(text, chain(MatMul(M, ImmutableMatrix(xs), evaluate=False), by_definition(layer, xs)))
-    Fm = NOTATION.matrix("F_convT", M.rows, M.cols, r"F^{\top}") if g.transposed else \
+    Fm = NOTATION.matrix("F_convT", M.rows, M.cols, F_T) if g.transposed else \
         NOTATION.matrix("F_conv", M.rows, M.cols, "F")
-    xm = NOTATION.matrix("x^(i)", M.cols, 1, "x^{(i)}")
+    xm = NOTATION.matrix("x^(i)", M.cols, 1, X_EX)
     meanings.update({Fm: M, xm: ImmutableMatrix(xs)})
     defined = by_definition(layer, xs)
     terms = max(len(sympy.Add.make_args(e)) for e in defined)

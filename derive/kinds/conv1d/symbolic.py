@@ -25,7 +25,8 @@ from . import kink
 from .geometry import flat, unflat, weight_places
 from .derivatives import linear_jacobian
 from .layer import Layer, weight_of
-from .names import A_VEC, DPHI_Z, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry
+from ...written import Fenced, Op, Partial, Row, Sym
+from .names import A_VEC, DPHI_Z, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry, slope_at
 from .plane import WIDE, as_number, by_definition, input_symbols, layer_matrix
 
 L_MAT = NOTATION.symbol("L_layer", "L")
@@ -62,7 +63,7 @@ def output_symbols(layer: Layer) -> tuple:
 def _slope_symbol(layer: Layer, zr: Symbol):
     if layer.name == "relu":
         return RELU_PRIME(zr)
-    return NOTATION.symbol(f"phi'({zr.name})", rf"\phi'\left({NOTATION[zr]}\right)")
+    return NOTATION.symbol(f"phi'({zr.name})", slope_at(NOTATION[zr]))
 
 
 @functools.lru_cache(maxsize=4)
@@ -125,11 +126,11 @@ def _grids(d: Derivs, flat_values) -> list[ImmutableMatrix]:
     return [ImmutableMatrix(r, c, list(flat_values[o * m:(o + 1) * m])) for o in range(g.channels[1])]
 
 
-def _grid_symbol(d: Derivs, base: str, latex: str, channel: int | None):
+def _grid_symbol(d: Derivs, base: str, written, channel: int | None):
     g = d.layer.g
     r, c = (g.output[0], 1) if g.dims == 1 else g.output
     label = f"[{channel + 1}]" if channel is not None and g.channel_dims else ""
-    return NOTATION.matrix(f"{base}{label}", r, c, latex + (rf"^{{{label}}}" if label else ""))
+    return NOTATION.matrix(f"{base}{label}", r, c, Sym(written, sup=label) if label else written)
 
 
 def _flattening(d: Derivs) -> Text:
@@ -206,8 +207,8 @@ def gradient(layer: Layer, wrt: int) -> Solution:
         if kk == k:
             dz[co * m + row] = d.xs[ci * g.size(g.input) + col]
     result = [v * e for v, e in zip(d.values, dz)]
-    DZ = _grid_symbol(d, f"dz/d{w.name}", rf"\frac{{\partial z}}{{\partial {NOTATION[w]}}}", co)
-    DA = _grid_symbol(d, f"da/d{w.name}", rf"\frac{{\partial a}}{{\partial {NOTATION[w]}}}", co)
+    DZ = _grid_symbol(d, f"dz/d{w.name}", Partial("z", NOTATION[w]), co)
+    DA = _grid_symbol(d, f"da/d{w.name}", Partial("a", NOTATION[w]), co)
     gz = _grids(d, dz)[co]
     meanings = dict(d.meanings)
     meanings[DZ] = _grids(d, [sympy.diff(a, w) for a in d.args])[co]
@@ -240,7 +241,7 @@ def _multiply(d: Derivs, DA, DZ, co: int, shown, boxed, meanings: dict):
     """da/df_w = phi'(z) ⊙ dz/df_w: entry by entry, or (a smooth activation's wide grid) as the product."""
     if d.layer.kinked or boxed.cols <= SMOOTH_GRID:
         return step(say("Multiply entry by entry:"), chain(DA, shown, boxed))
-    slopes = _grid_symbol(d, "phi'(z)grid", r"\phi'(z)", co)
+    slopes = _grid_symbol(d, "phi'(z)grid", Row(Sym("ϕ", primes=1), "(z)"), co)
     meanings[slopes] = _grids(d, d.exact)[co]
     return step(say("Multiply entry by entry (the entries are in the JSON key):"),
                 chain(DA, HadamardProduct(slopes, DZ)))
@@ -251,9 +252,9 @@ def _scaled(d: Derivs, J: ImmutableMatrix, J_exact: ImmutableMatrix, names, intr
     """da/dv = diag(phi'(z)) dz/dv, J = dz/dv from the taps, J_exact by differentiating the definition."""
     J_sym, DA, what = names
     rows, cols = J.shape
-    slope = r"\operatorname{relu}'(z)" if d.layer.name == "relu" else r"\phi'(z)"
+    slope = Sym(Op("relu"), primes=1) if d.layer.name == "relu" else Sym("ϕ", primes=1)
     DIAG_SYM = NOTATION.matrix(f"diag_{d.layer.name == 'relu'}_slopes", rows, rows,
-                               rf"\operatorname{{diag}}\left({slope}\right)")
+                               Row(Op("diag"), Fenced(Row(slope, "(z)"), sized=True)))
     result = ImmutableMatrix(rows, cols, lambda r, c: d.values[r] * J[r, c])
     boxed = ImmutableMatrix(rows, cols, lambda r, c: d.factors[r] * J[r, c])
     meanings = {**d.meanings, J_sym: J_exact, DIAG_SYM: ImmutableMatrix.diag(*d.exact),
@@ -283,8 +284,8 @@ def _scaled(d: Derivs, J: ImmutableMatrix, J_exact: ImmutableMatrix, names, intr
 def jacobian(layer: Layer) -> Solution:
     d = analyse(layer)
     rows, cols = len(d.args), len(d.ws)
-    J_sym = NOTATION.matrix("dz/df[general]", rows, cols, r"\frac{\partial z}{\partial f}")
-    DA = NOTATION.matrix("da/df[general]", rows, cols, r"\frac{\partial a}{\partial f}")
+    J_sym = NOTATION.matrix("dz/df[general]", rows, cols, Partial("z", "f"))
+    DA = NOTATION.matrix("da/df[general]", rows, cols, Partial("a", "f"))
     intro = say(" z is linear in the weights: entry (r, j) of ", J_sym, " is the input weight j meets at output r"
                 " (0 where it meets padding, no input, or belongs to another output channel):")
     question = say(f"Compute the Jacobian of the layer's output with respect to the whole filter, {rows} × {cols}"
@@ -299,7 +300,7 @@ def input_gradient(layer: Layer) -> Solution:
     d = analyse(layer)
     rows, cols = d.L.shape
     J_sym = NOTATION.matrix("L_layer_matrix", rows, cols, "L")
-    DA = NOTATION.matrix("da/dx[general]", rows, cols, r"\frac{\partial a}{\partial x}")
+    DA = NOTATION.matrix("da/dx[general]", rows, cols, Partial("a", "x"))
     intro = say(" z is linear in x, so its Jacobian is the layer's matrix L itself"
                 + (" (F transposed)" if layer.g.transposed else "") + ":")
     question = say(f"Compute the Jacobian of the layer's output with respect to the input, {rows} × {cols}",
@@ -325,7 +326,7 @@ def _with_numbers(sol: Solution, layer: Layer, d: Derivs, result, lhs, full=None
     values = ImmutableMatrix(result).xreplace(known)
     for _ in range(3):
         values = values.xreplace(local)
-    at = NOTATION.matrix(f"{lhs.name}@numbers", *values.shape, NOTATION.matrix_latex(lhs.name))
+    at = NOTATION.matrix(f"{lhs.name}@numbers", *values.shape, NOTATION.matrix_written(lhs.name))
     if full is not None:
         every = ImmutableMatrix(full).xreplace(known)
         json = [as_number(e) for e in every.xreplace(local).xreplace(local)]

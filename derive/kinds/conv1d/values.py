@@ -8,6 +8,7 @@ from itertools import product
 import sympy
 from sympy import ImmutableMatrix, MatMul
 
+from ...written import Op, Partial, Row, Sym
 from ...mathparse import Z
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_sum
 from ...symbols import Times
@@ -44,10 +45,11 @@ def _nested(flat_values, shape: tuple[int, ...]):
     return [_nested(flat_values[i * step_:(i + 1) * step_], shape[1:]) for i in range(shape[0])]
 
 
-def _name(base: str, latex: str, shape, label: str | None):
+def _name(base: str, written, shape, label: str | None):
+    """A grid's matrix symbol, with its channel's label above it when there are several: z^{[2]}."""
     r, c = _grid_shape(shape)
     suffix = f"[{label}]" if label else ""
-    return NOTATION.matrix(f"{base}{suffix}", r, c, latex + (rf"^{{[{label}]}}" if label else ""))
+    return NOTATION.matrix(f"{base}{suffix}", r, c, Sym(written, sup=suffix) if label else written)
 
 
 def _labels(count: int, pairs: list | None = None) -> list:
@@ -82,7 +84,7 @@ def setting(layer: Layer) -> Text:
     if layer.f is not None:
         numbers += [_given("f", "f", layer.f, g.kernel, g.channels[0] * g.channels[1], "pair")]
     if layer.upstream is not None:
-        numbers += [_given("dL/da", r"\frac{\partial L}{\partial a}", layer.upstream, g.output, g.channels[1],
+        numbers += [_given("dL/da", Partial("L", "a"), layer.upstream, g.output, g.channels[1],
                            "output")]
     for label, chains in numbers:
         pieces += [f" {label}: ", *[p for ch in chains for p in (ch, ", ")][:-1], "."]
@@ -90,13 +92,13 @@ def setting(layer: Layer) -> Text:
     return say(*pieces)
 
 
-def _given(base, latex, values, shape, count, what):
+def _given(base, written, values, shape, count, what):
     words = {"input": "The input", "pair": "The filter", "output": "The gradient arriving at the output"}[what]
     grids = _grids(values, shape, count)
     labels = _labels(count) if what != "pair" else [None] if count == 1 else None
     if labels is None:
         labels = [f"{i + 1}" for i in range(count)]
-    return words, [let(_name(base, latex, shape, lab), gr) for lab, gr in zip(labels, grids)][:SHOWN_GRIDS]
+    return words, [let(_name(base, written, shape, lab), gr) for lab, gr in zip(labels, grids)][:SHOWN_GRIDS]
 
 
 def _activation_pieces(layer: Layer) -> list:
@@ -187,13 +189,12 @@ def _delta(layer: Layer):
     for lab, gs, gu, gd in zip(labels, *(_grids(v, g.output, g.channels[1]) for v in (slopes, layer.upstream,
                                                                                          delta))):
         product_ = ImmutableMatrix(gd.rows, gd.cols, lambda r, c: Times(gu[r, c], gs[r, c], evaluate=False))
-        chains.append(chain(_name("delta", r"\delta", g.output, lab), product_, gd))
+        chains.append(chain(_name("delta", "δ", g.output, lab), product_, gd))
     side = " (its side of 0 decides the slope; at 0 itself see the note)" if kink.any_zero(layer) else \
         " (its side of 0 decides the slope)" if layer.kinked else ""
     text = say("Through the activation: each output's gradient times the activation's slope at its argument" + side +
-               ", ", let(NOTATION.symbol("delta", r"\delta"), NOTATION.symbol("dL/dz", r"\frac{\partial L}{\partial"
-                                                                                      r" z}")), ":")
-    meanings = {_name("delta", r"\delta", g.output, lab): gd
+               ", ", let(NOTATION.symbol("delta", "δ"), NOTATION.symbol("dL/dz", Partial("L", "z"))), ":")
+    meanings = {_name("delta", "δ", g.output, lab): gd
                 for lab, gd in zip(labels, _grids(delta, g.output, g.channels[1]))}
     return delta, step(text, *_show(chains)), meanings
 
@@ -277,7 +278,7 @@ def filter_gradient(layer: Layer) -> Solution:
     grads = filter_by_formula(layer, delta)
     count = g.channels[0] * g.channels[1]
     labels = _labels(count)
-    DF = [_name("dL/df", r"\frac{\partial L}{\partial f}", g.kernel, lab) for lab in labels]
+    DF = [_name("dL/df", Partial("L", "f"), g.kernel, lab) for lab in labels]
     ways = ("Each weight meets one input at each output, so its gradient sums those inputs times the outputs'"
             " gradients: the cross-correlation of the " + ("padded input with δ, its entries s apart"
                                                           if not g.transposed else "input with δ") + ":")
@@ -287,7 +288,7 @@ def filter_gradient(layer: Layer) -> Solution:
     if not g.channel_dims:
         W = windows(layer)
         if W.rows * W.cols <= MAX_SHOWN:
-            vec = NOTATION.matrix("dL/df vec", W.cols, 1, r"\operatorname{vec}\frac{\partial L}{\partial f}")
+            vec = NOTATION.matrix("dL/df vec", W.cols, 1, Row(Op("vec"), Partial("L", "f")))
             meanings[vec] = ImmutableMatrix(grads)
             wm = NOTATION.matrix("W_windows", W.rows, W.cols, "W")
             meanings[wm] = W
@@ -308,7 +309,7 @@ def input_gradient(layer: Layer) -> Solution:
     delta, dstep, meanings = _delta(layer)
     grads = input_by_formula(layer, delta)
     labels = _labels(g.channels[0])
-    DX = [_name("dL/dx", r"\frac{\partial L}{\partial x}", g.input, lab) for lab in labels]
+    DX = [_name("dL/dx", Partial("L", "x"), g.input, lab) for lab in labels]
     how = ("the full convolution of δ (its entries s apart) with the flipped filter: each input gathers the"
            " gradients of the outputs it fed, weighted by the weight that joined them" if not g.transposed else
            "the convolution of δ with the filter (a transposed layer's gradient is the forward convolution)")
@@ -317,7 +318,7 @@ def input_gradient(layer: Layer) -> Solution:
     for d, gr in zip(DX, _grids(grads, g.input, g.channels[0])):
         meanings[d] = gr
     M = layer_matrix(layer)
-    vec = NOTATION.matrix("dL/dx vec", M.cols, 1, r"\operatorname{vec}\frac{\partial L}{\partial x}")
+    vec = NOTATION.matrix("dL/dx vec", M.cols, 1, Row(Op("vec"), Partial("L", "x")))
     meanings[vec] = M.T * ImmutableMatrix(delta)
     if M.rows * M.cols <= MAX_SHOWN:
         steps.append(step(say("The same read off the matrix (z is F times the flattened input, so the gradient is"

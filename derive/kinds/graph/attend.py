@@ -8,6 +8,7 @@ import sympy
 from sympy import MatMul
 
 from ...steps import chain, let, say, step
+from ...written import Sym
 from . import names as nm
 from .config import Config, Equation
 from .matrices import Attention, stages
@@ -43,10 +44,17 @@ def _letters(c: Config) -> tuple[str, str]:
         n in c.values for n in ("S", "A")) else LETTERS[0]
 
 
+def _letter(letter: str):
+    """S, or S′ (S with a prime) for "S'"."""
+    primes = letter.count("'")
+    return Sym(letter.rstrip("'"), primes=primes) if primes else letter
+
+
 def _entry(letter: str, eq: Equation, i: int, j: int) -> sympy.Symbol:
     """Entry (i, j) of the scores or the weights (0-based), written 1-based: S₁₂."""
     sep = "," if max(i, j) >= 9 else ""
-    return nm.NOTATION.symbol(f"{letter}({eq.name})[{i}][{j}]", f"{{{letter}}}_{{{i + 1}{sep}{j + 1}}}", real=True)
+    written = Sym(_letter(letter), sub=f"{i + 1}{sep}{j + 1}", grouped=True)
+    return nm.NOTATION.symbol(f"{letter}({eq.name})[{i}][{j}]", written, real=True)
 
 
 def _shape(shape: tuple) -> str:
@@ -57,8 +65,8 @@ def _step(c: Config, eq: Equation):
     args = [evaluate(a, c.values) for a in eq.rhs.args]
     att: Attention = stages(*args)
     s_letter, a_letter = _letters(c)
-    S = nm.NOTATION.symbol(f"{s_letter}({eq.name})", s_letter, commutative=False)
-    A = nm.NOTATION.symbol(f"{a_letter}({eq.name})", a_letter, commutative=False)
+    S = nm.NOTATION.symbol(f"{s_letter}({eq.name})", _letter(s_letter), commutative=False)
+    A = nm.NOTATION.symbol(f"{a_letter}({eq.name})", _letter(a_letter), commutative=False)
     Q, K, V = (display(a, c) for a in eq.rhs.args[:3])
     KT = transpose_sym(eq.rhs.args[1].name) if isinstance(eq.rhs.args[1], Name) else nm.function("transpose")(K)
     root = sympy.Pow(sympy.Integer(att.d), sympy.Rational(1, 2), evaluate=False)

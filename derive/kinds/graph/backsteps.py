@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy
 from sympy import ImmutableMatrix, MatMul
 
+from ...written import Partial, Sym
 from ...steps import Answer, Solution, chain, let, say, step
 from ...symbols import Times
 from ...words import join_pieces
@@ -305,24 +306,29 @@ def _cross_entropy(c: Config, rhs: Call, flow: Flow):
     return [ImmutableMatrix(entries)], []
 
 
+def _at(base, j: int) -> Sym:
+    """Entry j (0-based) of a vector, written 1-based as the graph's entries are: {p}_{2}."""
+    return Sym(base, sub=str(j + 1), grouped=True)
+
+
 def _ce_derived(c: Config, eq: Equation, flow: Flow, y: int):
     """∂L/∂z = p − onehot(y) derived: L = −log p_y, then the softmax Jacobian by the quotient rule."""
     zname, n = flow.wrt, c.shape(flow.wrt)[0]
     z = c.values[zname].entries
     total = sympy.Add(*[sympy.exp(e) for e in z])
-    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", f"{{p}}_{{{j + 1}}}", positive=True) for j in range(n)]
+    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", _at("p", j), positive=True) for j in range(n)]
     meaning = {p[j]: sympy.exp(z[j]) / total for j in range(n)}
     g = flow.upstream.scalar
     chains = [chain(sym(c, eq.name), -g * sympy.log(p[y]))]
     out = []
     for j in range(n):
         dp = nm.NOTATION.symbol(f"dsoftmax({zname})[{y}]/d{zname}[{j}]",
-                                rf"\frac{{\partial {{p}}_{{{y + 1}}}}}{{\partial {{{nm.latex(zname)}}}_{{{j + 1}}}}}")
+                                Partial(_at("p", y), _at(nm.written(zname), j)))
         delta = int(j == y)
         meaning[dp] = sympy.diff(meaning[p[y]], z[j])
         chains.append(chain(dp, meaning[dp], p[y] * (delta - p[j])))
         dz = nm.NOTATION.symbol(f"d{c.top}/d{zname}[{j}]",
-                                rf"\frac{{\partial {nm.latex(c.top)}}}{{\partial {{{nm.latex(zname)}}}_{{{j + 1}}}}}")
+                                Partial(nm.written(c.top), _at(nm.written(zname), j)))
         meaning[dz] = flow.value.entries[j]
         chains.append(chain(dz, Times(-g / p[y], dp, evaluate=False), Times(-g / p[y], p[y] * (delta - p[j]),
                                                                            evaluate=False), g * (p[j] - delta)))

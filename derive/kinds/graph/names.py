@@ -10,54 +10,53 @@ import sympy
 
 from ...functions import ELEMENTWISE
 from ...notation import Notation
+from ...written import ROOT, Op, Part, Partial, Row, Sym, Upright
 
 NOTATION = Notation()
-GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eps", "zeta", "eta", "theta", "iota", "kappa", "lambda",
-         "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
-         "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
-ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde", "dot": r"\dot"}
-FUNCTION_LATEX = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "softmax": r"\operatorname{softmax}",
-                  "log_softmax": r"\operatorname{log\,softmax}", "sum": r"\operatorname{sum}",
-                  "mean": r"\operatorname{mean}", "cross_entropy": r"\operatorname{CE}",
-                  "mse": r"\operatorname{MSE}", "transpose": r"\operatorname{transpose}",
-                  "hadamard": r"\operatorname{hadamard}", "onehot": r"\operatorname{onehot}",
-                  "sin": r"\sin", "cos": r"\cos", "sinh": r"\sinh", "cosh": r"\cosh", "max": r"\max",
-                  "min": r"\min", "gelu_tanh": r"\operatorname{gelu}_{\tanh}", "leaky_relu": r"\operatorname{leaky\,relu}",
-                  "log_sigmoid": r"\log\sigma", "attention": r"\operatorname{attention}"}
+GREEK = dict(zip(("alpha beta gamma delta epsilon eps zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau"
+                  " upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega").split(),
+                 "αβγδϵϵζηθικλμνξπρστυϕχψωΓΔΘΛΞΠΣΦΨΩ"))
+ACCENTS = ("hat", "bar", "tilde", "dot")
+FUNCTIONS = {"relu": Op("relu"), "sigmoid": "σ", "softmax": Op("softmax"), "log_softmax": Op("log softmax"),
+             "sum": Op("sum"), "mean": Op("mean"), "cross_entropy": Op("CE"), "mse": Op("MSE"),
+             "transpose": Op("transpose"), "hadamard": Op("hadamard"), "onehot": Op("onehot"), "sqrt": ROOT,
+             "sin": Op("sin"), "cos": Op("cos"), "sinh": Op("sinh"), "cosh": Op("cosh"), "max": Op("max"),
+             "min": Op("min"), "gelu_tanh": Sym(Op("gelu"), sub=Op("tanh")), "leaky_relu": Op("leaky relu"),
+             "log_sigmoid": Row(Op("log"), "σ"), "attention": Op("attention")}
 USUAL_ARITY = {"max": 2, "min": 2}        # a call with other than its usual number of arguments is another function
 
 
-def latex(name: str) -> str:
-    """W1 -> W_{1}; yhat -> \\hat{y}; sigma2 -> \\sigma_{2}; x_in -> x_{\\mathrm{in}}; loss -> \\mathrm{loss}."""
+def written(name: str) -> Part:
+    """W1 -> W₁; yhat -> ŷ; sigma2 -> σ₂; x_in -> x with an upright 'in' below; loss -> an upright 'loss'."""
     if "_" in name.strip("_"):
         head, tail = name.strip("_").split("_", 1)
-        sub = tail if re.fullmatch(r"[A-Za-z0-9]", tail) or tail.isdigit() else rf"\mathrm{{{tail.replace('_', ' ')}}}"
-        return f"{{{latex(head)}}}_{{{sub}}}" if "_" in latex(head) else f"{latex(head)}_{{{sub}}}"
+        sub = tail if re.fullmatch(r"[A-Za-z0-9]", tail) or tail.isdigit() else Upright(tail.replace("_", " "))
+        return Sym(written(head), sub=sub)
     m = re.fullmatch(r"([A-Za-z]+?)(\d+)", name)
     if m:
-        return f"{_word(m.group(1))}_{{{m.group(2)}}}"
+        return Sym(_word(m.group(1)), sub=m.group(2))
     return _word(name)
 
 
-def _word(word: str) -> str:
+def _word(word: str) -> Part:
     if word in GREEK:
-        return "\\" + ("epsilon" if word == "eps" else word)
-    for accent, command in ACCENTS.items():
+        return GREEK[word]
+    for accent in ACCENTS:
         if word.endswith(accent) and len(word) > len(accent):
-            return f"{command}{{{_word(word[:-len(accent)])}}}"
+            return Sym(_word(word[:-len(accent)]), accent=accent)
     if len(word) == 1:
         return word
-    return rf"\mathrm{{{word}}}"
+    return Upright(word)
 
 
 def value_symbol(name: str) -> sympy.Symbol:
     """The symbol of a scalar name (and of a symbolic scalar given): real, commutative."""
-    return NOTATION.symbol(name, latex(name), real=True)
+    return NOTATION.symbol(name, written(name), real=True)
 
 
 def array_symbol(name: str) -> sympy.Symbol:
     """The symbol of a vector or matrix name, non-commutative so that products keep their order."""
-    return NOTATION.symbol(f"{name}[]", latex(name), commutative=False)
+    return NOTATION.symbol(f"{name}[]", written(name), commutative=False)
 
 
 def name_symbol(name: str, shape: tuple) -> sympy.Symbol:
@@ -67,30 +66,30 @@ def name_symbol(name: str, shape: tuple) -> sympy.Symbol:
 def entry_symbol(name: str, index: tuple[int, ...], wide: bool) -> sympy.Symbol:
     """Entry (i,) or (i, j) of a symbolic vector or matrix, 1-based: z1, W23 (W2_3 when a size passes 9)."""
     text = "_".join(str(i) for i in index) if wide else "".join(str(i) for i in index)
-    base = latex(name)
-    written = f"{{{base}}}_{{{''.join(map(str, index)) if not wide and '_' not in base else ','.join(map(str, index))}}}"
-    return NOTATION.symbol(f"{name}{text}", written, real=True)
+    base = written(name)
+    scripted = isinstance(base, Sym) and base.sub is not None
+    sub = ("," if wide or scripted else "").join(map(str, index))
+    return NOTATION.symbol(f"{name}{text}", Sym(base, sub=sub, grouped=True), real=True)
 
 
 def partial(of: str, wrt: str, shape: tuple) -> sympy.Symbol:
     """∂of/∂wrt, the gradient of ``of`` with respect to a name."""
     suffix = "" if shape == () else "[]"
-    return NOTATION.symbol(f"d{of}/d{wrt}{suffix}", rf"\frac{{\partial {latex(of)}}}{{\partial {latex(wrt)}}}",
+    return NOTATION.symbol(f"d{of}/d{wrt}{suffix}", Partial(written(of), written(wrt)),
                            **({"real": True} if shape == () else {"commutative": False}))
 
 
 def through(of: str, via: str, wrt: str, shape: tuple) -> sympy.Symbol:
     """(∂of/∂via)(∂via/∂wrt): the part of ∂of/∂wrt that flows through ``via``."""
     suffix = "" if shape == () else "[]"
-    written = (rf"\frac{{\partial {latex(of)}}}{{\partial {latex(via)}}}"
-               rf"\frac{{\partial {latex(via)}}}{{\partial {latex(wrt)}}}")
-    return NOTATION.symbol(f"d{of}/d{via}*d{via}/d{wrt}{suffix}", written,
+    return NOTATION.symbol(f"d{of}/d{via}*d{via}/d{wrt}{suffix}",
+                           Row(Partial(written(of), written(via)), Partial(written(via), written(wrt))),
                            **({"real": True} if shape == () else {"commutative": False}))
 
 
 def local(out: str, wrt: str) -> sympy.Symbol:
     """∂out/∂wrt for scalars: the local derivative of one node."""
-    return NOTATION.symbol(f"d{out}/d{wrt}|local", rf"\frac{{\partial {latex(out)}}}{{\partial {latex(wrt)}}}",
+    return NOTATION.symbol(f"d{out}/d{wrt}|local", Partial(written(out), written(wrt)),
                            real=True)
 
 
@@ -98,8 +97,9 @@ def function(name: str, nargs: int | None = None):
     """The function a key writes a call with (max(x) of one argument and max(a, b) are two: ``nargs`` tells)."""
     key = name if nargs is None or nargs == USUAL_ARITY.get(name, nargs if name not in ELEMENTWISE else 1) \
         else f"{name}/{nargs}"
-    return NOTATION.function(key, FUNCTION_LATEX.get(name, rf"\{name}" if name in ("exp", "log", "tanh", "sqrt")
-                                                    else rf"\operatorname{{{name}}}"))
+    if name in FUNCTIONS:
+        return NOTATION.function(key, FUNCTIONS[name])
+    return NOTATION.function(key, Op(name) if name.isalpha() else Upright(name.replace("_", " ")))
 
 
 ONE_HOT = function("onehot")

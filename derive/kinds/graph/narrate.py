@@ -9,6 +9,7 @@ import sympy
 from ... import numeric
 from ...functions import ELEMENTWISE, maximum, minimum
 from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...written import Sym
 from . import names as nm
 from .config import Config, Equation
 from .parse import Call, Index, Name, Neg, Num, Op
@@ -83,19 +84,20 @@ def _entry(node: Index, c: Config) -> sympy.Expr:
 def entry_sym(name: str, index: tuple) -> sympy.Symbol:
     """Entry i (or i, j) of a vector or matrix name, 0-based as in the spec, written 1-based: p[2] is p₃, W[0][1]
     is W₁₂ (W₁,₁₂ once an index passes 9)."""
-    written = ("," if any(i >= 9 for i in index) else "").join(str(i + 1) for i in index)
-    return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), f"{{{nm.latex(name)}}}_{{{written}}}",
-                              real=True)
+    written = Sym(nm.written(name), sub=("," if any(i >= 9 for i in index) else "").join(str(i + 1) for i in index),
+                  grouped=True)
+    return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), written, real=True)
 
 
 def row_sym(name: str, i: int) -> sympy.Symbol:
     """Row i of a matrix name (0-based as in the spec), written 1-based: W[1] is W₂,:."""
-    return nm.NOTATION.symbol(f"{name}[{i}, :]", f"{{{nm.latex(name)}}}_{{{i + 1},:}}", commutative=False)
+    return nm.NOTATION.symbol(f"{name}[{i}, :]", Sym(nm.written(name), sub=f"{i + 1},:", grouped=True),
+                              commutative=False)
 
 
 def transpose_sym(name: str) -> sympy.Symbol:
     """Vᵀ, the transpose of a vector or matrix name."""
-    return nm.NOTATION.symbol(f"{name}^T", f"{{{nm.latex(name)}}}^{{\\top}}", commutative=False)
+    return nm.NOTATION.symbol(f"{name}^T", Sym(nm.written(name), sup="⊤", grouped=True), commutative=False)
 
 
 def entry_meanings(c: Config, name: str) -> dict:

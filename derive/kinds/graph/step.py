@@ -12,9 +12,10 @@ from ...check import check_link
 from ...fields import FieldError
 from ...steps import Answer, Solution, chain, let, say, step
 from ...words import join_pieces
+from ...written import Sym
 from ..optimizer.compute import trajectory
 from ..optimizer.config import NAMES, Config as Optimizer
-from ..optimizer.names import BODIES, HYPER as HYPER_SYMBOLS, N as OPTIMIZER_NOTATION
+from ..optimizer.names import HYPER as HYPER_SYMBOLS, N as OPTIMIZER_NOTATION, body
 from ..optimizer.decimals import shown as written_number
 from ..optimizer.ops import WRITTEN, Q
 from ..optimizer.rules import clr, initial, rules, state_keys
@@ -30,9 +31,7 @@ TRIES = (6, 10, 15, 30)          # digits of the numbers written into a rule, un
 
 def _generic(key: str, t: int) -> sympy.Symbol:
     """A quantity of one entry at step t (0: before the step), as the rule is stated: m⁽¹⁾, w⁽⁰⁾."""
-    body, sup = BODIES[key]
-    top = f"{sup},({t})" if sup else f"({t})"
-    return nm.NOTATION.symbol(f"step:{key}({t})", f"{body}^{{{top}}}", real=True)
+    return nm.NOTATION.symbol(f"step:{key}({t})", body(key, None, t), real=True)
 
 
 def _hyper(key: str) -> sympy.Symbol:
@@ -42,9 +41,7 @@ def _hyper(key: str) -> sympy.Symbol:
 
 def _of(key: str, param: str, shape: tuple) -> sympy.Symbol:
     """A quantity of one parameter after the step: W⁽¹⁾, m_W⁽¹⁾ (a matrix for a matrix parameter)."""
-    body, sup = BODIES[key]
-    top = f"{sup},(1)" if sup else "(1)"
-    written = f"{{{nm.latex(param)}}}^{{(1)}}" if key == "w" else f"{body}_{{{nm.latex(param)}}}^{{{top}}}"
+    written = Sym(nm.written(param), sup="(1)", grouped=True) if key == "w" else body(key, nm.written(param), 1)
     kind = {"real": True} if shape == () else {"commutative": False}
     return nm.NOTATION.symbol(f"step:{key}[{param}]{'' if shape == () else '[]'}", written, **kind)
 
@@ -74,7 +71,7 @@ def _symbols(oc: Optimizer) -> Q:
     q.update({key: _generic(key, 0) for key in state_keys(oc)})
     q.update({f"{r.key}_new": _generic(r.key, 1) for r in rules(oc, 1)})
     if oc.optimizer == "adagrad":
-        q["clr"] = nm.NOTATION.symbol("step:clr", r"\tilde{\eta}", real=True)
+        q["clr"] = nm.NOTATION.symbol("step:clr", Sym("η", accent="tilde"), real=True)
     return q
 
 

@@ -6,23 +6,24 @@ from __future__ import annotations
 import sympy
 
 from ...notation import Notation
+from ...written import Op, Row, Sym, Upright
 from ...numeric import json_number
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product
 from .config import Config
 
 N = Notation()
-N_IN = N.symbol("n_in", r"n_{\text{in}}", positive=True, integer=True)
-N_OUT = N.symbol("n_out", r"n_{\text{out}}", positive=True, integer=True)
+N_IN = N.symbol("n_in", Sym("n", sub=Upright("in", words=True)), positive=True, integer=True)
+N_OUT = N.symbol("n_out", Sym("n", sub=Upright("out", words=True)), positive=True, integer=True)
 GAIN = N.symbol("gain", "g", positive=True)
 SLOPE = N.symbol("slope", "a", real=True)
-VAR_W = N.symbol("Var(w)", r"\operatorname{Var}(w)", positive=True)
-SIGMA = N.symbol("sigma_w", r"\sigma_{w}", positive=True)
+VAR_W = N.symbol("Var(w)", Row(Op("Var"), "(w)"), positive=True)
+SIGMA = N.symbol("sigma_w", Sym("σ", sub="w"), positive=True)
 BOUND = N.symbol("bound", "b", positive=True)
-VAR_Z = N.symbol("Var(z)", r"\operatorname{Var}(z)", positive=True)
-VAR_Z_PREV = N.symbol("Var(z_prev)", r"\operatorname{Var}(z^{[l-1]})", positive=True)
-SQ_X = N.symbol("E[x^2]", r"\operatorname{E}[x^{2}]", positive=True)
-VAR_GX = N.symbol("Var(dx)", r"\operatorname{Var}(\partial L/\partial x)", positive=True)
-VAR_GZ = N.symbol("Var(dz)", r"\operatorname{Var}(\partial L/\partial z)", positive=True)
+VAR_Z = N.symbol("Var(z)", Row(Op("Var"), "(z)"), positive=True)
+VAR_Z_PREV = N.symbol("Var(z_prev)", Row(Op("Var"), "(", Sym("z", layer="l-1"), ")"), positive=True)
+SQ_X = N.symbol("E[x^2]", Row(Op("E"), "[", Sym("x", sup="2"), "]"), positive=True)
+VAR_GX = N.symbol("Var(dx)", Row(Op("Var"), "(∂L/∂x)"), positive=True)
+VAR_GZ = N.symbol("Var(dz)", Row(Op("Var"), "(∂L/∂z)"), positive=True)
 DIGITS = 8
 
 TORCH = {"xavier-uniform": "xavier_uniform_", "xavier-normal": "xavier_normal_", "kaiming-uniform": "kaiming_uniform_",

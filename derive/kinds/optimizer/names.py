@@ -2,60 +2,71 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy
 
 from ...notation import Notation
+from ...written import Op, Partial, Row, Sym, Upright
 from .loss import weight
 
 N = Notation()
 HYPER = {
-    "lr": N.symbol("eta", r"\eta", positive=True),
-    "momentum": N.symbol("mu", r"\mu", nonnegative=True),
-    "dampening": N.symbol("tau", r"\tau", real=True),
-    "weight_decay": N.symbol("lambda", r"\lambda", nonnegative=True),
-    "beta1": N.symbol("beta1", r"\beta_{1}", nonnegative=True),
-    "beta2": N.symbol("beta2", r"\beta_{2}", nonnegative=True),
-    "eps": N.symbol("epsilon", r"\varepsilon", nonnegative=True),
-    "alpha": N.symbol("alpha", r"\alpha", nonnegative=True),
-    "lr_decay": N.symbol("gamma", r"\gamma", nonnegative=True),
+    "lr": N.symbol("eta", "η", positive=True),
+    "momentum": N.symbol("mu", "μ", nonnegative=True),
+    "dampening": N.symbol("tau", "τ", real=True),
+    "weight_decay": N.symbol("lambda", "λ", nonnegative=True),
+    "beta1": N.symbol("beta1", Sym("β", sub="1"), nonnegative=True),
+    "beta2": N.symbol("beta2", Sym("β", sub="2"), nonnegative=True),
+    "eps": N.symbol("epsilon", "ε", nonnegative=True),
+    "alpha": N.symbol("alpha", "α", nonnegative=True),
+    "lr_decay": N.symbol("gamma", "γ", nonnegative=True),
 }
 LOSS = N.function("L", "L")
 
-# key -> (body, superscript before the step's, what it is)
+# key -> (letter, its accent, whether the step's superscript is the running maximum's)
 BODIES = {
-    "w": ("w", ""),
-    "grad": ("g", ""),
-    "grad_wd": (r"\tilde{g}", ""),
-    "momentum_buffer": ("b", ""),
-    "direction": ("d", ""),
-    "exp_avg": ("m", ""),
-    "exp_avg_sq": ("v", ""),
-    "max_exp_avg_sq": ("v", r"\max"),
-    "exp_avg_hat": (r"\hat{m}", ""),
-    "exp_avg_sq_hat": (r"\hat{v}", ""),
-    "square_avg": ("v", ""),
-    "grad_avg": (r"\bar{g}", ""),
-    "sum": ("s", ""),
-    "velocity": ("v", ""),
+    "w": ("w", None, False),
+    "grad": ("g", None, False),
+    "grad_wd": ("g", "tilde", False),
+    "momentum_buffer": ("b", None, False),
+    "direction": ("d", None, False),
+    "exp_avg": ("m", None, False),
+    "exp_avg_sq": ("v", None, False),
+    "max_exp_avg_sq": ("v", None, True),
+    "exp_avg_hat": ("m", "hat", False),
+    "exp_avg_sq_hat": ("v", "hat", False),
+    "square_avg": ("v", None, False),
+    "grad_avg": ("g", "bar", False),
+    "sum": ("s", None, False),
+    "velocity": ("v", None, False),
 }
 
 
 def quantity(key: str, i: int | None, t: int) -> sympy.Symbol:
     """The quantity ``key`` of coordinate i (1-based; None for a single parameter) after step t."""
-    body, sup = BODIES[key]
-    sub = "" if i is None else f"_{{{i}}}"
-    top = f"{sup},({t})" if sup else f"({t})"
-    return N.symbol(f"{key}[{i or ''}]({t})", f"{body}{sub}^{{{top}}}", real=True)
+    return N.symbol(f"{key}[{i or ''}]({t})", body(key, None if i is None else str(i), t), real=True)
+
+
+def body(key: str, sub, t) -> Sym:
+    """How the quantity ``key`` is written at step t, with ``sub`` below (a coordinate, a parameter's name): m_1^(t),
+    v^(max,(t))."""
+    letter, accent, running_max = BODIES[key]
+    return Sym(letter, sub=sub, sup=Row(Op("max"), f",({t})") if running_max else f"({t})", accent=accent)
 
 
 def clr_symbol(t: int) -> sympy.Symbol:
     """Adagrad's decayed learning rate at step t."""
-    return N.symbol(f"clr({t})", rf"\tilde{{\eta}}^{{({t})}}", positive=True)
+    return N.symbol(f"clr({t})", Sym("η", accent="tilde", sup=f"({t})"), positive=True)
+
+
+def _w(i: int | None):
+    return "w" if i is None else Sym("w", sub=str(i))
 
 
 def variable(i: int | None) -> sympy.Symbol:
-    """The loss's variable w or w_i, registered with its LaTeX."""
-    return N.add(weight(i), "w" if i is None else f"w_{{{i}}}")
+    """The loss's variable w or w_i, registered with how it is written."""
+    return N.add(weight(i), _w(i))
 
 
 for _i in (None, *range(1, 9)):
@@ -64,32 +75,41 @@ for _i in (None, *range(1, 9)):
 
 def partial(i: int | None) -> sympy.Symbol:
     """dL/dw (or dL/dw_i), as a formula in the parameters."""
-    below = "w" if i is None else f"w_{{{i}}}"
-    return N.symbol(f"dL/dw{i or ''}", rf"\frac{{\partial L}}{{\partial {below}}}", real=True)
+    return N.symbol(f"dL/dw{i or ''}", Partial("L", _w(i)), real=True)
 
 
-RATE_BODIES = {"lr": r"\eta", "momentum": r"\mu", "beta1": r"\beta_{1}"}
+RATE_BODIES = {"lr": "η", "momentum": "μ", "beta1": Sym("β", sub="1")}
 
 
 def rate_symbol(key: str, t) -> sympy.Symbol:
     """The scheduled learning rate (or OneCycleLR's momentum, Adam's beta1) of step t: η^(t)."""
-    return N.symbol(f"{key}({t})", f"{RATE_BODIES[key]}^{{({t})}}", real=True)
+    body = RATE_BODIES[key]
+    written = replace(body, sup=f"({t})") if isinstance(body, Sym) else Sym(body, sup=f"({t})")
+    return N.symbol(f"{key}({t})", written, real=True)
 
 
 def delta_symbol(i: int | None, t) -> sympy.Symbol:
     """Δw (of coordinate i, 1-based) at step t: w^(t) − w^(t−1)."""
-    sub = "" if i is None else f"_{{{i}}}"
-    return N.symbol(f"delta[{i or ''}]({t})", rf"\Delta w{sub}^{{({t})}}", real=True)
+    return N.symbol(f"delta[{i or ''}]({t})", Row("Δ", Sym("w", sub=None if i is None else str(i), sup=f"({t})")),
+                    real=True)
 
 
 # A scheduler's arguments as the formulas write them (k: SequentialLR's k-th scheduler, marked [k]).
-PARAMS = {"gamma": r"\gamma", "step_size": "s", "T_max": r"T_{\max}", "eta_min": r"\eta_{\min}",
-          "start_factor": r"f_{\text{start}}", "end_factor": r"f_{\text{end}}", "total_iters": r"n_{\text{iters}}",
-          "passed": "k", "max_lr": r"\eta_{\max}", "initial_lr": r"\eta_{\text{initial}}", "min_lr": r"\eta_{\text{final}}",
-          "max_momentum": r"\mu_{\max}", "base_momentum": r"\mu_{\text{base}}", "pct": "p", "start": "s_{0}",
-          "end": "s_{1}", "from": "y_{0}", "to": "y_{1}"}
+def _named(letter: str, word: str) -> Sym:
+    """A letter with a word below it, set upright: f_start."""
+    return Sym(letter, sub=Op(word) if word in ("max", "min") else Upright(word, words=True))
+
+
+PARAMS = {"gamma": "γ", "step_size": "s", "T_max": _named("T", "max"), "eta_min": _named("η", "min"),
+          "start_factor": _named("f", "start"), "end_factor": _named("f", "end"), "total_iters": _named("n", "iters"),
+          "passed": "k", "max_lr": _named("η", "max"), "initial_lr": _named("η", "initial"),
+          "min_lr": _named("η", "final"), "max_momentum": _named("μ", "max"), "base_momentum": _named("μ", "base"),
+          "pct": "p", "start": Sym("s", sub="0"), "end": Sym("s", sub="1"), "from": Sym("y", sub="0"),
+          "to": Sym("y", sub="1")}
 
 
 def param(name: str, k: int | None = None) -> sympy.Symbol:
-    mark = "" if k is None else f"^{{[{k}]}}"
-    return N.symbol(f"sched.{name}" + ("" if k is None else f"[{k}]"), PARAMS[name] + mark, real=True)
+    written = PARAMS[name]
+    if k is not None:
+        written = replace(written, sup=f"[{k}]") if isinstance(written, Sym) else Sym(written, sup=f"[{k}]")
+    return N.symbol(f"sched.{name}" + ("" if k is None else f"[{k}]"), written, real=True)

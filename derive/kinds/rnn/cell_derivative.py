@@ -8,8 +8,9 @@ import sympy
 
 from ...numeric import json_number
 from ...steps import Answer, Solution, chain, say, step
+from ...written import Partial, Sym, text as short
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DC_FULL, DH_DIRECT, DH_FULL, DH_PREV_DC, DN_DH, GATE, H_PREV, H_T,
-                    N, O_PREV, WEIGHT, Cell, at_step, gates, meanings)
+                    N, O_PREV, WEIGHT, Cell, at_step, gates, held, meanings)
 from .notation import SIGMA
 from ...precision import DIGITS
 
@@ -32,11 +33,13 @@ def numeric(e: sympy.Expr) -> sympy.Float:
     return sympy.Float(sympy.N(e, DIGITS), DIGITS)
 
 
-def _partial_at(top: str, bottom: str, t: int, held: str = "") -> sympy.Symbol:
-    latex = rf"\frac{{\partial {top}^{{\langle {t}\rangle}}}}{{\partial {bottom}^{{\langle {t - 1}\rangle}}}}"
-    if held:
-        latex = rf"\left.{latex}\right|_{{{held}}}"
-    return N.symbol(f"d{top}_{t}/d{bottom}_{t - 1}{'|' + held if held else ''}", latex, real=True)
+def _partial_at(top: str, bottom: str, t: int, fixed=None) -> sympy.Symbol:
+    """d top<t> / d bottom<t-1>, with what is held fixed (a piece of notation) if given."""
+    written = Partial(Sym(top, time=str(t)), Sym(bottom, time=str(t - 1)))
+    name = f"d{top}_{t}/d{bottom}_{t - 1}"
+    if fixed is not None:
+        return N.symbol(f"{name}|{short(fixed)}", held(written, fixed), real=True)
+    return N.symbol(name, written, real=True)
 
 
 def _gate_steps(c: Cell, t: int, h_sym, h_val, m: dict) -> list:
@@ -84,7 +87,7 @@ def lstm(c: Cell) -> Solution:
     cell_v = g2["f"]
     sub = {H_PREV: h1v, C_PREV: c1v, O_PREV: g1["o"]}
     full_v = numeric(m[DC_FULL].subs(sub))
-    cell_s, full_s = _partial_at("c", "c", 2, "h^{\\langle 1\\rangle}"), _partial_at("c", "c", 2)
+    cell_s, full_s = _partial_at("c", "c", 2, Sym("h", time="1")), _partial_at("c", "c", 2)
     m.update({cell_s: cell_v, full_s: full_v})
     f2, i2, gg2 = (at_step(k, 2) for k in "fig")
     full_written = f2 + (c1 * f2 * (1 - f2) * c.w("U_f") + gg2 * i2 * (1 - i2) * c.w("U_i")

@@ -27,24 +27,22 @@ from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE
                     at_step, gates, meanings as cell_meanings)
 from . import figures
 from .. import orbits
+from ...written import Partial, Row, Sym
 from .notation import DA_DZ, RHO, T_LONG, W_A
 from .values import number
 
 SHOWN_ITERATES = 3
 
 
-def _partial(top: str, bottom: str) -> str:
-    return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
-
-
-H_STAR = N.symbol("h_star", "h^{*}", real=True)
-C_STAR = N.symbol("c_star", "c^{*}", real=True)
-J_STEP = N.symbol("J_cell", r"J^{\langle t\rangle}")
-J_STAR = N.symbol("J_cell_star", "J^{*}")
-GRAD_C = N.symbol("dc_T/dc_0", _partial(r"c^{\langle T\rangle}", r"c^{\langle 0\rangle}"))
-GRAD_H = N.symbol("dh_T/dh_0", _partial(r"h^{\langle T\rangle}", r"h^{\langle 0\rangle}"))
-PROD_F = N.symbol("prod_f", r"\prod_{t=1}^{T} f^{\langle t\rangle}", nonnegative=True)
-PROD_Z = N.symbol("prod_z", r"\prod_{t=1}^{T} z^{\langle t\rangle}", nonnegative=True)
+H_STAR = N.symbol("h_star", Sym("h", sup="*"), real=True)
+C_STAR = N.symbol("c_star", Sym("c", sup="*"), real=True)
+J_STEP = N.symbol("J_cell", Sym("J", time="t"))
+J_STAR = N.symbol("J_cell_star", Sym("J", sup="*"))
+GRAD_C = N.symbol("dc_T/dc_0", Partial(Sym("c", time="T"), Sym("c", time="0")))
+GRAD_H = N.symbol("dh_T/dh_0", Partial(Sym("h", time="T"), Sym("h", time="0")))
+PRODUCT = Sym("∏", sub="t=1", sup="T")                 # over the steps t = 1 ... T
+PROD_F = N.symbol("prod_f", Row(PRODUCT, " ", Sym("f", time="t")), nonnegative=True)
+PROD_Z = N.symbol("prod_z", Row(PRODUCT, " ", Sym("z", time="t")), nonnegative=True)
 
 
 # --- analysis -----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..dynamics import T_EVIDENCE, long_T
+from ...written import Fenced, Op, Partial, Row, Sym, text as short
 from .notation import N, SIGMA
 
 GATES = {"lstm": ("f", "i", "g", "o"), "gru": ("r", "z", "n")}
@@ -240,45 +241,48 @@ def rows(M) -> list:
 
 # --- notation -----------------------------------------------------------------------------------
 
-def _at(name: str, t) -> str:
-    return rf"\mathbf{{{name}}}^{{\langle {t}\rangle}}"
+def _at(name: str, t) -> Sym:
+    """A gate or state vector at a step, in bold: h^{⟨t⟩}; the candidate g is written c̃."""
+    if name == "g":
+        return Sym("c", bold=True, accent="tilde", time=str(t))
+    return Sym(name, bold=True, time=str(t))
 
 
 def vec(name: str, t) -> sympy.Symbol:
     """A gate or state vector at a numbered step (f<2>, c<1>, ...)."""
-    latex = r"\tilde{\mathbf{c}}" if name == "g" else rf"\mathbf{{{name}}}"
-    return N.symbol(f"{name}_vec_{t}", rf"{latex}^{{\langle {t}\rangle}}")
+    return N.symbol(f"{name}_vec_{t}", _at(name, t))
 
 
-def jac(top: str, bottom: str, t, held: str = "", below=None) -> sympy.Symbol:
-    """d top<t> / d bottom<t-1> (or bottom<below>) as one (matrix-valued) symbol, optionally with what is held."""
+def jac(top: str, bottom: str, t, fixed=None, below=None) -> sympy.Symbol:
+    """d top<t> / d bottom<t-1> (or bottom<below>) as one (matrix-valued) symbol, optionally with what is held
+    fixed (a piece of notation)."""
     below = (t - 1 if isinstance(t, int) else f"{t}-1") if below is None else below
-    latex = rf"\frac{{\partial {_at(top, t)}}}{{\partial {_at(bottom, below)}}}"
-    if held:
-        latex = rf"\left.{latex}\right|_{{{held}}}"
-    return N.symbol(f"d{top}_{t}/d{bottom}_{below}{'|' + held if held else ''}_units", latex)
+    written = Partial(_at(top, t), _at(bottom, below))
+    if fixed is not None:
+        written = Sym(Fenced(written, ".", "|", sized=True), sub=fixed)
+    return N.symbol(f"d{top}_{t}/d{bottom}_{below}{'|' + short(fixed) if fixed else ''}_units", written)
 
 
 def parameter(name: str) -> sympy.Symbol:
     w, g = name.split("_")
-    return N.symbol(f"{name}_units", rf"{w}_{{{g}}}")
+    return N.symbol(f"{name}_units", Sym(w, sub=g))
 
 
-X = N.symbol("x_units", r"\mathbf{x}")
+X = N.symbol("x_units", Sym("x", bold=True))
 
 
-def _m(name: str, latex: str, rows: int, cols: int) -> sympy.MatrixSymbol:
+def _m(name: str, written, rows: int, cols: int) -> sympy.MatrixSymbol:
     """A matrix symbol for the equations (named so that SymPy keeps W x + U h + b in this order)."""
-    return N.matrix(name, rows, cols, latex)
+    return N.matrix(name, rows, cols, written)
 
 
 def _equations(c: GatedUnits) -> dict:
     """Each gate and state as a vector equation in matrix symbols: {vector symbol: expression}."""
     n, m = c.n, c.x.rows
-    x, h = _m("a_x_vec", r"\mathbf{x}", m, 1), _m("b_h_prev_vec", _at("h", "t-1"), n, 1)
+    x, h = _m("a_x_vec", Sym("x", bold=True), m, 1), _m("b_h_prev_vec", _at("h", "t-1"), n, 1)
     out = {}
     for g in GATES[c.cell]:
-        W, U, b = (_m(f"{k}_{w}_{g}_mat", rf"{w}_{{{g}}}", *shape)
+        W, U, b = (_m(f"{k}_{w}_{g}_mat", Sym(w, sub=g), *shape)
                    for k, w, shape in (("a", "W", (n, m)), ("b", "U", (n, n)), ("c", "b", (n, 1))))
         if g == "n":
             r = _m("gate_r_vec", _at("r", "t"), n, 1)
@@ -290,8 +294,7 @@ def _equations(c: GatedUnits) -> dict:
 
 
 def gate_vec(g: str, n: int) -> sympy.MatrixSymbol:
-    latex = r"\tilde{\mathbf{c}}^{\langle t\rangle}" if g == "g" else _at(g, "t")
-    return _m(f"gate_{g}_vec", latex, n, 1)
+    return _m(f"gate_{g}_vec", _at(g, "t"), n, 1)
 
 
 def setting(c: GatedUnits) -> Text:
@@ -313,8 +316,8 @@ def setting(c: GatedUnits) -> Text:
                    let(G["f"], eq["f"]), ", ", let(G["i"], eq["i"]), ", ", let(G["o"], eq["o"]), ", candidate ",
                    let(G["g"], eq["g"]), ", cell state ",
                    let(c_t, sympy.MatAdd(HadamardProduct(G["f"], c_prev), HadamardProduct(G["i"], G["g"]))),
-                   " and output ", let(h_t, HadamardProduct(G["o"], _m("tanh_c_t_vec", rf"\tanh\left({_at('c', 't')}\right)", n, 1))), ".")
-    one = _m("ones_vec", r"\mathbf{1}", n, 1)
+                   " and output ", let(h_t, HadamardProduct(G["o"], _m("tanh_c_t_vec", Row(Op("tanh"), Fenced(_at("c", "t"), sized=True)), n, 1))), ".")
+    one = _m("ones_vec", Sym("1", bold=True), n, 1)
     return say(f"{n} GRU units (PyTorch's torch.nn.GRUCell) with ", *join_pieces(known),
                ", the same input at every step", rule, ": reset gate ", let(G["r"], eq["r"]), ", update gate ",
                let(G["z"], eq["z"]), ", candidate ", let(G["n"], eq["n"]), " and output ",
@@ -322,24 +325,24 @@ def setting(c: GatedUnits) -> Text:
                                      HadamardProduct(G["z"], h_prev))), ".")
 
 
-def _entry(name: str, latex: str) -> sympy.Symbol:
-    return N.symbol(f"{name}_entry", latex)
+def _entry(name: str, written) -> sympy.Symbol:
+    return N.symbol(f"{name}_entry", written)
 
 
 def rule(c: GatedUnits) -> Text:
     """The Jacobians in general: the copying path diagonal, the full one entry by entry."""
     n = c.n
-    DIAG = N.function("diag", r"\operatorname{diag}")
-    e = {k: _entry(k, f"{k}_i") for k in ("f", "i", "o", "r", "z", "n", "u")}
-    e["g"] = _entry("g", r"\tilde{c}_i")
-    e["c"] = _entry("c", r"c^{\langle t-1\rangle}_i")
-    e["h"] = _entry("h", r"h^{\langle t-1\rangle}_i")
-    U = {g: _entry(f"U_{g}", rf"(U_{{{g}}})_{{ij}}") for g in GATES[c.cell]}
-    delta = _entry("delta", r"\delta_{ij}")
+    DIAG = N.function("diag", Op("diag"))
+    e = {k: _entry(k, Sym(k, sub="i", bare=True)) for k in ("f", "i", "o", "r", "z", "n", "u")}
+    e["g"] = _entry("g", Sym("c", accent="tilde", sub="i", bare=True))
+    e["c"] = _entry("c", Sym("c", time="t-1", sub="i", bare=True, sup_first=True))
+    e["h"] = _entry("h", Sym("h", time="t-1", sub="i", bare=True, sup_first=True))
+    U = {g: _entry(f"U_{g}", Sym(Fenced(Sym("U", sub=g)), sub="ij")) for g in GATES[c.cell]}
+    delta = _entry("delta", Sym("δ", sub="ij"))
     if c.cell == "lstm":
-        path, dh = jac("c", "c", "t", r"\mathbf{h}^{\langle t-1\rangle}"), jac("c", "h", "t")
+        path, dh = jac("c", "c", "t", _at("h", "t-1")), jac("c", "h", "t")
         dhc, full = jac("h", "c", "t-1", below="t-1"), jac("c", "c", "t")
-        ij = _entry("dc/dh_ij", rf"\left({N[dh]}\right)_{{ij}}")
+        ij = _entry("dc/dh_ij", Sym(Fenced(N[dh], sized=True), sub="ij"))
         return say("Hold ", vec("h", "t-1"), " (so every gate) fixed: ", vec("c", "t"), " moves with ",
                    vec("c", "t-1"), " entry by entry through the forget gate, so along the cell path ",
                    let(path, DIAG(gate_vec("f", n))), ". Through ", vec("h", "t-1"), " every gate moves: ",
@@ -349,11 +352,11 @@ def rule(c: GatedUnits) -> Text:
                    vec("c", "t-1"), " by the output gate of the step before, so in full ",
                    let(full, path + sympy.Mul(dh, dhc, evaluate=False)), ".")
     path, full = jac("h", "h", "t", "z, n"), jac("h", "h", "t")
-    ij = _entry("dh/dh_ij", rf"\left({N[full]}\right)_{{ij}}")
+    ij = _entry("dh/dh_ij", Sym(Fenced(N[full], sized=True), sub="ij"))
     return say("Hold the gates and the candidate fixed: ", vec("h", "t"), " moves with ", vec("h", "t-1"),
                " entry by entry through the update gate, so along the update-gate path ",
                let(path, DIAG(gate_vec("z", n))), ". In full the update gate, the candidate and the reset gate inside"
-               " it move too: with ", let(e["u"], _entry("Unh_i", r"(U_n \mathbf{h}^{\langle t-1\rangle})_i")), ", ",
+               " it move too: with ", let(e["u"], _entry("Unh_i", Sym(Fenced(Row(Sym("U", sub="n", bare=True), " ", _at("h", "t-1"))), sub="i", bare=True))), ", ",
                let(ij, delta * e["z"] + (e["h"] - e["n"]) * e["z"] * (1 - e["z"]) * U["z"]
                    + (1 - e["z"]) * (1 - e["n"] ** 2) * (e["r"] * U["n"] + e["u"] * e["r"] * (1 - e["r"]) * U["r"])),
                ".")
@@ -389,7 +392,7 @@ def _lstm(c: GatedUnits, S: Step) -> tuple:
                  chain(c1, "approx", to_matrix(s1[n:], SHOWN)))
     second = step(say("The gates of the second step, the first whose ", vec("h", 1), " depends on ", c1, ":"),
                   *_gate_lines(c, G2, 2, m))
-    cell_s, dh_s, h_c = jac("c", "c", 2, r"\mathbf{h}^{\langle 1\rangle}"), jac("c", "h", 2), jac("h", "c", 1, below=1)
+    cell_s, dh_s, h_c = jac("c", "c", 2, _at("h", 1)), jac("c", "h", 2), jac("h", "c", 1, below=1)
     full_s = jac("c", "c", 2)
     m.update({cell_s: to_matrix(path), dh_s: to_matrix(D), h_c: to_matrix(dh1), full_s: to_matrix(full)})
     both = step(say("The cell path is the diagonal matrix of the forget gate; the full Jacobian adds the path"

@@ -23,22 +23,30 @@ from ..dynamics import VERDICTS, checked_run, compare_one, growth, iterates, lar
 from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
 from . import figures
+from ...written import Fenced, Op, Partial, Row, Sym
 from .notation import N, RHO, T_LONG, slopes, weights
 from .values import number
 
 SHOWN_ITERATES = 3
 
-J_STAR = N.symbol("J_units_star", r"\mathbf{J}^{*}")
-H_STAR = N.symbol("h_units_star", r"\mathbf{h}^{*}")
-C_STAR = N.symbol("c_units_star", r"\mathbf{c}^{*}")
-GRAD_C = N.symbol("||dc_T/dc_0||", r"\left\lVert\frac{\partial \mathbf{c}^{\langle T\rangle}}"
-                  r"{\partial \mathbf{c}^{\langle 0\rangle}}\right\rVert_2")
-GRAD_H = N.symbol("||dh_T/dh_0||", r"\left\lVert\frac{\partial \mathbf{h}^{\langle T\rangle}}"
-                  r"{\partial \mathbf{h}^{\langle 0\rangle}}\right\rVert_2")
-PROD_F = N.symbol("||prod diag f||", r"\left\lVert\prod_{t=1}^{T}\operatorname{diag}"
-                  r"\left(\mathbf{f}^{\langle t\rangle}\right)\right\rVert_2")
-PROD_Z = N.symbol("||prod diag z||", r"\left\lVert\prod_{t=1}^{T}\operatorname{diag}"
-                  r"\left(\mathbf{z}^{\langle t\rangle}\right)\right\rVert_2")
+def _norm(inner) -> Sym:
+    """‖inner‖₂, the spectral norm."""
+    return Sym(Fenced(inner, "‖", "‖", sized=True), sub="2", bare=True)
+
+
+def _bold(name: str, **scripts) -> Sym:
+    return Sym(name, bold=True, **scripts)
+
+
+J_STAR = N.symbol("J_units_star", _bold("J", sup="*"))
+H_STAR = N.symbol("h_units_star", _bold("h", sup="*"))
+C_STAR = N.symbol("c_units_star", _bold("c", sup="*"))
+GRAD_C = N.symbol("||dc_T/dc_0||", _norm(Partial(_bold("c", time="T"), _bold("c", time="0"))))
+GRAD_H = N.symbol("||dh_T/dh_0||", _norm(Partial(_bold("h", time="T"), _bold("h", time="0"))))
+PROD_F = N.symbol("||prod diag f||", _norm(Row(Sym("∏", sub="t=1", sup="T"), Op("diag"),
+                                               Fenced(_bold("f", time="t"), sized=True))))
+PROD_Z = N.symbol("||prod diag z||", _norm(Row(Sym("∏", sub="t=1", sup="T"), Op("diag"),
+                                               Fenced(_bold("z", time="t"), sized=True))))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from ...words import join, join_pieces
 from ..dynamics import T_EVIDENCE, long_T
 from . import cell_units
 from .keys import CELLS, PARAMETERS
+from ...written import Fenced, Partial, Sym
 from .notation import N, SIGMA
 
 GATES = {"lstm": ("f", "i", "g", "o"), "gru": ("r", "z", "n")}
@@ -38,38 +39,37 @@ R = dict(real=True)
 DIGITS = 6
 
 
-def _partial(top: str, bottom: str) -> str:
-    return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+def _at(name: str, t: str) -> Sym:
+    """A gate or state at a step: c^{⟨t⟩}; the candidate g is written c̃."""
+    return Sym("c", accent="tilde", time=t) if name == "g" else Sym(name, time=t)
 
 
-def _at(name: str, t: str) -> str:
-    return rf"{name}^{{\langle {t}\rangle}}"
+def held(d: Partial, fixed) -> Sym:
+    """A partial derivative with what is held fixed: (∂c/∂c)|_h."""
+    return Sym(Fenced(d, ".", "|", sized=True), sub=fixed)
 
 
 X = N.symbol("x_cell", _at("x", "t"), **R)
 H_PREV = N.symbol("h_prev", _at("h", "t-1"), **R)
 C_PREV = N.symbol("c_prev", _at("c", "t-1"), **R)
 O_PREV = N.symbol("o_prev", _at("o", "t-1"), **R)
-WEIGHT = {p: N.symbol(p, p.replace("_", "_{", 1) + "}", **R) for p in PARAMETERS}
-GATE = {g: N.symbol(f"gate_{g}", {"g": r"\tilde{c}^{\langle t\rangle}"}.get(g, _at(g, "t")), **R)
-        for g in ("f", "i", "g", "o", "r", "z", "n")}
+WEIGHT = {p: N.symbol(p, Sym(p.split("_")[0], sub=p.split("_")[1]), **R) for p in PARAMETERS}
+GATE = {g: N.symbol(f"gate_{g}", _at(g, "t"), **R) for g in ("f", "i", "g", "o", "r", "z", "n")}
 C_T = N.symbol("c_t", _at("c", "t"), **R)
 H_T = N.symbol("h_t", _at("h", "t"), **R)
-DC_CELL = N.symbol("dc_t/dc_prev|h", rf"\left.{_partial(_at('c', 't'), _at('c', 't-1'))}\right|_{{{_at('h', 't-1')}}}",
-                   **R)
-DC_FULL = N.symbol("dc_t/dc_prev", _partial(_at("c", "t"), _at("c", "t-1")), **R)
-DC_DH = N.symbol("dc_t/dh_prev", _partial(_at("c", "t"), _at("h", "t-1")), **R)
-DH_PREV_DC = N.symbol("dh_prev/dc_prev", _partial(_at("h", "t-1"), _at("c", "t-1")), **R)
-DH_FULL = N.symbol("dh_t/dh_prev", _partial(_at("h", "t"), _at("h", "t-1")), **R)
-DN_DH = N.symbol("dn_t/dh_prev", _partial(_at("n", "t"), _at("h", "t-1")), **R)
-DH_DC = N.symbol("dh_t/dc_prev", _partial(_at("h", "t"), _at("c", "t-1")), **R)
-DH_DIRECT = N.symbol("dh_t/dh_prev|z,n", rf"\left.{_partial(_at('h', 't'), _at('h', 't-1'))}\right|_{{z, n}}", **R)
+DC_CELL = N.symbol("dc_t/dc_prev|h", held(Partial(_at("c", "t"), _at("c", "t-1")), _at("h", "t-1")), **R)
+DC_FULL = N.symbol("dc_t/dc_prev", Partial(_at("c", "t"), _at("c", "t-1")), **R)
+DC_DH = N.symbol("dc_t/dh_prev", Partial(_at("c", "t"), _at("h", "t-1")), **R)
+DH_PREV_DC = N.symbol("dh_prev/dc_prev", Partial(_at("h", "t-1"), _at("c", "t-1")), **R)
+DH_FULL = N.symbol("dh_t/dh_prev", Partial(_at("h", "t"), _at("h", "t-1")), **R)
+DN_DH = N.symbol("dn_t/dh_prev", Partial(_at("n", "t"), _at("h", "t-1")), **R)
+DH_DC = N.symbol("dh_t/dc_prev", Partial(_at("h", "t"), _at("c", "t-1")), **R)
+DH_DIRECT = N.symbol("dh_t/dh_prev|z,n", held(Partial(_at("h", "t"), _at("h", "t-1")), "z, n"), **R)
 
 
 def at_step(name: str, t: int) -> sympy.Symbol:
     """A gate or state at a numbered step (f<2>, c<1>, ...), shown with its step."""
-    latex = r"\tilde{c}" if name == "g" else name
-    return N.symbol(f"{name}_cell_{t}", _at(latex, str(t)), **R)
+    return N.symbol(f"{name}_cell_{t}", _at(name, str(t)), **R)
 
 
 @dataclass(frozen=True)
