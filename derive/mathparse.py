@@ -142,7 +142,7 @@ _ATOM_START = {"num", "name", "cmd", *_OPEN}
 
 
 def _pattern(d: Dialect) -> re.Pattern:
-    number = r"(?:\d+(?:\.\d*)?|\.\d+)" + (r"(?:[eE][-+]?\d{1,3})?" if d.identifiers else "")
+    number = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"     # 2.5e-3 is 0.0025, as in Python; 2e is 2*e
     name = r"[A-Za-z_][A-Za-z0-9_]*" if d.identifiers else r"[A-Za-z]+(?:_[A-Za-z]+)+(?=\s*\()|[A-Za-z]+|_[A-Za-z_]*"
     return re.compile(rf"(?P<space>\s+|~)|(?P<num>{number})|(?P<name>{name})|(?P<cmd>\\(?:[A-Za-z]+|[^A-Za-z]?))"
                       r"|(?P<str>\"[^\"\n]{0,40}\"|'[^'\n]{0,40}')|(?P<pow>\*\*)|(?P<other>.)", re.S)
@@ -405,11 +405,14 @@ class Parser:
         """Exact number; in a single-token argument only the first digit (\\frac12 = 1/2)."""
         tok = self.take()
         if single and len(tok.text) > 1:
-            if not tok.text[0].isdigit():
+            if not tok.text[0].isdigit() or "e" in tok.text.lower():
                 self.fail(f"put '{tok.text}' in braces {{...}}", tok)
             self.i -= 1
             self.toks[self.i] = Tok("num", tok.text[1:], tok.pos + 1)
             return Num(sympy.Integer(int(tok.text[0])))
+        power = tok.text.lower().partition("e")[2]
+        if len(power.lstrip("+-")) > 3:
+            self.fail(f"the power of ten in {tok.text} is too large (at most 3 digits)", tok)
         return Num(number(tok.text))
 
     def name_or_call(self) -> Node:

@@ -114,6 +114,23 @@ def test_decimals_are_exact_rationals():
     assert not got.atoms(sympy.Float)
 
 
+@pytest.mark.parametrize("text,want", [("1e300", sympy.Integer(10) ** 300), ("2.5e-3", sympy.Rational(1, 400)),
+                                       ("1E5", sympy.Integer(10) ** 5), ("3e", 3 * sympy.E), ("2e^2", 2 * sympy.E ** 2),
+                                       ("e-3", sympy.E - 3), ("2 e-3", 2 * sympy.E - 3), (r"\frac{1}{2e3}",
+                                                                                         sympy.Rational(1, 2000))])
+def test_scientific_notation_reads_as_python_does(text, want):
+    """A number written with a power of ten is that number (2.5e-3 is 0.0025, not 2.5 e - 3) wherever a formula is
+    read; Euler's e alone, or after a space, stays e."""
+    assert mathparse.parse_constant(text) == want
+    assert parse_activation(f"z + {text}") == Z + want
+
+
+@pytest.mark.parametrize("text,fragment", [("1e3000", "too large"), (r"\frac12e3", "in braces")])
+def test_scientific_notation_refused_where_unclear(text, fragment):
+    with pytest.raises(MathSyntaxError, match=fragment):
+        mathparse.parse_constant(text)
+
+
 def test_symmetric_derivations_simplify():
     assert sympy.simplify(parse_activation(r"\frac{\exp(z)}{1 + \exp(z)}") - NAMED["sigmoid"]) == 0
     assert sympy.simplify(parse_activation(r"\frac{\sinh(z)}{\cosh(z)}") - NAMED["tanh"]) == 0
