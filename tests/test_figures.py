@@ -213,7 +213,7 @@ def test_two_units_trajectory_in_the_plane():
     assert trajectory.body.square and trajectory.body.series[0].points[0] == (0.1, 0.2)
     assert value["fixed_point"] is None and not trajectory.body.marks     # it circles its repelling fixed point 0
     import mpmath
-    from derive.kinds.dynamics import VectorRecurrence
+    from derive.kinds.rnn.vector_recurrence import VectorRecurrence
     from derive.kinds.rnn.units import analyse
     from derive.kinds.activations import slope
     config = derive.kinds.KINDS["rnn-activation"].configure(

@@ -5,8 +5,10 @@ one step and the vanishing/exploding verdict for long sequences.
 - ``config``: the spec's fields validated (one unit), and the pieces both questions share;
 - ``derivative`` and ``stability``: the two questions for one unit (stability: analysis, then narration);
 - ``units``: both questions for several units (a matrix W_a);
-- the numeric work (trajectories, fixed points, Newton) is in ``kinds/dynamics.py``, the facts about
-  activations in ``kinds/activations.py``.
+- the numeric work, pure functions of (phi, W, c) with no prose: ``limits`` (the bounds), ``runs`` (trajectories
+  at rising precision), ``points`` (Newton, exact values, slopes), ``recurrence`` and ``vector_recurrence`` (one
+  unit, several), ``verdict`` (growth rates, the comparison with 1), ``domain`` (where phi is undefined) and
+  ``orbits`` (the checker's own runs); the facts about activations are in ``kinds/activations.py``.
 """
 
 from __future__ import annotations

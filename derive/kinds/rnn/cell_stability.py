@@ -20,13 +20,15 @@ from sympy import Float, ImmutableMatrix
 from ...numeric import compile as compile_numeric, compile_at, evaluate, shown, to_sympy, value_at
 from ...precision import DIGITS, DRIFT, RESIDUAL, SETTLED
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import (VERDICTS, checked_run, compare_one, growth, iterates, largest, newton, radius,
-                        refined_at, run)
+from .limits import iterates
+from .points import newton, refined_at
+from .runs import checked_run, largest, run
+from .verdict import VERDICTS, compare_one, growth, radius
 from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
 from . import figures
-from .. import orbits
+from . import orbits
 from ...written import Partial, Row, Sym
 from .notation import DA_DZ, RHO, T_LONG, W_A
 from .values import number

@@ -19,7 +19,9 @@ from sympy import Float, MatMul
 from ...numeric import evaluate, shown, to_sympy, value_at
 from ...precision import DIGITS
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import VERDICTS, checked_run, compare_one, growth, iterates, largest, radius, run
+from .limits import iterates
+from .runs import checked_run, largest, run
+from .verdict import VERDICTS, compare_one, growth, radius
 from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
 from . import figures

@@ -22,7 +22,8 @@ from sympy import Abs
 from ...figures import Figure, Later, Mark, Plot, Series
 from ...numeric import evaluate, to_sympy
 from ...precision import DIGITS
-from ..dynamics import T_EVIDENCE, compare_one
+from .limits import T_EVIDENCE
+from .verdict import compare_one
 from .notation import A_PREV, A_T, DA_T_DA_0, FACTOR, NORM_T, RHO, T_LONG
 
 STAIRS = 24              # iterates drawn as the cobweb's staircase, at most

@@ -21,14 +21,17 @@ from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from ..activations import READABLE, SUPREMA, derivative, recognise, slope
-from ..dynamics import (DIVERGED, T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
-                        radius, slope_value, versus_one)
+from .domain import check_domain
+from .limits import DIVERGED, T_EVIDENCE, iterates, long_T
+from .points import slope_value
+from .vector_recurrence import VectorRecurrence
+from .verdict import VERDICTS, compare_one, radius, versus_one
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
 from . import figures
 from .values import number, overflow
-from .. import orbits
+from . import orbits
 
 SHOWN_ITERATES = 3
 

@@ -18,9 +18,9 @@ import sympy
 from sympy import ImmutableMatrix, Lambda, Tuple
 from sympy.core.symbol import Str
 
-from ..numeric import Recomputed, accurate_at, compile_at
-from ..precision import DEEPEST, DIGITS, RECOMPUTED
-from .rnn_notation import Z
+from ...numeric import Recomputed, accurate_at, compile_at
+from ...precision import DEEPEST, DIGITS, RECOMPUTED
+from .notation import Z
 
 MOST_DIGITS = DEEPEST     # the most digits a value is computed at (as check.SETTLE_DIGITS)
 KEPT = 64                 # runs remembered (by recurrence, start and precision) for the nodes sharing them
