@@ -219,7 +219,7 @@ def test_two_units_trajectory_in_the_plane():
     config = derive.kinds.KINDS["rnn-activation"].configure(
         {"activation": "tanh", "W_a": [[0.5, 1], [-1, 0.5]], "b": [0, 0], "a0": [0.1, 0.2]}, ("stability",))
     dphi = slope(config.phi)[0]
-    s = analyse(config, dphi)
+    s = analyse(config)
     J_at = VectorRecurrence(config.phi, dphi, config.W_a, config.c).jacobian()
     with mpmath.workdps(50):                                      # each point against a 50-digit SVD
         M = None
@@ -391,7 +391,7 @@ def drawings(monkeypatch):
     from derive.kinds.cnn import figures as cnn_figures
     from derive.kinds.rnn import figures as rnn_figures
     calls = []
-    for module, name in ((rnn_figures, "_one_unit"), (cnn_figures, "shapes_figures")):
+    for module, name in ((rnn_figures, "one_unit"), (cnn_figures, "shapes_figures")):
         drawn = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _d=drawn, _n=name: calls.append(_n) or _d(*a))
     return calls
@@ -407,8 +407,8 @@ def test_figures_no_one_reads_are_never_drawn(drawings):
     bare = without(doc)                                              # --no-figures: nothing drawn either
     assert derive.render(bare, "json").count('"figures": []') == 1 and drawings == []
     key = derive.render(doc, "json")                                 # JSON shows them: drawn, once
-    assert drawings == ["_one_unit"] and '"kind": "plot"' in key
-    assert derive.render(doc, "json") == key and drawings == ["_one_unit"]
+    assert drawings == ["one_unit"] and '"kind": "plot"' in key
+    assert derive.render(doc, "json") == key and drawings == ["one_unit"]
 
 
 def test_figures_drawn_late_stand_for_their_tuple(drawings):
@@ -424,7 +424,7 @@ def test_figures_drawn_late_stand_for_their_tuple(drawings):
     assert isinstance(late[1].body.marks[0].x, float) and late[1].body.square        # the cobweb's fixed point
     assert late == tuple(late) and hash(late) == hash(tuple(late))
     assert pickle.loads(pickle.dumps(late)) == tuple(late) and type(pickle.loads(pickle.dumps(late))) is tuple
-    assert drawings == ["_one_unit", "shapes_figures"]
+    assert drawings == ["one_unit", "shapes_figures"]
 
 
 def test_figures_are_drawn_by_a_worker_that_hands_them_back(drawings):
@@ -445,5 +445,5 @@ def test_a_problem_sheet_draws_no_figure_it_does_not_show(drawings):
         sheet = derive.render(doc, fmt, sheet="problems")
         assert "tikzpicture" not in sheet and "<svg" not in sheet and "fig1" not in sheet
     assert drawings == []
-    assert "tikzpicture" in derive.render(doc, "latex") and drawings == ["_one_unit"]
+    assert "tikzpicture" in derive.render(doc, "latex") and drawings == ["one_unit"]
     assert [f.sheet for f in next(doc.questions()).figures] == [None, None]         # what the sheet skipped

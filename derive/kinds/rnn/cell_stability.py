@@ -209,9 +209,8 @@ VERDICT_TEXT = {
 }
 
 
-def stability(c: Cell) -> Solution:
+def stability(c: Cell, s: CellStability) -> Solution:
     """Vanishing, exploding or neither for a gated cell: the analysis narrated."""
-    s = analyse(c)
     m = dict(cell_meanings(c))
     steps = [_iterate_step(c, s, m), _jacobian_step(c)]
     rho = orbits.along(_orbit_maps(c)[0], _start(c), "growth", *orbits.later_half(len(s.traj)))
@@ -225,11 +224,16 @@ def stability(c: Cell) -> Solution:
     question = say("Starting from ", *state, ", for long sequences (T → ∞), will this cell tend to suffer from"
                    " vanishing gradients, exploding gradients, or neither?")
     tail = [] if s.rel == "=" else [s.rel, 1]
-    grad, prod = (GRAD_C, PROD_F) if lstm else (GRAD_H, PROD_Z)
     return Solution(question=question, steps=tuple(steps), meanings=m, notes=(_note(c),),
                     answer=Answer(value=value, text=say(VERDICT_TEXT[s.verdict]),
-                                  chain=chain(RHO, "approx", shown(s.factor), *tail)),
-                    figures=figures.gated(s.running, s.running_path, s.factor, sympy.Abs(grad), prod, lstm))
+                                  chain=chain(RHO, "approx", shown(s.factor), *tail)))
+
+
+def draw(c: Cell, s: CellStability) -> tuple:
+    """The question's figure, from its analysis: the gradient's size against T, the copying gates' beside it."""
+    lstm = c.cell == "lstm"
+    grad, prod = (GRAD_C, PROD_F) if lstm else (GRAD_H, PROD_Z)
+    return figures.gated(s.running, s.running_path, s.factor, sympy.Abs(grad), prod, lstm)
 
 
 def _iterate_step(c: Cell, s: CellStability, m: dict):
@@ -337,4 +341,4 @@ def _note(c: Cell):
                " copying factor is one minus their gate.")
 
 
-__all__ = ["analyse", "stability", "CellStability"]
+__all__ = ["analyse", "stability", "draw", "CellStability"]

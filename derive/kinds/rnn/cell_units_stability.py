@@ -190,9 +190,8 @@ def _evidence_steps(c: GatedUnits, s: UnitsStability, m: dict) -> list:
                  chain(prod, "approx", Float(s.copying, 4)))]
 
 
-def stability(c: GatedUnits) -> Solution:
+def stability(c: GatedUnits, s: UnitsStability) -> Solution:
     """Vanishing, exploding or neither for several gated units: the analysis narrated."""
-    s = analyse(c)
     m: dict = {}
     steps = [_iterate_step(c, s, m)]
     steps += _fixed_point_steps(c, s, m) if s.star is not None else [_growth_step(s, m)]
@@ -211,9 +210,14 @@ def stability(c: GatedUnits) -> Solution:
     tail = [] if s.rel == "=" else [s.rel, 1]
     return Solution(question=question, steps=tuple(steps), meanings=m,
                     answer=Answer(value=value, text=say(VERDICT_TEXT[s.verdict]),
-                                  chain=chain(RHO, "approx", shown(s.factor), *tail)),
-                    figures=figures.gated(s.running, s.running_path, s.factor, GRAD_C if lstm else GRAD_H,
-                                          PROD_F if lstm else PROD_Z, lstm))
+                                  chain=chain(RHO, "approx", shown(s.factor), *tail)))
 
 
-__all__ = ["analyse", "stability", "UnitsStability"]
+def draw(c: GatedUnits, s: UnitsStability) -> tuple:
+    """The question's figure, from its analysis: the gradient's size against T, the copying gates' beside it."""
+    lstm = c.cell == "lstm"
+    return figures.gated(s.running, s.running_path, s.factor, GRAD_C if lstm else GRAD_H, PROD_F if lstm else PROD_Z,
+                         lstm)
+
+
+__all__ = ["analyse", "stability", "draw", "UnitsStability"]

@@ -7,7 +7,8 @@
   iterates from a<0> as a staircase and each fixed point marked stable (filled) or unstable (open);
 - two units: the trajectory in the plane, ending at the fixed point.
 
-The problem sheet shows none of them: they give the answer away.
+The problem sheet shows none of them: they give the answer away. Each question's figures are drawn from its
+frozen analysis when first read (the kind's solve attaches them as a ``derive.figures.Later``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import mpmath
 import sympy
 from sympy import Abs
 
-from ...figures import Figure, Later, Mark, Plot, Series
+from ...figures import Figure, Mark, Plot, Series
 from ...numeric import evaluate, to_sympy
 from ...precision import DIGITS
 from .limits import T_EVIDENCE
@@ -143,14 +144,10 @@ def _cut_short(points, values: list) -> str:
             " the curve stops there.")
 
 
-def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> Later:
+def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
     """A gated cell's stability figure: the evidence after t = 1 ... T steps (|dc<t>/dc<0>| of an LSTM,
     |dh<t>/dh<0>| of a GRU) on a log axis with the rate rho^t, and the copying gates' product alone beside it
-    (the cell path; the update-gate path). Drawn when first read (derive.figures.Later)."""
-    return Later(_gated, running, path, factor, y_label, path_label, lstm, sheetless=True)
-
-
-def _gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
+    (the cell path; the update-gate path)."""
     figure = decay(list(running), factor, y_label, RHO) if running else None
     if figure is None:
         return ()
@@ -216,13 +213,9 @@ def _stable(factor) -> str:
     return {"<": "stable", ">": "unstable", "=": "neutral"}[compare_one(factor)]
 
 
-def one_unit(s, T: int = T_EVIDENCE) -> Later:
+def one_unit(s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
     """The figures of a one-unit stability question, from its analysis (derive.kinds.rnn.stability), up
-    to the spec's T; drawn when first read (derive.figures.Later)."""
-    return Later(_one_unit, s, T, sheetless=True)
-
-
-def _one_unit(s, T: int) -> tuple[Figure, ...]:
+    to the spec's T."""
     figures = []
     if s.evidence is not None or len(s.traj) > 1:
         T = T if s.evidence is not None else min(T, len(s.traj) - 1)
@@ -253,13 +246,9 @@ def plane(s) -> Figure | None:
                                 (Series("the states", tuple(states), "path"),), marks, square=True))
 
 
-def units(rec, s, T: int = T_EVIDENCE) -> Later:
-    """The figures of a several-unit stability question, up to the spec's T; drawn when first read
-    (derive.figures.Later)."""
-    return Later(_units, rec, s, T, sheetless=True)
-
-
-def _units(rec, s, T: int) -> tuple[Figure, ...]:
+def units(rec, s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
+    """The figures of a several-unit stability question, from its analysis (derive.kinds.rnn.units), up to the
+    spec's T."""
     figures = []
     if s.evidence is not None:
         figures.append(decay(running_norms(rec, list(s.traj), T, s.evidence), s.factor, NORM_T, RHO))

@@ -295,9 +295,8 @@ def _kink_note(c: Config, s: "Stability") -> list[Text]:
                 " leaky ReLU.")]
 
 
-def stability(c: Config) -> Solution:
+def stability(c: Config, s: Stability) -> Solution:
     """Vanishing, exploding or neither: the analysis narrated step by step."""
-    s = analyse(c)
     meanings = {**part_meanings(c), A_0: start_meaning(c)}
     steps = [step(say("With the given values the recurrence is"),
                   chain(A_T, PHI(z_general()), c.phi.subs(Z, c.W_a * A_PREV + constant(c)))),
@@ -320,7 +319,12 @@ def stability(c: Config) -> Solution:
     tail = [] if s.rel_one == "=" else [s.rel_one, 1]
     shown_chain = None if s.factor.is_infinite else chain(FACTOR, *_factor_shown(s), *tail)
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, text=say(text), chain=shown_chain), figures=figures.one_unit(s, c.T))
+                    answer=Answer(value=value, text=say(text), chain=shown_chain))
+
+
+def draw(c: Config, s: Stability) -> tuple:
+    """The question's figures, from its analysis: the gradient's size against T and the cobweb."""
+    return figures.one_unit(s, c.T)
 
 
 def start_meaning(c: Config) -> sympy.Expr:
