@@ -21,7 +21,8 @@ from typing import Any, Callable
 from ...figures import Later
 from ...steps import Solution, Text
 from ..base import Kind
-from . import cell_derivative, cell_stability, cell_units, cell_units_stability, cells, stability as one_stability, units
+from . import cell_derivative, cell_stability, cell_units, cell_units_stability, cells, figures, units
+from . import stability as one_stability
 from .config import Config, configure, setting as _one_setting
 from .derivative import derivative
 from .keys import FIELDS
@@ -48,13 +49,13 @@ def _with_unused(setting: Callable[[Any], Text]) -> Callable[[Any], Text]:
 
 # The four variants by their configuration's type (config.configure makes one of them).
 VARIANTS: dict[type, Variant] = {
-    Config: Variant(_one_setting, derivative, analyse, one_stability.stability, one_stability.draw),
-    units.Units: Variant(units.setting, units.derivative, units.analyse, units.stability, units.draw),
+    Config: Variant(_one_setting, derivative, analyse, one_stability.stability, figures.of_one_unit),
+    units.Units: Variant(units.setting, units.derivative, units.analyse, units.stability, figures.of_units),
     cells.Cell: Variant(_with_unused(cells.setting), cell_derivative.derivative, cell_stability.analyse,
-                        cell_stability.stability, cell_stability.draw),
+                        cell_stability.stability, figures.of_cell),
     cell_units.GatedUnits: Variant(_with_unused(cell_units.setting), cell_units.derivative,
                                    cell_units_stability.analyse, cell_units_stability.stability,
-                                   cell_units_stability.draw),
+                                   figures.of_cell_units),
 }
 
 

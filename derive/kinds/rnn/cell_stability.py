@@ -27,7 +27,6 @@ from .verdict import VERDICTS, compare_one, growth, radius
 from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
-from . import figures
 from . import orbits
 from ...written import Partial, Row, Sym
 from .notation import DA_DZ, RHO, T_LONG, W_A
@@ -229,13 +228,6 @@ def stability(c: Cell, s: CellStability) -> Solution:
                                   chain=chain(RHO, "approx", shown(s.factor), *tail)))
 
 
-def draw(c: Cell, s: CellStability) -> tuple:
-    """The question's figure, from its analysis: the gradient's size against T, the copying gates' beside it."""
-    lstm = c.cell == "lstm"
-    grad, prod = (GRAD_C, PROD_F) if lstm else (GRAD_H, PROD_Z)
-    return figures.gated(s.running, s.running_path, s.factor, sympy.Abs(grad), prod, lstm)
-
-
 def _iterate_step(c: Cell, s: CellStability, m: dict):
     """The first few steps from the start, each through its gates (checked against the 50-digit run)."""
     lstm, lines = c.cell == "lstm", []
@@ -341,4 +333,4 @@ def _note(c: Cell):
                " copying factor is one minus their gate.")
 
 
-__all__ = ["analyse", "stability", "draw", "CellStability"]
+__all__ = ["analyse", "stability", "CellStability"]

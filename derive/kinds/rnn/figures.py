@@ -23,6 +23,7 @@ from sympy import Abs
 from ...figures import Figure, Mark, Plot, Series
 from ...numeric import evaluate, to_sympy
 from ...precision import DIGITS
+from . import cell_stability, cell_units_stability
 from .limits import T_EVIDENCE
 from .verdict import compare_one
 from .notation import A_PREV, A_T, DA_T_DA_0, FACTOR, NORM_T, RHO, T_LONG
@@ -255,3 +256,34 @@ def units(rec, s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
     if rec.n == 2:
         figures.append(plane(s))
     return tuple(f for f in figures if f is not None)
+
+
+# --- each variant's figures, from its frozen analysis (the kind's VARIANTS) ----------------------
+
+def of_one_unit(c, s) -> tuple[Figure, ...]:
+    """One unit (derive.kinds.rnn.stability's analysis): the gradient's size against T, and the cobweb."""
+    return one_unit(s, c.T)
+
+
+def of_units(u, s) -> tuple[Figure, ...]:
+    """Several units (derive.kinds.rnn.units' analysis): the gradient's size against T, and two units' plane."""
+    return units(s.rec, s, u.T)
+
+
+def of_cell(c, s) -> tuple[Figure, ...]:
+    """A gated cell (derive.kinds.rnn.cell_stability's analysis): the gradient's size against T, the copying
+    gates' product beside it."""
+    lstm = c.cell == "lstm"
+    grad, prod = (cell_stability.GRAD_C, cell_stability.PROD_F) if lstm else (cell_stability.GRAD_H,
+                                                                                 cell_stability.PROD_Z)
+    return gated(s.running, s.running_path, s.factor, Abs(grad), prod, lstm)
+
+
+def of_cell_units(c, s) -> tuple[Figure, ...]:
+    """Several gated units (derive.kinds.rnn.cell_units_stability's analysis): as a cell's, with matrix norms;
+    the running products' norms computed here, in floats but the last (the answer's own value)."""
+    lstm, k = c.cell == "lstm", cell_units_stability
+    with mpmath.workdps(DIGITS):
+        running = tuple(block_norms(s.blocks[:-1], s.evidence)) if s.blocks else ()
+    return gated(running, s.running_path, s.factor, k.GRAD_C if lstm else k.GRAD_H, k.PROD_F if lstm else k.PROD_Z,
+                 lstm)

@@ -107,7 +107,8 @@ class Recurrence:
     def _zero(self, a):
         """phi(W a + c) where it came out 0 from a difference (dynamics.cancelled)."""
         b = binary_rational(a)
-        return cancelled(self.phi, self.W * b + self.c if b is not None else None, evaluate(self.W) * a + evaluate(self.c))
+        return cancelled(self.phi, self.W * b + self.c if b is not None else None,
+                         evaluate(self.W) * a + evaluate(self.c))
 
     def _run_at(self, a0) -> Callable:
         """(steps, settle_after, digits, factors?) -> (the trajectory at that many digits, the factors |W phi'(z)|
@@ -142,7 +143,8 @@ class Recurrence:
     def _g(self) -> tuple:
         """(g, g compiled, g' compiled): made once for every Newton run of this recurrence."""
         g = self.phi.subs(Z, self.W * A_STAR + self.c) - A_STAR
-        return g, compile_numeric(g, (A_STAR,)), compile_numeric(composed_derivative(self.phi, self.W * A_STAR + self.c, A_STAR) - 1, (A_STAR,))
+        dg = composed_derivative(self.phi, self.W * A_STAR + self.c, A_STAR) - 1
+        return g, compile_numeric(g, (A_STAR,)), compile_numeric(dg, (A_STAR,))
 
     @functools.cached_property
     def _roots(self) -> dict:

@@ -27,7 +27,6 @@ from .verdict import VERDICTS, compare_one, verdict
 from .config import Config, constant, meanings as part_meanings, z_general
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
-from . import figures
 from .values import number, overflow
 from . import orbits
 
@@ -320,11 +319,6 @@ def stability(c: Config, s: Stability) -> Solution:
     shown_chain = None if s.factor.is_infinite else chain(FACTOR, *_factor_shown(s), *tail)
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=value, text=say(text), chain=shown_chain))
-
-
-def draw(c: Config, s: Stability) -> tuple:
-    """The question's figures, from its analysis: the gradient's size against T and the cobweb."""
-    return figures.one_unit(s, c.T)
 
 
 def start_meaning(c: Config) -> sympy.Expr:

@@ -29,7 +29,6 @@ from .verdict import VERDICTS, compare_one, radius, versus_one
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
-from . import figures
 from .values import number, overflow
 from . import orbits
 
@@ -322,11 +321,6 @@ def stability(u: Units, s: Stability) -> Solution:
                                   text=say(VERDICT_TEXT["overflowing" if s.factor.is_infinite else s.verdict])))
 
 
-def draw(u: Units, s: Stability) -> tuple:
-    """The question's figures, from its analysis: the gradient's size against T, and two units' plane."""
-    return figures.units(s.rec, s, u.T)
-
-
 def _iterates(u: Units, s: Stability, meanings: dict):
     """One exact step for a stationary start, else the first few iterates."""
     if s.stationary:
@@ -410,4 +404,4 @@ def _evidence(u: Units, s: Stability, meanings: dict) -> list:
                      " Jacobians along the actual trajectory:"), chain(NORM_T, "approx", Float(s.evidence, 4)))]
 
 
-__all__ = ["Units", "configure", "setting", "derivative", "analyse", "stability", "draw"]
+__all__ = ["Units", "configure", "setting", "derivative", "analyse", "stability"]

@@ -179,8 +179,8 @@ class VectorRecurrence:
                 if all(type(v) is mpmath.mpf and mpmath.isfinite(v) for v in state) and any(c):
                     terms = [mpmath.fsum(abs(W[i, j] * state[j]) for j in range(self.n)) + abs(c[i])
                              for i in range(self.n)]
-                    lost = max([lost] + [digits_cancelled(t, z) for t, z, ci in zip(terms, self.pre_activations(state), c)
-                                         if ci])
+                    zs = self.pre_activations(state)
+                    lost = max([lost] + [digits_cancelled(t, z) for t, z, ci in zip(terms, zs, c) if ci])
             return max(z_digits(rows, max(abs(c[i]) for i in range(self.n)), states), lost)
 
     def _escaping(self, step: Callable) -> Callable:
