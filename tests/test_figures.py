@@ -447,3 +447,39 @@ def test_a_problem_sheet_draws_no_figure_it_does_not_show(drawings):
     assert drawings == []
     assert "tikzpicture" in derive.render(doc, "latex") and drawings == ["one_unit"]
     assert [f.sheet for f in next(doc.questions()).figures] == [None, None]         # what the sheet skipped
+
+
+RNN_VARIANTS = {      # one spec of each form of the recurrence, each settling (so the evidence at T exists)
+    "one unit": dict(activation="tanh", W_a=0.5, b=0.1, a0=0.3),
+    "units": dict(activation="tanh", W_a=[[0.5, 0.2], [-0.3, 0.4]], b=[0.1, 0], a0=[0.1, 0.2]),
+    "gru cell": dict(cell="gru", U_r=0.5, b_r=0, U_z=0.5, b_z=0, U_n=0.5, b_n=0.1, a0=0.3),
+    "lstm units": dict(cell="lstm", a0=[0.1, 0.2], c0=[0, 0.1], x=0,
+                       **{f"{p}_{g}": v for g in "figo" for p, v in
+                          (("U", [[0.3, 0.1], [0, 0.2]]), ("W", [0.1, 0.1]), ("b", [0, 0.1]))}),
+}
+
+
+def test_the_rnn_variants_are_one_table():
+    """The four forms of the recurrence configure to four types, each one row of the kind's table."""
+    from derive.kinds.rnn import VARIANTS
+    kind = derive.kinds.KINDS["rnn-activation"]
+    types = [type(kind.configure(values, ("stability",))) for values in RNN_VARIANTS.values()]
+    assert len(set(types)) == 4 and set(types) == set(VARIANTS)
+
+
+@pytest.mark.parametrize("name", RNN_VARIANTS)
+def test_an_rnn_stability_question_is_analysis_narration_then_figures(name):
+    """The narration of a stability question draws no figure; solve attaches them, drawn when read from the same
+    frozen analysis: the gradient's size after T steps, the curve's last point, is the answer's gradient_T."""
+    from derive.kinds.rnn import VARIANTS
+    kind = derive.kinds.KINDS["rnn-activation"]
+    c = kind.configure(RNN_VARIANTS[name], ("stability",))
+    variant = VARIANTS[type(c)]
+    s = variant.analyse(c)
+    narrated = variant.stability(c, s)
+    assert narrated.figures == ()
+    q = kind.solve(c, "stability")
+    assert replace(q, figures=()) == narrated and q.figures.sheetless
+    assert q.figures == variant.figures(c, s)
+    T, size = q.figures[0].body.series[0].points[-1]
+    assert (T, size) == (q.answer.value["T"], q.answer.value["gradient_T"]) and 0 < size < 1e-15

@@ -121,7 +121,7 @@ def _compiled(c: Cell):
 
 
 def _run_at(c: Cell, start: list):
-    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): dynamics.checked_run's runs
+    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): runs.checked_run's runs
     (a chaotic cell loses digits at every step)."""
     syms, new = states(c), step_map(c)
 

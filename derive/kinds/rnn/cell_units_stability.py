@@ -94,7 +94,7 @@ def _products(c: GatedUnits, S: Step, traj: list) -> tuple:
 
 
 def _run_at(c: GatedUnits, start: list):
-    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): dynamics.checked_run's runs
+    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): runs.checked_run's runs
     (a chaotic cell loses digits at every step)."""
     def at(n: int, settle_after: int, digits: int, _) -> tuple:
         return run(Step(c, digits).advance, [value_at(v, digits) for v in start], n, settle_after, largest, digits), []

@@ -105,7 +105,7 @@ class Recurrence:
         return escaping
 
     def _zero(self, a):
-        """phi(W a + c) where it came out 0 from a difference (dynamics.cancelled)."""
+        """phi(W a + c) where it came out 0 from a difference (points.cancelled)."""
         b = binary_rational(a)
         return cancelled(self.phi, self.W * b + self.c if b is not None else None,
                          evaluate(self.W) * a + evaluate(self.c))

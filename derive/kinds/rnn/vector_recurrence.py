@@ -205,7 +205,7 @@ class VectorRecurrence:
         return escaping
 
     def _zeros(self, state: list, nxt: list) -> list:
-        """The next state with each unit that came out 0 from a difference computed again (dynamics.cancelled)."""
+        """The next state with each unit that came out 0 from a difference computed again (points.cancelled)."""
         exact = [binary_rational(v) if type(v) is mpmath.mpf else None for v in state]
         zs = self.pre_activations(state)
         out = []
