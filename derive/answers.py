@@ -155,7 +155,7 @@ class Mapped:
 
 def verdicts() -> tuple[str, ...]:
     """The verdicts a stability question chooses from, as the kinds declare them."""
-    from .kinds.dynamics import VERDICTS
+    from .kinds.rnn.verdict import VERDICTS
     return tuple(dict.fromkeys(VERDICTS.values()))
 
 

@@ -9,16 +9,17 @@ import sympy
 from hypothesis import given, settings, strategies as st
 
 from derive import numeric
-from derive.kinds import dynamics
 from derive.kinds.activations import slope
+from derive.kinds.rnn.points import NEWTON_STEPS, newton
+from derive.kinds.rnn.recurrence import Recurrence
 from derive.mathparse import parse_activation
 from derive.precision import DIGITS, STEP_TINY
 
 
 def long_newton(update, start, size):
-    """dynamics.newton as it was: every step iterated."""
+    """points.newton as it was: every step iterated."""
     a = start
-    for _ in range(dynamics.NEWTON_STEPS):
+    for _ in range(NEWTON_STEPS):
         delta = update(a)
         if delta is None:
             return a, "stuck"
@@ -28,9 +29,9 @@ def long_newton(update, start, size):
     return a, "slow"
 
 
-def recurrence(activation: str, W, b) -> dynamics.Recurrence:
+def recurrence(activation: str, W, b) -> Recurrence:
     phi = parse_activation(activation)
-    return dynamics.Recurrence(phi, slope(phi)[0], sympy.nsimplify(W), sympy.nsimplify(b))
+    return Recurrence(phi, slope(phi)[0], sympy.nsimplify(W), sympy.nsimplify(b))
 
 
 ACTIVATIONS = ["tanh", "softplus", "sigmoid", "relu", r"\frac{\exp(z)}{1 + \exp(z)}", "z^3 - z", "z^2"]
@@ -47,7 +48,7 @@ def test_newton_is_the_long_iteration(activation, w, b, start):
         return None if s == 0 or not mpmath.isfinite(s) else gf(a) / s
     with mpmath.workdps(DIGITS):
         x = mpmath.mpf(start) / 4
-        assert dynamics.newton(plain, x, abs) == long_newton(plain, x, abs)
+        assert newton(plain, x, abs) == long_newton(plain, x, abs)
 
 
 def test_a_cycle_without_a_root_ends_where_the_long_iteration_ends():
@@ -59,10 +60,10 @@ def test_a_cycle_without_a_root_ends_where_the_long_iteration_ends():
         calls.append(a)
         return gf(a) / dgf(a)
     with mpmath.workdps(DIGITS):
-        short = dynamics.newton(plain, mpmath.mpf(0), abs)
+        short = newton(plain, mpmath.mpf(0), abs)
         steps = len(calls)
         assert short == long_newton(plain, mpmath.mpf(0), abs) and short[1] == "slow"
-    assert steps < dynamics.NEWTON_STEPS
+    assert steps < NEWTON_STEPS
     assert rec.newton(0) is None and rec.newton(sympy.Float(0, DIGITS)) is None
 
 

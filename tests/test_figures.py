@@ -213,13 +213,13 @@ def test_two_units_trajectory_in_the_plane():
     assert trajectory.body.square and trajectory.body.series[0].points[0] == (0.1, 0.2)
     assert value["fixed_point"] is None and not trajectory.body.marks     # it circles its repelling fixed point 0
     import mpmath
-    from derive.kinds.dynamics import VectorRecurrence
+    from derive.kinds.rnn.vector_recurrence import VectorRecurrence
     from derive.kinds.rnn.units import analyse
     from derive.kinds.activations import slope
     config = derive.kinds.KINDS["rnn-activation"].configure(
         {"activation": "tanh", "W_a": [[0.5, 1], [-1, 0.5]], "b": [0, 0], "a0": [0.1, 0.2]}, ("stability",))
     dphi = slope(config.phi)[0]
-    s = analyse(config, dphi)
+    s = analyse(config)
     J_at = VectorRecurrence(config.phi, dphi, config.W_a, config.c).jacobian()
     with mpmath.workdps(50):                                      # each point against a 50-digit SVD
         M = None
@@ -391,7 +391,7 @@ def drawings(monkeypatch):
     from derive.kinds.cnn import figures as cnn_figures
     from derive.kinds.rnn import figures as rnn_figures
     calls = []
-    for module, name in ((rnn_figures, "_one_unit"), (cnn_figures, "shapes_figures")):
+    for module, name in ((rnn_figures, "one_unit"), (cnn_figures, "shapes_figures")):
         drawn = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _d=drawn, _n=name: calls.append(_n) or _d(*a))
     return calls
@@ -407,8 +407,8 @@ def test_figures_no_one_reads_are_never_drawn(drawings):
     bare = without(doc)                                              # --no-figures: nothing drawn either
     assert derive.render(bare, "json").count('"figures": []') == 1 and drawings == []
     key = derive.render(doc, "json")                                 # JSON shows them: drawn, once
-    assert drawings == ["_one_unit"] and '"kind": "plot"' in key
-    assert derive.render(doc, "json") == key and drawings == ["_one_unit"]
+    assert drawings == ["one_unit"] and '"kind": "plot"' in key
+    assert derive.render(doc, "json") == key and drawings == ["one_unit"]
 
 
 def test_figures_drawn_late_stand_for_their_tuple(drawings):
@@ -424,7 +424,7 @@ def test_figures_drawn_late_stand_for_their_tuple(drawings):
     assert isinstance(late[1].body.marks[0].x, float) and late[1].body.square        # the cobweb's fixed point
     assert late == tuple(late) and hash(late) == hash(tuple(late))
     assert pickle.loads(pickle.dumps(late)) == tuple(late) and type(pickle.loads(pickle.dumps(late))) is tuple
-    assert drawings == ["_one_unit", "shapes_figures"]
+    assert drawings == ["one_unit", "shapes_figures"]
 
 
 def test_figures_are_drawn_by_a_worker_that_hands_them_back(drawings):
@@ -445,5 +445,41 @@ def test_a_problem_sheet_draws_no_figure_it_does_not_show(drawings):
         sheet = derive.render(doc, fmt, sheet="problems")
         assert "tikzpicture" not in sheet and "<svg" not in sheet and "fig1" not in sheet
     assert drawings == []
-    assert "tikzpicture" in derive.render(doc, "latex") and drawings == ["_one_unit"]
+    assert "tikzpicture" in derive.render(doc, "latex") and drawings == ["one_unit"]
     assert [f.sheet for f in next(doc.questions()).figures] == [None, None]         # what the sheet skipped
+
+
+RNN_VARIANTS = {      # one spec of each form of the recurrence, each settling (so the evidence at T exists)
+    "one unit": dict(activation="tanh", W_a=0.5, b=0.1, a0=0.3),
+    "units": dict(activation="tanh", W_a=[[0.5, 0.2], [-0.3, 0.4]], b=[0.1, 0], a0=[0.1, 0.2]),
+    "gru cell": dict(cell="gru", U_r=0.5, b_r=0, U_z=0.5, b_z=0, U_n=0.5, b_n=0.1, a0=0.3),
+    "lstm units": dict(cell="lstm", a0=[0.1, 0.2], c0=[0, 0.1], x=0,
+                       **{f"{p}_{g}": v for g in "figo" for p, v in
+                          (("U", [[0.3, 0.1], [0, 0.2]]), ("W", [0.1, 0.1]), ("b", [0, 0.1]))}),
+}
+
+
+def test_the_rnn_variants_are_one_table():
+    """The four forms of the recurrence configure to four types, each one row of the kind's table."""
+    from derive.kinds.rnn import VARIANTS
+    kind = derive.kinds.KINDS["rnn-activation"]
+    types = [type(kind.configure(values, ("stability",))) for values in RNN_VARIANTS.values()]
+    assert len(set(types)) == 4 and set(types) == set(VARIANTS)
+
+
+@pytest.mark.parametrize("name", RNN_VARIANTS)
+def test_an_rnn_stability_question_is_analysis_narration_then_figures(name):
+    """The narration of a stability question draws no figure; solve attaches them, drawn when read from the same
+    frozen analysis: the gradient's size after T steps, the curve's last point, is the answer's gradient_T."""
+    from derive.kinds.rnn import VARIANTS
+    kind = derive.kinds.KINDS["rnn-activation"]
+    c = kind.configure(RNN_VARIANTS[name], ("stability",))
+    variant = VARIANTS[type(c)]
+    s = variant.analyse(c)
+    narrated = variant.stability(c, s)
+    assert narrated.figures == ()
+    q = kind.solve(c, "stability")
+    assert replace(q, figures=()) == narrated and q.figures.sheetless
+    assert q.figures == variant.figures(c, s)
+    T, size = q.figures[0].body.series[0].points[-1]
+    assert (T, size) == (q.answer.value["T"], q.answer.value["gradient_T"]) and 0 < size < 1e-15

@@ -84,16 +84,6 @@ def test_no_eval_anywhere():
 
 # --- no import cycle inside derive/ ------------------------------------------------------------------
 
-# Modules that may still import each other in a circle: the rnn kind's files, which are moving into
-# derive/kinds/rnn/ as one package (issue 21). A cycle is allowed only when every module in it is one of these;
-# remove the exception when they have moved.
-CYCLE_EXCEPTIONS = ("derive.kinds.dynamics", "derive.kinds.orbits", "derive.kinds.rnn_notation", "derive.kinds.rnn")
-
-
-def _excepted(module: str) -> bool:
-    return any(module == name or module.startswith(name + ".") for name in CYCLE_EXCEPTIONS)
-
-
 def modules(package: Path = PACKAGE) -> dict[str, Path]:
     """Every module under the package by its dotted name (a package by its own name, not '__init__')."""
     out = {}
@@ -169,7 +159,7 @@ def a_cycle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
 
 def test_no_import_cycle():
     graph = import_graph()
-    found = [c for c in strongly_connected(graph) if not all(map(_excepted, c))]
+    found = strongly_connected(graph)
     assert not found, "import cycles in derive/: " + "; ".join(
         " -> ".join(a_cycle(graph, c)) + f" ({len(c)} modules: {', '.join(c)})" for c in found)
 
@@ -193,8 +183,3 @@ def test_cycle_finder_reads_every_import(tmp_path):
     (pkg / "a.py").write_text("A = 1\n")
     assert strongly_connected(import_graph(pkg)) == []
 
-
-def test_only_the_rnn_files_are_excepted():
-    assert all(name.startswith("derive.kinds.") for name in CYCLE_EXCEPTIONS)
-    assert {n for n in modules() if _excepted(n)} <= {n for n in modules() if "rnn" in n or n.split(".")[-1] in
-                                                       ("dynamics", "orbits")}

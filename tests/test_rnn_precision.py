@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import derive
 from derive.errors import CheckError, SpecError
-from derive.kinds import dynamics
+from derive.kinds.rnn import recurrence
 from derive.steps import Chain
 
 # --- reading a key ------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def units(activation: str, W: list, a0: list, steps: int) -> tuple[list, list]:
 
 
 def growth(jacobians: list):
-    """dynamics.growth's rate: the geometric mean of the running products' sizes over their later half."""
+    """verdict.growth's rate: the geometric mean of the running products' sizes over their later half."""
     sizes, M = [], None
     for J in jacobians:
         M = J if M is None else J * M
@@ -322,7 +322,7 @@ def test_a_graph_exponential_of_a_large_computed_value():
 def test_the_checker_fails_a_key_that_shows_a_50_digit_trajectory(monkeypatch):
     """With the trajectory taken at 50 digits as it comes (no run with more digits), the key would show
     a<9> = 1.57528e(...780): the checker computes a<9> again itself, and fails it."""
-    monkeypatch.setattr(dynamics, "checked_run", lambda states, *_: (states, None))
+    monkeypatch.setattr(recurrence, "checked_run", lambda states, *_: (states, None))
     with pytest.raises(CheckError, match="a_9"):
         solve('[[problem]]\nkind = "rnn-activation"\nW_a = 0.5\na0 = 0\n[[problem.part]]\nactivation = "exp"\n'
               'ask = "stability"\n')
@@ -338,7 +338,7 @@ def test_the_checker_fails_a_chaotic_gru_taken_at_50_digits(monkeypatch):
 
 
 def test_the_checker_fails_a_chaotic_trajectory_taken_at_50_digits(monkeypatch):
-    monkeypatch.setattr(dynamics, "checked_run", lambda states, *_: (states, None))
+    monkeypatch.setattr(recurrence, "checked_run", lambda states, *_: (states, None))
     with pytest.raises(CheckError, match="a_400"):
         solve('[[problem]]\nkind = "rnn-activation"\nW_a = 1\na0 = 0.3\n[[problem.part]]\nactivation = "4z(1-z)"\n'
               'ask = "stability"\n')

@@ -9,9 +9,10 @@ import pytest
 import sympy
 from hypothesis import given, settings, strategies as st
 
-from derive.kinds.rnn import units  # noqa: I001 (the package first: dynamics imports its notation)
-from derive.kinds import dynamics
 from derive.kinds.activations import slope
+from derive.kinds.rnn import units
+from derive.kinds.rnn.runs import HUGE
+from derive.kinds.rnn.vector_recurrence import VectorRecurrence, _matrix, _product
 from derive.kinds.rnn.notation import Z
 from derive.mathparse import parse_activation
 from derive.numeric import compile as compile_numeric, evaluate, to_sympy
@@ -23,19 +24,19 @@ ACTIVATIONS = ["tanh", "sigmoid", "relu", "softplus", "identity", r"\frac{\exp(z
 weights = st.integers(-150, 150).map(lambda k: sympy.Rational(k, 100))
 
 
-def recurrence(activation: str, W: list, c: list) -> dynamics.VectorRecurrence:
+def recurrence(activation: str, W: list, c: list) -> VectorRecurrence:
     phi = parse_activation(activation)
-    return dynamics.VectorRecurrence(phi, slope(phi)[0], sympy.ImmutableMatrix(W), sympy.ImmutableMatrix(c))
+    return VectorRecurrence(phi, slope(phi)[0], sympy.ImmutableMatrix(W), sympy.ImmutableMatrix(c))
 
 
-def long_map(rec: dynamics.VectorRecurrence):
+def long_map(rec: VectorRecurrence):
     """The step as it was: each unit's compiled phi(W_i a + c_i)."""
     prevs = rec._previous()
     maps = [compile_numeric(rec.phi.subs(Z, e), prevs) for e in rec.W * sympy.ImmutableMatrix(prevs) + rec.c]
     return lambda state: [m(*state) for m in maps]
 
 
-def long_jacobian(rec: dynamics.VectorRecurrence, state):
+def long_jacobian(rec: VectorRecurrence, state):
     """diag(phi'(W state + c)) W by mpmath's matrices, as it was."""
     slope_at = compile_numeric(rec.dphi, (Z,))
     W = mpmath.matrix([[evaluate(v) for v in rec.W.row(i)] for i in range(rec.n)])
@@ -97,9 +98,9 @@ def test_jacobians_and_their_product_are_mpmaths(problem):
         for state in traj[:30]:
             z, J = long_jacobian(rec, state)
             assert all(same(x, y) for x, y in zip(rec.pre_activations(state), z))
-            if any(abs(v) > 10 ** (dynamics.HUGE - 1) for v in z if mpmath.isfinite(v)) or \
+            if any(abs(v) > 10 ** (HUGE - 1) for v in z if mpmath.isfinite(v)) or \
                     any(abs(s) < ZERO for s in map(slope_at, z) if isinstance(s, mpmath.mpf)):
-                huge = True                 # (computed with more digits than 50: dynamics.checked_run, refined)
+                huge = True                 # (computed with more digits than 50: runs.checked_run, refined)
                 continue
             assert same(J_at(state), J)
             M = J if M is None else J * M
@@ -131,7 +132,7 @@ def test_products_are_mpmaths_whatever_the_exponents(pair):
     with mpmath.workdps(DIGITS):
         prec, rnd = mpmath.mp._prec_rounding
         raw = lambda rows: tuple(tuple(v._mpf_ for v in row) for row in rows)      # noqa: E731
-        fast = dynamics._matrix(dynamics._product(raw(A), raw(B), prec, rnd))
+        fast = _matrix(_product(raw(A), raw(B), prec, rnd))
         assert same(fast, mpmath.matrix(A) * mpmath.matrix(B))
 
 
@@ -144,7 +145,7 @@ def test_products_far_beyond_the_window_take_mpf_sum():
         for A, B in [([[far, mpmath.mpf(1)]], [[mpmath.mpf(2)], [mpmath.mpf("0.5")]]),
                      ([[huge, far], [mpmath.mpf(1), mpmath.mpf(-1)]], [[far, mpmath.mpf(3)], [huge, mpmath.mpf(0)]])]:
             raw = lambda rows: tuple(tuple(v._mpf_ for v in row) for row in rows)      # noqa: E731
-            fast = dynamics._matrix(dynamics._product(raw(A), raw(B), prec, rnd))
+            fast = _matrix(_product(raw(A), raw(B), prec, rnd))
             assert same(fast, mpmath.matrix(A) * mpmath.matrix(B))
         rec = recurrence("sigmoid", [[1, 0], [0, 1]], [0, 0])
         state = [mpmath.mpf((-1, 10**300)), mpmath.mpf("0.25")]
@@ -157,7 +158,7 @@ def test_products_with_infinities_take_mpf_sum():
         prec, rnd = mpmath.mp._prec_rounding
         A = [[mpmath.inf, mpmath.mpf(1)], [mpmath.mpf(0), mpmath.mpf(2)]]
         B = [[mpmath.mpf(3), mpmath.nan], [mpmath.mpf(0), mpmath.mpf(-1)]]
-        fast = dynamics._product(tuple(tuple(v._mpf_ for v in r) for r in A),
+        fast = _product(tuple(tuple(v._mpf_ for v in r) for r in A),
                                  tuple(tuple(v._mpf_ for v in r) for r in B), prec, rnd)
         slow = mpmath.matrix(A) * mpmath.matrix(B)
         assert [[str(mpmath.mp.make_mpf(v)) for v in row] for row in fast] == \
@@ -166,7 +167,7 @@ def test_products_with_infinities_take_mpf_sum():
 
 def test_a_matrix_of_raw_values_is_the_one_assigned_entry_by_entry():
     rows = ((mpmath.mpf("0.5")._mpf_, mpmath.mpf(0)._mpf_), (mpmath.mpf(-3)._mpf_, mpmath.nan._mpf_))
-    made = dynamics._matrix(rows)
+    made = _matrix(rows)
     assigned = mpmath.matrix(2, 2)
     for i in range(2):
         for j in range(2):
@@ -205,6 +206,6 @@ def test_a_term_mpf_sum_drops_decides_nothing_it_would_not():
         make = mpmath.mp.make_mpf
         x, tiny, one = (0, 2**prec + 1, 0, prec + 1), (0, 1, -(2 * prec + 50), 1), mpmath.mpf(1)._mpf_
         for A in ([[x, tiny]], [[tiny, x]]):
-            fast = dynamics._product(tuple(map(tuple, A)), ((one,), (one,)), prec, rnd)
+            fast = _product(tuple(map(tuple, A)), ((one,), (one,)), prec, rnd)
             slow = mpmath.matrix([[make(v) for v in row] for row in A]) * mpmath.matrix([[1], [1]])
             assert fast[0][0] == slow[0, 0]._mpf_

@@ -9,7 +9,7 @@ import importlib
 
 from .base import KINDS, REQUIRED, Field, Kind, Rule
 
-SUBPACKAGES = ("activations", "cnn", "conv1d", "dynamics", "graph", "init", "optimizer", "rnn", "rnn_notation")
+SUBPACKAGES = ("activations", "cnn", "conv1d", "graph", "init", "optimizer", "rnn")
 
 
 def __getattr__(name: str):

@@ -3,51 +3,75 @@ one step and the vanishing/exploding verdict for long sequences.
 
 - ``notation``: every symbol the keys show, with its LaTeX;
 - ``config``: the spec's fields validated (one unit), and the pieces both questions share;
-- ``derivative`` and ``stability``: the two questions for one unit (stability: analysis, then narration);
-- ``units``: both questions for several units (a matrix W_a);
-- the numeric work (trajectories, fixed points, Newton) is in ``kinds/dynamics.py``, the facts about
-  activations in ``kinds/activations.py``.
+- four variants, each one row of ``VARIANTS`` (by the configuration's type): one unit (``derivative``,
+  ``stability``), several units (``units``), a gated cell (``cells``, ``cell_derivative``, ``cell_stability``)
+  and several gated units (``cell_units``, ``cell_units_stability``); a stability question is an analysis (a frozen
+  result), its narration, and its figures (``figures``) drawn from that result when first read;
+- the numeric work, pure functions of (phi, W, c) with no prose: ``limits`` (the bounds), ``runs`` (trajectories
+  at rising precision), ``points`` (Newton, exact values, slopes), ``recurrence`` and ``vector_recurrence`` (one
+  unit, several), ``verdict`` (growth rates, the comparison with 1), ``domain`` (where phi is undefined) and
+  ``orbits`` (the checker's own runs); the facts about activations are in ``kinds/activations.py``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+from ...figures import Later
 from ...steps import Solution, Text
 from ..base import Kind
-from . import cell_units, cells, units
+from . import cell_derivative, cell_stability, cell_units, cell_units_stability, cells, figures, units
+from . import stability as one_stability
 from .config import Config, configure, setting as _one_setting
-from .keys import FIELDS
 from .derivative import derivative
+from .keys import FIELDS
 from .notation import N
-from .stability import analyse, stability
+from .stability import analyse
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One form of the recurrence a spec may give: its setting, its derivative question, and its stability question
+    as analysis (a frozen result), narration of that result, and the figures drawn from it."""
+
+    setting: Callable[[Any], Text]
+    derivative: Callable[[Any], Solution]
+    analyse: Callable[[Any], Any]
+    stability: Callable[[Any, Any], Solution]     # (config, analysis) -> the steps, without figures
+    figures: Callable[[Any, Any], tuple]          # (config, analysis) -> the figures
+
+
+def _with_unused(setting: Callable[[Any], Text]) -> Callable[[Any], Text]:
+    """A gated cell's setting, followed by the sentence on the plain cell's keys it does not use."""
+    return lambda c: setting(c) + cells.unused_sentence(c)
+
+
+# The four variants by their configuration's type (config.configure makes one of them).
+VARIANTS: dict[type, Variant] = {
+    Config: Variant(_one_setting, derivative, analyse, one_stability.stability, figures.of_one_unit),
+    units.Units: Variant(units.setting, units.derivative, units.analyse, units.stability, figures.of_units),
+    cells.Cell: Variant(_with_unused(cells.setting), cell_derivative.derivative, cell_stability.analyse,
+                        cell_stability.stability, figures.of_cell),
+    cell_units.GatedUnits: Variant(_with_unused(cell_units.setting), cell_units.derivative,
+                                   cell_units_stability.analyse, cell_units_stability.stability,
+                                   figures.of_cell_units),
+}
 
 
 def setting(c) -> Text:
     """The situation the questions are asked about, with the spec's values."""
-    if isinstance(c, units.Units):
-        return units.setting(c)
-    if isinstance(c, cells.Cell):
-        return cells.setting(c) + cells.unused_sentence(c)
-    if isinstance(c, cell_units.GatedUnits):
-        return cell_units.setting(c) + cells.unused_sentence(c)
-    return _one_setting(c)
+    return VARIANTS[type(c)].setting(c)
 
 
 def solve(c, ask: str) -> Solution:
-    """Derive one question of an rnn-activation part."""
-    if isinstance(c, units.Units):
-        return units.solve(c, ask)
-    if isinstance(c, cells.Cell):                    # the gated cells' questions are imported when asked
-        if ask == "derivative":
-            from .cell_derivative import derivative as cell_derivative
-            return cell_derivative(c)
-        from .cell_stability import stability as cell_stability
-        return cell_stability(c)
-    if isinstance(c, cell_units.GatedUnits):
-        if ask == "derivative":
-            return cell_units.derivative(c)
-        from .cell_units_stability import stability as cell_units_stability
-        return cell_units_stability(c)
-    return {"derivative": derivative, "stability": stability}[ask](c)
+    """Derive one question of an rnn-activation part: the derivative, or the stability analysis, its narration,
+    then its figures (drawn from the same analysis when first read; the problem sheet shows none of them)."""
+    variant = VARIANTS[type(c)]
+    if ask == "derivative":
+        return variant.derivative(c)
+    s = variant.analyse(c)
+    return replace(variant.stability(c, s), figures=Later(variant.figures, c, s, sheetless=True))
 
 
 class RnnActivation(Kind):
@@ -69,4 +93,4 @@ class RnnActivation(Kind):
     solve = staticmethod(solve)
 
 
-__all__ = ["RnnActivation", "Config", "configure", "setting", "solve", "analyse", "N"]
+__all__ = ["RnnActivation", "Config", "configure", "setting", "solve", "analyse", "N", "VARIANTS", "Variant"]

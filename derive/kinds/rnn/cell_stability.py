@@ -20,13 +20,14 @@ from sympy import Float, ImmutableMatrix
 from ...numeric import compile as compile_numeric, compile_at, evaluate, shown, to_sympy, value_at
 from ...precision import DIGITS, DRIFT, RESIDUAL, SETTLED
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import (VERDICTS, checked_run, compare_one, growth, iterates, largest, newton, radius,
-                        refined_at, run)
+from .limits import iterates
+from .points import newton, refined_at
+from .runs import checked_run, largest, run
+from .verdict import VERDICTS, compare_one, growth, radius
 from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
-from . import figures
-from .. import orbits
+from . import orbits
 from ...written import Partial, Row, Sym
 from .notation import DA_DZ, RHO, T_LONG, W_A
 from .values import number
@@ -120,7 +121,7 @@ def _compiled(c: Cell):
 
 
 def _run_at(c: Cell, start: list):
-    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): dynamics.checked_run's runs
+    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): runs.checked_run's runs
     (a chaotic cell loses digits at every step)."""
     syms, new = states(c), step_map(c)
 
@@ -207,9 +208,8 @@ VERDICT_TEXT = {
 }
 
 
-def stability(c: Cell) -> Solution:
+def stability(c: Cell, s: CellStability) -> Solution:
     """Vanishing, exploding or neither for a gated cell: the analysis narrated."""
-    s = analyse(c)
     m = dict(cell_meanings(c))
     steps = [_iterate_step(c, s, m), _jacobian_step(c)]
     rho = orbits.along(_orbit_maps(c)[0], _start(c), "growth", *orbits.later_half(len(s.traj)))
@@ -223,11 +223,9 @@ def stability(c: Cell) -> Solution:
     question = say("Starting from ", *state, ", for long sequences (T → ∞), will this cell tend to suffer from"
                    " vanishing gradients, exploding gradients, or neither?")
     tail = [] if s.rel == "=" else [s.rel, 1]
-    grad, prod = (GRAD_C, PROD_F) if lstm else (GRAD_H, PROD_Z)
     return Solution(question=question, steps=tuple(steps), meanings=m, notes=(_note(c),),
                     answer=Answer(value=value, text=say(VERDICT_TEXT[s.verdict]),
-                                  chain=chain(RHO, "approx", shown(s.factor), *tail)),
-                    figures=figures.gated(s.running, s.running_path, s.factor, sympy.Abs(grad), prod, lstm))
+                                  chain=chain(RHO, "approx", shown(s.factor), *tail)))
 
 
 def _iterate_step(c: Cell, s: CellStability, m: dict):

@@ -29,7 +29,7 @@ from ...numeric import evaluate, json_number, to_sympy, value_at
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
-from ..dynamics import T_EVIDENCE, long_T
+from .limits import T_EVIDENCE, long_T
 from ...written import Fenced, Op, Partial, Row, Sym, text as short
 from .notation import N, SIGMA
 

@@ -19,10 +19,11 @@ from sympy import Float, MatMul
 from ...numeric import evaluate, shown, to_sympy, value_at
 from ...precision import DIGITS
 from ...steps import Answer, Solution, chain, let, say, step
-from ..dynamics import VERDICTS, checked_run, compare_one, growth, iterates, largest, radius, run
+from .limits import iterates
+from .runs import checked_run, largest, run
+from .verdict import VERDICTS, compare_one, growth, radius
 from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
-from . import figures
 from ...written import Fenced, Op, Partial, Row, Sym
 from .notation import N, RHO, T_LONG, slopes, weights
 from .values import number
@@ -58,7 +59,7 @@ class UnitsStability:
     rel: str
     evidence: sympy.Expr | None  # ||dc<T>/dc<0>||_2 (LSTM) or ||dh<T>/dh<0>||_2 (GRU)
     copying: sympy.Expr | None   # max_i prod_t f_i<t> (or z_i<t>)
-    running: tuple = ()          # the evidence after t = 1 ... T steps (floats but the last: the figure's curve)
+    blocks: tuple = ()           # the evidence's block of J<t> ... J<1> after t = 1 ... T steps (mpmath matrices)
     running_path: tuple = ()     # max_i of the copying gates' products after t = 1 ... T steps
 
     @property
@@ -75,8 +76,8 @@ def _norm2(M) -> mpmath.mpf:
 
 def _products(c: GatedUnits, S: Step, traj: list) -> tuple:
     """(||block of J<T> ... J<1>||_2, max_i prod_t of the copying gate) over T steps, and both after every step
-    t = 1 ... T for the figure (the norms before T in floats: figures.block_norms); (None, None, (), ())
-    when the trajectory is shorter than T."""
+    t = 1 ... T for the figure (the running product's block; the copying gates' largest product); (None, None, (),
+    ()) when the trajectory is shorter than T."""
     if len(traj) <= c.T:
         return None, None, (), ()
     n = c.n
@@ -89,11 +90,11 @@ def _products(c: GatedUnits, S: Step, traj: list) -> tuple:
             blocks.append(M[n:, n:] if c.cell == "lstm" else M)
             path.append(max(copying))
         evidence = to_sympy(_norm2(blocks[-1]))
-        return evidence, to_sympy(max(copying)), tuple(figures.block_norms(blocks[:-1], evidence)), tuple(path)
+        return evidence, to_sympy(max(copying)), tuple(blocks), tuple(path)
 
 
 def _run_at(c: GatedUnits, start: list):
-    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): dynamics.checked_run's runs
+    """(steps, settle_after, digits, _) -> (the trajectory at that many digits, []): runs.checked_run's runs
     (a chaotic cell loses digits at every step)."""
     def at(n: int, settle_after: int, digits: int, _) -> tuple:
         return run(Step(c, digits).advance, [value_at(v, digits) for v in start], n, settle_after, largest, digits), []
@@ -115,9 +116,9 @@ def analyse(c: GatedUnits) -> UnitsStability:
             factor = to_sympy(radius(J_star))
     else:
         factor = growth(S.jacobian, traj)
-    evidence, copying, running, path = _products(c, S, traj)
+    evidence, copying, blocks, path = _products(c, S, traj)
     return UnitsStability(traj=tuple(traj), star=star, J_star=J_star, factor=factor, rel=compare_one(factor),
-                          evidence=evidence, copying=copying, running=running, running_path=path)
+                          evidence=evidence, copying=copying, blocks=blocks, running_path=path)
 
 
 # --- narration ----------------------------------------------------------------------------------
@@ -188,9 +189,8 @@ def _evidence_steps(c: GatedUnits, s: UnitsStability, m: dict) -> list:
                  chain(prod, "approx", Float(s.copying, 4)))]
 
 
-def stability(c: GatedUnits) -> Solution:
+def stability(c: GatedUnits, s: UnitsStability) -> Solution:
     """Vanishing, exploding or neither for several gated units: the analysis narrated."""
-    s = analyse(c)
     m: dict = {}
     steps = [_iterate_step(c, s, m)]
     steps += _fixed_point_steps(c, s, m) if s.star is not None else [_growth_step(s, m)]
@@ -209,9 +209,7 @@ def stability(c: GatedUnits) -> Solution:
     tail = [] if s.rel == "=" else [s.rel, 1]
     return Solution(question=question, steps=tuple(steps), meanings=m,
                     answer=Answer(value=value, text=say(VERDICT_TEXT[s.verdict]),
-                                  chain=chain(RHO, "approx", shown(s.factor), *tail)),
-                    figures=figures.gated(s.running, s.running_path, s.factor, GRAD_C if lstm else GRAD_H,
-                                          PROD_F if lstm else PROD_Z, lstm))
+                                  chain=chain(RHO, "approx", shown(s.factor), *tail)))
 
 
 __all__ = ["analyse", "stability", "UnitsStability"]

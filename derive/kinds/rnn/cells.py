@@ -27,7 +27,7 @@ from ...declare import given
 from ...fields import FieldError
 from ...steps import Text, let, say
 from ...words import join, join_pieces
-from ..dynamics import T_EVIDENCE, long_T
+from .limits import T_EVIDENCE, long_T
 from . import cell_units
 from .keys import CELLS, PARAMETERS
 from ...written import Fenced, Partial, Sym

@@ -19,7 +19,7 @@ from ...mathparse import NAMED, parse_activation
 from ...steps import Text, say
 from ...words import article, join_pieces
 from ..activations import composed_derivative, slope
-from ..dynamics import T_EVIDENCE, long_T
+from .limits import T_EVIDENCE, long_T
 from . import cells, units
 from .keys import FIELDS, NAMES  # noqa: F401  (NAMES: the activations' names, stated in keys)
 from .notation import A_PREV, A_T, B, DA_DAPREV, DA_DZ, DZ_DAPREV, PHI, SIGMA, W_A, W_X, X_T, Z

@@ -7,7 +7,8 @@
   iterates from a<0> as a staircase and each fixed point marked stable (filled) or unstable (open);
 - two units: the trajectory in the plane, ending at the fixed point.
 
-The problem sheet shows none of them: they give the answer away.
+The problem sheet shows none of them: they give the answer away. Each question's figures are drawn from its
+frozen analysis when first read (the kind's solve attaches them as a ``derive.figures.Later``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import mpmath
 import sympy
 from sympy import Abs
 
-from ...figures import Figure, Later, Mark, Plot, Series
+from ...figures import Figure, Mark, Plot, Series
 from ...numeric import evaluate, to_sympy
 from ...precision import DIGITS
-from ..dynamics import T_EVIDENCE, compare_one
+from . import cell_stability, cell_units_stability
+from .limits import T_EVIDENCE
+from .verdict import compare_one
 from .notation import A_PREV, A_T, DA_T_DA_0, FACTOR, NORM_T, RHO, T_LONG
 
 STAIRS = 24              # iterates drawn as the cobweb's staircase, at most
@@ -142,14 +145,10 @@ def _cut_short(points, values: list) -> str:
             " the curve stops there.")
 
 
-def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> Later:
+def gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
     """A gated cell's stability figure: the evidence after t = 1 ... T steps (|dc<t>/dc<0>| of an LSTM,
     |dh<t>/dh<0>| of a GRU) on a log axis with the rate rho^t, and the copying gates' product alone beside it
-    (the cell path; the update-gate path). Drawn when first read (derive.figures.Later)."""
-    return Later(_gated, running, path, factor, y_label, path_label, lstm, sheetless=True)
-
-
-def _gated(running: tuple, path: tuple, factor, y_label, path_label, lstm: bool) -> tuple[Figure, ...]:
+    (the cell path; the update-gate path)."""
     figure = decay(list(running), factor, y_label, RHO) if running else None
     if figure is None:
         return ()
@@ -215,13 +214,9 @@ def _stable(factor) -> str:
     return {"<": "stable", ">": "unstable", "=": "neutral"}[compare_one(factor)]
 
 
-def one_unit(s, T: int = T_EVIDENCE) -> Later:
+def one_unit(s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
     """The figures of a one-unit stability question, from its analysis (derive.kinds.rnn.stability), up
-    to the spec's T; drawn when first read (derive.figures.Later)."""
-    return Later(_one_unit, s, T, sheetless=True)
-
-
-def _one_unit(s, T: int) -> tuple[Figure, ...]:
+    to the spec's T."""
     figures = []
     if s.evidence is not None or len(s.traj) > 1:
         T = T if s.evidence is not None else min(T, len(s.traj) - 1)
@@ -252,16 +247,43 @@ def plane(s) -> Figure | None:
                                 (Series("the states", tuple(states), "path"),), marks, square=True))
 
 
-def units(rec, s, T: int = T_EVIDENCE) -> Later:
-    """The figures of a several-unit stability question, up to the spec's T; drawn when first read
-    (derive.figures.Later)."""
-    return Later(_units, rec, s, T, sheetless=True)
-
-
-def _units(rec, s, T: int) -> tuple[Figure, ...]:
+def units(rec, s, T: int = T_EVIDENCE) -> tuple[Figure, ...]:
+    """The figures of a several-unit stability question, from its analysis (derive.kinds.rnn.units), up to the
+    spec's T."""
     figures = []
     if s.evidence is not None:
         figures.append(decay(running_norms(rec, list(s.traj), T, s.evidence), s.factor, NORM_T, RHO))
     if rec.n == 2:
         figures.append(plane(s))
     return tuple(f for f in figures if f is not None)
+
+
+# --- each variant's figures, from its frozen analysis (the kind's VARIANTS) ----------------------
+
+def of_one_unit(c, s) -> tuple[Figure, ...]:
+    """One unit (derive.kinds.rnn.stability's analysis): the gradient's size against T, and the cobweb."""
+    return one_unit(s, c.T)
+
+
+def of_units(u, s) -> tuple[Figure, ...]:
+    """Several units (derive.kinds.rnn.units' analysis): the gradient's size against T, and two units' plane."""
+    return units(s.rec, s, u.T)
+
+
+def of_cell(c, s) -> tuple[Figure, ...]:
+    """A gated cell (derive.kinds.rnn.cell_stability's analysis): the gradient's size against T, the copying
+    gates' product beside it."""
+    lstm = c.cell == "lstm"
+    grad, prod = (cell_stability.GRAD_C, cell_stability.PROD_F) if lstm else (cell_stability.GRAD_H,
+                                                                                 cell_stability.PROD_Z)
+    return gated(s.running, s.running_path, s.factor, Abs(grad), prod, lstm)
+
+
+def of_cell_units(c, s) -> tuple[Figure, ...]:
+    """Several gated units (derive.kinds.rnn.cell_units_stability's analysis): as a cell's, with matrix norms;
+    the running products' norms computed here, in floats but the last (the answer's own value)."""
+    lstm, k = c.cell == "lstm", cell_units_stability
+    with mpmath.workdps(DIGITS):
+        running = tuple(block_norms(s.blocks[:-1], s.evidence)) if s.blocks else ()
+    return gated(running, s.running_path, s.factor, k.GRAD_C if lstm else k.GRAD_H, k.PROD_F if lstm else k.PROD_Z,
+                 lstm)

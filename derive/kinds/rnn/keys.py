@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...declare import Choice, Field, Formula, Integer, Nested, Number, OneOf, Rule, Text
 from ...mathparse import NAMED, parse_activation
-from ..dynamics import MAX_T, T_EVIDENCE
+from .limits import MAX_T, T_EVIDENCE
 from .units import MAX_UNITS, MAX_WORK
 
 NAMES = ", ".join(sorted(NAMED))

@@ -19,14 +19,16 @@ from ...precision import DIGITS, DRIFT, SAME_ROOT, SETTLED
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import plural
 from ..activations import READABLE, SUPREMA, kinks, recognise, slope
-from ..dynamics import (DIVERGED, VERDICTS, iterates, Recurrence, check_domain, compare_one, exact_at,
-                        verdict)
+from .domain import check_domain
+from .limits import DIVERGED, iterates
+from .points import exact_at
+from .recurrence import Recurrence
+from .verdict import VERDICTS, compare_one, verdict
 from .config import Config, constant, meanings as part_meanings, z_general
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, CYCLE_PRODUCT, DA_DAPREV, DA_DZ, DA_T_DA_0, FACTOR, G, PHI, SUP_SLOPE,
                        T_LONG, W_A, W_X, X_T, Z, Z_STAR, cycle_point, factor, fixed_point, gradient_at, iterate)
-from . import figures
 from .values import number, overflow
-from .. import orbits
+from . import orbits
 
 SHOWN_ITERATES = 5
 GRID_DIGITS = 15          # a slope scanned on a grid needs no more; the maximum is then refined at DIGITS
@@ -292,9 +294,8 @@ def _kink_note(c: Config, s: "Stability") -> list[Text]:
                 " leaky ReLU.")]
 
 
-def stability(c: Config) -> Solution:
+def stability(c: Config, s: Stability) -> Solution:
     """Vanishing, exploding or neither: the analysis narrated step by step."""
-    s = analyse(c)
     meanings = {**part_meanings(c), A_0: start_meaning(c)}
     steps = [step(say("With the given values the recurrence is"),
                   chain(A_T, PHI(z_general()), c.phi.subs(Z, c.W_a * A_PREV + constant(c)))),
@@ -317,7 +318,7 @@ def stability(c: Config) -> Solution:
     tail = [] if s.rel_one == "=" else [s.rel_one, 1]
     shown_chain = None if s.factor.is_infinite else chain(FACTOR, *_factor_shown(s), *tail)
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
-                    answer=Answer(value=value, text=say(text), chain=shown_chain), figures=figures.one_unit(s, c.T))
+                    answer=Answer(value=value, text=say(text), chain=shown_chain))
 
 
 def start_meaning(c: Config) -> sympy.Expr:

@@ -20,15 +20,17 @@ from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
-from ..activations import READABLE, SUPREMA, derivative, recognise, slope
-from ..dynamics import (DIVERGED, T_EVIDENCE, VERDICTS, VectorRecurrence, check_domain, compare_one, iterates, long_T,
-                        radius, slope_value, versus_one)
+from ..activations import READABLE, SUPREMA, derivative as activation_derivative, recognise, slope
+from .domain import check_domain
+from .limits import DIVERGED, T_EVIDENCE, iterates, long_T
+from .points import slope_value
+from .vector_recurrence import VectorRecurrence
+from .verdict import VERDICTS, compare_one, radius, versus_one
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
                        SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
-from . import figures
 from .values import number, overflow
-from .. import orbits
+from . import orbits
 
 SHOWN_ITERATES = 3
 
@@ -121,10 +123,9 @@ def setting(u: Units) -> Text:
                " (the bias plus the input's contribution, ", Eq(C_V, B + W_X_X, evaluate=False), ").")
 
 
-def solve(u: Units, ask: str) -> Solution:
-    """Derive one question of a several-unit part."""
-    dphi, _ = slope(u.phi)              # phi' as the one-unit case has it
-    return {"derivative": _derivative, "stability": _stability}[ask](u, dphi)
+def derivative(u: Units) -> Solution:
+    """The Jacobian da<t>/da<t-1> of a several-unit step."""
+    return _derivative(u, slope(u.phi)[0])           # phi' as the one-unit case has it
 
 
 def jacobian_at(u: Units, dphi, zs, slopes_at: list | None = None) -> ImmutableMatrix:
@@ -139,7 +140,7 @@ def _meanings(u: Units, dphi, slopes_at: list) -> dict:
     (phi' at unit i's pre-activation, once a row, times the derivative of the pre-activation)."""
     prevs = _prevs(u.n)
     z_of_prev = u.W_a * ImmutableMatrix(prevs) + u.c
-    outer = [derivative(u.phi).subs(Z, e) for e in z_of_prev]
+    outer = [activation_derivative(u.phi).subs(Z, e) for e in z_of_prev]
     true_jacobian = [[d * _partial(e, p) for p in prevs] for d, e in zip(outer, z_of_prev)]
     meanings = {zk: e for zk, e in zip(_zs(u.n), z_of_prev)}
     meanings.update({DA_DAPREV: ImmutableMatrix(true_jacobian), weights(u.n): u.W_a,
@@ -195,14 +196,16 @@ class Stability:
     sup: sympy.Expr | None           # its largest slope (finite), if known
     bound: sympy.Expr | None         # sigma * sup
     evidence: sympy.Expr | None      # ||da<T>/da<0>|| at the spec's T
+    rec: VectorRecurrence            # the recurrence followed
 
     @property
     def verdict(self) -> str:
         return VERDICTS[self.rel]
 
 
-def analyse(u: Units, dphi) -> Stability:
+def analyse(u: Units) -> Stability:
     """Follow the state from a<0> and measure how products of Jacobians grow along the way."""
+    dphi, _ = slope(u.phi)
     rec = VectorRecurrence(u.phi, dphi, u.W_a, u.c)
     traj = rec.trajectory(u.a0, *iterates(u.T))
     check_domain(u.phi, dphi, [z for state in traj if max(abs(v) for v in state) <= DIVERGED
@@ -222,7 +225,7 @@ def analyse(u: Units, dphi) -> Stability:
     return Stability(traj=tuple(traj), star=star, exact=exact_star is not None, stationary=stationary,
                      first=first, J_star=J_star, factor=factor, rel=compare_one(factor), sigma=sigma, name=name,
                      sup=sup, bound=sigma * sup if sup is not None else None,
-                     evidence=rec.gradient(traj[:-1] if escaped(traj) else traj, u.T))
+                     evidence=rec.gradient(traj[:-1] if escaped(traj) else traj, u.T), rec=rec)
 
 
 def _at_star(u: Units, dphi, star: ImmutableMatrix, exact: bool) -> tuple:
@@ -299,8 +302,8 @@ VERDICT_TEXT = {
 }
 
 
-def _stability(u: Units, dphi) -> Solution:
-    s = analyse(u, dphi)
+def stability(u: Units, s: Stability) -> Solution:
+    """Vanishing, exploding or neither for several units: the analysis narrated."""
     meanings = {A_0: u.a0}
     steps = [_iterates(u, s, meanings)]
     steps += _at_fixed_point(u, s, meanings) if s.star is not None else [_growth(u, s, meanings)]
@@ -315,8 +318,7 @@ def _stability(u: Units, dphi) -> Solution:
         chain(RHO, *versus_one(s.factor, s.factor.is_Rational or not s.factor.has(Float)))
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes), meanings=meanings,
                     answer=Answer(value=value, chain=answer_chain,
-                                  text=say(VERDICT_TEXT["overflowing" if s.factor.is_infinite else s.verdict])),
-                    figures=figures.units(VectorRecurrence(u.phi, dphi, u.W_a, u.c), s, u.T))
+                                  text=say(VERDICT_TEXT["overflowing" if s.factor.is_infinite else s.verdict])))
 
 
 def _iterates(u: Units, s: Stability, meanings: dict):
@@ -402,4 +404,4 @@ def _evidence(u: Units, s: Stability, meanings: dict) -> list:
                      " Jacobians along the actual trajectory:"), chain(NORM_T, "approx", Float(s.evidence, 4)))]
 
 
-__all__ = ["Units", "configure", "setting", "solve"]
+__all__ = ["Units", "configure", "setting", "derivative", "analyse", "stability"]

@@ -18,9 +18,9 @@ import sympy
 from sympy import ImmutableMatrix, Lambda, Tuple
 from sympy.core.symbol import Str
 
-from ..numeric import Recomputed, accurate_at, compile_at
-from ..precision import DEEPEST, DIGITS, RECOMPUTED
-from .rnn_notation import Z
+from ...numeric import Recomputed, accurate_at, compile_at
+from ...precision import DEEPEST, DIGITS, RECOMPUTED
+from .notation import Z
 
 MOST_DIGITS = DEEPEST     # the most digits a value is computed at (as check.SETTLE_DIGITS)
 KEPT = 64                 # runs remembered (by recurrence, start and precision) for the nodes sharing them
@@ -37,7 +37,7 @@ class Orbit(Recomputed, sympy.Function):
     - "mean": its (hi - lo)-th root, 0 when a factor is 0;
     - "norm": the largest singular value of J(a<hi-1>) ... J(a<lo>);
     - "entry": the size of that product's entry (unit, unit) (a gated cell's |dc<T>/dc<0>|);
-    - "growth": the growth rate of that product (dynamics.growth): the geometric mean of the sizes
+    - "growth": the growth rate of that product (verdict.growth): the geometric mean of the sizes
       (Frobenius) of the running products, each scaled to 1 after it, over the later half of the steps.
 
     A real number, or nan where a value on the way is not a finite real number. Its arguments are definitions,
@@ -292,7 +292,8 @@ def run_states(recurrence: tuple, start, last: int) -> list | None:
 
 def later_half(length: int) -> tuple[int, int]:
     """The states a mean factor or growth rate takes, of a trajectory of ``length`` states: its later half but
-    the last state (dynamics: traj[len // 2:-1], or the first state alone)."""
+    the last state (as Recurrence.mean_factor and verdict.growth take them: traj[len // 2:-1], or the first state
+    alone)."""
     lo, hi = length // 2, length - 1
     return (lo, hi) if lo < hi else (0, 1)
 

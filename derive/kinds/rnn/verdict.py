@@ -1,0 +1,89 @@
+"""What a gradient does along a trajectory: the spectral radius, the growth rate of a product of Jacobians, a
+factor's comparison with 1 and the verdict it gives (vanishing, exploding or neither).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import mpmath
+import sympy
+
+from ...check import is_zero
+from ...numeric import shown, to_sympy
+from ...precision import DIGITS, ZERO
+from .runs import GUARD, HUGE, digits_of
+
+
+def radius(J) -> mpmath.mpf:
+    """The spectral radius of an mpmath matrix (mpmath.eig returns its 1 x 1 case with the eigenvectors, whatever
+    it is asked)."""
+    return abs(J[0, 0]) if J.rows == 1 else max(abs(v) for v in mpmath.eig(J, left=False, right=False))
+
+
+def growth(J_at: Callable, traj: list) -> sympy.Float:
+    """Growth rate per step of the product of the Jacobians J_at(state) over the second half of the
+    trajectory (see VectorRecurrence.growth)."""
+    with mpmath.workdps(DIGITS):
+        states = traj[len(traj) // 2:-1] or traj[:1]
+        logs, sizes, M = [mpmath.mpf(0)], [], None
+        for state in states:
+            J = J_at(state)
+            M = J if M is None else J * M
+            size = mpmath.mnorm(M, "f")
+            if size == 0:
+                return sympy.Integer(0)
+            logs.append(logs[-1] + mpmath.log(size))
+            sizes.append(size)
+            M = M / size
+        half = len(logs) // 2 if len(logs) > 2 else 0
+        if _log_digits(sizes) > HUGE:               # logarithms too large for their sum's digits at DIGITS
+            return to_sympy(geometric_mean(sizes[half:]))
+        return to_sympy(mpmath.exp((logs[-1] - logs[half]) / (len(logs) - 1 - half)))
+
+
+def geometric_mean(values: list):
+    """The geometric mean of positive mpmath numbers, right to DIGITS however far from 1 they are: their
+    logarithms summed with as many more digits as the logarithms have (the mean of logarithms near 10^50 has
+    its 50 first digits in their integer parts: exp of it at DIGITS would be wrong from the first digit)."""
+    extra = _log_digits(values)
+    with mpmath.workdps(DIGITS if extra <= HUGE else DIGITS + extra + GUARD):
+        return mpmath.exp(mpmath.fsum(mpmath.log(v) for v in values) / len(values))
+
+
+def _log_digits(values: list) -> int:
+    """The digits of the integer part of the largest |ln v| among positive numbers, about (0 where one is
+    not finite: its logarithm is an infinity, whatever the digits)."""
+    if not all(type(v) is mpmath.mpf and mpmath.isfinite(v) and v > 0 for v in values):
+        return 0
+    return digits_of(mpmath.mpf(max((abs(mpmath.mag(v)) for v in values), default=0)))
+
+
+def versus_one(value, exact: bool) -> list:
+    """Chain pieces comparing a factor with 1: '= 4/5 < 1', '≈ 1.00173 > 1', '= 1' (never '= 1 = 1'),
+    and '≈ 1' for a numeric value equal to 1 to every digit computed."""
+    rel = compare_one(value)
+    if rel == "=":
+        return ["=" if exact else "approx", sympy.Integer(1)]
+    return (["=", value] if exact else ["approx", shown(value)]) + [rel, 1]
+
+
+def compare_one(value) -> str:
+    """'<', '=' or '>' of a factor against 1: exactly for exact values, to ZERO for numeric ones (an overflowed
+    factor, oo, is above)."""
+    if value is sympy.oo:
+        return ">"
+    d = value - 1
+    if d.has(sympy.Float):
+        return "=" if abs(d) < ZERO else "<" if d < 0 else ">"
+    if is_zero(d):
+        return "="
+    return "<" if sympy.N(d, DIGITS) < 0 else ">"
+
+
+VERDICTS = {"<": "vanishing", ">": "exploding", "=": "neither"}
+
+
+def verdict(value) -> str:
+    """'vanishing', 'exploding' or 'neither': what a per-step factor does to a gradient."""
+    return VERDICTS[compare_one(value)]
