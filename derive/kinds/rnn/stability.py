@@ -228,13 +228,18 @@ def _verdict(rel_one: str, star, cycle, evidence, longer, factor) -> str:
     return word
 
 
+def _mpf(a: sympy.Number) -> mpmath.mpf:
+    """A state as an mpmath number: a Float's bits as they are, an exact start (a0 = 0, 1/2) divided out."""
+    return mpmath.mpf(a._mpf_) if a.is_Float else mpmath.mpf(a.p) / a.q
+
+
 def analyse(c: Config) -> Stability:
     """Follow the state from a<0>: where it settles, the factor there, the evidence at T."""
     dphi, g = slope(c.phi)
     rec = Recurrence(c.phi, dphi, c.W_a, constant(c))
     traj = rec.trajectory(c.a0, *iterates(c.T))
     W, cc = evaluate(c.W_a), evaluate(constant(c))
-    values = (mpmath.mpf(a._mpf_) for a in traj if a.is_Float)      # (oo, a state that overflowed, left out)
+    values = (_mpf(a) for a in traj if a.is_Float or a.is_Rational)  # (oo, a state that overflowed, left out)
     check_domain(c.phi, dphi, [W * v + cc for v in values if abs(v) <= DIVERGED])
     star, exact = _fixed_point(c, rec, traj)
     if star is not None:
