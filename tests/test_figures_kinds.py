@@ -87,7 +87,8 @@ def field_check(inp: list, layers: list[dict], layer: int | None = None):
     field = [ij for ij, r in roles.items() if r in FIELD]
     for dim in (0, 1):
         span = {ij[dim] for ij in field}
-        assert max(span) - min(span) + 1 == q.answer.value[dim]
+        assert (max(span) - min(span) + 1 if span else 0) == q.answer.value[dim]
+    assert ("none is shaded" in fig.caption) == (not field)
     upto = layers[:layer] if layer else layers
     assert {ij for ij, r in roles.items() if r == "shaded"} == torch_seen(inp, upto)
     h, w = inp[:2]

@@ -151,13 +151,16 @@ def receptive_field_figures(c: Config, rf: ReceptiveField) -> tuple[Figure, ...]
     if rows is None or cols is None:
         return ()
     h, w = c.input[:2]
+    body = field_grid(c, rows, cols)
+    roles = {cell.role for cell in body.cells}
     what = (f"The {h} × {w} input, rows and columns numbered from 0, with the receptive field of the first unit"
             f" of layer {rf.target} shaded")
     if rows.extent and cols.extent:
         what += (f" (rows {_num(rows.start)} to {_num(rows.start + rows.extent - 1)}, columns {_num(cols.start)}"
                  f" to {_num(cols.start + cols.extent - 1)})")
-    body = field_grid(c, rows, cols)
-    roles = {cell.role for cell in body.cells}
+    elif not roles & {"shaded", "shaded-hatched"}:
+        what = (f"The {h} × {w} input, rows and columns numbered from 0: the first unit of layer {rf.target} depends"
+                " on none of its pixels (every window falls in the padding or between the inputs), so none is shaded")
     extras = []
     if "hole" in roles:
         extras.append("pixels inside its extent that it is not connected to are left white")
