@@ -268,9 +268,10 @@ def chains_inline(chains, notation: Notation = EMPTY) -> str:
 
 
 def answer_latex(a: Answer, notation: Notation = EMPTY) -> str:
-    """An answer on one line of LaTeX: its sentence, then its chain in $...$ (the JSON's answer.latex)."""
+    """An answer on one line of LaTeX: its sentence, then its chains in $...$, comma-separated (the JSON's
+    answer.latex)."""
     sentence = text(a.text, notation)
-    maths = f"${chain_inline(a.chain, notation)}$" if a.chain is not None else ""
+    maths = ", ".join(f"${chain_inline(c, notation)}$" for c in a.chains)
     return " ".join(x for x in (sentence, maths) if x)
 
 

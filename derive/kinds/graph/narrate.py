@@ -8,7 +8,7 @@ import sympy
 
 from ... import numeric
 from ...functions import ELEMENTWISE, maximum, minimum
-from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...steps import Solution, Text, boxed, chain, let, say, step
 from ...written import Sym
 from . import names as nm
 from .config import Config, Equation
@@ -206,10 +206,16 @@ def forward(c: Config) -> Solution:
     steps = [step(say("Evaluate the equations in order, each from the values above it (name, expression,"
                       " value)", *_staged(c), ":"), *lines)]
     value = {eq.name: c.values[eq.name].json() for eq in c.equations if eq.stage_of is None}
-    top = c.values[c.of]
     return Solution(question=say("Carry out the forward pass: find the value of every name."),
-                    steps=tuple(steps), notes=mode_notes(c),
-                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c))
+                    steps=tuple(steps), notes=mode_notes(c), answer=boxed(value, answer_chains(c)), meanings=meanings(c))
+
+
+def answer_chains(c: Config, before: dict | None = None) -> list:
+    """The forward pass's boxed chains: every name the equations define, in order, each after the chains
+    ``before`` gives it (an attention's scores and weights before its output)."""
+    before = before or {}
+    return [ch for eq in c.equations if eq.stage_of is None
+            for ch in (*before.get(eq.name, ()), chain(sym(c, eq.name), *shown(c.values[eq.name])))]
 
 
 def mode_notes(c: Config) -> tuple:
