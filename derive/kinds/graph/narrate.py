@@ -8,6 +8,7 @@ import sympy
 
 from ... import numeric
 from ...functions import ELEMENTWISE, maximum, minimum
+from ..activations import in_sigmoids
 from ...steps import Solution, Text, boxed, chain, let, say, step
 from ...written import Sym
 from . import names as nm
@@ -124,10 +125,21 @@ def shown(v: Val):
     """A value as displayed: exact when rational or symbolic, rounded when irrational."""
     expr = v.scalar if v.shape == () else v.m
     entries = v.entries
-    if all(e.is_Rational for e in entries) or not all(e.is_number for e in entries):
+    if not all(e.is_number for e in entries):
+        return [_sigmoids(expr)]
+    if all(e.is_Rational for e in entries):
         return [expr]
     rounded = expr.evalf(DIGITS) if v.shape == () else v.m.applyfunc(lambda e: e.evalf(DIGITS))
     return ["approx", rounded]
+
+
+def _sigmoids(expr):
+    """A formula with its exponentials written as sigmoids where that is shorter: e^z/(e^{2z} + 2e^z + 1) is
+    σ(z)(1 − σ(z)), as the sigmoid's own rule derives it."""
+    sigma = nm.function("sigmoid")
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(lambda e: in_sigmoids(e, sigma))
+    return in_sigmoids(expr, sigma)
 
 
 def exact(v: Val):
