@@ -34,6 +34,7 @@ class Slopes:
     meanings: Mapping                     # the notation above, for the checker
     dphi: sympy.Expr | None = None        # a smooth phi' in z, tidied (None when kinked)
     in_phi: sympy.Expr | None = None      # the sigmoid's phi' in phi itself, phi(z)(1 - phi(z)) (else None)
+    written: tuple[sympy.Expr, ...] = ()  # each row's slope as the displays write it out (values, or in phi)
 
     def conditions(self) -> list:
         return [let(z(i + 1), 0, ">") if s > 0 else let(z(i + 1), 0, "<") if s < 0 else
@@ -123,7 +124,7 @@ def _kinked(c: Config, zs: tuple, dphi: sympy.Expr, rows: frozenset | None = Non
     meanings.update((zs[r], sz) for r, sz in signed.items())
     meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
     return Slopes(c=c, zs=zs, values=values, shown=shown, factors=values, generic=generic, meanings=meanings,
-                  exact=exact)
+                  exact=exact, written=values)
 
 
 @functools.lru_cache(maxsize=64)
@@ -145,13 +146,15 @@ def _smooth(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
     meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(shown, zs)},
                 **{zr: args[r] for r, zr in enumerate(zs)}, DPHI_Z: dphi.subs(Z, Z_VEC)}
     # the displays keep phi'(z_r); the JSON value writes it out
-    in_phi = None
+    values = tuple(tidy.subs(Z, zr) for zr in zs)
+    in_phi, written = None, values
     if c.name == "sigmoid":                   # phi' = phi(1 - phi), as the sigmoid's slope is known
-        in_phi = in_sigmoids(tidy, PHI).subs(Z, Z_VEC)
+        form = in_sigmoids(tidy, PHI)
+        in_phi, written = form.subs(Z, Z_VEC), tuple(form.subs(Z, zr) for zr in zs)
         meanings[PHI] = sympy.Lambda(Z, c.phi)
-    return Slopes(c=c, zs=zs, values=tuple(tidy.subs(Z, zr) for zr in zs), shown=shown, factors=shown,
+    return Slopes(c=c, zs=zs, values=values, shown=shown, factors=shown,
                   exact=tuple(dphi.subs(Z, args[r]) for r in range(c.outputs)), generic=dphi_at(),
-                  meanings=meanings, dphi=tidy.subs(Z, Z_VEC), in_phi=in_phi)
+                  meanings=meanings, dphi=tidy.subs(Z, Z_VEC), in_phi=in_phi, written=written)
 
 
 def _some(e) -> tuple:
