@@ -86,8 +86,11 @@ def test_a_sigmoid_s_gradient_is_boxed_as_sigma_one_minus_sigma():
                   "part": [{"ask": ["gradient"]}]})
     box = boxed_latex(doc, "gradient")
     for k in (1, 2):
-        assert rf"\left(1 - \sigma\left({{z}}_{{{k}}}\right)\right) \sigma\left({{z}}_{{{k}}}\right)" in box
+        assert rf"\sigma\left({{z}}_{{{k}}}\right) \left(1 - \sigma\left({{z}}_{{{k}}}\right)\right)" in box
     assert "e^{" not in box
+    page = derive.render(doc, "html")
+    answer = page[page.index("Answer 1a."):]
+    assert answer.index("<mi>σ</mi>") < answer.index("<mn>1</mn><mo>−</mo>")          # σ(z)(1 − σ(z)) in MathML too
     z = torch.tensor([0.7, -1.3], dtype=T, requires_grad=True)
     torch.sigmoid(z).sum().backward()
     s = torch.sigmoid(z.detach())
@@ -98,7 +101,7 @@ def test_several_sigmoid_units_jacobian_in_sigma():
     doc = solved({"kind": "rnn-activation", "activation": "sigmoid", "W_a": [[0.6, 0.2], [0.2, 0.6]],
                   "b": [1, -1], "part": [{"ask": ["derivative"]}]})
     box = boxed_latex(doc, "derivative")
-    assert r"\left(1 - \sigma\left(z_{1}\right)\right) \sigma\left(z_{1}\right)" in box and "e^{" not in box
+    assert r"\sigma\left(z_{1}\right) \left(1 - \sigma\left(z_{1}\right)\right)" in box and "e^{" not in box
     value = question(doc, "derivative").answer.value                     # the JSON keeps its formulas
     a = torch.tensor([0.4, -0.3], dtype=T, requires_grad=True)
     W = torch.tensor([[0.6, 0.2], [0.2, 0.6]], dtype=T)
@@ -113,7 +116,8 @@ def test_conv_matrix_sigmoid_slope_in_phi():
     doc = solved({"kind": "conv-matrix", "length": 4, "width": 2,
                   "part": [{"activation": "sigmoid", "ask": ["gradient"], "wrt": "f1"}]})
     box = boxed_latex(doc, "gradient")
-    assert r"\phi'(z) = \left(1 - \phi\left(z\right)\right) \phi\left(z\right)" in box
+    assert r"\phi'(z) = \phi\left(z\right) \left(1 - \phi\left(z\right)\right)" in box
+    assert r"x_{1}^{(i)} \phi\left(z_{1}\right) \left(1 - \phi\left(z_{1}\right)\right)" in box and "e^{" not in box
 
 
 @pytest.mark.parametrize("expr, form", [
