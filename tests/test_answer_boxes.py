@@ -70,6 +70,18 @@ def test_an_attention_forward_pass_boxes_scores_weights_and_output():
         assert torch.allclose(shown, want.flatten(), atol=1e-5), name
 
 
+def test_a_convolution_s_forward_pass_boxes_z_and_a_of_every_channel():
+    x, f = [[1, 2, -1], [0, 1, 1]], [[[1, 0], [2, 1]], [[-1, 1], [0, 1]]]
+    doc = solved({"kind": "conv-matrix", "length": 3, "width": 2, "channels": [2, 2], "x": x, "f": f,
+                  "part": [{"ask": ["forward"]}]})
+    box = boxed_latex(doc, "forward")
+    z = F.conv1d(torch.tensor([x], dtype=T), torch.tensor(f, dtype=T))[0]
+    for name, want in (("z", z), ("a", torch.relu(z))):
+        for channel in (1, 2):
+            row = box[box.index(f"{name}^{{[{channel}]}} &"):].split(r"\end{matrix}")[0]
+            assert numbers(row.split("&=")[1])[-2:] == want[channel - 1].tolist(), (name, channel)
+
+
 def test_softmax_cross_entropy_boxes_p_minus_y():
     doc = solved({"kind": "graph", "given": {"z": {"shape": [3]}, "y": 1}, "forward": ["L = cross_entropy(z, y)"],
                   "part": [{"ask": ["gradient"], "wrt": ["z"]}]})
