@@ -121,15 +121,22 @@ def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
     return g
 
 
+SIGMOID_OPS, SIGMOID_EXPONENTS = 80, 3      # formulas larger, or with more exponents, are left as they are
+
+
 def in_sigmoids(expr: sympy.Expr, sigma) -> sympy.Expr:
     """expr with its exponentials written as a sigmoid where that is shorter, σ being the function ``sigma``
     (whose meaning is 1/(1 + e^{-u})): e^u/(e^{2u} + 2e^u + 1) is σ(u)(1 − σ(u)) and 1/(e^{-u} + 1) is σ(u).
     Each exponent (up to an integer multiple) is tried in turn; e^u = σ/(1 − σ) makes a rational function of
     e^u a rational function of σ, kept when it is shorter and free of e^u. Anything else is returned as it is."""
-    if not isinstance(expr, sympy.Expr) or not expr.has(sympy.exp) or expr.is_number:
+    if not isinstance(expr, sympy.Expr) or not expr.has(sympy.exp) or expr.is_number or \
+            sympy.count_ops(expr) > SIGMOID_OPS:
         return expr
     best = sympy.powsimp(expr, combine="exp", deep=True)
-    for u in sorted({_positive(a.args[0]) for a in best.atoms(sympy.exp)}, key=sympy.default_sort_key):
+    exponents = {_positive(a.args[0]) for a in best.atoms(sympy.exp)}
+    if len(exponents) > SIGMOID_EXPONENTS:          # a softmax over many logits: no sigmoid in it to find
+        return expr
+    for u in sorted(exponents, key=sympy.default_sort_key):
         best = _rewritten(best, u, sigma)
     return best if sympy.count_ops(best) < sympy.count_ops(expr) else expr
 
