@@ -109,6 +109,18 @@ def test_a_sigmoid_s_gradient_is_boxed_as_sigma_one_minus_sigma():
     assert torch.allclose(z.grad, s * (1 - s))
 
 
+def test_a_name_used_twice_is_answered_by_its_value_not_by_the_sum_of_its_parts():
+    doc = solved({"kind": "graph", "given": {"x": {"symbol": True}}, "forward": ["a = sigmoid(x)", "b = x * x",
+                                                                                 "L = a + b"],
+                  "part": [{"ask": ["gradient"]}]})
+    box = boxed_latex(doc, "gradient")
+    assert r"\partial a}{\partial x}" not in box and r"\sigma\left(x\right)" in box and "e^{" not in box
+    x = torch.tensor(0.3, dtype=T, requires_grad=True)
+    (torch.sigmoid(x) + x * x).backward()
+    got = sympy.sympify(question(doc, "gradient").answer.value["x"]).subs(sympy.Symbol("x"), sympy.Rational(3, 10))
+    assert abs(float(got) - x.grad.item()) < 1e-12
+
+
 def test_several_sigmoid_units_jacobian_in_sigma():
     doc = solved({"kind": "rnn-activation", "activation": "sigmoid", "W_a": [[0.6, 0.2], [0.2, 0.6]],
                   "b": [1, -1], "part": [{"ask": ["derivative"]}]})
@@ -138,6 +150,7 @@ def test_conv_matrix_sigmoid_slope_in_phi():
     ("1/(exp(-w - 2*v) + 1)", "sigma(w + 2*v)"),
     ("3*exp(z)/(5*(exp(z) + 1)**2)", "3*sigma(z)*(1 - sigma(z))/5"),
     ("exp(z)/(exp(z) + exp(w))", "exp(z)/(exp(z) + exp(w))"),          # not a sigmoid: left as it is
+    ("1/(1 + exp(-1/(1 + exp(-z))))", "sigma(sigma(z))"),
 ])
 def test_in_sigmoids_rewrites_only_to_an_equal_shorter_form(expr, form):
     z, w, v = sympy.symbols("z w v", real=True)

@@ -133,11 +133,15 @@ def in_sigmoids(expr: sympy.Expr, sigma) -> sympy.Expr:
             sympy.count_ops(expr) > SIGMOID_OPS:
         return expr
     best = sympy.powsimp(expr, combine="exp", deep=True)
-    exponents = {_positive(a.args[0]) for a in best.atoms(sympy.exp)}
-    if len(exponents) > SIGMOID_EXPONENTS:          # a softmax over many logits: no sigmoid in it to find
-        return expr
-    for u in sorted(exponents, key=sympy.default_sort_key):
-        best = _rewritten(best, u, sigma)
+    for _ in range(SIGMOID_OPS):                    # inner sigmoids first, then those of them: σ(σ(x))
+        exponents = {_positive(a.args[0]) for a in best.atoms(sympy.exp)}
+        if len(exponents) > SIGMOID_EXPONENTS:      # a softmax over many logits: no sigmoid in it to find
+            break
+        before = best
+        for u in sorted(exponents, key=sympy.default_sort_key):
+            best = _rewritten(best, u, sigma)
+        if best == before:
+            break
     return best if sympy.count_ops(best) < sympy.count_ops(expr) else expr
 
 
