@@ -46,8 +46,7 @@ def claims(sol: Solution):
             yield from ((where, ch) for ch in found)
     for k, s in enumerate(sol.steps):
         yield from ((k + 1, ch) for ch in s.chains)
-    if sol.answer.chain is not None:
-        yield "answer", sol.answer.chain
+    yield from (("answer", ch) for ch in sol.answer.chains)
 
 
 def inline_relations(piece) -> list[Chain]:

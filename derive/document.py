@@ -73,7 +73,7 @@ def _shown(problem: "ProblemDoc"):
         for q in part.questions:
             for text in (q.text, q.answer.text, *q.notes, *(s.text for s in q.steps)):
                 yield from text.expressions()
-            for ch in [c for s in q.steps for c in s.chains] + ([q.answer.chain] if q.answer.chain else []):
+            for ch in [c for s in q.steps for c in s.chains] + list(q.answer.chains):
                 yield from ch.exprs
 
 

@@ -151,14 +151,27 @@ def table_step(text: Text, table: Table) -> Step:
 
 @dataclass(frozen=True)
 class Answer(Displayed):
-    """The boxed result: a sentence and/or a chain, and the machine-readable value (the JSON's). The
-    document gives it its kind's notation, so that it displays itself in a notebook."""
+    """The boxed result: a sentence and/or a chain (``more`` chains after it when the question asks for
+    several quantities: each is boxed), and the machine-readable value (the JSON's). The document gives it its
+    kind's notation, so that it displays itself in a notebook."""
 
     level: ClassVar[str] = "answer"
     value: Any
     chain: Chain | None = None
     text: Text = Text(())
     notation: Notation = EMPTY
+    more: tuple[Chain, ...] = ()
+
+    @property
+    def chains(self) -> tuple[Chain, ...]:
+        """Every boxed chain, in order: the first chain, then the others."""
+        return ((self.chain,) if self.chain is not None else ()) + self.more
+
+
+def boxed(value, chains, text: Text = Text(())) -> Answer:
+    """An answer boxing each of several chains (one per asked quantity), e.g. boxed(v, [chain(q, 3), chain(f, -12)])."""
+    chains = tuple(chains)
+    return Answer(value=value, chain=chains[0] if chains else None, text=text, more=chains[1:])
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class Typesetter(Protocol):
 
 
 def answer(a: Answer, ts: Typesetter) -> dict:
-    return {"text": ts.text(a.text), "rows": ts.rows(a.chain) if a.chain is not None else []}
+    return {"text": ts.text(a.text), "rows": [row for ch in a.chains for row in ts.rows(ch)]}
 
 
 def _cell(value, ts: Typesetter) -> Any:

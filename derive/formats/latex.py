@@ -6,6 +6,7 @@ import functools
 import re
 
 import sympy
+from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
@@ -144,7 +145,28 @@ class Printer(LatexPrinter):
         if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
             return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"])
                                    for a in expr.args)
+        if isinstance(expr, sympy.Mul) and sums_last(expr.as_ordered_factors()) is not None:
+            return self._sums_last(expr)
         return super()._print_Mul(expr)
+
+    def _sums_last(self, expr) -> str:
+        """A product of a function and a sum, the sum last, as textbooks write it: σ(z)(1 − σ(z))."""
+        if expr.could_extract_minus_sign():
+            return "- " + self.parenthesize(-expr, PRECEDENCE["Mul"])
+        numer, denom = sympy.fraction(expr, exact=True)
+        if denom != 1:
+            return rf"\frac{{{self._print(numer)}}}{{{self._print(denom)}}}"
+        factors = sums_last(expr.as_ordered_factors())
+        return " ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in factors)
+
+
+def sums_last(factors) -> list | None:
+    """The factors of a product with its sums after a function of the kind's notation applied (σ(z)(1 − σ(z)),
+    not (1 − σ(z))σ(z)), or None when that changes nothing. A number stays first."""
+    if not any(isinstance(f, AppliedUndef) for f in factors):
+        return None
+    moved = [f for f in factors if not f.is_Add] + [f for f in factors if f.is_Add]
+    return moved if moved != list(factors) else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -268,9 +290,10 @@ def chains_inline(chains, notation: Notation = EMPTY) -> str:
 
 
 def answer_latex(a: Answer, notation: Notation = EMPTY) -> str:
-    """An answer on one line of LaTeX: its sentence, then its chain in $...$ (the JSON's answer.latex)."""
+    """An answer on one line of LaTeX: its sentence, then its chains in $...$, comma-separated (the JSON's
+    answer.latex)."""
     sentence = text(a.text, notation)
-    maths = f"${chain_inline(a.chain, notation)}$" if a.chain is not None else ""
+    maths = ", ".join(f"${chain_inline(c, notation)}$" for c in a.chains)
     return " ".join(x for x in (sentence, maths) if x)
 
 

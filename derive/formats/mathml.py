@@ -124,7 +124,8 @@ class Printer(MathMLPresentationPrinter):
         if denom is not sympy.S.One:
             return self._el("mfrac", self._print(numer), self._print(denom))
         row, previous = self._el("mrow"), None
-        for factor in expr.args:                          # in the order the LaTeX key prints them
+        factors = tex.sums_last(expr.as_ordered_factors()) or expr.args
+        for factor in factors:                            # in the order the LaTeX key prints them
             if previous is not None:
                 both_numbers = previous.is_number and factor.is_number
                 row.appendChild(self._el("mo", text="\u22c5" if both_numbers else "\u2062"))

@@ -119,3 +119,47 @@ def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
     if coeffs[0] == 0 and coeffs[2] != 0:      # sigma(1 - sigma) rather than sigma - sigma^2
         return OUTPUT * sympy.expand(g / OUTPUT)
     return g
+
+
+SIGMOID_OPS, SIGMOID_EXPONENTS = 80, 3      # formulas larger, or with more exponents, are left as they are
+
+
+def in_sigmoids(expr: sympy.Expr, sigma) -> sympy.Expr:
+    """expr with its exponentials written as a sigmoid where that is shorter, σ being the function ``sigma``
+    (whose meaning is 1/(1 + e^{-u})): e^u/(e^{2u} + 2e^u + 1) is σ(u)(1 − σ(u)) and 1/(e^{-u} + 1) is σ(u).
+    Each exponent (up to an integer multiple) is tried in turn; e^u = σ/(1 − σ) makes a rational function of
+    e^u a rational function of σ, kept when it is shorter and free of e^u. Anything else is returned as it is."""
+    if not isinstance(expr, sympy.Expr) or not expr.has(sympy.exp) or expr.is_number or \
+            sympy.count_ops(expr) > SIGMOID_OPS:
+        return expr
+    best = sympy.powsimp(expr, combine="exp", deep=True)
+    for _ in range(SIGMOID_OPS):                    # inner sigmoids first, then those of them: σ(σ(x))
+        exponents = {_positive(a.args[0]) for a in best.atoms(sympy.exp)}
+        if len(exponents) > SIGMOID_EXPONENTS:      # a softmax over many logits: no sigmoid in it to find
+            break
+        before = best
+        for u in sorted(exponents, key=sympy.default_sort_key):
+            best = _rewritten(best, u, sigma)
+        if best == before:
+            break
+    return best if sympy.count_ops(best) < sympy.count_ops(expr) else expr
+
+
+def _positive(u: sympy.Expr) -> sympy.Expr:
+    return -u if u.could_extract_minus_sign() else u
+
+
+def _rewritten(expr: sympy.Expr, u: sympy.Expr, sigma) -> sympy.Expr:
+    t, s = sympy.Dummy("t"), sympy.Dummy("s")
+    in_t = expr.replace(lambda e: isinstance(e, sympy.exp) and sympy.cancel(e.args[0] / u).is_Integer,
+                        lambda e: t ** sympy.cancel(e.args[0] / u))
+    if in_t.has(sympy.exp) and any(_positive(a.args[0]) == u for a in in_t.atoms(sympy.exp)):
+        return expr
+    form = sympy.factor(sympy.cancel(in_t.subs(t, s / (1 - s))))
+    if form.has(t):
+        return expr
+    k = sympy.cancel(form / (s * (1 - s)))
+    if not k.has(s):
+        form = k * s * (1 - s)                           # σ(1 − σ) rather than −σ(σ − 1)
+    candidate = form.subs(s, sigma(u))
+    return candidate if sympy.count_ops(candidate) < sympy.count_ops(expr) else expr

@@ -160,14 +160,14 @@ def blanks(page: Page, parent: ET.Element, lines, blank: Callable) -> ET.Element
 
 
 def answer(page: Page, parent: ET.Element, q) -> None:
-    """The boxed answer: its sentence and its chain."""
+    """The boxed answer: its sentence and its chains."""
     lead = page.sub(parent, "p")
     page.sub(lead, "strong", {}, f"Answer {q.id}.")
     if q.answer.text:
         append_text(lead, " ")
         page.into(lead, q.answer.text, q.notation)
-    if q.answer.chain is not None:
-        page.display(parent, q.answer.chain, q.notation)
+    for ch in q.answer.chains:
+        page.display(parent, ch, q.notation)
 
 
 def solution(page: Page, q) -> ET.Element:

@@ -40,7 +40,8 @@ def _gradient(c: Config) -> Solution:
     ]
     shown = ImmutableMatrix([Times(sl.factors[i], dz[i], evaluate=False) for i in range(c.outputs)])
     boxed = ImmutableMatrix([sl.factors[i] * dz[i] for i in range(c.outputs)])
-    explicit = [] if c.kinked else [result]        # a vector is narrow enough to show phi' written out
+    explicit = [] if c.kinked else [ImmutableMatrix([sl.written[i] * dz[i] for i in range(c.outputs)])]
+    # a vector is narrow enough to show phi' written out (the sigmoid's in phi itself); the JSON in z
     steps.append(step(say(_multiply_words(c)), chain(da, shown, boxed, *explicit)))
     notes = []
     if c.kinked:

@@ -12,11 +12,11 @@ from sympy import ImmutableMatrix, MatMul, Symbol
 from ...mathparse import Z
 from ...steps import Text, chain, let, say, step
 from ...words import join, join_pieces
-from ..activations import derivative, tidy as tidy_form
+from ..activations import derivative, in_sigmoids, tidy as tidy_form
 from . import kink
 from .config import Config
 from .matrix import arguments, zero_rows
-from .names import DPHI_Z, F_MAT, RELU_PRIME, X_VEC, Z_R, Z_VEC, agree, dphi_at, signed_z, z
+from .names import DPHI_Z, F_MAT, PHI, RELU_PRIME, X_VEC, Z_R, Z_VEC, agree, dphi_at, signed_z, z
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Slopes:
     generic: sympy.Expr                   # relu'(z_r) or phi'(z_r) for the generic row r
     meanings: Mapping                     # the notation above, for the checker
     dphi: sympy.Expr | None = None        # a smooth phi' in z, tidied (None when kinked)
+    in_phi: sympy.Expr | None = None      # the sigmoid's phi' in phi itself, phi(z)(1 - phi(z)) (else None)
+    written: tuple[sympy.Expr, ...] = ()  # each row's slope as the displays write it out (values, or in phi)
 
     def conditions(self) -> list:
         return [let(z(i + 1), 0, ">") if s > 0 else let(z(i + 1), 0, "<") if s < 0 else
@@ -44,7 +46,7 @@ class Slopes:
         if not c.kinked:
             return step(say("Differentiate the activation. Its slope depends on the argument itself, so row r is"
                             " scaled by ", self.generic, ", with ", Z_R, " the r-th entry of ",
-                            MatMul(F_MAT, X_VEC), ":"), chain(DPHI_Z, self.dphi))
+                            MatMul(F_MAT, X_VEC), ":"), chain(DPHI_Z, self.dphi, *_some(self.in_phi)))
         conds, at_zero = join_pieces(self.conditions()), kink.clause(c)
         if c.name == "relu":
             text = say("The ReLU's derivative is 1 for a positive argument and 0 for a negative one", *at_zero,
@@ -84,7 +86,7 @@ class Slopes:
         """For a smooth activation, what phi'(z_r) in the boxed answer is."""
         if self.c.kinked:
             return Text(())
-        return say("With ", let(DPHI_Z, self.dphi), " and ", Z_R,
+        return say("With ", let(DPHI_Z, self.in_phi if self.in_phi is not None else self.dphi), " and ", Z_R,
                    " the r-th entry of ", MatMul(F_MAT, X_VEC), ":")
 
     def question_tail(self) -> list:
@@ -122,7 +124,7 @@ def _kinked(c: Config, zs: tuple, dphi: sympy.Expr, rows: frozenset | None = Non
     meanings.update((zs[r], sz) for r, sz in signed.items())
     meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
     return Slopes(c=c, zs=zs, values=values, shown=shown, factors=values, generic=generic, meanings=meanings,
-                  exact=exact)
+                  exact=exact, written=values)
 
 
 @functools.lru_cache(maxsize=64)
@@ -144,6 +146,16 @@ def _smooth(c: Config, zs: tuple, dphi: sympy.Expr) -> Slopes:
     meanings = {**{sym: dphi.subs(Z, zr) for sym, zr in zip(shown, zs)},
                 **{zr: args[r] for r, zr in enumerate(zs)}, DPHI_Z: dphi.subs(Z, Z_VEC)}
     # the displays keep phi'(z_r); the JSON value writes it out
-    return Slopes(c=c, zs=zs, values=tuple(tidy.subs(Z, zr) for zr in zs), shown=shown, factors=shown,
+    values = tuple(tidy.subs(Z, zr) for zr in zs)
+    in_phi, written = None, values
+    if c.name == "sigmoid":                   # phi' = phi(1 - phi), as the sigmoid's slope is known
+        form = in_sigmoids(tidy, PHI)
+        in_phi, written = form.subs(Z, Z_VEC), tuple(form.subs(Z, zr) for zr in zs)
+        meanings[PHI] = sympy.Lambda(Z, c.phi)
+    return Slopes(c=c, zs=zs, values=values, shown=shown, factors=shown,
                   exact=tuple(dphi.subs(Z, args[r]) for r in range(c.outputs)), generic=dphi_at(),
-                  meanings=meanings, dphi=tidy.subs(Z, Z_VEC))
+                  meanings=meanings, dphi=tidy.subs(Z, Z_VEC), in_phi=in_phi, written=written)
+
+
+def _some(e) -> tuple:
+    return () if e is None else (e,)

@@ -20,7 +20,7 @@ from ...mathparse import Z
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...symbols import Times
 from ...words import join, join_pieces
-from ..activations import derivative, tidy as tidy_form
+from ..activations import derivative, in_sigmoids, tidy as tidy_form
 from . import kink
 from .geometry import flat, unflat, weight_places
 from .derivatives import linear_jacobian
@@ -97,6 +97,8 @@ def analyse(layer: Layer) -> Derivs:
         meanings.update(zip(zs, args))
         meanings.update({sh: dphi.subs(Z, zr) for sh, zr in zip(shown, zs)})
         meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
+        if layer.name == "sigmoid":
+            meanings[PHI] = sympy.Lambda(Z, layer.phi)              # its slope is written φ(z)(1 − φ(z))
     dead = tuple(r for r, a in enumerate(args) if a == 0)
     return Derivs(layer=sym, xs=xs, ws=ws, places=tuple(places), args=args, L=L, windows=ImmutableMatrix(W),
                   zs=zs, shown=shown, values=values, factors=factors, exact=exact, meanings=meanings,
@@ -167,7 +169,8 @@ def _slope_step(d: Derivs):
     else:
         return step(say("Differentiate the activation. Its slope depends on the argument itself, so row r is"
                         " scaled by ", dphi_at(), ", with ", Z_R, " the r-th entry of ",
-                        MatMul(L_MAT, X_VEC), ":"), chain(DPHI_Z, d.dphi))
+                        MatMul(L_MAT, X_VEC), ":"),
+                    chain(DPHI_Z, d.dphi, *([in_sigmoids(d.dphi, PHI)] if layer.name == "sigmoid" else [])))
     chains = [chain(ImmutableMatrix(gs.rows, gs.cols, list(gs)), gv) for gs, gv in
               zip(_grids(d, d.shown), _grids(d, d.values))]
     return step(text, *chains)

@@ -10,7 +10,7 @@ from sympy import ImmutableMatrix, MatMul
 
 from ...written import Op, Partial, Row, Sym
 from ...mathparse import Z
-from ...steps import Answer, Solution, Text, chain, let, say, step, written_sum
+from ...steps import Answer, Solution, Text, boxed, chain, let, say, step, written_sum
 from ...symbols import Times
 from ..activations import READABLE
 from .geometry import MAX_SHOWN, flat, unflat
@@ -172,7 +172,9 @@ def forward(layer: Layer) -> Solution:
         meanings[_name("a", "a", g.output, lab)] = ga
     value = {"z": _nested(zs, g.out_shape()), "a": _nested(az, g.out_shape())}
     question = say("Compute the layer's forward pass: the activation's arguments z and the outputs a.")
-    answer = Answer(value=value, chain=a_chains[0] if len(a_chains) == 1 else None)
+    more = say(f"(The first {SHOWN_GRIDS} of {len(a_chains)} channels; all are in the JSON key.)") \
+        if len(a_chains) > SHOWN_GRIDS else say()
+    answer = boxed(value, [*_show(z_chains), *_show(a_chains)], more)
     return Solution(question=question, steps=tuple(steps), answer=answer, meanings=meanings)
 
 

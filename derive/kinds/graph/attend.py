@@ -7,12 +7,12 @@ from __future__ import annotations
 import sympy
 from sympy import MatMul
 
-from ...steps import chain, let, say, step
+from ...steps import boxed, chain, let, say, step
 from ...written import Sym
 from . import names as nm
 from .config import Config, Equation
 from .matrices import Attention, stages
-from .narrate import display, forward, shown, transpose_sym
+from .narrate import answer_chains, display, forward, shown, transpose_sym
 from .parse import Call, Name
 from .values import evaluate
 
@@ -23,19 +23,22 @@ def forward_pass(c: Config):
     """The forward pass, with a step for each attention equation written out."""
     from dataclasses import replace
     solution = forward(c)
-    attending, known = attention_steps(c)
-    return replace(solution, steps=solution.steps + tuple(attending), meanings={**solution.meanings, **known})
+    attending, known, before = attention_steps(c)
+    answer = boxed(solution.answer.value, answer_chains(c, before))
+    return replace(solution, steps=solution.steps + tuple(attending), meanings={**solution.meanings, **known},
+                   answer=answer)
 
 
-def attention_steps(c: Config) -> tuple[list, dict]:
-    """A step for each equation whose right-hand side is an attention call, and the meanings of its symbols."""
-    steps, meanings = [], {}
+def attention_steps(c: Config) -> tuple[list, dict, dict]:
+    """A step for each equation whose right-hand side is an attention call, the meanings of its symbols, and
+    the chains of its scores and weights (by the equation's name) that the answer boxes before its output."""
+    steps, meanings, before = [], {}, {}
     for eq in c.equations:
         if isinstance(eq.rhs, Call) and eq.rhs.func == "attention":
-            s, m = _step(c, eq)
+            s, m, before[eq.name] = _step(c, eq)
             steps.append(s)
             meanings.update(m)
-    return steps, meanings
+    return steps, meanings, before
 
 
 def _letters(c: Config) -> tuple[str, str]:
@@ -81,9 +84,10 @@ def _step(c: Config, eq: Equation):
                "; the output ", let(sym_of(c, eq), sympy.Mul(A, V)), f" ({_shape(att.output.shape)}):")
     first, meanings = _first_weight(att, eq, (s_letter, a_letter), args)
     meanings.update({S: att.scores.m, A: att.weights.m})
-    return step(text, chain(S, numbers, *shown(att.scores)), first, chain(A, *shown(att.weights)),
+    weights = chain(A, *shown(att.weights))
+    return step(text, chain(S, numbers, *shown(att.scores)), first, weights,
                 _linked(sym_of(c, eq), MatMul(_rounded(att.weights.m), args[2].m, evaluate=False),
-                        shown(att.output))), meanings
+                        shown(att.output))), meanings, (chain(S, *shown(att.scores)), weights)
 
 
 def _linked(target, middle, value: list):

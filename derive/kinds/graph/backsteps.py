@@ -270,11 +270,12 @@ def solve_gradient(c: Config, b: Backward) -> Solution:
             steps.append(sum_step(c, b, name))
             meaning[nm.partial(c.top, name, c.shape(name))] = exact(b.grads[name])   # a given not in wrt too
     notes, pieces, value = [], [], {}
+    inputs = set().union(*(exact(v).free_symbols for v in c.given.values()))
     for k, w in enumerate(c.wrt):
         g = gradient(c, b, w)
         meaning[nm.partial(c.top, w, c.shape(w))] = exact(g)
         value[w] = g.json()
-        pieces += ([", "] if k else []) + [chain(nm.partial(c.top, w, c.shape(w)), *shown(g))]
+        pieces += ([", "] if k else []) + [_answer_chain(steps, nm.partial(c.top, w, c.shape(w)), g, inputs)]
         if w not in b.grads:
             notes.append(say(f"{c.of} does not depend on {w}, so its gradient is zero: ",
                              chain(nm.partial(c.top, w, c.shape(w)), exact(g)), "."))
@@ -288,6 +289,29 @@ def solve_gradient(c: Config, b: Backward) -> Solution:
                        *join_pieces(wrt), ", given the gradient flowing into ", sym(c, c.of), ".")
     return Solution(question=question, steps=tuple(steps), notes=tuple(notes) + mode_notes(c), meanings=meaning,
                     answer=Answer(value=value, text=say(*pieces, ".")))
+
+
+def _answer_chain(steps: list, target, g, inputs: set):
+    """A gradient as the answer gives it: of symbols, in the shortest form the last step deriving it arrives
+    at in terms of quantities the steps name (p − y, not the exponentials it stands for; f(1 − f)), then its
+    value unless that is much longer; else (and of numbers) its value."""
+    value = shown(g)
+    derived = [ch for s in steps for ch in s.chains if ch.exprs[0] == target]
+    if all(e.is_number for e in g.entries) or not derived:
+        return chain(target, *value)
+    derived_here = {ch.exprs[0] for s in steps for ch in s.chains}        # ∂L/∂d, ∂d/∂x: not a form of the answer
+    forms = [e for e in derived[-1].exprs[1:] if not e.has(Times, sympy.Float) and not e.free_symbols & derived_here
+             and e.free_symbols - inputs]
+    if not forms:
+        return chain(target, *value)
+    form = min(forms, key=_size)
+    if form == value[-1]:
+        return chain(target, *value)
+    return chain(target, form) if _size(value[-1]) > 2 * _size(form) + 4 else chain(target, form, *value)
+
+
+def _size(e) -> int:
+    return sum(sympy.count_ops(x) for x in e) if isinstance(e, sympy.MatrixBase) else sympy.count_ops(e)
 
 
 def _cross_entropy(c: Config, rhs: Call, flow: Flow):

@@ -8,7 +8,8 @@ import sympy
 
 from ... import numeric
 from ...functions import ELEMENTWISE, maximum, minimum
-from ...steps import Answer, Solution, Text, chain, let, say, step
+from ..activations import in_sigmoids
+from ...steps import Solution, Text, boxed, chain, let, say, step
 from ...written import Sym
 from . import names as nm
 from .config import Config, Equation
@@ -124,10 +125,21 @@ def shown(v: Val):
     """A value as displayed: exact when rational or symbolic, rounded when irrational."""
     expr = v.scalar if v.shape == () else v.m
     entries = v.entries
-    if all(e.is_Rational for e in entries) or not all(e.is_number for e in entries):
+    if not all(e.is_number for e in entries):
+        return [_sigmoids(expr)]
+    if all(e.is_Rational for e in entries):
         return [expr]
     rounded = expr.evalf(DIGITS) if v.shape == () else v.m.applyfunc(lambda e: e.evalf(DIGITS))
     return ["approx", rounded]
+
+
+def _sigmoids(expr):
+    """A formula with its exponentials written as sigmoids where that is shorter: e^z/(e^{2z} + 2e^z + 1) is
+    σ(z)(1 − σ(z)), as the sigmoid's own rule derives it."""
+    sigma = nm.function("sigmoid")
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(lambda e: in_sigmoids(e, sigma))
+    return in_sigmoids(expr, sigma)
 
 
 def exact(v: Val):
@@ -206,10 +218,16 @@ def forward(c: Config) -> Solution:
     steps = [step(say("Evaluate the equations in order, each from the values above it (name, expression,"
                       " value)", *_staged(c), ":"), *lines)]
     value = {eq.name: c.values[eq.name].json() for eq in c.equations if eq.stage_of is None}
-    top = c.values[c.of]
     return Solution(question=say("Carry out the forward pass: find the value of every name."),
-                    steps=tuple(steps), notes=mode_notes(c),
-                    answer=Answer(value=value, chain=chain(sym(c, c.of), *shown(top))), meanings=meanings(c))
+                    steps=tuple(steps), notes=mode_notes(c), answer=boxed(value, answer_chains(c)), meanings=meanings(c))
+
+
+def answer_chains(c: Config, before: dict | None = None) -> list:
+    """The forward pass's boxed chains: every name the equations define, in order, each after the chains
+    ``before`` gives it (an attention's scores and weights before its output)."""
+    before = before or {}
+    return [ch for eq in c.equations if eq.stage_of is None
+            for ch in (*before.get(eq.name, ()), chain(sym(c, eq.name), *shown(c.values[eq.name])))]
 
 
 def mode_notes(c: Config) -> tuple:

@@ -16,18 +16,19 @@ import sympy
 from sympy import Eq, Float, ImmutableMatrix, MatMul
 
 from ...fields import FieldError, to_number as to_rational
+from ...mathparse import NAMED
 from ...numeric import evaluate, shown, to_sympy
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
-from ..activations import READABLE, SUPREMA, derivative as activation_derivative, recognise, slope
+from ..activations import READABLE, SUPREMA, derivative as activation_derivative, in_sigmoids, recognise, slope
 from .domain import check_domain
 from .limits import DIVERGED, T_EVIDENCE, iterates, long_T
 from .points import slope_value
 from .vector_recurrence import VectorRecurrence
 from .verdict import VERDICTS, compare_one, radius, versus_one
 from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
-                       SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
+                       SIGMA, SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
                        slopes, weights)
 from .values import number, overflow
 from . import orbits
@@ -160,7 +161,8 @@ def _partial(e: sympy.Expr, p: sympy.Symbol) -> sympy.Expr:
 
 def _derivative(u: Units, dphi) -> Solution:
     zs = _zs(u.n)
-    slopes_at = [dphi.subs(Z, zk) for zk in zs]
+    exact_slopes = [dphi.subs(Z, zk) for zk in zs]
+    slopes_at = [in_sigmoids(d, SIGMA) for d in exact_slopes]          # σ(z)(1 − σ(z)), not e^z/(e^z + 1)²
     J = jacobian_at(u, dphi, zs, slopes_at)
     diag = ImmutableMatrix(sympy.diag(*slopes_at))
     steps = [
@@ -171,10 +173,13 @@ def _derivative(u: Units, dphi) -> Solution:
         step(say("With the given weights:"), chain(DA_DAPREV, MatMul(diag, u.W_a, evaluate=False), J)),
     ]
     printed: dict = {}                 # equal entries (a row's equal weights) printed once
-    value = [[printed[e] if e in printed else printed.setdefault(e, str(e)) for e in J.row(i)] for i in range(u.n)]
+    J_exp = jacobian_at(u, dphi, zs, exact_slopes)                  # the JSON's formulas, in exponentials
+    value = [[printed[e] if e in printed else printed.setdefault(e, str(e)) for e in J_exp.row(i)]
+             for i in range(u.n)]
     question = say("Find the Jacobian ", DA_DAPREV, f" (a {u.n} × {u.n} matrix), in terms of the"
                    " pre-activations ", *join_pieces(zs), ".")
-    return Solution(question=question, steps=tuple(steps), meanings=_meanings(u, dphi, slopes_at),
+    return Solution(question=question, steps=tuple(steps),
+                    meanings={**_meanings(u, dphi, slopes_at), SIGMA: sympy.Lambda(Z, NAMED["sigmoid"])},
                     answer=Answer(value=value, chain=chain(DA_DAPREV, J)))
 
 

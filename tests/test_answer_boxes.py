@@ -1,0 +1,162 @@
+"""Answer boxes hold every asked quantity, in the form the last step derives: a forward pass boxes every name
+(an attention's scores and weights too), in every format; softmax with cross-entropy's gradient is boxed as
+p − y; a sigmoid's slope as σ(1 − σ) (graph, several recurrent units, conv-matrix). The values shown are
+torch autograd's, and every boxed relation is re-checked (derive.solve refuses a key whose check fails)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sympy
+import torch
+import torch.nn.functional as F
+
+import derive
+from derive.kinds.activations import in_sigmoids
+
+T = torch.float64
+SIGMA = sympy.Function("sigma")
+
+
+def solved(problem: dict):
+    return derive.solve(derive.from_mapping({"title": "t", "problem": [{"title": "p", **problem}]}))
+
+
+def question(doc, ask):
+    return next(q for q in doc.questions() if q.ask == ask)
+
+
+def boxed_latex(doc, ask) -> str:
+    """The answer box of the question asking ``ask`` in the LaTeX key."""
+    q = question(doc, ask)
+    latex = derive.render(doc, "latex")
+    start = latex.index(f"\\textbf{{Answer {q.id}.}}")
+    return latex[start:latex.index(r"\end{minipage}", start)]
+
+
+def numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+\.\d+|-?\d+", text)]
+
+
+def test_a_forward_pass_boxes_every_name_in_every_format():
+    doc = solved({"kind": "graph", "given": {"x": -2, "y": 5, "z": -4}, "forward": ["q = x + y", "f = q * z"],
+                  "part": [{"ask": ["forward"]}]})
+    box = boxed_latex(doc, "forward")
+    assert "q &= 3" in box and "f &= -12" in box
+    x = torch.tensor(-2.0, dtype=T)
+    q = x + 5
+    assert (q.item(), (q * -4).item()) == (3.0, -12.0)
+    for fmt, q_shown, f_shown in (("markdown", "q &= 3", "f &= -12"), ("beamer", "q &= 3", "f &= -12"),
+                                  ("html", "<mi>q</mi>", "<mi>f</mi>")):
+        text = derive.render(doc, fmt)
+        answer = text[text.index("Answer 1a"):]
+        assert q_shown in answer and f_shown in answer, fmt
+    assert question(doc, "forward").answer.value == {"q": 3, "f": -12}          # the JSON is as it was
+
+
+def test_an_attention_forward_pass_boxes_scores_weights_and_output():
+    Q, K, V = [[1, 0], [0, 1]], [[1, 1], [0, 2], [1, -1]], [[1, 2], [3, 4], [0, 1]]
+    doc = solved({"kind": "graph", "given": {"Q": Q, "K": K, "V": V}, "forward": ["O = attention(Q, K, V)"],
+                  "part": [{"ask": ["forward"]}]})
+    box = boxed_latex(doc, "forward")
+    rows = {name: box[box.index(f"\n  {name} &"):] for name in "SAO"}
+    q, k, v = (torch.tensor(m, dtype=T) for m in (Q, K, V))
+    scores = q @ k.T / 2 ** 0.5
+    weights = torch.softmax(scores, dim=-1)
+    expected = {"S": scores, "A": weights, "O": F.scaled_dot_product_attention(q, k, v)}
+    for name, want in expected.items():
+        shown = torch.tensor(numbers(rows[name].split(r"\end{matrix}")[0])[:want.numel()], dtype=T)
+        assert torch.allclose(shown, want.flatten(), atol=1e-5), name
+
+
+def test_a_convolution_s_forward_pass_boxes_z_and_a_of_every_channel():
+    x, f = [[1, 2, -1], [0, 1, 1]], [[[1, 0], [2, 1]], [[-1, 1], [0, 1]]]
+    doc = solved({"kind": "conv-matrix", "length": 3, "width": 2, "channels": [2, 2], "x": x, "f": f,
+                  "part": [{"ask": ["forward"]}]})
+    box = boxed_latex(doc, "forward")
+    z = F.conv1d(torch.tensor([x], dtype=T), torch.tensor(f, dtype=T))[0]
+    for name, want in (("z", z), ("a", torch.relu(z))):
+        for channel in (1, 2):
+            row = box[box.index(f"{name}^{{[{channel}]}} &"):].split(r"\end{matrix}")[0]
+            assert numbers(row.split("&=")[1])[-2:] == want[channel - 1].tolist(), (name, channel)
+
+
+def test_softmax_cross_entropy_boxes_p_minus_y():
+    doc = solved({"kind": "graph", "given": {"z": {"shape": [3]}, "y": 1}, "forward": ["L = cross_entropy(z, y)"],
+                  "part": [{"ask": ["gradient"], "wrt": ["z"]}]})
+    box = boxed_latex(doc, "gradient")
+    assert r"{p}_{1}\\{p}_{2} - 1\\{p}_{3}" in box and "e^{" not in box
+    z = torch.tensor([0.3, -1.2, 2.0], dtype=T, requires_grad=True)
+    F.cross_entropy(z[None], torch.tensor([1])).backward()
+    p = torch.softmax(z.detach(), 0)
+    assert torch.allclose(z.grad, p - torch.tensor([0, 1, 0], dtype=T))      # what p − y stands for
+
+
+def test_a_sigmoid_s_gradient_is_boxed_as_sigma_one_minus_sigma():
+    doc = solved({"kind": "graph", "given": {"z": {"shape": [2]}}, "forward": ["s = sigmoid(z)", "L = sum(s)"],
+                  "part": [{"ask": ["gradient"]}]})
+    box = boxed_latex(doc, "gradient")
+    for k in (1, 2):
+        assert rf"\sigma\left({{z}}_{{{k}}}\right) \left(1 - \sigma\left({{z}}_{{{k}}}\right)\right)" in box
+    assert "e^{" not in box
+    page = derive.render(doc, "html")
+    answer = page[page.index("Answer 1a."):]
+    assert answer.index("<mi>σ</mi>") < answer.index("<mn>1</mn><mo>−</mo>")          # σ(z)(1 − σ(z)) in MathML too
+    z = torch.tensor([0.7, -1.3], dtype=T, requires_grad=True)
+    torch.sigmoid(z).sum().backward()
+    s = torch.sigmoid(z.detach())
+    assert torch.allclose(z.grad, s * (1 - s))
+
+
+def test_a_name_used_twice_is_answered_by_its_value_not_by_the_sum_of_its_parts():
+    doc = solved({"kind": "graph", "given": {"x": {"symbol": True}}, "forward": ["a = sigmoid(x)", "b = x * x",
+                                                                                 "L = a + b"],
+                  "part": [{"ask": ["gradient"]}]})
+    box = boxed_latex(doc, "gradient")
+    assert r"\partial a}{\partial x}" not in box and r"\sigma\left(x\right)" in box and "e^{" not in box
+    x = torch.tensor(0.3, dtype=T, requires_grad=True)
+    (torch.sigmoid(x) + x * x).backward()
+    got = sympy.sympify(question(doc, "gradient").answer.value["x"]).subs(sympy.Symbol("x"), sympy.Rational(3, 10))
+    assert abs(float(got) - x.grad.item()) < 1e-12
+
+
+def test_several_sigmoid_units_jacobian_in_sigma():
+    doc = solved({"kind": "rnn-activation", "activation": "sigmoid", "W_a": [[0.6, 0.2], [0.2, 0.6]],
+                  "b": [1, -1], "part": [{"ask": ["derivative"]}]})
+    box = boxed_latex(doc, "derivative")
+    assert r"\sigma\left(z_{1}\right) \left(1 - \sigma\left(z_{1}\right)\right)" in box and "e^{" not in box
+    value = question(doc, "derivative").answer.value                     # the JSON keeps its formulas
+    a = torch.tensor([0.4, -0.3], dtype=T, requires_grad=True)
+    W = torch.tensor([[0.6, 0.2], [0.2, 0.6]], dtype=T)
+    pre = W @ a + torch.tensor([1.0, -1.0], dtype=T)
+    jac = torch.autograd.functional.jacobian(lambda v: torch.sigmoid(W @ v + torch.tensor([1.0, -1.0], dtype=T)), a)
+    z1, z2 = sympy.symbols("z1 z2")
+    got = [[float(sympy.sympify(e).subs({z1: pre[0].item(), z2: pre[1].item()})) for e in row] for row in value]
+    assert torch.allclose(torch.tensor(got, dtype=T), jac)
+
+
+def test_conv_matrix_sigmoid_slope_in_phi():
+    doc = solved({"kind": "conv-matrix", "length": 4, "width": 2,
+                  "part": [{"activation": "sigmoid", "ask": ["gradient"], "wrt": "f1"}]})
+    box = boxed_latex(doc, "gradient")
+    assert r"\phi'(z) = \phi\left(z\right) \left(1 - \phi\left(z\right)\right)" in box
+    assert r"x_{1}^{(i)} \phi\left(z_{1}\right) \left(1 - \phi\left(z_{1}\right)\right)" in box and "e^{" not in box
+
+
+@pytest.mark.parametrize("expr, form", [
+    ("exp(z)/(exp(2*z) + 2*exp(z) + 1)", "sigma(z)*(1 - sigma(z))"),
+    ("exp(-z)/(1 + exp(-z))**2", "sigma(z)*(1 - sigma(z))"),
+    ("1/(exp(-w - 2*v) + 1)", "sigma(w + 2*v)"),
+    ("3*exp(z)/(5*(exp(z) + 1)**2)", "3*sigma(z)*(1 - sigma(z))/5"),
+    ("exp(z)/(exp(z) + exp(w))", "exp(z)/(exp(z) + exp(w))"),          # not a sigmoid: left as it is
+    ("1/(1 + exp(-1/(1 + exp(-z))))", "sigma(sigma(z))"),
+])
+def test_in_sigmoids_rewrites_only_to_an_equal_shorter_form(expr, form):
+    z, w, v = sympy.symbols("z w v", real=True)
+    names = {"z": z, "w": w, "v": v, "sigma": SIGMA}
+    got = in_sigmoids(sympy.sympify(expr, locals=names), SIGMA)
+    assert sympy.simplify(got - sympy.sympify(form, locals=names)) == 0
+    logistic = sympy.Lambda(z, 1 / (1 + sympy.exp(-z)))
+    at = {z: sympy.Rational(3, 7), w: sympy.Rational(-1, 3), v: sympy.Rational(2, 5)}
+    assert abs(sympy.N((got.replace(SIGMA, logistic) - sympy.sympify(expr, locals=names)).subs(at), 30)) < 1e-25
