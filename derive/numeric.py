@@ -178,6 +178,14 @@ class Recomputed:
         raise NotImplementedError
 
 
+def _after_one(expr):
+    """u where expr is log(1 + u) (softplus's ln(1 + e^z)), else None: such a log is computed as log1p(u), as
+    1 + u rounded to the working precision loses u's digits (all of them where u = e^-9215, about 10^-4002)."""
+    if type(expr) is not sympy.log or not expr.args[0].is_Add or sympy.S.One not in expr.args[0].args:
+        return None
+    return sympy.Add(*(a for a in expr.args[0].args if a is not sympy.S.One))
+
+
 def _build(expr, index: dict, limit: bool = False):
     """A closure computing expr from a tuple of values (one per symbol in index). A sum of two terms is one
     addition (correctly rounded, as fsum's sum of two terms is), a function of one argument called directly.
@@ -187,6 +195,10 @@ def _build(expr, index: dict, limit: bool = False):
         return leaf
     if isinstance(expr, Recomputed):
         return lambda v: expr.value_here()
+    small = _after_one(expr)
+    if small is not None:                     # log(1 + u) as log1p(u): right to every digit where u is tiny
+        u = _build(small, index, limit)
+        return lambda v: mpmath.log1p(u(v))
     args = [_build(a, index, limit) for a in expr.args]
     if expr.is_Add:
         if len(args) == 2:
@@ -330,6 +342,8 @@ def _build_raw(expr, index: dict, prec: int = _PREC):
         return leaf
     if isinstance(expr, Recomputed):
         raise Unsupported(type(expr).__name__)
+    if _after_one(expr) is not None:
+        raise Unsupported("log1p")               # (no raw log1p: the mpf closures compute it)
     args = [_build_raw(a, index, prec) for a in expr.args]
     if expr.is_Add:
         return _raw_sum(args, prec)
@@ -540,6 +554,26 @@ def largest_argument(d) -> float:
                 if v.is_real:
                     largest = max(largest, float(abs(v)))
     return largest
+
+
+def value_in_exponentials(e, digits: int, huge: float, max_power: int, limit: int):
+    """e's value (mpmath) from in_exponentials: p(t)/q(t) with the fraction cancelled, each side evaluated at
+    t = e^(g/L) to ``digits`` (4t²/(t² + 1)² for 1 − tanh²(g), about 4e^(-2|g|), where the digits of 1 − tanh²
+    cancel to 0 at any precision worth computing); None where that form does not apply or a side does not settle
+    by ``limit`` digits."""
+    form = in_exponentials(e, huge, max_power)
+    if form is None:
+        return None
+    expr, t, root = form
+    top, bottom = sympy.fraction(sympy.cancel(sympy.together(expr)))
+    if top == 0:
+        return mpmath.mpf(0)
+    back = {t: sympy.exp(root)}
+    p, q = (accurate(side.xreplace(back), digits, limit) for side in (top, bottom))
+    if not (isinstance(p, mpmath.mpf) and isinstance(q, mpmath.mpf)) or p == 0 or q == 0:
+        return None
+    with mpmath.workdps(digits + 10):
+        return p / q
 
 
 def in_exponentials(d, huge: float, max_power: int | None = None):

@@ -170,6 +170,8 @@ def test_e_to_the_half_state_shows_its_own_digits():
     ("softplus", "1", "0", "-1000"),       # ln(1 + e^-1000) = 5.07596e-435, not 0: a difference cancels
     ("softplus", "-0.6", "0", "-1000"),    # a<2> = ln(1 + e^-360): the checker's own side cancels too
     ("tanh", "2.2", "0", "-1000"),         # the factor at a<0>, 1 - tanh²(2200) ~ 10^-1911, in the evidence
+    ("tanh", "2.2", "0", "-3500"),         # 1 - tanh²(7700) ~ 10^-6688: its digits do not settle by 7680
+    ("tanh", "2.2", "0", "-5000"),         # 1 - tanh²(11000) ~ 10^-9554: 0 at every precision tried (was 0.0)
 ])
 def test_one_unit_values_along_the_trajectory(activation, W, b, a0):
     check_one_unit(activation, W, b, a0)
@@ -195,13 +197,19 @@ def check_one_unit(activation, W, b, a0):
                        lambda r: same_digits(values["Abs(da_T/da_0)"], mpmath.fprod(r[1][:100])))
 
 
-def test_a_slope_whose_digits_do_not_settle_is_refused():
-    """1 − tanh²(z) at z = −7700 (W_a = 2.2, a<0> = −3500) is about 10^-6688: 0 at every precision up to 3840
-    digits, not 0 at 7680 with nothing to confirm it, so the key refuses the state, naming the activation, instead
-    of showing the evidence |da<T>/da<0>| as 0.0 (which the checker computes as 1.15e-6779 and fails)."""
-    with pytest.raises(SpecError, match=r"z = -7700\.0, where the slope of the activation comes out 0 at 50"):
-        solve('[[problem]]\nkind = "rnn-activation"\nW_a = 2.2\na0 = -3500\n[[problem.part]]\nactivation = "tanh"\n'
+def test_a_slope_beyond_every_precision_is_found_in_exponentials():
+    """1 − tanh²(z) at z = −11000 (W_a = 2.2, a<0> = −5000) is about 10^-9554: 0 at every precision up to
+    SLOPE_DIGITS, so the evidence |da<T>/da<0>| came out 0.0. Written in one t = e^z it is 4t²/(t² + 1)², which
+    does not cancel: the evidence is 5.226·10^-9646 (the reference multiplies sech², which has no difference)."""
+    q = solve('[[problem]]\nkind = "rnn-activation"\nW_a = 2.2\na0 = -5000\n[[problem.part]]\nactivation = "tanh"\n'
               'ask = "stability"\n')
+    with mpmath.workdps(60):
+        a, prod = mpmath.mpf(-5000), mpmath.mpf(1)
+        for _ in range(100):
+            prod *= mpmath.mpf("2.2") * mpmath.sech(mpmath.mpf("2.2") * a) ** 2
+            a = mpmath.tanh(mpmath.mpf("2.2") * a)
+        assert mpmath.nstr(prod, 4) == "5.226e-9646"
+        assert same_digits(shown(q)["Abs(da_T/da_0)"], prod)
 
 
 # --- several units -------------------------------------------------------------------------------

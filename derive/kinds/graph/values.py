@@ -164,21 +164,8 @@ def accurate(e, digits: int = WORKING_DIGITS):
 
 
 def _in_exponentials(e, digits: int):
-    """e's value from numeric.in_exponentials: p(t)/q(t) with the fraction cancelled, each side evaluated at
-    t = e^(g/L) to ``digits`` (4t²/(t² + 1)² for 1 − tanh²(g)); None where that form does not apply."""
-    form = numeric.in_exponentials(e, SEEN_TO, SMALL_POWERS)
-    if form is None:
-        return None
-    expr, t, root = form
-    top, bottom = sympy.fraction(sympy.cancel(sympy.together(expr)))
-    if top == 0:
-        return mpmath.mpf(0)
-    back = {t: sympy.exp(root)}
-    p, q = (numeric.accurate(side.xreplace(back), digits, MAX_DIGITS) for side in (top, bottom))
-    if not (isinstance(p, mpmath.mpf) and isinstance(q, mpmath.mpf)) or p == 0 or q == 0:
-        return None
-    with mpmath.workdps(digits + 10):
-        return p / q
+    """e's value with its exponentials in one t (numeric.value_in_exponentials), or None."""
+    return numeric.value_in_exponentials(e, digits, SEEN_TO, SMALL_POWERS, MAX_DIGITS)
 
 
 def settled(v: "Val") -> "Val":

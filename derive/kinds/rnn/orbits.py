@@ -18,9 +18,10 @@ import sympy
 from sympy import ImmutableMatrix, Lambda, Tuple
 from sympy.core.symbol import Str
 
-from ...numeric import Recomputed, accurate_at, compile_at
+from ...numeric import Recomputed, accurate_at, compile_at, value_in_exponentials
 from ...precision import DEEPEST, DIGITS, RECOMPUTED
 from .notation import Z
+from .points import SEEN_TO, SMALL_POWERS
 
 MOST_DIGITS = DEEPEST     # the most digits a value is computed at (as check.SETTLE_DIGITS)
 KEPT = 64                 # runs remembered (by recurrence, start and precision) for the nodes sharing them
@@ -191,7 +192,18 @@ class _Run:
         if raw[1] and raw[2] + raw[3] > below:            # (a mantissa: not 0, and at least 2^below in size)
             return value
         finer = accurate_at(fn.expr[k], tuple(fn.variables), tuple(state), value, DIGITS + 5, MOST_DIGITS)
+        if finer is None or finer == 0:             # digits unsettled or underflowed, or 0 indeed: ask algebra
+            beyond = _in_exponentials(fn.expr[k], fn.variables, state)
+            finer = finer if beyond is None else beyond
         return mpmath.nan if finer is None else finer
+
+
+def _in_exponentials(expr, variables, state: list):
+    """expr at the state (each entry the exact binary number it is) with its exponentials in one t
+    (numeric.value_in_exponentials): 1 − tanh²(−11000), about 10^-9554, is 0 at every precision up to
+    MOST_DIGITS. None where that form does not apply."""
+    exact = {v: sympy.Integer(int(x.man)) * sympy.Integer(2) ** int(x.exp) for v, x in zip(variables, state)}
+    return value_in_exponentials(expr.xreplace(exact), DIGITS + 5, SEEN_TO, SMALL_POWERS, MOST_DIGITS)
 
 
 def _same(a: list, b: list) -> bool:

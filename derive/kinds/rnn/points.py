@@ -10,13 +10,16 @@ from typing import Callable
 import mpmath
 import sympy
 
-from ...numeric import Unsupported, accurate, accurate_at, compile as compile_numeric, evaluate, limit, to_sympy
+from ...numeric import (Unsupported, accurate, accurate_at, compile as compile_numeric, evaluate, largest_argument, limit,
+                        to_sympy, value_in_exponentials)
 from ...precision import DEEPEST, DIGITS, STEP_TINY, ZERO
 from .domain import OutsideDomain, refusal
 from .notation import Z
 from .runs import AGREE
 
 NEWTON_STEPS = 60
+SEEN_TO = 1000          # a function of a number beyond this is evaluated in exponentials first (_finer)
+SMALL_POWERS = 12       # the largest power of t that may make (a polynomial SymPy cancels at once)
 SLOPE_DIGITS = DEEPEST  # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 8000)
 
 
@@ -167,8 +170,14 @@ def tiny_slope(exact: sympy.Expr, z):
 
 
 def _finer(exact: sympy.Expr):
-    """An exact slope's value at rising precision (numeric.accurate, up to SLOPE_DIGITS), or None."""
+    """An exact slope's value at rising precision (numeric.accurate, up to SLOPE_DIGITS), or None. A function of a
+    number beyond SEEN_TO is first evaluated with its exponentials in one t, where the difference cancels in
+    algebra (1 − tanh²(−11000) is about 10^-9554: no number of digits short of that many finds it)."""
     try:
+        if largest_argument(exact) > SEEN_TO:
+            found = value_in_exponentials(exact, DIGITS, SEEN_TO, SMALL_POWERS, SLOPE_DIGITS)
+            if found is not None:
+                return found
         finer = accurate(exact, DIGITS, SLOPE_DIGITS)
     except (Unsupported, ArithmeticError, ValueError):
         return None
