@@ -3,7 +3,7 @@
 The fixed symbols are module constants; the per-layer ones (r_k, j_k, c_k of the receptive field,
 by dimension) come from small functions that register each as it is first made. A subscript that is a
 word, not an index (the 'eff' of k_eff, the 'in' and 'out' of n_in and r_out), is set upright
-(``_named``): \mathrm{eff} in LaTeX, one upright identifier in MathML, never the product e·f·f. A symbol
+(``_named``): \\mathrm{eff} in LaTeX, one upright identifier in MathML, never the product e·f·f. A symbol
 given no written form (``_plain``) is written SymPy's own way in every format (r_1 as r_{1}).
 The centre c^{(h)}_k of a field along one dimension is written out, so that its MathML reads like
 r^{(h)}_k and j^{(h)}_k beside it (and its name, not a plain letter with a subscript, never shows).

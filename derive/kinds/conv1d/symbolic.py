@@ -26,10 +26,10 @@ from .geometry import flat, unflat, weight_places
 from .derivatives import linear_jacobian
 from .layer import Layer, weight_of
 from ...written import Fenced, Op, Partial, Row, Sym
-from .names import A_VEC, DPHI_Z, F_MAT, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry, slope_at
+from .names import A_VEC, DPHI_Z, F_MAT, LAYER_MATRIX, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry, slope_at
 from .plane import F_T, WIDE, as_number, by_definition, input_symbols, layer_matrix
 
-F_T_MAT = NOTATION.symbol("F^T_layer", F_T)
+F_T_MAT = NOTATION.symbol("F^T_layer", F_T, means=LAYER_MATRIX)
 
 
 def layer_symbol(layer: Layer):
@@ -304,8 +304,8 @@ def jacobian(layer: Layer) -> Solution:
 def input_gradient(layer: Layer) -> Solution:
     d = analyse(layer)
     rows, cols = d.L.shape
-    J_sym = NOTATION.matrix("F_convT", rows, cols, F_T) if layer.g.transposed else \
-        NOTATION.matrix("F_conv", rows, cols, "F")
+    J_sym = NOTATION.matrix("F_convT", rows, cols, F_T, means=LAYER_MATRIX) if layer.g.transposed else \
+        NOTATION.matrix("F_conv", rows, cols, "F", means=LAYER_MATRIX)
     DA = NOTATION.matrix("da/dx[general]", rows, cols, Partial("a", "x"))
     intro = say(" z is linear in x, so its Jacobian is the layer's matrix ", J_sym, " itself:")
     question = say(f"Compute the Jacobian of the layer's output with respect to the input, {rows} × {cols}",
