@@ -78,6 +78,8 @@ def test_the_walk_sees_the_meanings():
     """The walk is not empty: conv-matrix's example shows the loss L and the layer's matrix F in problem 2."""
     doc = document.solve(_spec("example:conv-matrix"))
     assert {("L", "the loss"), ("F", "the layer's matrix")} <= set(senses(doc.problems[1]))
+    doc = document.solve(_spec("example:optimizer"))
+    assert any(("L", "the loss") in senses(p) for p in doc.problems)
 
 
 def test_a_letter_with_two_meanings_is_found():
