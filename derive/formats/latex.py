@@ -235,6 +235,8 @@ def text(t: Text, notation: Notation = EMPTY, room: Room | None = None) -> str:
 
 
 WIDE_INLINE = 0.35                   # an inline formula wider than this share of the line is a wide one
+SHORT_INLINE = 0.2                   # one at most this wide is kept on one line (a longer one may break, so that
+                                     # the lines around it need not stretch to make room for it whole)
 BREAK_BEFORE = r"\hfil\penalty0\hfilneg "      # a break that fills the line it ends, and is nothing if not taken
 
 
@@ -245,9 +247,10 @@ def _inline(piece, notation: Notation, room: Room | None) -> str:
     body = inline(piece, notation, room)
     if room is None:
         return f"${body}$"
-    if measure.width(body, "T") > room.width * WIDE_INLINE:
+    width = measure.width(body, "T")
+    if width > room.width * WIDE_INLINE:
         return f"{BREAK_BEFORE}${body}$"
-    return f"${{{body}}}$" if breakable(body) else f"${body}$"
+    return f"${{{body}}}$" if width <= room.width * SHORT_INLINE and breakable(body) else f"${body}$"
 
 
 # Where TeX may end a line inside inline maths: after these, outside every group and \left ... \right.
