@@ -62,6 +62,8 @@ def _name(base: str, written, shape, label: str | tuple | None):
 
 def _pairs(g) -> list:
     """The filter's grids' labels in its layout: (o, i) pairs, (i, o) when transposed, as its weights f^(a,b)."""
+    if not g.channel_dims:
+        return [None]
     first = g.weight_shape()[1]
     return [(j // first + 1, j % first + 1) for j in range(g.channels[0] * g.channels[1])]
 
