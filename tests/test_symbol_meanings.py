@@ -157,6 +157,10 @@ def test_k_eff_subscript_upright():
     assert tex.math(R_OUT, NOTATION) == r"r_{\mathrm{out}}"
     assert mathml.element(K_EFF, NOTATION) == "<msub><mi>k</mi><mi>eff</mi></msub>"
     assert plain.plain_xml(f"<math>{mathml.element(K_EFF, NOTATION)}</math>") == "k_(eff)"
+    from derive.formats.mathbox import Metrics, Run, typeset_xml       # the SVG's layout of the same tree
+    runs = [it for it in typeset_xml(mathml.element(K_EFF, NOTATION), Metrics("svg", "ten")).items
+            if isinstance(it, Run)]
+    assert [(r.text, r.cls) for r in runs] == [("k", "it"), ("eff", "rm")]
 
 
 def test_short_inline_formula_kept_whole():
@@ -181,18 +185,20 @@ def test_formula_in_prose_does_not_break_at_its_sign(prose, latex):
 
 
 def test_formula_in_prose_kept_together_in_the_pdf(tmp_path):
-    """Compiled: a line of the graph example's key never ends inside σ(1 − σ) (pdftotext reads the lines)."""
+    """Compiled on a narrow page, ragged right, the phrase at many offsets: no line ends inside σ(1 − σ) or
+    t − 1 (before the fix, 'the slope is σ(1' ended a line and '− σ) and t − 1' began the next)."""
     import shutil
     import subprocess
     if shutil.which("pdflatex") is None:
         pytest.fail("pdflatex is needed (texlive-latex-base)")
-    narrow = r"\documentclass{article}\usepackage[paperwidth=6cm,margin=0.5cm]{geometry}\begin{document}" + "\n"
-    body = " ".join(tex.escape(f"Word{i} the slope is σ(1 − σ) and t − 1 steps.") for i in range(12))
+    narrow = (r"\documentclass{article}\usepackage[paperwidth=5cm,margin=0.5cm]{geometry}\begin{document}"
+              "\\raggedright\n")
+    body = "\n\n".join(tex.escape(f"{'w' * (i % 7)} the slope is σ(1 − σ) and t − 1 steps {'v' * (i % 5)}.")
+                        for i in range(30))
     (tmp_path / "a.tex").write_text(narrow + body + "\n\\end{document}\n", encoding="utf-8")
     subprocess.run(["pdflatex", "-no-shell-escape", "-halt-on-error", "a.tex"], cwd=tmp_path, check=True,
                    capture_output=True, timeout=120)
-    lines = subprocess.run(["pdftotext", "-layout", "a.pdf", "-"], cwd=tmp_path, capture_output=True,
-                           text=True, check=True).stdout.splitlines()
-    assert any("σ(1 − σ)" in line for line in lines)
-    for line in lines:
-        assert not re.search(r"(σ\(1|t)\s*$", line.rstrip()) and not line.strip().startswith(("− σ", "− 1"))
+    lines = subprocess.run(["pdftotext", "a.pdf", "-"], cwd=tmp_path, capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert sum("σ(1 − σ)" in line for line in lines) == 30
+    assert [line for line in lines if re.search(r"(σ\(1|\bt)$", line.rstrip()) or line.lstrip().startswith("−")] == []
