@@ -24,14 +24,15 @@ from derive.steps import Chain, Let, Text, say
 from derive.written import Partial, Sym
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "specs"
-KEYS = [f"example:{k.name}" for k in KINDS.kinds()] + [f"golden:{p.stem}" for p in sorted(GOLDEN.glob("*.toml"))]
+KEYS = ([f"example:{k.name}" for k in KINDS.kinds()] + [f"golden:{p.stem}" for p in sorted(GOLDEN.glob("*.toml"))]
+        + ["bundled:hw5"])
 
 
 def _spec(key: str):
     source, name = key.split(":")
     if source == "example":
         return derive.loads(commands.example(name), path=f"{name}.toml")
-    return derive.load(GOLDEN / f"{name}.toml")
+    return derive.load(GOLDEN / f"{name}.toml" if source == "golden" else None)
 
 
 def _objects(piece) -> set:
