@@ -8,6 +8,10 @@ so a symbol reads alike in every format and none parses another's output. A name
 making a second, different symbol with a name already taken (other assumptions, say) is an error, so two
 things never print alike.
 
+A symbol may say what it means (``means="the layer's matrix"``), and a letter what it means wherever it
+stands (``letter("L", "the loss")``: the L of ∂L/∂a). ``senses`` reads them back as (letter, meaning) pairs,
+so a problem that gives one letter two meanings, or one meaning two letters, can be found (``clashes``).
+
 A style (the spec's ``notation``) rewrites the written forms: 'plain' drops the example index and writes
 the time step as a subscript, 'layer' writes W^{[1]} for W_1; a kind adds its own rule for a style with
 ``restyle`` (the rnn kind writes h for its state a in the plain style).
@@ -22,7 +26,7 @@ from typing import Callable, Iterator, Mapping
 import sympy
 from sympy.core.function import UndefinedFunction
 
-from .written import Part, Row, Sym, check, rewrite
+from .written import Part, Partial, Row, Sym, check, rewrite
 
 
 class Notation(Mapping):
@@ -33,21 +37,29 @@ class Notation(Mapping):
         self._matrices: dict[str, Part] = {}
         self._by_name: dict[str, sympy.Basic] = {}
         self._styles: dict[str, Callable] = {}
+        self._means: dict[str, str] = {}          # by name: what a symbol, function or matrix stands for
+        self._letters: dict[str, str] = {}        # what a letter stands for wherever it is written
         for base in bases:
             self.include(base)
 
     # --- making symbols -------------------------------------------------------------------------
 
-    def symbol(self, name: str, written: Part | None = None, **assumptions) -> sympy.Symbol:
-        """The symbol called ``name`` (made once), written ``written`` (default: SymPy's own way)."""
+    def symbol(self, name: str, written: Part | None = None, means: str | None = None,
+               **assumptions) -> sympy.Symbol:
+        """The symbol called ``name`` (made once), written ``written`` (default: SymPy's own way), standing for
+        ``means``."""
+        self._mean(name, means)
         return self.add(sympy.Symbol(name, **assumptions), written)
 
-    def function(self, name: str, written: Part | None = None) -> UndefinedFunction:
+    def function(self, name: str, written: Part | None = None, means: str | None = None) -> UndefinedFunction:
         """An undefined function, applied as f(x); its head written ``written`` (an Op, a Sym, ROOT)."""
+        self._mean(name, means)
         return self.add(sympy.Function(name), written)
 
-    def matrix(self, name: str, rows: int, cols: int, written: Part | None = None) -> sympy.MatrixSymbol:
+    def matrix(self, name: str, rows: int, cols: int, written: Part | None = None,
+               means: str | None = None) -> sympy.MatrixSymbol:
         """A matrix symbol of any shape under one name, written ``written``."""
+        self._mean(name, means)
         if written is not None:
             written = check_written(written)
             known = self._matrices.get(name)
@@ -71,6 +83,21 @@ class Notation(Mapping):
             self._written[obj] = written
         return obj
 
+    def letter(self, letter: str, means: str) -> None:
+        """What a letter stands for wherever it is written, alone or inside a derivative (the loss L of ∂L/∂a)."""
+        known = self._letters.get(letter)
+        if known is not None and known != means:
+            raise ValueError(f"the letter {letter!r} is given two meanings: {known!r} and {means!r}")
+        self._letters[letter] = means
+
+    def _mean(self, name: str, means: str | None) -> None:
+        if means is None:
+            return
+        known = self._means.get(name)
+        if known is not None and known != means:
+            raise ValueError(f"the symbol {name!r} is given two meanings: {known!r} and {means!r}")
+        self._means[name] = means
+
     def restyle(self, style: str, rule: Callable[[Part], Part]) -> None:
         """How this notation's symbols change in a style, beyond the style's own rule: ``rule`` is applied to
         every part of a written form (the rnn kind's h for a in the plain style, say)."""
@@ -84,6 +111,10 @@ class Notation(Mapping):
             self._matrices.setdefault(name, written)
         for style, rule in other._styles.items():
             self._styles.setdefault(style, rule)
+        for name, means in other._means.items():
+            self._mean(name, means)
+        for letter, means in other._letters.items():
+            self.letter(letter, means)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -93,6 +124,23 @@ class Notation(Mapping):
     def named(self, name: str):
         """The symbol or function registered under ``name`` (KeyError if none)."""
         return self._by_name[name]
+
+    def senses(self, obj) -> list[tuple[str, str]]:
+        """(letter, meaning) of each letter the object is written with whose meaning is declared: its own
+        letter with the object's meaning (or the letter's), and the letters of the derivatives it holds (the L
+        and a of ∂L/∂a^{[1]}) with theirs. A symbol, a matrix symbol or a function (by its name)."""
+        name = getattr(obj, "name", None) or getattr(obj, "__name__", "")
+        written = self._matrices.get(name) if isinstance(obj, sympy.MatrixSymbol) else self._written.get(obj)
+        if written is None:
+            written = name
+        out = []
+        head = _letter(written)
+        means = self._means.get(name) or (self._letters.get(head) if head else None)
+        if head and means:
+            out.append((head, means))
+        for of, wrt in _derivatives(written):
+            out += [(x, self._letters[x]) for x in (_letter(of), _letter(wrt)) if x in self._letters]
+        return out
 
     def style_rule(self, style: str) -> Callable[[Part], Part] | None:
         return self._styles.get(style)
@@ -111,6 +159,39 @@ class Notation(Mapping):
 
     def __eq__(self, other) -> bool:
         return self is other
+
+
+def _letter(part) -> str | None:
+    """The letter a written form is: the base of a symbol (F of F^⊤, a of a^{(i)}), a plain name; None for a
+    derivative, a row or an operator."""
+    while isinstance(part, Sym):
+        part = part.base
+    if isinstance(part, str) and part.replace("_", "").isalnum() and not part.isdigit():
+        return part.split("_")[0] or part
+    return None
+
+
+def _derivatives(part) -> list:
+    """Every derivative ∂of/∂wrt written in a part: (of, wrt)."""
+    found = []
+
+    def visit(p):
+        if isinstance(p, Partial):
+            found.append((p.of, p.wrt))
+        return p
+    rewrite(part, visit)
+    return found
+
+
+def clashes(senses) -> list[str]:
+    """One letter with two meanings, or one meaning with two letters, among (letter, meaning) pairs: a
+    sentence for each."""
+    by_letter, by_meaning = {}, {}
+    for letter, means in senses:
+        by_letter.setdefault(letter, set()).add(means)
+        by_meaning.setdefault(means, set()).add(letter)
+    return ([f"{letter} stands for {' and for '.join(sorted(m))}" for letter, m in by_letter.items() if len(m) > 1]
+            + [f"{means} is written {' and '.join(sorted(ls))}" for means, ls in by_meaning.items() if len(ls) > 1])
 
 
 def check_written(value) -> Part:
@@ -145,6 +226,9 @@ class Styled(Mapping):
 
     def named(self, name: str):
         return self.base.named(name)
+
+    def senses(self, obj) -> list[tuple[str, str]]:
+        return self.base.senses(obj)
 
     def __getitem__(self, key) -> Part:
         return self._styled(self.base[key])
@@ -213,4 +297,4 @@ def merged(*notations: Mapping) -> Notation:
     return out
 
 
-__all__ = ["Notation", "Styled", "EMPTY", "merged", "styled", "restyled", "STYLES"]
+__all__ = ["Notation", "Styled", "EMPTY", "merged", "styled", "restyled", "STYLES", "clashes"]

@@ -173,7 +173,7 @@ def test_relu_question_restates_signs_and_geometry():
     assert "stride 2" in setting and "1 on the right" in setting and "dilation 2" in setting
     (q,) = doc.questions()
     assert "z_{1} > 0" in tex.text(q.text, q.notation) and "z_{2} < 0" in tex.text(q.text, q.notation)
-    assert "2 $\\times$ 2" in tex.text(q.text, q.notation)
+    assert "2~$\\times$~2" in tex.text(q.text, q.notation)      # held together (latex.glue)
 
 
 def test_hw5_unchanged():

@@ -79,7 +79,7 @@ def test_the_key_shows_scores_weights_and_output_with_shapes():
     latex = key({"Q": [[1, 0]], "K": [[1, 1], [0, 2], [1, -1]], "V": [[1], [3], [0]],
                  "M": [[True, False, True]]}, ["O = attention(Q, K, V, M)"])
     assert r"S = \frac{Q {K}^{\top}}{\sqrt{2}}" in latex
-    assert "3: a row per query, a column per key)" in latex and "the output $O = A V$ (1 $\\times$ 1)" in latex
+    assert "3: a row per query, a column per key)" in latex and "the output ${O = A V}$ (1~$\\times$~1)" in latex
     assert "{A}_{11} &= \\frac{e^{{S}_{11}}}{e^{{S}_{11}} + e^{{S}_{13}}}" in latex      # the masked key left out
     assert "the score is $-$$\\infty$ and the weight 0" in latex
 

@@ -110,7 +110,7 @@ def test_evaluation_makes_dropout_the_identity_with_the_note():
     close(got["gradient"]["w"], w.grad)
     assert set(got["gradient"]) == {"x", "w"}                        # the mask and p stay constants
     latex = derive.render(doc, "latex")
-    assert "dropout is the identity" in latex and "1/(1 $-$ p)" in latex
+    assert "dropout is the identity" in latex and "1/(1~$-$~p)" in latex
 
 
 def test_in_training_dropout_needs_its_mask_and_evaluation_refuses_batchnorm():

@@ -63,7 +63,7 @@ def test_the_four_notes(hw5):
     assert "hyperbolic tangent" in notes(hw5, "1b.i")
     assert notes(hw5, "1a.i") == ""                      # the formula really is the sigmoid
     assert "depth is the number of filters (10)" in notes(hw5, "2c")
-    assert "4 $\\times$ 5" in notes(hw5, "3a") and "3 $\\times$ 5" in notes(hw5, "3a")
+    assert "4~$\\times$~5" in notes(hw5, "3a") and "3~$\\times$~5" in notes(hw5, "3a")
     assert "signs of the ReLU's whole arguments" in notes(hw5, "3b")
 
 
@@ -71,8 +71,8 @@ def test_questions_restate_values(hw5):
     settings = {(p.number, part.letter): tex.text(part.setting, p.notation) for p in hw5.problems for part in p.parts
                 if part.setting is not None}
     assert "W_a^{[1]} = 1" in settings[(1, "a")] and "\\frac{e^{z" in settings[(1, "a")]
-    assert "128 $\\times$ 128 $\\times$ 3" in settings[(2, "a")]
-    assert "10 filters each of shape 3 $\\times$ 3 $\\times$ 3" in settings[(2, "a")]
+    assert "128~$\\times$~128~$\\times$~3" in settings[(2, "a")]
+    assert "10 filters each of shape 3~$\\times$~3~$\\times$~3" in settings[(2, "a")]
     assert (2, "b") not in settings            # the same network is not repeated for every part
     q3b = next(q for q in hw5.questions() if q.id == "3b")
     assert "z_{1} > 0" in tex.text(q3b.text, q3b.notation) and "z_{3} < 0" in tex.text(q3b.text, q3b.notation)

@@ -72,7 +72,7 @@ W_a = 1
 
 def test_escape():
     assert tex.escape("a_b & 50% {x}") == r"a\_b \& 50\% \{x\}"
-    assert tex.escape("3 × 3 − 1 → ∞") == r"3 $\times$ 3 $-$ 1 $\to$ $\infty$"
+    assert tex.escape("3 × 3 − 1 → ∞") == r"3~$\times$~3~$-$~1~$\to$~$\infty$"      # held together: one formula
     assert tex.escape("\\cmd") == r"$\backslash$cmd"
 
 

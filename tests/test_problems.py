@@ -9,6 +9,7 @@ from click.testing import CliRunner
 import derive
 from derive.cli import cli
 from derive.formats import latex as tex
+from derive.formats.layout import ARTICLE, SLIDE
 
 from conftest import need_tex
 from test_latex import compile_tex, overfull
@@ -54,9 +55,9 @@ def test_questions_without_answers(hw5, fmt):
     for word in ("Answer", "Note.", "boxed", "Quotient rule", "280"):
         assert word not in body, (fmt, word)
     for q in hw5.questions():
-        question = {"latex": tex.text, "beamer": tex.text}.get(fmt)
-        if question:
-            assert question(q.text, q.notation) in sheet
+        room = {"latex": ARTICLE, "beamer": SLIDE}.get(fmt)                 # as each lays its prose out
+        if room:
+            assert tex.text(q.text, q.notation, room) in sheet
     if fmt == "markdown":
         assert maths_balance(sheet) == []
 
@@ -73,8 +74,8 @@ def test_sheet_and_key_change_together(run, tmp_path):
         (tmp_path / f"week{n}.toml").write_text(WEEK.format(n=n))
         assert run("problems", f"week{n}.toml", "-f", "markdown").exit_code == 0
         assert run("solutions", f"week{n}.toml", "-f", "json").exit_code == 0
-    assert "32 × 32 × 3" in (tmp_path / "out" / "week32-problems.md").read_text()
-    assert "65 × 65 × 3" in (tmp_path / "out" / "week65-problems.md").read_text()
+    assert "32\u00a0×\u00a032\u00a0×\u00a03" in (tmp_path / "out" / "week32-problems.md").read_text()   # held together
+    assert "65\u00a0×\u00a065\u00a0×\u00a03" in (tmp_path / "out" / "week65-problems.md").read_text()
     import json
     values = {n: json.loads((tmp_path / "out" / f"week{n}-solutions.json").read_text())["parts"][0]["answer"]["value"]
               for n in (32, 65)}
@@ -84,7 +85,7 @@ def test_sheet_and_key_change_together(run, tmp_path):
 def test_solutions_keep_the_question_above_the_answer(hw5):
     key = derive.render(hw5, "latex")
     for q in hw5.questions():
-        assert key.index(tex.text(q.text, q.notation)) < key.index(f"\\textbf{{Answer {q.id}.}}")
+        assert key.index(tex.text(q.text, q.notation, ARTICLE)) < key.index(f"\\textbf{{Answer {q.id}.}}")
 
 
 def test_sheet_pdf_has_room_for_answers(hw5, tmp_path):

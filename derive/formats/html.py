@@ -34,7 +34,7 @@ WIDE = 12.0                          # an inline formula wider than this (em) ma
 def text(t: Text, notation: Notation = EMPTY, room: Room | None = None) -> Markup:
     """Prose with inline maths; a wide formula in a box of its own that scrolls sideways on a narrow screen
     rather than run off it."""
-    return Markup("").join(escape(p) if isinstance(p, str) else _inline(p, notation, room) for p in t.pieces)
+    return Markup("").join(escape(tex.glue(p)) if isinstance(p, str) else _inline(p, notation, room) for p in t.pieces)
 
 
 def _inline(piece, notation: Notation, room: Room | None) -> Markup:
@@ -138,7 +138,7 @@ class Typesetter:
         return self if notation is self.notation else type(self)(self.room, notation)
 
     def escape(self, prose: str) -> Markup:
-        return escape(prose)
+        return escape(tex.glue(prose))
 
     def text(self, t: Text) -> Markup:
         return text(t, self.notation, self.room)

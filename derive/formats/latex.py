@@ -27,6 +27,9 @@ SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{
            "~": r"\~{}", "^": r"\^{}", "\\": r"$\backslash$", "<": "$<$", ">": "$>$", "|": r"$|$"}
 
 
+NBSP = "\u00a0"              # a no-break space (LaTeX's ~)
+
+
 class Printer(LatexPrinter):
     """SymPy's LaTeX printer speaking a kind's notation (symbols, matrices and functions by object); given a
     ``room``, a matrix too wide or too tall for it shows its first and last rows and columns, dots between, and
@@ -209,6 +212,7 @@ def _escape_table() -> dict[int, str]:
     table = {code: "" for code in INVISIBLE}
     table.update({ord(c): out for c, out in {**SCRIPTS, **SYMBOLS}.items()})
     table.update({ord(c): " " for c in "\t\n\r\u2028\u2029"})
+    table[ord(NBSP)] = "~"
     table.update({ord(c): r"$\mathrm{o}$" if name == "o" else rf"$\{name}$" for c, name in GREEK.items()})
     table.update({ord(c): out for c, out in {**UNICODE, **SPECIAL}.items()})
     return table
@@ -221,8 +225,19 @@ _UNSET = re.compile("[^\x00-\x7f%s]" % re.escape(TEXT_CHARS))
 def escape(text: str) -> str:
     """Prose made safe for LaTeX: special characters escaped, typographic unicode and Greek mapped, line
     breaks made spaces, invisible characters dropped; a character pdflatex cannot set (CJK, emoji, ...)
-    is shown as its code point, [U+4E2D], rather than stopping the build."""
-    return _UNSET.sub(lambda m: r"\texttt{[U+%04X]}" % ord(m.group()), text.translate(_TABLE))
+    is shown as its code point, [U+4E2D], rather than stopping the build. A short formula written in the
+    prose stays on one line (``glue``)."""
+    return _UNSET.sub(lambda m: r"\texttt{[U+%04X]}" % ord(m.group()), glue(text).translate(_TABLE))
+
+
+_GLUED = re.compile(r"(?<=\S)[ \u00a0]([−+×·=←→≤≥≈⊙])[ \u00a0](?=\S)")
+
+
+def glue(prose: str) -> str:
+    """Prose whose signs between two operands hold them together: the spaces around the − of 1 − σ become
+    no-break spaces, so a formula written in words (σ(1 − σ), t − 1 steps, 4 × 4) never ends a line at its
+    sign. Every format's prose goes through it (LaTeX writes the no-break space as ~)."""
+    return _GLUED.sub(lambda m: f"{NBSP}{m.group(1)}{NBSP}", prose)
 
 
 def inline(piece, notation: Notation = EMPTY, room: Room | None = None) -> str:
@@ -242,13 +257,45 @@ def text(t: Text, notation: Notation = EMPTY, room: Room | None = None) -> str:
 
 
 WIDE_INLINE = 0.35                   # an inline formula wider than this share of the line is a wide one
+SHORT_INLINE = 0.2                   # one at most this wide is kept on one line (a longer one may break, so that
+                                     # the lines around it need not stretch to make room for it whole)
 BREAK_BEFORE = r"\hfil\penalty0\hfilneg "      # a break that fills the line it ends, and is nothing if not taken
 
 
 def _inline(piece, notation: Notation, room: Room | None) -> str:
+    """A formula in prose: a wide one may start a new line; a short one is kept whole (braced: TeX breaks
+    inline maths only after a relation or a binary sign outside any group, so d(k − 1) + 1 = 7 never ends a
+    line at its + and goes on at 1 = 7 on the next)."""
     body = inline(piece, notation, room)
-    wide = room is not None and measure.width(body, "T") > room.width * WIDE_INLINE
-    return f"{BREAK_BEFORE if wide else ''}${body}$"
+    if room is None:
+        return f"${body}$"
+    width = measure.width(body, "T")
+    if width > room.width * WIDE_INLINE:
+        return f"{BREAK_BEFORE}${body}$"
+    return f"${{{body}}}$" if width <= room.width * SHORT_INLINE and breakable(body) else f"${body}$"
+
+
+# Where TeX may end a line inside inline maths: after these, outside every group and \left ... \right.
+_BREAK_SIGNS = set("=<>+-*")
+_BREAK_COMMANDS = {"le", "ge", "leq", "geq", "ne", "neq", "approx", "equiv", "sim", "simeq", "propto", "in",
+                   "notin", "subset", "subseteq", "to", "leftarrow", "rightarrow", "gets", "mapsto", "cdot",
+                   "times", "div", "pm", "mp", "odot", "otimes", "oplus", "circ", "setminus", "cup", "cap",
+                   "wedge", "vee", "ll", "gg", "mid", "Leftarrow", "Rightarrow", "iff", "implies"}
+_TOKEN = re.compile(r"\\\\|\\[a-zA-Z]+|\\.|.", re.DOTALL)
+
+
+def breakable(body: str) -> bool:
+    """Whether TeX could end a line inside the inline formula ``body``: a relation or a binary sign at its
+    top level (not inside braces or \\left ... \\right; a sign that opens the formula is not one)."""
+    depth = 0
+    for i, token in enumerate(_TOKEN.findall(body.strip())):
+        if token in ("{", r"\left"):
+            depth += 1
+        elif token in ("}", r"\right"):
+            depth -= 1
+        elif depth == 0 and i and (token in _BREAK_SIGNS or token.startswith("\\") and token[1:] in _BREAK_COMMANDS):
+            return True
+    return False
 
 
 def sides(ch: Chain, notation: Notation = EMPTY, room: Room | None = None) -> tuple[list[str], list[str]]:

@@ -21,8 +21,8 @@ _TABLE.update({code: "" for code in tex.INVISIBLE if chr(code) not in "\t\n\r"})
 
 def escape(prose: str) -> str:
     """Prose made safe for Markdown: punctuation that Markdown or the maths renderer reads is escaped,
-    HTML's characters written as entities."""
-    return prose.translate(_TABLE)
+    HTML's characters written as entities; a short formula in the prose kept on one line (latex.glue)."""
+    return tex.glue(prose).translate(_TABLE)
 
 
 def text(t: Text, notation: Notation = EMPTY, room: tex.Room | None = None) -> str:

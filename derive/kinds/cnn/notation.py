@@ -1,9 +1,10 @@
 """The notation of cnn-dims: every symbol its formulas show, each made once, with how it is written.
 
 The fixed symbols are module constants; the per-layer ones (r_k, j_k, c_k of the receptive field,
-by dimension) come from small functions that register each as it is first made. A symbol given no
-written form (``_plain``) is written SymPy's own way in every format (C_in as C_{in}; SymPy's MathML
-keeps a multi-letter or numeric subscript as one identifier, <mi>in</mi>), as they always printed.
+by dimension) come from small functions that register each as it is first made. A subscript that is a
+word, not an index (the 'eff' of k_eff, the 'in' and 'out' of n_in and r_out), is set upright
+(``_named``): \\mathrm{eff} in LaTeX, one upright identifier in MathML, never the product e·f·f. A symbol
+given no written form (``_plain``) is written SymPy's own way in every format (r_1 as r_{1}).
 The centre c^{(h)}_k of a field along one dimension is written out, so that its MathML reads like
 r^{(h)}_k and j^{(h)}_k beside it (and its name, not a plain letter with a subscript, never shows).
 """
@@ -23,17 +24,23 @@ def _plain(name: str):
     return NOTATION.symbol(name)
 
 
+def _named(name: str):
+    """x_word: a letter with a word for its subscript, set upright (k_eff, n_in, r_out)."""
+    base, word = name.split("_")
+    return NOTATION.symbol(name, Sym(base, sub=Upright(word)))
+
+
 # parameters
-K_H, K_W, C_IN, F_OUT = _s("k_h", Sym("k", sub="h")), _s("k_w", Sym("k", sub="w")), _plain("C_in"), _s("F", "F")
+K_H, K_W, C_IN, F_OUT = _s("k_h", Sym("k", sub="h")), _s("k_w", Sym("k", sub="w")), _named("C_in"), _s("F", "F")
 G, UNITS, CHANNELS = _s("g", "g"), _s("m", "m"), _s("C", "C")
 GAMMA, BETA = _s("gamma", "γ"), _s("beta", "β")
 # sizes and padding
-N, N_IN, N_OUT = _s("n", "n"), _plain("n_in"), _plain("n_out")
+N, N_IN, N_OUT = _s("n", "n"), _named("n_in"), _named("n_out")
 K, S, P, D = _s("k", "k"), _s("s", "s"), _s("p", "p"), _s("d", "d")
-P_B, P_A, K_EFF = _s("p_b", Sym("p", sub="b")), _s("p_a", Sym("p", sub="a")), _plain("k_eff")
+P_B, P_A, K_EFF = _s("p_b", Sym("p", sub="b")), _s("p_a", Sym("p", sub="a")), _named("k_eff")
 # receptive fields: size r, jump j, centre c, before and after a layer
-R_IN, R_OUT, J_IN, J_OUT = _plain("r_in"), _plain("r_out"), _plain("j_in"), _plain("j_out")
-CEN_IN, CEN_OUT = _plain("c_in"), _plain("c_out")
+R_IN, R_OUT, J_IN, J_OUT = _named("r_in"), _named("r_out"), _named("j_in"), _named("j_out")
+CEN_IN, CEN_OUT = _named("c_in"), _named("c_out")
 
 
 def field_size(k: int, tag: str = ""):

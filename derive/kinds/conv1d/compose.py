@@ -19,8 +19,9 @@ from ...declare import given
 from ...fields import FieldError
 from ...numeric import json_number
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product, written_sum
+from ...symbols import FloorDiv
 from ...written import Sym
-from .names import F_VEC, NOTATION, f
+from .names import D, F_VEC, J, K, N, NOTATION, R, S, f
 
 MAX_LENGTH = 40           # the input length n (F₁ is m₁ × n)
 ALONE = ("input", "kernel", "x", "upstream", "transposed", "output_padding", "signs", "wrt", "blank")
@@ -43,6 +44,12 @@ F1 = NOTATION.symbol("F_1", Sym("F", sub="1"), commutative=False)
 F2 = NOTATION.symbol("F_2", Sym("F", sub="2"), commutative=False)
 G_VEC, Z_OUT = NOTATION.symbol("g"), NOTATION.symbol("z_out", "z", commutative=False)
 X_IN = NOTATION.symbol("x_in", "x", commutative=False)
+F_LAST = NOTATION.symbol("f_k1", Sym("f", sub=Sym("k", sub="1")), real=True)      # f_{k_1}, the first filter's last
+G_LAST = NOTATION.symbol("g_k2", Sym("g", sub=Sym("k", sub="2")), real=True)      # g_{k_2}, the second's
+OUTPUTS = (NOTATION.symbol("m_1", Sym("m", sub="1")), NOTATION.symbol("m_2", Sym("m", sub="2")))
+# the floor rule for a layer's outputs, ⌊(n − d(k − 1) − 1)/s⌋ + 1, and the column of weight j in row r
+FLOOR_RULE = written_sum(FloorDiv(written_sum(N, written_product(-1, D, written_sum(K, -1)), -1), S, evaluate=False), 1)
+COLUMN = written_sum(written_product(S, written_sum(R, -1)), written_product(D, written_sum(J, -1)), 1)
 
 
 @dataclass(frozen=True)
@@ -171,7 +178,7 @@ def setting(c: Composition) -> Text:
 
 def _given_filters(c: Composition) -> list:
     if c.numbers is None:
-        return [" The first filter is f₁ … f_k₁, the second g₁ … g_k₂."]
+        return [" The first filter is ", f(1), " … ", F_LAST, ", the second ", g(1), " … ", G_LAST, "."]
     return [" The filters are ", let(F_VEC, ImmutableMatrix([list(c.numbers[0])])), " and ",
             let(G_VEC, ImmutableMatrix([list(c.numbers[1])])), "."]
 
@@ -180,10 +187,10 @@ def _layer_step(c: Composition, layer: int):
     rows, cols = c.outputs(layer), c.length if layer == 0 else c.outputs(0)
     s, d = c.strides[layer], c.dilations[layer]
     M = matrix(c.weights(layer), rows, cols, s, d)
-    name, sub = (F1, "₁") if layer == 0 else (F2, "₂")
-    return step(say(f"Layer {layer + 1} as a matrix, {rows} × {cols} (m{sub} outputs of"
-                    f" {'the input' if layer == 0 else 'layer 1'}, by the floor rule ⌊(n − d(k − 1) − 1)/s⌋ + 1): row r"
-                    " holds weight j in column s(r − 1) + d(j − 1) + 1, ", let(name, M), ".")), M
+    name = F1 if layer == 0 else F2
+    return step(say(f"Layer {layer + 1} as a matrix, {rows} × {cols} (", OUTPUTS[layer], " outputs of"
+                    f" {'the input' if layer == 0 else 'layer 1'}, by the floor rule ", FLOOR_RULE, "): row r"
+                    " holds weight j in column ", COLUMN, ", ", let(name, M), ".")), M
 
 
 def solve(c: Composition, ask: str) -> Solution:

@@ -32,7 +32,10 @@ def slope_at(z) -> Row:
     return Row(Sym("ϕ", primes=1), Fenced(z, sized=True))
 
 
-F_MAT, F_VEC, A_VEC = _S("F"), _S("f"), _S("a^(i)", A_EX)
+LAYER_MATRIX = "the layer's matrix"
+NOTATION.letter("L", "the loss")                      # the L of dL/da, dL/df, dL/dx: no other L in a problem
+NOTATION.letter("F", LAYER_MATRIX)                    # F, F^T, F~ (over the padded input), F_1 and F_2
+F_MAT, F_VEC, A_VEC = _S("F", means=LAYER_MATRIX), _S("f"), _S("a^(i)", A_EX)
 Z_VEC = _S("z_vec", "z", **REAL)         # z = F x, and the activation's variable z: both printed z
 M_OUT = _S("m")
 DPHI_Z = _S("phi'(z)", Row(Sym("ϕ", primes=1), "(z)"))     # phi'(z), printed as such

@@ -17,7 +17,7 @@ from ...words import join
 from .geometry import flat, unflat
 from .layer import Layer, weight_of
 from ...written import Sym
-from .names import (X_EX, D, D_H, D_W, F_MAT, H_IN, K, K_H, K_W, M_H, M_OUT, M_W, N, NOTATION, P_B, P_L, P_LEFT, P_R,
+from .names import (LAYER_MATRIX, X_EX, D, D_H, D_W, F_MAT, H_IN, K, K_H, K_W, M_H, M_OUT, M_W, N, NOTATION, P_B, P_L, P_LEFT, P_R,
                     P_RIGHT, P_T, S, S_H, S_W, W_IN, X_VEC, OP, OP_H, OP_W, entry)
 
 P_IDX, Q_IDX, A_IDX, B_IDX = (NOTATION.symbol(v) for v in ("p", "q", "a", "b"))
@@ -205,7 +205,7 @@ def _block_step(layer: Layer, F: ImmutableMatrix, name, wide: bool = False):
 
 def _matrix_symbol(layer: Layer, F: ImmutableMatrix):
     if layer.g.transposed:
-        return NOTATION.matrix("F^T", F.rows, F.cols, F_T)
+        return NOTATION.matrix("F^T", F.rows, F.cols, F_T, means=LAYER_MATRIX)
     return F_MAT
 
 
@@ -273,7 +273,7 @@ def _transposed_steps(layer: Layer, M: ImmutableMatrix, meanings: dict) -> tuple
                f" padding and dilation) that maps the transposed layer's {F.cols} outputs to its {F.rows} inputs")
     name = _matrix_symbol(layer, M)
     wide = max(F.cols, M.cols) > wide_at(layer)
-    Fm = NOTATION.matrix("F_conv", F.rows, F.cols, "F")
+    Fm = NOTATION.matrix("F_conv", F.rows, F.cols, "F", means=LAYER_MATRIX)
     meanings[Fm] = F
     if not wide:
         out = [step(what + say(":"), chain(F_MAT, F)),
@@ -376,8 +376,8 @@ def _product_step(layer: Layer, M: ImmutableMatrix, xs: tuple, meanings: dict):
                f" {'transposed ' if g.transposed else ''}convolution:")
     if M.cols <= wide_at(layer):
         return step(text, chain(MatMul(M, ImmutableMatrix(xs), evaluate=False), by_definition(layer, xs)))
-    Fm = NOTATION.matrix("F_convT", M.rows, M.cols, F_T) if g.transposed else \
-        NOTATION.matrix("F_conv", M.rows, M.cols, "F")
+    Fm = NOTATION.matrix("F_convT", M.rows, M.cols, F_T, means=LAYER_MATRIX) if g.transposed else \
+        NOTATION.matrix("F_conv", M.rows, M.cols, "F", means=LAYER_MATRIX)
     xm = NOTATION.matrix("x^(i)", M.cols, 1, X_EX)
     meanings.update({Fm: M, xm: ImmutableMatrix(xs)})
     defined = by_definition(layer, xs)

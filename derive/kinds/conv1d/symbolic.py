@@ -1,5 +1,5 @@
-"""The symbolic derivatives of the general layer (2D, transposed, several channels): a = phi(z) with z = L x,
-L the layer's matrix (F, or F^T for a transposed layer). ``gradient`` da/df_w for one weight, ``jacobian``
+"""The symbolic derivatives of the general layer (2D, transposed, several channels): a = phi(z) with z = F x,
+F the layer's matrix (F^T for a transposed layer: the letter L is the loss's, in dL/da). ``gradient`` da/df_w for one weight, ``jacobian``
 da/df (outputs × weights), ``input-gradient`` da/dx = diag(phi'(z)) L, with outputs, inputs and weights
 flattened row by row (channel after channel; the weights in PyTorch's layout), as in 1D.
 
@@ -26,10 +26,15 @@ from .geometry import flat, unflat, weight_places
 from .derivatives import linear_jacobian
 from .layer import Layer, weight_of
 from ...written import Fenced, Op, Partial, Row, Sym
-from .names import A_VEC, DPHI_Z, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry, slope_at
-from .plane import WIDE, as_number, by_definition, input_symbols, layer_matrix
+from .names import A_VEC, DPHI_Z, F_MAT, LAYER_MATRIX, NOTATION, PHI, RELU, RELU_PRIME, X_VEC, Z_R, Z_VEC, dphi_at, entry, slope_at
+from .plane import F_T, WIDE, as_number, by_definition, input_symbols, layer_matrix
 
-L_MAT = NOTATION.symbol("L_layer", "L")
+F_T_MAT = NOTATION.symbol("F^T_layer", F_T, means=LAYER_MATRIX)
+
+
+def layer_symbol(layer: Layer):
+    """The layer's matrix as one symbol: F, or F^T for a transposed layer (the name the matrix question uses)."""
+    return F_T_MAT if layer.g.transposed else F_MAT
 
 
 @dataclass(frozen=True)
@@ -137,14 +142,14 @@ def _grid_symbol(d: Derivs, base: str, written, channel: int | None):
 
 def _flattening(d: Derivs) -> Text:
     g = d.layer.g
-    what = "The layer's matrix" if not g.transposed else "The layer's matrix (the transpose of F, the matrix of the" \
-        " convolution with the same kernel, stride, padding and dilation)"
+    what = [] if not g.transposed else [" The layer's matrix is ", F_T_MAT, ", the transpose of F, the matrix of the"
+                                        " convolution with the same kernel, stride, padding and dilation."]
     order = "flattened row by row (PyTorch's reshape order)" if g.dims == 2 else "listed in order"
     chans = ", channel after channel" if g.channel_dims else ""
     return say(f"Inputs, outputs and weights are {order}{chans}; the weights in PyTorch's layout"
-               f" ({' × '.join(map(str, g.weight_shape()))}). {what} is called L here: ",
+               f" ({' × '.join(map(str, g.weight_shape()))}).", *what, " Write ",
                let(A_VEC, (RELU if d.layer.name == "relu" else PHI)(Z_VEC)), " with ",
-               let(Z_VEC, MatMul(L_MAT, X_VEC)), ".")
+               let(Z_VEC, MatMul(layer_symbol(d.layer), X_VEC)), ".")
 
 
 def _conditions(d: Derivs) -> list:
@@ -169,7 +174,7 @@ def _slope_step(d: Derivs):
     else:
         return step(say("Differentiate the activation. Its slope depends on the argument itself, so row r is"
                         " scaled by ", dphi_at(), ", with ", Z_R, " the r-th entry of ",
-                        MatMul(L_MAT, X_VEC), ":"),
+                        MatMul(layer_symbol(layer), X_VEC), ":"),
                     chain(DPHI_Z, d.dphi, *([in_sigmoids(d.dphi, PHI)] if layer.name == "sigmoid" else [])))
     chains = [chain(ImmutableMatrix(gs.rows, gs.cols, list(gs)), gv) for gs, gv in
               zip(_grids(d, d.shown), _grids(d, d.values))]
@@ -180,7 +185,7 @@ def _notes(d: Derivs) -> tuple:
     out = []
     if not d.layer.kinked:
         out.append(say("The activation is smooth, so its slope is not a 0/1 mask: the answer keeps each output's"
-                       " argument ", Z_R, " (entry r of ", MatMul(L_MAT, X_VEC), ")."))
+                       " argument ", Z_R, " (entry r of ", MatMul(layer_symbol(d.layer), X_VEC), ")."))
     if d.dead and d.layer.kinked:
         many = len(d.dead) > 1
         out.append(say(f"Output{'s' if many else ''} ", *join_pieces([d.zs[r] for r in d.dead]),
@@ -302,10 +307,10 @@ def jacobian(layer: Layer) -> Solution:
 def input_gradient(layer: Layer) -> Solution:
     d = analyse(layer)
     rows, cols = d.L.shape
-    J_sym = NOTATION.matrix("L_layer_matrix", rows, cols, "L")
+    J_sym = NOTATION.matrix("F_convT", rows, cols, F_T, means=LAYER_MATRIX) if layer.g.transposed else \
+        NOTATION.matrix("F_conv", rows, cols, "F", means=LAYER_MATRIX)
     DA = NOTATION.matrix("da/dx[general]", rows, cols, Partial("a", "x"))
-    intro = say(" z is linear in x, so its Jacobian is the layer's matrix L itself"
-                + (" (F transposed)" if layer.g.transposed else "") + ":")
+    intro = say(" z is linear in x, so its Jacobian is the layer's matrix ", J_sym, " itself:")
     question = say(f"Compute the Jacobian of the layer's output with respect to the input, {rows} × {cols}",
                    *_question_tail(d), ".")
     sol, result, answer = _scaled(d, d.L, linear_jacobian(d.args, d.xs), (J_sym, DA, "The Jacobian"), intro, question)

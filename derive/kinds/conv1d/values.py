@@ -45,11 +45,27 @@ def _nested(flat_values, shape: tuple[int, ...]):
     return [_nested(flat_values[i * step_:(i + 1) * step_], shape[1:]) for i in range(shape[0])]
 
 
-def _name(base: str, written, shape, label: str | None):
-    """A grid's matrix symbol, with its channel's label above it when there are several: z^{[2]}."""
+def _name(base: str, written, shape, label: str | tuple | None):
+    """A grid's matrix symbol, with its channel's label above it when there are several: z^{[2]}; a filter's
+    pair of channels (a tuple) as its weights have it, f^{(1,2)}. A gradient's label goes on the quantity it
+    is taken with respect to: ∂L/∂a^{[2]}, not on the whole fraction."""
     r, c = _grid_shape(shape)
-    suffix = f"[{label}]" if label else ""
-    return NOTATION.matrix(f"{base}{suffix}", r, c, Sym(written, sup=suffix) if label else written)
+    suffix = "" if not label else f"({label[0]},{label[1]})" if isinstance(label, tuple) else f"[{label}]"
+    if not suffix:
+        shown = written
+    elif isinstance(written, Partial):
+        shown = Partial(written.of, Sym(written.wrt, sup=suffix))
+    else:
+        shown = Sym(written, sup=suffix)
+    return NOTATION.matrix(f"{base}{suffix}", r, c, shown)
+
+
+def _pairs(g) -> list:
+    """The filter's grids' labels in its layout: (o, i) pairs, (i, o) when transposed, as its weights f^(a,b)."""
+    if not g.channel_dims:
+        return [None]
+    first = g.weight_shape()[1]
+    return [(j // first + 1, j % first + 1) for j in range(g.channels[0] * g.channels[1])]
 
 
 def _labels(count: int, pairs: list | None = None) -> list:
@@ -82,7 +98,7 @@ def setting(layer: Layer) -> Text:
     if layer.x is not None:
         numbers += [_given("x", "x", layer.x, g.input, g.channels[0], "input")]
     if layer.f is not None:
-        numbers += [_given("f", "f", layer.f, g.kernel, g.channels[0] * g.channels[1], "pair")]
+        numbers += [_given("f", "f", layer.f, g.kernel, g.channels[0] * g.channels[1], "pair", _pairs(g))]
     if layer.upstream is not None:
         numbers += [_given("dL/da", Partial("L", "a"), layer.upstream, g.output, g.channels[1],
                            "output")]
@@ -92,12 +108,10 @@ def setting(layer: Layer) -> Text:
     return say(*pieces)
 
 
-def _given(base, written, values, shape, count, what):
+def _given(base, written, values, shape, count, what, pairs=None):
     words = {"input": "The input", "pair": "The filter", "output": "The gradient arriving at the output"}[what]
     grids = _grids(values, shape, count)
-    labels = _labels(count) if what != "pair" else [None] if count == 1 else None
-    if labels is None:
-        labels = [f"{i + 1}" for i in range(count)]
+    labels = _labels(count) if what != "pair" else [None] if count == 1 else pairs
     return words, [let(_name(base, written, shape, lab), gr) for lab, gr in zip(labels, grids)][:SHOWN_GRIDS]
 
 
@@ -279,7 +293,7 @@ def filter_gradient(layer: Layer) -> Solution:
     delta, dstep, meanings = _delta(layer)
     grads = filter_by_formula(layer, delta)
     count = g.channels[0] * g.channels[1]
-    labels = _labels(count)
+    labels = [None] if count == 1 else _pairs(g)
     DF = [_name("dL/df", Partial("L", "f"), g.kernel, lab) for lab in labels]
     ways = ("Each weight meets one input at each output, so its gradient sums those inputs times the outputs'"
             " gradients: the cross-correlation of the " + ("padded input with δ, its entries s apart"

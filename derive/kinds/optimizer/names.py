@@ -22,7 +22,8 @@ HYPER = {
     "alpha": N.symbol("alpha", "α", nonnegative=True),
     "lr_decay": N.symbol("gamma", "γ", nonnegative=True),
 }
-LOSS = N.function("L", "L")
+N.letter("L", "the loss")                  # L(w) and the L of dL/dw: no other L in a problem
+LOSS = N.function("L", "L", means="the loss")
 
 # key -> (letter, its accent, whether the step's superscript is the running maximum's)
 BODIES = {

@@ -1,0 +1,205 @@
+"""One meaning per symbol within a problem, in every key: each kind's `derive example` and the golden specs.
+
+The meanings come from the kinds' notation (``means=`` on a symbol, ``letter(...)`` for a letter wherever it is
+written, the L of ∂L/∂a); ``Notation.senses`` reads them back, ``notation.clashes`` finds a letter with two
+meanings or a meaning with two letters. Then the notation fixes of issue 24, each read from the printed key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sympy
+from sympy.core.function import AppliedUndef
+
+import derive
+from conftest import slow_params
+from derive import commands, document
+from derive.formats import latex as tex
+from derive.formats import html, markdown
+from derive.kinds import KINDS
+from derive.notation import Notation, clashes
+from derive.steps import Chain, Let, Text, say
+from derive.written import Partial, Sym
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "specs"
+KEYS = ([f"example:{k.name}" for k in KINDS.kinds()] + [f"golden:{p.stem}" for p in sorted(GOLDEN.glob("*.toml"))]
+        + ["bundled:hw5"])
+
+
+def _spec(key: str):
+    source, name = key.split(":")
+    if source == "example":
+        return derive.loads(commands.example(name), path=f"{name}.toml")
+    return derive.load(GOLDEN / f"{name}.toml" if source == "golden" else None)
+
+
+def _objects(piece) -> set:
+    """The symbols, matrix symbols and functions a piece of a key shows."""
+    if isinstance(piece, Text):
+        return set().union(*(_objects(p) for p in piece.pieces), set())
+    if isinstance(piece, Let):
+        return _objects(piece.lhs) | _objects(piece.rhs)
+    if isinstance(piece, Chain):
+        return set().union(*(_objects(e) for e in piece.exprs), set())
+    if not isinstance(piece, sympy.Basic):
+        return set()
+    found = set(piece.atoms(sympy.Symbol, sympy.MatrixSymbol))
+    return found | {type(f) for f in piece.atoms(AppliedUndef)}
+
+
+def _question_pieces(q) -> list:
+    pieces = [q.text, *q.notes, q.answer.text]
+    for s in q.steps:
+        pieces += [s.text, *s.chains]
+    return pieces + ([q.answer.chain] if q.answer.chain is not None else [])
+
+
+def senses(problem) -> list[tuple[str, str]]:
+    """(letter, meaning) of everything the problem's key shows, settings and questions."""
+    out = []
+    for part in problem.parts:
+        shown = [(part.notation, part.setting)] if part.setting is not None else []
+        shown += [(q.notation, p) for q in part.questions for p in _question_pieces(q)]
+        for notation, piece in shown:
+            for obj in _objects(piece):
+                out += notation.senses(obj) if hasattr(notation, "senses") else []
+    return out
+
+
+@pytest.mark.parametrize("key", slow_params(KEYS, ["golden:course50"]))
+def test_one_meaning_per_symbol_in_a_problem(key):
+    doc = document.solve(_spec(key))
+    found = {f"problem {p.number}": clashes(senses(p)) for p in doc.problems}
+    assert not {k: v for k, v in found.items() if v}, found
+
+
+def test_the_walk_sees_the_meanings():
+    """The walk is not empty: conv-matrix's example shows the loss L and the layer's matrix F in problem 2."""
+    doc = document.solve(_spec("example:conv-matrix"))
+    assert {("L", "the loss"), ("F", "the layer's matrix")} <= set(senses(doc.problems[1]))
+    doc = document.solve(_spec("example:optimizer"))
+    assert any(("L", "the loss") in senses(p) for p in doc.problems)
+
+
+def test_a_letter_with_two_meanings_is_found():
+    """The check has teeth: the layer's matrix called L beside the loss's L (conv-matrix 2d before), and the
+    same matrix written F and L, are both reported."""
+    n = Notation()
+    n.letter("L", "the loss")
+    old = n.symbol("L_layer", "L", means="the layer's matrix")
+    f = n.symbol("F", means="the layer's matrix")
+    loss = n.symbol("dL/da", Partial("L", Sym("a", sup="[1]")))
+    found = clashes(n.senses(old) + n.senses(f) + n.senses(loss))
+    assert found == ["L stands for the layer's matrix and for the loss", "the layer's matrix is written F and L"]
+    assert clashes(n.senses(f) + n.senses(loss)) == []
+
+
+def test_a_symbol_or_letter_given_two_meanings_is_refused():
+    n = Notation()
+    n.letter("L", "the loss")
+    with pytest.raises(ValueError, match="two meanings"):
+        n.letter("L", "the layer's matrix")
+    n.symbol("F", means="the layer's matrix")
+    with pytest.raises(ValueError, match="two meanings"):
+        n.symbol("F", means="the filter")
+
+
+# --- the notation fixes, read from the printed key ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def conv_key():
+    doc = document.solve(_spec("example:conv-matrix"))
+    return {p.number: p for p in doc.problems}
+
+
+def _latex(problem) -> str:
+    out = []
+    for part in problem.parts:
+        for q in part.questions:
+            for s in q.steps:
+                out.append(tex.text(s.text, q.notation, tex.ARTICLE))
+                out += [" ".join(sum(tex.chain_rows(c, tex.ARTICLE, q.notation), ())) for c in s.chains]
+        if part.setting is not None:
+            out.append(tex.text(part.setting, part.notation, tex.ARTICLE))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("number", [2, 3])
+def test_conv_matrix_layer_matrix_is_F_and_L_only_the_loss(conv_key, number):
+    """2d and 3b (with dL/da given in 2b and 3a) write the layer's matrix F, as 2a and 3a.i do: L appears only
+    as the loss of a derivative."""
+    text = _latex(conv_key[number])
+    assert r"z = F x^{(i)}" in text
+    assert "called L" not in text
+    lone = re.findall(r"(?<![\\a-zA-Z{])L(?![a-zA-Z])", text.replace(r"\partial L", ""))
+    assert lone == []
+
+
+def test_gradient_label_on_the_variable_not_the_fraction(conv_key):
+    """∂L/∂a^{[1]}: the channel's label on a, in LaTeX and MathML."""
+    setting = conv_key[3].parts[0].setting
+    notation = conv_key[3].parts[0].notation
+    latex = tex.text(setting, notation, tex.ARTICLE)
+    assert r"\frac{\partial L}{\partial a^{[1]}}" in latex
+    assert r"\frac{\partial L}{\partial a}^{[1]}" not in latex
+    mathml = str(html.text(setting, notation))
+    assert "<mfrac><mrow><mi>∂</mi><mi>L</mi></mrow><mrow><mi>∂</mi><msup><mi>a</mi>" in mathml
+    assert re.search(r"f\^\{\(1,2\)\} = ", latex)         # the filter's grids by their pair of channels
+
+
+def test_k_eff_subscript_upright():
+    """The network kind's k_eff (and n_in, r_out, ...) has an upright word for a subscript, in every printer."""
+    from derive.kinds.cnn.notation import K_EFF, N_IN, NOTATION, R_OUT
+    from derive.formats import mathml, plain
+    assert tex.math(K_EFF, NOTATION) == r"k_{\mathrm{eff}}"
+    assert tex.math(N_IN, NOTATION) == r"n_{\mathrm{in}}"
+    assert tex.math(R_OUT, NOTATION) == r"r_{\mathrm{out}}"
+    assert mathml.element(K_EFF, NOTATION) == "<msub><mi>k</mi><mi>eff</mi></msub>"
+    assert plain.plain_xml(f"<math>{mathml.element(K_EFF, NOTATION)}</math>") == "k_(eff)"
+    from derive.formats.mathbox import Metrics, Run, typeset_xml       # the SVG's layout of the same tree
+    runs = [it for it in typeset_xml(mathml.element(K_EFF, NOTATION), Metrics("svg", "ten")).items
+            if isinstance(it, Run)]
+    assert [(r.text, r.cls) for r in runs] == [("k", "it"), ("eff", "rm")]
+
+
+def test_short_inline_formula_kept_whole():
+    """A short formula in prose is braced (TeX breaks inline maths only outside groups); a wide one is not."""
+    k, d = sympy.symbols("k d")
+    short = say("spanning ", sympy.Add(sympy.Mul(d, k - 1, evaluate=False), 1, evaluate=False), " entries")
+    assert "${d \\left(k - 1\\right) + 1}$" in tex.text(short, room=tex.ARTICLE)
+    assert "$x$" in tex.text(say("of ", sympy.Symbol("x")), room=tex.ARTICLE)       # nothing to keep together
+    assert not tex.breakable(r"\sigma \left(1 - \sigma\right)") and tex.breakable(r"1 - \tanh^{2}")
+    assert not tex.breakable("-1") and not tex.breakable("{a + b}")
+
+
+@pytest.mark.parametrize("prose, latex", [
+    ("the sigmoid's slope is σ(1 − σ)", r"the sigmoid's slope is $\sigma$(1~$-$~$\sigma$)"),
+    ("after t − 1 calls", "after t~$-$~1 calls"),
+    ("a 4 × 4 grid", r"a 4~$\times$~4 grid"),
+    ("a dash - here", "a dash - here"),
+])
+def test_formula_in_prose_does_not_break_at_its_sign(prose, latex):
+    assert tex.escape(prose) == latex
+    assert "\u00a0−\u00a0" in markdown.escape("σ(1 − σ)") and "\u00a0−\u00a0" in str(html.escape(tex.glue("1 − σ")))
+
+
+def test_formula_in_prose_kept_together_in_the_pdf(tmp_path):
+    """Compiled on a narrow page, ragged right, the phrase at many offsets: no line ends inside σ(1 − σ) or
+    t − 1 (before the fix, 'the slope is σ(1' ended a line and '− σ) and t − 1' began the next)."""
+    import shutil
+    import subprocess
+    if shutil.which("pdflatex") is None:
+        pytest.fail("pdflatex is needed (texlive-latex-base)")
+    narrow = (r"\documentclass{article}\usepackage[paperwidth=5cm,margin=0.5cm]{geometry}\begin{document}"
+              "\\raggedright\n")
+    body = "\n\n".join(tex.escape(f"{'w' * (i % 7)} the slope is σ(1 − σ) and t − 1 steps {'v' * (i % 5)}.")
+                        for i in range(30))
+    (tmp_path / "a.tex").write_text(narrow + body + "\n\\end{document}\n", encoding="utf-8")
+    subprocess.run(["pdflatex", "-no-shell-escape", "-halt-on-error", "a.tex"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=120)
+    lines = subprocess.run(["pdftotext", "a.pdf", "-"], cwd=tmp_path, capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert sum("σ(1 − σ)" in line for line in lines) == 30
+    assert [line for line in lines if re.search(r"(σ\(1|\bt)$", line.rstrip()) or line.lstrip().startswith("−")] == []
