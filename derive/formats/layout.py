@@ -229,13 +229,39 @@ def _columns_width(widths: list[float], cols: list[int | None]) -> float:
     return (inner + 1.4) * SLACK                                          # and its brackets
 
 
+ROW_UP, ROW_DOWN = .84, .36          # a matrix row's strut: 8.4 pt up and 3.6 pt down at 10 pt
+
+
+def _row_height(row: list[str]) -> float:
+    """A matrix row's height and depth (em): its strut's, or its tallest entry's (a fraction is taller)."""
+    boxes = [measure(cell, "T") for cell in row]
+    return max(ROW_UP, *(b.height for b in boxes)) + max(ROW_DOWN, *(b.depth for b in boxes))
+
+
+def _rows(cells: list[list[str]], room: Room) -> list[int | None]:
+    """The rows of a matrix shown in the room: all of them when they are no taller than ``room.rows`` rows of
+    one line each, else the first that fit with a row of dots and the last (rows of fractions are taller, so
+    fewer of them are shown)."""
+    m, budget = len(cells), room.rows * (ROW_UP + ROW_DOWN)
+    if m <= room.rows // 2:
+        return list(range(m))
+    heights = [_row_height(row) for row in cells]
+    if sum(heights) <= budget + 1e-9:
+        return list(range(m))
+    left, k = budget - ROW_UP - ROW_DOWN - heights[-1], 0                   # the dots' row and the last
+    while k < m - 2 and left >= heights[k] - 1e-9:
+        left -= heights[k]
+        k += 1
+    return [*range(max(k, 1)), None, m - 1]
+
+
 def elision(cells: list[list[str]], room: Room) -> tuple[list[int | None], list[int | None]] | None:
     """Which rows and columns of a matrix (the LaTeX of its entries) to show so that it fits the room: the first
     rows, a row of dots and the last, when it has more rows than the room shows; the first columns, a column of
     dots and the last, when it is wider than the room. None: all of it fits."""
     m = len(cells)
     n = len(cells[0]) if m else 0
-    rows: list[int | None] = list(range(m)) if m <= room.rows else [*range(room.rows - 2), None, m - 1]
+    rows = _rows(cells, room)
     widths = [max(measure(cells[r][c], "T").width for r in rows if r is not None) for c in range(n)]
     limit = room.width - MATRIX_MARGIN
     cols: list[int | None] = list(range(n))
