@@ -173,6 +173,9 @@ def test_the_markers_find_what_they_mark():
 # layer of matrices. Each drawn spec is compiled as the three documents and checked as the specs above are.
 
 small = st.integers(-3, 3)
+# A derivative's answer on a slide shows its vector twice (the product, then multiplied out) in one box that cannot
+# break across frames: with more outputs than this, the two elided vectors are taller than a frame.
+SLIDE_ANSWER_ROWS = 6
 decimal = st.sampled_from([0.1, 0.25, -0.5, 0.75, 1.5, -1.2, 2, 0.3])
 
 
@@ -185,14 +188,19 @@ def conv_matrix(draw):
         if d * (k - 1) + 1 > n:
             d = 1
         keys = {"length": n, "width": k, "stride": s, "dilation": d, "padding": draw(st.integers(0, 2))}
+        m = (n + 2 * keys["padding"] - d * (k - 1) - 1) // s + 1
         part = {"activation": draw(st.sampled_from(["tanh", "sigmoid", r"\frac{1}{1 + \exp(-z)}"])),
-                "ask": ["matrix", "output-size", "gradient", "jacobian", "input-gradient"],
-                "wrt": f"f{draw(st.integers(1, k))}"}
+                "ask": ["matrix", "output-size", "input-gradient"], "wrt": f"f{draw(st.integers(1, k))}"}
+        if m <= SLIDE_ANSWER_ROWS:
+            part["ask"] += ["gradient", "jacobian"]
         return keys, [part]
     h, w = draw(st.integers(3, 6)), draw(st.integers(3, 6))
     kh, kw = draw(st.integers(2, 3)), draw(st.integers(2, 3))
     keys = {"input": [h, w], "kernel": [kh, kw], "stride": draw(st.integers(1, 2)), "padding": draw(st.integers(0, 1))}
     channels = draw(st.sampled_from([None, [1, 2], [2, 1]]))
+    outputs = ((h + 2 * keys["padding"] - kh) // keys["stride"] + 1) * ((w + 2 * keys["padding"] - kw) // keys["stride"] + 1)
+    if channels and max(channels[1] * outputs, channels[0] * h * w) > 64:             # F at most 64 x 64
+        channels = None
     if channels:
         keys["channels"] = channels
     parts = [{"ask": ["matrix", "output-size"]}]

@@ -221,7 +221,7 @@ ARTICLE = Room(38.0, 40, False, 70)            # the article's text block (435 p
 SLIDE = Room(35.0, 10, True, 56)              # a 16:9 frame's (376 pt in a list, at 10 pt): 37.6 em, 10 matrix rows
 ROOMS = {"article": ARTICLE, "slide": SLIDE}
 MATRIX_MARGIN = 3.0                  # a matrix leaves room beside it for a relation and an indent
-DOTS = .833                          # \cdots
+DOTS = measure(r"\cdots", "T").width   # a column of dots (in a matrix, \cdots and the thin space amsmath ends it with)
 
 
 def _columns_width(widths: list[float], cols: list[int | None]) -> float:
