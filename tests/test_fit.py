@@ -174,8 +174,9 @@ def test_the_markers_find_what_they_mark():
 
 small = st.integers(-3, 3)
 # A derivative's answer on a slide shows its vector twice (the product, then multiplied out) in one box that cannot
-# break across frames: with more outputs than this, the two elided vectors are taller than a frame.
-SLIDE_ANSWER_ROWS = 6
+# break across frames: with five outputs or more the two are taller than a frame (length 11, width 2, stride 2, a
+# sigmoid: 39 pt; length 13, tanh: 40 pt and shrunk). Longer inputs are drawn for the matrix questions alone.
+SLIDE_ANSWER_ROWS = 4
 decimal = st.sampled_from([0.1, 0.25, -0.5, 0.75, 1.5, -1.2, 2, 0.3])
 
 
@@ -195,18 +196,18 @@ def conv_matrix(draw):
             part["ask"] += ["gradient", "jacobian"]
         return keys, [part]
     h, w = draw(st.integers(3, 6)), draw(st.integers(3, 6))
-    kh, kw = draw(st.integers(2, 3)), draw(st.integers(2, 3))
+    # Not 3 x 3: F x written out is then a column of nine-term sums, 29 pt wider than a slide (input [5, 5]), and
+    # an entry cannot break; the kind shortens such a column only with channels (conv1d/plane.py, LONG_SUM).
+    kh, kw = draw(st.sampled_from([(2, 2), (2, 3), (3, 2)]))
     keys = {"input": [h, w], "kernel": [kh, kw], "stride": draw(st.integers(1, 2)), "padding": draw(st.integers(0, 1))}
+    m_h, m_w = ((size + 2 * keys["padding"] - k) // keys["stride"] + 1 for size, k in ((h, kh), (w, kw)))
     channels = draw(st.sampled_from([None, [1, 2], [2, 1]]))
-    outputs = ((h + 2 * keys["padding"] - kh) // keys["stride"] + 1) * ((w + 2 * keys["padding"] - kw) // keys["stride"] + 1)
-    if channels and max(channels[1] * outputs, channels[0] * h * w) > 64:             # F at most 64 x 64
+    if channels and max(channels[1] * m_h * m_w, channels[0] * h * w) > 64:        # F is at most 64 x 64
         channels = None
     if channels:
         keys["channels"] = channels
     parts = [{"ask": ["matrix", "output-size"]}]
     if channels is None:
-        m_h = (h + 2 * keys["padding"] - kh) // keys["stride"] + 1
-        m_w = (w + 2 * keys["padding"] - kw) // keys["stride"] + 1
         parts.append({"x": [[draw(small) for _ in range(w)] for _ in range(h)],
                       "f": [[draw(decimal) for _ in range(kw)] for _ in range(kh)],
                       "upstream": [[draw(small) for _ in range(m_w)] for _ in range(m_h)],
@@ -294,7 +295,9 @@ def rnn_activation(draw):
 @st.composite
 def graph(draw):
     """A layer with matrices: z = W x + b, an activation, a loss; values and gradients."""
-    m, n = draw(st.integers(2, 5)), draw(st.integers(2, 5))
+    # At most 4 x 4: the circuit figure's table of values grows with the vectors, and with five entries it is
+    # taller than a slide's figure box (W 4 x 5 or 5 x 3 with a cross-entropy: figure and caption 5 to 30 pt over).
+    m, n = draw(st.integers(2, 4)), draw(st.integers(2, 4))
     given = {"W": [[draw(small) for _ in range(n)] for _ in range(m)], "x": [draw(small) for _ in range(n)],
              "b": [draw(small) for _ in range(m)]}
     act = draw(st.sampled_from(["relu", "sigmoid", "tanh"]))
@@ -359,7 +362,8 @@ def test_drawn_specs_fit(tmp_path_factory, data):
     need_tex()
     note(json.dumps(data))
     document = derive.solve(derive.from_mapping(data))
-    assert faults(compile_three(document, lambda what: tmp_path_factory.mktemp(f"drawn-{what}"))) == []
+    found = faults(compile_three(document, lambda what: tmp_path_factory.mktemp(f"drawn-{what}")))
+    assert found == [], "\n".join(map(str, found))
 
 
 # --- the HTML key in a browser ------------------------------------------------------------------------------
