@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 GOLDEN = sorted((HERE / "golden" / "specs").glob("*.toml"))
 NAMES = [f"example-{k.name}" for k in KINDS.kinds()] + ["hw5"] + [p.stem for p in GOLDEN]
 OVER = re.compile(r"^Overfull \\(hbox|vbox) \(([\d.]+)pt too (?:wide|high)\)", re.M)
-DRAWN_EXAMPLES = 6                  # each three pdflatex runs: about 20 s
+DRAWN_EXAMPLES = 8                  # each three pdflatex runs: 5 to 20 s
 LABEL = re.compile(r"\\newlabel\{([^}<]*)\}\{\{[^}]*\}\{(\d+)\}")
 
 

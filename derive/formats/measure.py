@@ -14,7 +14,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from .font_widths import MATHS as _MATHS, WIDTHS as _FONT_WIDTHS
+from .font_widths import MATHS, WIDTHS as _FONT_WIDTHS
 
 TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|\s+|.", re.S)
 ORD, OP, BIN, REL, OPEN, CLOSE, PUNCT, INNER = "ord", "op", "bin", "rel", "open", "close", "punct", "inner"
@@ -44,7 +44,6 @@ COLSEP = 0.5                         # \arraycolsep, 5 pt
 # article: Computer Modern at 10, 7 and 5 pt for the text, script and scriptscript styles), in em of the 10 pt
 # font. A letter's width there includes its italic correction, as TeX adds it to a letter with no subscript.
 FONT = _FONT_WIDTHS["svg"]["ten"]
-MATHS = _MATHS
 STYLE_SIZE = {"D": "text", "T": "text", "S": "script", "SS": "scriptscript"}
 LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ITALIC = {c: FONT["text"]["it"][c] / 10 for c in LATIN}
