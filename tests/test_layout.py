@@ -131,6 +131,16 @@ def test_a_matrix_taller_than_a_slide_shows_its_first_and_last_rows():
     assert r"\vdots" not in tex.math(column, Notation(), ARTICLE)       # a page holds 16 rows
 
 
+def test_a_product_of_two_matrices_shown_in_part_breaks_between_them():
+    """A matrix shown in part is a braced group under its size, an ordinary atom as wide as its matrix; the one
+    after it in a product too wide for a slide is still a factor to break before (a column 2.6 em wide, but tall)."""
+    column = sympy.ImmutableMatrix([[sympy.Symbol(f"d_{k}")] for k in range(1, 29)])
+    product = sympy.MatMul(_banded(4, 28), column, evaluate=False)
+    rows = tex.chain_rows(Chain((sympy.Symbol("g"), product), ("=",)), SLIDE, Notation())
+    assert len(rows) == 2 and rows[1][1].startswith(r"\quad {}\cdot {\underbrace{") and "28 \\times 1" in rows[1][1]
+    assert all(SLIDE.fits(f"{left} {right}") for left, right in rows)
+
+
 def _fractions(n: int) -> sympy.ImmutableMatrix:
     z = sympy.symbols(f"z1:{n + 1}")
     return sympy.ImmutableMatrix([[sympy.exp(v) / (sympy.exp(v) + 1) ** 2] for v in z])

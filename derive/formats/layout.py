@@ -18,6 +18,7 @@ SLACK = 1.06                         # the estimates run up to 6 % short of TeX'
 INDENT = r"\quad "                   # before a continuation line
 JOINT = r"\cdot "                    # starts a line that continues a product
 DEEP = r"\qquad "                    # before a continuation of a link under a left side set flush left
+TALL = 2.0                           # a factor taller than this (em) is built up: a product may break before it
 FLUSH_LEFT = 0.45                    # a left side wider than this share of the room: rows flush left
 SIZES = ((1.2, r"\bigl", r"\bigr"), (1.8, r"\Bigl", r"\Bigr"), (2.4, r"\biggl", r"\biggr"),
          (1e9, r"\Biggl", r"\Biggr"))
@@ -51,8 +52,9 @@ def _binary(boxes: list[Box], k: int) -> bool:
 
 
 def _factor(boxes: list[Box], k: int) -> bool:
-    """Whether boxes[k] is a bracketed or built-up factor right after another operand (a product's joint)."""
-    big = boxes[k].kids or boxes[k].cls == INNER or boxes[k].width > 3
+    """Whether boxes[k] is a bracketed or built-up factor right after another operand (a product's joint): a
+    bracket, a wide factor or a tall one (a matrix shown in part, under its size)."""
+    big = boxes[k].kids or boxes[k].cls == INNER or boxes[k].width > 3 or boxes[k].height + boxes[k].depth > TALL
     return k > 0 and big and boxes[k - 1].cls in (ORD, CLOSE, INNER) and boxes[k].cls in (ORD, INNER, OPEN)
 
 
