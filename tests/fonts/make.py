@@ -79,6 +79,73 @@ def document(setup: str) -> str:
     return "\n".join(lines)
 
 
+# For derive/formats/measure.py, in the 10 pt article (the "svg" setup): maths commands the characters above leave
+# out, at each style; the big operators in display style; each delimiter at its normal size, the four \big sizes
+# and built from pieces (\left ... \right, the null delimiter's space taken off); italic corrections (cmmi10).
+MATHS = ("otimes oplus mp ast div setminus cdotp ldotp simeq equiv notin mapsto Rightarrow propto subset prime forall "
+         "exists emptyset imath lvert rvert lVert rVert { } lbrace rbrace vert backslash vdots ddots % & # _ $ colon "
+         "mid int").split()
+BIG = ("sum", "prod", "int")
+DELIMITERS = ("(", ")", "[", "]", r"\{", r"\}", r"\langle", r"\rangle", r"\lfloor", r"\rfloor", r"\lceil",
+              r"\rceil", "|", r"\|", r"\vert", r"\Vert", r"\lvert", r"\rvert", "/")
+GREEK_NAMES = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho "
+               "varrho sigma varsigma tau upsilon phi varphi chi psi omega").split()
+
+
+def maths_probes() -> list[str]:
+    """The lines that measure MATHS, BIG, DELIMITERS and the italic corrections, each to a MATHS line of the log
+    (naming what it measures by its place in its list: '%' or '{' would not survive \typeout)."""
+    lines = []
+    box = r"\setbox\probe\hbox{{${}$}}\typeout{{MATHS {} {} \the\wd\probe}}"
+    for style, style_command in STYLES.items():
+        lines += [box.format(f"{style_command}\\{name}", style, k) for k, name in enumerate(MATHS)]
+    lines += [box.format(f"\\displaystyle\\{name}", "display", k) for k, name in enumerate(BIG)]
+    for k, delim in enumerate(DELIMITERS):
+        sizes = [delim, *(rf"\{size}{delim}" for size in ("big", "Big", "bigg", "Bigg")),
+                 rf"\left{delim}\vrule height 40pt depth 40pt width 0pt\right.\kern-\nulldelimiterspace"]
+        lines += [box.format(latex, f"delimiter{n}", k) for n, latex in enumerate(sizes)]
+    ic = r"\typeout{{MATHS italic {} \the\fontcharic\textfont1 {}}}"
+    lines += [ic.format(k, f"`{ch}") for k, ch in enumerate(LATIN)]
+    lines += [ic.format(len(LATIN) + k, rf"\numexpr\{name}-256\relax") for k, name in enumerate(GREEK_NAMES)]
+    return lines
+
+
+def maths_table() -> dict:
+    """MATHS lines of the svg setup's log: {style: {command: width}}, {"display": ...}, {delimiter: six widths},
+    {"italic": {letter or Greek name: correction}}, all in pt."""
+    head, _ = SETUPS["svg"]
+    source = "\n".join([head, r"\newbox\probe", r"\begin{document}", *maths_probes(), r"\end{document}"])
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "m.tex").write_text(source, encoding="utf-8")
+        proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", "m.tex"], cwd=tmp,
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "max_print_line": "10000"})
+        log = (Path(tmp) / "m.log").read_text(encoding="latin-1")
+    found = re.findall(r"MATHS (\w+) (\d+) (-?[\d.]+)pt", log)
+    if not found:
+        raise SystemExit(proc.stdout[-3000:])
+    out: dict = {}
+    names = {"display": BIG, "italic": [*LATIN, *GREEK_NAMES], **{style: MATHS for style in STYLES}}
+    for group, key, pt in found:
+        if group.startswith("delimiter"):
+            out.setdefault("delimiters", {}).setdefault(DELIMITERS[int(key)], []).append(round(float(pt), 3))
+        else:
+            out.setdefault(group, {})[names[group][int(key)]] = round(float(pt), 3)
+    return out
+
+
+def maths_lines() -> list[str]:
+    """font_widths.py's MATHS table, for measure.py."""
+    table = maths_table()
+    lines = ["", "# For derive/formats/measure.py (10 pt, pt): maths commands by style, the big operators in display",
+             "# style, each delimiter's six sizes (normal, \\big ... \\Bigg, built from pieces), cmmi10's italic",
+             "# corrections.", "MATHS = {"]
+    for group in ("text", "script", "scriptscript", "display", "italic"):
+        lines.append(f"    {group!r}: {table[group]!r},")
+    lines.append(f"    'delimiters': {{{', '.join(f'{k!r}: {tuple(v)!r}' for k, v in table['delimiters'].items())}}},")
+    return lines + ["}"]
+
+
 def measure(setup: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "m.tex").write_text(document(setup), encoding="utf-8")
@@ -139,6 +206,7 @@ def main() -> None:
             lines.append("        },")
         lines.append("    },")
     lines.append("}")
+    lines += maths_lines()
     (ROOT / "derive" / "formats" / "font_widths.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
