@@ -9,6 +9,7 @@ import sympy
 from ... import numeric
 from ...functions import ELEMENTWISE, maximum, minimum
 from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...words import join_pieces
 from ...written import Sym
 from . import names as nm
 from .config import Config, Equation
@@ -178,10 +179,10 @@ def setting(c: Config) -> Text:
             givens.append(say(sym(c, name), f" ({what})"))
         else:
             givens.append(say(let(sym(c, name), exact(v))))
-    pieces += [p for t in _joined(givens) for p in t.pieces]
+    pieces += _joined(givens)
     pieces.append(", the graph computes, in order, ")
     eqs = [say(let(sym(c, eq.name), display(eq.shown, c))) for eq in c.equations if eq.stage_of is None]
-    pieces += [p for t in _joined(eqs) for p in t.pieces]
+    pieces += _joined(eqs)
     pieces.append(".")
     for label in sorted(c.labels):
         why = " (a class index counts from 0, as in PyTorch)" if label in c.indices else ""
@@ -189,13 +190,9 @@ def setting(c: Config) -> Text:
     return say(*pieces)
 
 
-def _joined(texts: list[Text]) -> list[Text]:
-    out = []
-    for k, t in enumerate(texts):
-        if k:
-            out.append(say(" and " if k == len(texts) - 1 else ", "))
-        out.append(t)
-    return out
+def _joined(texts: list[Text]) -> list:
+    """The pieces of texts listed with commas and 'and'."""
+    return [p for t in join_pieces(texts) for p in (t.pieces if isinstance(t, Text) else (t,))]
 
 
 def forward(c: Config) -> Solution:
@@ -230,16 +227,10 @@ def _staged(c: Config) -> list:
     for eq in c.equations:
         parts = [sym(c, s.name) for s in c.equations if s.stage_of == eq.name]
         if parts and eq.stage_of is None:
-            span = parts if len(parts) <= 2 else [parts[0], " to ", parts[-1]]
+            span = join_pieces(parts) if len(parts) <= 2 else [parts[0], " to ", parts[-1]]
             pieces += ["; ", sym(c, eq.name), f" nests {nesting(eq.shown)} functions, so it is evaluated from the"
-                       " inside out, each function's result named (", *_joined_pieces(span), ")"]
+                       " inside out, each function's result named (", *span, ")"]
     return pieces
-
-
-def _joined_pieces(items: list) -> list:
-    if len(items) == 2:
-        return [items[0], " and ", items[1]]
-    return list(items)
 
 
 def _written(eq: Equation, c: Config) -> list:

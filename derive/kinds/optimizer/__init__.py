@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from ...steps import Solution, Text, let, say
+from ...words import join_pieces
 from ..base import Kind
 from .config import FIELDS, NAMES, Config, configure
 from .names import HYPER, N
@@ -37,8 +38,7 @@ def setting(c: Config) -> Text:
             shown.append(let(HYPER[key], written(value)))
         else:
             shown.append(f"{key} {value}")
-    for k, item in enumerate(shown):
-        pieces += ([" and " if k == len(shown) - 1 else ", "] if k else []) + [item]
+    pieces += join_pieces(shown)
     flags = [key for key, value in c.hyper if isinstance(value, bool) and value]
     if c.form == "velocity":
         flags.append("momentum in CS231n's velocity form")
