@@ -37,9 +37,35 @@ class Printer(LatexPrinter):
 
     def _print_Add(self, expr, order=None):
         """Arithmetic built unevaluated keeps the order it was written in; the rest is ordered as usual."""
+        if self._settings["order"] == "none":          # a sum inside a term of _written_terms: ordered as usual
+            self._settings["order"] = None
+            try:
+                return self._print_Add(expr, order)
+            finally:
+                self._settings["order"] = "none"
+        if expr.free_symbols and written_terms(expr):
+            return self._written_terms(expr)
         if not expr.free_symbols or expr != sympy.Add(*expr.args):
             return super()._print_Add(expr, order="none")
         return super()._print_Add(expr, order=order)
+
+    def _written_terms(self, expr) -> str:
+        """A rule written term by term (``written_terms``), each term's factors in the order built: μ b + (1 − τ) g."""
+        out = []
+        for term in expr.args:
+            factors = list(term.args) if isinstance(term, sympy.Mul) else [term]
+            negative = factors[0] == -1 and len(factors) > 1
+            body = factors[1:] if negative else factors
+            body = body[0] if len(body) == 1 else sympy.Mul(*body, evaluate=False)
+            self._settings["order"] = "none"
+            try:
+                text = self._print(body)
+            finally:
+                self._settings["order"] = None
+            if isinstance(body, sympy.Add):
+                text = rf"\left({text}\right)"
+            out.append((" - " if negative else " + ") + text if out else ("- " if negative else "") + text)
+        return "".join(out)
 
     def _print_FloorDiv(self, expr, exp=None):
         n, d = (self._print(a) for a in expr.args)
@@ -145,6 +171,15 @@ class Printer(LatexPrinter):
             return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"])
                                    for a in expr.args)
         return super()._print_Mul(expr)
+
+
+def written_terms(expr) -> bool:
+    """Whether a sum of symbols is a rule written term by term: no number among its terms, a product among them,
+    and each product built unevaluated in an order of its own (μ b + (1 − τ) g, which SymPy would print g (1 − τ) + b μ); it is then shown
+    as built, so that the same rule with the numbers put in (built alike) reads in the same order."""
+    products = [a for a in expr.args if isinstance(a, sympy.Mul)]
+    return len(expr.args) > 1 and bool(products) and not any(a.is_number for a in expr.args) \
+        and all(a.args != sympy.Mul(*a.args).args for a in products)
 
 
 @functools.lru_cache(maxsize=64)

@@ -43,7 +43,7 @@ class Printer(MathMLPresentationPrinter):
 
     def _print_Add(self, expr, order=None):
         """As in the LaTeX printer: arithmetic built unevaluated keeps its written order."""
-        if not expr.free_symbols or expr != sympy.Add(*expr.args):
+        if not expr.free_symbols or expr != sympy.Add(*expr.args) or tex.written_terms(expr):
             return super()._print_Add(expr, order="none")
         return super()._print_Add(expr, order=order)
 
