@@ -57,6 +57,11 @@ class Kind(abc.ABC):
     def solve(self, config, ask: str) -> Solution:
         """One question, derived step by step."""
 
+    def decimals(self, values: Mapping) -> bool:
+        """Whether a part whose spec gives ``values`` reads its numbers in decimals, as the spec wrote them (3.2,
+        not 16/5; the values underneath stay exact): a kind that takes decimals as they are says so here."""
+        return False
+
     def example(self) -> str:
         """A commented spec that derives: the bundled file of a built-in kind, its ``#: keys`` line made into the
         listing of the kind's keys from their declarations (a kind from another package overrides this method,

@@ -128,6 +128,24 @@ def read_given(raw: dict) -> tuple[dict, set]:
     return given, symbolic
 
 
+DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+")
+
+
+def written_in_decimals(values) -> bool:
+    """Whether the spec writes a number of the graph as a decimal: a given value (a float that is not whole) or a
+    number in an equation (0.5)."""
+    def floats(v) -> bool:
+        if isinstance(v, float):
+            return not v.is_integer()
+        if isinstance(v, dict):
+            return any(floats(x) for x in v.values())
+        return isinstance(v, list) and any(floats(x) for x in v)
+
+    forward = values.get("forward")
+    equations = [forward] if isinstance(forward, str) else forward if isinstance(forward, list) else []
+    return floats(values.get("given")) or any(isinstance(e, str) and DECIMAL.search(e) for e in equations)
+
+
 def _check_name(name, field: str) -> None:
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise FieldError(field, "is not a name", name, "a letter, then letters, digits or '_' (at most 20)")

@@ -37,8 +37,8 @@ def setting(c: Config) -> Text:
         elif key in HYPER:
             shown.append(let(HYPER[key], written(value)))
         else:
-            shown.append(f"{key} {value}")
-    pieces += join_pieces(shown)
+            shown.append([f"{key} ", written(value)])            # initial_accumulator_value 0.1
+    pieces += [p for item in join_pieces(shown) for p in (item if isinstance(item, list) else [item])]
     flags = [key for key, value in c.hyper if isinstance(value, bool) and value]
     if c.form == "velocity":
         flags.append("momentum in CS231n's velocity form")
