@@ -186,10 +186,21 @@ def setting(c: Config) -> Text:
     eqs = [say(let(sym(c, eq.name), display(eq.shown, c))) for eq in c.equations if eq.stage_of is None]
     pieces += _joined(eqs)
     pieces.append(".")
-    for label in sorted(c.labels):
-        why = " (a class index counts from 0, as in PyTorch)" if label in c.indices else ""
-        pieces += [" ", sym(c, label), f" is a constant{why}."]
-    return say(*pieces)
+    return say(*pieces, *_constants(c))
+
+
+def _constants(c: Config) -> list:
+    """The sentences on the names that are not differentiated: ' mask and p are constants.' and, for the class
+    indices alone (cross_entropy's targets), once: ' y is a class index, counted from 0 as in PyTorch.'"""
+    out = []
+    plain = [sym(c, n) for n in sorted(c.labels - c.indices)]
+    indices = [sym(c, n) for n in sorted(c.indices & c.labels)]
+    if plain:
+        out += [" ", *join_pieces(plain), " is a constant." if len(plain) == 1 else " are constants."]
+    if indices:
+        out += [" ", *join_pieces(indices), " is a class index, counted from 0 as in PyTorch." if len(indices) == 1
+                else " are class indices, each counted from 0 as in PyTorch."]
+    return out
 
 
 def _joined(texts: list[Text]) -> list:
