@@ -233,19 +233,25 @@ def decimal_text(r) -> str | None:
 def scientific(x) -> tuple[str, int] | None:
     """(mantissa, exponent) of a number below 10⁻⁴ or from 10¹⁵ up in size ('2.5', -12; '1', -8), at the digits
     it carries (a float's precision, a rational's exact expansion when it ends); None for others and for 0."""
-    if not isinstance(x, (sympy.Float, sympy.Rational)) or x == 0 or (x.is_Integer and abs(x) < 10 ** 15):
+    if not isinstance(x, (sympy.Float, sympy.Rational)) or x.is_zero or (x.is_Integer and abs(x) < 10 ** 15) \
+            or not x.is_finite:
         return None
     size = abs(x)
     if sympy.Rational(1, 10 ** 4) <= size < 10 ** 15:
         return None
-    exponent = int(sympy.floor(sympy.log(size, 10)))
     if isinstance(x, sympy.Float):
         digits = max(1, min(prec_to_dps(x._prec), SIGNIFICANT))
-        mantissa = mpmath.nstr(mpmath.mpf(x._mpf_) / mpmath.mpf(10) ** exponent, digits, strip_zeros=True)
+        with mpmath.workprec(x._prec + 20):
+            value = mpmath.mpf(x._mpf_)
+            if not mpmath.isfinite(value):
+                return None
+            exponent = int(mpmath.floor(mpmath.log10(abs(value))))
+            mantissa = mpmath.nstr(value / mpmath.mpf(10) ** exponent, digits, strip_zeros=True)
         if mantissa.lstrip("-").startswith("10"):         # rounded up to ten: 9.99…e-9 reads 10^{-8}
             exponent, mantissa = exponent + 1, mantissa.replace("10", "1", 1)
         mantissa = mantissa[:-2] if mantissa.endswith(".0") else mantissa
         return mantissa, exponent
+    exponent = len(str(abs(int(x.p)))) - len(str(int(x.q)))
     scaled = x / sympy.Integer(10) ** exponent
     if not 1 <= abs(scaled) < 10:                         # log's floor on the edge
         exponent += -1 if abs(scaled) < 1 else 1
