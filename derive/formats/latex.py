@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
-import mpmath
 import sympy
-from mpmath.libmp import prec_to_dps
+from mpmath.libmp import prec_to_dps, to_str as mlib_to_str
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
@@ -239,18 +238,12 @@ def scientific(x) -> tuple[str, int] | None:
     size = abs(x)
     if sympy.Rational(1, 10 ** 4) <= size < 10 ** 15:
         return None
-    if isinstance(x, sympy.Float):
-        digits = max(1, min(prec_to_dps(x._prec), SIGNIFICANT))
-        with mpmath.workprec(x._prec + 20):
-            value = mpmath.mpf(x._mpf_)
-            if not mpmath.isfinite(value):
-                return None
-            exponent = int(mpmath.floor(mpmath.log10(abs(value))))
-            mantissa = mpmath.nstr(value / mpmath.mpf(10) ** exponent, digits, strip_zeros=True)
-        if mantissa.lstrip("-").startswith("10"):         # rounded up to ten: 9.99…e-9 reads 10^{-8}
-            exponent, mantissa = exponent + 1, mantissa.replace("10", "1", 1)
-        mantissa = mantissa[:-2] if mantissa.endswith(".0") else mantissa
-        return mantissa, exponent
+    if isinstance(x, sympy.Float):                      # SymPy's digits, in scientific form (any exponent)
+        text = mlib_to_str(x._mpf_, prec_to_dps(x._prec), strip_zeros=True, min_fixed=-5, max_fixed=15)
+        if "e" not in text:
+            return None
+        mantissa, exponent = text.split("e")
+        return mantissa.removesuffix(".0"), int(exponent)
     exponent = len(str(abs(int(x.p)))) - len(str(int(x.q)))
     scaled = x / sympy.Integer(10) ** exponent
     if not 1 <= abs(scaled) < 10:                         # log's floor on the edge

@@ -180,7 +180,7 @@ class Printer(MathMLPresentationPrinter):
         row = self._el("mrow", *([self._el("mo", text="-")] if negative else []))
         if digits != "1":
             row.appendChild(self._el("mn", text=digits))
-            row.appendChild(self._el("mo", text="\u22c5"))
+            row.appendChild(self._el("mo", text="\u00b7"))               # as SymPy sets 1.268·10³⁰
         row.appendChild(power)
         return row
 
