@@ -88,6 +88,38 @@ def test_layers_alike_in_a_summary_are_listed_with_commas():
     assert prose_faults(text) == []
 
 
+def test_two_dimensional_padding_is_said_per_side_without_and_and():
+    text = key("""
+        title = "t"
+        [[problem]]
+        kind = "conv-matrix"
+        input = [3, 3]
+        kernel = [2, 2]
+        padding = [[1, 0], [0, 1]]
+          [[problem.part]]
+          ask = ["output-size"]
+        """)
+    assert "zero padding 1 before and 0 after in height, 0 before and 1 after in width" in text
+    assert prose_faults(text) == []
+
+
+def test_optimizer_flags_are_listed_with_and():
+    text = key("""
+        title = "t"
+        [[problem]]
+        kind = "optimizer"
+        optimizer = "sgd"
+        momentum = 0.9
+        nesterov = true
+        momentum_form = "velocity"
+        w0 = 1
+        gradients = [2]
+          [[problem.part]]
+          ask = ["updates"]
+        """)
+    assert "(nesterov and momentum in CS231n's velocity form)" in text
+
+
 # --- the recurrent layer's input, the attention count ---------------------------------------------
 
 def test_a_single_recurrent_layer_says_its_input_once_and_attention_counts_4E_squared():

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from ...steps import Solution, Text, let, say
-from ...words import join_pieces
+from ...words import join, join_pieces
 from ..base import Kind
 from .config import FIELDS, NAMES, Config, configure
 from .names import HYPER, N
@@ -43,7 +43,7 @@ def setting(c: Config) -> Text:
     if c.form == "velocity":
         flags.append("momentum in CS231n's velocity form")
     if flags:
-        pieces.append(" (" + ", ".join(flags) + ")")
+        pieces.append(" (" + join(flags) + ")")
     pieces.append(". ")
     return say(*pieces, *sentence(c))
 
