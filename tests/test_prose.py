@@ -264,3 +264,19 @@ def test_adam_epsilon_in_the_graph_example_and_the_optimizer_kind():
         text = derive.render(derive.solve(derive.loads(KINDS[name].example())), "markdown")
         assert r"\varepsilon = 10^{-8}" in text
         assert "0.00000001" not in text
+
+
+def test_a_rule_built_term_by_term_prints_as_built_and_other_sums_as_usual():
+    """The trigger both ways: μb + (1 − τ)g built unevaluated keeps its order (SymPy's own is g(1 − τ) + bμ); the
+    same sum evaluated, and a built sum with a number term (d(k − 1) + 1), print as SymPy orders them."""
+    mu, b, g, tau, d, k = sympy.symbols("mu b g tau d k")
+    built = sympy.Add(sympy.Mul(mu, b, evaluate=False),
+                      sympy.Mul(sympy.Add(1, sympy.Mul(-1, tau, evaluate=False), evaluate=False), g, evaluate=False),
+                      evaluate=False)
+    latex = Printer()
+    assert latex.doprint(built) == r"\mu b + \left(1 - \tau\right) g"
+    assert latex.doprint(mu * b + (1 - tau) * g) == sympy.latex(mu * b + (1 - tau) * g)
+    with_number = sympy.Add(sympy.Mul(d, sympy.Add(k, -1, evaluate=False), evaluate=False), 1, evaluate=False)
+    assert latex.doprint(with_number) == sympy.latex(with_number)
+    html = MathML().doprint(built)
+    assert html.index("μ") < html.index("τ") < html.index(">g<")
