@@ -246,7 +246,7 @@ def scientific(x) -> tuple[str, int] | None:
         return mantissa.removesuffix(".0"), int(exponent)
     exponent = len(str(abs(int(x.p)))) - len(str(int(x.q)))
     scaled = x / sympy.Integer(10) ** exponent
-    if not 1 <= abs(scaled) < 10:                         # log's floor on the edge
+    if not 1 <= abs(scaled) < 10:                         # the digit counts' estimate one off
         exponent += -1 if abs(scaled) < 1 else 1
         scaled = x / sympy.Integer(10) ** exponent
     text = str(scaled) if scaled.is_Integer else decimal_text(scaled)
@@ -264,8 +264,9 @@ def decimal_coefficient(expr):
 
 def written_terms(expr) -> bool:
     """Whether a sum of symbols is a rule written term by term: no number among its terms, a product among them,
-    and each product built unevaluated in an order of its own (μ b + (1 − τ) g, which SymPy would print g (1 − τ) + b μ); it is then shown
-    as built, so that the same rule with the numbers put in (built alike) reads in the same order."""
+    and each product built unevaluated in an order of its own (μ b + (1 − τ) g, which SymPy would print
+    g (1 − τ) + b μ); it is then shown as built, so that the same rule with the numbers put in (built alike)
+    reads in the same order."""
     products = [a for a in expr.args if isinstance(a, sympy.Mul)]
     return len(expr.args) > 1 and bool(products) and not any(a.is_number for a in expr.args) \
         and all(a.args != sympy.Mul(*a.args).args for a in products)
