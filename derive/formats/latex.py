@@ -51,7 +51,8 @@ class Printer(LatexPrinter):
         return super()._print_Add(expr, order=order)
 
     def _written_terms(self, expr) -> str:
-        """A rule written term by term (``written_terms``), each term's factors in the order built: μ b + (1 − τ) g."""
+        """A rule written term by term (``written_terms``), each term's factors in the order built:
+        μ b + (1 − τ) g."""
         out = []
         for term in expr.args:
             factors = list(term.args) if isinstance(term, sympy.Mul) else [term]

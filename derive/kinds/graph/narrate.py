@@ -56,7 +56,7 @@ def _op(node: Op, c: Config, leaf) -> sympy.Expr:
         return sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False)
     if node.op == "^":
         return sympy.Pow(left, right, evaluate=False)
-    if node.op == "/" and left == 1:                # 1/(1 + e⁻ᶻ), not 1·(1/(1 + e⁻ᶻ)): it read as a mixed number
+    if node.op == "/" and left == 1:                # 1/(1 + e⁻ᶻ), not 1·(1/(…)), which read as a mixed number
         return sympy.Pow(right, -1, evaluate=False)
     if node.op == "/":
         return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)

@@ -151,8 +151,8 @@ def narrate_step(c: Config, s: Step, before: dict, delta: bool = False):
     keys = [r.key for r in rules(c, s.t)]
     chains, pieces = [], [f"Step {s.t}: "]
     if c.loss is None:
-        pieces += ["the gradient is "] + join_pieces([let(quantity("grad", coordinate(c, i), s.t), shown(s["grad"][i], SHOWN)[0])
-                                                   for i in range(c.n)]) + ["."]
+        grads = [let(quantity("grad", coordinate(c, i), s.t), shown(s["grad"][i], SHOWN)[0]) for i in range(c.n)]
+        pieces += ["the gradient is "] + join_pieces(grads) + ["."]
     else:
         pieces.append("the gradient at the current parameters, then the update.")
         for i in range(c.n):
