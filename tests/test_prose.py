@@ -280,3 +280,12 @@ def test_a_rule_built_term_by_term_prints_as_built_and_other_sums_as_usual():
     assert latex.doprint(with_number) == sympy.latex(with_number)
     html = MathML().doprint(built)
     assert html.index("μ") < html.index("τ") < html.index(">g<")
+
+
+@pytest.mark.parametrize("training, uses_dropout, noted", [(False, True, True), (True, True, False),
+                                                           (False, False, False)])
+def test_the_evaluation_note_only_for_dropout_at_evaluation(training, uses_dropout, noted):
+    """The note on model.eval() is said where its trigger holds: training = false and an equation uses dropout."""
+    forward = '["h = dropout(x, m, 0.5)", "L = sum(h)"]' if uses_dropout else '["h = 2 * x", "L = sum(h)"]'
+    text = graph("{ x = [1, 2], m = [1, 0] }", forward, extra=f"training = {str(training).lower()}")
+    assert ("The network is evaluated (training is false" in text) == noted
