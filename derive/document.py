@@ -22,7 +22,7 @@ from .errors import SpecError, UsageError
 from .fields import FieldError
 from .kinds import KINDS
 from .limits import QuestionOutOfTime, question_time_limit, time_limit
-from .notation import EMPTY, Notation, styled
+from .notation import EMPTY, Notation, in_decimals, styled
 from .spec import ProblemSet
 from .steps import Answer, Step, Text
 
@@ -240,12 +240,13 @@ def _problem(p, answers: dict, problem_set: ProblemSet) -> ProblemDoc | None:
     notation = styled(kind.notation, problem_set.notation)
     parts, previous = [], None
     for part in p.parts:
-        questions = tuple(_question(p, part, qid, ask, answers[qid], notation, problem_set.figures)
+        shown = in_decimals(notation) if kind.decimals(part.values or {}) else notation
+        questions = tuple(_question(p, part, qid, ask, answers[qid], shown, problem_set.figures)
                           for qid, ask in zip(part.ids(p.number), part.asks)
                           if qid in answers and not isinstance(answers[qid], Refused))
         setting = kind.setting(part.config)
         if questions:
-            parts.append(PartDoc(part.letter, None if setting == previous else setting, questions, notation))
+            parts.append(PartDoc(part.letter, None if setting == previous else setting, questions, shown))
         previous = setting
     return ProblemDoc(p.number, p.title, p.kind, tuple(parts), notation) if parts else None
 

@@ -285,6 +285,47 @@ def styled(notation: Notation, style: str):
     return notation if STYLES[style] is None else Styled(notation, style)
 
 
+class Decimals(Mapping):
+    """A notation whose numbers read as the spec wrote them, in decimals: a rational with a short decimal
+    expansion (3.2, not 16/5) prints as that decimal; the value underneath stays exact. For a part whose spec
+    writes its numbers as decimals (``Kind.decimals``)."""
+
+    decimals = True
+
+    def __init__(self, base: Mapping):
+        self.base = base
+
+    def get(self, key, default=None):
+        return self.base.get(key, default)
+
+    def matrix_written(self, name: str) -> Part | None:
+        return self.base.matrix_written(name)
+
+    def named(self, name: str):
+        return self.base.named(name)
+
+    def __getitem__(self, key) -> Part:
+        return self.base[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __hash__(self) -> int:
+        return hash((id(self.base), "decimals"))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Decimals) and other.base is self.base
+
+
+@functools.lru_cache(maxsize=None)
+def in_decimals(notation: Mapping) -> Decimals:
+    """A notation (styled or not) whose numbers print as decimals (``Decimals``)."""
+    return Decimals(notation)
+
+
 EMPTY = Notation()
 
 
@@ -297,4 +338,5 @@ def merged(*notations: Mapping) -> Notation:
     return out
 
 
-__all__ = ["Notation", "Styled", "EMPTY", "merged", "styled", "restyled", "STYLES", "clashes"]
+__all__ = ["Notation", "Styled", "Decimals", "in_decimals", "EMPTY", "merged", "styled", "restyled", "STYLES",
+           "clashes"]

@@ -133,7 +133,7 @@ def test_exact_quantities_shown_exactly():
     linear, rotation = doc.questions()
     assert linear.answer.value["fixed_point"] == [0.0, 0.0] and linear.answer.value["factor"] == 0.8
     shown = " ".join(tex.chain_inline(c, linear.notation) for s in linear.steps for c in s.chains)
-    assert r"\rho = \frac{4}{5} < 1" in shown and "10^{-140}" not in shown
+    assert r"\rho = 0.8 < 1" in shown and "10^{-140}" not in shown       # exactly 4/5, as the spec's decimals
     assert rotation.answer.value["verdict"] == "neither"
     assert abs(rotation.answer.value["factor"] - 1) < 1e-30
     text = " ".join(tex.chain_inline(c, rotation.notation) for s in rotation.steps for c in s.chains)

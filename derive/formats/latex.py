@@ -7,6 +7,7 @@ import re
 
 import sympy
 from sympy.core.function import AppliedUndef
+from mpmath.libmp import prec_to_dps, to_str as mlib_to_str
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
@@ -41,9 +42,65 @@ class Printer(LatexPrinter):
 
     def _print_Add(self, expr, order=None):
         """Arithmetic built unevaluated keeps the order it was written in; the rest is ordered as usual."""
+        if self._settings["order"] == "none":          # a sum inside a term of _written_terms: ordered as usual
+            self._settings["order"] = None
+            try:
+                return self._print_Add(expr, order)
+            finally:
+                self._settings["order"] = "none"
+        if expr.free_symbols and written_terms(expr):
+            return self._written_terms(expr)
         if not expr.free_symbols or expr != sympy.Add(*expr.args):
             return super()._print_Add(expr, order="none")
         return super()._print_Add(expr, order=order)
+
+    def _written_terms(self, expr) -> str:
+        """A rule written term by term (``written_terms``), each term's factors in the order built:
+        μ b + (1 − τ) g."""
+        out = []
+        for term in expr.args:
+            factors = list(term.args) if isinstance(term, sympy.Mul) else [term]
+            negative = factors[0] == -1 and len(factors) > 1
+            body = factors[1:] if negative else factors
+            body = body[0] if len(body) == 1 else sympy.Mul(*body, evaluate=False)
+            self._settings["order"] = "none"
+            try:
+                text = self._print(body)
+            finally:
+                self._settings["order"] = None
+            if isinstance(body, sympy.Add):
+                text = rf"\left({text}\right)"
+            out.append((" - " if negative else " + ") + text if out else ("- " if negative else "") + text)
+        return "".join(out)
+
+    def _print_Rational(self, expr):
+        """In a notation of decimals (derive.notation.Decimals), 3.2 for 16/5 and 10^{-8} for 1/10⁸; else SymPy's
+        fraction."""
+        if not getattr(self.notation, "decimals", False) or expr.is_Integer:
+            return super()._print_Rational(expr)
+        power = scientific(expr)
+        if power is not None:
+            return self._power_of_ten(*power)
+        text = decimal_text(expr)
+        return text if text is not None else super()._print_Rational(expr)
+
+    def parenthesize(self, item, level, is_neg=False, strict=False) -> str:
+        """SymPy's; a positive decimal of a notation of decimals is a plain number, not a fraction: 1.5 · 3.2."""
+        if getattr(self.notation, "decimals", False) and isinstance(item, sympy.Rational) and item > 0 \
+                and decimal_text(item) is not None:
+            return self._print(item)
+        return super().parenthesize(item, level, is_neg, strict)
+
+    def _print_Float(self, expr):
+        """SymPy's, but a number below 10⁻⁴ or from 10¹⁵ up as a power of ten at any precision: 10^{-8}, not
+        0.00000001; 2.5 \\cdot 10^{-12}."""
+        power = scientific(expr)
+        return self._power_of_ten(*power) if power is not None else super()._print_Float(expr)
+
+    @staticmethod
+    def _power_of_ten(mantissa: str, exponent: int) -> str:
+        sign, digits = ("-", mantissa[1:]) if mantissa.startswith("-") else ("", mantissa)
+        return f"{sign}10^{{{exponent}}}" if digits == "1" else f"{mantissa} \\cdot 10^{{{exponent}}}"
 
     def _print_FloorDiv(self, expr, exp=None):
         n, d = (self._print(a) for a in expr.args)
@@ -148,6 +205,10 @@ class Printer(LatexPrinter):
         if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
             return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"])
                                    for a in expr.args)
+        split = decimal_coefficient(expr) if getattr(self.notation, "decimals", False) else None
+        if split is not None:                                   # 3.2 s, not 16 s / 5; 3.2 · 0.88
+            text, rest = self._print(split[0]), self.parenthesize(split[1], PRECEDENCE["Mul"])
+            return f"{text} \\cdot {rest}" if split[1].is_number or rest[:1].isdigit() else f"{text} {rest}"
         if isinstance(expr, sympy.Mul) and sums_last(expr.as_ordered_factors()) is not None:
             return self._sums_last(expr)
         return super()._print_Mul(expr)
@@ -170,6 +231,71 @@ def sums_last(factors) -> list | None:
         return None
     moved = [f for f in factors if not f.is_Add] + [f for f in factors if f.is_Add]
     return moved if moved != list(factors) else None
+
+
+SIGNIFICANT = 15        # digits of a decimal shown as one (a longer expansion stays a fraction)
+
+
+def decimal_text(r) -> str | None:
+    """A rational that is not an integer as the decimal it is ('3.2', '-0.125'), or None when its expansion does
+    not end (1/3) or runs past SIGNIFICANT digits."""
+    if not isinstance(r, sympy.Rational) or r.is_Integer:
+        return None
+    q, twos, fives = int(r.q), 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    places = max(twos, fives)
+    if q != 1 or places > SIGNIFICANT:
+        return None
+    digits = str(abs(int(r.p)) * 10 ** places // int(r.q)).rjust(places + 1, "0")
+    if len(digits.lstrip("0")) > SIGNIFICANT:
+        return None
+    return ("-" if r < 0 else "") + digits[:-places] + "." + digits[-places:]
+
+
+def scientific(x) -> tuple[str, int] | None:
+    """(mantissa, exponent) of a number below 10⁻⁴ or from 10¹⁵ up in size ('2.5', -12; '1', -8), at the digits
+    it carries (a float's precision, a rational's exact expansion when it ends); None for others and for 0."""
+    if not isinstance(x, (sympy.Float, sympy.Rational)) or x.is_zero or (x.is_Integer and abs(x) < 10 ** 15) \
+            or not x.is_finite:
+        return None
+    size = abs(x)
+    if sympy.Rational(1, 10 ** 4) <= size < 10 ** 15:
+        return None
+    if isinstance(x, sympy.Float):                      # SymPy's digits, in scientific form (any exponent)
+        text = mlib_to_str(x._mpf_, prec_to_dps(x._prec), strip_zeros=True, min_fixed=-5, max_fixed=15)
+        if "e" not in text:
+            return None
+        mantissa, exponent = text.split("e")
+        return mantissa.removesuffix(".0"), int(exponent)
+    exponent = len(str(abs(int(x.p)))) - len(str(int(x.q)))
+    scaled = x / sympy.Integer(10) ** exponent
+    if not 1 <= abs(scaled) < 10:                         # the digit counts' estimate one off
+        exponent += -1 if abs(scaled) < 1 else 1
+        scaled = x / sympy.Integer(10) ** exponent
+    text = str(scaled) if scaled.is_Integer else decimal_text(scaled)
+    return None if text is None else (text, exponent)
+
+
+def decimal_coefficient(expr):
+    """(the number, the rest) of a product whose number is a decimal (3.2 s), else None."""
+    if not isinstance(expr, sympy.Mul):
+        return None
+    coefficient, rest = expr.as_coeff_Mul()
+    text = decimal_text(coefficient)
+    return None if text is None or rest == 1 else (coefficient, rest)
+
+
+def written_terms(expr) -> bool:
+    """Whether a sum of symbols is a rule written term by term: no number among its terms, a product among them,
+    and each product built unevaluated in an order of its own (μ b + (1 − τ) g, which SymPy would print
+    g (1 − τ) + b μ); it is then shown as built, so that the same rule with the numbers put in (built alike)
+    reads in the same order."""
+    products = [a for a in expr.args if isinstance(a, sympy.Mul)]
+    return len(expr.args) > 1 and bool(products) and not any(a.is_number for a in expr.args) \
+        and all(a.args != sympy.Mul(*a.args).args for a in products)
 
 
 @functools.lru_cache(maxsize=64)

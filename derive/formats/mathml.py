@@ -43,7 +43,7 @@ class Printer(MathMLPresentationPrinter):
 
     def _print_Add(self, expr, order=None):
         """As in the LaTeX printer: arithmetic built unevaluated keeps its written order."""
-        if not expr.free_symbols or expr != sympy.Add(*expr.args):
+        if not expr.free_symbols or expr != sympy.Add(*expr.args) or tex.written_terms(expr):
             return super()._print_Add(expr, order="none")
         return super()._print_Add(expr, order=order)
 
@@ -118,6 +118,11 @@ class Printer(MathMLPresentationPrinter):
         """As the LaTeX key: arithmetic on numbers shown as written, a dot between every factor."""
         if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
             return self._dotted(expr.args)
+        split = tex.decimal_coefficient(expr) if getattr(self.notation, "decimals", False) else None
+        if split is not None:                                   # 3.2 s, not 16 s / 5
+            times = "\u22c5" if split[1].is_number else "\u2062"
+            return self._el("mrow", self._print(split[0]), self._el("mo", text=times),
+                            self.parenthesize(split[1], PRECEDENCE["Mul"]))
         if expr.could_extract_minus_sign():
             return self._el("mrow", self._el("mo", text="-"), self._print(-expr))
         numer, denom = fraction(expr, exact=True)
@@ -144,6 +149,41 @@ class Printer(MathMLPresentationPrinter):
                         self._fenced(args))
 
     _print_Min = _print_Max
+
+    def _print_Rational(self, e):
+        """As the LaTeX key: in a notation of decimals, 3.2 for 16/5 and 10⁻⁸ for 1/10⁸."""
+        if not getattr(self.notation, "decimals", False) or e.is_Integer:
+            return super()._print_Rational(e)
+        power = tex.scientific(e)
+        if power is not None:
+            return self._power_of_ten(*power)
+        text = tex.decimal_text(e)
+        if text is None:
+            return super()._print_Rational(e)
+        number = self._el("mn", text=text.lstrip("-"))
+        return self._el("mrow", self._el("mo", text="-"), number) if e < 0 else number
+
+    def parenthesize(self, item, level, strict=False):
+        """As the LaTeX key: a positive decimal of a notation of decimals is a plain number."""
+        if getattr(self.notation, "decimals", False) and isinstance(item, sympy.Rational) and item > 0 \
+                and tex.decimal_text(item) is not None:
+            return self._print(item)
+        return super().parenthesize(item, level, strict)
+
+    def _print_Float(self, e):
+        """As the LaTeX key: below 10⁻⁴ or from 10¹⁵ up, a power of ten at any precision."""
+        power = tex.scientific(e)
+        return self._power_of_ten(*power) if power is not None else super()._print_Float(e)
+
+    def _power_of_ten(self, mantissa: str, exponent: int):
+        negative, digits = mantissa.startswith("-"), mantissa.lstrip("-")
+        power = self._el("msup", self._el("mn", text="10"), self._el("mn", text=str(exponent).replace("-", "\u2212")))
+        row = self._el("mrow", *([self._el("mo", text="-")] if negative else []))
+        if digits != "1":
+            row.appendChild(self._el("mn", text=digits))
+            row.appendChild(self._el("mo", text="\u00b7"))               # as SymPy sets 1.268·10³⁰
+        row.appendChild(power)
+        return row
 
     def _print_Integer(self, e):
         number = self._el("mn", text=str(abs(int(e))))

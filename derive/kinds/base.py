@@ -35,6 +35,15 @@ from ..steps import Solution, Text
 ENTRY_POINTS = "derive.kinds"
 
 
+def written_as_decimal(value) -> bool:
+    """Whether a spec's value holds a number written as a decimal: a float that is not whole (3.2, 1e-8)."""
+    if isinstance(value, float):
+        return not value.is_integer()
+    if isinstance(value, Mapping):
+        return any(written_as_decimal(v) for v in value.values())
+    return isinstance(value, (list, tuple)) and any(written_as_decimal(v) for v in value)
+
+
 class Kind(abc.ABC):
     """A family of problems: its spec fields, its questions, its notation, and how it derives them."""
 
@@ -56,6 +65,12 @@ class Kind(abc.ABC):
     @abc.abstractmethod
     def solve(self, config, ask: str) -> Solution:
         """One question, derived step by step."""
+
+    def decimals(self, values: Mapping) -> bool:
+        """Whether a part whose spec gives ``values`` reads its numbers in decimals, as the spec wrote them (3.2,
+        not 16/5; the values underneath stay exact): when the spec writes a number as a decimal (a float that is
+        not whole). A kind whose numbers come in other ways (equations as text) says so here."""
+        return written_as_decimal(values)
 
     def example(self) -> str:
         """A commented spec that derives: the bundled file of a built-in kind, its ``#: keys`` line made into the

@@ -176,12 +176,12 @@ def _recurrent_steps(label: str, layer: Layer, shape, count: LayerCount) -> list
                       " input weight, an ", HIDDEN, " × ", HIDDEN, " recurrent weight ", *biases, "; ",
                       f"{per_words(layer)} that is ", per, " parameters, with ", let(HIDDEN, h), f"{dirs}:"))]
     for n, (size, value) in enumerate(blocks):
-        where = f"Stacked layer {n + 1}" if layer.depth > 1 else "Its input"
         feed = (f"its input is the {size} features of each position" if n == 0 else
                 f"its input is the previous stacked layer's output, {size} numbers per position")
+        said = f"Stacked layer {n + 1}: {feed}" if layer.depth > 1 else feed[0].upper() + feed[1:]
         shown = written_product(*([2] if layer.directions == 2 else []), g, h,
                                 written_sum(size, h, *([b] if b else [])))
-        steps.append(step(say(f"{where}: {feed}, ", let(X_SIZE, size), ":"), chain(shown, value)))
+        steps.append(step(say(f"{said}, ", let(X_SIZE, size), ":"), chain(shown, value)))
     if layer.depth > 1:
         steps.append(step(say(f"The {layer.depth} stacked layers together:"),
                           chain(written_sum(*(v for _, v in blocks)), count.trainable)))
@@ -212,7 +212,7 @@ def per_words(layer: Layer) -> str:
 def _attention_steps(label: str, layer: Layer, shape, count: LayerCount) -> list[Step]:
     e = shape[-1]
     bias = written_product(4, EMBED) if layer.bias else 0
-    formula = written_sum(written_product(4, EMBED, EMBED), *([bias] if layer.bias else []))
+    formula = written_sum(written_product(4, EMBED ** 2), *([bias] if layer.bias else []))
     shown = written_sum(written_product(4, e, e), *([written_product(4, e)] if layer.bias else []))
     text = say(label + "nn.MultiheadAttention projects each position's ", let(EMBED, e), " features to queries, keys"
                " and values with one 3E × E weight (its heads share it, each using E/h of the rows) and back with an",

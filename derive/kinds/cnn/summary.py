@@ -50,14 +50,15 @@ def relabel(steps, old: str, new: str) -> list[Step]:
 
 
 def numbers(ks) -> str:
-    """1-based layer numbers written with runs: '2, 4, 7 to 9 and 12'."""
+    """1-based layer numbers written with runs: '2, 4, 7 to 9 and 12'; a run of
+    two is two numbers ('34, 35, 37 and 38')."""
     runs, ks = [], sorted(k + 1 for k in ks)
     for n in ks:
         if runs and runs[-1][1] == n - 1:
             runs[-1][1] = n
         else:
             runs.append([n, n])
-    return join([str(a) if a == b else f"{a} and {b}" if b == a + 1 else f"{a} to {b}" for a, b in runs])
+    return join([item for a, b in runs for item in ([f"{a} to {b}"] if b > a + 1 else map(str, range(a, b + 1)))])
 
 
 def layers_label(c: Config, ks) -> str:

@@ -137,10 +137,17 @@ def _geometry_words(layer: Layer) -> str:
     pads = [p for pair in g.padding for p in pair]
     if any(pads):
         out.append("zero padding " + ("of " + str(pads[0]) + " on every side" if len(set(pads)) == 1 else
-                                      " and ".join(f"{a} before and {b} after" for a, b in g.padding)))
+                                      _sides(g.padding)))
     if g.transposed and any(g.output_padding):
         out.append(f"output padding {' × '.join(map(str, g.output_padding))}")
     return ", ".join(out)
+
+
+def _sides(padding) -> str:
+    """'1 before and 2 after' (1D); '1 before and 2 after in height, 0 before and 1 after in width' (2D)."""
+    if len(padding) == 1:
+        return f"{padding[0][0]} before and {padding[0][1]} after"
+    return ", ".join(f"{a} before and {b} after in {along}" for (a, b), along in zip(padding, ("height", "width")))
 
 
 # --- forward ------------------------------------------------------------------------------------

@@ -32,6 +32,12 @@ class Graph(Kind):
         from .config import configure
         return configure(values, asks)
 
+    def decimals(self, values) -> bool:
+        """Numbers read as written when the spec writes one as a decimal: a given 3.2 (a TOML float that is not
+        a whole number) or 0.5 in an equation."""
+        from .config import written_in_decimals
+        return written_in_decimals(values)
+
     def setting(self, config) -> Text:
         from .narrate import setting
         return setting(config)

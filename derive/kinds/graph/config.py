@@ -13,6 +13,7 @@ from ...errors import did_you_mean
 from ...functions import ELEMENTWISE, constant_places
 from ...declare import read
 from ...fields import FieldError, to_number
+from ..base import written_as_decimal
 from . import names as nm
 from ..optimizer.config import _hyper            # the optimizer kind's reading of its hyper-parameters
 from .keys import FIELDS, NAME as KEY_NAME, STEP_FIELDS
@@ -126,6 +127,17 @@ def read_given(raw: dict) -> tuple[dict, set]:
             given[name] = _numbers(value, field)
     _no_entry_clash(given, symbolic)
     return given, symbolic
+
+
+DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+")
+
+
+def written_in_decimals(values) -> bool:
+    """Whether the spec writes a number of the graph as a decimal: a given value (a float that is not whole) or a
+    number in an equation (0.5)."""
+    forward = values.get("forward")
+    equations = [forward] if isinstance(forward, str) else forward if isinstance(forward, list) else []
+    return written_as_decimal(values) or any(isinstance(e, str) and DECIMAL.search(e) for e in equations)
 
 
 def _check_name(name, field: str) -> None:

@@ -10,6 +10,7 @@ from ... import numeric
 from ...functions import ELEMENTWISE, maximum, minimum
 from ..activations import in_sigmoids
 from ...steps import Solution, Text, boxed, chain, let, say, step
+from ...words import join_pieces
 from ...written import Sym
 from . import names as nm
 from .config import Config, Equation
@@ -56,6 +57,8 @@ def _op(node: Op, c: Config, leaf) -> sympy.Expr:
         return sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False)
     if node.op == "^":
         return sympy.Pow(left, right, evaluate=False)
+    if node.op == "/" and left == 1:                # 1/(1 + e⁻ᶻ), not 1·(1/(…)), which read as a mixed number
+        return sympy.Pow(right, -1, evaluate=False)
     if node.op == "/":
         return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)
     if node.op == "*" and not left.is_commutative and not right.is_commutative:
@@ -190,24 +193,31 @@ def setting(c: Config) -> Text:
             givens.append(say(sym(c, name), f" ({what})"))
         else:
             givens.append(say(let(sym(c, name), exact(v))))
-    pieces += [p for t in _joined(givens) for p in t.pieces]
+    pieces += _joined(givens)
     pieces.append(", the graph computes, in order, ")
     eqs = [say(let(sym(c, eq.name), display(eq.shown, c))) for eq in c.equations if eq.stage_of is None]
-    pieces += [p for t in _joined(eqs) for p in t.pieces]
+    pieces += _joined(eqs)
     pieces.append(".")
-    for label in sorted(c.labels):
-        why = " (a class index counts from 0, as in PyTorch)" if label in c.indices else ""
-        pieces += [" ", sym(c, label), f" is a constant{why}."]
-    return say(*pieces)
+    return say(*pieces, *_constants(c))
 
 
-def _joined(texts: list[Text]) -> list[Text]:
+def _constants(c: Config) -> list:
+    """The sentences on the names that are not differentiated: ' mask and p are constants.' and, for the class
+    indices alone (cross_entropy's targets), once: ' y is a class index, counted from 0 as in PyTorch.'"""
     out = []
-    for k, t in enumerate(texts):
-        if k:
-            out.append(say(" and " if k == len(texts) - 1 else ", "))
-        out.append(t)
+    plain = [sym(c, n) for n in sorted(c.labels - c.indices)]
+    indices = [sym(c, n) for n in sorted(c.indices & c.labels)]
+    if plain:
+        out += [" ", *join_pieces(plain), " is a constant." if len(plain) == 1 else " are constants."]
+    if indices:
+        out += [" ", *join_pieces(indices), " is a class index, counted from 0 as in PyTorch." if len(indices) == 1
+                else " are class indices, each counted from 0 as in PyTorch."]
     return out
+
+
+def _joined(texts: list[Text]) -> list:
+    """The pieces of texts listed with commas and 'and'."""
+    return [p for t in join_pieces(texts) for p in (t.pieces if isinstance(t, Text) else (t,))]
 
 
 def forward(c: Config) -> Solution:
@@ -248,16 +258,10 @@ def _staged(c: Config) -> list:
     for eq in c.equations:
         parts = [sym(c, s.name) for s in c.equations if s.stage_of == eq.name]
         if parts and eq.stage_of is None:
-            span = parts if len(parts) <= 2 else [parts[0], " to ", parts[-1]]
+            span = join_pieces(parts) if len(parts) <= 2 else [parts[0], " to ", parts[-1]]
             pieces += ["; ", sym(c, eq.name), f" nests {nesting(eq.shown)} functions, so it is evaluated from the"
-                       " inside out, each function's result named (", *_joined_pieces(span), ")"]
+                       " inside out, each function's result named (", *span, ")"]
     return pieces
-
-
-def _joined_pieces(items: list) -> list:
-    if len(items) == 2:
-        return [items[0], " and ", items[1]]
-    return list(items)
 
 
 def _written(eq: Equation, c: Config) -> list:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from ...steps import Solution, Text, let, say
+from ...words import join, join_pieces
 from ..base import Kind
 from .config import FIELDS, NAMES, Config, configure
 from .names import HYPER, N
@@ -36,14 +37,13 @@ def setting(c: Config) -> Text:
         elif key in HYPER:
             shown.append(let(HYPER[key], written(value)))
         else:
-            shown.append(f"{key} {value}")
-    for k, item in enumerate(shown):
-        pieces += ([" and " if k == len(shown) - 1 else ", "] if k else []) + [item]
+            shown.append([f"{key} ", written(value)])            # initial_accumulator_value 0.1
+    pieces += [p for item in join_pieces(shown) for p in (item if isinstance(item, list) else [item])]
     flags = [key for key, value in c.hyper if isinstance(value, bool) and value]
     if c.form == "velocity":
         flags.append("momentum in CS231n's velocity form")
     if flags:
-        pieces.append(" (" + ", ".join(flags) + ")")
+        pieces.append(" (" + join(flags) + ")")
     pieces.append(". ")
     return say(*pieces, *sentence(c))
 

@@ -9,6 +9,7 @@ from ...check import check_link
 from ...numeric import json_number
 from ...precision import DIGITS
 from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...words import join_pieces
 from .compute import FIRST, trajectory
 from .fast import to_sympy
 from .config import NAMES, Config
@@ -127,7 +128,7 @@ def rule_step(c: Config, delta: bool = False):
         pieces += ([", "] if k else []) + [piece]
     start = [let(quantity(key, None, 0), value) for key, value in _initial_scalars(c)]
     if start:
-        pieces += [". It starts from "] + _joined(start)
+        pieces += [". It starts from "] + join_pieces(start)
     return step(say(*pieces, "."))
 
 
@@ -135,12 +136,6 @@ def _initial_scalars(c: Config):
     from .rules import initial
     return [(key, initial(c, key)) for key in state_keys(c)]
 
-
-def _joined(items) -> list:
-    out = []
-    for k, item in enumerate(items):
-        out += ([" and " if k == len(items) - 1 else ", "] if k else []) + [item]
-    return out
 
 
 def gradient_step(c: Config):
@@ -156,8 +151,8 @@ def narrate_step(c: Config, s: Step, before: dict, delta: bool = False):
     keys = [r.key for r in rules(c, s.t)]
     chains, pieces = [], [f"Step {s.t}: "]
     if c.loss is None:
-        pieces += ["the gradient is "] + _joined([let(quantity("grad", coordinate(c, i), s.t), shown(s["grad"][i], SHOWN)[0])
-                                                   for i in range(c.n)]) + ["."]
+        grads = [let(quantity("grad", coordinate(c, i), s.t), shown(s["grad"][i], SHOWN)[0]) for i in range(c.n)]
+        pieces += ["the gradient is "] + join_pieces(grads) + ["."]
     else:
         pieces.append("the gradient at the current parameters, then the update.")
         for i in range(c.n):
@@ -241,7 +236,7 @@ def updates(c: Config) -> Solution:
         figures = long_figures(c, steps)
     name = NAMES[c.optimizer]
     question = say(f"Carry out {len(steps)} step{'s' if len(steps) > 1 else ''} of {name} from ",
-                   *_joined([let(quantity("w", coordinate(c, i), 0), c.w0[i]) for i in range(c.n)]),
+                   *join_pieces([let(quantity("w", coordinate(c, i), 0), c.w0[i]) for i in range(c.n)]),
                    ", giving the parameters and the optimiser's state after each step.")
     meaning = all_meanings(c, narrated(c, steps))
     meaning.update({quantity("w", coordinate(c, i), c.steps): to_sympy(v) for i, v in enumerate(steps[-1].w)})
@@ -257,7 +252,7 @@ def update(c: Config) -> Solution:
     rule = rules(c, 1)[-1]
     deltas = [rule.delta(VALUES, values_q(c, i, first, _initial(c))) for i in range(c.n)]
     name = NAMES[c.optimizer]
-    start = [" from ", *_joined([let(quantity("w", coordinate(c, i), 0), c.w0[i]) for i in range(c.n)])] \
+    start = [" from ", *join_pieces([let(quantity("w", coordinate(c, i), 0), c.w0[i]) for i in range(c.n)])] \
         if c.w0_given else []
     question = say(f"Find the change the first step of {name} makes to the parameters", *start, ".")
     if c.n == 1:

@@ -7,6 +7,7 @@ import sympy
 
 from ...numeric import json_number
 from ...steps import Answer, Solution, Text, chain, let, say, step
+from ...words import join_pieces
 from .compute import scheduled
 from .config import NAMES, Config
 from .decimals import result, shown as _shown
@@ -213,7 +214,7 @@ def lr_question(c: Config) -> Solution:
     steps = ", ".join(map(str, c.at))
     question = say(f"Find the learning {what} that optimizer.step() number {steps} use{'s' if len(c.at) == 1 else ''}.")
     answer = Answer(value=value, chain=shown_lines[-1] if len(shown_lines) == 1 else None,
-                    text=say("The rates: ", *_joined([chain(ch.exprs[0], *_end(ch)) for ch in shown_lines]), "."))
+                    text=say("The rates: ", *join_pieces([chain(ch.exprs[0], *_end(ch)) for ch in shown_lines]), "."))
     return Solution(question=question, steps=tuple(parts), answer=answer, notes=tuple(notes(c)),
                     meanings=meanings(c, c.at))
 
@@ -223,8 +224,3 @@ def _end(ch) -> list:
     return [rel, last]
 
 
-def _joined(items) -> list:
-    out = []
-    for k, item in enumerate(items):
-        out += ([" and " if k == len(items) - 1 else ", "] if k else []) + [item]
-    return out
