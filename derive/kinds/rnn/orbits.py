@@ -18,10 +18,10 @@ import sympy
 from sympy import ImmutableMatrix, Lambda, Tuple
 from sympy.core.symbol import Str
 
-from ...numeric import Recomputed, accurate_at, compile_at, value_in_exponentials
+from ...numeric import Recomputed, accurate_at, compile_at, largest_argument, value_in_exponentials
 from ...precision import DEEPEST, DIGITS, RECOMPUTED
 from .notation import Z
-from .points import SEEN_TO, SMALL_POWERS
+from .points import FURTHEST, SEEN_TO, SMALL_POWERS
 
 MOST_DIGITS = DEEPEST     # the most digits a value is computed at (as check.SETTLE_DIGITS)
 KEPT = 64                 # runs remembered (by recurrence, start and precision) for the nodes sharing them
@@ -203,7 +203,10 @@ def _in_exponentials(expr, variables, state: list):
     (numeric.value_in_exponentials): 1 − tanh²(−11000), about 10^-9554, is 0 at every precision up to
     MOST_DIGITS. None where that form does not apply."""
     exact = {v: sympy.Integer(int(x.man)) * sympy.Integer(2) ** int(x.exp) for v, x in zip(variables, state)}
-    return value_in_exponentials(expr.xreplace(exact), DIGITS + 5, SEEN_TO, SMALL_POWERS, MOST_DIGITS)
+    at = expr.xreplace(exact)
+    if not SEEN_TO < largest_argument(at) <= FURTHEST:
+        return None
+    return value_in_exponentials(at, DIGITS + 5, SEEN_TO, SMALL_POWERS, MOST_DIGITS)
 
 
 def _same(a: list, b: list) -> bool:

@@ -20,6 +20,7 @@ from .runs import AGREE
 NEWTON_STEPS = 60
 SEEN_TO = 1000          # a function of a number beyond this is evaluated in exponentials first (_finer)
 SMALL_POWERS = 12       # the largest power of t that may make (a polynomial SymPy cancels at once)
+FURTHEST = 10**6        # beyond, no exponentials either: 1 − tanh²(10^6) is about 10^-868589, taken as 0
 SLOPE_DIGITS = DEEPEST  # the most digits a tiny slope is computed at (tanh's 1 − tanh²(z) up to |z| ~ 8000)
 
 
@@ -170,15 +171,15 @@ def tiny_slope(exact: sympy.Expr, z):
 
 
 def _finer(exact: sympy.Expr):
-    """An exact slope's value at rising precision (numeric.accurate, up to SLOPE_DIGITS), or None. A function of a
-    number beyond SEEN_TO is first evaluated with its exponentials in one t, where the difference cancels in
-    algebra (1 − tanh²(−11000) is about 10^-9554: no number of digits short of that many finds it)."""
+    """An exact slope's value at rising precision (numeric.accurate, up to SLOPE_DIGITS), or None. Where that is 0
+    or does not settle, a function of a number beyond SEEN_TO (up to FURTHEST) is evaluated with its exponentials
+    in one t, where the difference cancels in algebra (1 − tanh²(−11000) is about 10^-9554: no number of digits
+    short of that many finds it)."""
     try:
-        if largest_argument(exact) > SEEN_TO:
-            found = value_in_exponentials(exact, DIGITS, SEEN_TO, SMALL_POWERS, SLOPE_DIGITS)
-            if found is not None:
-                return found
         finer = accurate(exact, DIGITS, SLOPE_DIGITS)
+        if (finer is None or finer == 0) and SEEN_TO < largest_argument(exact) <= FURTHEST:
+            found = value_in_exponentials(exact, DIGITS, SEEN_TO, SMALL_POWERS, SLOPE_DIGITS)
+            finer = finer if found is None else found
     except (Unsupported, ArithmeticError, ValueError):
         return None
     return finer if isinstance(finer, mpmath.mpf) else None
