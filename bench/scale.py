@@ -21,7 +21,7 @@ by an untimed run first. "Busy cores" lines run while one spinning process a cor
 (their floor is measured busy too). Children run with bytecode written and read, as an installed derive
 is (PYTHONDONTWRITEBYTECODE is dropped).
 
-Run: .venv/bin/python bench/scale.py [--runs N] [--no-busy]
+Run: .venv/bin/python bench/scale.py [--runs N] [--no-busy] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -217,12 +217,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-busy", action="store_true", help="leave out the lines on busy cores")
+    parser.add_argument("--only", metavar="TEXT", help="only the works whose label contains TEXT (e.g. HW5)")
     args = parser.parse_args()
     root = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "derive")], check=False)
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(tmp)
-        table = works(not args.no_busy)
+        table = [w for w in works(not args.no_busy) if args.only is None or args.only in w.label]
         for w in table:                          # the file cache warmed, the warm cache filled, the TeX format dumped
             if not w.busy:
                 bench.time(w, warm=False), bench.time(w, warm=True)
