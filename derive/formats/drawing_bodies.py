@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .drawing_circuit import circuit, laid_out
 from .drawing import (CHAR, LINE, ROLES, SERIES, WEIGHTS, Dot, Drawing, Path, Rect, Text, decade, extent, finish,
-                      log_ticks, nice_ticks, number_tick, padded, text_width)
+                      log_ticks, nice_ticks, number_tick, padded, text_width, thinned)
 
 # --- plot ----------------------------------------------------------------------------------
 
@@ -29,8 +29,14 @@ class Frame:
     log: bool
 
     def at(self, x: float, y: float) -> tuple[float, float]:
+        px, py = self.exact(x, y)
+        return round(px, 3), round(py, 3)
+
+    def exact(self, x: float, y: float) -> tuple[float, float]:
+        """Where (x, y) is drawn, in cm, unrounded."""
         y = math.log10(y) if self.log else y
-        return self.across(x), round(self.y0 + (y - self.ys[0]) / (self.ys[1] - self.ys[0]) * self.h, 3)
+        return (self.x0 + (x - self.xs[0]) / (self.xs[1] - self.xs[0]) * self.w,
+                self.y0 + (y - self.ys[0]) / (self.ys[1] - self.ys[0]) * self.h)
 
     def across(self, x: float) -> float:
         """The horizontal position of x (a tick's: no y to take, which on a log axis far below 1e-308 has
@@ -141,6 +147,7 @@ def _series(s, f: Frame, colour: str) -> list:
             items += [Dot(*f.at(x, y), colour, True, (x, y), s.label, 0.05) for x, y in run]
             continue
         style = {"line": "thick", "dashed": "dashed", "path": "thin"}.get(s.style, "thick")
+        run = [run[k] for k in thinned([f.exact(x, y) for x, y in run])]      # the points print shows
         if len(run) == 1:
             items.append(Dot(*f.at(*run[0]), colour, True, run[0], s.label, 0.05))
         else:
