@@ -304,6 +304,9 @@ class Decimals(Mapping):
     def named(self, name: str):
         return self.base.named(name)
 
+    def senses(self, obj) -> list[tuple[str, str]]:
+        return self.base.senses(obj) if hasattr(self.base, "senses") else []
+
     def __getitem__(self, key) -> Part:
         return self.base[key]
 
