@@ -160,3 +160,15 @@ def test_in_sigmoids_rewrites_only_to_an_equal_shorter_form(expr, form):
     logistic = sympy.Lambda(z, 1 / (1 + sympy.exp(-z)))
     at = {z: sympy.Rational(3, 7), w: sympy.Rational(-1, 3), v: sympy.Rational(2, 5)}
     assert abs(sympy.N((got.replace(SIGMA, logistic) - sympy.sympify(expr, locals=names)).subs(at), 30)) < 1e-25
+
+
+def test_a_decimal_times_a_product_needs_no_brackets():
+    """1.5 σ(z₁)(1 − σ(z₁)), not 1.5 (σ(z₁)(1 − σ(z₁))): the brackets made a 3-unit Jacobian 18 pt too wide for
+    a slide (the spec's decimals kept as written)."""
+    doc = solved({"kind": "rnn-activation", "activation": "sigmoid", "W_a": [[1.5, 0.25], [0.3, 1.5]],
+                  "part": [{"ask": "derivative"}]})
+    box = boxed_latex(doc, "derivative")
+    assert r"1.5 \sigma\left(z_{1}\right) \left(1 - \sigma\left(z_{1}\right)\right)" in box, box
+    assert r"1.5 \left(\sigma" not in box
+    html = derive.render(doc, "html")
+    assert "<mn>1.5</mn><mo>\u2062</mo><mrow><mrow><mi>σ</mi>" in html.replace("\n", "")     # no <mo>(</mo>

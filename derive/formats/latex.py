@@ -207,7 +207,7 @@ class Printer(LatexPrinter):
                                    for a in expr.args)
         split = decimal_coefficient(expr) if getattr(self.notation, "decimals", False) else None
         if split is not None:                                   # 3.2 s, not 16 s / 5; 3.2 · 0.88
-            text, rest = self._print(split[0]), self.parenthesize(split[1], PRECEDENCE["Mul"])
+            text, rest = self._print(split[0]), self.parenthesize(split[1], PRECEDENCE["Mul"], strict=True)
             return f"{text} \\cdot {rest}" if split[1].is_number or rest[:1].isdigit() else f"{text} {rest}"
         if isinstance(expr, sympy.Mul) and sums_last(expr.as_ordered_factors()) is not None:
             return self._sums_last(expr)

@@ -122,7 +122,7 @@ class Printer(MathMLPresentationPrinter):
         if split is not None:                                   # 3.2 s, not 16 s / 5
             times = "\u22c5" if split[1].is_number else "\u2062"
             return self._el("mrow", self._print(split[0]), self._el("mo", text=times),
-                            self.parenthesize(split[1], PRECEDENCE["Mul"]))
+                            self.parenthesize(split[1], PRECEDENCE["Mul"], strict=True))
         if expr.could_extract_minus_sign():
             return self._el("mrow", self._el("mo", text="-"), self._print(-expr))
         numer, denom = fraction(expr, exact=True)
