@@ -275,10 +275,34 @@ def elision(cells: list[list[str]], room: Room) -> tuple[list[int | None], list[
     return None if len(rows) == m and len(cols) == n else (rows, cols)
 
 
+ANSWER_TALL = 13.5                   # em: the rows a slide's answer box holds under its title and sentence
+
+
+def boxes(rows: list[tuple[str, str]], room: Room) -> list[list[tuple[str, str]]]:
+    """An answer's rows in the boxes that show them: all in one box, but on a slide, where a box cannot continue
+    on the next frame, a new box each time the rows so far would be taller than ``ANSWER_TALL`` (a vector shown
+    as a product and then multiplied out: the second row in a box of its own). A box after the first repeats
+    the left side its first row leaves blank."""
+    if not room.slide:
+        return [rows]
+    out: list[list[tuple[str, str]]] = [[]]
+    tall, left = 0.0, ""
+    for row in rows:
+        box = measure(f"{row[0]} {row[1]}")
+        if out[-1] and tall + box.height + box.depth > ANSWER_TALL:
+            out.append([])
+            tall = 0.0
+            row = (row[0] or left, row[1])
+        left = row[0] or left
+        tall += box.height + box.depth
+        out[-1].append(row)
+    return out
+
+
 def dots(row: int | None, col: int | None) -> str:
     """The LaTeX of a left-out entry: dots along the row, down the column, or across where both are left out."""
     return r"\ddots" if row is None and col is None else r"\vdots" if row is None else r"\cdots"
 
 
 __all__ = ["Room", "ARTICLE", "SLIDE", "ROOMS", "SLACK", "Plan", "Path", "OPEN_AT", "FACTOR_AT", "wide", "breaks", "lines", "terms", "plan", "rows",
-           "chain_rows", "continued", "elision", "dots"]
+           "chain_rows", "continued", "elision", "dots", "boxes", "ANSWER_TALL"]
