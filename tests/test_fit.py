@@ -174,10 +174,6 @@ def test_the_markers_find_what_they_mark():
 # layer of matrices. Each drawn spec is compiled as the three documents and checked as the specs above are.
 
 small = st.integers(-3, 3)
-# A derivative's answer on a slide shows its vector twice (the product, then multiplied out) in one box that cannot
-# break across frames: with five outputs or more the two are taller than a frame (length 11, width 2, stride 2, a
-# sigmoid: 39 pt; length 13, tanh: 40 pt and shrunk). Longer inputs are drawn for the matrix questions alone.
-SLIDE_ANSWER_ROWS = 4
 decimal = st.sampled_from([0.1, 0.25, -0.5, 0.75, 1.5, -1.2, 2, 0.3])
 
 
@@ -190,11 +186,9 @@ def conv_matrix(draw):
         if d * (k - 1) + 1 > n:
             d = 1
         keys = {"length": n, "width": k, "stride": s, "dilation": d, "padding": draw(st.integers(0, 2))}
-        m = (n + 2 * keys["padding"] - d * (k - 1) - 1) // s + 1
         part = {"activation": draw(st.sampled_from(["tanh", "sigmoid", r"\frac{1}{1 + \exp(-z)}"])),
-                "ask": ["matrix", "output-size", "input-gradient"], "wrt": f"f{draw(st.integers(1, k))}"}
-        if m <= SLIDE_ANSWER_ROWS:
-            part["ask"] += ["gradient", "jacobian"]
+                "ask": ["matrix", "output-size", "input-gradient", "gradient", "jacobian"],
+                "wrt": f"f{draw(st.integers(1, k))}"}
         return keys, [part]
     h, w = draw(st.integers(3, 6)), draw(st.integers(3, 6))
     # Not 3 x 3: F x written out is then a column of nine-term sums, 29 pt wider than a slide (input [5, 5]), and
