@@ -191,9 +191,7 @@ def conv_matrix(draw):
                 "wrt": f"f{draw(st.integers(1, k))}"}
         return keys, [part]
     h, w = draw(st.integers(3, 6)), draw(st.integers(3, 6))
-    # Not 3 x 3: F x written out is then a column of nine-term sums, 29 pt wider than a slide (input [5, 5]), and
-    # an entry cannot break; the kind shortens such a column only with channels (conv1d/plane.py, LONG_SUM).
-    kh, kw = draw(st.sampled_from([(2, 2), (2, 3), (3, 2)]))
+    kh, kw = draw(st.sampled_from([(2, 2), (2, 3), (3, 2), (3, 3)]))
     keys = {"input": [h, w], "kernel": [kh, kw], "stride": draw(st.integers(1, 2)), "padding": draw(st.integers(0, 1))}
     m_h, m_w = ((size + 2 * keys["padding"] - k) // keys["stride"] + 1 for size, k in ((h, kh), (w, kw)))
     channels = draw(st.sampled_from([None, [1, 2], [2, 1]]))

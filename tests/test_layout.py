@@ -209,3 +209,23 @@ def test_a_slides_answer_taller_than_a_box_continues_in_another():
     assert layout.boxes(rows, ARTICLE) == [rows]
     short = [("a", "= 1"), ("", "= 2"), ("", "= 3")]
     assert layout.boxes(short, SLIDE) == [short]
+
+
+def test_a_column_of_long_sums_is_set_on_lines_on_a_slide():
+    """A 5 × 5 input under a 3 × 3 filter: F x written out is a column of nine-term sums, wider than a slide; on
+    a slide each entry is broken before a + into lines no wider than the room, every term kept; on a page the
+    column is as it was."""
+    x = sympy.Matrix(5, 5, lambda i, j: sympy.Symbol(f"x_{{{i + 1}{j + 1}}}"))
+    f = sympy.Matrix(3, 3, lambda i, j: sympy.Symbol(f"f_{{{i + 1}{j + 1}}}"))
+    column = sympy.ImmutableMatrix([sum(f[a, b] * x[r + a, c + b] for a in range(3) for b in range(3))
+                           for r in range(3) for c in range(3)])
+    cells = [[tex.math(e)] for e in column]
+    assert layout.wide(cells[0][0], SLIDE.width - layout.MATRIX_MARGIN - layout.BRACKETS)
+    broken = layout.on_lines(cells, SLIDE)
+    limit = (SLIDE.width - layout.MATRIX_MARGIN) / layout.SLACK - layout.BRACKETS
+    for (cell,), (whole,) in zip(broken, cells):
+        inner = cell.removeprefix(r"\begin{aligned}&").removesuffix(r"\end{aligned}").split(r"\\&")
+        assert len(inner) == 2 and all(not layout.wide(line, limit) for line in inner)
+        assert re.sub(r"\\quad|\{\}|\s", "", "".join(inner)) == re.sub(r"\s", "", whole)
+    assert layout.on_lines(cells, ARTICLE) == cells
+    assert r"\begin{aligned}" in tex.math(column, room=SLIDE) and r"\begin{aligned}" not in tex.math(column, room=ARTICLE)

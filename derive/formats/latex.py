@@ -100,19 +100,25 @@ class Printer(LatexPrinter):
         by_id[id(e)] = (e, text)
         return text
 
+    def cells(self, expr) -> list[list[str]]:
+        """A matrix's entries printed (``_entry``); in a room, a column's entries too wide for it on lines
+        (``layout.on_lines``)."""
+        cells = [[self._entry(e) for e in row] for row in expr.tolist()]
+        return cells if self.room is None else layout.on_lines(cells, self.room)
+
     def shown(self, expr) -> tuple[list, list] | None:
         """The rows and columns of a matrix shown in the room (None in a slot: dots), or None: all of it."""
         if self.room is None or expr.rows == 0 or expr.cols == 0:
             return None
-        return layout.elision([[self._entry(e) for e in row] for row in expr.tolist()], self.room)
+        return layout.elision(self.cells(expr), self.room)
 
     def _print_matrix_contents(self, expr):
         """SymPy's matrix body, the rows read at once and each entry printed once per printer (``_entry``): the
         same text as SymPy's, an entry printing the same wherever a matrix holds it; in a room too small for it,
         the rows and columns ``shown`` picks, dots for the others."""
-        entries = expr.tolist()
+        entries = self.cells(expr)
         rows, cols = self.shown(expr) or (range(expr.rows), range(expr.cols))
-        lines = [" & ".join([layout.dots(i, j) if i is None or j is None else self._entry(entries[i][j])
+        lines = [" & ".join([layout.dots(i, j) if i is None or j is None else entries[i][j]
                              for j in cols]) for i in rows]
         mat_str = self._settings["mat_str"]
         if mat_str is None:

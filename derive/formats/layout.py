@@ -257,6 +257,26 @@ def _rows(cells: list[list[str]], room: Room) -> list[int | None]:
     return [*range(max(k, 1)), None, m - 1]
 
 
+BRACKETS = 1.4                       # a matrix's brackets and their spaces (em)
+
+
+def on_lines(cells: list[list[str]], room: Room) -> list[list[str]]:
+    """A column's entries as a slide holds them: an entry too wide for it (a long sum, which a matrix's cell
+    cannot break) set on lines in an aligned block inside its cell, broken before a + or − (``lines``), its
+    continuation lines indented; a matrix of more columns, one that fits or one on a page, as it is (a page's
+    margin, unlike a frame's, holds a column the estimate finds a little too wide)."""
+    if not room.slide or not cells or len(cells[0]) != 1:
+        return cells
+    limit = (room.width - MATRIX_MARGIN) / SLACK - BRACKETS
+    out = []
+    for (cell,) in cells:
+        if wide(cell, limit):
+            first, *more = lines(cell, limit, limit - measure(INDENT).width)
+            cell = r"\begin{aligned}&" + r"\\&".join([first, *map(continued, more)]) + r"\end{aligned}"
+        out.append([cell])
+    return out
+
+
 def elision(cells: list[list[str]], room: Room) -> tuple[list[int | None], list[int | None]] | None:
     """Which rows and columns of a matrix (the LaTeX of its entries) to show so that it fits the room: the first
     rows, a row of dots and the last, when it has more rows than the room shows; the first columns, a column of
@@ -305,4 +325,4 @@ def dots(row: int | None, col: int | None) -> str:
 
 
 __all__ = ["Room", "ARTICLE", "SLIDE", "ROOMS", "SLACK", "Plan", "Path", "OPEN_AT", "FACTOR_AT", "wide", "breaks", "lines", "terms", "plan", "rows",
-           "chain_rows", "continued", "elision", "dots", "boxes", "ANSWER_TALL"]
+           "chain_rows", "continued", "elision", "dots", "boxes", "ANSWER_TALL", "on_lines"]
