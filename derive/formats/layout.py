@@ -288,7 +288,7 @@ def elision(cells: list[list[str]], room: Room) -> tuple[list[int | None], list[
     limit = room.width - MATRIX_MARGIN
     cols: list[int | None] = list(range(n))
     if n > 3 and _columns_width(widths, cols) > limit:
-        k = n - 2
+        k = n - 3                    # at least two columns left out: dots in place of one are no narrower
         while k > 1 and _columns_width(widths, [*range(k), None, n - 1]) > limit:
             k -= 1
         cols = [*range(k), None, n - 1]
