@@ -287,17 +287,19 @@ def rnn_activation(draw):
 
 @st.composite
 def graph(draw):
-    """A layer with matrices: z = W x + b and an activation, the gradient flowing into it given; values and
-    gradients."""
-    # At most 4 x 4, and no loss after it: the circuit figure's table of values grows with the vectors and the
-    # wires, and a cross-entropy's wires make it taller than a slide's figure box (W 2 x 3: figure and caption
-    # 12 pt over; 4 x 4: 3 pt; 4 x 5 or 5 x 3: 5 to 30 pt).
-    m, n = draw(st.integers(2, 4)), draw(st.integers(2, 4))
+    """A layer with matrices: z = W x + b, an activation, then a cross-entropy or the gradient flowing into it
+    given; values and gradients. Up to 5 x 5: the circuit figure's table of values grows with the vectors."""
+    m, n = draw(st.integers(2, 5)), draw(st.integers(2, 5))
     given = {"W": [[draw(small) for _ in range(n)] for _ in range(m)], "x": [draw(small) for _ in range(n)],
              "b": [draw(small) for _ in range(m)]}
     forward = ["z = W @ x + b", f"h = {draw(st.sampled_from(['relu', 'sigmoid', 'tanh']))}(z)"]
-    return {"given": given, "forward": forward}, [{"ask": ["forward", "gradient"],
-                                                   "upstream": [draw(small) for _ in range(m)]}]
+    part = {"ask": ["forward", "gradient"]}
+    if draw(st.booleans()):
+        given["y"] = draw(st.integers(0, m - 1))
+        forward.append("L = cross_entropy(h, y)")
+    else:
+        part["upstream"] = [draw(small) for _ in range(m)]
+    return {"given": given, "forward": forward}, [part]
 
 
 DRAWN = {"conv-matrix": conv_matrix, "network": network, "optimizer": optimizer, "rnn-activation": rnn_activation,

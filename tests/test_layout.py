@@ -229,3 +229,18 @@ def test_a_column_of_long_sums_is_set_on_lines_on_a_slide():
         assert re.sub(r"\\quad|\{\}|\s", "", "".join(inner)) == re.sub(r"\s", "", whole)
     assert layout.on_lines(cells, ARTICLE) == cells
     assert r"\begin{aligned}" in tex.math(column, room=SLIDE) and r"\begin{aligned}" not in tex.math(column, room=ARTICLE)
+
+
+def test_a_matrix_too_wide_leaves_out_at_least_two_columns():
+    """A 5 × 5 gradient of long decimals (a graph's ∂L/∂W) is wider than a slide but fits with one column left
+    out; dots in place of one column are no narrower, so two are left out and the matrix shown fits."""
+    cells = [["-1.46314", "-2.19471", "-0.73157", "0.73157", "-0.73157"],
+             ["0.00361734", "0.00542601", "0.00180867", "-0.00180867", "0.00180867"],
+             ["1.45934", "2.18901", "0.729669", "-0.729669", "0.729669"], ["0"] * 5,
+             ["0.000180097", "0.000270145", r"9.00483 \cdot 10^{-5}", r"-9.00483 \cdot 10^{-5}", r"9.00483 \cdot 10^{-5}"]]
+    widths = [max(measure.measure(row[c], "T").width for row in cells) for c in range(5)]
+    limit = SLIDE.width - layout.MATRIX_MARGIN
+    assert layout._columns_width(widths, list(range(5))) > limit >= layout._columns_width(widths, [0, 1, 2, None, 4])
+    rows, cols = layout.elision(cells, SLIDE)
+    assert rows == list(range(5)) and cols == [0, 1, None, 4]
+    assert layout.elision(cells, ARTICLE) is None or len(layout.elision(cells, ARTICLE)[1]) < 5
