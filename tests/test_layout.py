@@ -198,13 +198,13 @@ def test_html_breaks_inside_the_bracket_the_latex_opens():
 
 
 def test_a_slides_answer_taller_than_a_box_continues_in_another():
-    """On a slide an answer's rows go into a new box once they would pass ANSWER_TALL (a box cannot continue on
+    """On a slide an answer's rows go into a new box once they would pass the room's tall (a box cannot continue on
     the next frame); the new box repeats the left side; an article keeps them in one."""
     column = r"\left[\begin{matrix}" + r"\\".join(rf"\phi'\left(z_{{{r}}}\right) x_{{{r}}}" for r in range(1, 7)) \
         + r"\end{matrix}\right]"
     rows = [(r"\frac{\partial a}{\partial f_{1}}", f"= {column}"), ("", f"= {column}")]
     tall = measure.measure(f"{rows[0][0]} {rows[0][1]}")
-    assert layout.ANSWER_TALL < 2 * (tall.height + tall.depth)
+    assert SLIDE.tall < 2 * (tall.height + tall.depth) < ARTICLE.tall
     assert layout.boxes(rows, SLIDE) == [[rows[0]], [(rows[0][0], rows[1][1])]]
     assert layout.boxes(rows, ARTICLE) == [rows]
     short = [("a", "= 1"), ("", "= 2"), ("", "= 3")]
