@@ -244,3 +244,15 @@ def test_a_matrix_too_wide_leaves_out_at_least_two_columns():
     rows, cols = layout.elision(cells, SLIDE)
     assert rows == list(range(5)) and cols == [0, 1, None, 4]
     assert layout.elision(cells, ARTICLE) is None or len(layout.elision(cells, ARTICLE)[1]) < 5
+
+
+def test_a_long_vector_in_prose_shows_at_most_prose_rows():
+    """A setting's 24-row input in prose shows its first rows, dots and the last, under its size (two such vectors
+    on one line were taller than a page); the same vector in a display shows all the rows the page holds."""
+    from derive.steps import say
+    x = sympy.ImmutableMatrix([sympy.Symbol(f"x_{{{r}}}") for r in range(1, 25)])
+    prose = tex.text(say("the input ", x, "."), room=ARTICLE)
+    shown = re.search(r"\\begin\{matrix\}(.*?)\\end\{matrix\}", prose).group(1).split(r"\\")
+    assert len(shown) <= tex.PROSE_ROWS and r"\vdots" in shown and "x_{24}" in shown[-1]
+    assert r"24 \times 1" in prose
+    assert "x_{13}" in tex.math(x, room=ARTICLE) and r"\vdots" not in tex.math(x, room=ARTICLE)

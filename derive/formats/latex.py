@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 
 import sympy
 from sympy.core.function import AppliedUndef
@@ -268,13 +269,17 @@ SHORT_INLINE = 0.2                   # one at most this wide is kept on one line
 BREAK_BEFORE = r"\hfil\penalty0\hfilneg "      # a break that fills the line it ends, and is nothing if not taken
 
 
+PROSE_ROWS = 12                      # a matrix in prose shows at most these rows (two tall vectors in one line of
+                                     # a setting, 24 and 20 rows, were taller than a page with the question after it)
+
+
 def _inline(piece, notation: Notation, room: Room | None) -> str:
     """A formula in prose: a wide one may start a new line; a short one is kept whole (braced: TeX breaks
     inline maths only after a relation or a binary sign outside any group, so d(k − 1) + 1 = 7 never ends a
     line at its + and goes on at 1 = 7 on the next)."""
-    body = inline(piece, notation, room)
     if room is None:
-        return f"${body}$"
+        return f"${inline(piece, notation, room)}$"
+    body = inline(piece, notation, replace(room, rows=min(room.rows, PROSE_ROWS)))
     width = measure.width(body, "T")
     if width > room.width * WIDE_INLINE:
         return f"{BREAK_BEFORE}${body}$"
