@@ -174,10 +174,6 @@ def test_the_markers_find_what_they_mark():
 # layer of matrices. Each drawn spec is compiled as the three documents and checked as the specs above are.
 
 small = st.integers(-3, 3)
-# A derivative's answer on a slide shows its vector twice (the product, then multiplied out) in one box that cannot
-# break across frames: with five outputs or more the two are taller than a frame (length 11, width 2, stride 2, a
-# sigmoid: 39 pt; length 13, tanh: 40 pt and shrunk). Longer inputs are drawn for the matrix questions alone.
-SLIDE_ANSWER_ROWS = 4
 decimal = st.sampled_from([0.1, 0.25, -0.5, 0.75, 1.5, -1.2, 2, 0.3])
 
 
@@ -190,19 +186,17 @@ def conv_matrix(draw):
         if d * (k - 1) + 1 > n:
             d = 1
         keys = {"length": n, "width": k, "stride": s, "dilation": d, "padding": draw(st.integers(0, 2))}
-        m = (n + 2 * keys["padding"] - d * (k - 1) - 1) // s + 1
         part = {"activation": draw(st.sampled_from(["tanh", "sigmoid", r"\frac{1}{1 + \exp(-z)}"])),
-                "ask": ["matrix", "output-size", "input-gradient"], "wrt": f"f{draw(st.integers(1, k))}"}
-        if m <= SLIDE_ANSWER_ROWS:
-            part["ask"] += ["gradient", "jacobian"]
+                "ask": ["matrix", "output-size", "input-gradient", "gradient", "jacobian"],
+                "wrt": f"f{draw(st.integers(1, k))}"}
         return keys, [part]
     h, w = draw(st.integers(3, 6)), draw(st.integers(3, 6))
-    # Not 3 x 3: F x written out is then a column of nine-term sums, 29 pt wider than a slide (input [5, 5]), and
-    # an entry cannot break; the kind shortens such a column only with channels (conv1d/plane.py, LONG_SUM).
-    kh, kw = draw(st.sampled_from([(2, 2), (2, 3), (3, 2)]))
+    kh, kw = draw(st.sampled_from([(2, 2), (2, 3), (3, 2), (3, 3)]))
     keys = {"input": [h, w], "kernel": [kh, kw], "stride": draw(st.integers(1, 2)), "padding": draw(st.integers(0, 1))}
     m_h, m_w = ((size + 2 * keys["padding"] - k) // keys["stride"] + 1 for size, k in ((h, kh), (w, kw)))
-    channels = draw(st.sampled_from([None, [1, 2], [2, 1]]))
+    # A 3 x 3 filter only with one channel: with channels its blocks are wider than the article (input [4, 3],
+    # padding 1, channels [1, 2]: 139 pt).
+    channels = draw(st.sampled_from([None, [1, 2], [2, 1]])) if (kh, kw) != (3, 3) else None
     if channels and max(channels[1] * m_h * m_w, channels[0] * h * w) > 64:        # F is at most 64 x 64
         channels = None
     if channels:
@@ -295,17 +289,21 @@ def rnn_activation(draw):
 
 @st.composite
 def graph(draw):
-    """A layer with matrices: z = W x + b and an activation, the gradient flowing into it given; values and
-    gradients."""
-    # At most 4 x 4, and no loss after it: the circuit figure's table of values grows with the vectors and the
-    # wires, and a cross-entropy's wires make it taller than a slide's figure box (W 2 x 3: figure and caption
-    # 12 pt over; 4 x 4: 3 pt; 4 x 5 or 5 x 3: 5 to 30 pt).
-    m, n = draw(st.integers(2, 4)), draw(st.integers(2, 4))
+    """A layer with matrices: z = W x + b, an activation, then a cross-entropy or the gradient flowing into it
+    given; values and gradients. Up to 5 x 5: the circuit figure's table of values grows with the vectors."""
+    m, n = draw(st.integers(2, 5)), draw(st.integers(2, 5))
     given = {"W": [[draw(small) for _ in range(n)] for _ in range(m)], "x": [draw(small) for _ in range(n)],
              "b": [draw(small) for _ in range(m)]}
     forward = ["z = W @ x + b", f"h = {draw(st.sampled_from(['relu', 'sigmoid', 'tanh']))}(z)"]
-    return {"given": given, "forward": forward}, [{"ask": ["forward", "gradient"],
-                                                   "upstream": [draw(small) for _ in range(m)]}]
+    part = {"ask": ["forward", "gradient"]}
+    # A cross-entropy only up to 4 x 4: its wires leave more values to the table under the circuit, and with five
+    # outputs the figure is taller than a frame even at its smallest (W 5 x 3: 2 pt over).
+    if max(m, n) <= 4 and draw(st.booleans()):
+        given["y"] = draw(st.integers(0, m - 1))
+        forward.append("L = cross_entropy(h, y)")
+    else:
+        part["upstream"] = [draw(small) for _ in range(m)]
+    return {"given": given, "forward": forward}, [part]
 
 
 DRAWN = {"conv-matrix": conv_matrix, "network": network, "optimizer": optimizer, "rnn-activation": rnn_activation,

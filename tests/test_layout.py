@@ -195,3 +195,64 @@ def test_html_breaks_inside_the_bracket_the_latex_opens():
     for (_, right), mright in zip(latex_rows, mathml_rows):
         assert len(re.findall(r"u_\{\d+\}", right)) == len(re.findall(r"<msub><mi>u</mi>", mright))
     assert "tanh" in mathml_rows[0]
+
+
+def test_a_slides_answer_taller_than_a_box_continues_in_another():
+    """On a slide an answer's rows go into a new box once they would pass the room's tall (a box cannot continue on
+    the next frame); the new box repeats the left side; an article keeps them in one."""
+    column = r"\left[\begin{matrix}" + r"\\".join(rf"\phi'\left(z_{{{r}}}\right) x_{{{r}}}" for r in range(1, 7)) \
+        + r"\end{matrix}\right]"
+    rows = [(r"\frac{\partial a}{\partial f_{1}}", f"= {column}"), ("", f"= {column}")]
+    tall = measure.measure(f"{rows[0][0]} {rows[0][1]}")
+    assert SLIDE.tall < 2 * (tall.height + tall.depth) < ARTICLE.tall
+    assert layout.boxes(rows, SLIDE) == [[rows[0]], [(rows[0][0], rows[1][1])]]
+    assert layout.boxes(rows, ARTICLE) == [rows]
+    short = [("a", "= 1"), ("", "= 2"), ("", "= 3")]
+    assert layout.boxes(short, SLIDE) == [short]
+
+
+def test_a_column_of_long_sums_is_set_on_lines_on_a_slide():
+    """A 5 × 5 input under a 3 × 3 filter: F x written out is a column of nine-term sums, wider than a slide; on
+    a slide each entry is broken before a + into lines no wider than the room, every term kept; on a page the
+    column is as it was."""
+    x = sympy.Matrix(5, 5, lambda i, j: sympy.Symbol(f"x_{{{i + 1}{j + 1}}}"))
+    f = sympy.Matrix(3, 3, lambda i, j: sympy.Symbol(f"f_{{{i + 1}{j + 1}}}"))
+    column = sympy.ImmutableMatrix([sum(f[a, b] * x[r + a, c + b] for a in range(3) for b in range(3))
+                           for r in range(3) for c in range(3)])
+    cells = [[tex.math(e)] for e in column]
+    assert layout.wide(cells[0][0], SLIDE.width - layout.MATRIX_MARGIN - layout.BRACKETS)
+    broken = layout.on_lines(cells, SLIDE)
+    limit = (SLIDE.width - layout.MATRIX_MARGIN) / layout.SLACK - layout.BRACKETS
+    for (cell,), (whole,) in zip(broken, cells):
+        inner = cell.removeprefix(r"\begin{aligned}&").removesuffix(r"\end{aligned}").split(r"\\&")
+        assert len(inner) == 2 and all(not layout.wide(line, limit) for line in inner)
+        assert re.sub(r"\\quad|\{\}|\s", "", "".join(inner)) == re.sub(r"\s", "", whole)
+    assert layout.on_lines(cells, ARTICLE) == cells
+    assert r"\begin{aligned}" in tex.math(column, room=SLIDE) and r"\begin{aligned}" not in tex.math(column, room=ARTICLE)
+
+
+def test_a_matrix_too_wide_leaves_out_at_least_two_columns():
+    """A 5 × 5 gradient of long decimals (a graph's ∂L/∂W) is wider than a slide but fits with one column left
+    out; dots in place of one column are no narrower, so two are left out and the matrix shown fits."""
+    cells = [["-1.46314", "-2.19471", "-0.73157", "0.73157", "-0.73157"],
+             ["0.00361734", "0.00542601", "0.00180867", "-0.00180867", "0.00180867"],
+             ["1.45934", "2.18901", "0.729669", "-0.729669", "0.729669"], ["0"] * 5,
+             ["0.000180097", "0.000270145", r"9.00483 \cdot 10^{-5}", r"-9.00483 \cdot 10^{-5}", r"9.00483 \cdot 10^{-5}"]]
+    widths = [max(measure.measure(row[c], "T").width for row in cells) for c in range(5)]
+    limit = SLIDE.width - layout.MATRIX_MARGIN
+    assert layout._columns_width(widths, list(range(5))) > limit >= layout._columns_width(widths, [0, 1, 2, None, 4])
+    rows, cols = layout.elision(cells, SLIDE)
+    assert rows == list(range(5)) and cols == [0, 1, None, 4]
+    assert layout.elision(cells, ARTICLE) is None or len(layout.elision(cells, ARTICLE)[1]) < 5
+
+
+def test_a_long_vector_in_prose_shows_at_most_prose_rows():
+    """A setting's 24-row input in prose shows its first rows, dots and the last, under its size (two such vectors
+    on one line were taller than a page); the same vector in a display shows all the rows the page holds."""
+    from derive.steps import say
+    x = sympy.ImmutableMatrix([sympy.Symbol(f"x_{{{r}}}") for r in range(1, 25)])
+    prose = tex.text(say("the input ", x, "."), room=ARTICLE)
+    shown = re.search(r"\\begin\{matrix\}(.*?)\\end\{matrix\}", prose).group(1).split(r"\\")
+    assert len(shown) <= tex.PROSE_ROWS and r"\vdots" in shown and "x_{24}" in shown[-1]
+    assert r"24 \times 1" in prose
+    assert "x_{13}" in tex.math(x, room=ARTICLE) and r"\vdots" not in tex.math(x, room=ARTICLE)

@@ -11,7 +11,8 @@ Every format's templates see the same names (documented for template authors in 
               lines (a rough size of the derivation, in lines: the problem sheet's answer space)
     step:     text, rows (a list of (left, right) pairs of a display, right starting with the relation),
               table (None, or header, rows and foot: lists of escaped cells, numbers grouped by thousands)
-    answer:   text, rows
+    answer:   text, rows, boxes (the rows in the boxes that show them: one box, but on a slide as many as its
+              height needs, a box being unable to continue on the next frame)
     figure:   number (its place among the question's figures), caption, drawing (TikZ, inline SVG, or the
               SVG file's text for Markdown), file ('1a.ii-fig1': the snippet's or SVG file's name after
               '<name>-'); on the problem sheet only the figures that show something there (their sheet body)
@@ -41,11 +42,14 @@ class Typesetter(Protocol):
 
     def speaking(self, notation) -> "Typesetter": ...
 
+    def boxes(self, rows: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]: ...
+
     def figure(self, body, caption: str) -> Any: ...
 
 
 def answer(a: Answer, ts: Typesetter) -> dict:
-    return {"text": ts.text(a.text), "rows": [row for ch in a.chains for row in ts.rows(ch)]}
+    rows = [row for ch in a.chains for row in ts.rows(ch)]
+    return {"text": ts.text(a.text), "rows": rows, "boxes": ts.boxes(rows) if rows else []}
 
 
 def _cell(value, ts: Typesetter) -> Any:

@@ -143,6 +143,10 @@ class Typesetter:
     def text(self, t: Text) -> Markup:
         return text(t, self.notation, self.room)
 
+    def boxes(self, rows: list[tuple[Markup, Markup]]) -> list[list[tuple[Markup, Markup]]]:
+        """An answer's rows in one box: a page scrolls."""
+        return [rows]
+
     def figure(self, body, caption: str) -> Markup:
         """A figure's body as inline SVG."""
         from .figures import svg_text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 
 import sympy
 from sympy.core.function import AppliedUndef
@@ -157,19 +158,25 @@ class Printer(LatexPrinter):
         by_id[id(e)] = (e, text)
         return text
 
+    def cells(self, expr) -> list[list[str]]:
+        """A matrix's entries printed (``_entry``); in a room, a column's entries too wide for it on lines
+        (``layout.on_lines``)."""
+        cells = [[self._entry(e) for e in row] for row in expr.tolist()]
+        return cells if self.room is None else layout.on_lines(cells, self.room)
+
     def shown(self, expr) -> tuple[list, list] | None:
         """The rows and columns of a matrix shown in the room (None in a slot: dots), or None: all of it."""
         if self.room is None or expr.rows == 0 or expr.cols == 0:
             return None
-        return layout.elision([[self._entry(e) for e in row] for row in expr.tolist()], self.room)
+        return layout.elision(self.cells(expr), self.room)
 
     def _print_matrix_contents(self, expr):
         """SymPy's matrix body, the rows read at once and each entry printed once per printer (``_entry``): the
         same text as SymPy's, an entry printing the same wherever a matrix holds it; in a room too small for it,
         the rows and columns ``shown`` picks, dots for the others."""
-        entries = expr.tolist()
+        entries = self.cells(expr)
         rows, cols = self.shown(expr) or (range(expr.rows), range(expr.cols))
-        lines = [" & ".join([layout.dots(i, j) if i is None or j is None else self._entry(entries[i][j])
+        lines = [" & ".join([layout.dots(i, j) if i is None or j is None else entries[i][j]
                              for j in cols]) for i in rows]
         mat_str = self._settings["mat_str"]
         if mat_str is None:
@@ -388,13 +395,17 @@ SHORT_INLINE = 0.2                   # one at most this wide is kept on one line
 BREAK_BEFORE = r"\hfil\penalty0\hfilneg "      # a break that fills the line it ends, and is nothing if not taken
 
 
+PROSE_ROWS = 12                      # a matrix in prose shows at most these rows (two tall vectors in one line of
+                                     # a setting, 24 and 20 rows, were taller than a page with the question after it)
+
+
 def _inline(piece, notation: Notation, room: Room | None) -> str:
     """A formula in prose: a wide one may start a new line; a short one is kept whole (braced: TeX breaks
     inline maths only after a relation or a binary sign outside any group, so d(k − 1) + 1 = 7 never ends a
     line at its + and goes on at 1 = 7 on the next)."""
-    body = inline(piece, notation, room)
     if room is None:
-        return f"${body}$"
+        return f"${inline(piece, notation, room)}$"
+    body = inline(piece, notation, replace(room, rows=min(room.rows, PROSE_ROWS)))
     width = measure.width(body, "T")
     if width > room.width * WIDE_INLINE:
         return f"{BREAK_BEFORE}${body}$"

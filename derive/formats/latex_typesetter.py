@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..notation import EMPTY, Notation
 from ..steps import Chain, Text
 from .latex import chain_rows, escape, text
-from .layout import ARTICLE, Room
+from .layout import ARTICLE, Room, boxes
 
 
 class Typesetter:
@@ -29,6 +29,10 @@ class Typesetter:
 
     def rows(self, ch: Chain) -> list[tuple[str, str]]:
         return chain_rows(ch, self.room, self.notation)
+
+    def boxes(self, rows: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+        """An answer's rows in the boxes that show them (``layout.boxes``: more than one only on a slide)."""
+        return boxes(rows, self.room)
 
     def figure(self, body, caption: str) -> str:
         """A figure's body as a tikzpicture, sized for a slide when the room is a slide's."""

@@ -35,6 +35,7 @@ class Room:
     rows: int
     slide: bool = False
     chars: int = 70
+    tall: float = 1e9                # em: the rows an answer's box holds (a box cannot continue on the next page)
 
     def fits(self, tex: str, width: float | None = None) -> bool:
         return measure(tex).width * SLACK <= (self.width if width is None else width)
@@ -219,8 +220,11 @@ def chain_rows(sides: list[str], rels: list[str], room: Room, one_row: bool = Tr
     return rows(plan(sides, rels, room, one_row))
 
 
-ARTICLE = Room(38.0, 40, False, 70)            # the article's text block (435 pt in an answer box, at 10.95 pt): 39.7 em
-SLIDE = Room(35.0, 10, True, 56)              # a 16:9 frame's (376 pt in a list, at 10 pt): 37.6 em, 10 matrix rows
+# The article's text block (435 pt in an answer box, at 10.95 pt): 39.7 em; its answer box, rows of 45 em (a page
+# is 64 em high; the estimates run a fifth short of a tall display's height, and the box has a title and a sentence).
+ARTICLE = Room(38.0, 40, False, 70, 45.0)
+# A 16:9 frame's (376 pt in a list, at 10 pt): 37.6 em, 10 matrix rows; its answer box, rows of 13.5 em.
+SLIDE = Room(35.0, 10, True, 56, 13.5)
 ROOMS = {"article": ARTICLE, "slide": SLIDE}
 MATRIX_MARGIN = 3.0                  # a matrix leaves room beside it for a relation and an indent
 DOTS = measure(r"\cdots", "T").width   # a column of dots (in a matrix, \cdots and the thin space amsmath ends it with)
@@ -257,6 +261,26 @@ def _rows(cells: list[list[str]], room: Room) -> list[int | None]:
     return [*range(max(k, 1)), None, m - 1]
 
 
+BRACKETS = 1.4                       # a matrix's brackets and their spaces (em)
+
+
+def on_lines(cells: list[list[str]], room: Room) -> list[list[str]]:
+    """A column's entries as a slide holds them: an entry too wide for it (a long sum, which a matrix's cell
+    cannot break) set on lines in an aligned block inside its cell, broken before a + or − (``lines``), its
+    continuation lines indented; a matrix of more columns, one that fits or one on a page, as it is (a page's
+    margin, unlike a frame's, holds a column the estimate finds a little too wide)."""
+    if not room.slide or not cells or len(cells[0]) != 1:
+        return cells
+    limit = (room.width - MATRIX_MARGIN) / SLACK - BRACKETS
+    out = []
+    for (cell,) in cells:
+        if wide(cell, limit):
+            first, *more = lines(cell, limit, limit - measure(INDENT).width)
+            cell = r"\begin{aligned}&" + r"\\&".join([first, *map(continued, more)]) + r"\end{aligned}"
+        out.append([cell])
+    return out
+
+
 def elision(cells: list[list[str]], room: Room) -> tuple[list[int | None], list[int | None]] | None:
     """Which rows and columns of a matrix (the LaTeX of its entries) to show so that it fits the room: the first
     rows, a row of dots and the last, when it has more rows than the room shows; the first columns, a column of
@@ -268,11 +292,30 @@ def elision(cells: list[list[str]], room: Room) -> tuple[list[int | None], list[
     limit = room.width - MATRIX_MARGIN
     cols: list[int | None] = list(range(n))
     if n > 3 and _columns_width(widths, cols) > limit:
-        k = n - 2
+        k = n - 3                    # at least two columns left out: dots in place of one are no narrower
         while k > 1 and _columns_width(widths, [*range(k), None, n - 1]) > limit:
             k -= 1
         cols = [*range(k), None, n - 1]
     return None if len(rows) == m and len(cols) == n else (rows, cols)
+
+
+def boxes(rows: list[tuple[str, str]], room: Room) -> list[list[tuple[str, str]]]:
+    """An answer's rows in the boxes that show them: one box, which cannot continue on the next frame or page, so
+    a new box each time the rows so far would be taller than the room's ``tall`` (a vector shown as a product and
+    then multiplied out, too tall for one frame: the second row in a box of its own). A box after the first
+    repeats the left side its first row leaves blank."""
+    out: list[list[tuple[str, str]]] = [[]]
+    tall, left = 0.0, ""
+    for row in rows:
+        box = measure(f"{row[0]} {row[1]}")
+        if out[-1] and tall + box.height + box.depth > room.tall:
+            out.append([])
+            tall = 0.0
+            row = (row[0] or left, row[1])
+        left = row[0] or left
+        tall += box.height + box.depth
+        out[-1].append(row)
+    return out
 
 
 def dots(row: int | None, col: int | None) -> str:
@@ -281,4 +324,4 @@ def dots(row: int | None, col: int | None) -> str:
 
 
 __all__ = ["Room", "ARTICLE", "SLIDE", "ROOMS", "SLACK", "Plan", "Path", "OPEN_AT", "FACTOR_AT", "wide", "breaks", "lines", "terms", "plan", "rows",
-           "chain_rows", "continued", "elision", "dots"]
+           "chain_rows", "continued", "elision", "dots", "boxes", "on_lines"]
