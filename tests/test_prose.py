@@ -266,6 +266,12 @@ def test_adam_epsilon_in_the_graph_example_and_the_optimizer_kind():
         assert "0.00000001" not in text
 
 
+def test_the_newton_tolerance_is_a_power_of_ten_in_maths():
+    """The fixed point's Newton step says its tolerance as 10^{-12}, not the programmer's 1e−12."""
+    text = derive.render(derive.solve(derive.load()), "markdown")
+    assert "an error far below the $10^{-12}$ needed" in text and "1e−12" not in text and "1e-12" not in text
+
+
 def test_a_rule_built_term_by_term_prints_as_built_and_other_sums_as_usual():
     """The trigger both ways: μb + (1 − τ)g built unevaluated keeps its order (SymPy's own is g(1 − τ) + bμ); the
     same sum evaluated, and a built sum with a number term (d(k − 1) + 1), print as SymPy orders them."""

@@ -370,7 +370,8 @@ def _at_fixed_point(c: Config, s: Stability, meanings: dict) -> list:
         how = say("The iterates settle at the fixed point ", A_STAR, " of ", Eq(A_STAR, PHI(Z_STAR), evaluate=False),
                   ". It has no closed form, so it is found by Newton's method on ",
                   let(G(A_STAR), PHI(W_A * A_STAR + B + W_X * X_T) - A_STAR),
-                  " started from the last iterate, to 40 digits (far below the 1e−12 needed).")
+                  " started from the last iterate, to 40 digits (an error far below the ",
+                  sympy.Float("1e-12"), " needed).")
     forms = [Abs(W_A * s.dphi.subs(Z, Z_STAR))]
     if s.g is not None:
         forms.append(Abs(c.W_a * s.g.subs(A_T, A_STAR)))
