@@ -172,3 +172,25 @@ def test_a_decimal_times_a_product_needs_no_brackets():
     assert r"1.5 \left(\sigma" not in box
     html = derive.render(doc, "html")
     assert "<mn>1.5</mn><mo>\u2062</mo><mrow><mrow><mi>σ</mi>" in html.replace("\n", "")     # no <mo>(</mo>
+
+
+def test_an_optimiser_s_updates_box_the_parameters_and_the_state_asked_for():
+    """'giving the parameters and the optimiser's state after each step': the box holds w, m and v after the last
+    step, as torch.optim.Adam's parameter, exp_avg and exp_avg_sq."""
+    doc = solved({"kind": "optimizer", "optimizer": "adam", "lr": 0.001, "w0": [1, 2],
+                  "gradients": [[0.3, -0.2], [0.1, 0.4]], "part": [{"ask": "updates"}]})
+    box = boxed_latex(doc, "updates")
+    after = {name: re.escape(f"{name}_{{1}}^{{(2)}}") for name in ("w", "m", "v")}
+    assert all(re.search(pattern, box) for pattern in after.values()), box
+    w = torch.tensor([1.0, 2.0], dtype=T, requires_grad=True)
+    opt = torch.optim.Adam([w], lr=0.001)
+    for g in ([0.3, -0.2], [0.1, 0.4]):
+        w.grad = torch.tensor(g, dtype=T)
+        opt.step()
+    state = opt.state[w]
+    rows = box.split(r"\\" + "\n")
+    for name, want in (("w", w.detach()), ("m", state["exp_avg"]), ("v", state["exp_avg_sq"])):
+        row = next(r for r in rows if re.search(after[name], r))
+        shown = row.split("&")[-1].replace(r" \cdot 10^{", "e").replace("}", "")
+        got = [float(x) for x in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", shown)]
+        assert got == pytest.approx(want.tolist(), rel=1e-6), (name, row)

@@ -191,15 +191,20 @@ def answer(c: Config, steps: tuple[Step, ...]) -> Answer:
         item.update({key: json_number(v) for key, v in s.rates})
         value.append(item)
     last = steps[-1]
-    w = [to_sympy(v) for v in last.w]
+    more = tuple(boxed_after(c, key, vals, last.t) for key, vals in last.state)      # the state asked for too
+    return Answer(value=value, chain=boxed_after(c, "w", last.w, last.t), more=more,
+                  text=say(f"After {len(steps)} step{'s' if len(steps) > 1 else ''}:"))
+
+
+def boxed_after(c: Config, key: str, values, t: int):
+    """One quantity after step t, boxed: a number, or the column of its coordinates."""
+    vals = [to_sympy(v) for v in values]
     if c.n == 1:
-        ch = chain(quantity("w", None, last.t), *result(w[0]))
-    else:
-        shown_ = [result(v) for v in w]
-        rel = "=" if all(r[0] == "=" for r in shown_) else "approx"
-        ch = chain(sympy.ImmutableMatrix([quantity("w", i + 1, last.t) for i in range(c.n)]), rel,
-                   sympy.ImmutableMatrix([r[1] for r in shown_]))
-    return Answer(value=value, chain=ch, text=say(f"After {len(steps)} step{'s' if len(steps) > 1 else ''}:"))
+        return chain(quantity(key, None, t), *result(vals[0]))
+    shown_ = [result(v) for v in vals]
+    rel = "=" if all(r[0] == "=" for r in shown_) else "approx"
+    return chain(sympy.ImmutableMatrix([quantity(key, i + 1, t) for i in range(c.n)]), rel,
+                 sympy.ImmutableMatrix([r[1] for r in shown_]))
 
 
 def intro(c: Config) -> list:
@@ -239,7 +244,8 @@ def updates(c: Config) -> Solution:
                    *join_pieces([let(quantity("w", coordinate(c, i), 0), c.w0[i]) for i in range(c.n)]),
                    ", giving the parameters and the optimiser's state after each step.")
     meaning = all_meanings(c, narrated(c, steps))
-    meaning.update({quantity("w", coordinate(c, i), c.steps): to_sympy(v) for i, v in enumerate(steps[-1].w)})
+    for key, values in (("w", steps[-1].w), *steps[-1].state):       # (a long run's last step: from its table)
+        meaning.update({quantity(key, coordinate(c, i), c.steps): to_sympy(v) for i, v in enumerate(values)})
     return Solution(question=question, steps=tuple(parts), answer=answer(c, steps), notes=tuple(notes(c)),
                     meanings=meaning, figures=figures)
 
