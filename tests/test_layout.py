@@ -231,6 +231,26 @@ def test_a_column_of_long_sums_is_set_on_lines_on_a_slide():
     assert r"\begin{aligned}" in tex.math(column, room=SLIDE) and r"\begin{aligned}" not in tex.math(column, room=ARTICLE)
 
 
+def test_a_column_far_too_wide_for_a_page_is_set_on_lines_there_too():
+    """With channel superscripts the nine-term sums (x^{(i)[1]}, f^{(1,1)}) are 139 pt wider than the article's
+    text: on a page too such an entry is set on lines, each within the text width; one only a little too wide
+    (under PAGE_OVER) stays as it is."""
+    x = sympy.Matrix(5, 5, lambda i, j: sympy.Symbol(f"x_{{{i + 1}{j + 1}}}^{{(i)[1]}}"))
+    f = sympy.Matrix(3, 3, lambda i, j: sympy.Symbol(f"f_{{{i + 1}{j + 1}}}^{{(1,1)}}"))
+    column = sympy.ImmutableMatrix([sum(f[a, b] * x[r + a, c + b] for a in range(3) for b in range(3))
+                                    for r in range(2) for c in range(2)])
+    cells = [[tex.math(e)] for e in column]
+    limit = (ARTICLE.width - layout.MATRIX_MARGIN) / layout.SLACK - layout.BRACKETS
+    assert layout.wide(cells[0][0], limit * layout.PAGE_OVER)
+    for (cell,), (whole,) in zip(layout.on_lines(cells, ARTICLE), cells):
+        inner = cell.removeprefix(r"\begin{aligned}&").removesuffix(r"\end{aligned}").split(r"\\&")
+        assert len(inner) >= 2 and all(not layout.wide(line, limit) for line in inner)
+        assert re.sub(r"\\quad|\{\}|\s", "", "".join(inner)) == re.sub(r"\s", "", whole)
+    short = [[cells[0][0].rsplit(" + ", 3)[0]]]
+    assert layout.wide(short[0][0], limit) and not layout.wide(short[0][0], limit * layout.PAGE_OVER)
+    assert layout.on_lines(short, ARTICLE) == short
+
+
 def test_a_matrix_too_wide_leaves_out_at_least_two_columns():
     """A 5 × 5 gradient of long decimals (a graph's ∂L/∂W) is wider than a slide but fits with one column left
     out; dots in place of one column are no narrower, so two are left out and the matrix shown fits."""
