@@ -70,6 +70,8 @@ class Written(Ops):
         return sympy.Mul(*xs, evaluate=False)
 
     def div(self, a, b):
+        if b == 1:          # (a/1 adds nothing; 0/1 unevaluated has contradictory assumptions in SymPy: printing
+            return a        # it could raise InconsistentAssumptions, depending on what was asked of it before)
         if a == 1:
             return sympy.Pow(b, -1, evaluate=False)
         return sympy.Mul(a, sympy.Pow(b, -1, evaluate=False), evaluate=False)
