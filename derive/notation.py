@@ -206,12 +206,42 @@ def _assumed(obj) -> str:
     return "(" + ", ".join(f"{k}={v}" for k, v in sorted(given.items())) + ")" if given else "(no assumptions)"
 
 
-class Styled(Mapping):
+class Seen(Mapping):
+    """A notation seen through something: every question passed to the notation it wraps (``base``); a subclass
+    changes what it must."""
+
+    def __init__(self, base: Mapping):
+        self.base = base
+
+    def get(self, key, default=None):
+        return self.base.get(key, default)
+
+    def matrix_written(self, name: str) -> Part | None:
+        return self.base.matrix_written(name)
+
+    def named(self, name: str):
+        return self.base.named(name)
+
+    def senses(self, obj) -> list[tuple[str, str]]:
+        return self.base.senses(obj) if hasattr(self.base, "senses") else []
+
+    def __getitem__(self, key) -> Part:
+        return self.base[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+
+class Styled(Seen):
     """A notation seen through a style: each symbol's written form rewritten (the course's a^{(i)⟨t⟩} as h_t,
     say). It follows its notation as that grows (symbols made while deriving are styled too)."""
 
     def __init__(self, base: Notation, style: str):
-        self.base, self.style = base, style
+        super().__init__(base)
+        self.style = style
 
     def _styled(self, part: Part) -> Part:
         return restyled(part, self.style, self.base.style_rule(self.style))
@@ -224,20 +254,8 @@ class Styled(Mapping):
         written = self.base.matrix_written(name)
         return self._styled(written) if written is not None else None
 
-    def named(self, name: str):
-        return self.base.named(name)
-
-    def senses(self, obj) -> list[tuple[str, str]]:
-        return self.base.senses(obj)
-
     def __getitem__(self, key) -> Part:
         return self._styled(self.base[key])
-
-    def __iter__(self) -> Iterator:
-        return iter(self.base)
-
-    def __len__(self) -> int:
-        return len(self.base)
 
     def __hash__(self) -> int:
         return hash((id(self.base), self.style))
@@ -285,36 +303,12 @@ def styled(notation: Notation, style: str):
     return notation if STYLES[style] is None else Styled(notation, style)
 
 
-class Decimals(Mapping):
+class Decimals(Seen):
     """A notation whose numbers read as the spec wrote them, in decimals: a rational with a short decimal
     expansion (3.2, not 16/5) prints as that decimal; the value underneath stays exact. For a part whose spec
     writes its numbers as decimals (``Kind.decimals``)."""
 
     decimals = True
-
-    def __init__(self, base: Mapping):
-        self.base = base
-
-    def get(self, key, default=None):
-        return self.base.get(key, default)
-
-    def matrix_written(self, name: str) -> Part | None:
-        return self.base.matrix_written(name)
-
-    def named(self, name: str):
-        return self.base.named(name)
-
-    def senses(self, obj) -> list[tuple[str, str]]:
-        return self.base.senses(obj) if hasattr(self.base, "senses") else []
-
-    def __getitem__(self, key) -> Part:
-        return self.base[key]
-
-    def __iter__(self) -> Iterator:
-        return iter(self.base)
-
-    def __len__(self) -> int:
-        return len(self.base)
 
     def __hash__(self) -> int:
         return hash((id(self.base), "decimals"))

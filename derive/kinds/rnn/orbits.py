@@ -21,7 +21,7 @@ from sympy.core.symbol import Str
 from ...numeric import Recomputed, accurate_at, compile_at, largest_argument, value_in_exponentials
 from ...precision import DEEPEST, DIGITS, RECOMPUTED
 from .notation import Z
-from .points import FURTHEST, SEEN_TO, SMALL_POWERS
+from .points import FURTHEST, SEEN_TO, SMALL_POWERS, binary_rational
 
 MOST_DIGITS = DEEPEST     # the most digits a value is computed at (as check.SETTLE_DIGITS)
 KEPT = 64                 # runs remembered (by recurrence, start and precision) for the nodes sharing them
@@ -202,7 +202,9 @@ def _in_exponentials(expr, variables, state: list):
     """expr at the state (each entry the exact binary number it is) with its exponentials in one t
     (numeric.value_in_exponentials): 1 − tanh²(−11000), about 10^-9554, is 0 at every precision up to
     MOST_DIGITS. None where that form does not apply."""
-    exact = {v: sympy.Integer(int(x.man)) * sympy.Integer(2) ** int(x.exp) for v, x in zip(variables, state)}
+    exact = {v: binary_rational(x) for v, x in zip(variables, state)}
+    if any(x is None for x in exact.values()):          # (a state of too many bits to write out)
+        return None
     at = expr.xreplace(exact)
     if not SEEN_TO < largest_argument(at) <= FURTHEST:
         return None
