@@ -29,7 +29,7 @@ from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE
                     at_step, gates, meanings as cell_meanings)
 from . import orbits
 from ...written import Partial, Row, Sym
-from .notation import DA_DZ, RHO, T_LONG, W_A
+from .notation import DA_DAPREV, RHO, T_LONG
 from .values import number
 
 SHOWN_ITERATES = 3
@@ -316,7 +316,7 @@ def _evidence_steps(c: Cell, s: CellStability, m: dict) -> list:
     return [step(full, chain(sympy.Abs(grad), "approx", Float(s.evidence, 4))),
             step(say(f"Along the {path} alone the factors are just ", gate, ": no recurrent weight and no slope"
                      " of an activation, so a gate held near 1 carries the gradient across many steps. A plain RNN"
-                     " multiplies instead by ", W_A * DA_DZ, " at every step, a weight times a slope that is at most"
+                     " multiplies instead by ", DA_DAPREV, " at every step, a weight times a slope that is at most"
                      " 1 (tanh) or 1/4 (σ), which must balance exactly at every step to neither shrink nor grow."
                      " Here:"),
                  chain(prod, "approx", Float(s.copying, 4)))]

@@ -31,7 +31,7 @@ from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import join_pieces
 from .limits import T_EVIDENCE, long_T
 from ...written import Fenced, Op, Partial, Row, Sym, text as short
-from .notation import N, SIGMA
+from .notation import N, SIGMA, gate_means
 
 GATES = {"lstm": ("f", "i", "g", "o"), "gru": ("r", "z", "n")}
 MAX_UNITS = 8                 # the LSTM's state (h, c) has 2n entries: its Jacobian is 2n x 2n
@@ -250,7 +250,7 @@ def _at(name: str, t) -> Sym:
 
 def vec(name: str, t) -> sympy.Symbol:
     """A gate or state vector at a numbered step (f<2>, c<1>, ...)."""
-    return N.symbol(f"{name}_vec_{t}", _at(name, t))
+    return N.symbol(f"{name}_vec_{t}", _at(name, t), means=gate_means(name))
 
 
 def jac(top: str, bottom: str, t, fixed=None, below=None) -> sympy.Symbol:
@@ -271,9 +271,9 @@ def parameter(name: str) -> sympy.Symbol:
 X = N.symbol("x_units", Sym("x", bold=True))
 
 
-def _m(name: str, written, rows: int, cols: int) -> sympy.MatrixSymbol:
+def _m(name: str, written, rows: int, cols: int, means: str | None = None) -> sympy.MatrixSymbol:
     """A matrix symbol for the equations (named so that SymPy keeps W x + U h + b in this order)."""
-    return N.matrix(name, rows, cols, written)
+    return N.matrix(name, rows, cols, written, means=means)
 
 
 def _equations(c: GatedUnits) -> dict:
@@ -294,7 +294,7 @@ def _equations(c: GatedUnits) -> dict:
 
 
 def gate_vec(g: str, n: int) -> sympy.MatrixSymbol:
-    return _m(f"gate_{g}_vec", _at(g, "t"), n, 1)
+    return _m(f"gate_{g}_vec", _at(g, "t"), n, 1, gate_means(g))
 
 
 def setting(c: GatedUnits) -> Text:
@@ -326,7 +326,7 @@ def setting(c: GatedUnits) -> Text:
 
 
 def _entry(name: str, written) -> sympy.Symbol:
-    return N.symbol(f"{name}_entry", written)
+    return N.symbol(f"{name}_entry", written, means=gate_means(name))
 
 
 def rule(c: GatedUnits) -> Text:

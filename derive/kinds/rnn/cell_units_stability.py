@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy
-from sympy import Float, MatMul
+from sympy import Float
 
 from ...numeric import evaluate, shown, to_sympy, value_at
 from ...precision import DIGITS
@@ -25,7 +25,7 @@ from .verdict import VERDICTS, compare_one, growth, radius
 from .cell_stability import _growth_step, _settle
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
 from ...written import Fenced, Op, Partial, Row, Sym
-from .notation import N, RHO, T_LONG, slopes, weights
+from .notation import DA_DAPREV, N, RHO, T_LONG, weights
 from .values import number
 
 SHOWN_ITERATES = 3
@@ -184,8 +184,8 @@ def _evidence_steps(c: GatedUnits, s: UnitsStability, m: dict) -> list:
             step(say(f"Along the {'cell' if lstm else 'update-gate'} path alone every factor is the diagonal matrix"
                      " of the gate ", gate_vec(gate, c.n), ": no recurrent weight and no slope of an activation, so"
                      " the product is diagonal and its size is the largest unit's product of its own gate over the"
-                     " T steps. A plain RNN multiplies instead by ", MatMul(slopes(c.n), weights(c.n), evaluate=False),
-                     " at every step. Here:"),
+                     " T steps. A plain RNN multiplies instead by its Jacobian ", DA_DAPREV, " (the diagonal matrix of its"
+                     " activation's slopes times ", weights(c.n), ") at every step. Here:"),
                  chain(prod, "approx", Float(s.copying, 4)))]
 
 

@@ -31,7 +31,7 @@ from .limits import T_EVIDENCE, long_T
 from . import cell_units
 from .keys import CELLS, PARAMETERS
 from ...written import Fenced, Partial, Sym
-from .notation import N, SIGMA
+from .notation import N, SIGMA, gate_means
 
 GATES = {"lstm": ("f", "i", "g", "o"), "gru": ("r", "z", "n")}
 PLAIN_ONLY = ("activation", "called", "W_a", "W_x", "b")       # the plain cell's keys
@@ -54,7 +54,7 @@ H_PREV = N.symbol("h_prev", _at("h", "t-1"), **R)
 C_PREV = N.symbol("c_prev", _at("c", "t-1"), **R)
 O_PREV = N.symbol("o_prev", _at("o", "t-1"), **R)
 WEIGHT = {p: N.symbol(p, Sym(p.split("_")[0], sub=p.split("_")[1]), **R) for p in PARAMETERS}
-GATE = {g: N.symbol(f"gate_{g}", _at(g, "t"), **R) for g in ("f", "i", "g", "o", "r", "z", "n")}
+GATE = {g: N.symbol(f"gate_{g}", _at(g, "t"), means=gate_means(g), **R) for g in ("f", "i", "g", "o", "r", "z", "n")}
 C_T = N.symbol("c_t", _at("c", "t"), **R)
 H_T = N.symbol("h_t", _at("h", "t"), **R)
 DC_CELL = N.symbol("dc_t/dc_prev|h", held(Partial(_at("c", "t"), _at("c", "t-1")), _at("h", "t-1")), **R)
@@ -69,7 +69,7 @@ DH_DIRECT = N.symbol("dh_t/dh_prev|z,n", held(Partial(_at("h", "t"), _at("h", "t
 
 def at_step(name: str, t: int) -> sympy.Symbol:
     """A gate or state at a numbered step (f<2>, c<1>, ...), shown with its step."""
-    return N.symbol(f"{name}_cell_{t}", _at(name, str(t)), **R)
+    return N.symbol(f"{name}_cell_{t}", _at(name, str(t)), means=gate_means(name), **R)
 
 
 @dataclass(frozen=True)

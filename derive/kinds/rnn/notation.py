@@ -21,6 +21,27 @@ from ..activations import OUTPUT
 N = Notation()
 R = dict(real=True)
 
+# What each letter stands for wherever it is written (in a derivative too): one meaning a letter within a problem.
+# A symbol that gives its letter another meaning says so with ``means=`` (the GRU's update gate z, the c of
+# b + W_x x), so that a problem showing both is caught (tests/test_symbol_meanings.py).
+for _letter, _meaning in (("a", "the state"), ("z", "the pre-activation"), ("x", "the input"), ("W", "a weight"),
+                          ("U", "a gate's recurrent weight"), ("b", "a bias"), ("ϕ", "the activation"),
+                          ("σ", "the sigmoid"), ("γ", "the per-step factor"), ("ρ", "the spectral radius"),
+                          ("T", "the number of steps"), ("Π", "the product over a cycle"),
+                          ("g", "the fixed-point equation"), ("J", "the step's Jacobian"), ("c", "the cell state"),
+                          ("h", "the hidden state"), ("f", "the forget gate"), ("i", "the input gate"),
+                          ("o", "the output gate"), ("r", "the reset gate"), ("n", "the GRU's candidate")):
+    N.letter(_letter, _meaning)
+UPDATE_GATE = "the update gate"
+LARGEST_SLOPE = "the activation's largest slope"
+B_W_X = "the constant b + W_x x"
+
+
+def gate_means(name: str) -> str | None:
+    """What a gate's symbol means when its letter's meaning is not it: the GRU's update gate z."""
+    return UPDATE_GATE if name == "z" else None
+
+
 
 def _state(time: str, base: str = "a") -> Sym:
     """a^{(i)⟨...⟩}: the state of example i at a time step."""
@@ -63,11 +84,11 @@ SUP_SLOPE = N.symbol("sup_slope", Row(Sym(Op("sup"), sub="z", bare=True), " ",
                                       Fenced(Row(Sym("ϕ", primes=1), "(z)"), "|", "|", sized=True)))
 
 # --- several units ------------------------------------------------------------------------------
-C_V = N.symbol("c_vec", "c")                                      # b + W_x x
+C_V = N.symbol("c_vec", "c", means=B_W_X)                   # b + W_x x
 W_X_X = N.symbol("W_x x", Row(W_X_WRITTEN, " ", _state("t", "x")))
 RHO = N.symbol("rho", "ρ")
-SIGMA_MAX = N.symbol("sigma_max", Sym("σ", sub=Op("max")))
-GAMMA_SUP = N.symbol("gamma_sup", "γ")
+SIGMA_MAX = N.symbol("sigma_max", Sym(Fenced(W_A_WRITTEN, "‖", "‖", sized=True, spaced=True), sub="2", bare=True))
+GAMMA_SUP = N.symbol("gamma_sup", "γ", means=LARGEST_SLOPE)
 NORM_T = N.symbol("norm(da_T/da_0)", Sym(Fenced(Partial(_state("T"), _state("0")), "‖", "‖", sized=True,
                                                 spaced=True), sub="2", bare=True))
 Z_I = N.symbol("z_i")

@@ -390,7 +390,7 @@ def _bound(s: Stability, meanings: dict) -> tuple[list, list]:
     value = s.bound if exact else to_sympy(evaluate(s.bound))
     steps = [step(say("Pascanu, Mikolov & Bengio (2013): with ", let(GAMMA_SUP, s.sup),
                       " the largest slope of ", READABLE[s.name], ", the gradient must vanish when the largest"
-                      " singular value ", SIGMA_MAX, " of ", W_A, " is below ", 1 / GAMMA_SUP,
+                      " singular value of ", W_A, ", its spectral norm ", SIGMA_MAX, ", is below ", 1 / GAMMA_SUP,
                       " (sufficient), and can only explode when it is above (necessary):"),
                   chain(SIGMA_MAX * s.sup, *versus_one(value, exact)))]
     notes = []
