@@ -17,6 +17,18 @@ from .layers import Layer
 
 NOTATION = Notation()
 _s = NOTATION.symbol
+# What each letter stands for wherever it is written, with its scripts (k, k_h, k_w, k_eff: a kernel size):
+# one meaning a letter within a problem (tests/test_symbol_meanings.py).
+for _letter, _meaning in (("k", "a kernel size"), ("s", "the stride"), ("p", "the padding"), ("d", "the dilation"),
+                          ("n", "a size along one dimension"), ("C", "a number of channels"),
+                          ("F", "the number of filters"), ("g", "the number of groups"), ("m", "the number of units"),
+                          ("γ", "the normalisation's scale"), ("β", "the normalisation's shift"),
+                          ("r", "the receptive field's size"), ("j", "the jump"), ("c", "the receptive field's centre"),
+                          ("V", "the vocabulary's size"), ("D", "the embedding's size"), ("H", "the hidden size"),
+                          ("G", "the number of gates"), ("I", "the input's size"), ("E", "the embedding dimension"),
+                          ("h", "the number of heads"), ("L", "the sequence length")):
+    NOTATION.letter(_letter, _meaning)
+WIDTH = "a transformer's width (d_k a head's, d_ff the feed-forward layer's)"
 
 
 def _plain(name: str):
@@ -69,5 +81,5 @@ def _label(k: int, layer: Layer) -> str:
 
 # the layers of whole networks: embeddings, recurrent layers, attention, transformer encoders
 VOCAB, EMB_DIM, HIDDEN, GATES_N = _s("V", "V"), _s("D_emb", "D"), _s("H", "H"), _s("G_gates", "G")
-X_SIZE, EMBED, FF_WIDTH, HEADS = _s("I_x", "I"), _s("E", "E"), _s("d_ff", Sym("d", sub=Upright("ff"))), _s("h_heads", "h")
-SEQ_LEN, HEAD_DIM = _s("L", "L"), _s("d_k", Sym("d", sub="k"))
+X_SIZE, EMBED, FF_WIDTH, HEADS = _s("I_x", "I"), _s("E", "E"), _s("d_ff", Sym("d", sub=Upright("ff")), means=WIDTH), _s("h_heads", "h")
+SEQ_LEN, HEAD_DIM = _s("L", "L"), _s("d_k", Sym("d", sub="k"), means=WIDTH)
