@@ -12,13 +12,15 @@ from ...steps import Answer, Solution, Text, chain, let, say, step, written_prod
 from .config import Config
 
 N = Notation()
-N_IN = N.symbol("n_in", Sym("n", sub=Upright("in", words=True)), positive=True, integer=True)
-N_OUT = N.symbol("n_out", Sym("n", sub=Upright("out", words=True)), positive=True, integer=True)
-GAIN = N.symbol("gain", "g", positive=True)
-SLOPE = N.symbol("slope", "a", real=True)
+# What each symbol stands for: one meaning a letter within a problem (tests/test_symbol_meanings.py). σ is the
+# weights' standard deviation here; the sigmoid is only ever named in words ('sigmoid'), never written σ.
+N_IN = N.symbol("n_in", Sym("n", sub=Upright("in", words=True)), means="a fan", positive=True, integer=True)
+N_OUT = N.symbol("n_out", Sym("n", sub=Upright("out", words=True)), means="a fan", positive=True, integer=True)
+GAIN = N.symbol("gain", "g", means="the gain", positive=True)
+SLOPE = N.symbol("slope", "a", means="the leaky ReLU's negative slope", real=True)
 VAR_W = N.symbol("Var(w)", Row(Op("Var"), "(w)"), positive=True)
-SIGMA = N.symbol("sigma_w", Sym("σ", sub="w"), positive=True)
-BOUND = N.symbol("bound", "b", positive=True)
+SIGMA = N.symbol("sigma_w", Sym("σ", sub="w"), means="the weights' standard deviation", positive=True)
+BOUND = N.symbol("bound", "b", means="the uniform distribution's half-width", positive=True)
 VAR_Z = N.symbol("Var(z)", Row(Op("Var"), "(z)"), positive=True)
 VAR_Z_PREV = N.symbol("Var(z_prev)", Row(Op("Var"), "(", Sym("z", layer="l-1"), ")"), positive=True)
 SQ_X = N.symbol("E[x^2]", Row(Op("E"), "[", Sym("x", sup="2"), "]"), positive=True)
