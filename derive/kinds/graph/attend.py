@@ -17,6 +17,7 @@ from .parse import Call, Name
 from .values import evaluate
 
 LETTERS = (("S", "A"), ("S'", "A'"), ("S''", "A''"))
+QUERY_SIZE = nm.NOTATION.symbol("attention:d", "d", means="the size of each query", positive=True, integer=True)
 
 
 def forward_pass(c: Config):
@@ -53,11 +54,16 @@ def _letter(letter: str):
     return Sym(letter.rstrip("'"), primes=primes) if primes else letter
 
 
+def _means(letter: str) -> str:
+    """What S (S′, …) and A (A′, …) stand for: the scores and the weights."""
+    return nm.SCORES if letter.startswith("S") else nm.WEIGHTS
+
+
 def _entry(letter: str, eq: Equation, i: int, j: int) -> sympy.Symbol:
     """Entry (i, j) of the scores or the weights (0-based), written 1-based: S₁₂."""
     sep = "," if max(i, j) >= 9 else ""
     written = Sym(_letter(letter), sub=f"{i + 1}{sep}{j + 1}", grouped=True)
-    return nm.NOTATION.symbol(f"{letter}({eq.name})[{i}][{j}]", written, real=True)
+    return nm.NOTATION.symbol(f"{letter}({eq.name})[{i}][{j}]", written, means=_means(letter), real=True)
 
 
 def _shape(shape: tuple) -> str:
@@ -68,8 +74,8 @@ def _step(c: Config, eq: Equation):
     args = [evaluate(a, c.values) for a in eq.rhs.args]
     att: Attention = stages(*args)
     s_letter, a_letter = _letters(c)
-    S = nm.NOTATION.symbol(f"{s_letter}({eq.name})", _letter(s_letter), commutative=False)
-    A = nm.NOTATION.symbol(f"{a_letter}({eq.name})", _letter(a_letter), commutative=False)
+    S = nm.NOTATION.symbol(f"{s_letter}({eq.name})", _letter(s_letter), means=nm.SCORES, commutative=False)
+    A = nm.NOTATION.symbol(f"{a_letter}({eq.name})", _letter(a_letter), means=nm.WEIGHTS, commutative=False)
     Q, K, V = (display(a, c) for a in eq.rhs.args[:3])
     KT = transpose_sym(eq.rhs.args[1].name) if isinstance(eq.rhs.args[1], Name) else nm.function("transpose")(K)
     root = sympy.Pow(sympy.Integer(att.d), sympy.Rational(1, 2), evaluate=False)
@@ -77,7 +83,7 @@ def _step(c: Config, eq: Equation):
     numbers = MatMul(sympy.Pow(root, -1, evaluate=False), args[0].m, args[1].m.T, evaluate=False)
     masked = len(args) > 3 and any(e == 0 for e in args[3].entries)
     text = say("Attention in ", sym_of(c, eq), ", as F.scaled_dot_product_attention computes it, ",
-               let(nm.value_symbol("d"), att.d), " the size of each query: the scores ", let(S, written),
+               let(QUERY_SIZE, att.d), " the size of each query: the scores ", let(S, written),
                f" ({_shape(att.scores.shape)}: a row per query, a column per key); the weights ", A,
                f" ({_shape(att.weights.shape)}), a softmax over each row of ", S,
                *([" (where the mask is false, 0, the score is −∞ and the weight 0)"] if masked else []),

@@ -340,7 +340,8 @@ def _ce_derived(c: Config, eq: Equation, flow: Flow, y: int):
     zname, n = flow.wrt, c.shape(flow.wrt)[0]
     z = c.values[zname].entries
     total = sympy.Add(*[sympy.exp(e) for e in z])
-    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", _at("p", j), positive=True) for j in range(n)]
+    p = [nm.NOTATION.symbol(f"softmax({zname})[{j}]", _at("p", j), means=nm.SOFTMAX_OUTPUT, positive=True)
+         for j in range(n)]
     meaning = {p[j]: sympy.exp(z[j]) / total for j in range(n)}
     g = flow.upstream.scalar
     chains = [chain(sym(c, eq.name), -g * sympy.log(p[y]))]

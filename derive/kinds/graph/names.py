@@ -49,14 +49,42 @@ def _word(word: str) -> Part:
     return Upright(word)
 
 
+# What a symbol stands for, so that a problem giving one letter two meanings is found (tests/test_symbol_meanings.py).
+# A spec's names mean what the spec says, by their letter (x and x̂, W₁ and W₂ share theirs); the kind's own
+# letters mean what the kind makes them: σ the sigmoid, p the softmax's output, S and A attention's scores and
+# weights, m, v, g, η, ... the optimiser's quantities of a step. A spec naming a value sigma and calling sigmoid
+# (σ and σ), or naming p beside a softmax, is then caught.
+SIGMOID, SOFTMAX_OUTPUT, SCORES, WEIGHTS = "the sigmoid", "the softmax's output", "attention's scores", "attention's weights"
+FUNCTION_MEANS = {"sigmoid": SIGMOID}
+
+
+def letter_of(part: Part) -> str | None:
+    """The letter a written form is built on (W of W₁, x of x̂); None for an upright word."""
+    while isinstance(part, Sym):
+        part = part.base
+    return part if isinstance(part, str) else None
+
+
+def spec_means(name_or_part) -> str | None:
+    """The meaning of a spec's name (or of a piece written with one), by its letter: the spec's W."""
+    letter = letter_of(written(name_or_part) if isinstance(name_or_part, str) else name_or_part)
+    return None if letter is None else f"the spec's {letter}"
+
+
+def optimiser_means(part: Part) -> str | None:
+    """The meaning of a quantity of a step (m⁽¹⁾, v̂, η), by its letter: the optimiser's m."""
+    letter = letter_of(part)
+    return None if letter is None else f"the optimiser's {letter}"
+
+
 def value_symbol(name: str) -> sympy.Symbol:
     """The symbol of a scalar name (and of a symbolic scalar given): real, commutative."""
-    return NOTATION.symbol(name, written(name), real=True)
+    return NOTATION.symbol(name, written(name), means=spec_means(name), real=True)
 
 
 def array_symbol(name: str) -> sympy.Symbol:
     """The symbol of a vector or matrix name, non-commutative so that products keep their order."""
-    return NOTATION.symbol(f"{name}[]", written(name), commutative=False)
+    return NOTATION.symbol(f"{name}[]", written(name), means=spec_means(name), commutative=False)
 
 
 def name_symbol(name: str, shape: tuple) -> sympy.Symbol:
@@ -69,7 +97,7 @@ def entry_symbol(name: str, index: tuple[int, ...], wide: bool) -> sympy.Symbol:
     base = written(name)
     scripted = isinstance(base, Sym) and base.sub is not None
     sub = ("," if wide or scripted else "").join(map(str, index))
-    return NOTATION.symbol(f"{name}{text}", Sym(base, sub=sub, grouped=True), real=True)
+    return NOTATION.symbol(f"{name}{text}", Sym(base, sub=sub, grouped=True), means=spec_means(name), real=True)
 
 
 def partial(of: str, wrt: str, shape: tuple) -> sympy.Symbol:
@@ -98,7 +126,7 @@ def function(name: str, nargs: int | None = None):
     key = name if nargs is None or nargs == USUAL_ARITY.get(name, nargs if name not in ELEMENTWISE else 1) \
         else f"{name}/{nargs}"
     if name in FUNCTIONS:
-        return NOTATION.function(key, FUNCTIONS[name])
+        return NOTATION.function(key, FUNCTIONS[name], means=FUNCTION_MEANS.get(name))
     return NOTATION.function(key, Op(name) if name.isalpha() else Upright(name.replace("_", " ")))
 
 

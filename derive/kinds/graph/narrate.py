@@ -90,18 +90,20 @@ def entry_sym(name: str, index: tuple) -> sympy.Symbol:
     is W₁₂ (W₁,₁₂ once an index passes 9)."""
     written = Sym(nm.written(name), sub=("," if any(i >= 9 for i in index) else "").join(str(i + 1) for i in index),
                   grouped=True)
-    return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), written, real=True)
+    return nm.NOTATION.symbol(f"{name}" + "".join(f"[{i}]" for i in index), written, means=nm.spec_means(name),
+                              real=True)
 
 
 def row_sym(name: str, i: int) -> sympy.Symbol:
     """Row i of a matrix name (0-based as in the spec), written 1-based: W[1] is W₂,:."""
     return nm.NOTATION.symbol(f"{name}[{i}, :]", Sym(nm.written(name), sub=f"{i + 1},:", grouped=True),
-                              commutative=False)
+                              means=nm.spec_means(name), commutative=False)
 
 
 def transpose_sym(name: str) -> sympy.Symbol:
     """Vᵀ, the transpose of a vector or matrix name."""
-    return nm.NOTATION.symbol(f"{name}^T", Sym(nm.written(name), sup="⊤", grouped=True), commutative=False)
+    return nm.NOTATION.symbol(f"{name}^T", Sym(nm.written(name), sup="⊤", grouped=True), means=nm.spec_means(name),
+                              commutative=False)
 
 
 def entry_meanings(c: Config, name: str) -> dict:

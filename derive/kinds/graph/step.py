@@ -31,19 +31,22 @@ TRIES = (6, 10, 15, 30)          # digits of the numbers written into a rule, un
 
 def _generic(key: str, t: int) -> sympy.Symbol:
     """A quantity of one entry at step t (0: before the step), as the rule is stated: m⁽¹⁾, w⁽⁰⁾."""
-    return nm.NOTATION.symbol(f"step:{key}({t})", body(key, None, t), real=True)
+    written = body(key, None, t)
+    return nm.NOTATION.symbol(f"step:{key}({t})", written, means=nm.optimiser_means(written), real=True)
 
 
 def _hyper(key: str) -> sympy.Symbol:
     """A hyper-parameter's symbol, written as the optimizer kind writes it (η, β₁, ...)."""
-    return nm.NOTATION.symbol(f"step:{key}", OPTIMIZER_NOTATION[HYPER_SYMBOLS[key]], real=True)
+    written = OPTIMIZER_NOTATION[HYPER_SYMBOLS[key]]
+    return nm.NOTATION.symbol(f"step:{key}", written, means=nm.optimiser_means(written), real=True)
 
 
 def _of(key: str, param: str, shape: tuple) -> sympy.Symbol:
     """A quantity of one parameter after the step: W⁽¹⁾, m_W⁽¹⁾ (a matrix for a matrix parameter)."""
     written = Sym(nm.written(param), sup="(1)", grouped=True) if key == "w" else body(key, nm.written(param), 1)
     kind = {"real": True} if shape == () else {"commutative": False}
-    return nm.NOTATION.symbol(f"step:{key}[{param}]{'' if shape == () else '[]'}", written, **kind)
+    means = nm.spec_means(param) if key == "w" else nm.optimiser_means(written)
+    return nm.NOTATION.symbol(f"step:{key}[{param}]{'' if shape == () else '[]'}", written, means=means, **kind)
 
 
 def optimizer(c: Config, grads: dict) -> Optimizer:
@@ -71,7 +74,7 @@ def _symbols(oc: Optimizer) -> Q:
     q.update({key: _generic(key, 0) for key in state_keys(oc)})
     q.update({f"{r.key}_new": _generic(r.key, 1) for r in rules(oc, 1)})
     if oc.optimizer == "adagrad":
-        q["clr"] = nm.NOTATION.symbol("step:clr", Sym("η", accent="tilde"), real=True)
+        q["clr"] = nm.NOTATION.symbol("step:clr", Sym("η", accent="tilde"), means=nm.optimiser_means("η"), real=True)
     return q
 
 
