@@ -106,6 +106,120 @@ def test_a_symbol_or_letter_given_two_meanings_is_refused():
         n.symbol("F", means="the filter")
 
 
+# --- each kind's meanings, seen by the walk; a clashing notation caught -----------------------------------
+
+def _problem_senses(key: str, number: int) -> set:
+    doc = document.solve(_spec(key))
+    return set(senses(next(p for p in doc.problems if p.number == number)))
+
+
+def test_the_walk_sees_rnn_meanings():
+    """rnn-activation: the state a, the pre-activation z, the weights and bias, the sigmoid of 2(b) and ρ in the
+    several-units problem; the gated cells' letters, z there the GRU's update gate (the plain RNN compared with
+    is written with ∂a⟨t⟩/∂a⟨t−1⟩, not with the pre-activation z)."""
+    one = _problem_senses("example:rnn-activation", 1)
+    assert {("a", "the state"), ("z", "the pre-activation"), ("W", "a weight"), ("b", "a bias"),
+            ("ϕ", "the activation"), ("γ", "the per-step factor"), ("T", "the number of steps")} <= one
+    several = _problem_senses("example:rnn-activation", 2)
+    assert {("σ", "the sigmoid"), ("ρ", "the spectral radius"), ("γ", "the activation's largest slope"),
+            ("c", "the constant b + W_x x")} <= several
+    cells = _problem_senses("example:rnn-activation", 3)
+    assert {("z", "the update gate"), ("c", "the cell state"), ("h", "the hidden state"), ("f", "the forget gate"),
+            ("U", "a gate's recurrent weight"), ("σ", "the sigmoid"), ("J", "the step's Jacobian")} <= cells
+    assert ("z", "the pre-activation") not in cells
+
+
+def test_rnn_largest_singular_value_is_not_a_second_sigma():
+    """Several units with a sigmoid (the example's 2(b)) showed W_a's largest singular value as σ_max beside the
+    sigmoid σ: now ‖W_a‖₂, in LaTeX and MathML; σ_max would have been caught."""
+    from derive.formats import mathml
+    from derive.kinds.rnn import notation as rn
+    from derive.written import Op
+    assert rn.N.senses(rn.SIGMA_MAX) == []
+    assert tex.math(rn.SIGMA_MAX, rn.N) == r"\left\| W_a^{[1]} \right\|_2"
+    assert "σ" not in mathml.element(rn.SIGMA_MAX, rn.N) and "‖" in mathml.element(rn.SIGMA_MAX, rn.N)
+    n = Notation(rn.N)
+    old = n.symbol("sigma_max (before)", Sym("σ", sub=Op("max")), means="W_a's largest singular value")
+    assert clashes(n.senses(old) + n.senses(rn.SIGMA)) == ["σ stands for W_a's largest singular value and for "
+                                                             "the sigmoid"]
+
+
+def test_rnn_update_gate_beside_the_pre_activation_is_caught():
+    """The cells' note compared with a plain RNN's W_a ∂a⟨t⟩/∂z⟨t⟩ beside the GRU's update gate z⟨t⟩ (3(b)): that
+    pair is a clash; the note now writes the plain RNN's ∂a⟨t⟩/∂a⟨t−1⟩."""
+    from derive.kinds.rnn import cells, notation as rn
+    assert clashes(rn.N.senses(rn.DA_DZ) + rn.N.senses(cells.GATE["z"])) == [
+        "z stands for the pre-activation and for the update gate"]
+    assert clashes(rn.N.senses(rn.DA_DAPREV) + rn.N.senses(cells.GATE["z"])) == []
+    text = _latex(document.solve(_spec("example:rnn-activation")).problems[2])
+    assert r"\partial z^{(i)" not in text and "A plain RNN multiplies instead by" in text
+
+
+def test_the_walk_sees_network_meanings():
+    """network: the kernel size, stride, padding, dilation and the receptive field's letters in the image
+    problem; the sequence layers' letters, d_k and d_ff one width, in the language model."""
+    image = _problem_senses("example:network", 1)
+    assert {("k", "a kernel size"), ("s", "the stride"), ("p", "the padding"), ("d", "the dilation"),
+            ("r", "the receptive field's size"), ("j", "the jump"), ("F", "the number of filters"),
+            ("C", "a number of channels"), ("γ", "the normalisation's scale")} <= image
+    words = _problem_senses("example:network", 2)
+    width = "a transformer's width (d_k a head's, d_ff the feed-forward layer's)"
+    assert {("L", "the sequence length"), ("h", "the number of heads"), ("d", width), ("V", "the vocabulary's size"),
+            ("E", "the embedding dimension")} <= words and ("d", "the dilation") not in words
+
+
+def test_network_dilation_beside_a_head_size_is_caught():
+    from derive.kinds.cnn import notation as cn
+    assert clashes(cn.NOTATION.senses(cn.D) + cn.NOTATION.senses(cn.HEAD_DIM) + cn.NOTATION.senses(cn.FF_WIDTH)) \
+        == ["d stands for a transformer's width (d_k a head's, d_ff the feed-forward layer's) and for the dilation"]
+
+
+def test_the_walk_sees_init_meanings():
+    """init: σ is the weights' standard deviation there (the sigmoid only named in words), b the uniform bound,
+    a the leaky ReLU's slope."""
+    bound = _problem_senses("example:init", 2)
+    assert {("σ", "the weights' standard deviation"), ("b", "the uniform distribution's half-width"),
+            ("a", "the leaky ReLU's negative slope"), ("g", "the gain"), ("n", "a fan")} <= bound
+
+
+def test_init_standard_deviation_beside_a_sigmoid_sigma_is_caught():
+    from derive.kinds.init.narrate import N, SIGMA
+    n = Notation(N)
+    sigmoid = n.function("sigmoid (test)", "σ", means="the sigmoid")
+    assert clashes(n.senses(SIGMA) + n.senses(sigmoid)) == [
+        "σ stands for the sigmoid and for the weights' standard deviation"]
+
+
+def test_the_walk_sees_graph_meanings():
+    """graph: the spec's names by their letter, the sigmoid σ, the softmax's p, attention's S, A and d and the
+    step's optimiser quantities."""
+    assert {("σ", "the sigmoid"), ("w", "the spec's w"), ("z", "the spec's z")} <= _problem_senses("example:graph", 2)
+    assert {("p", "the softmax's output"), ("L", "the spec's L")} <= _problem_senses("example:graph", 4)
+    attention = _problem_senses("example:graph", 6)
+    assert {("S", "attention's scores"), ("A", "attention's weights"), ("d", "the size of each query"),
+            ("m", "the optimiser's m"), ("η", "the optimiser's η"), ("K", "the spec's K")} <= attention
+
+
+GRAPH_CLASHES = {
+    "sigma": ('given = { w = 2, x = -1, sigma = 3 }\nforward = ["z = w * x * sigma", "f = sigmoid(z)"]\n'
+              '[[problem.part]]\nask = ["gradient"]', "σ stands for the sigmoid and for the spec's σ"),
+    "adam": ('given = { m = [1, 2], x = [1, -1] }\nforward = ["L = sum(m * x)"]\n[[problem.part]]\nask = ["step"]\n'
+             'wrt = ["m"]\noptimizer = "adam"\nlr = 0.1', "m stands for the optimiser's m and for the spec's m"),
+    "d": ('given = { Q = [[1, 0], [0, 1]], K = [[1, 2], [0, 1]], V = [[1, 0], [2, 1]], d = 3 }\n'
+          'forward = ["O = attention(Q, K, V)", "L = d * sum(O)"]\n[[problem.part]]\nask = ["forward"]',
+          "d stands for the size of each query and for the spec's d"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GRAPH_CLASHES))
+def test_graph_clash_in_a_spec_is_caught(case):
+    """A spec naming a value sigma beside sigmoid, m beside Adam's step, or d beside attention's query size: one
+    letter, two meanings in the key, reported by the walk."""
+    body, found = GRAPH_CLASHES[case]
+    doc = document.solve(derive.loads(f'title = "t"\n[[problem]]\nkind = "graph"\n{body}\n', path=f"{case}.toml"))
+    assert clashes(senses(doc.problems[0])) == [found]
+
+
 # --- the notation fixes, read from the printed key ----------------------------------------------------
 
 @pytest.fixture(scope="module")
