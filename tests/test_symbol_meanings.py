@@ -145,8 +145,8 @@ def test_rnn_largest_singular_value_is_not_a_second_sigma():
 
 
 def test_rnn_update_gate_beside_the_pre_activation_is_caught():
-    """The cells' note compared with a plain RNN's W_a ∂a⟨t⟩/∂z⟨t⟩ beside the GRU's update gate z⟨t⟩ (3(b)): that
-    pair is a clash; the note now writes the plain RNN's ∂a⟨t⟩/∂a⟨t−1⟩."""
+    """The cells' note compared with a plain RNN's W_a ∂a⟨t⟩/∂z⟨t⟩ beside the GRU's update gate z⟨t⟩ (3(b)):
+    that pair is a clash; the note now writes the plain RNN's ∂a⟨t⟩/∂a⟨t−1⟩."""
     from derive.kinds.rnn import cells, notation as rn
     assert clashes(rn.N.senses(rn.DA_DZ) + rn.N.senses(cells.GATE["z"])) == [
         "z stands for the pre-activation and for the update gate"]

@@ -81,5 +81,6 @@ def _label(k: int, layer: Layer) -> str:
 
 # the layers of whole networks: embeddings, recurrent layers, attention, transformer encoders
 VOCAB, EMB_DIM, HIDDEN, GATES_N = _s("V", "V"), _s("D_emb", "D"), _s("H", "H"), _s("G_gates", "G")
-X_SIZE, EMBED, FF_WIDTH, HEADS = _s("I_x", "I"), _s("E", "E"), _s("d_ff", Sym("d", sub=Upright("ff")), means=WIDTH), _s("h_heads", "h")
+X_SIZE, EMBED, HEADS = _s("I_x", "I"), _s("E", "E"), _s("h_heads", "h")
+FF_WIDTH = _s("d_ff", Sym("d", sub=Upright("ff")), means=WIDTH)
 SEQ_LEN, HEAD_DIM = _s("L", "L"), _s("d_k", Sym("d", sub="k"), means=WIDTH)

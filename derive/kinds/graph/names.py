@@ -49,12 +49,14 @@ def _word(word: str) -> Part:
     return Upright(word)
 
 
-# What a symbol stands for, so that a problem giving one letter two meanings is found (tests/test_symbol_meanings.py).
+# What a symbol stands for, so that a problem giving one letter two meanings is found
+# (tests/test_symbol_meanings.py).
 # A spec's names mean what the spec says, by their letter (x and x̂, W₁ and W₂ share theirs); the kind's own
 # letters mean what the kind makes them: σ the sigmoid, p the softmax's output, S and A attention's scores and
 # weights, m, v, g, η, ... the optimiser's quantities of a step. A spec naming a value sigma and calling sigmoid
 # (σ and σ), or naming p beside a softmax, is then caught.
-SIGMOID, SOFTMAX_OUTPUT, SCORES, WEIGHTS = "the sigmoid", "the softmax's output", "attention's scores", "attention's weights"
+SIGMOID, SOFTMAX_OUTPUT = "the sigmoid", "the softmax's output"
+SCORES, WEIGHTS = "attention's scores", "attention's weights"
 FUNCTION_MEANS = {"sigmoid": SIGMOID}
 
 

@@ -184,8 +184,8 @@ def _evidence_steps(c: GatedUnits, s: UnitsStability, m: dict) -> list:
             step(say(f"Along the {'cell' if lstm else 'update-gate'} path alone every factor is the diagonal matrix"
                      " of the gate ", gate_vec(gate, c.n), ": no recurrent weight and no slope of an activation, so"
                      " the product is diagonal and its size is the largest unit's product of its own gate over the"
-                     " T steps. A plain RNN multiplies instead by its Jacobian ", DA_DAPREV, " (the diagonal matrix of its"
-                     " activation's slopes times ", weights(c.n), ") at every step. Here:"),
+                     " T steps. A plain RNN multiplies instead by its Jacobian ", DA_DAPREV, " (the diagonal"
+                     " matrix of its activation's slopes times ", weights(c.n), ") at every step. Here:"),
                  chain(prod, "approx", Float(s.copying, 4)))]
 
 
