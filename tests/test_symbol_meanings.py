@@ -121,8 +121,7 @@ def test_the_walk_sees_rnn_meanings():
     assert {("a", "the state"), ("z", "the pre-activation"), ("W", "a weight"), ("b", "a bias"),
             ("ϕ", "the activation"), ("γ", "the per-step factor"), ("T", "the number of steps")} <= one
     several = _problem_senses("example:rnn-activation", 2)
-    assert {("σ", "the sigmoid"), ("ρ", "the spectral radius"), ("γ", "the activation's largest slope"),
-            ("c", "the constant b + W_x x")} <= several
+    assert {("σ", "the sigmoid"), ("ρ", "the spectral radius"), ("b", "a bias")} <= several
     cells = _problem_senses("example:rnn-activation", 3)
     assert {("z", "the update gate"), ("c", "the cell state"), ("h", "the hidden state"), ("f", "the forget gate"),
             ("U", "a gate's recurrent weight"), ("σ", "the sigmoid"), ("J", "the step's Jacobian")} <= cells
@@ -153,6 +152,42 @@ def test_rnn_update_gate_beside_the_pre_activation_is_caught():
     assert clashes(rn.N.senses(rn.DA_DAPREV) + rn.N.senses(cells.GATE["z"])) == []
     text = _latex(document.solve(_spec("example:rnn-activation")).problems[2])
     assert r"\partial z^{(i)" not in text and "A plain RNN multiplies instead by" in text
+
+
+MIXED_RNN = """
+title = "t"
+[[problem]]
+kind = "rnn-activation"
+activation = "tanh"
+b = 0
+  [[problem.part]]
+  W_a = 0.5
+  ask = ["derivative", "stability"]
+  [[problem.part]]
+  W_a = [[0.5, 1], [-1, 0.5]]
+  b = [0, 0]
+  a0 = [0.1, 0.2]
+  ask = ["derivative", "stability"]
+  [[problem.part]]
+  cell = "lstm"
+  x = 1
+  a0 = 0.5
+  W_f = 0.5
+  ask = ["derivative", "stability"]
+"""
+
+
+def test_rnn_one_unit_several_units_and_a_cell_in_one_problem():
+    """One unit's per-step factor γ beside several units' largest slope (was γ too: now sup_z |ϕ′(z)|, as the one
+    unit's bound writes it), and several units' b + W_x x (was c: now b̃) beside the LSTM's cell state c."""
+    doc = document.solve(derive.loads(MIXED_RNN, path="mixed.toml"))
+    found = set(senses(doc.problems[0]))
+    assert {("γ", "the per-step factor"), ("c", "the cell state"), ("b", "a bias")} <= found
+    assert clashes(found) == []
+    text = _latex(doc.problems[0])
+    assert r"\tilde{b} = W_x^{[1]} x^{(i)\langle t\rangle} + b^{[1]}" in text
+    assert r"with ${\sup_z \left|\phi'(z)\right| = 1}$, the largest slope of the hyperbolic tangent" in text
+    assert r"\gamma = " not in text.split("Pascanu")[1]
 
 
 def test_the_walk_sees_network_meanings():

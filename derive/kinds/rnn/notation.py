@@ -22,8 +22,8 @@ N = Notation()
 R = dict(real=True)
 
 # What each letter stands for wherever it is written (in a derivative too): one meaning a letter within a problem.
-# A symbol that gives its letter another meaning says so with ``means=`` (the GRU's update gate z, the c of
-# b + W_x x), so that a problem showing both is caught (tests/test_symbol_meanings.py).
+# A symbol that gives its letter another meaning says so with ``means=`` (the GRU's update gate z), so that a
+# problem showing both is caught (tests/test_symbol_meanings.py).
 for _letter, _meaning in (("a", "the state"), ("z", "the pre-activation"), ("x", "the input"), ("W", "a weight"),
                           ("U", "a gate's recurrent weight"), ("b", "a bias"), ("ϕ", "the activation"),
                           ("σ", "the sigmoid"), ("γ", "the per-step factor"), ("ρ", "the spectral radius"),
@@ -33,8 +33,6 @@ for _letter, _meaning in (("a", "the state"), ("z", "the pre-activation"), ("x",
                           ("o", "the output gate"), ("r", "the reset gate"), ("n", "the GRU's candidate")):
     N.letter(_letter, _meaning)
 UPDATE_GATE = "the update gate"
-LARGEST_SLOPE = "the activation's largest slope"
-B_W_X = "the constant b + W_x x"
 
 
 def gate_means(name: str) -> str | None:
@@ -63,7 +61,7 @@ X_T = N.symbol("x_t", _state("t", "x"), **R)
 PHI = N.function("phi", "ϕ")
 SIGMA = N.function("sigma", "σ")
 DIAG = N.function("diag", Op("diag"))
-G = N.function("g")                                                # g(a*) = phi(W_a a* + c) - a*
+G = N.function("g")                                                # g(a*) = phi(W_a a* + b + W_x x) - a*
 
 # --- the derivative ---------------------------------------------------------------------------
 DA_DAPREV = N.symbol("da_t/da_prev", Partial(_state("t"), _state("t-1")), **R)
@@ -84,11 +82,10 @@ SUP_SLOPE = N.symbol("sup_slope", Row(Sym(Op("sup"), sub="z", bare=True), " ",
                                       Fenced(Row(Sym("ϕ", primes=1), "(z)"), "|", "|", sized=True)))
 
 # --- several units ------------------------------------------------------------------------------
-C_V = N.symbol("c_vec", "c", means=B_W_X)                   # b + W_x x
+C_V = N.symbol("c_vec", Sym("b", accent="tilde"))                 # b + W_x x: a bias (c is the LSTM's cell state)
 W_X_X = N.symbol("W_x x", Row(W_X_WRITTEN, " ", _state("t", "x")))
 RHO = N.symbol("rho", "ρ")
 SIGMA_MAX = N.symbol("sigma_max", Sym(Fenced(W_A_WRITTEN, "‖", "‖", sized=True, spaced=True), sub="2", bare=True))
-GAMMA_SUP = N.symbol("gamma_sup", "γ", means=LARGEST_SLOPE)
 NORM_T = N.symbol("norm(da_T/da_0)", Sym(Fenced(Partial(_state("T"), _state("0")), "‖", "‖", sized=True,
                                                 spaced=True), sub="2", bare=True))
 Z_I = N.symbol("z_i")

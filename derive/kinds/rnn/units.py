@@ -27,9 +27,9 @@ from .limits import DIVERGED, T_EVIDENCE, iterates, long_T
 from .points import slope_value
 from .vector_recurrence import VectorRecurrence
 from .verdict import VERDICTS, compare_one, radius, versus_one
-from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, GAMMA_SUP, NORM_T, PHI, RHO,
-                       SIGMA, SIGMA_MAX, SLOPE_TIMES_W_IJ, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation, previous,
-                       slopes, weights)
+from .notation import (A_0, A_PREV, A_STAR, A_T, B, C_V, DA_DAPREV, DA_I_DA_J, DZ_I_DA_J, NORM_T, PHI, RHO, SIGMA,
+                       SIGMA_MAX, SLOPE_TIMES_W_IJ, SUP_SLOPE, W_A, W_IJ, W_X_X, Z, Z_I, iterate, pre_activation,
+                       previous, slopes, weights)
 from .values import number, overflow
 from . import orbits
 
@@ -385,17 +385,17 @@ def _bound(s: Stability, meanings: dict) -> tuple[list, list]:
     meanings[SIGMA_MAX] = s.sigma
     if s.sup is None:
         return [], []
-    meanings[GAMMA_SUP] = s.sup
+    meanings[SUP_SLOPE] = s.sup
     exact = s.bound.is_Rational
     value = s.bound if exact else to_sympy(evaluate(s.bound))
-    steps = [step(say("Pascanu, Mikolov & Bengio (2013): with ", let(GAMMA_SUP, s.sup),
-                      " the largest slope of ", READABLE[s.name], ", the gradient must vanish when the largest"
-                      " singular value of ", W_A, ", its spectral norm ", SIGMA_MAX, ", is below ", 1 / GAMMA_SUP,
+    steps = [step(say("Pascanu, Mikolov & Bengio (2013): with ", let(SUP_SLOPE, s.sup),
+                      ", the largest slope of ", READABLE[s.name], ", the gradient must vanish when the largest"
+                      " singular value of ", W_A, ", its spectral norm ", SIGMA_MAX, ", is below ", 1 / SUP_SLOPE,
                       " (sufficient), and can only explode when it is above (necessary):"),
                   chain(SIGMA_MAX * s.sup, *versus_one(value, exact)))]
     notes = []
     if s.bound < 1:
-        notes.append(say("Since ", sympy.StrictLessThan(SIGMA_MAX * GAMMA_SUP, 1, evaluate=False),
+        notes.append(say("Since ", sympy.StrictLessThan(SIGMA_MAX * SUP_SLOPE, 1, evaluate=False),
                          ", the gradient vanishes whatever the state or the input."))
     return steps, notes
 
