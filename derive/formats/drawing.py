@@ -91,16 +91,17 @@ class Drawing:
     height: float
     items: tuple
     colours: tuple[str, ...]
+    keys: tuple[int, float] | None = None       # a circuit's key table: items from this index on, under this y
 
 
-def finish(items: list, width: float, height: float) -> Drawing:
-    """The drawing with the colours it uses, in order of first use."""
+def finish(items: list, width: float, height: float, keys: tuple[int, float] | None = None) -> Drawing:
+    """The drawing with the colours it uses, in order of first use (and where its key table is, if any)."""
     used = []
     for it in items:
         for name in (getattr(it, "colour", None), getattr(it, "fill", None), getattr(it, "stroke", None)):
             if name and name not in used:
                 used.append(name)
-    return Drawing(round(width, 3), round(height, 3), tuple(items), tuple(used))
+    return Drawing(round(width, 3), round(height, 3), tuple(items), tuple(used), keys)
 
 
 def text_width(label, labels, size: str = "small") -> float:
