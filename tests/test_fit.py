@@ -190,7 +190,7 @@ def test_slides_set_figure_labels_at_7pt_or_more(compiled):
     reader sees the figures' labels (text drawn shrunk, or drawn at 8 pt)."""
     sizes = compiled["slides"]["sizes"]
     assert shrunk_below_readable(sizes) == []
-    if "derivefigure" in compiled["slides"]["source"]:
+    if compiled["slides"]["figures"]:
         assert any(font == 8.0 for _, font, _ in sizes)
 
 
