@@ -10,7 +10,7 @@ or a test reads the figure's numbers back. Nothing here prints maths; labels pas
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # The palette, by plain names (the TikZ code defines them by these names).
@@ -91,7 +91,8 @@ class Drawing:
     height: float
     items: tuple
     colours: tuple[str, ...]
-    keys: tuple[int, float] | None = None       # a circuit's key table: items from this index on, under this y
+    # a circuit's key table: its items from this index on, under this y (out of the repr, which the SVG's ids hash)
+    keys: tuple[int, float] | None = field(default=None, repr=False)
 
 
 def finish(items: list, width: float, height: float, keys: tuple[int, float] | None = None) -> Drawing:
