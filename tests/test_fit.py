@@ -1,7 +1,8 @@
 """Every page handed out fits, as a user sees it: every kind's example, HW5, the golden specs and specs drawn by
 hypothesis at sizes that crowd a page, compiled as the article, the slides and the problem sheet, leave pdflatex
-no overfull box (over 1 pt wide, or any too high), no figure parted from its caption and no part's setting alone
-at the foot of a page (read from pdflatex's log and from labels it writes); the HTML key in Chromium at 400 and
+no overfull box (over 1 pt wide, or any too high), no figure parted from its caption, no part's setting alone
+at the foot of a page (read from pdflatex's log and from labels it writes) and no figure on a slide shrunk so far
+that its labels are drawn under 7 pt (read from the slides' PDF); the HTML key in Chromium at 400 and
 1200 px sets no formula wider than its container outside a box that scrolls, and printed on A4 runs no display
 past the margins.
 
