@@ -3,6 +3,7 @@ compiles with the article's Debian TeX packages with no overfull box at all."""
 
 import os
 import re
+import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -93,3 +94,31 @@ W_a = 1
     assert "\\input{/etc/passwd}" not in deck
     need_tex()
     compile_tex(deck, tmp_path, "nasty")
+
+
+@pytest.mark.slow
+def test_a_figure_shrinks_no_further_than_its_labels_at_7pt(deck, tmp_path):
+    r"""\derivefigure, with the deck's preamble: a picture that fits its room (0.74 of the text height, with its
+    caption) is set as it is; one a little taller is shrunk to the room; one far taller only to 7/8, its 8 pt
+    labels at 7 pt (the log says how far each went); a picture holding \derivekeys is set over its key table
+    when the two fit at 7/8, else apart, the table on the next frame under its own caption."""
+    need_tex()
+    rule = r"\rule{1pt}{%spt}"
+    figures = [(rule % 150, "Fits."), (rule % 190, "A little tall."), (rule % 205, "Far too tall."),
+               (rule % 60 + r"\derivekeys{Keys together.}{" + rule % 60 + "}", "With keys."),
+               (rule % 60 + r"\derivekeys{Keys apart.}{" + rule % 160 + "}", "Keys too tall.")]
+    frames = "".join(rf"\begin{{frame}}[allowframebreaks,t]{{F}}{{S}}\derivefigure{{{p}}}{{{c}}}\end{{frame}}" "\n"
+                     for p, c in figures)
+    source = deck.split("\\begin{document}")[0] + "\\begin{document}\n" + frames + "\\end{document}\n"
+    log = compile_tex(source, tmp_path, "figures")
+    assert overfull(log) == []
+    shrunk = [(float(at), float(pt)) for at, pt in
+              re.findall(r"derive: a figure at ([\d.]+) of its size, its\s+labels ([\d.]+)pt", log)]
+    assert len(shrunk) == 2 and shrunk[1] == (0.875, 7.0)            # the first fits, the last two apart fit
+    (at, pt), room = shrunk[0], 0.74 * 244.0748                        # a frame's text height, measured (pt)
+    assert 0.875 < at < 1 and abs(pt - 8 * at) < 0.01 and room - 10 < 190 * at < room - 5   # a caption's line
+    pages = subprocess.run(["pdftotext", str(tmp_path / "figures.pdf"), "-"], capture_output=True,
+                           text=True).stdout.split("\f")
+    assert not any("Keys together." in page for page in pages)
+    apart = next(k for k, page in enumerate(pages) if "Keys apart." in page)
+    assert "Keys too tall." in pages[apart - 1] and "Keys too tall." not in pages[apart]

@@ -103,6 +103,42 @@ def test_five_converging_wires_keep_their_labels_apart():
         assert len([t for t in texts if not isinstance(t, str)]) == 12     # each value and gradient once
 
 
+BOUNDS = re.compile(r"\\useasboundingbox \(([-\d.]+), ([-\d.]+)\) rectangle \(([-\d.]+), ([-\d.]+)\)")
+
+
+def test_on_a_slide_the_key_table_is_a_picture_of_its_own():
+    """The slides' TikZ of a circuit with a key table: the circuit, then \\derivekeys{caption}{table}, two
+    pictures that meet where the table begins and together cover the whole figure (stacked, they are the
+    article's one picture); each key of the table in the table's picture, each key on a wire in the circuit's;
+    the caption counts the keys and says what the colours hold."""
+    from derive.formats.figures import tikz
+    body = five_into_one()
+    d, labels = tikz_drawing(body, derive.notation.EMPTY, slide=True)
+    assert d.keys is not None
+    keyed = [t.label for t in d.items if isinstance(t, Text) and isinstance(t.label, str) and t.label.startswith("(")]
+    n = len(keyed) // 2
+    source = tikz(body, slide=True)
+    circuit, _, rest = source.partition("\\derivekeys{")
+    caption, _, table = rest.partition("}{%\n")
+    assert caption == (f"The labels keyed (1) to ({n}) on the computational graph's wires: values in green, "
+                       "gradients in red.")
+    (a, b, c, top), (a2, bottom, c2, cut) = (tuple(map(float, m)) for m in BOUNDS.findall(source))
+    assert (a, c, b) == (a2, c2, cut) and (a, bottom, c, top) == covered(d, labels)
+    assert circuit.count("\\begin{tikzpicture}") == table.count("\\begin{tikzpicture}") == 1
+    for k in range(1, n + 1):
+        assert circuit.count(f" ({k})}}") == table.count(f" ({k})}}") == 1
+    assert "derivekeys" not in tikz(body) and tikz(body).count("\\begin{tikzpicture}") == 1     # the article's
+
+
+def test_a_key_tables_caption_says_what_it_holds():
+    from derive.formats.drawing import Drawing
+    from derive.formats.drawing_circuit import keys_caption
+    one = Drawing(1, 1, (Text(0, 0, "(1)", colour="derivegreen"), Text(0, 0, 5, colour="derivegreen")), ())
+    assert keys_caption(one) == "The label keyed (1) on the computational graph's wires: values in green."
+    two = Drawing(1, 1, tuple(Text(0, 0, f"({k})", colour="derivered") for k in (1, 2)), ())
+    assert keys_caption(two) == "The labels keyed (1) to (2) on the computational graph's wires: gradients in red."
+
+
 # --- the SVG, read back -----------------------------------------------------------------------
 
 SVG_FONT = Metrics("svg", "ten")            # pdflatex's heights and depths of the SVG's glyphs, at 10 pt

@@ -1,7 +1,8 @@
 """Every page handed out fits, as a user sees it: every kind's example, HW5, the golden specs and specs drawn by
 hypothesis at sizes that crowd a page, compiled as the article, the slides and the problem sheet, leave pdflatex
-no overfull box (over 1 pt wide, or any too high), no figure parted from its caption and no part's setting alone
-at the foot of a page (read from pdflatex's log and from labels it writes); the HTML key in Chromium at 400 and
+no overfull box (over 1 pt wide, or any too high), no figure parted from its caption, no part's setting alone
+at the foot of a page (read from pdflatex's log and from labels it writes) and no figure on a slide shrunk so far
+that its labels are drawn under 7 pt (read from the slides' PDF); the HTML key in Chromium at 400 and
 1200 px sets no formula wider than its container outside a box that scrolls, and printed on A4 runs no display
 past the margins.
 
@@ -56,7 +57,8 @@ def doc(request):
 # --- markers: labels pdflatex writes with the page they land on ------------------------------------------
 
 def mark_figures(source: str) -> tuple[str, int]:
-    """Each figure's picture and caption labelled fig-N and cap-N (the article's and the slides' templates)."""
+    """Each figure's picture and caption labelled fig-N and cap-N (the article's and the slides' templates; on a
+    slide, a circuit's key table and its caption are one box, after the circuit's caption)."""
     count = 0
 
     def picture(m):
@@ -72,7 +74,7 @@ def mark_figures(source: str) -> tuple[str, int]:
         k += 1
         return f"{m.group(0)}\\label{{cap-{k}}}"
 
-    source = re.sub(r"\\end\{tikzpicture\}(?:\}\{|\n\n\{\\small )", caption, source)
+    source = re.sub(r"\\end\{tikzpicture\}\}?(?:\}\{|\n\n\{\\small )", caption, source)   # }}{: after \\derivekeys
     assert k == count, "every figure's caption found"
     return source, count
 
@@ -98,6 +100,57 @@ def mark_settings(source: str) -> tuple[str, list[str]]:
     return "".join(out), ids
 
 
+# --- text sizes: read from the slides' PDF ---------------------------------------------------------------
+
+PLAIN = "\\pdfcompresslevel=0 \\pdfobjcompresslevel=0\n"          # the PDF's pages written as text, to be read
+STREAM = re.compile(rb"(\d+) 0 obj\s*<<(?:[^<>]|<<[^<>]*>>)*>>\s*stream\r?\n")
+PAGE = re.compile(rb"/Type /Page\s*/Contents (\d+) 0 R")
+TOKEN = re.compile(rb"\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>|[\[\]]|/[^\s/\[\]()<>]+|[-+]?(?:\d+\.?\d*|\.\d+)|[A-Za-z'\"*]+")
+BP = 72.27 / 72                              # a PDF unit (big point) in TeX points
+READABLE = 7.0                               # pt: the least size text on a slide is read at (a figure's labels)
+
+
+def _product(m, n):
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
+
+
+def text_sizes(pdf: Path) -> list[tuple[int, float, float]]:
+    """Every run of text a PDF shows (written uncompressed: PLAIN): its page, its font's size and the size it is
+    drawn at once the page's transformations (a figure shrunk, ...) have scaled it, in TeX points. Read from the
+    pages' content streams: q and Q save and restore the transformation, cm multiplies it, Tf sets the font and
+    Tj, TJ, ' and " show text."""
+    data = pdf.read_bytes()
+    streams = {int(m.group(1)): data[m.end():data.find(b"endstream", m.end())] for m in STREAM.finditer(data)}
+    out = []
+    for page, contents in enumerate(PAGE.findall(data), 1):
+        ctm, saved, size, numbers = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), [], 0.0, []
+        for token in TOKEN.findall(streams[int(contents)]):
+            if token[:1] in b"-+.0123456789":
+                numbers.append(float(token))
+                continue
+            if token == b"q":
+                saved.append(ctm)
+            elif token == b"Q":
+                ctm = saved.pop()
+            elif token == b"cm" and len(numbers) >= 6:
+                ctm = _product(tuple(numbers[-6:]), ctm)
+            elif token == b"Tf" and numbers:
+                size = numbers[-1]
+            elif token in (b"Tj", b"TJ", b"'", b'"'):
+                scale = abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]) ** 0.5
+                out.append((page, round(size * BP, 3), round(size * scale * BP, 3)))
+            if token not in (b"[", b"]") and not token.startswith((b"(", b"<", b"/")):
+                numbers = []
+    return out
+
+
+def shrunk_below_readable(sizes: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
+    """The runs of text at 8 pt or more (a figure's labels: \\scriptsize on the 11 pt slides) drawn under 7 pt."""
+    return sorted({(page, font, drawn) for page, font, drawn in sizes if font >= 7.9 and drawn < READABLE - 0.01})
+
+
 DOCUMENTS = {"article": ("latex", "solutions"), "slides": ("beamer", "solutions"), "sheet": ("latex", "problems")}
 
 
@@ -110,9 +163,11 @@ def compile_three(document, folders) -> dict:
         source, figures = mark_figures(derive.render(document, fmt, sheet=sheet))
         source, settings = mark_settings(source) if what == "sheet" else (source, [])
         folder = folders(what)
-        log = compile_tex(source, folder, what)
+        log = compile_tex(PLAIN + source if what == "slides" else source, folder, what)
         pages = dict(LABEL.findall((folder / f"{what}.aux").read_text(errors="replace")))
-        out[what] = {"source": source, "log": log, "pages": pages, "figures": figures, "settings": settings}
+        sizes = text_sizes(folder / f"{what}.pdf") if what == "slides" else []
+        out[what] = {"source": source, "log": log, "pages": pages, "figures": figures, "settings": settings,
+                     "sizes": sizes}
     return out
 
 
@@ -129,6 +184,15 @@ def test_nothing_runs_off_the_page(compiled, what):
     """No line wider than the text block by more than 1 pt, no page or frame overfilled."""
     boxes = [(kind, float(pt)) for kind, pt in OVER.findall(compiled[what]["log"])]
     assert [b for b in boxes if b[0] == "vbox" or b[1] > 1.0] == []
+
+
+def test_slides_set_figure_labels_at_7pt_or_more(compiled):
+    """No figure is shrunk so far that its labels (8 pt) are drawn under 7 pt, read from the slides' PDF; the
+    reader sees the figures' labels (text drawn shrunk, or drawn at 8 pt)."""
+    sizes = compiled["slides"]["sizes"]
+    assert shrunk_below_readable(sizes) == []
+    if compiled["slides"]["figures"]:
+        assert any(font == 8.0 for _, font, _ in sizes)
 
 
 def test_slides_shrink_no_display(compiled):
@@ -166,6 +230,21 @@ def test_the_markers_find_what_they_mark():
     assert n == 1 and ids == ["1a"]
     assert pages["fig-1"] != pages["cap-1"] and pages["set-1a"] != pages["q-1a"]
     shutil.rmtree(folder)
+
+
+def test_the_pdf_reader_sees_text_shrunk(tmp_path):
+    """The sizes read from a PDF are the sizes drawn: 8 pt labels in a picture shrunk to 0.75 are 6 pt, beside
+    them 8 pt and 11 pt text unshrunk; a rotated label keeps its size."""
+    need_tex()
+    label = r"\pgftext[at={\pgfpointxy{1}{1}}]{\scriptsize $x$ ab}"
+    turned = r"\pgftext[at={\pgfpointxy{2}{1}}, rotate=90]{\scriptsize turned}"
+    picture = rf"\begin{{tikzpicture}}{label}{turned}\draw (0,0) -- (2,2);\end{{tikzpicture}}"
+    source = (PLAIN + r"\documentclass[11pt]{beamer}\usepackage{tikz}\begin{document}\begin{frame}{T}" "\n"
+              rf"Text {{\scriptsize eight}} \scalebox{{0.75}}{{{picture}}} {picture}" "\n" r"\end{frame}\end{document}")
+    compile_tex(source, tmp_path, "s")
+    sizes = text_sizes(tmp_path / "s.pdf")
+    assert {(font, drawn) for _, font, drawn in sizes} == {(10.95, 10.95), (14.4, 14.4), (8.0, 8.0), (8.0, 6.0)}
+    assert shrunk_below_readable(sizes) == [(1, 8.0, 6.0)]
 
 
 # --- drawn specs: sizes that stress the layout ------------------------------------------------------------
@@ -288,15 +367,14 @@ def rnn_activation(draw):
 @st.composite
 def graph(draw):
     """A layer with matrices: z = W x + b, an activation, then a cross-entropy or the gradient flowing into it
-    given; values and gradients. Up to 5 x 5: the circuit figure's table of values grows with the vectors."""
-    m, n = draw(st.integers(2, 5)), draw(st.integers(2, 5))
+    given; values and gradients. Up to 6 outputs of 5 inputs: the circuit figure's table of values grows with the
+    vectors (on a slide, it takes a frame of its own when the two are too tall for one)."""
+    m, n = draw(st.integers(2, 6)), draw(st.integers(2, 5))
     given = {"W": [[draw(small) for _ in range(n)] for _ in range(m)], "x": [draw(small) for _ in range(n)],
              "b": [draw(small) for _ in range(m)]}
     forward = ["z = W @ x + b", f"h = {draw(st.sampled_from(['relu', 'sigmoid', 'tanh']))}(z)"]
     part = {"ask": ["forward", "gradient"]}
-    # A cross-entropy only up to 4 x 4: its wires leave more values to the table under the circuit, and with five
-    # outputs the figure is taller than a frame even at its smallest (W 5 x 3: 2 pt over).
-    if max(m, n) <= 4 and draw(st.booleans()):
+    if draw(st.booleans()):
         given["y"] = draw(st.integers(0, m - 1))
         forward.append("L = cross_entropy(h, y)")
     else:
@@ -342,6 +420,8 @@ def faults(out: dict) -> list[tuple]:
         found += [(what, "setting alone", p) for p in doc["settings"] if pages[f"set-{p}"] != pages[f"q-{p}"]]
     if "derive: a display shrunk" in out["slides"]["log"]:
         found.append(("slides", "a display shrunk"))
+    found += [("slides", f"labels of {font} pt drawn at {drawn} pt", page)
+              for page, font, drawn in shrunk_below_readable(out["slides"]["sizes"])]
     return found
 
 
@@ -357,6 +437,36 @@ def test_drawn_specs_fit(tmp_path_factory, data):
     document = derive.solve(derive.from_mapping(data))
     found = faults(compile_three(document, lambda what: tmp_path_factory.mktemp(f"drawn-{what}")))
     assert found == [], "\n".join(map(str, found))
+
+
+def cross_entropy(m: int, n: int, activation: str) -> dict:
+    """A spec (as data) of a graph problem: z = W x + b over n inputs and m outputs, an activation, a
+    cross-entropy; its numbers fixed (from -3 to 3)."""
+    value = [(5 * k + 2) % 7 - 3 for k in range(m * n + m + n)]
+    given = {"W": [value[i * n:(i + 1) * n] for i in range(m)], "x": value[m * n:m * n + n],
+             "b": value[m * n + n:], "y": m - 2}
+    problem = {"title": "Cross-entropy", "kind": "graph", "given": given, "part": [{"ask": ["forward", "gradient"]}],
+               "forward": ["z = W @ x + b", f"h = {activation}(z)", "L = cross_entropy(h, y)"]}
+    return {"title": "Cross-entropy", "problem": [problem]}
+
+
+@pytest.mark.parametrize("m, n, activation", [(5, 3, "sigmoid"), (5, 5, "tanh"), (6, 6, "relu")])
+def test_a_cross_entropy_over_five_or_six_outputs_fits(tmp_path_factory, m, n, activation):
+    """The circuits of a cross-entropy over five or six outputs with their tables of vectors (once 2 pt taller than
+    a frame at their smallest, their labels at 6 pt): on the slides each circuit's table is set on the frame after
+    it, no frame overfull, every label at 7 pt or more; the article and the problem sheet fit as well."""
+    need_tex()
+    document = derive.solve(derive.from_mapping(cross_entropy(m, n, activation)))
+    folders = {what: tmp_path_factory.mktemp(f"ce{m}{n}-{what}") for what in DOCUMENTS}
+    out = compile_three(document, folders.get)
+    assert faults(out) == []
+    slides = out["slides"]
+    assert "Overfull" not in slides["log"]
+    assert min(drawn for _, font, drawn in slides["sizes"] if font == 8.0) >= READABLE - 0.01
+    text = subprocess.run(["pdftotext", str(folders["slides"] / "slides.pdf"), "-"], capture_output=True, text=True)
+    pages = text.stdout.split("\f")
+    keys = [k for k, page in enumerate(pages) if "The labels keyed (1) to" in page]
+    assert keys and all("The computational graph, inputs" in pages[k - 1] for k in keys)
 
 
 # --- the HTML key in a browser ------------------------------------------------------------------------------

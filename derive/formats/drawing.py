@@ -10,7 +10,7 @@ or a test reads the figure's numbers back. Nothing here prints maths; labels pas
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # The palette, by plain names (the TikZ code defines them by these names).
@@ -91,16 +91,18 @@ class Drawing:
     height: float
     items: tuple
     colours: tuple[str, ...]
+    # a circuit's key table: its items from this index on, under this y (out of the repr, which the SVG's ids hash)
+    keys: tuple[int, float] | None = field(default=None, repr=False)
 
 
-def finish(items: list, width: float, height: float) -> Drawing:
-    """The drawing with the colours it uses, in order of first use."""
+def finish(items: list, width: float, height: float, keys: tuple[int, float] | None = None) -> Drawing:
+    """The drawing with the colours it uses, in order of first use (and where its key table is, if any)."""
     used = []
     for it in items:
         for name in (getattr(it, "colour", None), getattr(it, "fill", None), getattr(it, "stroke", None)):
             if name and name not in used:
                 used.append(name)
-    return Drawing(round(width, 3), round(height, 3), tuple(items), tuple(used))
+    return Drawing(round(width, 3), round(height, 3), tuple(items), tuple(used), keys)
 
 
 def text_width(label, labels, size: str = "small") -> float:

@@ -7,7 +7,8 @@ next row's. Each label then tries places along its wire, nearest the source firs
 node are still apart), on its side of the wire and clear of it, then a little further off with a leader line to
 its wire; a place is taken only when the label's box meets no node, no other label and no other wire, and lies
 inside the figure. A label that finds no place is drawn as a key, (1), (2), ..., and written out in a table
-under the circuit (as happens to the matrices on five wires converging on one node)."""
+under the circuit (as happens to the matrices on five wires converging on one node); the drawing says where that
+table is (``parted``), for a slide to set it on a frame of its own when the two are too tall for one."""
 
 from __future__ import annotations
 
@@ -317,11 +318,28 @@ def _table(keyed: list, labels, width: float) -> tuple[list, float]:
 
 
 def _stacked(items: list, table: list, depth: float, width: float, height: float) -> Drawing:
-    """The circuit above its table (the table's y below 0): everything moved up by the table's depth."""
+    """The circuit above its table (the table's y below 0): everything moved up by the table's depth; the drawing
+    says where the table is (its items after the circuit's, under y = its depth), for a slide to set it apart."""
     if not table:
         return finish(items, width, height)
     moved = [_up(it, depth) for it in items + table]
-    return finish(moved, width, height + depth)
+    return finish(moved, width, height + depth, (len(items), round(depth, 3)))
+
+
+def parted(d: Drawing) -> tuple[Drawing, Drawing]:
+    """A circuit drawn over its key table as two drawings, the circuit and the table, in the same coordinates."""
+    k, _ = d.keys
+    return (Drawing(d.width, d.height, d.items[:k], d.colours), Drawing(d.width, d.height, d.items[k:], d.colours))
+
+
+def keys_caption(table: Drawing) -> str:
+    """What a key table holds, as a caption of its own: 'The labels keyed (1) to (8) on the computational graph's
+    wires: values in green, gradients in red.'"""
+    keys = [t for t in table.items if isinstance(t, Text) and isinstance(t.label, str) and t.label.startswith("(")]
+    which = "label keyed (1)" if len(keys) == 1 else f"labels keyed (1) to ({len(keys)})"
+    shown = [what for colour, what in (("derivegreen", "values in green"), ("derivered", "gradients in red"))
+             if any(t.colour == colour for t in keys)]
+    return f"The {which} on the computational graph's wires" + (": " + ", ".join(shown) if shown else "") + "."
 
 
 def _up(it, dy: float):
@@ -335,4 +353,4 @@ def labelled_boxes(d: Drawing, labels) -> list[tuple]:
     return [extent(t, labels) for t in d.items if isinstance(t, Text)]
 
 
-__all__ = ["circuit", "laid_out", "Board", "Wire", "place", "labelled_boxes", "MARGIN", "PAD"]
+__all__ = ["circuit", "laid_out", "parted", "keys_caption", "Board", "Wire", "place", "labelled_boxes", "MARGIN", "PAD"]

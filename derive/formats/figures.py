@@ -17,6 +17,7 @@ from ..numeric import json_number
 from . import latex as tex
 from .drawing import Dot, Path, Rect, Text, extent
 from .drawing_bodies import layout
+from .drawing_circuit import keys_caption, parted
 from .labels import Labels, number_label as _number
 from .tikz import picture
 
@@ -54,10 +55,19 @@ def tikz_drawing(body, notation: Notation = EMPTY, slide: bool = False):
 
 
 def tikz(body, notation: Notation = EMPTY, slide: bool = False) -> str:
-    """The body as a tikzpicture, sized for the article or a slide."""
+    """The body as a tikzpicture, sized for the article or a slide. On a slide a circuit's key table is a picture
+    of its own, with its caption, in \\derivekeys (the slides' \\derivefigure sets it under the circuit when the
+    two fit a frame, else on the next)."""
     drawing, labels = tikz_drawing(body, notation, slide)
-    return picture(drawing, lambda lab: label_tex(lab, notation), lambda lab: label_comment(lab, notation),
-                   covered(drawing, labels))
+    label, comment = (lambda lab: label_tex(lab, notation)), (lambda lab: label_comment(lab, notation))
+    x0, y0, x1, y1 = covered(drawing, labels)
+    if not (slide and drawing.keys):
+        return picture(drawing, label, comment, (x0, y0, x1, y1))
+    circuit, table = parted(drawing)
+    cut = drawing.keys[1]
+    keys = picture(table, label, comment, (x0, y0, x1, cut))
+    return (f"{picture(circuit, label, comment, (x0, cut, x1, y1))}%\n"
+            f"\\derivekeys{{{tex.escape(keys_caption(table))}}}{{%\n{keys}}}")
 
 
 def covered(d, labels) -> tuple[float, float, float, float]:
