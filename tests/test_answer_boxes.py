@@ -144,6 +144,39 @@ def test_conv_matrix_sigmoid_slope_in_phi():
     assert r"x_{1}^{(i)} \phi\left(z_{1}\right) \left(1 - \phi\left(z_{1}\right)\right)" in box and "e^{" not in box
 
 
+def _at_numbers(m: sympy.Matrix, **tensors: torch.Tensor) -> torch.Tensor:
+    """A boxed 2D conv-matrix answer with phi the logistic sigmoid, x_rc, f_rc and z_rc from the tensors."""
+    values = {}
+    for s in m.free_symbols:
+        r, c = int(s.name[1]) - 1, int(s.name[2]) - 1
+        values[s] = tensors[s.name[0]][r, c].item()
+    shown = m.replace(lambda e: isinstance(e, sympy.Function) and e.func.__name__ == "phi",
+                      lambda e: 1 / (1 + sympy.exp(-e.args[0]))).subs(values)
+    return torch.tensor([[float(e) for e in shown.row(r)] for r in range(shown.rows)], dtype=T)
+
+
+@pytest.mark.parametrize("ask, wrt", [("gradient", "f11"), ("jacobian", None), ("input-gradient", None)])
+def test_conv_matrix_2d_sigmoid_answer_in_phi(ask, wrt):
+    doc = solved({"kind": "conv-matrix", "input": [3, 3], "kernel": [2, 2],
+                  "part": [{"activation": "sigmoid", "ask": [ask], **({"wrt": wrt} if wrt else {})}]})
+    box = boxed_latex(doc, ask)
+    last = box[box.rindex("&="):]
+    assert r"\phi\left(z_{11}\right) \left(1 - \phi\left(z_{11}\right)\right)" in last
+    assert "\\phi'" not in last and "e^{" not in box
+    x = torch.tensor([[0.3, -1.1, 0.8], [1.4, 0.2, -0.6], [-0.9, 0.5, 1.2]], dtype=T)
+    f = torch.tensor([[0.7, -0.4], [0.25, 1.1]], dtype=T, requires_grad=True)
+    z = F.conv2d(x[None, None], f[None, None])[0, 0]
+    a = lambda ff, xx: torch.sigmoid(F.conv2d(xx[None, None], ff[None, None])).flatten()
+    if ask == "gradient":
+        want = torch.autograd.functional.jacobian(lambda ff: a(ff, x), f)[..., 0, 0].reshape(2, 2)
+    elif ask == "jacobian":
+        want = torch.autograd.functional.jacobian(lambda ff: a(ff, x), f).reshape(4, 4)
+    else:
+        want = torch.autograd.functional.jacobian(lambda xx: a(f.detach(), xx), x).reshape(4, 9)
+    got = _at_numbers(question(doc, ask).answer.chain.last, x=x, f=f.detach(), z=z.detach())
+    assert torch.allclose(got, want)
+
+
 @pytest.mark.parametrize("expr, form", [
     ("exp(z)/(exp(2*z) + 2*exp(z) + 1)", "sigma(z)*(1 - sigma(z))"),
     ("exp(-z)/(1 + exp(-z))**2", "sigma(z)*(1 - sigma(z))"),
