@@ -93,6 +93,24 @@ def test_softmax_cross_entropy_boxes_p_minus_y():
     assert torch.allclose(z.grad, p - torch.tensor([0, 1, 0], dtype=T))      # what p − y stands for
 
 
+@pytest.mark.parametrize("y, p_minus_y", [(1, r"{p}_{1}\\{p}_{2} - 1\\{p}_{3}"),
+                                         ([0.2, 0.5, 0.3], r"{p}_{1} - 0.2\\{p}_{2} - 0.5\\{p}_{3} - 0.3")])
+def test_a_numeric_softmax_cross_entropy_gradient_is_boxed_as_p_minus_y_then_its_value(y, p_minus_y):
+    doc = solved({"kind": "graph", "given": {"z": [0.3, -1.2, 2.0], "y": y}, "forward": ["L = cross_entropy(z, y)"],
+                  "part": [{"ask": ["gradient"], "wrt": ["z"]}]})
+    box = boxed_latex(doc, "gradient")
+    first, rest = box.split(r"\approx")
+    assert p_minus_y in first
+    z = torch.tensor([0.3, -1.2, 2.0], dtype=T, requires_grad=True)
+    target = torch.tensor([1]) if y == 1 else torch.tensor([y], dtype=T)
+    F.cross_entropy(z[None], target).backward()
+    assert torch.allclose(torch.tensor(numbers(rest.split(r"\end{matrix}")[0]), dtype=T), z.grad, atol=1e-6)
+    for fmt, p, approx in (("html", "<mi>p</mi>", "<mo>≈</mo>"), ("markdown", "{p}_{1}", r"\approx")):
+        text = derive.render(doc, fmt)
+        answer = text[text.index("Answer 1a"):]
+        assert answer.index(p) < answer.index(approx), fmt
+
+
 def test_a_sigmoid_s_gradient_is_boxed_as_sigma_one_minus_sigma():
     doc = solved({"kind": "graph", "given": {"z": {"shape": [2]}}, "forward": ["s = sigmoid(z)", "L = sum(s)"],
                   "part": [{"ask": ["gradient"]}]})
