@@ -213,6 +213,49 @@ def test_in_sigmoids_rewrites_only_to_an_equal_shorter_form(expr, form):
     assert abs(sympy.N((got.replace(SIGMA, logistic) - sympy.sympify(expr, locals=names)).subs(at), 30)) < 1e-25
 
 
+def _torch_and_sympy_net(n: int, hidden: int):
+    """o = σ(v · σ(W x)) in SymPy and in torch, with the derivative of o by W₁₁ (SymPy's, written in exponentials)."""
+    W = sympy.Matrix(hidden, n, lambda i, j: sympy.Symbol(f"W{i}_{j}", real=True))
+    x = sympy.Matrix(n, 1, lambda i, _: sympy.Symbol(f"x{i}", real=True))
+    v = sympy.Matrix(1, hidden, lambda _, j: sympy.Symbol(f"v{j}", real=True))
+    logistic = lambda e: 1 / (1 + sympy.exp(-e))
+    o = logistic((v * (W * x).applyfunc(logistic))[0])
+    return sympy.diff(o, W[0, 0]), list(W), list(x), list(v)
+
+
+@pytest.mark.parametrize("n, hidden", [(12, 1), (3, 2), (6, 3)])
+def test_in_sigmoids_rewrites_long_and_nested_formulas_in_bounded_time(n, hidden):
+    """More than SIGMOID_OPS operations (a sigmoid of a 12-term sum: 100 operations), or sigmoids of sigmoids
+    (whose exponents SymPy writes combined): still written in σ, exactly equal (checked at a point against
+    torch autograd), within a few seconds."""
+    import time
+    d, W, x, v = _torch_and_sympy_net(n, hidden)
+    started = time.perf_counter()
+    got = in_sigmoids(d, SIGMA)
+    assert time.perf_counter() - started < 10
+    assert not got.has(sympy.exp) and got.has(SIGMA)
+    assert sympy.count_ops(d) > 80 or hidden > 1
+    gen = torch.Generator().manual_seed(n)
+    Wt, xt, vt = (torch.randn(k, generator=gen, dtype=T) for k in (len(W), len(x), len(v)))
+    Wt.requires_grad_(True)
+    torch.sigmoid(vt @ torch.sigmoid(Wt.reshape(hidden, n) @ xt)).backward()
+    u = sympy.Dummy("u")
+    at = {**dict(zip(W, Wt.tolist())), **dict(zip(x, xt.tolist())), **dict(zip(v, vt.tolist()))}
+    value = got.replace(SIGMA, sympy.Lambda(u, 1 / (1 + sympy.exp(-u)))).subs(at)
+    assert abs(float(value) - Wt.grad[0].item()) < 1e-12
+
+
+def test_in_sigmoids_of_a_long_sum_of_different_sigmoids():
+    z = sympy.symbols("z1:30", real=True)
+    u1, u2 = sympy.Add(*z[:14]), sympy.Add(*z[14:])
+    expr = sympy.diff(1 / (1 + sympy.exp(-u1)), z[0]) + sympy.diff(3 / (1 + sympy.exp(1 - 2 * u2)), z[14]) + \
+        1 / (1 + sympy.exp(-u2))
+    assert sympy.count_ops(expr) > 80
+    got = in_sigmoids(expr, SIGMA)
+    want = SIGMA(u1) * (1 - SIGMA(u1)) + 6 * SIGMA(2 * u2 - 1) * (1 - SIGMA(2 * u2 - 1)) + SIGMA(u2)
+    assert sympy.expand(got - want) == 0
+
+
 def test_a_decimal_times_a_product_needs_no_brackets():
     """1.5 σ(z₁)(1 − σ(z₁)), not 1.5 (σ(z₁)(1 − σ(z₁))): the brackets made a 3-unit Jacobian 18 pt too wide for
     a slide (the spec's decimals kept as written)."""
