@@ -170,6 +170,31 @@ def test_one_over_a_sum_is_a_fraction_not_a_mixed_number():
     assert re.search(r"s = \\frac\{1\}\{", text)
 
 
+def test_a_written_sum_keeps_the_order_it_was_written_in_every_printer():
+    """1 + e^{-z} as the spec writes it (SymPy's order is e^{-z} + 1): LaTeX, MathML, the plain text of figures;
+    a sum SymPy orders as written (x + 1) or not as a sum of its own (the rest) as before; the value is torch's."""
+    spec = textwrap.dedent("""
+        title = "t"
+        [[problem]]
+        kind = "graph"
+        given = { z = 0.5, b = 2 }
+        forward = ["s = 1 / (1 + exp(-z))", "t = 1 + b", "u = b + 1", "L = s * t * u"]
+          [[problem.part]]
+          ask = ["forward"]
+        """)
+    doc = derive.solve(derive.loads(spec))
+    latex = derive.render(doc, "latex")
+    assert r"s = \frac{1}{1 + \exp\left(- z\right)}" in latex and "t = 1 + b" in latex and "u = b + 1" in latex
+    html = derive.render(doc, "html")
+    assert "<mfrac><mn>1</mn><mrow><mn>1</mn><mo>+</mo><mrow><mi>exp</mi>" in html
+    assert 'data-label="s = 1/(1 + exp(−z))"' in html and 'data-label="t = 1 + b"' in html
+    import torch
+    value = next(iter(doc.questions())).answer.value
+    assert abs(value["s"] - torch.sigmoid(torch.tensor(0.5, dtype=torch.float64)).item()) < 1e-15
+    z = sympy.Symbol("z")
+    assert Printer().doprint(sympy.Add(1, sympy.exp(-z), evaluate=False)) == sympy.latex(1 + sympy.exp(-z))
+
+
 # --- a rule and its numbers in one order ----------------------------------------------------------
 
 def test_momentum_rule_and_its_numbers_in_the_same_order():

@@ -110,6 +110,10 @@ class Printer(LatexPrinter):
     def _print_Times(self, expr, exp=None):
         return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
+    def _print_Plus(self, expr, exp=None):
+        """A sum in the order written (derive.symbols.Plus): 1 + e^{-z}."""
+        return super()._print_Add(sympy.Add(*expr.args, evaluate=False), order="none")
+
     def _print_Quotient(self, expr, exp=None):
         n, d = (self._print(a) for a in expr.args)
         return rf"\frac{{{n}}}{{{d}}}"

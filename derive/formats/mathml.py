@@ -111,6 +111,9 @@ class Printer(MathMLPresentationPrinter):
             row.appendChild(self.parenthesize(arg, PRECEDENCE["Mul"]))
         return row
 
+    def _print_Plus(self, e):
+        return super()._print_Add(sympy.Add(*e.args, evaluate=False), order="none")
+
     def _print_Times(self, e):
         return self._dotted(e.args)
 
