@@ -195,6 +195,40 @@ def test_a_written_sum_keeps_the_order_it_was_written_in_every_printer():
     assert Printer().doprint(sympy.Add(1, sympy.exp(-z), evaluate=False)) == sympy.latex(1 + sympy.exp(-z))
 
 
+@pytest.mark.parametrize("expr, decimals, latex, plain", [
+    (sympy.Mul(sympy.Rational(1, 2), sympy.Pow(sympy.Symbol("y"), -1), evaluate=False), True,
+     r"0.5 \cdot \frac{1}{y}", "0.5 ⋅ 1/y"),
+    (sympy.Mul(-1, sympy.Float(0.5), evaluate=False), False, r"\left(-1\right) \cdot 0.5", "(−1) ⋅ 0.5"),
+    (sympy.Mul(3, sympy.Symbol("x") / sympy.Symbol("y"), evaluate=False), False, r"3 \cdot \frac{x}{y}",
+     "3 ⋅ x/y"),
+    (sympy.Mul(2, sympy.Pow(3, -1, evaluate=False), evaluate=False), False, r"\frac{2}{3}", "2/3"),
+    (sympy.Rational(3, 2) * sympy.Symbol("x"), True, r"1.5 x", "1.5x"),
+    (3 * sympy.Symbol("x") / sympy.Symbol("y"), False, r"\frac{3 x}{y}", "3x/y"),
+])
+def test_a_number_before_a_fraction_or_a_number_has_a_product_sign(expr, decimals, latex, plain):
+    """0.5 · 1/y, not 0.5 1/y (read as 0.5½); (−1) · 0.5; a product SymPy writes as one fraction, or a number
+    before a symbol, as before."""
+    from derive.formats.plain import plain_xml
+    from derive.notation import EMPTY
+    notation = in_decimals(EMPTY) if decimals else EMPTY
+    assert Printer(notation).doprint(expr) == latex
+    assert plain_xml(MathML(notation).doprint(expr)) == plain
+
+
+def test_a_decimal_weight_times_a_slope_fraction_has_a_dot_in_the_key():
+    text = key("""
+        title = "t"
+        [[problem]]
+        kind = "rnn-activation"
+        W_a = 0.8
+        b = 0.1
+          [[problem.part]]
+          activation = "softplus"
+          ask = ["derivative"]
+        """, "latex")
+    assert re.search(r"= 0\.8 \\cdot \\frac\{", text) and not re.search(r"0\.8 \\frac", text)
+
+
 # --- a rule and its numbers in one order ----------------------------------------------------------
 
 def test_momentum_rule_and_its_numbers_in_the_same_order():
