@@ -31,6 +31,7 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Union
 import sympy
 
 from .functions import ELEMENTWISE, GELU_APPROXIMATIONS, HIDDEN
+from .symbols import as_written
 
 Z = sympy.Symbol("z", real=True)
 MAX_LENGTH = 500               # characters of a formula
@@ -661,6 +662,41 @@ class _Converter:
         if node.func == "sqrt":
             return self.pow(args[0], sympy.Rational(1, 2), node.pos)
         return build(*args)
+
+
+class _AsWritten(_Converter):
+    """The same tree with its arithmetic kept as written, for displays: 1 + e^{z} stays in that order and
+    e^{z}/(1 + e^{z}) a fraction of those (what the checker compares with the evaluated formula)."""
+
+    def __call__(self, node: Node) -> sympy.Expr:
+        if isinstance(node, Neg):
+            return sympy.Mul(-1, self(node.arg), evaluate=False)
+        return super().__call__(node)
+
+    def op(self, node: Op) -> sympy.Expr:
+        if node.op not in "+-*/":
+            return super().op(node)
+        left, right = self(node.left), self(node.right)
+        if node.op in "+-":
+            head = left.args if isinstance(left, sympy.Add) and isinstance(node.left, Op) else (left,)
+            last = right if node.op == "+" else sympy.Mul(-1, right, evaluate=False)
+            return as_written(sympy.Add(*head, last, evaluate=False))
+        if node.op == "*":
+            return sympy.Mul(left, right, evaluate=False)
+        if left == 1:
+            return sympy.Pow(right, -1, evaluate=False)
+        return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)
+
+
+def written_activation(text: str) -> sympy.Expr:
+    """An activation as the spec writes it, for displays (its sums in the order written: 1 + e^{-z}); a name's
+    formula as parse_activation gives it."""
+    phi = parse_activation(text)
+    key = re.sub(r"[-\s]+", "_", text.strip().lower())
+    if key in NAMED or key in ACTIVATION_NAMES:
+        return phi
+    reading = Reading({"z": Z, "e": sympy.E}, ACTIVATION)
+    return _AsWritten(text, reading)(Parser(text, SCALAR, reading.functions).parse())
 
 
 def to_sympy(node: Node, text: str, reading: Reading) -> sympy.Expr:

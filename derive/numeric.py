@@ -15,7 +15,7 @@ from typing import Callable
 import mpmath
 import sympy
 
-from .symbols import FloorDiv, Quotient, Times
+from .symbols import FloorDiv, Plus, Quotient, Times
 
 from .precision import DIGITS
 from . import sympy_fixes  # noqa: F401  (SymPy's square roots of integers beyond a double)
@@ -111,6 +111,7 @@ FUNCTIONS = {
     FloorDiv: lambda a: mpmath.floor(a[0] / a[1]),
     Quotient: lambda a: a[0] / a[1],
     Times: lambda a: mpmath.fprod(a),
+    Plus: lambda a: mpmath.fsum(a),
 }
 
 

@@ -93,6 +93,24 @@ def test_softmax_cross_entropy_boxes_p_minus_y():
     assert torch.allclose(z.grad, p - torch.tensor([0, 1, 0], dtype=T))      # what p − y stands for
 
 
+@pytest.mark.parametrize("y, p_minus_y", [(1, r"{p}_{1}\\{p}_{2} - 1\\{p}_{3}"),
+                                         ([0.2, 0.5, 0.3], r"{p}_{1} - 0.2\\{p}_{2} - 0.5\\{p}_{3} - 0.3")])
+def test_a_numeric_softmax_cross_entropy_gradient_is_boxed_as_p_minus_y_then_its_value(y, p_minus_y):
+    doc = solved({"kind": "graph", "given": {"z": [0.3, -1.2, 2.0], "y": y}, "forward": ["L = cross_entropy(z, y)"],
+                  "part": [{"ask": ["gradient"], "wrt": ["z"]}]})
+    box = boxed_latex(doc, "gradient")
+    first, rest = box.split(r"\approx")
+    assert p_minus_y in first
+    z = torch.tensor([0.3, -1.2, 2.0], dtype=T, requires_grad=True)
+    target = torch.tensor([1]) if y == 1 else torch.tensor([y], dtype=T)
+    F.cross_entropy(z[None], target).backward()
+    assert torch.allclose(torch.tensor(numbers(rest.split(r"\end{matrix}")[0]), dtype=T), z.grad, atol=1e-6)
+    for fmt, p, approx in (("html", "<mi>p</mi>", "<mo>≈</mo>"), ("markdown", "{p}_{1}", r"\approx")):
+        text = derive.render(doc, fmt)
+        answer = text[text.index("Answer 1a"):]
+        assert answer.index(p) < answer.index(approx), fmt
+
+
 def test_a_sigmoid_s_gradient_is_boxed_as_sigma_one_minus_sigma():
     doc = solved({"kind": "graph", "given": {"z": {"shape": [2]}}, "forward": ["s = sigmoid(z)", "L = sum(s)"],
                   "part": [{"ask": ["gradient"]}]})
@@ -144,6 +162,39 @@ def test_conv_matrix_sigmoid_slope_in_phi():
     assert r"x_{1}^{(i)} \phi\left(z_{1}\right) \left(1 - \phi\left(z_{1}\right)\right)" in box and "e^{" not in box
 
 
+def _at_numbers(m: sympy.Matrix, **tensors: torch.Tensor) -> torch.Tensor:
+    """A boxed 2D conv-matrix answer with phi the logistic sigmoid, x_rc, f_rc and z_rc from the tensors."""
+    values = {}
+    for s in m.free_symbols:
+        r, c = int(s.name[1]) - 1, int(s.name[2]) - 1
+        values[s] = tensors[s.name[0]][r, c].item()
+    shown = m.replace(lambda e: isinstance(e, sympy.Function) and e.func.__name__ == "phi",
+                      lambda e: 1 / (1 + sympy.exp(-e.args[0]))).subs(values)
+    return torch.tensor([[float(e) for e in shown.row(r)] for r in range(shown.rows)], dtype=T)
+
+
+@pytest.mark.parametrize("ask, wrt", [("gradient", "f11"), ("jacobian", None), ("input-gradient", None)])
+def test_conv_matrix_2d_sigmoid_answer_in_phi(ask, wrt):
+    doc = solved({"kind": "conv-matrix", "input": [3, 3], "kernel": [2, 2],
+                  "part": [{"activation": "sigmoid", "ask": [ask], **({"wrt": wrt} if wrt else {})}]})
+    box = boxed_latex(doc, ask)
+    last = box[box.rindex("&="):]
+    assert r"\phi\left(z_{11}\right) \left(1 - \phi\left(z_{11}\right)\right)" in last
+    assert "\\phi'" not in last and "e^{" not in box
+    x = torch.tensor([[0.3, -1.1, 0.8], [1.4, 0.2, -0.6], [-0.9, 0.5, 1.2]], dtype=T)
+    f = torch.tensor([[0.7, -0.4], [0.25, 1.1]], dtype=T, requires_grad=True)
+    z = F.conv2d(x[None, None], f[None, None])[0, 0]
+    a = lambda ff, xx: torch.sigmoid(F.conv2d(xx[None, None], ff[None, None])).flatten()
+    if ask == "gradient":
+        want = torch.autograd.functional.jacobian(lambda ff: a(ff, x), f)[..., 0, 0].reshape(2, 2)
+    elif ask == "jacobian":
+        want = torch.autograd.functional.jacobian(lambda ff: a(ff, x), f).reshape(4, 4)
+    else:
+        want = torch.autograd.functional.jacobian(lambda xx: a(f.detach(), xx), x).reshape(4, 9)
+    got = _at_numbers(question(doc, ask).answer.chain.last, x=x, f=f.detach(), z=z.detach())
+    assert torch.allclose(got, want)
+
+
 @pytest.mark.parametrize("expr, form", [
     ("exp(z)/(exp(2*z) + 2*exp(z) + 1)", "sigma(z)*(1 - sigma(z))"),
     ("exp(-z)/(1 + exp(-z))**2", "sigma(z)*(1 - sigma(z))"),
@@ -160,6 +211,49 @@ def test_in_sigmoids_rewrites_only_to_an_equal_shorter_form(expr, form):
     logistic = sympy.Lambda(z, 1 / (1 + sympy.exp(-z)))
     at = {z: sympy.Rational(3, 7), w: sympy.Rational(-1, 3), v: sympy.Rational(2, 5)}
     assert abs(sympy.N((got.replace(SIGMA, logistic) - sympy.sympify(expr, locals=names)).subs(at), 30)) < 1e-25
+
+
+def _torch_and_sympy_net(n: int, hidden: int):
+    """o = σ(v · σ(W x)) in SymPy and in torch, with the derivative of o by W₁₁ (SymPy's, written in exponentials)."""
+    W = sympy.Matrix(hidden, n, lambda i, j: sympy.Symbol(f"W{i}_{j}", real=True))
+    x = sympy.Matrix(n, 1, lambda i, _: sympy.Symbol(f"x{i}", real=True))
+    v = sympy.Matrix(1, hidden, lambda _, j: sympy.Symbol(f"v{j}", real=True))
+    logistic = lambda e: 1 / (1 + sympy.exp(-e))
+    o = logistic((v * (W * x).applyfunc(logistic))[0])
+    return sympy.diff(o, W[0, 0]), list(W), list(x), list(v)
+
+
+@pytest.mark.parametrize("n, hidden", [(12, 1), (3, 2), (6, 3)])
+def test_in_sigmoids_rewrites_long_and_nested_formulas_in_bounded_time(n, hidden):
+    """More than SIGMOID_OPS operations (a sigmoid of a 12-term sum: 100 operations), or sigmoids of sigmoids
+    (whose exponents SymPy writes combined): still written in σ, exactly equal (checked at a point against
+    torch autograd), within a few seconds."""
+    import time
+    d, W, x, v = _torch_and_sympy_net(n, hidden)
+    started = time.perf_counter()
+    got = in_sigmoids(d, SIGMA)
+    assert time.perf_counter() - started < 10
+    assert not got.has(sympy.exp) and got.has(SIGMA)
+    assert sympy.count_ops(d) > 80 or hidden > 1
+    gen = torch.Generator().manual_seed(n)
+    Wt, xt, vt = (torch.randn(k, generator=gen, dtype=T) for k in (len(W), len(x), len(v)))
+    Wt.requires_grad_(True)
+    torch.sigmoid(vt @ torch.sigmoid(Wt.reshape(hidden, n) @ xt)).backward()
+    u = sympy.Dummy("u")
+    at = {**dict(zip(W, Wt.tolist())), **dict(zip(x, xt.tolist())), **dict(zip(v, vt.tolist()))}
+    value = got.replace(SIGMA, sympy.Lambda(u, 1 / (1 + sympy.exp(-u)))).subs(at)
+    assert abs(float(value) - Wt.grad[0].item()) < 1e-12
+
+
+def test_in_sigmoids_of_a_long_sum_of_different_sigmoids():
+    z = sympy.symbols("z1:30", real=True)
+    u1, u2 = sympy.Add(*z[:14]), sympy.Add(*z[14:])
+    expr = sympy.diff(1 / (1 + sympy.exp(-u1)), z[0]) + sympy.diff(3 / (1 + sympy.exp(1 - 2 * u2)), z[14]) + \
+        1 / (1 + sympy.exp(-u2))
+    assert sympy.count_ops(expr) > 80
+    got = in_sigmoids(expr, SIGMA)
+    want = SIGMA(u1) * (1 - SIGMA(u1)) + 6 * SIGMA(2 * u2 - 1) * (1 - SIGMA(2 * u2 - 1)) + SIGMA(u2)
+    assert sympy.expand(got - want) == 0
 
 
 def test_a_decimal_times_a_product_needs_no_brackets():

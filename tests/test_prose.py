@@ -35,6 +35,14 @@ def prose_faults(markdown: str) -> list[str]:
             for pattern in (REPEATED, AND_AND) for m in pattern.finditer(prose)]
 
 
+def spaces_in_maths(markdown: str) -> list[str]:
+    """The $…$ (and $$…$$) of a Markdown key holding a no-break space (U+00A0). Prose keeps its no-break spaces
+    (128 × 128, p − y: CommonMark counts U+00A0 as whitespace, so emphasis and the $ rules of GitHub, Jupyter and
+    pandoc read them as spaces that do not break); inside maths, KaTeX's strict mode warns on one and the
+    delimiters' no-space rules would not see it."""
+    return [m.group(0) for m in MATHS.finditer(markdown) if "\u00a0" in m.group(0)]
+
+
 def key(text: str, fmt: str = "markdown") -> str:
     return derive.render(derive.solve(derive.loads(textwrap.dedent(text))), fmt)
 
@@ -48,18 +56,21 @@ def test_the_walk_finds_both_faults():
     assert prose_faults("Layers 34 and 35 and 37 and 38 (conv)")
     assert prose_faults("with $M$ and $M$ and $M$.")
     assert not prose_faults("Chain rule, row by row: Layers 34, 35, 37 and 38 draw from U(−b, b), all trainable.")
+    assert spaces_in_maths("gives $p\u00a0-\u00a0y$.") and not spaces_in_maths("128\u00a0×\u00a0128 and $x$")
 
 
 @pytest.mark.parametrize("name", sorted({KINDS[k].name for k in KINDS}))
 def test_every_example_key_reads_cleanly(name):
     text = derive.render(derive.solve(derive.loads(KINDS[name].example())), "markdown")
     assert prose_faults(text) == []
+    assert spaces_in_maths(text) == []
 
 
 @pytest.mark.parametrize("file", sorted(p.name for p in GOLDEN.glob("*.md")))
 def test_every_golden_key_reads_cleanly(file):
     """The golden keys (tests/test_golden.py keeps them equal to what derive writes now)."""
-    assert prose_faults((GOLDEN / file).read_text(encoding="utf-8")) == []
+    text = (GOLDEN / file).read_text(encoding="utf-8")
+    assert prose_faults(text) == [] and spaces_in_maths(text) == []
 
 
 # --- lists ----------------------------------------------------------------------------------------
@@ -168,6 +179,100 @@ def test_one_over_a_sum_is_a_fraction_not_a_mixed_number():
     text = graph("{ z = 2 }", '["s = 1 / (1 + exp(-z))"]')
     assert r"1 \frac{1}" not in text
     assert re.search(r"s = \\frac\{1\}\{", text)
+
+
+def test_a_written_sum_keeps_the_order_it_was_written_in_every_printer():
+    """1 + e^{-z} as the spec writes it (SymPy's order is e^{-z} + 1): LaTeX, MathML, the plain text of figures;
+    a sum SymPy orders as written (x + 1) or not as a sum of its own (the rest) as before; the value is torch's."""
+    spec = textwrap.dedent("""
+        title = "t"
+        [[problem]]
+        kind = "graph"
+        given = { z = 0.5, b = 2 }
+        forward = ["s = 1 / (1 + exp(-z))", "t = 1 + b", "u = b + 1", "L = s * t * u"]
+          [[problem.part]]
+          ask = ["forward"]
+        """)
+    doc = derive.solve(derive.loads(spec))
+    latex = derive.render(doc, "latex")
+    assert r"s = \frac{1}{1 + \exp\left(- z\right)}" in latex and "t = 1 + b" in latex and "u = b + 1" in latex
+    html = derive.render(doc, "html")
+    assert "<mfrac><mn>1</mn><mrow><mn>1</mn><mo>+</mo><mrow><mi>exp</mi>" in html
+    assert 'data-label="s = 1/(1 + exp(−z))"' in html and 'data-label="t = 1 + b"' in html
+    import torch
+    value = next(iter(doc.questions())).answer.value
+    assert abs(value["s"] - torch.sigmoid(torch.tensor(0.5, dtype=torch.float64)).item()) < 1e-15
+    z = sympy.Symbol("z")
+    assert Printer().doprint(sympy.Add(1, sympy.exp(-z), evaluate=False)) == sympy.latex(1 + sympy.exp(-z))
+
+
+def test_an_activation_formula_is_shown_as_the_spec_writes_it():
+    """e^z/(1 + e^z), as written (SymPy would print e^z/(e^z + 1)), in the setting and the step naming it; the
+    derivative is still torch's."""
+    text = key(r"""
+        title = "t"
+        [[problem]]
+        kind = "rnn-activation"
+        W_a = 0.8
+        b = 0.1
+          [[problem.part]]
+          activation = '\frac{\exp(z)}{1 + \exp(z)}'
+          ask = ["derivative"]
+        """, "latex")
+    written = r"= \frac{e^{z^{(i)\langle t\rangle}}}{1 + e^{z^{(i)\langle t\rangle}}}"
+    start = text.index("One recurrent unit")
+    setting = text[start:text.index("\n", start)]
+    assert written in setting and written in text[text.index("The formula is"):]
+    assert r"{e^{z^{(i)\langle t\rangle}} + 1}" not in setting
+    import torch
+    doc = derive.solve(derive.loads(textwrap.dedent(r"""
+        title = "t"
+        [[problem]]
+        kind = "rnn-activation"
+        W_a = 0.8
+        b = 0.1
+          [[problem.part]]
+          activation = '\frac{\exp(z)}{1 + \exp(z)}'
+          ask = ["derivative"]
+        """)))
+    value = sympy.sympify(next(iter(doc.questions())).answer.value)
+    z = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    (0.8 * torch.sigmoid(z)).backward()
+    assert abs(float(value.subs({v: sympy.Rational(3, 10) for v in value.free_symbols})) - z.grad.item()) < 1e-12
+
+
+@pytest.mark.parametrize("expr, decimals, latex, plain", [
+    (sympy.Mul(sympy.Rational(1, 2), sympy.Pow(sympy.Symbol("y"), -1), evaluate=False), True,
+     r"0.5 \cdot \frac{1}{y}", "0.5 ⋅ 1/y"),
+    (sympy.Mul(-1, sympy.Float(0.5), evaluate=False), False, r"\left(-1\right) \cdot 0.5", "(−1) ⋅ 0.5"),
+    (sympy.Mul(3, sympy.Symbol("x") / sympy.Symbol("y"), evaluate=False), False, r"3 \cdot \frac{x}{y}",
+     "3 ⋅ x/y"),
+    (sympy.Mul(2, sympy.Pow(3, -1, evaluate=False), evaluate=False), False, r"\frac{2}{3}", "2/3"),
+    (sympy.Rational(3, 2) * sympy.Symbol("x"), True, r"1.5 x", "1.5x"),
+    (3 * sympy.Symbol("x") / sympy.Symbol("y"), False, r"\frac{3 x}{y}", "3x/y"),
+])
+def test_a_number_before_a_fraction_or_a_number_has_a_product_sign(expr, decimals, latex, plain):
+    """0.5 · 1/y, not 0.5 1/y (read as 0.5½); (−1) · 0.5; a product SymPy writes as one fraction, or a number
+    before a symbol, as before."""
+    from derive.formats.plain import plain_xml
+    from derive.notation import EMPTY
+    notation = in_decimals(EMPTY) if decimals else EMPTY
+    assert Printer(notation).doprint(expr) == latex
+    assert plain_xml(MathML(notation).doprint(expr)) == plain
+
+
+def test_a_decimal_weight_times_a_slope_fraction_has_a_dot_in_the_key():
+    text = key("""
+        title = "t"
+        [[problem]]
+        kind = "rnn-activation"
+        W_a = 0.8
+        b = 0.1
+          [[problem.part]]
+          activation = "softplus"
+          ask = ["derivative"]
+        """, "latex")
+    assert re.search(r"= 0\.8 \\cdot \\frac\{", text) and not re.search(r"0\.8 \\frac", text)
 
 
 # --- a rule and its numbers in one order ----------------------------------------------------------

@@ -110,6 +110,10 @@ class Printer(LatexPrinter):
     def _print_Times(self, expr, exp=None):
         return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
+    def _print_Plus(self, expr, exp=None):
+        """A sum in the order written (derive.symbols.Plus): 1 + e^{-z}."""
+        return super()._print_Add(sympy.Add(*expr.args, evaluate=False), order="none")
+
     def _print_Quotient(self, expr, exp=None):
         n, d = (self._print(a) for a in expr.args)
         return rf"\frac{{{n}}}{{{d}}}"
@@ -213,9 +217,13 @@ class Printer(LatexPrinter):
             return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"])
                                    for a in expr.args)
         split = decimal_coefficient(expr) if getattr(self.notation, "decimals", False) else None
-        if split is not None:                                   # 3.2 s, not 16 s / 5; 3.2 · 0.88
+        if split is not None:                                   # 3.2 s, not 16 s / 5; 3.2 · 0.88; 0.5 · 1/y
             text, rest = self._print(split[0]), self.parenthesize(split[1], PRECEDENCE["Mul"], strict=True)
-            return f"{text} \\cdot {rest}" if split[1].is_number or rest[:1].isdigit() else f"{text} {rest}"
+            dot = split[1].is_number or rest[:1].isdigit() or rest.startswith(r"\frac")
+            return f"{text} \\cdot {rest}" if dot else f"{text} {rest}"
+        if isinstance(expr, sympy.Mul) and number_meets_number(expr):      # (−1) · 0.5, 3 · x/y: not 0.5½
+            return r" \cdot ".join(self._print(a) if fraction_like(a) and not a.could_extract_minus_sign() else
+                                   self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
         if isinstance(expr, sympy.Mul) and sums_last(expr.as_ordered_factors()) is not None:
             return self._sums_last(expr)
         return super()._print_Mul(expr)
@@ -229,6 +237,22 @@ class Printer(LatexPrinter):
             return rf"\frac{{{self._print(numer)}}}{{{self._print(denom)}}}"
         factors = sums_last(expr.as_ordered_factors())
         return " ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in factors)
+
+
+def number_meets_number(expr: sympy.Mul) -> bool:
+    """Whether a product built unevaluated has a number followed by a number or a fraction (printed side by side,
+    0.5 ½ would read as a mixed number): then a dot goes between its factors."""
+    if expr == sympy.Mul(*expr.args):
+        return False
+    return any(a.is_Number and (b.is_Number or fraction_like(b)) for a, b in zip(expr.args, expr.args[1:]))
+
+
+def fraction_like(e) -> bool:
+    """Whether e prints as a fraction of its own beside a number: a rational that is not whole, a product with a
+    denominator. (A negative power joins the product's own denominator: 2 · 3⁻¹ prints as 2/3.)"""
+    if e.is_Rational:
+        return not e.is_Integer
+    return isinstance(e, sympy.Mul) and sympy.fraction(e, exact=True)[1] != 1
 
 
 def sums_last(factors) -> list | None:

@@ -103,13 +103,17 @@ class Printer(MathMLPresentationPrinter):
         n, d = (self._print(a) for a in e.args)
         return self._el("mfrac", n, d)
 
-    def _dotted(self, args) -> Element:
+    def _dotted(self, args, fractions_bare: bool = False) -> Element:
         row = self._el("mrow")
         for k, arg in enumerate(args):
             if k:
                 row.appendChild(self._el("mo", text="\u22c5"))
-            row.appendChild(self.parenthesize(arg, PRECEDENCE["Mul"]))
+            bare = fractions_bare and tex.fraction_like(arg) and not arg.could_extract_minus_sign()
+            row.appendChild(self._print(arg) if bare else self.parenthesize(arg, PRECEDENCE["Mul"]))
         return row
+
+    def _print_Plus(self, e):
+        return super()._print_Add(sympy.Add(*e.args, evaluate=False), order="none")
 
     def _print_Times(self, e):
         return self._dotted(e.args)
@@ -119,10 +123,12 @@ class Printer(MathMLPresentationPrinter):
         if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
             return self._dotted(expr.args)
         split = tex.decimal_coefficient(expr) if getattr(self.notation, "decimals", False) else None
-        if split is not None:                                   # 3.2 s, not 16 s / 5
-            times = "\u22c5" if split[1].is_number else "\u2062"
-            return self._el("mrow", self._print(split[0]), self._el("mo", text=times),
-                            self.parenthesize(split[1], PRECEDENCE["Mul"], strict=True))
+        if split is not None:                                   # 3.2 s, not 16 s / 5; 0.5 ⋅ 1/y
+            rest = self.parenthesize(split[1], PRECEDENCE["Mul"], strict=True)
+            times = "\u22c5" if split[1].is_number or rest.tagName == "mfrac" else "\u2062"
+            return self._el("mrow", self._print(split[0]), self._el("mo", text=times), rest)
+        if isinstance(expr, sympy.Mul) and tex.number_meets_number(expr):     # 3 ⋅ x/y: not 0.5½
+            return self._dotted(expr.args, fractions_bare=True)
         if expr.could_extract_minus_sign():
             return self._el("mrow", self._el("mo", text="-"), self._print(-expr))
         numer, denom = fraction(expr, exact=True)

@@ -121,18 +121,36 @@ def in_terms_of_output(phi: sympy.Expr, dphi: sympy.Expr):
     return g
 
 
-SIGMOID_OPS, SIGMOID_EXPONENTS = 80, 3      # formulas larger, or with more exponents, are left as they are
+SIGMOID_OPS, SIGMOID_EXPONENTS = 80, 3      # the most rewritten at once: larger formulas are rewritten piece by piece
 
 
 def in_sigmoids(expr: sympy.Expr, sigma) -> sympy.Expr:
     """expr with its exponentials written as a sigmoid where that is shorter, σ being the function ``sigma``
     (whose meaning is 1/(1 + e^{-u})): e^u/(e^{2u} + 2e^u + 1) is σ(u)(1 − σ(u)) and 1/(e^{-u} + 1) is σ(u).
     Each exponent (up to an integer multiple) is tried in turn; e^u = σ/(1 − σ) makes a rational function of
-    e^u a rational function of σ, kept when it is shorter and free of e^u. Anything else is returned as it is."""
-    if not isinstance(expr, sympy.Expr) or not expr.has(sympy.exp) or expr.is_number or \
-            sympy.count_ops(expr) > SIGMOID_OPS:
+    e^u a rational function of σ, kept when it is shorter and free of e^u. A formula of more than SIGMOID_OPS
+    operations is rewritten in pieces (``_in_parts``). Anything else is returned as it is."""
+    if not isinstance(expr, sympy.Expr) or not expr.has(sympy.exp) or expr.is_number:
         return expr
-    best = sympy.powsimp(expr, combine="exp", deep=True)
+    if sympy.count_ops(expr) > SIGMOID_OPS or _mixed(expr):
+        return _in_parts(expr, sigma)
+    return _whole(expr, sigma)
+
+
+def _mixed(e: sympy.Expr) -> bool:
+    """Whether e has an exponential of exponentials (a sigmoid of sigmoids) or is a sum of terms with exponentials
+    of different exponents (v₁σ(u₁) + v₂σ(u₂)): what ``_in_parts`` rewrites piece by piece."""
+    exps = e.atoms(sympy.exp)
+    if any(a.args[0].has(sympy.exp) for a in exps):
+        return True
+    groups = {frozenset(_positive(x.args[0]) for x in t.atoms(sympy.exp)) for t in sympy.Add.make_args(e)}
+    return len(groups - {frozenset()}) > 1
+
+
+def _whole(expr: sympy.Expr, sigma, merge: bool = True) -> sympy.Expr:
+    """in_sigmoids of a formula of at most SIGMOID_OPS operations, all of it at once (e^a e^b made e^{a + b} first
+    unless ``merge`` is False: the exponents named one by one, as ``_in_parts`` does)."""
+    best = sympy.powsimp(expr, combine="exp", deep=True) if merge else expr
     for _ in range(SIGMOID_OPS):                    # inner sigmoids first, then those of them: σ(σ(x))
         exponents = {_positive(a.args[0]) for a in best.atoms(sympy.exp)}
         if len(exponents) > SIGMOID_EXPONENTS:      # a softmax over many logits: no sigmoid in it to find
@@ -143,6 +161,85 @@ def in_sigmoids(expr: sympy.Expr, sigma) -> sympy.Expr:
         if best == before:
             break
     return best if sympy.count_ops(best) < sympy.count_ops(expr) else expr
+
+
+def _in_parts(expr: sympy.Expr, sigma) -> sympy.Expr:
+    """in_sigmoids of a long formula: each exponent u (its own sigmoids found first) named by a fresh symbol d, so
+    e^{-3u} is e^{-3d} however long u is; then the pieces of at most SIGMOID_OPS operations are rewritten at once
+    (``_pieces``), and d is u again. Every step is an identity; the result is kept when it is shorter and agrees
+    with expr at sample points as well (derive.check.is_zero, sigma read as the logistic function)."""
+    names: dict = {}
+    short = _named(_split(sympy.powsimp(expr, combine="exp", deep=True)), sigma, names, {})
+    pieces = _pieces(short, sigma)
+    if pieces == short or sympy.count_ops(pieces) >= sympy.count_ops(short):
+        return expr
+    result = pieces.xreplace({d: u for u, d in names.items()})
+    u = sympy.Dummy("u")
+    logistic = sympy.Lambda(u, 1 / (1 + sympy.exp(-u)))
+    return result if is_zero(result.replace(sigma, logistic) - expr) else expr
+
+
+def _split(e: sympy.Expr) -> sympy.Expr:
+    """e with each e^a whose exponent a is a sum holding all the terms of another exponent b of e (either sign)
+    written e^b e^{a − b}, the largest such b first: e^{−u − v σ(u)} beside (e^{−v σ(u)} + 1)² is e^{−v σ(u)} e^{−u}
+    (SymPy's exponentials of a sigmoid of sigmoids come combined so)."""
+    for _ in range(SIGMOID_OPS):
+        cores = {_positive(a.args[0]) for a in e.atoms(sympy.exp)}
+        split = e.replace(lambda x: isinstance(x, sympy.exp) and _inside(x.args[0], cores) is not None,
+                          lambda x: sympy.exp(_inside(x.args[0], cores)) * sympy.exp(x.args[0] - _inside(x.args[0],
+                                                                                                            cores)))
+        if split == e:
+            break
+        e = split
+    return e
+
+
+def _inside(a: sympy.Expr, cores: set):
+    """The exponent among cores (or its negative) with the most terms, all of them terms of the sum a; None if none."""
+    terms = set(sympy.Add.make_args(a))
+    found = [b for core in cores for b in (core, -core) if b != a and len(sympy.Add.make_args(b)) < len(terms)
+             and set(sympy.Add.make_args(b)) <= terms]
+    return max(found, key=lambda b: (len(sympy.Add.make_args(b)), sympy.default_sort_key(b))) if found else None
+
+
+def _named(e: sympy.Expr, sigma, names: dict, memo: dict) -> sympy.Expr:
+    """e with each e^{k u} (k rational, u its exponent with content and sign taken out) as e^{k d}, d the symbol
+    naming u's own rewrite (``names``: rewritten u -> d)."""
+    if e in memo:
+        return memo[e]
+    if isinstance(e, sympy.exp):
+        k, core = e.args[0].as_content_primitive()
+        if core.could_extract_minus_sign():
+            k, core = -k, -core
+        inner = in_sigmoids(core, sigma)
+        d = names.setdefault(inner, sympy.Dummy("d", real=True))
+        out = sympy.exp(k * d)
+    elif e.args:
+        out = e.func(*[_named(a, sigma, names, memo) for a in e.args])
+    else:
+        out = e
+    memo[e] = out
+    return out
+
+
+def _pieces(e: sympy.Expr, sigma) -> sympy.Expr:
+    """e rewritten at once when short enough (and that finds a sigmoid); else a sum's terms (a product's factors)
+    grouped by the exponents they hold, each group rewritten as one piece, and any other expression argument by
+    argument."""
+    if not e.has(sympy.exp):
+        return e
+    short = sympy.count_ops(e) <= SIGMOID_OPS
+    if short:
+        whole = _whole(e, sigma, merge=False)
+        if whole != e or not isinstance(e, (sympy.Add, sympy.Mul)):
+            return whole
+    if isinstance(e, (sympy.Add, sympy.Mul)):
+        groups: dict = {}
+        for a in e.args:
+            groups.setdefault(frozenset().union(*(x.args[0].free_symbols for x in a.atoms(sympy.exp))), []).append(a)
+        if len(groups) > 1:
+            return e.func(*[_pieces(e.func(*g), sigma) for g in groups.values()])
+    return e if short else e.func(*[_pieces(a, sigma) if isinstance(a, sympy.Expr) else a for a in e.args])
 
 
 def _positive(u: sympy.Expr) -> sympy.Expr:

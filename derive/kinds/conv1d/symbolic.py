@@ -52,6 +52,7 @@ class Derivs:
     shown: tuple                          # relu'(z_r) or phi'(z_r) as the slope step shows them
     values: tuple                         # each row's slope: decided by its sign, or phi' written out in z_r
     factors: tuple                        # what multiplies each row in the displays
+    written: tuple | None                 # each row's slope in the form the slope step ends in (sigmoid: φ(1 − φ))
     exact: tuple                          # phi'(z_r) for the checker
     meanings: Mapping
     dphi: sympy.Expr                      # phi' in z_vec (tidied)
@@ -90,7 +91,7 @@ def analyse(layer: Layer) -> Derivs:
     zs = output_symbols(layer)
     dphi = derivative(layer.phi)
     shown = tuple(_slope_symbol(layer, zr) for zr in zs)
-    meanings = {}
+    meanings, written = {}, None
     if layer.kinked:
         values, exact = _kinked_slopes(layer, zs, shown, dphi, meanings)
         factors = values
@@ -104,9 +105,12 @@ def analyse(layer: Layer) -> Derivs:
         meanings[DPHI_Z] = dphi.subs(Z, Z_VEC)
         if layer.name == "sigmoid":
             meanings[PHI] = sympy.Lambda(Z, layer.phi)              # its slope is written φ(z)(1 − φ(z))
+            form = in_sigmoids(tidy, PHI)
+            written = tuple(form.subs(Z, zr) for zr in zs) if form != tidy else None
     dead = tuple(r for r, a in enumerate(args) if a == 0)
     return Derivs(layer=sym, xs=xs, ws=ws, places=tuple(places), args=args, L=L, windows=ImmutableMatrix(W),
-                  zs=zs, shown=shown, values=values, factors=factors, exact=exact, meanings=meanings,
+                  zs=zs, shown=shown, values=values, factors=factors, written=written, exact=exact,
+                  meanings=meanings,
                   dphi=tidy_form(dphi).subs(Z, Z_VEC), dead=dead)
 
 
@@ -237,7 +241,8 @@ def gradient(layer: Layer, wrt: int) -> Solution:
                    *_question_tail(d), ".")
     tail = say(f"(Entries of output channel {co + 1}; the other channels' are 0.)") if g.channels[1] > 1 else Text(())
     sol = Solution(question=question, steps=tuple(steps), notes=_notes(d), meanings=meanings,
-                   answer=Answer(value=[str(e) for e in result], chain=steps[-1].chains[0], text=tail))
+                   answer=Answer(value=[str(e) for e in result], chain=_answer_chain(steps[-1].chains[0]),
+                                 text=tail))
     numbers = layer.x is not None and layer.f is not None
     return _with_numbers(sol, layer, d, _grids(d, result)[co], DA, result) if numbers else sol
 
@@ -248,11 +253,24 @@ SMOOTH_GRID = 4            # a grid of phi'(z_r) x_c products wider than this is
 def _multiply(d: Derivs, DA, DZ, co: int, shown, boxed, meanings: dict):
     """da/df_w = phi'(z) ⊙ dz/df_w: entry by entry, or (a smooth activation's wide grid) as the product."""
     if d.layer.kinked or boxed.cols <= SMOOTH_GRID:
-        return step(say("Multiply entry by entry:"), chain(DA, shown, boxed))
+        return step(say("Multiply entry by entry:"), chain(DA, shown, boxed, *_in_phi(d, boxed)))
     slopes = _grid_symbol(d, "phi'(z)grid", Row(Sym("ϕ", primes=1), "(z)"), co)
     meanings[slopes] = _grids(d, d.exact)[co]
     return step(say("Multiply entry by entry (the entries are in the JSON key):"),
                 chain(DA, HadamardProduct(slopes, DZ)))
+
+def _in_phi(d: Derivs, boxed: ImmutableMatrix) -> list:
+    """[boxed with each row's phi'(z_r) written as the slope step ends it (the sigmoid's phi(z_r)(1 - phi(z_r)))],
+    or [] when the slope step writes phi' no other way."""
+    if d.written is None:
+        return []
+    return [boxed.xreplace({sh: w for sh, w in zip(d.shown, d.written)})]
+
+
+def _answer_chain(last) -> object:
+    """The multiplying step's chain boxed from its multiplied-out matrix on (the written-out product dropped)."""
+    return chain(last.exprs[0], *last.exprs[2:]) if len(last.exprs) > 3 else last
+
 
 # --- jacobian (da/df) and input-gradient (da/dx): diag(slopes) times dz/df or L ---------------------------
 
@@ -282,8 +300,8 @@ def _scaled(d: Derivs, J: ImmutableMatrix, J_exact: ImmutableMatrix, names, intr
         answer_chain = chain(DA, MatMul(DIAG_SYM, J_sym))
     else:
         shown = MatMul(ImmutableMatrix.diag(*d.factors), J, evaluate=False)
-        steps.append(step(scale + say(":"), chain(DA, shown, boxed)))
-        answer_chain = chain(DA, boxed)
+        steps.append(step(scale + say(":"), chain(DA, shown, boxed, *_in_phi(d, boxed))))
+        answer_chain = chain(DA, boxed, *_in_phi(d, boxed))
     value = [[str(e) for e in result.row(r)] for r in range(rows)]
     return Solution(question=question, steps=tuple(steps), notes=_notes(d), meanings=meanings,
                     answer=Answer(value=value, chain=answer_chain)), result, answer_chain

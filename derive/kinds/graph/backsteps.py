@@ -164,7 +164,7 @@ def _middle(c: Config, eq: Equation, flow: Flow, ph: dict, single: bool):
         target = evaluate(rhs.args[1], c.values)
         if target.shape == () and not all(e.is_number for e in c.values[flow.wrt].entries):
             return _ce_derived(c, eq, flow, int(target.scalar))
-        return _cross_entropy(c, rhs, flow), {}
+        return _cross_entropy(c, rhs, flow)
     if isinstance(rhs, Op) and rhs.op == "*" and _plain(rhs.left, rhs.right):
         return _product(c, rhs, flow), {}
     if _calls(rhs, "batchnorm") and _plain(*rhs.args[:3]) and flow.wrt in (rhs.args[1].name, rhs.args[2].name):
@@ -292,12 +292,12 @@ def solve_gradient(c: Config, b: Backward) -> Solution:
 
 
 def _answer_chain(steps: list, target, g, inputs: set):
-    """A gradient as the answer gives it: of symbols, in the shortest form the last step deriving it arrives
-    at in terms of quantities the steps name (p − y, not the exponentials it stands for; f(1 − f)), then its
-    value unless that is much longer; else (and of numbers) its value."""
+    """A gradient as the answer gives it: in the shortest form the last step deriving it arrives at in terms of
+    quantities the steps name (p − y, not the exponentials it stands for; f(1 − f)), then its value (of symbols:
+    unless that is much longer); else its value."""
     value = shown(g)
     derived = [ch for s in steps for ch in s.chains if ch.exprs[0] == target]
-    if all(e.is_number for e in g.entries) or not derived:
+    if not derived:
         return chain(target, *value)
     derived_here = {ch.exprs[0] for s in steps for ch in s.chains}        # ∂L/∂d, ∂d/∂x: not a form of the answer
     forms = [e for e in derived[-1].exprs[1:] if not e.has(Times, sympy.Float) and not e.free_symbols & derived_here
@@ -307,7 +307,9 @@ def _answer_chain(steps: list, target, g, inputs: set):
     form = min(forms, key=_size)
     if form == value[-1]:
         return chain(target, *value)
-    return chain(target, form) if _size(value[-1]) > 2 * _size(form) + 4 else chain(target, form, *value)
+    numbers = all(e.is_number for e in g.entries)             # p − y, then what it comes to
+    return chain(target, form) if not numbers and _size(value[-1]) > 2 * _size(form) + 4 else \
+        chain(target, form, *value)
 
 
 def _size(e) -> int:
@@ -315,19 +317,24 @@ def _size(e) -> int:
 
 
 def _cross_entropy(c: Config, rhs: Call, flow: Flow):
-    """p − y, the probabilities minus the target (one-hot for a class index), times the upstream gradient."""
+    """p − y, the probabilities minus the target (one-hot for a class index), times the upstream gradient: in
+    the symbols p_j (of logits with numbers: what the answer boxes before its value), then in numbers."""
     z = c.values[flow.wrt]
     p = softmax(z).entries
     target = evaluate(rhs.args[1], c.values)
     t = ([sympy.Integer(int(i == target.scalar)) for i in range(len(p))] if target.shape == ()
          else target.entries)
     if sympy.Add(*t) != 1:
-        return [], []
+        return ([], []), {}
     g = flow.upstream.scalar
     entries = [sympy.Add(_short(pi), -ti, evaluate=False) if ti != 0 else _short(pi) for pi, ti in zip(p, t)]
     if g != 1:
         entries = [Times(_short(g), e, evaluate=False) for e in entries]
-    return [ImmutableMatrix(entries)], []
+    if not all(e.is_number for e in z.entries):
+        return ([ImmutableMatrix(entries)], []), {}
+    ps = [nm.NOTATION.symbol(f"softmax({flow.wrt})[{j}]", _at("p", j), positive=True) for j in range(len(p))]
+    form = ImmutableMatrix([g * (pj - tj) for pj, tj in zip(ps, t)])
+    return ([form, ImmutableMatrix(entries)], []), dict(zip(ps, p))
 
 
 def _at(base, j: int) -> Sym:

@@ -10,6 +10,7 @@ from ... import numeric
 from ...functions import ELEMENTWISE, maximum, minimum
 from ..activations import in_sigmoids
 from ...steps import Solution, Text, boxed, chain, let, say, step
+from ...symbols import Plus, as_written
 from ...words import join_pieces
 from ...written import Sym
 from . import names as nm
@@ -51,10 +52,10 @@ def display(node, c: Config, leaf=None) -> sympy.Expr:
 def _op(node: Op, c: Config, leaf) -> sympy.Expr:
     left, right = display(node.left, c, leaf), display(node.right, c, leaf)
     if node.op == "+":
-        head = left.args if isinstance(left, sympy.Add) and isinstance(node.left, Op) else (left,)
-        return sympy.Add(*head, right, evaluate=False)
+        head = left.args if isinstance(left, (sympy.Add, Plus)) and isinstance(node.left, Op) else (left,)
+        return as_written(sympy.Add(*head, right, evaluate=False))               # 1 + e^{-z}, as written
     if node.op == "-":
-        return sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False)
+        return as_written(sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False))
     if node.op == "^":
         return sympy.Pow(left, right, evaluate=False)
     if node.op == "/" and left == 1:                # 1/(1 + e⁻ᶻ), not 1·(1/(…)), which read as a mixed number

@@ -15,7 +15,7 @@ from sympy import Eq
 from ... import fields
 from ...fields import FieldError
 from ...declare import needed, read
-from ...mathparse import NAMED, parse_activation
+from ...mathparse import NAMED, parse_activation, written_activation
 from ...steps import Text, say
 from ...words import article, join_pieces
 from ..activations import composed_derivative, slope
@@ -71,7 +71,7 @@ def setting(c: Config) -> Text:
         known.insert(1, Eq(W_X, c.W_x, evaluate=False))
     pieces: list = ["One recurrent unit with ", *join_pieces(known)]
     pieces += [" for every t, and activation ", Eq(A_T, PHI(Z), evaluate=False), called, " with ",
-               Eq(PHI(Z), c.phi, evaluate=False), ", where ", Eq(Z, z_general(), evaluate=False), "."]
+               Eq(PHI(Z), written_activation(c.activation), evaluate=False), ", where ", Eq(Z, z_general(), evaluate=False), "."]
     return say(*pieces)
 
 

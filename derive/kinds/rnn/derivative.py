@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy import Eq, Heaviside
 
-from ...mathparse import NAMED
+from ...mathparse import NAMED, written_activation
 from ...steps import Answer, Solution, Text, chain, let, say, step
 from ...words import article
 from ..activations import READABLE, kinks, recognise, slope
@@ -27,7 +27,7 @@ def derivative(c: Config) -> Solution:
     steps.append(step(say("The pre-activation is linear in ", A_PREV, "."),
                       chain(DZ_DAPREV, W_A, c.W_a)))
     if name and c.phi != NAMED[name]:
-        steps.append(step(say("The formula is ", READABLE[name], ":"), chain(PHI(Z), c.phi, NAMED[name])))
+        steps.append(step(say("The formula is ", READABLE[name], ":"), chain(PHI(Z), written_activation(c.activation), NAMED[name])))
     dphi, g = slope(c.phi)
     steps += _differentiate(c.phi, dphi)
     if g is not None:
