@@ -78,7 +78,7 @@ def test_a_straight_run_and_repeated_points_are_dropped():
     assert thinned(back) == [0, 1, 2]
 
 
-CM = re.compile(r"^  \(([-0-9.]+), ([-0-9.]+)\)  % data: ([-+0-9.e]+), ([-+0-9.e]+)$", re.M)
+CM = re.compile(r"^\\pgfpathq(?:move|line)to\{([-0-9.]+)cm\}\{([-0-9.]+)cm\}  % data: ([-+0-9.e]+), ([-+0-9.e]+)$", re.M)
 
 
 def _fit(pairs):
@@ -95,11 +95,11 @@ def _curves(doc):
     curve placed by the map fitted to the printed points."""
     key, latex = json.loads(derive.render(doc, "json")), derive.render(doc, "latex")
     figures = [f for p in key["parts"] for f in p["figures"] if f["kind"] == "plot"]
-    pictures = [pic for pic in tikz_pictures(latex) if "plot coordinates" in pic or "% data:" in pic]
+    pictures = [pic for pic in tikz_pictures(latex) if "% data:" in pic]
     out = []
     for fig, pic in zip(figures, pictures):
         log = fig["body"]["log_y"]
-        blocks = re.findall(r"plot coordinates \{.*?\n\};", pic, re.S)
+        blocks = re.findall(r"% a plotted series.*?\\end\{pgfscope\}", pic, re.S)
         series = [s["points"] for s in fig["body"]["series"] if len({tuple(p) for p in s["points"]}) > 1]
         assert len(blocks) == len(series)
         for block, full in zip(blocks, series):

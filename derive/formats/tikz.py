@@ -1,6 +1,12 @@
-"""A laid-out figure (derive.formats.drawing) as TikZ code an instructor can read and edit: plain TikZ
-(no pgfplots, which would double the compile time), colours defined by plain names, one coordinate a
-line, and beside each coordinate the data it stands for (``% data: x, y``)."""
+"""A laid-out figure (derive.formats.drawing) as LaTeX an instructor can read and edit: a `picture` holding a
+tikzpicture of the lines and shapes and, over it, the labels (no pgfplots, which would double the compile
+time). Colours by plain names, one coordinate a line, and beside each coordinate the data it stands for
+(``% data: x, y``).
+
+The lines are PGF's basic layer (``\\pgfpathqmoveto{x}{y}``, ``\\pgfpathqlineto{x}{y}``, then stroked or filled),
+the labels LaTeX's own ``\\put(x,y){\\makebox(0,0)[where]{text}}``: pdflatex reads a coordinate so written in a
+sixth of the time a ``\\draw`` takes for it, a label in a third of a ``\\pgftext``'s (which sets up a picture
+inside the picture for it)."""
 
 from __future__ import annotations
 
@@ -8,8 +14,9 @@ from typing import Callable
 
 from .drawing import COLOURS, Dot, Drawing, Path, Rect, Text, Tick
 
-WIDTHS = {"solid": "line width=0.6pt", "thick": "line width=1pt", "dashed": "dashed, line width=0.8pt",
-          "thin": "line width=0.4pt", "frame": "line width=0.4pt", "grid": "line width=0.2pt"}
+WIDTHS = {"solid": "0.6pt", "thick": "1pt", "dashed": "0.8pt", "thin": "0.4pt", "frame": "0.4pt", "grid": "0.2pt"}
+DASH = r"\pgfsetdash{{3pt}{3pt}}{0pt}"                           # TikZ's `dashed`
+DOTTED = r"\pgfsetdash{{\pgflinewidth}{2pt}}{0pt}"               # TikZ's `dotted`
 SIZES = {"small": r"\footnotesize", "tiny": r"\scriptsize"}
 
 
@@ -26,21 +33,40 @@ def _at(x: float, y: float) -> str:
     return f"({_n(x)}, {_n(y)})"
 
 
-HEAD = ("% Coordinates in cm, the data each stands for in the comment beside it. Labels are \\pgftext[where,\n"
-        "% at={\\pgfpointxy{x}{y}}]{text}: TikZ's light node (where: left, right, top, bottom or none for centred).")
+def _q(x: float, y: float) -> str:
+    return f"{{{_n(x)}cm}}{{{_n(y)}cm}}"
+
+
+def _point(x: float, y: float) -> str:
+    return rf"\pgfqpoint{_q(x, y)}"
+
+
+HEAD = ("% Coordinates in cm, the data each stands for in the comment beside it. Lines: \\pgfpathqmoveto{x}{y},\n"
+        "% \\pgfpathqlineto{x}{y}, then \\pgfusepathqstroke (PGF's basic layer, TikZ's own drawing commands).\n"
+        "% Labels, after the tikzpicture: \\put(x,y){\\makebox(0,0)[where]{text}} (t, b, l, r or none: centred).")
 
 
 def picture(d: Drawing, label: Callable, comment: Callable, bbox: tuple | None = None) -> str:
-    """The tikzpicture; ``label`` prints a label as LaTeX (text mode), ``comment`` as one plain line; ``bbox``
-    (x0, y0, x1, y1) is the room the picture takes, its labels' too (TikZ counts only its lines). Plain
-    lines of one style are drawn as one path (a segment a line), labels as \\pgftext: a picture costs pdflatex
-    a fraction of what a \\draw and a \\node each would."""
-    lines = [r"\begin{tikzpicture}[x=1cm, y=1cm, line cap=round, line join=round]", HEAD]
-    lines += [rf"\definecolor{{{name}}}{{HTML}}{{{COLOURS[name]}}}" for name in d.colours if name in COLOURS]
-    if bbox is not None:
-        lines.append(rf"\useasboundingbox {_at(*bbox[:2])} rectangle {_at(*bbox[2:])};  % the labels' room too")
+    """The figure; ``label`` prints a label as LaTeX (text mode), ``comment`` as one plain line; ``bbox``
+    (x0, y0, x1, y1) is the room the figure takes, its labels' too. Plain lines of one style are drawn as one
+    path (a segment a line); the labels are set over the lines, in the picture around the tikzpicture."""
+    x0, y0, x1, y1 = bbox if bbox is not None else (0.0, 0.0, d.width, d.height)
+    lines = [r"{\setlength{\unitlength}{1cm}%"]
+    lines += [rf"\definecolor{{{name}}}{{HTML}}{{{COLOURS[name]}}}%" for name in d.colours if name in COLOURS]
+    lines += [rf"\begin{{picture}}({_n(x1 - x0)},{_n(y1 - y0)})({_n(x0)},{_n(y0)})%",
+              rf"\put({_n(x0)},{_n(y0)}){{\begin{{tikzpicture}}[line cap=round, line join=round]", HEAD,
+              rf"\useasboundingbox {_at(x0, y0)} rectangle {_at(x1, y1)};  % the labels' room too"]
+    lines += _shapes(d.items, comment)
+    lines.append(r"\end{tikzpicture}}%")
+    lines += [_text(it, label) for it in d.items if isinstance(it, Text)]
+    lines.append(r"\end{picture}}")
+    return "\n".join(lines)
+
+
+def _shapes(items, comment: Callable) -> list[str]:
+    lines: list[str] = []
     plain: list[Path] = []
-    for it in d.items:
+    for it in items:
         if isinstance(it, Path) and it.data is None and not it.meta and not it.arrow:
             if plain and (plain[0].colour, plain[0].style) != (it.colour, it.style):
                 lines += _plain_paths(plain)
@@ -55,70 +81,80 @@ def picture(d: Drawing, label: Callable, comment: Callable, bbox: tuple | None =
             lines.append(_dot(it, comment))
         elif isinstance(it, Rect):
             lines.append(_rect(it, comment))
-        elif isinstance(it, Text):
-            lines.append(_text(it, label))
-    lines += _plain_paths(plain)
-    lines.append(r"\end{tikzpicture}")
-    return "\n".join(lines)
+    return lines + _plain_paths(plain)
+
+
+def _pen(colour: str, style: str) -> str:
+    """A scope's opening: its colour, line width and dashes."""
+    return (rf"\begin{{pgfscope}}\color{{{colour}}}\pgfsetlinewidth{{{WIDTHS.get(style, WIDTHS['solid'])}}}"
+            + (DASH if style == "dashed" else ""))
+
+
+def _line(points) -> str:
+    first, *rest = points
+    return rf"\pgfpathqmoveto{_q(*first)}" + "".join(rf"\pgfpathqlineto{_q(*pt)}" for pt in rest)
 
 
 def _plain_paths(paths: list[Path]) -> list[str]:
-    """Lines of one colour and width as one \\draw, a line of code each."""
+    """Lines of one colour and width as one path, a line of code each."""
     if not paths:
         return []
-    if len(paths) == 1:
-        return [rf"\draw[{paths[0].colour}, {WIDTHS.get(paths[0].style, WIDTHS['solid'])}] "
-                + " -- ".join(_at(*pt) for pt in paths[0].points) + ";"]
-    body = ["  " + " -- ".join(_at(*pt) for pt in p.points) for p in paths]
-    body[-1] += ";"
-    return [rf"\draw[{paths[0].colour}, {WIDTHS.get(paths[0].style, WIDTHS['solid'])}]", *body]
+    return [_pen(paths[0].colour, paths[0].style), *(_line(p.points) for p in paths), r"\pgfusepathqstroke\end{pgfscope}"]
 
 
 def _path(p: Path, comment: Callable) -> list[str]:
-    opts = ", ".join([p.colour, WIDTHS.get(p.style, WIDTHS["solid"])] + (["->", ">=stealth"] if p.arrow else []))
+    pen = _pen(p.colour, p.style) + (r"\pgfsetarrowsend{stealth}" if p.arrow else "")
+    stroke = r"\pgfusepath{stroke}\end{pgfscope}" if p.arrow else r"\pgfusepathqstroke\end{pgfscope}"
     if p.data is None:
         meta = "  % " + ", ".join(f"{k} {comment(v)}" for k, v in p.meta) if p.meta else ""
-        return [rf"\draw[{opts}] " + " -- ".join(_at(*pt) for pt in p.points) + ";" + meta]
-    head = rf"\draw[{opts}] plot coordinates {{" + (f"  % {comment(p.label)}" if p.label != "" else "")
-    body = [f"  {_at(*pt)}  % data: {data_number(x)}, {data_number(y)}" for pt, (x, y) in zip(p.points, p.data)]
-    return [head, *body, "};"]
+        return [pen + meta, _line(p.points), stroke]
+    head = pen + "  % a plotted series" + (f": {comment(p.label)}" if p.label != "" else "")
+    body = [(r"\pgfpathqmoveto" if k == 0 else r"\pgfpathqlineto") + f"{_q(*pt)}  % data: {data_number(x)}, "
+            f"{data_number(y)}" for k, (pt, (x, y)) in enumerate(zip(p.points, p.data))]
+    return [head, *body, stroke]
 
 
 def _dot(d: Dot, comment: Callable) -> str:
-    shape = f"{_at(d.x, d.y)} circle[radius={_n(d.radius)}];"
+    shape = rf"\pgfpathcircle{{{_point(d.x, d.y)}}}{{{_n(d.radius)}cm}}"
     tail = ""
     if d.data is not None:
         tail = f"  % data: {data_number(d.data[0])}, {data_number(d.data[1])}"
         tail += f" {comment(d.label)}" if d.label != "" else ""
     if d.filled:
-        return rf"\fill[{d.colour}] {shape}{tail}"
-    return rf"\filldraw[fill=white, draw={d.colour}, line width=0.8pt] {shape}{tail}"
+        return rf"\begin{{pgfscope}}\color{{{d.colour}}}{shape}\pgfusepathqfill\end{{pgfscope}}{tail}"
+    return (rf"\begin{{pgfscope}}\color{{{d.colour}}}\pgfsetfillcolor{{white}}\pgfsetlinewidth{{0.8pt}}{shape}"
+            rf"\pgfusepathqfillstroke\end{{pgfscope}}{tail}")
 
 
 def _rect(r: Rect, comment: Callable) -> str:
-    opts = []
-    if r.fill:
-        opts.append(f"fill={r.fill}")
-    opts.append(f"draw={r.stroke}" if r.stroke else "draw=none")
-    opts += ["line width=0.3pt"] + (["dotted"] if r.dotted else []) + (["rounded corners=3pt"] if r.rounded else [])
-    tail = "  % " + ", ".join(f"{k} {comment(v)}" for k, v in r.data) if r.data else ""
-    command = r"\filldraw" if r.fill else r"\draw"
-    shape = f"{_at(r.x, r.y)} rectangle {_at(r.x + r.w, r.y + r.h)}"
-    hatch = rf" \fill[pattern=north east lines, pattern color=derivegrey] {shape};" if r.hatched else ""
-    return rf"{command}[{', '.join(opts)}] {shape};{hatch}{tail}"
+    corners = rf"\pgfpathrectanglecorners{{{_point(r.x, r.y)}}}{{{_point(r.x + r.w, r.y + r.h)}}}"
+    if r.rounded:          # PGF rounds the corners of a path's lines, not of a rectangle
+        x1, y1 = r.x + r.w, r.y + r.h
+        corners = (rf"\pgfpathmoveto{{{_point(r.x, r.y)}}}" + "".join(rf"\pgfpathlineto{{{_point(*p)}}}"
+                   for p in ((x1, r.y), (x1, y1), (r.x, y1))) + r"\pgfpathclose")
+    pen = [rf"\color{{{r.fill}}}" if r.fill else "", rf"\pgfsetstrokecolor{{{r.stroke}}}" if r.stroke else "",
+           r"\pgfsetlinewidth{0.3pt}", DOTTED if r.dotted else "",
+           r"\pgfsetcornersarced{\pgfqpoint{3pt}{3pt}}" if r.rounded else ""]
+    use = {(True, True): "fillstroke", (True, False): "fill", (False, True): "stroke"}.get((bool(r.fill), bool(r.stroke)))
+    using = rf"\pgfusepath{{{use.replace('fills', 'fill,s')}}}" if r.rounded else rf"\pgfusepathq{use}"  # q: no rounding
+    out = rf"\begin{{pgfscope}}{''.join(pen)}{corners}{using}\end{{pgfscope}}" if use else ""
+    if r.hatched:
+        out += (rf"\begin{{pgfscope}}\pgfsetfillpattern{{north east lines}}{{derivegrey}}{corners}\pgfusepathqfill"
+                r"\end{pgfscope}")
+    return out + ("  % " + ", ".join(f"{k} {comment(v)}" for k, v in r.data) if r.data else "")
 
 
-PLACES = {"center": "", "north": "top", "south": "bottom", "east": "right", "west": "left",
-          "north west": "top,left", "south west": "bottom,left", "north east": "top,right", "south east": "bottom,right"}
+PLACES = {"center": "", "north": "[t]", "south": "[b]", "east": "[r]", "west": "[l]", "north west": "[tl]",
+          "south west": "[bl]", "north east": "[tr]", "south east": "[br]"}
 
 
 def _text(t: Text, label: Callable) -> str:
-    where = [PLACES.get(t.anchor, ""), f"at={{\\pgfpointxy{{{_n(t.x)}}}{{{_n(t.y)}}}}}"]
-    where += [f"rotate={t.rotate}"] if t.rotate else []          # after at=: turned about its own point
+    """A label: its box's point (``anchor``) at (x, y), turned about that point by ``rotate``."""
     text = t.label.tex if isinstance(t.label, Tick) else label(t.label)
     text = SIZES[t.size] + ("" if t.colour == "deriveink" else rf"\color{{{t.colour}}}") + " " + text
     if t.halo:
         text = rf"\setlength{{\fboxsep}}{{1pt}}\colorbox{{white}}{{{text}}}"
-    if r"\begin{matrix}" in text:      # inside a tikzpicture \matrix is TikZ's: give amsmath's back, as a node does
-        text = r"\csname tikz@uninstallcommands\endcsname" + text
-    return rf"\pgftext[{', '.join(w for w in where if w)}]{{{text}}}"
+    box = rf"\makebox(0,0){PLACES.get(t.anchor, '')}{{{text}}}"
+    if t.rotate:
+        box = rf"\rotatebox{{{t.rotate}}}{{{box}}}"
+    return rf"\put({_n(t.x)},{_n(t.y)}){{{box}}}"
