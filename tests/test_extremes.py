@@ -76,10 +76,11 @@ def graph(given: dict, forward: list[str]) -> dict:
 
 
 def answered(doc) -> dict[str, mpmath.mpf]:
-    """The gradients the key's answer states, read from its LaTeX (≈ m · 10^{e}, or an exact number)."""
+    """The gradients the key's answer states, read from its LaTeX (≈ m · 10^{e}, or an exact number; a formula the
+    last step derives may stand before the ≈)."""
     text = derive.render(doc, "latex")
     answer = text[text.index(r"\textbf{Answer 1a.}"):].split("\n\n")[0]
-    found = re.findall(r"\\partial ([a-z]+)(?:_\{(\d+)\})?\} \\approx (-?[\d.]+)(?: \\cdot 10\^\{(-?\d+)\})?",
+    found = re.findall(r"\\partial ([a-z]+)(?:_\{(\d+)\})?\}(?: = [^$]*?)? \\approx (-?[\d.]+)(?: \\cdot 10\^\{(-?\d+)\})?",
                        answer)
     return {name + index: mpmath.mpf(m) * mpmath.mpf(10) ** int(e or 0) for name, index, m, e in found}
 
