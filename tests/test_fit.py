@@ -74,7 +74,7 @@ def mark_figures(source: str) -> tuple[str, int]:
         k += 1
         return f"{m.group(0)}\\label{{cap-{k}}}"
 
-    source = re.sub(r"\\end\{tikzpicture\}\}?(?:\}\{|\n\n\{\\small )", caption, source)   # }}{: after \\derivekeys
+    source = re.sub(r"\\end\{picture\}\}\}?(?:\}\{|\n\n\{\\small )", caption, source)   # }}}{: after \\derivekeys
     assert k == count, "every figure's caption found"
     return source, count
 
@@ -217,7 +217,8 @@ def test_a_setting_is_never_alone_at_the_foot_of_a_page(compiled):
 def test_the_markers_find_what_they_mark():
     """The checks above bite: a figure split from its caption and a setting before a page break are seen."""
     need_tex()
-    figure = ("% Figure 1 of 1a\n\\begin{tikzpicture}\\draw (0,0) -- (1,1);\n\\end{tikzpicture}\n\n"
+    figure = ("% Figure 1 of 1a\n{\\setlength{\\unitlength}{1cm}\\begin{picture}(1,1)\\put(0,0){\\begin{tikzpicture}"
+              "\\draw (0,0) -- (1,1);\n\\end{tikzpicture}}\\put(0.5,0.5){\\makebox(0,0){x}}\n\\end{picture}}\n\n"
               "{\\small A caption.}")
     source, n = mark_figures(figure)
     sheet, ids = mark_settings("\\subsection*{1a}\nA setting.\\par\\nopagebreak\n\n" + MINIPAGE + "Q\\end{minipage}")
