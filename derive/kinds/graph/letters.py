@@ -1,0 +1,69 @@
+"""The letters a graph problem's key already gives a meaning to, and the letters a step of an optimiser writes
+instead of its own where one of those would stand for two things.
+
+A spec's names are the user's (its b, its w, its sigma): they keep their letters. The kind's letters beside them
+(σ for a sigmoid, p for a softmax's output, S, A and d for attention) are taken too. A step of an optimiser writes
+the optimizer kind's letters (w, g, b, m, v, η, β, ...) where they are free, and else the first free one of its
+alternatives here, the letters of other texts: PyTorch's docs write the parameter θ, CS231n the momentum buffer v
+(velocity), Goodfellow et al.'s Deep Learning the moments s and r, Adam's ε δ and RMSProp's α ρ, Kingma and Ba
+the step size α."""
+
+from __future__ import annotations
+
+from ...fields import FieldError
+from ...mathparse import Call, Index, Neg, Op
+from . import names as nm
+from .config import Config
+
+# The letters each function makes the key write beside the spec's names.
+FUNCTION_LETTERS = {"sigmoid": ("σ",), "log_sigmoid": ("σ",), "softmax": ("p",), "log_softmax": ("p",),
+                    "cross_entropy": ("p",), "attention": ("S", "A", "d")}
+SAME = {"ϵ": "ε", "ϕ": "φ", "ϑ": "θ"}          # one letter in two shapes: the spec's eps is the optimiser's ε
+
+# A step's letter -> what it writes instead, in order of preference, when the letter is taken.
+ELSE = {"w": ("θ", "ω"), "g": ("δ", "ξ"), "b": ("v", "u", "r"), "d": ("u", "r", "q"), "m": ("s", "r", "u"),
+        "v": ("r", "s", "u"), "s": ("r", "u", "q"), "η": ("α", "κ"), "μ": ("α", "ρ", "κ"), "τ": ("κ", "ν"),
+        "λ": ("κ", "ν"), "β": ("ρ", "κ"), "ε": ("δ", "κ"), "α": ("ρ", "κ"), "γ": ("κ", "ν")}
+
+
+def _calls(node, out: set) -> set:
+    if isinstance(node, Call):
+        out.add(node.func)
+        for a in node.args:
+            _calls(a, out)
+    elif isinstance(node, Op):
+        _calls(node.left, out), _calls(node.right, out)
+    elif isinstance(node, (Neg, Index)):
+        _calls(node.arg, out)
+    return out
+
+
+def spec_letters(c: Config) -> set[str]:
+    """The letters of the spec's names (and of the stages the kind names), as the key writes them."""
+    found = {nm.letter_of(nm.written(n)) for n in (*c.values, c.top)}
+    return {SAME.get(x, x) for x in found if x}
+
+
+def taken(c: Config) -> set[str]:
+    """Every letter the problem's key gives a meaning to, before a step's: the spec's and its functions'."""
+    calls = set().union(*(_calls(eq.rhs, set()) for eq in c.equations), set())
+    return spec_letters(c) | {x for f in calls for x in FUNCTION_LETTERS.get(f, ())}
+
+
+def step_letters(c: Config, own: list[str]) -> dict[str, str]:
+    """Each of a step's own letters (``own``: w, g, b, η, ...) -> the letter the key writes for it: itself when
+    the problem gives it no other meaning, else its first free alternative (ELSE). No free one is refused."""
+    used = taken(c)
+    out = {x: x for x in own if x not in used}
+    used |= set(out)
+    for x in own:
+        if x in out:
+            continue
+        free = [y for y in ELSE.get(x, ()) if y not in used]
+        if not free:
+            raise FieldError("given", f"the spec's names take the letter {x} and each letter a step of the optimiser "
+                             f"could write for its own {x} instead ({', '.join(ELSE.get(x, ()))})", None,
+                             "names that leave one of those letters free")
+        out[x] = free[0]
+        used.add(free[0])
+    return out
