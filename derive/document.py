@@ -237,7 +237,7 @@ def _question(p, part, qid: str, ask: str, sol, notation, figures: bool) -> Ques
 def _problem(p, answers: dict, problem_set: ProblemSet) -> ProblemDoc | None:
     """A problem's answered questions, part by part (a part's setting shown when it differs from the last)."""
     kind = KINDS[p.kind]
-    notation = styled(kind.notation, problem_set.notation)
+    notation = kind.shown(styled(kind.notation, problem_set.notation), [part.config for part in p.parts])
     parts, previous = [], None
     for part in p.parts:
         shown = in_decimals(notation) if kind.decimals(part.values or {}) else notation

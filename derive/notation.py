@@ -323,6 +323,37 @@ def in_decimals(notation: Mapping) -> Decimals:
     return Decimals(notation)
 
 
+class Rewritten(Seen):
+    """A notation in which some objects are written otherwise, within one problem: the graph kind's sigmoid as
+    the word 'sigmoid' where the spec's own σ stands for a value of its own, say. ``written`` maps each such
+    object to its written form and what it then means (None: a word, no letter to mean anything)."""
+
+    def __init__(self, base: Mapping, written: Mapping):
+        super().__init__(base)
+        self.written = dict(written)
+
+    def get(self, key, default=None):
+        if key in self.written:
+            return self.written[key][0]
+        return self.base.get(key, default)
+
+    def __getitem__(self, key) -> Part:
+        return self.written[key][0] if key in self.written else self.base[key]
+
+    def senses(self, obj) -> list[tuple[str, str]]:
+        if obj not in self.written:
+            return super().senses(obj)
+        written, means = self.written[obj]
+        head = _letter(written)
+        return [(head, means)] if head and means else []
+
+    def __hash__(self) -> int:
+        return hash((id(self.base), tuple(sorted(map(str, self.written)))))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Rewritten) and other.base is self.base and other.written == self.written
+
+
 EMPTY = Notation()
 
 
@@ -335,5 +366,5 @@ def merged(*notations: Mapping) -> Notation:
     return out
 
 
-__all__ = ["Notation", "Styled", "Decimals", "in_decimals", "EMPTY", "merged", "styled", "restyled", "STYLES",
+__all__ = ["Notation", "Styled", "Decimals", "Rewritten", "in_decimals", "EMPTY", "merged", "styled", "restyled", "STYLES",
            "clashes"]

@@ -236,10 +236,6 @@ def test_the_walk_sees_graph_meanings():
 
 
 GRAPH_CLASHES = {
-    "sigma": ('given = { w = 2, x = -1, sigma = 3 }\nforward = ["z = w * x * sigma", "f = sigmoid(z)"]\n'
-              '[[problem.part]]\nask = ["gradient"]', "σ stands for the sigmoid and for the spec's σ"),
-    "adam": ('given = { m = [1, 2], x = [1, -1] }\nforward = ["L = sum(m * x)"]\n[[problem.part]]\nask = ["step"]\n'
-             'wrt = ["m"]\noptimizer = "adam"\nlr = 0.1', "m stands for the optimiser's m and for the spec's m"),
     "d": ('given = { Q = [[1, 0], [0, 1]], K = [[1, 2], [0, 1]], V = [[1, 0], [2, 1]], d = 3 }\n'
           'forward = ["O = attention(Q, K, V)", "L = d * sum(O)"]\n[[problem.part]]\nask = ["forward"]',
           "d stands for the size of each query and for the spec's d"),
@@ -248,11 +244,103 @@ GRAPH_CLASHES = {
 
 @pytest.mark.parametrize("case", sorted(GRAPH_CLASHES))
 def test_graph_clash_in_a_spec_is_caught(case):
-    """A spec naming a value sigma beside sigmoid, m beside Adam's step, or d beside attention's query size: one
-    letter, two meanings in the key, reported by the walk."""
+    """A spec naming d beside attention's query size: one letter, two meanings in the key, reported by the walk."""
     body, found = GRAPH_CLASHES[case]
     doc = document.solve(derive.loads(f'title = "t"\n[[problem]]\nkind = "graph"\n{body}\n', path=f"{case}.toml"))
     assert clashes(senses(doc.problems[0])) == [found]
+
+
+# The specs of tests/test_graph_step.py and their like: a spec's b, w, m, eta or sigma beside a step of an optimiser
+# (its momentum buffer b, its parameter w, Adam's m, the learning rate η) or a sigmoid (σ).
+STEP_SPECS = {
+    "b, momentum": ({"W": [[0.5, -1, 0.2], [1, 0.3, -0.7]], "b": [0.1, -0.4], "x": [1, -2, 0.5]},
+                    ["z = W @ x + b", "L = sum(tanh(z) * z)"], {"wrt": ["W", "b"], "optimizer": "sgd", "lr": 0.1,
+                                                               "momentum": 0.9}),
+    "w, adam": ({"w": [1, -2], "x": [3, 2]}, ["L = (w @ x - 1) ^ 2"], {"optimizer": "adam", "lr": 0.1}),
+    "w, b and sigma, nesterov": ({"w": [0.5, -1], "b": 0.2, "x": [1, 2], "sigma": 1.5},
+                                 ["z = w @ x + b", "f = sigmoid(sigma * z)"],
+                                 {"wrt": ["w", "b", "sigma"], "optimizer": "sgd", "lr": 0.1, "momentum": 0.9,
+                                  "nesterov": True}),
+    "m and eta, adam": ({"m": [1, 2], "x": [1, -1], "eta": 0.5}, ["L = eta * sum(m * x * m)"],
+                        {"optimizer": "adam", "lr": 0.1}),
+    "sigma, forward and gradient": ({"w": 2, "x": -1, "sigma": 3}, ["z = w * x * sigma", "f = sigmoid(z)"],
+                                    {"ask": ["forward", "gradient"]}),
+}
+
+
+def _step_doc(case: str):
+    given, forward, part = STEP_SPECS[case]
+    data = {"title": "t", "problem": [{"kind": "graph", "title": "g", "given": given, "forward": forward,
+                                      "part": [{"ask": ["gradient", "step"], **part}]}]}
+    return document.solve(derive.from_mapping(data))
+
+
+def _torch_step(case: str) -> dict:
+    """The parameters after one step of torch.optim's optimiser, on torch's own gradients."""
+    import torch
+    from test_graph import leaf
+    given, forward, part = STEP_SPECS[case]
+    params = {n: leaf(v) for n, v in given.items()}
+    loss = {"b, momentum": lambda p: (torch.tanh(p["W"] @ p["x"] + p["b"]) * (p["W"] @ p["x"] + p["b"])).sum(),
+            "w, adam": lambda p: (p["w"] @ p["x"] - 1) ** 2,
+            "w, b and sigma, nesterov": lambda p: torch.sigmoid(p["sigma"] * (p["w"] @ p["x"] + p["b"])),
+            "m and eta, adam": lambda p: p["eta"] * (p["m"] * p["x"] * p["m"]).sum()}[case](params)
+    loss.backward()
+    stepped = [params[n] for n in part.get("wrt", given)]
+    keys = {k: v for k, v in part.items() if k in ("lr", "momentum", "nesterov")}
+    {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[part["optimizer"]](stepped, **keys).step()
+    return {n: params[n] for n in part.get("wrt", given)}
+
+
+@pytest.mark.parametrize("case", sorted(STEP_SPECS))
+def test_a_spec_s_names_beside_a_step_or_a_sigmoid_mean_one_thing(case):
+    """The walk finds no letter with two meanings: the step writes θ for its parameter, v for its momentum
+    buffer, s for Adam's first moment and α for its learning rate where the spec names w, b, m and eta, and the
+    sigmoid is the word 'sigmoid' where the spec names a value sigma; the answers are torch's."""
+    doc = _step_doc(case)
+    assert clashes(senses(doc.problems[0])) == []
+    if "forward" in STEP_SPECS[case][2].get("ask", []):
+        return
+    from test_graph import close
+    answer = next(q for q in doc.questions() if q.ask == "step").answer.value
+    for name, tensor in _torch_step(case).items():
+        close(answer[name], tensor, tol=1e-12)
+
+
+@pytest.mark.parametrize("case, moved", [
+    ("b, momentum", {"b": "v"}), ("w, adam", {"w": "θ"}), ("w, b and sigma, nesterov", {"w": "θ", "b": "v"}),
+    ("m and eta, adam", {"m": "s", "η": "α"})])
+def test_the_step_writes_its_own_letters_where_the_spec_takes_them(case, moved):
+    """The letters the step takes instead, in its rule, its entries and its answer, and the sentence saying so."""
+    doc = _step_doc(case)
+    seen = set(senses(doc.problems[0]))
+    assert {(y, f"the optimiser's {y}") for y in moved.values()} <= seen
+    assert not {f"the optimiser's {x}" for x in moved} & {m for _, m in seen}
+    said = [tex.text(s.text, q.notation, tex.ARTICLE) for q in doc.questions() if q.ask == "step" for s in q.steps]
+    assert any(" for the optimiser's $" in t and "something else, so the rule writes" in t for t in said)
+
+
+def test_the_step_keeps_the_optimizer_kind_s_letters_where_they_are_free():
+    """The graph example's attention step (Adam on Q, K, V): m, v, w, g, η as before, no sentence."""
+    attention = _problem_senses("example:graph", 6)
+    assert {("m", "the optimiser's m"), ("v", "the optimiser's v"), ("w", "the optimiser's w"),
+            ("η", "the optimiser's η")} <= attention
+    assert "something else" not in _latex(document.solve(_spec("example:graph")).problems[5])
+
+
+def test_sigmoid_beside_a_spec_sigma_is_the_word():
+    """σ is the spec's sigma; the sigmoid is written 'sigmoid' in LaTeX, MathML and the rule's sentence, and the
+    sigmoid's σ is kept where the spec has no sigma (the graph example's problem 2)."""
+    from derive.formats import mathml
+    doc = _step_doc("sigma, forward and gradient")
+    text = _latex(doc.problems[0])
+    assert r"f = \operatorname{sigmoid}\left(z\right)" in text and r"z = \sigma w x" in text
+    assert "slope, in terms of its output, is sigmoid(1" in text
+    q = next(doc.questions())
+    f = next(e for s in q.steps for c in s.chains for e in c.exprs if "sigmoid" in str(e))
+    assert "<mi>σ</mi>" not in mathml.element(f, q.notation)
+    plain = document.solve(_spec("example:graph")).problems[1]
+    assert r"\sigma\left(" in _latex(plain) and "operatorname{sigmoid}" not in _latex(plain)
 
 
 # --- the notation fixes, read from the printed key ----------------------------------------------------

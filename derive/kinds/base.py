@@ -66,6 +66,12 @@ class Kind(abc.ABC):
     def solve(self, config, ask: str) -> Solution:
         """One question, derived step by step."""
 
+    def shown(self, notation: Mapping, configs: list) -> Mapping:
+        """The notation one problem is shown in, given its parts' configurations: the kind's own (``notation``, in
+        the spec's style) unless the problem needs one of the kind's symbols written otherwise (the graph kind's
+        sigmoid beside a spec's σ)."""
+        return notation
+
     def decimals(self, values: Mapping) -> bool:
         """Whether a part whose spec gives ``values`` reads its numbers in decimals, as the spec wrote them (3.2,
         not 16/5; the values underneath stay exact): when the spec writes a number as a decimal (a float that is

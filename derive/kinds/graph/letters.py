@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from ...fields import FieldError
 from ...mathparse import Call, Index, Neg, Op
+from ...notation import Rewritten
+from ...written import Op as Word
 from . import names as nm
 from .config import Config
 
@@ -67,3 +69,25 @@ def step_letters(c: Config, own: list[str]) -> dict[str, str]:
         out[x] = free[0]
         used.add(free[0])
     return out
+
+
+# The sigmoid's written forms where a spec's σ is a value of its own: the word, as torch.sigmoid.
+SIGMOID_WORDS = {"sigmoid": Word("sigmoid"), "log_sigmoid": Word("log sigmoid")}
+
+
+def sigma_named(c: Config) -> bool:
+    """The spec names a value σ (sigma, sigma1, ...): the sigmoid cannot be σ there."""
+    return "σ" in spec_letters(c)
+
+
+def sigmoid_shown(notation, configs: list):
+    """The problem's notation with the sigmoid written as its word when a part's spec names a σ of its own."""
+    if not any(sigma_named(c) for c in configs):
+        return notation
+    return Rewritten(notation, {nm.function(f): (w, None) for f, w in SIGMOID_WORDS.items()})
+
+
+def in_words(text: str, c: Config) -> str:
+    """A sentence about the sigmoid as the problem writes it: σ(1 − σ) as sigmoid(1 − sigmoid) where the spec's σ
+    is a value of its own."""
+    return text.replace("σ", "sigmoid") if sigma_named(c) else text
