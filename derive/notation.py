@@ -125,12 +125,14 @@ class Notation(Mapping):
         """The symbol or function registered under ``name`` (KeyError if none)."""
         return self._by_name[name]
 
-    def senses(self, obj) -> list[tuple[str, str]]:
+    def senses(self, obj, written: Part | None = None) -> list[tuple[str, str]]:
         """(letter, meaning) of each letter the object is written with whose meaning is declared: its own
         letter with the object's meaning (or the letter's), and the letters of the derivatives it holds (the L
-        and a of ∂L/∂a^{[1]}) with theirs. A symbol, a matrix symbol or a function (by its name)."""
+        and a of ∂L/∂a^{[1]}) with theirs. A symbol, a matrix symbol or a function (by its name); ``written``:
+        the form it is shown in, when a problem writes it otherwise (``Rewritten``)."""
         name = getattr(obj, "name", None) or getattr(obj, "__name__", "")
-        written = self._matrices.get(name) if isinstance(obj, sympy.MatrixSymbol) else self._written.get(obj)
+        if written is None:
+            written = self._matrices.get(name) if isinstance(obj, sympy.MatrixSymbol) else self._written.get(obj)
         if written is None:
             written = name
         out = []
@@ -222,8 +224,13 @@ class Seen(Mapping):
     def named(self, name: str):
         return self.base.named(name)
 
-    def senses(self, obj) -> list[tuple[str, str]]:
-        return self.base.senses(obj) if hasattr(self.base, "senses") else []
+    def senses(self, obj, written=None) -> list[tuple[str, str]]:
+        return self.base.senses(obj, written) if hasattr(self.base, "senses") else []
+
+    @property
+    def decimals(self) -> bool:
+        """Numbers as the spec wrote them when the notation seen through is one of decimals (``Decimals``)."""
+        return getattr(self.base, "decimals", False)
 
     def __getitem__(self, key) -> Part:
         return self.base[key]
@@ -324,34 +331,36 @@ def in_decimals(notation: Mapping) -> Decimals:
 
 
 class Rewritten(Seen):
-    """A notation in which some objects are written otherwise, within one problem: the graph kind's sigmoid as
-    the word 'sigmoid' where the spec's own σ stands for a value of its own, say. ``written`` maps each such
-    object to its written form and what it then means (None: a word, no letter to mean anything)."""
+    """A notation in which some written forms change within one problem or part: the graph kind's sigmoid as the
+    word 'sigmoid' where the spec's own σ is a value, the GRU's update gate u⟨t⟩ where z⟨t⟩ is a plain cell's
+    pre-activation. ``rule(obj, written)`` gives an object's (or a matrix symbol's name's) written form anew, or
+    the same one; ``key`` tells two such notations apart (the same key, the same rule)."""
 
-    def __init__(self, base: Mapping, written: Mapping):
+    def __init__(self, base: Mapping, rule: Callable, key):
         super().__init__(base)
-        self.written = dict(written)
+        self.rule, self.key = rule, key
 
     def get(self, key, default=None):
-        if key in self.written:
-            return self.written[key][0]
-        return self.base.get(key, default)
+        written = self.base.get(key)
+        return self.rule(key, written) if written is not None else default
 
     def __getitem__(self, key) -> Part:
-        return self.written[key][0] if key in self.written else self.base[key]
+        return self.rule(key, self.base[key])
 
-    def senses(self, obj) -> list[tuple[str, str]]:
-        if obj not in self.written:
-            return super().senses(obj)
-        written, means = self.written[obj]
-        head = _letter(written)
-        return [(head, means)] if head and means else []
+    def matrix_written(self, name: str) -> Part | None:
+        written = self.base.matrix_written(name)
+        return self.rule(name, written) if written is not None else None
+
+    def senses(self, obj, written=None) -> list[tuple[str, str]]:
+        name = getattr(obj, "name", None) or getattr(obj, "__name__", "")
+        shown = self.matrix_written(name) if isinstance(obj, sympy.MatrixSymbol) else self.get(obj)
+        return super().senses(obj, shown if shown is not None else self.rule(obj, written or name))
 
     def __hash__(self) -> int:
-        return hash((id(self.base), tuple(sorted(map(str, self.written)))))
+        return hash((id(self.base), self.key))
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Rewritten) and other.base is self.base and other.written == self.written
+        return isinstance(other, Rewritten) and other.base is self.base and other.key == self.key
 
 
 EMPTY = Notation()

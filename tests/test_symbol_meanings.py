@@ -190,6 +190,67 @@ def test_rnn_one_unit_several_units_and_a_cell_in_one_problem():
     assert r"\gamma = " not in text.split("Pascanu")[1]
 
 
+PLAIN_AND_GRU = {"title": "t", "problem": [{"kind": "rnn-activation", "x": 1, "a0": 0.5, "W_a": 3, "W_x": 1,
+                                            "activation": "relu", "part": [
+                                                {"ask": ["derivative", "stability"], "activation": "tanh", "W_a": 2},
+                                                {"ask": ["derivative", "stability"], "cell": "gru", "W_r": 0.5,
+                                                 "U_z": 0.5, "W_z": -0.3, "b_z": 0.2, "W_n": 0.7, "U_n": 1.2}]}]}
+SEVERAL_GRU = {"cell": "gru", "ask": ["derivative", "stability"], "x": [1, 0], "a0": [0.5, 0.1],
+               "W_r": [[0.5, 0], [0, 1]], "U_z": [[0.5, 0.1], [0, 1]], "W_n": [[0.7, 0], [0, 1]],
+               "U_n": [[1.2, 0], [0.3, 1]]}
+
+
+def _several_gru_spec():
+    problem = dict(PLAIN_AND_GRU["problem"][0])
+    for key in ("x", "a0"):
+        problem.pop(key)
+    problem["part"] = [{**problem["part"][0], "x": 1, "a0": 0.5}, SEVERAL_GRU]
+    return {**PLAIN_AND_GRU, "problem": [problem]}
+
+
+def test_a_gru_beside_a_plain_cell_writes_its_update_gate_u():
+    """A plain part (pre-activation z⟨t⟩) and a GRU part (tests/test_rnn_cells.py's spec): the GRU part writes
+    its update gate u⟨t⟩ and its weights W_u, U_u, b_u, says so in its setting, and the walk finds no clash; the
+    plain part keeps z; the GRU's answers are torch's GRUCell's (update-gate path and full derivative)."""
+    from test_rnn_cells import torch_gru, _close
+    doc = derive.solve(derive.from_mapping(PLAIN_AND_GRU))
+    found = set(senses(doc.problems[0]))
+    assert {("z", "the pre-activation"), ("u", "the update gate")} <= found and clashes(found) == []
+    plain, gru = doc.problems[0].parts
+    assert r"u^{\langle t\rangle} = \sigma\left(U_{u} h^{\langle t-1\rangle} + W_{u} x^{\langle t\rangle} + b_{u}" in \
+        tex.text(gru.setting, gru.notation, tex.ARTICLE)
+    assert "so the GRU's update gate is written" in tex.text(gru.setting, gru.notation, tex.ARTICLE)
+    assert "update gate is written" not in tex.text(plain.setting, plain.notation)
+    assert not re.search(r"(?<![a-z\\])z\^", " ".join(
+        tex.text(s.text, q.notation, tex.ARTICLE) + " ".join(sum(tex.chain_rows(c, tex.ARTICLE, q.notation), ()))
+        for q in gru.questions for s in q.steps for c in (s.chains or [None]) if c is not None))
+    p = {f"{w}_{g}": 0 for g in "rzn" for w in "WUb"}
+    p.update({k: v for k, v in PLAIN_AND_GRU["problem"][0]["part"][1].items() if k[:2] in ("W_", "U_", "b_")})
+    z, full = torch_gru(p, 1, 0.5)
+    value = next(q for q in gru.questions if q.ask == "derivative").answer.value
+    assert _close(value["update_path"], z) and _close(value["full"], full)
+
+
+def test_a_gru_alone_keeps_pytorch_s_z():
+    """Without a plain part the GRU's update gate stays z⟨t⟩, PyTorch's letter (HW5 and the goldens)."""
+    alone = {**PLAIN_AND_GRU, "problem": [{**PLAIN_AND_GRU["problem"][0],
+                                           "part": [PLAIN_AND_GRU["problem"][0]["part"][1]]}]}
+    doc = derive.solve(derive.from_mapping(alone))
+    assert ("z", "the update gate") in set(senses(doc.problems[0]))
+    setting = doc.problems[0].parts[0]
+    assert r"z^{\langle t\rangle} = \sigma" in tex.text(setting.setting, setting.notation, tex.ARTICLE)
+
+
+def test_several_gru_units_beside_a_plain_cell():
+    """Several GRU units beside a plain part: the gate's vector is bold u, its entries u_i, and the entries of
+    U_n h⟨t−1⟩ (u_i where z is the gate) are q_i; no clash."""
+    doc = derive.solve(derive.from_mapping(_several_gru_spec()))
+    assert clashes(senses(doc.problems[0])) == []
+    gru = doc.problems[0].parts[1]
+    text = " ".join(tex.text(s.text, q.notation, tex.ARTICLE) for q in gru.questions for s in q.steps)
+    assert r"\mathbf{u}^{\langle t\rangle}" in text and "q_i = (U_n" in text and r"\mathbf{z}" not in text
+
+
 def test_the_walk_sees_network_meanings():
     """network: the kernel size, stride, padding, dilation and the receptive field's letters in the image
     problem; the sequence layers' letters, d_k and d_ff one width, in the language model."""

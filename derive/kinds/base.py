@@ -66,11 +66,16 @@ class Kind(abc.ABC):
     def solve(self, config, ask: str) -> Solution:
         """One question, derived step by step."""
 
-    def shown(self, notation: Mapping, configs: list) -> Mapping:
-        """The notation one problem is shown in, given its parts' configurations: the kind's own (``notation``, in
-        the spec's style) unless the problem needs one of the kind's symbols written otherwise (the graph kind's
-        sigmoid beside a spec's σ)."""
+    def shown(self, notation: Mapping, config, configs: list) -> Mapping:
+        """The notation a part (its configuration ``config``, among its problem's ``configs``) is shown in: the
+        kind's own (``notation``, in the spec's style) unless one of the kind's symbols would then stand for two
+        things within the problem (derive.notation.Rewritten: the graph kind's sigmoid beside a spec's σ)."""
         return notation
+
+    def setting_among(self, config, configs: list) -> Text:
+        """A part's setting among its problem's parts: ``setting``, and a word on any symbol ``shown`` writes
+        otherwise in it."""
+        return self.setting(config)
 
     def decimals(self, values: Mapping) -> bool:
         """Whether a part whose spec gives ``values`` reads its numbers in decimals, as the spec wrote them (3.2,

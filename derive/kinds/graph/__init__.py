@@ -32,7 +32,7 @@ class Graph(Kind):
         from .config import configure
         return configure(values, asks)
 
-    def shown(self, notation, configs):
+    def shown(self, notation, config, configs):
         """The sigmoid written as the word where the spec names a value σ (sigma): the spec's name is the user's
         and keeps its letter; the sigmoid is torch.sigmoid's word (derive.kinds.graph.letters.sigmoid_shown)."""
         from .letters import sigmoid_shown

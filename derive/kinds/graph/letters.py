@@ -73,6 +73,7 @@ def step_letters(c: Config, own: list[str]) -> dict[str, str]:
 
 # The sigmoid's written forms where a spec's σ is a value of its own: the word, as torch.sigmoid.
 SIGMOID_WORDS = {"sigmoid": Word("sigmoid"), "log_sigmoid": Word("log sigmoid")}
+WORDS = {nm.function(f): w for f, w in SIGMOID_WORDS.items()}
 
 
 def sigma_named(c: Config) -> bool:
@@ -84,7 +85,11 @@ def sigmoid_shown(notation, configs: list):
     """The problem's notation with the sigmoid written as its word when a part's spec names a σ of its own."""
     if not any(sigma_named(c) for c in configs):
         return notation
-    return Rewritten(notation, {nm.function(f): (w, None) for f, w in SIGMOID_WORDS.items()})
+    return Rewritten(notation, _as_words, "graph: sigmoid as a word")
+
+
+def _as_words(obj, written):
+    return WORDS.get(obj, written)
 
 
 def in_words(text: str, c: Config) -> str:
