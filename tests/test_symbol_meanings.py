@@ -278,6 +278,21 @@ def test_the_walk_sees_init_meanings():
             ("a", "the leaky ReLU's negative slope"), ("g", "the gain"), ("n", "a fan")} <= bound
 
 
+def test_init_gradient_variance_shows_the_loss_s_L():
+    """Var(∂L/∂x) and Var(∂L/∂z) hold the loss's L as a derivative the walk reads (it was plain text), printed as
+    before, on one line: Var(∂L/∂x), in LaTeX, MathML and plain text."""
+    from derive.formats import mathml, plain
+    from derive.kinds.init.narrate import N, VAR_GX, VAR_GZ
+    assert N.senses(VAR_GX) == N.senses(VAR_GZ) == [("L", "the loss")]
+    assert ("L", "the loss") in _problem_senses("example:init", 1)
+    assert tex.math(VAR_GX, N) == r"\operatorname{Var}(\partial L/\partial x)"
+    assert plain.plain_xml(f"<math>{mathml.element(VAR_GZ, N)}</math>") == "Var(∂L/∂z)"
+    assert "mfrac" not in mathml.element(VAR_GX, N)
+    n = Notation(N)
+    layer = n.symbol("L (a layer, test)", "L", means="the number of layers")
+    assert clashes(n.senses(VAR_GX) + n.senses(layer)) == ["L stands for the loss and for the number of layers"]
+
+
 def test_init_standard_deviation_beside_a_sigmoid_sigma_is_caught():
     from derive.kinds.init.narrate import N, SIGMA
     n = Notation(N)
