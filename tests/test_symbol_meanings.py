@@ -412,6 +412,7 @@ def test_sigmoid_beside_a_spec_sigma_is_the_word():
     text = _latex(doc.problems[0])
     assert r"f = \operatorname{sigmoid}\left(z\right)" in text and r"z = \sigma w x" in text
     assert "slope, in terms of its output, is sigmoid(1" in text
+    assert r"The sigmoid is written as its word, sigmoid, since $\sigma$ names one of the spec's values here." in text
     q = next(doc.questions())
     f = next(e for s in q.steps for c in s.chains for e in c.exprs if "sigmoid" in str(e))
     assert "<mi>σ</mi>" not in mathml.element(f, q.notation)

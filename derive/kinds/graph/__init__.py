@@ -38,6 +38,10 @@ class Graph(Kind):
         from .letters import sigmoid_shown
         return sigmoid_shown(notation, [c for c in configs if c is not None])
 
+    def setting_among(self, config, configs):
+        from .letters import sigmoid_note
+        return self.setting(config) + sigmoid_note(config, configs)
+
     def decimals(self, values) -> bool:
         """Numbers read as written when the spec writes one as a decimal: a given 3.2 (a TOML float that is not
         a whole number) or 0.5 in an equation."""

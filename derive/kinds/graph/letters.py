@@ -13,6 +13,8 @@ from __future__ import annotations
 from ...fields import FieldError
 from ...mathparse import Call, Index, Neg, Op
 from ...notation import Rewritten
+from ...steps import say
+from ...words import join_pieces
 from ...written import Op as Word
 from . import names as nm
 from .config import Config
@@ -46,10 +48,14 @@ def spec_letters(c: Config) -> set[str]:
     return {SAME.get(x, x) for x in found if x}
 
 
+def calls(c: Config) -> set[str]:
+    """The functions the equations call."""
+    return set().union(*(_calls(eq.rhs, set()) for eq in c.equations), set())
+
+
 def taken(c: Config) -> set[str]:
     """Every letter the problem's key gives a meaning to, before a step's: the spec's and its functions'."""
-    calls = set().union(*(_calls(eq.rhs, set()) for eq in c.equations), set())
-    return spec_letters(c) | {x for f in calls for x in FUNCTION_LETTERS.get(f, ())}
+    return spec_letters(c) | {x for f in calls(c) for x in FUNCTION_LETTERS.get(f, ())}
 
 
 def step_letters(c: Config, own: list[str]) -> dict[str, str]:
@@ -96,3 +102,13 @@ def in_words(text: str, c: Config) -> str:
     """A sentence about the sigmoid as the problem writes it: σ(1 − σ) as sigmoid(1 − sigmoid) where the spec's σ
     is a value of its own."""
     return text.replace("σ", "sigmoid") if sigma_named(c) else text
+
+
+def sigmoid_note(c: Config, configs: list):
+    """The sentence saying why the sigmoid is a word in this part: its spec's σ is a value (none otherwise)."""
+    named = [n for n in c.values if nm.letter_of(nm.written(n)) == "σ"]
+    if not any(sigma_named(other) for other in configs) or not {"sigmoid", "log_sigmoid"} & calls(c):
+        return say()
+    return say(" The sigmoid is written as its word, sigmoid, since ",
+               *join_pieces([nm.name_symbol(n, c.shape(n)) for n in named] or ["σ"]),
+               " names one of the spec's values here." if len(named) < 2 else " name the spec's values here.")
