@@ -134,10 +134,10 @@ def _relettered(letters: dict) -> list:
     if not moved:
         return []
     verb = "stands" if len(moved) == 1 else "stand"
-    said = [[_bare(y), " for the optimiser's ", _bare(x)] for x, y in moved]
+    groups = [[_bare(y), " for the optimiser's " if k == 0 else " for its ", _bare(x)] for k, (x, y) in enumerate(moved)]
+    said = [p for k, g in enumerate(groups) for p in ([" and " if k == len(groups) - 1 else ", "] if k else []) + g]
     return [" Here ", *join_pieces([_bare(x) for x, _ in moved]), f" {verb} for something else, so the rule writes ",
-            *[piece for k, one in enumerate(said) for piece in ([", " if k < len(said) - 1 else " and "] if k else [])
-              + one], "."]
+            *said, "."]
 
 
 def _bare(letter: str) -> sympy.Symbol:
