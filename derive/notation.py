@@ -352,9 +352,10 @@ class Rewritten(Seen):
         return self.rule(name, written) if written is not None else None
 
     def senses(self, obj, written=None) -> list[tuple[str, str]]:
-        name = getattr(obj, "name", None) or getattr(obj, "__name__", "")
-        shown = self.matrix_written(name) if isinstance(obj, sympy.MatrixSymbol) else self.get(obj)
-        return super().senses(obj, shown if shown is not None else self.rule(obj, written or name))
+        """As the notation seen through, read from the form this one shows (a printer shows an object with no
+        written form by its SymPy name, and so does this)."""
+        shown = self.matrix_written(obj.name) if isinstance(obj, sympy.MatrixSymbol) else self.get(obj)
+        return super().senses(obj, shown if shown is not None else written)
 
     def __hash__(self) -> int:
         return hash((id(self.base), self.key))

@@ -21,7 +21,7 @@ from derive.formats import html, markdown
 from derive.kinds import KINDS
 from derive.notation import Notation, clashes
 from derive.steps import Chain, Let, Text, say
-from derive.written import Partial, Sym
+from derive.written import Partial, Sym, rewrite
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "specs"
 KEYS = ([f"example:{k.name}" for k in KINDS.kinds()] + [f"golden:{p.stem}" for p in sorted(GOLDEN.glob("*.toml"))]
@@ -94,6 +94,28 @@ def test_a_letter_with_two_meanings_is_found():
     found = clashes(n.senses(old) + n.senses(f) + n.senses(loss))
     assert found == ["L stands for the layer's matrix and for the loss", "the layer's matrix is written F and L"]
     assert clashes(n.senses(f) + n.senses(loss)) == []
+
+
+def test_a_rewritten_notation_shows_and_means_by_its_new_form():
+    """derive.notation.Rewritten: the written form, a matrix's, and the senses follow the rule; a notation of
+    decimals over it keeps printing decimals; two with one key are one (the printers' caches)."""
+    from derive.notation import Rewritten, in_decimals
+    from derive.written import Op
+    n = Notation()
+    n.letter("z", "the pre-activation")
+    gate = n.symbol("gate (test)", Sym("z", time="t"), means="the update gate")
+    f = n.function("sigmoid (test)", "σ", means="the sigmoid")
+    n.matrix("Z (test)", 2, 2, Sym("z", bold=True))
+
+    def rule(obj, written):
+        return Op("sigmoid") if obj == f else rewrite(written, lambda p: "u" if p == "z" else p)
+    seen = Rewritten(n, rule, "test")
+    assert seen[gate] == Sym("u", time="t") and seen.get(f) == Op("sigmoid")
+    assert seen.matrix_written("Z (test)") == Sym("u", bold=True)
+    assert seen.senses(gate) == [("u", "the update gate")] and seen.senses(f) == []
+    assert n.senses(gate) == [("z", "the update gate")]
+    assert in_decimals(seen).decimals and in_decimals(seen).senses(gate) == [("u", "the update gate")]
+    assert seen == Rewritten(n, rule, "test") and hash(seen) == hash(Rewritten(n, rule, "test"))
 
 
 def test_a_symbol_or_letter_given_two_meanings_is_refused():
