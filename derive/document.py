@@ -238,13 +238,14 @@ def _problem(p, answers: dict, problem_set: ProblemSet) -> ProblemDoc | None:
     """A problem's answered questions, part by part (a part's setting shown when it differs from the last)."""
     kind = KINDS[p.kind]
     notation = styled(kind.notation, problem_set.notation)
-    parts, previous = [], None
+    parts, previous, configs = [], None, [part.config for part in p.parts]
     for part in p.parts:
-        shown = in_decimals(notation) if kind.decimals(part.values or {}) else notation
+        seen = kind.shown(notation, part.config, configs)
+        shown = in_decimals(seen) if kind.decimals(part.values or {}) else seen
         questions = tuple(_question(p, part, qid, ask, answers[qid], shown, problem_set.figures)
                           for qid, ask in zip(part.ids(p.number), part.asks)
                           if qid in answers and not isinstance(answers[qid], Refused))
-        setting = kind.setting(part.config)
+        setting = kind.setting_among(part.config, configs)
         if questions:
             parts.append(PartDoc(part.letter, None if setting == previous else setting, questions, shown))
         previous = setting

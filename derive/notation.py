@@ -125,12 +125,14 @@ class Notation(Mapping):
         """The symbol or function registered under ``name`` (KeyError if none)."""
         return self._by_name[name]
 
-    def senses(self, obj) -> list[tuple[str, str]]:
+    def senses(self, obj, written: Part | None = None) -> list[tuple[str, str]]:
         """(letter, meaning) of each letter the object is written with whose meaning is declared: its own
         letter with the object's meaning (or the letter's), and the letters of the derivatives it holds (the L
-        and a of ∂L/∂a^{[1]}) with theirs. A symbol, a matrix symbol or a function (by its name)."""
+        and a of ∂L/∂a^{[1]}) with theirs. A symbol, a matrix symbol or a function (by its name); ``written``:
+        the form it is shown in, when a problem writes it otherwise (``Rewritten``)."""
         name = getattr(obj, "name", None) or getattr(obj, "__name__", "")
-        written = self._matrices.get(name) if isinstance(obj, sympy.MatrixSymbol) else self._written.get(obj)
+        if written is None:
+            written = self._matrices.get(name) if isinstance(obj, sympy.MatrixSymbol) else self._written.get(obj)
         if written is None:
             written = name
         out = []
@@ -222,8 +224,13 @@ class Seen(Mapping):
     def named(self, name: str):
         return self.base.named(name)
 
-    def senses(self, obj) -> list[tuple[str, str]]:
-        return self.base.senses(obj) if hasattr(self.base, "senses") else []
+    def senses(self, obj, written=None) -> list[tuple[str, str]]:
+        return self.base.senses(obj, written) if hasattr(self.base, "senses") else []
+
+    @property
+    def decimals(self) -> bool:
+        """Numbers as the spec wrote them when the notation seen through is one of decimals (``Decimals``)."""
+        return getattr(self.base, "decimals", False)
 
     def __getitem__(self, key) -> Part:
         return self.base[key]
@@ -323,6 +330,40 @@ def in_decimals(notation: Mapping) -> Decimals:
     return Decimals(notation)
 
 
+class Rewritten(Seen):
+    """A notation in which some written forms change within one problem or part: the graph kind's sigmoid as the
+    word 'sigmoid' where the spec's own σ is a value, the GRU's update gate u⟨t⟩ where z⟨t⟩ is a plain cell's
+    pre-activation. ``rule(obj, written)`` gives an object's (or a matrix symbol's name's) written form anew, or
+    the same one; ``key`` tells two such notations apart (the same key, the same rule)."""
+
+    def __init__(self, base: Mapping, rule: Callable, key):
+        super().__init__(base)
+        self.rule, self.key = rule, key
+
+    def get(self, key, default=None):
+        written = self.base.get(key)
+        return self.rule(key, written) if written is not None else default
+
+    def __getitem__(self, key) -> Part:
+        return self.rule(key, self.base[key])
+
+    def matrix_written(self, name: str) -> Part | None:
+        written = self.base.matrix_written(name)
+        return self.rule(name, written) if written is not None else None
+
+    def senses(self, obj, written=None) -> list[tuple[str, str]]:
+        """As the notation seen through, read from the form this one shows (a printer shows an object with no
+        written form by its SymPy name, and so does this)."""
+        shown = self.matrix_written(obj.name) if isinstance(obj, sympy.MatrixSymbol) else self.get(obj)
+        return super().senses(obj, shown if shown is not None else written)
+
+    def __hash__(self) -> int:
+        return hash((id(self.base), self.key))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Rewritten) and other.base is self.base and other.key == self.key
+
+
 EMPTY = Notation()
 
 
@@ -335,5 +376,5 @@ def merged(*notations: Mapping) -> Notation:
     return out
 
 
-__all__ = ["Notation", "Styled", "Decimals", "in_decimals", "EMPTY", "merged", "styled", "restyled", "STYLES",
+__all__ = ["Notation", "Styled", "Decimals", "Rewritten", "in_decimals", "EMPTY", "merged", "styled", "restyled", "STYLES",
            "clashes"]

@@ -107,10 +107,12 @@ class Frac:
 
 @dataclass(frozen=True)
 class Partial:
-    """The partial derivative of ``of`` with respect to ``wrt``: ∂of/∂wrt, set as a fraction."""
+    """The partial derivative of ``of`` with respect to ``wrt``: ∂of/∂wrt, set as a fraction (``inline``: on one
+    line, ∂L/∂x, as in Var(∂L/∂x))."""
 
     of: "Part"
     wrt: "Part"
+    inline: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ def rewrite(part, fn):
     elif isinstance(part, Frac):
         new = Frac(rewrite(part.num, fn), rewrite(part.den, fn))
     elif isinstance(part, Partial):
-        new = Partial(rewrite(part.of, fn), rewrite(part.wrt, fn))
+        new = replace(part, of=rewrite(part.of, fn), wrt=rewrite(part.wrt, fn))
     elif isinstance(part, Fenced):
         new = replace(part, inner=rewrite(part.inner, fn))
     elif isinstance(part, Row):

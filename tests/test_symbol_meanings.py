@@ -21,7 +21,7 @@ from derive.formats import html, markdown
 from derive.kinds import KINDS
 from derive.notation import Notation, clashes
 from derive.steps import Chain, Let, Text, say
-from derive.written import Partial, Sym
+from derive.written import Partial, Sym, rewrite
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "specs"
 KEYS = ([f"example:{k.name}" for k in KINDS.kinds()] + [f"golden:{p.stem}" for p in sorted(GOLDEN.glob("*.toml"))]
@@ -94,6 +94,28 @@ def test_a_letter_with_two_meanings_is_found():
     found = clashes(n.senses(old) + n.senses(f) + n.senses(loss))
     assert found == ["L stands for the layer's matrix and for the loss", "the layer's matrix is written F and L"]
     assert clashes(n.senses(f) + n.senses(loss)) == []
+
+
+def test_a_rewritten_notation_shows_and_means_by_its_new_form():
+    """derive.notation.Rewritten: the written form, a matrix's, and the senses follow the rule; a notation of
+    decimals over it keeps printing decimals; two with one key are one (the printers' caches)."""
+    from derive.notation import Rewritten, in_decimals
+    from derive.written import Op
+    n = Notation()
+    n.letter("z", "the pre-activation")
+    gate = n.symbol("gate (test)", Sym("z", time="t"), means="the update gate")
+    f = n.function("sigmoid (test)", "σ", means="the sigmoid")
+    n.matrix("Z (test)", 2, 2, Sym("z", bold=True))
+
+    def rule(obj, written):
+        return Op("sigmoid") if obj == f else rewrite(written, lambda p: "u" if p == "z" else p)
+    seen = Rewritten(n, rule, "test")
+    assert seen[gate] == Sym("u", time="t") and seen.get(f) == Op("sigmoid")
+    assert seen.matrix_written("Z (test)") == Sym("u", bold=True)
+    assert seen.senses(gate) == [("u", "the update gate")] and seen.senses(f) == []
+    assert n.senses(gate) == [("z", "the update gate")]
+    assert in_decimals(seen).decimals and in_decimals(seen).senses(gate) == [("u", "the update gate")]
+    assert seen == Rewritten(n, rule, "test") and hash(seen) == hash(Rewritten(n, rule, "test"))
 
 
 def test_a_symbol_or_letter_given_two_meanings_is_refused():
@@ -190,6 +212,67 @@ def test_rnn_one_unit_several_units_and_a_cell_in_one_problem():
     assert r"\gamma = " not in text.split("Pascanu")[1]
 
 
+PLAIN_AND_GRU = {"title": "t", "problem": [{"kind": "rnn-activation", "x": 1, "a0": 0.5, "W_a": 3, "W_x": 1,
+                                            "activation": "relu", "part": [
+                                                {"ask": ["derivative", "stability"], "activation": "tanh", "W_a": 2},
+                                                {"ask": ["derivative", "stability"], "cell": "gru", "W_r": 0.5,
+                                                 "U_z": 0.5, "W_z": -0.3, "b_z": 0.2, "W_n": 0.7, "U_n": 1.2}]}]}
+SEVERAL_GRU = {"cell": "gru", "ask": ["derivative", "stability"], "x": [1, 0], "a0": [0.5, 0.1],
+               "W_r": [[0.5, 0], [0, 1]], "U_z": [[0.5, 0.1], [0, 1]], "W_n": [[0.7, 0], [0, 1]],
+               "U_n": [[1.2, 0], [0.3, 1]]}
+
+
+def _several_gru_spec():
+    problem = dict(PLAIN_AND_GRU["problem"][0])
+    for key in ("x", "a0"):
+        problem.pop(key)
+    problem["part"] = [{**problem["part"][0], "x": 1, "a0": 0.5}, SEVERAL_GRU]
+    return {**PLAIN_AND_GRU, "problem": [problem]}
+
+
+def test_a_gru_beside_a_plain_cell_writes_its_update_gate_u():
+    """A plain part (pre-activation z⟨t⟩) and a GRU part (tests/test_rnn_cells.py's spec): the GRU part writes
+    its update gate u⟨t⟩ and its weights W_u, U_u, b_u, says so in its setting, and the walk finds no clash; the
+    plain part keeps z; the GRU's answers are torch's GRUCell's (update-gate path and full derivative)."""
+    from test_rnn_cells import torch_gru, _close
+    doc = derive.solve(derive.from_mapping(PLAIN_AND_GRU))
+    found = set(senses(doc.problems[0]))
+    assert {("z", "the pre-activation"), ("u", "the update gate")} <= found and clashes(found) == []
+    plain, gru = doc.problems[0].parts
+    assert r"u^{\langle t\rangle} = \sigma\left(U_{u} h^{\langle t-1\rangle} + W_{u} x^{\langle t\rangle} + b_{u}" in \
+        tex.text(gru.setting, gru.notation, tex.ARTICLE)
+    assert "so the GRU's update gate is written" in tex.text(gru.setting, gru.notation, tex.ARTICLE)
+    assert "update gate is written" not in tex.text(plain.setting, plain.notation)
+    assert not re.search(r"(?<![a-z\\])z\^", " ".join(
+        tex.text(s.text, q.notation, tex.ARTICLE) + " ".join(sum(tex.chain_rows(c, tex.ARTICLE, q.notation), ()))
+        for q in gru.questions for s in q.steps for c in (s.chains or [None]) if c is not None))
+    p = {f"{w}_{g}": 0 for g in "rzn" for w in "WUb"}
+    p.update({k: v for k, v in PLAIN_AND_GRU["problem"][0]["part"][1].items() if k[:2] in ("W_", "U_", "b_")})
+    z, full = torch_gru(p, 1, 0.5)
+    value = next(q for q in gru.questions if q.ask == "derivative").answer.value
+    assert _close(value["update_path"], z) and _close(value["full"], full)
+
+
+def test_a_gru_alone_keeps_pytorch_s_z():
+    """Without a plain part the GRU's update gate stays z⟨t⟩, PyTorch's letter (HW5 and the goldens)."""
+    alone = {**PLAIN_AND_GRU, "problem": [{**PLAIN_AND_GRU["problem"][0],
+                                           "part": [PLAIN_AND_GRU["problem"][0]["part"][1]]}]}
+    doc = derive.solve(derive.from_mapping(alone))
+    assert ("z", "the update gate") in set(senses(doc.problems[0]))
+    setting = doc.problems[0].parts[0]
+    assert r"z^{\langle t\rangle} = \sigma" in tex.text(setting.setting, setting.notation, tex.ARTICLE)
+
+
+def test_several_gru_units_beside_a_plain_cell():
+    """Several GRU units beside a plain part: the gate's vector is bold u, its entries u_i, and the entries of
+    U_n h⟨t−1⟩ (u_i where z is the gate) are q_i; no clash."""
+    doc = derive.solve(derive.from_mapping(_several_gru_spec()))
+    assert clashes(senses(doc.problems[0])) == []
+    gru = doc.problems[0].parts[1]
+    text = " ".join(tex.text(s.text, q.notation, tex.ARTICLE) for q in gru.questions for s in q.steps)
+    assert r"\mathbf{u}^{\langle t\rangle}" in text and "q_i = (U_n" in text and r"\mathbf{z}" not in text
+
+
 def test_the_walk_sees_network_meanings():
     """network: the kernel size, stride, padding, dilation and the receptive field's letters in the image
     problem; the sequence layers' letters, d_k and d_ff one width, in the language model."""
@@ -217,6 +300,21 @@ def test_the_walk_sees_init_meanings():
             ("a", "the leaky ReLU's negative slope"), ("g", "the gain"), ("n", "a fan")} <= bound
 
 
+def test_init_gradient_variance_shows_the_loss_s_L():
+    """Var(∂L/∂x) and Var(∂L/∂z) hold the loss's L as a derivative the walk reads (it was plain text), printed as
+    before, on one line: Var(∂L/∂x), in LaTeX, MathML and plain text."""
+    from derive.formats import mathml, plain
+    from derive.kinds.init.narrate import N, VAR_GX, VAR_GZ
+    assert N.senses(VAR_GX) == N.senses(VAR_GZ) == [("L", "the loss")]
+    assert ("L", "the loss") in _problem_senses("example:init", 1)
+    assert tex.math(VAR_GX, N) == r"\operatorname{Var}(\partial L/\partial x)"
+    assert plain.plain_xml(f"<math>{mathml.element(VAR_GZ, N)}</math>") == "Var(∂L/∂z)"
+    assert "mfrac" not in mathml.element(VAR_GX, N)
+    n = Notation(N)
+    layer = n.symbol("L (a layer, test)", "L", means="the number of layers")
+    assert clashes(n.senses(VAR_GX) + n.senses(layer)) == ["L stands for the loss and for the number of layers"]
+
+
 def test_init_standard_deviation_beside_a_sigmoid_sigma_is_caught():
     from derive.kinds.init.narrate import N, SIGMA
     n = Notation(N)
@@ -236,10 +334,6 @@ def test_the_walk_sees_graph_meanings():
 
 
 GRAPH_CLASHES = {
-    "sigma": ('given = { w = 2, x = -1, sigma = 3 }\nforward = ["z = w * x * sigma", "f = sigmoid(z)"]\n'
-              '[[problem.part]]\nask = ["gradient"]', "σ stands for the sigmoid and for the spec's σ"),
-    "adam": ('given = { m = [1, 2], x = [1, -1] }\nforward = ["L = sum(m * x)"]\n[[problem.part]]\nask = ["step"]\n'
-             'wrt = ["m"]\noptimizer = "adam"\nlr = 0.1', "m stands for the optimiser's m and for the spec's m"),
     "d": ('given = { Q = [[1, 0], [0, 1]], K = [[1, 2], [0, 1]], V = [[1, 0], [2, 1]], d = 3 }\n'
           'forward = ["O = attention(Q, K, V)", "L = d * sum(O)"]\n[[problem.part]]\nask = ["forward"]',
           "d stands for the size of each query and for the spec's d"),
@@ -248,11 +342,104 @@ GRAPH_CLASHES = {
 
 @pytest.mark.parametrize("case", sorted(GRAPH_CLASHES))
 def test_graph_clash_in_a_spec_is_caught(case):
-    """A spec naming a value sigma beside sigmoid, m beside Adam's step, or d beside attention's query size: one
-    letter, two meanings in the key, reported by the walk."""
+    """A spec naming d beside attention's query size: one letter, two meanings in the key, reported by the walk."""
     body, found = GRAPH_CLASHES[case]
     doc = document.solve(derive.loads(f'title = "t"\n[[problem]]\nkind = "graph"\n{body}\n', path=f"{case}.toml"))
     assert clashes(senses(doc.problems[0])) == [found]
+
+
+# The specs of tests/test_graph_step.py and their like: a spec's b, w, m, eta or sigma beside a step of an optimiser
+# (its momentum buffer b, its parameter w, Adam's m, the learning rate η) or a sigmoid (σ).
+STEP_SPECS = {
+    "b, momentum": ({"W": [[0.5, -1, 0.2], [1, 0.3, -0.7]], "b": [0.1, -0.4], "x": [1, -2, 0.5]},
+                    ["z = W @ x + b", "L = sum(tanh(z) * z)"], {"wrt": ["W", "b"], "optimizer": "sgd", "lr": 0.1,
+                                                               "momentum": 0.9}),
+    "w, adam": ({"w": [1, -2], "x": [3, 2]}, ["L = (w @ x - 1) ^ 2"], {"optimizer": "adam", "lr": 0.1}),
+    "w, b and sigma, nesterov": ({"w": [0.5, -1], "b": 0.2, "x": [1, 2], "sigma": 1.5},
+                                 ["z = w @ x + b", "f = sigmoid(sigma * z)"],
+                                 {"wrt": ["w", "b", "sigma"], "optimizer": "sgd", "lr": 0.1, "momentum": 0.9,
+                                  "nesterov": True}),
+    "m and eta, adam": ({"m": [1, 2], "x": [1, -1], "eta": 0.5}, ["L = eta * sum(m * x * m)"],
+                        {"optimizer": "adam", "lr": 0.1}),
+    "sigma, forward and gradient": ({"w": 2, "x": -1, "sigma": 3}, ["z = w * x * sigma", "f = sigmoid(z)"],
+                                    {"ask": ["forward", "gradient"]}),
+}
+
+
+def _step_doc(case: str):
+    given, forward, part = STEP_SPECS[case]
+    data = {"title": "t", "problem": [{"kind": "graph", "title": "g", "given": given, "forward": forward,
+                                      "part": [{"ask": ["gradient", "step"], **part}]}]}
+    return document.solve(derive.from_mapping(data))
+
+
+def _torch_step(case: str) -> dict:
+    """The parameters after one step of torch.optim's optimiser, on torch's own gradients."""
+    import torch
+    from test_graph import leaf
+    given, forward, part = STEP_SPECS[case]
+    params = {n: leaf(v) for n, v in given.items()}
+    loss = {"b, momentum": lambda p: (torch.tanh(p["W"] @ p["x"] + p["b"]) * (p["W"] @ p["x"] + p["b"])).sum(),
+            "w, adam": lambda p: (p["w"] @ p["x"] - 1) ** 2,
+            "w, b and sigma, nesterov": lambda p: torch.sigmoid(p["sigma"] * (p["w"] @ p["x"] + p["b"])),
+            "m and eta, adam": lambda p: p["eta"] * (p["m"] * p["x"] * p["m"]).sum()}[case](params)
+    loss.backward()
+    stepped = [params[n] for n in part.get("wrt", given)]
+    keys = {k: v for k, v in part.items() if k in ("lr", "momentum", "nesterov")}
+    {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[part["optimizer"]](stepped, **keys).step()
+    return {n: params[n] for n in part.get("wrt", given)}
+
+
+@pytest.mark.parametrize("case", sorted(STEP_SPECS))
+def test_a_spec_s_names_beside_a_step_or_a_sigmoid_mean_one_thing(case):
+    """The walk finds no letter with two meanings: the step writes θ for its parameter, v for its momentum
+    buffer, s for Adam's first moment and α for its learning rate where the spec names w, b, m and eta, and the
+    sigmoid is the word 'sigmoid' where the spec names a value sigma; the answers are torch's."""
+    doc = _step_doc(case)
+    assert clashes(senses(doc.problems[0])) == []
+    if "forward" in STEP_SPECS[case][2].get("ask", []):
+        return
+    from test_graph import close
+    answer = next(q for q in doc.questions() if q.ask == "step").answer.value
+    for name, tensor in _torch_step(case).items():
+        close(answer[name], tensor, tol=1e-12)
+
+
+@pytest.mark.parametrize("case, moved", [
+    ("b, momentum", {"b": "v"}), ("w, adam", {"w": "θ"}), ("w, b and sigma, nesterov", {"w": "θ", "b": "v"}),
+    ("m and eta, adam", {"m": "s", "η": "α"})])
+def test_the_step_writes_its_own_letters_where_the_spec_takes_them(case, moved):
+    """The letters the step takes instead, in its rule, its entries and its answer, and the sentence saying so."""
+    doc = _step_doc(case)
+    seen = set(senses(doc.problems[0]))
+    assert {(y, f"the optimiser's {y}") for y in moved.values()} <= seen
+    assert not {f"the optimiser's {x}" for x in moved} & {m for _, m in seen}
+    said = [tex.text(s.text, q.notation, tex.ARTICLE) for q in doc.questions() if q.ask == "step" for s in q.steps]
+    assert any(" for the optimiser's $" in t and "something else, so the rule writes" in t for t in said)
+
+
+def test_the_step_keeps_the_optimizer_kind_s_letters_where_they_are_free():
+    """The graph example's attention step (Adam on Q, K, V): m, v, w, g, η as before, no sentence."""
+    attention = _problem_senses("example:graph", 6)
+    assert {("m", "the optimiser's m"), ("v", "the optimiser's v"), ("w", "the optimiser's w"),
+            ("η", "the optimiser's η")} <= attention
+    assert "something else" not in _latex(document.solve(_spec("example:graph")).problems[5])
+
+
+def test_sigmoid_beside_a_spec_sigma_is_the_word():
+    """σ is the spec's sigma; the sigmoid is written 'sigmoid' in LaTeX, MathML and the rule's sentence, and the
+    sigmoid's σ is kept where the spec has no sigma (the graph example's problem 2)."""
+    from derive.formats import mathml
+    doc = _step_doc("sigma, forward and gradient")
+    text = _latex(doc.problems[0])
+    assert r"f = \operatorname{sigmoid}\left(z\right)" in text and r"z = \sigma w x" in text
+    assert "slope, in terms of its output, is sigmoid(1" in text
+    assert r"The sigmoid is written as its word, sigmoid, since $\sigma$ names one of the spec's values here." in text
+    q = next(doc.questions())
+    f = next(e for s in q.steps for c in s.chains for e in c.exprs if "sigmoid" in str(e))
+    assert "<mi>σ</mi>" not in mathml.element(f, q.notation)
+    plain = document.solve(_spec("example:graph")).problems[1]
+    assert r"\sigma\left(" in _latex(plain) and "operatorname{sigmoid}" not in _latex(plain)
 
 
 # --- the notation fixes, read from the printed key ----------------------------------------------------

@@ -136,6 +136,8 @@ class Writer:
             return [self.el("mtext", text=part.text) if part.words else self.word(part.text)]
         if isinstance(part, Frac):
             return [self.el("mfrac", self.one(part.num), self.one(part.den))]
+        if isinstance(part, Partial) and part.inline:
+            return self.nodes(Row("∂", part.of, "/∂", part.wrt))
         if isinstance(part, Partial):
             return [self.el("mfrac", self.one(Row("∂", part.of)), self.one(Row("∂", part.wrt)))]
         if isinstance(part, Fenced):

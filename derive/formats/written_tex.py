@@ -97,6 +97,8 @@ def tex(part) -> str:
     if isinstance(part, Frac):
         return rf"\frac{_group(part.num)}{_group(part.den)}"
     if isinstance(part, Partial):
+        if part.inline:
+            return tex(Row("∂", part.of, "/∂", part.wrt))
         return rf"\frac{{\partial {tex(part.of)}}}{{\partial {tex(part.wrt)}}}"
     if isinstance(part, Fenced):
         return _fenced(part)

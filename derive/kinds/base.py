@@ -66,6 +66,17 @@ class Kind(abc.ABC):
     def solve(self, config, ask: str) -> Solution:
         """One question, derived step by step."""
 
+    def shown(self, notation: Mapping, config, configs: list) -> Mapping:
+        """The notation a part (its configuration ``config``, among its problem's ``configs``) is shown in: the
+        kind's own (``notation``, in the spec's style) unless one of the kind's symbols would then stand for two
+        things within the problem (derive.notation.Rewritten: the graph kind's sigmoid beside a spec's σ)."""
+        return notation
+
+    def setting_among(self, config, configs: list) -> Text:
+        """A part's setting among its problem's parts: ``setting``, and a word on any symbol ``shown`` writes
+        otherwise in it."""
+        return self.setting(config)
+
     def decimals(self, values: Mapping) -> bool:
         """Whether a part whose spec gives ``values`` reads its numbers in decimals, as the spec wrote them (3.2,
         not 16/5; the values underneath stay exact): when the spec writes a number as a decimal (a float that is

@@ -32,6 +32,16 @@ class Graph(Kind):
         from .config import configure
         return configure(values, asks)
 
+    def shown(self, notation, config, configs):
+        """The sigmoid written as the word where the spec names a value σ (sigma): the spec's name is the user's
+        and keeps its letter; the sigmoid is torch.sigmoid's word (derive.kinds.graph.letters.sigmoid_shown)."""
+        from .letters import sigmoid_shown
+        return sigmoid_shown(notation, [c for c in configs if c is not None])
+
+    def setting_among(self, config, configs):
+        from .letters import sigmoid_note
+        return self.setting(config) + sigmoid_note(config, configs)
+
     def decimals(self, values) -> bool:
         """Numbers read as written when the spec writes one as a decimal: a given 3.2 (a TOML float that is not
         a whole number) or 0.5 in an equation."""

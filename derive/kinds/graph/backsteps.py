@@ -13,6 +13,7 @@ from ...words import join_pieces
 from . import names as nm
 from .backward import Backward, Flow, gradient
 from .config import Config, Equation
+from .letters import in_words
 from .narrate import display, entry_meanings, exact, meanings, mode_notes, shown, sym
 from .parse import Call, Name, Op
 from .values import UNARY, evaluate, make, scalar, softmax
@@ -65,7 +66,7 @@ RULES = {"+": "addition passes the upstream gradient on unchanged",
                    " the input (for the filter), each at the positions where they met"}
 
 
-def rule(eq: Equation) -> str:
+def rule(eq: Equation, c: Config | None = None) -> str:
     """The local rules of the operations in the right-hand side, outermost first."""
     keys = []
 
@@ -81,7 +82,8 @@ def rule(eq: Equation) -> str:
     walk(eq.rhs)
     if not keys:
         return "the chain rule through the expression gives the local gradients"
-    return "; ".join(RULES[k] for k in keys)
+    said = "; ".join(RULES[k] for k in keys)
+    return said if c is None else in_words(said, c)
 
 
 def uses(node, name: str) -> int:
@@ -122,7 +124,7 @@ def node_step(c: Config, b: Backward, eq: Equation):
     # what flows in: also for a node without inputs (v = 0.001), whose gradient a sum step may add up
     lines, meaning = [], {nm.partial(c.top, eq.name, c.shape(eq.name)): exact(b.grads[eq.name])}
 
-    intro = say("Node ", let(sym(c, eq.name), _rhs(c, eq)), ": " + rule(eq) + ". ")
+    intro = say("Node ", let(sym(c, eq.name), _rhs(c, eq)), ": " + rule(eq, c) + ". ")
     if eq.name != c.of and up is not None:
         intro += say("The gradient flowing in is ", nm.partial(c.top, eq.name, c.shape(eq.name)), ".")
     for flow in b.flows[eq.name]:

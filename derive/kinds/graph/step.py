@@ -5,17 +5,19 @@ then each quantity of each parameter as a matrix with the numbers in, every entr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy
 from sympy import ImmutableMatrix
 
 from ...check import check_link
 from ...fields import FieldError
 from ...steps import Answer, Solution, chain, let, say, step
-from ...words import join_pieces
+from ...words import join, join_pieces
 from ...written import Sym
 from ..optimizer.compute import trajectory
 from ..optimizer.config import NAMES, Config as Optimizer
-from ..optimizer.names import HYPER as HYPER_SYMBOLS, N as OPTIMIZER_NOTATION, body
+from ..optimizer.names import BODIES, HYPER as HYPER_SYMBOLS, N as OPTIMIZER_NOTATION, body
 from ..optimizer.decimals import shown as written_number
 from ..optimizer.ops import WRITTEN, Q
 from ..optimizer.rules import clr, initial, rules, state_keys
@@ -23,30 +25,62 @@ from ..optimizer.iterate import hyper_values
 from . import names as nm
 from .backward import backward, gradient
 from .config import Config
+from .letters import step_letters
 from .narrate import exact, meanings, shown, sym
 from .val import Val, make
 
 TRIES = (6, 10, 15, 30)          # digits of the numbers written into a rule, until the checker confirms it
 
 
-def _generic(key: str, t: int) -> sympy.Symbol:
+def _lettered(part, letters: dict):
+    """A written form of the optimiser's with its letter as the problem writes it (θ for w when the spec names a
+    w, say; derive.kinds.graph.letters): only the letter itself, never a spec's name below it (m_b keeps b)."""
+    if isinstance(part, str):
+        return letters.get(part, part)
+    return replace(part, base=_lettered(part.base, letters)) if isinstance(part, Sym) else part
+
+
+def _tag(written, plain) -> str:
+    """A symbol's name's tail telling its letter apart from the optimizer kind's: '' when it is that one."""
+    return "" if written == plain else f"/{nm.letter_of(written)}"
+
+
+def _generic(key: str, t: int, letters: dict) -> sympy.Symbol:
     """A quantity of one entry at step t (0: before the step), as the rule is stated: m⁽¹⁾, w⁽⁰⁾."""
-    written = body(key, None, t)
-    return nm.NOTATION.symbol(f"step:{key}({t})", written, means=nm.optimiser_means(written), real=True)
+    plain = body(key, None, t)
+    written = _lettered(plain, letters)
+    return nm.NOTATION.symbol(f"step:{key}({t}){_tag(written, plain)}", written,
+                              means=nm.optimiser_means(written), real=True)
 
 
-def _hyper(key: str) -> sympy.Symbol:
+def _hyper(key: str, letters: dict) -> sympy.Symbol:
     """A hyper-parameter's symbol, written as the optimizer kind writes it (η, β₁, ...)."""
-    written = OPTIMIZER_NOTATION[HYPER_SYMBOLS[key]]
-    return nm.NOTATION.symbol(f"step:{key}", written, means=nm.optimiser_means(written), real=True)
+    plain = OPTIMIZER_NOTATION[HYPER_SYMBOLS[key]]
+    written = _lettered(plain, letters)
+    return nm.NOTATION.symbol(f"step:{key}{_tag(written, plain)}", written, means=nm.optimiser_means(written),
+                              real=True)
 
 
-def _of(key: str, param: str, shape: tuple) -> sympy.Symbol:
+def _of(key: str, param: str, shape: tuple, letters: dict) -> sympy.Symbol:
     """A quantity of one parameter after the step: W⁽¹⁾, m_W⁽¹⁾ (a matrix for a matrix parameter)."""
-    written = Sym(nm.written(param), sup="(1)", grouped=True) if key == "w" else body(key, nm.written(param), 1)
+    if key == "w":
+        written = plain = Sym(nm.written(param), sup="(1)", grouped=True)
+    else:
+        plain = body(key, nm.written(param), 1)
+        written = _lettered(plain, letters)
     kind = {"real": True} if shape == () else {"commutative": False}
     means = nm.spec_means(param) if key == "w" else nm.optimiser_means(written)
-    return nm.NOTATION.symbol(f"step:{key}[{param}]{'' if shape == () else '[]'}", written, means=means, **kind)
+    return nm.NOTATION.symbol(f"step:{key}[{param}]{'' if shape == () else '[]'}{_tag(written, plain)}", written,
+                              means=means, **kind)
+
+
+def _own(oc: Optimizer) -> list[str]:
+    """The letters the optimizer kind writes a step of this optimiser with: w, g, its state's, its
+    hyper-parameters'."""
+    keys = ["w", "grad", "grad_wd", *state_keys(oc), *(r.key for r in rules(oc, 1))]
+    found = [BODIES[k][0] for k in keys] + [nm.letter_of(OPTIMIZER_NOTATION[HYPER_SYMBOLS[k]])
+                                            for k in hyper_values(oc) if k in HYPER_SYMBOLS]
+    return list(dict.fromkeys(found))
 
 
 def optimizer(c: Config, grads: dict) -> Optimizer:
@@ -67,14 +101,17 @@ def _gradients(c: Config) -> dict:
     return out
 
 
-def _symbols(oc: Optimizer) -> Q:
+def _symbols(oc: Optimizer, letters: dict) -> Q:
     """The inputs of the rules for one entry, as symbols."""
-    q = Q({k: _hyper(k) for k in hyper_values(oc) if k in HYPER_SYMBOLS})
-    q.update({"w": _generic("w", 0), "grad": _generic("grad", 1), "grad_wd": _generic("grad_wd", 1), "t": 1})
-    q.update({key: _generic(key, 0) for key in state_keys(oc)})
-    q.update({f"{r.key}_new": _generic(r.key, 1) for r in rules(oc, 1)})
+    q = Q({k: _hyper(k, letters) for k in hyper_values(oc) if k in HYPER_SYMBOLS})
+    q.update({k: _generic(k, t, letters) for k, t in (("w", 0), ("grad", 1), ("grad_wd", 1))})
+    q.update({"t": 1, **{key: _generic(key, 0, letters) for key in state_keys(oc)}})
+    q.update({f"{r.key}_new": _generic(r.key, 1, letters) for r in rules(oc, 1)})
     if oc.optimizer == "adagrad":
-        q["clr"] = nm.NOTATION.symbol("step:clr", Sym("η", accent="tilde"), means=nm.optimiser_means("η"), real=True)
+        plain = Sym("η", accent="tilde")
+        written = _lettered(plain, letters)
+        q["clr"] = nm.NOTATION.symbol(f"step:clr{_tag(written, plain)}", written, means=nm.optimiser_means(written),
+                                      real=True)
     return q
 
 
@@ -91,20 +128,37 @@ def _values(oc: Optimizer, s, i: int) -> Q:
     return q
 
 
-def rule_step(c: Config, oc: Optimizer):
+def _relettered(letters: dict) -> list:
+    """The sentence telling which of the optimiser's letters the key writes otherwise, and why; none if none."""
+    moved = [(x, y) for x, y in letters.items() if x != y]
+    if not moved:
+        return []
+    verb = "stands" if len(moved) == 1 else "stand"
+    groups = [[_bare(y), " for the optimiser's " if k == 0 else " for its ", _bare(x)] for k, (x, y) in enumerate(moved)]
+    said = [p for k, g in enumerate(groups) for p in ([" and " if k == len(groups) - 1 else ", "] if k else []) + g]
+    return [" Here ", *join_pieces([_bare(x) for x, _ in moved]), f" {verb} for something else, so the rule writes ",
+            *said, "."]
+
+
+def _bare(letter: str) -> sympy.Symbol:
+    """A letter named in a sentence, as a letter (no meaning of its own: the sentence tells it)."""
+    return nm.NOTATION.symbol(f"step:letter:{letter}", letter, real=True)
+
+
+def rule_step(c: Config, oc: Optimizer, letters: dict):
     """The rule for one entry, with symbols, and the hyper-parameters' values."""
-    q = _symbols(oc)
-    lets = [let(_generic(r.key, 1), r.formula(WRITTEN, q)) for r in rules(oc, 1)]
+    q = _symbols(oc, letters)
+    lets = [let(_generic(r.key, 1, letters), r.formula(WRITTEN, q)) for r in rules(oc, 1)]
     if oc.optimizer == "adagrad":
         lets.insert(0, let(q["clr"], clr(WRITTEN, q, 1)))
-    given = [let(_hyper(k), written_number(v, 8)[0]) for k, v in hyper_values(oc).items()
+    given = [let(_hyper(k, letters), written_number(v, 8)[0]) for k, v in hyper_values(oc).items()
              if k in HYPER_SYMBOLS and k in q]
-    start = [let(_generic(key, 0), initial(oc, key)) for key in state_keys(oc)]
+    start = [let(_generic(key, 0, letters), initial(oc, key)) for key in state_keys(oc)]
     params = [sym(c, p) for p in c.stepping[2]]
     text = say(f"One step of torch.optim.{NAMES[oc.optimizer]} on ", *join_pieces(params), ", with ",
-               *join_pieces(given), ". PyTorch's rule for each entry ", _generic("w", 0), " with its gradient ",
-               _generic("grad", 1), ": ", *join_pieces(lets),
-               *([", from ", *join_pieces(start)] if start else []), ".")
+               *join_pieces(given), ".", *_relettered(letters), " PyTorch's rule for each entry ",
+               _generic("w", 0, letters), " with its gradient ", _generic("grad", 1, letters), ": ",
+               *join_pieces(lets), *([", from ", *join_pieces(start)] if start else []), ".")
     return step(text)
 
 
@@ -126,7 +180,7 @@ def _written(r, qs: list, shape: tuple):
     return None
 
 
-def parameter_step(c: Config, oc: Optimizer, s, param: str, start: int):
+def parameter_step(c: Config, oc: Optimizer, s, param: str, start: int, letters: dict):
     """Each quantity of one parameter after the step, the numbers written in, as a matrix of its shape."""
     v: Val = c.values[param]
     shape, size = v.shape, len(v.entries)
@@ -134,7 +188,7 @@ def parameter_step(c: Config, oc: Optimizer, s, param: str, start: int):
     chains, out = [], {}
     for r in rules(oc, 1):
         value = make(shape, s[r.key][start:start + size])
-        target = _of(r.key, param, shape)
+        target = _of(r.key, param, shape, letters)
         out[target] = exact(value)
         written = _written(r, qs, shape)
         tail = shown(value)
@@ -155,15 +209,16 @@ def solve_step(c: Config) -> Solution:
     first = step(say("The gradients, from the backward pass:"),
                  *[chain(nm.partial(c.top, p, c.shape(p)), *shown(grads[p])) for p in c.stepping[2]])
     meaning.update({nm.partial(c.top, p, c.shape(p)): exact(grads[p]) for p in c.stepping[2]})
-    steps, start, value, pieces = [first, rule_step(c, oc)], 0, {}, []
+    letters = step_letters(c, _own(oc))
+    steps, start, value, pieces = [first, rule_step(c, oc, letters)], 0, {}, []
     for p in c.stepping[2]:
-        done, known = parameter_step(c, oc, s, p, start)
+        done, known = parameter_step(c, oc, s, p, start, letters)
         steps.append(done)
         meaning.update(known)
         size = len(c.values[p].entries)
         after = make(c.shape(p), s.w[start:start + size])
         value[p] = after.json()
-        pieces += ([", "] if pieces else []) + [chain(_of("w", p, c.shape(p)), *shown(after))]
+        pieces += ([", "] if pieces else []) + [chain(_of("w", p, c.shape(p), letters), *shown(after))]
         start += size
     question = say(f"Take one step of torch.optim.{NAMES[oc.optimizer]} on ", *join_pieces([sym(c, p) for p in
                    c.stepping[2]]), ": find each after the step.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sympy
 
 from ...notation import Notation
-from ...written import Op, Row, Sym, Upright
+from ...written import Op, Partial, Row, Sym, Upright
 from ...numeric import json_number
 from ...steps import Answer, Solution, Text, chain, let, say, step, written_product
 from .config import Config
@@ -24,8 +24,9 @@ BOUND = N.symbol("bound", "b", means="the uniform distribution's half-width", po
 VAR_Z = N.symbol("Var(z)", Row(Op("Var"), "(z)"), positive=True)
 VAR_Z_PREV = N.symbol("Var(z_prev)", Row(Op("Var"), "(", Sym("z", layer="l-1"), ")"), positive=True)
 SQ_X = N.symbol("E[x^2]", Row(Op("E"), "[", Sym("x", sup="2"), "]"), positive=True)
-VAR_GX = N.symbol("Var(dx)", Row(Op("Var"), "(∂L/∂x)"), positive=True)
-VAR_GZ = N.symbol("Var(dz)", Row(Op("Var"), "(∂L/∂z)"), positive=True)
+N.letter("L", "the loss")                  # the L of Var(∂L/∂x): no other L in an init problem
+VAR_GX = N.symbol("Var(dx)", Row(Op("Var"), "(", Partial("L", "x", inline=True), ")"), positive=True)
+VAR_GZ = N.symbol("Var(dz)", Row(Op("Var"), "(", Partial("L", "z", inline=True), ")"), positive=True)
 DIGITS = 8
 
 TORCH = {"xavier-uniform": "xavier_uniform_", "xavier-normal": "xavier_normal_", "kaiming-uniform": "kaiming_uniform_",

@@ -21,7 +21,7 @@ from typing import Any, Callable
 from ...figures import Later
 from ...steps import Solution, Text
 from ..base import Kind
-from . import cell_derivative, cell_stability, cell_units, cell_units_stability, cells, figures, units
+from . import cell_derivative, cell_stability, cell_units, cell_units_stability, cells, figures, gate_letter, units
 from . import stability as one_stability
 from .config import Config, configure, setting as _one_setting
 from .derivative import derivative
@@ -91,6 +91,13 @@ class RnnActivation(Kind):
     configure = staticmethod(configure)
     setting = staticmethod(setting)
     solve = staticmethod(solve)
+
+    def shown(self, notation, config, configs):
+        """A GRU part beside a plain cell's writes its update gate u⟨t⟩ (derive.kinds.rnn.gate_letter)."""
+        return gate_letter.shown(notation, config, configs)
+
+    def setting_among(self, config, configs):
+        return setting(config) + gate_letter.note(config, configs)
 
 
 __all__ = ["RnnActivation", "Config", "configure", "setting", "solve", "analyse", "N", "VARIANTS", "Variant"]
