@@ -8,16 +8,16 @@ import json
 import math
 import re
 import textwrap
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 import sympy
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 import derive
-from derive.formats.latex import Printer, decimal_text, scientific
+from derive.formats.latex import SIGNIFICANT, Printer, decimal_text, scientific
 from derive.formats.mathml import Printer as MathML
 from derive.kinds import KINDS
 from derive.kinds.cnn.summary import numbers
@@ -368,15 +368,21 @@ def test_a_decimal_in_an_equation_makes_the_part_decimal():
 
 
 @given(st.integers(-10 ** 9, 10 ** 9), st.integers(0, 9), st.integers(0, 9))
+@example(512000001, 9, 0)                   # 1000000.001953125: 16 significant digits, shown as a fraction
+@example(-512000001, 9, 9)                  # -0.512000001: 9
+@example(999999999999999, 9, 0)             # 1953124999999.998046875: 22
 def test_decimal_text_is_the_exact_decimal(p, a, b):
-    """Against Python's decimal module: p / (2^a 5^b) printed exactly, or None for a whole number."""
+    """Against Python's decimal module: p / (2^a 5^b) printed exactly when its exact decimal has at most
+    SIGNIFICANT (15) significant digits; None for a whole number and for a longer expansion (that value is
+    shown as a fraction: a decimal of 16 or more digits is not read as the number it is)."""
     r = sympy.Rational(p, 2 ** a * 5 ** b)
     text = decimal_text(r)
-    if r.is_Integer:
+    exact = Context(prec=60).divide(Decimal(p), Decimal(2 ** a * 5 ** b))      # exact: at most 19 digits
+    if r.is_Integer or len(exact.normalize().as_tuple().digits) > SIGNIFICANT:
         assert text is None
     else:
         assert Fraction(Decimal(text)) == Fraction(int(r.p), int(r.q))
-        assert not text.endswith("0")
+        assert not text.endswith("0") and SIGNIFICANT == 15
 
 
 def test_decimal_text_refuses_endless_expansions():
