@@ -486,14 +486,15 @@ def sides(ch: Chain, notation: Notation = EMPTY, room: Room | None = None) -> tu
     return [math(e, notation, room) for e in ch.exprs], [RELATIONS[rel] for rel in ch.rels]
 
 
-def chain_rows(ch: Chain, room: Room | None = ARTICLE, notation: Notation = EMPTY) -> list[tuple[str, str]]:
+def chain_rows(ch: Chain, room: Room | None = ARTICLE, notation: Notation = EMPTY,
+               alone: bool = False) -> list[tuple[str, str]]:
     """Rows of an aligned display, (left side, relation and right side), laid out to fit the room
     (``layout.chain_rows``): one row when it fits and shows no matrix, else one row a link, a link too wide
-    broken into lines. Without a room, one row."""
+    broken into lines (the chain ``alone`` in its display may be set flush left). Without a room, one row."""
     exprs, rels = sides(ch, notation, room)
     if room is None:
         return [(exprs[0], " ".join(f"{rel} {right}" for rel, right in zip(rels, exprs[1:])))]
-    return layout.chain_rows(exprs, rels, room, one_row=short(exprs, rels, room))
+    return layout.chain_rows(exprs, rels, room, one_row=short(exprs, rels, room), alone=alone)
 
 
 UNLIMITED = Room(1e9, 10**9, False, 10**9)
