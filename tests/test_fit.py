@@ -458,7 +458,8 @@ def test_three_sigmoid_units_jacobian_fits(tmp_path_factory):
     assert faults(out) == []
     assert "Overfull \\hbox" not in out["slides"]["log"]
     jacobian = r"&\frac{\partial a^{(i)\langle t\rangle}}{\partial a^{(i)\langle t-1\rangle}} \\"
-    assert jacobian in out["slides"]["source"] and r"&\quad = \left[\begin{matrix}-1.2 \sigma" in out["slides"]["source"]
+    slides = out["slides"]["source"]
+    assert jacobian in slides and r"&\quad = \left[\begin{matrix}-1.2 \sigma" in slides
 
 
 def cross_entropy(m: int, n: int, activation: str) -> dict:
