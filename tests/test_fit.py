@@ -74,8 +74,9 @@ def mark_figures(source: str) -> tuple[str, int]:
         k += 1
         return f"{m.group(0)}\\label{{cap-{k}}}"
 
-    source = re.sub(r"\\end\{(?:tikz)?picture\}\}?(?:\}\{|\n\n\{\\small )", caption, source)  # }}{: after \\derivekeys;
-    # a figure is a tikzpicture in a picture that holds its labels (\\end{tikzpicture}}%, then the labels)
+    # a figure is a tikzpicture in a picture that holds its labels (\\end{tikzpicture}}%, then the labels); on a
+    # slide, the picture's braces close (one more after \\derivekeys) before the caption's argument opens
+    source = re.sub(r"\\end\{(?:tikz)?picture\}\}*(?:\}\{|\n\n\{\\small )", caption, source)
     assert k == count, "every figure's caption found"
     return source, count
 
