@@ -28,7 +28,10 @@ class Quotient(sympy.Function):
 
 
 class Times(sympy.Function):
-    """a · b · ..., kept as written (a mask times a derivative) until evaluated."""
+    """a · b · ..., kept as written (a mask times a derivative, a value −1 times 2) until evaluated; printed as a
+    product (its precedence a product's)."""
+
+    precedence = PRECEDENCE["Mul"]
 
     @classmethod
     def eval(cls, *args):

@@ -440,6 +440,28 @@ def test_drawn_specs_fit(tmp_path_factory, data):
     assert found == [], "\n".join(map(str, found))
 
 
+# A spec the drawn test found (rnn_activation's several units): the product of diag(σ(z)(1 − σ(z))) and a 3 × 3
+# W_a multiplied out, each entry a decimal times σ(z_i)(1 − σ(z_i)), beside ∂a⟨t⟩/∂a⟨t−1⟩ ran 2.7 pt past a
+# slide's list (379.1 pt in 376.4 pt).
+SIGMOID_UNITS = {"title": "Drawn specs", "problem": [{
+    "title": "Drawn rnn-activation", "kind": "rnn-activation",
+    "W_a": [[-1.2, 0.75, -0.5], [0.25, -1.2, 1.5], [-0.5, 0.3, -1.2]], "b": [0.1, -0.5, 0.25],
+    "a0": [0.3, -1.2, 0.75], "T": 50, "part": [{"activation": "sigmoid", "ask": ["derivative", "stability"]}]}]}
+
+
+def test_three_sigmoid_units_jacobian_fits(tmp_path_factory):
+    """That spec's three documents fit (no Overfull \\hbox over 1 pt on the slides, the article and the sheet,
+    none at all on the slides): the multiplied-out matrix, too wide beside its left side, is set under it."""
+    need_tex()
+    document = derive.solve(derive.from_mapping(SIGMOID_UNITS))
+    out = compile_three(document, lambda what: tmp_path_factory.mktemp(f"sigmoid-units-{what}"))
+    assert faults(out) == []
+    assert "Overfull \\hbox" not in out["slides"]["log"]
+    jacobian = r"&\frac{\partial a^{(i)\langle t\rangle}}{\partial a^{(i)\langle t-1\rangle}} \\"
+    slides = out["slides"]["source"]
+    assert jacobian in slides and r"&\quad = \left[\begin{matrix}-1.2 \sigma" in slides
+
+
 def cross_entropy(m: int, n: int, activation: str) -> dict:
     """A spec (as data) of a graph problem: z = W x + b over n inputs and m outputs, an activation, a
     cross-entropy; its numbers fixed (from -3 to 3)."""

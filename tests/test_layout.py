@@ -105,6 +105,30 @@ def test_a_left_side_too_wide_to_align_sets_the_rows_flush_left():
     assert any(right.startswith(r"\quad =") for _, right in rows)
 
 
+def _wide_matrix_link() -> Chain:
+    """J = M: a 3 × 3 matrix a little narrower than a slide's line, its entries products that cannot be broken,
+    beside a left side that makes the row wider than the line."""
+    s = [sympy.Symbol(f"s_{k}") for k in range(3)]
+    m = sympy.ImmutableMatrix(3, 3, lambda i, j: sympy.Mul(sympy.Float(0.75), s[i], 1 - s[i], evaluate=False))
+    left = sympy.Symbol("J") ** 2 / sympy.Symbol("K") ** 2
+    return Chain((left, m), ("=",))
+
+
+def test_a_matrix_too_wide_beside_its_left_side_is_set_under_it_when_its_chain_is_alone():
+    """Alone in its display, a chain whose matrix cannot be broken and runs past the line (``room.line``) beside
+    its left side is set flush left, the matrix under the left side, within the line; in a display shared with
+    other chains (one left column for all) it stays aligned. MathML rows alike."""
+    chain, room = _wide_matrix_link(), layout.Room(22.0, 10, True, 56, 13.5, 25.0)
+    aligned = tex.chain_rows(chain, room, Notation())
+    flush = tex.chain_rows(chain, room, Notation(), alone=True)
+    assert aligned[0][0] != "" and len(aligned) == 1
+    assert [left for left, _ in flush] == ["", ""] and flush[1][1].startswith(r"\quad = \left[")
+    assert measure.width(" ".join(aligned[0])) * layout.SLACK > room.line
+    assert max(measure.width(right) for _, right in flush) < measure.width(" ".join(aligned[0]))
+    assert len(html.Typesetter(room, Notation()).rows(chain, alone=True)) == 2
+    assert len(html.Typesetter(room, Notation()).rows(chain)) == 1
+
+
 def _banded(rows: int, cols: int) -> sympy.ImmutableMatrix:
     f = sympy.symbols("f_11 f_12")
     return sympy.ImmutableMatrix(rows, cols, lambda i, j: f[j - i] if 0 <= j - i < 2 else 0)

@@ -5,22 +5,24 @@ and its numbers in one order. Every key of every kind's example and of the golde
 from __future__ import annotations
 
 import json
+import math
 import re
 import textwrap
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 import sympy
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 import derive
-from derive.formats.latex import Printer, decimal_text, scientific
+from derive.formats.latex import SIGNIFICANT, Printer, decimal_text, scientific
 from derive.formats.mathml import Printer as MathML
 from derive.kinds import KINDS
 from derive.kinds.cnn.summary import numbers
 from derive.notation import in_decimals
+from derive.symbols import Plus, Times
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "expected"
 MATHS = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", re.S)
@@ -244,7 +246,19 @@ def test_an_activation_formula_is_shown_as_the_spec_writes_it():
 @pytest.mark.parametrize("expr, decimals, latex, plain", [
     (sympy.Mul(sympy.Rational(1, 2), sympy.Pow(sympy.Symbol("y"), -1), evaluate=False), True,
      r"0.5 \cdot \frac{1}{y}", "0.5 ⋅ 1/y"),
-    (sympy.Mul(-1, sympy.Float(0.5), evaluate=False), False, r"\left(-1\right) \cdot 0.5", "(−1) ⋅ 0.5"),
+    (sympy.Mul(-1, sympy.Float(0.5), evaluate=False), False, r"-0.5", "−0.5"),
+    (sympy.exp(sympy.Mul(-1, sympy.Rational(1, 2), evaluate=False), evaluate=False), True, r"e^{-0.5}", "e^(−0.5)"),
+    (sympy.Mul(-1, sympy.Float(0.5), sympy.Float(0.25), evaluate=False), False, r"-0.5 \cdot 0.25", "−0.5 ⋅ 0.25"),
+    (sympy.Mul(-1, sympy.Float(-0.5), evaluate=False), False, r"-\left(-0.5\right)", "−(−0.5)"),
+    (sympy.Mul(1, sympy.Float(0.5), evaluate=False), False, r"1 \cdot 0.5", "1 ⋅ 0.5"),
+    (sympy.Mul(sympy.Float(0.3), sympy.Mul(-1, sympy.Float(0.5), evaluate=False), evaluate=False), False,
+     r"0.3 \cdot \left(-0.5\right)", "0.3 ⋅ (−0.5)"),
+    (sympy.Mul(2, -1, evaluate=False), False, r"2 \cdot \left(-1\right)", "2 ⋅ (−1)"),
+    (Times(-1, 2, evaluate=False), False, r"\left(-1\right) \cdot 2", "(−1) ⋅ 2"),
+    (sympy.Pow(Times(-1, 2, evaluate=False), 2, evaluate=False), False, r"\left(\left(-1\right) \cdot 2\right)^{2}",
+     "((−1) ⋅ 2)²"),
+    (sympy.Pow(Plus(1, sympy.exp(-sympy.Symbol("z")), evaluate=False), 2, evaluate=False), False,
+     r"\left(1 + e^{- z}\right)^{2}", "(1 + e^(−z))²"),
     (sympy.Mul(3, sympy.Symbol("x") / sympy.Symbol("y"), evaluate=False), False, r"3 \cdot \frac{x}{y}",
      "3 ⋅ x/y"),
     (sympy.Mul(2, sympy.Pow(3, -1, evaluate=False), evaluate=False), False, r"\frac{2}{3}", "2/3"),
@@ -252,13 +266,37 @@ def test_an_activation_formula_is_shown_as_the_spec_writes_it():
     (3 * sympy.Symbol("x") / sympy.Symbol("y"), False, r"\frac{3 x}{y}", "3x/y"),
 ])
 def test_a_number_before_a_fraction_or_a_number_has_a_product_sign(expr, decimals, latex, plain):
-    """0.5 · 1/y, not 0.5 1/y (read as 0.5½); (−1) · 0.5; a product SymPy writes as one fraction, or a number
-    before a symbol, as before."""
+    """0.5 · 1/y, not 0.5 1/y (read as 0.5½); a coefficient −1 before a number is a sign, not a factor (−0.5,
+    not (−1) · 0.5), a −1 after a factor or in a product kept as written (Times) a factor, and so is a 1 (a jump
+    of 1 times a stride of 2: 1 · 2); a product SymPy writes as one fraction, or a number before a symbol, as
+    before."""
     from derive.formats.plain import plain_xml
     from derive.notation import EMPTY
     notation = in_decimals(EMPTY) if decimals else EMPTY
     assert Printer(notation).doprint(expr) == latex
     assert plain_xml(MathML(notation).doprint(expr)) == plain
+
+
+def test_a_graph_negation_at_a_number_is_a_signed_number_in_every_format():
+    """−z at z = 0.5 reads exp(−0.5) (not exp((−1) · 0.5)) in LaTeX, MathML and plain; b = −z shows its value
+    once; x₀w₀ at x₀ = −1 keeps its factor, (−1) · 2, and its value −2 (torch: −1 · 2)."""
+    spec = """
+        title = "t"
+        [[problem]]
+        kind = "graph"
+        given = { z = 0.5, x0 = -1, w0 = 2 }
+        forward = ["a = exp(-z)", "b = -z", "d = -z * z", "g = x0 * w0"]
+          [[problem.part]]
+          ask = ["forward"]
+        """
+    latex = key(spec, "latex")
+    assert r"a &= \exp\left(-0.5\right) \approx 0.606531" in latex and "(-1\\right) \\cdot 0.5" not in latex
+    assert re.search(r"b &= -0\.5 \\\\\n", latex) and r"d &= -0.5 \cdot 0.5 = -0.25" in latex
+    assert r"g &= \left(-1\right) \cdot 2 = -2" in latex and f"{math.exp(-0.5):.6f}" == "0.606531"
+    html = key(spec, "html")
+    assert 'exp</mi><mo>\u2061</mo><mrow><mo stretchy="false">(</mo><mrow><mrow><mo>−</mo><mn>0.5</mn></mrow>' in html
+    md = key(spec, "markdown")
+    assert r"\exp\left(-0.5\right)" in md and r"\left(-1\right) \cdot 0.5" not in md
 
 
 def test_a_decimal_weight_times_a_slope_fraction_has_a_dot_in_the_key():
@@ -330,15 +368,21 @@ def test_a_decimal_in_an_equation_makes_the_part_decimal():
 
 
 @given(st.integers(-10 ** 9, 10 ** 9), st.integers(0, 9), st.integers(0, 9))
+@example(512000001, 9, 0)                   # 1000000.001953125: 16 significant digits, shown as a fraction
+@example(-512000001, 9, 9)                  # -0.512000001: 9
+@example(999999999999999, 9, 0)             # 1953124999999.998046875: 22
 def test_decimal_text_is_the_exact_decimal(p, a, b):
-    """Against Python's decimal module: p / (2^a 5^b) printed exactly, or None for a whole number."""
+    """Against Python's decimal module: p / (2^a 5^b) printed exactly when its exact decimal has at most
+    SIGNIFICANT (15) significant digits; None for a whole number and for a longer expansion (that value is
+    shown as a fraction: a decimal of 16 or more digits is not read as the number it is)."""
     r = sympy.Rational(p, 2 ** a * 5 ** b)
     text = decimal_text(r)
-    if r.is_Integer:
+    exact = Context(prec=60).divide(Decimal(p), Decimal(2 ** a * 5 ** b))      # exact: at most 19 digits
+    if r.is_Integer or len(exact.normalize().as_tuple().digits) > SIGNIFICANT:
         assert text is None
     else:
         assert Fraction(Decimal(text)) == Fraction(int(r.p), int(r.q))
-        assert not text.endswith("0")
+        assert not text.endswith("0") and SIGNIFICANT == 15
 
 
 def test_decimal_text_refuses_endless_expansions():

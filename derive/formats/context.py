@@ -38,7 +38,7 @@ class Typesetter(Protocol):
 
     def text(self, text: Text) -> Any: ...
 
-    def rows(self, chain: Chain) -> list[tuple[Any, Any]]: ...
+    def rows(self, chain: Chain, alone: bool = False) -> list[tuple[Any, Any]]: ...
 
     def speaking(self, notation) -> "Typesetter": ...
 
@@ -48,8 +48,13 @@ class Typesetter(Protocol):
 
 
 def answer(a: Answer, ts: Typesetter) -> dict:
-    rows = [row for ch in a.chains for row in ts.rows(ch)]
+    rows = display_rows(a.chains, ts)
     return {"text": ts.text(a.text), "rows": rows, "boxes": ts.boxes(rows) if rows else []}
+
+
+def display_rows(chains, ts: Typesetter) -> list[tuple[Any, Any]]:
+    """The rows of one display holding the chains (a chain alone in it may be set flush left: ``layout.plan``)."""
+    return [row for ch in chains for row in ts.rows(ch, alone=len(chains) == 1)]
 
 
 def _cell(value, ts: Typesetter) -> Any:
@@ -80,7 +85,7 @@ def figures(q: Question, ts: Typesetter, sheet: str = "solutions") -> list[dict]
 
 def question(q: Question, ts: Typesetter, setting: Any = None, sheet: str = "solutions") -> dict:
     ts = ts.speaking(q.notation)
-    steps = [{"text": ts.text(s.text), "rows": [row for ch in s.chains for row in ts.rows(ch)],
+    steps = [{"text": ts.text(s.text), "rows": display_rows(s.chains, ts),
               "table": table(s.table, ts)} for s in q.steps]
     shown = sum(1 + len(s["rows"]) for s in steps)
     return {

@@ -152,9 +152,9 @@ class Typesetter:
         from .figures import svg_text
         return Markup(svg_text(body, self.notation, caption))
 
-    def rows(self, ch: Chain) -> list[tuple[Markup, Markup]]:
+    def rows(self, ch: Chain, alone: bool = False) -> list[tuple[Markup, Markup]]:
         latex, rels = tex.sides(ch, self.notation, self.room)
-        plan = layout.plan(latex, rels, self.room, one_row=tex.short(latex, rels, self.room))
+        plan = layout.plan(latex, rels, self.room, one_row=tex.short(latex, rels, self.room), alone=alone)
         sides = [mathml.element(e, self.notation, self.room) for e in ch.exprs]
         links = [[mathml.relation(rel) + first, *more] for rel, (first, *more) in
                  zip(ch.rels, (split(side, lines, layout.terms(t)) for side, lines, t in

@@ -108,11 +108,15 @@ class Printer(LatexPrinter):
         return rf"\left\lfloor \frac{{{n}}}{{{d}}} \right\rfloor"
 
     def _print_Times(self, expr, exp=None):
-        return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+        """A product kept as written (derive.symbols.Times): (−1) · 2; raised to a power in parentheses (SymPy
+        hands a function's power to the function's printer)."""
+        out = r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+        return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
 
     def _print_Plus(self, expr, exp=None):
-        """A sum in the order written (derive.symbols.Plus): 1 + e^{-z}."""
-        return super()._print_Add(sympy.Add(*expr.args, evaluate=False), order="none")
+        """A sum in the order written (derive.symbols.Plus): 1 + e^{-z}; (1 + e^{-z})^{2}."""
+        out = super()._print_Add(sympy.Add(*expr.args, evaluate=False), order="none")
+        return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
 
     def _print_Quotient(self, expr, exp=None):
         n, d = (self._print(a) for a in expr.args)
@@ -216,17 +220,25 @@ class Printer(LatexPrinter):
         if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
             return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"])
                                    for a in expr.args)
+        negated = negated_number(expr)
+        if negated is not None:                                 # −0.5, not (−1) · 0.5: a sign, not a factor
+            return self._negated(negated)
         split = decimal_coefficient(expr) if getattr(self.notation, "decimals", False) else None
         if split is not None:                                   # 3.2 s, not 16 s / 5; 3.2 · 0.88; 0.5 · 1/y
             text, rest = self._print(split[0]), self.parenthesize(split[1], PRECEDENCE["Mul"], strict=True)
             dot = split[1].is_number or rest[:1].isdigit() or rest.startswith(r"\frac")
             return f"{text} \\cdot {rest}" if dot else f"{text} {rest}"
-        if isinstance(expr, sympy.Mul) and number_meets_number(expr):      # (−1) · 0.5, 3 · x/y: not 0.5½
+        if isinstance(expr, sympy.Mul) and number_meets_number(expr):      # 0.3 · 0.5, 3 · x/y: not 0.5½
             return r" \cdot ".join(self._print(a) if fraction_like(a) and not a.could_extract_minus_sign() else
                                    self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
         if isinstance(expr, sympy.Mul) and sums_last(expr.as_ordered_factors()) is not None:
             return self._sums_last(expr)
         return super()._print_Mul(expr)
+
+    def _negated(self, number) -> str:
+        """−number; −(−0.5)."""
+        text = self._print(number)
+        return rf"-\left({text}\right)" if number.is_Number and number.is_negative else f"-{text}"
 
     def _sums_last(self, expr) -> str:
         """A product of a function and a sum, the sum last, as textbooks write it: σ(z)(1 − σ(z))."""
@@ -239,12 +251,22 @@ class Printer(LatexPrinter):
         return " ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in factors)
 
 
+def negated_number(expr) -> sympy.Expr | None:
+    """What a product built unevaluated negates when its first factor is −1 before a number (−z or z − y with the
+    numbers put in: SymPy's own negation is a product by −1), else None: that −1 is a sign, −0.5 and not
+    (−1) · 0.5. A −1 after a factor (0.2 · (−1)), or a product kept as written (Times), is a factor."""
+    if not isinstance(expr, sympy.Mul) or len(expr.args) < 2 or expr.args[0] != -1 or not expr.args[1].is_Number:
+        return None
+    return expr.args[1] if len(expr.args) == 2 else sympy.Mul(*expr.args[1:], evaluate=False)
+
+
 def number_meets_number(expr: sympy.Mul) -> bool:
     """Whether a product built unevaluated has a number followed by a number or a fraction (printed side by side,
     0.5 ½ would read as a mixed number): then a dot goes between its factors."""
     if expr == sympy.Mul(*expr.args):
         return False
-    return any(a.is_Number and (b.is_Number or fraction_like(b)) for a, b in zip(expr.args, expr.args[1:]))
+    return any(a.is_Number and (b.is_Number or fraction_like(b) or negated_number(b) is not None)
+               for a, b in zip(expr.args, expr.args[1:]))
 
 
 def fraction_like(e) -> bool:
@@ -464,14 +486,15 @@ def sides(ch: Chain, notation: Notation = EMPTY, room: Room | None = None) -> tu
     return [math(e, notation, room) for e in ch.exprs], [RELATIONS[rel] for rel in ch.rels]
 
 
-def chain_rows(ch: Chain, room: Room | None = ARTICLE, notation: Notation = EMPTY) -> list[tuple[str, str]]:
+def chain_rows(ch: Chain, room: Room | None = ARTICLE, notation: Notation = EMPTY,
+               alone: bool = False) -> list[tuple[str, str]]:
     """Rows of an aligned display, (left side, relation and right side), laid out to fit the room
     (``layout.chain_rows``): one row when it fits and shows no matrix, else one row a link, a link too wide
-    broken into lines. Without a room, one row."""
+    broken into lines (the chain ``alone`` in its display may be set flush left). Without a room, one row."""
     exprs, rels = sides(ch, notation, room)
     if room is None:
         return [(exprs[0], " ".join(f"{rel} {right}" for rel, right in zip(rels, exprs[1:])))]
-    return layout.chain_rows(exprs, rels, room, one_row=short(exprs, rels, room))
+    return layout.chain_rows(exprs, rels, room, one_row=short(exprs, rels, room), alone=alone)
 
 
 UNLIMITED = Room(1e9, 10**9, False, 10**9)

@@ -27,8 +27,8 @@ class Typesetter:
     def text(self, t: Text) -> str:
         return text(t, self.notation, self.room)
 
-    def rows(self, ch: Chain) -> list[tuple[str, str]]:
-        return chain_rows(ch, self.room, self.notation)
+    def rows(self, ch: Chain, alone: bool = False) -> list[tuple[str, str]]:
+        return chain_rows(ch, self.room, self.notation, alone)
 
     def boxes(self, rows: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
         """An answer's rows in the boxes that show them (``layout.boxes``: more than one only on a slide)."""

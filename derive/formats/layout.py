@@ -36,6 +36,7 @@ class Room:
     slide: bool = False
     chars: int = 70
     tall: float = 1e9                # em: the rows an answer's box holds (a box cannot continue on the next page)
+    line: float = 1e9                # em: the text block's own width, past which a display runs off the line
 
     def fits(self, tex: str, width: float | None = None) -> bool:
         return measure(tex).width * SLACK <= (self.width if width is None else width)
@@ -183,21 +184,41 @@ class Plan:
     links: tuple[tuple[Line, ...], ...]
 
 
-def plan(sides: list[str], rels: list[str], room: Room, one_row: bool = True) -> Plan:
+def plan(sides: list[str], rels: list[str], room: Room, one_row: bool = True, alone: bool = False) -> Plan:
     """The layout of a chain (the LaTeX of its sides and of its relation signs): on one row when it fits (and
     ``one_row`` allows it), else one row a link, each link broken into lines if it is wider than the room left
     beside the left side; a left side too wide for that (wider than FLUSH_LEFT of the room, and too wide for
-    the links beside it) sets every row flush left."""
+    the links beside it) sets every row flush left, and so does, in a display of this chain ``alone`` (several
+    share their left column), a link that cannot be broken (a wide matrix) when beside the left side it would
+    run off the line (``room.line``) and flush left it is narrower."""
     links = [f"{rel} {side}" for rel, side in zip(rels, sides[1:])]
     if one_row and room.fits(" ".join([sides[0], *links])):
         return Plan("one", ((sides[0], (0,)),), tuple(((link, (0,)),) for link in links))
     left = measure(sides[0]).width * SLACK
     beside = max(measure(link).width * SLACK for link in links)
     if left + beside <= room.width or left <= room.width * FLUSH_LEFT:
-        return Plan("aligned", ((sides[0], (0,)),),
-                    tuple(tuple(breaks(link, room.width - left, room.width - left - 1)) for link in links))
-    return Plan("flush", tuple(breaks(sides[0], room.width, room.width - 1)),
+        aligned = Plan("aligned", ((sides[0], (0,)),),
+                       tuple(tuple(breaks(link, room.width - left, room.width - left - 1)) for link in links))
+        if not alone or widest(aligned) * SLACK <= room.line \
+                or widest(aligned) <= widest(flush := _flush(sides[0], links, room)):
+            return aligned
+        return flush
+    return _flush(sides[0], links, room)
+
+
+def _flush(left: str, links: list[str], room: Room) -> Plan:
+    """The left side's lines flush left, then each link's, indented."""
+    return Plan("flush", tuple(breaks(left, room.width, room.width - 1)),
                 tuple(tuple(breaks(link, room.width - 1, room.width - 2)) for link in links))
+
+
+def widest(p: Plan) -> float:
+    """The estimated width of a plan's display (em): its widest left side and its widest right side, as an aligned
+    display's two columns (a flush plan's left column is empty). A link that cannot be broken to fit beside its
+    left side (a wide matrix) and so would run off the line may fit flush, under it: a 3 x 3 matrix of
+    σ(z)(1 − σ(z)) products beside a Jacobian's partial ran 2.7 pt past a slide's list; set under it, it fits."""
+    table = rows(p)
+    return max(measure(l).width for l, _ in table) + max(measure(r).width for _, r in table)
 
 
 def rows(p: Plan) -> list[tuple[str, str]]:
@@ -215,16 +236,17 @@ def rows(p: Plan) -> list[tuple[str, str]]:
     return out
 
 
-def chain_rows(sides: list[str], rels: list[str], room: Room, one_row: bool = True) -> list[tuple[str, str]]:
+def chain_rows(sides: list[str], rels: list[str], room: Room, one_row: bool = True,
+               alone: bool = False) -> list[tuple[str, str]]:
     """Rows of an aligned display of a chain, laid out by ``plan``."""
-    return rows(plan(sides, rels, room, one_row))
+    return rows(plan(sides, rels, room, one_row, alone))
 
 
 # The article's text block (435 pt in an answer box, at 10.95 pt): 39.7 em; its answer box, rows of 45 em (a page
 # is 64 em high; the estimates run a fifth short of a tall display's height, and the box has a title and a sentence).
-ARTICLE = Room(38.0, 40, False, 70, 45.0)
+ARTICLE = Room(38.0, 40, False, 70, 45.0, 39.7)
 # A 16:9 frame's (376 pt in a list, at 10 pt): 37.6 em, 10 matrix rows; its answer box, rows of 13.5 em.
-SLIDE = Room(35.0, 10, True, 56, 13.5)
+SLIDE = Room(35.0, 10, True, 56, 13.5, 37.6)
 ROOMS = {"article": ARTICLE, "slide": SLIDE}
 MATRIX_MARGIN = 3.0                  # a matrix leaves room beside it for a relation and an indent
 DOTS = measure(r"\cdots", "T").width   # a column of dots (in a matrix, \cdots and the thin space amsmath ends it with)

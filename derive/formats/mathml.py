@@ -120,15 +120,9 @@ class Printer(MathMLPresentationPrinter):
 
     def _print_Mul(self, expr):
         """As the LaTeX key: arithmetic on numbers shown as written, a dot between every factor."""
-        if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
-            return self._dotted(expr.args)
-        split = tex.decimal_coefficient(expr) if getattr(self.notation, "decimals", False) else None
-        if split is not None:                                   # 3.2 s, not 16 s / 5; 0.5 ⋅ 1/y
-            rest = self.parenthesize(split[1], PRECEDENCE["Mul"], strict=True)
-            times = "\u22c5" if split[1].is_number or rest.tagName == "mfrac" else "\u2062"
-            return self._el("mrow", self._print(split[0]), self._el("mo", text=times), rest)
-        if isinstance(expr, sympy.Mul) and tex.number_meets_number(expr):     # 3 ⋅ x/y: not 0.5½
-            return self._dotted(expr.args, fractions_bare=True)
+        written = self._numbers_as_written(expr)
+        if written is not None:
+            return written
         if expr.could_extract_minus_sign():
             return self._el("mrow", self._el("mo", text="-"), self._print(-expr))
         numer, denom = fraction(expr, exact=True)
@@ -143,6 +137,25 @@ class Printer(MathMLPresentationPrinter):
             row.appendChild(self.parenthesize(factor, PRECEDENCE["Mul"]))
             previous = factor
         return row
+
+    def _numbers_as_written(self, expr) -> Element | None:
+        """A product whose numbers show as written: (1 + 3 ⋅ 3) ⋅ 10; −0.5, not (−1) ⋅ 0.5 (a sign, not a
+        factor); 3.2 s; 0.5 ⋅ 1/y; 3 ⋅ x/y (not 0.5½). None for any other product."""
+        if isinstance(expr, sympy.Mul) and not expr.free_symbols and any(isinstance(a, sympy.Add) for a in expr.args):
+            return self._dotted(expr.args)
+        negated = tex.negated_number(expr)
+        if negated is not None:
+            rest = self._print(negated)
+            return self._el("mrow", self._el("mo", text="-"),
+                            self._fenced(rest) if negated.is_Number and negated.is_negative else rest)
+        split = tex.decimal_coefficient(expr) if getattr(self.notation, "decimals", False) else None
+        if split is not None:
+            rest = self.parenthesize(split[1], PRECEDENCE["Mul"], strict=True)
+            times = "\u22c5" if split[1].is_number or rest.tagName == "mfrac" else "\u2062"
+            return self._el("mrow", self._print(split[0]), self._el("mo", text=times), rest)
+        if isinstance(expr, sympy.Mul) and tex.number_meets_number(expr):
+            return self._dotted(expr.args, fractions_bare=True)
+        return None
 
     def _print_Max(self, e):
         """max(...) and min(...) as the LaTeX key prints them: an upright name, the arguments sorted."""

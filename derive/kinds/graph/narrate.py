@@ -10,7 +10,7 @@ from ... import numeric
 from ...functions import ELEMENTWISE, maximum, minimum
 from ..activations import in_sigmoids
 from ...steps import Solution, Text, boxed, chain, let, say, step
-from ...symbols import Plus, as_written
+from ...symbols import Plus, Times, as_written
 from ...words import join_pieces
 from ...written import Sym
 from . import names as nm
@@ -66,6 +66,8 @@ def _op(node: Op, c: Config, leaf) -> sympy.Expr:
         return nm.function("hadamard")(left, right)
     if isinstance(node.right, Num) and not isinstance(node.left, Num):
         return sympy.Mul(right, left, evaluate=False)                   # x * 2 is written 2x
+    if left == -1 and right.is_Number:      # x₀w₀ at x₀ = −1: (−1) · 2, a factor (a product's first −1 is a sign)
+        return Times(left, right, evaluate=False)
     return sympy.Mul(left, right, evaluate=False)
 
 
@@ -275,13 +277,22 @@ def _written(eq: Equation, c: Config) -> list:
         return []
     exact = {n: c.values[n].scalar for n in eq.inputs}
     if all(v.is_Rational for v in exact.values()):
-        return [display(eq.rhs, c, exact.get)]
+        return _unless_bare([display(eq.rhs, c, exact.get)])
     target = c.values[eq.name].scalar
     for digits in (DIGITS, 2 * DIGITS, 4 * DIGITS):
         rounded = {n: v if v.is_Rational else v.evalf(digits) for n, v in exact.items()}
         if _agrees(eq, rounded, target):
-            return ["approx", display(eq.rhs, c, rounded.get)]
-    return [display(eq.rhs, c, exact.get)]
+            return _unless_bare(["approx", display(eq.rhs, c, rounded.get)])
+    return _unless_bare([display(eq.rhs, c, exact.get)])
+
+
+def _unless_bare(written: list) -> list:
+    """The right-hand side with the values put in, or nothing when that is a number alone, negated or not (b = z
+    or b = −z at z = 0.5, shown as −0.5): the value shown after it says the same."""
+    expr = written[-1]
+    if isinstance(expr, sympy.Mul) and len(expr.args) == 2 and expr.args[0] == -1:
+        expr = expr.args[1]
+    return [] if expr.is_Number else written
 
 
 ROUNDED_TO = mpmath.mpf(10) ** -6     # how closely a right-hand side at rounded values must give the value
