@@ -59,6 +59,8 @@ def canon(part) -> list:
         return [("text" if part.words else "name", part.text)]
     if isinstance(part, Frac):
         return [("frac", tuple(canon(part.num)), tuple(canon(part.den)))]
+    if isinstance(part, Partial) and part.inline:
+        return canon(Row("∂", part.of)) + [("tok", "/")] + canon(Row("∂", part.wrt))
     if isinstance(part, Partial):
         return [("frac", tuple(canon(Row("∂", part.of))), tuple(canon(Row("∂", part.wrt))))]
     if isinstance(part, Fenced):
