@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import document, output, parallel, process, spec as specs
-from .formats import FORMATS, for_sheet, snippet_formats, template_folders
+from .formats import FORMATS, for_sheet, latex_early, snippet_formats, template_folders
 from .errors import Unanswered, UsageError, did_you_mean
 from .figures import without as without_figures
 from .kinds import KINDS
@@ -113,13 +113,14 @@ def _sheet(sheet: str, spec, fmt, out: str | None, only, templates, figures: boo
     names = format_names(fmt, for_sheet(sheet), sheet)
     problem_set = _loaded(spec, templates)
     paths = _targets(names, out, f"{problem_set.name}-{sheet}")
-    doc, formats = _solved(problem_set, only, templates, cache, names)
-    if not figures:
-        doc = without_figures(doc)
-    if out == "-" and FORMATS[names[0]].figure_files(doc, sheet):
-        doc = without_figures(doc)
-        print(f"derive: note: {FORMATS[names[0]].stdout_note}", file=sys.stderr)
-    rendered = formats.render_many(doc, names, sheet=sheet, templates=templates, cache=cache)
+    with latex_early.running(problem_set, names, sheet, templates, cache, figures):     # TeX loads meanwhile
+        doc, formats = _solved(problem_set, only, templates, cache, names)
+        if not figures:
+            doc = without_figures(doc)
+        if out == "-" and FORMATS[names[0]].figure_files(doc, sheet):
+            doc = without_figures(doc)
+            print(f"derive: note: {FORMATS[names[0]].stdout_note}", file=sys.stderr)
+        rendered = formats.render_many(doc, names, sheet=sheet, templates=templates, cache=cache)
     extra = {} if out == "-" else {p: svg for name, path in zip(names, paths)
                                    for p, svg in _figure_files(doc, sheet, name, path).items()}
     written = [output.write(path, data) for path, data in zip(paths, rendered)]

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -74,6 +75,16 @@ def compile_pdf(source: str, passes: int = 1, cache: bool = True, origin: str | 
     several passes starts from the auxiliary files the last one with its preamble and ``origin`` left (the
     templates in play, as derive.formats names them; None: this very document): one pass when they come back
     unchanged (slides whose frames and sections are those of the last run)."""
+    early = _claimed(source, passes, cache, origin)
+    if early is not None:
+        try:
+            return early.finish(source)
+        except _Ended:
+            raise
+        except (TexError, OSError):
+            pass                                             # the way below says what went wrong
+        finally:
+            early.discard()
     cmd = command()
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
         if _SHARED:
@@ -111,6 +122,159 @@ def _from_shared(cmd: list[str], source: str, passes: int, tmp: str) -> bytes:
     return _passes(cmd, source, passes, _folder(tmp, "plain"))
 
 
+# --- early starts: TeX loading the preamble while the questions are derived --------------------------
+
+_EARLY: list["Early"] = []
+FEED_WAIT = 0.005             # s between looks for TeX opening its input
+
+
+class Early:
+    """A TeX run started before its document is rendered: ``lead``, the document's beginning through its
+    ``\\begin{document}`` line as the templates will print it (derive.formats.latex_early), is fed at once, so
+    that pdflatex loads the dumped format (dumping it first when the cache has none) or the packages while the
+    questions are derived; main.tex is a pipe. ``compile_pdf`` hands it the rest of a document that begins with
+    ``lead`` (of the same passes and origin); further passes read main.tex as a file. TeX reads the pipe once:
+    not for a first line naming a format (-no-parse-first-line), which would take the text and close it. A document that begins
+    otherwise is compiled the usual way and the early run ended. The PDF is the one the usual way makes."""
+
+    def __init__(self, lead: str, passes: int, cache: bool, origin: str | None):
+        self.lead, self.passes, self.cache, self.origin = lead, passes, cache, origin
+        self.tmp = tempfile.mkdtemp(prefix="derive-tex-")
+        self.proc: subprocess.Popen | None = None
+        self.fd: int | None = None
+        self.fmt = self.seed = self.cmd = self.folder = None
+        self.thread = threading.Thread(target=self._start, name="derive-tex-early", daemon=True)
+        self.thread.start()
+
+    def _start(self) -> None:
+        try:
+            parts = texformat.split(self.lead)
+            cmd = command()
+            use = parts is not None and self.cache and not disabled_by_env()
+            fmt = texformat.prepared(self.lead + "\\end{document}\n", cmd[0], _folder(self.tmp, "fmt"),
+                                     self.origin) if use else None
+            if fmt is not None:
+                self.fmt, cmd = fmt, cmd[:1] + [f"-fmt={fmt.name}"] + cmd[1:]
+                self.seed = texformat.aux_seed(fmt) if self.passes > 1 else None
+            self.folder = fmt.folder if fmt is not None else _folder(self.tmp, "plain")
+            texformat.write_aux(Path(self.folder), self.seed or {})
+            os.mkfifo(os.path.join(self.folder, "main.tex"))
+            with _LOCK:
+                if _STOPPING.is_set():
+                    return
+                self.cmd, self.proc = cmd, subprocess.Popen(
+                    cmd[:1] + ["-no-parse-first-line"] + cmd[1:], cwd=self.folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, start_new_session=True)
+                _RUNNING.add(self.proc)
+            self._feed(self._body(self.lead) if fmt is not None else self.lead)
+        except (OSError, ValueError, subprocess.SubprocessError, TexError):
+            self._close()
+
+    def _body(self, source: str) -> str:
+        """What TeX reads with the format: the body after as many empty lines as the preamble has."""
+        preamble, body = texformat.split(source)
+        return "\n" * preamble.count("\n") + body
+
+    def _feed(self, text: str) -> None:
+        """Open the pipe when TeX opens it (after loading its format), and write ``text`` into it."""
+        path = os.path.join(self.folder, "main.tex")
+        while self.fd is None:
+            try:
+                self.fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:                                  # ENXIO: TeX is not reading yet
+                if self.proc.poll() is not None:
+                    raise
+                time.sleep(FEED_WAIT)
+        os.set_blocking(self.fd, True)
+        _write_all(self.fd, text.encode("utf-8"))
+
+    def _close(self) -> None:
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
+
+    def fits(self, source: str, passes: int, cache: bool, origin: str | None) -> bool:
+        return source.startswith(self.lead) and (passes, cache, origin) == (self.passes, self.cache, self.origin)
+
+    def finish(self, source: str) -> bytes:
+        """The PDF of ``source`` (which begins with ``lead``): the rest fed, the run waited for, further passes
+        run the usual way. TexError if the early run failed (the caller compiles the usual way)."""
+        self.thread.join()
+        if self.fd is None or self.proc is None:
+            raise TexError("the early TeX run did not start")
+        try:
+            _write_all(self.fd, source[len(self.lead):].encode("utf-8"))
+        except BrokenPipeError:
+            pass                                             # TeX stopped reading: its log says why
+        finally:
+            self._close()
+        try:
+            self.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise _Ended(f"TeX did not finish within {TIMEOUT} s") from None
+        first = subprocess.CompletedProcess(self.cmd, self.proc.returncode, "", "")
+        os.unlink(os.path.join(self.folder, "main.tex"))
+        text = self._body(source) if self.fmt is not None else source
+        pdf = _passes(self.cmd, text, self.passes, self.folder, self.seed, first=first)
+        if self.fmt is not None and self.passes > 1:
+            texformat.keep_aux(self.fmt)
+        return pdf
+
+    def discard(self) -> None:
+        """End the run (if it still runs) and remove its folder."""
+        self._close()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                _end_group(self.proc)
+            with _LOCK:
+                _RUNNING.discard(self.proc)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def start_early(lead: str, passes: int, cache: bool = True, origin: str | None = None) -> None:
+    """Start TeX on a document's beginning (see Early) while early_runs() is open."""
+    with _LOCK:
+        if _EARLY_OPEN:
+            _EARLY.append(Early(lead, passes, cache, origin))
+
+
+def _claimed(source: str, passes: int, cache: bool, origin: str | None) -> Early | None:
+    with _LOCK:
+        for k, early in enumerate(_EARLY):
+            if early.fits(source, passes, cache, origin):
+                return _EARLY.pop(k)
+    return None
+
+
+_EARLY_OPEN: list[bool] = []
+
+
+@contextlib.contextmanager
+def early_runs():
+    """While open, start_early() starts TeX runs; on leaving, those no document took are ended."""
+    with _LOCK:
+        _EARLY_OPEN.append(True)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _EARLY_OPEN.pop()
+            left = list(_EARLY) if not _EARLY_OPEN else []
+            if not _EARLY_OPEN:
+                _EARLY.clear()
+        for early in left:
+            early.discard()
+
+
 def compile_all(jobs: list[tuple[str, int]], meanwhile, cache: bool = True,
                 origin: str | None = None) -> tuple[list[bytes], object]:
     """Several documents ((source, passes) each, all of one ``origin``) compiled at once, two at a time (TeX
@@ -146,15 +310,18 @@ def _folder(tmp: str, name: str) -> str:
     return path
 
 
-def _passes(cmd: list[str], source: str, passes: int, tmp: str, seed: dict[str, str] | None = None) -> bytes:
+def _passes(cmd: list[str], source: str, passes: int, tmp: str, seed: dict[str, str] | None = None,
+            first=None) -> bytes:
     """Run TeX until the document is done: ``passes`` runs and more while the log asks for a rerun; or, given
     the auxiliary files of an earlier compilation (``seed``), one run when it writes them back unchanged
-    (the pages were made from what they will say: another run would make the same ones)."""
+    (the pages were made from what they will say: another run would make the same ones). ``first``: the first
+    run's result, when it was run already (an early start's, whose auxiliary files are in place)."""
     folder = Path(tmp)
     (folder / "main.tex").write_text(source, encoding="utf-8")
-    texformat.write_aux(folder, seed or {})
+    if first is None:
+        texformat.write_aux(folder, seed or {})
     for k in range(MAX_PASSES):
-        proc = _run(cmd, tmp)
+        proc = first if k == 0 and first is not None else _run(cmd, tmp)
         log = folder / "main.log"
         text = log.read_text(errors="replace") if log.exists() else proc.stdout + proc.stderr
         if proc.returncode != 0:
