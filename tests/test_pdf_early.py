@@ -1,0 +1,139 @@
+"""TeX started before its document is rendered (derive.pdf.Early, derive.formats.latex_early): the same PDF bytes as
+the usual way, with the cache's format (dumped early when missing) and without it, for one pass and for slides'
+two; a document that begins otherwise, or fails, is compiled the usual way; nothing is left running or on disk."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import derive
+from derive import pdf, texformat
+from derive.errors import TexError
+from derive.formats import FORMATS, latex_early
+
+pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+
+DOC = r"""\documentclass{article}
+\usepackage{amsmath}
+\newcommand{\PRE}{%s}
+\begin{document}
+\section{One}\label{one}
+\PRE{} $x^2 \neq y$, see Section~\ref{two} on page~\pageref{two}.
+\newpage
+\section{Two}\label{two}
+Back to Section~\ref{one}.
+\end{document}
+"""
+
+
+@pytest.fixture
+def quiet(tmp_path, monkeypatch):
+    """The cache in a fresh folder, PDFs without a date; counts the runs the usual way makes."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setenv("FORCE_SOURCE_DATE", "1")
+    monkeypatch.delenv("DERIVE_NO_CACHE", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    runs = []
+    original = pdf._run
+
+    def run(cmd, folder):
+        runs.append(cmd)
+        return original(cmd, folder)
+    monkeypatch.setattr(pdf, "_run", run)
+    return tmp_path / "tmp", runs
+
+
+def lead(source: str) -> str:
+    preamble, body = texformat.split(source)
+    return preamble + body[:body.index("\n") + 1]
+
+
+def early(source: str, passes: int, cache: bool, begun: str | None = None) -> bytes:
+    with pdf.early_runs():
+        pdf.start_early(begun or lead(source), passes, cache)
+        return pdf.compile_pdf(source, passes, cache=cache)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+@pytest.mark.parametrize("passes", [1, 2])
+def test_an_early_run_makes_the_pdf_the_usual_way_makes(quiet, cache, passes):
+    tmp, runs = quiet
+    source = DOC % f"Early {passes}"
+    first = early(source, passes, cache)                     # with the cache on: the format dumped early
+    early_runs = len(runs)
+    usual = pdf.compile_pdf(source, passes, cache=cache)
+    before = len(runs)
+    again = early(source, passes, cache)                     # the format there already
+    assert first == usual == again
+    assert early_runs == 1                                   # the references' second pass, the usual way
+    assert len(runs) - before == (0 if cache and passes == 2 else 1)    # slides start from the last auxiliary
+    #                                                                     files: one pass when they come back the same
+    assert not os.listdir(tmp)                               # no folder left behind
+
+
+def test_references_of_an_early_two_pass_document_are_resolved(quiet, tmp_path):
+    out = early(DOC % "Refs", 2, False)
+    path = tmp_path / "r.pdf"
+    path.write_bytes(out)
+    import subprocess
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "see Section 2 on page 2" in text and "Back to Section 1" in text and "??" not in text
+
+
+def test_a_document_that_begins_otherwise_is_compiled_the_usual_way(quiet):
+    tmp, runs = quiet
+    source = DOC % "Other"
+    out = early(source, 1, True, begun=lead(DOC % "Guessed"))  # another preamble was guessed
+    assert out == pdf.compile_pdf(source, 1) and len(runs) == 4          # two passes each, the usual way
+    assert not os.listdir(tmp)
+
+
+def test_a_failing_document_fails_as_it_would_the_usual_way(quiet):
+    tmp, runs = quiet
+    source = (DOC % "Broken").replace("Back to", r"\undefinedmacro Back to")
+    with pytest.raises(TexError) as err:
+        early(source, 1, True)
+    with pytest.raises(TexError) as usual:
+        pdf.compile_pdf(source, 1)
+    assert "Undefined control sequence" in str(err.value) and str(err.value) == str(usual.value)
+    assert not os.listdir(tmp)
+
+
+def test_an_early_run_no_document_takes_is_ended(quiet):
+    tmp, _ = quiet
+    with pdf.early_runs():
+        pdf.start_early(lead(DOC % "Unused"), 1, False)
+        started = list(pdf._EARLY)
+        started[0].thread.join()
+        proc = started[0].proc
+        assert proc is not None and proc.poll() is None     # TeX waits for the rest of its input
+    assert proc.poll() is not None and not pdf._EARLY and not os.listdir(tmp)
+
+
+def test_the_guessed_beginning_is_the_rendered_one(hw5):
+    problem_set = derive.load()
+    for name in ("pdf", "beamer-pdf"):
+        form = FORMATS[name]
+        source = derive.render(hw5, form.compiled_from)
+        begun = latex_early.lead(form, problem_set, "solutions")
+        assert begun is not None and source.startswith(begun) and begun.endswith("\\begin{document}\n")
+    begun = latex_early.lead(FORMATS["pdf"], problem_set, "solutions", figures=False)
+    assert not derive.render(hw5, "latex").startswith(begun)        # no TikZ guessed: compiled the usual way
+
+
+def test_the_command_compiles_what_it_writes(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setenv("FORCE_SOURCE_DATE", "1")
+    from derive import commands
+    out = tmp_path / "out"
+    commands.solutions(None, "latex,pdf", str(out) + "/", only="3a,3b")
+    tex, made = (out / "hw5-solutions.tex").read_text(), (out / "hw5-solutions.pdf").read_bytes()
+    assert made == pdf.compile_pdf(tex) and not pdf._EARLY
