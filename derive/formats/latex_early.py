@@ -58,6 +58,7 @@ def start(problem_set, names: list[str], sheet: str, templates=None, cache: bool
     for name in dict.fromkeys(names):
         form = FORMATS[name]
         if isinstance(form, CompiledFormat) and sheet in form.sheets:
-            begun = lead(form, problem_set, sheet, templates, figures)
-            if begun is not None:
-                start_early(begun, form.passes, cache, templates_origin(templates) if cache else None)
+            origin = templates_origin(templates) if cache else None
+            begun = lead(form, problem_set, sheet, templates, figures) if origin or not cache else None
+            if begun is not None:                            # (templates of no origin: a format of each document's)
+                start_early(begun, form.passes, cache, origin)
