@@ -134,8 +134,9 @@ class Early:
     that pdflatex loads the dumped format (dumping it first when the cache has none) or the packages while the
     questions are derived; main.tex is a pipe. ``compile_pdf`` hands it the rest of a document that begins with
     ``lead`` (of the same passes and origin); further passes read main.tex as a file. TeX reads the pipe once:
-    not for a first line naming a format (-no-parse-first-line), which would take the text and close it. A document that begins
-    otherwise is compiled the usual way and the early run ended. The PDF is the one the usual way makes."""
+    not for a first line naming a format (-no-parse-first-line), which would take the text and close it. A
+    document that begins otherwise is compiled the usual way and the early run ended. The PDF is the one the
+    usual way makes."""
 
     def __init__(self, lead: str, passes: int, cache: bool, origin: str | None):
         self.lead, self.passes, self.cache, self.origin = lead, passes, cache, origin
@@ -163,8 +164,8 @@ class Early:
                 if _STOPPING.is_set():
                     return
                 self.cmd, self.proc = cmd, subprocess.Popen(
-                    cmd[:1] + ["-no-parse-first-line"] + cmd[1:], cwd=self.folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL, start_new_session=True)
+                    cmd[:1] + ["-no-parse-first-line"] + cmd[1:], cwd=self.folder, stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
                 _RUNNING.add(self.proc)
             self._feed(self._body(self.lead) if fmt is not None else self.lead)
         except (OSError, ValueError, subprocess.SubprocessError, TexError):
