@@ -131,29 +131,35 @@ FEED_WAIT = 0.005             # s between looks for TeX opening its input
 class Early:
     """A TeX run started before its document is rendered: ``lead``, the document's beginning through its
     ``\\begin{document}`` line as the templates will print it (derive.formats.latex_early), is fed at once, so
-    that pdflatex loads the dumped format (dumping it first when the cache has none) or the packages while the
-    questions are derived; main.tex is a pipe. ``compile_pdf`` hands it the rest of a document that begins with
+    that pdflatex loads the dumped format or the packages while the questions are derived; main.tex is a pipe.
+    When the cache has no format of the guess it is dumped first, and kept in the cache only if the guess was
+    right. ``compile_pdf`` hands it the rest of a document that begins with
     ``lead`` (of the same passes and origin); further passes read main.tex as a file. TeX reads the pipe once:
     not for a first line naming a format (-no-parse-first-line), which would take the text and close it. A
     document that begins otherwise is compiled the usual way and the early run ended. The PDF is the one the
     usual way makes."""
 
-    def __init__(self, lead: str, passes: int, cache: bool, origin: str | None):
-        self.lead, self.passes, self.cache, self.origin = lead, passes, cache, origin
+    def __init__(self, leads: list[str], passes: int, cache: bool, origin: str | None):
+        self.leads, self.passes, self.cache, self.origin = leads, passes, cache, origin
+        self.lead = leads[0]
         self.tmp = tempfile.mkdtemp(prefix="derive-tex-")
         self.proc: subprocess.Popen | None = None
         self.fd: int | None = None
-        self.fmt = self.seed = self.cmd = self.folder = None
+        self.fmt = self.seed = self.cmd = self.folder = self.keep = None
+        self.chosen = threading.Event()
         self.thread = threading.Thread(target=self._start, name="derive-tex-early", daemon=True)
         self.thread.start()
 
     def _start(self) -> None:
         try:
-            parts = texformat.split(self.lead)
             cmd = command()
-            use = parts is not None and self.cache and not disabled_by_env()
-            fmt = texformat.prepared(self.lead + "\\end{document}\n", cmd[0], _folder(self.tmp, "fmt"),
-                                     self.origin) if use else None
+            use = self.cache and not disabled_by_env()
+            try:                                             # the guess whose format the cache has, else the first
+                self.lead = next((lead for lead in self.leads if use and texformat.holds(lead, cmd[0], self.origin)),
+                                 self.leads[0])
+            finally:
+                self.chosen.set()
+            fmt = self._format(cmd[0], _folder(self.tmp, "fmt")) if use else None
             if fmt is not None:
                 self.fmt, cmd = fmt, cmd[:1] + [f"-fmt={fmt.name}"] + cmd[1:]
                 self.seed = texformat.aux_seed(fmt) if self.passes > 1 else None
@@ -170,6 +176,17 @@ class Early:
             self._feed(self._body(self.lead) if fmt is not None else self.lead)
         except (OSError, ValueError, subprocess.SubprocessError, TexError):
             self._close()
+        finally:
+            self.chosen.set()
+
+    def _format(self, engine: str, into: str) -> texformat.Prepared | None:
+        """The cache's format of the guessed preamble, or one dumped now and kept only if the guess proves right."""
+        source = self.lead + "\\end{document}\n"
+        fmt = texformat.prepared(source, engine, into, self.origin, dump=False)
+        if fmt is None and texformat.split(source) is not None:
+            made = texformat.aside(source, engine, into, self.origin)
+            fmt, self.keep = made if made is not None else (None, None)
+        return fmt
 
     def _body(self, source: str) -> str:
         """What TeX reads with the format: the body after as many empty lines as the preamble has."""
@@ -198,7 +215,10 @@ class Early:
             self.fd = None
 
     def fits(self, source: str, passes: int, cache: bool, origin: str | None) -> bool:
-        return source.startswith(self.lead) and (passes, cache, origin) == (self.passes, self.cache, self.origin)
+        if (passes, cache, origin) != (self.passes, self.cache, self.origin):
+            return False
+        self.chosen.wait()
+        return source.startswith(self.lead)
 
     def finish(self, source: str) -> bytes:
         """The PDF of ``source`` (which begins with ``lead``): the rest fed, the run waited for, further passes
@@ -220,6 +240,8 @@ class Early:
         os.unlink(os.path.join(self.folder, "main.tex"))
         text = self._body(source) if self.fmt is not None else source
         pdf = _passes(self.cmd, text, self.passes, self.folder, self.seed, first=first)
+        if self.keep is not None:
+            self.keep()                                      # the guess was right: its format kept for next time
         if self.fmt is not None and self.passes > 1:
             texformat.keep_aux(self.fmt)
         return pdf
@@ -241,11 +263,12 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def start_early(lead: str, passes: int, cache: bool = True, origin: str | None = None) -> None:
-    """Start TeX on a document's beginning (see Early) while early_runs() is open."""
+def start_early(leads: list[str], passes: int, cache: bool = True, origin: str | None = None) -> None:
+    """Start TeX on a document's beginning (see Early), guessed as ``leads`` (the likeliest first: the one the
+    cache has a format of is taken), while early_runs() is open."""
     with _LOCK:
-        if _EARLY_OPEN:
-            _EARLY.append(Early(lead, passes, cache, origin))
+        if _EARLY_OPEN and leads:
+            _EARLY.append(Early(leads, passes, cache, origin))
 
 
 def _claimed(source: str, passes: int, cache: bool, origin: str | None) -> Early | None:

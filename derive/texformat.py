@@ -85,10 +85,10 @@ def document_origin(source: str) -> str:
     return "document " + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def prepared(source: str, engine: str, into: str, origin: str | None = None) -> Prepared | None:
+def prepared(source: str, engine: str, into: str, origin: str | None = None, dump: bool = True) -> Prepared | None:
     """The document's preamble as a format copied into the folder ``into`` (dumped now if the cache has no
-    current one made from the same ``origin``, see the module), and the body to compile with it; None when
-    it cannot be had."""
+    current one made from the same ``origin``, see the module, unless ``dump`` is False), and the body to compile
+    with it; None when it cannot be had."""
     parts = split(source)
     where = cache.folder(FOLDER) if parts is not None else None
     secret = cache.secret(where) if where is not None else None
@@ -98,6 +98,8 @@ def prepared(source: str, engine: str, into: str, origin: str | None = None) -> 
     path = where / f"{key(preamble, engine, origin or document_origin(source))}.fmt"
     try:
         data = _verified(path, secret)
+        if data is None and not dump:
+            return None
         if data is None:
             data = _dump(preamble, engine, path, secret)
         (Path(into) / f"{NAME}.fmt").write_bytes(data)
@@ -105,6 +107,33 @@ def prepared(source: str, engine: str, into: str, origin: str | None = None) -> 
         return None
     _touch(path)                                             # the most recently used formats are kept
     return Prepared(NAME, into, "\n" * preamble.count("\n") + body, path, secret)
+
+
+def holds(source: str, engine: str, origin: str) -> bool:
+    """Whether the cache has a format of the document's preamble (not checked yet: ``prepared`` checks it)."""
+    parts = split(source)
+    where = cache.folder(FOLDER) if parts is not None else None
+    return where is not None and (where / f"{key(parts[0], engine, origin)}.fmt").is_file()
+
+
+def aside(source: str, engine: str, into: str, origin: str):
+    """The document's preamble dumped now into the folder ``into`` without keeping it in the cache: (the format,
+    the call that keeps it there), or None when it cannot be had. For a guessed preamble: kept once the document
+    proves to have it, so a wrong guess leaves nothing in the cache."""
+    parts = split(source)
+    where = cache.folder(FOLDER) if parts is not None else None
+    secret = cache.secret(where) if where is not None else None
+    if secret is None:
+        return None
+    preamble, body = parts
+    path = where / f"{key(preamble, engine, origin)}.fmt"
+    try:
+        data, inputs = _dumped_aside(preamble, engine)
+        (Path(into) / f"{NAME}.fmt").write_bytes(data)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    fmt = Prepared(NAME, into, "\n" * preamble.count("\n") + body, path, secret)
+    return fmt, lambda: _keep(path, secret, data, inputs)
 
 
 def local(source: str, engine: str, into: str, folder: str) -> Prepared | None:
@@ -238,14 +267,24 @@ def _dumped(preamble: str, engine: str, tmp: str) -> Path:
 def _dump(preamble: str, engine: str, path: Path, secret: bytes) -> bytes:
     """Dump the preamble as a format, kept at ``path`` with its signed record when the cache can be written;
     the format's bytes. OSError if TeX fails."""
+    data, inputs = _dumped_aside(preamble, engine)
+    _keep(path, secret, data, inputs)
+    return data
+
+
+def _dumped_aside(preamble: str, engine: str) -> tuple[bytes, dict[str, list]]:
+    """The preamble dumped as a format: its bytes and the files it read. OSError if TeX fails."""
     with tempfile.TemporaryDirectory(prefix="derive-fmt-") as tmp:
         made = _dumped(preamble, engine, tmp)
         inputs = _recorded_inputs(Path(tmp) / f"{JOB}.fls", tmp)
-        data = made.read_bytes()
+        return made.read_bytes(), inputs
+
+
+def _keep(path: Path, secret: bytes, data: bytes, inputs: dict[str, list]) -> None:
+    """Keep a format at ``path`` with its signed record (when the cache can be written)."""
     record = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "inputs": inputs}
     if cache.write_file(path, data) and _seal(_record_file(path), secret, record):
         _prune(path.parent)
-    return data
 
 
 def _recorded_inputs(fls: Path, tmp: str) -> dict[str, list]:

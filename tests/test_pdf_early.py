@@ -55,9 +55,9 @@ def lead(source: str) -> str:
     return preamble + body[:body.index("\n") + 1]
 
 
-def early(source: str, passes: int, cache: bool, begun: str | None = None, origin: str | None = None) -> bytes:
+def early(source: str, passes: int, cache: bool, begun: list[str] | None = None, origin: str | None = None) -> bytes:
     with pdf.early_runs():
-        pdf.start_early(begun or lead(source), passes, cache, origin)
+        pdf.start_early(begun or [lead(source)], passes, cache, origin)
         return pdf.compile_pdf(source, passes, cache=cache, origin=origin)
 
 
@@ -90,9 +90,24 @@ def test_references_of_an_early_two_pass_document_are_resolved(quiet, tmp_path):
 def test_a_document_that_begins_otherwise_is_compiled_the_usual_way(quiet):
     tmp, runs = quiet
     source = DOC % "Other"
-    out = early(source, 1, True, begun=lead(DOC % "Guessed"))  # another preamble was guessed
-    assert out == pdf.compile_pdf(source, 1) and len(runs) == 4          # two passes each, the usual way
+    out = early(source, 1, True, begun=[lead(DOC % "Guessed")], origin="o")     # another preamble was guessed
+    assert out == pdf.compile_pdf(source, 1, origin="o") and len(runs) == 4      # two passes each, the usual way
     assert not os.listdir(tmp)
+    assert len(list(formats(tmp))) == 1                      # the wrong guess's format dumped, not kept
+
+
+def formats(tmp: Path):
+    return (tmp.parent / "xdg" / "derive" / texformat.FOLDER).glob("*.fmt")
+
+
+def test_the_guess_the_cache_has_a_format_of_is_taken(quiet):
+    tmp, runs = quiet
+    source = DOC % "Cached"
+    usual = pdf.compile_pdf(source, 1, origin="o")            # its format kept
+    assert len(runs) == 2
+    out = early(source, 1, True, begun=[lead(DOC % "Guessed"), lead(source)], origin="o")
+    assert out == usual and len(runs) == 3                   # the early run, then the references' pass
+    assert len(list(formats(tmp))) == 1
 
 
 def test_a_failing_document_fails_as_it_would_the_usual_way(quiet):
@@ -109,7 +124,7 @@ def test_a_failing_document_fails_as_it_would_the_usual_way(quiet):
 def test_an_early_run_no_document_takes_is_ended(quiet):
     tmp, _ = quiet
     with pdf.early_runs():
-        pdf.start_early(lead(DOC % "Unused"), 1, False)
+        pdf.start_early([lead(DOC % "Unused")], 1, False)
         started = list(pdf._EARLY)
         started[0].thread.join()
         proc = started[0].proc

@@ -1,8 +1,9 @@
 """TeX started on a compiled format's document before it is derived (derive.pdf.Early): the document's beginning,
 through its ``\\begin{document}`` line, is what the templates print for a document of the spec's title and date with
-no problems yet and figures drawn (as every key with a figure has); pdflatex loads that preamble (its dumped
-format) while the questions are derived. A document that turns out to begin otherwise (no figure drawn, a user's
-template printing more) is compiled the usual way: the guess costs time, never a different PDF."""
+no problems yet, with figures drawn or without (the one whose format the cache has is taken, else the first);
+pdflatex loads that preamble (its dumped format) while the questions are derived. A document that turns out to
+begin otherwise (a user's template printing more) is compiled the usual way: a wrong guess costs time, never a
+different PDF, and leaves nothing in the cache."""
 
 from __future__ import annotations
 
@@ -59,6 +60,6 @@ def start(problem_set, names: list[str], sheet: str, templates=None, cache: bool
         form = FORMATS[name]
         if isinstance(form, CompiledFormat) and sheet in form.sheets:
             origin = templates_origin(templates) if cache else None
-            begun = lead(form, problem_set, sheet, templates, figures) if origin or not cache else None
-            if begun is not None:                            # (templates of no origin: a format of each document's)
-                start_early(begun, form.passes, cache, origin)
+            if origin or not cache:                          # (templates of no origin: a format of each document's)
+                guesses = [lead(form, problem_set, sheet, templates, drawn) for drawn in (figures, False)]
+                start_early([g for g in dict.fromkeys(guesses) if g is not None], form.passes, cache, origin)
