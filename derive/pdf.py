@@ -146,7 +146,7 @@ class Early:
         self.proc: subprocess.Popen | None = None
         self.fd: int | None = None
         self.fmt = self.seed = self.cmd = self.folder = self.keep = None
-        self.chosen = threading.Event()
+        self.chosen, self.ended = threading.Event(), False
         self.thread = threading.Thread(target=self._start, name="derive-tex-early", daemon=True)
         self.thread.start()
 
@@ -167,7 +167,7 @@ class Early:
             texformat.write_aux(Path(self.folder), self.seed or {})
             os.mkfifo(os.path.join(self.folder, "main.tex"))
             with _LOCK:
-                if _STOPPING.is_set():
+                if _STOPPING.is_set() or self.ended:
                     return
                 self.cmd, self.proc = cmd, subprocess.Popen(
                     cmd[:1] + ["-no-parse-first-line"] + cmd[1:], cwd=self.folder, stdin=subprocess.DEVNULL,
@@ -200,7 +200,7 @@ class Early:
             try:
                 self.fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
             except OSError:                                  # ENXIO: TeX is not reading yet
-                if self.proc.poll() is not None:
+                if self.proc.poll() is not None or self.ended:
                     raise
                 time.sleep(FEED_WAIT)
         os.set_blocking(self.fd, True)
@@ -247,7 +247,10 @@ class Early:
         return pdf
 
     def discard(self) -> None:
-        """End the run (if it still runs) and remove its folder."""
+        """End the run (if it still runs: a format being dumped is waited for) and remove its folder."""
+        with _LOCK:
+            self.ended = True
+        self.thread.join(timeout=TIMEOUT)
         self._close()
         if self.proc is not None:
             if self.proc.poll() is None:

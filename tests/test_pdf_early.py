@@ -173,3 +173,10 @@ def test_slides_in_one_pass_are_the_slides_in_two(quiet, hw5, tmp_path):
         texts.append(subprocess.run(["pdftotext", str(tmp_path / f"{name}.pdf"), "-"], capture_output=True,
                                     text=True, check=True).stdout)
     assert texts[0] == texts[1] and "2 / " in texts[0] and "2/1" not in texts[0]
+
+
+def test_a_run_left_while_its_format_is_dumped_leaves_nothing(quiet):
+    tmp, _ = quiet
+    with pdf.early_runs():
+        pdf.start_early([lead(DOC % "Left")], 1, True, "o")   # no format yet: dumped aside first
+    assert not pdf._EARLY and not os.listdir(tmp) and not list(formats(tmp))
