@@ -130,14 +130,14 @@ FEED_WAIT = 0.005             # s between looks for TeX opening its input
 
 class Early:
     """A TeX run started before its document is rendered: ``lead``, the document's beginning through its
-    ``\\begin{document}`` line as the templates will print it (derive.formats.latex_early), is fed at once, so
-    that pdflatex loads the dumped format or the packages while the questions are derived; main.tex is a pipe.
-    When the cache has no format of the guess it is dumped first, and kept in the cache only if the guess was
-    right. ``compile_pdf`` hands it the rest of a document that begins with
-    ``lead`` (of the same passes and origin); further passes read main.tex as a file. TeX reads the pipe once:
-    not for a first line naming a format (-no-parse-first-line), which would take the text and close it. A
-    document that begins otherwise is compiled the usual way and the early run ended. The PDF is the one the
-    usual way makes."""
+    ``\\begin{document}`` line as the templates will print it (derive.formats.latex_early; of several guesses, the
+    one whose format the cache has), is fed at once, so that pdflatex loads the dumped format or the packages
+    while the questions are derived; main.tex is a pipe. When the cache has no format of the guess it is dumped
+    first, and kept in the cache only if the guess was right. ``compile_pdf`` hands it the rest of a document
+    that begins with ``lead`` (of the same passes and origin); further passes read main.tex as a file. TeX reads
+    the pipe once: not for a first line naming a format (-no-parse-first-line), which would take the text and
+    close it. A document that begins otherwise is compiled the usual way and the early run ended. The PDF is the
+    one the usual way makes."""
 
     def __init__(self, leads: list[str], passes: int, cache: bool, origin: str | None):
         self.leads, self.passes, self.cache, self.origin = leads, passes, cache, origin
