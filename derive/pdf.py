@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
+import select
 import signal
 import shutil
 import subprocess
+import sys
 import tempfile
+import termios
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -125,7 +129,7 @@ def _from_shared(cmd: list[str], source: str, passes: int, tmp: str) -> bytes:
 # --- early starts: TeX loading the preamble while the questions are derived --------------------------
 
 _EARLY: list["Early"] = []
-FEED_WAIT = 0.005             # s between looks for TeX opening its input
+FEED_WAIT = 0.005             # s between looks at a pipe TeX is reading
 
 
 class Early:
@@ -166,12 +170,15 @@ class Early:
             self.folder = fmt.folder if fmt is not None else _folder(self.tmp, "plain")
             texformat.write_aux(Path(self.folder), self.seed or {})
             os.mkfifo(os.path.join(self.folder, "main.tex"))
+            self.fd = os.open(os.path.join(self.folder, "main.tex"), os.O_RDWR | os.O_NONBLOCK)   # TeX's open never
+            # waits for a writer, and if this process dies TeX reads the end of its input and stops
             with _LOCK:
                 if _STOPPING.is_set() or self.ended:
                     return
                 self.cmd, self.proc = cmd, subprocess.Popen(
-                    cmd[:1] + ["-no-parse-first-line"] + cmd[1:], cwd=self.folder, stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                    _bounded() + cmd[:1] + ["-no-parse-first-line"] + cmd[1:], cwd=self.folder,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    start_new_session=True)
                 _RUNNING.add(self.proc)
             self._feed(self._body(self.lead) if fmt is not None else self.lead)
         except (OSError, ValueError, subprocess.SubprocessError, TexError):
@@ -194,17 +201,23 @@ class Early:
         return "\n" * preamble.count("\n") + body
 
     def _feed(self, text: str) -> None:
-        """Open the pipe when TeX opens it (after loading its format), and write ``text`` into it."""
-        path = os.path.join(self.folder, "main.tex")
-        while self.fd is None:
+        """Write ``text`` into the pipe, as TeX reads it (stopping if TeX ends)."""
+        data = memoryview(text.encode("utf-8"))
+        while data:
             try:
-                self.fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError:                                  # ENXIO: TeX is not reading yet
+                data = data[os.write(self.fd, data):]
+            except BlockingIOError:                          # the pipe is full: TeX reads on
                 if self.proc.poll() is not None or self.ended:
-                    raise
-                time.sleep(FEED_WAIT)
-        os.set_blocking(self.fd, True)
-        _write_all(self.fd, text.encode("utf-8"))
+                    return
+                select.select([], [self.fd], [], FEED_WAIT * 20)    # until TeX has read some
+
+    def _drained(self) -> None:
+        """Wait until TeX has read all that was written (or ended): the pipe then ends at its end of input, and
+        not before TeX has opened it (closed before, the pipe would drop what it holds and TeX wait for a writer)."""
+        while self.proc.poll() is None and not self.ended:
+            if int.from_bytes(fcntl.ioctl(self.fd, termios.FIONREAD, bytes(4)), sys.byteorder) == 0:
+                return
+            time.sleep(FEED_WAIT)
 
     def _close(self) -> None:
         if self.fd is not None:
@@ -227,9 +240,8 @@ class Early:
         if self.fd is None or self.proc is None:
             raise TexError("the early TeX run did not start")
         try:
-            _write_all(self.fd, source[len(self.lead):].encode("utf-8"))
-        except BrokenPipeError:
-            pass                                             # TeX stopped reading: its log says why
+            self._feed(source[len(self.lead):])
+            self._drained()
         finally:
             self._close()
         try:
@@ -260,10 +272,11 @@ class Early:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def _bounded() -> list[str]:
+    """The command that ends a TeX run after TIMEOUT whatever becomes of derive (coreutils' timeout, where there is
+    one): killed before TeX opened its pipe, derive leaves it no writer to wait for."""
+    bound = shutil.which("timeout")
+    return [bound, "-s", "KILL", str(TIMEOUT + 10)] if bound else []
 
 
 def start_early(leads: list[str], passes: int, cache: bool = True, origin: str | None = None) -> None:

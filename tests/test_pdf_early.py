@@ -180,3 +180,42 @@ def test_a_run_left_while_its_format_is_dumped_leaves_nothing(quiet):
     with pdf.early_runs():
         pdf.start_early([lead(DOC % "Left")], 1, True, "o")   # no format yet: dumped aside first
     assert not pdf._EARLY and not os.listdir(tmp) and not list(formats(tmp))
+
+
+KILLED = """
+import os, sys, time
+from derive import pdf
+pdf.TIMEOUT = 2
+runs = pdf.early_runs()
+runs.__enter__()
+pdf.start_early([sys.argv[1]], 1, False)
+time.sleep(float(sys.argv[2]))
+os.kill(os.getpid(), 9)
+"""
+
+
+@pytest.mark.parametrize("after", [0.05, 1.0])
+def test_tex_started_early_ends_when_derive_is_killed(tmp_path, after):
+    """Killed later (TeX waiting for the rest), TeX reads the end of its input and stops; killed at once (TeX
+    loading the packages, its pipe not open yet: no writer will come), it is ended after its time (here 2 s)."""
+    import subprocess
+    import sys
+    import time
+    work = tmp_path / "t"
+    work.mkdir()
+    env = {**os.environ, "TMPDIR": str(work)}
+    subprocess.run([sys.executable, "-c", KILLED, lead(DOC % "Killed"), str(after)], env=env, timeout=60)
+
+    def left():
+        out = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if os.readlink(f"/proc/{pid}/cwd").startswith(str(work)):
+                    out.append(pid)
+            except OSError:
+                pass
+        return out
+    deadline = time.monotonic() + 20
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left()
