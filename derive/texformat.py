@@ -85,17 +85,26 @@ def document_origin(source: str) -> str:
     return "document " + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def prepared(source: str, engine: str, into: str, origin: str | None = None, dump: bool = True) -> Prepared | None:
-    """The document's preamble as a format copied into the folder ``into`` (dumped now if the cache has no
-    current one made from the same ``origin``, see the module, unless ``dump`` is False), and the body to compile
-    with it; None when it cannot be had."""
+def _place(source: str, engine: str, origin: str):
+    """(preamble, body, the cache's path for the preamble's format, the cache's secret), or None when the document
+    has no preamble to split off or the cache cannot be used."""
     parts = split(source)
     where = cache.folder(FOLDER) if parts is not None else None
     secret = cache.secret(where) if where is not None else None
     if secret is None:
         return None
     preamble, body = parts
-    path = where / f"{key(preamble, engine, origin or document_origin(source))}.fmt"
+    return preamble, body, where / f"{key(preamble, engine, origin)}.fmt", secret
+
+
+def prepared(source: str, engine: str, into: str, origin: str | None = None, dump: bool = True) -> Prepared | None:
+    """The document's preamble as a format copied into the folder ``into`` (dumped now if the cache has no
+    current one made from the same ``origin``, see the module, unless ``dump`` is False), and the body to compile
+    with it; None when it cannot be had."""
+    place = _place(source, engine, origin or document_origin(source))
+    if place is None:
+        return None
+    preamble, body, path, secret = place
     try:
         data = _verified(path, secret)
         if data is None and not dump:
@@ -120,13 +129,10 @@ def aside(source: str, engine: str, into: str, origin: str):
     """The document's preamble dumped now into the folder ``into`` without keeping it in the cache: (the format,
     the call that keeps it there), or None when it cannot be had. For a guessed preamble: kept once the document
     proves to have it, so a wrong guess leaves nothing in the cache."""
-    parts = split(source)
-    where = cache.folder(FOLDER) if parts is not None else None
-    secret = cache.secret(where) if where is not None else None
-    if secret is None:
+    place = _place(source, engine, origin)
+    if place is None:
         return None
-    preamble, body = parts
-    path = where / f"{key(preamble, engine, origin)}.fmt"
+    preamble, body, path, secret = place
     try:
         data, inputs = _dumped_aside(preamble, engine)
         (Path(into) / f"{NAME}.fmt").write_bytes(data)

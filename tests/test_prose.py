@@ -208,10 +208,7 @@ def test_a_written_sum_keeps_the_order_it_was_written_in_every_printer():
     assert Printer().doprint(sympy.Add(1, sympy.exp(-z), evaluate=False)) == sympy.latex(1 + sympy.exp(-z))
 
 
-def test_an_activation_formula_is_shown_as_the_spec_writes_it():
-    """e^z/(1 + e^z), as written (SymPy would print e^z/(e^z + 1)), in the setting and the step naming it; the
-    derivative is still torch's."""
-    text = key(r"""
+ACTIVATION_AS_WRITTEN = r"""
         title = "t"
         [[problem]]
         kind = "rnn-activation"
@@ -220,23 +217,20 @@ def test_an_activation_formula_is_shown_as_the_spec_writes_it():
           [[problem.part]]
           activation = '\frac{\exp(z)}{1 + \exp(z)}'
           ask = ["derivative"]
-        """, "latex")
+        """
+
+
+def test_an_activation_formula_is_shown_as_the_spec_writes_it():
+    """e^z/(1 + e^z), as written (SymPy would print e^z/(e^z + 1)), in the setting and the step naming it; the
+    derivative is still torch's."""
+    text = key(ACTIVATION_AS_WRITTEN, "latex")
     written = r"= \frac{e^{z^{(i)\langle t\rangle}}}{1 + e^{z^{(i)\langle t\rangle}}}"
     start = text.index("One recurrent unit")
     setting = text[start:text.index("\n", start)]
     assert written in setting and written in text[text.index("The formula is"):]
     assert r"{e^{z^{(i)\langle t\rangle}} + 1}" not in setting
     import torch
-    doc = derive.solve(derive.loads(textwrap.dedent(r"""
-        title = "t"
-        [[problem]]
-        kind = "rnn-activation"
-        W_a = 0.8
-        b = 0.1
-          [[problem.part]]
-          activation = '\frac{\exp(z)}{1 + \exp(z)}'
-          ask = ["derivative"]
-        """)))
+    doc = derive.solve(derive.loads(textwrap.dedent(ACTIVATION_AS_WRITTEN)))
     value = sympy.sympify(next(iter(doc.questions())).answer.value)
     z = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
     (0.8 * torch.sigmoid(z)).backward()
