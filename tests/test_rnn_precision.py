@@ -8,6 +8,7 @@ shows the 50-digit digits."""
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import mpmath
 import pytest
@@ -368,3 +369,43 @@ def test_drawn_recurrences_show_their_own_digits(activation, W_a, b, a0):
         check_one_unit(activation, W_a, b, a0)
     except SpecError:
         assume(False)                          # refused cleanly (a value beyond reach), naming the field
+
+
+# --- a pre-activation that cancels to 0 exactly -----------------------------------------------------
+
+CANCELLING = {
+    "one unit": ("W_a = 0.3\nb = -0.03\na0 = 0.1", [[0.3]], [-0.03], [0.1]),
+    "three units": ("W_a = [[0.5, 0.05, -0.04], [0.05, 0.5, 0.05], [-0.04, 0.05, 0.5]]\na0 = [0.0, 0.2, 0.25]",
+                    [[0.5, 0.05, -0.04], [0.05, 0.5, 0.05], [-0.04, 0.05, 0.5]], [0, 0, 0], [0.0, 0.2, 0.25]),
+}
+
+
+@pytest.mark.parametrize("case", list(CANCELLING))
+def test_a_first_pre_activation_that_cancels_to_zero_is_zero(case):
+    """W a<0> + c is exactly 0 (0.3 * 0.1 - 0.03; 0.05 * 0.2 - 0.04 * 0.25) but not in binary (about 10^-53 at 50
+    digits, 10^-70 at 70): a<1> was refused as digits that no precision settles, or the checker's own run
+    disagreed with the key's 0. a<1> is taken from the exact pre-activation; the evidence |da<T>/da<0>| (a
+    spectral norm for several units) is torch's."""
+    import torch
+    spec, W, c, a0 = CANCELLING[case]
+    q = [q for q in derive.solve(derive.loads('title = "t"\n[[problem]]\nkind = "rnn-activation"\nactivation = '
+                                              '"tanh"\n' + spec + '\n[[problem.part]]\nask = ["stability"]\n'))
+         .questions()][-1]
+    Wt, ct = torch.tensor(W, dtype=torch.float64), torch.tensor(c, dtype=torch.float64)
+    start = torch.tensor(a0, dtype=torch.float64)
+    J = torch.autograd.functional.jacobian(lambda a: _run(a, Wt, ct, 100), start)
+    evidence = torch.linalg.matrix_norm(J.reshape(len(a0), len(a0)), ord=2).item()
+    exact = [sum(Fraction(str(w)) * Fraction(str(x)) for w, x in zip(row, a0)) + Fraction(str(b)) for row, b in zip(W, c)]
+    assert exact[0] == 0
+    assert abs(float(q.answer.value["gradient_T"]) - evidence) <= 1e-9 * evidence
+
+
+def _run(a, W, c, steps: int):
+    for _ in range(steps):
+        a = torch_tanh(W @ a + c)
+    return a
+
+
+def torch_tanh(x):
+    import torch
+    return torch.tanh(x)

@@ -22,6 +22,7 @@ from ...numeric import Recomputed, accurate_at, compile_at, largest_argument, va
 from ...precision import DEEPEST, DIGITS, RECOMPUTED
 from .notation import Z
 from .points import FURTHEST, SEEN_TO, SMALL_POWERS, binary_rational
+from .runs import first_exactly
 
 MOST_DIGITS = DEEPEST     # the most digits a value is computed at (as check.SETTLE_DIGITS)
 KEPT = 64                 # runs remembered (by recurrence, start and precision) for the nodes sharing them
@@ -128,7 +129,8 @@ class _Run:
             self.M = [[compile_at(m, (), prec)() for m in M.row(i)] for i in range(M.rows)]
             key = (step, start, prec)
             if key not in self._trajectories:
-                self._trajectories[key] = [[compile_at(v, (), prec)() for v in start]]
+                first = first_exactly(step.expr, tuple(step.variables), start, mpmath.libmp.prec_to_dps(prec))
+                self._trajectories[key] = [[compile_at(v, (), prec)() for v in start]] + ([first] if first else [])
             self.list = self._trajectories[key]
         self.J: dict = {}             # t -> J(a<t>)
 

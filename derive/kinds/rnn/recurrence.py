@@ -21,7 +21,7 @@ from .domain import BEYOND, refusal
 from .limits import BOUNDED, MAX_ITERATES, MAX_PERIOD, T_EVIDENCE
 from .notation import A_PREV, A_STAR, Z
 from .points import binary_rational, cancelled, exact_at, newton, tiny_slope
-from .runs import Escaped, HUGE, checked_run, digits_cancelled, run, z_digits
+from .runs import Escaped, HUGE, checked_run, digits_cancelled, first_exactly, run, starting, z_digits
 from .verdict import geometric_mean
 
 
@@ -62,7 +62,8 @@ class Recurrence:
         overflows, e^(e^z) at z = 10^4, say, is kept as the infinity it overflows to: SymPy's oo or -oo). Every
         state right to DIGITS (checked_run): where 50 digits do not give them, the states and the factors at
         them (remembered for factor_at) come from runs at rising precision."""
-        states = run(self._escaping(self.map()), evaluate(a0), n, settle_after, abs)
+        first = first_exactly(self.expressions[:1], (A_PREV,), [a0])
+        states = run(starting(self._escaping(self.map()), first and first[0]), evaluate(a0), n, settle_after, abs)
         states, factors = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]),
                                       lambda k: _numbers(orbits.run_states(self.orbit_maps, a0, k)))
         out = [to_sympy(v) for v in states]
@@ -119,7 +120,8 @@ class Recurrence:
             prec = mpmath.libmp.dps_to_prec(digits)
             with mpmath.workprec(prec):
                 step, start = compile_at(expr, (A_PREV,), prec), value_at(a0, digits)
-                states = run(self._escaping(step), start, steps, settle_after, abs, digits)
+                first = first_exactly([expr], (A_PREV,), [a0], digits)
+                states = run(starting(self._escaping(step), first and first[0]), start, steps, settle_after, abs, digits)
                 if not factors:
                     return states, None
                 slope_at = compile_at(slope, (A_PREV,), prec)

@@ -8,8 +8,10 @@ import operator
 from typing import Callable
 
 import mpmath
+import sympy
 from mpmath.libmp import mpf_pos, mpf_sub
 
+from ...numeric import Unsupported, value_at
 from ...precision import DIGITS
 from .domain import OutsideDomain
 from .limits import DIVERGED, PREC, ROUND
@@ -27,6 +29,51 @@ class Escaped(Exception):
 def largest(state: list):
     """A state's size: its largest |entry|."""
     return max(abs(v) for v in state)
+
+
+def first_exactly(exprs, variables, start, digits: int = DIGITS) -> list | None:
+    """a<1> from an exact a<0> (rational entries): in each entry (the previous state's ``variables`` -> the next
+    state's entry) the linear forms of the state, W a + c, taken exactly before the rest is computed at ``digits``,
+    so that a pre-activation cancelling to 0 is 0 (0.05 * 0.2 - 0.04 * 0.25 in binary is 10^-53, and the run from
+    it no precision settles); None where a<0> is not exact or an entry is not a finite real number (the
+    usual step then takes it, and says why)."""
+    values = dict(zip(variables, start))
+    if not all(isinstance(v, sympy.Rational) for v in values.values()):
+        return None
+    out = []
+    for e in exprs:
+        try:
+            v = value_at(_exact_linear(e, values), digits, values)
+        except (Unsupported, ArithmeticError, ValueError):       # (beyond reach: the usual step says how)
+            return None
+        if type(v) is not mpmath.mpf or not mpmath.isfinite(v):
+            return None
+        out.append(v)
+    return out
+
+
+def _exact_linear(expr, values: dict):
+    """expr with each sum of exact multiples of the variables (and an exact number) replaced by its exact value."""
+    def linear(x) -> bool:
+        return x.is_Add and bool(x.free_symbols) and x.free_symbols <= set(values) and all(_exact_term(t, values)
+                                                                                           for t in x.args)
+    return expr.replace(linear, lambda x: x.xreplace(values))
+
+
+def _exact_term(term, values: dict) -> bool:
+    coeff, rest = term.as_coeff_Mul()
+    return (term.is_number or rest in values) and coeff.is_number and not term.has(sympy.Float)
+
+
+def starting(step: Callable, first) -> Callable:
+    """The step, answering ``first`` (a<1>, when there is one) for its first call, from a<0>."""
+    if first is None:
+        return step
+    pending = [first]
+
+    def stepping(state):
+        return pending.pop() if pending else step(state)
+    return stepping
 
 
 def run(step: Callable, start, n: int, settle_after: int, size: Callable, digits: int = DIGITS) -> list:

@@ -23,7 +23,7 @@ from .domain import BEYOND, refusal
 from .limits import BOUNDED, MAX_ITERATES, PREC, ROUND, T_EVIDENCE
 from .notation import Z, previous
 from .points import binary_rational, cancelled, exact_at, newton, refined
-from .runs import Escaped, HUGE, checked_run, digits_cancelled, largest, run, z_digits
+from .runs import Escaped, HUGE, checked_run, digits_cancelled, first_exactly, largest, run, starting, z_digits
 from .verdict import growth, radius
 
 
@@ -158,7 +158,8 @@ class VectorRecurrence:
         infinities (and its other units' limits) and ends the trajectory. Every state right to DIGITS
         (checked_run): where 50 digits do not give them, the states and the Jacobians at them (remembered for
         jacobian()) come from runs at rising precision."""
-        states = run(self._escaping(self.map()), [evaluate(v) for v in a0], n, settle_after, largest)
+        first = first_exactly([sub for sub, _, _ in self._units], self._previous(), a0)
+        states = run(starting(self._escaping(self.map()), first), [evaluate(v) for v in a0], n, settle_after, largest)
         states, jacobians = checked_run(states, self._run_at(a0), n, settle_after, self._sensitive(states[:-1]),
                                         lambda k: orbits.run_states(self.orbit_maps, a0, k))
         memo = _remembered(self)
@@ -226,9 +227,9 @@ class VectorRecurrence:
             prec = mpmath.libmp.dps_to_prec(digits)
             with mpmath.workprec(prec):
                 maps = [compile_at(e, prevs, prec) for e in units]
-                start = [value_at(v, digits) for v in a0]
-                states = run(self._escaping(lambda s: [m(*s) for m in maps]), start, steps, settle_after, largest,
-                             digits)
+                start, first = [value_at(v, digits) for v in a0], first_exactly(units, prevs, a0, digits)
+                states = run(starting(self._escaping(lambda s: [m(*s) for m in maps]), first), start, steps,
+                             settle_after, largest, digits)
                 if not jacobians:
                     return states, None
                 pre, slope = [compile_at(e, prevs, prec) for e in zs], compile_at(self.dphi, (Z,), prec)
