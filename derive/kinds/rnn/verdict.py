@@ -15,10 +15,25 @@ from ...precision import DIGITS, ZERO
 from .runs import GUARD, HUGE, digits_of
 
 
+_RADII: dict = {}          # (precision, the entries' raw values) -> the spectral radius: the fixed point's
+#                            Jacobian is asked for it twice (its stability, the settling), 0.15 s each for 10 units
+
+
 def radius(J) -> mpmath.mpf:
     """The spectral radius of an mpmath matrix (mpmath.eig returns its 1 x 1 case with the eigenvectors, whatever
     it is asked)."""
-    return abs(J[0, 0]) if J.rows == 1 else max(abs(v) for v in mpmath.eig(J, left=False, right=False))
+    if J.rows == 1:
+        return abs(J[0, 0])
+    entries = [J[i, j] for i in range(J.rows) for j in range(J.cols)]
+    key = (mpmath.mp.prec, tuple(v._mpf_ for v in entries)) if all(type(v) is mpmath.mpf for v in entries) else None
+    if key is not None and key in _RADII:
+        return _RADII[key]
+    value = max(abs(v) for v in mpmath.eig(J, left=False, right=False))
+    if key is not None:
+        if len(_RADII) >= 64:
+            _RADII.clear()
+        _RADII[key] = value
+    return value
 
 
 def growth(J_at: Callable, traj: list) -> sympy.Float:
