@@ -18,12 +18,12 @@ import sympy
 from sympy import Float, ImmutableMatrix
 
 from ...numeric import compile as compile_numeric, compile_at, evaluate, shown, to_sympy, value_at
-from ...precision import DIGITS, DRIFT, RESIDUAL, SETTLED
+from ...precision import DIGITS
 from ...steps import Answer, Solution, chain, let, say, step
 from .limits import iterates
-from .points import newton, refined_at
+from .points import refined_at
 from .runs import checked_run, largest, run
-from .verdict import VERDICTS, compare_one, growth, radius
+from .verdict import VERDICTS, compare_one, growth, radius, settled_point
 from .cell_derivative import numeric
 from .cells import (C_PREV, C_T, DC_CELL, DC_DH, DH_DC, DH_DIRECT, DH_FULL, GATE, H_PREV, H_T, N, WEIGHT, Cell,
                     at_step, gates, meanings as cell_meanings)
@@ -134,28 +134,6 @@ def _run_at(c: Cell, start: list):
     return at
 
 
-def _settle(advance, jacobian, traj: list):
-    """The fixed point the trajectory approaches (Newton's method on step(s) - s), or None."""
-    with mpmath.workdps(DIGITS):
-        eye = mpmath.eye(len(traj[0]))
-
-        def update(s):
-            try:
-                return mpmath.lu_solve(jacobian(list(s)) - eye, mpmath.matrix(advance(list(s))) - s)
-            except (ZeroDivisionError, TypeError):         # singular; or a NaN, which mpmath's LU cannot pivot
-                return None
-        s, how = newton(update, mpmath.matrix(traj[-1]), lambda d: mpmath.mnorm(d, 1))
-        if how == "stuck" or not all(mpmath.isfinite(v) for v in s):
-            return None
-        residual = mpmath.mnorm(mpmath.matrix(advance(list(s))) - s, 1)
-        near = mpmath.mnorm(mpmath.matrix(traj[-1]) - s, 1)
-        half = mpmath.mnorm(mpmath.matrix(traj[len(traj) // 2]) - s, 1)
-        attracting = near < half and radius(jacobian(list(s))) < 1 + DRIFT   # not one the state merely passes near
-        if residual > RESIDUAL or not (near < mpmath.mpf(SETTLED) or attracting):
-            return None
-        return list(s)
-
-
 def _products(c: Cell, jacobian, gate, traj: list) -> tuple:
     """(|entry of J<T> ... J<1>| for the cell state (LSTM) or h (GRU), prod of the copying gate) over T steps,
     and both after each step t = 1 ... T (mpmath numbers; None, None, (), () when the trajectory is shorter)."""
@@ -181,7 +159,7 @@ def analyse(c: Cell) -> CellStability:
     traj = run(advance, [evaluate(v) for v in start], steps, settle_after, largest)
     traj = checked_run(traj, _run_at(c, start), steps, settle_after, 0,
                        lambda k: orbits.run_states(_orbit_maps(c)[0], start, k))[0]
-    star = _settle(advance, jacobian, traj)
+    star = settled_point(advance, jacobian, traj)
     if star is not None:
         with mpmath.workdps(DIGITS):
             J = jacobian(star)

@@ -22,7 +22,8 @@ from ...steps import Answer, Solution, chain, let, say, step
 from .limits import iterates
 from .runs import checked_run, largest, run
 from .verdict import VERDICTS, compare_one, growth, radius
-from .cell_stability import _growth_step, _settle
+from .cell_stability import _growth_step
+from .verdict import settled_point
 from .cell_units import GatedUnits, Step, gate_vec, to_matrix, vec
 from ...written import Fenced, Op, Partial, Row, Sym
 from .notation import DA_DAPREV, N, RHO, T_LONG, weights
@@ -108,7 +109,7 @@ def analyse(c: GatedUnits) -> UnitsStability:
     steps, settle_after = iterates(c.T)
     traj = run(S.advance, [evaluate(v) for v in start], steps, settle_after, largest)
     traj = checked_run(traj, _run_at(c, start), steps, settle_after, 0)[0]
-    star = _settle(S.advance, S.jacobian, traj)
+    star = settled_point(S.advance, S.jacobian, traj)
     J_star = None
     if star is not None:
         with mpmath.workdps(DIGITS):

@@ -17,14 +17,14 @@ from sympy import ImmutableMatrix
 
 from ...check import is_zero
 from ...numeric import compile as compile_numeric, compile_at, evaluate, limit, small_rational, to_sympy, value_at
-from ...precision import DIGITS, DRIFT, RESIDUAL, SAME_ROOT, SETTLED
+from ...precision import DIGITS, SAME_ROOT
 from . import orbits
 from .domain import BEYOND, refusal
 from .limits import BOUNDED, MAX_ITERATES, PREC, ROUND, T_EVIDENCE
 from .notation import Z, previous
-from .points import binary_rational, cancelled, exact_at, newton, refined
+from .points import binary_rational, cancelled, exact_at, refined
 from .runs import Escaped, HUGE, checked_run, digits_cancelled, first_exactly, largest, run, starting, z_digits
-from .verdict import growth, radius
+from .verdict import growth, settled_point
 
 
 @dataclass(frozen=True)
@@ -266,25 +266,8 @@ class VectorRecurrence:
         """The fixed point the trajectory approaches, refined by Newton's method on phi(W a + c) - a."""
         if len(traj) < 3 or max(abs(v) for v in traj[-1]) > BOUNDED:
             return None
-        step, J_at = self.map(), self.jacobian()
-        with mpmath.workdps(DIGITS):
-            eye = mpmath.eye(self.n)
-
-            def update(a):
-                try:
-                    return mpmath.lu_solve(J_at(list(a)) - eye, mpmath.matrix(step(list(a))) - a)
-                except (ZeroDivisionError, TypeError):     # singular; or a NaN, which mpmath's LU cannot pivot
-                    return None
-            a, how = newton(update, mpmath.matrix(traj[-1]), lambda d: mpmath.mnorm(d, 1))
-            if how == "stuck":
-                return None
-            residual = mpmath.mnorm(mpmath.matrix(step(list(a))) - a, 1)
-            last, half = mpmath.matrix(traj[-1]), mpmath.matrix(traj[len(traj) // 2])
-            near = mpmath.mnorm(last - a, 1)
-            attracting = near < mpmath.mnorm(half - a, 1) and radius(J_at(list(a))) < 1 + DRIFT   # not one passed near
-            if residual > RESIDUAL or not (near < mpmath.mpf(SETTLED) or attracting):
-                return None
-            return ImmutableMatrix([to_sympy(v) for v in a])
+        a = settled_point(self.map(), self.jacobian(), traj)
+        return None if a is None else ImmutableMatrix([to_sympy(v) for v in a])
 
     def growth(self, traj: list) -> sympy.Float:
         """Growth rate per step of the product of Jacobians over the second half of the trajectory: the

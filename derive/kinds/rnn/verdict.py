@@ -11,7 +11,8 @@ import sympy
 
 from ...check import is_zero
 from ...numeric import shown, to_sympy
-from ...precision import DIGITS, ZERO
+from ...precision import DIGITS, DRIFT, RESIDUAL, SETTLED, ZERO
+from .points import newton
 from .runs import GUARD, HUGE, digits_of
 
 
@@ -102,3 +103,27 @@ VERDICTS = {"<": "vanishing", ">": "exploding", "=": "neither"}
 def verdict(value) -> str:
     """'vanishing', 'exploding' or 'neither': what a per-step factor does to a gradient."""
     return VERDICTS[compare_one(value)]
+
+
+def settled_point(advance, jacobian, traj: list) -> list | None:
+    """The fixed point the trajectory approaches (Newton's method on step(s) - s, from its last state), as a list of
+    mpmath numbers, or None: where Newton's method sticks or leaves the reals, the step does not return to it, or
+    it is neither reached nor attracting (a point the states merely pass near)."""
+    with mpmath.workdps(DIGITS):
+        eye = mpmath.eye(len(traj[0]))
+
+        def update(s):
+            try:
+                return mpmath.lu_solve(jacobian(list(s)) - eye, mpmath.matrix(advance(list(s))) - s)
+            except (ZeroDivisionError, TypeError):         # singular; or a NaN, which mpmath's LU cannot pivot
+                return None
+        s, how = newton(update, mpmath.matrix(traj[-1]), lambda d: mpmath.mnorm(d, 1))
+        if how == "stuck" or not all(mpmath.isfinite(v) for v in s):
+            return None
+        residual = mpmath.mnorm(mpmath.matrix(advance(list(s))) - s, 1)
+        near = mpmath.mnorm(mpmath.matrix(traj[-1]) - s, 1)
+        half = mpmath.mnorm(mpmath.matrix(traj[len(traj) // 2]) - s, 1)
+        attracting = near < half and radius(jacobian(list(s))) < 1 + DRIFT   # not one the state merely passes near
+        if residual > RESIDUAL or not (near < mpmath.mpf(SETTLED) or attracting):
+            return None
+        return list(s)
