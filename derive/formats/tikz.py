@@ -135,8 +135,8 @@ def _rect(r: Rect, comment: Callable) -> str:
     pen = [rf"\color{{{r.fill}}}" if r.fill else "", rf"\pgfsetstrokecolor{{{r.stroke}}}" if r.stroke else "",
            r"\pgfsetlinewidth{0.3pt}", DOTTED if r.dotted else "",
            r"\pgfsetcornersarced{\pgfqpoint{3pt}{3pt}}" if r.rounded else ""]
-    use = {(True, True): "fillstroke", (True, False): "fill", (False, True): "stroke"}.get((bool(r.fill), bool(r.stroke)))
-    using = rf"\pgfusepath{{{use.replace('fills', 'fill,s')}}}" if r.rounded else rf"\pgfusepathq{use}"  # q: no rounding
+    use = [k for k, on in (("fill", r.fill), ("stroke", r.stroke)) if on]
+    using = rf"\pgfusepath{{{','.join(use)}}}" if r.rounded else rf"\pgfusepathq{''.join(use)}"  # q: no rounding
     out = rf"\begin{{pgfscope}}{''.join(pen)}{corners}{using}\end{{pgfscope}}" if use else ""
     if r.hatched:
         out += (rf"\begin{{pgfscope}}\pgfsetfillpattern{{north east lines}}{{derivegrey}}{corners}\pgfusepathqfill"
